@@ -1,0 +1,206 @@
+// Package app is the composition root: it wires configuration to stores,
+// features and the HTTP handler. The command line, the server and the
+// desktop shell all start Sentry through it.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"sentry/backend/auth"
+	"sentry/backend/config"
+	"sentry/backend/core"
+	"sentry/backend/event"
+	"sentry/backend/httpapi"
+	"sentry/backend/sqlite"
+	"sentry/backend/task"
+	"sentry/sync/hlc"
+)
+
+// Version is set at build time with -ldflags "-X sentry/backend/app.Version=…".
+var Version = "dev"
+
+// Options configure New.
+type Options struct {
+	Config config.Config
+	Logger *slog.Logger
+	// Desktop signs the local profile in automatically.
+	Desktop bool
+	// UI is the built frontend, served at / when set.
+	UI fs.FS
+	// BcryptCost overrides Config.BcryptCost (tests only; below 12 is not
+	// allowed by config validation).
+	BcryptCost int
+}
+
+// App is a running Sentry backend.
+type App struct {
+	DB     *sqlite.DB
+	Auth   *auth.Service
+	Tasks  *task.Service
+	Events *event.Bus
+	Clock  *hlc.Clock
+	Config config.Config
+
+	logger    *slog.Logger
+	server    *httpapi.Server
+	closeOnce sync.Once
+	localMu   sync.Mutex
+}
+
+// New opens the database (migrating it) and wires every feature.
+func New(ctx context.Context, opts Options) (*App, error) {
+	cfg := opts.Config
+	cfg.Desktop = cfg.Desktop || opts.Desktop
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("app: create data dir %s: %w", cfg.DataDir, err)
+	}
+	secret, err := loadSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	clock := hlc.New(nil)
+	db, err := sqlite.Open(ctx, cfg.DatabasePath(), sqlite.Options{Logger: logger, Clock: clock, ReadConns: cfg.ReadConns})
+	if err != nil {
+		return nil, err
+	}
+	cost := cfg.BcryptCost
+	if opts.BcryptCost != 0 {
+		cost = opts.BcryptCost
+	}
+	authSvc, err := auth.NewService(db, auth.Options{Secret: secret, AccessTTL: cfg.AccessTTL, BcryptCost: cost, Logger: logger})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	bus := event.NewBus(logger)
+	a := &App{DB: db, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
+		Tasks: task.NewService(db, bus, logger)}
+
+	if cfg.Desktop {
+		if _, err := a.LocalUser(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	proxies, _ := cfg.TrustedPrefixes()
+	reg := prometheus.NewRegistry()
+	sqliteVer, vecVer := db.Versions()
+	a.server = httpapi.NewServer(httpapi.Deps{
+		Auth: authSvc, Tasks: a.Tasks, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
+		Health: []httpapi.HealthCheck{
+			{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
+				v, _ := db.MigrationVersion(ctx)
+				return map[string]any{"driver": "sqlite", "sqlite_version": sqliteVer, "schema_version": v}, db.Ping(ctx)
+			}},
+			{Name: "sqlite_vec", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
+				return map[string]any{"version": vecVer}, nil
+			}},
+		},
+	})
+	logger.Info("backend ready", slog.String("data_dir", cfg.DataDir), slog.String("sqlite", sqliteVer),
+		slog.String("sqlite_vec", vecVer), slog.Bool("desktop", cfg.Desktop), slog.String("version", Version))
+	return a, nil
+}
+
+// Handler serves /api, /health, /metrics and the UI.
+func (a *App) Handler() http.Handler { return a.server }
+
+// Server exposes the API server (route table, OpenAPI document).
+func (a *App) Server() *httpapi.Server { return a.server }
+
+// LocalUser returns the desktop's local profile, creating it once.
+func (a *App) LocalUser(ctx context.Context) (*core.User, error) {
+	a.localMu.Lock()
+	defer a.localMu.Unlock()
+	name := ""
+	if u := os.Getenv("USER"); u != "" && u != "root" {
+		name = strings.ToUpper(u[:1]) + u[1:]
+	}
+	return a.Auth.EnsureLocalUser(ctx, name)
+}
+
+// Close stops background work and closes the database.
+func (a *App) Close() error {
+	var err error
+	a.closeOnce.Do(func() {
+		a.Events.Close()
+		err = a.DB.Close()
+		a.logger.Info("backend stopped")
+	})
+	return err
+}
+
+// SecretFile is where a generated signing secret is kept inside DataDir.
+const SecretFile = "secret.key"
+
+// loadSecret returns the token signing secret: from config (env), else
+// from DataDir/secret.key, generating it (mode 0600) on first start.
+func loadSecret(cfg config.Config) ([]byte, error) {
+	if cfg.Secret != "" {
+		return []byte(cfg.Secret), nil
+	}
+	path := filepath.Join(cfg.DataDir, SecretFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < 64 {
+			return nil, fmt.Errorf("app: %s is damaged (too short); delete it to generate a new one (this signs everyone out)", path)
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			_ = os.Chmod(path, 0o600)
+		}
+		return []byte(s), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("app: read %s: %w", path, err)
+	}
+	var raw [48]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, fmt.Errorf("app: generate secret: %w", err)
+	}
+	s := hex.EncodeToString(raw[:])
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return loadSecret(cfg) // another process won the race
+	} else if err != nil {
+		return nil, fmt.Errorf("app: create %s: %w", path, err)
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("app: write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("app: write %s: %w", path, err)
+	}
+	return []byte(s), nil
+}
+
+// WaitShutdown is a helper for servers: it waits for ctx, then gives srv
+// timeout to finish in-flight requests.
+func WaitShutdown(ctx context.Context, srv *http.Server, timeout time.Duration) error {
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}

@@ -1,0 +1,297 @@
+// Package config builds Sentry's configuration from flags, then environment
+// variables, then an optional JSON file, and validates it. There are no
+// globals: the composition root receives a Config by value.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of one process. User preferences are data in the
+// database, not configuration.
+type Config struct {
+	// DataDir holds the database, the signing secret and stored files.
+	DataDir string `json:"data_dir"`
+	// Addr is where `sentry serve` listens.
+	Addr string `json:"addr"`
+	// LogLevel is debug, info, warn or error; LogFormat json or text.
+	LogLevel  string `json:"log_level"`
+	LogFormat string `json:"log_format"`
+	// Secret signs access tokens; when empty one is generated on first
+	// start and kept in DataDir/secret.key (mode 0600).
+	Secret string `json:"-"`
+	// BcryptCost hashes passwords (at least 12).
+	BcryptCost int `json:"bcrypt_cost"`
+	// AccessTTL is the lifetime of access tokens (at most 15 minutes).
+	AccessTTL time.Duration `json:"access_ttl"`
+	// TrustedProxies may set X-Forwarded-For (CIDRs or addresses).
+	TrustedProxies []string `json:"trusted_proxies"`
+	// ShutdownTimeout bounds a graceful stop.
+	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
+	// Desktop is set by the desktop app: the local profile signs in
+	// automatically through the in-process handler.
+	Desktop bool `json:"-"`
+	// ReadConns sizes the database read pool.
+	ReadConns int `json:"read_conns"`
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		DataDir:         DefaultDataDir(),
+		Addr:            "127.0.0.1:8080",
+		LogLevel:        "info",
+		LogFormat:       "json",
+		BcryptCost:      12,
+		AccessTTL:       15 * time.Minute,
+		ShutdownTimeout: 15 * time.Second,
+		ReadConns:       max(4, runtime.NumCPU()),
+	}
+}
+
+// DefaultDataDir is the OS user data directory: $XDG_DATA_HOME/sentry
+// (~/.local/share/sentry) on Linux, Application Support on macOS,
+// %AppData% on Windows.
+func DefaultDataDir() string {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd":
+		if x := os.Getenv("XDG_DATA_HOME"); x != "" && filepath.IsAbs(x) {
+			return filepath.Join(x, "sentry")
+		}
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, ".local", "share", "sentry")
+		}
+	default:
+		if dir, err := os.UserConfigDir(); err == nil {
+			return filepath.Join(dir, "Sentry")
+		}
+	}
+	return filepath.Join(os.TempDir(), "sentry")
+}
+
+// DatabasePath is the SQLite file inside DataDir.
+func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "sentry.db") }
+
+// Validate reports the first invalid setting.
+func (c Config) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("config: data dir is empty")
+	}
+	if !filepath.IsAbs(c.DataDir) {
+		return fmt.Errorf("config: data dir %q must be an absolute path", c.DataDir)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("config: addr %q: %w", c.Addr, err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		return fmt.Errorf("config: log format %q: want json or text", c.LogFormat)
+	}
+	if c.BcryptCost < 12 || c.BcryptCost > 16 {
+		return fmt.Errorf("config: bcrypt cost %d: want 12 to 16", c.BcryptCost)
+	}
+	if c.AccessTTL < time.Minute || c.AccessTTL > 15*time.Minute {
+		return fmt.Errorf("config: access token lifetime %s: want 1m to 15m", c.AccessTTL)
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		return errors.New("config: SENTRY_SECRET must be at least 32 characters")
+	}
+	if _, err := c.TrustedPrefixes(); err != nil {
+		return err
+	}
+	if c.ReadConns < 1 || c.ReadConns > 256 {
+		return fmt.Errorf("config: read conns %d: want 1 to 256", c.ReadConns)
+	}
+	return nil
+}
+
+// TrustedPrefixes parses TrustedProxies.
+func (c Config) TrustedPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: trusted proxy %q is not an address or CIDR", s)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// SlogLevel returns LogLevel as a slog.Level.
+func (c Config) SlogLevel() slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(c.LogLevel))
+	return l
+}
+
+// Env variable names.
+const (
+	EnvDataDir        = "SENTRY_DATA_DIR"
+	EnvAddr           = "SENTRY_ADDR"
+	EnvLogLevel       = "SENTRY_LOG_LEVEL"
+	EnvLogFormat      = "SENTRY_LOG_FORMAT"
+	EnvSecret         = "SENTRY_SECRET"
+	EnvConfigFile     = "SENTRY_CONFIG"
+	EnvTrustedProxies = "SENTRY_TRUSTED_PROXIES"
+)
+
+// Load builds a Config: defaults, then the JSON file (from --config or
+// SENTRY_CONFIG), then environment variables, then flags set on fs. fs must
+// have been parsed after RegisterFlags.
+func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
+	c := Default()
+	file := getenv(EnvConfigFile)
+	if f := fs.Lookup("config"); f != nil && f.Value.String() != "" {
+		file = f.Value.String()
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("config: read %s: %w", file, err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		var fc fileConfig
+		if err := dec.Decode(&fc); err != nil {
+			return c, fmt.Errorf("config: parse %s: %w", file, err)
+		}
+		if err := fc.apply(&c); err != nil {
+			return c, fmt.Errorf("config: %s: %w", file, err)
+		}
+	}
+	if v := getenv(EnvDataDir); v != "" {
+		c.DataDir = v
+	}
+	if v := getenv(EnvAddr); v != "" {
+		c.Addr = v
+	}
+	if v := getenv(EnvLogLevel); v != "" {
+		c.LogLevel = v
+	}
+	if v := getenv(EnvLogFormat); v != "" {
+		c.LogFormat = v
+	}
+	if v := getenv(EnvSecret); v != "" {
+		c.Secret = v
+	}
+	if v := getenv(EnvTrustedProxies); v != "" {
+		c.TrustedProxies = strings.Split(v, ",")
+	}
+	var ferr error
+	fs.Visit(func(f *flag.Flag) {
+		v := f.Value.String()
+		switch f.Name {
+		case "data":
+			c.DataDir = v
+		case "addr":
+			c.Addr = v
+		case "log-level":
+			c.LogLevel = v
+		case "log-format":
+			c.LogFormat = v
+		case "trusted-proxies":
+			c.TrustedProxies = strings.Split(v, ",")
+		case "bcrypt-cost":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				ferr = fmt.Errorf("config: --bcrypt-cost: %w", err)
+			}
+			c.BcryptCost = n
+		}
+	})
+	if ferr != nil {
+		return c, ferr
+	}
+	if c.DataDir != "" && !filepath.IsAbs(c.DataDir) {
+		if abs, err := filepath.Abs(c.DataDir); err == nil {
+			c.DataDir = abs
+		}
+	}
+	return c, nil
+}
+
+// RegisterFlags adds the common flags to fs. Each command adds its own.
+func RegisterFlags(fs *flag.FlagSet) {
+	fs.String("config", "", "JSON configuration file (env "+EnvConfigFile+")")
+	fs.String("data", "", "data directory (env "+EnvDataDir+"; default "+DefaultDataDir()+")")
+	fs.String("log-level", "", "debug, info, warn or error (env "+EnvLogLevel+")")
+	fs.String("log-format", "", "json or text (env "+EnvLogFormat+")")
+}
+
+type fileConfig struct {
+	DataDir         *string  `json:"data_dir"`
+	Addr            *string  `json:"addr"`
+	LogLevel        *string  `json:"log_level"`
+	LogFormat       *string  `json:"log_format"`
+	BcryptCost      *int     `json:"bcrypt_cost"`
+	AccessTTL       *string  `json:"access_ttl"`
+	TrustedProxies  []string `json:"trusted_proxies"`
+	ShutdownTimeout *string  `json:"shutdown_timeout"`
+	ReadConns       *int     `json:"read_conns"`
+}
+
+func (fc fileConfig) apply(c *Config) error {
+	if fc.DataDir != nil {
+		c.DataDir = *fc.DataDir
+	}
+	if fc.Addr != nil {
+		c.Addr = *fc.Addr
+	}
+	if fc.LogLevel != nil {
+		c.LogLevel = *fc.LogLevel
+	}
+	if fc.LogFormat != nil {
+		c.LogFormat = *fc.LogFormat
+	}
+	if fc.BcryptCost != nil {
+		c.BcryptCost = *fc.BcryptCost
+	}
+	if fc.TrustedProxies != nil {
+		c.TrustedProxies = fc.TrustedProxies
+	}
+	if fc.ReadConns != nil {
+		c.ReadConns = *fc.ReadConns
+	}
+	for _, d := range []struct {
+		s   *string
+		dst *time.Duration
+		n   string
+	}{{fc.AccessTTL, &c.AccessTTL, "access_ttl"}, {fc.ShutdownTimeout, &c.ShutdownTimeout, "shutdown_timeout"}} {
+		if d.s == nil {
+			continue
+		}
+		v, err := time.ParseDuration(*d.s)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.n, err)
+		}
+		*d.dst = v
+	}
+	return nil
+}

@@ -1,0 +1,426 @@
+package core
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Task statuses.
+const (
+	StatusTodo       = "todo"
+	StatusInProgress = "in_progress"
+	StatusDone       = "done"
+	StatusCancelled  = "cancelled"
+)
+
+// Task priorities.
+const (
+	PriorityLow    = "low"
+	PriorityMedium = "medium"
+	PriorityHigh   = "high"
+	PriorityUrgent = "urgent"
+)
+
+// Task types.
+const (
+	TaskTypeTask    = "task"
+	TaskTypeMeeting = "meeting"
+)
+
+// Task sources: where a task came from.
+const (
+	SourceSentry               = "sentry"
+	SourceManual               = "manual"
+	SourceGoogleTasks          = "google_tasks"
+	SourceZoom                 = "zoom"
+	SourceCalendar             = "calendar"
+	SourceExtractedText        = "extracted_text"
+	SourceExtractedAudio       = "extracted_audio"
+	SourceExtractedDocument    = "extracted_document"
+	SourceExtractedImage       = "extracted_image"
+	SourceExtractedHandwritten = "extracted_handwritten"
+	SourceSync                 = "sync"
+)
+
+var (
+	taskStatuses   = []string{StatusTodo, StatusInProgress, StatusDone, StatusCancelled}
+	taskPriorities = []string{PriorityLow, PriorityMedium, PriorityHigh, PriorityUrgent}
+	taskTypes      = []string{TaskTypeTask, TaskTypeMeeting}
+	taskSources    = []string{SourceSentry, SourceManual, SourceGoogleTasks, SourceZoom, SourceCalendar,
+		SourceExtractedText, SourceExtractedAudio, SourceExtractedDocument, SourceExtractedImage,
+		SourceExtractedHandwritten, SourceSync}
+)
+
+// TaskStatuses, TaskPriorities, TaskTypes and TaskSources list the allowed values.
+func TaskStatuses() []string   { return append([]string(nil), taskStatuses...) }
+func TaskPriorities() []string { return append([]string(nil), taskPriorities...) }
+func TaskTypes() []string      { return append([]string(nil), taskTypes...) }
+func TaskSources() []string    { return append([]string(nil), taskSources...) }
+
+// PriorityRank orders priorities: low 1 … urgent 4 (0 for unknown).
+func PriorityRank(p string) int {
+	for i, v := range taskPriorities {
+		if v == p {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Task is a to-do or a meeting, with every column of the merged schema.
+type Task struct {
+	ID          string `json:"id"`
+	UserID      string `json:"user_id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Status      string `json:"status"`
+	Priority    string `json:"priority"`
+	TaskType    string `json:"task_type"`
+	Source      string `json:"source"`
+	// SourceID points at what the task came from (an upload, an extraction).
+	SourceID string `json:"source_id"`
+
+	Deadline   *time.Time `json:"deadline"`
+	StartTime  *time.Time `json:"start_time"`
+	EndTime    *time.Time `json:"end_time"`
+	Location   string     `json:"location"`
+	MeetingURL string     `json:"meeting_url"`
+	Attendees  []string   `json:"attendees"`
+
+	EstimatedHours *float64 `json:"estimated_hours"`
+	ActualHours    *float64 `json:"actual_hours"`
+	CanDelegate    bool     `json:"can_delegate"`
+	IsOptional     bool     `json:"is_optional"`
+	IsRecurring    bool     `json:"is_recurring"`
+	RecurrenceRule string   `json:"recurrence_rule"`
+	Tags           []string `json:"tags"`
+	ParentID       string   `json:"parent_id"`
+
+	GoogleTaskID     string `json:"google_task_id"`
+	GoogleTaskListID string `json:"google_tasklist_id"`
+	ZoomMeetingID    string `json:"zoom_meeting_id"`
+	// Evidence is provenance for extracted tasks, as JSON.
+	Evidence map[string]any `json:"evidence,omitempty"`
+
+	CompletedAt *time.Time `json:"completed_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	DeletedAt   *time.Time `json:"-"`
+	Version     int64      `json:"version"`
+}
+
+// Limits on task fields.
+const (
+	MaxTitleLen       = 255
+	MaxDescriptionLen = 20000
+	MaxShortField     = 2000
+	MaxAttendees      = 200
+	MaxTags           = 50
+	MaxHours          = 10000
+)
+
+// Validate checks a task's fields and cross-field rules. It returns an
+// invalid error naming the first field at fault.
+func (t *Task) Validate() error {
+	t.Title = strings.TrimSpace(t.Title)
+	if t.Title == "" {
+		return FieldError("title", "Title is required.")
+	}
+	if utf8.RuneCountInString(t.Title) > MaxTitleLen {
+		return FieldError("title", "Title must be at most %d characters.", MaxTitleLen)
+	}
+	if strings.ContainsAny(t.Title, "\x00") {
+		return FieldError("title", "Title contains invalid characters.")
+	}
+	if utf8.RuneCountInString(t.Description) > MaxDescriptionLen {
+		return FieldError("description", "Description must be at most %d characters.", MaxDescriptionLen)
+	}
+	if !oneOf(t.Status, taskStatuses) {
+		return FieldError("status", "Status must be one of %s.", strings.Join(taskStatuses, ", "))
+	}
+	if !oneOf(t.Priority, taskPriorities) {
+		return FieldError("priority", "Priority must be one of %s.", strings.Join(taskPriorities, ", "))
+	}
+	if !oneOf(t.TaskType, taskTypes) {
+		return FieldError("task_type", "Task type must be one of %s.", strings.Join(taskTypes, ", "))
+	}
+	if !oneOf(t.Source, taskSources) {
+		return FieldError("source", "Source must be one of %s.", strings.Join(taskSources, ", "))
+	}
+	for name, v := range map[string]string{"location": t.Location, "meeting_url": t.MeetingURL,
+		"recurrence_rule": t.RecurrenceRule, "source_id": t.SourceID, "parent_id": t.ParentID,
+		"google_task_id": t.GoogleTaskID, "google_tasklist_id": t.GoogleTaskListID, "zoom_meeting_id": t.ZoomMeetingID} {
+		if utf8.RuneCountInString(v) > MaxShortField {
+			return FieldError(name, "%s must be at most %d characters.", fieldLabel(name), MaxShortField)
+		}
+	}
+	if len(t.Attendees) > MaxAttendees {
+		return FieldError("attendees", "At most %d attendees.", MaxAttendees)
+	}
+	for _, a := range t.Attendees {
+		if strings.TrimSpace(a) == "" || utf8.RuneCountInString(a) > 255 {
+			return FieldError("attendees", "Each attendee must be 1–255 characters.")
+		}
+	}
+	if len(t.Tags) > MaxTags {
+		return FieldError("tags", "At most %d tags.", MaxTags)
+	}
+	for _, a := range t.Tags {
+		if strings.TrimSpace(a) == "" || utf8.RuneCountInString(a) > 64 {
+			return FieldError("tags", "Each tag must be 1–64 characters.")
+		}
+	}
+	if err := validHours("estimated_hours", t.EstimatedHours); err != nil {
+		return err
+	}
+	if err := validHours("actual_hours", t.ActualHours); err != nil {
+		return err
+	}
+	if t.TaskType == TaskTypeMeeting {
+		if t.StartTime == nil || t.EndTime == nil {
+			return FieldError("start_time", "A meeting needs a start_time and an end_time.")
+		}
+	}
+	if t.StartTime != nil && t.EndTime != nil && !t.StartTime.Before(*t.EndTime) {
+		return FieldError("end_time", "end_time must be after start_time.")
+	}
+	if t.RecurrenceRule != "" && !t.IsRecurring {
+		return FieldError("recurrence_rule", "recurrence_rule needs is_recurring.")
+	}
+	return nil
+}
+
+func validHours(field string, h *float64) error {
+	if h == nil {
+		return nil
+	}
+	if *h != *h || *h < 0 || *h > MaxHours {
+		return FieldError(field, "%s must be between 0 and %d.", fieldLabel(field), MaxHours)
+	}
+	return nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, v := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Patch is a field of a partial update that may also be cleared: Set says
+// the field was given; Null says it was given as null.
+type Patch[T any] struct {
+	Set   bool
+	Null  bool
+	Value T
+}
+
+// Apply sets *dst from p when p is set.
+func (p Patch[T]) Apply(dst **T) {
+	if !p.Set {
+		return
+	} else if p.Null {
+		*dst = nil
+		return
+	}
+	v := p.Value
+	*dst = &v
+}
+
+// TaskUpdate is a partial update; unset fields are unchanged.
+type TaskUpdate struct {
+	Title            *string
+	Description      *string
+	Status           *string
+	Priority         *string
+	TaskType         *string
+	Source           *string
+	SourceID         *string
+	Deadline         Patch[time.Time]
+	StartTime        Patch[time.Time]
+	EndTime          Patch[time.Time]
+	Location         *string
+	MeetingURL       *string
+	Attendees        *[]string
+	EstimatedHours   Patch[float64]
+	ActualHours      Patch[float64]
+	CanDelegate      *bool
+	IsOptional       *bool
+	IsRecurring      *bool
+	RecurrenceRule   *string
+	Tags             *[]string
+	ParentID         *string
+	GoogleTaskID     *string
+	GoogleTaskListID *string
+	ZoomMeetingID    *string
+	Evidence         *map[string]any
+}
+
+// Apply changes t in place and returns the names of the changed columns.
+func (u *TaskUpdate) Apply(t *Task) []string {
+	var changed []string
+	str := func(name string, dst *string, v *string) {
+		if v != nil && *dst != *v {
+			*dst = *v
+			changed = append(changed, name)
+		}
+	}
+	boolean := func(name string, dst *bool, v *bool) {
+		if v != nil && *dst != *v {
+			*dst = *v
+			changed = append(changed, name)
+		}
+	}
+	tm := func(name string, dst **time.Time, p Patch[time.Time]) {
+		if !p.Set {
+			return
+		}
+		before := *dst
+		p.Apply(dst)
+		if (before == nil) != (*dst == nil) || (before != nil && !before.Equal(**dst)) {
+			changed = append(changed, name)
+		}
+	}
+	fl := func(name string, dst **float64, p Patch[float64]) {
+		if !p.Set {
+			return
+		}
+		before := *dst
+		p.Apply(dst)
+		if (before == nil) != (*dst == nil) || (before != nil && *before != **dst) {
+			changed = append(changed, name)
+		}
+	}
+	list := func(name string, dst *[]string, v *[]string) {
+		if v != nil && !equalStrings(*dst, *v) {
+			*dst = append([]string{}, (*v)...)
+			changed = append(changed, name)
+		}
+	}
+	str("title", &t.Title, u.Title)
+	str("description", &t.Description, u.Description)
+	str("status", &t.Status, u.Status)
+	str("priority", &t.Priority, u.Priority)
+	str("task_type", &t.TaskType, u.TaskType)
+	str("source", &t.Source, u.Source)
+	str("source_id", &t.SourceID, u.SourceID)
+	tm("deadline", &t.Deadline, u.Deadline)
+	tm("start_time", &t.StartTime, u.StartTime)
+	tm("end_time", &t.EndTime, u.EndTime)
+	str("location", &t.Location, u.Location)
+	str("meeting_url", &t.MeetingURL, u.MeetingURL)
+	list("attendees", &t.Attendees, u.Attendees)
+	fl("estimated_hours", &t.EstimatedHours, u.EstimatedHours)
+	fl("actual_hours", &t.ActualHours, u.ActualHours)
+	boolean("can_delegate", &t.CanDelegate, u.CanDelegate)
+	boolean("is_optional", &t.IsOptional, u.IsOptional)
+	boolean("is_recurring", &t.IsRecurring, u.IsRecurring)
+	str("recurrence_rule", &t.RecurrenceRule, u.RecurrenceRule)
+	list("tags", &t.Tags, u.Tags)
+	str("parent_id", &t.ParentID, u.ParentID)
+	str("google_task_id", &t.GoogleTaskID, u.GoogleTaskID)
+	str("google_tasklist_id", &t.GoogleTaskListID, u.GoogleTaskListID)
+	str("zoom_meeting_id", &t.ZoomMeetingID, u.ZoomMeetingID)
+	if u.Evidence != nil {
+		t.Evidence = *u.Evidence
+		changed = append(changed, "evidence")
+	}
+	return changed
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Sort keys for task lists.
+const (
+	SortDeadline  = "deadline"
+	SortPriority  = "priority"
+	SortCreatedAt = "created_at"
+	SortUpdatedAt = "updated_at"
+)
+
+// TaskFilter selects one user's tasks. Results are ordered by Sort (a "-"
+// prefix for descending; default "created_at") and paged with Cursor.
+type TaskFilter struct {
+	UserID       string
+	Statuses     []string
+	Source       string
+	TaskType     string
+	DueBefore    *time.Time
+	DueAfter     *time.Time
+	Query        string
+	Sort         string
+	Cursor       string
+	Limit        int
+	UpdatedAfter *time.Time
+}
+
+// Limits on task list pages.
+const (
+	DefaultTaskLimit = 50
+	MaxTaskLimit     = 500
+)
+
+// Normalize validates the filter and fills defaults.
+func (f *TaskFilter) Normalize() error {
+	for _, s := range f.Statuses {
+		if !oneOf(s, taskStatuses) {
+			return FieldError("status", "Status must be one of %s.", strings.Join(taskStatuses, ", "))
+		}
+	}
+	if f.Source != "" && !oneOf(f.Source, taskSources) {
+		return FieldError("source", "Source must be one of %s.", strings.Join(taskSources, ", "))
+	}
+	if f.TaskType != "" && !oneOf(f.TaskType, taskTypes) {
+		return FieldError("task_type", "Task type must be one of %s.", strings.Join(taskTypes, ", "))
+	}
+	if f.Sort == "" {
+		f.Sort = "-" + SortCreatedAt
+	}
+	if !oneOf(strings.TrimPrefix(f.Sort, "-"), []string{SortDeadline, SortPriority, SortCreatedAt, SortUpdatedAt}) {
+		return FieldError("sort", "Sort must be one of deadline, priority, created_at, updated_at, with - for descending.")
+	}
+	if f.Limit == 0 {
+		f.Limit = DefaultTaskLimit
+	}
+	if f.Limit < 1 || f.Limit > MaxTaskLimit {
+		return FieldError("limit", "Limit must be between 1 and %d.", MaxTaskLimit)
+	}
+	if len(f.Query) > 500 {
+		return FieldError("q", "Search must be at most 500 characters.")
+	}
+	if f.DueBefore != nil && f.DueAfter != nil && f.DueAfter.After(*f.DueBefore) {
+		return FieldError("due_after", "due_after must not be later than due_before.")
+	}
+	return nil
+}
+
+// TaskStore persists tasks. Every write also records change log entries in
+// the same transaction.
+type TaskStore interface {
+	// CreateTask inserts t, filling ID, timestamps and version.
+	CreateTask(ctx context.Context, t *Task) error
+	// FindTaskByID returns not_found for unknown or deleted tasks.
+	FindTaskByID(ctx context.Context, id string) (*Task, error)
+	// FindTasks returns one page and the cursor of the next ("" at the end).
+	// invalid for a malformed cursor.
+	FindTasks(ctx context.Context, f TaskFilter) ([]*Task, string, error)
+	// UpdateTask applies upd to the task after check approves the current
+	// row, inside one transaction. not_found; check's error is returned as is.
+	UpdateTask(ctx context.Context, id string, upd TaskUpdate, check func(*Task) error) (*Task, error)
+	// DeleteTask tombstones the task. not_found.
+	DeleteTask(ctx context.Context, id string) error
+}

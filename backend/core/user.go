@@ -1,0 +1,119 @@
+package core
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// User is an account. On the desktop there is one local profile; a team
+// server holds many.
+type User struct {
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	FirstName     string `json:"first_name"`
+	LastName      string `json:"last_name"`
+	EmailVerified bool   `json:"email_verified"`
+	IsLocal       bool   `json:"is_local"`
+	PasswordHash  string `json:"-"`
+	// TokenVersion is bumped to void every token of the user (password
+	// change, deletion).
+	TokenVersion int        `json:"-"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	DeletedAt    *time.Time `json:"-"`
+	Version      int64      `json:"version"`
+}
+
+// Name returns the user's display name.
+func (u *User) Name() string {
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// NormalizeEmail lower-cases and trims an address for storage and lookup.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ValidateEmail checks that s is a single plain address.
+func ValidateEmail(s string) error {
+	if s == "" {
+		return FieldError("email", "Email is required.")
+	}
+	if len(s) > 254 {
+		return FieldError("email", "Email must be at most 254 characters.")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
+		return FieldError("email", "Email is not a valid address.")
+	}
+	return nil
+}
+
+// ValidateName checks a first or last name.
+func ValidateName(field, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return FieldError(field, "%s is required.", fieldLabel(field))
+	}
+	if len([]rune(s)) > 100 {
+		return FieldError(field, "%s must be at most 100 characters.", fieldLabel(field))
+	}
+	if strings.ContainsAny(s, "\x00\r\n") {
+		return FieldError(field, "%s contains invalid characters.", fieldLabel(field))
+	}
+	return nil
+}
+
+func fieldLabel(f string) string {
+	s := strings.ReplaceAll(f, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// UserUpdate holds the fields of a partial user update; nil means unchanged.
+type UserUpdate struct {
+	FirstName     *string
+	LastName      *string
+	Email         *string
+	EmailVerified *bool
+	PasswordHash  *string
+	BumpTokens    bool
+}
+
+// RefreshToken is a stored, hashed refresh token. Tokens that descend from
+// one login share a FamilyID.
+type RefreshToken struct {
+	ID         string
+	UserID     string
+	FamilyID   string
+	TokenHash  string
+	DeviceName string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+	RevokedAt  *time.Time
+}
+
+// UserStore persists users and their refresh tokens.
+type UserStore interface {
+	// CreateUser inserts u, filling ID and timestamps. conflict if the email exists.
+	CreateUser(ctx context.Context, u *User) error
+	// FindUserByID returns not_found for unknown or deleted users.
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	// FindUserByEmail returns not_found for unknown or deleted users.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// FindLocalUser returns the desktop's local profile, or not_found.
+	FindLocalUser(ctx context.Context) (*User, error)
+	// UpdateUser applies upd; not_found, conflict (email taken).
+	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
+
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	// FindRefreshTokenByHash returns not_found when no token has that hash.
+	FindRefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error)
+	// RotateRefreshToken marks old used and stores next, atomically; it
+	// returns conflict when old was already used or revoked.
+	RotateRefreshToken(ctx context.Context, oldID string, next *RefreshToken) error
+	// RevokeRefreshFamily revokes every token of a family.
+	RevokeRefreshFamily(ctx context.Context, familyID string) error
+}

@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// OpenAPI returns the OpenAPI 3.1 document generated from the route table,
+// so every served route is described.
+func (s *Server) OpenAPI() map[string]any {
+	paths := map[string]map[string]any{}
+	for _, rt := range s.routes {
+		op := map[string]any{
+			"summary":     rt.Summary,
+			"tags":        []string{rt.Tag},
+			"operationId": operationID(rt),
+		}
+		var params []map[string]any
+		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, q := range rt.Query {
+			schema := map[string]any{"type": q.Type}
+			if q.Type == "date-time" {
+				schema = map[string]any{"type": "string", "format": "date-time"}
+			}
+			params = append(params, map[string]any{"name": q.Name, "in": "query", "required": false, "description": q.Description, "schema": schema})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.Body != "" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": ref(rt.Body)}}}
+		}
+		responses := map[string]any{}
+		ok := map[string]any{"description": http.StatusText(rt.Status)}
+		if rt.Response != "" {
+			schema := ref(rt.Response)
+			if rt.Response == "object" {
+				schema = map[string]any{"type": "object"}
+			}
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schema}}
+		}
+		responses[strconv.Itoa(rt.Status)] = ok
+		errResp := func(desc string) map[string]any {
+			return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
+		}
+		if rt.Body != "" || rt.Query != nil {
+			responses["400"] = errResp("Invalid input; error.field names the field")
+		}
+		if !rt.Public {
+			responses["401"] = errResp("Missing, expired or invalid access token")
+			op["security"] = []map[string]any{{"bearerAuth": []string{}}}
+		}
+		if strings.Contains(rt.Path, "{user_id}") {
+			responses["403"] = errResp("The user_id is not yours")
+		}
+		if strings.Count(rt.Path, "{") > 1 || strings.Contains(rt.Path, "{task_id}") {
+			responses["404"] = errResp("No such object, or not yours")
+		}
+		if rt.Path == "/api/users/" {
+			responses["409"] = errResp("The email is already registered")
+		}
+		responses["500"] = errResp("Internal error")
+		op["responses"] = responses
+		if paths[rt.Path] == nil {
+			paths[rt.Path] = map[string]any{}
+		}
+		paths[rt.Path][strings.ToLower(rt.Method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title": "Sentry AI API", "version": s.Version,
+			"description": "The REST API of Sentry AI. Errors are always {\"error\":{\"code\",\"message\",\"field?\"}}.",
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+			"schemas":         schemas(),
+		},
+	}
+}
+
+func operationID(rt Route) string {
+	p := pathParam.ReplaceAllString(rt.Path, "by_$1")
+	p = strings.NewReplacer("/api/", "", "/", "_", "-", "_", ".", "_").Replace(p)
+	return strings.ToLower(rt.Method) + "_" + strings.Trim(p, "_")
+}
+
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+
+func obj(required []string, props map[string]any) map[string]any {
+	m := map[string]any{"type": "object", "properties": props}
+	if required != nil {
+		m["required"] = required
+	}
+	return m
+}
+
+var (
+	str      = map[string]any{"type": "string"}
+	boolean  = map[string]any{"type": "boolean"}
+	integer  = map[string]any{"type": "integer"}
+	dateTime = map[string]any{"type": []string{"string", "null"}, "format": "date-time"}
+	hours    = map[string]any{"type": []string{"number", "null"}, "minimum": 0}
+	strList  = map[string]any{"type": "array", "items": str}
+)
+
+func enum(vals ...string) map[string]any { return map[string]any{"type": "string", "enum": vals} }
+
+func schemas() map[string]any {
+	taskProps := map[string]any{
+		"title": map[string]any{"type": "string", "minLength": 1, "maxLength": 255}, "description": str,
+		"status":   enum("todo", "in_progress", "done", "cancelled"),
+		"priority": enum("low", "medium", "high", "urgent"), "task_type": enum("task", "meeting"),
+		"source": str, "source_id": str, "deadline": dateTime, "start_time": dateTime, "end_time": dateTime,
+		"location": str, "meeting_url": str, "attendees": strList, "estimated_hours": hours, "actual_hours": hours,
+		"can_delegate": boolean, "is_optional": boolean, "is_recurring": boolean, "recurrence_rule": str,
+		"tags": strList, "parent_id": str, "google_task_id": str, "google_tasklist_id": str, "zoom_meeting_id": str,
+	}
+	full := map[string]any{"id": str, "user_id": str, "completed_at": dateTime, "created_at": dateTime,
+		"updated_at": dateTime, "version": integer, "evidence": map[string]any{"type": "object"}}
+	for k, v := range taskProps {
+		full[k] = v
+	}
+	user := obj([]string{"id", "email"}, map[string]any{"id": str, "email": str, "first_name": str, "last_name": str,
+		"email_verified": boolean, "is_local": boolean, "created_at": dateTime, "updated_at": dateTime, "version": integer})
+	return map[string]any{
+		"Error": obj([]string{"error"}, map[string]any{"error": obj([]string{"code", "message"}, map[string]any{
+			"code":    enum("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "rate_limited", "internal"),
+			"message": str, "field": str})}),
+		"User":            user,
+		"RegisterRequest": obj([]string{"email", "password", "first_name", "last_name"}, map[string]any{"email": str, "password": map[string]any{"type": "string", "minLength": 8}, "first_name": str, "last_name": str}),
+		"LoginRequest":    obj([]string{"email", "password"}, map[string]any{"email": str, "password": str}),
+		"RefreshRequest":  obj([]string{"refresh_token"}, map[string]any{"refresh_token": str}),
+		"Session": obj([]string{"access_token", "refresh_token", "token_type", "expires_in", "user"}, map[string]any{
+			"access_token": str, "refresh_token": str, "token_type": enum("bearer"), "expires_in": integer, "user": ref("User")}),
+		"TaskInput": obj(nil, taskProps),
+		"Task":      obj([]string{"id", "user_id", "title", "status", "priority", "task_type", "source"}, full),
+		"TaskPage": obj([]string{"tasks", "next_cursor"}, map[string]any{"tasks": map[string]any{"type": "array", "items": ref("Task")},
+			"next_cursor": map[string]any{"type": []string{"string", "null"}}}),
+		"Change": obj(nil, map[string]any{"id": str, "user_id": str, "table": str, "row_id": str, "op": enum("insert", "update", "delete"),
+			"fields": map[string]any{"type": "object"}, "hlc": str, "device_id": str, "created_at": dateTime}),
+		"ChangePage": obj([]string{"changes"}, map[string]any{"changes": map[string]any{"type": "array", "items": ref("Change")},
+			"next": map[string]any{"type": []string{"string", "null"}}}),
+		"Health": obj([]string{"status", "checks"}, map[string]any{"status": enum("ok", "degraded", "unavailable"), "version": str,
+			"time": dateTime, "checks": map[string]any{"type": "object"}}),
+	}
+}
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	s.openapiOnce.Do(func() { s.openapiDoc = s.OpenAPI() })
+	writeJSON(w, http.StatusOK, s.openapiDoc)
+}
+
+type openapiCache struct {
+	openapiOnce sync.Once
+	openapiDoc  map[string]any
+}

@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"sentry/backend/auth"
+	"sentry/backend/core"
+	"sentry/backend/task"
+)
+
+// Deps are what the API serves.
+type Deps struct {
+	Auth    *auth.Service
+	Tasks   *task.Service
+	Changes core.ChangeStore
+	// Health reports each dependency; nil entries are skipped.
+	Health []HealthCheck
+	// UI, when set, is served at / (the built frontend).
+	UI fs.FS
+	// Desktop enables POST /api/auth/local-session, which signs in the
+	// local profile. Only the in-process desktop handler sets it.
+	Desktop bool
+	// LocalUser returns the desktop's local profile.
+	LocalUser func(ctx context.Context) (*core.User, error)
+	// TrustedProxies may set X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	// Registry receives the HTTP metrics; a new one when nil.
+	Registry *prometheus.Registry
+	Version  string
+	Now      func() time.Time
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	Deps
+	logger  *slog.Logger
+	mux     *http.ServeMux
+	routes  []Route
+	metrics *metrics
+	handler http.Handler
+	openapiCache
+}
+
+// Route is one API endpoint; the route table drives the mux, the
+// authentication wrapper and the OpenAPI document alike.
+type Route struct {
+	Method  string
+	Path    string
+	Public  bool
+	Summary string
+	Tag     string
+	// Body names the request schema; Response the 2xx schema.
+	Body     string
+	Response string
+	Status   int
+	Query    []Param
+	handler  http.HandlerFunc
+}
+
+// Param documents a query parameter.
+type Param struct {
+	Name, Type, Description string
+}
+
+// NewServer builds the handler.
+func NewServer(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{Deps: d, logger: d.Logger, mux: http.NewServeMux()}
+	s.metrics = newMetrics(d.Registry)
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		h := rt.handler
+		if !rt.Public {
+			h = s.authenticate(h)
+		}
+		s.mux.Handle(rt.Method+" "+rt.Path, h)
+	}
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, core.Errorf(core.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
+	})
+	s.mux.Handle("GET /metrics", s.metricsHandler())
+	s.mux.Handle("/", s.uiHandler())
+	s.handler = s.recoverer(s.observe(s.securityHeaders(s.mux)))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes returns the route table (for the OpenAPI document and tests).
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+func (s *Server) routeTable() []Route {
+	taskQuery := []Param{
+		{"status", "string", "todo, in_progress, done or cancelled; comma-separated for several"},
+		{"due_before", "date-time", "deadline at or before (RFC 3339)"},
+		{"due_after", "date-time", "deadline at or after (RFC 3339)"},
+		{"source", "string", "where tasks came from, e.g. sentry, extracted_audio"},
+		{"task_type", "string", "task or meeting"},
+		{"q", "string", "words in the title or description"},
+		{"limit", "integer", "page size, 1–500 (default 50)"},
+		{"cursor", "string", "next_cursor of the previous page"},
+		{"sort", "string", "deadline, priority, created_at or updated_at; prefix - for descending (default -created_at)"},
+	}
+	return []Route{
+		{Method: "GET", Path: "/health", Public: true, Tag: "system", Summary: "Health of the database and each engine", Response: "Health", Status: 200, handler: s.handleHealth},
+		{Method: "GET", Path: "/api/openapi.json", Public: true, Tag: "system", Summary: "This API's OpenAPI 3.1 document", Response: "object", Status: 200, handler: s.handleOpenAPI},
+
+		{Method: "POST", Path: "/api/users/", Public: true, Tag: "accounts", Summary: "Register an account", Body: "RegisterRequest", Response: "User", Status: 201, handler: s.handleRegister},
+		{Method: "GET", Path: "/api/users/{user_id}", Tag: "accounts", Summary: "Read your account", Response: "User", Status: 200, handler: s.handleGetUser},
+		{Method: "POST", Path: "/api/auth/login", Public: true, Tag: "accounts", Summary: "Sign in with email and password", Body: "LoginRequest", Response: "Session", Status: 200, handler: s.handleLogin},
+		{Method: "POST", Path: "/api/auth/refresh-token", Public: true, Tag: "accounts", Summary: "Trade a refresh token for a new token pair (rotation)", Body: "RefreshRequest", Response: "Session", Status: 200, handler: s.handleRefresh},
+		{Method: "POST", Path: "/api/auth/logout", Public: true, Tag: "accounts", Summary: "Revoke a refresh token and its whole family", Body: "RefreshRequest", Status: 204, handler: s.handleLogout},
+		{Method: "POST", Path: "/api/auth/local-session", Public: true, Tag: "accounts", Summary: "Desktop only: sign in the local profile (404 on servers)", Response: "Session", Status: 200, handler: s.handleLocalSession},
+		{Method: "GET", Path: "/api/auth/me", Tag: "accounts", Summary: "The signed-in user", Response: "User", Status: 200, handler: s.handleMe},
+
+		{Method: "GET", Path: "/api/tasks/{user_id}", Tag: "tasks", Summary: "List your tasks (filtered, sorted, paged)", Query: taskQuery, Response: "TaskPage", Status: 200, handler: s.handleListTasks},
+		{Method: "POST", Path: "/api/tasks/{user_id}", Tag: "tasks", Summary: "Create a task or meeting", Body: "TaskInput", Response: "Task", Status: 201, handler: s.handleCreateTask},
+		{Method: "GET", Path: "/api/tasks/{user_id}/{task_id}", Tag: "tasks", Summary: "Read one task", Response: "Task", Status: 200, handler: s.handleGetTask},
+		{Method: "PUT", Path: "/api/tasks/{user_id}/{task_id}", Tag: "tasks", Summary: "Change some fields of a task (null clears a nullable field)", Body: "TaskInput", Response: "Task", Status: 200, handler: s.handleUpdateTask},
+		{Method: "DELETE", Path: "/api/tasks/{user_id}/{task_id}", Tag: "tasks", Summary: "Delete a task", Status: 204, handler: s.handleDeleteTask},
+
+		{Method: "GET", Path: "/api/activity/{user_id}", Tag: "activity", Summary: "Your change history, oldest first", Query: []Param{
+			{"after", "string", "only changes after this clock value (the hlc of the last one seen)"},
+			{"table", "string", "only changes of this table, e.g. tasks"},
+			{"row_id", "string", "only changes of this row"},
+			{"limit", "integer", "1–1000 (default 100)"},
+		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
+	}
+}

@@ -1,0 +1,267 @@
+// Package sqlite implements Sentry's stores on SQLite (modernc, pure Go)
+// with sqlite-vec and FTS5. One connection writes; a pool reads. Every write
+// to a user's data records its change log entry in the same transaction.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite"     // database/sql driver "sqlite"
+	_ "modernc.org/sqlite/vec" // sqlite-vec, installed into every connection
+
+	"sentry/backend/core"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// TimeFormat is how times are stored: UTC with milliseconds, so string
+// order is time order.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// DB is an open Sentry database.
+type DB struct {
+	write *sql.DB // exactly one connection: SQLite has one writer anyway
+	read  *sql.DB // a pool of read-only connections
+	path  string
+
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// Clock stamps change log entries.
+	Clock core.Clock
+	// DeviceID names this installation in the change log.
+	DeviceID string
+
+	logger        *slog.Logger
+	vecVersion    string
+	sqliteVersion string
+}
+
+// Options configure Open.
+type Options struct {
+	// ReadConns is the size of the read pool (default: max(4, NumCPU)).
+	ReadConns int
+	// MmapSize in bytes for read connections (0: SQLite's default).
+	MmapSize int64
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Clock    core.Clock
+}
+
+// Open opens (creating if needed) the database file at path, checks
+// sqlite-vec and runs pending migrations.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: open: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: create data dir: %w", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = max(4, runtime.NumCPU())
+	}
+	db := &DB{path: path, Now: opts.Now, Clock: opts.Clock, logger: opts.Logger}
+
+	// busy_timeout first so the following pragmas wait instead of failing
+	// when another process holds the file.
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"}
+	dsn := func(extra []string, txlock string) string {
+		q := url.Values{}
+		for _, p := range append(append([]string{}, pragmas...), extra...) {
+			q.Add("_pragma", p)
+		}
+		if txlock != "" {
+			q.Set("_txlock", txlock)
+		}
+		return "file:" + path + "?" + q.Encode()
+	}
+	var err error
+	if db.write, err = sql.Open("sqlite", dsn([]string{"temp_store(MEMORY)"}, "immediate")); err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+
+	readExtra := []string{"query_only(1)", "temp_store(MEMORY)"}
+	if opts.MmapSize > 0 {
+		readExtra = append(readExtra, fmt.Sprintf("mmap_size(%d)", opts.MmapSize))
+	}
+	if db.read, err = sql.Open("sqlite", dsn(readExtra, "")); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	db.read.SetMaxOpenConns(opts.ReadConns)
+	db.read.SetMaxIdleConns(opts.ReadConns)
+	db.read.SetConnMaxIdleTime(0)
+
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := db.write.QueryRowContext(ctx, `SELECT sqlite_version(), vec_version()`).Scan(&db.sqliteVersion, &db.vecVersion); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: sqlite-vec is not available: %w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.initDevice(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		// Fold the WAL back so the file is whole for backups.
+		_, _ = db.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		errs = append(errs, db.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Versions reports SQLite's and sqlite-vec's versions.
+func (db *DB) Versions() (sqliteVersion, vecVersion string) { return db.sqliteVersion, db.vecVersion }
+
+// Ping checks that both the writer and the readers answer.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Migrations lists the embedded migration files.
+func Migrations() fs.FS {
+	sub, _ := fs.Sub(migrationFS, "migrations")
+	return sub
+}
+
+// Migrate applies pending embedded migrations, each in its own transaction.
+func (db *DB) Migrate(ctx context.Context) error {
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db.write, Migrations())
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	for _, r := range results {
+		db.logger.Info("migration applied", slog.Int64("version", r.Source.Version), slog.Duration("took", r.Duration))
+	}
+	return nil
+}
+
+// MigrationVersion returns the schema version.
+func (db *DB) MigrationVersion(ctx context.Context) (int64, error) {
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db.write, Migrations())
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	return provider.GetDBVersion(ctx)
+}
+
+func (db *DB) initDevice(ctx context.Context) error {
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'device_id'`).Scan(&db.DeviceID)
+	if err == nil {
+		return nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: read device id: %w", err)
+	}
+	id := NewID()
+	if _, err := db.write.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES('device_id', ?) ON CONFLICT(key) DO NOTHING`, id); err != nil {
+		return fmt.Errorf("sqlite: store device id: %w", err)
+	}
+	return db.write.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'device_id'`).Scan(&db.DeviceID)
+}
+
+// NewID returns a new UUIDv7 as text: unique across devices and roughly
+// ordered by creation time.
+func NewID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// Tx is a write transaction that knows its time and can log changes.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// BeginTx starts a write transaction (BEGIN IMMEDIATE).
+func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
+}
+
+func (db *DB) hlc() string {
+	if db.Clock == nil {
+		return fmt.Sprintf("%016d-%06d", db.Now().UnixMilli(), 0)
+	}
+	return db.Clock.Now()
+}
+
+// formatTime and parseTime convert between time.Time and stored text.
+func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+func formatTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlite: bad stored time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+func parseTimePtr(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}

@@ -1,0 +1,10 @@
+package sqlite
+
+import "sentry/backend/core"
+
+// The DB implements every store interface that features consume.
+var (
+	_ core.UserStore   = (*DB)(nil)
+	_ core.TaskStore   = (*DB)(nil)
+	_ core.ChangeStore = (*DB)(nil)
+)

@@ -1,0 +1,434 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"sentry/backend/core"
+)
+
+const taskColumns = `id, user_id, title, description, status, priority, task_type, source, source_id,
+	deadline, start_time, end_time, location, meeting_url, attendees, estimated_hours, actual_hours,
+	can_delegate, is_optional, is_recurring, recurrence_rule, tags, parent_id,
+	google_task_id, google_tasklist_id, zoom_meeting_id, evidence, completed_at, created_at, updated_at, version`
+
+// noDeadline sorts undated tasks after every dated one.
+const noDeadline = "9999-12-31T23:59:59.999Z"
+
+// CreateTask inserts t with a new id and logs the insert.
+func (db *DB) CreateTask(ctx context.Context, t *core.Task) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.createTask(ctx, t); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: create task: commit: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
+	if t.ID == "" {
+		t.ID = NewID()
+	}
+	t.CreatedAt, t.UpdatedAt, t.Version = tx.now, tx.now, 1
+	vals, err := taskValues(t)
+	if err != nil {
+		return err
+	}
+	hlc, err := tx.logChange(ctx, t.UserID, "tasks", t.ID, core.OpInsert, taskFields(t, nil))
+	if err != nil {
+		return err
+	}
+	args := append(vals, core.PriorityRank(t.Priority), hlc)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+		if strings.Contains(err.Error(), "FOREIGN KEY") {
+			return core.Errorf(core.ENOTFOUND, "User not found.")
+		}
+		return fmt.Errorf("sqlite: create task: %w", err)
+	}
+	return nil
+}
+
+// taskValues returns t's values in taskColumns order.
+func taskValues(t *core.Task) ([]any, error) {
+	attendees, err := json.Marshal(nonNil(t.Attendees))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode attendees: %w", err)
+	}
+	tags, err := json.Marshal(nonNil(t.Tags))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode tags: %w", err)
+	}
+	evidence := []byte("{}")
+	if t.Evidence != nil {
+		if evidence, err = json.Marshal(t.Evidence); err != nil {
+			return nil, fmt.Errorf("sqlite: encode evidence: %w", err)
+		}
+	}
+	return []any{t.ID, t.UserID, t.Title, t.Description, t.Status, t.Priority, t.TaskType, t.Source, t.SourceID,
+		formatTimePtr(t.Deadline), formatTimePtr(t.StartTime), formatTimePtr(t.EndTime), t.Location, t.MeetingURL,
+		string(attendees), t.EstimatedHours, t.ActualHours, t.CanDelegate, t.IsOptional, t.IsRecurring, t.RecurrenceRule,
+		string(tags), t.ParentID, t.GoogleTaskID, t.GoogleTaskListID, t.ZoomMeetingID, string(evidence),
+		formatTimePtr(t.CompletedAt), formatTime(t.CreatedAt), formatTime(t.UpdatedAt), t.Version}, nil
+}
+
+// taskFields returns the change log's field map: every field for an
+// insert, only the named ones for an update.
+func taskFields(t *core.Task, only []string) map[string]any {
+	all := map[string]any{
+		"title": t.Title, "description": t.Description, "status": t.Status, "priority": t.Priority,
+		"task_type": t.TaskType, "source": t.Source, "source_id": t.SourceID,
+		"deadline": formatTimePtr(t.Deadline), "start_time": formatTimePtr(t.StartTime), "end_time": formatTimePtr(t.EndTime),
+		"location": t.Location, "meeting_url": t.MeetingURL, "attendees": nonNil(t.Attendees),
+		"estimated_hours": t.EstimatedHours, "actual_hours": t.ActualHours, "can_delegate": t.CanDelegate,
+		"is_optional": t.IsOptional, "is_recurring": t.IsRecurring, "recurrence_rule": t.RecurrenceRule,
+		"tags": nonNil(t.Tags), "parent_id": t.ParentID, "google_task_id": t.GoogleTaskID,
+		"google_tasklist_id": t.GoogleTaskListID, "zoom_meeting_id": t.ZoomMeetingID,
+		"completed_at": formatTimePtr(t.CompletedAt),
+	}
+	if t.Evidence != nil {
+		all["evidence"] = t.Evidence
+	}
+	if only == nil {
+		return all
+	}
+	out := make(map[string]any, len(only))
+	for _, k := range only {
+		out[k] = all[k]
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func scanTask(row interface{ Scan(...any) error }) (*core.Task, error) {
+	var t core.Task
+	var deadline, start, end, completed sql.NullString
+	var attendees, tags, evidence, created, updated string
+	var est, act sql.NullFloat64
+	if err := row.Scan(&t.ID, &t.UserID, &t.Title, &t.Description, &t.Status, &t.Priority, &t.TaskType, &t.Source, &t.SourceID,
+		&deadline, &start, &end, &t.Location, &t.MeetingURL, &attendees, &est, &act,
+		&t.CanDelegate, &t.IsOptional, &t.IsRecurring, &t.RecurrenceRule, &tags, &t.ParentID,
+		&t.GoogleTaskID, &t.GoogleTaskListID, &t.ZoomMeetingID, &evidence, &completed, &created, &updated, &t.Version); err != nil {
+		return nil, err
+	}
+	var err error
+	if t.Deadline, err = parseTimePtr(deadline); err != nil {
+		return nil, err
+	}
+	if t.StartTime, err = parseTimePtr(start); err != nil {
+		return nil, err
+	}
+	if t.EndTime, err = parseTimePtr(end); err != nil {
+		return nil, err
+	}
+	if t.CompletedAt, err = parseTimePtr(completed); err != nil {
+		return nil, err
+	}
+	if t.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if t.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	if est.Valid {
+		t.EstimatedHours = &est.Float64
+	}
+	if act.Valid {
+		t.ActualHours = &act.Float64
+	}
+	if err := json.Unmarshal([]byte(attendees), &t.Attendees); err != nil {
+		return nil, fmt.Errorf("sqlite: decode attendees of task %s: %w", t.ID, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
+		return nil, fmt.Errorf("sqlite: decode tags of task %s: %w", t.ID, err)
+	}
+	if evidence != "{}" && evidence != "" {
+		if err := json.Unmarshal([]byte(evidence), &t.Evidence); err != nil {
+			return nil, fmt.Errorf("sqlite: decode evidence of task %s: %w", t.ID, err)
+		}
+	}
+	return &t, nil
+}
+
+// FindTaskByID returns not_found for unknown or deleted tasks.
+func (db *DB) FindTaskByID(ctx context.Context, id string) (*core.Task, error) {
+	return findTask(ctx, db.read, id)
+}
+
+func findTask(ctx context.Context, q sqlQueryer, id string) (*core.Task, error) {
+	t, err := scanTask(q.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ? AND deleted_at IS NULL`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "Task not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: find task %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// sortExpr returns the SQL expression each sort key orders by; each has an
+// index (user_id, expr, id).
+func sortExpr(key string) string {
+	switch key {
+	case core.SortDeadline:
+		return `ifnull(deadline, '` + noDeadline + `')`
+	case core.SortPriority:
+		return `priority_rank`
+	case core.SortUpdatedAt:
+		return `updated_at`
+	default:
+		return `created_at`
+	}
+}
+
+func sortValue(t *core.Task, key string) any {
+	switch key {
+	case core.SortDeadline:
+		if t.Deadline == nil {
+			return noDeadline
+		}
+		return formatTime(*t.Deadline)
+	case core.SortPriority:
+		return core.PriorityRank(t.Priority)
+	case core.SortUpdatedAt:
+		return formatTime(t.UpdatedAt)
+	default:
+		return formatTime(t.CreatedAt)
+	}
+}
+
+type cursor struct {
+	Sort  string `json:"s"`
+	Value any    `json:"v"`
+	ID    string `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, sort string) (*cursor, error) {
+	bad := core.FieldError("cursor", "The cursor is not valid; start again from the first page.")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) > 1024 {
+		return nil, bad
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.Sort != sort || c.ID == "" {
+		return nil, bad
+	}
+	switch v := c.Value.(type) {
+	case float64:
+		c.Value = int64(v)
+	case string:
+	default:
+		return nil, bad
+	}
+	return &c, nil
+}
+
+// FindTasks returns one page of a user's live tasks and the next cursor.
+func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, string, error) {
+	if err := f.Normalize(); err != nil {
+		return nil, "", err
+	}
+	key := strings.TrimPrefix(f.Sort, "-")
+	desc := strings.HasPrefix(f.Sort, "-")
+	expr := sortExpr(key)
+
+	where := []string{`user_id = ?`, `deleted_at IS NULL`}
+	args := []any{f.UserID}
+	if len(f.Statuses) > 0 {
+		where = append(where, `status IN (`+placeholders(len(f.Statuses))+`)`)
+		for _, s := range f.Statuses {
+			args = append(args, s)
+		}
+	}
+	if f.Source != "" {
+		where = append(where, `source = ?`)
+		args = append(args, f.Source)
+	}
+	if f.TaskType != "" {
+		where = append(where, `task_type = ?`)
+		args = append(args, f.TaskType)
+	}
+	if f.DueBefore != nil {
+		where = append(where, `deadline <= ?`)
+		args = append(args, formatTime(*f.DueBefore))
+	}
+	if f.DueAfter != nil {
+		where = append(where, `deadline >= ?`)
+		args = append(args, formatTime(*f.DueAfter))
+	}
+	if f.UpdatedAfter != nil {
+		where = append(where, `updated_at > ?`)
+		args = append(args, formatTime(*f.UpdatedAfter))
+	}
+	if m := ftsQuery(f.Query); m != "" {
+		where = append(where, `rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)`)
+		args = append(args, m)
+	} else if strings.TrimSpace(f.Query) != "" {
+		return []*core.Task{}, "", nil // only punctuation: nothing can match
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor, f.Sort)
+		if err != nil {
+			return nil, "", err
+		}
+		op := ">"
+		if desc {
+			op = "<"
+		}
+		where = append(where, `(`+expr+`, id) `+op+` (?, ?)`)
+		args = append(args, c.Value, c.ID)
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	q := `SELECT ` + taskColumns + ` FROM tasks WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + expr + ` ` + dir + `, id ` + dir + ` LIMIT ?`
+	args = append(args, f.Limit+1)
+
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: find tasks: %w", err)
+	}
+	defer rows.Close()
+	tasks := make([]*core.Task, 0, f.Limit)
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: find tasks: scan: %w", err)
+		}
+		tasks = append(tasks, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite: find tasks: %w", err)
+	}
+	next := ""
+	if len(tasks) > f.Limit {
+		tasks = tasks[:f.Limit]
+		last := tasks[len(tasks)-1]
+		next = encodeCursor(cursor{Sort: f.Sort, Value: sortValue(last, key), ID: last.ID})
+	}
+	return tasks, next, nil
+}
+
+// ftsQuery turns free text into an FTS5 query that matches every word as a
+// prefix; user input never reaches FTS5's query syntax.
+func ftsQuery(q string) string {
+	words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	if len(words) > 16 {
+		words = words[:16]
+	}
+	for i, w := range words {
+		words[i] = `"` + w + `"*`
+	}
+	return strings.Join(words, " ")
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// UpdateTask applies upd after check approves the current row.
+func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, check func(*core.Task) error) (*core.Task, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	t, err := findTask(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(t); err != nil {
+			return nil, err
+		}
+	}
+	changed := upd.Apply(t)
+	if len(changed) == 0 {
+		return t, nil
+	}
+	// Completion time follows the status.
+	if t.Status == core.StatusDone && t.CompletedAt == nil {
+		now := tx.now
+		t.CompletedAt = &now
+		changed = append(changed, "completed_at")
+	} else if t.Status != core.StatusDone && t.CompletedAt != nil {
+		t.CompletedAt = nil
+		changed = append(changed, "completed_at")
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	t.UpdatedAt = tx.now
+	t.Version++
+	hlc, err := tx.logChange(ctx, t.UserID, "tasks", t.ID, core.OpUpdate, taskFields(t, changed))
+	if err != nil {
+		return nil, err
+	}
+	vals, err := taskValues(t)
+	if err != nil {
+		return nil, err
+	}
+	// vals[0] is the id; the SET list follows taskColumns from user_id on.
+	cols := strings.Split(strings.NewReplacer("\n", "", "\t", "").Replace(taskColumns), ",")
+	sets := make([]string, 0, len(cols))
+	for _, c := range cols[1:] {
+		sets = append(sets, strings.TrimSpace(c)+" = ?")
+	}
+	args := append(vals[1:], core.PriorityRank(t.Priority), hlc, t.ID)
+	if _, err := tx.ExecContext(ctx, `UPDATE tasks SET `+strings.Join(sets, ", ")+`, priority_rank = ?, hlc = ? WHERE id = ?`, args...); err != nil {
+		return nil, fmt.Errorf("sqlite: update task %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: update task %s: commit: %w", id, err)
+	}
+	return t, nil
+}
+
+// DeleteTask tombstones a task so the deletion can sync.
+func (db *DB) DeleteTask(ctx context.Context, id string) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	t, err := findTask(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	hlc, err := tx.logChange(ctx, t.UserID, "tasks", t.ID, core.OpDelete, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE tasks SET deleted_at = ?, updated_at = ?, version = version + 1, hlc = ? WHERE id = ?`,
+		formatTime(tx.now), formatTime(tx.now), hlc, id); err != nil {
+		return fmt.Errorf("sqlite: delete task %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: delete task %s: commit: %w", id, err)
+	}
+	return nil
+}

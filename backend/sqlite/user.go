@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"sentry/backend/core"
+)
+
+const userColumns = `id, email, password_hash, first_name, last_name, email_verified, is_local, token_version, created_at, updated_at, version`
+
+// CreateUser inserts u. conflict when the email is taken.
+func (db *DB) CreateUser(ctx context.Context, u *core.User) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	u.ID = NewID()
+	u.Email = core.NormalizeEmail(u.Email)
+	u.CreatedAt, u.UpdatedAt, u.Version = tx.now, tx.now, 1
+	hlc, err := tx.logChange(ctx, u.ID, "users", u.ID, core.OpInsert, map[string]any{
+		"email": u.Email, "first_name": u.FirstName, "last_name": u.LastName, "is_local": u.IsLocal,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.PasswordHash, u.FirstName, u.LastName, u.EmailVerified, u.IsLocal, u.TokenVersion,
+		formatTime(u.CreatedAt), formatTime(u.UpdatedAt), u.Version, hlc)
+	if isUniqueViolation(err) {
+		return core.Errorf(core.ECONFLICT, "An account with this email already exists.")
+	} else if err != nil {
+		return fmt.Errorf("sqlite: create user: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: create user: commit: %w", err)
+	}
+	return nil
+}
+
+func scanUser(row interface{ Scan(...any) error }) (*core.User, error) {
+	var u core.User
+	var created, updated string
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.FirstName, &u.LastName, &u.EmailVerified, &u.IsLocal,
+		&u.TokenVersion, &created, &updated, &u.Version); err != nil {
+		return nil, err
+	}
+	var err error
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if u.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func (db *DB) findUser(ctx context.Context, q sqlQueryer, where string, args ...any) (*core.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE deleted_at IS NULL AND `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "User not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: find user: %w", err)
+	}
+	return u, nil
+}
+
+// FindUserByID returns not_found for unknown or deleted users.
+func (db *DB) FindUserByID(ctx context.Context, id string) (*core.User, error) {
+	return db.findUser(ctx, db.read, `id = ?`, id)
+}
+
+// FindUserByEmail returns not_found for unknown or deleted users.
+func (db *DB) FindUserByEmail(ctx context.Context, email string) (*core.User, error) {
+	return db.findUser(ctx, db.read, `email = ?`, core.NormalizeEmail(email))
+}
+
+// FindLocalUser returns the desktop's local profile.
+func (db *DB) FindLocalUser(ctx context.Context) (*core.User, error) {
+	return db.findUser(ctx, db.read, `is_local = 1 ORDER BY created_at LIMIT 1`)
+}
+
+// UpdateUser applies upd. not_found; conflict when the new email is taken.
+func (db *DB) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) (*core.User, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	u, err := db.findUser(ctx, tx, `id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	fields := map[string]any{}
+	if upd.FirstName != nil {
+		u.FirstName, fields["first_name"] = *upd.FirstName, *upd.FirstName
+	}
+	if upd.LastName != nil {
+		u.LastName, fields["last_name"] = *upd.LastName, *upd.LastName
+	}
+	if upd.Email != nil {
+		u.Email = core.NormalizeEmail(*upd.Email)
+		fields["email"] = u.Email
+	}
+	if upd.EmailVerified != nil {
+		u.EmailVerified, fields["email_verified"] = *upd.EmailVerified, *upd.EmailVerified
+	}
+	if upd.PasswordHash != nil {
+		u.PasswordHash = *upd.PasswordHash
+		fields["password"] = "changed" // never the hash itself
+	}
+	if upd.BumpTokens {
+		u.TokenVersion++
+	}
+	u.UpdatedAt = tx.now
+	u.Version++
+	hlc, err := tx.logChange(ctx, u.ID, "users", u.ID, core.OpUpdate, fields)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, password_hash = ?, first_name = ?, last_name = ?, email_verified = ?,
+		token_version = ?, updated_at = ?, version = ?, hlc = ? WHERE id = ?`,
+		u.Email, u.PasswordHash, u.FirstName, u.LastName, u.EmailVerified, u.TokenVersion, formatTime(u.UpdatedAt), u.Version, hlc, u.ID)
+	if isUniqueViolation(err) {
+		return nil, core.Errorf(core.ECONFLICT, "An account with this email already exists.")
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: update user %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: update user %s: commit: %w", id, err)
+	}
+	return u, nil
+}
+
+// CreateRefreshToken stores a new (hashed) refresh token.
+func (db *DB) CreateRefreshToken(ctx context.Context, t *core.RefreshToken) error {
+	if t.ID == "" {
+		t.ID = NewID()
+	}
+	if t.FamilyID == "" {
+		t.FamilyID = t.ID
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = db.Now().UTC()
+	}
+	_, err := db.write.ExecContext(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, device_name, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.UserID, t.FamilyID, t.TokenHash, t.DeviceName, formatTime(t.CreatedAt), formatTime(t.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: create refresh token: %w", err)
+	}
+	return nil
+}
+
+// FindRefreshTokenByHash returns not_found for an unknown hash.
+func (db *DB) FindRefreshTokenByHash(ctx context.Context, hash string) (*core.RefreshToken, error) {
+	var t core.RefreshToken
+	var created, expires string
+	var used, revoked sql.NullString
+	err := db.read.QueryRowContext(ctx, `SELECT id, user_id, family_id, token_hash, device_name, created_at, expires_at, used_at, revoked_at
+		FROM refresh_tokens WHERE token_hash = ?`, hash).Scan(&t.ID, &t.UserID, &t.FamilyID, &t.TokenHash, &t.DeviceName, &created, &expires, &used, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "Refresh token not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: find refresh token: %w", err)
+	}
+	if t.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if t.ExpiresAt, err = parseTime(expires); err != nil {
+		return nil, err
+	}
+	if t.UsedAt, err = parseTimePtr(used); err != nil {
+		return nil, err
+	}
+	if t.RevokedAt, err = parseTimePtr(revoked); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// RotateRefreshToken marks old as used and stores next in one transaction;
+// conflict when old was already used or revoked (a concurrent refresh won).
+func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, next *core.RefreshToken) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL`, formatTime(tx.now), oldID)
+	if err != nil {
+		return fmt.Errorf("sqlite: rotate refresh token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return core.Errorf(core.ECONFLICT, "Refresh token was already used.")
+	}
+	if next.ID == "" {
+		next.ID = NewID()
+	}
+	next.CreatedAt = tx.now
+	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, device_name, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, next.ID, next.UserID, next.FamilyID, next.TokenHash, next.DeviceName, formatTime(next.CreatedAt), formatTime(next.ExpiresAt)); err != nil {
+		return fmt.Errorf("sqlite: rotate refresh token: insert: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: rotate refresh token: commit: %w", err)
+	}
+	return nil
+}
+
+// RevokeRefreshFamily revokes every token of a family.
+func (db *DB) RevokeRefreshFamily(ctx context.Context, familyID string) error {
+	if _, err := db.write.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`,
+		formatTime(db.Now()), familyID); err != nil {
+		return fmt.Errorf("sqlite: revoke refresh family: %w", err)
+	}
+	return nil
+}
+
+type sqlQueryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

@@ -1,0 +1,178 @@
+// Package task is the task use case: create, list, read, update and delete
+// a user's tasks and meetings, with validation, ownership and events.
+package task
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"sentry/backend/core"
+)
+
+// Service owns the rules of tasks; stores only persist.
+type Service struct {
+	store  core.TaskStore
+	events core.EventPublisher
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// NewService returns a task service. events may be nil.
+func NewService(store core.TaskStore, events core.EventPublisher, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, events: events, logger: logger, now: time.Now}
+}
+
+func (s *Service) publish(ctx context.Context, typ string, t *core.Task, fields []string) {
+	if s.events != nil {
+		s.events.Publish(ctx, core.Event{Type: typ, UserID: t.UserID, Payload: t, Fields: fields})
+	}
+}
+
+// ApplyDefaults fills the defaults of a new task.
+func ApplyDefaults(t *core.Task) {
+	if t.Status == "" {
+		t.Status = core.StatusTodo
+	}
+	if t.Priority == "" {
+		t.Priority = core.PriorityMedium
+	}
+	if t.TaskType == "" {
+		t.TaskType = core.TaskTypeTask
+	}
+	if t.Source == "" {
+		t.Source = core.SourceSentry
+	}
+	if t.Attendees == nil {
+		t.Attendees = []string{}
+	}
+	if t.Tags == nil {
+		t.Tags = []string{}
+	}
+}
+
+// Create adds a task for userID, who must be the caller.
+func (s *Service) Create(ctx context.Context, userID string, t *core.Task) (*core.Task, error) {
+	if _, err := core.RequireSelf(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.CreateFor(ctx, userID, t)
+}
+
+// CreateFor adds a task for userID on behalf of the system (extraction,
+// integrations) after the caller has checked ownership.
+func (s *Service) CreateFor(ctx context.Context, userID string, t *core.Task) (*core.Task, error) {
+	t.ID, t.UserID = "", userID
+	t.Title, t.Description = strings.TrimSpace(t.Title), strings.TrimSpace(t.Description)
+	ApplyDefaults(t)
+	if t.Status == core.StatusDone && t.CompletedAt == nil {
+		now := s.now().UTC()
+		t.CompletedAt = &now
+	} else if t.Status != core.StatusDone {
+		t.CompletedAt = nil
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateTask(ctx, t); err != nil {
+		return nil, err
+	}
+	s.publish(ctx, core.EventTaskCreated, t, nil)
+	return t, nil
+}
+
+// Get returns one of the caller's tasks; not_found for anyone else's.
+func (s *Service) Get(ctx context.Context, userID, id string) (*core.Task, error) {
+	if _, err := core.RequireSelf(ctx, userID); err != nil {
+		return nil, err
+	}
+	t, err := s.store.FindTaskByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.UserID != userID {
+		return nil, core.Errorf(core.ENOTFOUND, "Task not found.")
+	}
+	return t, nil
+}
+
+// List returns a page of the caller's tasks.
+func (s *Service) List(ctx context.Context, f core.TaskFilter) ([]*core.Task, string, error) {
+	if _, err := core.RequireSelf(ctx, f.UserID); err != nil {
+		return nil, "", err
+	}
+	if err := f.Normalize(); err != nil {
+		return nil, "", err
+	}
+	return s.store.FindTasks(ctx, f)
+}
+
+// Update changes one of the caller's tasks.
+func (s *Service) Update(ctx context.Context, userID, id string, upd core.TaskUpdate) (*core.Task, error) {
+	if _, err := core.RequireSelf(ctx, userID); err != nil {
+		return nil, err
+	}
+	if upd.Title != nil {
+		trimmed := strings.TrimSpace(*upd.Title)
+		upd.Title = &trimmed
+	}
+	var before core.Task
+	t, err := s.store.UpdateTask(ctx, id, upd, func(cur *core.Task) error {
+		if cur.UserID != userID {
+			return core.Errorf(core.ENOTFOUND, "Task not found.")
+		}
+		before = *cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.Version != before.Version {
+		s.publish(ctx, core.EventTaskUpdated, t, changedFields(&before, t))
+	}
+	return t, nil
+}
+
+// Delete removes one of the caller's tasks.
+func (s *Service) Delete(ctx context.Context, userID, id string) error {
+	if _, err := core.RequireSelf(ctx, userID); err != nil {
+		return err
+	}
+	t, err := s.store.FindTaskByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if t.UserID != userID {
+		return core.Errorf(core.ENOTFOUND, "Task not found.")
+	}
+	if err := s.store.DeleteTask(ctx, id); err != nil {
+		return err
+	}
+	s.publish(ctx, core.EventTaskDeleted, t, nil)
+	return nil
+}
+
+func changedFields(a, b *core.Task) []string {
+	var out []string
+	add := func(name string, differ bool) {
+		if differ {
+			out = append(out, name)
+		}
+	}
+	add("title", a.Title != b.Title)
+	add("description", a.Description != b.Description)
+	add("status", a.Status != b.Status)
+	add("priority", a.Priority != b.Priority)
+	add("task_type", a.TaskType != b.TaskType)
+	add("deadline", !timeEq(a.Deadline, b.Deadline))
+	add("start_time", !timeEq(a.StartTime, b.StartTime))
+	add("end_time", !timeEq(a.EndTime, b.EndTime))
+	add("estimated_hours", !floatEq(a.EstimatedHours, b.EstimatedHours))
+	add("can_delegate", a.CanDelegate != b.CanDelegate)
+	add("is_optional", a.IsOptional != b.IsOptional)
+	return out
+}
