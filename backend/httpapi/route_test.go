@@ -1,0 +1,94 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// Every /api route needs a valid token unless it is one of the public auth
+// routes, and every {user_id} route refuses another user's id.
+func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
+	b := newBackend(t, false)
+	me, other := b.signUp("owner@example.com"), b.signUp("intruder@example.com")
+	theirs := b.createTask(other, map[string]any{"title": "Theirs"})
+	public := map[string]bool{
+		"GET /health": true, "GET /api/openapi.json": true, "POST /api/users/": true, "POST /api/auth/login": true,
+		"POST /api/auth/refresh-token": true, "POST /api/auth/logout": true, "POST /api/auth/local-session": true,
+	}
+	routes := b.app.Server().Routes()
+	if len(routes) < 10 {
+		t.Fatalf("only %d routes", len(routes))
+	}
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Path
+		if rt.Public != public[key] {
+			t.Errorf("%s: public=%v, want %v", key, rt.Public, public[key])
+		}
+		if rt.Public {
+			continue
+		}
+		path := strings.NewReplacer("{user_id}", other.ID, "{task_id}", theirs["id"].(string)).Replace(rt.Path)
+		var body any
+		if rt.Method == "POST" || rt.Method == "PUT" {
+			body = map[string]any{"title": "x"}
+		}
+		for _, tok := range []string{"", "garbage", me.Access[:len(me.Access)-4] + "AAAA"} {
+			res, out := b.do(rt.Method, path, tok, body)
+			if res.StatusCode != 401 {
+				t.Errorf("%s with token %.10q: %d, want 401: %s", key, tok, res.StatusCode, out)
+			} else if code, _ := errorOf(t, out); code != "unauthorized" {
+				t.Errorf("%s: code %s", key, code)
+			}
+		}
+		if strings.Contains(rt.Path, "{user_id}") {
+			res, out := b.do(rt.Method, path, me.Access, body)
+			if res.StatusCode != 403 {
+				t.Errorf("%s as another user: %d, want 403: %s", key, res.StatusCode, out)
+			}
+			// And the victim's data is untouched.
+			res, out = b.do("GET", "/api/tasks/"+other.ID+"/"+theirs["id"].(string), other.Access, nil)
+			if res.StatusCode != 200 || !strings.Contains(string(out), `"title":"Theirs"`) {
+				t.Fatalf("after %s by intruder, owner sees %d %s", key, res.StatusCode, out)
+			}
+		}
+	}
+}
+
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	b := newBackend(t, false)
+	res, body := b.do("GET", "/api/openapi.json", "", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("%d", res.StatusCode)
+	}
+	var doc struct {
+		OpenAPI string                               `json:"openapi"`
+		Paths   map[string]map[string]map[string]any `json:"paths"`
+		Comps   struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi %q", doc.OpenAPI)
+	}
+	for _, rt := range b.app.Server().Routes() {
+		op, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
+		if !ok {
+			t.Errorf("%s %s not documented", rt.Method, rt.Path)
+			continue
+		}
+		_, secured := op["security"]
+		if secured == rt.Public {
+			t.Errorf("%s %s: security documented %v, public %v", rt.Method, rt.Path, secured, rt.Public)
+		}
+	}
+	// Every $ref points at a schema that exists.
+	for _, m := range refPattern.FindAllStringSubmatch(string(body), -1) {
+		if _, ok := doc.Comps.Schemas[m[1]]; !ok {
+			t.Errorf("dangling $ref %s", m[1])
+		}
+	}
+}

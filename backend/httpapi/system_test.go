@@ -1,0 +1,109 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var refPattern = regexp.MustCompile(`"#/components/schemas/([A-Za-z]+)"`)
+
+func TestHealthReportsDatabaseAndVec(t *testing.T) {
+	b := newBackend(t, false)
+	res, body := b.do("GET", "/health", "", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	var h struct {
+		Status string
+		Checks map[string]map[string]any
+	}
+	_ = json.Unmarshal(body, &h)
+	if h.Status != "ok" || h.Checks["database"]["status"] != "ok" || h.Checks["database"]["sqlite_version"] == "" {
+		t.Fatalf("health: %s", body)
+	}
+	if v, _ := h.Checks["sqlite_vec"]["version"].(string); !strings.HasPrefix(v, "v0.") {
+		t.Fatalf("sqlite-vec version %q", v)
+	}
+}
+
+func TestMetricsCountRequestsPerRoute(t *testing.T) {
+	b := newBackend(t, false)
+	me := b.signUp("metrics@example.com")
+	b.do("GET", "/api/tasks/"+me.ID, me.Access, nil)
+	b.do("GET", "/api/tasks/"+me.ID, "", nil)
+	res, body := b.do("GET", "/metrics", "", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("%d", res.StatusCode)
+	}
+	text := string(body)
+	for _, want := range []string{
+		`sentry_http_requests_total{code="200",method="GET",route="GET /api/tasks/{user_id}"} 1`,
+		`sentry_http_requests_total{code="401",method="GET",route="GET /api/tasks/{user_id}"} 1`,
+		`sentry_http_request_duration_seconds_bucket{method="GET",route="GET /api/tasks/{user_id}",le="+Inf"} 2`,
+		`sentry_http_requests_total{code="201",method="POST",route="POST /api/users/"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	// Route labels are patterns, never raw paths with ids.
+	if strings.Contains(text, me.ID) {
+		t.Error("metrics leak a user id")
+	}
+}
+
+func TestServesUIAndFallsBackToIndex(t *testing.T) {
+	b := newBackend(t, false)
+	res, body := b.do("GET", "/", "", nil)
+	if res.StatusCode != 200 || !strings.Contains(string(body), "Sentry AI") {
+		t.Fatalf("/: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestLocalSessionOnlyOnDesktop(t *testing.T) {
+	server := newBackend(t, false)
+	res, body := server.do("POST", "/api/auth/local-session", "", nil)
+	if res.StatusCode != 404 {
+		t.Fatalf("server local-session: %d %s", res.StatusCode, body)
+	}
+	desk := newBackend(t, true)
+	res, body = desk.do("POST", "/api/auth/local-session", "", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("desktop local-session: %d %s", res.StatusCode, body)
+	}
+	var s struct {
+		AccessToken string `json:"access_token"`
+		User        struct {
+			ID      string `json:"id"`
+			IsLocal bool   `json:"is_local"`
+		} `json:"user"`
+	}
+	_ = json.Unmarshal(body, &s)
+	if !s.User.IsLocal || s.AccessToken == "" {
+		t.Fatalf("local session: %s", body)
+	}
+	// The API still checks the token it issued.
+	res, _ = desk.do("GET", "/api/tasks/"+s.User.ID, "", nil)
+	if res.StatusCode != 401 {
+		t.Fatalf("desktop API without token: %d", res.StatusCode)
+	}
+	res, _ = desk.do("GET", "/api/tasks/"+s.User.ID, s.AccessToken, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("desktop API with token: %d", res.StatusCode)
+	}
+	// The same profile comes back on the next start.
+	res, body2 := desk.do("POST", "/api/auth/local-session", "", nil)
+	if res.StatusCode != 200 || !strings.Contains(string(body2), s.User.ID) {
+		t.Fatal("local profile changed between sessions")
+	}
+}
+
+func TestSecurityHeadersAndNoStore(t *testing.T) {
+	b := newBackend(t, false)
+	res, _ := b.do("GET", "/api/openapi.json", "", nil)
+	if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("headers: %v", res.Header)
+	}
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestCLIHelpVersionAndErrors(t *testing.T) {
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	if code := run(ctx, []string{"version"}, &out, &errb, env(nil)); code != 0 || !strings.HasPrefix(out.String(), "sentry ") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"--help"}, &out, &errb, env(nil)); code != 0 || !strings.Contains(out.String(), "sentry serve") {
+		t.Fatalf("help: %d %q", code, out.String())
+	}
+	errb.Reset()
+	if code := run(ctx, []string{"serve", "--help"}, &out, &errb, env(nil)); code != 0 || !strings.Contains(errb.String(), "-addr") {
+		t.Fatalf("serve --help: %d %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run(ctx, []string{"frobnicate"}, &out, &errb, env(nil)); code != 2 || !strings.Contains(errb.String(), "unknown command") {
+		t.Fatalf("unknown: %d %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run(ctx, []string{"serve", "--log-level", "loud", "--data", t.TempDir()}, &out, &errb, env(nil)); code != 2 || !strings.Contains(errb.String(), "log level") {
+		t.Fatalf("bad flag value: %d %q", code, errb.String())
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"migrate"}, &out, &errb, env(map[string]string{"SENTRY_DATA_DIR": dir})); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "schema version") || !strings.Contains(out.String(), dir) {
+		t.Fatalf("migrate output %q", out.String())
+	}
+	if _, err := os.Stat(dir + "/sentry.db"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeRestartKeepsData starts the real server twice on one data dir.
+func TestServeRestartKeepsData(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	base := "http://" + addr
+	start := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		var out, errb bytes.Buffer
+		go func() {
+			done <- run(ctx, []string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn"}, &out, &errb, env(nil))
+		}()
+		waitHealthy(t, base)
+		return func() {
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("serve exited %d: %s", code, errb.String())
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("serve did not stop")
+			}
+		}
+	}
+	stop := start()
+	post(t, base+"/api/users/", "", map[string]any{"email": "r@example.com", "password": "restart-proof", "first_name": "R", "last_name": "S"}, 201)
+	sess := post(t, base+"/api/auth/login", "", map[string]any{"email": "r@example.com", "password": "restart-proof"}, 200)
+	uid := sess["user"].(map[string]any)["id"].(string)
+	post(t, base+"/api/tasks/"+uid, sess["access_token"].(string), map[string]any{"title": "Still here after restart"}, 201)
+	stop()
+
+	stop = start()
+	defer stop()
+	// The signing secret persisted, so even the old access token works.
+	req, _ := http.NewRequest("GET", base+"/api/tasks/"+uid, nil)
+	req.Header.Set("Authorization", "Bearer "+sess["access_token"].(string))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var page struct{ Tasks []struct{ Title string } }
+	_ = json.NewDecoder(res.Body).Decode(&page)
+	if res.StatusCode != 200 || len(page.Tasks) != 1 || page.Tasks[0].Title != "Still here after restart" {
+		t.Fatalf("after restart: %d %+v", res.StatusCode, page)
+	}
+	if fi, err := os.Stat(dir + "/secret.key"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v %v", fi.Mode(), err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("server did not become healthy")
+}
+
+func post(t *testing.T, url, token string, body any, want int) map[string]any {
+	t.Helper()
+	buf, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(buf))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&m)
+	if res.StatusCode != want {
+		t.Fatalf("POST %s: %d, want %d: %v", url, res.StatusCode, want, m)
+	}
+	return m
+}
+
+var _ = fmt.Sprint
