@@ -390,6 +390,11 @@ func (f *TaskFilter) Normalize() error {
 	if f.Sort == "" {
 		f.Sort = "-" + SortCreatedAt
 	}
+	// "created" and "updated" are accepted for clients used to those names.
+	switch strings.TrimPrefix(f.Sort, "-") {
+	case "created", "updated":
+		f.Sort += "_at"
+	}
 	if !oneOf(strings.TrimPrefix(f.Sort, "-"), []string{SortDeadline, SortPriority, SortCreatedAt, SortUpdatedAt}) {
 		return FieldError("sort", "Sort must be one of deadline, priority, created_at, updated_at, with - for descending.")
 	}

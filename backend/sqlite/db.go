@@ -36,6 +36,11 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite has one writer anyway
 	read  *sql.DB // a pool of read-only connections
+	// ckpt copies the WAL into the database file in the background, so
+	// that the fsyncs of checkpoints never stall a request's commit.
+	ckpt     *sql.DB
+	stopCkpt chan struct{}
+	ckptDone chan struct{}
 	path  string
 
 	// Now is the clock; tests replace it.
@@ -95,7 +100,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return "file:" + path + "?" + q.Encode()
 	}
 	var err error
-	if db.write, err = sql.Open("sqlite", dsn([]string{"temp_store(MEMORY)"}, "immediate")); err != nil {
+	// The writer checkpoints by itself only as a safety net (64 MiB of WAL);
+	// normally the background checkpointer has done it long before.
+	if db.write, err = sql.Open("sqlite", dsn([]string{"temp_store(MEMORY)", "wal_autocheckpoint(16384)", "journal_size_limit(67108864)"}, "immediate")); err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
 	db.write.SetMaxOpenConns(1)
@@ -131,12 +138,46 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.ckpt, err = sql.Open("sqlite", dsn(nil, "")); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
+	}
+	db.ckpt.SetMaxOpenConns(1)
+	db.stopCkpt, db.ckptDone = make(chan struct{}), make(chan struct{})
+	go db.checkpointLoop(CheckpointInterval)
 	return db, nil
+}
+
+// CheckpointInterval is how often the background checkpointer runs.
+const CheckpointInterval = 250 * time.Millisecond
+
+// checkpointLoop runs passive checkpoints: they copy committed WAL frames
+// into the database without blocking the writer or readers.
+func (db *DB) checkpointLoop(every time.Duration) {
+	defer close(db.ckptDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCkpt:
+			return
+		case <-t.C:
+			var busy, logFrames, done int
+			if err := db.ckpt.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done); err != nil {
+				db.logger.Warn("background checkpoint failed", slog.Any("error", err))
+			}
+		}
+	}
 }
 
 // Close closes every connection.
 func (db *DB) Close() error {
 	var errs []error
+	if db.stopCkpt != nil {
+		close(db.stopCkpt)
+		<-db.ckptDone
+		errs = append(errs, db.ckpt.Close())
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
