@@ -135,8 +135,11 @@ func runDesktop(ctx context.Context, cfg config.Config, log *slog.Logger, assets
 			return map[string]string{"code": core.ErrorCode(err), "message": core.ErrorMessage(err)}
 		},
 		Linux: &linux.Options{
-			Icon:        appIcon,
-			ProgramName: "sentry",
+			Icon: appIcon,
+			// Wails sets this after GTK has named the window, so WM_CLASS
+			// stays the executable's name; build/linux/sentry.desktop
+			// matches that (StartupWMClass=sentry-desktop).
+			ProgramName: "sentry-desktop",
 			// Wails' own default when Linux options are nil: software
 			// rendering, which works on every machine and under Xvfb.
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,

@@ -41,7 +41,7 @@ type DB struct {
 	ckpt     *sql.DB
 	stopCkpt chan struct{}
 	ckptDone chan struct{}
-	path  string
+	path     string
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
