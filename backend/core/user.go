@@ -89,6 +89,7 @@ type RefreshToken struct {
 	FamilyID   string
 	TokenHash  string
 	DeviceName string
+	IP         string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	UsedAt     *time.Time

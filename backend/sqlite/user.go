@@ -148,8 +148,8 @@ func (db *DB) CreateRefreshToken(ctx context.Context, t *core.RefreshToken) erro
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = db.Now().UTC()
 	}
-	_, err := db.write.ExecContext(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, device_name, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.UserID, t.FamilyID, t.TokenHash, t.DeviceName, formatTime(t.CreatedAt), formatTime(t.ExpiresAt))
+	_, err := db.write.ExecContext(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, device_name, ip, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, t.UserID, t.FamilyID, t.TokenHash, t.DeviceName, t.IP, formatTime(t.CreatedAt), formatTime(t.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: create refresh token: %w", err)
 	}
@@ -202,8 +202,8 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, next *core.R
 		next.ID = NewID()
 	}
 	next.CreatedAt = tx.now
-	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, device_name, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, next.ID, next.UserID, next.FamilyID, next.TokenHash, next.DeviceName, formatTime(next.CreatedAt), formatTime(next.ExpiresAt)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, device_name, ip, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, next.ID, next.UserID, next.FamilyID, next.TokenHash, next.DeviceName, next.IP, formatTime(next.CreatedAt), formatTime(next.ExpiresAt)); err != nil {
 		return fmt.Errorf("sqlite: rotate refresh token: insert: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
