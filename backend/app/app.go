@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,6 +26,8 @@ import (
 	"sentry/backend/core"
 	"sentry/backend/event"
 	"sentry/backend/httpapi"
+	"sentry/backend/mail"
+	"sentry/backend/ratelimit"
 	"sentry/backend/sqlite"
 	"sentry/backend/task"
 	"sentry/sync/hlc"
@@ -44,6 +47,12 @@ type Options struct {
 	// BcryptCost overrides Config.BcryptCost (tests only; below 12 is not
 	// allowed by config validation).
 	BcryptCost int
+	// Mailer replaces the configured one; SMTPTLS configures STARTTLS
+	// (e.g. a private CA).
+	Mailer  core.Mailer
+	SMTPTLS *tls.Config
+	// AuthFailures replaces the default auth throttle (tests).
+	AuthFailures *ratelimit.Failures
 }
 
 // App is a running Sentry backend.
@@ -88,11 +97,22 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if opts.BcryptCost != 0 {
 		cost = opts.BcryptCost
 	}
-	authSvc, err := auth.NewService(db, auth.Options{Secret: secret, AccessTTL: cfg.AccessTTL, BcryptCost: cost, Logger: logger})
+	var mailer core.Mailer = &mail.Outbox{Dir: filepath.Join(cfg.DataDir, "outbox"), From: cfg.SMTPFrom, Logger: logger}
+	if cfg.SMTPAddr != "" {
+		mailer = &mail.SMTP{Addr: cfg.SMTPAddr, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: opts.SMTPTLS}
+	}
+	if opts.Mailer != nil {
+		mailer = opts.Mailer
+	}
+	authSvc, err := auth.NewService(db, auth.Options{Secret: secret, AccessTTL: cfg.AccessTTL, BcryptCost: cost, Logger: logger,
+		Accounts: db, Mailer: mailer})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	authSvc.OnDeleteUser = append(authSvc.OnDeleteUser, func(ctx context.Context, userID string) error {
+		return RemoveUserFiles(cfg.DataDir, userID)
+	})
 	bus := event.NewBus(logger)
 	a := &App{DB: db, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
 		Tasks: task.NewService(db, bus, logger)}
@@ -106,7 +126,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	proxies, _ := cfg.TrustedPrefixes()
 	reg := prometheus.NewRegistry()
 	sqliteVer, vecVer := db.Versions()
+	var apiLimit *ratelimit.Buckets
+	if cfg.RateLimit > 0 && !cfg.Desktop {
+		apiLimit = ratelimit.NewBuckets(cfg.RateLimit, cfg.RateBurst)
+	}
 	a.server = httpapi.NewServer(httpapi.Deps{
+		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
 		Auth: authSvc, Tasks: a.Tasks, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: []httpapi.HealthCheck{
@@ -145,6 +170,7 @@ func (a *App) LocalUser(ctx context.Context) (*core.User, error) {
 func (a *App) Close() error {
 	var err error
 	a.closeOnce.Do(func() {
+		a.Auth.WaitMail()
 		a.Events.Close()
 		err = a.DB.Close()
 		a.logger.Info("backend stopped")
@@ -203,4 +229,20 @@ func WaitShutdown(ctx context.Context, srv *http.Server, timeout time.Duration) 
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// UserFilesDir is where a user's stored files live inside DataDir.
+func UserFilesDir(dataDir, userID string) string {
+	return filepath.Join(dataDir, "files", userID)
+}
+
+// RemoveUserFiles deletes every stored file of a user.
+func RemoveUserFiles(dataDir, userID string) error {
+	if userID == "" || strings.ContainsAny(userID, `/\.`) {
+		return fmt.Errorf("app: refusing to remove files of user id %q", userID)
+	}
+	if err := os.RemoveAll(UserFilesDir(dataDir, userID)); err != nil {
+		return fmt.Errorf("app: remove files of %s: %w", userID, err)
+	}
+	return nil
 }

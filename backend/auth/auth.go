@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -37,8 +38,16 @@ const (
 
 // Service is the account and token use case.
 type Service struct {
-	users  core.UserStore
-	logger *slog.Logger
+	users    core.UserStore
+	accounts core.AccountStore
+	mailer   core.Mailer
+	appName  string
+	logger   *slog.Logger
+	// OnDeleteUser runs before a user's rows are deleted, e.g. to remove
+	// their stored files.
+	OnDeleteUser []func(ctx context.Context, userID string) error
+	// mailWG tracks emails sent in the background.
+	mailWG sync.WaitGroup
 	now    func() time.Time
 
 	keyID      string
@@ -63,6 +72,11 @@ type Options struct {
 	BcryptCost int
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// Accounts stores codes, sessions and the audit log; Mailer sends
+	// verification and reset codes.
+	Accounts core.AccountStore
+	Mailer   core.Mailer
+	AppName  string
 }
 
 // NewService returns an auth service over users.
@@ -93,7 +107,7 @@ func NewService(users core.UserStore, opts Options) (*Service, error) {
 	}
 	sum := sha256.Sum256(opts.Secret)
 	s := &Service{
-		users: users, logger: opts.Logger, now: opts.Now,
+		users: users, accounts: opts.Accounts, mailer: opts.Mailer, appName: opts.AppName, logger: opts.Logger, now: opts.Now,
 		keyID: hex.EncodeToString(sum[:4]), secret: opts.Secret,
 		issuer: opts.Issuer, audience: opts.Audience,
 		accessTTL: opts.AccessTTL, refreshTTL: opts.RefreshTTL, cost: opts.BcryptCost,
@@ -154,6 +168,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*core.User, e
 		return nil, err
 	}
 	s.logger.Info("user registered", slog.String("user_id", u.ID))
+	s.audit(ctx, "user.registered", u.ID, nil)
+	s.sendCode(ctx, u, core.CodeVerifyEmail)
 	return u, nil
 }
 
@@ -173,13 +189,16 @@ func (s *Service) Login(ctx context.Context, email, password, device string) (*S
 	u, err := s.users.FindUserByEmail(ctx, core.NormalizeEmail(email))
 	if core.ErrorCode(err) == core.ENOTFOUND || (err == nil && u.PasswordHash == "") {
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		s.audit(ctx, "login.failed", "", map[string]any{"reason": "unknown account"})
 		return nil, errBadCredentials
 	} else if err != nil {
 		return nil, err
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		s.audit(ctx, "login.failed", u.ID, map[string]any{"reason": "wrong password"})
 		return nil, errBadCredentials
 	}
+	s.audit(ctx, "login.succeeded", u.ID, nil)
 	return s.startSession(ctx, u, device)
 }
 
@@ -194,15 +213,16 @@ func (s *Service) startSession(ctx context.Context, u *core.User, device string)
 	if err != nil {
 		return nil, err
 	}
-	rt := &core.RefreshToken{UserID: u.ID, TokenHash: hash, DeviceName: truncate(device, 200), ExpiresAt: s.now().Add(s.refreshTTL)}
+	rt := &core.RefreshToken{UserID: u.ID, TokenHash: hash, DeviceName: truncate(device, 200),
+		IP: core.ClientFromContext(ctx).IP, ExpiresAt: s.now().Add(s.refreshTTL)}
 	if err := s.users.CreateRefreshToken(ctx, rt); err != nil {
 		return nil, err
 	}
-	return s.session(u, raw)
+	return s.session(u, raw, rt.FamilyID)
 }
 
-func (s *Service) session(u *core.User, refresh string) (*Session, error) {
-	access, err := s.IssueAccessToken(u)
+func (s *Service) session(u *core.User, refresh, sid string) (*Session, error) {
+	access, err := s.issueAccessToken(u, sid)
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +254,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 				return nil, err
 			}
 			s.logger.Warn("refresh token reuse; family revoked", slog.String("user_id", rt.UserID))
+			s.audit(ctx, "refresh.reuse_detected", rt.UserID, map[string]any{"session_id": rt.FamilyID})
 		}
 		return nil, errBadRefresh
 	}
@@ -247,13 +268,14 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	if err != nil {
 		return nil, err
 	}
-	next := &core.RefreshToken{UserID: u.ID, FamilyID: rt.FamilyID, TokenHash: hash, DeviceName: rt.DeviceName, ExpiresAt: now.Add(s.refreshTTL)}
+	next := &core.RefreshToken{UserID: u.ID, FamilyID: rt.FamilyID, TokenHash: hash, DeviceName: rt.DeviceName,
+		IP: core.ClientFromContext(ctx).IP, ExpiresAt: now.Add(s.refreshTTL)}
 	if err := s.users.RotateRefreshToken(ctx, rt.ID, next); core.ErrorCode(err) == core.ECONFLICT {
 		return nil, errBadRefresh // a concurrent refresh won the race
 	} else if err != nil {
 		return nil, err
 	}
-	return s.session(u, raw)
+	return s.session(u, raw, rt.FamilyID)
 }
 
 // Logout revokes the refresh token's family. Unknown tokens are ignored.
@@ -267,16 +289,23 @@ func (s *Service) Logout(ctx context.Context, refresh string) error {
 	} else if err != nil {
 		return err
 	}
-	return s.users.RevokeRefreshFamily(ctx, rt.FamilyID)
+	if err := s.users.RevokeRefreshFamily(ctx, rt.FamilyID); err != nil {
+		return err
+	}
+	s.audit(ctx, "logout", rt.UserID, map[string]any{"session_id": rt.FamilyID})
+	return nil
 }
 
 type claims struct {
-	TokenVersion int `json:"tv"`
+	TokenVersion int    `json:"tv"`
+	SessionID    string `json:"sid,omitempty"`
 	jwt.RegisteredClaims
 }
 
 // IssueAccessToken signs a short-lived access token for u.
-func (s *Service) IssueAccessToken(u *core.User) (string, error) {
+func (s *Service) IssueAccessToken(u *core.User) (string, error) { return s.issueAccessToken(u, "") }
+
+func (s *Service) issueAccessToken(u *core.User, sid string) (string, error) {
 	now := s.now()
 	var jti [12]byte
 	if _, err := rand.Read(jti[:]); err != nil {
@@ -284,6 +313,7 @@ func (s *Service) IssueAccessToken(u *core.User) (string, error) {
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{
 		TokenVersion: u.TokenVersion,
+		SessionID:    sid,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: s.issuer, Subject: u.ID, Audience: jwt.ClaimStrings{s.audience},
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-30 * time.Second)),
@@ -302,8 +332,15 @@ var errBadToken = core.Errorf(core.EUNAUTHORIZED, "Your session is not valid; si
 
 // Authenticate checks an access token and returns its user.
 func (s *Service) Authenticate(ctx context.Context, token string) (*core.User, error) {
+	u, _, err := s.AuthenticateSession(ctx, token)
+	return u, err
+}
+
+// AuthenticateSession checks an access token and returns its user and the
+// session (refresh family) it was issued for.
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (*core.User, string, error) {
 	if token == "" || len(token) > 4096 {
-		return nil, errBadToken
+		return nil, "", errBadToken
 	}
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
@@ -314,18 +351,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*core.User, e
 	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(s.issuer),
 		jwt.WithAudience(s.audience), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.now), jwt.WithLeeway(5*time.Second))
 	if err != nil {
-		return nil, errBadToken
+		return nil, "", errBadToken
 	}
 	u, err := s.users.FindUserByID(ctx, c.Subject)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return nil, errBadToken
+		return nil, "", errBadToken
 	} else if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if u.TokenVersion != c.TokenVersion {
-		return nil, errBadToken
+		return nil, "", errBadToken
 	}
-	return u, nil
+	return u, c.SessionID, nil
 }
 
 // LocalProfileEmail is the address of the desktop's automatic profile.

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,6 +47,24 @@ type Config struct {
 	Desktop bool `json:"-"`
 	// ReadConns sizes the database read pool.
 	ReadConns int `json:"read_conns"`
+
+	// SMTP sends verification and reset emails; without SMTPAddr they go
+	// to DataDir/outbox as .eml files. The password comes from the
+	// environment only (SENTRY_SMTP_PASSWORD).
+	SMTPAddr     string `json:"smtp_addr"`
+	SMTPUsername string `json:"smtp_username"`
+	SMTPPassword string `json:"-"`
+	SMTPFrom     string `json:"smtp_from"`
+
+	// AllowedOrigins may call the API from other web origins (CORS). None
+	// by default: the web UI is served from the same origin.
+	AllowedOrigins []string `json:"allowed_origins"`
+	// RateLimit is each user's sustained API requests per second (0 = off)
+	// and RateBurst the burst above it.
+	RateLimit float64 `json:"rate_limit"`
+	RateBurst int     `json:"rate_burst"`
+	// PublicURL is where users reach this server (OAuth redirects, links).
+	PublicURL string `json:"public_url"`
 }
 
 // Default returns the defaults.
@@ -58,6 +78,9 @@ func Default() Config {
 		AccessTTL:       15 * time.Minute,
 		ShutdownTimeout: 15 * time.Second,
 		ReadConns:       max(4, runtime.NumCPU()),
+		SMTPFrom:        "Sentry AI <noreply@localhost>",
+		RateLimit:       50,
+		RateBurst:       200,
 	}
 }
 
@@ -120,6 +143,29 @@ func (c Config) Validate() error {
 	if c.ReadConns < 1 || c.ReadConns > 256 {
 		return fmt.Errorf("config: read conns %d: want 1 to 256", c.ReadConns)
 	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			return fmt.Errorf("config: smtp addr %q: want host:port", c.SMTPAddr)
+		}
+	}
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		return fmt.Errorf("config: smtp from %q: %w", c.SMTPFrom, err)
+	}
+	for _, o := range c.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			return fmt.Errorf("config: allowed origin %q: want scheme://host[:port]", o)
+		}
+	}
+	if c.RateLimit < 0 || c.RateBurst < 0 {
+		return errors.New("config: rate limit and burst must not be negative")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: public url %q: want http(s)://host[:port]", c.PublicURL)
+		}
+	}
 	return nil
 }
 
@@ -160,6 +206,13 @@ const (
 	EnvSecret         = "SENTRY_SECRET"
 	EnvConfigFile     = "SENTRY_CONFIG"
 	EnvTrustedProxies = "SENTRY_TRUSTED_PROXIES"
+	EnvSMTPAddr       = "SENTRY_SMTP_ADDR"
+	EnvSMTPUsername   = "SENTRY_SMTP_USERNAME"
+	EnvSMTPPassword   = "SENTRY_SMTP_PASSWORD"
+	EnvSMTPFrom       = "SENTRY_SMTP_FROM"
+	EnvAllowedOrigins = "SENTRY_ALLOWED_ORIGINS"
+	EnvRateLimit      = "SENTRY_RATE_LIMIT"
+	EnvPublicURL      = "SENTRY_PUBLIC_URL"
 )
 
 // Load builds a Config: defaults, then the JSON file (from --config or
@@ -204,6 +257,31 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	if v := getenv(EnvTrustedProxies); v != "" {
 		c.TrustedProxies = strings.Split(v, ",")
 	}
+	if v := getenv(EnvSMTPAddr); v != "" {
+		c.SMTPAddr = v
+	}
+	if v := getenv(EnvSMTPUsername); v != "" {
+		c.SMTPUsername = v
+	}
+	if v := getenv(EnvSMTPPassword); v != "" {
+		c.SMTPPassword = v
+	}
+	if v := getenv(EnvSMTPFrom); v != "" {
+		c.SMTPFrom = v
+	}
+	if v := getenv(EnvAllowedOrigins); v != "" {
+		c.AllowedOrigins = splitList(v)
+	}
+	if v := getenv(EnvPublicURL); v != "" {
+		c.PublicURL = v
+	}
+	if v := getenv(EnvRateLimit); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return c, fmt.Errorf("config: %s: %w", EnvRateLimit, err)
+		}
+		c.RateLimit = f
+	}
 	var ferr error
 	fs.Visit(func(f *flag.Flag) {
 		v := f.Value.String()
@@ -218,6 +296,16 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 			c.LogFormat = v
 		case "trusted-proxies":
 			c.TrustedProxies = strings.Split(v, ",")
+		case "allowed-origins":
+			c.AllowedOrigins = splitList(v)
+		case "public-url":
+			c.PublicURL = v
+		case "rate-limit":
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				ferr = fmt.Errorf("config: --rate-limit: %w", err)
+			}
+			c.RateLimit = f
 		case "bcrypt-cost":
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -245,6 +333,16 @@ func RegisterFlags(fs *flag.FlagSet) {
 	fs.String("log-format", "", "json or text (env "+EnvLogFormat+")")
 }
 
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 type fileConfig struct {
 	DataDir         *string  `json:"data_dir"`
 	Addr            *string  `json:"addr"`
@@ -255,6 +353,13 @@ type fileConfig struct {
 	TrustedProxies  []string `json:"trusted_proxies"`
 	ShutdownTimeout *string  `json:"shutdown_timeout"`
 	ReadConns       *int     `json:"read_conns"`
+	SMTPAddr        *string  `json:"smtp_addr"`
+	SMTPUsername    *string  `json:"smtp_username"`
+	SMTPFrom        *string  `json:"smtp_from"`
+	AllowedOrigins  []string `json:"allowed_origins"`
+	RateLimit       *float64 `json:"rate_limit"`
+	RateBurst       *int     `json:"rate_burst"`
+	PublicURL       *string  `json:"public_url"`
 }
 
 func (fc fileConfig) apply(c *Config) error {
@@ -278,6 +383,27 @@ func (fc fileConfig) apply(c *Config) error {
 	}
 	if fc.ReadConns != nil {
 		c.ReadConns = *fc.ReadConns
+	}
+	if fc.SMTPAddr != nil {
+		c.SMTPAddr = *fc.SMTPAddr
+	}
+	if fc.SMTPUsername != nil {
+		c.SMTPUsername = *fc.SMTPUsername
+	}
+	if fc.SMTPFrom != nil {
+		c.SMTPFrom = *fc.SMTPFrom
+	}
+	if fc.AllowedOrigins != nil {
+		c.AllowedOrigins = fc.AllowedOrigins
+	}
+	if fc.RateLimit != nil {
+		c.RateLimit = *fc.RateLimit
+	}
+	if fc.RateBurst != nil {
+		c.RateBurst = *fc.RateBurst
+	}
+	if fc.PublicURL != nil {
+		c.PublicURL = *fc.PublicURL
 	}
 	for _, d := range []struct {
 		s   *string

@@ -44,3 +44,24 @@ func RequireSelf(ctx context.Context, userID string) (*User, error) {
 	}
 	return u, nil
 }
+
+const clientKey ctxKey = 100
+
+// Client describes who is calling: for audit entries and throttling.
+type Client struct {
+	IP        string
+	UserAgent string
+	// SessionID is the refresh family of the access token, if any.
+	SessionID string
+}
+
+// NewContextWithClient returns ctx carrying the caller's client details.
+func NewContextWithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey, c)
+}
+
+// ClientFromContext returns the caller's client details (zero if unknown).
+func ClientFromContext(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey).(Client)
+	return c
+}

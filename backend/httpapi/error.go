@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"sentry/backend/core"
 )
@@ -50,6 +51,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == core.EINTERNAL {
 		s.logger.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.String("request_id", requestID(r.Context())), slog.Any("error", err))
+	}
+	if ra := core.ErrorRetryAfter(err); ra > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(ra.Seconds())))
 	}
 	writeJSON(w, StatusFor(code), errorBody{Error: errorDetail{Code: code, Message: msg, Field: core.ErrorField(err)}})
 }

@@ -63,7 +63,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		_, _ = rand.Read(b[:])
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx = core.NewContextWithClient(ctx, core.Client{IP: s.clientIP(r), UserAgent: truncateField(r.UserAgent())})
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
@@ -138,7 +140,7 @@ func (s *Server) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, core.Errorf(core.EUNAUTHORIZED, "Use an Authorization: Bearer <access token> header."))
 			return
 		}
-		u, err := s.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
+		u, sid, err := s.Auth.AuthenticateSession(r.Context(), strings.TrimSpace(token))
 		if err != nil {
 			if core.ErrorCode(err) == core.EUNAUTHORIZED {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="sentry", error="invalid_token"`)
@@ -146,7 +148,14 @@ func (s *Server) authenticate(next http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		*r = *r.WithContext(core.NewContextWithUser(r.Context(), u))
+		if err := s.APILimit.Allow(u.ID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ctx := core.NewContextWithUser(r.Context(), u)
+		c := core.ClientFromContext(ctx)
+		c.SessionID = sid
+		*r = *r.WithContext(core.NewContextWithClient(ctx, c))
 		next(w, r)
 	}
 }
@@ -189,4 +198,38 @@ func (s *Server) trusted(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// cors answers cross-origin requests from the allow-listed origins only;
+// others get no CORS headers, so browsers refuse them.
+func (s *Server) cors(next http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, o := range s.AllowedOrigins {
+		allowed[strings.TrimSuffix(o, "/")] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" {
+			w.Header().Add("Vary", "Origin")
+		}
+		if origin == "" || !allowed[origin] {
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				w.WriteHeader(http.StatusNoContent) // preflight from an unknown origin: no grant
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Expose-Headers", "Retry-After, X-Request-Id")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

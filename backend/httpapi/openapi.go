@@ -150,6 +150,18 @@ func schemas() map[string]any {
 			"fields": map[string]any{"type": "object"}, "hlc": str, "device_id": str, "created_at": dateTime}),
 		"ChangePage": obj([]string{"changes"}, map[string]any{"changes": map[string]any{"type": "array", "items": ref("Change")},
 			"next": map[string]any{"type": []string{"string", "null"}}}),
+		"Message":            obj([]string{"message"}, map[string]any{"message": str}),
+		"EmailRequest":       obj([]string{"email"}, map[string]any{"email": str}),
+		"VerifyEmailRequest": obj([]string{"email", "code"}, map[string]any{"email": str, "code": str}),
+		"ResetPasswordRequest": obj([]string{"email", "code", "new_password"}, map[string]any{"email": str, "code": str,
+			"new_password": map[string]any{"type": "string", "minLength": 8}}),
+		"PasswordChange": obj([]string{"current_password", "new_password"}, map[string]any{"current_password": str,
+			"new_password": map[string]any{"type": "string", "minLength": 8}}),
+		"ProfileUpdate": obj(nil, map[string]any{"first_name": str, "last_name": str}),
+		"SessionList": obj([]string{"sessions"}, map[string]any{"sessions": map[string]any{"type": "array", "items": obj(nil, map[string]any{
+			"id": str, "device_name": str, "ip": str, "created_at": dateTime, "last_used_at": dateTime, "expires_at": dateTime, "current": boolean})}}),
+		"AuditPage": obj([]string{"events"}, map[string]any{"events": map[string]any{"type": "array", "items": obj(nil, map[string]any{
+			"id": str, "event": str, "ip": str, "user_agent": str, "details": map[string]any{"type": "object"}, "created_at": dateTime})}}),
 		"Health": obj([]string{"status", "checks"}, map[string]any{"status": enum("ok", "degraded", "unavailable"), "version": str,
 			"time": dateTime, "checks": map[string]any{"type": "object"}}),
 	}

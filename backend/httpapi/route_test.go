@@ -15,6 +15,8 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 	public := map[string]bool{
 		"GET /health": true, "GET /api/openapi.json": true, "POST /api/users/": true, "POST /api/auth/login": true,
 		"POST /api/auth/refresh-token": true, "POST /api/auth/logout": true, "POST /api/auth/local-session": true,
+		"POST /api/auth/verify-email": true, "POST /api/auth/verify-email/resend": true, "POST /api/auth/forgot-password": true,
+		"POST /api/auth/reset-password": true,
 	}
 	routes := b.app.Server().Routes()
 	if len(routes) < 10 {

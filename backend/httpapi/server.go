@@ -12,6 +12,7 @@ import (
 
 	"sentry/backend/auth"
 	"sentry/backend/core"
+	"sentry/backend/ratelimit"
 	"sentry/backend/task"
 )
 
@@ -36,6 +37,13 @@ type Deps struct {
 	Registry *prometheus.Registry
 	Version  string
 	Now      func() time.Time
+	// AuthFailures throttles auth endpoints per IP and per account (a
+	// default of 5 failures in 5 minutes when nil); APILimit is the
+	// per-user bucket for every authenticated route (nil: off).
+	AuthFailures *ratelimit.Failures
+	APILimit     *ratelimit.Buckets
+	// AllowedOrigins may make cross-origin requests (CORS).
+	AllowedOrigins []string
 }
 
 // Server is the API's http.Handler.
@@ -81,6 +89,10 @@ func NewServer(d Deps) *Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.AuthFailures == nil {
+		d.AuthFailures = ratelimit.NewFailures(5, 5*time.Minute)
+		d.AuthFailures.PrefixMax = map[string]int{"ip": 20}
+	}
 	s := &Server{Deps: d, logger: d.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(d.Registry)
 	s.routes = s.routeTable()
@@ -96,7 +108,7 @@ func NewServer(d Deps) *Server {
 	})
 	s.mux.Handle("GET /metrics", s.metricsHandler())
 	s.mux.Handle("/", s.uiHandler())
-	s.handler = s.recoverer(s.observe(s.securityHeaders(s.mux)))
+	s.handler = s.recoverer(s.observe(s.securityHeaders(s.cors(s.mux))))
 	return s
 }
 
@@ -129,6 +141,16 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/auth/logout", Public: true, Tag: "accounts", Summary: "Revoke a refresh token and its whole family", Body: "RefreshRequest", Status: 204, handler: s.handleLogout},
 		{Method: "POST", Path: "/api/auth/local-session", Public: true, Tag: "accounts", Summary: "Desktop only: sign in the local profile (404 on servers)", Response: "Session", Status: 200, handler: s.handleLocalSession},
 		{Method: "GET", Path: "/api/auth/me", Tag: "accounts", Summary: "The signed-in user", Response: "User", Status: 200, handler: s.handleMe},
+		{Method: "PUT", Path: "/api/users/{user_id}", Tag: "accounts", Summary: "Change your name", Body: "ProfileUpdate", Response: "User", Status: 200, handler: s.handleUpdateUser},
+		{Method: "DELETE", Path: "/api/users/{user_id}", Tag: "accounts", Summary: "Delete your account, every row you own and your stored files", Status: 204, handler: s.handleDeleteUser},
+		{Method: "POST", Path: "/api/users/{user_id}/password", Tag: "accounts", Summary: "Change your password (ends every other session)", Body: "PasswordChange", Response: "Session", Status: 200, handler: s.handleChangePassword},
+		{Method: "GET", Path: "/api/users/{user_id}/audit", Tag: "accounts", Summary: "Your recent sign-in and security events", Response: "AuditPage", Status: 200, handler: s.handleAudit},
+		{Method: "POST", Path: "/api/auth/verify-email", Public: true, Tag: "accounts", Summary: "Confirm your email with the mailed code", Body: "VerifyEmailRequest", Response: "Message", Status: 200, handler: s.handleVerifyEmail},
+		{Method: "POST", Path: "/api/auth/verify-email/resend", Public: true, Tag: "accounts", Summary: "Mail a new confirmation code (answers the same for unknown emails)", Body: "EmailRequest", Response: "Message", Status: 202, handler: s.handleResendVerification},
+		{Method: "POST", Path: "/api/auth/forgot-password", Public: true, Tag: "accounts", Summary: "Mail a password reset code (answers the same for unknown emails)", Body: "EmailRequest", Response: "Message", Status: 202, handler: s.handleForgotPassword},
+		{Method: "POST", Path: "/api/auth/reset-password", Public: true, Tag: "accounts", Summary: "Set a new password with the mailed code (signs out every device)", Body: "ResetPasswordRequest", Response: "Message", Status: 200, handler: s.handleResetPassword},
+		{Method: "GET", Path: "/api/auth/sessions", Tag: "accounts", Summary: "Your signed-in devices", Response: "SessionList", Status: 200, handler: s.handleSessions},
+		{Method: "DELETE", Path: "/api/auth/sessions/{session_id}", Tag: "accounts", Summary: "Sign one of your devices out", Status: 204, handler: s.handleRevokeSession},
 
 		{Method: "GET", Path: "/api/tasks/{user_id}", Tag: "tasks", Summary: "List your tasks (filtered, sorted, paged)", Query: taskQuery, Response: "TaskPage", Status: 200, handler: s.handleListTasks},
 		{Method: "POST", Path: "/api/tasks/{user_id}", Tag: "tasks", Summary: "Create a task or meeting", Body: "TaskInput", Response: "Task", Status: 201, handler: s.handleCreateTask},

@@ -13,8 +13,16 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	keys := throttleKeys(r, "")
+	if err := s.AuthFailures.Check(keys...); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	u, err := s.Auth.Register(r.Context(), in)
 	if err != nil {
+		if core.ErrorCode(err) == core.ECONFLICT {
+			s.failed(keys) // probing for registered emails costs attempts
+		}
 		s.writeError(w, r, err)
 		return
 	}
@@ -56,11 +64,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, core.FieldError("password", "Password is required."))
 		return
 	}
-	sess, err := s.Auth.Login(r.Context(), in.Email, in.Password, r.UserAgent())
-	if err != nil {
+	keys := throttleKeys(r, in.Email)
+	if err := s.AuthFailures.Check(keys...); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	sess, err := s.Auth.Login(r.Context(), in.Email, in.Password, r.UserAgent())
+	if err != nil {
+		if core.ErrorCode(err) == core.EUNAUTHORIZED {
+			s.failed(keys)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	s.AuthFailures.Reset("acct:" + core.NormalizeEmail(in.Email))
 	writeJSON(w, http.StatusOK, sess)
 }
 
@@ -76,8 +93,16 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, core.FieldError("refresh_token", "refresh_token is required."))
 		return
 	}
+	keys := throttleKeys(r, "")
+	if err := s.AuthFailures.Check(keys...); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	sess, err := s.Auth.Refresh(r.Context(), in.RefreshToken)
 	if err != nil {
+		if core.ErrorCode(err) == core.EUNAUTHORIZED {
+			s.failed(keys)
+		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -306,3 +306,8 @@ func parseTimePtr(s sql.NullString) (*time.Time, error) {
 	}
 	return &t, nil
 }
+
+// QueryRowForTest runs a read query; tests use it to look behind the API.
+func (db *DB) QueryRowForTest(query string, args ...any) *sql.Row {
+	return db.read.QueryRow(query, args...)
+}

@@ -1,0 +1,175 @@
+// Package ratelimit throttles callers: a failure counter for auth endpoints
+// (so many failures per key in a window, then refuse until the window
+// slides) and a token bucket per user for the API as a whole.
+package ratelimit
+
+import (
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"sentry/backend/core"
+)
+
+// MaxKeys bounds memory: beyond it the stalest keys are forgotten.
+const MaxKeys = 100_000
+
+// Failures counts failures per key in a sliding window. Keys look like
+// "prefix:value"; PrefixMax sets a limit per prefix (e.g. more for "ip",
+// which a whole office may share), Max applies to the rest.
+type Failures struct {
+	Max       int
+	PrefixMax map[string]int
+	Window    time.Duration
+	Now       func() time.Time
+
+	mu sync.Mutex
+	m  map[string][]time.Time
+}
+
+// NewFailures allows max failures per key per window.
+func NewFailures(max int, window time.Duration) *Failures {
+	return &Failures{Max: max, Window: window, Now: time.Now, m: map[string][]time.Time{}}
+}
+
+func (f *Failures) recent(key string, now time.Time) []time.Time {
+	ts := f.m[key]
+	i := 0
+	for i < len(ts) && now.Sub(ts[i]) >= f.Window {
+		i++
+	}
+	if i == len(ts) {
+		delete(f.m, key)
+		return nil
+	}
+	ts = ts[i:]
+	f.m[key] = ts
+	return ts
+}
+
+// Check refuses with rate_limited (and when to retry) if any key has
+// reached the limit.
+func (f *Failures) Check(keys ...string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.Now()
+	var wait time.Duration
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		ts := f.recent(k, now)
+		if limit := f.limit(k); len(ts) >= limit {
+			if w := f.Window - now.Sub(ts[len(ts)-limit]); w > wait {
+				wait = w
+			}
+		}
+	}
+	if wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		return &core.Error{Code: core.ERATELIMITED, RetryAfter: time.Duration(secs) * time.Second,
+			Message: "Too many attempts. Wait a few minutes, then try again."}
+	}
+	return nil
+}
+
+func (f *Failures) limit(key string) int {
+	if p, _, ok := strings.Cut(key, ":"); ok {
+		if n, ok := f.PrefixMax[p]; ok {
+			return n
+		}
+	}
+	return f.Max
+}
+
+// Fail records one failure for every key.
+func (f *Failures) Fail(keys ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.Now()
+	if len(f.m) > MaxKeys {
+		f.prune(now)
+	}
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		ts := append(f.recent(k, now), now)
+		if l := f.limit(k); len(ts) > l*2 {
+			ts = ts[len(ts)-l*2:]
+		}
+		f.m[k] = ts
+	}
+}
+
+// Reset forgets a key's failures (after a success).
+func (f *Failures) Reset(key string) {
+	f.mu.Lock()
+	delete(f.m, key)
+	f.mu.Unlock()
+}
+
+func (f *Failures) prune(now time.Time) {
+	for k := range f.m {
+		f.recent(k, now)
+	}
+	for k := range f.m { // still too many: drop arbitrary keys
+		if len(f.m) <= MaxKeys/2 {
+			break
+		}
+		delete(f.m, k)
+	}
+}
+
+// Buckets is a token bucket per key: Rate tokens a second, up to Burst.
+type Buckets struct {
+	Rate  float64
+	Burst float64
+	Now   func() time.Time
+
+	mu sync.Mutex
+	m  map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// NewBuckets returns per-key buckets; rate <= 0 disables limiting.
+func NewBuckets(rate float64, burst int) *Buckets {
+	return &Buckets{Rate: rate, Burst: float64(max(burst, 1)), Now: time.Now, m: map[string]*bucket{}}
+}
+
+// Allow takes one token for key, or says how long until one is free.
+func (b *Buckets) Allow(key string) error {
+	if b == nil || b.Rate <= 0 {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.Now()
+	bk, ok := b.m[key]
+	if !ok {
+		if len(b.m) > MaxKeys {
+			for k, v := range b.m {
+				if now.Sub(v.last) > time.Minute {
+					delete(b.m, k)
+				}
+			}
+		}
+		bk = &bucket{tokens: b.Burst, last: now}
+		b.m[key] = bk
+	}
+	bk.tokens = math.Min(b.Burst, bk.tokens+now.Sub(bk.last).Seconds()*b.Rate)
+	bk.last = now
+	if bk.tokens < 1 {
+		wait := time.Duration((1 - bk.tokens) / b.Rate * float64(time.Second))
+		secs := max(1, int(math.Ceil(wait.Seconds())))
+		return &core.Error{Code: core.ERATELIMITED, RetryAfter: time.Duration(secs) * time.Second,
+			Message: "Too many requests. Slow down and try again shortly."}
+	}
+	bk.tokens--
+	return nil
+}
