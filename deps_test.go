@@ -24,14 +24,14 @@ func TestDependencyDirection(t *testing.T) {
 		switch {
 		case pkg == "sentry":
 			return "main"
-		case pkg == "sentry/backend/core", pkg == "sentry/backend/config", strings.HasPrefix(pkg, "sentry/sync/hlc"):
+		case pkg == "sentry/backend/core", pkg == "sentry/backend/config", pkg == "sentry/backend/secretbox", strings.HasPrefix(pkg, "sentry/sync/hlc"):
 			return "base"
 		case pkg == "sentry/backend/app":
 			return "root"
 		case pkg == "sentry/backend/httpapi":
 			return "transport"
 		case pkg == "sentry/backend/sqlite", pkg == "sentry/backend/postgres", pkg == "sentry/backend/ollama",
-			pkg == "sentry/backend/vosk", pkg == "sentry/backend/tesseract", pkg == "sentry/backend/blob":
+			pkg == "sentry/backend/vosk", pkg == "sentry/backend/tesseract", pkg == "sentry/backend/blob", pkg == "sentry/backend/mail":
 			return "adapter"
 		case strings.HasPrefix(pkg, "sentry/sync/"):
 			return "feature"
@@ -69,7 +69,7 @@ func TestDependencyDirection(t *testing.T) {
 		}
 	}
 	// Base packages use the standard library only.
-	for _, pkg := range []string{"./backend/core", "./sync/hlc"} {
+	for _, pkg := range []string{"./backend/core", "./sync/hlc", "./backend/secretbox"} {
 		out, err := exec.Command("go", "list", "-deps", "-f", `{{if not .Standard}}{{.ImportPath}}{{end}}`, pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)

@@ -159,6 +159,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs := newFlagSet("serve", "Runs the REST API, /health, /metrics and the web UI.", stderr)
 	fs.String("addr", "", "listen address (env SENTRY_ADDR; default 127.0.0.1:8080)")
 	fs.String("trusted-proxies", "", "comma-separated proxies allowed to set X-Forwarded-For (env SENTRY_TRUSTED_PROXIES)")
+	fs.String("allowed-origins", "", "comma-separated web origins allowed to call the API (CORS; env SENTRY_ALLOWED_ORIGINS)")
+	fs.String("public-url", "", "URL users reach this server at, for OAuth redirects (env SENTRY_PUBLIC_URL)")
+	fs.String("rate-limit", "", "per-user API requests per second, 0 to disable (env SENTRY_RATE_LIMIT; default 50)")
+	fs.String("smtp-addr", "", "SMTP server host:port for account emails (env SENTRY_SMTP_ADDR; password in SENTRY_SMTP_PASSWORD)")
 	cfg, logger, code, ok := loadConfig(fs, args, stderr, getenv)
 	if !ok {
 		return code

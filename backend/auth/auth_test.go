@@ -28,6 +28,20 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 var secret = []byte("0123456789abcdef0123456789abcdef-test")
 
 func newService(t *testing.T, cost int) (*auth.Service, *sqlite.DB, *clock) {
+	return newServiceTB(t, cost)
+}
+
+func newServiceF(f *testing.F) (*auth.Service, *sqlite.DB, *clock) { return newServiceTB(f, 4) }
+
+func registerF(f *testing.F, s *auth.Service, email string) *core.User {
+	u, err := s.Register(context.Background(), auth.RegisterInput{Email: email, Password: "a long password", FirstName: "A", LastName: "B"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return u
+}
+
+func newServiceTB(t testing.TB, cost int) (*auth.Service, *sqlite.DB, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Now()}
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"), sqlite.Options{Now: clk.Now})

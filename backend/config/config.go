@@ -300,6 +300,8 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 			c.AllowedOrigins = splitList(v)
 		case "public-url":
 			c.PublicURL = v
+		case "smtp-addr":
+			c.SMTPAddr = v
 		case "rate-limit":
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {

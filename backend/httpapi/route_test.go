@@ -1,10 +1,47 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"sentry/backend/app"
+	"sentry/backend/auth"
 )
+
+// forgedTokens returns, for a real user, an access token signed with the
+// server's real secret but expired, and an unsigned alg:none token.
+func forgedTokens(t *testing.T, b *testBackend, userID string) (expired, none string) {
+	t.Helper()
+	secret, err := os.ReadFile(filepath.Join(b.app.Config.DataDir, app.SecretFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := func() time.Time { return time.Now().Add(-time.Hour) }
+	old, err := auth.NewService(b.app.DB, auth.Options{Secret: []byte(strings.TrimSpace(string(secret))), BcryptCost: 4, Now: past})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := b.app.DB.FindUserByID(context.Background(), userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if expired, err = old.IssueAccessToken(u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.app.Auth.Authenticate(context.Background(), expired); err == nil {
+		t.Fatal("the expired control token was accepted")
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	none = enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." +
+		enc([]byte(`{"sub":"`+userID+`","iss":"sentry","aud":["sentry-api"],"exp":`+"9999999999"+`,"tv":0}`)) + "."
+	return expired, none
+}
 
 // Every /api route needs a valid token unless it is one of the public auth
 // routes, and every {user_id} route refuses another user's id.
@@ -18,6 +55,7 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 		"POST /api/auth/verify-email": true, "POST /api/auth/verify-email/resend": true, "POST /api/auth/forgot-password": true,
 		"POST /api/auth/reset-password": true,
 	}
+	expired, none := forgedTokens(t, b, me.ID)
 	routes := b.app.Server().Routes()
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes", len(routes))
@@ -35,7 +73,7 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 		if rt.Method == "POST" || rt.Method == "PUT" {
 			body = map[string]any{"title": "x"}
 		}
-		for _, tok := range []string{"", "garbage", me.Access[:len(me.Access)-4] + "AAAA"} {
+		for _, tok := range []string{"", "garbage", me.Access[:len(me.Access)-4] + "AAAA", expired, none} {
 			res, out := b.do(rt.Method, path, tok, body)
 			if res.StatusCode != 401 {
 				t.Errorf("%s with token %.10q: %d, want 401: %s", key, tok, res.StatusCode, out)
