@@ -48,7 +48,10 @@ type Service struct {
 	OnDeleteUser []func(ctx context.Context, userID string) error
 	// mailWG tracks emails sent in the background.
 	mailWG sync.WaitGroup
-	now    func() time.Time
+	// providers are the configured OAuth sign-in providers.
+	providers map[string]core.OAuthProvider
+	oauthBase string
+	now       func() time.Time
 
 	keyID      string
 	secret     []byte
@@ -104,6 +107,13 @@ func NewService(users core.UserStore, opts Options) (*Service, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Accounts == nil {
+		if a, ok := users.(core.AccountStore); ok {
+			opts.Accounts = a
+		} else {
+			return nil, errors.New("auth: an account store is required")
+		}
 	}
 	sum := sha256.Sum256(opts.Secret)
 	s := &Service{

@@ -82,6 +82,9 @@ func TestNewServiceRejectsShortSecret(t *testing.T) {
 	if _, err := auth.NewService(nil, auth.Options{Secret: []byte("short")}); err == nil {
 		t.Fatal("accepted a short secret")
 	}
+	if _, err := auth.NewService(nil, auth.Options{Secret: secret}); err == nil {
+		t.Fatal("accepted a missing account store")
+	}
 }
 
 func TestAccessTokenChecks(t *testing.T) {

@@ -22,6 +22,8 @@ type AuthCode struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    *time.Time
+	// ClientChallenge is a native client's PKCE S256 challenge.
+	ClientChallenge string
 }
 
 // Session is one signed-in device: a refresh-token family.
@@ -54,8 +56,11 @@ type OAuthFlow struct {
 	Nonce        string
 	RedirectURI  string
 	ReturnTo     string
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
+	// ClientChallenge is a native client's PKCE S256 challenge, carried
+	// to the login code it will redeem.
+	ClientChallenge string
+	CreatedAt       time.Time
+	ExpiresAt       time.Time
 }
 
 // Identity links a user to an account at an OAuth provider.
@@ -115,4 +120,26 @@ type Message struct {
 // Mailer sends email.
 type Mailer interface {
 	Send(ctx context.Context, m Message) error
+}
+
+// ExternalIdentity is what an OAuth provider vouches for.
+type ExternalIdentity struct {
+	Provider      string
+	Subject       string
+	Email         string
+	EmailVerified bool
+	FirstName     string
+	LastName      string
+}
+
+// OAuthProvider is one sign-in provider (Google, Apple, Facebook).
+type OAuthProvider interface {
+	Name() string
+	// AuthURL is where to send the browser, with state, the PKCE S256
+	// challenge of codeVerifier, nonce and the exact redirect URI.
+	AuthURL(state, codeVerifier, nonce, redirectURI string) string
+	// Exchange trades a callback's code for a verified identity.
+	Exchange(ctx context.Context, code, codeVerifier, nonce, redirectURI, userJSON string) (*ExternalIdentity, error)
+	// ResponseMode is "query" (GET callback) or "form_post" (POST).
+	ResponseMode() string
 }

@@ -150,6 +150,8 @@ func schemas() map[string]any {
 			"fields": map[string]any{"type": "object"}, "hlc": str, "device_id": str, "created_at": dateTime}),
 		"ChangePage": obj([]string{"changes"}, map[string]any{"changes": map[string]any{"type": "array", "items": ref("Change")},
 			"next": map[string]any{"type": []string{"string", "null"}}}),
+		"ProviderList":       obj([]string{"providers"}, map[string]any{"providers": strList}),
+		"LoginCodeRequest":   obj([]string{"code"}, map[string]any{"code": str, "code_verifier": str}),
 		"Message":            obj([]string{"message"}, map[string]any{"message": str}),
 		"EmailRequest":       obj([]string{"email"}, map[string]any{"email": str}),
 		"VerifyEmailRequest": obj([]string{"email", "code"}, map[string]any{"email": str, "code": str}),

@@ -53,7 +53,9 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 		"GET /health": true, "GET /api/openapi.json": true, "POST /api/users/": true, "POST /api/auth/login": true,
 		"POST /api/auth/refresh-token": true, "POST /api/auth/logout": true, "POST /api/auth/local-session": true,
 		"POST /api/auth/verify-email": true, "POST /api/auth/verify-email/resend": true, "POST /api/auth/forgot-password": true,
-		"POST /api/auth/reset-password": true,
+		"POST /api/auth/reset-password": true, "GET /api/auth/providers": true, "POST /api/auth/oauth/exchange": true,
+		"GET /api/auth/google": true, "GET /api/auth/google/callback": true, "GET /api/auth/apple": true,
+		"POST /api/auth/apple/callback": true, "GET /api/auth/facebook": true, "GET /api/auth/facebook/callback": true,
 	}
 	expired, none := forgedTokens(t, b, me.ID)
 	routes := b.app.Server().Routes()

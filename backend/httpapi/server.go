@@ -130,7 +130,7 @@ func (s *Server) routeTable() []Route {
 		{"cursor", "string", "next_cursor of the previous page"},
 		{"sort", "string", "deadline, priority, created_at or updated_at; prefix - for descending (default -created_at)"},
 	}
-	return []Route{
+	return append([]Route{
 		{Method: "GET", Path: "/health", Public: true, Tag: "system", Summary: "Health of the database and each engine", Response: "Health", Status: 200, handler: s.handleHealth},
 		{Method: "GET", Path: "/api/openapi.json", Public: true, Tag: "system", Summary: "This API's OpenAPI 3.1 document", Response: "object", Status: 200, handler: s.handleOpenAPI},
 
@@ -164,5 +164,5 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}
+	}, s.oauthRoutes()...)
 }

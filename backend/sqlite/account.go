@@ -25,8 +25,8 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *core.AuthCode) error {
 		formatTime(tx.now), c.UserID, c.Purpose); err != nil {
 		return fmt.Errorf("sqlite: void old codes: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO auth_codes (id, user_id, purpose, code_hash, attempts, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?, ?)`,
-		c.ID, c.UserID, c.Purpose, c.CodeHash, formatTime(c.CreatedAt), formatTime(c.ExpiresAt)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO auth_codes (id, user_id, purpose, code_hash, attempts, created_at, expires_at, client_challenge) VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
+		c.ID, c.UserID, c.Purpose, c.CodeHash, formatTime(c.CreatedAt), formatTime(c.ExpiresAt), c.ClientChallenge); err != nil {
 		return fmt.Errorf("sqlite: create code: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -35,13 +35,13 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *core.AuthCode) error {
 	return nil
 }
 
-const authCodeColumns = `id, user_id, purpose, code_hash, attempts, created_at, expires_at, used_at`
+const authCodeColumns = `id, user_id, purpose, code_hash, attempts, created_at, expires_at, used_at, client_challenge`
 
 func scanAuthCode(row interface{ Scan(...any) error }) (*core.AuthCode, error) {
 	var c core.AuthCode
 	var created, expires string
 	var used sql.NullString
-	if err := row.Scan(&c.ID, &c.UserID, &c.Purpose, &c.CodeHash, &c.Attempts, &created, &expires, &used); err != nil {
+	if err := row.Scan(&c.ID, &c.UserID, &c.Purpose, &c.CodeHash, &c.Attempts, &created, &expires, &used, &c.ClientChallenge); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, core.Errorf(core.ENOTFOUND, "Code not found.")
 		}
@@ -235,9 +235,9 @@ func (db *DB) CreateOAuthFlow(ctx context.Context, f *core.OAuthFlow) error {
 	if _, err := db.write.ExecContext(ctx, `DELETE FROM oauth_flows WHERE expires_at < ?`, formatTime(now)); err != nil {
 		return fmt.Errorf("sqlite: prune oauth flows: %w", err)
 	}
-	if _, err := db.write.ExecContext(ctx, `INSERT INTO oauth_flows (state_hash, provider, code_verifier, nonce, redirect_uri, return_to, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, f.StateHash, f.Provider, f.CodeVerifier, f.Nonce, f.RedirectURI, f.ReturnTo,
-		formatTime(f.CreatedAt), formatTime(f.ExpiresAt)); err != nil {
+	if _, err := db.write.ExecContext(ctx, `INSERT INTO oauth_flows (state_hash, provider, code_verifier, nonce, redirect_uri, return_to, created_at, expires_at, client_challenge)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, f.StateHash, f.Provider, f.CodeVerifier, f.Nonce, f.RedirectURI, f.ReturnTo,
+		formatTime(f.CreatedAt), formatTime(f.ExpiresAt), f.ClientChallenge); err != nil {
 		return fmt.Errorf("sqlite: create oauth flow: %w", err)
 	}
 	return nil
@@ -247,8 +247,8 @@ func (db *DB) CreateOAuthFlow(ctx context.Context, f *core.OAuthFlow) error {
 func (db *DB) TakeOAuthFlow(ctx context.Context, stateHash string) (*core.OAuthFlow, error) {
 	var f core.OAuthFlow
 	var created, expires string
-	err := db.write.QueryRowContext(ctx, `DELETE FROM oauth_flows WHERE state_hash = ? RETURNING state_hash, provider, code_verifier, nonce, redirect_uri, return_to, created_at, expires_at`,
-		stateHash).Scan(&f.StateHash, &f.Provider, &f.CodeVerifier, &f.Nonce, &f.RedirectURI, &f.ReturnTo, &created, &expires)
+	err := db.write.QueryRowContext(ctx, `DELETE FROM oauth_flows WHERE state_hash = ? RETURNING state_hash, provider, code_verifier, nonce, redirect_uri, return_to, created_at, expires_at, client_challenge`,
+		stateHash).Scan(&f.StateHash, &f.Provider, &f.CodeVerifier, &f.Nonce, &f.RedirectURI, &f.ReturnTo, &created, &expires, &f.ClientChallenge)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.ENOTFOUND, "This sign-in link has expired or was already used; start again.")
 	} else if err != nil {
