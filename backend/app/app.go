@@ -25,6 +25,7 @@ import (
 	"sentry/backend/config"
 	"sentry/backend/core"
 	"sentry/backend/event"
+	"sentry/backend/extract"
 	"sentry/backend/httpapi"
 	"sentry/backend/mail"
 	"sentry/backend/ratelimit"
@@ -64,8 +65,11 @@ type App struct {
 	Clock  *hlc.Clock
 	Config config.Config
 
+	Extract *extract.Service
+
 	logger    *slog.Logger
 	server    *httpapi.Server
+	stopBG    context.CancelFunc
 	closeOnce sync.Once
 	localMu   sync.Mutex
 }
@@ -117,6 +121,14 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a := &App{DB: db, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
 		Tasks: task.NewService(db, bus, logger)}
 
+	a.Extract = extract.NewService(db, a.Tasks, Engines(), nil, logger)
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopBG = stop
+	if err := a.Extract.Start(bg, 2); err != nil {
+		stop()
+		a.Close()
+		return nil, err
+	}
 	if cfg.Desktop {
 		if _, err := a.LocalUser(ctx); err != nil {
 			a.Close()
@@ -132,7 +144,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: []httpapi.HealthCheck{
 			{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
@@ -170,6 +182,10 @@ func (a *App) LocalUser(ctx context.Context) (*core.User, error) {
 func (a *App) Close() error {
 	var err error
 	a.closeOnce.Do(func() {
+		if a.stopBG != nil {
+			a.stopBG()
+			a.Extract.Wait()
+		}
 		a.Auth.WaitMail()
 		a.Events.Close()
 		err = a.DB.Close()

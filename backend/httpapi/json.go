@@ -22,6 +22,15 @@ const MaxJSONBody = 1 << 20
 // other content types, bodies over MaxJSONBody, malformed JSON, anything
 // but one object, duplicate keys and keys not in allowed.
 func readJSONObject(w http.ResponseWriter, r *http.Request, allowed map[string]bool) (map[string]json.RawMessage, error) {
+	return readJSONObjectLimit(w, r, allowed, MaxJSONBody)
+}
+
+// parseTimeKeepZone parses an RFC 3339 time keeping its offset.
+func parseTimeKeepZone(s string) (time.Time, error) {
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+func readJSONObjectLimit(w http.ResponseWriter, r *http.Request, allowed map[string]bool, limit int64) (map[string]json.RawMessage, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		// curl -d labels JSON as a form; there are no cookies to forge
@@ -30,10 +39,10 @@ func readJSONObject(w http.ResponseWriter, r *http.Request, allowed map[string]b
 			return nil, core.Errorf(core.EUNSUPPORTED, "Send the request body as application/json.")
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, core.Errorf(core.ETOOLARGE, "The request body is larger than %d bytes.", MaxJSONBody)
+		return nil, core.Errorf(core.ETOOLARGE, "The request body is larger than %d bytes.", limit)
 	} else if err != nil {
 		return nil, core.Errorf(core.EINVALID, "The request body could not be read.")
 	}

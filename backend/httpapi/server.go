@@ -12,6 +12,7 @@ import (
 
 	"sentry/backend/auth"
 	"sentry/backend/core"
+	"sentry/backend/extract"
 	"sentry/backend/ratelimit"
 	"sentry/backend/task"
 )
@@ -20,6 +21,7 @@ import (
 type Deps struct {
 	Auth    *auth.Service
 	Tasks   *task.Service
+	Extract *extract.Service
 	Changes core.ChangeStore
 	// Health reports each dependency; nil entries are skipped.
 	Health []HealthCheck
@@ -164,5 +166,5 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, s.oauthRoutes()...)
+	}, append(s.oauthRoutes(), s.extractRoutes()...)...)
 }

@@ -153,7 +153,7 @@ func (db *DB) FindRefreshFamilyOwner(ctx context.Context, familyID string) (stri
 // userTables are every table with a user_id column, children first.
 var userTables = []string{"tasks", "uploads", "integrations", "auth_providers", "refresh_tokens", "auth_codes",
 	"user_profiles", "user_preferences", "user_constraints", "user_behavioral_profiles", "burnout_analyses",
-	"qualitative_data", "audit_log", "changes"}
+	"qualitative_data", "audit_log", "extraction_runs", "upload_sessions", "changes"}
 
 // DeleteUser removes the user and every row they own, in one transaction.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
