@@ -4,8 +4,11 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,9 +22,12 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+	"unicode/utf8"
 
 	"sentry/backend/app"
 	"sentry/backend/config"
+	"sentry/backend/core"
 )
 
 // frontendDist is the built web UI; a placeholder when it was not built.
@@ -38,6 +44,9 @@ Usage:
   sentry                      open the desktop app (desktop builds)
   sentry serve [flags]        run the API and web UI as a server
   sentry migrate [flags]      apply database migrations and exit
+  sentry extract [flags] [FILE|-]
+                              find tasks and meetings in text (--jsonl: one JSON
+                              request a line on stdin, one answer a line on stdout)
   sentry version              print the version
   sentry help [command]       show help
 
@@ -71,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runServe(ctx, args[1:], stdout, stderr, getenv)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr, getenv)
+	case "extract":
+		return runExtract(ctx, args[1:], os.Stdin, stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -241,6 +252,181 @@ func runDesktopCmd(ctx context.Context, stderr io.Writer, getenv func(string) st
 	if err := desktopMain(ctx, cfg, logger, uiFS()); err != nil {
 		logger.Error("desktop app failed", slog.Any("error", err))
 		fmt.Fprintf(stderr, "sentry: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// extractRequest is one line of `sentry extract --jsonl` input.
+type extractRequest struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	Now  string `json:"now"`
+	Kind string `json:"kind"`
+}
+
+type extractedJSON struct {
+	Title       string         `json:"title"`
+	Description string         `json:"description"`
+	Assignee    *string        `json:"assignee"`
+	Due         *string        `json:"due"`
+	DueTime     *string        `json:"due_time,omitempty"`
+	Type        string         `json:"type"`
+	Priority    *string        `json:"priority"`
+	Confidence  float64        `json:"confidence"`
+	Evidence    map[string]any `json:"evidence"`
+}
+
+func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := newFlagSet("extract", "Finds tasks and meetings in text with the built-in engine.\n\n"+
+		"  sentry extract notes.txt            tasks in a file\n"+
+		"  echo 'Bob will send it Friday' | sentry extract -\n"+
+		"  sentry extract --jsonl < in.jsonl   one {id,text,now,kind} a line → one {id,tasks} a line", stderr)
+	jsonl := fs.Bool("jsonl", false, "read one JSON request a line from stdin, write one JSON answer a line")
+	asJSON := fs.Bool("json", false, "print JSON instead of a list")
+	fs.Bool("no-save", true, "only print the tasks (the default: nothing is written to your task list)")
+	nowFlag := fs.String("now", "", "reference time for relative dates (RFC 3339; default: now)")
+	tzFlag := fs.String("timezone", "", "IANA time zone for relative dates (default: the --now offset, else local)")
+	kind := fs.String("kind", "", "meeting_transcript, email, note, chat, document or handwritten_ocr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	engines := app.Engines()
+	eng := engines[len(engines)-1] // the built-in rules: no model needed
+	if *jsonl {
+		return extractJSONL(ctx, eng, stdin, stdout, stderr)
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "sentry extract: give one FILE, or - for stdin, or --jsonl")
+		return 2
+	}
+	var data []byte
+	var err error
+	if fs.Arg(0) == "-" {
+		data, err = io.ReadAll(io.LimitReader(stdin, 8<<20))
+	} else {
+		data, err = os.ReadFile(fs.Arg(0))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sentry extract: %v\n", err)
+		return 1
+	}
+	if !utf8.Valid(data) {
+		fmt.Fprintln(stderr, "sentry extract: the input is not UTF-8 text")
+		return 1
+	}
+	now := time.Now()
+	if *nowFlag != "" {
+		if now, err = time.Parse(time.RFC3339, *nowFlag); err != nil {
+			fmt.Fprintf(stderr, "sentry extract: --now: %v\n", err)
+			return 2
+		}
+	}
+	if *tzFlag != "" {
+		loc, err := time.LoadLocation(*tzFlag)
+		if err != nil {
+			fmt.Fprintf(stderr, "sentry extract: --timezone: %v\n", err)
+			return 2
+		}
+		now = now.In(loc)
+	}
+	found, err := eng.Extract(ctx, string(data), core.ExtractOptions{Now: now, Kind: *kind})
+	if err != nil {
+		fmt.Fprintf(stderr, "sentry extract: %v\n", err)
+		return 1
+	}
+	out := toExtractedJSON(found)
+	if *asJSON {
+		_ = json.NewEncoder(stdout).Encode(map[string]any{"tasks": out})
+		return 0
+	}
+	if len(out) == 0 {
+		fmt.Fprintln(stdout, "No tasks found.")
+	}
+	for i, t := range out {
+		line := fmt.Sprintf("%d. [%s] %s", i+1, t.Type, t.Title)
+		if t.Assignee != nil {
+			line += " — " + *t.Assignee
+		}
+		if t.Due != nil {
+			line += " (due " + *t.Due
+			if t.DueTime != nil {
+				line += " " + *t.DueTime
+			}
+			line += ")"
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	return 0
+}
+
+func toExtractedJSON(found []core.ExtractedTask) []extractedJSON {
+	out := make([]extractedJSON, 0, len(found))
+	for _, t := range found {
+		e := extractedJSON{Title: t.Title, Description: t.Description, Type: t.Type, Confidence: t.Confidence,
+			Evidence: map[string]any{"sentence": t.Evidence.Sentence, "start": t.Evidence.Start, "end": t.Evidence.End}}
+		if t.Assignee != "" {
+			a := t.Assignee
+			e.Assignee = &a
+		}
+		if t.Due != nil {
+			d := t.Due.Format("2006-01-02")
+			e.Due = &d
+			if t.Due.Hour() != 0 || t.Due.Minute() != 0 {
+				hm := t.Due.Format("15:04")
+				e.DueTime = &hm
+			}
+		}
+		if t.Priority != "" {
+			p := t.Priority
+			e.Priority = &p
+		}
+		if e.Type == "" {
+			e.Type = core.TaskTypeTask
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// extractJSONL answers one line per request line, in order; a bad line
+// gets an error answer and the run goes on.
+func extractJSONL(ctx context.Context, eng core.TaskExtractor, stdin io.Reader, stdout, stderr io.Writer) int {
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	enc := json.NewEncoder(stdout)
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var req extractRequest
+		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
+			_ = enc.Encode(map[string]any{"id": nil, "error": fmt.Sprintf("line %d: not a JSON object", line), "tasks": []any{}})
+			continue
+		}
+		now := time.Now()
+		if req.Now != "" {
+			t, err := time.Parse(time.RFC3339, req.Now)
+			if err != nil {
+				_ = enc.Encode(map[string]any{"id": req.ID, "error": "now must be RFC 3339", "tasks": []any{}})
+				continue
+			}
+			now = t
+		}
+		found, err := eng.Extract(ctx, req.Text, core.ExtractOptions{Now: now, Kind: req.Kind})
+		if err != nil {
+			_ = enc.Encode(map[string]any{"id": req.ID, "error": core.ErrorMessage(err), "tasks": []any{}})
+			continue
+		}
+		_ = enc.Encode(map[string]any{"id": req.ID, "tasks": toExtractedJSON(found)})
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(stderr, "sentry extract: reading input: %v\n", err)
 		return 1
 	}
 	return 0
