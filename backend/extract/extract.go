@@ -554,3 +554,19 @@ func truncate(s string, n int) string {
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
+
+// EnqueueUpload queues an extraction of one of the caller's uploads.
+func (s *Service) EnqueueUpload(ctx context.Context, userID, uploadID, source, kind, tz string, review bool) (*core.Extraction, error) {
+	if _, err := core.RequireSelf(ctx, userID); err != nil {
+		return nil, err
+	}
+	now, zone, err := resolveNow(nil, tz, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	run := &core.Extraction{UserID: userID, UploadID: uploadID, Source: source, Kind: kind, Review: review, Now: now, Timezone: zone}
+	if err := s.Enqueue(ctx, run); err != nil {
+		return nil, err
+	}
+	return run, nil
+}

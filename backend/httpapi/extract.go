@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 
 	"sentry/backend/core"
 	"sentry/backend/extract"
+	"sentry/backend/upload"
 )
 
 func (s *Server) extractRoutes() []Route {
@@ -155,4 +157,101 @@ func (s *Server) handleRejectItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, run)
+}
+
+// fileRoute is an extraction endpoint taking uploaded files.
+type fileRoute struct {
+	path, summary, source, kind string
+	allow                       func(class string) bool
+}
+
+var fileRoutes = []fileRoute{
+	{"/api/extract/document", "Find tasks in a document (PDF, DOCX, TXT, Markdown, HTML, EML)", core.SourceExtractedDocument, "document", classIs("document")},
+	{"/api/extract/image", "Find tasks in a photo or screenshot (PNG, JPEG, WEBP, TIFF) by OCR", core.SourceExtractedImage, "", classIs("image")},
+	{"/api/extract/handwritten", "Find tasks in handwritten notes (photo or scan) by OCR tuned for handwriting", core.SourceExtractedHandwritten, "handwritten_ocr", classIs("image")},
+	{"/api/extract/audio", "Find tasks in a voice memo or meeting recording (WAV, MP3, M4A, OGG, FLAC; MP4, WEBM, MOV audio tracks)", core.SourceExtractedAudio, "meeting_transcript", classIs("audio", "video")},
+	{"/api/extract/batch", "Find tasks in several files at once (field \"files\"); one extraction per file", "", "", nil},
+}
+
+func classIs(classes ...string) func(string) bool {
+	return func(c string) bool {
+		for _, x := range classes {
+			if c == x {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (s *Server) extractFileRoutes() []Route {
+	if s.Extract == nil || s.Uploads == nil {
+		return nil
+	}
+	var out []Route
+	for _, fr := range fileRoutes {
+		fr := fr
+		out = append(out, Route{Method: "POST", Path: fr.path, Tag: "extraction", Summary: fr.summary + "; queued as a background job (202)",
+			Body: "Multipart", Query: []Param{{"review", "boolean", "keep the tasks as drafts to accept or reject"}, {"timezone", "string", "IANA zone for relative dates"}},
+			Response: "ExtractionBatch", Status: 202, handler: func(w http.ResponseWriter, r *http.Request) { s.handleExtractFiles(w, r, fr) }})
+	}
+	return out
+}
+
+func (s *Server) handleExtractFiles(w http.ResponseWriter, r *http.Request, fr fileRoute) {
+	u, err := core.RequireUser(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	review := q.Get("review") == "true" || q.Get("review") == "1"
+	tz := q.Get("timezone")
+	max := 1
+	if fr.path == "/api/extract/batch" {
+		max = 20
+	}
+	var runs []*core.Extraction
+	_, err = s.eachFile(w, r, max, func(name string, body io.Reader) error {
+		up, err := s.Uploads.Store(r.Context(), upload.Put{Filename: name, Body: body, Allow: func(kind string) bool {
+			return fr.allow == nil || fr.allow(s.KindClass(kind))
+		}})
+		if err != nil {
+			return err
+		}
+		source, kind := fr.source, fr.kind
+		if source == "" {
+			source, kind = sourceForClass(s.KindClass(up.Kind))
+		}
+		run, err := s.Extract.EnqueueUpload(r.Context(), u.ID, up.ID, source, kind, tz, review)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, run)
+		return nil
+	})
+	if err != nil && len(runs) == 0 {
+		s.writeError(w, r, err)
+		return
+	}
+	if max == 1 {
+		writeJSON(w, http.StatusAccepted, runs[0])
+		return
+	}
+	body := map[string]any{"extractions": runs}
+	if err != nil {
+		body["error"] = errorDetail{Code: core.ErrorCode(err), Message: core.ErrorMessage(err)}
+	}
+	writeJSON(w, http.StatusAccepted, body)
+}
+
+func sourceForClass(class string) (source, kind string) {
+	switch class {
+	case "image":
+		return core.SourceExtractedImage, ""
+	case "audio", "video":
+		return core.SourceExtractedAudio, "meeting_transcript"
+	default:
+		return core.SourceExtractedDocument, "document"
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"sentry/backend/extract"
 	"sentry/backend/ratelimit"
 	"sentry/backend/task"
+	"sentry/backend/upload"
 )
 
 // Deps are what the API serves.
@@ -22,7 +23,10 @@ type Deps struct {
 	Auth    *auth.Service
 	Tasks   *task.Service
 	Extract *extract.Service
-	Changes core.ChangeStore
+	Uploads *upload.Service
+	// KindClass tells a file kind's class: document, image, audio, video.
+	KindClass func(kind string) string
+	Changes   core.ChangeStore
 	// Health reports each dependency; nil entries are skipped.
 	Health []HealthCheck
 	// UI, when set, is served at / (the built frontend).
@@ -166,5 +170,13 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, append(s.oauthRoutes(), s.extractRoutes()...)...)
+	}, concat(s.oauthRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes())...)
+}
+
+func concat(lists ...[]Route) []Route {
+	var out []Route
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }

@@ -9,4 +9,5 @@ var (
 	_ core.ChangeStore     = (*DB)(nil)
 	_ core.AccountStore    = (*DB)(nil)
 	_ core.ExtractionStore = (*DB)(nil)
+	_ core.UploadStore     = (*DB)(nil)
 )

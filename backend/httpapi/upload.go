@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"sentry/backend/core"
+	"sentry/backend/upload"
+)
+
+func (s *Server) uploadRoutes() []Route {
+	if s.Uploads == nil {
+		return nil
+	}
+	return []Route{
+		{Method: "POST", Path: "/api/uploads/create-session", Tag: "uploads", Summary: "Open an upload session (24 h)", Response: "UploadSession", Status: 201, handler: s.handleCreateUploadSession},
+		{Method: "POST", Path: "/api/uploads/session/{session_id}/upload", Tag: "uploads", Summary: "Upload one file (multipart field \"file\"); the type is decided by content", Body: "Multipart", Response: "Upload", Status: 201, handler: s.handleUploadFile},
+		{Method: "GET", Path: "/api/uploads/session/{session_id}/files", Tag: "uploads", Summary: "The files of an upload session", Response: "UploadList", Status: 200, handler: s.handleSessionFiles},
+		{Method: "DELETE", Path: "/api/uploads/session/{session_id}", Tag: "uploads", Summary: "Delete an upload session and its files", Status: 204, handler: s.handleDeleteUploadSession},
+		{Method: "GET", Path: "/api/uploads/history/{user_id}", Tag: "uploads", Summary: "Your uploads, newest first", Query: []Param{{"limit", "integer", "1–500 (default 100)"}}, Response: "UploadList", Status: 200, handler: s.handleUploadHistory},
+	}
+}
+
+func (s *Server) handleCreateUploadSession(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.Uploads.CreateSession(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, sess)
+}
+
+// eachFile streams the file parts of a multipart request (field "file",
+// or "files" for batches) to fn, at most max of them.
+func (s *Server) eachFile(w http.ResponseWriter, r *http.Request, max int, fn func(name string, body io.Reader) error) (int, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return 0, core.Errorf(core.EUNSUPPORTED, "Send the file as multipart/form-data in a field named \"file\".")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, int64(max)*(s.Uploads.MaxBytes+1<<20))
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return 0, core.Errorf(core.EINVALID, "The multipart body could not be read.")
+	}
+	n := 0
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return n, core.Errorf(core.ETOOLARGE, "The upload is larger than the limit of %d MB per file.", s.Uploads.MaxBytes>>20)
+		} else if err != nil {
+			return n, core.Errorf(core.EINVALID, "The multipart body is malformed.")
+		}
+		if name := part.FormName(); name != "file" && name != "files" {
+			part.Close()
+			continue
+		}
+		if n == max {
+			part.Close()
+			return n, core.Errorf(core.EINVALID, "Send at most %d files at once.", max)
+		}
+		err = fn(part.FileName(), part)
+		part.Close()
+		if errors.As(err, &mbe) {
+			return n, core.Errorf(core.ETOOLARGE, "The upload is larger than the limit of %d MB per file.", s.Uploads.MaxBytes>>20)
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, core.FieldError("file", "No file was sent; use a multipart field named \"file\".")
+	}
+	return n, nil
+}
+
+func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.Uploads.Session(r.Context(), r.PathValue("session_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var up *core.Upload
+	if _, err := s.eachFile(w, r, 1, func(name string, body io.Reader) error {
+		up, err = s.Uploads.Store(r.Context(), upload.Put{SessionID: sess.ID, Filename: name, Body: body, Temporary: true})
+		return err
+	}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, up)
+}
+
+func (s *Server) handleSessionFiles(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Uploads.Files(r.Context(), r.PathValue("session_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"files": list})
+}
+
+func (s *Server) handleDeleteUploadSession(w http.ResponseWriter, r *http.Request) {
+	if err := s.Uploads.DeleteSession(r.Context(), r.PathValue("session_id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleUploadHistory(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			s.writeError(w, r, core.FieldError("limit", "Limit must be between 1 and 500."))
+			return
+		}
+		limit = n
+	}
+	list, err := s.Uploads.History(r.Context(), r.PathValue("user_id"), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"uploads": list})
+}

@@ -1,0 +1,265 @@
+// Package upload is the upload use case: upload sessions, files stored
+// with random names and recorded in the uploads table, type decided by
+// content against an allow-list, size limits and per-user quotas, the
+// same file recognised by its SHA-256, soft deletion, and a background
+// job that removes expired temporary files.
+package upload
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode"
+
+	"sentry/backend/core"
+)
+
+// Detector decides a file's kind from its first bytes (and, only to tell
+// text flavours apart, its name).
+type Detector func(head []byte, filename string) (kind, mime string, ok bool)
+
+// Defaults.
+const (
+	DefaultMaxBytes   = 100 << 20
+	DefaultQuotaBytes = 5 << 30
+	DefaultSessionTTL = 24 * time.Hour
+	DefaultTempTTL    = 24 * time.Hour
+)
+
+// Service manages uploads.
+type Service struct {
+	store  core.UploadStore
+	blobs  core.BlobStore
+	detect Detector
+	logger *slog.Logger
+
+	MaxBytes   int64
+	QuotaBytes int64
+	TempTTL    time.Duration
+	Now        func() time.Time
+}
+
+// NewService returns an upload service.
+func NewService(store core.UploadStore, blobs core.BlobStore, detect Detector, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, blobs: blobs, detect: detect, logger: logger,
+		MaxBytes: DefaultMaxBytes, QuotaBytes: DefaultQuotaBytes, TempTTL: DefaultTempTTL, Now: time.Now}
+}
+
+// CreateSession opens an upload session for the caller.
+func (s *Service) CreateSession(ctx context.Context) (*core.UploadSession, error) {
+	u, err := core.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sess := &core.UploadSession{UserID: u.ID, ExpiresAt: s.Now().Add(DefaultSessionTTL).UTC()}
+	if err := s.store.CreateUploadSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Session returns one of the caller's live sessions; not_found otherwise.
+func (s *Service) Session(ctx context.Context, id string) (*core.UploadSession, error) {
+	u, err := core.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.store.FindUploadSession(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.UserID != u.ID {
+		return nil, core.Errorf(core.ENOTFOUND, "Upload session not found or expired; create a new one.")
+	}
+	return sess, nil
+}
+
+// Put is one file to store.
+type Put struct {
+	SessionID string
+	Filename  string
+	Body      io.Reader
+	// Allow limits the kinds accepted (e.g. only images); nil allows all
+	// that the detector knows.
+	Allow func(kind string) bool
+	// Temporary files expire unless kept (e.g. when an extraction runs).
+	Temporary bool
+}
+
+// Store saves a file for the caller and records it.
+func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
+	u, err := core.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	used, err := s.store.UserUploadBytes(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if used >= s.QuotaBytes {
+		return nil, quotaError(s.QuotaBytes)
+	}
+	limit := min(s.MaxBytes, s.QuotaBytes-used)
+	st, err := s.blobs.Put(u.ID, p.Body, limit)
+	if core.ErrorCode(err) == core.ETOOLARGE && limit < s.MaxBytes {
+		return nil, quotaError(s.QuotaBytes)
+	} else if err != nil {
+		return nil, err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			if err := s.blobs.Remove(st.Path); err != nil {
+				s.logger.Warn("remove refused upload", slog.Any("error", err))
+			}
+		}
+	}()
+	if st.Size == 0 {
+		return nil, core.FieldError("file", "The file is empty.")
+	}
+	name := CleanFilename(p.Filename)
+	kind, mime, ok := s.detect(st.Head, name)
+	if !ok || (p.Allow != nil && !p.Allow(kind)) {
+		return nil, core.Errorf(core.EUNSUPPORTED, "This kind of file is not supported here. Use PDF, DOCX, TXT, Markdown, HTML or EML documents; PNG, JPEG, WEBP or TIFF images; WAV, MP3, M4A, OGG or FLAC audio; MP4, WEBM or MOV video.")
+	}
+	up := &core.Upload{UserID: u.ID, SessionID: p.SessionID, Filename: name, ContentType: mime, Kind: kind,
+		SizeBytes: st.Size, SHA256: st.SHA256, StoragePath: st.Path, Temporary: p.Temporary}
+	if p.Temporary {
+		exp := s.Now().Add(s.TempTTL).UTC()
+		up.ExpiresAt = &exp
+	}
+	if prev, err := s.store.FindUploadBySHA(ctx, u.ID, st.SHA256); err == nil {
+		up.DuplicateOf = prev.ID
+	} else if core.ErrorCode(err) != core.ENOTFOUND {
+		return nil, err
+	}
+	if err := s.store.CreateUpload(ctx, up); err != nil {
+		return nil, err
+	}
+	keep = true
+	return up, nil
+}
+
+func quotaError(quota int64) error {
+	return core.Errorf(core.ETOOLARGE, "Your storage is full (%d MB). Delete old uploads to make room.", quota>>20)
+}
+
+// Files lists a session's uploads.
+func (s *Service) Files(ctx context.Context, sessionID string) ([]*core.Upload, error) {
+	sess, err := s.Session(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FindUploads(ctx, core.UploadFilter{UserID: sess.UserID, SessionID: sess.ID})
+}
+
+// DeleteSession removes a session and its files.
+func (s *Service) DeleteSession(ctx context.Context, sessionID string) error {
+	sess, err := s.Session(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	return s.store.DeleteUploadSession(ctx, sess.ID)
+}
+
+// History lists the caller's uploads.
+func (s *Service) History(ctx context.Context, userID string, limit int) ([]*core.Upload, error) {
+	if _, err := core.RequireSelf(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.store.FindUploads(ctx, core.UploadFilter{UserID: userID, Limit: limit})
+}
+
+// Get returns one of the caller's uploads.
+func (s *Service) Get(ctx context.Context, id string) (*core.Upload, error) {
+	u, err := core.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	up, err := s.store.FindUploadByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if up.UserID != u.ID {
+		return nil, core.Errorf(core.ENOTFOUND, "Upload not found.")
+	}
+	return up, nil
+}
+
+// Read returns an upload's bytes (for the system, after ownership checks).
+func (s *Service) Read(up *core.Upload) ([]byte, error) {
+	return s.blobs.Read(up.StoragePath, s.MaxBytes)
+}
+
+// Keep makes an upload permanent.
+func (s *Service) Keep(ctx context.Context, id string) error { return s.store.KeepUpload(ctx, id) }
+
+// Cleanup removes the files of deleted and expired temporary uploads.
+func (s *Service) Cleanup(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		list, err := s.store.FindExpiredUploads(ctx, s.Now(), 200)
+		if err != nil {
+			return n, err
+		}
+		if len(list) == 0 {
+			return n, nil
+		}
+		for _, up := range list {
+			if err := s.blobs.Remove(up.StoragePath); err != nil {
+				return n, err
+			}
+			if err := s.store.MarkUploadPurged(ctx, up.ID); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+// StartCleanup runs Cleanup every interval until ctx ends.
+func (s *Service) StartCleanup(ctx context.Context, every time.Duration) {
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if n, err := s.Cleanup(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Error("upload cleanup", slog.Any("error", err))
+			} else if n > 0 {
+				s.logger.Info("removed expired upload files", slog.Int("count", n))
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// CleanFilename keeps a display name only: the base name, no control
+// characters, at most 255 bytes. It never becomes a path.
+func CleanFilename(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '/' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == ".." {
+		name = "upload"
+	}
+	for len(name) > 255 {
+		r := []rune(name)
+		name = string(r[:len(r)-1])
+	}
+	return name
+}
