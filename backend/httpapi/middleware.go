@@ -64,7 +64,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		id := hex.EncodeToString(b[:])
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = core.NewContextWithClient(ctx, core.Client{IP: s.clientIP(r), UserAgent: truncateField(r.UserAgent())})
+		ctx = core.NewContextWithClient(ctx, core.Client{IP: s.clientIP(r), UserAgent: truncateUA(r.UserAgent())})
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
@@ -232,4 +232,11 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func truncateUA(s string) string {
+	if len(s) > 300 {
+		return s[:300]
+	}
+	return s
 }

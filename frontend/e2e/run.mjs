@@ -1,0 +1,792 @@
+#!/usr/bin/env node
+// End-to-end test of the web face: starts the server binary ($SENTRY_BIN) on a
+// free port with a fresh data folder, then drives a headless browser through
+// sign-up, sign-out, sign-in, and creating, editing, completing, deleting and
+// restoring a task, with keyboard shortcuts; then the account screens:
+// confirming the email with the mailed code, forgot/reset password, provider
+// sign-in coming back, and settings (name, devices, password, activity,
+// deleting an account). With no SMTP server the server writes each email to
+// <data>/outbox/*.eml, where the codes are read from. A screenshot is saved
+// after each step to $E2E_OUT (default test-results/e2e). Exits non-zero on
+// any failure.
+//
+// The server throttles auth failures (5 per account, 20 per address in 5
+// minutes), and mailing a code counts as one: keep deliberate failures few.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const here = import.meta.dirname;
+const outDir = resolve(process.env.E2E_OUT || join(here, '..', 'test-results', 'e2e'));
+const bin = process.env.SENTRY_BIN;
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const STEP_TIMEOUT = 15_000;
+
+let server = null;
+let serverLog = '';
+let dataDir = null;
+let browser = null;
+let shot = 0;
+let step = 'setup';
+let stepsDone = 0;
+
+function begin(name) {
+  if (step !== 'setup') stepsDone += 1;
+  step = name;
+}
+
+function log(msg) {
+  process.stdout.write(`e2e: ${msg}\n`);
+}
+
+class StepError extends Error {}
+
+function fail(msg) {
+  throw new StepError(msg);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls fn until it returns a truthy value, or fails naming what was awaited. */
+async function until(fn, what, timeout = STEP_TIMEOUT) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      if (e instanceof StepError) throw e;
+      last = e;
+    }
+    if (Date.now() > end) fail(`timed out waiting for ${what}${last ? ` (${last.message})` : ''}`);
+    await sleep(100);
+  }
+}
+
+async function startServer(port) {
+  dataDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-'));
+  const args = ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir];
+  log(`starting ${bin} ${args.join(' ')}`);
+  server = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const keep = (chunk) => {
+    serverLog += chunk.toString();
+    if (serverLog.length > 200_000) serverLog = serverLog.slice(-100_000);
+  };
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
+  let exited = null;
+  server.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  server.on('error', (e) => {
+    exited = { error: e };
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await until(
+    async () => {
+      if (exited) fail(`server exited before it was healthy: ${JSON.stringify(exited)}`);
+      const res = await fetch(`${base}/health`);
+      return res.status === 200;
+    },
+    'GET /health to answer 200',
+    30_000,
+  );
+  return base;
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const done = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  const timedOut = await Promise.race([done.then(() => false), sleep(5000).then(() => true)]);
+  if (timedOut) {
+    log(`server ${server.pid} did not stop on SIGTERM; killing it`);
+    server.kill('SIGKILL');
+    await done;
+  }
+}
+
+/** Decodes quoted-printable text (soft line breaks and =XX bytes, as UTF-8). */
+function decodeQP(text) {
+  const bytes = [];
+  const raw = text.replace(/=\r?\n/g, '');
+  for (let i = 0; i < raw.length; i++) {
+    const m = raw[i] === '=' && /^[0-9A-F]{2}$/i.test(raw.slice(i + 1, i + 3));
+    if (m) {
+      bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(raw[i], 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Decodes RFC 2047 Q-encoded words in a header. */
+function decodeHeader(value) {
+  return value.replace(/=\?utf-8\?q\?(.*?)\?=/gi, (_, t) => decodeQP(t.replace(/_/g, ' ')));
+}
+
+function outboxDir() {
+  return join(dataDir, 'outbox');
+}
+
+/** The names of the emails written so far. */
+function outboxNames() {
+  return new Set(existsSync(outboxDir()) ? readdirSync(outboxDir()).filter((f) => f.endsWith('.eml')) : []);
+}
+
+/** The emails to address, oldest first (file names start with the time). */
+function mailsTo(address) {
+  const want = address.toLowerCase();
+  return [...outboxNames()].sort().flatMap((name) => {
+    const text = readFileSync(join(outboxDir(), name), 'utf8');
+    const split = text.indexOf('\r\n\r\n');
+    const head = text.slice(0, split);
+    const headers = {};
+    for (const line of head.split(/\r\n(?![ \t])/)) {
+      const i = line.indexOf(':');
+      if (i > 0) headers[line.slice(0, i).toLowerCase()] = decodeHeader(line.slice(i + 1).replace(/\r\n[ \t]/g, ' ').trim());
+    }
+    const to = (headers.to ?? '').toLowerCase();
+    if (to !== want && !to.includes(`<${want}>`)) return [];
+    const qp = /quoted-printable/i.test(headers['content-transfer-encoding'] ?? '');
+    const body = qp ? decodeQP(text.slice(split + 4)) : text.slice(split + 4);
+    return [{ name, subject: headers.subject ?? '', body }];
+  });
+}
+
+/**
+ * Waits for a new email to address (one not in seen) whose subject matches
+ * kind, and returns the 6-digit code in it. Codes are mailed in the
+ * background, so the file may come a moment after the answer.
+ */
+async function mailedCode(address, kind, seen) {
+  return until(() => {
+    const mail = mailsTo(address)
+      .filter((m) => !seen.has(m.name) && kind.test(m.subject))
+      .at(-1);
+    if (!mail) return null;
+    const code = (mail.subject + '\n' + mail.body).match(/code (?:is )?(\d{6})\b/)?.[1];
+    if (!code) fail(`no code in the email ${mail.name}: ${JSON.stringify(mail.subject)}`);
+    return code;
+  }, `an email to ${address} matching ${kind}`);
+}
+
+const CONFIRM_MAIL = /confirm your email/i;
+const RESET_MAIL = /reset your password/i;
+
+async function snap(page, name) {
+  shot += 1;
+  const file = join(outDir, `${String(shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+}
+
+async function run() {
+  if (!bin) fail('SENTRY_BIN is not set: point it at the sentry binary (e.g. SENTRY_BIN=../bin/sentry npm run e2e)');
+  mkdirSync(outDir, { recursive: true });
+  for (const f of readdirSync(outDir)) if (f.endsWith('.png')) rmSync(join(outDir, f));
+  const port = await freePort();
+  const base = await startServer(port);
+  log(`server healthy at ${base}`);
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+  });
+  const serverErrors = [];
+  page.on('response', (res) => {
+    if (res.status() >= 500) serverErrors.push(`${res.request().method()} ${res.url()} → ${res.status()}`);
+  });
+
+  const byTestId = (id) => page.getByTestId(id);
+  const item = (title) => page.getByTestId('task-item').filter({ has: page.getByTestId('task-title').getByText(title, { exact: true }) });
+  const heading = page.getByRole('heading', { level: 1, name: 'Tasks', exact: true });
+  const email = `e2e-${Date.now()}@example.com`;
+  const password = 'correct horse battery';
+
+  begin('open the web face');
+  await page.goto(base + '/');
+  await byTestId('sign-in-form').waitFor();
+  await snap(page, 'sign-in');
+
+  begin('sign up');
+  await byTestId('show-sign-up').click();
+  await byTestId('sign-up-form').waitFor();
+  await byTestId('first-name').fill('Ada');
+  await byTestId('last-name').fill('Lovelace');
+  await byTestId('email').fill(email);
+  await byTestId('password').fill('short');
+  await byTestId('auth-submit').click();
+  await until(async () => (await byTestId('auth-error').textContent())?.includes('8'), 'the short-password message');
+  await byTestId('password').fill(password);
+  await byTestId('auth-submit').click();
+  await byTestId('verify-form').waitFor();
+  if ((await byTestId('verify-email-address').textContent()).trim() !== email) fail('the confirm step names another email');
+  await snap(page, 'confirm-email-step');
+
+  begin('skip confirming the email for now');
+  await byTestId('verify-skip').click();
+  await heading.waitFor();
+  await byTestId('verify-banner').waitFor();
+  await until(async () => (await byTestId('user-name').textContent())?.trim() === 'Ada Lovelace', "the user's name in the header");
+  await byTestId('tasks-empty').waitFor();
+  const empty = await byTestId('tasks-empty').textContent();
+  if (!empty.includes('No tasks yet')) fail(`empty state says ${JSON.stringify(empty)}`);
+  await snap(page, 'signed-up');
+
+  begin('sign out');
+  await byTestId('sign-out').click();
+  await byTestId('sign-in-form').waitFor();
+  if (await page.evaluate(() => localStorage.length) !== 0) fail('storage still holds a token after sign-out');
+  await snap(page, 'signed-out');
+
+  begin('sign up again with the same email');
+  await byTestId('show-sign-up').click();
+  await byTestId('first-name').fill('Ada');
+  await byTestId('last-name').fill('Again');
+  await byTestId('email').fill(email);
+  await byTestId('password').fill(password);
+  await byTestId('auth-submit').click();
+  await byTestId('auth-error').waitFor();
+  await snap(page, 'duplicate-email');
+  await byTestId('show-sign-in').click();
+
+  begin('sign in with a wrong password');
+  await byTestId('email').fill(email);
+  await byTestId('password').fill('not the password');
+  await byTestId('auth-submit').click();
+  const wrong = await byTestId('auth-error');
+  await wrong.waitFor();
+  if ((await wrong.getAttribute('role')) !== 'alert') fail('the sign-in error is not role=alert');
+  await snap(page, 'wrong-password');
+
+  begin('sign in');
+  await byTestId('password').fill(password);
+  await byTestId('auth-submit').click();
+  await heading.waitFor();
+  await snap(page, 'signed-in');
+
+  begin('stay signed in across a reload');
+  await page.reload();
+  await heading.waitFor();
+  await byTestId('tasks-empty').waitFor();
+
+  begin('create a task with the n shortcut');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('n');
+  const editor = byTestId('task-editor');
+  await until(() => editor.isVisible(), 'the task editor to open after pressing n');
+  if ((await byTestId('task-title-input').inputValue()) !== '') fail('pressing n typed into the title field');
+  await byTestId('task-title-input').fill('Write the quarterly report');
+  await byTestId('task-description-input').fill('Numbers from finance first.');
+  await byTestId('task-priority-input').selectOption('high');
+  await byTestId('task-deadline-input').fill(localInput(addDays(new Date(), 2)));
+  await byTestId('task-hours-input').fill('3');
+  await byTestId('task-save').click();
+  await until(async () => !(await editor.isVisible()), 'the editor to close after saving');
+  await item('Write the quarterly report').waitFor();
+  await snap(page, 'created');
+
+  begin('create a meeting with the New task button');
+  await byTestId('new-task').click();
+  await until(() => editor.isVisible(), 'the task editor to open');
+  await byTestId('task-title-input').fill('Team sync');
+  await byTestId('task-type-input').selectOption('meeting');
+  const start = addDays(new Date(), 1);
+  start.setHours(10, 0, 0, 0);
+  const end = new Date(start.getTime() + 30 * 60_000);
+  await byTestId('task-start-input').fill(localInput(end));
+  await byTestId('task-end-input').fill(localInput(start));
+  await byTestId('task-save').click();
+  await until(async () => (await byTestId('task-editor-error').textContent())?.includes('end after'), 'the end-before-start message');
+  await byTestId('task-start-input').fill(localInput(start));
+  await byTestId('task-end-input').fill(localInput(end));
+  await byTestId('task-save').click();
+  await item('Team sync').waitFor();
+  await snap(page, 'meeting-created');
+
+  begin('edit the task');
+  await item('Write the quarterly report').getByTestId('task-edit').click();
+  await until(() => editor.isVisible(), 'the editor to open for editing');
+  if ((await byTestId('task-title-input').inputValue()) !== 'Write the quarterly report') {
+    fail('the editor did not load the task');
+  }
+  await byTestId('task-title-input').fill('Write the Q3 report');
+  await byTestId('task-priority-input').selectOption('urgent');
+  await byTestId('task-save').click();
+  await item('Write the Q3 report').waitFor();
+  if ((await item('Write the Q3 report').getByTestId('task-priority').textContent()).trim() !== 'urgent') {
+    fail('the priority change is not shown');
+  }
+  await snap(page, 'edited');
+
+  begin('the edit is stored');
+  await page.reload();
+  await item('Write the Q3 report').waitFor();
+  if ((await item('Write the quarterly report').count()) !== 0) fail('the old title is still listed after reload');
+
+  begin('complete the task');
+  await item('Write the Q3 report').getByTestId('task-complete').check();
+  await until(async () => (await item('Write the Q3 report').getAttribute('data-status')) === 'done', 'the task to show as done');
+  await page.reload();
+  await until(async () => (await item('Write the Q3 report').getAttribute('data-status')) === 'done', 'the task to stay done after reload');
+  await snap(page, 'completed');
+
+  begin('keyboard: ? opens the shortcut help, Esc closes it');
+  await page.keyboard.press('?');
+  await until(() => byTestId('shortcut-help').isVisible(), 'the shortcut help');
+  await snap(page, 'shortcut-help');
+  await page.keyboard.press('Escape');
+  await until(async () => !(await byTestId('shortcut-help').isVisible()), 'the shortcut help to close on Esc');
+
+  begin('keyboard: j selects, x completes, x reopens');
+  await page.keyboard.press('j');
+  const first = page.getByTestId('task-item').first();
+  await until(async () => (await first.getAttribute('aria-current')) === 'true', 'j to select the first task');
+  const firstTitle = (await first.getByTestId('task-title').textContent()).trim();
+  const before = await first.getAttribute('data-status');
+  await page.keyboard.press('x');
+  const saved = async () => !(await item(firstTitle).getByTestId('task-complete').isDisabled());
+  await until(async () => (await item(firstTitle).getAttribute('data-status')) !== before && (await saved()), 'x to toggle the selected task');
+  await page.keyboard.press('x');
+  await until(async () => (await item(firstTitle).getAttribute('data-status')) === before, 'x to toggle it back');
+  await snap(page, 'keyboard-selection');
+
+  begin('keyboard: / focuses search, and search filters the list');
+  await page.keyboard.press('/');
+  await until(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'task-search'), '/ to focus the search box');
+  await page.keyboard.type('sync');
+  if (await editor.isVisible()) fail('typing "n" in the search box opened the editor');
+  await until(async () => (await page.getByTestId('task-item').count()) === 1 && (await item('Team sync').count()) === 1, 'search to leave only "Team sync"');
+  await snap(page, 'search');
+  await byTestId('task-search').fill('');
+  await until(async () => (await page.getByTestId('task-item').count()) === 2, 'both tasks after clearing the search');
+
+  begin('delete the task, then undo');
+  await item('Write the Q3 report').getByTestId('task-delete').click();
+  await until(async () => (await item('Write the Q3 report').count()) === 0, 'the deleted task to leave the list');
+  const undo = byTestId('toast-action');
+  await undo.waitFor();
+  await snap(page, 'deleted');
+  await undo.click();
+  await item('Write the Q3 report').waitFor();
+  const restored = item('Write the Q3 report');
+  if ((await restored.getAttribute('data-status')) !== 'done') fail('the restored task lost its status');
+  if ((await restored.getByTestId('task-priority').textContent()).trim() !== 'urgent') fail('the restored task lost its priority');
+  await snap(page, 'undone');
+
+  begin('delete with the Delete key; it stays gone');
+  await item('Write the Q3 report').getByTestId('task-title').click();
+  await until(async () => (await item('Write the Q3 report').getAttribute('aria-current')) === 'true', 'a click to select the task');
+  await page.keyboard.press('Delete');
+  await until(async () => (await item('Write the Q3 report').count()) === 0, 'Delete to remove the selected task');
+  await page.reload();
+  await item('Team sync').waitFor();
+  if ((await item('Write the Q3 report').count()) !== 0) fail('the deleted task came back after reload');
+  await snap(page, 'deleted-for-good');
+
+  begin('desktop face: the local profile signs in by itself');
+  // Only the desktop's in-process handler serves local-session; here the
+  // browser is handed a real session for it, as the desktop would give.
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (login.status !== 200) fail(`POST /api/auth/login answered ${login.status}`);
+  const localSession = await login.text();
+  // What the desktop hands out is its local profile.
+  const localBody = JSON.stringify({ ...JSON.parse(localSession), user: { ...JSON.parse(localSession).user, is_local: true } });
+  const desktop = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const desktopPage = await desktop.newPage();
+  desktopPage.setDefaultTimeout(STEP_TIMEOUT);
+  desktopPage.on('pageerror', (e) => pageErrors.push(e.message));
+  let localCalls = 0;
+  await desktopPage.route('**/api/auth/local-session', (route) => {
+    localCalls += 1;
+    return route.fulfill({ status: 200, contentType: 'application/json', body: localBody });
+  });
+  await desktopPage.goto(base + '/');
+  await desktopPage.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+  await desktopPage.getByTestId('task-item').filter({ hasText: 'Team sync' }).waitFor();
+  if (localCalls !== 1) fail(`expected one local-session call, saw ${localCalls}`);
+  if ((await desktopPage.getByTestId('sign-in-form').count()) !== 0) fail('the sign-in screen showed on the desktop face');
+  if ((await desktopPage.getByTestId('sign-out').count()) !== 0) fail('the desktop face offers Sign out');
+  if ((await desktopPage.evaluate(() => localStorage.length)) !== 0) fail('the desktop face stored a token');
+  if ((await desktopPage.getByTestId('verify-banner').count()) !== 0) fail('the local profile is asked to confirm an email');
+  await snap(desktopPage, 'desktop-face');
+
+  begin('desktop face: settings of the local profile');
+  await desktopPage.getByTestId('settings-link').click();
+  await desktopPage.getByTestId('settings-page').waitFor();
+  await desktopPage.getByTestId('device-sessions').waitFor();
+  if ((await desktopPage.getByTestId('password-settings').count()) !== 0) fail('the local profile is offered a password change');
+  await desktopPage.getByTestId('delete-start').click();
+  if (!(await desktopPage.getByTestId('delete-form').textContent()).includes('DELETE')) fail('the local profile is not asked to type DELETE');
+  await desktopPage.getByTestId('delete-confirm').fill(email);
+  if (!(await desktopPage.getByTestId('delete-submit').isDisabled())) fail('typing the email unlocked deleting the local profile');
+  await snap(desktopPage, 'desktop-settings');
+  await desktopPage.getByTestId('delete-confirm').press('Escape');
+  await desktopPage.keyboard.press('Escape');
+  await desktopPage.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+  await desktop.close();
+
+  begin('filters and Load more against many tasks');
+  const { access_token: token, user: me } = JSON.parse(localSession);
+  const post = (body) =>
+    fetch(`${base}/api/tasks/${me.id}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    }).then((r) => {
+      if (r.status !== 201) fail(`creating a task through the API answered ${r.status}`);
+    });
+  for (let i = 1; i <= 52; i++) {
+    await post({ title: `Bulk task ${i}`, status: i % 10 === 0 ? 'done' : 'todo' });
+  }
+  await post({ title: 'Late invoice', deadline: new Date(Date.now() - 86_400_000).toISOString() });
+  await post({ title: 'Due in three days', deadline: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+  await post({ title: 'Due next month', deadline: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  // The list stays on screen, dimmed, while a new filter loads.
+  const settled = async () =>
+    (await page.locator('[data-testid=task-list][aria-busy=true], [data-testid=tasks-loading]').count()) === 0;
+  await page.reload();
+  await item('Due next month').waitFor();
+  const pageOne = await page.getByTestId('task-item').count();
+  if (pageOne !== 50) fail(`the first page shows ${pageOne} tasks, expected 50`);
+  await byTestId('load-more').click();
+  await until(async () => (await page.getByTestId('task-item').count()) === 56, 'Load more to show all 56 tasks');
+  if ((await byTestId('load-more').count()) !== 0) fail('Load more is still offered after the last page');
+  await byTestId('filter-status').selectOption('done');
+  await until(async () => {
+    const statuses = await page.getByTestId('task-item').evaluateAll((els) => els.map((e) => e.dataset.status));
+    return (await settled()) && statuses.length === 5 && statuses.every((st) => st === 'done');
+  }, 'the Done filter to show the 5 done tasks');
+  await byTestId('filter-status').selectOption('all');
+  await byTestId('filter-due').selectOption('overdue');
+  await until(async () => (await settled()) && (await page.getByTestId('task-item').count()) === 1 && (await item('Late invoice').count()) === 1, 'the Overdue filter to show only "Late invoice"');
+  await snap(page, 'overdue-filter');
+  await byTestId('filter-due').selectOption('week');
+  await until(async () => (await settled()) && (await page.getByTestId('task-item').count()) === 1 && (await item('Due in three days').count()) === 1, 'Next 7 days to show only "Due in three days"');
+  await byTestId('filter-due').selectOption('any');
+  await until(async () => (await settled()) && (await page.getByTestId('task-item').count()) === 50, 'the first page again');
+  await byTestId('task-search').fill('no such words anywhere');
+  await until(async () => (await byTestId('tasks-empty').textContent())?.includes('No tasks match'), 'the filtered empty state');
+
+  await byTestId('task-search').fill('');
+
+  begin('confirm the email from the banner, with a new code');
+  await byTestId('verify-banner-confirm').click();
+  const confirmDialog = byTestId('confirm-email-dialog');
+  await until(() => confirmDialog.isVisible(), 'the confirm-email dialog');
+  let seen = outboxNames();
+  await confirmDialog.getByTestId('verify-resend').click();
+  await confirmDialog.getByTestId('verify-note').waitFor();
+  const bannerCode = await mailedCode(email, CONFIRM_MAIL, seen);
+  await confirmDialog.getByTestId('verify-code').fill(bannerCode);
+  await snap(page, 'confirm-from-banner');
+  await confirmDialog.getByTestId('verify-submit').click();
+  await until(async () => !(await confirmDialog.isVisible()), 'the dialog to close once confirmed');
+  await until(async () => (await byTestId('verify-banner').count()) === 0, 'the banner to go');
+
+  begin('sign out before the second account');
+  await byTestId('sign-out').click();
+  await byTestId('sign-in-form').waitFor();
+  if ((await byTestId('providers').count()) !== 0) fail('provider buttons show on a server with no providers set up');
+
+  begin('sign up and confirm the email with the mailed code');
+  const email2 = `e2e-confirm-${Date.now()}@example.com`;
+  const password2 = 'tide pool lantern';
+  seen = outboxNames();
+  await byTestId('show-sign-up').click();
+  await byTestId('first-name').fill('Grace');
+  await byTestId('last-name').fill('Brewster');
+  await byTestId('email').fill(email2);
+  await byTestId('password').fill(password2);
+  await byTestId('auth-submit').click();
+  await byTestId('verify-form').waitFor();
+  const code2 = await mailedCode(email2, CONFIRM_MAIL, seen);
+  const wrongCode = code2 === '000000' ? '111111' : '000000';
+  await byTestId('verify-code').fill(wrongCode);
+  await byTestId('verify-submit').click();
+  await byTestId('verify-error').waitFor();
+  if ((await byTestId('verify-code').getAttribute('aria-invalid')) !== 'true') fail('the wrong code is not marked');
+  if (!(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'verify-code'))) fail('the code field does not have focus after a wrong code');
+  await snap(page, 'wrong-code');
+  await byTestId('verify-code').fill(`${code2.slice(0, 3)} ${code2.slice(3)}`);
+  await byTestId('verify-submit').click();
+  await heading.waitFor();
+  await until(async () => (await byTestId('user-name').textContent())?.trim() === 'Grace Brewster', 'the new name in the header');
+  if ((await byTestId('verify-banner').count()) !== 0) fail('the banner shows after confirming');
+  await snap(page, 'confirmed');
+
+  begin('forgot password: ask for a code');
+  await byTestId('sign-out').click();
+  await byTestId('sign-in-form').waitFor();
+  await byTestId('email').fill(email2);
+  await byTestId('show-forgot').click();
+  await byTestId('forgot-form').waitFor();
+  if ((await byTestId('forgot-email').inputValue()) !== email2) fail('the reset form did not take the email');
+  seen = outboxNames();
+  await byTestId('forgot-submit').click();
+  await byTestId('reset-form').waitFor();
+  const forgotNote = (await byTestId('forgot-note').textContent()).trim();
+  if (!forgotNote) fail('the reset form shows no message');
+  await snap(page, 'forgot-password');
+
+  begin('reset the password with the mailed code');
+  const resetCode = await mailedCode(email2, RESET_MAIL, seen);
+  const password3 = 'harbour kite ledger';
+  await byTestId('reset-code').fill(resetCode);
+  await byTestId('reset-password').fill(password3);
+  await byTestId('reset-submit').click();
+  await byTestId('sign-in-form').waitFor();
+  await byTestId('auth-success').waitFor();
+  if ((await byTestId('email').inputValue()) !== email2) fail('sign-in lost the email after the reset');
+  await snap(page, 'password-reset');
+
+  begin('the old password no longer works');
+  await byTestId('password').fill(password2);
+  await byTestId('auth-submit').click();
+  await byTestId('auth-error').waitFor();
+  await snap(page, 'old-password-refused');
+
+  begin('sign in with the new password');
+  await byTestId('password').fill(password3);
+  await byTestId('auth-submit').click();
+  await heading.waitFor();
+
+  begin('settings: change the name');
+  await byTestId('settings-link').click();
+  await byTestId('settings-page').waitFor();
+  if ((await byTestId('profile-email').textContent()).trim() !== email2) fail('settings show another email');
+  await byTestId('email-confirmed').waitFor();
+  await byTestId('profile-first-name').fill('Grace');
+  await byTestId('profile-last-name').fill('Hopper');
+  await byTestId('profile-save').click();
+  await until(async () => (await byTestId('user-name').textContent())?.trim() === 'Grace Hopper', 'the changed name in the header');
+  await snap(page, 'settings-name');
+
+  begin('settings: devices, and signing one out');
+  // A second device: the same account signed in from elsewhere.
+  const other = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0; rv:133.0) Gecko/20100101 Firefox/133.0' },
+    body: JSON.stringify({ email: email2, password: password3 }),
+  });
+  if (other.status !== 200) fail(`a second sign-in answered ${other.status}`);
+  await byTestId('settings-close').click();
+  await heading.waitFor();
+  await byTestId('settings-link').click();
+  const sessionItems = page.getByTestId('session-item');
+  await until(async () => (await sessionItems.count()) >= 2, 'two signed-in devices');
+  if ((await page.locator('[data-testid=session-item][data-current=true]').count()) !== 1) fail('this device is not marked');
+  await snap(page, 'settings-devices');
+  const before2 = await sessionItems.count();
+  await page.locator('[data-testid=session-item][data-current=false]').first().getByTestId('session-revoke').click();
+  await until(async () => (await sessionItems.count()) === before2 - 1, 'the signed-out device to leave the list');
+  await page.locator('[data-testid=audit-item][data-event="session.revoked"]').first().waitFor();
+
+  begin('settings: a wrong current password is refused');
+  const password4 = 'orchard signal copper';
+  await byTestId('current-password').fill('not the password');
+  await byTestId('new-password').fill(password4);
+  await byTestId('password-save').click();
+  await byTestId('password-error').waitFor();
+  if ((await byTestId('current-password').getAttribute('aria-invalid')) !== 'true') fail('the current password field is not marked');
+  if (!(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'current-password'))) fail('the current password field does not have focus');
+
+  begin('settings: change the password');
+  await byTestId('current-password').fill(password3);
+  await byTestId('password-save').click();
+  await until(async () => (await byTestId('toast').textContent())?.includes('Password changed'), 'the password-changed note');
+  await page.locator('[data-testid=audit-item][data-event="password.changed"]').first().waitFor();
+  await until(async () => (await sessionItems.count()) === 1, 'only this device to stay signed in');
+  await snap(page, 'settings-password');
+
+  begin('the new session survives a reload');
+  await page.reload();
+  await heading.waitFor();
+  await until(async () => (await byTestId('user-name').textContent())?.trim() === 'Grace Hopper', 'still signed in after the reload');
+
+  begin('Esc leaves settings');
+  await byTestId('settings-link').click();
+  await byTestId('settings-page').waitFor();
+  await byTestId('security-activity').getByTestId('audit-item').first().waitFor();
+  await snap(page, 'settings-activity');
+  await page.keyboard.press('Escape');
+  await heading.waitFor();
+
+  begin('delete a throw-away account');
+  const email3 = `e2e-delete-${Date.now()}@example.com`;
+  const password5 = 'velvet compass drift';
+  const reg = await fetch(`${base}/api/users/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: email3, password: password5, first_name: 'Throw', last_name: 'Away' }),
+  });
+  if (reg.status !== 201) fail(`registering the throw-away account answered ${reg.status}`);
+  await byTestId('sign-out').click();
+  await byTestId('sign-in-form').waitFor();
+  await byTestId('email').fill(email3);
+  await byTestId('password').fill(password5);
+  await byTestId('auth-submit').click();
+  await heading.waitFor();
+  await byTestId('settings-link').click();
+  await byTestId('delete-start').click();
+  await byTestId('delete-confirm').fill('DELETE');
+  if (!(await byTestId('delete-submit').isDisabled())) fail('DELETE unlocked deleting a web account');
+  await byTestId('delete-confirm').fill(email3.toUpperCase());
+  await snap(page, 'delete-confirm');
+  await byTestId('delete-submit').click();
+  await byTestId('sign-in-form').waitFor();
+  await byTestId('session-notice').waitFor();
+  if ((await page.evaluate(() => localStorage.length)) !== 0) fail('storage still holds a token after deleting the account');
+  const gone = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: email3, password: password5 }),
+  });
+  if (gone.status !== 401) fail(`signing in to the deleted account answered ${gone.status}`);
+  await snap(page, 'account-deleted');
+
+  begin('a failed provider sign-in comes back with its message');
+  // Coming back from a provider is a fresh page load, not a hash change.
+  await page.goto('about:blank');
+  await page.goto(`${base}/#oauth_error=${encodeURIComponent('The sign-in was cancelled.')}`);
+  await until(async () => (await byTestId('auth-error').textContent())?.includes('The sign-in was cancelled.'), 'the provider error on the sign-in screen');
+  if ((await page.evaluate(() => location.hash)) !== '') fail('the error stayed in the address');
+  await snap(page, 'oauth-error');
+
+  begin('a spent provider code is refused');
+  await page.goto('about:blank');
+  await page.goto(`${base}/#oauth_code=not-a-real-code`);
+  await byTestId('sign-in-form').waitFor();
+  await byTestId('auth-error').waitFor();
+  if ((await page.evaluate(() => location.hash)) !== '') fail('the code stayed in the address');
+
+  begin('provider buttons lead out and the code that comes back signs in');
+  const providerLogin = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: email2, password: password4 }),
+  });
+  if (providerLogin.status !== 200) fail(`signing in for the provider test answered ${providerLogin.status}`);
+  const providerSession = await providerLogin.text();
+  const oauthCtx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const oauthPage = await oauthCtx.newPage();
+  oauthPage.setDefaultTimeout(STEP_TIMEOUT);
+  oauthPage.on('pageerror', (e) => pageErrors.push(e.message));
+  // Stands in for a configured provider: the list, the trip out and back, and the exchange.
+  let exchanged = null;
+  let startedAt = null;
+  await oauthPage.route('**/api/auth/providers', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ providers: ['google', 'apple'] }) }),
+  );
+  await oauthPage.route('**/api/auth/google?*', (route) => {
+    startedAt = route.request().url();
+    return route.fulfill({ status: 302, headers: { Location: `${base}/#oauth_code=from-the-provider` } });
+  });
+  await oauthPage.route('**/api/auth/oauth/exchange', (route) => {
+    exchanged = route.request().postDataJSON();
+    return route.fulfill({ status: 200, contentType: 'application/json', body: providerSession });
+  });
+  await oauthPage.goto(base + '/');
+  await oauthPage.getByTestId('provider-google').waitFor();
+  if ((await oauthPage.getByTestId('provider-apple').count()) !== 1) fail('the second provider has no button');
+  await snap(oauthPage, 'providers');
+  await oauthPage.getByTestId('provider-google').click();
+  await oauthPage.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+  if (!startedAt || new URL(startedAt).searchParams.get('return_to') !== '/') fail(`the provider trip started at ${startedAt}`);
+  if (exchanged?.code !== 'from-the-provider') fail(`the exchange sent ${JSON.stringify(exchanged)}`);
+  if ((await oauthPage.evaluate(() => location.hash)) !== '') fail('the code stayed in the address');
+  if ((await oauthPage.evaluate(() => localStorage.length)) !== 1) fail('the provider sign-in kept no session');
+  await until(async () => (await oauthPage.getByTestId('user-name').textContent())?.trim() === 'Grace Hopper', 'the provider-signed-in user');
+  await snap(oauthPage, 'oauth-signed-in');
+  await oauthCtx.close();
+
+  if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);
+  if (serverErrors.length) fail(`server errors:\n  ${serverErrors.join('\n  ')}`);
+  await context.close();
+  stepsDone += 1;
+}
+
+function addDays(d, n) {
+  const r = new Date(d.getTime());
+  r.setDate(r.getDate() + n);
+  return r;
+}
+
+function localInput(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    process.stderr.write(`e2e: stopped by ${sig}\n`);
+    if (server && server.exitCode === null) server.kill('SIGKILL');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    process.exit(1);
+  });
+}
+
+let code = 0;
+try {
+  await run();
+  log(`screenshots in ${outDir}`);
+  log(`${stepsDone} passed, 0 failed`);
+} catch (e) {
+  code = 1;
+  const why = e instanceof StepError ? e.message : e?.stack || String(e);
+  process.stderr.write(`e2e: FAILED at step "${step}": ${why}\n`);
+  log(`${stepsDone} passed, 1 failed`);
+  if (browser) {
+    try {
+      const pages = browser.contexts().flatMap((c) => c.pages());
+      if (pages[0]) await pages[0].screenshot({ path: join(outDir, 'failure.png'), fullPage: true });
+    } catch {
+      // The screenshot is a courtesy; the failure is already reported.
+    }
+  }
+  if (serverLog) process.stderr.write(`--- server log (last part) ---\n${serverLog.slice(-6000)}\n`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  await stopServer();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(code);

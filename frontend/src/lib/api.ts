@@ -1,0 +1,484 @@
+// The one client of the Sentry AI REST API. Every request of the UI goes
+// through here: it attaches the access token, trades the refresh token for a
+// new pair once when a request comes back 401, and turns error bodies into
+// ApiError.
+
+export type TaskStatus = 'todo' | 'in_progress' | 'done' | 'cancelled';
+export type TaskPriority = 'low' | 'medium' | 'high' | 'urgent';
+export type TaskType = 'task' | 'meeting';
+
+export interface User {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  /** False until the mailed code is entered (always false for the local profile). */
+  email_verified?: boolean;
+  /** The desktop's local profile: no password, signed in by the app itself. */
+  is_local?: boolean;
+  created_at?: string;
+  [key: string]: unknown;
+}
+
+export interface Session {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+  user: User;
+}
+
+/** The answer of the endpoints that only confirm something happened. */
+export interface Message {
+  message: string;
+}
+
+/** A signed-in device: one refresh token family. */
+export interface DeviceSession {
+  id: string;
+  device_name: string;
+  ip: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  /** The session this browser or app is using. */
+  current: boolean;
+}
+
+/** One entry of the account's security log. */
+export interface AuditEvent {
+  id: string;
+  event: string;
+  ip?: string;
+  user_agent?: string;
+  created_at: string;
+  details?: Record<string, unknown>;
+}
+
+export interface ProfileInput {
+  first_name?: string;
+  last_name?: string;
+}
+
+export interface Task {
+  id: string;
+  user_id: string;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  task_type: TaskType;
+  source: string;
+  deadline: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  location: string;
+  attendees: string[] | null;
+  estimated_hours: number | null;
+  actual_hours: number | null;
+  can_delegate: boolean;
+  is_optional: boolean;
+  is_recurring: boolean;
+  recurrence_rule: string;
+  completed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+  [key: string]: unknown;
+}
+
+/** Fields a client may send when creating or changing a task. */
+export type TaskInput = Partial<{
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  task_type: TaskType;
+  source: string;
+  source_id: string;
+  deadline: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  location: string;
+  meeting_url: string;
+  attendees: string[] | null;
+  estimated_hours: number | null;
+  actual_hours: number | null;
+  can_delegate: boolean;
+  is_optional: boolean;
+  is_recurring: boolean;
+  recurrence_rule: string;
+  tags: string[] | null;
+  parent_id: string;
+}>;
+
+export interface TaskPage {
+  tasks: Task[];
+  next_cursor: string | null;
+}
+
+export interface TaskQuery {
+  status?: string;
+  due_before?: string;
+  due_after?: string;
+  source?: string;
+  q?: string;
+  limit?: number;
+  cursor?: string;
+  sort?: string;
+}
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  first_name: string;
+  last_name: string;
+}
+
+/** An error the API returned, or a failure to reach it (code "network"). */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly field?: string;
+  /** Seconds to wait before trying again (from Retry-After), when the API said. */
+  readonly retryAfter?: number;
+
+  constructor(code: string, message: string, status: number, field?: string, retryAfter?: number) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+    this.field = field;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * Seconds to wait from a Retry-After header: either a number of seconds or
+ * an HTTP date. Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  if (/^\d+$/.test(v)) return Number(v);
+  // An HTTP date names its weekday and month; anything else is not one.
+  if (!/[a-z]/i.test(v)) return undefined;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+const codeForStatus: Record<number, string> = {
+  400: 'invalid',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+  422: 'invalid',
+  429: 'rate_limited',
+};
+
+/**
+ * Reads an error response. The API answers {"error":{code,message,field?}};
+ * anything else (a proxy's HTML page, an empty body) still gives a usable
+ * message.
+ */
+export async function parseError(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    const text = await res.text();
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  const err = (body as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error;
+  const fallbackCode = codeForStatus[res.status] ?? 'internal';
+  const retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
+  if (err && typeof err === 'object') {
+    const code = typeof err.code === 'string' && err.code ? err.code : fallbackCode;
+    const message =
+      typeof err.message === 'string' && err.message ? err.message : defaultMessage(code, res.status);
+    const field = typeof err.field === 'string' && err.field ? err.field : undefined;
+    return new ApiError(code, message, res.status, field, retryAfter);
+  }
+  return new ApiError(fallbackCode, defaultMessage(fallbackCode, res.status), res.status, undefined, retryAfter);
+}
+
+function defaultMessage(code: string, status: number): string {
+  switch (code) {
+    case 'unauthorized':
+      return 'Sign in to continue.';
+    case 'forbidden':
+      return 'You do not have access to this.';
+    case 'not_found':
+      return 'Not found.';
+    case 'rate_limited':
+      return 'Too many requests. Wait a moment and try again.';
+    case 'internal':
+      return status >= 500 ? 'Internal error.' : `Request failed (${status}).`;
+    default:
+      return `Request failed (${status}).`;
+  }
+}
+
+/** Where the client keeps the tokens between requests. */
+export interface TokenStore {
+  access(): string | null;
+  refresh(): string | null;
+  save(session: Session): void;
+  clear(): void;
+}
+
+/** Keeps tokens in memory only. */
+export function memoryTokens(): TokenStore {
+  let access: string | null = null;
+  let refresh: string | null = null;
+  return {
+    access: () => access,
+    refresh: () => refresh,
+    save(s) {
+      access = s.access_token;
+      refresh = s.refresh_token;
+    },
+    clear() {
+      access = null;
+      refresh = null;
+    },
+  };
+}
+
+export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface ApiOptions {
+  tokens: TokenStore;
+  /** Defaults to the browser's fetch. */
+  fetch?: FetchFn;
+  /** Prefix for every path; '' means same origin. */
+  base?: string;
+  /** Called with the new session after a refresh, or null when it failed. */
+  onSession?: (session: Session | null) => void;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | undefined | null>;
+  /** Send the access token and refresh it on 401 (default true). */
+  auth?: boolean;
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+export function createApi(opts: ApiOptions) {
+  const doFetch: FetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = opts.base ?? '';
+  const tokens = opts.tokens;
+  // One refresh at a time: refresh tokens rotate, so two parallel refreshes
+  // with the same token would look like reuse to the server.
+  let refreshing: Promise<boolean> | null = null;
+
+  function url(path: string, query?: RequestOptions['query']): string {
+    let u = base + path;
+    if (query) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) {
+        if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+      }
+      const s = params.toString();
+      if (s) u += '?' + s;
+    }
+    return u;
+  }
+
+  async function send(method: string, path: string, o: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(o.body);
+    }
+    if (o.auth !== false) {
+      const access = tokens.access();
+      if (access) headers['Authorization'] = `Bearer ${access}`;
+    }
+    try {
+      return await doFetch(url(path, o.query), { method, headers, body });
+    } catch {
+      throw new ApiError('network', 'Cannot reach Sentry AI. Check your connection and try again.', 0);
+    }
+  }
+
+  function refreshOnce(): Promise<boolean> {
+    if (!refreshing) {
+      refreshing = (async () => {
+        const refresh = tokens.refresh();
+        if (!refresh) return false;
+        const res = await send('POST', '/api/auth/refresh-token', {
+          body: { refresh_token: refresh },
+          auth: false,
+        });
+        if (!res.ok) {
+          tokens.clear();
+          opts.onSession?.(null);
+          return false;
+        }
+        const session = (await res.json()) as Session;
+        tokens.save(session);
+        opts.onSession?.(session);
+        return true;
+      })().finally(() => {
+        refreshing = null;
+      });
+    }
+    return refreshing;
+  }
+
+  async function request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const sentWith = tokens.access();
+    let res = await send(method, path, o);
+    if (res.status === 401 && o.auth !== false && tokens.refresh()) {
+      // Another request may have refreshed while this one was in flight;
+      // then its new token is used as it is.
+      const current = tokens.access();
+      const renewed = current !== null && current !== sentWith;
+      if (renewed || (await refreshOnce())) res = await send(method, path, o);
+    }
+    if (!res.ok) throw await parseError(res);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  const enc = encodeURIComponent;
+
+  function startSession(session: Session): Session {
+    tokens.save(session);
+    return session;
+  }
+
+  return {
+    register: (input: RegisterInput) => request<User>('POST', '/api/users/', { body: input, auth: false }),
+
+    async login(email: string, password: string): Promise<Session> {
+      return startSession(
+        await request<Session>('POST', '/api/auth/login', { body: { email, password }, auth: false }),
+      );
+    },
+
+    async refresh(refreshToken: string): Promise<Session> {
+      return startSession(
+        await request<Session>('POST', '/api/auth/refresh-token', {
+          body: { refresh_token: refreshToken },
+          auth: false,
+        }),
+      );
+    },
+
+    /** Desktop only: the local profile's session; ApiError not_found elsewhere. */
+    async localSession(): Promise<Session> {
+      return startSession(await request<Session>('POST', '/api/auth/local-session', { auth: false }));
+    },
+
+    /** Revokes the refresh token on the server; errors are ignored. */
+    async logout(): Promise<void> {
+      const refresh = tokens.refresh();
+      tokens.clear();
+      if (!refresh) return;
+      try {
+        await request<void>('POST', '/api/auth/logout', { body: { refresh_token: refresh }, auth: false });
+      } catch {
+        // Signing out locally is what matters; the token expires anyway.
+      }
+    },
+
+    me: () => request<User>('GET', '/api/auth/me'),
+
+    verifyEmail: (email: string, code: string) =>
+      request<Message>('POST', '/api/auth/verify-email', { body: { email, code }, auth: false }),
+
+    /** Mails a new confirmation code; the answer is the same for unknown emails. */
+    resendVerification: (email: string) =>
+      request<Message>('POST', '/api/auth/verify-email/resend', { body: { email }, auth: false }),
+
+    /** Mails a reset code; the answer is the same for unknown emails. */
+    forgotPassword: (email: string) =>
+      request<Message>('POST', '/api/auth/forgot-password', { body: { email }, auth: false }),
+
+    resetPassword: (email: string, code: string, newPassword: string) =>
+      request<Message>('POST', '/api/auth/reset-password', {
+        body: { email, code, new_password: newPassword },
+        auth: false,
+      }),
+
+    /** The sign-in providers this server has set up; none when it has no such endpoint. */
+    async providers(): Promise<string[]> {
+      try {
+        const res = await request<{ providers?: unknown }>('GET', '/api/auth/providers', { auth: false });
+        const list = Array.isArray(res?.providers) ? res.providers : [];
+        return list.filter((p): p is string => typeof p === 'string' && /^[a-z0-9_-]+$/i.test(p));
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'not_found') return [];
+        throw e;
+      }
+    },
+
+    /** Where to send the whole page to sign in with a provider. */
+    providerUrl: (provider: string, returnTo = '/') =>
+      url(`/api/auth/${enc(provider)}`, { return_to: returnTo }),
+
+    /** Trades the one-time code a provider sign-in left in the address for a session. */
+    async exchangeOAuthCode(code: string): Promise<Session> {
+      return startSession(
+        await request<Session>('POST', '/api/auth/oauth/exchange', { body: { code }, auth: false }),
+      );
+    },
+
+    updateUser: (userId: string, changes: ProfileInput) =>
+      request<User>('PUT', `/api/users/${enc(userId)}`, { body: changes }),
+
+    /** Every other session ends; the new session returned replaces this one's tokens. */
+    async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<Session> {
+      return startSession(
+        await request<Session>('POST', `/api/users/${enc(userId)}/password`, {
+          body: { current_password: currentPassword, new_password: newPassword },
+        }),
+      );
+    },
+
+    async sessions(): Promise<DeviceSession[]> {
+      const res = await request<{ sessions: DeviceSession[] | null }>('GET', '/api/auth/sessions');
+      return res?.sessions ?? [];
+    },
+
+    revokeSession: (sessionId: string) => request<void>('DELETE', `/api/auth/sessions/${enc(sessionId)}`),
+
+    async auditLog(userId: string, limit = 20): Promise<AuditEvent[]> {
+      const res = await request<{ events: AuditEvent[] | null }>('GET', `/api/users/${enc(userId)}/audit`, {
+        query: { limit },
+      });
+      return res?.events ?? [];
+    },
+
+    /** Deletes the account and everything in it, then forgets the tokens. */
+    async deleteUser(userId: string): Promise<void> {
+      await request<void>('DELETE', `/api/users/${enc(userId)}`);
+      tokens.clear();
+    },
+
+    listTasks: (userId: string, query: TaskQuery = {}) =>
+      request<TaskPage>('GET', `/api/tasks/${enc(userId)}`, { query: { ...query } }),
+
+    getTask: (userId: string, taskId: string) =>
+      request<Task>('GET', `/api/tasks/${enc(userId)}/${enc(taskId)}`),
+
+    createTask: (userId: string, input: TaskInput) =>
+      request<Task>('POST', `/api/tasks/${enc(userId)}`, { body: input }),
+
+    updateTask: (userId: string, taskId: string, changes: TaskInput) =>
+      request<Task>('PUT', `/api/tasks/${enc(userId)}/${enc(taskId)}`, { body: changes }),
+
+    deleteTask: (userId: string, taskId: string) =>
+      request<void>('DELETE', `/api/tasks/${enc(userId)}/${enc(taskId)}`),
+  };
+}

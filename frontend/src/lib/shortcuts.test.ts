@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { focusKind, moveSelection, selectionAfterRemoval, shortcutFor, type KeyInput } from './shortcuts';
+
+const key = (k: string, over: Partial<KeyInput> = {}): KeyInput => ({
+  key: k,
+  focus: 'other',
+  dialogOpen: false,
+  ...over,
+});
+
+describe('shortcutFor', () => {
+  it.each([
+    { name: 'n opens a new task', input: key('n'), want: 'new' },
+    { name: '/ focuses search', input: key('/'), want: 'search' },
+    { name: 'j moves down', input: key('j'), want: 'next' },
+    { name: 'k moves up', input: key('k'), want: 'prev' },
+    { name: 'x toggles', input: key('x'), want: 'toggle' },
+    { name: 'space toggles', input: key(' '), want: 'toggle' },
+    { name: 'e edits', input: key('e'), want: 'edit' },
+    { name: 'Delete deletes', input: key('Delete'), want: 'delete' },
+    { name: '# deletes', input: key('#'), want: 'delete' },
+    { name: '? shows help', input: key('?'), want: 'help' },
+    { name: 'Esc closes', input: key('Escape'), want: 'close' },
+    { name: 'other keys do nothing', input: key('q'), want: null },
+    { name: 'typing in a field is left alone', input: key('n', { focus: 'text' }), want: null },
+    { name: 'slash in a field is typed', input: key('/', { focus: 'text' }), want: null },
+    { name: 'Esc works while typing', input: key('Escape', { focus: 'text' }), want: 'close' },
+    { name: 'an open dialog swallows shortcuts', input: key('j', { dialogOpen: true }), want: null },
+    { name: 'Esc closes an open dialog', input: key('Escape', { dialogOpen: true }), want: 'close' },
+    { name: 'Ctrl+N belongs to the browser', input: key('n', { ctrlKey: true }), want: null },
+    { name: 'Cmd+/ belongs to the browser', input: key('/', { metaKey: true }), want: null },
+    { name: 'Alt+x belongs to the system', input: key('x', { altKey: true }), want: null },
+    { name: 'space on a focused button presses it', input: key(' ', { focus: 'control' }), want: null },
+    { name: 'letters still work on a focused button', input: key('x', { focus: 'control' }), want: 'toggle' },
+  ])('$name', ({ input, want }) => {
+    expect(shortcutFor(input)).toBe(want);
+  });
+});
+
+describe('focusKind', () => {
+  it.each([
+    { name: 'text input', el: { tagName: 'INPUT', type: 'text' }, want: 'text' },
+    { name: 'search input', el: { tagName: 'INPUT', type: 'search' }, want: 'text' },
+    { name: 'datetime input', el: { tagName: 'INPUT', type: 'datetime-local' }, want: 'text' },
+    { name: 'checkbox', el: { tagName: 'INPUT', type: 'checkbox' }, want: 'control' },
+    { name: 'textarea', el: { tagName: 'TEXTAREA' }, want: 'text' },
+    { name: 'select', el: { tagName: 'SELECT' }, want: 'text' },
+    { name: 'content editable', el: { tagName: 'DIV', isContentEditable: true }, want: 'text' },
+    { name: 'button', el: { tagName: 'BUTTON' }, want: 'control' },
+    { name: 'body', el: { tagName: 'BODY' }, want: 'other' },
+    { name: 'nothing', el: null, want: 'other' },
+  ])('$name', ({ el, want }) => {
+    expect(focusKind(el)).toBe(want);
+  });
+});
+
+describe('moveSelection', () => {
+  const ids = ['a', 'b', 'c'];
+  it.each([
+    { name: 'down from nothing picks the first', current: null, delta: 1, want: 'a' },
+    { name: 'up from nothing picks the last', current: null, delta: -1, want: 'c' },
+    { name: 'down moves one', current: 'a', delta: 1, want: 'b' },
+    { name: 'up moves one', current: 'c', delta: -1, want: 'b' },
+    { name: 'down stops at the end', current: 'c', delta: 1, want: 'c' },
+    { name: 'up stops at the top', current: 'a', delta: -1, want: 'a' },
+    { name: 'a vanished selection restarts', current: 'z', delta: 1, want: 'a' },
+  ])('$name', ({ current, delta, want }) => {
+    expect(moveSelection(ids, current, delta)).toBe(want);
+  });
+
+  it('selects nothing in an empty list', () => {
+    expect(moveSelection([], null, 1)).toBeNull();
+  });
+});
+
+describe('selectionAfterRemoval', () => {
+  it('prefers the next task, then the previous one', () => {
+    expect(selectionAfterRemoval(['a', 'b', 'c'], 'b')).toBe('c');
+    expect(selectionAfterRemoval(['a', 'b', 'c'], 'c')).toBe('b');
+    expect(selectionAfterRemoval(['a'], 'a')).toBeNull();
+    expect(selectionAfterRemoval(['a'], 'x')).toBeNull();
+  });
+});
