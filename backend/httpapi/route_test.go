@@ -58,6 +58,30 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 		"POST /api/auth/apple/callback": true, "GET /api/auth/facebook": true, "GET /api/auth/facebook/callback": true,
 	}
 	expired, none := forgedTokens(t, b, me.ID)
+	// The intruder's targets: a run, an upload session, a signed-in device.
+	_, runBody := b.do("POST", "/api/extract/text", other.Access, map[string]any{"text": "Bob will send the report by Friday.", "review": true})
+	var run struct {
+		ID string `json:"extraction_id"`
+	}
+	_ = json.Unmarshal(runBody, &run)
+	theirRun := run.ID
+	_, sessBody := b.do("POST", "/api/uploads/create-session", other.Access, nil)
+	var us struct {
+		ID string `json:"session_id"`
+	}
+	_ = json.Unmarshal(sessBody, &us)
+	_, devBody := b.do("GET", "/api/auth/sessions", other.Access, nil)
+	var devs struct{ Sessions []struct{ ID string } }
+	_ = json.Unmarshal(devBody, &devs)
+	if theirRun == "" || len(devs.Sessions) == 0 {
+		t.Fatalf("setup: run %q, upload session %q, devices %d", theirRun, us.ID, len(devs.Sessions))
+	}
+	theirSession := func(path string) string {
+		if strings.HasPrefix(path, "/api/auth/") {
+			return devs.Sessions[0].ID
+		}
+		return us.ID
+	}
 	routes := b.app.Server().Routes()
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes", len(routes))
@@ -88,8 +112,18 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 			if res.StatusCode != 403 {
 				t.Errorf("%s as another user: %d, want 403: %s", key, res.StatusCode, out)
 			}
+		} else if strings.Contains(rt.Path, "{") {
+			// Another user's object: as if it didn't exist.
+			objPath := strings.NewReplacer("{task_id}", theirs["id"].(string), "{extraction_id}", theirRun,
+				"{item_id}", "t1", "{session_id}", theirSession(rt.Path)).Replace(rt.Path)
+			res, out := b.do(rt.Method, objPath, me.Access, body)
+			if res.StatusCode != 404 {
+				t.Errorf("%s on another user's object: %d, want 404: %s", key, res.StatusCode, out)
+			}
+		}
+		if strings.Contains(rt.Path, "{") {
 			// And the victim's data is untouched.
-			res, out = b.do("GET", "/api/tasks/"+other.ID+"/"+theirs["id"].(string), other.Access, nil)
+			res, out := b.do("GET", "/api/tasks/"+other.ID+"/"+theirs["id"].(string), other.Access, nil)
 			if res.StatusCode != 200 || !strings.Contains(string(out), `"title":"Theirs"`) {
 				t.Fatalf("after %s by intruder, owner sees %d %s", key, res.StatusCode, out)
 			}
