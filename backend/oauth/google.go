@@ -55,7 +55,7 @@ func NewGoogle(ctx context.Context, cfg GoogleConfig) (*Google, error) {
 		return nil, errors.New("oauth: google: discovery: no authorization or token endpoint")
 	}
 	// Google takes the client secret in the body or in a Basic header;
-	// naming one style stops x/oauth2 from retrying a spent code the
+	// naming one style stops the token library from retrying a spent code the
 	// other way.
 	ep.AuthStyle = oauth2.AuthStyleInParams
 	return &Google{flow: oidcFlow{

@@ -82,7 +82,8 @@ func httpClient(c *http.Client) *http.Client {
 	return &out
 }
 
-// withClient puts the provider's client where x/oauth2 and go-oidc look.
+// withClient puts the provider's client where the OAuth 2.0 and OpenID
+// Connect libraries look for it.
 func withClient(ctx context.Context, c *http.Client) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, c)
 }

@@ -53,7 +53,7 @@ func (f *oidcFlow) exchange(ctx context.Context, config oauth2.Config, code, cod
 		}
 		return nil, fmt.Errorf("oauth: %s: id_token: %w", f.name, refuse(f.title, err))
 	}
-	// go-oidc only checks that our client id is among the audiences; with
+	// The verifier only checks that our client id is among the audiences; with
 	// several, the token must also say it was issued to us.
 	if len(idt.Audience) > 1 {
 		var c struct {
