@@ -114,6 +114,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	providers, providerProblems := oauthProviders(ctx, cfg, logger)
+	authSvc.SetOAuthProviders(cfg.PublicURL, providers...)
 	authSvc.OnDeleteUser = append(authSvc.OnDeleteUser, func(ctx context.Context, userID string) error {
 		return RemoveUserFiles(cfg.DataDir, userID)
 	})
@@ -153,6 +155,17 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			}},
 			{Name: "sqlite_vec", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
 				return map[string]any{"version": vecVer}, nil
+			}},
+			{Name: "sign_in_providers", Check: func(ctx context.Context) (map[string]any, error) {
+				d := map[string]any{"enabled": authSvc.OAuthProviders()}
+				if len(providerProblems) > 0 {
+					d["problems"] = providerProblems
+					return d, fmt.Errorf("%d sign-in provider(s) could not start", len(providerProblems))
+				}
+				return d, nil
+			}},
+			{Name: "extraction", Check: func(ctx context.Context) (map[string]any, error) {
+				return map[string]any{"engines": a.Extract.Engines()}, nil
 			}},
 		},
 	})

@@ -65,6 +65,31 @@ type Config struct {
 	RateBurst int     `json:"rate_burst"`
 	// PublicURL is where users reach this server (OAuth redirects, links).
 	PublicURL string `json:"public_url"`
+	// OAuth configures the sign-in providers; a provider without a client
+	// id is off. Secrets may come from the environment instead.
+	OAuth OAuthConfig `json:"oauth"`
+}
+
+// OAuthConfig holds each provider's settings.
+type OAuthConfig struct {
+	Google   OAuthProvider `json:"google"`
+	Apple    OAuthProvider `json:"apple"`
+	Facebook OAuthProvider `json:"facebook"`
+}
+
+// OAuthProvider is one provider's settings. IssuerURL and the endpoint
+// URLs default to the provider's own; tests point them at stand-ins.
+type OAuthProvider struct {
+	ClientID       string `json:"client_id"`
+	ClientSecret   string `json:"client_secret"`
+	TeamID         string `json:"team_id"`
+	KeyID          string `json:"key_id"`
+	PrivateKeyFile string `json:"private_key_file"`
+	PrivateKeyPEM  string `json:"-"`
+	IssuerURL      string `json:"issuer_url"`
+	AuthURL        string `json:"auth_url"`
+	TokenURL       string `json:"token_url"`
+	GraphURL       string `json:"graph_url"`
 }
 
 // Default returns the defaults.
@@ -165,6 +190,19 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("config: public url %q: want http(s)://host[:port]", c.PublicURL)
 		}
+	}
+	any := c.OAuth.Google.ClientID != "" || c.OAuth.Apple.ClientID != "" || c.OAuth.Facebook.ClientID != ""
+	if any && c.PublicURL == "" {
+		return errors.New("config: sign-in providers need public_url (the address their callbacks reach this server at)")
+	}
+	if g := c.OAuth.Google; g.ClientID != "" && g.ClientSecret == "" {
+		return errors.New("config: oauth.google needs a client secret (SENTRY_GOOGLE_CLIENT_SECRET)")
+	}
+	if f := c.OAuth.Facebook; f.ClientID != "" && f.ClientSecret == "" {
+		return errors.New("config: oauth.facebook needs a client secret (SENTRY_FACEBOOK_CLIENT_SECRET)")
+	}
+	if a := c.OAuth.Apple; a.ClientID != "" && (a.TeamID == "" || a.KeyID == "" || (a.PrivateKeyFile == "" && a.PrivateKeyPEM == "")) {
+		return errors.New("config: oauth.apple needs team_id, key_id and private_key_file (or SENTRY_APPLE_PRIVATE_KEY_FILE)")
 	}
 	return nil
 }
@@ -275,6 +313,15 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	if v := getenv(EnvPublicURL); v != "" {
 		c.PublicURL = v
 	}
+	if v := getenv("SENTRY_GOOGLE_CLIENT_SECRET"); v != "" {
+		c.OAuth.Google.ClientSecret = v
+	}
+	if v := getenv("SENTRY_FACEBOOK_CLIENT_SECRET"); v != "" {
+		c.OAuth.Facebook.ClientSecret = v
+	}
+	if v := getenv("SENTRY_APPLE_PRIVATE_KEY_FILE"); v != "" {
+		c.OAuth.Apple.PrivateKeyFile = v
+	}
 	if v := getenv(EnvRateLimit); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -346,22 +393,23 @@ func splitList(v string) []string {
 }
 
 type fileConfig struct {
-	DataDir         *string  `json:"data_dir"`
-	Addr            *string  `json:"addr"`
-	LogLevel        *string  `json:"log_level"`
-	LogFormat       *string  `json:"log_format"`
-	BcryptCost      *int     `json:"bcrypt_cost"`
-	AccessTTL       *string  `json:"access_ttl"`
-	TrustedProxies  []string `json:"trusted_proxies"`
-	ShutdownTimeout *string  `json:"shutdown_timeout"`
-	ReadConns       *int     `json:"read_conns"`
-	SMTPAddr        *string  `json:"smtp_addr"`
-	SMTPUsername    *string  `json:"smtp_username"`
-	SMTPFrom        *string  `json:"smtp_from"`
-	AllowedOrigins  []string `json:"allowed_origins"`
-	RateLimit       *float64 `json:"rate_limit"`
-	RateBurst       *int     `json:"rate_burst"`
-	PublicURL       *string  `json:"public_url"`
+	DataDir         *string      `json:"data_dir"`
+	Addr            *string      `json:"addr"`
+	LogLevel        *string      `json:"log_level"`
+	LogFormat       *string      `json:"log_format"`
+	BcryptCost      *int         `json:"bcrypt_cost"`
+	AccessTTL       *string      `json:"access_ttl"`
+	TrustedProxies  []string     `json:"trusted_proxies"`
+	ShutdownTimeout *string      `json:"shutdown_timeout"`
+	ReadConns       *int         `json:"read_conns"`
+	SMTPAddr        *string      `json:"smtp_addr"`
+	SMTPUsername    *string      `json:"smtp_username"`
+	SMTPFrom        *string      `json:"smtp_from"`
+	AllowedOrigins  []string     `json:"allowed_origins"`
+	RateLimit       *float64     `json:"rate_limit"`
+	RateBurst       *int         `json:"rate_burst"`
+	PublicURL       *string      `json:"public_url"`
+	OAuth           *OAuthConfig `json:"oauth"`
 }
 
 func (fc fileConfig) apply(c *Config) error {
@@ -406,6 +454,9 @@ func (fc fileConfig) apply(c *Config) error {
 	}
 	if fc.PublicURL != nil {
 		c.PublicURL = *fc.PublicURL
+	}
+	if fc.OAuth != nil {
+		c.OAuth = *fc.OAuth
 	}
 	for _, d := range []struct {
 		s   *string
