@@ -25,7 +25,7 @@ DESKTOP_BIN := bin/sentry-desktop
 help: ## list targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-bootstrap: ## install system packages, libvosk and node_modules (idempotent)
+bootstrap: ## install system packages, libvosk (cache) and node_modules (idempotent)
 	@scripts/bootstrap
 
 frontend: ## build the web UI into frontend/dist
@@ -57,9 +57,14 @@ vet: ## go vet, headless and desktop builds
 	$(GO) vet ./...
 	$(GO) vet -tags $(DESKTOP_TAGS) .
 
-test-go: ## go vet + go test (RACE=-race by default)
+test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter against the real libvosk
 	$(MAKE) --no-print-directory vet
 	$(GO) test $(RACE) -count=1 $(GOTESTFLAGS) ./...
+	@if [ -x scripts/install-vosk ] && [ -d backend/vosk ]; then \
+	  eval "$$(scripts/install-vosk)"; \
+	  echo "$(GO) test $(RACE) -count=1 -tags vosk ./backend/vosk/"; \
+	  $(GO) test $(RACE) -count=1 $(GOTESTFLAGS) -tags vosk ./backend/vosk/; \
+	fi
 
 test-frontend: ## frontend unit tests
 	cd frontend && npm test

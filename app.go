@@ -65,6 +65,11 @@ func runDesktop(ctx context.Context, cfg config.Config, log *slog.Logger, assets
 
 	backend, err := app.New(ctx, app.Options{Config: cfg, Logger: log, Desktop: true})
 	if err != nil {
+		if ctx.Err() != nil {
+			// Asked to stop (SIGINT/SIGTERM) while starting: not a failure.
+			log.Info("desktop: stopped while starting", slog.Any("error", err))
+			return nil
+		}
 		return fmt.Errorf("desktop: start backend: %w", err)
 	}
 	var closeOnce sync.Once
@@ -82,8 +87,8 @@ func runDesktop(ctx context.Context, cfg config.Config, log *slog.Logger, assets
 	state := d.loadState()
 
 	// Quit the GTK loop when our context ends or a termination signal arrives.
-	// (Wails also installs a SIGINT/SIGTERM handler that quits; quitting twice
-	// is harmless, and this one also covers a cancelled ctx.)
+	// (Wails also installs a SIGINT/SIGTERM handler that quits; beforeClose
+	// lets only one of them through.)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
@@ -168,21 +173,57 @@ type Desktop struct {
 	ctx       context.Context // the Wails runtime context, set in startup
 	started   chan struct{}
 	startOnce sync.Once
-	quitOnce  sync.Once
-	saveOnce  sync.Once
+
+	// Quitting: Wails' own SIGINT/SIGTERM handler, our signal and context
+	// watcher and the close button all end in gtk_main_quit, each from a
+	// goroutine. Calling it once the loop has ended crashes the process
+	// (SIGSEGV seen here), and calling it before the loop runs is lost; so the
+	// first request made while the loop runs quits, earlier ones wait for the
+	// loop, later ones are dropped.
+	mu          sync.Mutex
+	loopRunning bool
+	quitPending bool
+	quitIssued  bool
 }
 
 func (d *Desktop) startup(ctx context.Context) {
 	d.ctx = ctx
 	d.startOnce.Do(func() { close(d.started) })
+	// OnStartup runs in its own goroutine, before GTK's main loop starts. This
+	// call returns only once the loop has run it.
+	runtime.WindowGetSize(ctx)
+	d.mu.Lock()
+	d.loopRunning = true
+	pending := d.quitPending
+	d.mu.Unlock()
+	if pending {
+		runtime.Quit(ctx)
+	}
 }
 
-func (d *Desktop) quit() {
-	d.quitOnce.Do(func() { runtime.Quit(d.ctx) })
+// rt returns the Wails runtime context. OnStartup runs in its own goroutine,
+// so a call from the page waits for it rather than racing it.
+func (d *Desktop) rt() context.Context {
+	<-d.started
+	return d.ctx
 }
 
-func (d *Desktop) beforeClose(ctx context.Context) bool {
-	d.saveOnce.Do(func() { d.saveState(ctx) })
+func (d *Desktop) quit() { runtime.Quit(d.rt()) }
+
+// beforeClose is where every quit request arrives (see Desktop.mu). It saves
+// the window state and lets exactly one request through to gtk_main_quit.
+func (d *Desktop) beforeClose(ctx context.Context) (prevent bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.quitIssued {
+		return true
+	}
+	if !d.loopRunning {
+		d.quitPending = true
+		return true
+	}
+	d.quitIssued = true
+	d.saveState(ctx)
 	return false
 }
 
@@ -201,7 +242,7 @@ func (d *Desktop) OpenFileDialog(title string, filters []string) (string, error)
 		}
 		opts.Filters = append(opts.Filters, runtime.FileFilter{DisplayName: name, Pattern: pattern})
 	}
-	path, err := runtime.OpenFileDialog(d.ctx, opts)
+	path, err := runtime.OpenFileDialog(d.rt(), opts)
 	if err != nil {
 		d.log.Error("desktop: open file dialog", slog.Any("error", err))
 		return "", core.Errorf(core.EINTERNAL, "The file dialog could not be opened.")
@@ -213,6 +254,12 @@ func (d *Desktop) OpenFileDialog(title string, filters []string) (string, error)
 // service on the session bus. Best effort: without a notification daemon it
 // returns an error that the UI may ignore.
 func (d *Desktop) Notify(title, body string) error {
+	// Without a session bus, godbus would try to autolaunch one: don't.
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		if _, err := os.Stat(filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "bus")); os.Getenv("XDG_RUNTIME_DIR") == "" || err != nil {
+			return core.Errorf(core.EINTERNAL, "Notifications are not available.")
+		}
+	}
 	conn, err := dbus.SessionBus()
 	if err != nil {
 		d.log.Warn("desktop: notify: no session bus", slog.Any("error", err))
@@ -238,7 +285,7 @@ func (d *Desktop) OpenURL(rawURL string) error {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return core.Errorf(core.EINVALID, "Only http and https addresses can be opened.")
 	}
-	runtime.BrowserOpenURL(d.ctx, u.String())
+	runtime.BrowserOpenURL(d.rt(), u.String())
 	return nil
 }
 
@@ -252,13 +299,14 @@ type WindowState struct {
 
 // WindowState reports the window's current size and state.
 func (d *Desktop) WindowState() (WindowState, error) {
-	w, h := runtime.WindowGetSize(d.ctx)
-	return WindowState{Width: w, Height: h, Maximised: runtime.WindowIsMaximised(d.ctx)}, nil
+	ctx := d.rt()
+	w, h := runtime.WindowGetSize(ctx)
+	return WindowState{Width: w, Height: h, Maximised: runtime.WindowIsMaximised(ctx)}, nil
 }
 
 // ToggleMaximise maximises the window, or restores it when it is maximised.
 func (d *Desktop) ToggleMaximise() error {
-	runtime.WindowToggleMaximise(d.ctx)
+	runtime.WindowToggleMaximise(d.rt())
 	return nil
 }
 
