@@ -60,7 +60,7 @@ type Service struct {
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	cost       int
-	dummyHash  []byte
+	dummyHash  func() []byte
 }
 
 // Options configure a Service.
@@ -122,12 +122,16 @@ func NewService(users core.UserStore, opts Options) (*Service, error) {
 		issuer: opts.Issuer, audience: opts.Audience,
 		accessTTL: opts.AccessTTL, refreshTTL: opts.RefreshTTL, cost: opts.BcryptCost,
 	}
-	// Unknown accounts are compared against this hash so that a failed
-	// login takes as long whether or not the email exists.
-	var err error
-	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte("not-a-real-password-"+s.keyID), s.cost); err != nil {
-		return nil, fmt.Errorf("auth: dummy hash: %w", err)
-	}
+	// Unknown accounts are compared against a dummy hash so that a failed
+	// login takes as long whether or not the email exists. It is made on
+	// first use: hashing at cost 12 would add ~200 ms to every start.
+	s.dummyHash = sync.OnceValue(func() []byte {
+		h, err := bcrypt.GenerateFromPassword([]byte("not-a-real-password-"+s.keyID), s.cost)
+		if err != nil {
+			panic("auth: dummy hash: " + err.Error())
+		}
+		return h
+	})
 	return s, nil
 }
 
@@ -198,7 +202,7 @@ var errBadCredentials = core.Errorf(core.EUNAUTHORIZED, "Email or password is in
 func (s *Service) Login(ctx context.Context, email, password, device string) (*Session, error) {
 	u, err := s.users.FindUserByEmail(ctx, core.NormalizeEmail(email))
 	if core.ErrorCode(err) == core.ENOTFOUND || (err == nil && u.PasswordHash == "") {
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
 		s.audit(ctx, "login.failed", "", map[string]any{"reason": "unknown account"})
 		return nil, errBadCredentials
 	} else if err != nil {
