@@ -31,7 +31,8 @@ func TestDependencyDirection(t *testing.T) {
 		case pkg == "sentry/backend/httpapi":
 			return "transport"
 		case pkg == "sentry/backend/sqlite", pkg == "sentry/backend/postgres", pkg == "sentry/backend/ollama",
-			pkg == "sentry/backend/vosk", pkg == "sentry/backend/tesseract", pkg == "sentry/backend/blob", pkg == "sentry/backend/mail":
+			pkg == "sentry/backend/vosk", pkg == "sentry/backend/tesseract", pkg == "sentry/backend/blob", pkg == "sentry/backend/mail",
+			pkg == "sentry/backend/oauth", strings.HasPrefix(pkg, "sentry/backend/ollama"), strings.HasPrefix(pkg, "sentry/backend/mail/"):
 			return "adapter"
 		case strings.HasPrefix(pkg, "sentry/sync/"):
 			return "feature"

@@ -28,6 +28,7 @@ import (
 	"sentry/backend/extract"
 	"sentry/backend/httpapi"
 	"sentry/backend/mail"
+	"sentry/backend/ollama"
 	"sentry/backend/ratelimit"
 	"sentry/backend/sqlite"
 	"sentry/backend/task"
@@ -123,7 +124,18 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a := &App{DB: db, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
 		Tasks: task.NewService(db, bus, logger)}
 
-	a.Extract = extract.NewService(db, a.Tasks, Engines(), nil, logger)
+	engines := Engines()
+	var llm *ollama.Extractor
+	if cfg.OllamaHost != "" {
+		client, err := ollama.New(cfg.OllamaHost, nil)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		llm = &ollama.Extractor{Client: client, Model: cfg.OllamaModel}
+		engines = append([]core.TaskExtractor{llm}, engines...)
+	}
+	a.Extract = extract.NewService(db, a.Tasks, engines, nil, logger)
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBG = stop
 	if err := a.Extract.Start(bg, 2); err != nil {
@@ -166,6 +178,24 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			}},
 			{Name: "extraction", Check: func(ctx context.Context) (map[string]any, error) {
 				return map[string]any{"engines": a.Extract.Engines()}, nil
+			}},
+			{Name: "ollama", Check: func(ctx context.Context) (map[string]any, error) {
+				if llm == nil {
+					return map[string]any{"status": "off"}, nil
+				}
+				d := map[string]any{"host": llm.Client.Host(), "model": cfg.OllamaModel}
+				v, err := llm.Client.Version(ctx)
+				if err != nil {
+					d["status"] = "not running"
+					d["hint"] = "Install and start Ollama, then 'ollama pull " + cfg.OllamaModel + "'; until then the built-in rules find tasks."
+					return d, nil
+				}
+				d["version"] = v
+				if ok, _ := llm.Client.HasModel(ctx, cfg.OllamaModel); !ok {
+					d["status"] = "model missing"
+					d["hint"] = "Run 'ollama pull " + cfg.OllamaModel + "'."
+				}
+				return d, nil
 			}},
 		},
 	})

@@ -65,6 +65,11 @@ type Config struct {
 	RateBurst int     `json:"rate_burst"`
 	// PublicURL is where users reach this server (OAuth redirects, links).
 	PublicURL string `json:"public_url"`
+	// OllamaHost is the local model server (env OLLAMA_HOST); OllamaModel
+	// extracts tasks. Without a reachable server and model, the built-in
+	// rules do the work.
+	OllamaHost  string `json:"ollama_host"`
+	OllamaModel string `json:"ollama_model"`
 	// OAuth configures the sign-in providers; a provider without a client
 	// id is off. Secrets may come from the environment instead.
 	OAuth OAuthConfig `json:"oauth"`
@@ -105,6 +110,8 @@ func Default() Config {
 		ReadConns:       max(4, runtime.NumCPU()),
 		SMTPFrom:        "Sentry AI <noreply@localhost>",
 		RateLimit:       50,
+		OllamaHost:      "http://127.0.0.1:11434",
+		OllamaModel:     "llama3.1:8b",
 		RateBurst:       200,
 	}
 }
@@ -322,6 +329,12 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	if v := getenv("SENTRY_APPLE_PRIVATE_KEY_FILE"); v != "" {
 		c.OAuth.Apple.PrivateKeyFile = v
 	}
+	if v := getenv("OLLAMA_HOST"); v != "" {
+		c.OllamaHost = v
+	}
+	if v := getenv("SENTRY_OLLAMA_MODEL"); v != "" {
+		c.OllamaModel = v
+	}
 	if v := getenv(EnvRateLimit); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -410,6 +423,8 @@ type fileConfig struct {
 	RateBurst       *int         `json:"rate_burst"`
 	PublicURL       *string      `json:"public_url"`
 	OAuth           *OAuthConfig `json:"oauth"`
+	OllamaHost      *string      `json:"ollama_host"`
+	OllamaModel     *string      `json:"ollama_model"`
 }
 
 func (fc fileConfig) apply(c *Config) error {
@@ -457,6 +472,12 @@ func (fc fileConfig) apply(c *Config) error {
 	}
 	if fc.OAuth != nil {
 		c.OAuth = *fc.OAuth
+	}
+	if fc.OllamaHost != nil {
+		c.OllamaHost = *fc.OllamaHost
+	}
+	if fc.OllamaModel != nil {
+		c.OllamaModel = *fc.OllamaModel
 	}
 	for _, d := range []struct {
 		s   *string

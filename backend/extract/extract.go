@@ -90,7 +90,14 @@ func (s *Service) engine(name string) (core.TaskExtractor, error) {
 		return nil, errors.New("extract: no engine")
 	}
 	if name == "" || name == "auto" {
-		return s.engines[0], nil
+		// The first engine that is available now; the last (the built-in
+		// rules) always is.
+		for _, e := range s.engines[:len(s.engines)-1] {
+			if p, ok := e.(interface{ Available(context.Context) bool }); !ok || p.Available(context.Background()) {
+				return e, nil
+			}
+		}
+		return s.engines[len(s.engines)-1], nil
 	}
 	for _, e := range s.engines {
 		if e.Name() == name {
