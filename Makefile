@@ -60,6 +60,10 @@ vet: ## go vet, headless and desktop builds
 test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter against the real libvosk
 	$(MAKE) --no-print-directory vet
 	$(GO) test $(RACE) -count=1 $(GOTESTFLAGS) ./...
+	@# The desktop keeps its team-server refresh token in the OS keyring:
+	@# test that against a real Secret Service in a private D-Bus session.
+	dbus-run-session -- sh -c 'printf "ci-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
+	  SENTRY_KEYRING_TEST=1 $(GO) test -count=1 -run Keyring ./sync/remote/'
 	@if [ -x scripts/install-vosk ] && [ -d backend/vosk ]; then \
 	  eval "$$(scripts/install-vosk)"; \
 	  echo "$(GO) test $(RACE) -count=1 -tags vosk ./backend/vosk/"; \

@@ -17,6 +17,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -40,6 +41,7 @@ import (
 	"sentry/backend/app"
 	"sentry/backend/config"
 	"sentry/backend/core"
+	"sentry/sync/remote"
 )
 
 //go:embed build/appicon.png
@@ -365,4 +367,83 @@ func (a slogAdapter) Error(m string)   { a.l.Error(m, slog.String("component", "
 func (a slogAdapter) Fatal(m string) {
 	a.l.Error(m, slog.String("component", "wails"), slog.Bool("fatal", true))
 	os.Exit(1)
+}
+
+// teamServerFile remembers which team server the app is connected to (the
+// refresh token itself is in the OS keyring).
+func (d *Desktop) teamServerFile() string {
+	return filepath.Join(filepath.Dir(d.statePath), "team-server.json")
+}
+
+// TeamServer is the connection state shown in Settings.
+type TeamServer struct {
+	Server    string `json:"server"`
+	Connected bool   `json:"connected"`
+	UserID    string `json:"user_id,omitempty"`
+	Message   string `json:"message,omitempty"`
+}
+
+// ConnectTeamServer signs in to a team server in the system browser
+// (loopback redirect + PKCE). provider is "", "google", "apple" or
+// "facebook". Only the refresh token is kept, in the OS keyring.
+func (d *Desktop) ConnectTeamServer(server, provider string) (TeamServer, error) {
+	c, err := remote.New(server, remote.OSKeyring{})
+	if err != nil {
+		return TeamServer{}, core.Errorf(core.EINVALID, "%s", strings.TrimPrefix(err.Error(), "remote: "))
+	}
+	ctx, cancel := context.WithTimeout(d.rt(), 6*time.Minute)
+	defer cancel()
+	open := func(u string) error { runtime.BrowserOpenURL(d.rt(), u); return nil }
+	if err := c.Connect(ctx, open, remote.ConnectOptions{Provider: provider}); err != nil {
+		d.log.Warn("desktop: connect to team server", slog.String("server", c.Server), slog.Any("error", err))
+		if errors.Is(err, remote.ErrNoKeyring) {
+			return TeamServer{}, core.Errorf(core.EINVALID, "%s", err.Error())
+		}
+		return TeamServer{}, core.Errorf(core.EINVALID, "%s", strings.TrimPrefix(err.Error(), "remote: "))
+	}
+	b, _ := json.Marshal(map[string]string{"server": c.Server})
+	if err := os.WriteFile(d.teamServerFile(), b, 0o600); err != nil {
+		d.log.Error("desktop: remember team server", slog.Any("error", err))
+	}
+	return TeamServer{Server: c.Server, Connected: true, UserID: c.UserID}, nil
+}
+
+// TeamServerStatus says whether the app is connected and still signed in.
+func (d *Desktop) TeamServerStatus() (TeamServer, error) {
+	b, err := os.ReadFile(d.teamServerFile())
+	if err != nil {
+		return TeamServer{}, nil
+	}
+	var f struct{ Server string }
+	if json.Unmarshal(b, &f) != nil || f.Server == "" {
+		return TeamServer{}, nil
+	}
+	c, err := remote.New(f.Server, remote.OSKeyring{})
+	if err != nil {
+		return TeamServer{Server: f.Server, Message: err.Error()}, nil
+	}
+	ctx, cancel := context.WithTimeout(d.rt(), 15*time.Second)
+	defer cancel()
+	if _, err := c.AccessToken(ctx); err != nil {
+		return TeamServer{Server: f.Server, Message: strings.TrimPrefix(err.Error(), "remote: ")}, nil
+	}
+	return TeamServer{Server: f.Server, Connected: true, UserID: c.UserID}, nil
+}
+
+// DisconnectTeamServer signs the app out of its team server.
+func (d *Desktop) DisconnectTeamServer() error {
+	b, err := os.ReadFile(d.teamServerFile())
+	if err != nil {
+		return nil
+	}
+	var f struct{ Server string }
+	_ = json.Unmarshal(b, &f)
+	if c, err := remote.New(f.Server, remote.OSKeyring{}); err == nil {
+		ctx, cancel := context.WithTimeout(d.rt(), 15*time.Second)
+		defer cancel()
+		if err := c.Disconnect(ctx); err != nil {
+			d.log.Warn("desktop: disconnect", slog.Any("error", err))
+		}
+	}
+	return os.Remove(d.teamServerFile())
 }

@@ -244,3 +244,31 @@ func titleCase(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// IssueDesktopCode hands the signed-in caller's session to a native app on
+// this machine (RFC 8252): a single-use login code bound to the app's PKCE
+// challenge, delivered to its loopback redirect.
+func (s *Service) IssueDesktopCode(ctx context.Context, returnTo, clientChallenge string) (string, error) {
+	u, err := core.RequireUser(ctx)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(returnTo, "/") || !ValidReturnTo(returnTo) {
+		return "", core.FieldError("return_to", "return_to must be the app's http://127.0.0.1:<port>/… address.")
+	}
+	if len(clientChallenge) != 43 || strings.Trim(clientChallenge, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return "", core.FieldError("code_challenge", "code_challenge must be a base64url SHA-256 (43 characters).")
+	}
+	loginCode := randomToken()
+	c := &core.AuthCode{UserID: u.ID, Purpose: core.CodeOAuthLogin, CodeHash: sha256Hex("login:" + loginCode),
+		ExpiresAt: s.now().Add(LoginCodeTTL), ClientChallenge: clientChallenge}
+	if err := s.accounts.CreateAuthCode(ctx, c); err != nil {
+		return "", err
+	}
+	s.audit(ctx, "desktop.connect_code_issued", u.ID, nil)
+	sep := "?"
+	if strings.Contains(returnTo, "?") {
+		sep = "&"
+	}
+	return returnTo + sep + "code=" + url.QueryEscape(loginCode), nil
+}

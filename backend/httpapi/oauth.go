@@ -32,6 +32,7 @@ func (s *Server) oauthRoutes() []Route {
 	}
 	return append(out,
 		Route{Method: "GET", Path: "/api/auth/providers", Public: true, Tag: "accounts", Summary: "The sign-in providers set up on this server", Response: "ProviderList", Status: 200, handler: s.handleProviders},
+		Route{Method: "POST", Path: "/api/auth/desktop/code", Tag: "accounts", Summary: "Hand your session to the desktop app on this machine (RFC 8252 loopback + PKCE): returns the redirect carrying a single-use code", Body: "DesktopCodeRequest", Response: "Redirect", Status: 200, handler: s.handleDesktopCode},
 		Route{Method: "POST", Path: "/api/auth/oauth/exchange", Public: true, Tag: "accounts", Summary: "Redeem a single-use login code (from a provider sign-in) for a session", Body: "LoginCodeRequest", Response: "Session", Status: 200, handler: s.handleOAuthExchange},
 	)
 }
@@ -127,4 +128,21 @@ func (s *Server) handleOAuthExchange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, sess)
+}
+
+func (s *Server) handleDesktopCode(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ReturnTo      string `json:"return_to"`
+		CodeChallenge string `json:"code_challenge"`
+	}
+	if err := decodeInto(w, r, &in, "return_to", "code_challenge"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	to, err := s.Auth.IssueDesktopCode(r.Context(), in.ReturnTo, in.CodeChallenge)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"redirect": to})
 }
