@@ -1,0 +1,984 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Frame kinds: how a clause says that something should be done.
+const (
+	fNone       = iota
+	fCommit     // "I'll send it"
+	fTeam       // "we need to update it"
+	fProposal   // "let's …", "shall we …"
+	fRequest    // "can you …", "please …"
+	fAssign     // "Mike to document …", "Noor will …"
+	fImperative // "send the deck"
+	fNeed       // "the changelog needs to be written"
+	fDeadline   // "expense reports are due Thursday"
+	fItem       // an item of an action list with no verb frame
+	fSelf       // "need to call the bank" in a note
+)
+
+// frame is what a clause's wording says: who should act and where the
+// action (the verb phrase) starts.
+type frame struct {
+	kind   int
+	vp     int    // offset of the verb phrase in the clause
+	verb   string // base form replacing an inflected verb at vp ("sending" → "send")
+	verbTo int    // end of the inflected verb it replaces
+	object string // a noun phrase to put after the verb ("the changelog" of "needs to be written")
+	who    string // named assignee
+	self   bool   // the speaker / sender
+	you    bool
+	conf   float64
+	weak   bool
+	prefix string // a word to put before the title ("Submit")
+	keep   bool   // keep the frame words in the title ("Make sure …")
+	pron   bool   // the subject is "he/she/they": resolved from the context
+}
+
+var (
+	reMarkers  = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|heads up|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
+	reVocative = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*,\s+`)
+	reVocTail  = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*[?.!]*\s*$`)
+
+	reBoiler   = regexp.MustCompile(`\b(?:unsubscribe|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.|\w@\w+\.(?:com|net|org))`)
+	rePleasant = regexp.MustCompile(`^(?:hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
+	reSuggest  = regexp.MustCompile(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+|all\s+)*`)
+	reAvail    = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok)\s+(?:for\s+|to\s+)?|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
+	reThirdC   = regexp.MustCompile(`^(he|she|they)(?:'ll| will| is going to|'s going to| are going to|'re going to| promised to| agreed to| offered to| needs to| has to| have to| must| should| said (?:he|she|they)(?:'d| would| will))\s+(?:also\s+|then\s+)?`)
+	reMayI     = regexp.MustCompile(`^(?:may|can|could|might) (?:i|we) (?:please\s+)?(?:get|have|borrow|see|grab|request|ask (?:you|u) to|ask that you)\s+`)
+	reHypo     = regexp.MustCompile(`\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with)\b`)
+	reCancel   = regexp.MustCompile(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead|skip(?:ping)? (?:it|that|this) (?:this|next)|drop(?:ped)? (?:it|that|this))\b`)
+	reDone     = regexp.MustCompile(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
+	reNegStart = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
+	rePolite   = regexp.MustCompile(`^(?:if (?:you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
+	reCondHead = regexp.MustCompile(`^(?:if|unless|in case|should you|provided|assuming|whether)\b`)
+
+	reCommit   = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|will\s+probably)\b)?(?:'ll|’ll| will| shall|'m going to|’m going to| am going to|'re going to| are going to|'m gonna| am gonna| gonna| can| could| plan to| intend to| want to| need to| have to| must| should|'d like to| would like to|'d love to| would love to|'m planning to| am planning to| will try to|'ll try to|'ll need to| will need to|'ll have to| will have to|'ve got to| have got to| gotta| hope to|'m happy to| am happy to|'d be happy to| would be happy to| offered to| volunteer to| promise to|'ll be able to| will be able to|'ll make sure to| will make sure to|'ll make sure| will make sure)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+|happily\s+|gladly\s+)*`)
+	reProgFut  = regexp.MustCompile(`^(i|we)(?:'m|’m| am|'re| are)\s+(?:also\s+|just\s+)?(\w+ing)\b`)
+	reLetMe    = regexp.MustCompile(`^(?:let me|lemme)\s+(?:just\s+|quickly\s+|go\s+)?`)
+	reLetMeKn  = regexp.MustCompile(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
+	reLets     = regexp.MustCompile(`^(?:let's|let’s|lets|let us|shall we|should we|how about we|why don't we|why not|maybe we should|we could|can we|could we|we should probably)\s+(?:also\s+|just\s+|quickly\s+|try to\s+|go ahead and\s+)*`)
+	reAskYou   = regexp.MustCompile(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+|also\s+|just\s+|quickly\s+|maybe\s+|possibly\s+|perhaps\s+|still\s+|go ahead and\s+|try to\s+|both\s+|help\s+(?:me\s+|us\s+)?)*`)
+	reMindYou  = regexp.MustCompile(`\b(?:would|do|will)\s+(?:you|u)\s+mind\s+(?:also\s+|just\s+)?`)
+	reChance   = regexp.MustCompile(`\bany chance (?:you|u) (?:could|can|might)\s+`)
+	rePlease   = regexp.MustCompile(`(?:^|[\s,:;(—–-])(?:please|pls|plz|pl[sz]e|kindly)\s+(?:do\s+|also\s+|just\s+|quickly\s+|go ahead and\s+|try to\s+|remember to\s+|make sure to\s+|be sure to\s+|don't forget to\s+|ensure you\s+)*`)
+	reNeedYou  = regexp.MustCompile(`\b(?:i|we)\s+(?:need|want|'d like|would like|would love|'d love|expect|will need|'ll need|'d need|would need)\s+(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+to\s+(?:please\s+|also\s+|just\s+)*`)
+	reYouMust  = regexp.MustCompile(`^(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+(?:need to|have to|must|should|will need to|'ll need to|'ll have to|will have to|might want to|may want to|'ll want to|ought to|are to|'re to|are expected to|are required to|are asked to)\s+(?:please\s+|also\s+|just\s+)*`)
+	reAppr     = regexp.MustCompile(`\b(?:it would be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if|it'd be (?:great|good|helpful|nice|ideal|awesome) if|i'd appreciate (?:it )?if|i would appreciate (?:it )?if|i'd be grateful if|i would be grateful if|if)\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+|also\s+|just\s+)*`)
+	reRemind   = regexp.MustCompile(`(?:^|\s)(?:please\s+)?(?:don't|do not|dont|remember|be sure|make sure|ensure)\s*(?:forget\s+)?(?:to\s+)?`)
+	reSomeone  = regexp.MustCompile(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+`)
+	reSelf     = regexp.MustCompile(`^(?:need to|needs to|must|have to|gotta|got to|should|remember to|don't forget to|dont forget to|do not forget to|to do:|todo:|todo)\s+(?:also\s+|just\s+)*`)
+	reModal    = regexp.MustCompile(`^\s+(?:will|'ll|’ll|shall|is going to|are going to|to|must|should|needs to|need to|has to|have to|is to|are to|can|could|is responsible for|are responsible for|will need to|is supposed to|are supposed to|is handling|is taking care of|is on|will be|promised to|agreed to|offered to|volunteered to|said (?:she|he|they)(?:'d| would| will)|is going to be)\s+(?:also\s+|then\s+|first\s+|please\s+)*`)
+	rePassive  = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must|should|ought|will need|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
+	reNeedsIng = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an )?[\w' /&-]{1,40}?)\s+(?:still\s+|really\s+)?needs?\s+(\w+ing)\b`)
+	reDue      = regexp.MustCompile(`(?:^|,\s*|that\s+|reminder:?\s+)((?:the |our |my |your |all |this |these |those )?[\w' /&-]{1,50}?)\s+(?:is|are|'s|are all|is all)\s+(?:still\s+)?due\b`)
+	reDeadline = regexp.MustCompile(`\bdeadline (?:for|on) ((?:the |our |my |your )?[\w' /&-]{1,40}?)\s+(?:is|was moved to|has moved to)\b|^((?:the |our |my )?[\w' /&-]{1,40}?)\s+deadline\s+is\b`)
+	reOwnerPar = regexp.MustCompile(`\s*[(\[]\s*(?:owner:?\s*|@)?([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*[)\]]\s*[.!]*\s*$`)
+	reOwnerAt  = regexp.MustCompile(`(?:^|\s)@([\w.-]+)`)
+	reOwnerEnd = regexp.MustCompile(`\s+(?:[-–—]|->|→)\s*([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*[.!]*\s*$`)
+	reOwnerPre = regexp.MustCompile(`^(?:\[([\p{L}][\p{L}' -]*)\]\s*|([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*:\s+)`)
+	reOwnerKw  = regexp.MustCompile(`(?i)[\s,;(-]*\b(?:owner|assignee|assigned to|who|responsible)\s*[:=-]?\s*([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\)?\s*[.!]*\s*$`)
+	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
+	reNounNext = regexp.MustCompile(`^(?:is|was|are|were|has|had|will|would|should|can|could|looks|went|seems|from|of|'s|got|needs|needed|came|arrived|status|update|went|was|today|yesterday|done|finished|sent|received|report|notes|summary)\b`)
+	reHaveIdle = regexp.MustCompile(`^have\s+(?:a|an)\s+(?:good|great|nice|lovely|wonderful|fun|safe|happy|question|idea|feeling|problem)|^have\s+(?:been|had|no|any|fun|to)\b|^have$`)
+	reAttend   = regexp.MustCompile(`^(?:be there|be on time|attend|join(?: us)?|come|show up|be present|make it|rsvp)\b`)
+)
+
+// clauses splits a sentence into clauses that can each hold a task.
+func (a *analyzer) clauses(u unit, s span) []span {
+	t := asciiLower(a.text[s.start:s.end])
+	var cuts [][2]int // [end of previous clause, start of next]
+	add := func(end, next int) { cuts = append(cuts, [2]int{end, next}) }
+	for _, re := range clauseBreaks {
+		for _, m := range re.FindAllStringSubmatchIndex(t, -1) {
+			if len(m) > 2 && m[2] >= 0 {
+				add(m[0], m[2]) // the group starts the next clause
+			} else {
+				add(m[0], m[1])
+			}
+		}
+	}
+	// ", please …" after a full clause ("… at 2pm, please be there").
+	for _, m := range reCommaPlease.FindAllStringIndex(t, -1) {
+		before := strings.TrimSpace(t[:m[0]])
+		if len(strings.Fields(before)) >= 4 {
+			add(m[0], m[0]+1)
+		}
+	}
+	// "book flights, ask Raj about the hotel" in a to-do list or a note.
+	if u.section == secAction || u.item || a.kind == "note" || a.kind == "handwritten_ocr" {
+		for _, m := range reCommaVerb.FindAllStringSubmatchIndex(t, -1) {
+			if actionVerbs[t[m[2]:m[3]]] && len(strings.Fields(t[:m[0]])) >= 2 {
+				add(m[0], m[2])
+			}
+		}
+	}
+	// A dash between a noun and a verb ("dentist - reschedule") is not a break.
+	for _, m := range reDashBreak.FindAllStringIndex(t, -1) {
+		left := strings.TrimSpace(t[:m[0]])
+		if lw := strings.Fields(left); len(lw) <= 3 && (len(lw) == 0 || baseVerb(lw[0]) == "" || lw[0] == "call") {
+			continue
+		}
+		add(m[0], m[1])
+	}
+	if len(cuts) == 0 {
+		return []span{s}
+	}
+	// Order and drop overlaps.
+	for i := 1; i < len(cuts); i++ {
+		for j := i; j > 0 && cuts[j][0] < cuts[j-1][0]; j-- {
+			cuts[j], cuts[j-1] = cuts[j-1], cuts[j]
+		}
+	}
+	var out []span
+	prev := 0
+	for _, c := range cuts {
+		if c[0] < prev {
+			continue
+		}
+		if c[0] > prev {
+			out = append(out, span{s.start + prev, s.start + c[0]})
+		}
+		prev = c[1]
+	}
+	if prev < len(t) {
+		out = append(out, span{s.start + prev, s.end})
+	}
+	// Trim.
+	res := out[:0]
+	for _, c := range out {
+		for c.start < c.end && isSpaceByte(a.text[c.start]) {
+			c.start++
+		}
+		for c.end > c.start && isSpaceByte(a.text[c.end-1]) {
+			c.end--
+		}
+		if c.end > c.start {
+			res = append(res, c)
+		}
+	}
+	return res
+}
+
+var (
+	clauseBreaks = []*regexp.Regexp{
+		regexp.MustCompile(`\s*;\s+`),
+		regexp.MustCompile(`,?\s+but\s+`),
+		regexp.MustCompile(`,\s+so\s+`),
+		regexp.MustCompile(`,?\s+and then\s+|,\s+then\s+`),
+		regexp.MustCompile(`,\s+and\s+(?:also\s+)?((?:i|we|you|he|she|they|i'll|we'll|you'll|let's|please|can you|could you)\b)`),
+		regexp.MustCompile(`,\s+(?:it's|it is|that's|that is|which|since|because|as it|as we|as i)\s+`),
+		regexp.MustCompile(`\s+(?:so that|so)\s+((?:i|we|they|he|she)\s+(?:can|could|will|may|might)\b)`),
+	}
+	reCommaVerb   = regexp.MustCompile(`,\s+(?:and\s+|then\s+)?([a-z]+)\b`)
+	reCommaPlease = regexp.MustCompile(`,\s+(?:please|pls|kindly)\s+`)
+	reDashBreak   = regexp.MustCompile(`\s+[-–—]+\s+`)
+)
+
+// sentenceTasks finds the tasks in one sentence.
+func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
+	sent := a.text[s.start:s.end]
+	if strings.TrimSpace(sent) == "" {
+		return nil
+	}
+	if u.section == secShopping && a.isShoppingItem(sent) {
+		return a.shopping(ui, u, s, idx)
+	}
+	// "If you travelled, attach your receipts": conditional, not a task.
+	ls := asciiLower(sent)
+	if m := reMarkers.FindStringIndex(ls); m != nil {
+		ls = ls[m[1]:]
+	}
+	if reCondHead.MatchString(ls) && !rePolite.MatchString(ls) {
+		return nil
+	}
+	hits := findDates(sent, a.clock)
+	question := strings.HasSuffix(strings.TrimRight(sent, " )\"'"), "?")
+	var out []*cand
+	cls := a.clauses(u, s)
+	for ci, cl := range cls {
+		last := ci == len(cls)-1
+		c := a.clauseTask(ui, u, s, cl, idx, hits, question && last)
+		out = append(out, c...)
+	}
+	// An attendance request ("please be there") belongs to the meeting.
+	hasMeeting := false
+	for _, c := range out {
+		if c.typ == TypeMeeting {
+			hasMeeting = true
+		}
+	}
+	if hasMeeting {
+		kept := out[:0]
+		for _, c := range out {
+			if c.typ != TypeMeeting && reAttend.MatchString(strings.ToLower(c.title)) {
+				continue
+			}
+			kept = append(kept, c)
+		}
+		out = kept
+	}
+	pr := priorityOf(a.text[u.start:u.end], sent)
+	for _, c := range out {
+		if c.priority == "" {
+			c.priority = pr
+		}
+	}
+	return out
+}
+
+// isShoppingItem: a short list of things, not an action or an event.
+func (a *analyzer) isShoppingItem(sent string) bool {
+	w := strings.Fields(strings.ToLower(sent))
+	if len(w) == 0 || len(w) > 8 && !strings.Contains(sent, ",") {
+		return false
+	}
+	if v := baseVerb(strings.Trim(w[0], ",.:;")); v != "" && v != "buy" && v != "get" && v != "order" {
+		return false
+	}
+	if len(findDates(sent, a.clock)) > 0 || hasEventNoun(strings.ToLower(sent)) {
+		return false
+	}
+	return true
+}
+
+// shopping turns a shopping list line into a "Buy …" task.
+func (a *analyzer) shopping(ui int, u unit, s span, idx int) []*cand {
+	body := collapse(strings.TrimRight(a.text[s.start:s.end], ".!"))
+	if body == "" {
+		return nil
+	}
+	title := body
+	if w := strings.Fields(body); len(w) > 0 && baseVerb(w[0]) == "" {
+		title = "Buy " + body
+	}
+	return []*cand{{title: capitalise(title), desc: collapse(a.text[s.start:s.end]), typ: TypeTask, conf: 0.6, sent: s, unit: ui, sentIdx: idx}}
+}
+
+// clauseTask reads one clause.
+func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHit, question bool) []*cand {
+	raw := a.text[cl.start:cl.end]
+	off := cl.start - s.start // clause offset within the sentence
+	l := asciiLower(raw)
+	l = strings.ReplaceAll(l, "’", "'")
+	if len(l) != len(raw) {
+		// ’ is three bytes and ' one; keep offsets by padding.
+		l = strings.ReplaceAll(asciiLower(raw), "’", "'  ")
+	}
+	p := 0
+	// Leading "Also,", "OK so", "Reminder:".
+	if m := reMarkers.FindStringIndex(l); m != nil {
+		p = m[1]
+	}
+	// Vocative: "Bob, please…", "Marta, could you…".
+	who := ""
+	if m := reVocative.FindStringSubmatchIndex(raw[p:]); m != nil {
+		name := raw[p+m[2] : p+m[3]]
+		if a.isPersonName(name) {
+			who = strings.TrimPrefix(name, "@")
+			p += m[1]
+			if m2 := reMarkers.FindStringIndex(l[p:]); m2 != nil {
+				p += m2[1]
+			}
+		}
+	}
+	if who == "" {
+		if m := reVocTail.FindStringSubmatchIndex(raw); m != nil && m[0] > p {
+			if name := raw[m[2]:m[3]]; a.isPersonName(name) {
+				who = strings.TrimPrefix(name, "@")
+			}
+		}
+	}
+	body := l[p:]
+	if strings.TrimSpace(body) == "" {
+		return nil
+	}
+	// Polite conditions are dropped; other conditions make it hypothetical.
+	polite := false
+	if m := rePolite.FindStringIndex(body); m != nil {
+		p += m[1]
+		body = l[p:]
+		polite = true
+	} else if reCondHead.MatchString(body) {
+		return nil
+	}
+	if reBoiler.MatchString(body) || rePleasant.MatchString(body) || reHypo.MatchString(body) || reCancel.MatchString(body) {
+		return nil
+	}
+	if a.isAcceptanceText(body) {
+		return nil
+	}
+	// Dates of this clause (offsets relative to the clause).
+	var ds []dateHit
+	for _, h := range hits {
+		if h.End > off && h.Start < off+len(raw) {
+			h.Start -= off
+			h.End -= off
+			if h.Start < 0 {
+				h.Start = 0
+			}
+			if h.End > len(raw) {
+				h.End = len(raw)
+			}
+			ds = append(ds, h)
+		}
+	}
+	fr := a.frame(u, raw, l, p, who, question)
+	if fr.kind == fNone && !question {
+		// Lines of a list, or any line of an action section.
+		if (u.section == secAction || u.check == 1) && !a.isNarrative(body) {
+			fr = frame{kind: fItem, vp: p, conf: 0.6, you: false}
+			if u.check == 1 {
+				fr.conf = 0.75
+			}
+		}
+	}
+	// Meetings.
+	if mt, ok := a.meeting(u, raw, l, p, ds, fr, question); ok {
+		return []*cand{a.newMeeting(ui, u, s, idx, raw, mt, ds)}
+	}
+	if fr.kind == fNone {
+		return nil
+	}
+	if question && !(fr.kind == fRequest || fr.kind == fProposal) {
+		return nil
+	}
+	// Done, narrated in the past, or negated.
+	if fr.kind != fRequest && (reDone.MatchString(body) || a.isNarrative(body)) {
+		return nil
+	}
+	if fr.kind == fItem && pastAfterSubject(body) {
+		return nil
+	}
+	if fr.kind == fRequest && reDone.MatchString(body) && !strings.Contains(body, "?") {
+		if strings.Contains(body, "already") {
+			return nil
+		}
+	}
+	if reNegStart.MatchString(body) && !strings.Contains(body, "forget") {
+		return nil
+	}
+	// "I can reproduce it": ability, not a commitment, unless dated.
+	if fr.kind == fCommit && fr.weak && !hasDueHit(ds) {
+		return nil
+	}
+	if fr.kind == fProposal && (a.kind == "meeting_transcript" || a.kind == "chat") && !hasDueHit(ds) {
+		return nil // "let's go through the checklist" happens now
+	}
+	if u.check == 2 || u.done {
+		return nil
+	}
+	vpL := l[fr.vp:]
+	if fr.verb == "" && fr.kind != fItem && fr.kind != fNeed && fr.kind != fDeadline && !fr.keep {
+		if w := firstWordOf(vpL); w == "be" || w == "have" && reHaveIdle.MatchString(vpL) || w == "get" && strings.HasPrefix(vpL, "get well") {
+			return nil
+		}
+	}
+	if fr.pron {
+		fr.who = a.antecedent(s, cl, idx)
+	}
+	// Split "I'll fix it today and ship a hotfix tomorrow".
+	parts := a.splitActions(l, fr.vp, len(l), ds)
+	var out []*cand
+	for pi, pt := range parts {
+		f := fr
+		if pi > 0 {
+			f.vp, f.verb, f.verbTo, f.object, f.prefix = pt[0], "", 0, "", ""
+		}
+		var pds []dateHit
+		for _, h := range ds {
+			if (h.Start >= pt[0] && h.Start < pt[1]) || (pi == 0 && h.End <= pt[0]) || (pi == len(parts)-1 && h.Start >= pt[1]) {
+				pds = append(pds, h)
+			}
+		}
+		c := a.newTask(ui, u, s, idx, raw, l, f, pt[1], pds, who)
+		if c == nil {
+			continue
+		}
+		if polite && c.priority == "" {
+			c.priority = "low"
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// antecedent finds the person "he/she/they" refers to: the nearest earlier
+// name in the sentence, else in the previous sentence.
+func (a *analyzer) antecedent(s, cl span, idx int) string {
+	try := func(text string) string {
+		f := strings.Fields(text)
+		for i := len(f) - 1; i >= 1; i-- {
+			w := strings.Trim(f[i], ",.;:!?()\"'")
+			if w == "" || eventNouns[strings.ToLower(w)] || labelWords[strings.ToLower(w)] {
+				continue
+			}
+			if a.isPersonName(w) && baseVerb(w) == "" {
+				return w
+			}
+		}
+		return ""
+	}
+	if n := try(a.text[s.start:cl.start]); n != "" {
+		return n
+	}
+	if idx > 0 && idx-1 < len(a.sents) {
+		sp := a.sents[idx-1].sp
+		return try(" " + a.text[sp.start:sp.end])
+	}
+	return ""
+}
+
+func hasDueHit(ds []dateHit) bool {
+	for _, h := range ds {
+		if (h.HasDate || h.HasTime) && !h.Past && !h.Moved && !h.Weak || h.Ref {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analyzer) isAcceptanceText(body string) bool {
+	t := normUtterance(body)
+	for _, p := range acceptances {
+		if t == p {
+			return true
+		}
+	}
+	return false
+}
+
+// isPersonName: a vocative or subject that names a person or team.
+func (a *analyzer) isPersonName(n string) bool {
+	n = strings.TrimSpace(n)
+	if n == "" {
+		return false
+	}
+	if strings.HasPrefix(n, "@") {
+		return len(n) > 1
+	}
+	lw := strings.ToLower(n)
+	if _, ok := a.speakers[lw]; ok {
+		return true
+	}
+	f := strings.Fields(lw)
+	if notNames[f[0]] || labelWords[lw] || baseVerb(f[0]) != "" && !a.knownName(f[0]) {
+		return false
+	}
+	if _, ok := weekdayIndex[f[0]]; ok {
+		return false
+	}
+	if _, ok := monthIndex[f[0]]; ok {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(n)
+	return unicode.IsUpper(r)
+}
+
+func (a *analyzer) knownName(w string) bool {
+	_, ok := a.speakers[strings.ToLower(w)]
+	return ok
+}
+
+// isNarrative: the clause tells what happened ("I called them", "We shipped").
+func (a *analyzer) isNarrative(body string) bool {
+	f := strings.Fields(strings.Trim(body, " ,.!"))
+	if len(f) == 0 {
+		return false
+	}
+	i := 0
+	switch f[0] {
+	case "i", "we", "he", "she", "they", "you", "someone", "everyone":
+		i = 1
+	default:
+		if len(f) > 1 && (a.knownName(f[0])) {
+			i = 1
+		}
+	}
+	if i >= len(f) {
+		return false
+	}
+	if f[i] == "just" || f[i] == "already" || f[i] == "finally" || f[i] == "also" {
+		i++
+	}
+	if i >= len(f) {
+		return false
+	}
+	w := strings.Trim(f[i], ",.!?")
+	if i == 0 {
+		// No subject: a note like "Called the bank" or "Sent invoice".
+		return pastOnly[w] || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w])
+	}
+	return pastOnly[w] || w == "had" || w == "was" || w == "were" || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w])
+}
+
+// pastAfterSubject: a past tense right after a noun ("The previous release
+// (v2.2) shipped on Feb 10"), not an adjective ("the signed NDA").
+func pastAfterSubject(body string) bool {
+	f := strings.Fields(body)
+	for i := 1; i < len(f) && i < 8; i++ {
+		w := strings.Trim(f[i], ",.!?;:")
+		prev := strings.Trim(f[i-1], ",.!?;:")
+		if !(pastOnly[w] || strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w]) {
+			continue
+		}
+		if baseVerb(prev) != "" && !strings.HasSuffix(prev, "ed") {
+			continue // "send revised numbers"
+		}
+		switch prev {
+		case "the", "a", "an", "your", "my", "our", "their", "his", "her", "this", "that", "to", "be", "been", "being",
+			"is", "are", "was", "were", "get", "got", "will", "should", "must", "can", "could", "would", "have", "has", "had", "and", "or", "all", "any", "newly", "fully", "of", "for":
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// frame reads how the clause (from p) asks for or promises an action.
+func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool) frame {
+	body := l[p:]
+	verbAt := func(i int) bool { // an action verb in base form starts at l[i:]
+		w := firstWordOf(l[i:])
+		return actionVerbs[w] || w == "have" || w == "be" || w == "get" || w == "go" || w == "make" || w == "let"
+	}
+	// "let me know …": a request to tell the speaker.
+	if m := reLetMeKn.FindStringIndex(body); m != nil && !question {
+		start := p + m[0]
+		if strings.HasPrefix(l[start:], "please ") {
+			start += len("please ")
+		}
+		for _, pre := range []string{"pls ", "kindly ", "do ", "just "} {
+			if strings.HasPrefix(l[start:], pre) {
+				start += len(pre)
+			}
+		}
+		if i := strings.Index(l[start:], "let "); i >= 0 {
+			start += i
+		}
+		return frame{kind: fRequest, vp: start, who: who, you: who == "", conf: 0.7}
+	}
+	if m := reCommit.FindStringSubmatchIndex(body); m != nil && verbAt(p+m[1]) {
+		subj := body[m[2]:m[3]]
+		f := frame{kind: fCommit, vp: p + m[1], self: subj == "i", conf: 0.8}
+		frameWords := body[:m[1]]
+		if subj == "we" {
+			f.kind, f.self, f.conf = fTeam, false, 0.65
+		}
+		switch {
+		case strings.Contains(frameWords, " can ") || strings.Contains(frameWords, " could "):
+			w := firstWordOf(l[f.vp:])
+			if w != "take" && w != "handle" && w != "do" && w != "own" && w != "cover" && w != "grab" && w != "pick" {
+				f.weak = true
+			}
+		case strings.Contains(frameWords, "want to") || strings.Contains(frameWords, "hope to") || strings.Contains(frameWords, "like to") || strings.Contains(frameWords, "love to"):
+			f.conf, f.weak = 0.6, true
+		case strings.Contains(frameWords, "should"):
+			f.conf = 0.6
+		}
+		if question {
+			return frame{}
+		}
+		return f
+	}
+	if m := reProgFut.FindStringSubmatchIndex(body); m != nil && !question {
+		if b := gerundBase(body[m[4]:m[5]]); b != "" && b != "go" {
+			f := frame{kind: fCommit, vp: p + m[4], verb: b, verbTo: p + m[5], self: body[m[2]:m[3]] == "i", conf: 0.6, weak: true}
+			if body[m[2]:m[3]] == "we" {
+				f.kind, f.self = fTeam, false
+			}
+			return f
+		}
+		if strings.HasPrefix(body[m[4]:], "going to ") {
+			// "I'm going to" is in reCommit; this is "we're going to go …".
+			return frame{}
+		}
+	}
+	if m := reThirdC.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
+		return frame{kind: fAssign, vp: p + m[1], conf: 0.65, pron: true}
+	}
+	if m := reLetMe.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
+		return frame{kind: fCommit, vp: p + m[1], self: true, conf: 0.75}
+	}
+	if m := reAvail.FindStringIndex(body); m != nil && question {
+		i := p + m[1]
+		if eventAfter(l, i) >= 0 || meetingVerbs[firstWordOf(l[i:])] || schedulingVerbs[firstWordOf(l[i:])] {
+			return frame{kind: fProposal, vp: i, conf: 0.6}
+		}
+	}
+	if m := reLets.FindStringIndex(body); m != nil {
+		i := p + m[1]
+		if verbAt(i) || meetingVerbs[firstWordOf(l[i:])] {
+			return frame{kind: fProposal, vp: i, who: who, conf: 0.65}
+		}
+	}
+	if m := reMindYou.FindStringIndex(body); m != nil {
+		i := p + m[1]
+		w := firstWordOf(l[i:])
+		if b := gerundBase(w); b != "" {
+			return frame{kind: fRequest, vp: i, verb: b, verbTo: i + len(w), who: who, you: who == "", conf: 0.8}
+		}
+	}
+	if m := reSuggest.FindStringSubmatchIndex(body); m != nil && verbAt(p+m[1]) {
+		if subj := body[m[2]:m[3]]; subj == "we" || subj == "us" {
+			return frame{kind: fProposal, vp: p + m[1], who: who, conf: 0.6}
+		}
+		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.7}
+	}
+	if m := reMayI.FindStringIndex(body); m != nil {
+		// "can I get a copy …": the verb phrase starts at "get".
+		i := p + m[1]
+		for k := m[1] - 2; k > 0; k-- {
+			if body[k] == ' ' {
+				i = p + k + 1
+				break
+			}
+		}
+		if !strings.HasPrefix(body[i-p:], "ask") {
+			return frame{kind: fRequest, vp: i, who: who, you: who == "", conf: 0.65}
+		}
+		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.65}
+	}
+	for _, re := range []*regexp.Regexp{reAskYou, reChance, reNeedYou, reAppr} {
+		if m := re.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
+			i := p + m[1]
+			w := firstWordOf(l[i:])
+			if w == "be" && !strings.HasPrefix(l[i:], "be able to") {
+				continue
+			}
+			if strings.HasPrefix(l[p+m[0]:], "would you like") || strings.HasPrefix(l[p+m[0]:], "would u like") {
+				continue
+			}
+			return frame{kind: fRequest, vp: i, who: who, you: who == "", conf: 0.8}
+		}
+	}
+	if m := reYouMust.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
+		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.7}
+	}
+	if m := reSomeone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
+		return frame{kind: fRequest, vp: p + m[1], conf: 0.6}
+	}
+	if m := rePlease.FindStringIndex(body); m != nil && !question {
+		i := p + m[1]
+		w := firstWordOf(l[i:])
+		if verbAt(i) && w != "be" || strings.HasPrefix(l[i:], "be sure") {
+			return frame{kind: fRequest, vp: i, who: who, you: who == "", conf: 0.8}
+		}
+		if b := baseVerb(w); b != "" && b != w && strings.HasSuffix(w, "ing") {
+			return frame{}
+		}
+	}
+	if m := reRemind.FindStringIndex(body); m != nil && m[0] <= 1 && !question {
+		i := p + m[1]
+		kw := strings.TrimSpace(l[p+m[0] : i])
+		if strings.HasPrefix(kw, "make sure") || strings.HasPrefix(kw, "ensure") || strings.HasPrefix(kw, "be sure") || strings.HasPrefix(kw, "please make sure") {
+			if verbAt(i) {
+				return frame{kind: fRequest, vp: i, who: who, you: who == "" && u.speaker != "" || who == "" && a.addressee != "", conf: 0.65}
+			}
+			return frame{kind: fRequest, vp: p + m[0], who: who, you: who == "" && (u.speaker != "" || a.addressee != ""), conf: 0.6, keep: true}
+		}
+		if (strings.Contains(kw, "forget") || strings.HasPrefix(kw, "remember")) && verbAt(i) {
+			return frame{kind: fRequest, vp: i, who: who, you: who == "" && (u.speaker != "" || a.addressee != ""), conf: 0.7}
+		}
+	}
+	// Named subject: "Mike to document…", "Noor will update…", "IT must create…".
+	if name, end := a.subject(raw, l, p); name != "" {
+		if m := reModal.FindStringIndex(l[end:]); m != nil {
+			i := end + m[1]
+			w := firstWordOf(l[i:])
+			if verbAt(i) && w != "be" && w != "have" {
+				return frame{kind: fAssign, vp: i, who: name, conf: 0.75}
+			}
+			if b := gerundBase(w); b != "" {
+				return frame{kind: fAssign, vp: i, verb: b, verbTo: i + len(w), who: name, conf: 0.7}
+			}
+		}
+		// "HR sends the welcome pack" in a checklist.
+		if u.section == secAction || u.item {
+			w := firstWordOf(strings.TrimLeft(l[end:], " "))
+			i := end + strings.Index(l[end:], w)
+			if b := thirdPersonBase(w); b != "" && strings.HasSuffix(w, "s") {
+				return frame{kind: fAssign, vp: i, verb: b, verbTo: i + len(w), who: name, conf: 0.65}
+			}
+		}
+	}
+	// "The changelog still needs to be written."
+	if m := rePassive.FindStringSubmatchIndex(body); m != nil && !question {
+		np := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+		if b := pastBase(body[m[4]:m[5]]); b != "" && !isPronoun(np) {
+			return frame{kind: fNeed, vp: p + m[4], verb: b, verbTo: p + m[5], object: np, conf: 0.5, weak: true}
+		}
+	}
+	if m := reNeedsIng.FindStringSubmatchIndex(body); m != nil && !question {
+		np := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+		if b := gerundBase(body[m[4]:m[5]]); b != "" && !isPronoun(np) {
+			return frame{kind: fNeed, vp: p + m[4], verb: b, verbTo: p + m[5], object: np, conf: 0.5, weak: true}
+		}
+	}
+	// "Expense reports are due Thursday."
+	if m := reDue.FindStringSubmatchIndex(body); m != nil && !question {
+		np := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+		if !isPronoun(np) && len(strings.Fields(np)) <= 6 {
+			return frame{kind: fDeadline, vp: p + m[2], verbTo: p + m[3], object: np, prefix: dueVerb(np), conf: 0.55, weak: true}
+		}
+	}
+	if m := reDeadline.FindStringSubmatchIndex(body); m != nil && !question {
+		g := 2
+		if m[2] < 0 {
+			g = 4
+		}
+		np := strings.TrimSpace(raw[p+m[g] : p+m[g+1]])
+		if !isPronoun(np) {
+			return frame{kind: fDeadline, vp: p + m[g], verbTo: p + m[g+1], object: np, prefix: dueVerb(np), conf: 0.55, weak: true}
+		}
+	}
+	// Note style: "need to call the bank", "must renew passport".
+	if m := reSelf.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
+		return frame{kind: fSelf, vp: p + m[1], self: true, conf: 0.65}
+	}
+	// "dentist - reschedule to next month".
+	if m := reDashVerb.FindStringSubmatchIndex(raw[p:]); m != nil && (u.item || a.kind == "note" || a.kind == "handwritten_ocr") {
+		left := raw[p+m[2] : p+m[3]]
+		v := strings.ToLower(raw[p+m[4] : p+m[5]])
+		if actionVerbs[v] && baseVerb(firstWordOf(strings.ToLower(left))) == "" {
+			return frame{kind: fImperative, vp: p + m[4], object: left, conf: 0.65}
+		}
+	}
+	// Imperative: "send the deck by Friday".
+	if !question {
+		w := firstWordOf(body)
+		if actionVerbs[w] || w == "get" || w == "make" || w == "go" || w == "have" && strings.HasPrefix(body, "have a look") {
+			rest := strings.TrimLeft(body[len(w):], " ")
+			if !reNounNext.MatchString(rest) && !strings.HasPrefix(body[len(w):], ":") && !strings.HasPrefix(body[len(w):], "-") {
+				if a.imperativeAllowed(u) {
+					f := frame{kind: fImperative, vp: p, who: who, conf: 0.65}
+					if u.item || u.section == secAction || u.check == 1 {
+						f.conf = 0.75
+					}
+					// Someone else's imperative is a request to "you".
+					if u.speaker != "" || a.addressee != "" || who != "" {
+						f.you = who == ""
+						f.kind = fRequest
+						f.conf = 0.7
+					}
+					if a.kind == "note" || a.kind == "handwritten_ocr" {
+						f.you = false
+						f.kind = fImperative
+					}
+					return f
+				}
+			}
+		}
+	}
+	return frame{}
+}
+
+// imperativeAllowed: where a bare imperative reads as a task.
+func (a *analyzer) imperativeAllowed(u unit) bool {
+	if u.item || u.section == secAction || u.check == 1 {
+		return true
+	}
+	switch a.kind {
+	case "document":
+		return false
+	}
+	return true
+}
+
+// isAcronym: "IT", "HR", "QA" — a team, not the pronoun "it".
+func isAcronym(w string) bool {
+	if len(w) < 2 || len(w) > 5 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'A' || w[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func isPronoun(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "it", "this", "that", "they", "these", "those", "he", "she", "we", "i", "you", "everything", "something", "anything", "all", "which", "what", "there", "nothing":
+		return true
+	}
+	return false
+}
+
+// dueVerb picks the verb that turns "X is due" into a task.
+func dueVerb(np string) string {
+	l := strings.ToLower(np)
+	for _, w := range []string{"rent", "invoice", "bill", "payment", "fee", "tax", "dues", "premium", "tuition", "mortgage", "subscription", "installment", "balance"} {
+		if strings.Contains(l, w) {
+			return "Pay"
+		}
+	}
+	for _, w := range []string{"book", "library"} {
+		if strings.Contains(l, w) {
+			return "Return"
+		}
+	}
+	return "Submit"
+}
+
+// subject finds a named subject at the clause start: a name, a team, a
+// role ("the manager"), a known speaker.
+func (a *analyzer) subject(raw, l string, p int) (string, int) {
+	i := p
+	det := false
+	for _, d := range []string{"the ", "our ", "your ", "my "} {
+		if strings.HasPrefix(l[i:], d) {
+			i += len(d)
+			det = true
+			break
+		}
+	}
+	words := 0
+	j := i
+	var last string
+	for words < 3 {
+		k := j
+		for k < len(l) && (isLetter(l[k]) || l[k] == '-' || l[k] == '\'' || l[k] == '.' && k+1 < len(l) && isLetter(l[k+1]) || l[k] >= 0x80) {
+			k++
+		}
+		if k == j {
+			break
+		}
+		w := l[j:k]
+		if w == "will" || w == "to" || w == "must" || w == "should" || w == "needs" || w == "need" || w == "has" || w == "have" || w == "is" || w == "can" || w == "could" || w == "shall" || w == "are" || w == "said" || w == "promised" || w == "agreed" || w == "offered" || w == "volunteered" {
+			break
+		}
+		if strings.HasSuffix(w, "'ll") {
+			w = strings.TrimSuffix(w, "'ll")
+			k -= 3
+			last = w
+			words++
+			j = k
+			break
+		}
+		rw := raw[j:k]
+		r, _ := utf8.DecodeRuneInString(rw)
+		known := a.knownName(w)
+		if !(unicode.IsUpper(r) || roleNouns[w] || known) {
+			break
+		}
+		if words == 0 && !det && (notNames[w] || isPronoun(w)) && !isAcronym(rw) {
+			return "", 0
+		}
+		if words > 0 && thirdPersonBase(w) != "" && !unicode.IsUpper(r) {
+			break
+		}
+		last = w
+		words++
+		j = k
+		if k < len(l) && l[k] == ' ' {
+			j = k + 1
+		} else {
+			break
+		}
+	}
+	if words == 0 {
+		return "", 0
+	}
+	end := j
+	for end > i && l[end-1] == ' ' {
+		end--
+	}
+	name := strings.TrimSpace(raw[i:end])
+	if strings.HasSuffix(name, "'ll") || strings.HasSuffix(name, "’ll") {
+		name = name[:strings.LastIndexAny(name, "'’")]
+	}
+	if det && !roleNouns[last] {
+		return "", 0
+	}
+	if name == "" {
+		return "", 0
+	}
+	if !det && words == 1 {
+		lw := strings.ToLower(name)
+		if baseVerb(lw) != "" && !a.knownName(lw) && !roleNouns[lw] {
+			return "", 0
+		}
+	}
+	return name, end
+}
+
+// splitActions splits a verb phrase joined by "and" when each part has its
+// own date ("fix it today and ship a hotfix tomorrow"). It returns
+// [start, end) pairs in the clause.
+func (a *analyzer) splitActions(l string, vp, end int, ds []dateHit) [][2]int {
+	seg := l[vp:end]
+	idx := strings.Index(seg, " and ")
+	if idx < 0 {
+		return [][2]int{{vp, end}}
+	}
+	var out [][2]int
+	start := vp
+	for idx >= 0 {
+		at := start + idx
+		nextStart := at + len(" and ")
+		w := firstWordOf(l[nextStart:])
+		if actionVerbs[w] && len(strings.Fields(l[start:at])) >= 2 {
+			first := [2]int{start, at}
+			if dateIn(ds, first) && dateIn(ds, [2]int{nextStart, end}) {
+				out = append(out, first)
+				start = nextStart
+			}
+		}
+		rel := strings.Index(l[at+len(" and "):end], " and ")
+		if rel < 0 {
+			break
+		}
+		idx = at + len(" and ") + rel - start
+	}
+	out = append(out, [2]int{start, end})
+	return out
+}
+
+func dateIn(ds []dateHit, r [2]int) bool {
+	for _, h := range ds {
+		if h.Start >= r[0] && h.End <= r[1] && (h.HasDate || h.HasTime) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstWordOf(s string) string {
+	s = strings.TrimLeft(s, " \t\n\r\"'(")
+	i := 0
+	for i < len(s) && (isLetter(s[i]) || s[i] == '-' || s[i] == '\'' || isDigit(s[i])) {
+		i++
+	}
+	w := strings.ToLower(s[:i])
+	return strings.TrimRight(w, "-'")
+}
+
+// priorityOf reads priority cues in the unit and sentence.
+func priorityOf(unitText, sent string) string {
+	l := strings.ToLower(sent)
+	switch {
+	case reLow.MatchString(l):
+		return "low"
+	case reUrgent.MatchString(l):
+		return "urgent"
+	case reHigh.MatchString(l) || strings.Contains(unitText, "!!"):
+		return "high"
+	case reMedium.MatchString(l):
+		return "medium"
+	}
+	return ""
+}
+
+var (
+	reLow    = regexp.MustCompile(`\b(?:low[- ]priority|no rush|no hurry|not urgent|whenever you (?:can|get a chance|have time)|when(?:ever)? you get a (?:chance|minute|moment)|when you have (?:a moment|time|a minute|a sec|a second)|if you get a chance|if you have (?:time|a minute)|at your (?:earliest )?convenience|eventually|nice to have|p3|p4|low prio)\b`)
+	reUrgent = regexp.MustCompile(`\b(?:urgent(?:ly)?|asap|a\.s\.a\.p|immediately|right away|right now|critical|emergency|top priority|highest priority|p0|sev ?1|blocker|as soon as possible|straight away|time[- ]critical)\b`)
+	reHigh   = regexp.MustCompile(`\b(?:important|high[- ]priority|priority|p1|crucial|vital|must not slip|time[- ]sensitive|overdue|expires?|expiring|before it expires|hard deadline)\b`)
+	reMedium = regexp.MustCompile(`\b(?:medium[- ]priority|normal priority|p2)\b`)
+)

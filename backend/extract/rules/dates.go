@@ -1,0 +1,701 @@
+package rules
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dateHit is one date or time phrase found in a piece of text.
+type dateHit struct {
+	Start, End int    // span of the phrase (with its preposition) in the searched text
+	Text       string // the phrase as written ("by Friday")
+	Date       time.Time
+	HasDate    bool // false for a time alone ("at 3pm"), which means today
+	HasTime    bool
+	Prep       string // "by", "before", "on", … or ""
+	Weak       bool   // possessive ("Monday's pitch"): names a thing, not the deadline
+	Moved      bool   // target of a move ("reschedule to next month")
+	Recurring  bool   // "every Monday"
+	Past       bool
+	Ref        bool // "before then": refers to an earlier date
+	bare       bool // "at 9" without am/pm: kept only next to a date
+	eod        bool // "end of day": merges with a following weekday
+	weekday    bool // a plain weekday name, which an explicit date after it overrides
+	weekAnchor bool // "next week" style phrases, resolved to a week's Friday
+}
+
+const (
+	reWeekday = `monday|mon|tuesday|tues|tue|wednesday|weds|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun`
+	reMonth   = `january|jan|february|feb|march|mar|april|apr|may|june|jun|july|jul|august|aug|september|sept|sep|october|oct|november|nov|december|dec`
+	reNumWord = `a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple of|a couple of|couple|a few|few|several|\d{1,3}`
+)
+
+var (
+	reISO      = regexp.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](\d{1,2}):(\d{2}))?\b`)
+	reSlash    = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b`)
+	reDotted   = regexp.MustCompile(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
+	reMonthDay = regexp.MustCompile(`\b(` + reMonth + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?`)
+	reDayMonth = regexp.MustCompile(`\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(` + reMonth + `)\b\.?(?:,?\s+(\d{4})\b)?`)
+	reEndMonth = regexp.MustCompile(`\b(?:the\s+)?end\s+of\s+(` + reMonth + `)\b`)
+	reOrdinal  = regexp.MustCompile(`\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b`)
+	reWeekdayR = regexp.MustCompile(`\b(?:(this coming|the coming|coming|this|next|the following|following|last|every other|every|each|on)\s+)?(` + reWeekday + `)(s)?\b(\.)?('s)?`)
+	reToday    = regexp.MustCompile(`\b(?:today|tonight|tonite|this morning|this afternoon|this evening|later today|end of (?:the )?(?:business )?day|eod|eob|cob|close of business|end of business|after lunch|before lunch|by lunch|at lunch|lunchtime|by noon)\b`)
+	reTomorrow = regexp.MustCompile(`\b(?:the\s+)?(day after tomorrow|tomorrow|tmrw|tmr|tmw|tomorow|tommorow|tommorrow|2morrow|2moro)(?:\s+(?:morning|afternoon|evening|night))?\b`)
+	rePastDay  = regexp.MustCompile(`\b(?:yesterday|last night|last week|last month|last year|the other day|earlier today)\b`)
+	reWeekRel  = regexp.MustCompile(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow|(?:later\s+|early\s+|by\s+the\s+end\s+of\s+)?this\s+week|(?:the\s+)?end\s+of\s+next\s+week|(?:early\s+|mid[- ]?|late\s+|the\s+middle\s+of\s+)?next\s+week|(?:this\s+|next\s+|the\s+|over\s+the\s+|on\s+the\s+)?weekend)\b`)
+	reMonthRel = regexp.MustCompile(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|month[- ]end|eom|this\s+month|(?:the\s+)?end\s+of\s+next\s+month|(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter|eoq|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[- ]end)\b`)
+	reInN      = regexp.MustCompile(`\b(?:in|within)\s+(?:the\s+next\s+)?(` + reNumWord + `)\s+(?:(business|working)\s+)?(days?|weeks?|months?|fortnights?|hours?|hrs?|minutes?|mins?)\b|\b(` + reNumWord + `)\s+(days?|weeks?|months?)\s+from\s+(?:now|today)\b|\bin\s+a\s+(fortnight)\b`)
+	reTimeAmPm = regexp.MustCompile(`\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?:[^a-z]|$)`)
+	reTime24   = regexp.MustCompile(`\b(\d{1,2}):(\d{2})\b`)
+	reTimeWord = regexp.MustCompile(`\b(noon|midday|midnight)\b`)
+	reTimeBare = regexp.MustCompile(`(?:\bat|@)\s*(\d{1,2})\b`)
+	reThen     = regexp.MustCompile(`\b(?:before|by|until|till|ahead of)\s+then\b`)
+	rePrep     = regexp.MustCompile(`(?:\b(?:no later than|not later than|due by|due on|due|by|before|on|until|till|til|for|at|from|starting|around|ahead of|prior to|after)\s+)$`)
+	reMoved    = regexp.MustCompile(`\b(?:reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*|from)\s+(?:it\s+|this\s+|that\s+)?(?:to|until|till|til)?\s*$`)
+)
+
+var weekdayIndex = map[string]time.Weekday{
+	"monday": time.Monday, "mon": time.Monday, "tuesday": time.Tuesday, "tues": time.Tuesday, "tue": time.Tuesday,
+	"wednesday": time.Wednesday, "weds": time.Wednesday, "wed": time.Wednesday, "thursday": time.Thursday,
+	"thurs": time.Thursday, "thur": time.Thursday, "thu": time.Thursday, "friday": time.Friday, "fri": time.Friday,
+	"saturday": time.Saturday, "sat": time.Saturday, "sunday": time.Sunday, "sun": time.Sunday,
+}
+
+var monthIndex = map[string]time.Month{
+	"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+	"june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+	"october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+
+var numberWords = map[string]int{
+	"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+	"nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple of": 2, "a couple of": 2, "couple": 2,
+	"a few": 3, "few": 3, "several": 3,
+}
+
+// ordinalNouns follow an ordinal that is not a day of the month ("the 4th floor").
+var ordinalNouns = wordSet(`floor floors place time times century grade birthday anniversary edition percentile street st ave
+avenue gen generation round try attempt version item point row page quarter week draft iteration option
+step line column level year years month months day days person candidate slide chapter section paragraph`)
+
+// fractionNouns follow a fraction that is not a date ("1/2 hour").
+var fractionNouns = wordSet(`hour hours hr hrs day days of cup cups mile miles inch inches mile point points price share
+shares mg kg lb lbs oz million billion`)
+
+// clock is the reference for resolving relative dates.
+type clock struct {
+	now   time.Time
+	today time.Time // midnight of now's day in now's location
+}
+
+func newClock(now time.Time) clock {
+	if now.IsZero() {
+		now = time.Now()
+	}
+	y, m, d := now.Date()
+	return clock{now: now, today: time.Date(y, m, d, 0, 0, 0, 0, now.Location())}
+}
+
+func (c clock) days(n int) time.Time { return c.today.AddDate(0, 0, n) }
+
+// weekday resolves a weekday: the coming one (strictly after today) unless
+// this is set, when today counts too.
+func (c clock) weekday(w time.Weekday, allowToday bool) time.Time {
+	d := (int(w) - int(c.today.Weekday()) + 7) % 7
+	if d == 0 && !allowToday {
+		d = 7
+	}
+	return c.days(d)
+}
+
+// nextWeek is the given weekday in the calendar week (Monday to Sunday)
+// after this one.
+func (c clock) nextWeek(w time.Weekday) time.Time {
+	toMonday := (8 - int(c.today.Weekday())) % 7
+	if toMonday == 0 {
+		toMonday = 7
+	}
+	return c.days(toMonday + (int(w)+6)%7)
+}
+
+// thisWeek is the given weekday of the current calendar week, or today when
+// that day has passed.
+func (c clock) thisWeek(w time.Weekday) time.Time {
+	cur := (int(c.today.Weekday()) + 6) % 7
+	want := (int(w) + 6) % 7
+	if want < cur {
+		return c.today
+	}
+	return c.days(want - cur)
+}
+
+func (c clock) monthEnd(add int) time.Time {
+	return time.Date(c.today.Year(), c.today.Month()+time.Month(add)+1, 0, 0, 0, 0, 0, c.today.Location())
+}
+
+// dayOfMonth is the next date (today included) whose day of month is d.
+func (c clock) dayOfMonth(d int) (time.Time, bool) {
+	if d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	y, m := c.today.Year(), c.today.Month()
+	for i := 0; i < 14; i++ {
+		t := time.Date(y, m+time.Month(i), d, 0, 0, 0, 0, c.today.Location())
+		if t.Day() != d || t.Before(c.today) {
+			continue
+		}
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// monthDay resolves a month and day without a year: this year's, unless
+// that is long past, when next year's. A recent past date stays in the
+// past (minutes dated last week).
+func (c clock) monthDay(m time.Month, d int, year int) (time.Time, bool, bool) {
+	loc := c.today.Location()
+	if year > 0 {
+		if year < 100 {
+			year += 2000
+		}
+		t := time.Date(year, m, d, 0, 0, 0, 0, loc)
+		if t.Day() != d || t.Month() != m {
+			return time.Time{}, false, false
+		}
+		return t, t.Before(c.today), true
+	}
+	t := time.Date(c.today.Year(), m, d, 0, 0, 0, 0, loc)
+	if t.Day() != d || t.Month() != m {
+		// Feb 29 outside a leap year: the next leap year.
+		for y := c.today.Year() + 1; y < c.today.Year()+9; y++ {
+			t = time.Date(y, m, d, 0, 0, 0, 0, loc)
+			if t.Day() == d && t.Month() == m {
+				return t, false, true
+			}
+		}
+		return time.Time{}, false, false
+	}
+	if t.Before(c.today) {
+		if c.today.Sub(t) > 180*24*time.Hour {
+			next := time.Date(c.today.Year()+1, m, d, 0, 0, 0, 0, loc)
+			if next.Day() == d {
+				return next, false, true
+			}
+			return time.Time{}, false, false
+		}
+		return t, true, true
+	}
+	return t, false, true
+}
+
+func atClock(t time.Time, h, m int) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), h, m, 0, 0, t.Location())
+}
+
+// findDates returns the date and time phrases of s, resolved against c,
+// in order and without overlaps.
+func findDates(s string, c clock) []dateHit {
+	l := asciiLower(s)
+	var hits []dateHit
+	add := func(h dateHit) { hits = append(hits, h) }
+	orig := func(a, b int) string { return s[a:b] }
+
+	for _, m := range reISO.FindAllStringSubmatchIndex(l, -1) {
+		y, _ := strconv.Atoi(l[m[2]:m[3]])
+		mo, _ := strconv.Atoi(l[m[4]:m[5]])
+		d, _ := strconv.Atoi(l[m[6]:m[7]])
+		if mo < 1 || mo > 12 {
+			continue
+		}
+		t, past, ok := c.monthDay(time.Month(mo), d, y)
+		if !ok {
+			continue
+		}
+		h := dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past}
+		if m[8] >= 0 {
+			hh, _ := strconv.Atoi(l[m[8]:m[9]])
+			mm, _ := strconv.Atoi(l[m[10]:m[11]])
+			if hh < 24 && mm < 60 {
+				h.Date, h.HasTime = atClock(t, hh, mm), true
+			}
+		}
+		add(h)
+	}
+	for _, m := range reSlash.FindAllStringSubmatchIndex(l, -1) {
+		if m[0] > 0 && (isDigit(l[m[0]-1]) || l[m[0]-1] == '/' || l[m[0]-1] == '$' || l[m[0]-1] == '.') {
+			continue
+		}
+		if m[1] < len(l) && (l[m[1]] == '/' || l[m[1]] == '%' || (l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1]))) {
+			continue
+		}
+		if fractionNouns[nextWord(l, m[1])] || l[m[0]:m[1]] == "24/7" {
+			continue
+		}
+		a, _ := strconv.Atoi(l[m[2]:m[3]])
+		b, _ := strconv.Atoi(l[m[4]:m[5]])
+		y := 0
+		if m[6] >= 0 {
+			y, _ = strconv.Atoi(l[m[6]:m[7]])
+		} else if a == 1 && b <= 4 {
+			continue // "1/2", "1/3": fractions far more often than dates
+		}
+		mo, d := a, b
+		if mo > 12 && d <= 12 {
+			mo, d = d, mo
+		}
+		if mo < 1 || mo > 12 || d < 1 || d > 31 {
+			continue
+		}
+		t, past, ok := c.monthDay(time.Month(mo), d, y)
+		if !ok {
+			continue
+		}
+		add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+	}
+	for _, m := range reDotted.FindAllStringSubmatchIndex(l, -1) {
+		d, _ := strconv.Atoi(l[m[2]:m[3]])
+		mo, _ := strconv.Atoi(l[m[4]:m[5]])
+		y, _ := strconv.Atoi(l[m[6]:m[7]])
+		if mo < 1 || mo > 12 {
+			continue
+		}
+		if t, past, ok := c.monthDay(time.Month(mo), d, y); ok {
+			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+		}
+	}
+	for _, m := range reMonthDay.FindAllStringSubmatchIndex(l, -1) {
+		name := l[m[2]:m[3]]
+		if !monthWordOK(s, m[2], m[3], name) {
+			continue
+		}
+		d, _ := strconv.Atoi(l[m[4]:m[5]])
+		y := 0
+		if m[6] >= 0 {
+			y, _ = strconv.Atoi(l[m[6]:m[7]])
+		}
+		if m[5] < len(l) && l[m[5]] == ':' {
+			continue // "March 3:15" is unusual; "Mar 10:00" is a time
+		}
+		if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
+			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+		}
+	}
+	for _, m := range reDayMonth.FindAllStringSubmatchIndex(l, -1) {
+		name := l[m[4]:m[5]]
+		if !monthWordOK(s, m[4], m[5], name) {
+			continue
+		}
+		d, _ := strconv.Atoi(l[m[2]:m[3]])
+		y := 0
+		if m[6] >= 0 {
+			y, _ = strconv.Atoi(l[m[6]:m[7]])
+		}
+		if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
+			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+		}
+	}
+	for _, m := range reEndMonth.FindAllStringSubmatchIndex(l, -1) {
+		mo := monthIndex[l[m[2]:m[3]]]
+		if !monthWordOK(s, m[2], m[3], l[m[2]:m[3]]) {
+			continue
+		}
+		t := time.Date(c.today.Year(), mo+1, 0, 0, 0, 0, 0, c.today.Location())
+		if t.Before(c.today) {
+			t = time.Date(c.today.Year()+1, mo+1, 0, 0, 0, 0, 0, c.today.Location())
+		}
+		add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
+	}
+	for _, m := range reOrdinal.FindAllStringSubmatchIndex(l, -1) {
+		hasThe := strings.HasPrefix(l[m[0]:m[1]], "the")
+		if !hasThe && !rePrep.MatchString(l[:m[0]]) {
+			continue
+		}
+		if ordinalNouns[nextWord(l, m[1])] {
+			continue
+		}
+		d, _ := strconv.Atoi(l[m[2]:m[3]])
+		if t, ok := c.dayOfMonth(d); ok {
+			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
+		}
+	}
+	for _, m := range reWeekdayR.FindAllStringSubmatchIndex(l, -1) {
+		qual := ""
+		if m[2] >= 0 {
+			qual = l[m[2]:m[3]]
+		}
+		name := l[m[4]:m[5]]
+		plural := m[6] >= 0
+		poss := m[10] >= 0
+		if !weekdayWordOK(s, l, m[4], m[5], name, qual, plural) {
+			continue
+		}
+		w := weekdayIndex[name]
+		h := dateHit{Start: m[0], End: m[1], HasDate: true, Weak: poss, weekday: true}
+		if m[8] >= 0 && !poss && m[9] == m[1] {
+			h.End = m[8] // drop a trailing full stop
+		}
+		switch qual {
+		case "next", "the following", "following":
+			h.Date = c.nextWeek(w)
+		case "this":
+			h.Date = c.weekday(w, true)
+		case "last":
+			h.Date, h.Past = c.days(-((int(c.today.Weekday())-int(w)+6)%7 + 1)), true
+		case "every", "each", "every other":
+			h.Date, h.Recurring = c.weekday(w, false), true
+		default:
+			if plural && !poss {
+				h.Date, h.Recurring = c.weekday(w, false), true
+			} else {
+				h.Date = c.weekday(w, false)
+			}
+		}
+		if qual == "on" {
+			h.Start = m[4]
+		}
+		add(h)
+	}
+	for _, m := range reToday.FindAllStringIndex(l, -1) {
+		ph := l[m[0]:m[1]]
+		h := dateHit{Start: m[0], End: m[1], Date: c.today, HasDate: true}
+		h.eod = strings.Contains(ph, "end of") || ph == "eod" || ph == "eob" || ph == "cob" || strings.Contains(ph, "close of")
+		if ph == "by noon" {
+			h.Date, h.HasTime = atClock(c.today, 12, 0), true
+		}
+		add(h)
+	}
+	for _, m := range reTomorrow.FindAllStringSubmatchIndex(l, -1) {
+		n := 1
+		if strings.HasPrefix(l[m[2]:m[3]], "day after") {
+			n = 2
+		}
+		add(dateHit{Start: m[0], End: m[1], Date: c.days(n), HasDate: true})
+	}
+	for _, m := range rePastDay.FindAllStringIndex(l, -1) {
+		add(dateHit{Start: m[0], End: m[1], Date: c.days(-1), HasDate: true, Past: true})
+	}
+	for _, m := range reWeekRel.FindAllStringIndex(l, -1) {
+		ph := l[m[0]:m[1]]
+		h := dateHit{Start: m[0], End: m[1], HasDate: true, weekAnchor: true}
+		switch {
+		case strings.Contains(ph, "weekend"):
+			if strings.HasPrefix(ph, "next") {
+				h.Date = c.nextWeek(time.Sunday)
+			} else {
+				h.Date = c.thisWeek(time.Sunday)
+			}
+		case strings.Contains(ph, "next week"):
+			switch {
+			case strings.HasPrefix(ph, "early"):
+				h.Date = c.nextWeek(time.Monday)
+			case strings.HasPrefix(ph, "mid") || strings.Contains(ph, "middle"):
+				h.Date = c.nextWeek(time.Wednesday)
+			default:
+				h.Date = c.nextWeek(time.Friday)
+			}
+		default: // this week, end of the week
+			h.Date = c.thisWeek(time.Friday)
+		}
+		add(h)
+	}
+	for _, m := range reMonthRel.FindAllStringIndex(l, -1) {
+		ph := l[m[0]:m[1]]
+		h := dateHit{Start: m[0], End: m[1], HasDate: true}
+		switch {
+		case strings.Contains(ph, "quarter") || ph == "eoq":
+			q := (int(c.today.Month())-1)/3*3 + 3
+			h.Date = time.Date(c.today.Year(), time.Month(q)+1, 0, 0, 0, 0, 0, c.today.Location())
+		case strings.Contains(ph, "year") || ph == "eoy":
+			h.Date = time.Date(c.today.Year(), 12, 31, 0, 0, 0, 0, c.today.Location())
+		case strings.Contains(ph, "beginning") || strings.Contains(ph, "start") || strings.HasPrefix(ph, "early"):
+			h.Date = c.monthEnd(0).AddDate(0, 0, 1)
+		case strings.Contains(ph, "next month"):
+			h.Date = c.monthEnd(1)
+		default:
+			h.Date = c.monthEnd(0)
+		}
+		add(h)
+	}
+	for _, m := range reInN.FindAllStringSubmatchIndex(l, -1) {
+		var num, unit string
+		switch {
+		case m[2] >= 0:
+			num, unit = l[m[2]:m[3]], l[m[6]:m[7]]
+		case m[8] >= 0:
+			num, unit = l[m[8]:m[9]], l[m[10]:m[11]]
+		default:
+			num, unit = "a", "fortnight"
+		}
+		n, ok := numberWords[num]
+		if !ok {
+			n, _ = strconv.Atoi(num)
+		}
+		if n <= 0 || n > 400 {
+			continue
+		}
+		var t time.Time
+		switch {
+		case strings.HasPrefix(unit, "day"):
+			if m[4] >= 0 { // business days
+				t = c.today
+				for k := 0; k < n; {
+					t = t.AddDate(0, 0, 1)
+					if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
+						k++
+					}
+				}
+			} else {
+				t = c.days(n)
+			}
+		case strings.HasPrefix(unit, "week"):
+			t = c.days(7 * n)
+		case strings.HasPrefix(unit, "fortnight"):
+			t = c.days(14 * n)
+		case strings.HasPrefix(unit, "month"):
+			t = c.today.AddDate(0, n, 0)
+		default: // hours, minutes
+			t = c.now.Add(time.Duration(n) * time.Hour)
+			if strings.HasPrefix(unit, "min") {
+				t = c.now.Add(time.Duration(n) * time.Minute)
+			}
+			y, mo, d := t.Date()
+			t = time.Date(y, mo, d, 0, 0, 0, 0, c.today.Location())
+		}
+		add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
+	}
+	for _, m := range reThen.FindAllStringIndex(l, -1) {
+		add(dateHit{Start: m[0], End: m[1], Ref: true})
+	}
+	// Times.
+	for _, m := range reTimeAmPm.FindAllStringSubmatchIndex(l, -1) {
+		if m[0] > 0 && (l[m[0]-1] == '$' || l[m[0]-1] == ':' || l[m[0]-1] == '.') {
+			continue
+		}
+		hh, _ := strconv.Atoi(l[m[2]:m[3]])
+		mm := 0
+		if m[4] >= 0 {
+			mm, _ = strconv.Atoi(l[m[4]:m[5]])
+		}
+		if hh < 1 || hh > 12 || mm > 59 {
+			continue
+		}
+		if strings.HasPrefix(l[m[6]:m[7]], "p") && hh != 12 {
+			hh += 12
+		} else if strings.HasPrefix(l[m[6]:m[7]], "a") && hh == 12 {
+			hh = 0
+		}
+		end := m[7]
+		add(dateHit{Start: m[0], End: end, Date: atClock(c.today, hh, mm), HasTime: true})
+	}
+	for _, m := range reTime24.FindAllStringSubmatchIndex(l, -1) {
+		if m[0] > 0 && (isDigit(l[m[0]-1]) || l[m[0]-1] == ':' || l[m[0]-1] == '$') {
+			continue
+		}
+		if m[1] < len(l) && (l[m[1]] == ':' && m[1]+1 < len(l) && isDigit(l[m[1]+1])) {
+			continue // a timestamp with seconds: transcript noise
+		}
+		hh, _ := strconv.Atoi(l[m[2]:m[3]])
+		mm, _ := strconv.Atoi(l[m[4]:m[5]])
+		if hh > 23 || mm > 59 {
+			continue
+		}
+		if hh >= 1 && hh <= 6 && l[m[2]] != '0' {
+			hh += 12
+		}
+		add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, mm), HasTime: true})
+	}
+	for _, m := range reTimeWord.FindAllStringSubmatchIndex(l, -1) {
+		hh := 12
+		if l[m[2]:m[3]] == "midnight" {
+			hh = 23
+		}
+		mm := 0
+		if hh == 23 {
+			mm = 59
+		}
+		add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, mm), HasTime: true})
+	}
+	for _, m := range reTimeBare.FindAllStringSubmatchIndex(l, -1) {
+		if m[1] < len(l) && (l[m[1]] == ':' || l[m[1]] == '%' || l[m[1]] == '/' || l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1])) {
+			continue
+		}
+		hh, _ := strconv.Atoi(l[m[2]:m[3]])
+		if hh < 1 || hh > 12 {
+			continue
+		}
+		if nw := nextWord(l, m[1]); nw != "" && nw != "on" && nw != "and" && nw != "to" && nw != "tomorrow" && nw != "today" && nw != "tonight" && weekdayIndex[nw] == 0 && nw != "sunday" && nw != "sun" {
+			if _, isMonth := monthIndex[nw]; !isMonth && nw != "next" && nw != "this" && nw != "every" {
+				continue // "at 5 people", "at 3 locations"
+			}
+		}
+		if hh <= 6 {
+			hh += 12
+		}
+		add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, 0), HasTime: true, bare: true})
+	}
+	hits = dropOverlaps(hits)
+	hits = mergeHits(l, hits)
+	out := hits[:0]
+	for _, h := range hits {
+		if h.bare {
+			continue
+		}
+		out = append(out, h)
+	}
+	hits = out
+	for i := range hits {
+		h := &hits[i]
+		if !h.Ref {
+			if pm := rePrep.FindStringIndex(l[:h.Start]); pm != nil && pm[0] >= 0 {
+				h.Prep = strings.TrimSpace(l[pm[0]:h.Start])
+				h.Start = pm[0]
+			} else if strings.HasPrefix(l[h.Start:h.End], "on ") {
+				h.Prep = "on"
+			}
+			if reMoved.MatchString(l[:h.Start]) {
+				h.Moved = true
+			}
+			if h.Prep == "after" && h.HasDate && !strings.Contains(l[h.Start:h.End], "lunch") {
+				h.Weak = true
+			}
+			if pre := l[max(0, h.Start-6):h.Start]; strings.HasSuffix(pre, "since ") {
+				h.Past = true
+			}
+		} else {
+			h.Prep = strings.Fields(l[h.Start:h.End])[0]
+		}
+		for h.End > h.Start+1 && (l[h.End-1] == '.' || l[h.End-1] == ',') && !strings.HasSuffix(l[h.Start:h.End], ".m.") {
+			h.End--
+		}
+		h.Text = strings.TrimSpace(orig(h.Start, h.End))
+	}
+	return hits
+}
+
+// dropOverlaps keeps, of overlapping hits, the longest (first on ties).
+func dropOverlaps(hits []dateHit) []dateHit {
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].Start != hits[j].Start {
+			return hits[i].Start < hits[j].Start
+		}
+		return hits[i].End-hits[i].Start > hits[j].End-hits[j].Start
+	})
+	var out []dateHit
+	for _, h := range hits {
+		if n := len(out); n > 0 && h.Start < out[n-1].End {
+			if h.End-h.Start > out[n-1].End-out[n-1].Start {
+				out[n-1] = h
+			}
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+var reDateGap = regexp.MustCompile(`^\s*,?\s*(?:the\s+)?$`)
+
+var reJoinGap = regexp.MustCompile(`^\s*(?:,|at|@|by|around|from|on|-|,\s*at|,\s*by|the)?\s*$`)
+
+// mergeHits joins a date with its time ("Thursday at 2pm") and "end of day"
+// with a weekday ("end of day Thursday").
+func mergeHits(l string, hits []dateHit) []dateHit {
+	var out []dateHit
+	for _, h := range hits {
+		n := len(out)
+		if n > 0 {
+			p := &out[n-1]
+			gap := l[p.End:h.Start]
+			if reJoinGap.MatchString(gap) && !p.Ref && !h.Ref {
+				switch {
+				case p.HasDate && !p.HasTime && !h.HasDate && h.HasTime:
+					p.Date = atClock(p.Date, h.Date.Hour(), h.Date.Minute())
+					p.HasTime, p.End = true, h.End
+					continue
+				case !p.HasDate && p.HasTime && h.HasDate && !h.HasTime:
+					d := atClock(h.Date, p.Date.Hour(), p.Date.Minute())
+					h.Date, h.HasTime, h.Start, h.bare = d, true, p.Start, false
+					out[n-1] = h
+					continue
+				case p.eod && h.HasDate && !p.Past:
+					h.Start = p.Start
+					out[n-1] = h
+					continue
+				case h.eod && p.HasDate:
+					p.End = h.End
+					continue
+				}
+			}
+			// "Monday, January 29": the explicit date wins.
+			if p.weekday && !p.HasTime && h.HasDate && !h.weekday && !h.weekAnchor && reDateGap.MatchString(gap) {
+				h.Start = p.Start
+				out[n-1] = h
+				continue
+			}
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// monthWordOK rejects month words that are probably something else
+// ("may", "march" as verbs) unless they look like a date.
+func monthWordOK(s string, a, b int, name string) bool {
+	if name == "may" && !(s[a] >= 'A' && s[a] <= 'Z') {
+		return rePrep.MatchString(asciiLower(s[:a]))
+	}
+	return true
+}
+
+// weekdayWordOK rejects abbreviations that are ordinary words ("sat",
+// "sun", "wed") unless capitalised or clearly a date.
+func weekdayWordOK(s, l string, a, b int, name, qual string, plural bool) bool {
+	switch name {
+	case "sat", "sun", "wed", "mon", "tue", "thu", "fri", "thur", "thurs", "tues", "weds":
+		if plural {
+			return false
+		}
+		if s[a] >= 'A' && s[a] <= 'Z' {
+			return true
+		}
+		if qual != "" && qual != "on" {
+			return true
+		}
+		if b < len(l) && l[b] == ':' {
+			return true
+		}
+		if k := strings.TrimLeft(l[b:], " "); len(k) > 0 && isDigit(k[0]) && name != "sun" {
+			return true // "sat 6pm"
+		}
+		return rePrep.MatchString(l[:a]) && name != "sat" && name != "sun"
+	}
+	return true
+}
+
+func nextWord(l string, i int) string {
+	for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(l) && (isLetter(l[j]) || l[j] == '-') {
+		j++
+	}
+	return l[i:j]
+}
+
+func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+
+// asciiLower lowercases ASCII letters only, so byte offsets stay valid.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}

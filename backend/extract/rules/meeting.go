@@ -1,0 +1,234 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|was rescheduled|has been moved|will now be)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
+	reEventLbl  = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)
+	reMeetLead  = regexp.MustCompile(`(?i)^(?:(?:don't|do not|dont) forget|remember|reminder|note|fyi|heads up|just a reminder|a reminder)\b[\s:,-]*(?:that\s+|about\s+)?(?:the\s+|our\s+)?`)
+	reArticle   = regexp.MustCompile(`^(?:a|an|the|our|another|my|your|their|his|her|this|that|some|quick|short|brief|first|second|final|next)\s+`)
+)
+
+// meeting decides whether the clause is a meeting, appointment or event to
+// attend, and returns its title.
+func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame, question bool) (string, bool) {
+	body := l[p:]
+	dated, past := false, true
+	for _, h := range ds {
+		if h.Ref || h.Weak {
+			continue
+		}
+		if h.HasDate || h.HasTime || h.Recurring {
+			dated = true
+			if !h.Past {
+				past = false
+			}
+		}
+	}
+	if dated && past {
+		return "", false
+	}
+	switch fr.kind {
+	case fProposal, fCommit, fTeam, fRequest, fImperative, fSelf, fAssign:
+		v := fr.verb
+		if v == "" {
+			v = firstWordOf(l[fr.vp:])
+		}
+		after := strings.TrimLeft(l[fr.vp+len(v):], " ")
+		if fr.verb != "" {
+			after = strings.TrimLeft(l[fr.verbTo:], " ")
+		}
+		switch {
+		case v == "meet" || v == "sync" || v == "huddle" || v == "regroup" || v == "reconvene" ||
+			v == "catch" && strings.HasPrefix(after, "up") ||
+			v == "get" && strings.HasPrefix(after, "together") ||
+			v == "touch" && strings.HasPrefix(after, "base") ||
+			(v == "hop" || v == "jump") && strings.HasPrefix(after, "on a call") ||
+			(v == "talk" || v == "chat" || v == "connect" || v == "discuss") && (dated || fr.kind == fProposal) && (dated || fr.kind != fImperative):
+			if fr.kind == fImperative && !dated && v != "meet" && v != "sync" {
+				return "", false
+			}
+			if (v == "discuss" || v == "talk") && !dated {
+				return "", false
+			}
+			return a.cleanMeetingTitle(raw, fr.vp, len(raw), ds), true
+		case schedulingVerbs[v]:
+			np := eventAfter(l, fr.vp+len(v))
+			if np < 0 {
+				return "", false
+			}
+			if !dated && fr.kind != fProposal && !(fr.kind == fCommit && !fr.weak && strings.Contains(l[:fr.vp], "love to")) {
+				return "", false
+			}
+			if v == "do" || v == "get" || v == "go" || v == "come" || v == "put" {
+				if !dated {
+					return "", false
+				}
+			}
+			return a.cleanMeetingTitle(raw, np, len(raw), ds), true
+		}
+		if fr.kind == fProposal && dated {
+			// "are you free for a quick sync on Wednesday?"
+			if np := eventAfter(l, fr.vp); np >= 0 && !actionVerbs[v] {
+				return a.cleanMeetingTitle(raw, np, len(raw), ds), true
+			}
+			// "Let's review everything together on Thursday at 11."
+			if timed(ds) || strings.Contains(l, "together") || discussVerbs[v] {
+				return a.cleanMeetingTitle(raw, fr.vp, len(raw), ds), true
+			}
+		}
+		return "", false
+	case fNone, fItem:
+	default:
+		return "", false
+	}
+	if !dated {
+		return "", false
+	}
+	// "Quarterly planning is on Thursday at 2pm", "The review is scheduled for March 10".
+	if m := reEventSubj.FindStringSubmatchIndex(body); m != nil {
+		np := body[m[2]:m[3]]
+		if first := firstDateAfter(ds, p+m[1]-4); first >= 0 && first <= p+m[1]+1 && (hasEventNoun(np) || timed(ds)) && !strings.Contains(np, " due") {
+			return a.cleanMeetingTitle(raw, p+m[2], p+m[3], nil), true
+		}
+	}
+	// "Next council: March 26".
+	if m := reEventLbl.FindStringSubmatchIndex(body); m != nil {
+		np := body[m[2]:m[3]]
+		if first := firstDateAfter(ds, p+m[1]); first >= p+m[3] && first <= p+m[1]+4 && (hasEventNoun(np) || strings.HasPrefix(np, "next ")) {
+			t := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+			return capitalise(t), true
+		}
+	}
+	// "Dentist appointment Thursday 3pm", "drinks on me on friday!"
+	words := strings.Fields(body)
+	if len(words) <= 14 {
+		for i, w := range words {
+			if i >= 6 {
+				break
+			}
+			if eventAt(words, i) {
+				_ = w
+				t := a.cleanMeetingTitle(raw, p, len(raw), ds)
+				if len(strings.Fields(t)) > 6 {
+					if at := eventAfter(l, p); at >= 0 {
+						t = a.cleanMeetingTitle(raw, at, len(raw), ds)
+					}
+				}
+				return t, true
+			}
+		}
+	}
+	return "", false
+}
+
+var discussVerbs = wordSet(`review discuss go walk talk look brainstorm plan demo debrief recap align meet sync catch chat present
+walkthrough regroup huddle`)
+
+// nonEventHeads follow an event noun that then names a thing: "meeting
+// room", "call notes".
+var nonEventHeads = wordSet(`room rooms notes note minutes agenda agendas invite invites invitation link links slides deck
+recording recordings summary space venue ticket tickets materials prep doc docs document request requests slot slots
+series recap feedback items transcript template form report plan packet pack pass tool software app platform system
+calendar location address fee fees photos video budget schedule logistics details action actions owner owners`)
+
+// eventAt: words[i] is an event noun used as an event.
+func eventAt(words []string, i int) bool {
+	w := strings.Trim(words[i], ",.!?:;()'\"")
+	if !eventNouns[w] {
+		return false
+	}
+	if i+1 < len(words) && nonEventHeads[strings.Trim(words[i+1], ",.!?:;()'\"")] {
+		return false
+	}
+	return true
+}
+
+func timed(ds []dateHit) bool {
+	for _, h := range ds {
+		if h.HasTime {
+			return true
+		}
+	}
+	return false
+}
+
+func firstDateAfter(ds []dateHit, at int) int {
+	best := -1
+	for _, h := range ds {
+		if h.Ref || h.Weak || !(h.HasDate || h.HasTime || h.Recurring) {
+			continue
+		}
+		if h.End > at && (best < 0 || h.Start < best) {
+			best = h.Start
+		}
+	}
+	return best
+}
+
+func hasEventNoun(np string) bool {
+	words := strings.Fields(np)
+	for i := range words {
+		if eventAt(words, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// eventAfter finds the noun phrase of an event noun within a few words
+// after i ("set up [a] [cost review]") and returns where it starts, or -1.
+func eventAfter(l string, i int) int {
+	rest := l[i:]
+	off := i
+	// Skip a particle ("set up", "put in").
+	trimmed := strings.TrimLeft(rest, " ")
+	off += len(rest) - len(trimmed)
+	rest = trimmed
+	if w := firstWordOf(rest); phrasalParticles[w] || w == "for" || w == "to" {
+		rest = rest[len(w):]
+		trimmed = strings.TrimLeft(rest, " ")
+		off += len(w) + len(rest) - len(trimmed)
+		rest = trimmed
+	}
+	start := off
+	for {
+		m := reArticle.FindStringIndex(rest)
+		if m == nil {
+			break
+		}
+		rest = rest[m[1]:]
+		off += m[1]
+		start = off
+	}
+	pos := off
+	for n := 0; n < 4 && rest != ""; n++ {
+		w := firstWordOf(rest)
+		if w == "" {
+			break
+		}
+		if eventNouns[w] && !nonEventHeads[firstWordOf(strings.TrimLeft(rest[strings.Index(rest, w)+len(w):], " "))] {
+			return start
+		}
+		k := strings.Index(rest, w) + len(w)
+		rest2 := strings.TrimLeft(rest[k:], " ,")
+		pos += len(rest) - len(rest2)
+		rest = rest2
+	}
+	_ = pos
+	return -1
+}
+
+// cleanMeetingTitle turns raw[from:to] into a meeting title without its
+// dates.
+func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dateHit) string {
+	t := removeSpans(raw, from, to, ds, false)
+	t = reLeadFill.ReplaceAllString(t, "")
+	t = cutTail(t)
+	t = trimDangling(t)
+	t = limitWords(t, 10)
+	return capitalise(t)
+}

@@ -1,0 +1,329 @@
+// Package rules is the built-in, offline task extractor: hand-written rules
+// that find commitments ("I'll…"), requests ("can you…", "please…"), to-do
+// items, action-item sections and meetings in transcripts, emails, notes,
+// chats, documents and OCR'd handwriting, and resolve their assignees and
+// due dates. It is the default engine when no language model is installed,
+// so it favours precision: done, cancelled, hypothetical and negated items
+// are left out.
+//
+// It imports only the standard library; the extraction service adapts its
+// Task to core.ExtractedTask.
+package rules
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Options steer an extraction.
+type Options struct {
+	Now  time.Time // reference time; its Location is the user's time zone for relative dates
+	Kind string    // meeting_transcript, email, note, chat, document, handwritten_ocr, or "" (unknown)
+}
+
+// Task is one task or meeting found in the text.
+type Task struct {
+	Title       string     // a short imperative ("Write the changelog")
+	Description string     // the source sentence(s) worth keeping
+	Assignee    string     // who committed or was asked; "" when nobody is named
+	Due         *time.Time // in Options.Now's location; nil when none
+	DueText     string     // the phrase it came from ("by Friday")
+	Type        string     // "task" or "meeting"
+	Priority    string     // "", "low", "medium", "high", "urgent"
+	Confidence  float64    // 0–1
+	Sentence    string     // evidence: the source sentence
+	Start, End  int        // byte offsets of Sentence in the input text
+}
+
+// Task types.
+const (
+	TypeTask    = "task"
+	TypeMeeting = "meeting"
+)
+
+// MaxTitle bounds a title in bytes.
+const MaxTitle = 255
+
+// Extract finds the tasks and meetings in text.
+func Extract(text string, opt Options) []Task {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	a := &analyzer{
+		text:     text,
+		kind:     normKind(opt.Kind),
+		clock:    newClock(opt.Now),
+		speakers: map[string]string{},
+	}
+	a.parseLines()
+	a.buildUnits()
+	a.run()
+	return a.result()
+}
+
+func normKind(k string) string {
+	k = strings.ToLower(strings.TrimSpace(k))
+	switch k {
+	case "transcript", "meeting":
+		return "meeting_transcript"
+	case "ocr", "handwriting", "handwritten":
+		return "handwritten_ocr"
+	case "doc":
+		return "document"
+	case "mail":
+		return "email"
+	}
+	return k
+}
+
+// analyzer holds one extraction's state.
+type analyzer struct {
+	text      string
+	kind      string
+	clock     clock
+	lines     []line
+	units     []unit
+	speakers  map[string]string // lower-case name → name as written
+	addressee string            // the email's "you"
+	sender    string            // the email's "I"
+	greeted   bool
+	cands     []*cand
+	lastDate  *dateHit // latest resolved date, for "before then"
+	sents     []sentRef
+}
+
+// sentRef remembers each sentence for context and references.
+type sentRef struct {
+	sp      span
+	speaker string
+	unit    int
+}
+
+// cand is a task being built.
+type cand struct {
+	title, desc string
+	assignee    string
+	you         bool // asked of "you": resolved from the conversation
+	team        bool // "we need to…": a later "I'll take it" claims it
+	due         *dateHit
+	typ         string
+	priority    string
+	conf        float64
+	weak        bool // a statement of need; merged into a firmer mention
+	sent        span
+	unit        int
+	speaker     string
+	anaphoric   bool
+	sentIdx     int
+	dropped     bool
+}
+
+func (a *analyzer) run() {
+	prevTurn := -1 // index into units of the previous speaker turn
+	var prevCands []*cand
+	for ui, u := range a.units {
+		if u.done || u.section == secPassive {
+			// Still remember its sentences as context.
+			for _, s := range a.sentences(u) {
+				a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
+				a.noteDates(s)
+			}
+			continue
+		}
+		if u.speaker != "" && a.isAcceptance(u) {
+			// "Will do." takes on the previous request and adds nothing.
+			if prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
+				a.claim(prevCands, u)
+			}
+			for _, s := range a.sentences(u) {
+				a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
+			}
+			prevTurn = ui
+			continue
+		}
+		var made []*cand
+		for _, s := range a.sentences(u) {
+			idx := len(a.sents)
+			a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
+			cs := a.sentenceTasks(ui, u, s, idx)
+			made = append(made, cs...)
+			a.noteDates(s)
+		}
+		if u.speaker != "" {
+			if len(made) == 0 && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && !a.isAcceptance(u) && !a.isReplyCommit(u) {
+				// A turn that neither asks nor accepts keeps the earlier
+				// request open for one more turn only if it is a question.
+				prevCands = nil
+			}
+			if len(made) > 0 {
+				prevCands = made
+			}
+			prevTurn = ui
+		}
+		a.cands = append(a.cands, made...)
+	}
+	a.resolveYou()
+}
+
+// noteDates remembers the latest date for "before then".
+func (a *analyzer) noteDates(s span) {
+	for _, h := range findDates(a.text[s.start:s.end], a.clock) {
+		if h.HasDate && !h.Past && !h.Ref && !h.Recurring {
+			hh := h
+			a.lastDate = &hh
+		}
+	}
+}
+
+// isAcceptance: the whole turn takes on the previous request ("Will do.").
+func (a *analyzer) isAcceptance(u unit) bool {
+	t := normUtterance(a.text[u.start:u.end])
+	if t == "" {
+		return false
+	}
+	for _, p := range acceptances {
+		if t == p {
+			return true
+		}
+	}
+	// "I'll take that one", "Sure, I can do that tomorrow."
+	if m := reClaim.FindStringIndex(t); m != nil && len(strings.Fields(t)) <= 12 {
+		rest := strings.TrimSpace(t[m[1]:])
+		if rest == "" || len(findDates(rest, a.clock)) > 0 || len(strings.Fields(rest)) <= 2 {
+			return true
+		}
+	}
+	// "Sure, by Friday." / "OK, I'll do it tomorrow."
+	for _, p := range []string{"sure", "ok", "okay", "will do", "on it", "yes", "yep", "got it", "no problem", "adding it to my list", "i'll take it", "i'll do it", "i can do it", "i'll handle it"} {
+		if strings.HasPrefix(t, p+" ") && len(strings.Fields(t)) <= 7 {
+			rest := strings.TrimPrefix(t, p+" ")
+			if hits := findDates(rest, a.clock); len(hits) > 0 || strings.HasPrefix(rest, "will do") || strings.HasPrefix(rest, "i'll do it") || strings.HasPrefix(rest, "on it") || strings.HasPrefix(rest, "i'll take it") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isReplyCommit: a reply like "I'll take care of it" that claims the request.
+func (a *analyzer) isReplyCommit(u unit) bool {
+	t := normUtterance(a.text[u.start:u.end])
+	return strings.Contains(t, "my list") || strings.Contains(t, "take care of it") || strings.Contains(t, "leave it with me")
+}
+
+var reClaim = regexp.MustCompile(`^(?:(?:sure|ok|okay|yes|yep|yeah|fine|alright|no problem|sounds good|got it)\s+)*(?:i'll|i will|i can|i could|i'm happy to|i am happy to|happy to|will|can|let me|i'll go ahead and)\s+(?:definitely\s+|also\s+|gladly\s+)?(?:do|take|handle|own|grab|cover|tackle|take care of|look into|sort out|sort|deal with|pick up|chase|get on|jump on|get)\s+(?:that|it|this|those|these|them)(?:\s+(?:one|on|up|out|done))?\b`)
+
+func normUtterance(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.ReplaceAll(s, "’", "'")
+	s = strings.Trim(s, ".!?,;: \t\r\n")
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.ReplaceAll(s, " ,", ",")
+	s = strings.ReplaceAll(s, ",", "")
+	s = strings.ReplaceAll(s, ".", "")
+	s = strings.ReplaceAll(s, "!", "")
+	return s
+}
+
+// claim gives the previous turn's open requests to the one who accepted.
+func (a *analyzer) claim(prev []*cand, u unit) {
+	var due *dateHit
+	for _, h := range findDates(a.text[u.start:u.end], a.clock) {
+		if h.HasDate && !h.Past && !h.Ref {
+			hh := h
+			due = &hh
+			break
+		}
+	}
+	for _, c := range prev {
+		if c.typ == TypeMeeting {
+			continue
+		}
+		if c.you || c.team || c.assignee == "" || strings.EqualFold(c.assignee, u.speaker) {
+			c.assignee, c.you, c.team = u.speaker, false, false
+			if c.due == nil && due != nil {
+				c.due = due
+			}
+		}
+	}
+}
+
+// resolveYou settles "you" in requests nobody claimed: the other person of
+// a two-person conversation, or the email's addressee.
+func (a *analyzer) resolveYou() {
+	var names []string
+	for _, n := range a.speakers {
+		names = append(names, n)
+	}
+	for _, c := range a.cands {
+		if !c.you || c.assignee != "" {
+			continue
+		}
+		switch {
+		case c.speaker != "" && len(names) == 2:
+			for _, n := range names {
+				if !strings.EqualFold(n, c.speaker) {
+					c.assignee = n
+				}
+			}
+		case c.speaker == "" && a.addressee != "":
+			c.assignee = a.addressee
+		}
+	}
+}
+
+// result dedupes, orders and converts the candidates.
+func (a *analyzer) result() []Task {
+	cs := a.dedupe(a.cands)
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].sent.start < cs[j].sent.start })
+	var out []Task
+	for _, c := range cs {
+		t := Task{
+			Title:       clampTitle(c.title),
+			Description: c.desc,
+			Assignee:    c.assignee,
+			Type:        c.typ,
+			Priority:    c.priority,
+			Confidence:  round2(c.conf),
+			Sentence:    a.text[c.sent.start:c.sent.end],
+			Start:       c.sent.start,
+			End:         c.sent.end,
+		}
+		if t.Title == "" {
+			continue
+		}
+		if c.due != nil && c.due.HasDate || c.due != nil && c.due.HasTime {
+			d := c.due.Date
+			t.Due = &d
+			t.DueText = c.due.Text
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func round2(f float64) float64 {
+	if f > 1 {
+		f = 1
+	}
+	if f < 0 {
+		f = 0
+	}
+	return float64(int(f*100+0.5)) / 100
+}
+
+// clampTitle keeps a title within MaxTitle bytes on a rune boundary.
+func clampTitle(s string) string {
+	s = strings.ToValidUTF8(strings.TrimSpace(s), "")
+	if len(s) <= MaxTitle {
+		return s
+	}
+	cut := MaxTitle - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimSpace(s[:cut]) + "…"
+}

@@ -1,0 +1,702 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Section kinds: what the list items under a header are.
+const (
+	secNone     = iota
+	secAction   // "Action items:", "TODO", "Next steps:" — every item is a task
+	secShopping // "Groceries:" — items are things to buy
+	secPassive  // "Decisions:", "Notes:", "Done:" — items are not tasks
+	secNeutral  // any other header ("Home", "Work")
+)
+
+// line is one line of the input with its layout decoded.
+type line struct {
+	start, end int // content span: after indentation, bullet, checkbox, speaker
+	indent     int
+	blank      bool
+	bullet     bool
+	check      int // 0 none, 1 open "[ ]", 2 done "[x]"
+	speaker    string
+	header     bool // a header with nothing after it
+	label      string
+	labelKind  int
+	labelDate  *dateHit
+	skip       bool // subject lines, greetings, sign-offs, signatures
+	greeting   bool
+	done       bool // struck through or marked done
+}
+
+// unit is a run of text read as one piece: a speaker's turn, a list item,
+// a paragraph.
+type unit struct {
+	start, end int
+	speaker    string
+	item       bool // a list item (bullet, checkbox, numbered) or a line of a list-like note
+	check      int
+	section    int
+	sectionHdr string
+	sectionDue *dateHit
+	line       int // index of its first line
+	done       bool
+}
+
+var (
+	reBullet   = regexp.MustCompile(`^(?:[-*•·+–—▪◦●○■>]|\d{1,2}[.)]|[a-z][)])\s+`)
+	reCheckbox = regexp.MustCompile(`^(?:\[\s?\]|\(\s?\)|☐|□|❑|⬜)\s*`)
+	reChecked  = regexp.MustCompile(`^(?:\[[xX✓✔✗*]\]|\([xX✓✔]\)|☑|☒|✓|✔|✅|\[done\])\s*`)
+	reSpeaker  = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?[\])]?\s*[-–]?\s*)?(?:\*\*)?([A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,2})(?:\*\*)?\s*(?:[\[(]\s*\d{1,2}:\d{2}(?::\d{2})?\s*[\])])?\s*(?:\*\*)?:(?:\*\*)?\s+(\S.*)$`)
+	reIRC      = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*)?<([\w.'-]+)>\s+(\S.*)$`)
+	reLabel    = regexp.MustCompile(`^([A-Za-z][\w '’/&-]{0,40}?)\s*:\s*(.*)$`)
+	reGreeting = regexp.MustCompile(`(?i)^(?:hi|hello|hey|dear|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon)\b[\s,]*([\p{L}][\p{L}'’.-]*(?:\s+(?:and\s+|&\s+)?[\p{L}][\p{L}'’.-]*){0,3})?\s*[,!:.–—-]*\s*$`)
+	reBareName = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+)?)\s*,\s*$`)
+	reSignoff  = regexp.MustCompile(`(?i)^(?:thanks|thank you|thanks again|many thanks|thx|tx|ty|best|best wishes|all the best|best regards|kind regards|warm regards|regards|rgds|cheers|sincerely|yours|yours truly|warmly|talk soon|take care|love|br|ciao|later|speak soon)\b[\s,!.]*(?:-\s*)?([\p{Lu}][\p{L}'’-]*(?:\s+[\p{Lu}][\p{L}'’-]*){0,2})?[\s.!]*$`)
+	reHeaderFd = regexp.MustCompile(`(?i)^(?:subject|re|fwd?|from|to|cc|bcc|date|sent)\s*:`)
+)
+
+// parseLines decodes the layout of text.
+func (a *analyzer) parseLines() {
+	text := a.text
+	pos := 0
+	for pos <= len(text) {
+		nl := strings.IndexByte(text[pos:], '\n')
+		end := len(text)
+		if nl >= 0 {
+			end = pos + nl
+		}
+		a.lines = append(a.lines, a.decodeLine(pos, end))
+		if nl < 0 {
+			break
+		}
+		pos = end + 1
+	}
+	a.detectSpeakers()
+	a.detectEmailParts()
+	a.detectHeaders()
+}
+
+func (a *analyzer) decodeLine(ls, le int) line {
+	text := a.text
+	s, e := ls, le
+	for e > s && (text[e-1] == '\r' || text[e-1] == ' ' || text[e-1] == '\t') {
+		e--
+	}
+	ind := 0
+	for s < e && (text[s] == ' ' || text[s] == '\t') {
+		s++
+		ind++
+	}
+	ln := line{start: s, end: e, indent: ind}
+	if s >= e || strings.TrimFunc(text[s:e], func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' }) == "" {
+		ln.blank = true
+		return ln
+	}
+	if m := reBullet.FindStringIndex(text[s:e]); m != nil {
+		ln.bullet = true
+		s += m[1]
+	}
+	if m := reCheckbox.FindStringIndex(text[s:e]); m != nil {
+		ln.bullet, ln.check = true, 1
+		s += m[1]
+	} else if m := reChecked.FindStringIndex(text[s:e]); m != nil {
+		ln.bullet, ln.check, ln.done = true, 2, true
+		s += m[1]
+	}
+	ln.start = s
+	c := text[s:e]
+	if strings.HasPrefix(c, "~~") && strings.HasSuffix(c, "~~") && len(c) > 4 {
+		ln.done = true
+	}
+	lc := asciiLower(c)
+	if strings.HasSuffix(lc, "(done)") || strings.HasSuffix(lc, "- done") || strings.HasSuffix(lc, "✓") || strings.HasSuffix(lc, "✔") || strings.HasSuffix(lc, "[done]") || strings.HasSuffix(lc, "(completed)") {
+		ln.done = true
+	}
+	return ln
+}
+
+// speakerOf returns the speaker name and where the utterance starts, or "".
+func (a *analyzer) speakerOf(ln line) (string, int) {
+	c := a.text[ln.start:ln.end]
+	var name string
+	var rest int
+	if m := reSpeaker.FindStringSubmatchIndex(c); m != nil {
+		name, rest = c[m[2]:m[3]], m[4]
+	} else if m := reIRC.FindStringSubmatchIndex(c); m != nil {
+		name, rest = c[m[2]:m[3]], m[4]
+	} else {
+		return "", 0
+	}
+	name = strings.Trim(name, "*")
+	ln2 := strings.ToLower(name)
+	if labelWords[ln2] || isLabelPhrase(ln2) || notNames[ln2] {
+		return "", 0
+	}
+	words := strings.Fields(name)
+	if len(words) > 1 {
+		for _, w := range words[1:] {
+			r, _ := utf8.DecodeRuneInString(w)
+			if !unicode.IsUpper(r) {
+				return "", 0
+			}
+		}
+		if labelWords[strings.ToLower(words[0])] {
+			return "", 0
+		}
+	}
+	if _, ok := weekdayIndex[ln2]; ok {
+		return "", 0
+	}
+	if _, ok := monthIndex[ln2]; ok {
+		return "", 0
+	}
+	if baseVerb(words[0]) != "" && len(words) > 1 {
+		return "", 0 // "email Tara re: venue"
+	}
+	return name, ln.start + rest
+}
+
+func isLabelPhrase(l string) bool {
+	for _, set := range [][]string{actionSectionWords, shoppingSectionWords, passiveSectionWords} {
+		for _, w := range set {
+			if l == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// detectSpeakers marks speaker turns. Transcripts and chats always have
+// them; other inputs only when several lines clearly alternate speakers.
+func (a *analyzer) detectSpeakers() {
+	type sp struct {
+		i    int
+		name string
+		at   int
+	}
+	var found []sp
+	names := map[string]int{}
+	for i, ln := range a.lines {
+		if ln.blank || ln.bullet {
+			continue
+		}
+		if name, at := a.speakerOf(ln); name != "" {
+			found = append(found, sp{i, name, at})
+			names[strings.ToLower(name)]++
+		}
+	}
+	switch a.kind {
+	case "meeting_transcript", "chat":
+	case "":
+		if len(found) < 2 || len(names) < 2 {
+			return
+		}
+	default:
+		if len(found) < 3 || len(names) < 2 {
+			return
+		}
+		repeat := false
+		for _, n := range names {
+			if n > 1 {
+				repeat = true
+			}
+		}
+		if !repeat {
+			return
+		}
+	}
+	for _, f := range found {
+		a.lines[f.i].speaker = f.name
+		a.lines[f.i].start = f.at
+		a.speakers[strings.ToLower(f.name)] = f.name
+	}
+}
+
+// detectEmailParts finds the greeting (whose name is the addressee of
+// "you"), sign-off and signature (the sender, who is "I").
+func (a *analyzer) detectEmailParts() {
+	if a.kind == "meeting_transcript" || a.kind == "chat" || len(a.speakers) > 0 {
+		return
+	}
+	seen := 0
+	for i := range a.lines {
+		ln := &a.lines[i]
+		if ln.blank {
+			continue
+		}
+		c := a.text[ln.start:ln.end]
+		if reHeaderFd.MatchString(c) && seen < 8 {
+			ln.skip = true
+			if strings.HasPrefix(asciiLower(c), "to:") {
+				if n := strings.TrimSpace(c[3:]); n != "" && !strings.ContainsAny(n, ",;") && !strings.Contains(n, "@") {
+					a.addressee = firstName(n)
+				}
+			}
+			continue
+		}
+		seen++
+		if seen > 3 {
+			break
+		}
+		if m := reGreeting.FindStringSubmatch(c); m != nil && len(c) < 60 {
+			ln.skip, ln.greeting = true, true
+			a.greeted = true
+			a.addressee = ""
+			if n := strings.TrimSpace(m[1]); n != "" && !isGroup(n) {
+				a.addressee = n
+			}
+			break
+		}
+		if m := reBareName.FindStringSubmatch(c); m != nil && !notNames[strings.ToLower(m[1])] && !isGroup(m[1]) {
+			ln.skip, ln.greeting = true, true
+			a.greeted = true
+			a.addressee = m[1]
+			break
+		}
+	}
+	// Sign-off and signature, from the end.
+	last := -1
+	for i := len(a.lines) - 1; i >= 0 && i >= len(a.lines)-6; i-- {
+		ln := &a.lines[i]
+		if ln.blank {
+			continue
+		}
+		c := a.text[ln.start:ln.end]
+		if m := reSignoff.FindStringSubmatch(c); m != nil && len(c) < 50 {
+			ln.skip = true
+			if m[1] != "" {
+				a.sender = m[1]
+			} else if last >= 0 {
+				if n := a.text[a.lines[last].start:a.lines[last].end]; looksLikeName(n) {
+					a.sender = strings.TrimSpace(n)
+				}
+			}
+			for j := i + 1; j < len(a.lines); j++ {
+				if !a.lines[j].blank && looksLikeName(a.text[a.lines[j].start:a.lines[j].end]) {
+					a.lines[j].skip = true
+				}
+			}
+			break
+		}
+		if last < 0 {
+			last = i
+			if (a.greeted || a.kind == "email") && looksLikeName(c) && i > 0 {
+				ln.skip = true
+				a.sender = strings.TrimRight(strings.TrimSpace(c), ".")
+			}
+		}
+	}
+}
+
+func isGroup(n string) bool {
+	l := strings.ToLower(strings.TrimSpace(n))
+	if groupNames[l] {
+		return true
+	}
+	if strings.Contains(l, " and ") || strings.Contains(l, "&") || strings.Contains(l, ",") {
+		return true
+	}
+	f := strings.Fields(l)
+	if len(f) > 0 && (groupNames[f[0]] || f[0] == "all" || f[len(f)-1] == "team" || f[len(f)-1] == "all") {
+		return true
+	}
+	return false
+}
+
+func firstName(n string) string {
+	n = strings.TrimSpace(n)
+	if i := strings.IndexAny(n, "<("); i > 0 {
+		n = strings.TrimSpace(n[:i])
+	}
+	return n
+}
+
+// looksLikeName: one to three capitalised words and nothing else.
+func looksLikeName(s string) bool {
+	s = strings.TrimRight(strings.TrimSpace(s), ".")
+	f := strings.Fields(s)
+	if len(f) == 0 || len(f) > 3 {
+		return false
+	}
+	for _, w := range f {
+		r, _ := utf8.DecodeRuneInString(w)
+		if !unicode.IsUpper(r) {
+			return false
+		}
+		for _, r := range w {
+			if !unicode.IsLetter(r) && r != '-' && r != '\'' && r != '.' {
+				return false
+			}
+		}
+	}
+	return !notNames[strings.ToLower(f[0])] || strings.EqualFold(f[0], "team")
+}
+
+// detectHeaders finds section headers and inline labels.
+func (a *analyzer) detectHeaders() {
+	for i := range a.lines {
+		ln := &a.lines[i]
+		if ln.blank || ln.skip || ln.speaker != "" {
+			continue
+		}
+		c := strings.TrimSpace(a.text[ln.start:ln.end])
+		c = strings.Trim(c, "*#_ ")
+		words := strings.Fields(c)
+		if len(words) == 0 {
+			continue
+		}
+		if strings.HasSuffix(c, ":") && len(words) <= 6 {
+			label := strings.TrimSpace(strings.TrimSuffix(c, ":"))
+			if !ln.bullet || a.classifyLabel(label) != secNeutral {
+				ln.header = true
+				ln.label = label
+				ln.labelKind = a.classifyLabel(label)
+				ln.labelDate = a.headerDate(label, true)
+				if ln.labelDate != nil && ln.labelKind == secNone {
+					ln.labelKind = secAction
+				}
+				continue
+			}
+		}
+		if !ln.bullet && len(words) <= 6 {
+			lc := strings.ToLower(strings.Trim(c, ".!-–— "))
+			kind := a.classifyLabel(lc)
+			if kind != secNone && !isLabelPhrase(lc) && !strings.Contains(lc, "checklist") && !strings.Contains(lc, "todo") && !strings.Contains(lc, "to do") {
+				kind = secNone // "buy coffee" is an item, not a "Buy" header
+			}
+			nextItem := false
+			for j := i + 1; j < len(a.lines); j++ {
+				if a.lines[j].blank {
+					continue
+				}
+				nextItem = a.lines[j].bullet
+				break
+			}
+			d := a.headerDate(c, false)
+			isDate := a.wholeDate(c) != nil
+			if kind == secAction || kind == secShopping || (kind == secPassive && nextItem) || isDate || (nextItem && len(words) <= 4 && !strings.ContainsAny(c, ".!?,")) {
+				if kind == secNone {
+					kind = secNeutral
+				}
+				if strings.Contains(lc, "checklist") || strings.Contains(lc, "to do") || strings.Contains(lc, "todo") {
+					kind = secAction
+				}
+				ln.header, ln.label, ln.labelKind, ln.labelDate = true, c, kind, d
+				continue
+			}
+		}
+		if !ln.bullet && strings.Contains(strings.ToLower(c), "checklist") && len(words) <= 14 {
+			ln.header, ln.label, ln.labelKind = true, c, secAction
+			continue
+		}
+		// Inline label: "Actions: Karen to …", "Decisions: …", "Fri: call mom".
+		if m := reLabel.FindStringSubmatchIndex(a.text[ln.start:ln.end]); m != nil {
+			label := a.text[ln.start+m[2] : ln.start+m[3]]
+			kind := a.classifyLabel(strings.ToLower(strings.TrimSpace(label)))
+			d := a.headerDate(label, true)
+			if kind != secNone || a.wholeDate(label) != nil || labelWords[strings.ToLower(strings.TrimSpace(label))] {
+				ln.label, ln.labelKind, ln.labelDate = label, kind, d
+				if kind == secNone && d != nil {
+					ln.labelKind = secAction
+				}
+				ln.start += m[4]
+			}
+		}
+	}
+}
+
+// classifyLabel says what kind of section a header's text opens.
+func (a *analyzer) classifyLabel(label string) int {
+	l := strings.ToLower(strings.TrimSpace(label))
+	l = strings.Trim(l, "*#:_ ")
+	has := func(set []string) bool {
+		for _, w := range set {
+			if l == w || strings.HasPrefix(l, w+" ") || strings.HasSuffix(l, " "+w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has(passiveSectionWords) && !has(actionSectionWords):
+		return secPassive
+	case has(actionSectionWords):
+		return secAction
+	case has(shoppingSectionWords):
+		return secShopping
+	}
+	if strings.Contains(l, "checklist") {
+		return secAction
+	}
+	return secNone
+}
+
+// headerDate is the due date a header gives its items ("Fri:"): not a
+// journal date (today or earlier), and not a vague week unless it is
+// clearly a label.
+func (a *analyzer) headerDate(label string, colon bool) *dateHit {
+	d := a.wholeDate(label)
+	if d == nil {
+		return nil
+	}
+	if !d.Date.After(a.clock.today) || d.Past {
+		return nil
+	}
+	if d.weekAnchor && !colon {
+		return nil
+	}
+	return d
+}
+
+// wholeDate returns the date when s is nothing but a date ("Fri", "March 5").
+func (a *analyzer) wholeDate(s string) *dateHit {
+	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ":-–—*#"))
+	if s == "" || len(s) > 40 {
+		return nil
+	}
+	hits := findDates(s, a.clock)
+	if len(hits) != 1 || !hits[0].HasDate || hits[0].Ref {
+		return nil
+	}
+	h := hits[0]
+	rest := strings.TrimSpace(s[:h.Start] + s[h.End:])
+	rest = strings.Trim(rest, " ,.-()")
+	if rest != "" && !strings.EqualFold(rest, "due") && !strings.EqualFold(rest, "by") {
+		return nil
+	}
+	return &h
+}
+
+// buildUnits groups lines into units.
+func (a *analyzer) buildUnits() {
+	section, hdr := secNone, ""
+	var secDue *dateHit
+	sawItems := false
+	for i := 0; i < len(a.lines); i++ {
+		ln := a.lines[i]
+		if ln.blank {
+			if section != secNone && a.nextIsItem(i) {
+				continue
+			}
+			section, hdr, secDue = secNone, "", nil
+			continue
+		}
+		if ln.skip {
+			continue
+		}
+		if ln.header {
+			section, hdr, secDue = ln.labelKind, ln.label, ln.labelDate
+			if section == secNone {
+				section = secNeutral
+			}
+			sawItems = false
+			continue
+		}
+		u := unit{start: ln.start, end: ln.end, speaker: ln.speaker, item: ln.bullet, check: ln.check, line: i, done: ln.done}
+		if ln.label != "" { // inline label governs this line only
+			u.section, u.sectionHdr, u.sectionDue = ln.labelKind, ln.label, ln.labelDate
+			if u.sectionDue == nil {
+				u.sectionDue = secDue
+			}
+			if ln.labelKind == secNone && section != secNone {
+				u.section, u.sectionHdr = section, hdr
+			}
+		} else {
+			u.section, u.sectionHdr, u.sectionDue = section, hdr, secDue
+		}
+		if !ln.bullet && ln.speaker == "" && section != secNone && (a.kind == "note" || a.kind == "handwritten_ocr" || a.kind == "") {
+			u.item = true // lines of a list written without bullets
+		}
+		if !ln.bullet && ln.speaker == "" && (a.kind == "handwritten_ocr" || a.kind == "note") && a.isShortLine(ln) {
+			u.item = true
+		}
+		// Continuations.
+		for i+1 < len(a.lines) {
+			nx := a.lines[i+1]
+			if nx.blank || nx.skip || nx.header || nx.bullet || nx.speaker != "" || nx.label != "" {
+				break
+			}
+			if !a.continues(ln, nx, u) {
+				break
+			}
+			i++
+			u.end = nx.end
+			ln = nx
+		}
+		// A plain line after a list ends the section.
+		if !a.lines[u.line].bullet && section != secNone && ln.label == "" && a.kind != "handwritten_ocr" && a.kind != "note" {
+			if a.lines[u.line].indent == 0 && (sawItems || u.section != secAction) {
+				section, hdr, secDue = secNone, "", nil
+				u.section, u.sectionHdr, u.sectionDue = secNone, "", nil
+				if a.lines[u.line].label != "" {
+					u.section, u.sectionHdr, u.sectionDue = a.lines[u.line].labelKind, a.lines[u.line].label, a.lines[u.line].labelDate
+				}
+			}
+		}
+		if a.lines[u.line].bullet {
+			sawItems = true
+		}
+		a.units = append(a.units, u)
+	}
+}
+
+func (a *analyzer) nextIsItem(i int) bool {
+	for j := i + 1; j < len(a.lines); j++ {
+		if a.lines[j].blank {
+			continue
+		}
+		return a.lines[j].bullet
+	}
+	return false
+}
+
+func (a *analyzer) isShortLine(ln line) bool {
+	return len(strings.Fields(a.text[ln.start:ln.end])) <= 12
+}
+
+var connectorEnd = wordSet(`to the a an for and of by with on at re about from in before after until into our my your their
+this that please or but so if as than`)
+
+var connectorStart = wordSet(`by to and for with on at before after until re about from into of or the than`)
+
+// continues says whether next continues the unit ending with cur (a
+// wrapped line, an OCR line break) rather than starting something new.
+func (a *analyzer) continues(cur, next line, u unit) bool {
+	ct := strings.TrimSpace(a.text[cur.start:cur.end])
+	nt := strings.TrimSpace(a.text[next.start:next.end])
+	if ct == "" || nt == "" {
+		return false
+	}
+	lastWord := strings.ToLower(lastField(ct))
+	firstWord := strings.ToLower(strings.Trim(firstField(nt), ",.;:"))
+	endsSentence := strings.ContainsAny(ct[len(ct)-1:], ".!?:;")
+	if u.item && next.indent > a.lines[u.line].indent && next.indent > 0 {
+		return true
+	}
+	if u.speaker != "" {
+		return true // a turn runs until the next speaker
+	}
+	if endsSentence {
+		return false
+	}
+	if connectorEnd[strings.Trim(lastWord, ",")] || strings.HasSuffix(ct, ",") || connectorStart[firstWord] {
+		return true
+	}
+	if a.kind == "handwritten_ocr" || a.kind == "note" || u.item {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(nt)
+	return unicode.IsLower(r) || len(ct) > 60
+}
+
+func lastField(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[len(f)-1]
+}
+
+func firstField(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+// span is a byte range of the input.
+type span struct{ start, end int }
+
+var abbreviations = wordSet(`mr mrs ms dr prof sr jr st vs etc e.g eg i.e ie approx dept inc ltd co corp no fig jan feb mar apr
+jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun a.m p.m am pm u.s est ave
+min max ref cf al ca attn re`)
+
+// sentences splits the unit into sentences.
+func (a *analyzer) sentences(u unit) []span {
+	text := a.text
+	var out []span
+	s := u.start
+	emit := func(from, to int) {
+		for from < to && isSpaceByte(text[from]) {
+			from++
+		}
+		for to > from && isSpaceByte(text[to-1]) {
+			to--
+		}
+		if to <= from {
+			return
+		}
+		// Bound the work on very long runs without punctuation.
+		for to-from > maxSentence {
+			cut := from + maxSentence
+			for cut > from+maxSentence/2 && !isSpaceByte(text[cut]) {
+				cut--
+			}
+			if cut <= from+maxSentence/2 {
+				cut = from + maxSentence
+				for cut < to && !utf8.RuneStart(text[cut]) {
+					cut++
+				}
+			}
+			out = append(out, span{from, cut})
+			from = cut
+			for from < to && isSpaceByte(text[from]) {
+				from++
+			}
+		}
+		if to > from {
+			out = append(out, span{from, to})
+		}
+	}
+	for i := u.start; i < u.end; i++ {
+		ch := text[i]
+		if ch != '.' && ch != '!' && ch != '?' && ch != '\n' {
+			continue
+		}
+		if ch == '\n' {
+			// Inside a unit a line break is a sentence break only after
+			// a bullet-like or capitalised restart in notes.
+			continue
+		}
+		j := i + 1
+		for j < u.end && (text[j] == '.' || text[j] == '!' || text[j] == '?' || text[j] == '"' || text[j] == '\'' || text[j] == ')') {
+			j++
+		}
+		if j < u.end && !isSpaceByte(text[j]) {
+			continue
+		}
+		if ch == '.' && j == i+1 {
+			w := strings.ToLower(lastWordBefore(text[s:i]))
+			if abbreviations[w] || (len(w) == 1 && isLetter(w[0])) {
+				continue
+			}
+			if w != "" && isDigit(w[len(w)-1]) && j < u.end && j+1 < u.end && isDigit(text[j+1]) {
+				continue
+			}
+		}
+		emit(s, j)
+		s = j
+		i = j - 1
+	}
+	emit(s, u.end)
+	return out
+}
+
+const maxSentence = 600
+
+func lastWordBefore(s string) string {
+	i := len(s)
+	for i > 0 && (isLetter(s[i-1]) || s[i-1] == '.' || isDigit(s[i-1])) {
+		i--
+	}
+	return strings.TrimSuffix(s[i:], ".")
+}
+
+func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }

@@ -1,0 +1,452 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+var (
+	reCutTail   = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:so that|so (?:i|we|you|they|he|she|it|the)\b|because|since|as soon as possible|in order to|, which|which|when you get a chance|when(?:ever)? you (?:have|get) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
+	reTrailFill = regexp.MustCompile(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point))+\s*$`)
+	reLeadFill  = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually|personally|now|do)\s+)+`)
+	reDangling  = regexp.MustCompile(`(?i)(?:[\s,;:]+(?:by|on|at|before|until|till|due|for|in|from|the|to|and|or|with|of|a|an|around|after|this|next|no later than|sometime|some time|within|over|during|starting|latest|eod|about|re))+\s*$`)
+	reMe        = regexp.MustCompile(`\bme\b`)
+	reMy        = regexp.MustCompile(`\bmy\b`)
+	reYour      = regexp.MustCompile(`(?i)\byour\b`)
+)
+
+// newTask builds a task candidate from a clause and its frame.
+func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f frame, end int, ds []dateHit, who string) *cand {
+	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.weak}
+	// Assignee.
+	switch {
+	case f.who != "":
+		c.assignee = f.who
+	case who != "":
+		c.assignee = who
+	case f.self:
+		c.assignee = a.selfName(u)
+	}
+	if f.kind == fTeam {
+		c.team = true
+	}
+	if f.you && c.assignee == "" {
+		c.you = true
+	}
+	owner, ownerCut := a.owner(raw, f.vp, end, u)
+	if owner != "" && (c.assignee == "" || f.kind == fItem || f.kind == fImperative) {
+		c.assignee, c.you, c.team = owner, false, false
+	}
+	if ownerCut >= 0 && ownerCut < end {
+		end = ownerCut
+	}
+	// Due date.
+	c.due = a.pickDue(u, raw, ds)
+	// Title.
+	requester := ""
+	if f.kind == fRequest || f.you {
+		requester = u.speaker
+		if requester == "" {
+			requester = a.sender
+		}
+	}
+	c.title = a.buildTitle(raw, l, f, end, ds, requester)
+	c.title = stripOwner(c.title, c.assignee)
+	if c.title == "" {
+		return nil
+	}
+	c.desc = collapse(a.text[s.start:s.end])
+	if isAnaphoric(c.title) {
+		c.anaphoric = true
+		if ctx := a.contextFor(idx, u.speaker); ctx != "" {
+			c.desc += " (Context: " + ctx + ")"
+		}
+	}
+	if c.due != nil {
+		c.conf += 0.05
+	}
+	if c.assignee != "" {
+		c.conf += 0.05
+	}
+	if c.conf > 0.95 {
+		c.conf = 0.95
+	}
+	return c
+}
+
+// newMeeting builds a meeting candidate.
+func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string, ds []dateHit) *cand {
+	c := &cand{typ: TypeMeeting, title: title, conf: 0.7, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx}
+	recurring := false
+	for _, h := range ds {
+		if h.Recurring {
+			recurring = true
+		}
+	}
+	if !recurring {
+		for _, h := range ds {
+			if (h.HasDate || h.HasTime) && !h.Past && !h.Ref && !h.Weak {
+				hh := h
+				c.due = &hh
+				break
+			}
+		}
+		if c.due == nil && u.sectionDue != nil {
+			c.due = u.sectionDue
+		}
+	}
+	if c.due != nil {
+		c.conf += 0.1
+	}
+	c.desc = collapse(a.text[s.start:s.end])
+	if c.title == "" {
+		c.title = capitalise(trimDangling(cutTail(collapse(raw))))
+	}
+	return c
+}
+
+// selfName is who "I" is: the speaker, or the sender of an email.
+func (a *analyzer) selfName(u unit) string {
+	if u.speaker != "" {
+		return u.speaker
+	}
+	if a.kind == "email" || a.greeted {
+		return a.sender
+	}
+	return ""
+}
+
+// owner reads an owner annotation of an item: "(Sam)", "@sam", "— Sam",
+// "Sam: …", "owner: Sam". It returns the name and where the annotation
+// starts when it trails the text (-1 otherwise).
+func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
+	seg := raw[:to]
+	if m := reOwnerKw.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
+		return strings.TrimPrefix(seg[m[2]:m[3]], "@"), m[0]
+	}
+	if m := reOwnerPar.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
+		n := strings.TrimPrefix(seg[m[2]:m[3]], "@")
+		if a.isPersonName(n) || strings.HasPrefix(seg[m[2]:m[3]], "@") {
+			return n, m[0]
+		}
+	}
+	if m := reOwnerAt.FindStringSubmatchIndex(seg); m != nil {
+		return seg[m[2]:m[3]], -1
+	}
+	if u.item || u.section == secAction {
+		if m := reOwnerEnd.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
+			if n := seg[m[2]:m[3]]; a.isPersonName(n) {
+				return n, m[0]
+			}
+		}
+		if m := reOwnerPre.FindStringSubmatchIndex(raw); m != nil {
+			n := ""
+			if m[2] >= 0 {
+				n = raw[m[2]:m[3]]
+			} else {
+				n = raw[m[4]:m[5]]
+			}
+			if a.isPersonName(n) && a.wholeDate(n) == nil {
+				return n, -1
+			}
+		}
+	}
+	return "", -1
+}
+
+// pickDue chooses the clause's due date: a deadline phrase ("by Friday")
+// first, then the first date; then "before then", a section's date, a
+// possessive date ("Monday's pitch").
+func (a *analyzer) pickDue(u unit, raw string, ds []dateHit) *dateHit {
+	var first, deadline, weak *dateHit
+	for i := range ds {
+		h := &ds[i]
+		if h.Ref {
+			continue
+		}
+		if h.Recurring {
+			return nil
+		}
+		if h.Past || h.Moved || !(h.HasDate || h.HasTime) {
+			continue
+		}
+		if h.Weak {
+			if weak == nil {
+				weak = h
+			}
+			continue
+		}
+		if first == nil {
+			first = h
+		}
+		switch h.Prep {
+		case "by", "before", "until", "till", "til", "due", "due by", "due on", "no later than", "not later than", "prior to", "ahead of":
+			if deadline == nil {
+				deadline = h
+			}
+		}
+	}
+	pick := func(h *dateHit) *dateHit { c := *h; return &c }
+	if deadline != nil {
+		return pick(deadline)
+	}
+	if first != nil {
+		return pick(first)
+	}
+	for i := range ds {
+		if ds[i].Ref && a.lastDate != nil {
+			d := *a.lastDate
+			d.Text = ds[i].Text
+			return &d
+		}
+	}
+	if d := a.nounRef(raw); d != nil {
+		return d
+	}
+	if u.sectionDue != nil {
+		d := *u.sectionDue
+		return &d
+	}
+	if weak != nil {
+		return pick(weak)
+	}
+	return nil
+}
+
+var reNounRef = regexp.MustCompile(`(?i)\b(?:before|by|until|ahead of|prior to|in time for)\s+(?:the|our|my|your)\s+([a-z][a-z -]{2,30}?)\s*(?:[.,;!?)]|$|\s(?:and|so|or|to)\s)`)
+
+// nounRef resolves "before the start date" from an earlier "start date
+// March 9" in the text.
+func (a *analyzer) nounRef(raw string) *dateHit {
+	m := reNounRef.FindStringSubmatch(raw)
+	if m == nil {
+		return nil
+	}
+	np := strings.ToLower(strings.TrimSpace(m[1]))
+	if len(np) < 4 {
+		return nil
+	}
+	lt := asciiLower(a.text)
+	for from := 0; ; {
+		i := strings.Index(lt[from:], np)
+		if i < 0 {
+			return nil
+		}
+		at := from + i + len(np)
+		win := a.text[at:min(len(a.text), at+40)]
+		if k := strings.IndexAny(win, "\n.;"); k >= 0 {
+			win = win[:k]
+		}
+		for _, h := range findDates(win, a.clock) {
+			if h.HasDate && !h.Ref && !h.Recurring && h.Start <= 12 {
+				hh := h
+				hh.Text = strings.TrimSpace(m[0])
+				return &hh
+			}
+		}
+		from = at
+		if from >= len(lt) {
+			return nil
+		}
+	}
+}
+
+// buildTitle makes the short imperative title.
+func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, requester string) string {
+	if end > len(raw) {
+		end = len(raw)
+	}
+	if f.vp >= end {
+		return ""
+	}
+	var t string
+	switch {
+	case f.kind == fDeadline:
+		t = f.prefix + " " + lowerDet(f.object)
+	case f.kind == fNeed:
+		t = f.verb + " " + lowerDet(f.object) + " " + removeSpans(raw, f.verbTo, end, ds, true)
+	case f.verb != "":
+		t = f.verb + " " + removeSpans(raw, f.verbTo, end, ds, true)
+	case f.object != "": // "dentist - reschedule …"
+		v := firstWordOf(l[f.vp:])
+		vend := f.vp + len(v)
+		if w := firstWordOf(l[vend:]); phrasalParticles[w] {
+			vend = strings.Index(l[vend:], w) + vend + len(w)
+		}
+		t = raw[f.vp:vend] + " " + f.object + " " + removeSpans(raw, vend, end, ds, true)
+	default:
+		t = removeSpans(raw, f.vp, end, ds, true)
+	}
+	t = tidy(t)
+	t = reLeadFill.ReplaceAllString(t, "")
+	if f.kind != fItem {
+		t = cutTail(t)
+	}
+	t = trimDangling(t)
+	if f.kind == fRequest || f.you {
+		if requester != "" {
+			t = reMe.ReplaceAllString(t, requester)
+			t = reMy.ReplaceAllString(t, requester+"'s")
+		}
+		t = reYour.ReplaceAllString(t, "the")
+	}
+	t = strings.TrimLeft(t, "-–—*:;,. ")
+	t = limitWords(t, 12)
+	t = trimDangling(t)
+	return capitalise(t)
+}
+
+var reAtMention = regexp.MustCompile(`(?:^|\s)@[\w.-]+:?`)
+
+// stripOwner removes an owner annotation left in a title ("Grace: …",
+// "@ivy …", "[Sam] …").
+func stripOwner(t, owner string) string {
+	t = strings.TrimSpace(reAtMention.ReplaceAllString(t, " "))
+	if owner != "" {
+		for _, p := range []string{owner + ":", owner + " :", "[" + owner + "]", owner + " -", owner + " –"} {
+			if len(t) > len(p) && strings.EqualFold(t[:len(p)], p) {
+				t = strings.TrimSpace(t[len(p):])
+			}
+		}
+	}
+	return capitalise(trimDangling(t))
+}
+
+func lowerDet(np string) string {
+	for _, d := range []string{"The ", "A ", "An ", "Our ", "My ", "Your ", "This ", "These ", "Those ", "All "} {
+		if strings.HasPrefix(np, d) {
+			return strings.ToLower(d) + np[len(d):]
+		}
+	}
+	return np
+}
+
+// removeSpans returns raw[from:to] without the date phrases in it. Moved
+// targets ("to next month") and possessive dates stay when keepOdd.
+func removeSpans(raw string, from, to int, ds []dateHit, keepOdd bool) string {
+	if from < 0 {
+		from = 0
+	}
+	if to > len(raw) {
+		to = len(raw)
+	}
+	if from >= to {
+		return ""
+	}
+	var b strings.Builder
+	i := from
+	for _, h := range ds {
+		if h.End <= from || h.Start >= to {
+			continue
+		}
+		if keepOdd && (h.Weak || h.Moved) {
+			continue
+		}
+		if h.Start > i {
+			b.WriteString(raw[i:h.Start])
+		}
+		if h.End > i {
+			i = h.End
+		}
+		b.WriteByte(' ')
+	}
+	if i < to {
+		b.WriteString(raw[i:to])
+	}
+	return b.String()
+}
+
+func cutTail(t string) string {
+	if m := reCutTail.FindStringIndex(t); m != nil && len(strings.Fields(t[:m[0]])) >= 1 {
+		t = t[:m[0]]
+	}
+	return t
+}
+
+func trimDangling(t string) string {
+	for i := 0; i < 4; i++ {
+		t = strings.TrimSpace(t)
+		t = strings.TrimRight(t, ".,;:!?-–—(\"' ")
+		n := reTrailFill.ReplaceAllString(t, "")
+		n = reDangling.ReplaceAllString(n, "")
+		if n == t {
+			break
+		}
+		t = n
+	}
+	t = strings.TrimRight(strings.TrimSpace(t), ".,;:!?-–—(\"' ")
+	// Balance a parenthesis left open by a cut.
+	if strings.Count(t, "(") > strings.Count(t, ")") {
+		t = strings.TrimSpace(t[:strings.LastIndex(t, "(")])
+	}
+	return t
+}
+
+// limitWords keeps a title short: it cuts at a natural break, else after n
+// words.
+func limitWords(t string, n int) string {
+	f := strings.Fields(t)
+	if len(f) <= n {
+		return t
+	}
+	for _, sep := range []string{", ", "; ", " – ", " - ", " (", " and ", " with ", " so ", " which "} {
+		if i := strings.Index(t, sep); i > 0 {
+			if k := len(strings.Fields(t[:i])); k >= 3 && k <= n {
+				return strings.TrimSpace(t[:i])
+			}
+		}
+	}
+	return strings.Join(f[:n], " ")
+}
+
+func capitalise(t string) string {
+	t = strings.TrimSpace(t)
+	r, size := utf8.DecodeRuneInString(t)
+	if r == utf8.RuneError || size == 0 {
+		return t
+	}
+	return string(unicode.ToUpper(r)) + t[size:]
+}
+
+var reSpaceComma = regexp.MustCompile(`\s+([,;:.!?])`)
+
+// tidy collapses spaces and the gaps left by removed phrases.
+func tidy(s string) string {
+	s = collapse(s)
+	s = reSpaceComma.ReplaceAllString(s, "$1")
+	s = strings.ReplaceAll(s, ",,", ",")
+	return strings.TrimLeft(s, ",;: ")
+}
+
+// collapse joins lines and runs of spaces.
+func collapse(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+var reAnaphor = regexp.MustCompile(`(?i)\b(?:it|this|that|them|these|those|one|a look|the issue|the problem|the bug)\b`)
+
+func isAnaphoric(title string) bool {
+	return reAnaphor.MatchString(title) || len(strings.Fields(title)) <= 2
+}
+
+// contextFor returns the nearest earlier sentence by someone else (or the
+// previous sentence when there are no speakers), to explain "it".
+func (a *analyzer) contextFor(idx int, speaker string) string {
+	for k := idx - 1; k >= 0 && k >= idx-4; k-- {
+		sr := a.sents[k]
+		if speaker != "" && strings.EqualFold(sr.speaker, speaker) {
+			continue
+		}
+		t := collapse(a.text[sr.sp.start:sr.sp.end])
+		if len(strings.Fields(t)) < 3 {
+			continue
+		}
+		if len(t) > 200 {
+			t = clampTitle(t[:200])
+		}
+		return t
+	}
+	return ""
+}
