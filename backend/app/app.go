@@ -21,17 +21,23 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"sentry/backend/audio"
 	"sentry/backend/auth"
+	"sentry/backend/blob"
 	"sentry/backend/config"
 	"sentry/backend/core"
 	"sentry/backend/event"
 	"sentry/backend/extract"
 	"sentry/backend/httpapi"
 	"sentry/backend/mail"
+	"sentry/backend/modelmgr"
 	"sentry/backend/ollama"
 	"sentry/backend/ratelimit"
 	"sentry/backend/sqlite"
 	"sentry/backend/task"
+	"sentry/backend/tesseract"
+	"sentry/backend/upload"
+	"sentry/backend/vosk"
 	"sentry/sync/hlc"
 )
 
@@ -67,6 +73,8 @@ type App struct {
 	Config config.Config
 
 	Extract *extract.Service
+	Uploads *upload.Service
+	Models  *modelmgr.Manager
 
 	logger    *slog.Logger
 	server    *httpapi.Server
@@ -135,7 +143,15 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		llm = &ollama.Extractor{Client: client, Model: cfg.OllamaModel}
 		engines = append([]core.TaskExtractor{llm}, engines...)
 	}
-	a.Extract = extract.NewService(db, a.Tasks, engines, nil, logger)
+	a.Uploads = upload.NewService(db, &blob.Store{Root: filepath.Join(cfg.DataDir, "files")}, detect, logger)
+	if cfg.MaxUploadMB > 0 {
+		a.Uploads.MaxBytes = cfg.MaxUploadMB << 20
+	}
+	if cfg.QuotaMB > 0 {
+		a.Uploads.QuotaBytes = cfg.QuotaMB << 20
+	}
+	a.Models = &modelmgr.Manager{Dir: filepath.Join(cfg.DataDir, "models"), Fallback: voskModelDir(cfg.VoskModel), Check: vosk.CheckModel, Settings: db}
+	a.Extract = extract.NewService(db, a.Tasks, engines, loader(a.Uploads, a.Models), logger)
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBG = stop
 	if err := a.Extract.Start(bg, 2); err != nil {
@@ -143,6 +159,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	a.Uploads.StartCleanup(bg, 10*time.Minute)
 	if cfg.Desktop {
 		if _, err := a.LocalUser(ctx); err != nil {
 			a.Close()
@@ -158,7 +175,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, KindClass: kindClass, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: []httpapi.HealthCheck{
 			{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
@@ -178,6 +195,29 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			}},
 			{Name: "extraction", Check: func(ctx context.Context) (map[string]any, error) {
 				return map[string]any{"engines": a.Extract.Engines()}, nil
+			}},
+			{Name: "tesseract", Check: func(ctx context.Context) (map[string]any, error) {
+				langs, err := tesseract.Languages()
+				return map[string]any{"version": tesseract.Version(), "languages": langs}, err
+			}},
+			{Name: "speech", Check: func(ctx context.Context) (map[string]any, error) {
+				d := map[string]any{"built_in": vosk.Available(), "ffmpeg": audio.FFmpegAvailable()}
+				dir := a.Models.Current(ctx)
+				switch {
+				case !vosk.Available():
+					d["status"] = "not built in"
+					d["hint"] = vosk.NotBuiltMessage
+				case dir == "":
+					d["status"] = "no model"
+					d["hint"] = "Download a Vosk model and set SENTRY_VOSK_MODEL to its folder."
+				default:
+					d["model"] = dir
+					if err := vosk.CheckModel(dir); err != nil {
+						d["status"] = "model problem"
+						d["hint"] = core.ErrorMessage(err)
+					}
+				}
+				return d, nil
 			}},
 			{Name: "ollama", Check: func(ctx context.Context) (map[string]any, error) {
 				if llm == nil {

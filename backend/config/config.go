@@ -70,6 +70,11 @@ type Config struct {
 	// rules do the work.
 	OllamaHost  string `json:"ollama_host"`
 	OllamaModel string `json:"ollama_model"`
+	// VoskModel is the speech model folder (env SENTRY_VOSK_MODEL).
+	VoskModel string `json:"vosk_model"`
+	// MaxUploadMB bounds one file; QuotaMB all of a user's files.
+	MaxUploadMB int64 `json:"max_upload_mb"`
+	QuotaMB     int64 `json:"quota_mb"`
 	// OAuth configures the sign-in providers; a provider without a client
 	// id is off. Secrets may come from the environment instead.
 	OAuth OAuthConfig `json:"oauth"`
@@ -112,6 +117,8 @@ func Default() Config {
 		RateLimit:       50,
 		OllamaHost:      "http://127.0.0.1:11434",
 		OllamaModel:     "llama3.1:8b",
+		MaxUploadMB:     100,
+		QuotaMB:         5120,
 		RateBurst:       200,
 	}
 }
@@ -188,6 +195,12 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
 			return fmt.Errorf("config: allowed origin %q: want scheme://host[:port]", o)
 		}
+	}
+	if c.MaxUploadMB < 1 || c.MaxUploadMB > 10240 {
+		return fmt.Errorf("config: max upload %d MB: want 1 to 10240", c.MaxUploadMB)
+	}
+	if c.QuotaMB < c.MaxUploadMB {
+		return fmt.Errorf("config: quota %d MB is smaller than one upload (%d MB)", c.QuotaMB, c.MaxUploadMB)
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		return errors.New("config: rate limit and burst must not be negative")
@@ -332,6 +345,16 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	if v := getenv("OLLAMA_HOST"); v != "" {
 		c.OllamaHost = v
 	}
+	if v := getenv("SENTRY_VOSK_MODEL"); v != "" {
+		c.VoskModel = v
+	}
+	if v := getenv("SENTRY_MAX_UPLOAD_MB"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("config: SENTRY_MAX_UPLOAD_MB: %w", err)
+		}
+		c.MaxUploadMB = n
+	}
 	if v := getenv("SENTRY_OLLAMA_MODEL"); v != "" {
 		c.OllamaModel = v
 	}
@@ -425,6 +448,9 @@ type fileConfig struct {
 	OAuth           *OAuthConfig `json:"oauth"`
 	OllamaHost      *string      `json:"ollama_host"`
 	OllamaModel     *string      `json:"ollama_model"`
+	VoskModel       *string      `json:"vosk_model"`
+	MaxUploadMB     *int64       `json:"max_upload_mb"`
+	QuotaMB         *int64       `json:"quota_mb"`
 }
 
 func (fc fileConfig) apply(c *Config) error {
@@ -478,6 +504,15 @@ func (fc fileConfig) apply(c *Config) error {
 	}
 	if fc.OllamaModel != nil {
 		c.OllamaModel = *fc.OllamaModel
+	}
+	if fc.VoskModel != nil {
+		c.VoskModel = *fc.VoskModel
+	}
+	if fc.MaxUploadMB != nil {
+		c.MaxUploadMB = *fc.MaxUploadMB
+	}
+	if fc.QuotaMB != nil {
+		c.QuotaMB = *fc.QuotaMB
 	}
 	for _, d := range []struct {
 		s   *string

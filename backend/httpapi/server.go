@@ -13,6 +13,7 @@ import (
 	"sentry/backend/auth"
 	"sentry/backend/core"
 	"sentry/backend/extract"
+	"sentry/backend/modelmgr"
 	"sentry/backend/ratelimit"
 	"sentry/backend/task"
 	"sentry/backend/upload"
@@ -24,6 +25,7 @@ type Deps struct {
 	Tasks   *task.Service
 	Extract *extract.Service
 	Uploads *upload.Service
+	Models  *modelmgr.Manager
 	// KindClass tells a file kind's class: document, image, audio, video.
 	KindClass func(kind string) string
 	Changes   core.ChangeStore
@@ -170,7 +172,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes())...)
+	}, concat(s.oauthRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {

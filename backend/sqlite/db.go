@@ -311,3 +311,24 @@ func parseTimePtr(s sql.NullString) (*time.Time, error) {
 func (db *DB) QueryRowForTest(query string, args ...any) *sql.Row {
 	return db.read.QueryRow(query, args...)
 }
+
+// GetSetting reads an installation setting ("" when unset).
+func (db *DB) GetSetting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, "setting:"+key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("sqlite: get setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSetting stores an installation setting.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	if _, err := db.write.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+		"setting:"+key, value); err != nil {
+		return fmt.Errorf("sqlite: set setting %s: %w", key, err)
+	}
+	return nil
+}

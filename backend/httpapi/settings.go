@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"sentry/backend/core"
+	"sentry/backend/modelmgr"
+)
+
+func (s *Server) settingsRoutes() []Route {
+	if s.Models == nil {
+		return nil
+	}
+	return []Route{
+		{Method: "GET", Path: "/api/settings/speech-model", Tag: "settings", Summary: "The speech model in use, whether it works, and any download in progress", Response: "SpeechModel", Status: 200, handler: s.handleSpeechModel},
+		{Method: "PUT", Path: "/api/settings/speech-model", Tag: "settings", Summary: "Desktop only: use a model folder you picked", Body: "SpeechModelFolder", Response: "SpeechModel", Status: 200, handler: s.handleUseSpeechModel},
+		{Method: "POST", Path: "/api/settings/speech-model/download", Tag: "settings", Summary: "Desktop only: download a model archive (.zip) with its SHA-256, with progress", Body: "SpeechModelDownload", Response: "SpeechModel", Status: 202, handler: s.handleDownloadSpeechModel},
+	}
+}
+
+// machineSettings are the desktop's own: on a team server the operator
+// configures them, not a user.
+func (s *Server) machineSettings(r *http.Request) error {
+	if _, err := core.RequireUser(r.Context()); err != nil {
+		return err
+	}
+	if !s.Desktop {
+		return core.Errorf(core.EFORBIDDEN, "On a team server the operator sets the speech model (SENTRY_VOSK_MODEL).")
+	}
+	return nil
+}
+
+func (s *Server) handleSpeechModel(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Models.Status(r.Context()))
+}
+
+func (s *Server) handleUseSpeechModel(w http.ResponseWriter, r *http.Request) {
+	if err := s.machineSettings(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in struct {
+		Path string `json:"path"`
+	}
+	if err := decodeInto(w, r, &in, "path"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.Models.UseFolder(r.Context(), in.Path); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Models.Status(r.Context()))
+}
+
+func (s *Server) handleDownloadSpeechModel(w http.ResponseWriter, r *http.Request) {
+	if err := s.machineSettings(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in struct {
+		URL    string `json:"url"`
+		SHA256 string `json:"sha256"`
+	}
+	if err := decodeInto(w, r, &in, "url", "sha256"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.Models.Start(r.Context(), in.URL, in.SHA256); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, s.Models.Status(r.Context()))
+}
+
+var _ = modelmgr.SettingKey
