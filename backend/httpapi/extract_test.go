@@ -55,7 +55,7 @@ type runJSON struct {
 	} `json:"tasks"`
 }
 
-func decodeRun(t *testing.T, body []byte) runJSON {
+func decodeRun(t testing.TB, body []byte) runJSON {
 	t.Helper()
 	var r runJSON
 	if err := json.Unmarshal(body, &r); err != nil {
