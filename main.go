@@ -278,8 +278,9 @@ type extractedJSON struct {
 }
 
 func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := newFlagSet("extract", "Finds tasks and meetings in text with the built-in engine.\n\n"+
-		"  sentry extract notes.txt            tasks in a file\n"+
+	fs := newFlagSet("extract", "Finds tasks and meetings with the built-in engine in text, documents (PDF, DOCX,\n"+
+		"HTML, EML, Markdown), images (OCR) and recordings (needs SENTRY_VOSK_MODEL).\n\n"+
+		"  sentry extract notes.txt            tasks in a file (minutes.pdf, whiteboard.jpg, memo.wav…)\n"+
 		"  echo 'Bob will send it Friday' | sentry extract -\n"+
 		"  sentry extract --jsonl < in.jsonl   one {id,text,now,kind} a line → one {id,tasks} a line", stderr)
 	jsonl := fs.Bool("jsonl", false, "read one JSON request a line from stdin, write one JSON answer a line")
@@ -288,35 +289,53 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	nowFlag := fs.String("now", "", "reference time for relative dates (RFC 3339; default: now)")
 	tzFlag := fs.String("timezone", "", "IANA time zone for relative dates (default: the --now offset, else local)")
 	kind := fs.String("kind", "", "meeting_transcript, email, note, chat, document or handwritten_ocr")
+	handwriting := fs.Bool("handwritten", false, "an image of handwriting (stronger OCR preprocessing)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
+	// Flags may also follow the file: sentry extract notes.png --now …
+	var files []string
+	for fs.NArg() > 0 {
+		files = append(files, fs.Arg(0))
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return 2
+		}
+	}
 	engines := app.Engines()
 	eng := engines[len(engines)-1] // the built-in rules: no model needed
 	if *jsonl {
 		return extractJSONL(ctx, eng, stdin, stdout, stderr)
 	}
-	if fs.NArg() != 1 {
+	if len(files) != 1 {
 		fmt.Fprintln(stderr, "sentry extract: give one FILE, or - for stdin, or --jsonl")
 		return 2
 	}
 	var data []byte
 	var err error
-	if fs.Arg(0) == "-" {
+	if files[0] == "-" {
 		data, err = io.ReadAll(io.LimitReader(stdin, 8<<20))
 	} else {
-		data, err = os.ReadFile(fs.Arg(0))
+		data, err = readLimited(files[0], 200<<20)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sentry extract: %v\n", err)
 		return 1
 	}
-	if !utf8.Valid(data) {
-		fmt.Fprintln(stderr, "sentry extract: the input is not UTF-8 text")
-		return 1
+	text := string(data)
+	if files[0] != "-" || !utf8.Valid(data) {
+		// Documents, images and recordings are read as uploads are.
+		src, err := app.FileSource(ctx, data, files[0], *handwriting, getenv("SENTRY_VOSK_MODEL"))
+		if err != nil {
+			fmt.Fprintf(stderr, "sentry extract: %s\n", core.ErrorMessage(err))
+			return 1
+		}
+		text = src.Text
+		if *kind == "" {
+			*kind = src.Kind
+		}
 	}
 	now := time.Now()
 	if *nowFlag != "" {
@@ -333,7 +352,7 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		now = now.In(loc)
 	}
-	found, err := eng.Extract(ctx, string(data), core.ExtractOptions{Now: now, Kind: *kind})
+	found, err := eng.Extract(ctx, text, core.ExtractOptions{Now: now, Kind: *kind})
 	if err != nil {
 		fmt.Fprintf(stderr, "sentry extract: %v\n", err)
 		return 1
@@ -430,4 +449,20 @@ func extractJSONL(ctx context.Context, eng core.TaskExtractor, stdin io.Reader, 
 		return 1
 	}
 	return 0
+}
+
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s is larger than %d MB", path, max>>20)
+	}
+	return b, nil
 }

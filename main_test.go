@@ -154,3 +154,33 @@ func post(t *testing.T, url, token string, body any, want int) map[string]any {
 }
 
 var _ = fmt.Sprint
+
+func TestExtractCommandReadsFiles(t *testing.T) {
+	var out, errb bytes.Buffer
+	dir := t.TempDir()
+	os.WriteFile(dir+"/notes.md", []byte("- [ ] Renew the domain by Friday\n- [x] Pay the invoice\n"), 0o600)
+	code := run(context.Background(), []string{"extract", dir + "/notes.md", "--now", "2026-03-02T09:00:00Z", "--json"}, &out, &errb, env(nil))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "Renew the domain") || strings.Contains(out.String(), "invoice") || !strings.Contains(out.String(), `"due":"2026-03-06"`) {
+		t.Fatalf("output %s", out.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"extract", "backend/audio/testdata/speech.wav"}, &out, &errb, env(nil)); code != 1 || !strings.Contains(errb.String(), "SENTRY_VOSK_MODEL") {
+		t.Fatalf("audio without a model: %d %s", code, errb.String())
+	}
+}
+
+func TestExtractJSONLForEvaluation(t *testing.T) {
+	in := strings.NewReader(`{"id":"a","text":"Bob, please send the slides by Friday.","now":"2026-03-02T09:00:00-05:00","kind":"chat"}` + "\n" + `not json` + "\n")
+	var out, errb bytes.Buffer
+	if code := runExtract(context.Background(), []string{"--jsonl", "--no-save"}, in, &out, &errb, env(nil)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"id":"a"`) || !strings.Contains(lines[0], `"due":"2026-03-06"`) || !strings.Contains(lines[1], `"error"`) {
+		t.Fatalf("output %s", out.String())
+	}
+}

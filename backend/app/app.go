@@ -151,7 +151,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.Uploads.QuotaBytes = cfg.QuotaMB << 20
 	}
 	a.Models = &modelmgr.Manager{Dir: filepath.Join(cfg.DataDir, "models"), Fallback: voskModelDir(cfg.VoskModel), Check: vosk.CheckModel, Settings: db}
-	a.Extract = extract.NewService(db, a.Tasks, engines, loader(a.Uploads, a.Models), logger)
+	var describe func(context.Context, []byte) string
+	if llm != nil {
+		vision := &ollama.Describer{Client: llm.Client, Model: cfg.VisionModel}
+		describe = vision.Describe
+	}
+	a.Extract = extract.NewService(db, a.Tasks, engines, loader(a.Uploads, a.Models, describe), logger)
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBG = stop
 	if err := a.Extract.Start(bg, 2); err != nil {

@@ -70,6 +70,8 @@ type Config struct {
 	// rules do the work.
 	OllamaHost  string `json:"ollama_host"`
 	OllamaModel string `json:"ollama_model"`
+	// VisionModel describes images when installed (e.g. llava).
+	VisionModel string `json:"vision_model"`
 	// VoskModel is the speech model folder (env SENTRY_VOSK_MODEL).
 	VoskModel string `json:"vosk_model"`
 	// MaxUploadMB bounds one file; QuotaMB all of a user's files.
@@ -118,6 +120,7 @@ func Default() Config {
 		OllamaHost:      "http://127.0.0.1:11434",
 		OllamaModel:     "llama3.1:8b",
 		MaxUploadMB:     100,
+		VisionModel:     "llava",
 		QuotaMB:         5120,
 		RateBurst:       200,
 	}
