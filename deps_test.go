@@ -32,7 +32,7 @@ func TestDependencyDirection(t *testing.T) {
 			return "transport"
 		case pkg == "sentry/backend/sqlite", pkg == "sentry/backend/postgres", pkg == "sentry/backend/ollama",
 			pkg == "sentry/backend/vosk", pkg == "sentry/backend/tesseract", pkg == "sentry/backend/blob", pkg == "sentry/backend/mail",
-			pkg == "sentry/backend/oauth", pkg == "sentry/backend/audio", strings.HasPrefix(pkg, "sentry/backend/ollama"), strings.HasPrefix(pkg, "sentry/backend/mail/"):
+			pkg == "sentry/backend/oauth", pkg == "sentry/backend/audio", pkg == "sentry/backend/pdfraster", strings.HasPrefix(pkg, "sentry/backend/ollama"), strings.HasPrefix(pkg, "sentry/backend/mail/"):
 			return "adapter"
 		case strings.HasPrefix(pkg, "sentry/sync/"):
 			return "feature"
