@@ -5,16 +5,18 @@
 // restoring a task, with keyboard shortcuts; then the account screens:
 // confirming the email with the mailed code, forgot/reset password, provider
 // sign-in coming back, and settings (name, devices, password, activity,
-// deleting an account). With no SMTP server the server writes each email to
-// <data>/outbox/*.eml, where the codes are read from. A screenshot is saved
-// after each step to $E2E_OUT (default test-results/e2e). Exits non-zero on
-// any failure.
+// deleting an account); and Capture: pasting a transcript for review
+// (accept, reject, edit, a likely duplicate), dropping a text file, a refused
+// file type, a recording without a speech model, and the history. With no
+// SMTP server the server writes each email to <data>/outbox/*.eml, where the
+// codes are read from. A screenshot is saved after each step to $E2E_OUT
+// (default test-results/e2e). Exits non-zero on any failure.
 //
 // The server throttles auth failures (5 per account, 20 per address in 5
 // minutes), and mailing a code counts as one: keep deliberate failures few.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +31,7 @@ const STEP_TIMEOUT = 15_000;
 let server = null;
 let serverLog = '';
 let dataDir = null;
+let filesDir = null;
 let browser = null;
 let shot = 0;
 let step = 'setup';
@@ -590,6 +593,198 @@ async function run() {
   await byTestId('auth-submit').click();
   await heading.waitFor();
 
+  // Capture, with an account that has no tasks yet.
+  begin('capture: c opens the Capture screen');
+  await page.locator('body').click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press('c');
+  await byTestId('capture-page').waitFor();
+  if ((await byTestId('capture-link').getAttribute('aria-current')) !== 'page') fail('the Capture tab is not marked as the current page');
+  await byTestId('history-empty').waitFor();
+  if (!(await byTestId('capture-review').isChecked())) fail('"Review before adding" is not on by default');
+  await snap(page, 'capture');
+
+  begin('capture: paste a meeting transcript for review');
+  const transcript = "Alice: Bob, please send the budget report by Friday.\nBob: Sure. I'll also book the room for Tuesday's review.";
+  await byTestId('capture-text').fill(transcript);
+  await byTestId('capture-kind').selectOption('meeting_transcript');
+  const textRequest = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/extract/text'));
+  await byTestId('capture-submit').click();
+  const sentText = (await textRequest).postDataJSON();
+  if (sentText.text !== transcript || sentText.review !== true || sentText.kind !== 'meeting_transcript') fail(`the text went as ${JSON.stringify(sentText)}`);
+  const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  if (sentText.timezone !== browserZone) fail(`the time zone sent was ${sentText.timezone}, the browser's is ${browserZone}`);
+  const runs = page.getByTestId('capture-run');
+  const textRun = runs.first();
+  await until(async () => (await textRun.getAttribute('data-status')) === 'done', 'the text run to finish');
+  const textRunId = await textRun.getAttribute('data-run-id');
+  const found = textRun.getByTestId('extracted-item');
+  const foundCount = await found.count();
+  const capturedTitles = [];
+  if (foundCount === 0) {
+    // The engine found nothing: the run still ends, and the empty state says how to help it.
+    const emptyText = await textRun.getByTestId('run-empty').textContent();
+    if (!emptyText.includes('No tasks or meetings found') || !emptyText.includes('who does what')) fail(`the empty run says ${JSON.stringify(emptyText)}`);
+    if ((await byTestId('capture-text').inputValue()) !== transcript) fail('the text that gave nothing was not kept to reword');
+    log('note: the engine found no tasks in the transcript; the review steps are skipped');
+    await snap(page, 'capture-nothing-found');
+  } else {
+    const drafts = textRun.locator('[data-testid=extracted-item][data-status=draft]');
+    if ((await drafts.count()) < 2) fail(`review was on but ${await drafts.count()} of ${foundCount} items are drafts; the transcript holds two`);
+    for (const d of await drafts.all()) {
+      const sentence = (await d.getByTestId('item-evidence').locator('blockquote').textContent()).trim();
+      if (!sentence || !transcript.includes(sentence)) fail(`a draft's evidence ${JSON.stringify(sentence)} is not from the transcript`);
+    }
+    if ((await byTestId('capture-text').inputValue()) !== '') fail('the text box kept the text that was turned into drafts');
+    await snap(page, 'capture-drafts');
+
+    begin('capture: a accepts the selected draft, r rejects the next');
+    const byKey = (k) => page.locator(`[data-testid=extracted-item][data-item-key="${k}"]`);
+    const firstDraft = drafts.first();
+    await until(async () => (await firstDraft.getAttribute('aria-current')) === 'true', 'the first draft to be selected');
+    const acceptKey = await firstDraft.getAttribute('data-item-key');
+    const acceptedTitle = (await firstDraft.getByTestId('item-title').textContent()).trim();
+    await page.keyboard.press('a');
+    await until(async () => (await byKey(acceptKey).getAttribute('data-status')) === 'accepted', 'a to accept the selected draft');
+    const next = textRun.locator('[data-testid=extracted-item][aria-current=true]');
+    await until(async () => (await next.getAttribute('data-status')) === 'draft', 'the selection to move to the next draft');
+    const rejectKey = await next.getAttribute('data-item-key');
+    const rejectedTitle = (await next.getByTestId('item-title').textContent()).trim();
+    await page.keyboard.press('r');
+    await until(async () => (await byKey(rejectKey).getAttribute('data-status')) === 'rejected', 'r to reject it');
+    if ((await byKey(acceptKey).getByTestId('item-open-task').count()) !== 1) fail('the accepted item has no link to its task');
+    await snap(page, 'capture-reviewed');
+
+    begin('capture: the accepted draft is a task');
+    await byKey(acceptKey).getByTestId('item-open-task').click();
+    await heading.waitFor();
+    await until(async () => (await item(acceptedTitle).getAttribute('aria-current')) === 'true', `"${acceptedTitle}" to be selected in Tasks`);
+    if ((await item(rejectedTitle).count()) !== 0) fail('the rejected draft became a task');
+    capturedTitles.push(acceptedTitle);
+    await snap(page, 'capture-accepted-in-tasks');
+
+    begin('capture: the same transcript again: a duplicate, and edit then accept');
+    await page.keyboard.press('c');
+    await byTestId('capture-page').waitFor();
+    if ((await runs.first().getAttribute('data-run-id')) !== textRunId) fail('the earlier run left the screen while away');
+    await byTestId('capture-text').fill(transcript);
+    await byTestId('capture-submit').click();
+    const again = runs.first();
+    await until(async () => (await again.getAttribute('data-run-id')) !== textRunId && (await again.getAttribute('data-status')) === 'done', 'the second run to finish');
+    const dup = again.locator('[data-testid=extracted-item][data-status=duplicate]');
+    await until(async () => (await dup.count()) >= 1, 'the accepted task to be flagged as a likely duplicate');
+    const dupNote = await dup.first().getByTestId('item-duplicate-note').textContent();
+    if (!dupNote.includes('Looks like an existing task')) fail(`the duplicate says ${JSON.stringify(dupNote)}`);
+    const redraft = again.locator('[data-testid=extracted-item][data-status=draft]').first();
+    await redraft.getByTestId('item-title').click();
+    await page.keyboard.press('e');
+    await byTestId('draft-editor').waitFor();
+    if ((await byTestId('draft-title').inputValue()) !== rejectedTitle) fail('the editor did not start from the draft');
+    await byTestId('draft-title').fill('');
+    await byTestId('draft-save').click();
+    await byTestId('draft-error').waitFor();
+    const editedTitle = 'Book the review room';
+    await byTestId('draft-title').fill(editedTitle);
+    await byTestId('draft-priority').selectOption('high');
+    await snap(page, 'capture-edit');
+    const acceptRequest = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/accept'));
+    await byTestId('draft-save').click();
+    const edited = (await acceptRequest).postDataJSON();
+    if (edited?.title !== editedTitle || edited?.priority !== 'high') fail(`the edit went as ${JSON.stringify(edited)}`);
+    await until(async () => (await again.locator('[data-testid=extracted-item][data-status=accepted]').count()) === 1 && (await byTestId('draft-editor').count()) === 0, 'the edited draft to be accepted');
+    capturedTitles.push(editedTitle);
+    await dup.first().getByTestId('item-add-anyway').click();
+    await until(async () => (await again.locator('[data-testid=extracted-item][data-status=accepted]').count()) === 2, '"Add anyway" to add the duplicate');
+    await snap(page, 'capture-duplicate');
+  }
+
+  begin('capture: drop a .txt file, added without review');
+  filesDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-files-'));
+  const notePath = join(filesDir, 'project-notes.txt');
+  writeFileSync(notePath, 'Project notes\n\nCarol will update the project plan by Monday.\n');
+  const noteText = readFileSync(notePath, 'utf8');
+  const dropped = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'project-notes.txt', { type: 'text/plain' }));
+    return dt;
+  }, noteText);
+  await byTestId('file-drop').dispatchEvent('dragover', { dataTransfer: dropped });
+  await byTestId('file-drop').dispatchEvent('drop', { dataTransfer: dropped });
+  const entry = page.locator('[data-testid=file-entry][data-name="project-notes.txt"]');
+  await entry.waitFor();
+  if (!(await entry.textContent()).includes('Document')) fail('the dropped .txt is not taken as a document');
+  await byTestId('files-review').uncheck();
+  await snap(page, 'capture-file-queued');
+  const uploadRequest = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/api/extract/'));
+  await byTestId('files-submit').click();
+  const uploadUrl = new URL((await uploadRequest).url());
+  if (uploadUrl.pathname !== '/api/extract/document' || uploadUrl.searchParams.get('review') !== 'false' || uploadUrl.searchParams.get('timezone') !== browserZone) {
+    fail(`the file went to ${uploadUrl.pathname}${uploadUrl.search}`);
+  }
+  const fileRun = runs.filter({ has: page.getByTestId('run-title').getByText('project-notes.txt', { exact: true }) });
+  await until(async () => ['done', 'failed', 'error'].includes(await fileRun.getAttribute('data-status')), 'the file run to end', 30_000);
+  if ((await fileRun.getAttribute('data-status')) !== 'done') fail(`the file run ended ${await fileRun.getAttribute('data-status')}: ${await fileRun.textContent()}`);
+  const fileItems = fileRun.getByTestId('extracted-item');
+  for (const it of await fileItems.all()) {
+    const st = await it.getAttribute('data-status');
+    if (st !== 'created' && st !== 'duplicate') fail(`with review off an item is ${st}`);
+    if (st === 'created') capturedTitles.push((await it.getByTestId('item-title').textContent()).trim());
+  }
+  if ((await fileItems.count()) === 0 && !(await fileRun.getByTestId('run-empty').textContent()).includes('in this file')) fail('the empty file run does not say so');
+  await snap(page, 'capture-file-done');
+
+  begin('capture: an unsupported file gets the 415 message');
+  const exePath = join(filesDir, 'setup.exe');
+  writeFileSync(exePath, Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2048, 0x4d)]));
+  await byTestId('file-input').setInputFiles(exePath);
+  await page.locator('[data-testid=file-entry][data-name="setup.exe"]').waitFor();
+  const refused = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/api/extract/'));
+  await byTestId('files-submit').click();
+  const refusedRes = await refused;
+  if (refusedRes.status() !== 415) fail(`the .exe was answered ${refusedRes.status()}`);
+  const refusedMessage = (await refusedRes.json()).error.message;
+  const exeRun = runs.filter({ has: page.getByTestId('run-title').getByText('setup.exe', { exact: true }) });
+  await until(async () => (await exeRun.getAttribute('data-status')) === 'error', 'the refused upload to show its error');
+  if ((await exeRun.getByTestId('run-error').textContent()).trim() !== refusedMessage) fail('the 415 message is not the one the server sent');
+  await snap(page, 'capture-unsupported');
+
+  begin('capture: a recording without a speech model says what to install');
+  const wavPath = join(filesDir, 'voice-memo.wav');
+  writeFileSync(wavPath, silentWav(1));
+  await byTestId('file-input').setInputFiles(wavPath);
+  await byTestId('files-submit').click();
+  const wavRun = runs.filter({ has: page.getByTestId('run-title').getByText('voice-memo.wav', { exact: true }) });
+  await until(async () => ['done', 'failed', 'error'].includes(await wavRun.getAttribute('data-status')), 'the recording run to end', 30_000);
+  const wavStatus = await wavRun.getAttribute('data-status');
+  if (wavStatus === 'failed') {
+    const why = (await wavRun.getByTestId('run-error').textContent()).trim();
+    if (!why.includes('Could not finish') || !/install|model/i.test(why)) fail(`the failed recording says ${JSON.stringify(why)}`);
+  } else if (wavStatus !== 'done') {
+    fail(`the recording run ended ${wavStatus}: ${await wavRun.textContent()}`);
+  }
+  await snap(page, 'capture-recording');
+
+  begin('capture: history lists the runs, newest first, and opens one');
+  const history = page.getByTestId('history-item');
+  const expectedRuns = foundCount === 0 ? 3 : 4; // text (twice when reviewed), the .txt and the recording
+  await until(async () => (await history.count()) === expectedRuns, `${expectedRuns} runs in the history`);
+  if (textRunId && (await history.last().getAttribute('data-run-id')) !== textRunId) fail('the first run is not the last in the history');
+  await until(async () => (await byTestId('capture-history').textContent()).includes('project-notes.txt'), 'the history to name the uploaded file');
+  await runs.first().getByTestId('run-dismiss').waitFor();
+  while ((await page.getByTestId('run-dismiss').count()) > 0) await page.getByTestId('run-dismiss').first().click();
+  if ((await runs.count()) !== 0) fail('closing the runs left some on screen');
+  await history.last().click();
+  await until(async () => (await runs.count()) === 1 && (await runs.first().getAttribute('data-run-id')) === textRunId, 'the first run to open from the history');
+  if (foundCount > 0 && (await runs.first().locator('[data-status=accepted], [data-status=rejected]').count()) !== 2) fail('the reopened run lost its review');
+  await snap(page, 'capture-history');
+
+  begin('capture: Esc goes back to the tasks, which hold what was captured');
+  await page.keyboard.press('Escape');
+  await heading.waitFor();
+  for (const t of capturedTitles) {
+    await until(async () => (await item(t).count()) >= 1, `"${t}" in Tasks`);
+  }
+  await snap(page, 'capture-tasks');
+
   begin('settings: change the name');
   await byTestId('settings-link').click();
   await byTestId('settings-page').waitFor();
@@ -751,6 +946,25 @@ function addDays(d, n) {
   return r;
 }
 
+/** A WAV file of silence: 16 kHz, 16-bit mono. */
+function silentWav(seconds) {
+  const samples = 16000 * seconds;
+  const b = Buffer.alloc(44 + samples * 2);
+  b.write('RIFF', 0, 'ascii');
+  b.writeUInt32LE(36 + samples * 2, 4);
+  b.write('WAVEfmt ', 8, 'ascii');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(16000, 24);
+  b.writeUInt32LE(32000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36, 'ascii');
+  b.writeUInt32LE(samples * 2, 40);
+  return b;
+}
+
 function localInput(d) {
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
@@ -761,6 +975,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     process.stderr.write(`e2e: stopped by ${sig}\n`);
     if (server && server.exitCode === null) server.kill('SIGKILL');
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (filesDir) rmSync(filesDir, { recursive: true, force: true });
     process.exit(1);
   });
 }
@@ -788,5 +1003,6 @@ try {
   if (browser) await browser.close().catch(() => {});
   await stopServer();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (filesDir) rmSync(filesDir, { recursive: true, force: true });
 }
 process.exit(code);

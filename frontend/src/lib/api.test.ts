@@ -465,3 +465,259 @@ describe('parseError', () => {
     expect(err).toMatchObject(want);
   });
 });
+
+const doneRun = (over: Record<string, unknown> = {}) => ({
+  extraction_id: 'r1',
+  upload_id: '',
+  user_id: 'u1',
+  source: 'extracted_text',
+  kind: '',
+  status: 'done',
+  stage: 'done',
+  progress: 1,
+  engine: 'rules',
+  review: true,
+  now: '2026-11-25T10:00:00Z',
+  timezone: 'Europe/Lisbon',
+  tasks: [],
+  attempts: 1,
+  created_at: '2026-11-25T10:00:00Z',
+  updated_at: '2026-11-25T10:00:00Z',
+  finished_at: '2026-11-25T10:00:00Z',
+  ...over,
+});
+
+describe('extraction endpoints', () => {
+  it('sends pasted text with the kind, review and time zone', async () => {
+    const { fetch, calls } = fakeFetch(json(201, doneRun()));
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    const run = await api.extractText({ text: 'Bob sends the report by Friday.', kind: 'meeting_transcript', review: true, timezone: 'Europe/Lisbon' });
+    expect(run.status).toBe('done');
+    expect(calls[0]).toMatchObject({
+      method: 'POST',
+      url: '/api/extract/text',
+      body: { text: 'Bob sends the report by Friday.', kind: 'meeting_transcript', review: true, timezone: 'Europe/Lisbon' },
+    });
+    expect(calls[0].headers['Authorization']).toBe('Bearer access-1');
+  });
+
+  it('leaves out an automatic kind and a missing zone', async () => {
+    const { fetch, calls } = fakeFetch(json(202, doneRun({ status: 'queued', stage: 'queued' })));
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    const run = await api.extractText({ text: 'long text', kind: '', review: false });
+    expect(run.status).toBe('queued');
+    expect(calls[0].body).toEqual({ text: 'long text', review: false });
+  });
+
+  it('gets, cancels and lists runs', async () => {
+    const { fetch, calls } = fakeFetch(
+      json(200, doneRun({ status: 'running' })),
+      json(200, doneRun({ status: 'cancelled' })),
+      json(200, { extractions: [doneRun(), doneRun({ extraction_id: 'r0' })] }),
+      json(200, { extractions: null }),
+    );
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    expect((await api.getExtraction('r/1')).status).toBe('running');
+    expect((await api.cancelExtraction('r1')).status).toBe('cancelled');
+    expect((await api.extractionHistory('u1')).map((r) => r.extraction_id)).toEqual(['r1', 'r0']);
+    expect(await api.extractionHistory('u1', 5)).toEqual([]);
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET /api/extraction/r%2F1',
+      'DELETE /api/extraction/r1',
+      'GET /api/extraction/history/u1?limit=20',
+      'GET /api/extraction/history/u1?limit=5',
+    ]);
+  });
+
+  it('accepts a draft as it is with an empty body', async () => {
+    const { fetch, calls } = fakeFetch(json(200, doneRun()), json(200, doneRun()));
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    await api.acceptExtracted('r1', 't1');
+    await api.acceptExtracted('r1', 't2', {});
+    for (const c of calls) {
+      expect(c.method).toBe('POST');
+      expect(c.body).toBeUndefined();
+      expect(c.headers['Content-Type']).toBeUndefined();
+    }
+    expect(calls.map((c) => c.url)).toEqual(['/api/extraction/r1/items/t1/accept', '/api/extraction/r1/items/t2/accept']);
+  });
+
+  it('accepts an edited draft with the changed task fields', async () => {
+    const { fetch, calls } = fakeFetch(json(200, doneRun()));
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    await api.acceptExtracted('r1', 't1', { title: 'Send the Q4 report', deadline: null, priority: 'high' });
+    expect(calls[0]).toMatchObject({
+      url: '/api/extraction/r1/items/t1/accept',
+      body: { title: 'Send the Q4 report', deadline: null, priority: 'high' },
+    });
+    expect(calls[0].headers['Content-Type']).toBe('application/json');
+  });
+
+  it('rejects a draft, and passes on a conflict', async () => {
+    const { fetch, calls } = fakeFetch(json(200, doneRun()), apiError(409, 'conflict', 'This item was already accepted.'));
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    await api.rejectExtracted('r1', 't1');
+    expect(calls[0]).toMatchObject({ method: 'POST', url: '/api/extraction/r1/items/t1/reject', body: undefined });
+    await expect(api.rejectExtracted('r1', 't2')).rejects.toMatchObject({
+      code: 'conflict',
+      status: 409,
+      message: 'This item was already accepted.',
+    });
+  });
+});
+
+type XhrScript = (x: FakeXhr) => void;
+
+/** A stand-in for XMLHttpRequest: records what is sent and plays a script when send is called. */
+class FakeXhr {
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  body: FormData | null = null;
+  status = 0;
+  responseText = '';
+  responseHeaders: Record<string, string> = {};
+  aborted = false;
+  upload: { onprogress: ((e: ProgressEvent) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  constructor(private script: XhrScript) {}
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name] = value;
+  }
+  getResponseHeader(name: string) {
+    return this.responseHeaders[name] ?? null;
+  }
+  send(body: FormData) {
+    this.body = body;
+    queueMicrotask(() => this.script(this));
+  }
+  abort() {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.onabort?.();
+  }
+  progress(loaded: number, total: number) {
+    this.upload.onprogress?.({ loaded, total, lengthComputable: true } as ProgressEvent);
+  }
+  answer(status: number, body: unknown, headers: Record<string, string> = {}) {
+    this.status = status;
+    this.responseText = typeof body === 'string' ? body : JSON.stringify(body);
+    this.responseHeaders = headers;
+    this.onload?.();
+  }
+}
+
+function fakeXhrs(...scripts: XhrScript[]) {
+  const made: FakeXhr[] = [];
+  const xhr = () => {
+    const script = scripts.shift();
+    if (!script) throw new Error('unexpected upload');
+    const x = new FakeXhr(script);
+    made.push(x);
+    return x;
+  };
+  return { xhr, made };
+}
+
+describe('file uploads', () => {
+  const file = new Blob(['Bob will send the report by Friday.'], { type: 'text/plain' });
+
+  it('posts the file as multipart field "file" and reports progress', async () => {
+    const { xhr, made } = fakeXhrs((x) => {
+      x.progress(10, 35);
+      x.progress(35, 35);
+      x.answer(202, doneRun({ status: 'queued', stage: 'queued', upload_id: 'up1', source: 'extracted_document' }));
+    });
+    const api = createApi({ fetch: fakeFetch().fetch, tokens: signedInTokens(), xhr });
+    const seen: string[] = [];
+    const run = await api.extractFile('document', file, 'notes.txt', {
+      review: false,
+      timezone: 'Europe/Lisbon',
+      onProgress: (sent, total) => seen.push(`${sent}/${total}`),
+    });
+    expect(run).toMatchObject({ status: 'queued', upload_id: 'up1' });
+    expect(seen).toEqual(['10/35', '35/35']);
+    const x = made[0];
+    expect(x.method).toBe('POST');
+    expect(x.url).toBe('/api/extract/document?review=false&timezone=Europe%2FLisbon');
+    expect(x.headers['Authorization']).toBe('Bearer access-1');
+    const sent = x.body!.get('file') as File;
+    expect(sent.name).toBe('notes.txt');
+    expect(await sent.text()).toBe('Bob will send the report by Friday.');
+  });
+
+  it.each([
+    { name: 'too large', status: 413, code: 'too_large', message: 'The upload is larger than the limit of 50 MB per file.' },
+    { name: 'unsupported', status: 415, code: 'unsupported_media_type', message: 'This kind of file is not supported here. Use PDF, DOCX, TXT…' },
+    { name: 'rate limited', status: 429, code: 'rate_limited', message: 'Too many uploads.' },
+  ])('turns a $name answer into its ApiError', async ({ status, code, message }) => {
+    const { xhr } = fakeXhrs((x) => x.answer(status, { error: { code, message } }, status === 429 ? { 'Retry-After': '30' } : {}));
+    const api = createApi({ fetch: fakeFetch().fetch, tokens: signedInTokens(), xhr });
+    const err = await api.extractFile('image', file, 'scan.png', { review: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code, message, status });
+    if (status === 429) expect(err.retryAfter).toBe(30);
+  });
+
+  it('refreshes once on 401 and sends the file again', async () => {
+    const { xhr, made } = fakeXhrs(
+      (x) => x.answer(401, { error: { code: 'unauthorized', message: 'Token expired.' } }),
+      (x) => x.answer(202, doneRun({ status: 'queued' })),
+    );
+    const { fetch, calls } = fakeFetch(json(200, session(2)));
+    const api = createApi({ fetch, tokens: signedInTokens(1), xhr });
+    const run = await api.extractFile('audio', file, 'memo.m4a', { review: true });
+    expect(run.status).toBe('queued');
+    expect(calls.map((c) => c.url)).toEqual(['/api/auth/refresh-token']);
+    expect(made.map((x) => x.headers['Authorization'])).toEqual(['Bearer access-1', 'Bearer access-2']);
+    expect(made[1].url).toBe('/api/extract/audio?review=true');
+  });
+
+  it('says so when the server cannot be reached', async () => {
+    const { xhr } = fakeXhrs((x) => x.onerror?.());
+    const api = createApi({ fetch: fakeFetch().fetch, tokens: signedInTokens(), xhr });
+    await expect(api.extractFile('document', file, 'a.txt', { review: true })).rejects.toMatchObject({ code: 'network', status: 0 });
+  });
+
+  it('stops the upload when aborted', async () => {
+    const controller = new AbortController();
+    const { xhr, made } = fakeXhrs((x) => {
+      x.progress(5, 35);
+      controller.abort();
+    });
+    const api = createApi({ fetch: fakeFetch().fetch, tokens: signedInTokens(), xhr });
+    const err = await api.extractFile('document', file, 'a.txt', { review: true, signal: controller.signal }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'cancelled' });
+    expect(made[0].aborted).toBe(true);
+  });
+
+  it('does not start when already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { xhr, made } = fakeXhrs();
+    const api = createApi({ fetch: fakeFetch().fetch, tokens: signedInTokens(), xhr });
+    await expect(
+      api.extractFile('document', file, 'a.txt', { review: true, signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'cancelled' });
+    expect(made).toHaveLength(0);
+  });
+});
+
+describe('upload history', () => {
+  it('lists the stored files, none when empty', async () => {
+    const { fetch, calls } = fakeFetch(
+      json(200, { uploads: [{ id: 'up1', filename: 'notes.txt', content_type: 'text/plain', kind: 'txt', size_bytes: 3, created_at: '' }] }),
+      json(200, { uploads: null }),
+    );
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    expect((await api.uploadHistory('u1')).map((u) => u.filename)).toEqual(['notes.txt']);
+    expect(await api.uploadHistory('u1', 5)).toEqual([]);
+    expect(calls.map((c) => c.url)).toEqual(['/api/uploads/history/u1?limit=100', '/api/uploads/history/u1?limit=5']);
+  });
+});

@@ -1,7 +1,8 @@
 // The one client of the Sentry AI REST API. Every request of the UI goes
 // through here: it attaches the access token, trades the refresh token for a
 // new pair once when a request comes back 401, and turns error bodies into
-// ApiError.
+// ApiError. File uploads go through XMLHttpRequest, the one way to see their
+// progress, under the same rules.
 
 export type TaskStatus = 'todo' | 'in_progress' | 'done' | 'cancelled';
 export type TaskPriority = 'low' | 'medium' | 'high' | 'urgent';
@@ -135,6 +136,135 @@ export interface RegisterInput {
   last_name: string;
 }
 
+/** What the text is, to steer the extraction; '' lets the engine decide. */
+export type ExtractionKind =
+  | ''
+  | 'meeting_transcript'
+  | 'email'
+  | 'note'
+  | 'chat'
+  | 'document'
+  | 'handwritten_ocr';
+
+export type ExtractionStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** What became of one found item: saved, waiting for review, or held back. */
+export type ExtractedStatus = 'created' | 'draft' | 'duplicate' | 'accepted' | 'rejected';
+
+/** The file endpoints of the extraction API. */
+export type FileEndpoint = 'document' | 'image' | 'handwritten' | 'audio';
+
+/** A box in an image, in pixels. */
+export interface Region {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** Where a found item came from. */
+export interface Evidence {
+  upload_id?: string;
+  sentence: string;
+  /** Byte span of the sentence in the extracted text. */
+  start: number;
+  end: number;
+  /** PDF page, 1-based. */
+  page?: number;
+  /** Seconds into a recording. */
+  audio_start?: number;
+  audio_end?: number;
+  region?: Region;
+}
+
+/** One task or meeting found in an input. */
+export interface ExtractedTask {
+  /** Identifies the item within its extraction. */
+  id: string;
+  title: string;
+  description: string;
+  assignee: string;
+  due: string | null;
+  /** The words the due date was read from ("by Friday"). */
+  due_text?: string;
+  type: TaskType;
+  priority?: TaskPriority | '';
+  confidence: number;
+  status: ExtractedStatus;
+  /** The saved task (created or accepted). */
+  task_id?: string;
+  /** The open task (or "draft:<item id>" of this run) this one repeats. */
+  duplicate_of?: string;
+  evidence: Evidence;
+}
+
+/** One extraction run over one input. */
+export interface Extraction {
+  extraction_id: string;
+  upload_id: string;
+  user_id: string;
+  source: string;
+  kind: string;
+  status: ExtractionStatus;
+  stage: string;
+  /** 0 to 1. */
+  progress: number;
+  error?: string;
+  engine: string;
+  review: boolean;
+  now: string;
+  timezone: string;
+  tasks: ExtractedTask[] | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+/** A stored file of the user. */
+export interface Upload {
+  id: string;
+  filename: string;
+  content_type: string;
+  kind: string;
+  size_bytes: number;
+  created_at: string;
+  [key: string]: unknown;
+}
+
+export interface ExtractTextInput {
+  text: string;
+  kind?: ExtractionKind;
+  /** Keep what is found as drafts to accept or reject. */
+  review: boolean;
+  /** IANA zone that relative dates ("Friday") are read in. */
+  timezone?: string;
+}
+
+export interface UploadOptions {
+  review: boolean;
+  timezone?: string;
+  /** Bytes sent so far of total. */
+  onProgress?: (loaded: number, total: number) => void;
+  /** Aborting stops the upload; the promise rejects with code "cancelled". */
+  signal?: AbortSignal;
+}
+
+/** The part of XMLHttpRequest that uploads use (a fake in tests). */
+export interface XhrLike {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  send(body: FormData): void;
+  abort(): void;
+  readonly status: number;
+  readonly responseText: string;
+  getResponseHeader(name: string): string | null;
+  readonly upload: { onprogress: ((e: ProgressEvent) => void) | null };
+  onload: (() => void) | null;
+  onerror: (() => void) | null;
+  onabort: (() => void) | null;
+}
+
 /** An error the API returned, or a failure to reach it (code "network"). */
 export class ApiError extends Error {
   readonly code: string;
@@ -259,6 +389,8 @@ export interface ApiOptions {
   base?: string;
   /** Called with the new session after a refresh, or null when it failed. */
   onSession?: (session: Session | null) => void;
+  /** Makes the request object for uploads with progress; defaults to XMLHttpRequest. */
+  xhr?: () => XhrLike;
 }
 
 interface RequestOptions {
@@ -274,6 +406,7 @@ export function createApi(opts: ApiOptions) {
   const doFetch: FetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const base = opts.base ?? '';
   const tokens = opts.tokens;
+  const newXhr = opts.xhr ?? (() => new XMLHttpRequest() as unknown as XhrLike);
   // One refresh at a time: refresh tokens rotate, so two parallel refreshes
   // with the same token would look like reuse to the server.
   let refreshing: Promise<boolean> | null = null;
@@ -348,6 +481,61 @@ export function createApi(opts: ApiOptions) {
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** One multipart upload with progress; resolves with the raw answer. */
+  function sendUpload(path: string, query: RequestOptions['query'], file: Blob, name: string, o: UploadOptions): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      if (o.signal?.aborted) {
+        reject(new ApiError('cancelled', 'Upload cancelled.', 0));
+        return;
+      }
+      const xhr = newXhr();
+      const onAbort = () => xhr.abort();
+      const done = () => o.signal?.removeEventListener('abort', onAbort);
+      xhr.open('POST', url(path, query));
+      xhr.setRequestHeader('Accept', 'application/json');
+      const access = tokens.access();
+      if (access) xhr.setRequestHeader('Authorization', `Bearer ${access}`);
+      xhr.upload.onprogress = (e) => {
+        if (e.lengthComputable) o.onProgress?.(e.loaded, e.total);
+      };
+      xhr.onload = () => {
+        done();
+        const headers = new Headers();
+        const retry = xhr.getResponseHeader('Retry-After');
+        if (retry) headers.set('Retry-After', retry);
+        // A Response cannot carry status 0; the browser only gives 0 for network errors.
+        const status = xhr.status >= 200 && xhr.status <= 599 ? xhr.status : 502;
+        const body = status === 204 ? null : xhr.responseText;
+        resolve(new Response(body, { status, headers }));
+      };
+      xhr.onerror = () => {
+        done();
+        reject(new ApiError('network', 'Cannot reach Sentry AI. Check your connection and try again.', 0));
+      };
+      xhr.onabort = () => {
+        done();
+        reject(new ApiError('cancelled', 'Upload cancelled.', 0));
+      };
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      const form = new FormData();
+      form.append('file', file, name);
+      xhr.send(form);
+    });
+  }
+
+  /** Uploads a file to an extraction endpoint; the run comes back queued (202). */
+  async function upload<T>(path: string, query: RequestOptions['query'], file: Blob, name: string, o: UploadOptions): Promise<T> {
+    const sentWith = tokens.access();
+    let res = await sendUpload(path, query, file, name, o);
+    if (res.status === 401 && tokens.refresh()) {
+      const current = tokens.access();
+      const renewed = current !== null && current !== sentWith;
+      if (renewed || (await refreshOnce())) res = await sendUpload(path, query, file, name, o);
+    }
+    if (!res.ok) throw await parseError(res);
+    return JSON.parse(await res.text()) as T;
   }
 
   const enc = encodeURIComponent;
@@ -480,5 +668,51 @@ export function createApi(opts: ApiOptions) {
 
     deleteTask: (userId: string, taskId: string) =>
       request<void>('DELETE', `/api/tasks/${enc(userId)}/${enc(taskId)}`),
+    /** Finds tasks in text: short text comes back done (201), long text queued (202). */
+    extractText: (input: ExtractTextInput) =>
+      request<Extraction>('POST', '/api/extract/text', {
+        body: {
+          text: input.text,
+          review: input.review,
+          ...(input.kind ? { kind: input.kind } : {}),
+          ...(input.timezone ? { timezone: input.timezone } : {}),
+        },
+      }),
+
+    /** Uploads one file to find tasks in; the run comes back queued, to poll. */
+    extractFile: (endpoint: FileEndpoint, file: Blob, name: string, o: UploadOptions) =>
+      upload<Extraction>(`/api/extract/${enc(endpoint)}`, { review: String(o.review), timezone: o.timezone }, file, name, o),
+
+    getExtraction: (extractionId: string) => request<Extraction>('GET', `/api/extraction/${enc(extractionId)}`),
+
+    /** Stops a queued or running extraction; conflict once it has finished. */
+    cancelExtraction: (extractionId: string) =>
+      request<Extraction>('DELETE', `/api/extraction/${enc(extractionId)}`),
+
+    async extractionHistory(userId: string, limit = 20): Promise<Extraction[]> {
+      const res = await request<{ extractions: Extraction[] | null }>(
+        'GET',
+        `/api/extraction/history/${enc(userId)}`,
+        { query: { limit } },
+      );
+      return res?.extractions ?? [];
+    },
+
+    /** The user's stored files, newest first (to name the files of past runs). */
+    async uploadHistory(userId: string, limit = 100): Promise<Upload[]> {
+      const res = await request<{ uploads: Upload[] | null }>('GET', `/api/uploads/history/${enc(userId)}`, {
+        query: { limit },
+      });
+      return res?.uploads ?? [];
+    },
+
+    /** Saves a draft (or a likely duplicate) as a task, with any fields changed first. */
+    acceptExtracted: (extractionId: string, itemId: string, changes?: TaskInput) =>
+      request<Extraction>('POST', `/api/extraction/${enc(extractionId)}/items/${enc(itemId)}/accept`, {
+        body: changes && Object.keys(changes).length > 0 ? changes : undefined,
+      }),
+
+    rejectExtracted: (extractionId: string, itemId: string) =>
+      request<Extraction>('POST', `/api/extraction/${enc(extractionId)}/items/${enc(itemId)}/reject`),
   };
 }

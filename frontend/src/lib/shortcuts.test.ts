@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { focusKind, moveSelection, selectionAfterRemoval, shortcutFor, type KeyInput } from './shortcuts';
+import {
+  focusKind,
+  globalShortcutFor,
+  moveSelection,
+  reviewShortcutFor,
+  selectionAfterRemoval,
+  shortcutFor,
+  type KeyInput,
+} from './shortcuts';
 
 const key = (k: string, over: Partial<KeyInput> = {}): KeyInput => ({
   key: k,
@@ -79,5 +87,40 @@ describe('selectionAfterRemoval', () => {
     expect(selectionAfterRemoval(['a', 'b', 'c'], 'c')).toBe('b');
     expect(selectionAfterRemoval(['a'], 'a')).toBeNull();
     expect(selectionAfterRemoval(['a'], 'x')).toBeNull();
+  });
+});
+
+describe('globalShortcutFor', () => {
+  it.each([
+    { name: 'c opens Capture', input: key('c'), want: 'capture' },
+    { name: 'C opens Capture too', input: key('C'), want: 'capture' },
+    { name: 'c on a focused button still opens it', input: key('c', { focus: 'control' }), want: 'capture' },
+    { name: 'c typed in a field is left alone', input: key('c', { focus: 'text' }), want: null },
+    { name: 'not while a dialog is open', input: key('c', { dialogOpen: true }), want: null },
+    { name: 'Ctrl+C copies', input: key('c', { ctrlKey: true }), want: null },
+    { name: 'Cmd+C copies', input: key('c', { metaKey: true }), want: null },
+    { name: 'other keys are not global', input: key('n'), want: null },
+  ])('$name', ({ input, want }) => {
+    expect(globalShortcutFor(input)).toBe(want);
+  });
+});
+
+describe('reviewShortcutFor', () => {
+  it.each([
+    { name: 'a accepts', input: key('a'), want: 'accept' },
+    { name: 'r rejects', input: key('r'), want: 'reject' },
+    { name: 'e edits', input: key('e'), want: 'edit' },
+    { name: 'j moves down', input: key('j'), want: 'next' },
+    { name: 'k moves up', input: key('k'), want: 'prev' },
+    { name: 'Esc closes', input: key('Escape'), want: 'close' },
+    { name: 'Esc closes while typing (ends an edit)', input: key('Escape', { focus: 'text' }), want: 'close' },
+    { name: 'a typed in the text box is left alone', input: key('a', { focus: 'text' }), want: null },
+    { name: 'letters work on a focused button', input: key('r', { focus: 'control' }), want: 'reject' },
+    { name: 'Ctrl+R reloads the page', input: key('r', { ctrlKey: true }), want: null },
+    { name: 'Cmd+A selects all', input: key('a', { metaKey: true }), want: null },
+    { name: 'an open dialog swallows them', input: key('a', { dialogOpen: true }), want: null },
+    { name: 'task keys mean nothing here', input: key('x'), want: null },
+  ])('$name', ({ input, want }) => {
+    expect(reviewShortcutFor(input)).toBe(want);
   });
 });

@@ -1,5 +1,5 @@
-// Keyboard shortcuts of the task screen, as pure functions so the rules can
-// be tested without a browser.
+// Keyboard shortcuts of the task and capture screens, as pure functions so
+// the rules can be tested without a browser.
 
 export type ShortcutAction =
   | 'new'
@@ -20,6 +20,7 @@ export const shortcutHelp: { keys: string[]; action: string }[] = [
   { keys: ['x', 'Space'], action: 'Complete or reopen the selected task' },
   { keys: ['e'], action: 'Edit the selected task' },
   { keys: ['Delete', '#'], action: 'Delete the selected task' },
+  { keys: ['c'], action: 'Capture tasks from text or files' },
   { keys: ['Esc'], action: 'Close a dialog, or go back from Settings' },
   { keys: ['?'], action: 'Show these shortcuts' },
 ];
@@ -114,4 +115,50 @@ export function selectionAfterRemoval(ids: readonly string[], removed: string): 
   const i = ids.indexOf(removed);
   if (i === -1) return null;
   return ids[i + 1] ?? ids[i - 1] ?? null;
+}
+
+/** Keys that work on every screen. */
+export type GlobalAction = 'capture';
+
+/** c opens Capture from anywhere, unless typing or a dialog is open. */
+export function globalShortcutFor(k: KeyInput): GlobalAction | null {
+  if (k.ctrlKey || k.metaKey || k.altKey || k.dialogOpen || k.focus === 'text') return null;
+  return k.key === 'c' || k.key === 'C' ? 'capture' : null;
+}
+
+export type ReviewAction = 'accept' | 'reject' | 'edit' | 'next' | 'prev' | 'close';
+
+export const reviewShortcutHelp: { keys: string[]; action: string }[] = [
+  { keys: ['j'], action: 'Next item' },
+  { keys: ['k'], action: 'Previous item' },
+  { keys: ['a'], action: 'Accept the selected draft' },
+  { keys: ['e'], action: 'Edit, then accept' },
+  { keys: ['r'], action: 'Reject' },
+  { keys: ['Esc'], action: 'Back to tasks' },
+];
+
+/** The review action for a key press on the Capture screen, or null. */
+export function reviewShortcutFor(k: KeyInput): ReviewAction | null {
+  if (k.ctrlKey || k.metaKey || k.altKey) return null;
+  if (k.key === 'Escape') return 'close';
+  if (k.dialogOpen || k.focus === 'text') return null;
+  switch (k.key) {
+    case 'a':
+    case 'A':
+      return 'accept';
+    case 'r':
+    case 'R':
+      return 'reject';
+    case 'e':
+    case 'E':
+      return 'edit';
+    case 'j':
+    case 'J':
+      return 'next';
+    case 'k':
+    case 'K':
+      return 'prev';
+    default:
+      return null;
+  }
 }
