@@ -275,6 +275,13 @@ func (s *Service) Review(ctx context.Context, runID, itemID string, accept bool,
 				return nil, err
 			}
 			it.Status, it.TaskID = core.ExtractedAccepted, created.ID
+			// The item shows what was saved, edits included.
+			it.Title, it.Description, it.Priority = created.Title, created.Description, created.Priority
+			if created.TaskType == core.TaskTypeMeeting && created.StartTime != nil {
+				it.Type, it.Due = core.TaskTypeMeeting, created.StartTime
+			} else {
+				it.Type, it.Due = created.TaskType, created.Deadline
+			}
 		}
 		if err := s.store.UpdateExtraction(ctx, run); err != nil {
 			return nil, err

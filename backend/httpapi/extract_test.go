@@ -123,7 +123,7 @@ func TestExtractReviewDrafts(t *testing.T) {
 		t.Fatal("a draft was saved before review")
 	}
 	res, body := b.do("POST", "/api/extraction/"+run.ID+"/items/"+run.Tasks[0].ID+"/accept", acc.Access, map[string]any{"title": "Write the release changelog"})
-	if res.StatusCode != 200 {
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"title":"Write the release changelog"`) {
 		t.Fatalf("accept: %d %s", res.StatusCode, body)
 	}
 	res, _ = b.do("POST", "/api/extraction/"+run.ID+"/items/"+run.Tasks[1].ID+"/reject", acc.Access, nil)
