@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,10 +39,11 @@ type DB struct {
 	read  *sql.DB // a pool of read-only connections
 	// ckpt copies the WAL into the database file in the background, so
 	// that the fsyncs of checkpoints never stall a request's commit.
-	ckpt     *sql.DB
-	stopCkpt chan struct{}
-	ckptDone chan struct{}
-	path     string
+	ckpt      *sql.DB
+	stopCkpt  chan struct{}
+	ckptDone  chan struct{}
+	closeOnce sync.Once
+	path      string
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -170,8 +172,14 @@ func (db *DB) checkpointLoop(every time.Duration) {
 	}
 }
 
-// Close closes every connection.
+// Close closes every connection; later calls do nothing.
 func (db *DB) Close() error {
+	var err error
+	db.closeOnce.Do(func() { err = db.close() })
+	return err
+}
+
+func (db *DB) close() error {
 	var errs []error
 	if db.stopCkpt != nil {
 		close(db.stopCkpt)
