@@ -184,3 +184,32 @@ func TestShutdownRequeuesInsteadOfCancelling(t *testing.T) {
 		t.Fatalf("after shutdown: %s (input kept: %v)", got.Status, got.Input != "")
 	}
 }
+
+func TestEvidenceGetsPageAudioAndRegion(t *testing.T) {
+	db, u := open(t, filepath.Join(t.TempDir(), "s.db"))
+	text := "Intro line.\nSend the report."
+	start := strings.Index(text, "Send")
+	load := func(ctx context.Context, run *core.Extraction, progress func(string, float64)) (*extract.Source, error) {
+		progress("reading", 0.5)
+		return &extract.Source{Text: text,
+			Pages: []extract.Span{{Start: 0, End: start, Page: 1}, {Start: start, End: len(text), Page: 2}},
+			Audio: []extract.Span{{Start: start, End: start + 4, AudioStart: 12.5, AudioEnd: 13}, {Start: start + 5, End: len(text), AudioStart: 13, AudioEnd: 14.25}},
+			Regions: []extract.Span{{Start: start, End: start + 4, Region: &core.Region{X: 10, Y: 20, W: 30, H: 10}},
+				{Start: start + 5, End: len(text), Region: &core.Region{X: 45, Y: 18, W: 60, H: 14}}},
+		}, nil
+	}
+	svc := extract.NewService(db, task.NewService(db, nil, nil), []core.TaskExtractor{&engine{}}, load, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); svc.Wait() }()
+	svc.Start(ctx, 1)
+	run := &core.Extraction{UserID: u.ID, UploadID: "upload-1", Source: core.SourceExtractedAudio, Now: time.Now(), Review: true}
+	svc.Enqueue(context.Background(), run)
+	got := wait(t, db, run.ID, core.RunDone)
+	ev := got.Tasks[0].Evidence
+	if ev.Page != 2 || ev.AudioStart == nil || *ev.AudioStart != 12.5 || *ev.AudioEnd != 14.25 || ev.UploadID != "upload-1" {
+		t.Fatalf("evidence %+v", ev)
+	}
+	if r := ev.Region; r == nil || r.X != 10 || r.Y != 18 || r.W != 95 || r.H != 14 {
+		t.Fatalf("region %+v", ev.Region)
+	}
+}
