@@ -38,7 +38,7 @@ func loader(uploads *upload.Service, models *modelmgr.Manager, describe func(con
 // FileSource reads a file's text the way an uploaded file is read: by its
 // detected kind, with OCR for images and speech recognition for audio.
 func FileSource(ctx context.Context, data []byte, filename string, handwriting bool, voskModel string) (*extract.Source, error) {
-	k, _, ok := docparse.Detect(data[:min(len(data), 8<<10)], filename)
+	k, _, ok := docparse.Detect(data, filename)
 	if !ok {
 		return nil, core.Errorf(core.EUNSUPPORTED, "This kind of file is not supported.")
 	}

@@ -99,17 +99,16 @@ func detectID3(b []byte) Kind {
 	if b[5]&0x10 != 0 {
 		end += 10 // footer
 	}
+	// Some writers pad past the declared size.
+	for end < len(b) && end < 10+size+4096 && b[end] == 0 {
+		end++
+	}
 	if end+4 <= len(b) {
-		if string(b[end:end+4]) == "fLaC" {
+		switch {
+		case string(b[end:end+4]) == "fLaC":
 			return KindFLAC
-		}
-		// Some writers pad past the declared size; look a little further.
-		i := end
-		for i < len(b) && i < end+4096 && b[i] == 0 {
-			i++
-		}
-		if i+4 <= len(b) && !isMP3Frame(b, i) {
-			return ""
+		case b[end] == 0xFF && b[end+1]&0xF6 == 0xF0:
+			return "" // raw AAC (ADTS), which we do not take
 		}
 	}
 	return KindMP3

@@ -38,13 +38,13 @@ func makeZip(t testing.TB, entries ...zipEntry) []byte {
 	return b.Bytes()
 }
 
-const contentTypes = `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>`
+const contentTypes = `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="urn:content-types"><Default Extension="xml" ContentType="application/xml"/></Types>`
 
 // makeDOCX wraps body (the children of w:body) into a minimal DOCX.
 func makeDOCX(t testing.TB, body string, extra ...zipEntry) []byte {
 	t.Helper()
 	doc := `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body>` + body + `</w:body></w:document>`
+<w:document xmlns:w="urn:wordprocessingml" xmlns:mc="urn:markup-compatibility"><w:body>` + body + `</w:body></w:document>`
 	entries := append([]zipEntry{{"[Content_Types].xml", contentTypes}, {"word/document.xml", doc}}, extra...)
 	return makeZip(t, entries...)
 }
@@ -93,7 +93,7 @@ func TestDOCX(t *testing.T) {
 		{
 			name:  "main part found through relationships",
 			body:  p("ignored"),
-			extra: []zipEntry{{"_rels/.rels", `<Relationships><Relationship Id="rId1" Type="http://x/officeDocument/2006/relationships/officeDocument" Target="/word/main.xml"/></Relationships>`}, {"word/main.xml", `<w:document xmlns:w="w"><w:body>` + p("Main part") + `</w:body></w:document>`}},
+			extra: []zipEntry{{"_rels/.rels", `<Relationships><Relationship Id="rId1" Type="urn:x/officeDocument/2006/relationships/officeDocument" Target="/word/main.xml"/></Relationships>`}, {"word/main.xml", `<w:document xmlns:w="w"><w:body>` + p("Main part") + `</w:body></w:document>`}},
 			want:  "Main part",
 		},
 	}

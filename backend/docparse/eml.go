@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -215,10 +214,6 @@ func (w *emlWalker) entity(h textproto.MIMEHeader, body io.Reader, depth int) (s
 	if mediaType == "text/html" {
 		text, _, err := htmlToText(w.ctx, []byte(decodeCharset(raw, params["charset"])), "text/html; charset=utf-8", w.lim)
 		if err != nil {
-			var ce interface{ Unwrap() []error }
-			if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return "", emlNone, err
-			}
 			return "", emlNone, err
 		}
 		return w.take(text, emlHTML)

@@ -64,9 +64,6 @@ var (
 		atom.Summary: true, atom.Legend: true, atom.Body: true, atom.Html: true, atom.Option: true,
 		atom.Center: true, atom.Menu: true, atom.Textarea: true,
 	}
-	htmlHeading = map[atom.Atom]bool{
-		atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
-	}
 )
 
 // htmlToText returns the visible text of an HTML document: hidden elements
@@ -189,7 +186,7 @@ func htmlToText(ctx context.Context, data []byte, contentType string, lim Limits
 					}
 				}
 			}
-			if htmlHeading[a] && a == atom.H1 && tt == html.StartTagToken {
+			if a == atom.H1 && tt == html.StartTagToken {
 				h1++
 			}
 		case html.EndTagToken:

@@ -79,7 +79,7 @@ func parsePDF(ctx context.Context, data []byte, lim Limits) (*Document, error) {
 		budget:   lim.MaxTextBytes,
 		lim:      lim,
 	}
-	st.fonts = &fontLoader{x: pc.XRefTable, cache: map[int]*pdfFont{}, fs: st}
+	st.fonts = &fontLoader{cache: map[int]*pdfFont{}, fs: st}
 
 	pages, err := st.collectPages(lim.MaxPages)
 	if err != nil {

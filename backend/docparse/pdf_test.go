@@ -310,3 +310,33 @@ func TestPDFLibraryPanicIsInvalid(t *testing.T) {
 		t.Errorf("message %q", core.ErrorMessage(err))
 	}
 }
+
+func TestPDFFlateBomb(t *testing.T) {
+	// A page whose content stream inflates to 1 GiB (text, then blank
+	// space): the decoder stops at its limit, so the page is read as
+	// having no text, cheaply.
+	raw := deflateRepeat(t, "BT /F1 12 Tf 72 700 Td (x) Tj ET ", bytes.Repeat([]byte(" "), 1<<20), 1024, "")
+	stream := string(append([]byte{0x78, 0xDA}, raw...)) // zlib header; the checksum is never reached
+	data := rawPDF(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		fmt.Sprintf("<< /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", len(stream), stream),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	)
+	var err error
+	var doc *Document
+	mem := allocated(func() {
+		doc, err = Parse(context.Background(), data, KindPDF, Limits{})
+	})
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	checkDoc(t, doc)
+	if !slices.Equal(doc.PagesWithoutText, []int{1}) {
+		t.Errorf("PagesWithoutText = %v", doc.PagesWithoutText)
+	}
+	if mem > 512<<20 {
+		t.Errorf("allocated %d MiB for a stream bomb", mem>>20)
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	pdffont "github.com/pdfcpu/pdfcpu/pkg/font"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/text/encoding/charmap"
 )
@@ -469,7 +468,6 @@ func parseCMap(data []byte) *cmap {
 // fontLoader builds pdfFonts from font dictionaries, caching by object
 // number so a font shared by many pages is read once.
 type fontLoader struct {
-	x     *model.XRefTable
 	cache map[int]*pdfFont
 	fs    *pdfState
 }
@@ -533,6 +531,7 @@ func (l *fontLoader) build(o types.Object) *pdfFont {
 	}
 	f.simple = *base256
 	code := 0
+	numbered, named := 0, 0 // names like "a65" at code 65
 	for i, x := range diffs {
 		if i > 4096 {
 			break
@@ -545,8 +544,22 @@ func (l *fontLoader) build(o types.Object) *pdfFont {
 		case types.Name:
 			if code >= 0 && code < 256 {
 				f.simple[code], _ = glyphRune(string(v))
+				if string(v) != ".notdef" {
+					named++
+					if numberedName(string(v)) == code {
+						numbered++
+					}
+				}
 			}
 			code++
+		}
+	}
+	if subtype == "Type3" && f.toUni == nil && named > 0 && numbered == named {
+		// Bitmap fonts from TeX name each glyph after its code ("a100"
+		// is code 100) in the TeX text encodings, which match ASCII for
+		// letters and digits.
+		for c := range f.simple {
+			f.simple[c] = texTextCode(c)
 		}
 	}
 	if subtype == "Type3" {
@@ -580,6 +593,64 @@ func (l *fontLoader) build(o types.Object) *pdfFont {
 		}
 	}
 	return f
+}
+
+// numberedName returns n for glyph names of the form "a65" or "g123"
+// (one or two letters, then a decimal number), or -1.
+func numberedName(name string) int {
+	i := 0
+	for i < len(name) && i < 2 && (name[i] >= 'a' && name[i] <= 'z' || name[i] >= 'A' && name[i] <= 'Z') {
+		i++
+	}
+	if i == 0 || i == len(name) || len(name)-i > 3 {
+		return -1
+	}
+	n, err := strconv.Atoi(name[i:])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// texTextCode maps a code of TeX's T1 and OT1 text encodings: ASCII
+// letters, digits and most punctuation, the ligatures and quotes below
+// 0x20, Latin-1 letters at 0xC0 and above.
+func texTextCode(c int) string {
+	switch {
+	case c == 0x27:
+		return "’"
+	case c == 0x60:
+		return "‘"
+	case c > 0x20 && c < 0x7f:
+		return string(rune(c))
+	case c >= 0xC0 && c <= 0xFF && c != 0xD7 && c != 0xF7:
+		return string(rune(c))
+	}
+	switch c {
+	case 0x0B, 0x1B:
+		return "ff"
+	case 0x0C, 0x1C:
+		return "fi"
+	case 0x0D, 0x1D:
+		return "fl"
+	case 0x0E, 0x1E:
+		return "ffi"
+	case 0x0F, 0x1F:
+		return "ffl"
+	case 0x10:
+		return "“"
+	case 0x11:
+		return "”"
+	case 0x15:
+		return "–"
+	case 0x16:
+		return "—"
+	case 0xD7:
+		return "Œ"
+	case 0xF7:
+		return "œ"
+	}
+	return ""
 }
 
 func namedEncoding(name string) *[256]string {

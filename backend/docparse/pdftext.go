@@ -3,6 +3,10 @@ package docparse
 import (
 	"math"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -88,7 +92,7 @@ func (st *pdfState) pageText(pg pdfPage) (string, error) {
 	if out.over {
 		return "", errTextTooLarge(st.lim)
 	}
-	return out.b.String(), nil
+	return string(out.b), nil
 }
 
 func joinBytes(parts [][]byte, sep byte) []byte {
@@ -241,8 +245,6 @@ func (r *contentRun) op(op string, args, dict []psToken, fonts, res types.Dict, 
 		}
 	case "BT":
 		r.tm, r.tlm = identity, identity
-	case "ET":
-		r.out.endText()
 	case "Tf":
 		if len(args) >= 2 && args[len(args)-2].kind == tokName && args[len(args)-1].kind == tokNum {
 			r.gs.fontSize = args[len(args)-1].num
@@ -428,23 +430,37 @@ func (r *contentRun) actualText() *markedContent {
 
 // layout turns placed glyphs into lines of text: a glyph far from where
 // the previous one ended starts a new line (a blank line for a wide gap),
-// a gap along the line becomes a space, and a glyph drawn again over
-// itself (a fake bold) is dropped.
+// a wide gap along the line becomes a tab (table columns), a narrower one
+// a space. A glyph drawn again over itself (a fake bold) is dropped, and
+// a spacing accent drawn over a letter (as TeX does) is combined with it.
+// Glyphs without text still move the pen, so the break before an unmapped
+// bullet is kept.
 type layout struct {
-	b      strings.Builder
+	b      []byte
 	budget *int64
 	over   bool
 
-	have           bool
+	have           bool // a glyph has been placed
 	endX, endY     float64
-	startX, startY float64
 	dirX, dirY     float64
 	size           float64
-	last           string
-	spacePending   bool
+	pending        sep // separator owed before the next text
+	startX, startY float64
+	last           string // last text written, at b[lastAt:]
+	lastAt         int
+	lastEndX       float64
+	lastEndY       float64
 }
 
-func (l *layout) endText() {}
+type sep uint8
+
+const (
+	sepNone sep = iota
+	sepSpace
+	sepTab
+	sepLine
+	sepPara
+)
 
 func (l *layout) write(s string) {
 	*l.budget -= int64(len(s))
@@ -452,7 +468,30 @@ func (l *layout) write(s string) {
 		l.over = true
 		return
 	}
-	l.b.WriteString(s)
+	l.b = append(l.b, s...)
+}
+
+// separation classifies the move from the end of the previous glyph to
+// a glyph starting at (x0, y0). along < 0 means it starts back over the
+// previous glyph.
+func (l *layout) separation(x0, y0, size, dx, dy float64) (s sep, along float64) {
+	sz := math.Max(size, l.size)
+	vx, vy := x0-l.endX, y0-l.endY
+	along = vx*l.dirX + vy*l.dirY
+	perp := -vx*l.dirY + vy*l.dirX
+	sameDir := dx*l.dirX+dy*l.dirY > 0.9
+	switch {
+	case !sameDir || math.Abs(perp) > 0.6*sz:
+		if perp < -1.9*sz && sameDir {
+			return sepPara, along
+		}
+		return sepLine, along
+	case along > 1.5*sz:
+		return sepTab, along
+	case along > 0.15*sz || along < -sz:
+		return sepSpace, along
+	}
+	return sepNone, along
 }
 
 func (l *layout) add(text string, x0, y0, x1, y1, size, dx, dy float64) {
@@ -465,41 +504,100 @@ func (l *layout) add(text string, x0, y0, x1, y1, size, dx, dy float64) {
 			size = 1
 		}
 	}
-	if text == "" || strings.TrimSpace(text) == "" {
-		if text != "" && l.have {
-			l.spacePending = true
+	blank := strings.TrimSpace(text) == ""
+	s, along := sepNone, 0.0
+	if l.have {
+		s, along = l.separation(x0, y0, size, dx, dy)
+		if !blank && l.last != "" && text == l.last &&
+			math.Abs(x0-l.startX)+math.Abs(y0-l.startY) < 0.1*math.Max(size, l.size) {
+			return // overprinted
 		}
-		if l.have {
-			l.endX, l.endY = x1, y1
+	}
+	l.have = true
+	l.endX, l.endY, l.dirX, l.dirY, l.size = x1, y1, dx, dy, size
+	if blank {
+		l.pending = max(l.pending, s)
+		if text != "" {
+			l.pending = max(l.pending, sepSpace)
 		}
 		return
 	}
-	if l.have {
-		sz := math.Max(size, l.size)
-		vx, vy := x0-l.endX, y0-l.endY
-		along := vx*l.dirX + vy*l.dirY
-		perp := -vx*l.dirY + vy*l.dirX
-		sameDir := dx*l.dirX+dy*l.dirY > 0.9
-		switch {
-		case text == l.last && math.Abs(x0-l.startX)+math.Abs(y0-l.startY) < 0.1*sz:
-			return // overprinted
-		case !sameDir || math.Abs(perp) > 0.6*sz:
-			if perp < -1.9*sz && sameDir {
-				l.write("\n\n")
-			} else {
-				l.write("\n")
+	l.pending = max(l.pending, s)
+	if l.pending <= sepSpace && along < 0 && l.last != "" && len(l.b) == l.lastAt+len(l.last) {
+		// A spacing accent drawn over a letter (TeX draws accents so):
+		// the accent's middle lies within the letter.
+		proj := func(x, y float64) float64 { return x*dx + y*dy }
+		var mid, lo, hi float64
+		if _, isAccent := combiningFor[l.last]; isAccent {
+			mid = (proj(l.startX, l.startY) + proj(l.lastEndX, l.lastEndY)) / 2
+			lo, hi = proj(x0, y0), proj(x1, y1)
+		} else {
+			mid = (proj(x0, y0) + proj(x1, y1)) / 2
+			lo, hi = proj(l.startX, l.startY), proj(l.lastEndX, l.lastEndY)
+		}
+		if mid >= min(lo, hi) && mid <= max(lo, hi) {
+			if c, ok := combineAccent(l.last, text); ok {
+				l.b = l.b[:l.lastAt]
+				l.pending = sepNone
+				text = c
 			}
-		case along > 1.5*sz:
-			l.write("\t") // a column gap, as between table cells
-		case l.spacePending || along > 0.15*sz || along < -sz:
-			l.write(" ")
 		}
 	}
+	if len(l.b) > 0 {
+		switch l.pending {
+		case sepSpace:
+			l.write(" ")
+		case sepTab:
+			l.write("\t")
+		case sepLine:
+			l.write("\n")
+		case sepPara:
+			l.write("\n\n")
+		}
+	}
+	l.pending = sepNone
+	l.lastAt = len(l.b)
 	l.write(text)
-	l.have = true
-	l.spacePending = false
-	l.startX, l.startY, l.endX, l.endY = x0, y0, x1, y1
-	l.dirX, l.dirY, l.size, l.last = dx, dy, size, text
+	l.last = text
+	l.startX, l.startY, l.lastEndX, l.lastEndY = x0, y0, x1, y1
+}
+
+// Spacing accents and the combining marks they stand for.
+var combiningFor = map[string]rune{
+	"\u00a8": 0x308, "\u00b4": 0x301, "`": 0x300, "\u02c6": 0x302, "^": 0x302, "\u02dc": 0x303,
+	"~": 0x303, "\u00b8": 0x327, "\u02d8": 0x306, "\u02c7": 0x30C, "\u02d9": 0x307, "\u02da": 0x30A,
+	"\u02dd": 0x30B, "\u02db": 0x328, "\u00af": 0x304,
+}
+
+// combineAccent joins a single letter and a spacing accent, in either
+// order, into one precomposed character when Unicode has it.
+func combineAccent(a, b string) (string, bool) {
+	letter, mark := a, b
+	m, ok := combiningFor[mark]
+	if !ok {
+		letter, mark = b, a
+		if m, ok = combiningFor[mark]; !ok {
+			return "", false
+		}
+	}
+	if utf8.RuneCountInString(letter) != 1 {
+		return "", false
+	}
+	r, _ := utf8.DecodeRuneInString(letter)
+	switch r {
+	case 'ı':
+		r = 'i'
+	case 'ȷ':
+		r = 'j'
+	}
+	if !unicode.IsLetter(r) {
+		return "", false
+	}
+	c := norm.NFC.String(string(r) + string(m))
+	if utf8.RuneCountInString(c) != 1 {
+		return "", false
+	}
+	return c, true
 }
 
 func finite(vs ...float64) bool {

@@ -124,7 +124,15 @@ func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
 		return nil, core.FieldError("file", "The file is empty.")
 	}
 	name := CleanFilename(p.Filename)
-	kind, mime, ok := s.detect(st.Head, name)
+	head := st.Head
+	if len(head) >= 2 && head[0] == 'P' && head[1] == 'K' {
+		// Office files are zip archives: what they are is in the central
+		// directory at the end, so look at the whole file.
+		if all, err := s.blobs.Read(st.Path, s.MaxBytes); err == nil {
+			head = all
+		}
+	}
+	kind, mime, ok := s.detect(head, name)
 	if !ok || (p.Allow != nil && !p.Allow(kind)) {
 		return nil, core.Errorf(core.EUNSUPPORTED, "This kind of file is not supported here. Use PDF, DOCX, TXT, Markdown, HTML or EML documents; PNG, JPEG, WEBP or TIFF images; WAV, MP3, M4A, OGG or FLAC audio; MP4, WEBM or MOV video.")
 	}
