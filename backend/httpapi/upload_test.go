@@ -208,6 +208,17 @@ func TestExtractFromFiles(t *testing.T) {
 		t.Fatalf("tasks from the document: %s", list)
 	}
 
+	// A Word file and a PDF (text layer, with pages).
+	for _, f := range []string{"libreoffice.docx", "libreoffice-3pages.pdf"} {
+		res, body = b.sendFile("/api/extract/document?review=true", acc.Access, f, fixture(t, "docparse/testdata/"+f))
+		if res.StatusCode != 202 {
+			t.Fatalf("%s: %d %s", f, res.StatusCode, body)
+		}
+		if run := b.waitRun(acc.Access, decodeRun(t, body).ID); run.Status != "done" {
+			t.Fatalf("%s run: %+v", f, run)
+		}
+	}
+
 	// A photo, read by real Tesseract.
 	res, body = b.sendFile("/api/extract/image?review=true", acc.Access, "note.png", fixture(t, "tesseract/testdata/note.png"))
 	if res.StatusCode != 202 {
