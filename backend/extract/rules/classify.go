@@ -41,18 +41,22 @@ type frame struct {
 }
 
 var (
-	reMarkers  = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|heads up|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
-	reVocative = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*,\s+`)
-	reVocTail  = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*[?.!]*\s*$`)
+	reMarkers   = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
+	reVocative  = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*,\s+`)
+	reTodoOwner = regexp.MustCompile(`^(?:todo|to-do|fixme|action|ai|task)\s*\(\s*@?([\w.-]+)\s*\)\s*:?\s*`)
+	reVocMid    = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*,`)
+	reVocTail   = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*[?.!]*\s*$`)
 
-	reBoiler   = regexp.MustCompile(`\b(?:unsubscribe|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.|\w@\w+\.(?:com|net|org))`)
+	reBoiler   = regexp.MustCompile(`\b(?:unsubscribe|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.|\w@\w+\.(?:com|net|org))`)
 	rePleasant = regexp.MustCompile(`^(?:hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
 	reSuggest  = regexp.MustCompile(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+|all\s+)*`)
-	reAvail    = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok)\s+(?:for\s+|to\s+)?|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
+	reCondPron = regexp.MustCompile(`^(?:that\s+)?(?:it|that|this|they|these|those|he|she)(?:'s|'re| is| are| has| have| gets| get| stays| looks| works)\b`)
+	reAnyone   = regexp.MustCompile(`^(?:is\s+)?(?:anyone|anybody|someone|somebody|who(?:'s| is)?)\s+(?:free|available|able|around|willing|up for it|happy|keen)\s+(?:to|and able to)\s+|^(?:does\s+)?(?:anyone|anybody)\s+(?:want|have time)\s+to\s+|^who\s+(?:can|could|wants to|will)\s+`)
+	reAvail    = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok|coming|going|joining|attending|able to make|able to come|up for)\s+(?:for\s+|to\s+|it\s+to\s+)?|^(?:will|can|could)\s+(?:you|u)\s+(?:make it|join us|come|attend)\s+(?:to\s+|for\s+)?|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
 	reThirdC   = regexp.MustCompile(`^(he|she|they)(?:'ll| will| is going to|'s going to| are going to|'re going to| promised to| agreed to| offered to| needs to| has to| have to| must| should| said (?:he|she|they)(?:'d| would| will))\s+(?:also\s+|then\s+)?`)
 	reMayI     = regexp.MustCompile(`^(?:may|can|could|might) (?:i|we) (?:please\s+)?(?:get|have|borrow|see|grab|request|ask (?:you|u) to|ask that you)\s+`)
 	reHypo     = regexp.MustCompile(`\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with)\b`)
-	reCancel   = regexp.MustCompile(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead|skip(?:ping)? (?:it|that|this) (?:this|next)|drop(?:ped)? (?:it|that|this))\b`)
+	reCancel   = regexp.MustCompile(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead|skip(?:ping)? (?:it|that|this) (?:this|next)|(?:we|i|they|he|she) dropped (?:it|that|this))\b`)
 	reDone     = regexp.MustCompile(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
 	reNegStart = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
 	rePolite   = regexp.MustCompile(`^(?:if (?:you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
@@ -63,10 +67,10 @@ var (
 	reLetMe    = regexp.MustCompile(`^(?:let me|lemme)\s+(?:just\s+|quickly\s+|go\s+)?`)
 	reLetMeKn  = regexp.MustCompile(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
 	reLets     = regexp.MustCompile(`^(?:let's|let’s|lets|let us|shall we|should we|how about we|why don't we|why not|maybe we should|we could|can we|could we|we should probably)\s+(?:also\s+|just\s+|quickly\s+|try to\s+|go ahead and\s+)*`)
-	reAskYou   = regexp.MustCompile(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+|also\s+|just\s+|quickly\s+|maybe\s+|possibly\s+|perhaps\s+|still\s+|go ahead and\s+|try to\s+|both\s+|help\s+(?:me\s+|us\s+)?)*`)
+	reAskYou   = regexp.MustCompile(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you(?: and [\w'-]+)?|u|ya)[,\s]+(?:(?:please|pls|kindly|also|just|quickly|maybe|possibly|perhaps|still|go ahead and|try to|both|help(?: me| us)?)[,\s]+)*`)
 	reMindYou  = regexp.MustCompile(`\b(?:would|do|will)\s+(?:you|u)\s+mind\s+(?:also\s+|just\s+)?`)
 	reChance   = regexp.MustCompile(`\bany chance (?:you|u) (?:could|can|might)\s+`)
-	rePlease   = regexp.MustCompile(`(?:^|[\s,:;(—–-])(?:please|pls|plz|pl[sz]e|kindly)\s+(?:do\s+|also\s+|just\s+|quickly\s+|go ahead and\s+|try to\s+|remember to\s+|make sure to\s+|be sure to\s+|don't forget to\s+|ensure you\s+)*`)
+	rePlease   = regexp.MustCompile(`(?:^|[\s,:;(—–-])(?:please|pls|plz|pl[sz]e|kindly)[,\s]+(?:do\s+|also\s+|just\s+|quickly\s+|go ahead and\s+|try to\s+|remember to\s+|make sure to\s+|be sure to\s+|don't forget to\s+|ensure you\s+|feel free to\s+)*`)
 	reNeedYou  = regexp.MustCompile(`\b(?:i|we)\s+(?:need|want|'d like|would like|would love|'d love|expect|will need|'ll need|'d need|would need)\s+(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+to\s+(?:please\s+|also\s+|just\s+)*`)
 	reYouMust  = regexp.MustCompile(`^(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+(?:need to|have to|must|should|will need to|'ll need to|'ll have to|will have to|might want to|may want to|'ll want to|ought to|are to|'re to|are expected to|are required to|are asked to)\s+(?:please\s+|also\s+|just\s+)*`)
 	reAppr     = regexp.MustCompile(`\b(?:it would be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if|it'd be (?:great|good|helpful|nice|ideal|awesome) if|i'd appreciate (?:it )?if|i would appreciate (?:it )?if|i'd be grateful if|i would be grateful if|if)\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+|also\s+|just\s+)*`)
@@ -77,6 +81,7 @@ var (
 	rePassive  = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must|should|ought|will need|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
 	reNeedsIng = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an )?[\w' /&-]{1,40}?)\s+(?:still\s+|really\s+)?needs?\s+(\w+ing)\b`)
 	reDue      = regexp.MustCompile(`(?:^|,\s*|that\s+|reminder:?\s+)((?:the |our |my |your |all |this |these |those )?[\w' /&-]{1,50}?)\s+(?:is|are|'s|are all|is all)\s+(?:still\s+)?due\b`)
+	reDueFor   = regexp.MustCompile(`^\s+for\s+(?:a|an|its|their|his|her|the|our|my|your)?\s*([a-z][a-z -]{1,30}?)(?:\s+(?:by|before|on|in|at|until|next|this)\b|[.,;!]|$)`)
 	reDeadline = regexp.MustCompile(`\bdeadline (?:for|on) ((?:the |our |my |your )?[\w' /&-]{1,40}?)\s+(?:is|was moved to|has moved to)\b|^((?:the |our |my )?[\w' /&-]{1,40}?)\s+deadline\s+is\b`)
 	reOwnerPar = regexp.MustCompile(`\s*[(\[]\s*(?:owner:?\s*|@)?([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*[)\]]\s*[.!]*\s*$`)
 	reOwnerAt  = regexp.MustCompile(`(?:^|\s)@([\w.-]+)`)
@@ -103,6 +108,13 @@ func (a *analyzer) clauses(u unit, s span) []span {
 			}
 		}
 	}
+	// ", and Tim will set up …"
+	raw := a.text[s.start:s.end]
+	for _, m := range reAndName.FindAllStringSubmatchIndex(raw, -1) {
+		if n := raw[m[2]:m[3]]; a.isPersonName(n) || a.knownName(n) {
+			add(m[0], m[2])
+		}
+	}
 	// ", please …" after a full clause ("… at 2pm, please be there").
 	for _, m := range reCommaPlease.FindAllStringIndex(t, -1) {
 		before := strings.TrimSpace(t[:m[0]])
@@ -120,9 +132,12 @@ func (a *analyzer) clauses(u unit, s span) []span {
 	}
 	// A dash between a noun and a verb ("dentist - reschedule") is not a break.
 	for _, m := range reDashBreak.FindAllStringIndex(t, -1) {
+		if a.lines[u.line].bullet || u.section == secAction {
+			break // in a list, dashes separate an item's fields ("quotes - Umar - Friday")
+		}
 		left := strings.TrimSpace(t[:m[0]])
-		if lw := strings.Fields(left); len(lw) <= 3 && (len(lw) == 0 || baseVerb(lw[0]) == "" || lw[0] == "call") {
-			continue
+		if lw := strings.Fields(left); len(lw) <= 3 && (len(lw) == 0 || baseVerb(lw[0]) == "" || lw[0] == "call") && actionVerbs[firstWordOf(t[m[1]:])] {
+			continue // "dentist - reschedule to next month"
 		}
 		add(m[0], m[1])
 	}
@@ -175,6 +190,7 @@ var (
 		regexp.MustCompile(`,\s+(?:it's|it is|that's|that is|which|since|because|as it|as we|as i)\s+`),
 		regexp.MustCompile(`\s+(?:so that|so)\s+((?:i|we|they|he|she)\s+(?:can|could|will|may|might)\b)`),
 	}
+	reAndName     = regexp.MustCompile(`,?\s+and\s+(?:then\s+)?([\p{Lu}][\p{L}'’-]*(?:\s+team)?)\s+(?:will|'ll|is going to|to|can|should|must|needs to|has to|agreed to|offered to)\b`)
 	reCommaVerb   = regexp.MustCompile(`,\s+(?:and\s+|then\s+)?([a-z]+)\b`)
 	reCommaPlease = regexp.MustCompile(`,\s+(?:please|pls|kindly)\s+`)
 	reDashBreak   = regexp.MustCompile(`\s+[-–—]+\s+`)
@@ -197,7 +213,7 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 	if reCondHead.MatchString(ls) && !rePolite.MatchString(ls) {
 		return nil
 	}
-	hits := findDates(sent, a.clock)
+	hits := a.datesOf(s)
 	question := strings.HasSuffix(strings.TrimRight(sent, " )\"'"), "?")
 	var out []*cand
 	cls := a.clauses(u, s)
@@ -222,6 +238,9 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 			kept = append(kept, c)
 		}
 		out = kept
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	pr := priorityOf(a.text[u.start:u.end], sent)
 	for _, c := range out {
@@ -271,12 +290,16 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		l = strings.ReplaceAll(asciiLower(raw), "’", "'  ")
 	}
 	p := 0
+	who := ""
+	// "TODO(erin): fix flaky tests".
+	if m := reTodoOwner.FindStringSubmatchIndex(l); m != nil {
+		who, p = raw[m[2]:m[3]], m[1]
+	}
 	// Leading "Also,", "OK so", "Reminder:".
-	if m := reMarkers.FindStringIndex(l); m != nil {
-		p = m[1]
+	if m := reMarkers.FindStringIndex(l[p:]); m != nil {
+		p += m[1]
 	}
 	// Vocative: "Bob, please…", "Marta, could you…".
-	who := ""
 	if m := reVocative.FindStringSubmatchIndex(raw[p:]); m != nil {
 		name := raw[p+m[2] : p+m[3]]
 		if a.isPersonName(name) {
@@ -284,6 +307,15 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 			p += m[1]
 			if m2 := reMarkers.FindStringIndex(l[p:]); m2 != nil {
 				p += m2[1]
+			}
+		}
+	}
+	if who == "" {
+		// "Please send the deck by Thursday, Wes, the chair asked twice."
+		for _, m := range reVocMid.FindAllStringSubmatchIndex(raw, -1) {
+			if m[0] > p && a.isPersonName(raw[m[2]:m[3]]) && a.knownName(raw[m[2]:m[3]]) {
+				who = raw[m[2]:m[3]]
+				break
 			}
 		}
 	}
@@ -340,7 +372,11 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	}
 	// Meetings.
 	if mt, ok := a.meeting(u, raw, l, p, ds, fr, question); ok {
-		return []*cand{a.newMeeting(ui, u, s, idx, raw, mt, ds)}
+		mw := who
+		if fr.kind == fAssign && fr.who != "" {
+			mw = fr.who
+		}
+		return []*cand{a.newMeeting(ui, u, s, idx, raw, mt, ds, mw)}
 	}
 	if fr.kind == fNone {
 		return nil
@@ -545,7 +581,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	body := l[p:]
 	verbAt := func(i int) bool { // an action verb in base form starts at l[i:]
 		w := firstWordOf(l[i:])
-		return actionVerbs[w] || w == "have" || w == "be" || w == "get" || w == "go" || w == "make" || w == "let"
+		return actionVerbs[w] || w == "have" || w == "be" || w == "get" || w == "go" || w == "make" || w == "let" || looksVerb(w)
 	}
 	// "let me know …": a request to tell the speaker.
 	if m := reLetMeKn.FindStringIndex(body); m != nil && !question {
@@ -660,6 +696,9 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	if m := reYouMust.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.7}
 	}
+	if m := reAnyone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
+		return frame{kind: fRequest, vp: p + m[1], conf: 0.6, you: u.speaker != ""}
+	}
 	if m := reSomeone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
 		return frame{kind: fRequest, vp: p + m[1], conf: 0.6}
 	}
@@ -680,6 +719,9 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			if verbAt(i) {
 				return frame{kind: fRequest, vp: i, who: who, you: who == "" && u.speaker != "" || who == "" && a.addressee != "", conf: 0.65}
 			}
+			if reCondPron.MatchString(l[i:]) {
+				return frame{} // "make sure it's near the venue": a condition on another task
+			}
 			return frame{kind: fRequest, vp: p + m[0], who: who, you: who == "" && (u.speaker != "" || a.addressee != ""), conf: 0.6, keep: true}
 		}
 		if (strings.Contains(kw, "forget") || strings.HasPrefix(kw, "remember")) && verbAt(i) {
@@ -691,7 +733,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		if m := reModal.FindStringIndex(l[end:]); m != nil {
 			i := end + m[1]
 			w := firstWordOf(l[i:])
-			if verbAt(i) && w != "be" && w != "have" {
+			if verbAt(i) && w != "be" && w != "have" && !(metricVerbs[w] && !a.knownName(name) && !roleNouns[strings.ToLower(name)]) {
 				return frame{kind: fAssign, vp: i, who: name, conf: 0.75}
 			}
 			if b := gerundBase(w); b != "" {
@@ -702,7 +744,8 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		if u.section == secAction || u.item {
 			w := firstWordOf(strings.TrimLeft(l[end:], " "))
 			i := end + strings.Index(l[end:], w)
-			if b := thirdPersonBase(w); b != "" && strings.HasSuffix(w, "s") {
+			after := firstWordOf(strings.TrimLeft(l[min(len(l), i+len(w)):], " "))
+			if b := thirdPersonBase(w); b != "" && strings.HasSuffix(w, "s") && after != "" && !strings.HasPrefix(strings.TrimLeft(l[min(len(l), i+len(w)):], " "), "-") {
 				return frame{kind: fAssign, vp: i, verb: b, verbTo: i + len(w), who: name, conf: 0.65}
 			}
 		}
@@ -724,6 +767,10 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	if m := reDue.FindStringSubmatchIndex(body); m != nil && !question {
 		np := strings.TrimSpace(raw[p+m[2] : p+m[3]])
 		if !isPronoun(np) && len(strings.Fields(np)) <= 6 {
+			// "The car is due for its inspection": the inspection is the task.
+			if fm := reDueFor.FindStringSubmatch(body[m[1]:]); fm != nil {
+				return frame{kind: fDeadline, vp: p + m[2], verbTo: p + m[3], object: fm[1] + " for " + lowerDet(np), prefix: "Get", conf: 0.55, weak: true}
+			}
 			return frame{kind: fDeadline, vp: p + m[2], verbTo: p + m[3], object: np, prefix: dueVerb(np), conf: 0.55, weak: true}
 		}
 	}
@@ -746,15 +793,27 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		left := raw[p+m[2] : p+m[3]]
 		v := strings.ToLower(raw[p+m[4] : p+m[5]])
 		if actionVerbs[v] && baseVerb(firstWordOf(strings.ToLower(left))) == "" {
+			if n := strings.TrimSpace(left); (u.item || u.section == secAction) && !strings.Contains(n, " ") && a.isPersonName(n) &&
+				!eventNouns[strings.ToLower(n)] && !roleNouns[strings.ToLower(n)] && !labelWords[strings.ToLower(n)] {
+				return frame{kind: fImperative, vp: p + m[4], who: n, conf: 0.7} // "Carol - update the forecast"
+			}
 			return frame{kind: fImperative, vp: p + m[4], object: left, conf: 0.65}
 		}
 	}
 	// Imperative: "send the deck by Friday".
 	if !question {
 		w := firstWordOf(body)
+		if len(w) > len(body) || !strings.HasPrefix(body, w) && len(firstRawWord(body)) != len(w) {
+			w = ""
+		}
 		if actionVerbs[w] || w == "get" || w == "make" || w == "go" || w == "have" && strings.HasPrefix(body, "have a look") {
 			rest := strings.TrimLeft(body[len(w):], " ")
-			if !reNounNext.MatchString(rest) && !strings.HasPrefix(body[len(w):], ":") && !strings.HasPrefix(body[len(w):], "-") {
+			nw := firstWordOf(rest)
+			nounUse := eventNouns[w] && (nw == "with" || nw == "on" || nw == "at" || nw == "re" || nw == "about" || nw == "for" || nw == "tomorrow" || nw == "today" || weekdayIndex[nw] != 0 || nw == "sunday" || nw != "" && isDigit(nw[0]))
+			if len(strings.Fields(strings.Trim(body, ".!? "))) <= 3 && eventNouns[nw] {
+				nounUse = true // "Budget review."
+			}
+			if !nounUse && !reNounNext.MatchString(rest) && !strings.HasPrefix(body[len(w):], ":") && !strings.HasPrefix(body[len(w):], "-") {
 				if a.imperativeAllowed(u) {
 					f := frame{kind: fImperative, vp: p, who: who, conf: 0.65}
 					if u.item || u.section == secAction || u.check == 1 {
@@ -788,6 +847,35 @@ func (a *analyzer) imperativeAllowed(u unit) bool {
 		return false
 	}
 	return true
+}
+
+// metricVerbs describe how a quantity changes ("Headcount will reach 45").
+var metricVerbs = wordSet(`reach hit grow increase decrease drop rise fall exceed total remain become double triple decline
+improve shrink climb stay`)
+
+// nonVerbs follow a commitment or request frame without being the action
+// ("I'll be", "can you not", "I'll probably").
+var nonVerbs = wordSet(`be been being not never also just really probably maybe perhaps definitely still even only the a an
+this that these those it its my your our their his her them him me us you i we they he she there here then than so
+too very much more less some any all each every no yes ok okay see think know guess wonder hope feel love like hate
+believe imagine miss wait stay sleep seem appear mean need want wish expect suppose bet assume understand recall
+remember start begin continue keep stop get
+forget happen matter mind care agree disagree say said able unable sure glad happy afraid sorry well now soon later
+today tomorrow tonight again back out up down in on at by for with from to of about into over under after before
+what which who whom whose when where why how whether if as because since while until`)
+
+// looksVerb accepts a word after a strong frame ("I'm going to shoot …")
+// that is not on the curated list but reads as a verb.
+func looksVerb(w string) bool {
+	if len(w) < 3 || nonVerbs[w] || stopWords[w] || notNames[w] {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if !(w[i] >= 'a' && w[i] <= 'z') && w[i] != '-' {
+			return false
+		}
+	}
+	return !strings.HasSuffix(w, "ly") && !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "ed")
 }
 
 // isAcronym: "IT", "HR", "QA" — a team, not the pronoun "it".
@@ -957,7 +1045,37 @@ func firstWordOf(s string) string {
 		i++
 	}
 	w := strings.ToLower(s[:i])
-	return strings.TrimRight(w, "-'")
+	w = strings.TrimRight(w, "-'")
+	if fixed := ocrWord(w); fixed != w && actionVerbs[fixed] {
+		return fixed // "emai1" read by OCR
+	}
+	return w
+}
+
+func firstRawWord(s string) string {
+	i := 0
+	for i < len(s) && (isLetter(s[i]) || s[i] == '-' || s[i] == '\'' || isDigit(s[i])) {
+		i++
+	}
+	return s[:i]
+}
+
+// ocrWord undoes common OCR confusions of letters with digits in a word
+// that has both.
+func ocrWord(w string) string {
+	hasL, hasD := false, false
+	for i := 0; i < len(w); i++ {
+		if isLetter(w[i]) {
+			hasL = true
+		} else if isDigit(w[i]) {
+			hasD = true
+		}
+	}
+	if !hasL || !hasD {
+		return w
+	}
+	r := strings.NewReplacer("0", "o", "1", "l", "3", "e", "5", "s", "4", "a", "8", "b")
+	return r.Replace(w)
 }
 
 // priorityOf reads priority cues in the unit and sentence.

@@ -37,7 +37,7 @@ var (
 	reISO      = regexp.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](\d{1,2}):(\d{2}))?\b`)
 	reSlash    = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b`)
 	reDotted   = regexp.MustCompile(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
-	reMonthDay = regexp.MustCompile(`\b(` + reMonth + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?`)
+	reMonthDay = regexp.MustCompile(`\b(` + reMonth + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\b)?(?:,?\s+(\d{4})\b)?`)
 	reDayMonth = regexp.MustCompile(`\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(` + reMonth + `)\b\.?(?:,?\s+(\d{4})\b)?`)
 	reEndMonth = regexp.MustCompile(`\b(?:the\s+)?end\s+of\s+(` + reMonth + `)\b`)
 	reOrdinal  = regexp.MustCompile(`\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b`)
@@ -52,9 +52,9 @@ var (
 	reTime24   = regexp.MustCompile(`\b(\d{1,2}):(\d{2})\b`)
 	reTimeWord = regexp.MustCompile(`\b(noon|midday|midnight)\b`)
 	reTimeBare = regexp.MustCompile(`(?:\bat|@)\s*(\d{1,2})\b`)
-	reThen     = regexp.MustCompile(`\b(?:before|by|until|till|ahead of)\s+then\b`)
+	reThen     = regexp.MustCompile(`\b(?:before|by|until|till|ahead of)\s+(?:then|that|that time|that date|that day)\b`)
 	rePrep     = regexp.MustCompile(`(?:\b(?:no later than|not later than|due by|due on|due|by|before|on|until|till|til|for|at|from|starting|around|ahead of|prior to|after)\s+)$`)
-	reMoved    = regexp.MustCompile(`\b(?:reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*|from)\s+(?:it\s+|this\s+|that\s+)?(?:to|until|till|til)?\s*$`)
+	reMoved    = regexp.MustCompile(`\b(?:reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?(?: back)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*)\s+(?:it\s+|this\s+|that\s+|them\s+)?(?:to|until|till|til)\s*$|\bfrom\s*$`)
 )
 
 var weekdayIndex = map[string]time.Weekday{
@@ -201,100 +201,119 @@ func findDates(s string, c clock) []dateHit {
 	l := asciiLower(s)
 	var hits []dateHit
 	add := func(h dateHit) { hits = append(hits, h) }
-	orig := func(a, b int) string { return s[a:b] }
-
-	for _, m := range reISO.FindAllStringSubmatchIndex(l, -1) {
-		y, _ := strconv.Atoi(l[m[2]:m[3]])
-		mo, _ := strconv.Atoi(l[m[4]:m[5]])
-		d, _ := strconv.Atoi(l[m[6]:m[7]])
-		if mo < 1 || mo > 12 {
-			continue
-		}
-		t, past, ok := c.monthDay(time.Month(mo), d, y)
-		if !ok {
-			continue
-		}
-		h := dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past}
-		if m[8] >= 0 {
-			hh, _ := strconv.Atoi(l[m[8]:m[9]])
-			mm, _ := strconv.Atoi(l[m[10]:m[11]])
-			if hh < 24 && mm < 60 {
-				h.Date, h.HasTime = atClock(t, hh, mm), true
+	digits := strings.ContainsAny(l, "0123456789")
+	has := func(subs ...string) bool {
+		for _, x := range subs {
+			if strings.Contains(l, x) {
+				return true
 			}
 		}
-		add(h)
+		return false
 	}
-	for _, m := range reSlash.FindAllStringSubmatchIndex(l, -1) {
-		if m[0] > 0 && (isDigit(l[m[0]-1]) || l[m[0]-1] == '/' || l[m[0]-1] == '$' || l[m[0]-1] == '.') {
-			continue
+	orig := func(a, b int) string { return s[a:b] }
+
+	if digits {
+		for _, m := range reISO.FindAllStringSubmatchIndex(l, -1) {
+			y, _ := strconv.Atoi(l[m[2]:m[3]])
+			mo, _ := strconv.Atoi(l[m[4]:m[5]])
+			d, _ := strconv.Atoi(l[m[6]:m[7]])
+			if mo < 1 || mo > 12 {
+				continue
+			}
+			t, past, ok := c.monthDay(time.Month(mo), d, y)
+			if !ok {
+				continue
+			}
+			h := dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past}
+			if m[8] >= 0 {
+				hh, _ := strconv.Atoi(l[m[8]:m[9]])
+				mm, _ := strconv.Atoi(l[m[10]:m[11]])
+				if hh < 24 && mm < 60 {
+					h.Date, h.HasTime = atClock(t, hh, mm), true
+				}
+			}
+			add(h)
 		}
-		if m[1] < len(l) && (l[m[1]] == '/' || l[m[1]] == '%' || (l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1]))) {
-			continue
-		}
-		if fractionNouns[nextWord(l, m[1])] || l[m[0]:m[1]] == "24/7" {
-			continue
-		}
-		a, _ := strconv.Atoi(l[m[2]:m[3]])
-		b, _ := strconv.Atoi(l[m[4]:m[5]])
-		y := 0
-		if m[6] >= 0 {
-			y, _ = strconv.Atoi(l[m[6]:m[7]])
-		} else if a == 1 && b <= 4 {
-			continue // "1/2", "1/3": fractions far more often than dates
-		}
-		mo, d := a, b
-		if mo > 12 && d <= 12 {
-			mo, d = d, mo
-		}
-		if mo < 1 || mo > 12 || d < 1 || d > 31 {
-			continue
-		}
-		t, past, ok := c.monthDay(time.Month(mo), d, y)
-		if !ok {
-			continue
-		}
-		add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
 	}
-	for _, m := range reDotted.FindAllStringSubmatchIndex(l, -1) {
-		d, _ := strconv.Atoi(l[m[2]:m[3]])
-		mo, _ := strconv.Atoi(l[m[4]:m[5]])
-		y, _ := strconv.Atoi(l[m[6]:m[7]])
-		if mo < 1 || mo > 12 {
-			continue
-		}
-		if t, past, ok := c.monthDay(time.Month(mo), d, y); ok {
+	if digits && strings.Contains(l, "/") {
+		for _, m := range reSlash.FindAllStringSubmatchIndex(l, -1) {
+			if m[0] > 0 && (isDigit(l[m[0]-1]) || l[m[0]-1] == '/' || l[m[0]-1] == '$' || l[m[0]-1] == '.') {
+				continue
+			}
+			if m[1] < len(l) && (l[m[1]] == '/' || l[m[1]] == '%' || (l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1]))) {
+				continue
+			}
+			if fractionNouns[nextWord(l, m[1])] || l[m[0]:m[1]] == "24/7" {
+				continue
+			}
+			a, _ := strconv.Atoi(l[m[2]:m[3]])
+			b, _ := strconv.Atoi(l[m[4]:m[5]])
+			y := 0
+			if m[6] >= 0 {
+				y, _ = strconv.Atoi(l[m[6]:m[7]])
+			} else if a == 1 && b <= 4 {
+				continue // "1/2", "1/3": fractions far more often than dates
+			}
+			mo, d := a, b
+			if mo > 12 && d <= 12 {
+				mo, d = d, mo
+			}
+			if mo < 1 || mo > 12 || d < 1 || d > 31 {
+				continue
+			}
+			t, past, ok := c.monthDay(time.Month(mo), d, y)
+			if !ok {
+				continue
+			}
 			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
 		}
 	}
-	for _, m := range reMonthDay.FindAllStringSubmatchIndex(l, -1) {
-		name := l[m[2]:m[3]]
-		if !monthWordOK(s, m[2], m[3], name) {
-			continue
-		}
-		d, _ := strconv.Atoi(l[m[4]:m[5]])
-		y := 0
-		if m[6] >= 0 {
-			y, _ = strconv.Atoi(l[m[6]:m[7]])
-		}
-		if m[5] < len(l) && l[m[5]] == ':' {
-			continue // "March 3:15" is unusual; "Mar 10:00" is a time
-		}
-		if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
-			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+	if digits {
+		for _, m := range reDotted.FindAllStringSubmatchIndex(l, -1) {
+			d, _ := strconv.Atoi(l[m[2]:m[3]])
+			mo, _ := strconv.Atoi(l[m[4]:m[5]])
+			y, _ := strconv.Atoi(l[m[6]:m[7]])
+			if mo < 1 || mo > 12 {
+				continue
+			}
+			if t, past, ok := c.monthDay(time.Month(mo), d, y); ok {
+				add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+			}
 		}
 	}
-	for _, m := range reDayMonth.FindAllStringSubmatchIndex(l, -1) {
-		name := l[m[4]:m[5]]
-		if !monthWordOK(s, m[4], m[5], name) {
-			continue
+	if digits {
+		for _, m := range reMonthDay.FindAllStringSubmatchIndex(l, -1) {
+			name := l[m[2]:m[3]]
+			if !monthWordOK(s, m[2], m[3], name) {
+				continue
+			}
+			d, _ := strconv.Atoi(l[m[4]:m[5]])
+			y := 0
+			if m[6] >= 0 {
+				y, _ = strconv.Atoi(l[m[6]:m[7]])
+			}
+			if m[5] < len(l) && l[m[5]] == ':' {
+				continue // "March 3:15" is unusual; "Mar 10:00" is a time
+			}
+			if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
+				add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+			}
 		}
-		d, _ := strconv.Atoi(l[m[2]:m[3]])
-		y := 0
-		if m[6] >= 0 {
-			y, _ = strconv.Atoi(l[m[6]:m[7]])
-		}
-		if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
-			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+	}
+	if digits {
+		for _, m := range reDayMonth.FindAllStringSubmatchIndex(l, -1) {
+			name := l[m[4]:m[5]]
+			if !monthWordOK(s, m[4], m[5], name) {
+				continue
+			}
+			d, _ := strconv.Atoi(l[m[2]:m[3]])
+			y := 0
+			if m[6] >= 0 {
+				y, _ = strconv.Atoi(l[m[6]:m[7]])
+			}
+			if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
+				add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+			}
 		}
 	}
 	for _, m := range reEndMonth.FindAllStringSubmatchIndex(l, -1) {
@@ -308,55 +327,59 @@ func findDates(s string, c clock) []dateHit {
 		}
 		add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
 	}
-	for _, m := range reOrdinal.FindAllStringSubmatchIndex(l, -1) {
-		hasThe := strings.HasPrefix(l[m[0]:m[1]], "the")
-		if !hasThe && !rePrep.MatchString(l[:m[0]]) {
-			continue
-		}
-		if ordinalNouns[nextWord(l, m[1])] {
-			continue
-		}
-		d, _ := strconv.Atoi(l[m[2]:m[3]])
-		if t, ok := c.dayOfMonth(d); ok {
-			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
-		}
-	}
-	for _, m := range reWeekdayR.FindAllStringSubmatchIndex(l, -1) {
-		qual := ""
-		if m[2] >= 0 {
-			qual = l[m[2]:m[3]]
-		}
-		name := l[m[4]:m[5]]
-		plural := m[6] >= 0
-		poss := m[10] >= 0
-		if !weekdayWordOK(s, l, m[4], m[5], name, qual, plural) {
-			continue
-		}
-		w := weekdayIndex[name]
-		h := dateHit{Start: m[0], End: m[1], HasDate: true, Weak: poss, weekday: true}
-		if m[8] >= 0 && !poss && m[9] == m[1] {
-			h.End = m[8] // drop a trailing full stop
-		}
-		switch qual {
-		case "next", "the following", "following":
-			h.Date = c.nextWeek(w)
-		case "this":
-			h.Date = c.weekday(w, true)
-		case "last":
-			h.Date, h.Past = c.days(-((int(c.today.Weekday())-int(w)+6)%7 + 1)), true
-		case "every", "each", "every other":
-			h.Date, h.Recurring = c.weekday(w, false), true
-		default:
-			if plural && !poss {
-				h.Date, h.Recurring = c.weekday(w, false), true
-			} else {
-				h.Date = c.weekday(w, false)
+	if digits {
+		for _, m := range reOrdinal.FindAllStringSubmatchIndex(l, -1) {
+			hasThe := strings.HasPrefix(l[m[0]:m[1]], "the")
+			if !hasThe && !rePrep.MatchString(l[:m[0]]) {
+				continue
+			}
+			if ordinalNouns[nextWord(l, m[1])] {
+				continue
+			}
+			d, _ := strconv.Atoi(l[m[2]:m[3]])
+			if t, ok := c.dayOfMonth(d); ok {
+				add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
 			}
 		}
-		if qual == "on" {
-			h.Start = m[4]
+	}
+	if has("mon", "tue", "wed", "thu", "fri", "sat", "sun") {
+		for _, m := range reWeekdayR.FindAllStringSubmatchIndex(l, -1) {
+			qual := ""
+			if m[2] >= 0 {
+				qual = l[m[2]:m[3]]
+			}
+			name := l[m[4]:m[5]]
+			plural := m[6] >= 0
+			poss := m[10] >= 0
+			if !weekdayWordOK(s, l, m[4], m[5], name, qual, plural) {
+				continue
+			}
+			w := weekdayIndex[name]
+			h := dateHit{Start: m[0], End: m[1], HasDate: true, Weak: poss, weekday: true}
+			if m[8] >= 0 && !poss && m[9] == m[1] {
+				h.End = m[8] // drop a trailing full stop
+			}
+			switch qual {
+			case "next", "the following", "following":
+				h.Date = c.nextWeek(w)
+			case "this":
+				h.Date = c.weekday(w, true)
+			case "last":
+				h.Date, h.Past = c.days(-((int(c.today.Weekday())-int(w)+6)%7 + 1)), true
+			case "every", "each", "every other":
+				h.Date, h.Recurring = c.weekday(w, false), true
+			default:
+				if plural && !poss {
+					h.Date, h.Recurring = c.weekday(w, false), true
+				} else {
+					h.Date = c.weekday(w, false)
+				}
+			}
+			if qual == "on" {
+				h.Start = m[4]
+			}
+			add(h)
 		}
-		add(h)
 	}
 	for _, m := range reToday.FindAllStringIndex(l, -1) {
 		ph := l[m[0]:m[1]]
@@ -367,145 +390,157 @@ func findDates(s string, c clock) []dateHit {
 		}
 		add(h)
 	}
-	for _, m := range reTomorrow.FindAllStringSubmatchIndex(l, -1) {
-		n := 1
-		if strings.HasPrefix(l[m[2]:m[3]], "day after") {
-			n = 2
+	if has("tom", "tm", "2mor", "tmr") {
+		for _, m := range reTomorrow.FindAllStringSubmatchIndex(l, -1) {
+			n := 1
+			if strings.HasPrefix(l[m[2]:m[3]], "day after") {
+				n = 2
+			}
+			add(dateHit{Start: m[0], End: m[1], Date: c.days(n), HasDate: true})
 		}
-		add(dateHit{Start: m[0], End: m[1], Date: c.days(n), HasDate: true})
 	}
 	for _, m := range rePastDay.FindAllStringIndex(l, -1) {
 		add(dateHit{Start: m[0], End: m[1], Date: c.days(-1), HasDate: true, Past: true})
 	}
-	for _, m := range reWeekRel.FindAllStringIndex(l, -1) {
-		ph := l[m[0]:m[1]]
-		h := dateHit{Start: m[0], End: m[1], HasDate: true, weekAnchor: true}
-		switch {
-		case strings.Contains(ph, "weekend"):
-			if strings.HasPrefix(ph, "next") {
-				h.Date = c.nextWeek(time.Sunday)
-			} else {
-				h.Date = c.thisWeek(time.Sunday)
-			}
-		case strings.Contains(ph, "next week"):
+	if has("week", "eow") {
+		for _, m := range reWeekRel.FindAllStringIndex(l, -1) {
+			ph := l[m[0]:m[1]]
+			h := dateHit{Start: m[0], End: m[1], HasDate: true, weekAnchor: true}
 			switch {
-			case strings.HasPrefix(ph, "early"):
-				h.Date = c.nextWeek(time.Monday)
-			case strings.HasPrefix(ph, "mid") || strings.Contains(ph, "middle"):
-				h.Date = c.nextWeek(time.Wednesday)
-			default:
-				h.Date = c.nextWeek(time.Friday)
-			}
-		default: // this week, end of the week
-			h.Date = c.thisWeek(time.Friday)
-		}
-		add(h)
-	}
-	for _, m := range reMonthRel.FindAllStringIndex(l, -1) {
-		ph := l[m[0]:m[1]]
-		h := dateHit{Start: m[0], End: m[1], HasDate: true}
-		switch {
-		case strings.Contains(ph, "quarter") || ph == "eoq":
-			q := (int(c.today.Month())-1)/3*3 + 3
-			h.Date = time.Date(c.today.Year(), time.Month(q)+1, 0, 0, 0, 0, 0, c.today.Location())
-		case strings.Contains(ph, "year") || ph == "eoy":
-			h.Date = time.Date(c.today.Year(), 12, 31, 0, 0, 0, 0, c.today.Location())
-		case strings.Contains(ph, "beginning") || strings.Contains(ph, "start") || strings.HasPrefix(ph, "early"):
-			h.Date = c.monthEnd(0).AddDate(0, 0, 1)
-		case strings.Contains(ph, "next month"):
-			h.Date = c.monthEnd(1)
-		default:
-			h.Date = c.monthEnd(0)
-		}
-		add(h)
-	}
-	for _, m := range reInN.FindAllStringSubmatchIndex(l, -1) {
-		var num, unit string
-		switch {
-		case m[2] >= 0:
-			num, unit = l[m[2]:m[3]], l[m[6]:m[7]]
-		case m[8] >= 0:
-			num, unit = l[m[8]:m[9]], l[m[10]:m[11]]
-		default:
-			num, unit = "a", "fortnight"
-		}
-		n, ok := numberWords[num]
-		if !ok {
-			n, _ = strconv.Atoi(num)
-		}
-		if n <= 0 || n > 400 {
-			continue
-		}
-		var t time.Time
-		switch {
-		case strings.HasPrefix(unit, "day"):
-			if m[4] >= 0 { // business days
-				t = c.today
-				for k := 0; k < n; {
-					t = t.AddDate(0, 0, 1)
-					if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
-						k++
-					}
+			case strings.Contains(ph, "weekend"):
+				if strings.HasPrefix(ph, "next") {
+					h.Date = c.nextWeek(time.Sunday)
+				} else {
+					h.Date = c.thisWeek(time.Sunday)
 				}
-			} else {
-				t = c.days(n)
+			case strings.Contains(ph, "next week"):
+				switch {
+				case strings.HasPrefix(ph, "early"):
+					h.Date = c.nextWeek(time.Monday)
+				case strings.HasPrefix(ph, "mid") || strings.Contains(ph, "middle"):
+					h.Date = c.nextWeek(time.Wednesday)
+				default:
+					h.Date = c.nextWeek(time.Friday)
+				}
+			default: // this week, end of the week
+				h.Date = c.thisWeek(time.Friday)
 			}
-		case strings.HasPrefix(unit, "week"):
-			t = c.days(7 * n)
-		case strings.HasPrefix(unit, "fortnight"):
-			t = c.days(14 * n)
-		case strings.HasPrefix(unit, "month"):
-			t = c.today.AddDate(0, n, 0)
-		default: // hours, minutes
-			t = c.now.Add(time.Duration(n) * time.Hour)
-			if strings.HasPrefix(unit, "min") {
-				t = c.now.Add(time.Duration(n) * time.Minute)
-			}
-			y, mo, d := t.Date()
-			t = time.Date(y, mo, d, 0, 0, 0, 0, c.today.Location())
+			add(h)
 		}
-		add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
+	}
+	if has("month", "eom", "quarter", "eoq", "year", "eoy") {
+		for _, m := range reMonthRel.FindAllStringIndex(l, -1) {
+			ph := l[m[0]:m[1]]
+			h := dateHit{Start: m[0], End: m[1], HasDate: true}
+			switch {
+			case strings.Contains(ph, "quarter") || ph == "eoq":
+				q := (int(c.today.Month())-1)/3*3 + 3
+				h.Date = time.Date(c.today.Year(), time.Month(q)+1, 0, 0, 0, 0, 0, c.today.Location())
+			case strings.Contains(ph, "year") || ph == "eoy":
+				h.Date = time.Date(c.today.Year(), 12, 31, 0, 0, 0, 0, c.today.Location())
+			case strings.Contains(ph, "beginning") || strings.Contains(ph, "start") || strings.HasPrefix(ph, "early"):
+				h.Date = c.monthEnd(0).AddDate(0, 0, 1)
+			case strings.Contains(ph, "next month"):
+				h.Date = c.monthEnd(1)
+			default:
+				h.Date = c.monthEnd(0)
+			}
+			add(h)
+		}
+	}
+	if has(" in ", "within", "from now", "from today", "in ") {
+		for _, m := range reInN.FindAllStringSubmatchIndex(l, -1) {
+			var num, unit string
+			switch {
+			case m[2] >= 0:
+				num, unit = l[m[2]:m[3]], l[m[6]:m[7]]
+			case m[8] >= 0:
+				num, unit = l[m[8]:m[9]], l[m[10]:m[11]]
+			default:
+				num, unit = "a", "fortnight"
+			}
+			n, ok := numberWords[num]
+			if !ok {
+				n, _ = strconv.Atoi(num)
+			}
+			if n <= 0 || n > 400 {
+				continue
+			}
+			var t time.Time
+			switch {
+			case strings.HasPrefix(unit, "day"):
+				if m[4] >= 0 { // business days
+					t = c.today
+					for k := 0; k < n; {
+						t = t.AddDate(0, 0, 1)
+						if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
+							k++
+						}
+					}
+				} else {
+					t = c.days(n)
+				}
+			case strings.HasPrefix(unit, "week"):
+				t = c.days(7 * n)
+			case strings.HasPrefix(unit, "fortnight"):
+				t = c.days(14 * n)
+			case strings.HasPrefix(unit, "month"):
+				t = c.today.AddDate(0, n, 0)
+			default: // hours, minutes
+				t = c.now.Add(time.Duration(n) * time.Hour)
+				if strings.HasPrefix(unit, "min") {
+					t = c.now.Add(time.Duration(n) * time.Minute)
+				}
+				y, mo, d := t.Date()
+				t = time.Date(y, mo, d, 0, 0, 0, 0, c.today.Location())
+			}
+			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
+		}
 	}
 	for _, m := range reThen.FindAllStringIndex(l, -1) {
 		add(dateHit{Start: m[0], End: m[1], Ref: true})
 	}
 	// Times.
-	for _, m := range reTimeAmPm.FindAllStringSubmatchIndex(l, -1) {
-		if m[0] > 0 && (l[m[0]-1] == '$' || l[m[0]-1] == ':' || l[m[0]-1] == '.') {
-			continue
+	if digits {
+		for _, m := range reTimeAmPm.FindAllStringSubmatchIndex(l, -1) {
+			if m[0] > 0 && (l[m[0]-1] == '$' || l[m[0]-1] == ':' || l[m[0]-1] == '.') {
+				continue
+			}
+			hh, _ := strconv.Atoi(l[m[2]:m[3]])
+			mm := 0
+			if m[4] >= 0 {
+				mm, _ = strconv.Atoi(l[m[4]:m[5]])
+			}
+			if hh < 1 || hh > 12 || mm > 59 {
+				continue
+			}
+			if strings.HasPrefix(l[m[6]:m[7]], "p") && hh != 12 {
+				hh += 12
+			} else if strings.HasPrefix(l[m[6]:m[7]], "a") && hh == 12 {
+				hh = 0
+			}
+			end := m[7]
+			add(dateHit{Start: m[0], End: end, Date: atClock(c.today, hh, mm), HasTime: true})
 		}
-		hh, _ := strconv.Atoi(l[m[2]:m[3]])
-		mm := 0
-		if m[4] >= 0 {
-			mm, _ = strconv.Atoi(l[m[4]:m[5]])
-		}
-		if hh < 1 || hh > 12 || mm > 59 {
-			continue
-		}
-		if strings.HasPrefix(l[m[6]:m[7]], "p") && hh != 12 {
-			hh += 12
-		} else if strings.HasPrefix(l[m[6]:m[7]], "a") && hh == 12 {
-			hh = 0
-		}
-		end := m[7]
-		add(dateHit{Start: m[0], End: end, Date: atClock(c.today, hh, mm), HasTime: true})
 	}
-	for _, m := range reTime24.FindAllStringSubmatchIndex(l, -1) {
-		if m[0] > 0 && (isDigit(l[m[0]-1]) || l[m[0]-1] == ':' || l[m[0]-1] == '$') {
-			continue
+	if digits && strings.Contains(l, ":") {
+		for _, m := range reTime24.FindAllStringSubmatchIndex(l, -1) {
+			if m[0] > 0 && (isDigit(l[m[0]-1]) || l[m[0]-1] == ':' || l[m[0]-1] == '$') {
+				continue
+			}
+			if m[1] < len(l) && (l[m[1]] == ':' && m[1]+1 < len(l) && isDigit(l[m[1]+1])) {
+				continue // a timestamp with seconds: transcript noise
+			}
+			hh, _ := strconv.Atoi(l[m[2]:m[3]])
+			mm, _ := strconv.Atoi(l[m[4]:m[5]])
+			if hh > 23 || mm > 59 {
+				continue
+			}
+			if hh >= 1 && hh <= 6 && l[m[2]] != '0' {
+				hh += 12
+			}
+			add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, mm), HasTime: true})
 		}
-		if m[1] < len(l) && (l[m[1]] == ':' && m[1]+1 < len(l) && isDigit(l[m[1]+1])) {
-			continue // a timestamp with seconds: transcript noise
-		}
-		hh, _ := strconv.Atoi(l[m[2]:m[3]])
-		mm, _ := strconv.Atoi(l[m[4]:m[5]])
-		if hh > 23 || mm > 59 {
-			continue
-		}
-		if hh >= 1 && hh <= 6 && l[m[2]] != '0' {
-			hh += 12
-		}
-		add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, mm), HasTime: true})
 	}
 	for _, m := range reTimeWord.FindAllStringSubmatchIndex(l, -1) {
 		hh := 12
@@ -518,23 +553,25 @@ func findDates(s string, c clock) []dateHit {
 		}
 		add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, mm), HasTime: true})
 	}
-	for _, m := range reTimeBare.FindAllStringSubmatchIndex(l, -1) {
-		if m[1] < len(l) && (l[m[1]] == ':' || l[m[1]] == '%' || l[m[1]] == '/' || l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1])) {
-			continue
-		}
-		hh, _ := strconv.Atoi(l[m[2]:m[3]])
-		if hh < 1 || hh > 12 {
-			continue
-		}
-		if nw := nextWord(l, m[1]); nw != "" && nw != "on" && nw != "and" && nw != "to" && nw != "tomorrow" && nw != "today" && nw != "tonight" && weekdayIndex[nw] == 0 && nw != "sunday" && nw != "sun" {
-			if _, isMonth := monthIndex[nw]; !isMonth && nw != "next" && nw != "this" && nw != "every" {
-				continue // "at 5 people", "at 3 locations"
+	if digits {
+		for _, m := range reTimeBare.FindAllStringSubmatchIndex(l, -1) {
+			if m[1] < len(l) && (l[m[1]] == ':' || l[m[1]] == '%' || l[m[1]] == '/' || l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1])) {
+				continue
 			}
+			hh, _ := strconv.Atoi(l[m[2]:m[3]])
+			if hh < 1 || hh > 12 {
+				continue
+			}
+			if nw := nextWord(l, m[1]); nw != "" && nw != "on" && nw != "and" && nw != "to" && nw != "tomorrow" && nw != "today" && nw != "tonight" && weekdayIndex[nw] == 0 && nw != "sunday" && nw != "sun" {
+				if _, isMonth := monthIndex[nw]; !isMonth && nw != "next" && nw != "this" && nw != "every" {
+					continue // "at 5 people", "at 3 locations"
+				}
+			}
+			if hh <= 6 {
+				hh += 12
+			}
+			add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, 0), HasTime: true, bare: true})
 		}
-		if hh <= 6 {
-			hh += 12
-		}
-		add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, 0), HasTime: true, bare: true})
 	}
 	hits = dropOverlaps(hits)
 	hits = mergeHits(l, hits)
@@ -595,6 +632,8 @@ func dropOverlaps(hits []dateHit) []dateHit {
 	}
 	return out
 }
+
+var reTimeBefore = regexp.MustCompile(`(?:\d\s*(?:am|pm|a\.m\.|p\.m\.)|\d:\d\d)\s*$`)
 
 var reDateGap = regexp.MustCompile(`^\s*,?\s*(?:the\s+)?$`)
 
@@ -670,7 +709,14 @@ func weekdayWordOK(s, l string, a, b int, name, qual string, plural bool) bool {
 		if k := strings.TrimLeft(l[b:], " "); len(k) > 0 && isDigit(k[0]) && name != "sun" {
 			return true // "sat 6pm"
 		}
-		return rePrep.MatchString(l[:a]) && name != "sat" && name != "sun"
+		if reTimeBefore.MatchString(l[:a]) {
+			return true // "10am sat"
+		}
+		if rePrep.MatchString(l[:a]) {
+			// "before sat" at the end of a line; "by sun" is rarer than the sun.
+			return name != "sat" && name != "sun" || b == len(l) || !isLetter(l[b]) && l[b] != ' '
+		}
+		return false
 	}
 	return true
 }

@@ -5,7 +5,13 @@ import "strings"
 // dedupe merges mentions of the same task: the same words twice, or a
 // statement of need ("the changelog needs writing") followed by the
 // request or promise that takes it on.
-func (a *analyzer) dedupe(cs []*cand) []*cand {
+func (a *analyzer) dedupe(in []*cand) []*cand {
+	var cs []*cand
+	for _, c := range in {
+		if !c.dropped {
+			cs = append(cs, c)
+		}
+	}
 	keys := make([]map[string]bool, len(cs))
 	for i, c := range cs {
 		keys[i] = contentWords(c.title)
@@ -14,7 +20,9 @@ func (a *analyzer) dedupe(cs []*cand) []*cand {
 		if c.dropped {
 			continue
 		}
-		for j := i + 1; j < len(cs); j++ {
+		// Mentions of one task sit close together; a window keeps long
+		// inputs linear.
+		for j := i + 1; j < len(cs) && j <= i+dedupeWindow; j++ {
 			d := cs[j]
 			if d.dropped || c.typ != d.typ {
 				continue
@@ -60,6 +68,8 @@ func (a *analyzer) dedupe(cs []*cand) []*cand {
 	return out
 }
 
+const dedupeWindow = 40
+
 func sameTask(c, d *cand, kc, kd map[string]bool) bool {
 	if len(kc) == 0 || len(kd) == 0 {
 		return false
@@ -80,26 +90,45 @@ func sameTask(c, d *cand, kc, kd map[string]bool) bool {
 	if float64(inter)/float64(union) >= 0.6 && inter >= 2 {
 		return true
 	}
-	// A weak statement of need is absorbed by a firmer mention of its
-	// nouns ("the abstract is due" + "I'll draft the abstract").
-	if c.weak || d.weak {
-		small, big := kc, kd
-		if d.weak && !c.weak {
-			small, big = kd, kc
+	// One mention's words within the other's, for the same person: "Send
+	// the board deck" and "Send the board deck to the chair".
+	if len(kc) >= 2 && len(kd) >= 2 && (inter == len(kc) || inter == len(kd)) &&
+		(c.assignee == "" || d.assignee == "" || strings.EqualFold(c.assignee, d.assignee)) {
+		return true
+	}
+	// A weak statement of need is absorbed by a firmer mention of its head
+	// noun ("the abstract is due" + "I'll draft the abstract").
+	if c.weak != d.weak {
+		weak, firm := c, kd
+		if d.weak {
+			weak, firm = d, kc
 		}
-		nouns := 0
-		for w := range small {
-			if baseVerb(w) != "" && actionVerbs[w] {
-				continue
-			}
-			nouns++
-			if !big[w] {
-				return false
-			}
+		if h := headNoun(weak.title); h != "" && firm[h] {
+			return true
 		}
-		return nouns > 0
 	}
 	return false
+}
+
+// headNoun is the last content word before any preposition: "Submit
+// expense reports for February" → "report".
+func headNoun(title string) string {
+	f := strings.Fields(strings.ToLower(title))
+	head := ""
+	for i, w := range f {
+		w = strings.Trim(w, ",.;:!?()'\"")
+		if i > 0 && (w == "for" || w == "of" || w == "to" || w == "on" || w == "in" || w == "with" || w == "by" || w == "from" || w == "at" || w == "about") {
+			break
+		}
+		if i == 0 || stopWords[w] || len(w) < 2 {
+			continue
+		}
+		head = w
+	}
+	for k := range contentWords(head) {
+		return k
+	}
+	return ""
 }
 
 // contentWords are a title's words without stop words, lightly stemmed.

@@ -37,9 +37,9 @@ refer refresh rehearse reject relocate renegotiate rent repaint repeat resend re
 revert rework rinse route sanitize scrub seal serve service shovel shred sketch skim solve source sponsor spray
 stage staple stop substitute tape teach tighten trace transcribe tune tweak type unclog uninstall unplug unlock
 weed weigh whitelist wire withdraw relay introduce pass show circle roll troubleshoot diagnose benchmark tag demo
-film mock wireframe budget forecast downgrade reboot revoke grant offboard promote thank exchange donate
+film mock wireframe downgrade reboot revoke grant offboard promote thank exchange donate
 photocopy notarize vote nail sort kick reach touch provision spin sunset deprecate decommission rollback hotfix
-brief recruit screen shortlist contact invite chase phone ring fax copy proof
+brief recruit screen shortlist contact invite chase phone ring fax copy proof come stop drop swing pop
 `)
 
 // phrasalParticles may follow a verb as part of it ("follow up", "pick up").
@@ -78,7 +78,9 @@ retrospective planning kickoff kick-off all-hands allhands townhall town-hall tr
 council committee board drill rehearsal ceremony wedding game concert recital practice hearing consultation
 checkup check-up briefing debrief walkthrough hangout meetup meet-up gathering reception orientation demo
 showcase hackathon screening playdate recital jam tournament match funeral fundraiser gala banquet dentist doctor
-vet physio therapy haircut exam`)
+vet physio therapy haircut exam visit inspection tour viewing event festival fair expo show outing picnic bbq barbecue
+potluck scrum surgery massage lesson tutoring graduation shower open-house huddle deposition mtg mtng
+conf-call`)
 
 // meetingVerbs make a meeting by themselves ("let's meet", "sync on Tuesday").
 var meetingVerbs = wordSet(`meet sync catch talk chat huddle connect regroup reconvene gather hop jump touch`)

@@ -6,9 +6,10 @@ import (
 )
 
 var (
-	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|was rescheduled|has been moved|will now be)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
+	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
 	reEventLbl  = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)
 	reMeetLead  = regexp.MustCompile(`(?i)^(?:(?:don't|do not|dont) forget|remember|reminder|note|fyi|heads up|just a reminder|a reminder)\b[\s:,-]*(?:that\s+|about\s+)?(?:the\s+|our\s+)?`)
+	reToken     = regexp.MustCompile(`[a-z0-9][a-z0-9:'-]*`)
 	reArticle   = regexp.MustCompile(`^(?:a|an|the|our|another|my|your|their|his|her|this|that|some|quick|short|brief|first|second|final|next)\s+`)
 )
 
@@ -95,6 +96,14 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			return a.cleanMeetingTitle(raw, p+m[2], p+m[3], nil), true
 		}
 	}
+	if question {
+		// "lunch tomorrow at noon?" proposes; "anyone watching the game
+		// tonight?" does not.
+		w := strings.Fields(strings.TrimPrefix(strings.TrimPrefix(body, "a "), "quick "))
+		if len(w) == 0 || len(w) > 6 || !eventAt(w, 0) {
+			return "", false
+		}
+	}
 	// "Next council: March 26".
 	if m := reEventLbl.FindStringSubmatchIndex(body); m != nil {
 		np := body[m[2]:m[3]]
@@ -106,12 +115,11 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 	// "Dentist appointment Thursday 3pm", "drinks on me on friday!"
 	words := strings.Fields(body)
 	if len(words) <= 14 {
-		for i, w := range words {
+		for i := range words {
 			if i >= 6 {
 				break
 			}
 			if eventAt(words, i) {
-				_ = w
 				t := a.cleanMeetingTitle(raw, p, len(raw), ds)
 				if len(strings.Fields(t)) > 6 {
 					if at := eventAfter(l, p); at >= 0 {
@@ -204,28 +212,29 @@ func eventAfter(l string, i int) int {
 		off += m[1]
 		start = off
 	}
-	pos := off
-	for n := 0; n < 4 && rest != ""; n++ {
-		w := firstWordOf(rest)
-		if w == "" {
+	toks := reToken.FindAllStringIndex(rest, 5)
+	for n, tk := range toks {
+		if n >= 4 {
 			break
 		}
-		if eventNouns[w] && !nonEventHeads[firstWordOf(strings.TrimLeft(rest[strings.Index(rest, w)+len(w):], " "))] {
-			return start
+		w := strings.Trim(rest[tk[0]:tk[1]], "'-")
+		if eventNouns[w] {
+			next := ""
+			if n+1 < len(toks) {
+				next = rest[toks[n+1][0]:toks[n+1][1]]
+			}
+			if !nonEventHeads[next] {
+				return start
+			}
 		}
-		k := strings.Index(rest, w) + len(w)
-		rest2 := strings.TrimLeft(rest[k:], " ,")
-		pos += len(rest) - len(rest2)
-		rest = rest2
 	}
-	_ = pos
 	return -1
 }
 
 // cleanMeetingTitle turns raw[from:to] into a meeting title without its
 // dates.
 func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dateHit) string {
-	t := removeSpans(raw, from, to, ds, false)
+	t := tidy(removeSpans(raw, from, to, ds, false))
 	t = reLeadFill.ReplaceAllString(t, "")
 	t = cutTail(t)
 	t = trimDangling(t)

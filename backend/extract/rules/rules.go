@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -92,6 +93,7 @@ type analyzer struct {
 	greeted   bool
 	cands     []*cand
 	lastDate  *dateHit // latest resolved date, for "before then"
+	dateCache map[span][]dateHit
 	sents     []sentRef
 }
 
@@ -133,6 +135,17 @@ func (a *analyzer) run() {
 			}
 			continue
 		}
+		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && isDoneReply(a.text[u.start:u.end]) {
+			// "rob: can you update the invite" — "sue: done": already done.
+			for _, c := range prevCands {
+				if c.typ == TypeTask {
+					c.dropped = true
+				}
+			}
+			prevCands = nil
+			prevTurn = ui
+			continue
+		}
 		if u.speaker != "" && a.isAcceptance(u) {
 			// "Will do." takes on the previous request and adds nothing.
 			if prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
@@ -144,11 +157,37 @@ func (a *analyzer) run() {
 			prevTurn = ui
 			continue
 		}
+		if a.isTitleLine(u) {
+			for _, s := range a.sentences(u) {
+				a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
+			}
+			continue
+		}
 		var made []*cand
+		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && len(prevCands) == 0 {
+			if c := a.questionFollowUp(prevTurn, ui); c != nil {
+				made = append(made, c)
+			}
+		}
+		var last []*cand
 		for _, s := range a.sentences(u) {
 			idx := len(a.sents)
 			a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
 			cs := a.sentenceTasks(ui, u, s, idx)
+			if len(cs) == 0 && len(last) > 0 {
+				// "It's critical." lends its priority to the sentence before.
+				sent := a.text[s.start:s.end]
+				if pr := priorityOf(sent, sent); pr != "" && len(strings.Fields(sent)) <= 6 {
+					for _, c := range last {
+						if c.priority == "" || c.priority == "low" {
+							c.priority = pr
+						}
+					}
+				}
+			}
+			if len(cs) > 0 {
+				last = cs
+			}
 			made = append(made, cs...)
 			a.noteDates(s)
 		}
@@ -168,9 +207,93 @@ func (a *analyzer) run() {
 	a.resolveYou()
 }
 
+// isTitleLine: the first line of a document, a title rather than a
+// sentence ("Minutes - Product council, Feb 27").
+func (a *analyzer) isTitleLine(u unit) bool {
+	if a.kind != "document" && a.kind != "" {
+		return false
+	}
+	if u.item || u.speaker != "" || u.end-u.start > 120 {
+		return false
+	}
+	for i := 0; i < len(a.lines) && i <= u.line; i++ {
+		if !a.lines[i].blank && !a.lines[i].skip {
+			if i != u.line {
+				return false
+			}
+			break
+		}
+	}
+	t := strings.TrimSpace(a.text[u.start:u.end])
+	if t == "" || strings.ContainsAny(t[len(t)-1:], ".!?") || len(strings.Fields(t)) > 12 {
+		return false
+	}
+	if a.kind == "" {
+		// Unknown input: a title only when a blank line follows.
+		if u.line+1 < len(a.lines) && !a.lines[u.line+1].blank {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	reAskedDid = regexp.MustCompile(`^(?:(?:so|and|also|hey|btw)[,\s]+)*(?:did|have|has)\s+(?:you|u)\s+(?:already\s+|yet\s+|managed to\s+|got around to\s+)?(\w+)\b(.*?)\??$`)
+	reWillDo   = regexp.MustCompile(`^(?:(?:no|not yet|nope|nah|not quite|soon|working on it)[,.!\s]+)*(?:i'll|i will|will|doing|gonna|going to|i'm going to|i'm doing|i am doing|i can|on it|i'm on it|working on it|about to|planning to|i plan to)\b`)
+)
+
+// questionFollowUp: "did you book the hotel?" — "not yet, doing it today"
+// makes the question's action a task of the one who answered.
+func (a *analyzer) questionFollowUp(prev, cur int) *cand {
+	pu, u := a.units[prev], a.units[cur]
+	q := strings.TrimSpace(a.text[pu.start:pu.end])
+	if !strings.HasSuffix(q, "?") {
+		return nil
+	}
+	m := reAskedDid.FindStringSubmatchIndex(asciiLower(q))
+	if m == nil {
+		return nil
+	}
+	reply := normUtterance(a.text[u.start:u.end])
+	if !reWillDo.MatchString(reply) || len(strings.Fields(reply)) > 10 {
+		return nil
+	}
+	verb := q[m[2]:m[3]]
+	b := baseVerb(verb)
+	if b == "" {
+		return nil
+	}
+	rest := strings.TrimRight(q[m[4]:m[5]], "? ")
+	title := capitalise(trimDangling(cutTail(tidy(b + " " + rest))))
+	c := &cand{typ: TypeTask, title: title, assignee: u.speaker, conf: 0.6, sent: span{u.start, u.end}, unit: cur, speaker: u.speaker,
+		desc: collapse(q) + " " + collapse(a.text[u.start:u.end])}
+	for _, h := range findDates(a.text[u.start:u.end], a.clock) {
+		if (h.HasDate || h.HasTime) && !h.Past && !h.Ref {
+			hh := h
+			c.due = &hh
+			break
+		}
+	}
+	c.sentIdx = len(a.sents)
+	return c
+}
+
+// datesOf returns the date phrases of a sentence, computed once.
+func (a *analyzer) datesOf(s span) []dateHit {
+	if a.dateCache == nil {
+		a.dateCache = map[span][]dateHit{}
+	}
+	if h, ok := a.dateCache[s]; ok {
+		return h
+	}
+	h := findDates(a.text[s.start:s.end], a.clock)
+	a.dateCache[s] = h
+	return h
+}
+
 // noteDates remembers the latest date for "before then".
 func (a *analyzer) noteDates(s span) {
-	for _, h := range findDates(a.text[s.start:s.end], a.clock) {
+	for _, h := range a.datesOf(s) {
 		if h.HasDate && !h.Past && !h.Ref && !h.Recurring {
 			hh := h
 			a.lastDate = &hh
@@ -204,6 +327,16 @@ func (a *analyzer) isAcceptance(u unit) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// isDoneReply: a reply saying the request is already done.
+func isDoneReply(s string) bool {
+	switch normUtterance(s) {
+	case "done", "all done", "done already", "already done", "did it", "did that", "finished", "already did", "already did it",
+		"already on it", "sent", "already sent", "just did", "just did it", "taken care of", "done and done", "yes done", "ok done":
+		return true
 	}
 	return false
 }
@@ -292,7 +425,7 @@ func (a *analyzer) result() []Task {
 			Start:       c.sent.start,
 			End:         c.sent.end,
 		}
-		if t.Title == "" {
+		if !strings.ContainsFunc(t.Title, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 			continue
 		}
 		if c.due != nil && c.due.HasDate || c.due != nil && c.due.HasTime {
@@ -317,7 +450,7 @@ func round2(f float64) float64 {
 
 // clampTitle keeps a title within MaxTitle bytes on a rune boundary.
 func clampTitle(s string) string {
-	s = strings.ToValidUTF8(strings.TrimSpace(s), "")
+	s = strings.TrimSpace(strings.ToValidUTF8(s, ""))
 	if len(s) <= MaxTitle {
 		return s
 	}

@@ -367,8 +367,11 @@ func (a *analyzer) detectHeaders() {
 		if !ln.bullet && len(words) <= 6 {
 			lc := strings.ToLower(strings.Trim(c, ".!-–— "))
 			kind := a.classifyLabel(lc)
-			if kind != secNone && !isLabelPhrase(lc) && !strings.Contains(lc, "checklist") && !strings.Contains(lc, "todo") && !strings.Contains(lc, "to do") {
+			if kind == secShopping && !isLabelPhrase(lc) {
 				kind = secNone // "buy coffee" is an item, not a "Buy" header
+			}
+			if a.continuesPrev(i) {
+				continue // the second half of a wrapped item ("email Sue the / photos")
 			}
 			nextItem := false
 			for j := i + 1; j < len(a.lines); j++ {
@@ -409,6 +412,17 @@ func (a *analyzer) detectHeaders() {
 			}
 		}
 	}
+}
+
+// continuesPrev: line i follows, without a blank, a line that ends
+// mid-phrase ("email Sue the").
+func (a *analyzer) continuesPrev(i int) bool {
+	if i == 0 || a.lines[i-1].blank {
+		return false
+	}
+	p := a.lines[i-1]
+	t := strings.TrimSpace(a.text[p.start:p.end])
+	return t != "" && (connectorEnd[strings.ToLower(lastField(t))] || strings.HasSuffix(t, ","))
 }
 
 // classifyLabel says what kind of section a header's text opens.
@@ -614,9 +628,12 @@ func firstField(s string) string {
 // span is a byte range of the input.
 type span struct{ start, end int }
 
-var abbreviations = wordSet(`mr mrs ms dr prof sr jr st vs etc e.g eg i.e ie approx dept inc ltd co corp no fig jan feb mar apr
-jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun a.m p.m am pm u.s est ave
-min max ref cf al ca attn re`)
+// abbreviations never end a sentence; softAbbrev end one only before a
+// capital ("… at 2:15 PM. Please arrive …").
+var abbreviations = wordSet(`mr mrs ms dr prof sr jr st vs e.g eg i.e ie dept inc ltd co corp fig u.s ave cf al attn`)
+
+var softAbbrev = wordSet(`etc approx no jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat
+sun a.m p.m am pm est min max ref ca re`)
 
 // sentences splits the unit into sentences.
 func (a *analyzer) sentences(u unit) []span {
@@ -675,6 +692,9 @@ func (a *analyzer) sentences(u unit) []span {
 		if ch == '.' && j == i+1 {
 			w := strings.ToLower(lastWordBefore(text[s:i]))
 			if abbreviations[w] || (len(w) == 1 && isLetter(w[0])) {
+				continue
+			}
+			if softAbbrev[w] && !(j+1 < u.end && text[j+1] >= 'A' && text[j+1] <= 'Z') {
 				continue
 			}
 			if w != "" && isDigit(w[len(w)-1]) && j < u.end && j+1 < u.end && isDigit(text[j+1]) {

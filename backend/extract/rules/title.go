@@ -9,7 +9,7 @@ import (
 
 var (
 	reCutTail   = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:so that|so (?:i|we|you|they|he|she|it|the)\b|because|since|as soon as possible|in order to|, which|which|when you get a chance|when(?:ever)? you (?:have|get) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
-	reTrailFill = regexp.MustCompile(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point))+\s*$`)
+	reTrailFill = regexp.MustCompile(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
 	reLeadFill  = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually|personally|now|do)\s+)+`)
 	reDangling  = regexp.MustCompile(`(?i)(?:[\s,;:]+(?:by|on|at|before|until|till|due|for|in|from|the|to|and|or|with|of|a|an|around|after|this|next|no later than|sometime|some time|within|over|during|starting|latest|eod|about|re))+\s*$`)
 	reMe        = regexp.MustCompile(`\bme\b`)
@@ -19,7 +19,7 @@ var (
 
 // newTask builds a task candidate from a clause and its frame.
 func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f frame, end int, ds []dateHit, who string) *cand {
-	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.weak}
+	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline}
 	// Assignee.
 	switch {
 	case f.who != "":
@@ -54,6 +54,12 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 	}
 	c.title = a.buildTitle(raw, l, f, end, ds, requester)
 	c.title = stripOwner(c.title, c.assignee)
+	if c.due != nil && c.due.Text != "" {
+		// A phrase resolved by reference ("before the start date").
+		if i := strings.Index(strings.ToLower(c.title), strings.ToLower(strings.TrimRight(c.due.Text, ".,;!?"))); i > 0 {
+			c.title = capitalise(trimDangling(tidy(c.title[:i] + c.title[i+len(strings.TrimRight(c.due.Text, ".,;!?")):])))
+		}
+	}
 	if c.title == "" {
 		return nil
 	}
@@ -77,8 +83,8 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 }
 
 // newMeeting builds a meeting candidate.
-func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string, ds []dateHit) *cand {
-	c := &cand{typ: TypeMeeting, title: title, conf: 0.7, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx}
+func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string, ds []dateHit, who string) *cand {
+	c := &cand{typ: TypeMeeting, title: title, conf: 0.7, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, assignee: who}
 	recurring := false
 	for _, h := range ds {
 		if h.Recurring {
@@ -89,6 +95,9 @@ func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string
 		for _, h := range ds {
 			if (h.HasDate || h.HasTime) && !h.Past && !h.Ref && !h.Weak {
 				hh := h
+				if !hh.HasDate && u.sectionDue != nil {
+					hh.Date, hh.HasDate = atClock(u.sectionDue.Date, hh.Date.Hour(), hh.Date.Minute()), true
+				}
 				c.due = &hh
 				break
 			}
@@ -136,6 +145,13 @@ func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
 		return seg[m[2]:m[3]], -1
 	}
 	if u.item || u.section == secAction {
+		for _, re := range []*regexp.Regexp{reOwnerColon, reOwnerDash, reOwnerMid} {
+			if m := re.FindStringSubmatchIndex(seg); m != nil {
+				if n := seg[m[2]:m[3]]; a.isPersonName(n) && a.wholeDate(n) == nil {
+					return n, -1
+				}
+			}
+		}
 		if m := reOwnerEnd.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
 			if n := seg[m[2]:m[3]]; a.isPersonName(n) {
 				return n, m[0]
@@ -188,7 +204,14 @@ func (a *analyzer) pickDue(u unit, raw string, ds []dateHit) *dateHit {
 			}
 		}
 	}
-	pick := func(h *dateHit) *dateHit { c := *h; return &c }
+	pick := func(h *dateHit) *dateHit {
+		c := *h
+		if !c.HasDate && c.HasTime && u.sectionDue != nil {
+			// "10am" under a "Sat:" header is Saturday at 10.
+			c.Date, c.HasDate = atClock(u.sectionDue.Date, c.Date.Hour(), c.Date.Minute()), true
+		}
+		return &c
+	}
 	if deadline != nil {
 		return pick(deadline)
 	}
@@ -290,7 +313,9 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, req
 			t = reMe.ReplaceAllString(t, requester)
 			t = reMy.ReplaceAllString(t, requester+"'s")
 		}
-		t = reYour.ReplaceAllString(t, "the")
+		if !strings.HasPrefix(strings.ToLower(t), "let ") {
+			t = reYour.ReplaceAllString(t, "the")
+		}
 	}
 	t = strings.TrimLeft(t, "-–—*:;,. ")
 	t = limitWords(t, 12)
@@ -298,20 +323,30 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, req
 	return capitalise(t)
 }
 
+var (
+	reOwnerColon = regexp.MustCompile(`^[^:]{2,60}?:\s*([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*(?:[,;–—-]|$)`)
+	reOwnerDash  = regexp.MustCompile(`^.{2,60}?\s+[-–—]\s+([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*(?:[-–—,;]|$)`)
+	reOwnerMid   = regexp.MustCompile(`\(\s*(?:owner:?\s*|@)?([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*\)`)
+)
+
 var reAtMention = regexp.MustCompile(`(?:^|\s)@[\w.-]+:?`)
 
 // stripOwner removes an owner annotation left in a title ("Grace: …",
-// "@ivy …", "[Sam] …").
+// "@ivy …", "[Sam] …", "… (Vic)", "Venue booking: Tara").
 func stripOwner(t, owner string) string {
 	t = strings.TrimSpace(reAtMention.ReplaceAllString(t, " "))
-	if owner != "" {
-		for _, p := range []string{owner + ":", owner + " :", "[" + owner + "]", owner + " -", owner + " –"} {
-			if len(t) > len(p) && strings.EqualFold(t[:len(p)], p) {
-				t = strings.TrimSpace(t[len(p):])
-			}
+	if owner != "" && strings.Contains(strings.ToLower(t), strings.ToLower(owner)) {
+		q := regexp.QuoteMeta(owner)
+		for _, re := range []string{
+			`(?i)^\[?` + q + `\]?\s*[:\-–—]\s*`,
+			`(?i)^\[` + q + `\]\s*`,
+			`(?i)\s*[(\[]\s*(?:owner:?\s*|@)?` + q + `\s*[)\]]`,
+			`(?i)\s*[:\-–—]\s*` + q + `\s*(?:[,;\-–—]|$)`,
+		} {
+			t = strings.TrimSpace(regexp.MustCompile(re).ReplaceAllString(t, " "))
 		}
 	}
-	return capitalise(trimDangling(t))
+	return capitalise(trimDangling(tidy(t)))
 }
 
 func lowerDet(np string) string {
@@ -341,8 +376,8 @@ func removeSpans(raw string, from, to int, ds []dateHit, keepOdd bool) string {
 		if h.End <= from || h.Start >= to {
 			continue
 		}
-		if keepOdd && (h.Weak || h.Moved) {
-			continue
+		if keepOdd && (h.Weak || h.Moved || h.Past) {
+			continue // "the invoice from last month" keeps its words
 		}
 		if h.Start > i {
 			b.WriteString(raw[i:h.Start])
@@ -410,10 +445,15 @@ func capitalise(t string) string {
 	return string(unicode.ToUpper(r)) + t[size:]
 }
 
-var reSpaceComma = regexp.MustCompile(`\s+([,;:.!?])`)
+var (
+	reSpaceComma = regexp.MustCompile(`\s+([,;:.!?])`)
+	reEmptyParen = regexp.MustCompile(`\(\s*[,;:]?\s*\)|\[\s*\]|\(\s*(?:owner|assignee|who|due|by)\b[^)]*\)`)
+)
 
 // tidy collapses spaces and the gaps left by removed phrases.
 func tidy(s string) string {
+	s = collapse(s)
+	s = reEmptyParen.ReplaceAllString(s, " ")
 	s = collapse(s)
 	s = reSpaceComma.ReplaceAllString(s, "$1")
 	s = strings.ReplaceAll(s, ",,", ",")
