@@ -64,7 +64,7 @@ test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter again
 	@# test that against a real Secret Service in a private D-Bus session.
 	@# A throw-away keyring home: the login keyring is created afresh, unlocked.
 	kr=$$(mktemp -d); XDG_DATA_HOME=$$kr dbus-run-session -- sh -c 'printf "ci-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
-	  SENTRY_KEYRING_TEST=1 $(GO) test -count=1 -run Keyring ./sync/remote/'; rc=$$?; rm -rf $$kr; exit $$rc
+	  SENTRY_KEYRING_TEST=1 $(GO) test -count=1 -run Keyring ./sync/remote/ ./backend/app/'; rc=$$?; rm -rf $$kr; exit $$rc
 	@if [ -x scripts/install-vosk ] && [ -d backend/vosk ]; then \
 	  eval "$$(scripts/install-vosk)"; \
 	  echo "$(GO) test $(RACE) -count=1 -tags vosk ./backend/vosk/"; \

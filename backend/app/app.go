@@ -97,7 +97,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: create data dir %s: %w", cfg.DataDir, err)
 	}
-	secret, err := loadSecret(cfg)
+	var secret []byte
+	var err error
+	if cfg.Desktop {
+		secret, err = desktopSecret(cfg, logger)
+	} else {
+		secret, err = loadSecret(cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
