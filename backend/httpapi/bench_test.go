@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
+
+	"sentry/backend/config"
 )
 
 // BenchmarkHTTPMixed is the authenticated 50/50 create/list mix over real
@@ -14,7 +16,7 @@ import (
 func BenchmarkHTTPMixed(b *testing.B) {
 	for _, clients := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			be := newBackend(b, false)
+			be := newBackendWith(b, false, func(c *config.Config) { c.RateLimit = 0 }) // load, not abuse
 			acc := be.signUp("mix@example.com")
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128, DisableCompression: true}}
 			body := []byte(`{"title":"Benchmark task","priority":"high","deadline":"2026-12-24T17:00:00Z"}`)

@@ -23,8 +23,16 @@ type testBackend struct {
 
 func newBackend(t testing.TB, desktop bool) *testBackend {
 	t.Helper()
+	return newBackendWith(t, desktop, nil)
+}
+
+func newBackendWith(t testing.TB, desktop bool, mut func(*config.Config)) *testBackend {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	if mut != nil {
+		mut(&cfg)
+	}
 	a, err := app.New(context.Background(), app.Options{Config: cfg, Desktop: desktop, BcryptCost: 4})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"sentry/backend/core"
 	"sentry/backend/extract"
 	"sentry/backend/modelmgr"
+	"sentry/backend/notebook"
 	"sentry/backend/ratelimit"
 	"sentry/backend/task"
 	"sentry/backend/upload"
@@ -26,6 +27,8 @@ type Deps struct {
 	Extract *extract.Service
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
+	// Notebooks serves /api/notebooks (off when nil).
+	Notebooks *notebook.Service
 	// KindClass tells a file kind's class: document, image, audio, video.
 	KindClass func(kind string) string
 	Changes   core.ChangeStore
@@ -172,7 +175,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes())...)
+	}, concat(s.oauthRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {

@@ -1,0 +1,238 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sentry/backend/app"
+	"sentry/backend/config"
+	"sentry/backend/ollama/ollamatest"
+)
+
+type nbAnswer struct {
+	Answer    string `json:"answer"`
+	Engine    string `json:"engine"`
+	Found     bool   `json:"found"`
+	Citations []struct {
+		N          int     `json:"n"`
+		DocumentID string  `json:"document_id"`
+		Filename   string  `json:"filename"`
+		ChunkID    string  `json:"chunk_id"`
+		Text       string  `json:"text"`
+		Page       int     `json:"page"`
+		Score      float64 `json:"score"`
+	} `json:"citations"`
+	Indexing *struct{ Documents, Ready int } `json:"indexing"`
+}
+
+func (b *testBackend) createNotebook(acc account, name string) string {
+	b.t.Helper()
+	res, body := b.do("POST", "/api/notebooks/create", acc.Access, map[string]any{"name": name})
+	if res.StatusCode != 201 {
+		b.t.Fatalf("create notebook: %d %s", res.StatusCode, body)
+	}
+	var n struct{ ID string }
+	_ = json.Unmarshal(body, &n)
+	return n.ID
+}
+
+// waitIndexed polls the documents until none is queued or indexing.
+func (b *testBackend) waitIndexed(acc account, nb string) []map[string]any {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, body := b.do("GET", "/api/notebooks/"+nb+"/documents", acc.Access, nil)
+		if res.StatusCode != 200 {
+			b.t.Fatalf("documents: %d %s", res.StatusCode, body)
+		}
+		var out struct {
+			Documents []map[string]any
+			Progress  struct{ Pending int }
+		}
+		_ = json.Unmarshal(body, &out)
+		if out.Progress.Pending == 0 {
+			return out.Documents
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("still indexing: %s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestNotebookScenarios(t *testing.T) {
+	b := newUploadBackend(t, nil)
+	me, other := b.signUp("nb-owner@example.com"), b.signUp("nb-other@example.com")
+	nb := b.createNotebook(me, "Plans")
+	theirs := b.createNotebook(other, "Theirs")
+	res, body := b.sendFile("/api/notebooks/"+nb+"/upload", me.Access, "plan.pdf", fixture(t, "docparse/testdata/libreoffice-3pages.pdf"))
+	if res.StatusCode != 202 || !strings.Contains(string(body), `"status":"queued"`) || !strings.Contains(string(body), `"document_id"`) {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	var up struct {
+		DocumentID string `json:"document_id"`
+	}
+	_ = json.Unmarshal(body, &up)
+	res, body = b.sendFile("/api/notebooks/"+nb+"/upload", me.Access, "broken.pdf", []byte("%PDF-1.4\ngarbage that is not a pdf"))
+	if res.StatusCode != 202 {
+		t.Fatalf("broken upload: %d %s", res.StatusCode, body)
+	}
+	docs := b.waitIndexed(me, nb)
+	statuses := map[string]string{}
+	for _, d := range docs {
+		statuses[d["filename"].(string)] = d["status"].(string)
+		if d["status"] == "failed" && d["error"] == "" {
+			t.Fatalf("failed without a reason: %v", d)
+		}
+	}
+	if statuses["plan.pdf"] != "ready" || statuses["broken.pdf"] != "failed" {
+		t.Fatalf("statuses %v", statuses)
+	}
+	subst := map[string]string{"{nb}": nb, "{theirs}": theirs, "{doc}": up.DocumentID}
+	runScenarios(t, b, me, other, subst, []scenario{
+		{name: "list", method: "GET", path: "/api/notebooks", token: "me", status: 200, contains: []string{`"name":"Plans"`}},
+		{name: "get", method: "GET", path: "/api/notebooks/{nb}", token: "me", status: 200, contains: []string{`"id":"` + nb + `"`}},
+		{name: "nameless", method: "POST", path: "/api/notebooks/create", token: "me", body: map[string]any{"name": " "}, status: 400, errCode: "invalid", errField: "name"},
+		{name: "unknown field", method: "POST", path: "/api/notebooks/create", token: "me", body: map[string]any{"name": "x", "colour": "red"}, status: 400, errCode: "invalid"},
+		{name: "another user's notebook", method: "GET", path: "/api/notebooks/{theirs}", token: "me", status: 404, errCode: "not_found"},
+		{name: "another user's documents", method: "GET", path: "/api/notebooks/{theirs}/documents", token: "me", status: 404, errCode: "not_found"},
+		{name: "another user's chat", method: "POST", path: "/api/notebooks/{theirs}/chat", token: "me", body: map[string]any{"query": "hello"}, status: 404, errCode: "not_found"},
+		{name: "my document via their notebook", method: "DELETE", path: "/api/notebooks/{theirs}/documents/{doc}", token: "me", status: 404},
+		{name: "my document as them", method: "DELETE", path: "/api/notebooks/{nb}/documents/{doc}", token: "other", status: 404},
+		{name: "empty query", method: "POST", path: "/api/notebooks/{nb}/chat", token: "me", body: map[string]any{"query": ""}, status: 400, errCode: "invalid", errField: "query"},
+		{name: "huge query", method: "POST", path: "/api/notebooks/{nb}/chat", token: "me", body: map[string]any{"query": strings.Repeat("budget ", 1000)}, status: 400, errCode: "invalid", errField: "query"},
+		{name: "bad history", method: "POST", path: "/api/notebooks/{nb}/chat", token: "me", body: map[string]any{"query": "q", "history": []any{map[string]any{"role": "system", "content": "x"}}}, status: 400, errField: "history"},
+		{name: "no token", method: "GET", path: "/api/notebooks", status: 401},
+	})
+	// An image is not indexed yet: 415, nothing recorded.
+	png := fixture(t, "tesseract/testdata/small.png")
+	if res, body := b.sendFile("/api/notebooks/"+nb+"/upload", me.Access, "x.png", png); res.StatusCode != 415 {
+		t.Fatalf("image: %d %s", res.StatusCode, body)
+	}
+	// Upload to someone else's notebook: 404.
+	if res, body := b.sendFile("/api/notebooks/"+theirs+"/upload", me.Access, "plan.txt", []byte("Alice will send the budget.")); res.StatusCode != 404 {
+		t.Fatalf("upload to theirs: %d %s", res.StatusCode, body)
+	}
+
+	res, body = b.do("POST", "/api/notebooks/"+nb+"/chat", me.Access, map[string]any{"query": "Who must review the contract, and by when?"})
+	if res.StatusCode != 200 {
+		t.Fatalf("chat: %d %s", res.StatusCode, body)
+	}
+	var a nbAnswer
+	_ = json.Unmarshal(body, &a)
+	if !a.Found || a.Engine != "extractive" || !strings.Contains(a.Answer, "Carol must review the contract") || len(a.Citations) == 0 {
+		t.Fatalf("answer %s", body)
+	}
+	var cited bool
+	for _, c := range a.Citations {
+		if strings.Contains(a.Answer, "["+strconv.Itoa(c.N)+"]") && strings.Contains(c.Text, "Carol") {
+			cited = c.Page == 3 && c.Filename == "plan.pdf" && c.DocumentID == up.DocumentID && c.ChunkID != "" && c.Score > 0
+		}
+	}
+	if !cited {
+		t.Fatalf("the answer does not cite page 3: %s", body)
+	}
+	// Streamed.
+	req, _ := http.NewRequest("POST", b.srv.URL+"/api/notebooks/"+nb+"/chat", strings.NewReader(`{"query":"When is the budget review?"}`))
+	req.Header.Set("Authorization", "Bearer "+me.Access)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	sres, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := map[string]int{}
+	sc := bufio.NewScanner(sres.Body)
+	for sc.Scan() {
+		if ev, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+			events[ev]++
+		}
+	}
+	sres.Body.Close()
+	if sres.Header.Get("Content-Type") != "text/event-stream" || events["citations"] != 1 || events["token"] == 0 || events["done"] != 1 {
+		t.Fatalf("stream: %s %v", sres.Header.Get("Content-Type"), events)
+	}
+	// Nothing relevant: abstain.
+	_, body = b.do("POST", "/api/notebooks/"+nb+"/chat", me.Access, map[string]any{"query": "What is the boiling point of tungsten?"})
+	_ = json.Unmarshal(body, &a)
+	if a.Found || !strings.Contains(a.Answer, "couldn't find") || len(a.Citations) != 0 {
+		t.Fatalf("should abstain: %s", body)
+	}
+	// The conversation is kept.
+	res, body = b.do("GET", "/api/notebooks/"+nb+"/messages", me.Access, nil)
+	if res.StatusCode != 200 || strings.Count(string(body), `"role":"user"`) != 3 {
+		t.Fatalf("messages: %d %s", res.StatusCode, body)
+	}
+	// Delete a document, then the notebook; the uploads go too.
+	if res, body := b.do("DELETE", "/api/notebooks/"+nb+"/documents/"+up.DocumentID, me.Access, nil); res.StatusCode != 204 {
+		t.Fatalf("delete document: %d %s", res.StatusCode, body)
+	}
+	if res, body := b.do("DELETE", "/api/notebooks/"+nb, me.Access, nil); res.StatusCode != 204 {
+		t.Fatalf("delete notebook: %d %s", res.StatusCode, body)
+	}
+	if res, _ := b.do("GET", "/api/notebooks/"+nb, me.Access, nil); res.StatusCode != 404 {
+		t.Fatalf("deleted notebook: %d", res.StatusCode)
+	}
+	var live int
+	_ = b.app.DB.QueryRowForTest(`SELECT count(*) FROM uploads WHERE user_id = ? AND deleted_at IS NULL`, me.ID).Scan(&live)
+	if live != 0 {
+		t.Fatalf("%d uploads left", live)
+	}
+	if res, _ := b.do("GET", "/api/notebooks/"+theirs, other.Access, nil); res.StatusCode != 200 {
+		t.Fatalf("the other user's notebook: %d", res.StatusCode)
+	}
+}
+
+// With Ollama: vectors from /api/embed (model id stored with them) and a
+// grounded answer whose [n] markers map to citations.
+func TestNotebookWithOllama(t *testing.T) {
+	stand := ollamatest.Start(t, "nomic-embed-text", "llama3.1:8b")
+	stand.Chat = func(req map[string]any) string {
+		msgs := req["messages"].([]any)
+		last := msgs[len(msgs)-1].(map[string]any)["content"].(string)
+		if !strings.Contains(last, "[1]") || !strings.Contains(last, "Question: Who reviews the contract?") {
+			return "no sources"
+		}
+		return "Carol reviews the contract by 12 May [1]. Ignored marker [9]."
+	}
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.OllamaHost = stand.URL
+	a, err := app.New(context.Background(), app.Options{Config: cfg, BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() { srv.Close(); a.Close() })
+	b := &testBackend{t: t, app: a, srv: srv}
+	me := b.signUp("ollama-nb@example.com")
+	nb := b.createNotebook(me, "Contracts")
+	if res, body := b.sendFile("/api/notebooks/"+nb+"/upload", me.Access, "c.txt", []byte("Carol must review the contract by 12 May.\n\nAlice sends the budget on Friday.")); res.StatusCode != 202 {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	docs := b.waitIndexed(me, nb)
+	if docs[0]["status"] != "ready" || docs[0]["model"] != "ollama:nomic-embed-text" {
+		t.Fatalf("document %v", docs[0])
+	}
+	res, body := b.do("POST", "/api/notebooks/"+nb+"/chat", me.Access, map[string]any{"query": "Who reviews the contract?",
+		"history": []any{map[string]any{"role": "user", "content": "Hi"}, map[string]any{"role": "assistant", "content": "Hello"}}})
+	var ans nbAnswer
+	_ = json.Unmarshal(body, &ans)
+	if res.StatusCode != 200 || ans.Engine != "ollama:llama3.1:8b" || !strings.HasPrefix(ans.Answer, "Carol reviews the contract by 12 May [1].") ||
+		strings.Contains(ans.Answer, "[9]") || len(ans.Citations) != 1 || ans.Citations[0].N != 1 {
+		t.Fatalf("grounded answer: %d %s", res.StatusCode, body)
+	}
+	// The history went to the model between the system prompt and the question.
+	reqs := stand.Requests()
+	msgs := reqs[len(reqs)-1]["messages"].([]any)
+	if len(msgs) != 4 || msgs[0].(map[string]any)["role"] != "system" || msgs[1].(map[string]any)["content"] != "Hi" {
+		t.Fatalf("messages sent: %v", msgs)
+	}
+}
