@@ -31,6 +31,7 @@ import (
 	"sentry/backend/httpapi"
 	"sentry/backend/mail"
 	"sentry/backend/modelmgr"
+	"sentry/backend/notebook"
 	"sentry/backend/ollama"
 	"sentry/backend/ratelimit"
 	"sentry/backend/sqlite"
@@ -75,6 +76,8 @@ type App struct {
 	Extract *extract.Service
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
+	// Notebooks is chat with your documents.
+	Notebooks *notebook.Service
 
 	logger    *slog.Logger
 	server    *httpapi.Server
@@ -170,6 +173,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	a.Notebooks = newNotebooks(ctx, a, llm, logger)
+	if err := a.Notebooks.Start(bg, 1); err != nil {
+		stop()
+		a.Close()
+		return nil, err
+	}
 	a.Uploads.StartCleanup(bg, 10*time.Minute)
 	if cfg.Desktop {
 		if _, err := a.LocalUser(ctx); err != nil {
@@ -186,7 +195,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, KindClass: kindClass, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, KindClass: kindClass, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: []httpapi.HealthCheck{
 			{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
@@ -279,6 +288,9 @@ func (a *App) Close() error {
 		if a.stopBG != nil {
 			a.stopBG()
 			a.Extract.Wait()
+			if a.Notebooks != nil {
+				a.Notebooks.Wait()
+			}
 		}
 		a.Auth.WaitMail()
 		a.Events.Close()

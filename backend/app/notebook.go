@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"sentry/backend/core"
+	"sentry/backend/notebook"
+	"sentry/backend/ollama"
+)
+
+// DefaultEmbedModel is the Ollama embedding model notebooks use when it
+// is pulled (SENTRY_EMBED_MODEL overrides it).
+const DefaultEmbedModel = "nomic-embed-text"
+
+// newNotebooks wires the notebook feature: Ollama embeddings and grounded
+// answers when the local server has the models, the built-in embedder and
+// extractive answers otherwise.
+func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *slog.Logger) *notebook.Service {
+	svc := notebook.NewService(a.DB, a.Uploads, a.DB, logger)
+	if llm == nil {
+		return svc
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	model := os.Getenv("SENTRY_EMBED_MODEL")
+	if model == "" {
+		model = DefaultEmbedModel
+	}
+	if ok, err := llm.Client.HasModel(pctx, model); err == nil && ok {
+		svc.Embedder = &ollamaEmbedder{client: llm.Client, model: model, dim: 768}
+		logger.Info("notebooks embed with ollama", slog.String("model", model))
+	}
+	if ok, err := llm.Client.HasModel(pctx, llm.Model); err == nil && ok {
+		svc.Chat = &ollamaChat{client: llm.Client, model: llm.Model}
+	}
+	return svc
+}
+
+// ollamaEmbedder is core.Embedder over Ollama /api/embed.
+type ollamaEmbedder struct {
+	client *ollama.Client
+	model  string
+	dim    int
+}
+
+func (e *ollamaEmbedder) Model() string { return "ollama:" + e.model }
+func (e *ollamaEmbedder) Dim() int      { return e.dim }
+func (e *ollamaEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	return e.client.Embed(ctx, e.model, texts)
+}
+
+// ollamaChat is core.ChatModel over Ollama /api/chat.
+type ollamaChat struct {
+	client *ollama.Client
+	model  string
+}
+
+func (c *ollamaChat) Name() string { return c.model }
+func (c *ollamaChat) Chat(ctx context.Context, turns []core.ChatTurn) (string, error) {
+	msgs := make([]ollama.Message, len(turns))
+	for i, t := range turns {
+		msgs[i] = ollama.Message{Role: t.Role, Content: t.Content}
+	}
+	return c.client.Chat(ctx, ollama.ChatRequest{Model: c.model, Messages: msgs, Options: map[string]any{"temperature": 0}})
+}

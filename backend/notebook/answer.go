@@ -1,0 +1,326 @@
+package notebook
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"sentry/backend/core"
+)
+
+// NotFound is the answer when the documents don't hold one.
+const NotFound = "I couldn't find this in your documents."
+
+// Answer is a reply to a question about a notebook.
+type Answer struct {
+	Answer    string          `json:"answer"`
+	Citations []core.Citation `json:"citations"`
+	// Engine is extractive, ollama:<model>, indexing or empty.
+	Engine string `json:"engine"`
+	// Found is false when the documents hold nothing relevant.
+	Found bool `json:"found"`
+	// Indexing is set while the notebook is still indexing.
+	Indexing  *Progress `json:"indexing,omitempty"`
+	MessageID string    `json:"message_id,omitempty"`
+}
+
+// ChatRequest is a question with optional earlier turns.
+type ChatRequest struct {
+	Query   string          `json:"query"`
+	History []core.ChatTurn `json:"history"`
+	// TopK overrides how many passages to draw on (1–20).
+	TopK int `json:"top_k"`
+}
+
+func (r *ChatRequest) validate() error {
+	r.Query = strings.TrimSpace(r.Query)
+	switch {
+	case r.Query == "":
+		return core.FieldError("query", "Ask a question: the query is empty.")
+	case len(r.Query) > MaxQueryBytes:
+		return core.FieldError("query", "The question is too long (%d bytes; at most %d).", len(r.Query), MaxQueryBytes)
+	case !utf8.ValidString(r.Query):
+		return core.FieldError("query", "The question is not valid UTF-8 text.")
+	case len(r.History) > MaxHistoryTurns:
+		return core.FieldError("history", "Send at most %d earlier turns.", MaxHistoryTurns)
+	case r.TopK < 0 || r.TopK > 20:
+		return core.FieldError("top_k", "top_k must be between 1 and 20.")
+	}
+	for _, t := range r.History {
+		if t.Role != "user" && t.Role != "assistant" {
+			return core.FieldError("history", "Each turn's role must be user or assistant.")
+		}
+		if len(t.Content) > 4*MaxQueryBytes {
+			return core.FieldError("history", "An earlier turn is too long.")
+		}
+	}
+	return nil
+}
+
+// Ask answers a question from a notebook's documents, with citations, and
+// keeps the exchange in the notebook's conversation.
+func (s *Service) Ask(ctx context.Context, notebookID string, req ChatRequest) (*Answer, error) {
+	n, err := s.Get(ctx, notebookID)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	docs, err := s.store.FindNotebookDocuments(ctx, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	ans := &Answer{Citations: []core.Citation{}}
+	p := ProgressOf(docs)
+	switch {
+	case p.Documents == 0:
+		ans.Answer = "This notebook has no documents yet. Upload some, then ask again."
+	case p.Pending > 0:
+		ans.Answer, ans.Engine, ans.Indexing = p.message(), "indexing", &p
+	case p.Ready == 0:
+		ans.Answer = "None of this notebook's documents could be indexed; see each document's error."
+	default:
+		if ans, err = s.answer(ctx, n.ID, req); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.store.CreateNotebookMessage(ctx, &core.NotebookMessage{UserID: n.UserID, NotebookID: n.ID, Role: "user", Content: req.Query}); err != nil {
+		return nil, err
+	}
+	m := &core.NotebookMessage{UserID: n.UserID, NotebookID: n.ID, Role: "assistant", Content: ans.Answer, Citations: ans.Citations, Engine: ans.Engine}
+	if err := s.store.CreateNotebookMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	ans.MessageID = m.ID
+	return ans, nil
+}
+
+// Messages returns a notebook's conversation, oldest first.
+func (s *Service) Messages(ctx context.Context, notebookID string, limit int) ([]*core.NotebookMessage, error) {
+	n, err := s.Get(ctx, notebookID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FindNotebookMessages(ctx, n.ID, limit)
+}
+
+func (s *Service) answer(ctx context.Context, notebookID string, req ChatRequest) (*Answer, error) {
+	k := req.TopK
+	if k == 0 {
+		k = s.TopK
+	}
+	results, err := s.Search(ctx, notebookID, req.Query, k)
+	if err != nil {
+		return nil, err
+	}
+	qterms := distinct(terms(req.Query))
+	if !relevant(results, qterms) {
+		return &Answer{Answer: NotFound, Citations: []core.Citation{}, Engine: "extractive"}, nil
+	}
+	cites := make([]core.Citation, len(results))
+	for i, r := range results {
+		cites[i] = core.Citation{N: i + 1, DocumentID: r.DocumentID, Filename: r.Filename, ChunkID: r.ID, Text: r.Text,
+			Page: r.Page, Start: r.Start, End: r.End, Score: math.Round(r.Score*1e6) / 1e6}
+	}
+	if s.Chat != nil {
+		if a, err := s.grounded(ctx, req, cites); err == nil {
+			return a, nil
+		} else if ctx.Err() != nil {
+			return nil, ctx.Err()
+		} else {
+			s.logger.Warn("grounded answer failed; answering extractively", "error", err)
+		}
+	}
+	return extractive(results, cites, qterms), nil
+}
+
+func distinct(ts []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range ts {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// relevant: some passage shares a good part of the question's content
+// words. Without that, any answer would be invented.
+func relevant(results []Result, qterms []string) bool {
+	if len(results) == 0 || len(qterms) == 0 {
+		return false
+	}
+	need := max(1, int(math.Ceil(0.34*float64(len(qterms)))))
+	for _, r := range results {
+		have := map[string]bool{}
+		for _, t := range terms(r.Heading + " " + r.Text) {
+			have[t] = true
+		}
+		hit := 0
+		for _, q := range qterms {
+			if have[q] {
+				hit++
+			}
+		}
+		if hit >= need {
+			return true
+		}
+	}
+	return false
+}
+
+// extractive answers with the passages' best sentences, each cited.
+func extractive(results []Result, cites []core.Citation, qterms []string) *Answer {
+	// Rarer question words (in fewer passages) count for more.
+	df := map[string]int{}
+	chunkTerms := make([]map[string]bool, len(results))
+	for i, r := range results {
+		chunkTerms[i] = map[string]bool{}
+		for _, t := range terms(r.Text) {
+			chunkTerms[i][t] = true
+		}
+		for _, q := range qterms {
+			if chunkTerms[i][q] {
+				df[q]++
+			}
+		}
+	}
+	weight := map[string]float64{}
+	total := 0.0
+	for _, q := range qterms {
+		weight[q] = math.Log(1 + float64(len(results)+1)/float64(df[q]+1))
+		total += weight[q]
+	}
+	type cand struct {
+		text  string
+		n     int
+		score float64
+	}
+	var cands []cand
+	for i, r := range results {
+		for _, sp := range textSentences(r.Text) {
+			sent := strings.Join(strings.Fields(r.Text[sp[0]:sp[1]]), " ")
+			if countTokens(sent) < 4 {
+				continue
+			}
+			got := 0.0
+			seen := map[string]bool{}
+			for _, t := range terms(sent) {
+				if w, ok := weight[t]; ok && !seen[t] {
+					seen[t] = true
+					got += w
+				}
+			}
+			if got == 0 {
+				continue
+			}
+			score := got/total + 0.15/float64(i+1)
+			if l := countTokens(sent); l > 60 {
+				score *= 60 / float64(l)
+			}
+			cands = append(cands, cand{sent, i + 1, score})
+		}
+	}
+	if len(cands) == 0 {
+		return &Answer{Answer: NotFound, Citations: []core.Citation{}, Engine: "extractive"}
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
+	var parts []string
+	used := map[string]bool{}
+	best := cands[0].score
+	for _, c := range cands {
+		if len(parts) == 3 || c.score < best*0.5 {
+			break
+		}
+		if used[c.text] {
+			continue
+		}
+		used[c.text] = true
+		parts = append(parts, citeSentence(c.text, c.n))
+	}
+	return &Answer{Answer: strings.Join(parts, " "), Citations: cites, Engine: "extractive", Found: true}
+}
+
+var marker = regexp.MustCompile(`\[(\d{1,2})\]`)
+
+const groundedSystem = `You answer questions using only the numbered sources the user gives you.
+Cite every claim with the source number in square brackets, like [1] or [2][3], right after the claim.
+If the sources do not contain the answer, reply exactly: ` + NotFound + `
+Be concise. Do not mention sources you did not use.`
+
+// grounded asks the chat model to answer over numbered sources.
+func (s *Service) grounded(ctx context.Context, req ChatRequest, cites []core.Citation) (*Answer, error) {
+	var b strings.Builder
+	b.WriteString("Sources:\n")
+	for _, c := range cites {
+		fmt.Fprintf(&b, "[%d] (%s", c.N, c.Filename)
+		if c.Page > 0 {
+			fmt.Fprintf(&b, ", page %d", c.Page)
+		}
+		fmt.Fprintf(&b, ")\n%s\n\n", c.Text)
+	}
+	fmt.Fprintf(&b, "Question: %s", req.Query)
+	turns := []core.ChatTurn{{Role: "system", Content: groundedSystem}}
+	turns = append(turns, req.History...)
+	turns = append(turns, core.ChatTurn{Role: "user", Content: b.String()})
+	reply, err := s.Chat.Chat(ctx, turns)
+	if err != nil {
+		return nil, err
+	}
+	reply = strings.TrimSpace(reply)
+	if reply == "" {
+		return nil, fmt.Errorf("notebook: empty reply from %s", s.Chat.Name())
+	}
+	engine := "ollama:" + s.Chat.Name()
+	if strings.Contains(reply, NotFound) {
+		return &Answer{Answer: NotFound, Citations: []core.Citation{}, Engine: engine}, nil
+	}
+	// Keep only markers that name a source; cite only sources used.
+	usedN := map[int]bool{}
+	reply = marker.ReplaceAllStringFunc(reply, func(m string) string {
+		n, _ := strconv.Atoi(m[1 : len(m)-1])
+		if n < 1 || n > len(cites) {
+			return ""
+		}
+		usedN[n] = true
+		return m
+	})
+	if len(usedN) == 0 {
+		return nil, fmt.Errorf("notebook: the answer cites no source")
+	}
+	var used []core.Citation
+	for _, c := range cites {
+		if usedN[c.N] {
+			used = append(used, c)
+		}
+	}
+	return &Answer{Answer: reply, Citations: used, Engine: engine, Found: true}, nil
+}
+
+// citeSentence puts the marker before the sentence's closing punctuation.
+func citeSentence(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if k := len(s) - 1; k > 0 && strings.ContainsRune(".!?", rune(s[k])) {
+		return fmt.Sprintf("%s [%d]%s", s[:k], n, s[k:])
+	}
+	return fmt.Sprintf("%s [%d].", s, n)
+}
+
+// textSentences splits a passage into paragraphs, then sentences.
+func textSentences(text string) [][2]int {
+	var out [][2]int
+	for _, p := range paragraphs(text) {
+		for _, s := range sentences(text[p[0]:p[1]]) {
+			out = append(out, [2]int{p[0] + s[0], p[0] + s[1]})
+		}
+	}
+	return out
+}

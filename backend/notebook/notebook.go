@@ -1,0 +1,249 @@
+// Package notebook is the "chat with your documents" use case: notebooks
+// of uploaded files, a durable indexing queue (parse → structure-aware
+// chunks → embeddings → FTS5 and sqlite-vec), hybrid retrieval fused by
+// reciprocal rank, and answers that cite the passages they come from —
+// grounded on a local Ollama model when there is one, extractive
+// otherwise, and an honest "not found" when nothing matches.
+package notebook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"sentry/backend/core"
+	"sentry/backend/docparse"
+	"sentry/backend/upload"
+)
+
+// Limits on chat input.
+const (
+	MaxQueryBytes   = 4000
+	MaxHistoryTurns = 20
+	DefaultTopK     = 6
+)
+
+// Service runs notebooks.
+type Service struct {
+	store   core.NotebookStore
+	uploads *upload.Service
+	files   core.UploadStore
+	logger  *slog.Logger
+
+	// Embedder makes vectors for new chunks (Ollama when available);
+	// Offline is the built-in fallback, also used for queries against
+	// chunks it embedded.
+	Embedder core.Embedder
+	Offline  core.Embedder
+	// Chat, when set, writes grounded answers; nil means extractive.
+	Chat core.ChatModel
+	// OfflineVectorWeight scales the built-in embedder's list in the rank
+	// fusion: its vectors are lexical too, so they mostly repeat what BM25
+	// knows and mostly add its near misses (PubMedQA: recall@5 0.941 alone
+	// against BM25's 0.986). Model vectors count fully.
+	OfflineVectorWeight float64
+	// TopK is how many passages an answer draws on.
+	TopK int
+	// Chunking sizes chunks.
+	Chunking ChunkOptions
+	// EmbedBatch is how many chunks go to the embedder at once.
+	EmbedBatch int
+	Now        func() time.Time
+
+	wake chan struct{}
+	wg   sync.WaitGroup
+}
+
+// NewService returns a notebook service using the built-in embedder.
+func NewService(store core.NotebookStore, uploads *upload.Service, files core.UploadStore, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, uploads: uploads, files: files, logger: logger,
+		Embedder: HashEmbedder{}, Offline: HashEmbedder{}, OfflineVectorWeight: 0.5, TopK: DefaultTopK, EmbedBatch: 32, Now: time.Now,
+		wake: make(chan struct{}, 1)}
+}
+
+// Create makes a notebook for the caller.
+func (s *Service) Create(ctx context.Context, name, description string) (*core.Notebook, error) {
+	u, err := core.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := &core.Notebook{UserID: u.ID, Name: name, Description: description}
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateNotebook(ctx, n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// List returns the caller's notebooks.
+func (s *Service) List(ctx context.Context) ([]*core.Notebook, error) {
+	u, err := core.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FindNotebooks(ctx, u.ID)
+}
+
+// Get returns one of the caller's notebooks; another user's is not_found.
+func (s *Service) Get(ctx context.Context, id string) (*core.Notebook, error) {
+	u, err := core.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.FindNotebookByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if n.UserID != u.ID {
+		return nil, core.Errorf(core.ENOTFOUND, "Notebook not found.")
+	}
+	return n, nil
+}
+
+// Delete removes a notebook with its documents, chunks, vectors,
+// conversation and files.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	n, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	ups, err := s.store.DeleteNotebook(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	for _, up := range ups {
+		if err := s.files.DeleteUpload(ctx, up); err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+			return err
+		}
+	}
+	return nil
+}
+
+// Documents lists a notebook's documents with their indexing state.
+func (s *Service) Documents(ctx context.Context, notebookID string) ([]*core.NotebookDocument, error) {
+	n, err := s.Get(ctx, notebookID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FindNotebookDocuments(ctx, n.ID)
+}
+
+// Document returns one document of one of the caller's notebooks.
+func (s *Service) Document(ctx context.Context, notebookID, id string) (*core.NotebookDocument, error) {
+	n, err := s.Get(ctx, notebookID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.store.FindNotebookDocumentByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.NotebookID != n.ID {
+		return nil, core.Errorf(core.ENOTFOUND, "Document not found.")
+	}
+	return d, nil
+}
+
+// DeleteDocument removes a document, its chunks, vectors and file.
+func (s *Service) DeleteDocument(ctx context.Context, notebookID, id string) error {
+	d, err := s.Document(ctx, notebookID, id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteNotebookDocument(ctx, d.ID); err != nil {
+		return err
+	}
+	if d.UploadID != "" {
+		if err := s.files.DeleteUpload(ctx, d.UploadID); err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+			return err
+		}
+	}
+	return nil
+}
+
+// Indexable kinds: documents with a text layer. Images and audio need OCR
+// and transcription, which notebooks do not run yet.
+func indexable(kind string) bool { return docparse.Kind(kind).Class() == "document" }
+
+// Upload stores a file (recorded in uploads) and queues it for indexing.
+func (s *Service) Upload(ctx context.Context, notebookID string, p upload.Put) (*core.NotebookDocument, error) {
+	n, err := s.Get(ctx, notebookID)
+	if err != nil {
+		return nil, err
+	}
+	refused := false
+	p.Allow = func(kind string) bool {
+		if !indexable(kind) {
+			refused = true
+			return false
+		}
+		return true
+	}
+	p.Temporary = false
+	up, err := s.uploads.Store(ctx, p)
+	if refused {
+		return nil, core.Errorf(core.EUNSUPPORTED, "Notebooks take PDF, DOCX, TXT, Markdown, HTML and EML documents; images and recordings are not indexed yet.")
+	} else if err != nil {
+		return nil, err
+	}
+	d := &core.NotebookDocument{UserID: n.UserID, NotebookID: n.ID, UploadID: up.ID, Filename: up.Filename, Kind: up.Kind,
+		Status: core.DocQueued, Stage: "queued"}
+	if err := s.store.CreateNotebookDocument(ctx, d); err != nil {
+		_ = s.files.DeleteUpload(ctx, up.ID)
+		return nil, err
+	}
+	s.kick()
+	return d, nil
+}
+
+func (s *Service) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Progress summarises a notebook's indexing.
+type Progress struct {
+	Documents int     `json:"documents"`
+	Ready     int     `json:"ready"`
+	Failed    int     `json:"failed"`
+	Pending   int     `json:"pending"`
+	Fraction  float64 `json:"progress"`
+}
+
+// ProgressOf summarises the indexing of a notebook's documents.
+func ProgressOf(docs []*core.NotebookDocument) Progress {
+	var p Progress
+	var sum float64
+	for _, d := range docs {
+		p.Documents++
+		switch d.Status {
+		case core.DocReady:
+			p.Ready++
+			sum++
+		case core.DocFailed:
+			p.Failed++
+			sum++
+		default:
+			p.Pending++
+			sum += d.Progress
+		}
+	}
+	if p.Documents > 0 {
+		p.Fraction = sum / float64(p.Documents)
+	}
+	return p
+}
+
+func (p Progress) message() string {
+	return fmt.Sprintf("This notebook is still indexing: %d of %d documents ready (%.0f%% done). Ask again when it has finished, so the answer draws on all of your documents.",
+		p.Ready, p.Documents-p.Failed, 100*p.Fraction)
+}

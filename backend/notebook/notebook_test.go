@@ -1,0 +1,371 @@
+package notebook_test
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sentry/backend/blob"
+	"sentry/backend/core"
+	"sentry/backend/docparse"
+	"sentry/backend/notebook"
+	"sentry/backend/sqlite"
+	"sentry/backend/upload"
+	"sentry/sync/hlc"
+)
+
+type env struct {
+	db  *sqlite.DB
+	svc *notebook.Service
+	ctx context.Context
+	nb  *core.Notebook
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "sentry.db"), sqlite.Options{Clock: hlc.New(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	u := &core.User{Email: "nb@example.com", FirstName: "N", LastName: "B"}
+	if err := db.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	detect := func(head []byte, name string) (string, string, bool) {
+		k, m, ok := docparse.Detect(head, name)
+		return string(k), m, ok
+	}
+	ups := upload.NewService(db, &blob.Store{Root: filepath.Join(dir, "files")}, detect, nil)
+	svc := notebook.NewService(db, ups, db, nil)
+	ctx := core.NewContextWithUser(context.Background(), u)
+	nb, err := svc.Create(ctx, "Research", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{db: db, svc: svc, ctx: ctx, nb: nb}
+}
+
+func (e *env) add(t testing.TB, name, text string) *core.NotebookDocument {
+	t.Helper()
+	d, err := e.svc.Upload(e.ctx, e.nb.ID, upload.Put{Filename: name, Body: strings.NewReader(text)})
+	if err != nil {
+		t.Fatalf("upload %s: %v", name, err)
+	}
+	return d
+}
+
+const solar = `# Solar panels
+
+Photovoltaic panels convert sunlight into electricity. Their efficiency is usually between 15 and 22 percent.
+
+## Maintenance
+
+Panels should be cleaned twice a year. Dust can reduce output by up to 5 percent. Inverters typically last ten to fifteen years and need replacing before the panels do.
+`
+
+const bees = `Honey bees pollinate about one third of the crops we eat. A colony has one queen, thousands of workers and a few hundred drones.
+
+The queen lays up to 2,000 eggs a day in spring. Worker bees live about six weeks in summer.`
+
+func TestIndexAndAskWithCitations(t *testing.T) {
+	e := newEnv(t)
+	d1 := e.add(t, "solar.md", solar)
+	e.add(t, "bees.txt", bees)
+	if d1.Status != core.DocQueued {
+		t.Fatalf("status %s", d1.Status)
+	}
+	// While documents are queued, chat reports progress instead of answering.
+	a, err := e.svc.Ask(e.ctx, e.nb.ID, notebook.ChatRequest{Query: "How long do inverters last?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Engine != "indexing" || a.Indexing == nil || !strings.Contains(a.Answer, "0 of 2") {
+		t.Fatalf("while indexing: %+v", a)
+	}
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := e.svc.Documents(e.ctx, e.nb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		if d.Status != core.DocReady || d.Progress != 1 || d.ChunkCount == 0 || d.Model != "sentry-hash-v1" {
+			t.Fatalf("document %+v", d)
+		}
+	}
+	a, err = e.svc.Ask(e.ctx, e.nb.ID, notebook.ChatRequest{Query: "How long do inverters last?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Found || a.Engine != "extractive" || !strings.Contains(a.Answer, "panels do [1].") {
+		t.Fatalf("answer %+v", a)
+	}
+	c := a.Citations[0]
+	if c.N != 1 || c.DocumentID != d1.ID || c.Filename != "solar.md" || c.Page != 1 || !strings.Contains(c.Text, "Inverters") {
+		t.Fatalf("citation %+v", c)
+	}
+	// Offsets point into the document's text.
+	if c.Start < 0 || c.End <= c.Start || c.End-c.Start != len(c.Text) {
+		t.Fatalf("offsets %d..%d for %d bytes", c.Start, c.End, len(c.Text))
+	}
+	a, err = e.svc.Ask(e.ctx, e.nb.ID, notebook.ChatRequest{Query: "What is the capital of Mongolia?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Found || a.Answer != notebook.NotFound || len(a.Citations) != 0 {
+		t.Fatalf("should abstain: %+v", a)
+	}
+	msgs, err := e.svc.Messages(e.ctx, e.nb.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 6 || msgs[0].Role != "user" || msgs[3].Role != "assistant" || len(msgs[3].Citations) == 0 {
+		t.Fatalf("conversation: %d messages", len(msgs))
+	}
+}
+
+func TestBadQueries(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []string{"", "   ", strings.Repeat("why ", 2000)} {
+		_, err := e.svc.Ask(e.ctx, e.nb.ID, notebook.ChatRequest{Query: q})
+		if core.ErrorCode(err) != core.EINVALID || core.ErrorField(err) != "query" {
+			t.Fatalf("query of %d bytes: %v", len(q), err)
+		}
+	}
+	// FTS5 syntax in a question is just words.
+	e.add(t, "bees.txt", bees)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`queen" OR NEAR(`, `* AND -`, `bees:"drones"`, `NOT`} {
+		if _, err := e.svc.Ask(e.ctx, e.nb.ID, notebook.ChatRequest{Query: q}); err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+	}
+}
+
+func TestFailedDocumentDoesNotBlockTheRest(t *testing.T) {
+	e := newEnv(t)
+	bad := e.add(t, "broken.pdf", "%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage garbage")
+	e.add(t, "bees.txt", bees)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.svc.Document(e.ctx, e.nb.ID, bad.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != core.DocFailed || d.Error == "" {
+		t.Fatalf("broken pdf: %+v", d)
+	}
+	a, err := e.svc.Ask(e.ctx, e.nb.ID, notebook.ChatRequest{Query: "How many eggs does the queen lay?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Found || !strings.Contains(a.Answer, "2,000 eggs") {
+		t.Fatalf("answer %+v", a)
+	}
+}
+
+func TestDeleteRemovesChunksAndVectors(t *testing.T) {
+	e := newEnv(t)
+	d := e.add(t, "bees.txt", bees)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		var n int
+		if err := e.db.QueryRowForTest(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if count(`SELECT count(*) FROM notebook_chunk_vecs`) == 0 || count(`SELECT count(*) FROM notebook_chunks_fts`) == 0 {
+		t.Fatal("nothing indexed")
+	}
+	if err := e.svc.DeleteDocument(e.ctx, e.nb.ID, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`SELECT count(*) FROM notebook_chunks`, `SELECT count(*) FROM notebook_chunk_vecs`, `SELECT count(*) FROM notebook_chunks_fts`} {
+		if n := count(q); n != 0 {
+			t.Fatalf("%s: %d left", q, n)
+		}
+	}
+	if n := count(`SELECT count(*) FROM uploads WHERE deleted_at IS NULL`); n != 0 {
+		t.Fatalf("%d live uploads", n)
+	}
+	e.add(t, "bees.txt", bees)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Delete(e.ctx, e.nb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT count(*) FROM notebook_chunk_vecs`); n != 0 {
+		t.Fatalf("%d vectors left", n)
+	}
+	if _, err := e.svc.Get(e.ctx, e.nb.ID); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("deleted notebook: %v", err)
+	}
+	if n := count(`SELECT count(*) FROM changes WHERE table_name IN ('notebooks','notebook_documents')`); n < 5 {
+		t.Fatalf("change log has %d notebook entries", n)
+	}
+}
+
+func TestOtherUsersNotebookIsNotFound(t *testing.T) {
+	e := newEnv(t)
+	other := &core.User{Email: "other@example.com", FirstName: "O", LastName: "U"}
+	if err := e.db.CreateUser(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	octx := core.NewContextWithUser(context.Background(), other)
+	if _, err := e.svc.Get(octx, e.nb.ID); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("get: %v", err)
+	}
+	if _, err := e.svc.Ask(octx, e.nb.ID, notebook.ChatRequest{Query: "bees"}); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("ask: %v", err)
+	}
+	if err := e.svc.Delete(octx, e.nb.ID); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("delete: %v", err)
+	}
+}
+
+// A document left indexing by a crash is queued again at start and
+// indexed by the workers; the workers stop with their context.
+func TestRequeueOnRestart(t *testing.T) {
+	e := newEnv(t)
+	d := e.add(t, "bees.txt", bees)
+	claimed, err := e.db.ClaimNotebookDocument(e.ctx)
+	if err != nil || claimed.ID != d.ID || claimed.Status != core.DocIndexing {
+		t.Fatalf("claim: %+v %v", claimed, err)
+	}
+	// "Crash": nobody finishes it. A restart re-queues and indexes it.
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	if err := e.svc.Start(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := e.svc.Document(e.ctx, e.nb.ID, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == core.DocReady {
+			if got.Attempts != 2 {
+				t.Fatalf("attempts %d", got.Attempts)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not indexed: %+v", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	e.svc.Wait()
+}
+
+// Chunks keep the model that embedded them; a query searches each model's
+// vectors with that model, and a model that is not available now leaves
+// its chunks to BM25 instead of failing.
+func TestVectorsKeepTheirModel(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Embedder = fakeEmbedder{}
+	e.add(t, "bees.txt", bees)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var model string
+	var dim int
+	if err := e.db.QueryRowForTest(`SELECT model, dim FROM notebook_chunks LIMIT 1`).Scan(&model, &dim); err != nil || model != "fake" || dim != 768 {
+		t.Fatalf("chunk model %q dim %d err %v", model, dim, err)
+	}
+	res, err := e.svc.Search(e.ctx, e.nb.ID, "queen eggs", 3)
+	if err != nil || len(res) == 0 || res[0].VectorRank == 0 {
+		t.Fatalf("with the model: %+v %v", res, err)
+	}
+	e.svc.Embedder = notebook.HashEmbedder{} // the model went away
+	res, err = e.svc.Search(e.ctx, e.nb.ID, "queen eggs", 3)
+	if err != nil || len(res) == 0 || res[0].VectorRank != 0 || res[0].TextRank != 1 {
+		t.Fatalf("without the model: %+v %v", res, err)
+	}
+}
+
+type fakeEmbedder struct{}
+
+func (fakeEmbedder) Model() string { return "fake" }
+func (fakeEmbedder) Dim() int      { return 768 }
+func (fakeEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	return notebook.HashEmbedder{}.Embed(ctx, texts)
+}
+
+// Changing the embedding model re-embeds only the documents that need it,
+// in place, and they stay searchable.
+func TestReembedOnModelChange(t *testing.T) {
+	e := newEnv(t)
+	e.add(t, "bees.txt", bees)
+	e.add(t, "solar.md", solar)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Embedder = fakeEmbedder{}
+	n, err := e.svc.Reembed(e.ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("re-embedded %d: %v", n, err)
+	}
+	if n, err := e.svc.Reembed(e.ctx); err != nil || n != 0 {
+		t.Fatalf("second pass re-embedded %d: %v", n, err)
+	}
+	var stale, vecs, chunks int
+	_ = e.db.QueryRowForTest(`SELECT count(*) FROM notebook_chunks WHERE model <> 'fake'`).Scan(&stale)
+	_ = e.db.QueryRowForTest(`SELECT count(*) FROM notebook_chunk_vecs`).Scan(&vecs)
+	_ = e.db.QueryRowForTest(`SELECT count(*) FROM notebook_chunks`).Scan(&chunks)
+	if stale != 0 || vecs != chunks {
+		t.Fatalf("%d stale chunks, %d vectors for %d chunks", stale, vecs, chunks)
+	}
+	docs, _ := e.svc.Documents(e.ctx, e.nb.ID)
+	for _, d := range docs {
+		if d.Status != core.DocReady || d.Model != "fake" {
+			t.Fatalf("%+v", d)
+		}
+	}
+	res, err := e.svc.Search(e.ctx, e.nb.ID, "inverters", 3)
+	if err != nil || len(res) == 0 || res[0].VectorRank == 0 || res[0].Filename != "solar.md" {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// Large notebooks search vectors coarsely (SimHash) and rerank exactly;
+// on a small one the result matches exact search.
+func TestCoarseVectorPath(t *testing.T) {
+	e := newEnv(t)
+	e.add(t, "bees.txt", bees)
+	e.add(t, "solar.md", solar)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	q, _ := notebook.HashEmbedder{}.Embed(e.ctx, []string{"how long do inverters last"})
+	exact, err := e.db.SearchChunksVector(e.ctx, e.nb.ID, "sentry-hash-v1", q[0], 3)
+	if err != nil || len(exact) == 0 {
+		t.Fatalf("exact: %v %v", exact, err)
+	}
+	saved := sqlite.ExactVectorLimit
+	sqlite.ExactVectorLimit = 0
+	defer func() { sqlite.ExactVectorLimit = saved }()
+	coarse, err := e.db.SearchChunksVector(e.ctx, e.nb.ID, "sentry-hash-v1", q[0], 3)
+	if err != nil || len(coarse) != len(exact) {
+		t.Fatalf("coarse: %v %v", coarse, err)
+	}
+	for i := range exact {
+		if coarse[i].Num != exact[i].Num || math.Abs(coarse[i].Score-exact[i].Score) > 1e-6 {
+			t.Fatalf("rank %d: coarse %d (%f), exact %d (%f)", i, coarse[i].Num, coarse[i].Score, exact[i].Num, exact[i].Score)
+		}
+	}
+}

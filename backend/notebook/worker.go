@@ -1,0 +1,293 @@
+package notebook
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"sentry/backend/core"
+	"sentry/backend/docparse"
+)
+
+// Start re-queues documents a crash left indexing and starts n workers;
+// they stop when ctx ends. Wait blocks until they have.
+func (s *Service) Start(ctx context.Context, n int) error {
+	if k, err := s.store.RequeueIndexing(ctx); err != nil {
+		return err
+	} else if k > 0 {
+		s.logger.Info("resuming interrupted indexing", slog.Int("count", k))
+	}
+	for i := 0; i < max(1, n); i++ {
+		s.wg.Add(1)
+		go s.work(ctx)
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if k, err := s.Reembed(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("re-embed notebook documents", slog.Any("error", err))
+		} else if k > 0 {
+			s.logger.Info("re-embedded notebook documents", slog.Int("count", k), slog.String("model", s.Embedder.Model()))
+		}
+	}()
+	s.kick()
+	return nil
+}
+
+// Wait waits for the workers to stop.
+func (s *Service) Wait() { s.wg.Wait() }
+
+func (s *Service) work(ctx context.Context) {
+	defer s.wg.Done()
+	poll := time.NewTicker(5 * time.Second)
+	defer poll.Stop()
+	for {
+		for ctx.Err() == nil {
+			d, err := s.store.ClaimNotebookDocument(ctx)
+			if core.ErrorCode(err) == core.ENOTFOUND {
+				break
+			} else if err != nil {
+				if ctx.Err() == nil {
+					s.logger.Error("claim notebook document", slog.Any("error", err))
+				}
+				break
+			}
+			s.process(ctx, d)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-poll.C:
+		}
+	}
+}
+
+// IndexNow runs the queue in the calling goroutine until it is empty
+// (tests, benchmarks and the command line use it instead of workers).
+func (s *Service) IndexNow(ctx context.Context) error {
+	for {
+		d, err := s.store.ClaimNotebookDocument(ctx)
+		if core.ErrorCode(err) == core.ENOTFOUND {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		s.process(ctx, d)
+	}
+}
+
+func (s *Service) process(ctx context.Context, d *core.NotebookDocument) {
+	err := s.index(ctx, d)
+	if err == nil {
+		return
+	}
+	// Shutting down: leave it for the next start.
+	if ctx.Err() != nil {
+		d.Status, d.Stage, d.Progress = core.DocQueued, "waiting to resume", 0
+		if uerr := s.store.UpdateNotebookDocument(context.WithoutCancel(ctx), d); uerr != nil && core.ErrorCode(uerr) != core.ENOTFOUND {
+			s.logger.Error("requeue notebook document", slog.String("document_id", d.ID), slog.Any("error", uerr))
+		}
+		return
+	}
+	if core.ErrorCode(err) == core.ENOTFOUND && errors.Is(err, errGone) {
+		return // deleted while indexing
+	}
+	if core.ErrorCode(err) == core.EINTERNAL {
+		s.logger.Error("index notebook document", slog.String("document_id", d.ID), slog.Any("error", err))
+	}
+	d.Status, d.Stage, d.Error = core.DocFailed, "failed", core.ErrorMessage(err)
+	if err := s.store.UpdateNotebookDocument(ctx, d); err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+		s.logger.Error("mark notebook document failed", slog.String("document_id", d.ID), slog.Any("error", err))
+	}
+}
+
+var errGone = &core.Error{Code: core.ENOTFOUND, Message: "The document was deleted."}
+
+func (s *Service) progress(ctx context.Context, d *core.NotebookDocument, stage string, p float64) error {
+	d.Stage, d.Progress = stage, p
+	if err := s.store.UpdateNotebookDocument(ctx, d); core.ErrorCode(err) == core.ENOTFOUND {
+		return errGone
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// index parses, chunks and embeds one document.
+func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
+	if err := s.progress(ctx, d, "reading the file", 0.02); err != nil {
+		return err
+	}
+	up, err := s.files.FindUploadByID(ctx, d.UploadID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return core.Errorf(core.EINVALID, "The uploaded file is gone; upload it again.")
+	} else if err != nil {
+		return err
+	}
+	data, err := s.uploads.Read(up)
+	if err != nil {
+		return err
+	}
+	if !indexable(d.Kind) {
+		return core.Errorf(core.EUNSUPPORTED, "Text cannot be extracted from %s files yet.", d.Kind)
+	}
+	if err := s.progress(ctx, d, "extracting text", 0.1); err != nil {
+		return err
+	}
+	doc, err := docparse.Parse(ctx, data, docparse.Kind(d.Kind), docparse.Limits{})
+	if err != nil {
+		return err
+	}
+	pieces := s.chunkDocument(doc)
+	if len(pieces) == 0 {
+		return core.Errorf(core.EINVALID, "No text was found in this file (a scanned PDF needs OCR, which notebooks do not run yet).")
+	}
+	d.PageCount = max(1, len(doc.Pages))
+	if err := s.progress(ctx, d, "embedding passages", 0.2); err != nil {
+		return err
+	}
+	chunks, vecs, model, err := s.embedPieces(ctx, d, pieces)
+	if err != nil {
+		return err
+	}
+	d.Model = model
+	if err := s.progress(ctx, d, "saving the index", 0.95); err != nil {
+		return err
+	}
+	if err := s.store.ReplaceChunks(ctx, d, chunks, vecs); core.ErrorCode(err) == core.ENOTFOUND {
+		return errGone
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+func (s *Service) chunkDocument(doc *docparse.Document) []Piece {
+	pages := make([]PageSpan, len(doc.Pages))
+	for i, p := range doc.Pages {
+		pages[i] = PageSpan{Number: p.Number, Offset: p.Offset}
+	}
+	return Split(doc.Text, pages, s.Chunking)
+}
+
+// embedPieces embeds in batches with the configured embedder, falling
+// back to the built-in one (for the whole document, so one document's
+// vectors share a model) when it fails or has the wrong width.
+func (s *Service) embedPieces(ctx context.Context, d *core.NotebookDocument, pieces []Piece) ([]*core.Chunk, [][]float32, string, error) {
+	texts := make([]string, len(pieces))
+	for i, p := range pieces {
+		texts[i] = p.Text
+		if p.Heading != "" && p.Heading != p.Text {
+			texts[i] = p.Heading + "\n" + p.Text
+		}
+	}
+	emb := s.Embedder
+	if emb == nil || emb.Dim() != HashDim {
+		emb = s.Offline
+	}
+	vecs, err := s.embedAll(ctx, d, emb, texts)
+	if err != nil && emb != s.Offline && ctx.Err() == nil && !errors.Is(err, errGone) {
+		s.logger.Warn("embedder failed; using the built-in one", slog.String("model", emb.Model()), slog.Any("error", err))
+		emb = s.Offline
+		vecs, err = s.embedAll(ctx, d, emb, texts)
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	chunks := make([]*core.Chunk, len(pieces))
+	for i, p := range pieces {
+		chunks[i] = &core.Chunk{Ord: i, Heading: p.Heading, Text: p.Text, Page: p.Page, PageEnd: p.PageEnd, Start: p.Start, End: p.End,
+			Tokens: p.Tokens, Model: emb.Model(), Dim: emb.Dim()}
+	}
+	return chunks, vecs, emb.Model(), nil
+}
+
+func (s *Service) embedAll(ctx context.Context, d *core.NotebookDocument, emb core.Embedder, texts []string) ([][]float32, error) {
+	batch := max(1, s.EmbedBatch)
+	out := make([][]float32, 0, len(texts))
+	for i := 0; i < len(texts); i += batch {
+		part := texts[i:min(len(texts), i+batch)]
+		vs, err := emb.Embed(ctx, part)
+		if err != nil {
+			return nil, err
+		}
+		if len(vs) != len(part) {
+			return nil, errors.New("notebook: embedder returned the wrong number of vectors")
+		}
+		for _, v := range vs {
+			if len(v) != emb.Dim() {
+				return nil, errors.New("notebook: embedder returned a vector of the wrong width")
+			}
+		}
+		out = append(out, vs...)
+		// Report progress every few batches (a write each).
+		if len(texts) > batch && (i/batch)%4 == 3 {
+			if err := s.progress(ctx, d, "embedding passages", 0.2+0.75*float64(len(out))/float64(len(texts))); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// Reembed gives the vectors of documents embedded by another model ones
+// from the current embedder, one document at a time, in place: the
+// document stays ready and searchable throughout (each model's vectors
+// are queried with that model, and BM25 covers any it can't embed now).
+// Only documents that need it are touched; nothing is re-parsed.
+func (s *Service) Reembed(ctx context.Context) (int, error) {
+	emb := s.Embedder
+	if emb == nil || emb.Dim() != HashDim {
+		return 0, nil
+	}
+	done := 0
+	skip := map[string]bool{}
+	for {
+		docs, err := s.store.FindDocumentsToReembed(ctx, emb.Model(), 50+len(skip))
+		if err != nil {
+			return done, err
+		}
+		progressed := false
+		for _, d := range docs {
+			if skip[d.ID] {
+				continue
+			}
+			chunks, err := s.store.FindChunks(ctx, d.ID)
+			if err != nil {
+				return done, err
+			}
+			texts := make([]string, len(chunks))
+			for i, c := range chunks {
+				texts[i] = c.Text
+				if c.Heading != "" && c.Heading != c.Text {
+					texts[i] = c.Heading + "\n" + c.Text
+				}
+			}
+			var vecs [][]float32
+			for i := 0; i < len(texts); i += max(1, s.EmbedBatch) {
+				vs, err := emb.Embed(ctx, texts[i:min(len(texts), i+max(1, s.EmbedBatch))])
+				if err != nil {
+					return done, err // the model is unavailable: try again at the next start
+				}
+				vecs = append(vecs, vs...)
+			}
+			if len(vecs) != len(chunks) {
+				skip[d.ID] = true
+				continue
+			}
+			if err := s.store.ReplaceVectors(ctx, d.ID, emb.Model(), emb.Dim(), chunks, vecs); core.ErrorCode(err) == core.ENOTFOUND {
+				skip[d.ID] = true
+				continue
+			} else if err != nil {
+				return done, err
+			}
+			done++
+			progressed = true
+		}
+		if !progressed {
+			return done, nil
+		}
+	}
+}

@@ -1,0 +1,671 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"sentry/backend/core"
+)
+
+// VectorDim is the width of the notebook_chunk_vecs column.
+const VectorDim = 768
+
+// CreateNotebook stores a new notebook.
+func (db *DB) CreateNotebook(ctx context.Context, n *core.Notebook) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if n.ID == "" {
+		n.ID = NewID()
+	}
+	n.CreatedAt, n.UpdatedAt, n.Version = tx.now, tx.now, 1
+	hlc, err := tx.logChange(ctx, n.UserID, "notebooks", n.ID, core.OpInsert, map[string]any{"name": n.Name, "description": n.Description})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notebooks (id, user_id, name, description, created_at, updated_at, version, hlc) VALUES (?, ?, ?, ?, ?, ?, 1, ?)`,
+		n.ID, n.UserID, n.Name, n.Description, formatTime(n.CreatedAt), formatTime(n.UpdatedAt), hlc); err != nil {
+		return fmt.Errorf("sqlite: create notebook: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: create notebook: commit: %w", err)
+	}
+	return nil
+}
+
+const notebookColumns = `id, user_id, name, description, created_at, updated_at, version`
+
+func scanNotebook(row interface{ Scan(...any) error }) (*core.Notebook, error) {
+	var n core.Notebook
+	var created, updated string
+	if err := row.Scan(&n.ID, &n.UserID, &n.Name, &n.Description, &created, &updated, &n.Version); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, core.Errorf(core.ENOTFOUND, "Notebook not found.")
+		}
+		return nil, fmt.Errorf("sqlite: scan notebook: %w", err)
+	}
+	var err error
+	if n.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if n.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// FindNotebookByID returns a live notebook.
+func (db *DB) FindNotebookByID(ctx context.Context, id string) (*core.Notebook, error) {
+	return scanNotebook(db.read.QueryRowContext(ctx, `SELECT `+notebookColumns+` FROM notebooks WHERE id = ? AND deleted_at IS NULL`, id))
+}
+
+// FindNotebooks lists a user's live notebooks, newest first.
+func (db *DB) FindNotebooks(ctx context.Context, userID string) ([]*core.Notebook, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+notebookColumns+` FROM notebooks WHERE user_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find notebooks: %w", err)
+	}
+	defer rows.Close()
+	out := []*core.Notebook{}
+	for rows.Next() {
+		n, err := scanNotebook(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// DeleteNotebook tombstones a notebook and its documents; chunks, vectors
+// and messages are derived or private and go for good.
+func (db *DB) DeleteNotebook(ctx context.Context, id string) ([]string, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var userID string
+	if err := tx.QueryRowContext(ctx, `SELECT user_id FROM notebooks WHERE id = ? AND deleted_at IS NULL`, id).Scan(&userID); errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "Notebook not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: delete notebook: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, upload_id FROM notebook_documents WHERE notebook_id = ? AND deleted_at IS NULL`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: delete notebook: %w", err)
+	}
+	var docs, uploads []string
+	for rows.Next() {
+		var d, u string
+		if err := rows.Scan(&d, &u); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: delete notebook: %w", err)
+		}
+		docs = append(docs, d)
+		if u != "" {
+			uploads = append(uploads, u)
+		}
+	}
+	rows.Close()
+	now := formatTime(tx.now)
+	for _, d := range docs {
+		if err := tx.deleteDocument(ctx, userID, d, now); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM notebook_messages WHERE notebook_id = ?`, id); err != nil {
+		return nil, fmt.Errorf("sqlite: delete notebook messages: %w", err)
+	}
+	hlc, err := tx.logChange(ctx, userID, "notebooks", id, core.OpDelete, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notebooks SET deleted_at = ?, updated_at = ?, version = version + 1, hlc = ? WHERE id = ?`, now, now, hlc, id); err != nil {
+		return nil, fmt.Errorf("sqlite: delete notebook: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: delete notebook: commit: %w", err)
+	}
+	return uploads, nil
+}
+
+func (tx *Tx) deleteDocument(ctx context.Context, userID, id, now string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM notebook_chunks WHERE document_id = ?`, id); err != nil {
+		return fmt.Errorf("sqlite: delete chunks of %s: %w", id, err)
+	}
+	hlc, err := tx.logChange(ctx, userID, "notebook_documents", id, core.OpDelete, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notebook_documents SET deleted_at = ?, updated_at = ?, version = version + 1, hlc = ? WHERE id = ?`, now, now, hlc, id); err != nil {
+		return fmt.Errorf("sqlite: delete document %s: %w", id, err)
+	}
+	return nil
+}
+
+const documentColumns = `id, user_id, notebook_id, upload_id, filename, kind, status, stage, progress, error, chunk_count, page_count, model, attempts, created_at, updated_at, indexed_at, version`
+
+func scanDocument(row interface{ Scan(...any) error }) (*core.NotebookDocument, error) {
+	var d core.NotebookDocument
+	var created, updated string
+	var indexed sql.NullString
+	if err := row.Scan(&d.ID, &d.UserID, &d.NotebookID, &d.UploadID, &d.Filename, &d.Kind, &d.Status, &d.Stage, &d.Progress, &d.Error,
+		&d.ChunkCount, &d.PageCount, &d.Model, &d.Attempts, &created, &updated, &indexed, &d.Version); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, core.Errorf(core.ENOTFOUND, "Document not found.")
+		}
+		return nil, fmt.Errorf("sqlite: scan notebook document: %w", err)
+	}
+	var err error
+	if d.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if d.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	if d.IndexedAt, err = parseTimePtr(indexed); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CreateNotebookDocument records a document (normally queued).
+func (db *DB) CreateNotebookDocument(ctx context.Context, d *core.NotebookDocument) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if d.ID == "" {
+		d.ID = NewID()
+	}
+	if d.Status == "" {
+		d.Status = core.DocQueued
+	}
+	d.CreatedAt, d.UpdatedAt, d.Version = tx.now, tx.now, 1
+	hlc, err := tx.logChange(ctx, d.UserID, "notebook_documents", d.ID, core.OpInsert, map[string]any{
+		"notebook_id": d.NotebookID, "upload_id": d.UploadID, "filename": d.Filename, "kind": d.Kind})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notebook_documents (id, user_id, notebook_id, upload_id, filename, kind, status, stage, progress, created_at, updated_at, version, hlc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 1, ?)`,
+		d.ID, d.UserID, d.NotebookID, d.UploadID, d.Filename, d.Kind, d.Status, d.Stage, formatTime(d.CreatedAt), formatTime(d.UpdatedAt), hlc); err != nil {
+		return fmt.Errorf("sqlite: create notebook document: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: create notebook document: commit: %w", err)
+	}
+	return nil
+}
+
+// FindNotebookDocumentByID returns a live document.
+func (db *DB) FindNotebookDocumentByID(ctx context.Context, id string) (*core.NotebookDocument, error) {
+	return scanDocument(db.read.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM notebook_documents WHERE id = ? AND deleted_at IS NULL`, id))
+}
+
+// FindNotebookDocuments lists a notebook's live documents, oldest first.
+func (db *DB) FindNotebookDocuments(ctx context.Context, notebookID string) ([]*core.NotebookDocument, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+documentColumns+` FROM notebook_documents WHERE notebook_id = ? AND deleted_at IS NULL ORDER BY created_at, id`, notebookID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find notebook documents: %w", err)
+	}
+	defer rows.Close()
+	out := []*core.NotebookDocument{}
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// UpdateNotebookDocument saves a document's job state. Progress updates are
+// frequent and local, so only status changes enter the change log.
+func (db *DB) UpdateNotebookDocument(ctx context.Context, d *core.NotebookDocument) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var status string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM notebook_documents WHERE id = ? AND deleted_at IS NULL`, d.ID).Scan(&status); errors.Is(err, sql.ErrNoRows) {
+		return core.Errorf(core.ENOTFOUND, "Document not found.")
+	} else if err != nil {
+		return fmt.Errorf("sqlite: update notebook document: %w", err)
+	}
+	d.UpdatedAt = tx.now
+	hlc := ""
+	if status != d.Status {
+		if hlc, err = tx.logChange(ctx, d.UserID, "notebook_documents", d.ID, core.OpUpdate, map[string]any{"status": d.Status, "error": d.Error}); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notebook_documents SET status = ?, stage = ?, progress = ?, error = ?, chunk_count = ?, page_count = ?, model = ?,
+		updated_at = ?, version = version + (? <> ''), hlc = CASE WHEN ? <> '' THEN ? ELSE hlc END WHERE id = ?`,
+		d.Status, d.Stage, d.Progress, d.Error, d.ChunkCount, d.PageCount, d.Model, formatTime(d.UpdatedAt), hlc, hlc, hlc, d.ID); err != nil {
+		return fmt.Errorf("sqlite: update notebook document: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: update notebook document: commit: %w", err)
+	}
+	return nil
+}
+
+// DeleteNotebookDocument tombstones a document and removes its chunks.
+func (db *DB) DeleteNotebookDocument(ctx context.Context, id string) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var userID string
+	if err := tx.QueryRowContext(ctx, `SELECT user_id FROM notebook_documents WHERE id = ? AND deleted_at IS NULL`, id).Scan(&userID); errors.Is(err, sql.ErrNoRows) {
+		return core.Errorf(core.ENOTFOUND, "Document not found.")
+	} else if err != nil {
+		return fmt.Errorf("sqlite: delete notebook document: %w", err)
+	}
+	if err := tx.deleteDocument(ctx, userID, id, formatTime(tx.now)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: delete notebook document: commit: %w", err)
+	}
+	return nil
+}
+
+// ClaimNotebookDocument takes the oldest queued document.
+func (db *DB) ClaimNotebookDocument(ctx context.Context) (*core.NotebookDocument, error) {
+	return scanDocument(db.write.QueryRowContext(ctx, `UPDATE notebook_documents SET status = 'indexing', stage = 'starting', attempts = attempts + 1, updated_at = ?
+		WHERE id = (SELECT id FROM notebook_documents WHERE status = 'queued' AND deleted_at IS NULL ORDER BY created_at LIMIT 1)
+		RETURNING `+documentColumns, formatTime(db.Now())))
+}
+
+// RequeueIndexing puts documents interrupted mid-index back in the queue.
+func (db *DB) RequeueIndexing(ctx context.Context) (int, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE notebook_documents SET status = 'queued', stage = 'waiting to resume', progress = 0, updated_at = ?
+		WHERE status = 'indexing' AND deleted_at IS NULL`, formatTime(db.Now()))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: requeue indexing: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// vecBlob encodes a vector the way sqlite-vec reads float32 blobs.
+func vecBlob(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+// ReplaceChunks swaps a document's chunks and marks it ready.
+func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunks []*core.Chunk, vectors [][]float32) error {
+	if len(vectors) != len(chunks) {
+		return fmt.Errorf("sqlite: replace chunks: %d vectors for %d chunks", len(vectors), len(chunks))
+	}
+	for _, v := range vectors {
+		if len(v) != VectorDim {
+			return fmt.Errorf("sqlite: replace chunks: vector of %d dimensions, the index holds %d", len(v), VectorDim)
+		}
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var status string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM notebook_documents WHERE id = ? AND deleted_at IS NULL`, d.ID).Scan(&status); errors.Is(err, sql.ErrNoRows) {
+		return core.Errorf(core.ENOTFOUND, "Document not found.")
+	} else if err != nil {
+		return fmt.Errorf("sqlite: replace chunks: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM notebook_chunks WHERE document_id = ?`, d.ID); err != nil {
+		return fmt.Errorf("sqlite: replace chunks: %w", err)
+	}
+	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunks (id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset, tokens, model, dim, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING num`)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace chunks: %w", err)
+	}
+	defer insChunk.Close()
+	insFTS, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunks_fts (rowid, text) VALUES (?, ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace chunks: %w", err)
+	}
+	defer insFTS.Close()
+	insVec, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunk_vecs (rowid, part, embedding) VALUES (?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace chunks: %w", err)
+	}
+	defer insVec.Close()
+	insBits, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunk_bits (rowid, part, embedding) VALUES (?, ?, vec_bit(?))`)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace chunks: %w", err)
+	}
+	defer insBits.Close()
+	insFloats, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunk_floats (num, embedding) VALUES (?, ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace chunks: %w", err)
+	}
+	defer insFloats.Close()
+	now := formatTime(tx.now)
+	for i, c := range chunks {
+		if c.ID == "" {
+			c.ID = NewID()
+		}
+		c.UserID, c.NotebookID, c.DocumentID = d.UserID, d.NotebookID, d.ID
+		if err := insChunk.QueryRowContext(ctx, c.ID, c.UserID, c.NotebookID, c.DocumentID, c.Ord, c.Heading, c.Text, c.Page, c.PageEnd,
+			c.Start, c.End, c.Tokens, c.Model, c.Dim, now).Scan(&c.Num); err != nil {
+			return fmt.Errorf("sqlite: insert chunk: %w", err)
+		}
+		indexed := c.Text
+		if c.Heading != "" && !strings.Contains(c.Text, c.Heading) {
+			indexed = c.Heading + "\n" + c.Text
+		}
+		if _, err := insFTS.ExecContext(ctx, c.Num, indexed); err != nil {
+			return fmt.Errorf("sqlite: index chunk text: %w", err)
+		}
+		blob := vecBlob(unit(vectors[i]))
+		if _, err := insVec.ExecContext(ctx, c.Num, vecPartition(c.NotebookID, c.Model), blob); err != nil {
+			return fmt.Errorf("sqlite: index chunk vector: %w", err)
+		}
+		if _, err := insBits.ExecContext(ctx, c.Num, vecPartition(c.NotebookID, c.Model), signBits(vectors[i])); err != nil {
+			return fmt.Errorf("sqlite: index chunk bits: %w", err)
+		}
+		if _, err := insFloats.ExecContext(ctx, c.Num, blob); err != nil {
+			return fmt.Errorf("sqlite: store chunk vector: %w", err)
+		}
+	}
+	d.Status, d.Stage, d.Progress, d.Error, d.ChunkCount = core.DocReady, "ready", 1, "", len(chunks)
+	d.UpdatedAt = tx.now
+	d.IndexedAt = &d.UpdatedAt
+	hlc, err := tx.logChange(ctx, d.UserID, "notebook_documents", d.ID, core.OpUpdate, map[string]any{"status": d.Status, "chunk_count": d.ChunkCount})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notebook_documents SET status = ?, stage = ?, progress = 1, error = '', chunk_count = ?, page_count = ?, model = ?,
+		updated_at = ?, indexed_at = ?, version = version + 1, hlc = ? WHERE id = ?`,
+		d.Status, d.Stage, d.ChunkCount, d.PageCount, d.Model, now, now, hlc, d.ID); err != nil {
+		return fmt.Errorf("sqlite: mark document ready: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: replace chunks: commit: %w", err)
+	}
+	return nil
+}
+
+// FindDocumentsToReembed lists ready documents embedded by another model.
+func (db *DB) FindDocumentsToReembed(ctx context.Context, model string, limit int) ([]*core.NotebookDocument, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+documentColumns+` FROM notebook_documents
+		WHERE status = 'ready' AND deleted_at IS NULL AND model <> ? ORDER BY created_at, id LIMIT ?`, model, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find documents to re-embed: %w", err)
+	}
+	defer rows.Close()
+	var out []*core.NotebookDocument
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// FindChunks returns a document's chunks in order.
+func (db *DB) FindChunks(ctx context.Context, documentID string) ([]*core.Chunk, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT num, id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset, tokens, model, dim
+		FROM notebook_chunks WHERE document_id = ? ORDER BY ord`, documentID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find chunks: %w", err)
+	}
+	defer rows.Close()
+	var out []*core.Chunk
+	for rows.Next() {
+		var c core.Chunk
+		if err := rows.Scan(&c.Num, &c.ID, &c.UserID, &c.NotebookID, &c.DocumentID, &c.Ord, &c.Heading, &c.Text, &c.Page, &c.PageEnd,
+			&c.Start, &c.End, &c.Tokens, &c.Model, &c.Dim); err != nil {
+			return nil, fmt.Errorf("sqlite: scan chunk: %w", err)
+		}
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceVectors re-embeds a document's chunks in place.
+func (db *DB) ReplaceVectors(ctx context.Context, documentID, model string, dim int, chunks []*core.Chunk, vectors [][]float32) error {
+	if len(vectors) != len(chunks) {
+		return fmt.Errorf("sqlite: replace vectors: %d vectors for %d chunks", len(vectors), len(chunks))
+	}
+	for _, v := range vectors {
+		if len(v) != VectorDim {
+			return fmt.Errorf("sqlite: replace vectors: vector of %d dimensions, the index holds %d", len(v), VectorDim)
+		}
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var userID string
+	if err := tx.QueryRowContext(ctx, `SELECT user_id FROM notebook_documents WHERE id = ? AND deleted_at IS NULL`, documentID).Scan(&userID); errors.Is(err, sql.ErrNoRows) {
+		return core.Errorf(core.ENOTFOUND, "Document not found.")
+	} else if err != nil {
+		return fmt.Errorf("sqlite: replace vectors: %w", err)
+	}
+	for i, c := range chunks {
+		res, err := tx.ExecContext(ctx, `UPDATE notebook_chunks SET model = ?, dim = ? WHERE num = ? AND document_id = ?`, model, dim, c.Num, documentID)
+		if err != nil {
+			return fmt.Errorf("sqlite: replace vectors: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue // re-indexed meanwhile
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notebook_chunk_vecs WHERE rowid = ?`, c.Num); err != nil {
+			return fmt.Errorf("sqlite: replace vectors: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notebook_chunk_bits WHERE rowid = ?`, c.Num); err != nil {
+			return fmt.Errorf("sqlite: replace vectors: %w", err)
+		}
+		blob := vecBlob(unit(vectors[i]))
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notebook_chunk_vecs (rowid, part, embedding) VALUES (?, ?, ?)`,
+			c.Num, vecPartition(c.NotebookID, model), blob); err != nil {
+			return fmt.Errorf("sqlite: replace vectors: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notebook_chunk_bits (rowid, part, embedding) VALUES (?, ?, vec_bit(?))`,
+			c.Num, vecPartition(c.NotebookID, model), signBits(vectors[i])); err != nil {
+			return fmt.Errorf("sqlite: replace vectors: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO notebook_chunk_floats (num, embedding) VALUES (?, ?)`, c.Num, blob); err != nil {
+			return fmt.Errorf("sqlite: replace vectors: %w", err)
+		}
+		c.Model, c.Dim = model, dim
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notebook_documents SET model = ?, updated_at = ? WHERE id = ?`, model, formatTime(tx.now), documentID); err != nil {
+		return fmt.Errorf("sqlite: replace vectors: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: replace vectors: commit: %w", err)
+	}
+	return nil
+}
+
+const hitColumns = `c.num, c.id, c.notebook_id, c.document_id, c.ord, c.heading, c.text, c.page, c.page_end, c.start_offset, c.end_offset, c.tokens, c.model, c.dim, d.filename`
+
+func scanHits(rows *sql.Rows) ([]core.ChunkHit, error) {
+	defer rows.Close()
+	var out []core.ChunkHit
+	for rows.Next() {
+		var h core.ChunkHit
+		if err := rows.Scan(&h.Num, &h.ID, &h.NotebookID, &h.DocumentID, &h.Ord, &h.Heading, &h.Text, &h.Page, &h.PageEnd, &h.Start, &h.End,
+			&h.Tokens, &h.Model, &h.Dim, &h.Filename, &h.Score); err != nil {
+			return nil, fmt.Errorf("sqlite: scan chunk hit: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// SearchChunksText ranks a notebook's chunks by BM25.
+func (db *DB) SearchChunksText(ctx context.Context, notebookID, match string, k int) ([]core.ChunkHit, error) {
+	if strings.TrimSpace(match) == "" || k <= 0 {
+		return nil, nil
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+hitColumns+`, s.score FROM
+		(SELECT f.rowid AS num, bm25(notebook_chunks_fts) AS score FROM notebook_chunks_fts f
+		 JOIN notebook_chunks c2 ON c2.num = f.rowid
+		 WHERE notebook_chunks_fts MATCH ? AND c2.notebook_id = ? ORDER BY score LIMIT ?) s
+		JOIN notebook_chunks c ON c.num = s.num JOIN notebook_documents d ON d.id = c.document_id AND d.deleted_at IS NULL
+		ORDER BY s.score`, match, notebookID, k)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: search chunk text: %w", err)
+	}
+	return scanHits(rows)
+}
+
+// ExactVectorLimit is the notebook size (chunks of one model) up to which
+// vector search is an exact float KNN; above it, a binary coarse search
+// of CoarseFactor×k candidates is reranked with the float vectors.
+var (
+	ExactVectorLimit = 10_000
+	CoarseFactor     = 8
+)
+
+// SearchChunksVector finds the k nearest chunks of a notebook embedded by
+// model: exact for small notebooks, binary coarse search + float rerank
+// for large ones.
+func (db *DB) SearchChunksVector(ctx context.Context, notebookID, model string, vec []float32, k int) ([]core.ChunkHit, error) {
+	if len(vec) != VectorDim || k <= 0 {
+		return nil, nil
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM notebook_chunks WHERE notebook_id = ? AND model = ?`, notebookID, model).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sqlite: search chunk vectors: %w", err)
+	}
+	q := vecBlob(unit(vec))
+	part := vecPartition(notebookID, model)
+	knn := `SELECT rowid, distance FROM notebook_chunk_vecs WHERE embedding MATCH ? AND k = ? AND part = ?`
+	args := []any{q, k, part}
+	if n > ExactVectorLimit {
+		knn = `WITH coarse AS MATERIALIZED (SELECT rowid AS num FROM notebook_chunk_bits WHERE embedding MATCH vec_bit(?) AND k = ? AND part = ?)
+			SELECT f.num AS rowid, vec_distance_l2(f.embedding, ?) AS distance FROM coarse JOIN notebook_chunk_floats f ON f.num = coarse.num
+			ORDER BY distance LIMIT ?`
+		args = []any{signBits(vec), CoarseFactor * k, part, q, k}
+	}
+	rows, err := db.read.QueryContext(ctx, `WITH v AS MATERIALIZED (`+knn+`) SELECT `+hitColumns+`, v.distance FROM v
+		JOIN notebook_chunks c ON c.num = v.rowid JOIN notebook_documents d ON d.id = c.document_id AND d.deleted_at IS NULL
+		ORDER BY v.distance`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: search chunk vectors: %w", err)
+	}
+	hits, err := scanHits(rows)
+	for i := range hits {
+		// Unit vectors: cosine distance = L2² / 2.
+		hits[i].Score = hits[i].Score * hits[i].Score / 2
+	}
+	return hits, err
+}
+
+func vecPartition(notebookID, model string) string { return notebookID + " " + model }
+
+// unit returns v scaled to length 1 (a copy), so L2 ranks as cosine does.
+func unit(v []float32) []float32 {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	out := make([]float32, len(v))
+	if n == 0 {
+		return out
+	}
+	s := 1 / math.Sqrt(n)
+	for i, x := range v {
+		out[i] = float32(float64(x) * s)
+	}
+	return out
+}
+
+// NotebookModels lists the embedding models present in a notebook.
+func (db *DB) NotebookModels(ctx context.Context, notebookID string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT model FROM notebook_chunks WHERE notebook_id = ?`, notebookID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: notebook models: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, fmt.Errorf("sqlite: notebook models: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// CreateNotebookMessage appends a conversation turn.
+func (db *DB) CreateNotebookMessage(ctx context.Context, m *core.NotebookMessage) error {
+	if m.ID == "" {
+		m.ID = NewID()
+	}
+	if m.Citations == nil {
+		m.Citations = []core.Citation{}
+	}
+	cites, err := json.Marshal(m.Citations)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode citations: %w", err)
+	}
+	m.CreatedAt = db.Now().UTC().Truncate(1e6)
+	now := formatTime(m.CreatedAt)
+	if _, err := db.write.ExecContext(ctx, `INSERT INTO notebook_messages (id, user_id, notebook_id, role, content, citations, engine, created_at, updated_at, hlc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.UserID, m.NotebookID, m.Role, m.Content, string(cites), m.Engine, now, now, db.hlc()); err != nil {
+		return fmt.Errorf("sqlite: create notebook message: %w", err)
+	}
+	return nil
+}
+
+// FindNotebookMessages returns the latest messages, oldest first.
+func (db *DB) FindNotebookMessages(ctx context.Context, notebookID string, limit int) ([]*core.NotebookMessage, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, user_id, notebook_id, role, content, citations, engine, created_at FROM
+		(SELECT * FROM notebook_messages WHERE notebook_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id`, notebookID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find notebook messages: %w", err)
+	}
+	defer rows.Close()
+	out := []*core.NotebookMessage{}
+	for rows.Next() {
+		var m core.NotebookMessage
+		var cites, created string
+		if err := rows.Scan(&m.ID, &m.UserID, &m.NotebookID, &m.Role, &m.Content, &cites, &m.Engine, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: scan notebook message: %w", err)
+		}
+		if err := json.Unmarshal([]byte(cites), &m.Citations); err != nil {
+			return nil, fmt.Errorf("sqlite: decode citations: %w", err)
+		}
+		if m.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+var _ core.NotebookStore = (*DB)(nil)
