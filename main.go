@@ -19,7 +19,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
@@ -28,6 +30,8 @@ import (
 	"sentry/backend/app"
 	"sentry/backend/config"
 	"sentry/backend/core"
+	"sentry/backend/notebook"
+	"sentry/backend/upload"
 )
 
 // frontendDist is the built web UI; a placeholder when it was not built.
@@ -47,6 +51,10 @@ Usage:
   sentry extract [flags] [FILE|-]
                               find tasks and meetings in text (--jsonl: one JSON
                               request a line on stdin, one answer a line on stdout)
+  sentry notebook create NAME | add NAME FILE… | list
+                              notebooks of your documents (the local profile)
+  sentry ask --notebook NAME [--json] "question"
+                              an answer from a notebook, with citations
   sentry version              print the version
   sentry help [command]       show help
 
@@ -82,6 +90,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runMigrate(ctx, args[1:], stdout, stderr, getenv)
 	case "extract":
 		return runExtract(ctx, args[1:], os.Stdin, stdout, stderr, getenv)
+	case "notebook":
+		return runNotebook(ctx, args[1:], stdout, stderr, getenv)
+	case "ask":
+		return runAsk(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -465,4 +477,219 @@ func readLimited(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d MB", path, max>>20)
 	}
 	return b, nil
+}
+
+// localApp opens the local data as the local profile, for commands that
+// work on it from the shell.
+func localApp(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Writer, getenv func(string) string) (*app.App, context.Context, int, bool) {
+	cfg, logger, code, ok := loadConfig(fs, args, stderr, getenv)
+	if !ok {
+		return nil, nil, code, false
+	}
+	setLevel := false
+	fs.Visit(func(f *flag.Flag) { setLevel = setLevel || f.Name == "log-level" })
+	if !setLevel && getenv(config.EnvLogLevel) == "" {
+		logger = newLogger(config.Config{LogLevel: "warn", LogFormat: cfg.LogFormat}, stderr)
+	}
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: logger})
+	if err != nil {
+		fmt.Fprintf(stderr, "sentry: %v\n", err)
+		return nil, nil, 1, false
+	}
+	u, err := a.LocalUser(ctx)
+	if err != nil {
+		a.Close()
+		fmt.Fprintf(stderr, "sentry: %v\n", err)
+		return nil, nil, 1, false
+	}
+	return a, core.NewContextWithUser(ctx, u), 0, true
+}
+
+func findNotebook(ctx context.Context, a *app.App, name string) (*core.Notebook, error) {
+	list, err := a.Notebooks.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range list {
+		if strings.EqualFold(n.Name, name) || n.ID == name {
+			return n, nil
+		}
+	}
+	return nil, core.Errorf(core.ENOTFOUND, "No notebook named %q; create it with 'sentry notebook create %s'.", name, name)
+}
+
+func runNotebook(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprintln(stderr, "Usage: sentry notebook create NAME | add NAME FILE… | list  [--data DIR]")
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sub := args[0]
+	fs := newFlagSet("notebook "+sub, "Notebooks of your documents.", stderr)
+	var pos []string
+	rest := args[1:]
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	a, uctx, code, ok := localApp(ctx, fs, nil, stderr, getenv)
+	if !ok {
+		return code
+	}
+	defer a.Close()
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "sentry notebook: %s\n", core.ErrorMessage(err))
+		return 1
+	}
+	switch sub {
+	case "list":
+		list, err := a.Notebooks.List(uctx)
+		if err != nil {
+			return fail(err)
+		}
+		for _, n := range list {
+			fmt.Fprintf(stdout, "%s\t%s\n", n.Name, n.ID)
+		}
+		return 0
+	case "create":
+		if len(pos) != 1 {
+			fmt.Fprintln(stderr, "sentry notebook create: give the notebook's NAME")
+			return 2
+		}
+		n, err := a.Notebooks.Create(uctx, pos[0], "")
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "created notebook %q (%s)\n", n.Name, n.ID)
+		return 0
+	case "add":
+		if len(pos) < 2 {
+			fmt.Fprintln(stderr, "sentry notebook add: give the NAME and one or more FILEs")
+			return 2
+		}
+		n, err := findNotebook(uctx, a, pos[0])
+		if err != nil {
+			return fail(err)
+		}
+		failed := 0
+		for i, path := range pos[1:] {
+			f, err := os.Open(path)
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: %v\n", path, err)
+				failed++
+				continue
+			}
+			d, err := a.Notebooks.Upload(uctx, n.ID, upload.Put{Filename: filepath.Base(path), Body: f})
+			f.Close()
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: %s\n", path, core.ErrorMessage(err))
+				failed++
+				continue
+			}
+			// Index now, showing progress as a bar.
+			done := make(chan error, 1)
+			go func() { done <- a.Notebooks.IndexNow(uctx) }()
+			tick := time.NewTicker(200 * time.Millisecond)
+			for running := true; running; {
+				select {
+				case err := <-done:
+					running = false
+					if err != nil {
+						fmt.Fprintf(stderr, "%s: %s\n", path, core.ErrorMessage(err))
+					}
+				case <-tick.C:
+				}
+				cur, err := a.Notebooks.Document(uctx, n.ID, d.ID)
+				if err == nil {
+					d = cur
+				}
+				bar := strings.Repeat("#", int(d.Progress*30)) + strings.Repeat(".", 30-int(d.Progress*30))
+				fmt.Fprintf(stderr, "\r[%d/%d] %-30.30s [%s] %3.0f%% %s", i+1, len(pos)-1, filepath.Base(path), bar, d.Progress*100, d.Status)
+			}
+			tick.Stop()
+			fmt.Fprintln(stderr)
+			if d.Status == "failed" {
+				fmt.Fprintf(stderr, "%s: %s\n", path, d.Error)
+				failed++
+			}
+		}
+		if failed > 0 {
+			return 1
+		}
+		return 0
+	default:
+		fmt.Fprintf(stderr, "sentry notebook: unknown subcommand %q (create, add, list)\n", sub)
+		return 2
+	}
+}
+
+func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := newFlagSet("ask", "Answers a question from a notebook's documents, with citations.", stderr)
+	name := fs.String("notebook", "", "the notebook's name")
+	asJSON := fs.Bool("json", false, "print JSON")
+	var pos []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if *name == "" || len(pos) == 0 {
+		fmt.Fprintln(stderr, "Usage: sentry ask --notebook NAME [--json] \"question\"")
+		return 2
+	}
+	a, uctx, code, ok := localApp(ctx, fs, nil, stderr, getenv)
+	if !ok {
+		return code
+	}
+	defer a.Close()
+	n, err := findNotebook(uctx, a, *name)
+	if err != nil {
+		fmt.Fprintf(stderr, "sentry ask: %s\n", core.ErrorMessage(err))
+		return 1
+	}
+	ans, err := a.Notebooks.Ask(uctx, n.ID, notebook.ChatRequest{Query: strings.Join(pos, " ")})
+	if err != nil {
+		fmt.Fprintf(stderr, "sentry ask: %s\n", core.ErrorMessage(err))
+		return 1
+	}
+	if *asJSON {
+		_ = json.NewEncoder(stdout).Encode(ans)
+		return 0
+	}
+	fmt.Fprintln(stdout, ans.Answer)
+	if len(ans.Citations) > 0 {
+		fmt.Fprintln(stdout)
+	}
+	for _, c := range ans.Citations {
+		where := c.Filename
+		if c.Page > 0 {
+			where += fmt.Sprintf(", page %d", c.Page)
+		}
+		text := strings.Join(strings.Fields(c.Text), " ")
+		if len(text) > 160 {
+			text = text[:157] + "…"
+		}
+		fmt.Fprintf(stdout, "[%d] %s: %s\n", c.N, where, text)
+	}
+	return 0
 }

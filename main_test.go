@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +183,40 @@ func TestExtractJSONLForEvaluation(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], `"id":"a"`) || !strings.Contains(lines[0], `"due":"2026-03-06"`) || !strings.Contains(lines[1], `"error"`) {
 		t.Fatalf("output %s", out.String())
+	}
+}
+
+func TestNotebookAndAskCommands(t *testing.T) {
+	dir := t.TempDir()
+	e := env(map[string]string{"SENTRY_DATA_DIR": dir})
+	doc := filepath.Join(dir, "plan.md")
+	os.WriteFile(doc, []byte("# Launch plan\n\nThe launch is on the 14th of March. Priya owns the press release.\n\n# Budget\n\nThe budget is 40,000 euros.\n"), 0o600)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"notebook", "create", "Launch"}, &out, &errb, e); code != 0 {
+		t.Fatalf("create: %d %s", code, errb.String())
+	}
+	if code := run(context.Background(), []string{"notebook", "add", "Launch", doc}, &out, &errb, e); code != 0 {
+		t.Fatalf("add: %d %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "100%") {
+		t.Fatalf("no progress shown: %s", errb.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"ask", "--notebook", "launch", "--json", "who owns the press release?"}, &out, &errb, e); code != 0 {
+		t.Fatalf("ask: %d %s", code, errb.String())
+	}
+	var ans struct {
+		Answer    string
+		Citations []struct {
+			N        int
+			Filename string
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &ans); err != nil || !strings.Contains(ans.Answer, "Priya") || len(ans.Citations) == 0 || ans.Citations[0].Filename != "plan.md" {
+		t.Fatalf("answer %s (%v)", out.String(), err)
+	}
+	errb.Reset()
+	if code := run(context.Background(), []string{"ask", "--notebook", "nope", "x"}, &out, &errb, e); code != 1 || !strings.Contains(errb.String(), "No notebook named") {
+		t.Fatalf("unknown notebook: %d %s", code, errb.String())
 	}
 }
