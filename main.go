@@ -601,14 +601,20 @@ func runNotebook(ctx context.Context, args []string, stdout, stderr io.Writer, g
 			done := make(chan error, 1)
 			go func() { done <- a.Notebooks.IndexNow(uctx) }()
 			tick := time.NewTicker(200 * time.Millisecond)
-			for running := true; running; {
+			// A background worker may have taken the document: wait for it
+			// to be ready or failed either way.
+			deadline := time.Now().Add(30 * time.Minute)
+			for indexed := false; !(indexed && (d.Status == "ready" || d.Status == "failed")) && time.Now().Before(deadline); {
 				select {
 				case err := <-done:
-					running = false
+					indexed = true
 					if err != nil {
 						fmt.Fprintf(stderr, "%s: %s\n", path, core.ErrorMessage(err))
+						d.Status = "failed"
 					}
 				case <-tick.C:
+				case <-ctx.Done():
+					return 1
 				}
 				cur, err := a.Notebooks.Document(uctx, n.ID, d.ID)
 				if err == nil {
