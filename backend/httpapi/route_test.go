@@ -76,6 +76,14 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 	if theirRun == "" || len(devs.Sessions) == 0 {
 		t.Fatalf("setup: run %q, upload session %q, devices %d", theirRun, us.ID, len(devs.Sessions))
 	}
+	_, nbBody := b.do("POST", "/api/notebooks/create", other.Access, map[string]any{"name": "Theirs"})
+	var nb struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(nbBody, &nb)
+	if nb.ID == "" {
+		t.Fatalf("setup notebook: %s", nbBody)
+	}
 	theirSession := func(path string) string {
 		if strings.HasPrefix(path, "/api/auth/") {
 			return devs.Sessions[0].ID
@@ -115,7 +123,7 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 		} else if strings.Contains(rt.Path, "{") {
 			// Another user's object: as if it didn't exist.
 			objPath := strings.NewReplacer("{task_id}", theirs["id"].(string), "{extraction_id}", theirRun,
-				"{item_id}", "t1", "{session_id}", theirSession(rt.Path)).Replace(rt.Path)
+				"{item_id}", "t1", "{session_id}", theirSession(rt.Path), "{notebook_id}", nb.ID, "{document_id}", "doc-of-theirs").Replace(rt.Path)
 			res, out := b.do(rt.Method, objPath, me.Access, body)
 			if res.StatusCode != 404 {
 				t.Errorf("%s on another user's object: %d, want 404: %s", key, res.StatusCode, out)
