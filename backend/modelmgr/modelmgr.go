@@ -131,6 +131,7 @@ func (m *Manager) Start(ctx context.Context, rawURL, sha string) (*Job, error) {
 	}
 	job := &Job{URL: rawURL, State: "downloading", Started: time.Now().UTC()}
 	m.job = job
+	first := *job
 	m.mu.Unlock()
 	go func() {
 		dir, err := m.run(context.WithoutCancel(ctx), u.String(), sha)
@@ -149,8 +150,7 @@ func (m *Manager) Start(ctx context.Context, rawURL, sha string) (*Job, error) {
 		}
 		job.State, job.Progress = "done", 1
 	}()
-	j := *job
-	return &j, nil
+	return &first, nil
 }
 
 // Wait blocks until the current download ends (tests).
