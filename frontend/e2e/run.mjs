@@ -7,7 +7,11 @@
 // sign-in coming back, and settings (name, devices, password, activity,
 // deleting an account); and Capture: pasting a transcript for review
 // (accept, reject, edit, a likely duplicate), dropping a text file, a refused
-// file type, a recording without a speech model, and the history. With no
+// file type, a recording without a speech model, and the history; the speech
+// model settings (refused on a team server), the desktop's Team server
+// settings (with a stand-in for the app's bound calls), and connecting the
+// desktop app to this server (RFC 8252: a loopback listener of this script
+// receives the code, which is redeemed with the PKCE verifier). With no
 // SMTP server the server writes each email to <data>/outbox/*.eml, where the
 // codes are read from. A screenshot is saved after each step to $E2E_OUT
 // (default test-results/e2e). Exits non-zero on any failure.
@@ -16,7 +20,9 @@
 // minutes), and mailing a code counts as one: keep deliberate failures few.
 
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +39,8 @@ let serverLog = '';
 let dataDir = null;
 let filesDir = null;
 let browser = null;
+/** The stand-in for the desktop app's loopback listener (connect-desktop). */
+let loopback = null;
 let shot = 0;
 let step = 'setup';
 let stepsDone = 0;
@@ -435,6 +443,33 @@ async function run() {
   // What the desktop hands out is its local profile.
   const localBody = JSON.stringify({ ...JSON.parse(localSession), user: { ...JSON.parse(localSession).user, is_local: true } });
   const desktop = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  // Stands in for the app's bound calls (window.go.main.Desktop): the browser
+  // sign-in to a team server takes a moment, and a machine with no keyring is refused.
+  await desktop.addInitScript(() => {
+    let connectedTo = '';
+    window.go = {
+      main: {
+        Desktop: {
+          TeamServerStatus: async () => ({ server: connectedTo, connected: connectedTo !== '' }),
+          ConnectTeamServer: (server, provider) =>
+            new Promise((resolve, reject) => {
+              window.__teamConnect = { server, provider };
+              setTimeout(() => {
+                if (server.includes('no-keyring')) {
+                  reject({ code: 'invalid', message: 'No OS keyring to keep the sign-in in: install and unlock gnome-keyring or KWallet.' });
+                  return;
+                }
+                connectedTo = server;
+                resolve({ server, connected: true, user_id: 'team-user' });
+              }, 700);
+            }),
+          DisconnectTeamServer: async () => {
+            connectedTo = '';
+          },
+        },
+      },
+    };
+  });
   const desktopPage = await desktop.newPage();
   desktopPage.setDefaultTimeout(STEP_TIMEOUT);
   desktopPage.on('pageerror', (e) => pageErrors.push(e.message));
@@ -458,6 +493,25 @@ async function run() {
   await desktopPage.getByTestId('settings-page').waitFor();
   await desktopPage.getByTestId('device-sessions').waitFor();
   if ((await desktopPage.getByTestId('password-settings').count()) !== 0) fail('the local profile is offered a password change');
+  const team = desktopPage.getByTestId('team-server-settings');
+  await team.getByTestId('team-server-form').waitFor();
+  await team.getByTestId('team-server-url').fill('https://no-keyring.example.com');
+  await team.getByTestId('team-server-connect').click();
+  await team.getByTestId('team-server-waiting').waitFor();
+  await until(async () => (await team.getByTestId('team-server-error').textContent())?.includes('gnome-keyring'), 'the keyring message');
+  await team.getByTestId('team-server-url').fill('https://sentry.example.com');
+  await team.getByTestId('team-server-provider').selectOption('google');
+  await team.getByTestId('team-server-connect').click();
+  await team.getByTestId('team-server-waiting').waitFor();
+  if (!(await team.getByTestId('team-server-waiting').textContent()).includes('Finish signing in in your browser')) fail('the waiting state does not say where to sign in');
+  await snap(desktopPage, 'desktop-team-server-waiting');
+  await until(async () => (await team.getByTestId('team-server-address').count()) === 1, 'the connected team server');
+  if ((await team.getByTestId('team-server-address').textContent()).trim() !== 'https://sentry.example.com') fail('another server is shown as connected');
+  const asked = await desktopPage.evaluate(() => window.__teamConnect);
+  if (asked?.server !== 'https://sentry.example.com' || asked?.provider !== 'google') fail(`the app was asked to connect with ${JSON.stringify(asked)}`);
+  await snap(desktopPage, 'desktop-team-server');
+  await team.getByTestId('team-server-disconnect').click();
+  await team.getByTestId('team-server-form').waitFor();
   await desktopPage.getByTestId('delete-start').click();
   if (!(await desktopPage.getByTestId('delete-form').textContent()).includes('DELETE')) fail('the local profile is not asked to type DELETE');
   await desktopPage.getByTestId('delete-confirm').fill(email);
@@ -846,6 +900,32 @@ async function run() {
   await page.keyboard.press('Escape');
   await heading.waitFor();
 
+  begin('settings: the speech model, which a team server does not let users change');
+  const modelStatus = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('/api/settings/speech-model'));
+  await byTestId('settings-link').click();
+  const speech = byTestId('speech-model-settings');
+  await speech.waitFor();
+  const modelAnswer = await (await modelStatus).json();
+  if (modelAnswer.ready || !modelAnswer.problem) fail(`the server reports a model: ${JSON.stringify(modelAnswer)}`);
+  await until(async () => (await speech.getByTestId('speech-model-problem').textContent())?.trim() === modelAnswer.problem, 'the no-model problem');
+  if ((await speech.getByTestId('speech-model-status').getAttribute('data-ready')) !== 'false') fail('the status is not marked as not ready');
+  if ((await byTestId('team-server-settings').count()) !== 0) fail("the browser is offered the desktop's Team server settings");
+  if (!(await speech.getByTestId('speech-model-url').getAttribute('placeholder')).endsWith('vosk-model-small-en-us-0.15.zip')) fail('the address field shows no example');
+  await speech.getByTestId('speech-model-url').fill('https://models.example.com/vosk-model-small-en-us-0.15.zip');
+  await speech.getByTestId('speech-model-sha256').fill('ab'.repeat(32));
+  const downloadAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/settings/speech-model/download'));
+  await speech.getByTestId('speech-model-download-submit').click();
+  const refusedDownload = await downloadAnswer;
+  if (refusedDownload.status() !== 403) fail(`the download was answered ${refusedDownload.status()}`);
+  const refusedWhy = (await refusedDownload.json()).error.message;
+  await until(async () => (await speech.getByTestId('speech-model-download-form-error').textContent())?.trim() === refusedWhy, 'the 403 message under the download form');
+  await speech.getByTestId('speech-model-path-input').fill('/opt/models/vosk-model-small-en-us-0.15');
+  await speech.getByTestId('speech-model-folder-submit').click();
+  await until(async () => (await speech.getByTestId('speech-model-folder-error').textContent())?.trim() === refusedWhy, 'the 403 message under the folder form');
+  await snap(page, 'settings-speech-model');
+  await byTestId('settings-close').click();
+  await heading.waitFor();
+
   begin('delete a throw-away account');
   const email3 = `e2e-delete-${Date.now()}@example.com`;
   const password5 = 'velvet compass drift';
@@ -934,6 +1014,89 @@ async function run() {
   await snap(oauthPage, 'oauth-signed-in');
   await oauthCtx.close();
 
+  begin('connect the desktop app: a provider sign-in goes straight back to the app');
+  const received = [];
+  loopback = createHttpServer((req, res) => {
+    received.push(req.url);
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end('<p>Connected. You can close this tab.</p>');
+  });
+  await new Promise((r) => loopback.listen(0, '127.0.0.1', r));
+  const returnTo = `http://127.0.0.1:${loopback.address().port}/callback`;
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  if (challenge.length !== 43) fail(`the challenge has ${challenge.length} characters`);
+  const connectLink = `${base}/#connect-desktop?${new URLSearchParams({ return_to: returnTo, code_challenge: challenge })}`;
+  const connectCtx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const cp = await connectCtx.newPage();
+  cp.setDefaultTimeout(STEP_TIMEOUT);
+  cp.on('pageerror', (e) => pageErrors.push(e.message));
+  // Stands in for a configured provider, which sends the browser to the app with a code.
+  let connectStartedAt = null;
+  await cp.route('**/api/auth/providers', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ providers: ['google'] }) }),
+  );
+  await cp.route('**/api/auth/google?*', (route) => {
+    connectStartedAt = route.request().url();
+    return route.fulfill({ status: 302, headers: { Location: `${returnTo}?code=from-the-provider` } });
+  });
+  await cp.goto(connectLink);
+  await cp.getByTestId('sign-in-form').waitFor();
+  if (!(await cp.getByTestId('sign-in-connect').textContent()).includes(new URL(base).host)) fail('the sign-in does not say which server the app connects to');
+  await snap(cp, 'connect-desktop-sign-in');
+  await cp.getByTestId('provider-google').click();
+  await until(() => received.some((u) => u === '/callback?code=from-the-provider'), 'the provider sign-in to reach the app');
+  const startedQuery = new URL(connectStartedAt).searchParams;
+  if (startedQuery.get('return_to') !== returnTo || startedQuery.get('code_challenge') !== challenge) fail(`the provider trip started at ${connectStartedAt}`);
+  await cp.unroute('**/api/auth/google?*');
+
+  begin('connect the desktop app: the link survives signing in and a reload');
+  await cp.goto(connectLink);
+  await cp.getByTestId('email').fill(email2);
+  await cp.getByTestId('password').fill(password4);
+  await cp.getByTestId('auth-submit').click();
+  await cp.getByTestId('connect-question').waitFor();
+  if ((await cp.getByTestId('connect-email').textContent()).trim() !== email2) fail('the connect question names another account');
+  if ((await cp.getByTestId('connect-host').textContent()).trim() !== new URL(base).host) fail('the connect question names another server');
+  await cp.reload();
+  await cp.getByTestId('connect-question').waitFor();
+  await snap(cp, 'connect-desktop');
+
+  begin('connect the desktop app: Connect hands the app a code it redeems with its verifier');
+  const before3 = received.length;
+  await cp.getByTestId('connect-submit').click();
+  const callback = await until(() => received.slice(before3).find((u) => u.startsWith('/callback?')), 'the app to receive the code');
+  const appCode = new URLSearchParams(callback.slice('/callback?'.length)).get('code');
+  if (!appCode) fail(`the app received ${callback}`);
+  await until(() => cp.url().startsWith(returnTo), 'the browser to land on the app');
+  await snap(cp, 'connect-desktop-done');
+  const redeem = (codeVerifier) =>
+    fetch(`${base}/api/auth/oauth/exchange`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ code: appCode, code_verifier: codeVerifier }),
+    });
+  const wrongVerifier = await redeem(randomBytes(32).toString('base64url'));
+  if (wrongVerifier.status !== 401) fail(`redeeming with a wrong verifier answered ${wrongVerifier.status}`);
+  const redeemed = await redeem(verifier);
+  if (redeemed.status !== 200) fail(`redeeming with the verifier answered ${redeemed.status}: ${await redeemed.text()}`);
+  const appSession = await redeemed.json();
+  if (appSession.user?.email !== email2 || !appSession.refresh_token) fail(`the app got ${JSON.stringify(appSession.user)}`);
+
+  begin('connect the desktop app: Cancel tells the app no, and a bad link is refused');
+  await cp.goto(connectLink);
+  const before4 = received.length;
+  await cp.getByTestId('connect-cancel').click();
+  await until(() => received.slice(before4).includes('/callback?error=access_denied'), 'the app to hear access_denied');
+  await cp.goto(`${base}/#connect-desktop?${new URLSearchParams({ return_to: 'https://evil.example/callback', code_challenge: challenge })}`);
+  await cp.getByTestId('connect-problem').waitFor();
+  if ((await cp.getByTestId('connect-submit').count()) !== 0) fail('a link leading elsewhere can be approved');
+  await snap(cp, 'connect-desktop-bad-link');
+  await cp.getByTestId('connect-leave').click();
+  await cp.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+  if ((await cp.evaluate(() => location.hash)) !== '') fail('the bad link stayed in the address');
+  await connectCtx.close();
+
   if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);
   if (serverErrors.length) fail(`server errors:\n  ${serverErrors.join('\n  ')}`);
   await context.close();
@@ -1002,6 +1165,7 @@ try {
 } finally {
   if (browser) await browser.close().catch(() => {});
   await stopServer();
+  loopback?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (filesDir) rmSync(filesDir, { recursive: true, force: true });
 }

@@ -232,6 +232,34 @@ export interface Upload {
   [key: string]: unknown;
 }
 
+/** Where a download of a speech model stands. */
+export type SpeechModelDownloadState = 'downloading' | 'verifying' | 'unpacking' | 'done' | 'failed';
+
+/** A download of a speech model archive, running or ended. */
+export interface SpeechModelDownload {
+  url: string;
+  state: SpeechModelDownloadState;
+  bytes: number;
+  /** 0 while the size is not known. */
+  total: number;
+  /** 0 to 1. */
+  progress: number;
+  error?: string;
+  started_at: string;
+}
+
+/** The speech model that reads recordings. */
+export interface SpeechModel {
+  /** The folder in use; '' when none is set. */
+  path: string;
+  ready: boolean;
+  /** Why it cannot be used, ready to show. */
+  problem?: string;
+  /** The folder the server was started with (SENTRY_VOSK_MODEL). */
+  default_path?: string;
+  download?: SpeechModelDownload;
+}
+
 export interface ExtractTextInput {
   text: string;
   kind?: ExtractionKind;
@@ -611,9 +639,21 @@ export function createApi(opts: ApiOptions) {
       }
     },
 
-    /** Where to send the whole page to sign in with a provider. */
-    providerUrl: (provider: string, returnTo = '/') =>
-      url(`/api/auth/${enc(provider)}`, { return_to: returnTo }),
+    /**
+     * Where to send the whole page to sign in with a provider. The desktop
+     * app's loopback return_to comes with its PKCE code_challenge.
+     */
+    providerUrl: (provider: string, returnTo = '/', codeChallenge?: string) =>
+      url(`/api/auth/${enc(provider)}`, { return_to: returnTo, code_challenge: codeChallenge }),
+
+    /**
+     * Hands this session to the desktop app on this computer: the answer is
+     * its loopback address with a single-use code, to send the browser to.
+     */
+    desktopCode: (returnTo: string, codeChallenge: string) =>
+      request<{ redirect: string }>('POST', '/api/auth/desktop/code', {
+        body: { return_to: returnTo, code_challenge: codeChallenge },
+      }),
 
     /** Trades the one-time code a provider sign-in left in the address for a session. */
     async exchangeOAuthCode(code: string): Promise<Session> {
@@ -714,5 +754,15 @@ export function createApi(opts: ApiOptions) {
 
     rejectExtracted: (extractionId: string, itemId: string) =>
       request<Extraction>('POST', `/api/extraction/${enc(extractionId)}/items/${enc(itemId)}/reject`),
+
+    speechModel: () => request<SpeechModel>('GET', '/api/settings/speech-model'),
+
+    /** Desktop only: uses a model folder on this computer; forbidden on a team server. */
+    useSpeechModelFolder: (path: string) =>
+      request<SpeechModel>('PUT', '/api/settings/speech-model', { body: { path } }),
+
+    /** Desktop only: starts downloading a model archive (202), to follow with speechModel(). */
+    downloadSpeechModel: (archiveUrl: string, sha256: string) =>
+      request<SpeechModel>('POST', '/api/settings/speech-model/download', { body: { url: archiveUrl, sha256 } }),
   };
 }

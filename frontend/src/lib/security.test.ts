@@ -11,6 +11,7 @@ describe('auditLabel', () => {
     { event: 'password.reset_requested', want: 'Password reset requested' },
     { event: 'password.reset', want: 'Password reset with an emailed code' },
     { event: 'session.revoked', want: 'A device was signed out' },
+    { event: 'desktop.connect_code_issued', want: 'Desktop app sign-in approved' },
     { event: 'email.verified', want: 'Email confirmed' },
     { event: 'email.verify_failed', want: 'Wrong email confirmation code' },
     { event: 'user.registered', want: 'Account created' },

@@ -22,6 +22,7 @@ const labels: Record<string, string> = {
   'session.revoked': 'A device was signed out',
   'refresh.reuse_detected': 'A reused sign-in token was refused; that device was signed out',
   'user.deleted': 'Account deleted',
+  'desktop.connect_code_issued': 'Desktop app sign-in approved',
 };
 
 /** A friendly label for an audit event; unknown events still read well. */

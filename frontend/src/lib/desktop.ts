@@ -1,0 +1,106 @@
+// The desktop app's own calls (window.go.main.Desktop, bound by the app):
+// only what a web page cannot do itself. Every call is here, so the screens
+// never touch window.go and tests can put a fake there. A call that fails
+// rejects with {code, message}, like an API error; it comes out as ApiError.
+
+import { ApiError } from './api';
+
+/** Whether the app is connected to a team server, as Settings shows it. */
+export interface TeamServerStatus {
+  /** The server's address; '' when the app was never connected. */
+  server: string;
+  connected: boolean;
+  user_id?: string;
+  /** Why it is not connected any more (e.g. signed out there), ready to show. */
+  message?: string;
+}
+
+/** The sign-in providers the desktop can ask a team server for; '' is its own sign-in page. */
+export const TEAM_PROVIDERS = ['', 'google', 'apple', 'facebook'] as const;
+export type TeamProvider = (typeof TEAM_PROVIDERS)[number];
+
+/** The methods the desktop app binds. */
+export interface DesktopBridge {
+  TeamServerStatus(): Promise<TeamServerStatus>;
+  /** Resolves once the sign-in in the system browser has finished (up to about 6 minutes). */
+  ConnectTeamServer(server: string, provider: string): Promise<TeamServerStatus>;
+  DisconnectTeamServer(): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    go?: { main?: { Desktop?: Partial<DesktopBridge> } };
+  }
+}
+
+function bridge(): Partial<DesktopBridge> | null {
+  const w = globalThis as unknown as Window;
+  return w.go?.main?.Desktop ?? null;
+}
+
+/** Whether this page runs in the desktop app's window. */
+export function inDesktopApp(): boolean {
+  return bridge() !== null;
+}
+
+/** Turns whatever a rejected call gave into an ApiError with a message to show. */
+export function desktopError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e && typeof e === 'object') {
+    const o = e as { code?: unknown; message?: unknown };
+    const code = typeof o.code === 'string' && o.code ? o.code : 'internal';
+    const message = typeof o.message === 'string' && o.message ? o.message : 'Internal error.';
+    return new ApiError(code, message, 0);
+  }
+  if (typeof e === 'string' && e) {
+    // Older bridges reject with the text alone; it may be JSON.
+    try {
+      const parsed: unknown = JSON.parse(e);
+      if (parsed && typeof parsed === 'object') return desktopError(parsed);
+    } catch {
+      // Plain text.
+    }
+    return new ApiError('internal', e, 0);
+  }
+  return new ApiError('internal', 'Internal error.', 0);
+}
+
+async function call<T>(name: keyof DesktopBridge, ...args: unknown[]): Promise<T> {
+  const d = bridge();
+  const fn = d?.[name] as ((...a: unknown[]) => Promise<T>) | undefined;
+  if (typeof fn !== 'function') {
+    throw new ApiError('not_found', 'This works only in the Sentry AI desktop app.', 0);
+  }
+  try {
+    return await fn.apply(d, args);
+  } catch (e) {
+    throw desktopError(e);
+  }
+}
+
+function normalise(s: Partial<TeamServerStatus> | null | undefined): TeamServerStatus {
+  return {
+    server: typeof s?.server === 'string' ? s.server : '',
+    connected: s?.connected === true,
+    ...(typeof s?.user_id === 'string' && s.user_id ? { user_id: s.user_id } : {}),
+    ...(typeof s?.message === 'string' && s.message ? { message: s.message } : {}),
+  };
+}
+
+export async function teamServerStatus(): Promise<TeamServerStatus> {
+  return normalise(await call<TeamServerStatus>('TeamServerStatus'));
+}
+
+/**
+ * Opens the sign-in to server in the system browser and waits for it to
+ * finish. provider '' uses the server's own sign-in page.
+ */
+export async function connectTeamServer(server: string, provider: TeamProvider | string = ''): Promise<TeamServerStatus> {
+  const address = server.trim();
+  if (!address) throw new ApiError('invalid', 'Enter the team server address, like https://sentry.example.com.', 0, 'server');
+  return normalise(await call<TeamServerStatus>('ConnectTeamServer', address, provider));
+}
+
+export async function disconnectTeamServer(): Promise<void> {
+  await call<void>('DisconnectTeamServer');
+}
