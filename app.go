@@ -389,7 +389,7 @@ type TeamServer struct {
 func (d *Desktop) ConnectTeamServer(server, provider string) (TeamServer, error) {
 	c, err := remote.New(server, remote.OSKeyring{})
 	if err != nil {
-		return TeamServer{}, core.Errorf(core.EINVALID, "%s", strings.TrimPrefix(err.Error(), "remote: "))
+		return TeamServer{}, core.FieldError("server", "%s", strings.TrimPrefix(err.Error(), "remote: "))
 	}
 	ctx, cancel := context.WithTimeout(d.rt(), 6*time.Minute)
 	defer cancel()

@@ -31,7 +31,11 @@ func (s *Server) machineSettings(r *http.Request) error {
 }
 
 func (s *Server) handleSpeechModel(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.Models.Status(r.Context()))
+	st := s.Models.Status(r.Context())
+	if !s.Desktop && !st.Ready && st.Path == "" {
+		st.Problem = "No speech model on this server; the operator sets one with SENTRY_VOSK_MODEL."
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 func (s *Server) handleUseSpeechModel(w http.ResponseWriter, r *http.Request) {

@@ -73,6 +73,7 @@ func (c *Client) Connect(ctx context.Context, open Opener, opt ConnectOptions) e
 	defer ln.Close()
 	returnTo := "http://" + ln.Addr().String() + "/callback"
 	codes := make(chan string, 1)
+	refused := make(chan string, 1)
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/callback" {
 			http.NotFound(w, r)
@@ -81,7 +82,12 @@ func (c *Client) Connect(ctx context.Context, open Opener, opt ConnectOptions) e
 		code := r.URL.Query().Get("code")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if code == "" {
-			fmt.Fprintf(w, "<p>Sign-in did not finish: %s. You can close this tab.</p>", html.EscapeString(r.URL.Query().Get("error")))
+			reason := r.URL.Query().Get("error")
+			fmt.Fprintf(w, "<p>Sign-in did not finish: %s. You can close this tab.</p>", html.EscapeString(reason))
+			select {
+			case refused <- reason:
+			default:
+			}
 			return
 		}
 		fmt.Fprint(w, "<p>Sentry AI is connected. You can close this tab and return to the app.</p>")
@@ -107,6 +113,11 @@ func (c *Client) Connect(ctx context.Context, open Opener, opt ConnectOptions) e
 	select {
 	case <-ctx.Done():
 		return errors.New("remote: the sign-in in the browser did not finish in time; try again")
+	case reason := <-refused:
+		if reason == "access_denied" {
+			return errors.New("remote: the connection was cancelled in the browser")
+		}
+		return errors.New("remote: the server did not approve the connection; try again")
 	case code := <-codes:
 		return c.exchange(ctx, code, verifier)
 	}

@@ -200,3 +200,24 @@ func TestOSKeyringWithoutSecretServiceSaysWhatToInstall(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestCancelInTheBrowserEndsTheWait(t *testing.T) {
+	srv, _ := teamServer(t)
+	c, _ := remote.New(srv.URL, &memSecrets{m: map[string]string{}})
+	cancelIt := func(start string) error {
+		u, _ := url.Parse(start)
+		q, _ := url.ParseQuery(strings.TrimPrefix(u.Fragment, "connect-desktop?"))
+		go func() {
+			res, err := http.Get(q.Get("return_to") + "?error=access_denied")
+			if err == nil {
+				res.Body.Close()
+			}
+		}()
+		return nil
+	}
+	start := time.Now()
+	err := c.Connect(context.Background(), cancelIt, remote.ConnectOptions{Timeout: 20 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "cancelled") || time.Since(start) > 10*time.Second {
+		t.Fatalf("got %v after %s", err, time.Since(start))
+	}
+}
