@@ -31,6 +31,7 @@ import (
 	"sentry/backend/config"
 	"sentry/backend/core"
 	"sentry/backend/notebook"
+	"sentry/backend/ollama"
 	"sentry/backend/upload"
 )
 
@@ -300,7 +301,8 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.Bool("no-save", true, "only print the tasks (the default: nothing is written to your task list)")
 	nowFlag := fs.String("now", "", "reference time for relative dates (RFC 3339; default: now)")
 	tzFlag := fs.String("timezone", "", "IANA time zone for relative dates (default: the --now offset, else local)")
-	kind := fs.String("kind", "", "meeting_transcript, email, note, chat, document or handwritten_ocr")
+	kind := fs.String("kind", "auto", "what the input is: auto, text, document, image, handwritten or audio\n(or a text kind: meeting_transcript, email, note, chat, handwritten_ocr)")
+	engineFlag := fs.String("engine", "auto", "auto (Ollama when it answers and has the model, else rules), rules or ollama")
 	handwriting := fs.Bool("handwritten", false, "an image of handwriting (stronger OCR preprocessing)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -316,8 +318,28 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return 2
 		}
 	}
-	engines := app.Engines()
-	eng := engines[len(engines)-1] // the built-in rules: no model needed
+	eng, err := cliEngine(ctx, *engineFlag, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "sentry extract: %s\n", core.ErrorMessage(err))
+		if core.ErrorCode(err) == core.EINVALID {
+			return 2
+		}
+		return 1
+	}
+	// --kind names the input; the text kinds pass through to the engine.
+	textKind := ""
+	switch *kind {
+	case "", "auto", "document", "image", "audio":
+	case "text":
+		textKind = ""
+	case "handwritten":
+		*handwriting = true
+	case "meeting_transcript", "email", "note", "chat", "handwritten_ocr":
+		textKind = *kind
+	default:
+		fmt.Fprintf(stderr, "sentry extract: --kind %q: want auto, text, document, image, handwritten or audio\n", *kind)
+		return 2
+	}
 	if *jsonl {
 		return extractJSONL(ctx, eng, stdin, stdout, stderr)
 	}
@@ -326,7 +348,6 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return 2
 	}
 	var data []byte
-	var err error
 	if files[0] == "-" {
 		data, err = io.ReadAll(io.LimitReader(stdin, 8<<20))
 	} else {
@@ -337,7 +358,11 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return 1
 	}
 	text := string(data)
-	if files[0] != "-" || !utf8.Valid(data) {
+	if *kind == "text" && !utf8.Valid(data) {
+		fmt.Fprintln(stderr, "sentry extract: --kind text, but the input is not UTF-8 text")
+		return 1
+	}
+	if *kind != "text" && (files[0] != "-" || !utf8.Valid(data)) {
 		// Documents, images and recordings are read as uploads are.
 		src, err := app.FileSource(ctx, data, files[0], *handwriting, getenv("SENTRY_VOSK_MODEL"))
 		if err != nil {
@@ -345,8 +370,8 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return 1
 		}
 		text = src.Text
-		if *kind == "" {
-			*kind = src.Kind
+		if textKind == "" {
+			textKind = src.Kind
 		}
 	}
 	now := time.Now()
@@ -364,7 +389,7 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		now = now.In(loc)
 	}
-	found, err := eng.Extract(ctx, text, core.ExtractOptions{Now: now, Kind: *kind})
+	found, err := eng.Extract(ctx, text, core.ExtractOptions{Now: now, Kind: textKind})
 	if err != nil {
 		fmt.Fprintf(stderr, "sentry extract: %v\n", err)
 		return 1
@@ -698,4 +723,32 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		fmt.Fprintf(stdout, "[%d] %s: %s\n", c.N, where, text)
 	}
 	return 0
+}
+
+// cliEngine picks the extractor for the command line: Ollama from the
+// environment (OLLAMA_HOST, SENTRY_OLLAMA_MODEL) or the built-in rules.
+func cliEngine(ctx context.Context, name string, getenv func(string) string) (core.TaskExtractor, error) {
+	rules := app.Engines()[0]
+	if name == "rules" {
+		return rules, nil
+	}
+	if name != "auto" && name != "ollama" {
+		return nil, core.FieldError("engine", "--engine must be auto, rules or ollama.")
+	}
+	host, model := getenv("OLLAMA_HOST"), getenv("SENTRY_OLLAMA_MODEL")
+	if model == "" {
+		model = ollama.DefaultModel
+	}
+	client, err := ollama.New(host, nil)
+	if err != nil {
+		return nil, err
+	}
+	llm := &ollama.Extractor{Client: client, Model: model}
+	if llm.Available(ctx) {
+		return llm, nil
+	}
+	if name == "ollama" {
+		return nil, core.Errorf(core.EUNSUPPORTED, "Ollama is not reachable at %s or has no %s: start it and run 'ollama pull %s', or use --engine rules.", client.Host(), model, model)
+	}
+	return rules, nil
 }

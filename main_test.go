@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentry/backend/ollama/ollamatest"
 )
 
 func env(m map[string]string) func(string) string {
@@ -218,5 +220,29 @@ func TestNotebookAndAskCommands(t *testing.T) {
 	errb.Reset()
 	if code := run(context.Background(), []string{"ask", "--notebook", "nope", "x"}, &out, &errb, e); code != 1 || !strings.Contains(errb.String(), "No notebook named") {
 		t.Fatalf("unknown notebook: %d %s", code, errb.String())
+	}
+}
+
+func TestExtractEngineFlag(t *testing.T) {
+	llm := ollamatest.Start(t, "llama3.1:8b")
+	llm.Chat = func(map[string]any) string {
+		return `{"tasks":[{"title":"Ship the build","assignee":"Ana","due":"2026-03-06","type":"task","quote":"Ana ships the build on Friday."}]}`
+	}
+	e := env(map[string]string{"OLLAMA_HOST": llm.URL})
+	in := strings.NewReader(`{"id":"x","text":"Ana ships the build on Friday.","now":"2026-03-02T09:00:00Z"}` + "\n")
+	var out, errb bytes.Buffer
+	if code := runExtract(context.Background(), []string{"--jsonl", "--engine", "ollama"}, in, &out, &errb, e); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "Ship the build") {
+		t.Fatalf("ollama engine not used: %s", out.String())
+	}
+	errb.Reset()
+	if code := runExtract(context.Background(), []string{"--engine", "ollama", "-"}, strings.NewReader("x"), &out, &errb,
+		env(map[string]string{"OLLAMA_HOST": "127.0.0.1:1"})); code != 1 || !strings.Contains(errb.String(), "--engine rules") {
+		t.Fatalf("unreachable ollama: %d %s", code, errb.String())
+	}
+	if code := runExtract(context.Background(), []string{"--kind", "poem", "-"}, strings.NewReader("x"), &out, &errb, env(nil)); code != 2 {
+		t.Fatalf("bad kind: %d", code)
 	}
 }
