@@ -31,7 +31,6 @@ import (
 	"sentry/backend/config"
 	"sentry/backend/core"
 	"sentry/backend/notebook"
-	"sentry/backend/ollama"
 	"sentry/backend/upload"
 )
 
@@ -318,7 +317,7 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return 2
 		}
 	}
-	eng, err := cliEngine(ctx, *engineFlag, getenv)
+	eng, err := app.CLIEngine(ctx, *engineFlag, getenv("OLLAMA_HOST"), getenv("SENTRY_OLLAMA_MODEL"))
 	if err != nil {
 		fmt.Fprintf(stderr, "sentry extract: %s\n", core.ErrorMessage(err))
 		if core.ErrorCode(err) == core.EINVALID {
@@ -723,32 +722,4 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 		fmt.Fprintf(stdout, "[%d] %s: %s\n", c.N, where, text)
 	}
 	return 0
-}
-
-// cliEngine picks the extractor for the command line: Ollama from the
-// environment (OLLAMA_HOST, SENTRY_OLLAMA_MODEL) or the built-in rules.
-func cliEngine(ctx context.Context, name string, getenv func(string) string) (core.TaskExtractor, error) {
-	rules := app.Engines()[0]
-	if name == "rules" {
-		return rules, nil
-	}
-	if name != "auto" && name != "ollama" {
-		return nil, core.FieldError("engine", "--engine must be auto, rules or ollama.")
-	}
-	host, model := getenv("OLLAMA_HOST"), getenv("SENTRY_OLLAMA_MODEL")
-	if model == "" {
-		model = ollama.DefaultModel
-	}
-	client, err := ollama.New(host, nil)
-	if err != nil {
-		return nil, err
-	}
-	llm := &ollama.Extractor{Client: client, Model: model}
-	if llm.Available(ctx) {
-		return llm, nil
-	}
-	if name == "ollama" {
-		return nil, core.Errorf(core.EUNSUPPORTED, "Ollama is not reachable at %s or has no %s: start it and run 'ollama pull %s', or use --engine rules.", client.Host(), model, model)
-	}
-	return rules, nil
 }
