@@ -8,18 +8,20 @@ import (
 
 // Upload is a stored user file.
 type Upload struct {
-	ID          string     `json:"id"`
-	UserID      string     `json:"user_id"`
-	SessionID   string     `json:"session_id,omitempty"`
-	Filename    string     `json:"filename"`
-	ContentType string     `json:"content_type"`
-	Kind        string     `json:"kind"`
-	SizeBytes   int64      `json:"size_bytes"`
-	SHA256      string     `json:"sha256"`
-	StoragePath string     `json:"-"`
-	Status      string     `json:"status"`
-	Temporary   bool       `json:"temporary"`
-	ExpiresAt   *time.Time `json:"expires_at"`
+	ID          string `json:"id"`
+	UserID      string `json:"user_id"`
+	SessionID   string `json:"session_id,omitempty"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Kind        string `json:"kind"`
+	SizeBytes   int64  `json:"size_bytes"`
+	SHA256      string `json:"sha256"`
+	StoragePath string `json:"-"`
+	Status      string `json:"status"`
+	// Error says why a refused upload failed (status "failed").
+	Error     string     `json:"error,omitempty"`
+	Temporary bool       `json:"temporary"`
+	ExpiresAt *time.Time `json:"expires_at"`
 	// DuplicateOf is an earlier live upload of the same bytes.
 	DuplicateOf string     `json:"duplicate_of,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`

@@ -108,7 +108,9 @@ func TestUploadSessions(t *testing.T) {
 		t.Fatalf("JSON body: %d", res.StatusCode)
 	}
 	_, body = b.do("GET", "/api/uploads/session/"+sess.ID+"/files", acc.Access, nil)
-	if strings.Count(string(body), `"id":`) != 3 {
+	// Three stored, and a record of each refused one with its reason.
+	if strings.Count(string(body), `"id":`) != 5 || strings.Count(string(body), `"status":"failed"`) != 2 ||
+		!strings.Contains(string(body), `"error":"The file is empty."`) {
 		t.Fatalf("files: %s", body)
 	}
 	// Someone else's session does not exist for them.
@@ -119,7 +121,7 @@ func TestUploadSessions(t *testing.T) {
 		t.Fatalf("another user's history: %d", res.StatusCode)
 	}
 	_, hist := b.do("GET", "/api/uploads/history/"+acc.ID, acc.Access, nil)
-	if strings.Count(string(hist), `"id":`) != 3 {
+	if strings.Count(string(hist), `"id":`) != 5 {
 		t.Fatalf("history: %s", hist)
 	}
 	// Delete the session: its files leave the history, and cleanup removes them from disk.

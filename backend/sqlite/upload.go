@@ -84,14 +84,14 @@ func (db *DB) DeleteUploadSession(ctx context.Context, id string) error {
 	return nil
 }
 
-const uploadColumns = `id, user_id, session_id, filename, content_type, kind, size_bytes, sha256, storage_path, status, is_temporary, expires_at, created_at, updated_at, deleted_at`
+const uploadColumns = `id, user_id, session_id, filename, content_type, kind, size_bytes, sha256, storage_path, status, is_temporary, expires_at, created_at, updated_at, deleted_at, error`
 
 func scanUpload(row interface{ Scan(...any) error }) (*core.Upload, error) {
 	var u core.Upload
 	var expires, deleted sql.NullString
 	var created, updated string
 	if err := row.Scan(&u.ID, &u.UserID, &u.SessionID, &u.Filename, &u.ContentType, &u.Kind, &u.SizeBytes, &u.SHA256, &u.StoragePath,
-		&u.Status, &u.Temporary, &expires, &created, &updated, &deleted); err != nil {
+		&u.Status, &u.Temporary, &expires, &created, &updated, &deleted, &u.Error); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, core.Errorf(core.ENOTFOUND, "Upload not found.")
 		}
@@ -132,9 +132,9 @@ func (db *DB) CreateUpload(ctx context.Context, u *core.Upload) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO uploads (`+uploadColumns+`, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO uploads (`+uploadColumns+`, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
 		u.ID, u.UserID, u.SessionID, u.Filename, u.ContentType, u.Kind, u.SizeBytes, u.SHA256, u.StoragePath, u.Status, u.Temporary,
-		formatTimePtr(u.ExpiresAt), formatTime(u.CreatedAt), formatTime(u.UpdatedAt), hlc); err != nil {
+		formatTimePtr(u.ExpiresAt), formatTime(u.CreatedAt), formatTime(u.UpdatedAt), u.Error, hlc); err != nil {
 		return fmt.Errorf("sqlite: create upload: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -179,14 +179,14 @@ func (db *DB) FindUploads(ctx context.Context, f core.UploadFilter) ([]*core.Upl
 
 // FindUploadBySHA returns the newest live upload of the same bytes.
 func (db *DB) FindUploadBySHA(ctx context.Context, userID, sha string) (*core.Upload, error) {
-	return scanUpload(db.read.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE user_id = ? AND sha256 = ? AND deleted_at IS NULL
+	return scanUpload(db.read.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE user_id = ? AND sha256 = ? AND deleted_at IS NULL AND status != 'failed'
 		ORDER BY created_at DESC LIMIT 1`, userID, sha))
 }
 
 // UserUploadBytes sums a user's live uploads.
 func (db *DB) UserUploadBytes(ctx context.Context, userID string) (int64, error) {
 	var n int64
-	if err := db.read.QueryRowContext(ctx, `SELECT ifnull(sum(size_bytes), 0) FROM uploads WHERE user_id = ? AND deleted_at IS NULL`, userID).Scan(&n); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT ifnull(sum(size_bytes), 0) FROM uploads WHERE user_id = ? AND deleted_at IS NULL AND status != 'failed'`, userID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: upload bytes: %w", err)
 	}
 	return n, nil

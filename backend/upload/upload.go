@@ -120,10 +120,10 @@ func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
 			}
 		}
 	}()
-	if st.Size == 0 {
-		return nil, core.FieldError("file", "The file is empty.")
-	}
 	name := CleanFilename(p.Filename)
+	if st.Size == 0 {
+		return nil, s.refused(ctx, u.ID, p, name, st, core.FieldError("file", "The file is empty."))
+	}
 	head := st.Head
 	if len(head) >= 2 && head[0] == 'P' && head[1] == 'K' {
 		// Office files are zip archives: what they are is in the central
@@ -134,7 +134,7 @@ func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
 	}
 	kind, mime, ok := s.detect(head, name)
 	if !ok || (p.Allow != nil && !p.Allow(kind)) {
-		return nil, core.Errorf(core.EUNSUPPORTED, "This kind of file is not supported here. Use PDF, DOCX, TXT, Markdown, HTML or EML documents; PNG, JPEG, WEBP or TIFF images; WAV, MP3, M4A, OGG or FLAC audio; MP4, WEBM or MOV video.")
+		return nil, s.refused(ctx, u.ID, p, name, st, core.Errorf(core.EUNSUPPORTED, "This kind of file is not supported here. Use PDF, DOCX, TXT, Markdown, HTML or EML documents; PNG, JPEG, WEBP or TIFF images; WAV, MP3, M4A, OGG or FLAC audio; MP4, WEBM or MOV video."))
 	}
 	up := &core.Upload{UserID: u.ID, SessionID: p.SessionID, Filename: name, ContentType: mime, Kind: kind,
 		SizeBytes: st.Size, SHA256: st.SHA256, StoragePath: st.Path, Temporary: p.Temporary}
@@ -152,6 +152,16 @@ func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
 	}
 	keep = true
 	return up, nil
+}
+
+// refused records a failed upload (no file is kept) and returns err.
+func (s *Service) refused(ctx context.Context, userID string, p Put, name string, st *core.StoredBlob, err error) error {
+	rec := &core.Upload{UserID: userID, SessionID: p.SessionID, Filename: name, SizeBytes: st.Size, SHA256: st.SHA256,
+		Status: "failed", Error: core.ErrorMessage(err)}
+	if cerr := s.store.CreateUpload(ctx, rec); cerr != nil {
+		s.logger.Warn("record refused upload", slog.Any("error", cerr))
+	}
+	return err
 }
 
 func quotaError(quota int64) error {
