@@ -3,6 +3,7 @@ package ollama_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,32 @@ func TestClientModelsAndEmbed(t *testing.T) {
 	}
 	var raw json.RawMessage
 	_ = raw
+}
+
+func TestStandInStreamsByDefault(t *testing.T) {
+	srv := ollamatest.Start(t, "llama3.1:8b")
+	srv.Chat = func(map[string]any) string { return "one two three" }
+	res, err := http.Post(srv.URL+"/api/chat", "application/json", strings.NewReader(`{"model":"llama3.1:8b","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	dec := json.NewDecoder(res.Body)
+	var got strings.Builder
+	lines, done := 0, false
+	for dec.More() {
+		var m struct {
+			Message struct{ Content string } `json:"message"`
+			Done    bool                     `json:"done"`
+		}
+		if err := dec.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		got.WriteString(m.Message.Content)
+		lines++
+		done = m.Done
+	}
+	if got.String() != "one two three" || lines < 3 || !done {
+		t.Fatalf("streamed %q in %d lines, done %v", got.String(), lines, done)
+	}
 }

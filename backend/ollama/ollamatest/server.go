@@ -64,6 +64,20 @@ func Start(tb testing.TB, models ...string) *Server {
 		if chat != nil {
 			content = chat(req)
 		}
+		if stream, ok := req["stream"].(bool); !ok || stream {
+			// Ollama streams by default: one JSON object a line, the
+			// answer in pieces, then a final one with done.
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			enc := json.NewEncoder(w)
+			for _, piece := range strings.SplitAfter(content, " ") {
+				enc.Encode(map[string]any{"model": req["model"], "message": map[string]any{"role": "assistant", "content": piece}, "done": false})
+				if f, ok := w.(http.Flusher); ok {
+					f.Flush()
+				}
+			}
+			enc.Encode(map[string]any{"model": req["model"], "message": map[string]any{"role": "assistant", "content": ""}, "done": true, "done_reason": "stop"})
+			return
+		}
 		writeJSON(w, 200, map[string]any{"model": req["model"], "created_at": "2026-01-01T00:00:00Z",
 			"message": map[string]any{"role": "assistant", "content": content}, "done": true, "done_reason": "stop"})
 	})
