@@ -839,6 +839,65 @@ async function run() {
   }
   await snap(page, 'capture-tasks');
 
+  begin('notebooks: b opens the Notebooks screen; create a notebook');
+  await page.keyboard.press('b');
+  await byTestId('notebooks-page').waitFor();
+  await byTestId('notebook-name').fill('Launch plans');
+  await byTestId('notebook-create-submit').click();
+  await byTestId('notebook-view').waitFor();
+  if ((await byTestId('notebook-title').textContent()).trim() !== 'Launch plans') fail('the new notebook is not open');
+  await snap(page, 'notebook-created');
+
+  begin('notebooks: upload a Markdown file and wait until it is ready');
+  const launchPath = join(filesDir, 'launch.md');
+  writeFileSync(launchPath, '# Launch\n\nPriya owns the press release. The launch is on 14 March.\n');
+  const nbUpload = page.waitForResponse((r) => r.request().method() === 'POST' && /\/api\/notebooks\/[^/]+\/upload$/.test(new URL(r.url()).pathname));
+  await byTestId('notebook-file-input').setInputFiles(launchPath);
+  if ((await nbUpload).status() !== 202) fail(`the notebook upload answered ${(await nbUpload).status()}`);
+  const launchDoc = page.locator('[data-testid=notebook-document][data-name="launch.md"]');
+  await launchDoc.waitFor();
+  await until(async () => ['ready', 'failed'].includes(await launchDoc.getAttribute('data-status')), 'launch.md to be indexed', 30_000);
+  if ((await launchDoc.getAttribute('data-status')) !== 'ready') fail(`launch.md ended ${await launchDoc.textContent()}`);
+  await snap(page, 'notebook-document-ready');
+
+  begin('notebooks: an empty question is refused with its message');
+  await byTestId('notebook-ask').click();
+  await byTestId('notebook-chat-error').waitFor();
+  if ((await byTestId('notebook-query').getAttribute('aria-invalid')) !== 'true') fail('the empty query is not marked');
+
+  begin('notebooks: ask, get an answer with a citation, open the passage');
+  await byTestId('notebook-query').fill('Who owns the press release?');
+  await byTestId('notebook-ask').click();
+  const nbAnswer = byTestId('notebook-answer').last();
+  await nbAnswer.waitFor();
+  if (!(await nbAnswer.textContent()).includes('Priya')) fail(`the answer does not name Priya: ${await nbAnswer.textContent()}`);
+  const chip = byTestId('notebook-message').last().getByTestId('citation-chip').first();
+  if ((await chip.count()) === 0) fail('the answer has no citation');
+  await snap(page, 'notebook-answer');
+  await chip.click();
+  await byTestId('citation-panel').waitFor();
+  if (!(await byTestId('citation-text').textContent()).includes('Priya owns the press release')) fail('the cited passage is not shown');
+  if ((await byTestId('citation-file').textContent()).trim() !== 'launch.md') fail('the cited file name is not shown');
+  await snap(page, 'notebook-citation');
+
+  begin('notebooks: the conversation is there again after reopening; delete a notebook; Esc goes back');
+  await byTestId('notebooks-back').click();
+  await page.locator('[data-testid=notebook-item][data-name="Launch plans"]').getByTestId('notebook-open').click();
+  await until(async () => (await byTestId('notebook-answer').count()) >= 1, 'the stored conversation');
+  await byTestId('notebooks-back').click();
+  await byTestId('notebook-name').fill('Scratch');
+  await byTestId('notebook-create-submit').click();
+  await byTestId('notebook-view').waitFor();
+  await byTestId('notebooks-back').click();
+  const scratch = page.locator('[data-testid=notebook-item][data-name="Scratch"]');
+  await scratch.getByTestId('notebook-delete').click();
+  await scratch.getByTestId('notebook-delete-confirm').click();
+  await scratch.waitFor({ state: 'detached' });
+  if ((await page.locator('[data-testid=notebook-item][data-name="Launch plans"]').count()) !== 1) fail('deleting one notebook took another');
+  await snap(page, 'notebook-list');
+  await page.keyboard.press('Escape');
+  await heading.waitFor();
+
   begin('settings: change the name');
   await byTestId('settings-link').click();
   await byTestId('settings-page').waitFor();

@@ -721,3 +721,79 @@ describe('upload history', () => {
     expect(calls.map((c) => c.url)).toEqual(['/api/uploads/history/u1?limit=100', '/api/uploads/history/u1?limit=5']);
   });
 });
+
+describe('notebooks', () => {
+  const nb = { id: 'nb1', name: 'Launch', description: '' };
+  const citation = { n: 1, document_id: 'd1', filename: 'launch.md', chunk_id: 'c1', text: 'Priya owns the press release.', page: 1, start: 0, end: 29, score: 0.9 };
+
+  it('lists, creates and deletes notebooks', async () => {
+    const { fetch, calls } = fakeFetch(json(200, { notebooks: [nb] }), json(201, nb), () => new Response(null, { status: 204 }), json(200, { notebooks: null }));
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    expect(await api.listNotebooks()).toEqual([nb]);
+    expect(await api.createNotebook('Launch')).toEqual(nb);
+    await api.deleteNotebook('nb/1');
+    expect(await api.listNotebooks()).toEqual([]);
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET /api/notebooks', 'POST /api/notebooks/create', 'DELETE /api/notebooks/nb%2F1', 'GET /api/notebooks',
+    ]);
+    expect(calls[1].body).toEqual({ name: 'Launch' });
+    expect(calls[1].headers['Authorization']).toBe('Bearer access-1');
+  });
+
+  it('sends the description only when given', async () => {
+    const { fetch, calls } = fakeFetch(json(201, nb));
+    await createApi({ fetch, tokens: signedInTokens() }).createNotebook('Launch', 'Q1 plans');
+    expect(calls[0].body).toEqual({ name: 'Launch', description: 'Q1 plans' });
+  });
+
+  it('reads documents and their overall progress, and deletes one', async () => {
+    const docs = { documents: [{ id: 'd1', filename: 'launch.md', status: 'indexing', progress: 0.5 }], progress: { documents: 1, ready: 0, failed: 0, pending: 1, progress: 0.5 } };
+    const { fetch, calls } = fakeFetch(json(200, docs), () => new Response(null, { status: 204 }));
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    const got = await api.notebookDocuments('nb1');
+    expect(got.documents[0].status).toBe('indexing');
+    expect(got.progress?.pending).toBe(1);
+    await api.deleteNotebookDocument('nb1', 'd1');
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['GET /api/notebooks/nb1/documents', 'DELETE /api/notebooks/nb1/documents/d1']);
+  });
+
+  it('asks a question and loads the conversation', async () => {
+    const answer = { answer: 'Priya owns it [1].', citations: [citation], engine: 'extractive', found: true };
+    const { fetch, calls } = fakeFetch(json(200, answer), json(200, { messages: [{ role: 'user', content: 'Who?' }, { role: 'assistant', content: answer.answer, citations: [citation] }] }));
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    expect(await api.notebookChat('nb1', 'Who owns the press release?')).toEqual(answer);
+    expect(calls[0]).toMatchObject({ method: 'POST', url: '/api/notebooks/nb1/chat', body: { query: 'Who owns the press release?' } });
+    const msgs = await api.notebookMessages('nb1');
+    expect(msgs).toHaveLength(2);
+    expect(msgs[1].citations?.[0].filename).toBe('launch.md');
+    expect(calls[1].url).toBe('/api/notebooks/nb1/messages');
+  });
+
+  it('turns an empty query into an error naming the field', async () => {
+    const { fetch } = fakeFetch(apiError(400, 'invalid', 'Ask a question.', 'query'));
+    const err = await createApi({ fetch, tokens: signedInTokens() }).notebookChat('nb1', '').catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 400, field: 'query', message: 'Ask a question.' });
+  });
+
+  it('uploads a file to a notebook with progress', async () => {
+    const { xhr, made } = fakeXhrs((x) => {
+      x.progress(5, 5);
+      x.answer(202, { document_id: 'd1', status: 'queued', document: { id: 'd1', filename: 'launch.md', status: 'queued', progress: 0 } });
+    });
+    const api = createApi({ fetch: fakeFetch().fetch, tokens: signedInTokens(), xhr });
+    const seen: number[] = [];
+    const res = await api.uploadToNotebook('nb1', new Blob(['# Launch']), 'launch.md', { onProgress: (l) => seen.push(l) });
+    expect(res.document_id).toBe('d1');
+    expect(seen).toEqual([5]);
+    expect(made[0].url).toBe('/api/notebooks/nb1/upload');
+    expect((made[0].body!.get('file') as File).name).toBe('launch.md');
+  });
+
+  it('shows a 415 of a notebook upload', async () => {
+    const { xhr } = fakeXhrs((x) => x.answer(415, { error: { code: 'unsupported_media_type', message: 'Images are not indexed yet.' } }));
+    const api = createApi({ fetch: fakeFetch().fetch, tokens: signedInTokens(), xhr });
+    const err = await api.uploadToNotebook('nb1', new Blob(['x']), 'a.png').catch((e) => e);
+    expect(err).toMatchObject({ status: 415, message: 'Images are not indexed yet.' });
+  });
+});

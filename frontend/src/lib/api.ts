@@ -278,6 +278,83 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
+/** A set of the user's documents to ask questions about. */
+export interface Notebook {
+  id: string;
+  name: string;
+  description: string;
+  created_at?: string;
+  [key: string]: unknown;
+}
+
+export type NotebookDocumentStatus = 'queued' | 'indexing' | 'ready' | 'failed';
+
+export interface NotebookDocument {
+  id: string;
+  filename: string;
+  status: NotebookDocumentStatus;
+  stage?: string;
+  /** 0 to 1. */
+  progress: number;
+  error?: string;
+  chunk_count?: number;
+  page_count?: number;
+  [key: string]: unknown;
+}
+
+export interface NotebookProgress {
+  documents: number;
+  ready: number;
+  failed: number;
+  pending: number;
+  progress: number;
+}
+
+export interface NotebookDocuments {
+  documents: NotebookDocument[];
+  progress?: NotebookProgress;
+}
+
+/** A passage an answer cites as [n]. */
+export interface Citation {
+  n: number;
+  document_id: string;
+  filename: string;
+  chunk_id: string;
+  text: string;
+  page?: number;
+  start: number;
+  end: number;
+  score: number;
+}
+
+export interface NotebookAnswer {
+  answer: string;
+  citations: Citation[] | null;
+  engine: string;
+  found: boolean;
+  /** Set while documents are still being indexed. */
+  indexing?: boolean;
+  message_id?: string;
+}
+
+export interface NotebookMessage {
+  id?: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations?: Citation[] | null;
+  [key: string]: unknown;
+}
+
+export interface NotebookUpload {
+  document_id: string;
+  status: NotebookDocumentStatus;
+  document: NotebookDocument;
+}
+
+/** An upload to a notebook: progress and cancelling only. */
+export type NotebookUploadOptions = Pick<UploadOptions, 'onProgress' | 'signal'>;
+
 /** The part of XMLHttpRequest that uploads use (a fake in tests). */
 export interface XhrLike {
   open(method: string, url: string): void;
@@ -512,7 +589,7 @@ export function createApi(opts: ApiOptions) {
   }
 
   /** One multipart upload with progress; resolves with the raw answer. */
-  function sendUpload(path: string, query: RequestOptions['query'], file: Blob, name: string, o: UploadOptions): Promise<Response> {
+  function sendUpload(path: string, query: RequestOptions['query'], file: Blob, name: string, o: NotebookUploadOptions): Promise<Response> {
     return new Promise((resolve, reject) => {
       if (o.signal?.aborted) {
         reject(new ApiError('cancelled', 'Upload cancelled.', 0));
@@ -554,7 +631,7 @@ export function createApi(opts: ApiOptions) {
   }
 
   /** Uploads a file to an extraction endpoint; the run comes back queued (202). */
-  async function upload<T>(path: string, query: RequestOptions['query'], file: Blob, name: string, o: UploadOptions): Promise<T> {
+  async function upload<T>(path: string, query: RequestOptions['query'], file: Blob, name: string, o: NotebookUploadOptions): Promise<T> {
     const sentWith = tokens.access();
     let res = await sendUpload(path, query, file, name, o);
     if (res.status === 401 && tokens.refresh()) {
@@ -754,6 +831,38 @@ export function createApi(opts: ApiOptions) {
 
     rejectExtracted: (extractionId: string, itemId: string) =>
       request<Extraction>('POST', `/api/extraction/${enc(extractionId)}/items/${enc(itemId)}/reject`),
+
+    async listNotebooks(): Promise<Notebook[]> {
+      const res = await request<{ notebooks: Notebook[] | null }>('GET', '/api/notebooks');
+      return res?.notebooks ?? [];
+    },
+
+    createNotebook: (name: string, description?: string) =>
+      request<Notebook>('POST', '/api/notebooks/create', {
+        body: description ? { name, description } : { name },
+      }),
+
+    deleteNotebook: (notebookId: string) => request<void>('DELETE', `/api/notebooks/${enc(notebookId)}`),
+
+    async notebookDocuments(notebookId: string): Promise<NotebookDocuments> {
+      const res = await request<NotebookDocuments | undefined>('GET', `/api/notebooks/${enc(notebookId)}/documents`);
+      return { documents: res?.documents ?? [], progress: res?.progress };
+    },
+
+    /** Uploads one file to index; it comes back queued (202). */
+    uploadToNotebook: (notebookId: string, file: Blob, name: string, o: NotebookUploadOptions = {}) =>
+      upload<NotebookUpload>(`/api/notebooks/${enc(notebookId)}/upload`, undefined, file, name, o),
+
+    deleteNotebookDocument: (notebookId: string, documentId: string) =>
+      request<void>('DELETE', `/api/notebooks/${enc(notebookId)}/documents/${enc(documentId)}`),
+
+    notebookChat: (notebookId: string, query: string) =>
+      request<NotebookAnswer>('POST', `/api/notebooks/${enc(notebookId)}/chat`, { body: { query } }),
+
+    async notebookMessages(notebookId: string): Promise<NotebookMessage[]> {
+      const res = await request<{ messages: NotebookMessage[] | null }>('GET', `/api/notebooks/${enc(notebookId)}/messages`);
+      return res?.messages ?? [];
+    },
 
     speechModel: () => request<SpeechModel>('GET', '/api/settings/speech-model'),
 

@@ -99,6 +99,8 @@ describe('globalShortcutFor', () => {
     { name: 'not while a dialog is open', input: key('c', { dialogOpen: true }), want: null },
     { name: 'Ctrl+C copies', input: key('c', { ctrlKey: true }), want: null },
     { name: 'Cmd+C copies', input: key('c', { metaKey: true }), want: null },
+    { name: 'b opens Notebooks', input: key('b'), want: 'notebooks' },
+    { name: 'b typed in a field is left alone', input: key('b', { focus: 'text' }), want: null },
     { name: 'other keys are not global', input: key('n'), want: null },
   ])('$name', ({ input, want }) => {
     expect(globalShortcutFor(input)).toBe(want);

@@ -21,6 +21,7 @@ export const shortcutHelp: { keys: string[]; action: string }[] = [
   { keys: ['e'], action: 'Edit the selected task' },
   { keys: ['Delete', '#'], action: 'Delete the selected task' },
   { keys: ['c'], action: 'Capture tasks from text or files' },
+  { keys: ['b'], action: 'Notebooks: ask your documents' },
   { keys: ['Esc'], action: 'Close a dialog, or go back from Settings' },
   { keys: ['?'], action: 'Show these shortcuts' },
 ];
@@ -118,12 +119,14 @@ export function selectionAfterRemoval(ids: readonly string[], removed: string): 
 }
 
 /** Keys that work on every screen. */
-export type GlobalAction = 'capture';
+export type GlobalAction = 'capture' | 'notebooks';
 
 /** c opens Capture from anywhere, unless typing or a dialog is open. */
 export function globalShortcutFor(k: KeyInput): GlobalAction | null {
   if (k.ctrlKey || k.metaKey || k.altKey || k.dialogOpen || k.focus === 'text') return null;
-  return k.key === 'c' || k.key === 'C' ? 'capture' : null;
+  if (k.key === 'c' || k.key === 'C') return 'capture';
+  if (k.key === 'b' || k.key === 'B') return 'notebooks';
+  return null;
 }
 
 export type ReviewAction = 'accept' | 'reject' | 'edit' | 'next' | 'prev' | 'close';
