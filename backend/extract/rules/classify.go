@@ -584,7 +584,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		return actionVerbs[w] || w == "have" || w == "be" || w == "get" || w == "go" || w == "make" || w == "let" || looksVerb(w)
 	}
 	// "let me know …": a request to tell the speaker.
-	if m := reLetMeKn.FindStringIndex(body); m != nil && !question {
+	if m := findIf(!question, reLetMeKn, body); m != nil {
 		start := p + m[0]
 		if strings.HasPrefix(l[start:], "please ") {
 			start += len("please ")
@@ -641,7 +641,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	if m := reLetMe.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fCommit, vp: p + m[1], self: true, conf: 0.75}
 	}
-	if m := reAvail.FindStringIndex(body); m != nil && question {
+	if m := findIf(question, reAvail, body); m != nil {
 		i := p + m[1]
 		if eventAfter(l, i) >= 0 || meetingVerbs[firstWordOf(l[i:])] || schedulingVerbs[firstWordOf(l[i:])] {
 			return frame{kind: fProposal, vp: i, conf: 0.6}
@@ -702,7 +702,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	if m := reSomeone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
 		return frame{kind: fRequest, vp: p + m[1], conf: 0.6}
 	}
-	if m := rePlease.FindStringIndex(body); m != nil && !question {
+	if m := findIf(!question, rePlease, body); m != nil {
 		i := p + m[1]
 		w := firstWordOf(l[i:])
 		if verbAt(i) && w != "be" || strings.HasPrefix(l[i:], "be sure") {
@@ -1100,3 +1100,11 @@ var (
 	reHigh   = regexp.MustCompile(`\b(?:important|high[- ]priority|priority|p1|crucial|vital|must not slip|time[- ]sensitive|overdue|expires?|expiring|before it expires|hard deadline)\b`)
 	reMedium = regexp.MustCompile(`\b(?:medium[- ]priority|normal priority|p2)\b`)
 )
+
+// findIf runs re only when cond holds: the flag is cheaper than the pattern.
+func findIf(cond bool, re *regexp.Regexp, s string) []int {
+	if !cond {
+		return nil
+	}
+	return re.FindStringIndex(s)
+}
