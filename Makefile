@@ -33,12 +33,16 @@ frontend: ## build the web UI into frontend/dist
 	@SENTRY_BOOTSTRAP_SKIP_APT=1 SENTRY_BOOTSTRAP_SKIP_VOSK=1 scripts/bootstrap
 	cd frontend && npm run build
 
-build: ## headless binary bin/sentry (embeds frontend/dist as it is now)
-	$(GO) build -o $(BIN) .
+# Speech recognition is linked in when libvosk is there (scripts/bootstrap
+# fetches it); without it the binaries build and say what to install.
+VOSK_ENV = if [ -x scripts/install-vosk ] && out=$$(scripts/install-vosk 2>/dev/null); then eval "$$out"; vtag=,vosk; else vtag=; fi
+
+build: ## headless binary bin/sentry (embeds frontend/dist as it is now; speech when libvosk is installed)
+	@$(VOSK_ENV); echo "$(GO) build -tags \"$${vtag#,}\" -o $(BIN) ."; $(GO) build -tags "$${vtag#,}" -o $(BIN) .
 
 build-desktop: ## desktop binary bin/sentry-desktop (run `make frontend` first)
 	@test -f frontend/dist/index.html || { echo "make: frontend/dist/index.html missing: run 'make frontend' first" >&2; exit 1; }
-	$(GO) build -tags $(DESKTOP_TAGS) -o $(DESKTOP_BIN) .
+	@$(VOSK_ENV); echo "$(GO) build -tags $(DESKTOP_TAGS)$$vtag -o $(DESKTOP_BIN) ."; $(GO) build -tags $(DESKTOP_TAGS)$$vtag -o $(DESKTOP_BIN) .
 
 run: bootstrap frontend build-desktop ## build and start the desktop app
 	@if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -290,13 +291,7 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 		if err != nil {
 			return c, fmt.Errorf("config: read %s: %w", file, err)
 		}
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		var fc fileConfig
-		if err := dec.Decode(&fc); err != nil {
-			return c, fmt.Errorf("config: parse %s: %w", file, err)
-		}
-		if err := fc.apply(&c); err != nil {
+		if err := applyFile(b, &c); err != nil {
 			return c, fmt.Errorf("config: %s: %w", file, err)
 		}
 	}
@@ -431,105 +426,35 @@ func splitList(v string) []string {
 	return out
 }
 
-type fileConfig struct {
-	DataDir         *string      `json:"data_dir"`
-	Addr            *string      `json:"addr"`
-	LogLevel        *string      `json:"log_level"`
-	LogFormat       *string      `json:"log_format"`
-	BcryptCost      *int         `json:"bcrypt_cost"`
-	AccessTTL       *string      `json:"access_ttl"`
-	TrustedProxies  []string     `json:"trusted_proxies"`
-	ShutdownTimeout *string      `json:"shutdown_timeout"`
-	ReadConns       *int         `json:"read_conns"`
-	SMTPAddr        *string      `json:"smtp_addr"`
-	SMTPUsername    *string      `json:"smtp_username"`
-	SMTPFrom        *string      `json:"smtp_from"`
-	AllowedOrigins  []string     `json:"allowed_origins"`
-	RateLimit       *float64     `json:"rate_limit"`
-	RateBurst       *int         `json:"rate_burst"`
-	PublicURL       *string      `json:"public_url"`
-	OAuth           *OAuthConfig `json:"oauth"`
-	OllamaHost      *string      `json:"ollama_host"`
-	OllamaModel     *string      `json:"ollama_model"`
-	VoskModel       *string      `json:"vosk_model"`
-	MaxUploadMB     *int64       `json:"max_upload_mb"`
-	QuotaMB         *int64       `json:"quota_mb"`
-}
-
-func (fc fileConfig) apply(c *Config) error {
-	if fc.DataDir != nil {
-		c.DataDir = *fc.DataDir
+// applyFile sets the settings a JSON file names, over the defaults. Keys
+// are Config's json names; unknown keys are an error, so typos don't pass
+// silently. Durations are written as strings ("10m").
+func applyFile(b []byte, c *Config) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return fmt.Errorf("parse: %w", err)
 	}
-	if fc.Addr != nil {
-		c.Addr = *fc.Addr
-	}
-	if fc.LogLevel != nil {
-		c.LogLevel = *fc.LogLevel
-	}
-	if fc.LogFormat != nil {
-		c.LogFormat = *fc.LogFormat
-	}
-	if fc.BcryptCost != nil {
-		c.BcryptCost = *fc.BcryptCost
-	}
-	if fc.TrustedProxies != nil {
-		c.TrustedProxies = fc.TrustedProxies
-	}
-	if fc.ReadConns != nil {
-		c.ReadConns = *fc.ReadConns
-	}
-	if fc.SMTPAddr != nil {
-		c.SMTPAddr = *fc.SMTPAddr
-	}
-	if fc.SMTPUsername != nil {
-		c.SMTPUsername = *fc.SMTPUsername
-	}
-	if fc.SMTPFrom != nil {
-		c.SMTPFrom = *fc.SMTPFrom
-	}
-	if fc.AllowedOrigins != nil {
-		c.AllowedOrigins = fc.AllowedOrigins
-	}
-	if fc.RateLimit != nil {
-		c.RateLimit = *fc.RateLimit
-	}
-	if fc.RateBurst != nil {
-		c.RateBurst = *fc.RateBurst
-	}
-	if fc.PublicURL != nil {
-		c.PublicURL = *fc.PublicURL
-	}
-	if fc.OAuth != nil {
-		c.OAuth = *fc.OAuth
-	}
-	if fc.OllamaHost != nil {
-		c.OllamaHost = *fc.OllamaHost
-	}
-	if fc.OllamaModel != nil {
-		c.OllamaModel = *fc.OllamaModel
-	}
-	if fc.VoskModel != nil {
-		c.VoskModel = *fc.VoskModel
-	}
-	if fc.MaxUploadMB != nil {
-		c.MaxUploadMB = *fc.MaxUploadMB
-	}
-	if fc.QuotaMB != nil {
-		c.QuotaMB = *fc.QuotaMB
-	}
-	for _, d := range []struct {
-		s   *string
-		dst *time.Duration
-		n   string
-	}{{fc.AccessTTL, &c.AccessTTL, "access_ttl"}, {fc.ShutdownTimeout, &c.ShutdownTimeout, "shutdown_timeout"}} {
-		if d.s == nil {
+	for name, dst := range map[string]*time.Duration{"access_ttl": &c.AccessTTL, "shutdown_timeout": &c.ShutdownTimeout} {
+		raw, ok := fields[name]
+		if !ok {
 			continue
 		}
-		v, err := time.ParseDuration(*d.s)
-		if err != nil {
-			return fmt.Errorf("%s: %w", d.n, err)
+		delete(fields, name)
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("%s: want a duration such as \"10m\"", name)
 		}
-		*d.dst = v
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		*dst = d
+	}
+	rest, _ := json.Marshal(fields)
+	dec := json.NewDecoder(bytes.NewReader(rest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("parse: %w", err)
 	}
 	return nil
 }

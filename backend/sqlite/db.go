@@ -24,6 +24,7 @@ import (
 	_ "modernc.org/sqlite/vec" // sqlite-vec, installed into every connection
 
 	"sentry/backend/core"
+	"sentry/sync/hlc"
 )
 
 //go:embed migrations/*.sql
@@ -85,6 +86,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = max(4, runtime.NumCPU())
+	}
+	if opts.Clock == nil {
+		opts.Clock = hlc.New(opts.Now)
 	}
 	db := &DB{path: path, Now: opts.Now, Clock: opts.Clock, logger: opts.Logger}
 
@@ -279,12 +283,7 @@ func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
 }
 
-func (db *DB) hlc() string {
-	if db.Clock == nil {
-		return fmt.Sprintf("%016d-%06d", db.Now().UnixMilli(), 0)
-	}
-	return db.Clock.Now()
-}
+func (db *DB) hlc() string { return db.Clock.Now() }
 
 // formatTime and parseTime convert between time.Time and stored text.
 func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
