@@ -651,6 +651,9 @@ export function createApi(opts: ApiOptions) {
   }
 
   return {
+    /** Any route, for feature modules that keep their own typed calls (workload, integrations). */
+    request,
+
     register: (input: RegisterInput) => request<User>('POST', '/api/users/', { body: input, auth: false }),
 
     async login(email: string, password: string): Promise<Session> {
