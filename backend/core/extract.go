@@ -120,4 +120,10 @@ type ExtractionStore interface {
 	ClaimExtraction(ctx context.Context) (*Extraction, error)
 	// RequeueRunning puts runs left running by a crash back in the queue.
 	RequeueRunning(ctx context.Context) (int, error)
+	// SaveExtractionSource keeps the text the engine read for a run (the
+	// evidence spans are byte offsets into it); not_found for unknown runs.
+	SaveExtractionSource(ctx context.Context, extractionID, text string) error
+	// FindExtractionSource returns that text, "" when none was kept;
+	// not_found for unknown runs.
+	FindExtractionSource(ctx context.Context, extractionID string) (string, error)
 }

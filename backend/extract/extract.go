@@ -219,6 +219,20 @@ func (s *Service) Get(ctx context.Context, id string) (*core.Extraction, error) 
 	return run, nil
 }
 
+// SourceText returns one of the caller's runs with the text its engine
+// read ("" when none was kept); not_found for others' runs.
+func (s *Service) SourceText(ctx context.Context, id string) (*core.Extraction, string, error) {
+	run, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	text, err := s.store.FindExtractionSource(ctx, run.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	return run, text, nil
+}
+
 // History lists the caller's runs.
 func (s *Service) History(ctx context.Context, userID string, limit int) ([]*core.Extraction, error) {
 	if _, err := core.RequireSelf(ctx, userID); err != nil {
@@ -399,6 +413,10 @@ func (s *Service) run(ctx context.Context, run *core.Extraction) error {
 	if strings.TrimSpace(src.Text) == "" {
 		run.Tasks = []core.ExtractedTask{}
 		return nil
+	}
+	// Kept so the UI can show each task's evidence in the text it came from.
+	if err := s.store.SaveExtractionSource(context.WithoutCancel(ctx), run.ID, src.Text); err != nil {
+		s.logger.Warn("save extraction source", slog.String("extraction_id", run.ID), slog.Any("error", err))
 	}
 	s.progress(ctx, run, "finding tasks", 0.85)
 	eng, err := s.engine(run.Engine)

@@ -82,6 +82,9 @@ type Route struct {
 	Status   int
 	Query    []Param
 	handler  http.HandlerFunc
+	// muxPath, when set, is the pattern the mux gets instead of Path (see
+	// literalTail).
+	muxPath string
 }
 
 // Param documents a query parameter.
@@ -112,7 +115,11 @@ func NewServer(d Deps) *Server {
 		if !rt.Public {
 			h = s.authenticate(h)
 		}
-		s.mux.Handle(rt.Method+" "+rt.Path, h)
+		pattern := rt.Path
+		if rt.muxPath != "" {
+			pattern = rt.muxPath
+		}
+		s.mux.Handle(rt.Method+" "+pattern, h)
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, core.Errorf(core.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
@@ -175,7 +182,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes())...)
+	}, concat(s.oauthRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {
