@@ -1,0 +1,516 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api';
+import {
+  CBI_ITEMS,
+  cbiBand,
+  cbiItemScore,
+  cbiScore,
+  checkinBody,
+  constraintsProblem,
+  dayLabel,
+  formatContribution,
+  formatHours,
+  formatShare,
+  gaugeAngle,
+  gaugeArc,
+  gaugeBands,
+  gaugePoint,
+  groupByWeek,
+  humanize,
+  isOver,
+  isoWeekday,
+  levelForScore,
+  linePoints,
+  niceMax,
+  parseAnalysis,
+  parseConstraints,
+  parseDaysOff,
+  parseForecast,
+  parseHistory,
+  parseMetrics,
+  parseProfile,
+  parseRecommendations,
+  profileProblem,
+  rankFactors,
+  scaleY,
+  sortRecommendations,
+  ticks,
+  weekStart,
+  weeklyHours,
+  workloadApi,
+  type Factor,
+  type Profile,
+  type Requester,
+} from './workload';
+
+interface Call {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+/** A requester that records calls and answers from a queue (an Error is thrown). */
+function fakeRequest(...answers: unknown[]) {
+  const calls: Call[] = [];
+  const request: Requester = async <T>(method: string, path: string, o?: { body?: unknown }) => {
+    calls.push({ method, path, body: o?.body });
+    if (answers.length === 0) throw new Error(`unexpected ${method} ${path}`);
+    const a = answers.shift();
+    if (a instanceof Error) throw a;
+    return a as T;
+  };
+  return { request, calls };
+}
+
+const notFound = () => new ApiError('not_found', 'Not found.', 404);
+
+const profile: Profile = {
+  user_id: 'u1',
+  role: '',
+  department: '',
+  timezone: 'Europe/Berlin',
+  working_hours: { start: '09:00', end: '17:00' },
+  working_days: [5, 1, 2, 3, 4],
+};
+
+describe('gauge', () => {
+  it.each([
+    { name: 'zero is far left', score: 0, angle: -90 },
+    { name: 'half is straight up', score: 50, angle: 0 },
+    { name: 'full is far right', score: 100, angle: 90 },
+    { name: 'below zero clamps', score: -20, angle: -90 },
+    { name: 'above 100 clamps', score: 140, angle: 90 },
+    { name: 'not a number reads as zero', score: NaN, angle: -90 },
+  ])('$name', ({ score, angle }) => {
+    expect(gaugeAngle(score)).toBe(angle);
+  });
+
+  it('places points on the half circle', () => {
+    expect(gaugePoint(100, 100, 80, 0)).toEqual({ x: 20, y: 100 });
+    expect(gaugePoint(100, 100, 80, 50)).toEqual({ x: 100, y: 20 });
+    expect(gaugePoint(100, 100, 80, 100)).toEqual({ x: 180, y: 100 });
+  });
+
+  it('draws arcs clockwise without the large-arc flag', () => {
+    expect(gaugeArc(100, 100, 80, 0, 100)).toBe('M 20 100 A 80 80 0 0 1 180 100');
+  });
+
+  it('has one band per level, covering 0 to 100 without gaps', () => {
+    const bands = gaugeBands();
+    expect(bands.map((b) => b.level)).toEqual(['low', 'moderate', 'high', 'critical']);
+    expect(bands[0].from).toBe(0);
+    expect(bands.at(-1)?.to).toBe(100);
+    for (let i = 1; i < bands.length; i++) expect(bands[i].from).toBe(bands[i - 1].to);
+  });
+
+  it.each([
+    { score: 0, level: 'low' },
+    { score: 39.9, level: 'low' },
+    { score: 40, level: 'moderate' },
+    { score: 60, level: 'high' },
+    { score: 80, level: 'critical' },
+    { score: 100, level: 'critical' },
+  ])('score $score is $level', ({ score, level }) => {
+    expect(levelForScore(score)).toBe(level);
+  });
+});
+
+describe('factors', () => {
+  const f = (name: string, contribution: number): Factor => ({ name, label: humanize(name), value: 1, contribution, explanation: '' });
+
+  it('ranks by contribution and gives each its share of the positive total', () => {
+    const ranked = rankFactors([f('meetings', 10), f('overdue', 30), f('focus_time', -5), f('after_hours', 10)]);
+    expect(ranked.map((r) => r.name)).toEqual(['overdue', 'after_hours', 'meetings', 'focus_time']);
+    expect(ranked[0].share).toBe(0.6);
+    expect(ranked[3].share).toBe(0);
+  });
+
+  it('gives no share when nothing contributes', () => {
+    expect(rankFactors([f('a', 0)])[0].share).toBe(0);
+  });
+
+  it.each([
+    { points: 12.345, text: '+12.3 points' },
+    { points: -3, text: '−3 points' },
+    { points: 1, text: '+1 point' },
+    { points: 0, text: '0 points' },
+  ])('writes $points as $text', ({ points, text }) => {
+    expect(formatContribution(points)).toBe(text);
+  });
+
+  it('turns names into labels', () => {
+    expect(humanize('after_hours_work')).toBe('After hours work');
+    expect(humanize('')).toBe('');
+  });
+});
+
+describe('chart scaling', () => {
+  it.each([
+    { max: 0, top: 1 },
+    { max: -3, top: 1 },
+    { max: 0.7, top: 1 },
+    { max: 7, top: 10 },
+    { max: 8, top: 10 },
+    { max: 12, top: 20 },
+    { max: 22, top: 25 },
+    { max: 40, top: 50 },
+    { max: 50, top: 50 },
+    { max: 51, top: 100 },
+  ])('the axis over $max tops at $top', ({ max, top }) => {
+    expect(niceMax(max)).toBe(top);
+  });
+
+  it('spaces ticks evenly from zero', () => {
+    expect(ticks(9, 4)).toEqual([0, 2.5, 5, 7.5, 10]);
+  });
+
+  it('scales values into the box, clamped', () => {
+    expect(scaleY(0, 10, 100)).toBe(100);
+    expect(scaleY(10, 10, 100)).toBe(0);
+    expect(scaleY(2.5, 10, 100)).toBe(75);
+    expect(scaleY(20, 10, 100)).toBe(0);
+    expect(scaleY(5, 0, 100)).toBe(100);
+  });
+
+  it('draws line points across the width', () => {
+    expect(linePoints([0, 50, 100], 100, 200, 100)).toBe('0,100 100,50 200,0');
+    expect(linePoints([40], 100, 200, 100)).toBe('100,60');
+    expect(linePoints([], 100, 200, 100)).toBe('');
+  });
+
+  it('calls more than capacity over, and any work on a day without capacity', () => {
+    expect(isOver(8.5, 8)).toBe(true);
+    expect(isOver(8, 8)).toBe(false);
+    expect(isOver(1, 0)).toBe(true);
+    expect(isOver(0, 0)).toBe(false);
+  });
+});
+
+describe('weeks', () => {
+  it.each([
+    { date: '2026-11-23', start: '2026-11-23' }, // a Monday
+    { date: '2026-11-26', start: '2026-11-23' },
+    { date: '2026-11-29', start: '2026-11-23' }, // Sunday ends the week
+    { date: '2026-11-30', start: '2026-11-30' },
+    { date: '2027-01-01', start: '2026-12-28' }, // across the year
+  ])('$date is in the week of $start', ({ date, start }) => {
+    expect(weekStart(date)).toBe(start);
+  });
+
+  it('sums days into weeks from Monday', () => {
+    const days = [
+      { date: '2026-11-27', planned: 6, capacity: 8, meetings: 1 },
+      { date: '2026-11-30', planned: 9.5, capacity: 8, meetings: 2 },
+      { date: '2026-11-26', planned: 10, capacity: 8, meetings: 3 },
+      { date: '2026-12-01', planned: 2, capacity: 8, meetings: 0 },
+    ];
+    expect(groupByWeek(days)).toEqual([
+      { start: '2026-11-23', planned: 16, capacity: 16, meetings: 4, days: 2 },
+      { start: '2026-11-30', planned: 11.5, capacity: 16, meetings: 2, days: 2 },
+    ]);
+  });
+
+  it('names days', () => {
+    expect(isoWeekday('2026-11-29')).toBe(7);
+    expect(dayLabel('2026-11-26')).toBe('Thu 26 Nov');
+  });
+});
+
+describe('check-in (CBI work-related)', () => {
+  it('has the seven items, three on degree then four on frequency, the last reversed', () => {
+    expect(CBI_ITEMS).toHaveLength(7);
+    expect(CBI_ITEMS.map((i) => i.scale)).toEqual(['degree', 'degree', 'degree', 'frequency', 'frequency', 'frequency', 'frequency']);
+    expect(CBI_ITEMS.filter((i) => i.reversed).map((i) => i.n)).toEqual([7]);
+  });
+
+  it('scores 100 to 0 from the first answer down, the other way for the reversed item', () => {
+    expect([0, 1, 2, 3, 4].map((o) => cbiItemScore(CBI_ITEMS[0], o))).toEqual([100, 75, 50, 25, 0]);
+    expect([0, 1, 2, 3, 4].map((o) => cbiItemScore(CBI_ITEMS[6], o))).toEqual([0, 25, 50, 75, 100]);
+  });
+
+  it.each([
+    { name: 'all most-burnt-out answers', answers: [0, 0, 0, 0, 0, 0, 4], score: 100 },
+    { name: 'all least-burnt-out answers', answers: [4, 4, 4, 4, 4, 4, 0], score: 0 },
+    { name: 'all middle answers', answers: [2, 2, 2, 2, 2, 2, 2], score: 50 },
+    { name: 'the mean of the answered items', answers: [1, 1, 1, 1, null, null, null], score: 75 },
+    { name: 'too few answers', answers: [0, 0, 0, null, null, null, null], score: null },
+    { name: 'nothing answered', answers: [], score: null },
+  ])('$name', ({ answers, score }) => {
+    expect(cbiScore(answers)).toBe(score);
+  });
+
+  it.each([
+    { score: 0, label: 'Low' },
+    { score: 49.9, label: 'Low' },
+    { score: 50, label: 'Moderate' },
+    { score: 75, label: 'High' },
+    { score: 100, label: 'Severe' },
+  ])('band of $score is $label', ({ score, label }) => {
+    expect(cbiBand(score).label).toBe(label);
+  });
+
+  it('sends each answer as its points, and the text trimmed', () => {
+    expect(checkinBody('u1', { cbi: [0, 1, 2, 3, 4, null, 0], text: '  tired  ' })).toEqual({
+      user_id: 'u1',
+      cbi_answers: [100, 75, 50, 25, 0, null, 0],
+      text: 'tired',
+    });
+  });
+
+  it('sends a text-only check-in without answers', () => {
+    expect(checkinBody('u1', { cbi: [null, null], text: 'fine' })).toEqual({ user_id: 'u1', text: 'fine' });
+    expect(checkinBody('u1', { text: '   ' })).toEqual({ user_id: 'u1' });
+  });
+});
+
+describe('reading answers', () => {
+  it('reads an analysis as the contract gives it', () => {
+    const a = parseAnalysis({
+      id: 'a1',
+      score: 72.5,
+      level: 'high',
+      factors: [{ name: 'overdue_tasks', value: 4, contribution: 18, explanation: '4 tasks are overdue' }],
+      analyzed_at: '2026-11-26T09:00:00Z',
+    });
+    expect(a).toEqual({
+      id: 'a1',
+      score: 72.5,
+      level: 'high',
+      factors: [{ name: 'overdue_tasks', label: 'Overdue tasks', value: 4, contribution: 18, explanation: '4 tasks are overdue' }],
+      analyzed_at: '2026-11-26T09:00:00Z',
+      cbi_score: null,
+    });
+  });
+
+  it('clamps the score, derives a missing level and reads a nested CBI score', () => {
+    const a = parseAnalysis({ analysis: { score: 130, factors: null, cbi: { score: 62.5 } } });
+    expect(a.score).toBe(100);
+    expect(a.level).toBe('critical');
+    expect(a.factors).toEqual([]);
+    expect(a.cbi_score).toBe(62.5);
+  });
+
+  it('refuses an answer that is not an analysis', () => {
+    expect(() => parseAnalysis({ hello: 1 })).toThrow(/cannot read/);
+    expect(() => parseAnalysis(null)).toThrow(ApiError);
+  });
+
+  it('reads history oldest first and skips points without a time', () => {
+    expect(
+      parseHistory({
+        history: [
+          { analyzed_at: '2026-11-25T00:00:00Z', score: 50, level: 'moderate' },
+          { analyzed_at: '2026-11-20T00:00:00Z', score: 30 },
+          { score: 99 },
+        ],
+      }),
+    ).toEqual([
+      { at: '2026-11-20T00:00:00Z', score: 30, level: 'low' },
+      { at: '2026-11-25T00:00:00Z', score: 50, level: 'moderate' },
+    ]);
+    expect(parseHistory(null)).toEqual([]);
+  });
+
+  it('reads daily figures, groups weeks when the API sends none, and lists the known figures', () => {
+    const m = parseMetrics({
+      days: [
+        { date: '2026-11-24', planned_hours: 10, capacity_hours: 8, meeting_hours: 2 },
+        { date: '2026-11-23T00:00:00Z', planned_hours: 4, capacity_hours: 8 },
+        { date: 'not a date', planned_hours: 4 },
+      ],
+      overdue_count: 3,
+      meeting_share: 0.25,
+      summary: { focus_hours: 6 },
+      calculated_at: '2026-11-26T09:00:00Z',
+    });
+    expect(m.days.map((d) => d.date)).toEqual(['2026-11-23', '2026-11-24']);
+    expect(m.weeks).toEqual([{ start: '2026-11-23', planned: 14, capacity: 16, meetings: 2, days: 2 }]);
+    expect(m.figures).toEqual([
+      { key: 'overdue_count', label: 'Overdue tasks', text: '3' },
+      { key: 'meeting_share', label: 'Meetings, share of capacity', text: '25%' },
+      { key: 'focus_hours', label: 'Focus time (free blocks of 2 h or more)', text: '6 h' },
+    ]);
+    expect(m.calculated_at).toBe('2026-11-26T09:00:00Z');
+  });
+
+  it('keeps weeks the API sends', () => {
+    const m = parseMetrics({ days: [], weeks: [{ week_start: '2026-11-30', planned_hours: 30, capacity_hours: 40 }] });
+    expect(m.weeks).toEqual([{ start: '2026-11-30', planned: 30, capacity: 40, meetings: 0, days: 7 }]);
+  });
+
+  it('reads the forecast in date order', () => {
+    expect(
+      parseForecast({
+        forecast: [
+          { date: '2026-11-28', planned_hours: 3, capacity_hours: 0, score: 55, level: 'moderate' },
+          { date: '2026-11-27', planned_hours: 9, capacity_hours: 8 },
+        ],
+      }),
+    ).toEqual([
+      { date: '2026-11-27', planned: 9, capacity: 8, score: null, level: null },
+      { date: '2026-11-28', planned: 3, capacity: 0, score: 55, level: 'moderate' },
+    ]);
+  });
+
+  it('reads recommendations and drops ones without an id', () => {
+    const recs = parseRecommendations({
+      recommendations: [
+        { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A' }], hours_freed: 5 },
+        { kind: 'split', title: 'no id' },
+      ],
+    });
+    expect(recs).toEqual([
+      { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A' }], hours_freed: 5, status: '' },
+    ]);
+  });
+
+  it('sorts open recommendations first, larger savings first', () => {
+    const r = (id: string, hours: number, status = '') => ({ id, kind: 'split', title: id, explanation: '', tasks: [], hours_freed: hours, status });
+    expect(sortRecommendations([r('a', 1), r('b', 9, 'dismissed'), r('c', 4)]).map((x) => x.id)).toEqual(['c', 'a', 'b']);
+  });
+
+  it('reads a profile with defaults and drops bad weekdays', () => {
+    expect(parseProfile({ user_id: 'u1', timezone: 'UTC', working_days: [1, 8, 0, '2', 3] })).toEqual({
+      user_id: 'u1',
+      role: '',
+      department: '',
+      timezone: 'UTC',
+      working_hours: { start: '09:00', end: '17:00' },
+      working_days: [1, 2, 3],
+    });
+  });
+
+  it('reads constraints', () => {
+    expect(parseConstraints({ constraints: { max_weekly_hours: 32, days_off: ['2026-12-24T00:00:00Z'] } })).toEqual({
+      max_weekly_hours: 32,
+      days_off: ['2026-12-24'],
+      fixed_commitments: [],
+    });
+  });
+});
+
+describe('the profile form', () => {
+  it.each([
+    { name: 'a good profile', change: {}, field: null },
+    { name: 'an unknown time zone', change: { timezone: 'Mars/Olympus' }, field: 'timezone' },
+    { name: 'an empty time zone', change: { timezone: ' ' }, field: 'timezone' },
+    { name: 'a start that is not a time', change: { working_hours: { start: '9', end: '17:00' } }, field: 'working_hours.start' },
+    { name: 'an end before the start', change: { working_hours: { start: '17:00', end: '09:00' } }, field: 'working_hours.end' },
+    { name: 'no working days', change: { working_days: [] }, field: 'working_days' },
+  ])('$name', ({ change, field }) => {
+    expect(profileProblem({ ...profile, ...change })?.field ?? null).toBe(field);
+  });
+
+  it.each([
+    { name: 'good constraints', max: 40, off: ['2026-12-24'], field: null },
+    { name: 'no hours', max: 0, off: [], field: 'max_weekly_hours' },
+    { name: 'more hours than a week has', max: 169, off: [], field: 'max_weekly_hours' },
+    { name: 'a day off that is not a date', max: 40, off: ['24/12'], field: 'days_off' },
+  ])('$name', ({ max, off, field }) => {
+    expect(constraintsProblem({ max_weekly_hours: max, days_off: off, fixed_commitments: [] })?.field ?? null).toBe(field);
+  });
+
+  it('reads typed days off as sorted unique dates', () => {
+    expect(parseDaysOff('2026-12-31, 2026-12-24;2026-12-24\n')).toEqual(['2026-12-24', '2026-12-31']);
+    expect(parseDaysOff('  ')).toEqual([]);
+  });
+
+  it('gives weekly hours from the working day and days', () => {
+    expect(weeklyHours(profile)).toBe(40);
+    expect(weeklyHours({ working_hours: { start: '09:30', end: '12:00' }, working_days: [1, 2] })).toBe(5);
+    expect(weeklyHours({ working_hours: { start: '12:00', end: '09:00' }, working_days: [1] })).toBe(0);
+  });
+});
+
+describe('numbers', () => {
+  it('formats hours and shares', () => {
+    expect(formatHours(3.46)).toBe('3.5 h');
+    expect(formatHours(NaN)).toBe('0 h');
+    expect(formatShare(0.333)).toBe('33%');
+    expect(formatShare(45)).toBe('45%');
+  });
+});
+
+describe('workload client', () => {
+  it('creates a profile with the contract body, weekdays sorted, empty role left out', async () => {
+    const { request, calls } = fakeRequest({ ...profile, working_days: [1, 2, 3, 4, 5] });
+    const p = await workloadApi(request).createProfile(profile);
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/profile/create',
+        body: {
+          user_id: 'u1',
+          timezone: 'Europe/Berlin',
+          working_hours: { start: '09:00', end: '17:00' },
+          working_days: [1, 2, 3, 4, 5],
+        },
+      },
+    ]);
+    expect(p.working_days).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('updates a profile without repeating the user id in the body', async () => {
+    const { request, calls } = fakeRequest(profile);
+    await workloadApi(request).updateProfile({ ...profile, role: ' Engineer ' });
+    expect(calls[0].method).toBe('PUT');
+    expect(calls[0].path).toBe('/api/profile/u1');
+    expect(calls[0].body).toEqual({
+      role: 'Engineer',
+      timezone: 'Europe/Berlin',
+      working_hours: { start: '09:00', end: '17:00' },
+      working_days: [1, 2, 3, 4, 5],
+    });
+  });
+
+  it('gives null for a missing profile, status and metrics', async () => {
+    const { request } = fakeRequest(notFound(), notFound(), notFound());
+    const w = workloadApi(request);
+    expect(await w.profile('u1')).toBeNull();
+    expect(await w.status('u1')).toBeNull();
+    expect(await w.metrics('u1')).toBeNull();
+  });
+
+  it('passes other errors on', async () => {
+    const { request } = fakeRequest(new ApiError('invalid', 'Unknown time zone.', 400, 'timezone'));
+    await expect(workloadApi(request).createProfile(profile)).rejects.toMatchObject({ code: 'invalid', field: 'timezone' });
+  });
+
+  it('escapes the user id in paths', async () => {
+    const { request, calls } = fakeRequest([]);
+    await workloadApi(request).history('a/b');
+    expect(calls[0].path).toBe('/api/burnout/history/a%2Fb');
+  });
+
+  it('analyzes, generates and sends feedback with the contract bodies', async () => {
+    const { request, calls } = fakeRequest({ score: 10, level: 'low', factors: [] }, { recommendations: [] }, undefined, undefined);
+    const w = workloadApi(request);
+    await w.analyze('u1');
+    await w.generate('u1');
+    await w.recommendationFeedback('u1', 'r1', { action: 'dismissed' });
+    await w.recommendationFeedback('u1', 'r1', { helpful: false });
+    expect(calls).toEqual([
+      { method: 'POST', path: '/api/burnout/analyze', body: { user_id: 'u1' } },
+      { method: 'POST', path: '/api/recommendations/generate', body: { user_id: 'u1' } },
+      { method: 'POST', path: '/api/recommendations/feedback', body: { user_id: 'u1', recommendation_id: 'r1', action: 'dismissed' } },
+      { method: 'POST', path: '/api/recommendations/feedback', body: { user_id: 'u1', recommendation_id: 'r1', helpful: false } },
+    ]);
+  });
+
+  it('reads the status with its forecast', async () => {
+    const { request } = fakeRequest({ score: 45, level: 'moderate', factors: [], forecast: [{ date: '2026-11-27', planned_hours: 4, capacity_hours: 8 }] });
+    const s = await workloadApi(request).status('u1');
+    expect(s?.analysis.level).toBe('moderate');
+    expect(s?.forecast).toHaveLength(1);
+  });
+
+  it('saves constraints with all three fields', async () => {
+    const { request, calls } = fakeRequest({});
+    await workloadApi(request).saveConstraints('u1', { max_weekly_hours: 35, days_off: ['2026-12-24'], fixed_commitments: [] });
+    expect(calls[0]).toEqual({
+      method: 'POST',
+      path: '/api/profile/u1/constraints',
+      body: { max_weekly_hours: 35, days_off: ['2026-12-24'], fixed_commitments: [] },
+    });
+  });
+});

@@ -1,0 +1,818 @@
+// The workload and burnout screens' client and rules: typed calls to the
+// profile, workload, burnout and recommendation routes, tolerant readers of
+// their answers, and the pure arithmetic the charts and the gauge draw with.
+// The score, the level and each factor come from the API; nothing here
+// decides them, it only shows them.
+
+import { ApiError } from './api';
+
+/** The authenticated request of the API client (api.request). */
+export type Requester = <T>(
+  method: string,
+  path: string,
+  o?: { body?: unknown; query?: Record<string, string | number | undefined | null> },
+) => Promise<T>;
+
+export type BurnoutLevel = 'low' | 'moderate' | 'high' | 'critical';
+
+export const LEVELS: readonly BurnoutLevel[] = ['low', 'moderate', 'high', 'critical'];
+
+export interface WorkingHours {
+  start: string;
+  end: string;
+}
+
+export interface Profile {
+  user_id: string;
+  role: string;
+  department: string;
+  timezone: string;
+  working_hours: WorkingHours;
+  /** ISO weekdays: 1 Monday … 7 Sunday. */
+  working_days: number[];
+}
+
+export interface FixedCommitment {
+  title: string;
+  /** ISO weekday. */
+  day: number;
+  start: string;
+  end: string;
+}
+
+export interface Constraints {
+  max_weekly_hours: number;
+  /** Dates (YYYY-MM-DD). */
+  days_off: string[];
+  fixed_commitments: FixedCommitment[];
+}
+
+export interface Factor {
+  name: string;
+  /** A readable name for the factor, when the API gives one. */
+  label: string;
+  value: number;
+  /** Points this factor adds to the score. */
+  contribution: number;
+  explanation: string;
+}
+
+export interface Analysis {
+  id: string;
+  score: number;
+  level: BurnoutLevel;
+  factors: Factor[];
+  analyzed_at: string;
+  /** The check-in's work-related burnout score (0–100), when one was answered. */
+  cbi_score: number | null;
+}
+
+export interface HistoryPoint {
+  at: string;
+  score: number;
+  level: BurnoutLevel;
+}
+
+export interface DayLoad {
+  /** YYYY-MM-DD. */
+  date: string;
+  planned: number;
+  capacity: number;
+  meetings: number;
+}
+
+export interface WeekLoad {
+  /** The Monday of the week, YYYY-MM-DD. */
+  start: string;
+  planned: number;
+  capacity: number;
+  meetings: number;
+  days: number;
+}
+
+export interface Figure {
+  key: string;
+  label: string;
+  text: string;
+}
+
+export interface Metrics {
+  days: DayLoad[];
+  weeks: WeekLoad[];
+  figures: Figure[];
+  calculated_at: string;
+}
+
+export interface ForecastDay {
+  date: string;
+  planned: number;
+  capacity: number;
+  score: number | null;
+  level: BurnoutLevel | null;
+}
+
+export type RecommendationKind = 'delegate' | 'reschedule' | 'skip_meeting' | 'focus_block' | 'split';
+
+export interface Recommendation {
+  id: string;
+  kind: RecommendationKind | string;
+  title: string;
+  explanation: string;
+  tasks: { id: string; title: string }[];
+  hours_freed: number;
+  /** '' while open; accepted or dismissed once the user said. */
+  status: string;
+}
+
+export type RecommendationAction = 'accepted' | 'dismissed';
+
+// ---------- reading answers ----------
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function num(v: unknown, fallback = 0): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return fallback;
+}
+
+function str(v: unknown, fallback = ''): string {
+  return typeof v === 'string' ? v : fallback;
+}
+
+function first(o: Obj, ...keys: string[]): unknown {
+  for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k];
+  return undefined;
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** An answer the screen cannot read: said plainly instead of drawing nonsense. */
+function unreadable(what: string): ApiError {
+  return new ApiError('internal', `The server sent ${what} this version of the app cannot read. Update the app or try again.`, 200);
+}
+
+export function parseLevel(v: unknown): BurnoutLevel {
+  const s = str(v).toLowerCase();
+  return (LEVELS as readonly string[]).includes(s) ? (s as BurnoutLevel) : levelForScore(num(v, NaN));
+}
+
+/** "after_hours_work" → "After hours work". */
+export function humanize(name: string): string {
+  const s = name.replace(/[_-]+/g, ' ').trim();
+  return s ? s[0].toUpperCase() + s.slice(1) : '';
+}
+
+export function parseFactor(raw: unknown): Factor {
+  const o = isObj(raw) ? raw : {};
+  const name = str(first(o, 'name', 'key'));
+  return {
+    name,
+    label: str(first(o, 'label', 'title')) || humanize(name),
+    value: num(o.value),
+    contribution: num(first(o, 'contribution', 'points')),
+    explanation: str(first(o, 'explanation', 'description')),
+  };
+}
+
+export function parseAnalysis(raw: unknown): Analysis {
+  const o = isObj(raw) && isObj(raw.analysis) ? raw.analysis : raw;
+  if (!isObj(o) || (o.score === undefined && o.level === undefined)) throw unreadable('a burnout analysis');
+  const score = clamp(num(o.score), 0, 100);
+  const cbi = first(o, 'cbi_score', 'cbi');
+  const cbiScore = isObj(cbi) ? num(cbi.score, NaN) : num(cbi, NaN);
+  return {
+    id: str(o.id),
+    score,
+    level: o.level === undefined ? levelForScore(score) : parseLevel(o.level),
+    factors: list(o.factors).map(parseFactor),
+    analyzed_at: str(first(o, 'analyzed_at', 'created_at')),
+    cbi_score: Number.isFinite(cbiScore) ? cbiScore : null,
+  };
+}
+
+export function parseHistory(raw: unknown): HistoryPoint[] {
+  const items = Array.isArray(raw) ? raw : isObj(raw) ? list(first(raw, 'history', 'analyses', 'items')) : [];
+  return items
+    .filter(isObj)
+    .map((o) => ({
+      at: str(first(o, 'analyzed_at', 'at', 'created_at', 'date')),
+      score: clamp(num(o.score), 0, 100),
+      level: o.level === undefined ? levelForScore(num(o.score)) : parseLevel(o.level),
+    }))
+    .filter((p) => p.at !== '')
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+}
+
+function parseDay(raw: unknown): DayLoad | null {
+  if (!isObj(raw)) return null;
+  const date = str(first(raw, 'date', 'day')).slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return null;
+  return {
+    date,
+    planned: Math.max(0, num(first(raw, 'planned_hours', 'planned'))),
+    capacity: Math.max(0, num(first(raw, 'capacity_hours', 'capacity'))),
+    meetings: Math.max(0, num(first(raw, 'meeting_hours', 'meetings'))),
+  };
+}
+
+function parseWeek(raw: unknown): WeekLoad | null {
+  if (!isObj(raw)) return null;
+  const start = str(first(raw, 'week_start', 'start', 'date')).slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) return null;
+  return {
+    start,
+    planned: Math.max(0, num(first(raw, 'planned_hours', 'planned'))),
+    capacity: Math.max(0, num(first(raw, 'capacity_hours', 'capacity'))),
+    meetings: Math.max(0, num(first(raw, 'meeting_hours', 'meetings'))),
+    days: num(raw.days, 7),
+  };
+}
+
+/** The summary figures the dashboard lists, in this order, with how to show each. */
+const FIGURES: { keys: string[]; label: string; format: (v: number) => string }[] = [
+  { keys: ['overdue_count'], label: 'Overdue tasks', format: (v) => String(Math.round(v)) },
+  { keys: ['overdue_age_days', 'overdue_mean_age_days', 'overdue_max_age_days'], label: 'Oldest overdue', format: (v) => formatDays(v) },
+  { keys: ['deadlines_next_7_days', 'deadline_cluster', 'deadlines_7d'], label: 'Deadlines in the next 7 days', format: (v) => String(Math.round(v)) },
+  { keys: ['meeting_hours'], label: 'Meeting hours', format: (v) => formatHours(v) },
+  { keys: ['meeting_share', 'meeting_ratio'], label: 'Meetings, share of capacity', format: (v) => formatShare(v) },
+  { keys: ['back_to_back_meetings', 'back_to_back'], label: 'Back-to-back meetings', format: (v) => String(Math.round(v)) },
+  { keys: ['after_hours_hours', 'after_hours', 'outside_hours'], label: 'Work outside working hours', format: (v) => formatHours(v) },
+  { keys: ['focus_hours', 'focus_time_hours'], label: 'Focus time (free blocks of 2 h or more)', format: (v) => formatHours(v) },
+  { keys: ['completion_rate'], label: 'Completion rate', format: (v) => formatShare(v) },
+  { keys: ['estimate_ratio', 'estimate_accuracy'], label: 'Actual time per estimated hour', format: (v) => `${round1(v)}×` },
+];
+
+export function parseMetrics(raw: unknown): Metrics {
+  const root = isObj(raw) && isObj(raw.metrics) ? raw.metrics : raw;
+  if (!isObj(root)) throw unreadable('workload figures');
+  const days = list(first(root, 'days', 'daily')).map(parseDay).filter((d): d is DayLoad => d !== null);
+  days.sort((a, b) => a.date.localeCompare(b.date));
+  let weeks = list(first(root, 'weeks', 'weekly')).map(parseWeek).filter((w): w is WeekLoad => w !== null);
+  if (weeks.length === 0) weeks = groupByWeek(days);
+  weeks.sort((a, b) => a.start.localeCompare(b.start));
+  // Figures may sit at the top or under a "summary" object.
+  const pools = [root, isObj(root.summary) ? root.summary : {}, isObj(root.behavior) ? root.behavior : {}];
+  const figures: Figure[] = [];
+  for (const f of FIGURES) {
+    for (const pool of pools) {
+      const key = f.keys.find((k) => typeof pool[k] === 'number' && Number.isFinite(pool[k]));
+      if (key) {
+        figures.push({ key, label: f.label, text: f.format(pool[key] as number) });
+        break;
+      }
+    }
+  }
+  return { days, weeks, figures, calculated_at: str(first(root, 'calculated_at', 'computed_at', 'updated_at')) };
+}
+
+export function parseForecast(raw: unknown): ForecastDay[] {
+  const items = Array.isArray(raw) ? raw : isObj(raw) ? list(first(raw, 'forecast', 'days')) : [];
+  return items
+    .filter(isObj)
+    .map((o) => {
+      const date = str(first(o, 'date', 'day')).slice(0, 10);
+      const score = first(o, 'score', 'projected_score');
+      return {
+        date,
+        planned: Math.max(0, num(first(o, 'planned_hours', 'planned'))),
+        capacity: Math.max(0, num(first(o, 'capacity_hours', 'capacity'))),
+        score: score === undefined ? null : clamp(num(score), 0, 100),
+        level: o.level === undefined ? null : parseLevel(o.level),
+      };
+    })
+    .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d.date))
+    .sort((a, b) => a.date.localeCompare(b.date));
+}
+
+export function parseRecommendation(raw: unknown): Recommendation {
+  const o = isObj(raw) ? raw : {};
+  return {
+    id: str(o.id),
+    kind: str(o.kind),
+    title: str(o.title),
+    explanation: str(o.explanation),
+    tasks: list(o.tasks)
+      .filter(isObj)
+      .map((t) => ({ id: str(t.id), title: str(t.title) })),
+    hours_freed: Math.max(0, num(o.hours_freed)),
+    status: str(first(o, 'status', 'feedback')),
+  };
+}
+
+export function parseRecommendations(raw: unknown): Recommendation[] {
+  const items = Array.isArray(raw) ? raw : isObj(raw) ? list(raw.recommendations) : [];
+  return items.map(parseRecommendation).filter((r) => r.id !== '');
+}
+
+export function parseProfile(raw: unknown): Profile {
+  const o = isObj(raw) && isObj(raw.profile) ? raw.profile : raw;
+  if (!isObj(o)) throw unreadable('a profile');
+  const wh = isObj(o.working_hours) ? o.working_hours : {};
+  return {
+    user_id: str(o.user_id),
+    role: str(o.role),
+    department: str(o.department),
+    timezone: str(o.timezone),
+    working_hours: { start: str(wh.start, '09:00'), end: str(wh.end, '17:00') },
+    working_days: list(o.working_days)
+      .map((d) => num(d, NaN))
+      .filter((d) => Number.isInteger(d) && d >= 1 && d <= 7),
+  };
+}
+
+export function parseConstraints(raw: unknown): Constraints {
+  const o = isObj(raw) && isObj(raw.constraints) ? raw.constraints : isObj(raw) ? raw : {};
+  return {
+    max_weekly_hours: num(o.max_weekly_hours, 40),
+    days_off: list(o.days_off)
+      .map((d) => str(d).slice(0, 10))
+      .filter((d) => d !== ''),
+    fixed_commitments: list(o.fixed_commitments)
+      .filter(isObj)
+      .map((c) => ({ title: str(c.title), day: num(c.day, 1), start: str(c.start), end: str(c.end) })),
+  };
+}
+
+// ---------- the calls ----------
+
+const enc = encodeURIComponent;
+
+/** Null for not_found: "nothing yet" is a state of the screen, not an error. */
+async function orNull<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'not_found') return null;
+    throw e;
+  }
+}
+
+export function workloadApi(request: Requester) {
+  return {
+    /** The user's profile, or null when none was made yet. */
+    async profile(userId: string): Promise<Profile | null> {
+      const raw = await orNull(request<unknown>('GET', `/api/profile/${enc(userId)}`));
+      return raw === null ? null : parseProfile(raw);
+    },
+
+    async createProfile(p: Profile): Promise<Profile> {
+      return parseProfile(await request<unknown>('POST', '/api/profile/create', { body: profileBody(p) }));
+    },
+
+    async updateProfile(p: Profile): Promise<Profile> {
+      const { user_id: _, ...body } = profileBody(p);
+      return parseProfile(await request<unknown>('PUT', `/api/profile/${enc(p.user_id)}`, { body }));
+    },
+
+    /** The stored constraints come with the profile when the API sends them. */
+    async constraints(userId: string): Promise<Constraints | null> {
+      const raw = await orNull(request<unknown>('GET', `/api/profile/${enc(userId)}`));
+      if (!isObj(raw)) return null;
+      const c = first(raw, 'constraints');
+      return isObj(c) ? parseConstraints(c) : null;
+    },
+
+    async saveConstraints(userId: string, c: Constraints): Promise<void> {
+      await request<unknown>('POST', `/api/profile/${enc(userId)}/constraints`, {
+        body: {
+          max_weekly_hours: c.max_weekly_hours,
+          days_off: c.days_off,
+          fixed_commitments: c.fixed_commitments,
+        },
+      });
+    },
+
+    async calculate(userId: string): Promise<Metrics> {
+      return parseMetrics(await request<unknown>('POST', '/api/workload/calculate', { body: { user_id: userId } }));
+    },
+
+    /** The workload figures, or null when the profile is missing. */
+    async metrics(userId: string): Promise<Metrics | null> {
+      const raw = await orNull(request<unknown>('GET', `/api/workload/metrics/${enc(userId)}`));
+      return raw === null ? null : parseMetrics(raw);
+    },
+
+    async analyze(userId: string): Promise<Analysis> {
+      return parseAnalysis(await request<unknown>('POST', '/api/burnout/analyze', { body: { user_id: userId } }));
+    },
+
+    /** The latest analysis, or null before the first one. */
+    async status(userId: string): Promise<{ analysis: Analysis; forecast: ForecastDay[] } | null> {
+      const raw = await orNull(request<unknown>('GET', `/api/burnout/status/${enc(userId)}`));
+      if (raw === null || raw === undefined) return null;
+      return { analysis: parseAnalysis(raw), forecast: isObj(raw) ? parseForecast(raw.forecast ?? []) : [] };
+    },
+
+    async history(userId: string): Promise<HistoryPoint[]> {
+      return parseHistory(await orNull(request<unknown>('GET', `/api/burnout/history/${enc(userId)}`)));
+    },
+
+    /** The check-in: the CBI answers (when given) and free text. */
+    async checkin(userId: string, c: CheckinInput): Promise<void> {
+      await request<unknown>('POST', '/api/burnout/feedback', { body: checkinBody(userId, c) });
+    },
+
+    async generate(userId: string): Promise<Recommendation[]> {
+      return parseRecommendations(await request<unknown>('POST', '/api/recommendations/generate', { body: { user_id: userId } }));
+    },
+
+    async recommendations(userId: string): Promise<Recommendation[]> {
+      return parseRecommendations(await orNull(request<unknown>('GET', `/api/recommendations/${enc(userId)}`)));
+    },
+
+    async recommendationFeedback(
+      userId: string,
+      recommendationId: string,
+      f: { action?: RecommendationAction; helpful?: boolean },
+    ): Promise<void> {
+      await request<unknown>('POST', '/api/recommendations/feedback', {
+        body: {
+          user_id: userId,
+          recommendation_id: recommendationId,
+          ...(f.action ? { action: f.action } : {}),
+          ...(f.helpful !== undefined ? { helpful: f.helpful } : {}),
+        },
+      });
+    },
+  };
+}
+
+export type WorkloadApi = ReturnType<typeof workloadApi>;
+
+function profileBody(p: Profile) {
+  return {
+    user_id: p.user_id,
+    ...(p.role.trim() ? { role: p.role.trim() } : {}),
+    ...(p.department.trim() ? { department: p.department.trim() } : {}),
+    timezone: p.timezone.trim(),
+    working_hours: { start: p.working_hours.start, end: p.working_hours.end },
+    working_days: [...p.working_days].sort((a, b) => a - b),
+  };
+}
+
+// ---------- the check-in (Copenhagen Burnout Inventory, work-related) ----------
+
+export interface CbiItem {
+  n: number;
+  text: string;
+  scale: 'frequency' | 'degree';
+  /** Scored the other way round (more energy, less burnout). */
+  reversed: boolean;
+}
+
+/** The seven work-related items, in the published order and wording. */
+export const CBI_ITEMS: readonly CbiItem[] = [
+  { n: 1, text: 'Is your work emotionally exhausting?', scale: 'degree', reversed: false },
+  { n: 2, text: 'Do you feel burnt out because of your work?', scale: 'degree', reversed: false },
+  { n: 3, text: 'Does your work frustrate you?', scale: 'degree', reversed: false },
+  { n: 4, text: 'Do you feel worn out at the end of the working day?', scale: 'frequency', reversed: false },
+  { n: 5, text: 'Are you exhausted in the morning at the thought of another day at work?', scale: 'frequency', reversed: false },
+  { n: 6, text: 'Do you feel that every working hour is tiring for you?', scale: 'frequency', reversed: false },
+  { n: 7, text: 'Do you have enough energy for family and friends during leisure time?', scale: 'frequency', reversed: true },
+];
+
+/** The five answers, from most to least; index 0..4. */
+export const CBI_OPTIONS: Record<CbiItem['scale'], readonly string[]> = {
+  frequency: ['Always', 'Often', 'Sometimes', 'Seldom', 'Never / almost never'],
+  degree: ['To a very high degree', 'To a high degree', 'Somewhat', 'To a low degree', 'To a very low degree'],
+};
+
+/** An answer's points: 100, 75, 50, 25, 0 from the first option down; reversed for item 7. */
+export function cbiItemScore(item: CbiItem, option: number): number {
+  const points = 100 - 25 * option;
+  return item.reversed ? 100 - points : points;
+}
+
+/**
+ * The subscale score: the mean of the answered items' points. The published
+ * scoring counts a respondent with fewer than half the items answered as
+ * missing, so fewer than 4 answers give null.
+ */
+export function cbiScore(answers: readonly (number | null)[]): number | null {
+  const points: number[] = [];
+  CBI_ITEMS.forEach((item, i) => {
+    const a = answers[i];
+    if (a !== null && a !== undefined && Number.isInteger(a) && a >= 0 && a <= 4) points.push(cbiItemScore(item, a));
+  });
+  if (points.length < 4) return null;
+  return points.reduce((s, p) => s + p, 0) / points.length;
+}
+
+/** The bands commonly used with the CBI: below 50, 50–74, 75–99, 100. */
+export function cbiBand(score: number): { label: string; level: BurnoutLevel } {
+  if (score >= 100) return { label: 'Severe', level: 'critical' };
+  if (score >= 75) return { label: 'High', level: 'high' };
+  if (score >= 50) return { label: 'Moderate', level: 'moderate' };
+  return { label: 'Low', level: 'low' };
+}
+
+export interface CheckinInput {
+  /** Option index (0..4) per item, null when skipped; omitted for a text-only check-in. */
+  cbi?: (number | null)[];
+  text?: string;
+}
+
+/** What the API receives: each answered item's points as scored, and the text. */
+export function checkinBody(userId: string, c: CheckinInput) {
+  const body: Record<string, unknown> = { user_id: userId };
+  if (c.cbi && c.cbi.some((a) => a !== null && a !== undefined)) {
+    body.cbi_answers = CBI_ITEMS.map((item, i) => {
+      const a = c.cbi?.[i];
+      return a === null || a === undefined ? null : cbiItemScore(item, a);
+    });
+  }
+  const text = c.text?.trim();
+  if (text) body.text = text;
+  return body;
+}
+
+// ---------- levels, the gauge ----------
+
+/** Where each level starts on the 0–100 scale (for drawing the gauge's bands). */
+export const LEVEL_STARTS: Record<BurnoutLevel, number> = { low: 0, moderate: 40, high: 60, critical: 80 };
+
+export function levelForScore(score: number): BurnoutLevel {
+  if (!Number.isFinite(score)) return 'low';
+  if (score >= LEVEL_STARTS.critical) return 'critical';
+  if (score >= LEVEL_STARTS.high) return 'high';
+  if (score >= LEVEL_STARTS.moderate) return 'moderate';
+  return 'low';
+}
+
+export const LEVEL_COLOURS: Record<BurnoutLevel, string> = {
+  low: '#2b8a3e',
+  moderate: '#b08900',
+  high: '#d9480f',
+  critical: '#c92a2a',
+};
+
+export const LEVEL_LABELS: Record<BurnoutLevel, string> = {
+  low: 'Low',
+  moderate: 'Moderate',
+  high: 'High',
+  critical: 'Critical',
+};
+
+export function clamp(v: number, lo: number, hi: number): number {
+  if (!Number.isFinite(v)) return lo;
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/** The needle's angle in degrees: -90 (score 0, left) to 90 (score 100, right). */
+export function gaugeAngle(score: number): number {
+  return -90 + (clamp(score, 0, 100) / 100) * 180;
+}
+
+/** The point on a half circle of radius r around (cx, cy) for a score. */
+export function gaugePoint(cx: number, cy: number, r: number, score: number): { x: number; y: number } {
+  const rad = (gaugeAngle(score) * Math.PI) / 180;
+  return { x: round2(cx + r * Math.sin(rad)), y: round2(cy - r * Math.cos(rad)) };
+}
+
+/** An SVG arc path along the gauge from one score to another. */
+export function gaugeArc(cx: number, cy: number, r: number, from: number, to: number): string {
+  const a = gaugePoint(cx, cy, r, from);
+  const b = gaugePoint(cx, cy, r, to);
+  // A half circle at most, so the large-arc flag is always 0.
+  return `M ${a.x} ${a.y} A ${r} ${r} 0 0 1 ${b.x} ${b.y}`;
+}
+
+/** The gauge's coloured bands, one per level. */
+export function gaugeBands(): { level: BurnoutLevel; from: number; to: number }[] {
+  return LEVELS.map((level, i) => ({
+    level,
+    from: LEVEL_STARTS[level],
+    to: i + 1 < LEVELS.length ? LEVEL_STARTS[LEVELS[i + 1]] : 100,
+  }));
+}
+
+/** Factors with the largest contribution first; each with its share of the score. */
+export function rankFactors(factors: readonly Factor[]): (Factor & { share: number })[] {
+  const total = factors.reduce((s, f) => s + Math.max(0, f.contribution), 0);
+  return [...factors]
+    .sort((a, b) => b.contribution - a.contribution || a.label.localeCompare(b.label))
+    .map((f) => ({ ...f, share: total > 0 ? Math.max(0, f.contribution) / total : 0 }));
+}
+
+/** "+12.5 points", "−3 points", "0 points". */
+export function formatContribution(points: number): string {
+  const v = round1(points);
+  const sign = v > 0 ? '+' : v < 0 ? '−' : '';
+  return `${sign}${Math.abs(v)} ${Math.abs(v) === 1 ? 'point' : 'points'}`;
+}
+
+// ---------- numbers people read ----------
+
+export function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+/** "3.5 h", "0 h". */
+export function formatHours(h: number): string {
+  return `${round1(Number.isFinite(h) ? h : 0)} h`;
+}
+
+/** 0.25 → "25%" (a value already over 1 is taken as a percentage). */
+export function formatShare(v: number): string {
+  const p = v > 1 ? v : v * 100;
+  return `${Math.round(p)}%`;
+}
+
+function formatDays(d: number): string {
+  const v = Math.round(d);
+  return v === 1 ? '1 day' : `${v} days`;
+}
+
+// ---------- charts ----------
+
+/** A round top for an axis at or above max: 1, 2, 2.5, 5 or 10 times a power of ten. */
+export function niceMax(max: number): number {
+  if (!Number.isFinite(max) || max <= 0) return 1;
+  const pow = 10 ** Math.floor(Math.log10(max));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * pow >= max - 1e-9) return m * pow;
+  return 10 * pow;
+}
+
+/** Evenly spaced ticks from 0 to a nice top. */
+export function ticks(max: number, count = 4): number[] {
+  const top = niceMax(max);
+  const out: number[] = [];
+  for (let i = 0; i <= count; i++) out.push(round2((top * i) / count));
+  return out;
+}
+
+/** The y of value v on an axis of height h (0 at the bottom). */
+export function scaleY(v: number, top: number, h: number): number {
+  if (!(top > 0)) return h;
+  return round2(h - (clamp(v, 0, top) / top) * h);
+}
+
+/** Whether planned hours exceed capacity (a day off with any work is over). */
+export function isOver(planned: number, capacity: number): boolean {
+  return planned > capacity + 1e-9;
+}
+
+/** The Monday on or before a YYYY-MM-DD date. */
+export function weekStart(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  const iso = t.getUTCDay() === 0 ? 7 : t.getUTCDay();
+  t.setUTCDate(t.getUTCDate() - (iso - 1));
+  return t.toISOString().slice(0, 10);
+}
+
+/** Days summed into weeks from Monday. */
+export function groupByWeek(days: readonly DayLoad[]): WeekLoad[] {
+  const weeks = new Map<string, WeekLoad>();
+  for (const d of days) {
+    const start = weekStart(d.date);
+    const w = weeks.get(start) ?? { start, planned: 0, capacity: 0, meetings: 0, days: 0 };
+    w.planned = round2(w.planned + d.planned);
+    w.capacity = round2(w.capacity + d.capacity);
+    w.meetings = round2(w.meetings + d.meetings);
+    w.days += 1;
+    weeks.set(start, w);
+  }
+  return [...weeks.values()].sort((a, b) => a.start.localeCompare(b.start));
+}
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** ISO weekday (1 Monday … 7 Sunday) of a YYYY-MM-DD date. */
+export function isoWeekday(date: string): number {
+  const [y, m, d] = date.split('-').map(Number);
+  const wd = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+  return wd === 0 ? 7 : wd;
+}
+
+export function weekdayName(isoDay: number): string {
+  return WEEKDAYS[(isoDay - 1 + 7) % 7] ?? '';
+}
+
+/** "Mon 24 Nov" for a YYYY-MM-DD date. */
+export function dayLabel(date: string): string {
+  const [, m, d] = date.split('-').map(Number);
+  return `${weekdayName(isoWeekday(date))} ${d} ${MONTHS[m - 1] ?? ''}`;
+}
+
+/** "24 Nov" for a YYYY-MM-DD date. */
+export function shortDate(date: string): string {
+  const [, m, d] = date.split('-').map(Number);
+  return `${d} ${MONTHS[m - 1] ?? ''}`;
+}
+
+/** Points of a line chart over n values in a w×h box, as an SVG points string. */
+export function linePoints(values: readonly number[], top: number, w: number, h: number): string {
+  if (values.length === 0) return '';
+  const step = values.length > 1 ? w / (values.length - 1) : 0;
+  return values.map((v, i) => `${round2(values.length > 1 ? i * step : w / 2)},${scaleY(v, top, h)}`).join(' ');
+}
+
+// ---------- the profile form ----------
+
+export const DEFAULT_DAYS = [1, 2, 3, 4, 5];
+
+/** The time zone this computer is in, or UTC. */
+export function localTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+export function isTimeZone(tz: string): boolean {
+  if (!tz.trim()) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz.trim() });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function minutes(hhmm: string): number {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (!m) return NaN;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  return h <= 23 && min <= 59 ? h * 60 + min : NaN;
+}
+
+export interface FormProblem {
+  field: string;
+  message: string;
+}
+
+/** What is wrong with the working-hours form before it is sent, or null. */
+export function profileProblem(p: Profile): FormProblem | null {
+  if (!isTimeZone(p.timezone)) {
+    return { field: 'timezone', message: 'Enter a time zone such as Europe/Berlin or America/New_York.' };
+  }
+  const start = minutes(p.working_hours.start);
+  const end = minutes(p.working_hours.end);
+  if (Number.isNaN(start)) return { field: 'working_hours.start', message: 'Enter the start of the working day as HH:MM.' };
+  if (Number.isNaN(end)) return { field: 'working_hours.end', message: 'Enter the end of the working day as HH:MM.' };
+  if (end <= start) return { field: 'working_hours.end', message: 'The working day must end after it starts.' };
+  if (p.working_days.length === 0) return { field: 'working_days', message: 'Choose at least one working day.' };
+  return null;
+}
+
+/** What is wrong with the constraints form, or null. */
+export function constraintsProblem(c: Constraints): FormProblem | null {
+  if (!Number.isFinite(c.max_weekly_hours) || c.max_weekly_hours <= 0 || c.max_weekly_hours > 168) {
+    return { field: 'max_weekly_hours', message: 'Enter the most hours you want to work in a week, between 1 and 168.' };
+  }
+  for (const d of c.days_off) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(d))) {
+      return { field: 'days_off', message: `“${d}” is not a date. Write days off as YYYY-MM-DD.` };
+    }
+  }
+  return null;
+}
+
+/** Days off typed as a list ("2026-12-24, 2026-12-31") into sorted unique dates. */
+export function parseDaysOff(text: string): string[] {
+  const parts = text
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return [...new Set(parts)].sort();
+}
+
+/** Hours a week the working hours and days give (what capacity is made of). */
+export function weeklyHours(p: Pick<Profile, 'working_hours' | 'working_days'>): number {
+  const span = minutes(p.working_hours.end) - minutes(p.working_hours.start);
+  if (!(span > 0)) return 0;
+  return round1((span / 60) * p.working_days.length);
+}
+
+// ---------- recommendations ----------
+
+export const KIND_LABELS: Record<string, string> = {
+  delegate: 'Delegate',
+  reschedule: 'Reschedule',
+  skip_meeting: 'Skip a meeting',
+  focus_block: 'Protect focus time',
+  split: 'Split a task',
+};
+
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind] ?? humanize(kind);
+}
+
+/** Open recommendations first, then the ones acted on; larger savings first. */
+export function sortRecommendations(recs: readonly Recommendation[]): Recommendation[] {
+  const open = (r: Recommendation) => (r.status === '' || r.status === 'open' || r.status === 'pending' ? 0 : 1);
+  return [...recs].sort((a, b) => open(a) - open(b) || b.hours_freed - a.hours_freed);
+}
