@@ -186,6 +186,11 @@ type Desktop struct {
 	loopRunning bool
 	quitPending bool
 	quitIssued  bool
+
+	// picked holds the paths the user chose in a file dialog: the only
+	// files ReadPickedFile reads, so a page cannot read any path it names.
+	pickMu sync.Mutex
+	picked map[string]bool
 }
 
 func (d *Desktop) startup(ctx context.Context) {
@@ -249,7 +254,83 @@ func (d *Desktop) OpenFileDialog(title string, filters []string) (string, error)
 		d.log.Error("desktop: open file dialog", slog.Any("error", err))
 		return "", core.Errorf(core.EINTERNAL, "The file dialog could not be opened.")
 	}
+	d.remember(path)
 	return path, nil
+}
+
+// OpenFilesDialog is OpenFileDialog choosing several files; none when the
+// user cancels.
+func (d *Desktop) OpenFilesDialog(title string, filters []string) ([]string, error) {
+	opts := runtime.OpenDialogOptions{Title: title}
+	for _, f := range filters {
+		name, pattern, ok := strings.Cut(f, "|")
+		if !ok {
+			name, pattern = f, f
+		}
+		if strings.TrimSpace(pattern) == "" {
+			continue
+		}
+		opts.Filters = append(opts.Filters, runtime.FileFilter{DisplayName: name, Pattern: pattern})
+	}
+	paths, err := runtime.OpenMultipleFilesDialog(d.rt(), opts)
+	if err != nil {
+		d.log.Error("desktop: open files dialog", slog.Any("error", err))
+		return nil, core.Errorf(core.EINTERNAL, "The file dialog could not be opened.")
+	}
+	for _, p := range paths {
+		d.remember(p)
+	}
+	if paths == nil {
+		paths = []string{}
+	}
+	return paths, nil
+}
+
+func (d *Desktop) remember(path string) {
+	if path == "" {
+		return
+	}
+	d.pickMu.Lock()
+	defer d.pickMu.Unlock()
+	if d.picked == nil {
+		d.picked = map[string]bool{}
+	}
+	d.picked[path] = true
+}
+
+// maxPickedFile bounds what ReadPickedFile hands the page (the server
+// applies its own, usually smaller, upload limit).
+const maxPickedFile = 512 << 20
+
+// PickedFile is a file the user chose, for the page to upload.
+type PickedFile struct {
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+	Data []byte `json:"data"` // base64 in JSON
+}
+
+// ReadPickedFile returns the bytes of a file the user chose in a file
+// dialog of this window; any other path is refused.
+func (d *Desktop) ReadPickedFile(path string) (PickedFile, error) {
+	d.pickMu.Lock()
+	ok := d.picked[path]
+	d.pickMu.Unlock()
+	if !ok {
+		return PickedFile{}, core.Errorf(core.EFORBIDDEN, "Choose the file in the file dialog first.")
+	}
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return PickedFile{}, core.Errorf(core.ENOTFOUND, "The chosen file can no longer be read. Check it still exists and choose it again.")
+	}
+	if info.Size() > maxPickedFile {
+		return PickedFile{}, core.Errorf(core.ETOOLARGE, "The chosen file is larger than %d MB.", maxPickedFile>>20)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		d.log.Warn("desktop: read picked file", slog.Any("error", err))
+		return PickedFile{}, core.Errorf(core.ENOTFOUND, "The chosen file could not be read. Check you may open it and choose it again.")
+	}
+	return PickedFile{Name: filepath.Base(path), Size: int64(len(data)), Data: data}, nil
 }
 
 // Notify shows a desktop notification through the freedesktop notification

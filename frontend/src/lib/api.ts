@@ -370,6 +370,46 @@ export interface XhrLike {
   onabort: (() => void) | null;
 }
 
+/** What an extraction read: the text its engine saw and the file it came from. */
+export interface ExtractionSource {
+  extraction_id: string;
+  /** '' when the text was not kept (runs from before it was). */
+  text: string;
+  text_kept: boolean;
+  kind: 'text' | 'document' | 'image' | 'handwritten' | 'audio' | string;
+  filename: string;
+  content_type: string;
+  upload_id: string;
+  /** The original file can still be fetched. */
+  file_available: boolean;
+}
+
+/** A file the API served. */
+export interface ApiFile {
+  blob: Blob;
+  /** The Content-Type the server sent. */
+  type: string;
+  /** From Content-Disposition; '' when none. */
+  filename: string;
+}
+
+/** The filename of a Content-Disposition header; '' when it names none. */
+export function dispositionFilename(header: string | null | undefined): string {
+  if (!header) return '';
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // Fall through to the plain form.
+    }
+  }
+  const quoted = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/.exec(header);
+  if (quoted) return quoted[1].replace(/\\(.)/g, '$1');
+  const bare = /filename\s*=\s*([^;\s]+)/.exec(header);
+  return bare ? bare[1] : '';
+}
+
 /** An error the API returned, or a failure to reach it (code "network"). */
 export class ApiError extends Error {
   readonly code: string;
@@ -503,6 +543,9 @@ interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
   /** Send the access token and refresh it on 401 (default true). */
   auth?: boolean;
+  /** The Accept header (default application/json). */
+  accept?: string;
+  signal?: AbortSignal;
 }
 
 export type Api = ReturnType<typeof createApi>;
@@ -530,7 +573,7 @@ export function createApi(opts: ApiOptions) {
   }
 
   async function send(method: string, path: string, o: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: o.accept ?? 'application/json' };
     let body: string | undefined;
     if (o.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -541,8 +584,9 @@ export function createApi(opts: ApiOptions) {
       if (access) headers['Authorization'] = `Bearer ${access}`;
     }
     try {
-      return await doFetch(url(path, o.query), { method, headers, body });
+      return await doFetch(url(path, o.query), { method, headers, body, ...(o.signal ? { signal: o.signal } : {}) });
     } catch {
+      if (o.signal?.aborted) throw new ApiError('cancelled', 'Stopped.', 0);
       throw new ApiError('network', 'Cannot reach Sentry AI. Check your connection and try again.', 0);
     }
   }
@@ -572,7 +616,8 @@ export function createApi(opts: ApiOptions) {
     return refreshing;
   }
 
-  async function request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+  /** Sends a request, refreshing the token once on 401; the answer when it is a success. */
+  async function raw(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
     const sentWith = tokens.access();
     let res = await send(method, path, o);
     if (res.status === 401 && o.auth !== false && tokens.refresh()) {
@@ -583,6 +628,25 @@ export function createApi(opts: ApiOptions) {
       if (renewed || (await refreshOnce())) res = await send(method, path, o);
     }
     if (!res.ok) throw await parseError(res);
+    return res;
+  }
+
+  /** A file the API serves, read whole, with its type and name. */
+  async function file(path: string, signal?: AbortSignal): Promise<ApiFile> {
+    const res = await raw('GET', path, { accept: '*/*', signal });
+    let blob: Blob;
+    try {
+      blob = await res.blob();
+    } catch {
+      if (signal?.aborted) throw new ApiError('cancelled', 'Stopped.', 0);
+      throw new ApiError('network', 'The file stopped arriving. Check your connection and try again.', 0);
+    }
+    const type = res.headers.get('Content-Type') ?? blob.type ?? '';
+    return { blob, type, filename: dispositionFilename(res.headers.get('Content-Disposition')) };
+  }
+
+  async function request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const res = await raw(method, path, o);
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;
@@ -861,6 +925,32 @@ export function createApi(opts: ApiOptions) {
 
     notebookChat: (notebookId: string, query: string) =>
       request<NotebookAnswer>('POST', `/api/notebooks/${enc(notebookId)}/chat`, { body: { query } }),
+
+    /**
+     * Asks with Accept: text/event-stream; the response is the stream (or a
+     * JSON answer from a server that does not stream), for readChatResponse.
+     */
+    notebookChatStream: (notebookId: string, query: string, signal?: AbortSignal) =>
+      raw('POST', `/api/notebooks/${enc(notebookId)}/chat`, {
+        body: { query },
+        accept: 'text/event-stream, application/json;q=0.5',
+        signal,
+      }),
+
+    /** A page of a notebook's PDF as a PNG; not_found when the server has none. */
+    notebookPageImage: (notebookId: string, documentId: string, page: number, signal?: AbortSignal) =>
+      file(`/api/notebooks/${enc(notebookId)}/documents/${enc(documentId)}/pages/${enc(String(page))}`, signal),
+
+    /** The original file of a notebook document. */
+    notebookDocumentFile: (notebookId: string, documentId: string, signal?: AbortSignal) =>
+      file(`/api/notebooks/${enc(notebookId)}/documents/${enc(documentId)}/file`, signal),
+
+    /** The text an extraction read (evidence spans are byte offsets into it) and its file. */
+    extractionSource: (extractionId: string) =>
+      request<ExtractionSource>('GET', `/api/extraction/${enc(extractionId)}/source`),
+
+    /** The original bytes of one of the user's uploads. */
+    uploadContent: (uploadId: string, signal?: AbortSignal) => file(`/api/uploads/${enc(uploadId)}/content`, signal),
 
     async notebookMessages(notebookId: string): Promise<NotebookMessage[]> {
       const res = await request<{ messages: NotebookMessage[] | null }>('GET', `/api/notebooks/${enc(notebookId)}/messages`);

@@ -25,6 +25,20 @@ export interface DesktopBridge {
   /** Resolves once the sign-in in the system browser has finished (up to about 6 minutes). */
   ConnectTeamServer(server: string, provider: string): Promise<TeamServerStatus>;
   DisconnectTeamServer(): Promise<void>;
+  /** The native file chooser: the chosen path, '' when cancelled. */
+  OpenFileDialog(title: string, filters: string[]): Promise<string>;
+  /** The native chooser for several files: their paths, none when cancelled. */
+  OpenFilesDialog(title: string, filters: string[]): Promise<string[] | null>;
+  /** The bytes (base64) of a file chosen in one of those dialogs. */
+  ReadPickedFile(path: string): Promise<PickedFile>;
+}
+
+/** A file the user chose in the native dialog. */
+export interface PickedFile {
+  name: string;
+  size: number;
+  /** The bytes, base64. */
+  data: string;
 }
 
 declare global {
@@ -103,4 +117,49 @@ export async function connectTeamServer(server: string, provider: TeamProvider |
 
 export async function disconnectTeamServer(): Promise<void> {
   await call<void>('DisconnectTeamServer');
+}
+
+/** Whether the app can show its native file chooser. */
+export function canPickNatively(): boolean {
+  const d = bridge();
+  return !!d && typeof d.ReadPickedFile === 'function' && (typeof d.OpenFilesDialog === 'function' || typeof d.OpenFileDialog === 'function');
+}
+
+function fromBase64(data: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(data);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Shows the native file chooser and reads what was chosen into File
+ * objects, to upload like picked or dropped files. [] when cancelled.
+ * filters are like "Documents|*.pdf;*.docx".
+ */
+export async function pickFilesNatively(title: string, filters: string[]): Promise<File[]> {
+  const d = bridge();
+  let paths: string[];
+  if (typeof d?.OpenFilesDialog === 'function') {
+    paths = (await call<string[] | null>('OpenFilesDialog', title, filters)) ?? [];
+  } else {
+    const one = await call<string>('OpenFileDialog', title, filters);
+    paths = one ? [one] : [];
+  }
+  const files: File[] = [];
+  for (const path of paths.filter((p) => typeof p === 'string' && p)) {
+    const picked = await call<PickedFile>('ReadPickedFile', path);
+    const name = picked?.name || path.split(/[\\/]/).pop() || 'file';
+    files.push(new File([fromBase64(picked?.data ?? '')], name));
+  }
+  return files;
+}
+
+/** The native chooser's filters for a list of extensions (".pdf,.docx"). */
+export function dialogFilters(label: string, accept: string): string[] {
+  const exts = accept
+    .split(',')
+    .map((e) => e.trim().replace(/^\./, ''))
+    .filter((e) => /^[a-z0-9]+$/i.test(e));
+  return exts.length ? [`${label}|${exts.map((e) => '*.' + e).join(';')}`, 'All files|*'] : [];
 }
