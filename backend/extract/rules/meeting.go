@@ -24,7 +24,7 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 		}
 		if h.HasDate || h.HasTime || h.Recurring {
 			dated = true
-			if !h.Past {
+			if !h.Past && !afterPastVerb(l, h.Start) {
 				past = false
 			}
 		}
@@ -240,4 +240,19 @@ func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dateHit) str
 	t = trimDangling(t)
 	t = limitWords(t, 10)
 	return capitalise(t)
+}
+
+// afterPastVerb: the date phrase at i follows a past tense ("the deck we
+// discussed today", "it was added on Monday"), so it tells when something
+// happened, not when to meet.
+func afterPastVerb(l string, i int) bool {
+	if i <= 0 || i > len(l) {
+		return false
+	}
+	w := lastWordBefore(strings.TrimRight(l[:i], " ,"))
+	if w == "was" || w == "were" || w == "had" || w == "did" || pastOnly[w] {
+		return true
+	}
+	return strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w] && w != "scheduled" && w != "planned" &&
+		w != "booked" && w != "moved" && w != "rescheduled" && w != "postponed" && w != "confirmed" && w != "set"
 }

@@ -50,6 +50,11 @@ const MaxTitle = 255
 
 // Extract finds the tasks and meetings in text.
 func Extract(text string, opt Options) []Task {
+	return extract(text, opt, true)
+}
+
+// extract runs the rules; intent adds the learned request detector in emails.
+func extract(text string, opt Options, intent bool) []Task {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
@@ -58,6 +63,7 @@ func Extract(text string, opt Options) []Task {
 		kind:     normKind(opt.Kind),
 		clock:    newClock(opt.Now),
 		speakers: map[string]string{},
+		intent:   intent && normKind(opt.Kind) == "email",
 	}
 	a.parseLines()
 	a.buildUnits()
@@ -95,6 +101,7 @@ type analyzer struct {
 	lastDate  *dateHit // latest resolved date, for "before then"
 	dateCache map[span][]dateHit
 	sents     []sentRef
+	intent    bool // back the rules up with the request detector
 }
 
 // sentRef remembers each sentence for context and references.
@@ -115,6 +122,7 @@ type cand struct {
 	priority    string
 	conf        float64
 	weak        bool // a statement of need; merged into a firmer mention
+	frame       int  // the frame kind it came from (fCommit, fRequest, …)
 	sent        span
 	unit        int
 	speaker     string
@@ -174,6 +182,9 @@ func (a *analyzer) run() {
 			idx := len(a.sents)
 			a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
 			cs := a.sentenceTasks(ui, u, s, idx)
+			if a.intent {
+				cs = a.checkIntent(ui, u, s, idx, cs)
+			}
 			if len(cs) == 0 && len(last) > 0 {
 				// "It's critical." lends its priority to the sentence before.
 				sent := a.text[s.start:s.end]

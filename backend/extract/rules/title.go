@@ -19,7 +19,7 @@ var (
 
 // newTask builds a task candidate from a clause and its frame.
 func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f frame, end int, ds []dateHit, who string) *cand {
-	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline}
+	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline, frame: f.kind}
 	// Assignee.
 	switch {
 	case f.who != "":
