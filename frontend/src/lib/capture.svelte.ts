@@ -19,6 +19,8 @@ export interface Job {
   endpoint: FileEndpoint | null;
   size: number;
   phase: JobPhase;
+  /** Its upload waits for the files before it. */
+  waiting: boolean;
   /** Bytes sent of total while uploading. */
   sent: number;
   total: number;
@@ -59,6 +61,7 @@ function newJob(over: Partial<Job>): Job {
     name: '',
     endpoint: null,
     size: 0,
+    waiting: false,
     phase: 'following',
     sent: 0,
     total: 0,
@@ -162,13 +165,25 @@ function uploadErrorText(e: unknown, size: number): string {
 export async function captureFiles(choices: FileChoice[], review: boolean): Promise<void> {
   const jobs = choices.map((c) => {
     const endpoint = endpointFor(c.file, c.handwritten);
-    const job = add(newJob({ name: c.file.name, endpoint, size: c.file.size, total: c.file.size, phase: 'uploading' }));
+    const job = add(newJob({ name: c.file.name, endpoint, size: c.file.size, total: c.file.size, phase: 'uploading', waiting: true }));
     controllers.set(job.key, new AbortController());
     return { key: job.key, file: c.file, endpoint };
   });
   for (const { key, file, endpoint } of jobs) {
     const controller = controllers.get(key);
-    if (!controller || controller.signal.aborted) continue;
+    if (!controller || controller.signal.aborted) {
+      // Cancelled while waiting for its turn.
+      const j = find(key);
+      if (j && j.phase === 'uploading') {
+        controllers.delete(key);
+        j.waiting = false;
+        j.phase = 'error';
+        j.error = 'Upload cancelled.';
+      }
+      continue;
+    }
+    const started = find(key);
+    if (started) started.waiting = false;
     try {
       const run = await api.extractFile(endpoint, file, file.name, {
         review,

@@ -106,7 +106,8 @@ describe('capture store', () => {
       ['memo.m4a', 'uploading'],
       ['notes.txt', 'uploading'],
     ]);
-    expect(capture.jobs[1]).toMatchObject({ sent: 5, total: 10 });
+    expect(capture.jobs[1]).toMatchObject({ sent: 5, total: 10, waiting: false });
+    expect(capture.jobs[0]).toMatchObject({ waiting: true, sent: 0 });
     expect(fake.api.extractFile).toHaveBeenCalledTimes(1);
     release();
     await done;
@@ -118,6 +119,28 @@ describe('capture store', () => {
       ['rb', 'finished'],
       ['ra', 'following'],
     ]);
+  });
+
+  it('cancels a file still waiting for its turn', async () => {
+    let release = () => {};
+    fake.api.extractFile.mockImplementationOnce(async () => {
+      await new Promise<void>((r) => (release = r));
+      return run({ extraction_id: 'ra', status: 'queued', source: 'extracted_document' });
+    });
+    const done = captureFiles(
+      [
+        { file: new File(['a'], 'first.txt'), handwritten: false },
+        { file: new File(['b'], 'second.txt'), handwritten: false },
+      ],
+      true,
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    const second = capture.jobs.find((j) => j.name === 'second.txt')!;
+    await cancelJob(second.key);
+    release();
+    await done;
+    expect(fake.api.extractFile).toHaveBeenCalledTimes(1);
+    expect(capture.jobs.find((j) => j.name === 'second.txt')).toMatchObject({ phase: 'error', error: 'Upload cancelled.', waiting: false });
   });
 
   it('shows the message of a refused upload', async () => {
