@@ -947,3 +947,16 @@ func (s *Server) IssuedTokens() []string {
 	}
 	return out
 }
+
+// DeleteEventForTest removes an event without a trace (no cancelled
+// entry), as happens to events outside a sync token's memory.
+func (s *Server) DeleteEventForTest(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range s.events {
+		if e.ID == id {
+			s.events = append(s.events[:i], s.events[i+1:]...)
+			return
+		}
+	}
+}
