@@ -153,7 +153,10 @@ func NewService(store core.IntegrationStore, tasks *task.Service, opts Options) 
 			continue
 		}
 		def := Defaults(name)
-		for _, f := range []struct{ dst *string; def string }{{&cfg.AuthURL, def.AuthURL}, {&cfg.TokenURL, def.TokenURL},
+		for _, f := range []struct {
+			dst *string
+			def string
+		}{{&cfg.AuthURL, def.AuthURL}, {&cfg.TokenURL, def.TokenURL},
 			{&cfg.RevokeURL, def.RevokeURL}, {&cfg.APIURL, def.APIURL}} {
 			if *f.dst == "" {
 				*f.dst = f.def

@@ -140,7 +140,9 @@ func (e *env) byGoogleID(id string) *core.Task {
 	return nil
 }
 
-func counts(r *integrations.SyncResult) [4]int { return [4]int{r.Pulled, r.Pushed, r.Deleted, r.Conflicts} }
+func counts(r *integrations.SyncResult) [4]int {
+	return [4]int{r.Pulled, r.Pushed, r.Deleted, r.Conflicts}
+}
 
 func tick() { time.Sleep(3 * time.Millisecond) } // distinct millisecond stamps
 
