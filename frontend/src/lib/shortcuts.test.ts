@@ -101,6 +101,8 @@ describe('globalShortcutFor', () => {
     { name: 'Cmd+C copies', input: key('c', { metaKey: true }), want: null },
     { name: 'b opens Notebooks', input: key('b'), want: 'notebooks' },
     { name: 'b typed in a field is left alone', input: key('b', { focus: 'text' }), want: null },
+    { name: 'd opens the Dashboard', input: key('d'), want: 'dashboard' },
+    { name: 'd typed in a field is left alone', input: key('d', { focus: 'text' }), want: null },
     { name: 'other keys are not global', input: key('n'), want: null },
   ])('$name', ({ input, want }) => {
     expect(globalShortcutFor(input)).toBe(want);

@@ -22,6 +22,7 @@ export const shortcutHelp: { keys: string[]; action: string }[] = [
   { keys: ['Delete', '#'], action: 'Delete the selected task' },
   { keys: ['c'], action: 'Capture tasks from text or files' },
   { keys: ['b'], action: 'Notebooks: ask your documents' },
+  { keys: ['d'], action: 'Dashboard: workload and burnout risk' },
   { keys: ['Esc'], action: 'Close a dialog, or go back from Settings' },
   { keys: ['?'], action: 'Show these shortcuts' },
 ];
@@ -119,13 +120,14 @@ export function selectionAfterRemoval(ids: readonly string[], removed: string): 
 }
 
 /** Keys that work on every screen. */
-export type GlobalAction = 'capture' | 'notebooks';
+export type GlobalAction = 'capture' | 'notebooks' | 'dashboard';
 
 /** c opens Capture from anywhere, unless typing or a dialog is open. */
 export function globalShortcutFor(k: KeyInput): GlobalAction | null {
   if (k.ctrlKey || k.metaKey || k.altKey || k.dialogOpen || k.focus === 'text') return null;
   if (k.key === 'c' || k.key === 'C') return 'capture';
   if (k.key === 'b' || k.key === 'B') return 'notebooks';
+  if (k.key === 'd' || k.key === 'D') return 'dashboard';
   return null;
 }
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
 import {
   CBI_ITEMS,
+  chartIndexFor,
+  loadSentence,
   cbiBand,
   cbiItemScore,
   cbiScore,
@@ -34,6 +36,7 @@ import {
   rankFactors,
   scaleY,
   sortRecommendations,
+  trendText,
   ticks,
   weekStart,
   weeklyHours,
@@ -105,10 +108,10 @@ describe('gauge', () => {
 
   it.each([
     { score: 0, level: 'low' },
-    { score: 39.9, level: 'low' },
-    { score: 40, level: 'moderate' },
-    { score: 60, level: 'high' },
-    { score: 80, level: 'critical' },
+    { score: 24.9, level: 'low' },
+    { score: 25, level: 'moderate' },
+    { score: 50, level: 'high' },
+    { score: 75, level: 'critical' },
     { score: 100, level: 'critical' },
   ])('score $score is $level', ({ score, level }) => {
     expect(levelForScore(score)).toBe(level);
@@ -116,7 +119,7 @@ describe('gauge', () => {
 });
 
 describe('factors', () => {
-  const f = (name: string, contribution: number): Factor => ({ name, label: humanize(name), value: 1, contribution, explanation: '' });
+  const f = (name: string, contribution: number): Factor => ({ name, label: humanize(name), value: 1, contribution, weight: 10, explanation: '' });
 
   it('ranks by contribution and gives each its share of the positive total', () => {
     const ranked = rankFactors([f('meetings', 10), f('overdue', 30), f('focus_time', -5), f('after_hours', 10)]);
@@ -233,7 +236,9 @@ describe('check-in (CBI work-related)', () => {
     { name: 'all least-burnt-out answers', answers: [4, 4, 4, 4, 4, 4, 0], score: 0 },
     { name: 'all middle answers', answers: [2, 2, 2, 2, 2, 2, 2], score: 50 },
     { name: 'the mean of the answered items', answers: [1, 1, 1, 1, null, null, null], score: 75 },
-    { name: 'too few answers', answers: [0, 0, 0, null, null, null, null], score: null },
+    { name: 'three answers are enough', answers: [0, 0, 0, null, null, null, null], score: 100 },
+    { name: 'too few answers', answers: [0, 0, null, null, null, null, null], score: null },
+    { name: 'rounded to one decimal', answers: [0, 1, 1, null, null, null, null], score: 83.3 },
     { name: 'nothing answered', answers: [], score: null },
   ])('$name', ({ answers, score }) => {
     expect(cbiScore(answers)).toBe(score);
@@ -249,10 +254,10 @@ describe('check-in (CBI work-related)', () => {
     expect(cbiBand(score).label).toBe(label);
   });
 
-  it('sends each answer as its points, and the text trimmed', () => {
+  it('sends each answer as the position of its option (1–5, 0 skipped), and the text trimmed', () => {
     expect(checkinBody('u1', { cbi: [0, 1, 2, 3, 4, null, 0], text: '  tired  ' })).toEqual({
       user_id: 'u1',
-      cbi_answers: [100, 75, 50, 25, 0, null, 0],
+      cbi_answers: [1, 2, 3, 4, 5, 0, 1],
       text: 'tired',
     });
   });
@@ -276,10 +281,38 @@ describe('reading answers', () => {
       id: 'a1',
       score: 72.5,
       level: 'high',
-      factors: [{ name: 'overdue_tasks', label: 'Overdue tasks', value: 4, contribution: 18, explanation: '4 tasks are overdue' }],
+      factors: [{ name: 'overdue_tasks', label: 'Overdue tasks', value: 4, contribution: 18, weight: 0, explanation: '4 tasks are overdue' }],
       analyzed_at: '2026-11-26T09:00:00Z',
       cbi_score: null,
+      trend: { direction: 'new', previous: null, change: 0, average30d: null },
+      forecast: [],
+      unestimated: 0,
     });
+  });
+
+  it('reads the trend, the forecast and the factor names the API uses', () => {
+    const a = parseAnalysis({
+      score: 40,
+      level: 'moderate',
+      factors: [{ name: 'after_hours', value: 3, contribution: 4.2, weight: 11, explanation: '' }],
+      trend: { direction: 'rising', previous_score: 31, change: 9, average_30d: 35.5 },
+      forecast: [{ date: '2026-11-27', planned_hours: 9, capacity_hours: 8, over_capacity: true, level: 'high' }],
+      summary: { unestimated_open_tasks: 2 },
+    });
+    expect(a.factors[0]).toMatchObject({ label: 'Work outside working hours', weight: 11 });
+    expect(a.trend).toEqual({ direction: 'rising', previous: 31, change: 9, average30d: 35.5 });
+    expect(trendText(a.trend)).toBe('Up 9 points since the last analysis.');
+    expect(a.forecast[0]).toMatchObject({ date: '2026-11-27', planned: 9, level: 'high' });
+    expect(a.unestimated).toBe(2);
+  });
+
+  it.each([
+    { t: { direction: 'new', previous: null, change: 0, average30d: null }, text: '' },
+    { t: { direction: 'falling', previous: 50, change: -12, average30d: null }, text: 'Down 12 points since the last analysis.' },
+    { t: { direction: 'stable', previous: 50, change: 0, average30d: null }, text: 'No change since the last analysis.' },
+    { t: { direction: 'stable', previous: 50, change: -2.5, average30d: null }, text: 'About the same as the last analysis (−2.5).' },
+  ])('trend $t.direction $t.change reads "$text"', ({ t, text }) => {
+    expect(trendText(t)).toBe(text);
   });
 
   it('clamps the score, derives a missing level and reads a nested CBI score', () => {
@@ -300,12 +333,12 @@ describe('reading answers', () => {
       parseHistory({
         history: [
           { analyzed_at: '2026-11-25T00:00:00Z', score: 50, level: 'moderate' },
-          { analyzed_at: '2026-11-20T00:00:00Z', score: 30 },
+          { analyzed_at: '2026-11-20T00:00:00Z', score: 20 },
           { score: 99 },
         ],
       }),
     ).toEqual([
-      { at: '2026-11-20T00:00:00Z', score: 30, level: 'low' },
+      { at: '2026-11-20T00:00:00Z', score: 20, level: 'low' },
       { at: '2026-11-25T00:00:00Z', score: 50, level: 'moderate' },
     ]);
     expect(parseHistory(null)).toEqual([]);
@@ -318,19 +351,21 @@ describe('reading answers', () => {
         { date: '2026-11-23T00:00:00Z', planned_hours: 4, capacity_hours: 8 },
         { date: 'not a date', planned_hours: 4 },
       ],
-      overdue_count: 3,
-      meeting_share: 0.25,
-      summary: { focus_hours: 6 },
-      calculated_at: '2026-11-26T09:00:00Z',
+      overdue: { count: 3, max_age_days: 0 },
+      totals: { meeting_share: 0.25, focus_hours: 6, planned_hours: 14, capacity_hours: 16, unestimated_tasks: 2 },
+      behavior: { completion_rate: null },
+      profile_defaults: true,
+      generated_at: '2026-11-26T09:00:00Z',
     });
     expect(m.days.map((d) => d.date)).toEqual(['2026-11-23', '2026-11-24']);
     expect(m.weeks).toEqual([{ start: '2026-11-23', planned: 14, capacity: 16, meetings: 2, days: 2 }]);
     expect(m.figures).toEqual([
-      { key: 'overdue_count', label: 'Overdue tasks', text: '3' },
-      { key: 'meeting_share', label: 'Meetings, share of capacity', text: '25%' },
-      { key: 'focus_hours', label: 'Focus time (free blocks of 2 h or more)', text: '6 h' },
+      { key: 'overdue.count', label: 'Overdue tasks', text: '3' },
+      { key: 'totals.meeting_share', label: 'Meetings, share of capacity', text: '25%' },
+      { key: 'totals.focus_hours', label: 'Focus time (free blocks of 2 h or more)', text: '6 h' },
     ]);
     expect(m.calculated_at).toBe('2026-11-26T09:00:00Z');
+    expect([m.planned, m.capacity, m.unestimated, m.defaults]).toEqual([14, 16, 2, true]);
   });
 
   it('keeps weeks the API sends', () => {
@@ -342,13 +377,13 @@ describe('reading answers', () => {
     expect(
       parseForecast({
         forecast: [
-          { date: '2026-11-28', planned_hours: 3, capacity_hours: 0, score: 55, level: 'moderate' },
+          { date: '2026-11-28', planned_hours: 3, capacity_hours: 0, meeting_hours: 1, deadlines_due: 2, score: 55, level: 'moderate' },
           { date: '2026-11-27', planned_hours: 9, capacity_hours: 8 },
         ],
       }),
     ).toEqual([
-      { date: '2026-11-27', planned: 9, capacity: 8, score: null, level: null },
-      { date: '2026-11-28', planned: 3, capacity: 0, score: 55, level: 'moderate' },
+      { date: '2026-11-27', planned: 9, capacity: 8, meetings: 0, deadlines: 0, score: null, level: null },
+      { date: '2026-11-28', planned: 3, capacity: 0, meetings: 1, deadlines: 2, score: 55, level: 'moderate' },
     ]);
   });
 
@@ -357,15 +392,18 @@ describe('reading answers', () => {
       recommendations: [
         { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A' }], hours_freed: 5 },
         { kind: 'split', title: 'no id' },
+        { id: 'r2', kind: 'split', title: 'old', status: 'superseded' },
+        { id: 'r3', kind: 'split', title: 'rated', status: 'accepted', helpful: true },
       ],
     });
     expect(recs).toEqual([
-      { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A' }], hours_freed: 5, status: '' },
+      { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A' }], hours_freed: 5, status: '', helpful: null },
+      { id: 'r3', kind: 'split', title: 'rated', explanation: '', tasks: [], hours_freed: 0, status: 'accepted', helpful: true },
     ]);
   });
 
   it('sorts open recommendations first, larger savings first', () => {
-    const r = (id: string, hours: number, status = '') => ({ id, kind: 'split', title: id, explanation: '', tasks: [], hours_freed: hours, status });
+    const r = (id: string, hours: number, status = '') => ({ id, kind: 'split', title: id, explanation: '', tasks: [], hours_freed: hours, status, helpful: null });
     expect(sortRecommendations([r('a', 1), r('b', 9, 'dismissed'), r('c', 4)]).map((x) => x.id)).toEqual(['c', 'a', 'b']);
   });
 
@@ -500,8 +538,18 @@ describe('workload client', () => {
   it('reads the status with its forecast', async () => {
     const { request } = fakeRequest({ score: 45, level: 'moderate', factors: [], forecast: [{ date: '2026-11-27', planned_hours: 4, capacity_hours: 8 }] });
     const s = await workloadApi(request).status('u1');
-    expect(s?.analysis.level).toBe('moderate');
+    expect(s?.level).toBe('moderate');
     expect(s?.forecast).toHaveLength(1);
+  });
+
+  it('reads the profile with its constraints in one call', async () => {
+    const { request, calls } = fakeRequest({ ...profile, constraints: { max_weekly_hours: 30, days_off: [] } }, { ...profile });
+    const w = workloadApi(request);
+    const s = await w.settings('u1');
+    expect(calls[0]).toMatchObject({ method: 'GET', path: '/api/profile/u1' });
+    expect(s?.profile.timezone).toBe('Europe/Berlin');
+    expect(s?.constraints?.max_weekly_hours).toBe(30);
+    expect((await w.settings('u1'))?.constraints).toBeNull();
   });
 
   it('saves constraints with all three fields', async () => {
@@ -512,5 +560,31 @@ describe('workload client', () => {
       path: '/api/profile/u1/constraints',
       body: { max_weekly_hours: 35, days_off: ['2026-12-24'], fixed_commitments: [] },
     });
+  });
+});
+
+describe('chart keyboard', () => {
+  it.each([
+    { name: 'right starts at the first', key: 'ArrowRight', cur: -1, n: 5, want: 0 },
+    { name: 'left starts at the last', key: 'ArrowLeft', cur: -1, n: 5, want: 4 },
+    { name: 'right moves on', key: 'ArrowRight', cur: 1, n: 5, want: 2 },
+    { name: 'right stops at the end', key: 'ArrowRight', cur: 4, n: 5, want: 4 },
+    { name: 'left stops at the start', key: 'ArrowLeft', cur: 0, n: 5, want: 0 },
+    { name: 'Home jumps to the first', key: 'Home', cur: 3, n: 5, want: 0 },
+    { name: 'End jumps to the last', key: 'End', cur: 0, n: 5, want: 4 },
+    { name: 'other keys are left alone', key: 'a', cur: 0, n: 5, want: null },
+    { name: 'an empty chart takes no keys', key: 'ArrowRight', cur: -1, n: 0, want: null },
+  ])('$name', ({ key, cur, n, want }) => {
+    expect(chartIndexFor(key, cur, n)).toBe(want);
+  });
+
+  it.each([
+    { planned: 10, capacity: 8, meetings: 2, text: 'Thu: 10 h planned of 8 h capacity, 2 h of it in meetings, over capacity by 2 h.' },
+    { planned: 5, capacity: 8, meetings: 0, text: 'Thu: 5 h planned of 8 h capacity, 3 h free.' },
+    { planned: 8, capacity: 8, meetings: 0, text: 'Thu: 8 h planned of 8 h capacity, exactly at capacity.' },
+    { planned: 2, capacity: 0, meetings: 0, text: 'Thu: 2 h planned on a day without working hours.' },
+    { planned: 0, capacity: 0, meetings: 0, text: 'Thu: nothing planned, no working hours.' },
+  ])('says $planned of $capacity in words', ({ planned, capacity, meetings, text }) => {
+    expect(loadSentence('Thu', planned, capacity, meetings)).toBe(text);
   });
 });

@@ -54,8 +54,23 @@ export interface Factor {
   value: number;
   /** Points this factor adds to the score. */
   contribution: number;
+  /** The most points it can add (0 when not said). */
+  weight: number;
   explanation: string;
 }
+
+/** Names for the factors the API scores. */
+export const FACTOR_LABELS: Record<string, string> = {
+  workload: 'Planned work against capacity',
+  overdue: 'Overdue tasks',
+  deadlines: 'Deadlines in the next 7 days',
+  meetings: 'Meetings',
+  back_to_back: 'Back-to-back meetings',
+  after_hours: 'Work outside working hours',
+  focus_time: 'Too little focus time',
+  cbi_work: 'Check-in: work-related burnout',
+  checkin_tone: 'Check-in: tone of your notes',
+};
 
 export interface Analysis {
   id: string;
@@ -65,6 +80,19 @@ export interface Analysis {
   analyzed_at: string;
   /** The check-in's work-related burnout score (0–100), when one was answered. */
   cbi_score: number | null;
+  trend: Trend;
+  /** The next 14 days from what is scheduled. */
+  forecast: ForecastDay[];
+  /** Open tasks without an estimate: they count as nothing in the plan. */
+  unestimated: number;
+}
+
+export interface Trend {
+  /** rising, falling, stable, or new (no earlier analysis). */
+  direction: string;
+  previous: number | null;
+  change: number;
+  average30d: number | null;
 }
 
 export interface HistoryPoint {
@@ -100,13 +128,24 @@ export interface Metrics {
   days: DayLoad[];
   weeks: WeekLoad[];
   figures: Figure[];
+  /** The next days, when the workload answer carries them. */
+  forecast: ForecastDay[];
   calculated_at: string;
+  /** Totals over the window. */
+  planned: number;
+  capacity: number;
+  /** Open tasks without estimated hours. */
+  unestimated: number;
+  /** True while no profile exists and the default working pattern is assumed. */
+  defaults: boolean;
 }
 
 export interface ForecastDay {
   date: string;
   planned: number;
   capacity: number;
+  meetings: number;
+  deadlines: number;
   score: number | null;
   level: BurnoutLevel | null;
 }
@@ -120,8 +159,10 @@ export interface Recommendation {
   explanation: string;
   tasks: { id: string; title: string }[];
   hours_freed: number;
-  /** '' while open; accepted or dismissed once the user said. */
+  /** open (or ''), accepted or dismissed. */
   status: string;
+  /** The user's answer to "helpful?", null before one. */
+  helpful: boolean | null;
 }
 
 export type RecommendationAction = 'accepted' | 'dismissed';
@@ -172,9 +213,10 @@ export function parseFactor(raw: unknown): Factor {
   const name = str(first(o, 'name', 'key'));
   return {
     name,
-    label: str(first(o, 'label', 'title')) || humanize(name),
+    label: str(first(o, 'label', 'title')) || FACTOR_LABELS[name] || humanize(name),
     value: num(o.value),
     contribution: num(first(o, 'contribution', 'points')),
+    weight: Math.max(0, num(o.weight)),
     explanation: str(first(o, 'explanation', 'description')),
   };
 }
@@ -192,7 +234,31 @@ export function parseAnalysis(raw: unknown): Analysis {
     factors: list(o.factors).map(parseFactor),
     analyzed_at: str(first(o, 'analyzed_at', 'created_at')),
     cbi_score: Number.isFinite(cbiScore) ? cbiScore : null,
+    trend: parseTrend(o.trend),
+    forecast: parseForecast(o.forecast ?? []),
+    unestimated: isObj(o.summary) ? num(first(o.summary, 'unestimated_open_tasks', 'unestimated_tasks')) : 0,
   };
+}
+
+function parseTrend(raw: unknown): Trend {
+  const o = isObj(raw) ? raw : {};
+  const prev = num(o.previous_score, NaN);
+  const avg = num(o.average_30d, NaN);
+  return {
+    direction: str(o.direction) || 'new',
+    previous: Number.isFinite(prev) ? prev : null,
+    change: num(o.change),
+    average30d: Number.isFinite(avg) ? avg : null,
+  };
+}
+
+/** "Up 6 points since the last analysis", "Steady", "" for the first. */
+export function trendText(t: Trend): string {
+  if (t.direction === 'new' || t.previous === null) return '';
+  const c = round1(t.change);
+  if (t.direction === 'rising' || c >= 5) return `Up ${Math.abs(c)} points since the last analysis.`;
+  if (t.direction === 'falling' || c <= -5) return `Down ${Math.abs(c)} points since the last analysis.`;
+  return c === 0 ? 'No change since the last analysis.' : `About the same as the last analysis (${c > 0 ? '+' : '−'}${Math.abs(c)}).`;
 }
 
 export function parseHistory(raw: unknown): HistoryPoint[] {
@@ -233,19 +299,29 @@ function parseWeek(raw: unknown): WeekLoad | null {
   };
 }
 
-/** The summary figures the dashboard lists, in this order, with how to show each. */
-const FIGURES: { keys: string[]; label: string; format: (v: number) => string }[] = [
-  { keys: ['overdue_count'], label: 'Overdue tasks', format: (v) => String(Math.round(v)) },
-  { keys: ['overdue_age_days', 'overdue_mean_age_days', 'overdue_max_age_days'], label: 'Oldest overdue', format: (v) => formatDays(v) },
-  { keys: ['deadlines_next_7_days', 'deadline_cluster', 'deadlines_7d'], label: 'Deadlines in the next 7 days', format: (v) => String(Math.round(v)) },
-  { keys: ['meeting_hours'], label: 'Meeting hours', format: (v) => formatHours(v) },
-  { keys: ['meeting_share', 'meeting_ratio'], label: 'Meetings, share of capacity', format: (v) => formatShare(v) },
-  { keys: ['back_to_back_meetings', 'back_to_back'], label: 'Back-to-back meetings', format: (v) => String(Math.round(v)) },
-  { keys: ['after_hours_hours', 'after_hours', 'outside_hours'], label: 'Work outside working hours', format: (v) => formatHours(v) },
-  { keys: ['focus_hours', 'focus_time_hours'], label: 'Focus time (free blocks of 2 h or more)', format: (v) => formatHours(v) },
-  { keys: ['completion_rate'], label: 'Completion rate', format: (v) => formatShare(v) },
-  { keys: ['estimate_ratio', 'estimate_accuracy'], label: 'Actual time per estimated hour', format: (v) => `${round1(v)}×` },
+/** The summary figures the dashboard lists, in this order: where each is in the answer, and how to show it. */
+const FIGURES: { paths: string[]; label: string; format: (v: number) => string; skipZero?: boolean }[] = [
+  { paths: ['overdue.count', 'overdue_count'], label: 'Overdue tasks', format: (v) => String(Math.round(v)) },
+  { paths: ['overdue.max_age_days', 'overdue_age_days'], label: 'Oldest overdue', format: (v) => formatDays(v), skipZero: true },
+  { paths: ['deadlines.next_7_days', 'deadlines_next_7_days'], label: 'Deadlines in the next 7 days', format: (v) => String(Math.round(v)) },
+  { paths: ['totals.meeting_hours', 'meeting_hours'], label: 'Meeting hours', format: (v) => formatHours(v) },
+  { paths: ['totals.meeting_share', 'meeting_share'], label: 'Meetings, share of capacity', format: (v) => formatShare(v) },
+  { paths: ['totals.back_to_back', 'back_to_back'], label: 'Back-to-back meetings', format: (v) => String(Math.round(v)) },
+  { paths: ['totals.after_hours_hours', 'after_hours_hours'], label: 'Work outside working hours', format: (v) => formatHours(v) },
+  { paths: ['totals.focus_hours', 'focus_hours'], label: 'Focus time (free blocks of 2 h or more)', format: (v) => formatHours(v) },
+  { paths: ['behavior.completion_rate', 'completion_rate'], label: 'Completion rate (last 30 days)', format: (v) => formatShare(v) },
+  { paths: ['behavior.estimate_ratio', 'estimate_ratio'], label: 'Actual time per estimated hour', format: (v) => `${round1(v)}×` },
 ];
+
+/** The number at a dotted path ("totals.focus_hours"), if it is one. */
+function at(o: Obj, path: string): number | undefined {
+  let cur: unknown = o;
+  for (const part of path.split('.')) {
+    if (!isObj(cur)) return undefined;
+    cur = cur[part];
+  }
+  return typeof cur === 'number' && Number.isFinite(cur) ? cur : undefined;
+}
 
 export function parseMetrics(raw: unknown): Metrics {
   const root = isObj(raw) && isObj(raw.metrics) ? raw.metrics : raw;
@@ -255,19 +331,27 @@ export function parseMetrics(raw: unknown): Metrics {
   let weeks = list(first(root, 'weeks', 'weekly')).map(parseWeek).filter((w): w is WeekLoad => w !== null);
   if (weeks.length === 0) weeks = groupByWeek(days);
   weeks.sort((a, b) => a.start.localeCompare(b.start));
-  // Figures may sit at the top or under a "summary" object.
-  const pools = [root, isObj(root.summary) ? root.summary : {}, isObj(root.behavior) ? root.behavior : {}];
   const figures: Figure[] = [];
   for (const f of FIGURES) {
-    for (const pool of pools) {
-      const key = f.keys.find((k) => typeof pool[k] === 'number' && Number.isFinite(pool[k]));
-      if (key) {
-        figures.push({ key, label: f.label, text: f.format(pool[key] as number) });
-        break;
-      }
+    for (const path of f.paths) {
+      const v = at(root, path);
+      if (v === undefined) continue;
+      if (!(f.skipZero && v === 0)) figures.push({ key: path, label: f.label, text: f.format(v) });
+      break;
     }
   }
-  return { days, weeks, figures, calculated_at: str(first(root, 'calculated_at', 'computed_at', 'updated_at')) };
+  const totals = isObj(root.totals) ? root.totals : {};
+  return {
+    days,
+    weeks,
+    figures,
+    forecast: parseForecast(root.forecast ?? []),
+    calculated_at: str(first(root, 'generated_at', 'calculated_at', 'updated_at')),
+    planned: num(totals.planned_hours),
+    capacity: num(totals.capacity_hours),
+    unestimated: num(totals.unestimated_tasks),
+    defaults: root.profile_defaults === true,
+  };
 }
 
 export function parseForecast(raw: unknown): ForecastDay[] {
@@ -281,6 +365,8 @@ export function parseForecast(raw: unknown): ForecastDay[] {
         date,
         planned: Math.max(0, num(first(o, 'planned_hours', 'planned'))),
         capacity: Math.max(0, num(first(o, 'capacity_hours', 'capacity'))),
+        meetings: Math.max(0, num(first(o, 'meeting_hours', 'meetings'))),
+        deadlines: Math.max(0, num(first(o, 'deadlines_due', 'deadlines'))),
         score: score === undefined ? null : clamp(num(score), 0, 100),
         level: o.level === undefined ? null : parseLevel(o.level),
       };
@@ -301,12 +387,13 @@ export function parseRecommendation(raw: unknown): Recommendation {
       .map((t) => ({ id: str(t.id), title: str(t.title) })),
     hours_freed: Math.max(0, num(o.hours_freed)),
     status: str(first(o, 'status', 'feedback')),
+    helpful: typeof o.helpful === 'boolean' ? o.helpful : null,
   };
 }
 
 export function parseRecommendations(raw: unknown): Recommendation[] {
   const items = Array.isArray(raw) ? raw : isObj(raw) ? list(raw.recommendations) : [];
-  return items.map(parseRecommendation).filter((r) => r.id !== '');
+  return items.map(parseRecommendation).filter((r) => r.id !== '' && r.status !== 'superseded');
 }
 
 export function parseProfile(raw: unknown): Profile {
@@ -369,12 +456,15 @@ export function workloadApi(request: Requester) {
       return parseProfile(await request<unknown>('PUT', `/api/profile/${enc(p.user_id)}`, { body }));
     },
 
-    /** The stored constraints come with the profile when the API sends them. */
-    async constraints(userId: string): Promise<Constraints | null> {
+    /**
+     * The profile with its constraints (when the API sends them along), or
+     * null when no profile was made yet.
+     */
+    async settings(userId: string): Promise<{ profile: Profile; constraints: Constraints | null } | null> {
       const raw = await orNull(request<unknown>('GET', `/api/profile/${enc(userId)}`));
-      if (!isObj(raw)) return null;
-      const c = first(raw, 'constraints');
-      return isObj(c) ? parseConstraints(c) : null;
+      if (raw === null || raw === undefined) return null;
+      const c = isObj(raw) ? (isObj(raw.constraints) ? raw.constraints : isObj(raw.profile) && isObj(raw.profile.constraints) ? raw.profile.constraints : null) : null;
+      return { profile: parseProfile(raw), constraints: c ? parseConstraints(c) : null };
     },
 
     async saveConstraints(userId: string, c: Constraints): Promise<void> {
@@ -401,11 +491,13 @@ export function workloadApi(request: Requester) {
       return parseAnalysis(await request<unknown>('POST', '/api/burnout/analyze', { body: { user_id: userId } }));
     },
 
-    /** The latest analysis, or null before the first one. */
-    async status(userId: string): Promise<{ analysis: Analysis; forecast: ForecastDay[] } | null> {
+    /** The latest analysis (with its forecast), or null before the first one. */
+    async status(userId: string): Promise<Analysis | null> {
       const raw = await orNull(request<unknown>('GET', `/api/burnout/status/${enc(userId)}`));
       if (raw === null || raw === undefined) return null;
-      return { analysis: parseAnalysis(raw), forecast: isObj(raw) ? parseForecast(raw.forecast ?? []) : [] };
+      // An answer without a score is "no analysis yet" too.
+      if (isObj(raw) && raw.score === undefined && !isObj(raw.analysis)) return null;
+      return parseAnalysis(raw);
     },
 
     async history(userId: string): Promise<HistoryPoint[]> {
@@ -488,19 +580,18 @@ export function cbiItemScore(item: CbiItem, option: number): number {
   return item.reversed ? 100 - points : points;
 }
 
-/**
- * The subscale score: the mean of the answered items' points. The published
- * scoring counts a respondent with fewer than half the items answered as
- * missing, so fewer than 4 answers give null.
- */
+/** With fewer answered items the published scoring counts the respondent as a non-responder. */
+export const MIN_CBI_ANSWERS = 3;
+
+/** The subscale score: the mean of the answered items' points, to one decimal; null with too few answers. */
 export function cbiScore(answers: readonly (number | null)[]): number | null {
   const points: number[] = [];
   CBI_ITEMS.forEach((item, i) => {
     const a = answers[i];
     if (a !== null && a !== undefined && Number.isInteger(a) && a >= 0 && a <= 4) points.push(cbiItemScore(item, a));
   });
-  if (points.length < 4) return null;
-  return points.reduce((s, p) => s + p, 0) / points.length;
+  if (points.length < MIN_CBI_ANSWERS) return null;
+  return round1(points.reduce((s, p) => s + p, 0) / points.length);
 }
 
 /** The bands commonly used with the CBI: below 50, 50–74, 75–99, 100. */
@@ -517,13 +608,16 @@ export interface CheckinInput {
   text?: string;
 }
 
-/** What the API receives: each answered item's points as scored, and the text. */
+/**
+ * What the API receives: each answer as the position of the chosen option,
+ * 1 (first) to 5 (last), 0 for one left out; and the text.
+ */
 export function checkinBody(userId: string, c: CheckinInput) {
   const body: Record<string, unknown> = { user_id: userId };
   if (c.cbi && c.cbi.some((a) => a !== null && a !== undefined)) {
-    body.cbi_answers = CBI_ITEMS.map((item, i) => {
+    body.cbi_answers = CBI_ITEMS.map((_, i) => {
       const a = c.cbi?.[i];
-      return a === null || a === undefined ? null : cbiItemScore(item, a);
+      return a === null || a === undefined ? 0 : a + 1;
     });
   }
   const text = c.text?.trim();
@@ -533,8 +627,8 @@ export function checkinBody(userId: string, c: CheckinInput) {
 
 // ---------- levels, the gauge ----------
 
-/** Where each level starts on the 0–100 scale (for drawing the gauge's bands). */
-export const LEVEL_STARTS: Record<BurnoutLevel, number> = { low: 0, moderate: 40, high: 60, critical: 80 };
+/** Where each level starts on the 0–100 scale, as the API assigns them (low < 25 ≤ moderate < 50 ≤ high < 75 ≤ critical). */
+export const LEVEL_STARTS: Record<BurnoutLevel, number> = { low: 0, moderate: 25, high: 50, critical: 75 };
 
 export function levelForScore(score: number): BurnoutLevel {
   if (!Number.isFinite(score)) return 'low';
@@ -815,4 +909,40 @@ export function kindLabel(kind: string): string {
 export function sortRecommendations(recs: readonly Recommendation[]): Recommendation[] {
   const open = (r: Recommendation) => (r.status === '' || r.status === 'open' || r.status === 'pending' ? 0 : 1);
   return [...recs].sort((a, b) => open(a) - open(b) || b.hours_freed - a.hours_freed);
+}
+
+// ---------- keyboard ----------
+
+/**
+ * The point a chart shows after a key press: arrows move by one, Home and
+ * End jump to the ends, -1 (nothing shown yet) starts at the first or last.
+ * Null for keys the chart leaves alone.
+ */
+export function chartIndexFor(key: string, current: number, count: number): number | null {
+  if (count <= 0) return null;
+  switch (key) {
+    case 'ArrowRight':
+    case 'ArrowDown':
+      return current < 0 ? 0 : Math.min(count - 1, current + 1);
+    case 'ArrowLeft':
+    case 'ArrowUp':
+      return current < 0 ? count - 1 : Math.max(0, current - 1);
+    case 'Home':
+      return 0;
+    case 'End':
+      return count - 1;
+    default:
+      return null;
+  }
+}
+
+/** What one day or week of the chart says in words. */
+export function loadSentence(label: string, planned: number, capacity: number, meetings = 0): string {
+  const meet = meetings > 0 ? `, ${formatHours(meetings)} of it in meetings` : '';
+  if (capacity <= 0) {
+    return planned > 0 ? `${label}: ${formatHours(planned)} planned${meet} on a day without working hours.` : `${label}: nothing planned, no working hours.`;
+  }
+  const diff = round1(planned - capacity);
+  const state = diff > 0 ? `over capacity by ${formatHours(diff)}` : diff < 0 ? `${formatHours(-diff)} free` : 'exactly at capacity';
+  return `${label}: ${formatHours(planned)} planned of ${formatHours(capacity)} capacity${meet}, ${state}.`;
 }
