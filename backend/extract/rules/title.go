@@ -9,12 +9,12 @@ import (
 
 var (
 	reCutTail   = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:so that|so (?:i|we|you|they|he|she|it|the)\b|because|since|as soon as possible|in order to|, which|which|when you get a chance|when(?:ever)? you (?:have|get) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
-	reTrailFill = regexp.MustCompile(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
+	reTrailFill = mustGate(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
 	reLeadFill  = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually|personally|now|do)\s+)+`)
 	reDangling  = regexp.MustCompile(`(?i)(?:[\s,;:]+(?:by|on|at|before|until|till|due|for|in|from|the|to|and|or|with|of|a|an|around|after|this|next|no later than|sometime|some time|within|over|during|starting|latest|eod|about|re))+\s*$`)
-	reMe        = regexp.MustCompile(`\bme\b`)
-	reMy        = regexp.MustCompile(`\bmy\b`)
-	reYour      = regexp.MustCompile(`(?i)\byour\b`)
+	reMe        = mustGate(`\bme\b`)
+	reMy        = mustGate(`\bmy\b`)
+	reYour      = mustGate(`(?i)\byour\b`)
 )
 
 // newTask builds a task candidate from a clause and its frame.
@@ -238,7 +238,7 @@ func (a *analyzer) pickDue(u unit, raw string, ds []dateHit) *dateHit {
 	return nil
 }
 
-var reNounRef = regexp.MustCompile(`(?i)\b(?:before|by|until|ahead of|prior to|in time for)\s+(?:the|our|my|your)\s+([a-z][a-z -]{2,30}?)\s*(?:[.,;!?)]|$|\s(?:and|so|or|to)\s)`)
+var reNounRef = mustGate(`(?i)\b(?:before|by|until|ahead of|prior to|in time for)\s+(?:the|our|my|your)\s+([a-z][a-z -]{2,30}?)\s*(?:[.,;!?)]|$|\s(?:and|so|or|to)\s)`)
 
 // nounRef resolves "before the start date" from an earlier "start date
 // March 9" in the text.
@@ -465,7 +465,7 @@ func collapse(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-var reAnaphor = regexp.MustCompile(`(?i)\b(?:it|this|that|them|these|those|one|a look|the issue|the problem|the bug)\b`)
+var reAnaphor = mustGate(`(?i)\b(?:it|this|that|them|these|those|one|a look|the issue|the problem|the bug)\b`)
 
 func isAnaphoric(title string) bool {
 	return reAnaphor.MatchString(title) || len(strings.Fields(title)) <= 2

@@ -1,0 +1,194 @@
+package rules
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"strings"
+)
+
+// gatedRE is a regular expression with a cheap pre-check. Go's matcher tries
+// an unanchored pattern at every position of the input, which made long
+// phrase lists ("already done", "called off", …) the rule engine's main cost.
+// When every match must begin with one of a few literal strings, a sentence
+// containing none of them cannot match, and strings.Contains says so far
+// faster than the matcher.
+type gatedRE struct {
+	*regexp.Regexp
+	lits []string // nil: no gate, always run the matcher
+	fold bool     // lits are lower case; compare with the input lower-cased
+}
+
+// mustGate compiles pattern and works out its leading literals.
+func mustGate(pattern string) gatedRE {
+	g := gatedRE{Regexp: regexp.MustCompile(pattern)}
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return g
+	}
+	lits, _, ok := literals(re.Simplify(), 256, &g.fold)
+	if !ok || len(lits) == 0 {
+		return g
+	}
+	for _, l := range lits {
+		if l == "" {
+			return g // something can match with no literal first
+		}
+	}
+	g.lits = lits
+	return g
+}
+
+// mayMatch is false only when s cannot match.
+func (g gatedRE) mayMatch(s string) bool {
+	if g.lits == nil {
+		return true
+	}
+	if g.fold {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return true // non-ASCII letters fold in ways asciiLower does not
+			}
+		}
+		s = asciiLower(s)
+	}
+	for _, l := range g.lits {
+		if strings.Contains(s, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g gatedRE) MatchString(s string) bool {
+	return g.mayMatch(s) && g.Regexp.MatchString(s)
+}
+
+func (g gatedRE) FindStringIndex(s string) []int {
+	if !g.mayMatch(s) {
+		return nil
+	}
+	return g.Regexp.FindStringIndex(s)
+}
+
+func (g gatedRE) FindStringSubmatchIndex(s string) []int {
+	if !g.mayMatch(s) {
+		return nil
+	}
+	return g.Regexp.FindStringSubmatchIndex(s)
+}
+
+func (g gatedRE) FindAllStringSubmatchIndex(s string, n int) [][]int {
+	if !g.mayMatch(s) {
+		return nil
+	}
+	return g.Regexp.FindAllStringSubmatchIndex(s, n)
+}
+
+func (g gatedRE) FindAllStringIndex(s string, n int) [][]int {
+	if !g.mayMatch(s) {
+		return nil
+	}
+	return g.Regexp.FindAllStringIndex(s, n)
+}
+
+func (g gatedRE) ReplaceAllString(s, repl string) string {
+	if !g.mayMatch(s) {
+		return s
+	}
+	return g.Regexp.ReplaceAllString(s, repl)
+}
+
+// leadLiterals lists strings one of which every match of re starts with
+// (case-sensitive literals only); ok is false when that cannot be said.
+func leadLiterals(re *syntax.Regexp, limit int) (lits []string, ok bool) {
+	var fold bool
+	lits, _, ok = literals(re, limit, &fold)
+	return lits, ok
+}
+
+// literals is leadLiterals, and exact says the strings are all re matches.
+// Case-insensitive literals come back lower-cased, with *fold set.
+func literals(re *syntax.Regexp, limit int, fold *bool) (lits []string, exact, ok bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			*fold = true
+			return []string{strings.ToLower(string(re.Rune))}, true, true
+		}
+		return []string{string(re.Rune)}, true, true
+	case syntax.OpCapture:
+		return literals(re.Sub[0], limit, fold)
+	case syntax.OpPlus:
+		l, _, ok := literals(re.Sub[0], limit, fold)
+		return l, false, ok
+	case syntax.OpRepeat:
+		if re.Min < 1 {
+			return nil, false, false
+		}
+		l, _, ok := literals(re.Sub[0], limit, fold)
+		return l, false, ok
+	case syntax.OpCharClass:
+		// A small class of single characters: each is a literal.
+		var out []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				out = append(out, string(r))
+				if len(out) > 8 {
+					return nil, false, false
+				}
+			}
+		}
+		return out, true, true
+	case syntax.OpAlternate:
+		exact = true
+		for _, s := range re.Sub {
+			l, e, ok := literals(s, limit, fold)
+			if !ok {
+				return nil, false, false
+			}
+			exact = exact && e
+			lits = append(lits, l...)
+			if len(lits) > limit {
+				return nil, false, false
+			}
+		}
+		return lits, exact, true
+	case syntax.OpConcat:
+		i := 0
+		for i < len(re.Sub) && zeroWidth(re.Sub[i].Op) {
+			i++
+		}
+		if i == len(re.Sub) {
+			return nil, false, false
+		}
+		acc, exact, ok := literals(re.Sub[i], limit, fold)
+		if !ok {
+			return nil, false, false
+		}
+		// While the parts so far match exactly those strings, extend them
+		// with what follows: "(?:is|are) (?:done|sent)" gives "is done", ….
+		for i++; exact && i < len(re.Sub); i++ {
+			next, e, ok := literals(re.Sub[i], limit, fold)
+			if !ok || len(acc)*len(next) > limit {
+				return acc, false, true
+			}
+			out := make([]string, 0, len(acc)*len(next))
+			for _, a := range acc {
+				for _, n := range next {
+					out = append(out, a+n)
+				}
+			}
+			acc, exact = out, e
+		}
+		return acc, exact && i == len(re.Sub), true
+	}
+	return nil, false, false
+}
+
+func zeroWidth(op syntax.Op) bool {
+	switch op {
+	case syntax.OpWordBoundary, syntax.OpNoWordBoundary, syntax.OpBeginText, syntax.OpBeginLine, syntax.OpEmptyMatch:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,40 @@
+package rules
+
+import (
+	"regexp"
+	"testing"
+)
+
+func TestGateAgreesWithMatcher(t *testing.T) {
+	pats := []string{
+		`\b(?:already|all (?:sorted|set)|is (?:done|finished))\b`,
+		`\b(?:cancell?ed|called off|no need (?:to|for))\b`,
+		`(?:x|y)+z`,
+		`\bfoo\w*bar`,
+		`(?i)\bcase\b`,
+		`\b(?:a|b)?c`,
+		`^(?:please|pls)\s+`,
+		`(?i)(?:[\s,]+(?:please|thanks))+\s*$`,
+		`(?i)\b(?:is|are) (?:done|sent)\b`,
+	}
+	inputs := []string{"", "it is done", "all set now", "already", "the trip was cancelled", "cancelled", "canceled",
+		"no need for it", "Already", "IT IS DONE", "xyz", "yz", "z", "foobazbar", "CASE", "c", "please go", "pls", "nothing here"}
+	for _, p := range pats {
+		g := mustGate(p)
+		re := regexp.MustCompile(p)
+		for _, in := range inputs {
+			if g.MatchString(in) != re.MatchString(in) {
+				t.Errorf("%q on %q: gate %v, matcher %v (lits %q)", p, in, g.MatchString(in), re.MatchString(in), g.lits)
+			}
+		}
+	}
+	if g := mustGate(`\b(?:already|all (?:sorted|set))\b`); len(g.lits) == 0 {
+		t.Fatal("phrase list got no gate")
+	}
+	if g := mustGate(`(?i)\bcase\b`); !g.fold || !g.MatchString("In CASE of") || g.MatchString("cas") || !g.MatchString("caſe") == mustGate(`(?i)\bcase\b`).MatchString("caſe") {
+		t.Fatalf("case-folded gate: %+v", g)
+	}
+	if g := mustGate(`\b(?:a|b)?c`); g.lits != nil && !g.mayMatch("c") {
+		t.Fatal("optional prefix must not gate out a bare match")
+	}
+}
