@@ -25,7 +25,7 @@ function fakeRequest(...answers: unknown[]) {
   return { request, calls };
 }
 
-const base: Integration = { provider: 'zoom', state: 'connected', account: '', last_sync_at: '', error: '', last_sync_count: null };
+const base: Integration = { provider: 'zoom', state: 'connected', account: '', last_sync_at: '', error: '', last_sync_count: null, sync_path: '' };
 
 describe('providers', () => {
   it.each([
@@ -46,7 +46,7 @@ describe('reading the status', () => {
   it('lists every provider once in a fixed order, missing ones not connected', () => {
     const list = parseIntegrations({
       integrations: [
-        { provider: 'zoom', status: 'connected', last_sync_at: '2026-11-26T08:00:00Z' },
+        { provider: 'zoom', state: 'connected', connected: true, last_sync: '2026-11-26T08:00:00Z', sync_path: '/api/zoom/meetings/u1' },
         { provider: 'zoom', status: 'error' },
         { provider: 'unknown' },
       ],
@@ -57,10 +57,12 @@ describe('reading the status', () => {
       ['zoom', 'connected'],
     ]);
     expect(list[2].last_sync_at).toBe('2026-11-26T08:00:00Z');
+    expect(list[2].sync_path).toBe('/api/zoom/meetings/u1');
   });
 
   it.each([
-    { name: 'a revoked grant asks to reconnect', raw: { status: 'revoked' }, state: 'reconnect' },
+    { name: 'a revoked grant asks to reconnect', raw: { state: 'needs_reconnect', connected: true, needs_reconnect: true }, state: 'reconnect' },
+    { name: 'a server without the app credentials', raw: { state: 'not_configured', configured: false }, state: 'unavailable' },
     { name: 'a needs_reconnect flag asks to reconnect', raw: { connected: true, needs_reconnect: true }, state: 'reconnect' },
     { name: 'connected with a last error is an error', raw: { connected: true, last_error: 'Rate limited' }, state: 'error' },
     { name: 'connected is connected', raw: { connected: true }, state: 'connected' },
@@ -71,27 +73,30 @@ describe('reading the status', () => {
   });
 
   it('reads a sync result with its counts, or counts the items sent back', () => {
-    expect(parseSyncResult('google_tasks', { created: 2, updated: 1, deleted: 0, pushed: 3, synced_at: 'x' })).toEqual({
+    expect(parseSyncResult('google_tasks', { provider: 'google_tasks', pulled: 2, pushed: 3, deleted: 1, conflicts: 0, skipped: 0, full: false, synced_at: 'x' })).toEqual({
       provider: 'google_tasks',
-      created: 2,
-      updated: 1,
-      deleted: 0,
+      pulled: 2,
       pushed: 3,
+      deleted: 1,
+      conflicts: 0,
+      skipped: 0,
       synced_at: 'x',
     });
-    expect(parseSyncResult('zoom', { meetings: [{}, {}] }).created).toBe(2);
-    expect(parseSyncResult('zoom', null).created).toBe(0);
+    expect(parseSyncResult('zoom', { meetings: [{}, {}] }).pulled).toBe(2);
+    expect(parseSyncResult('zoom', null).pulled).toBe(0);
+  });
+
+  it('ignores a sync path outside the API', () => {
+    expect(parseIntegrations([{ provider: 'zoom', sync_path: 'https://elsewhere/x' }])[2].sync_path).toBe('');
   });
 });
 
 describe('words', () => {
   it('summarises a sync', () => {
-    expect(syncSummary({ provider: 'google_tasks', created: 3, updated: 1, deleted: 0, pushed: 2, synced_at: '' })).toBe(
-      'Google Tasks synced: 3 new, 1 changed, 2 sent.',
-    );
-    expect(syncSummary({ provider: 'zoom', created: 0, updated: 0, deleted: 0, pushed: 0, synced_at: '' })).toBe(
-      'Zoom synced: nothing new.',
-    );
+    const r = { provider: 'google_tasks' as const, pulled: 3, pushed: 2, deleted: 1, conflicts: 0, skipped: 0, synced_at: '' };
+    expect(syncSummary(r)).toBe('Google Tasks synced: 3 in, 2 out, 1 removed.');
+    expect(syncSummary({ ...r, provider: 'zoom', pulled: 0, pushed: 0, deleted: 0 })).toBe('Zoom synced: nothing new.');
+    expect(syncSummary({ ...r, conflicts: 1, skipped: 2 })).toMatch(/1 changed on both sides.*2 skipped/);
   });
 
   it('says what each state means and what to do', () => {
@@ -124,6 +129,8 @@ describe('words', () => {
     expect(integrationErrorText('google_tasks', new ApiError('not_found', 'x', 404))).toMatch(/Connect it first/);
     expect(integrationErrorText('zoom', new ApiError('invalid', 'The grant was revoked.', 400))).toBe('The grant was revoked.');
     expect(integrationErrorText('zoom', new Error('boom'))).toMatch(/Try again/);
+    expect(integrationErrorText('zoom', new ApiError('reconnect_required', 'Reconnect Zoom in Settings.', 409))).toBe('Reconnect Zoom in Settings.');
+    expect(integrationErrorText('zoom', new ApiError('bad_gateway', '', 502))).toMatch(/did not answer properly/);
   });
 });
 
@@ -157,11 +164,11 @@ describe('integrations client', () => {
     const api = integrationsApi(request);
     await api.sync('u1', 'google_tasks');
     await api.sync('u1', 'google_calendar');
-    await api.sync('u1', 'zoom');
+    await api.sync('u1', 'zoom', '/api/zoom/meetings/u1?sync=1');
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
       'GET /api/integrations/google/tasks/u1/sync',
       'GET /api/integrations/google/calendar/u1/sync',
-      'GET /api/zoom/meetings/u1',
+      'GET /api/zoom/meetings/u1?sync=1',
     ]);
   });
 

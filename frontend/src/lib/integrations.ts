@@ -39,15 +39,22 @@ export interface Integration {
   error: string;
   /** Items the last sync brought in or changed, when the API says. */
   last_sync_count: number | null;
+  /** The API path that syncs this provider now, when the API names it. */
+  sync_path: string;
 }
 
 export interface SyncResult {
   provider: Provider;
-  created: number;
-  updated: number;
-  deleted: number;
-  /** Items pushed to the provider (two-way sync). */
+  /** Local tasks created or changed from the provider. */
+  pulled: number;
+  /** Provider objects created or changed from local tasks (two-way sync). */
   pushed: number;
+  /** Deletions carried over, either way. */
+  deleted: number;
+  /** Changed on both sides since the last sync (settled by the conflict rule). */
+  conflicts: number;
+  /** Provider objects not imported (blank, all-day, invalid). */
+  skipped: number;
   synced_at: string;
 }
 
@@ -90,9 +97,10 @@ export function parseIntegration(raw: unknown): Integration | null {
     provider,
     state: parseState(raw),
     account: str(raw.account || raw.email || raw.account_email),
-    last_sync_at: str(raw.last_sync_at || raw.last_synced_at || raw.synced_at),
+    last_sync_at: str(raw.last_sync || raw.last_sync_at || raw.last_synced_at),
     error: str(raw.error || raw.last_error),
     last_sync_count: typeof count === 'number' && Number.isFinite(count) ? count : null,
+    sync_path: /^\/api\//.test(str(raw.sync_path)) ? str(raw.sync_path) : '',
   };
 }
 
@@ -109,31 +117,43 @@ export function parseIntegrations(raw: unknown): Integration[] {
   }
   return PROVIDERS.map(
     (p) =>
-      byProvider.get(p) ?? { provider: p, state: 'disconnected', account: '', last_sync_at: '', error: '', last_sync_count: null },
+      byProvider.get(p) ?? {
+        provider: p,
+        state: 'disconnected',
+        account: '',
+        last_sync_at: '',
+        error: '',
+        last_sync_count: null,
+        sync_path: '',
+      },
   );
 }
 
 export function parseSyncResult(provider: Provider, raw: unknown): SyncResult {
   const o = isObj(raw) ? raw : {};
-  const items = Array.isArray(o.tasks) ? o.tasks.length : Array.isArray(o.meetings) ? o.meetings.length : 0;
+  // A list of what came in counts as pulled when no counts are given.
+  const items = Array.isArray(o.meetings) ? o.meetings.length : Array.isArray(o.tasks) ? o.tasks.length : 0;
   return {
     provider,
-    created: num(o.created) || num(o.imported) || (o.created === undefined && o.imported === undefined ? items : 0),
-    updated: num(o.updated),
-    deleted: num(o.deleted),
+    pulled: o.pulled === undefined && o.imported === undefined ? items : num(o.pulled) || num(o.imported),
     pushed: num(o.pushed),
-    synced_at: str(o.synced_at || o.last_sync_at),
+    deleted: num(o.deleted),
+    conflicts: num(o.conflicts),
+    skipped: num(o.skipped),
+    synced_at: str(o.synced_at || o.last_sync),
   };
 }
 
-/** "Synced: 3 new, 1 changed, 1 removed, 2 sent." or "Synced: nothing new." */
+/** "Google Tasks synced: 3 in, 2 out, 1 removed." or "… nothing new." */
 export function syncSummary(r: SyncResult): string {
   const parts: string[] = [];
-  if (r.created) parts.push(`${r.created} new`);
-  if (r.updated) parts.push(`${r.updated} changed`);
+  if (r.pulled) parts.push(`${r.pulled} in`);
+  if (r.pushed) parts.push(`${r.pushed} out`);
   if (r.deleted) parts.push(`${r.deleted} removed`);
-  if (r.pushed) parts.push(`${r.pushed} sent`);
-  return `${PROVIDER_NAMES[r.provider]} synced: ${parts.length ? parts.join(', ') : 'nothing new'}.`;
+  let text = `${PROVIDER_NAMES[r.provider]} synced: ${parts.length ? parts.join(', ') : 'nothing new'}.`;
+  if (r.conflicts) text += ` ${r.conflicts} changed on both sides; the newer change was kept.`;
+  if (r.skipped) text += ` ${r.skipped} skipped (blank, all-day or unreadable).`;
+  return text;
 }
 
 /** What the status line of a provider says. */
@@ -170,6 +190,8 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
 export function integrationErrorText(provider: Provider, e: unknown): string {
   const name = PROVIDER_NAMES[provider];
   if (e instanceof ApiError) {
+    if (e.code === 'reconnect_required') return e.message || `Reconnect ${name} to sync again.`;
+    if (e.code === 'bad_gateway') return e.message || `${name} did not answer properly. Try again in a moment.`;
     if (e.code === 'unauthorized' || e.code === 'forbidden') {
       return `${name} refused access. Reconnect ${name} and try again.`;
     }
@@ -216,11 +238,11 @@ export function integrationsApi(request: Requester) {
       return url;
     },
 
-    async sync(userId: string, provider: Provider): Promise<SyncResult> {
+    /** Syncs now, on the path the status named (syncPath) or the documented one. */
+    async sync(userId: string, provider: Provider, syncPath = ''): Promise<SyncResult> {
       const path =
-        provider === 'zoom'
-          ? `/api/zoom/meetings/${enc(userId)}`
-          : `/api/integrations/${SEGMENT[provider]}/${enc(userId)}/sync`;
+        syncPath ||
+        (provider === 'zoom' ? `/api/zoom/meetings/${enc(userId)}` : `/api/integrations/${SEGMENT[provider]}/${enc(userId)}/sync`);
       return parseSyncResult(provider, await request<unknown>('GET', path));
     },
 
