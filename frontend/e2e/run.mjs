@@ -786,6 +786,45 @@ async function run() {
   if ((await fileItems.count()) === 0 && !(await fileRun.getByTestId('run-empty').textContent()).includes('in this file')) fail('the empty file run does not say so');
   await snap(page, 'capture-file-done');
 
+  begin('capture: the document view shows the text with the evidence highlighted');
+  const notedItem = fileItems.first();
+  if ((await fileItems.count()) === 0) fail('the .txt run found nothing to show in its text');
+  const notedTitle = (await notedItem.getByTestId('item-title').textContent()).trim();
+  await notedItem.getByTestId('item-show-evidence').click();
+  const docView = byTestId('document-view');
+  await docView.waitFor();
+  await until(async () => (await docView.getByTestId('document-evidence').count()) >= 1, 'the evidence to be highlighted in the text');
+  if (!(await byTestId('document-text').textContent()).includes('Project notes')) fail('the document view does not show the file text');
+  const current = docView.locator('[data-testid=document-evidence].current');
+  await current.waitFor();
+  if (!(await current.textContent()).includes('Carol will update the project plan by Monday')) fail(`the highlighted evidence reads ${JSON.stringify(await current.textContent())}`);
+  if ((await current.getAttribute('aria-label')).indexOf(notedTitle) < 0) fail('the highlight does not name its task');
+  const docTask = docView.getByTestId('document-task').first();
+  if ((await docTask.getAttribute('aria-pressed')) !== 'true') fail('the task whose evidence was opened is not selected in the document view');
+  await snap(page, 'capture-document-view');
+  // Selecting from the highlight, with the keyboard.
+  await docView.getByTestId('document-evidence').first().focus();
+  await page.keyboard.press('Enter');
+  if ((await docTask.getAttribute('aria-pressed')) !== 'true') fail('Enter on a highlight does not select its task');
+  await page.keyboard.press('Escape');
+  await docView.waitFor({ state: 'detached' });
+  if ((await byTestId('capture-page').count()) !== 1) fail('Esc in the document view left the Capture screen');
+
+  begin('capture: a folder adds the files it can read and says what it skipped');
+  const folder = join(filesDir, 'meeting-folder');
+  mkdirSync(join(folder, 'sub'), { recursive: true });
+  writeFileSync(join(folder, 'agenda.md'), '# Agenda\n\nDan will share the slides tomorrow.\n');
+  writeFileSync(join(folder, 'sub', 'notes.txt'), 'Eve will call the venue.\n');
+  writeFileSync(join(folder, 'installer.exe'), Buffer.from('MZ\x90\x00', 'latin1'));
+  await byTestId('folder-input').setInputFiles(folder);
+  await page.locator('[data-testid=file-entry][data-name="agenda.md"]').waitFor();
+  await page.locator('[data-testid=file-entry][data-name="notes.txt"]').waitFor();
+  if ((await page.locator('[data-testid=file-entry][data-name="installer.exe"]').count()) !== 0) fail('the unreadable file of the folder was queued');
+  const skippedNoteText = await byTestId('file-skipped').textContent();
+  if (!skippedNoteText.includes('installer.exe')) fail(`the skipped note reads ${JSON.stringify(skippedNoteText)}`);
+  await snap(page, 'capture-folder');
+  while ((await page.getByTestId('file-remove').count()) > 0) await page.getByTestId('file-remove').first().click();
+
   begin('capture: an unsupported file gets the 415 message');
   const exePath = join(filesDir, 'setup.exe');
   writeFileSync(exePath, Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2048, 0x4d)]));
@@ -830,6 +869,14 @@ async function run() {
   await until(async () => (await runs.count()) === 1 && (await runs.first().getAttribute('data-run-id')) === textRunId, 'the first run to open from the history');
   if (foundCount > 0 && (await runs.first().locator('[data-status=accepted], [data-status=rejected]').count()) !== 2) fail('the reopened run lost its review');
   await snap(page, 'capture-history');
+  const fileHistory = history.filter({ hasText: 'project-notes.txt' });
+  await fileHistory.locator('xpath=..').getByTestId('history-open-document').click();
+  await byTestId('document-view').waitFor();
+  await until(async () => (await byTestId('document-evidence').count()) >= 1, 'the history run\'s evidence to be highlighted');
+  if ((await byTestId('document-view').getByRole('heading').first().textContent()).trim() !== 'project-notes.txt') fail('the document view from the history is not named after its file');
+  await snap(page, 'capture-history-document');
+  await byTestId('document-close').click();
+  await byTestId('document-view').waitFor({ state: 'detached' });
 
   begin('capture: Esc goes back to the tasks, which hold what was captured');
   await page.keyboard.press('Escape');
@@ -867,7 +914,11 @@ async function run() {
 
   begin('notebooks: ask, get an answer with a citation, open the passage');
   await byTestId('notebook-query').fill('Who owns the press release?');
+  const chatResponse = page.waitForResponse((r) => r.request().method() === 'POST' && /\/api\/notebooks\/[^/]+\/chat$/.test(new URL(r.url()).pathname));
   await byTestId('notebook-ask').click();
+  const chatRes = await chatResponse;
+  if (!(chatRes.request().headers()['accept'] || '').includes('text/event-stream')) fail('the question was not asked for a streamed answer');
+  if (!(chatRes.headers()['content-type'] || '').includes('text/event-stream')) fail(`the answer came as ${chatRes.headers()['content-type']}, not a stream`);
   const nbAnswer = byTestId('notebook-answer').last();
   await nbAnswer.waitFor();
   if (!(await nbAnswer.textContent()).includes('Priya')) fail(`the answer does not name Priya: ${await nbAnswer.textContent()}`);
@@ -879,6 +930,48 @@ async function run() {
   if (!(await byTestId('citation-text').textContent()).includes('Priya owns the press release')) fail('the cited passage is not shown');
   if ((await byTestId('citation-file').textContent()).trim() !== 'launch.md') fail('the cited file name is not shown');
   await snap(page, 'notebook-citation');
+  if ((await byTestId('notebook-answer').last().getAttribute('data-streaming')) !== null) fail('the answer still shows as streaming');
+  // The original file, fetched with the access token: a download, or a clear message where the server has none.
+  const downloaded = page.waitForEvent('download').then((d) => ({ d }), () => null);
+  const refusedFile = byTestId('citation-file-error').waitFor().then(() => ({ error: true }), () => null);
+  await byTestId('citation-open-file').click();
+  const outcome = await Promise.race([downloaded, refusedFile]);
+  if (!outcome) fail('opening the original gave neither the file nor a message');
+  if (outcome.error) {
+    log(`original file: ${(await byTestId('citation-file-error').textContent()).trim()}`);
+  } else if (outcome.d.suggestedFilename() !== 'launch.md') {
+    fail(`the original came as ${outcome.d.suggestedFilename()}`);
+  }
+  await page.keyboard.press('Escape');
+  await byTestId('citation-panel').waitFor({ state: 'detached' });
+  if ((await byTestId('notebooks-page').count()) !== 1) fail('Esc on the passage left the Notebooks screen');
+
+  begin('notebooks: a PDF citation opens at its page');
+  const pdfPath = join(here, '..', '..', 'backend', 'docparse', 'testdata', 'libreoffice-3pages.pdf');
+  await byTestId('notebook-file-input').setInputFiles(pdfPath);
+  const pdfDoc = page.locator('[data-testid=notebook-document][data-name="libreoffice-3pages.pdf"]');
+  await pdfDoc.waitFor();
+  await until(async () => ['ready', 'failed'].includes(await pdfDoc.getAttribute('data-status')), 'the PDF to be indexed', 30_000);
+  if ((await pdfDoc.getAttribute('data-status')) !== 'ready') fail(`the PDF ended ${await pdfDoc.textContent()}`);
+  await byTestId('notebook-query').fill('Who must review the contract?');
+  await byTestId('notebook-ask').click();
+  await until(async () => (await byTestId('notebook-answer').last().textContent()).includes('Carol') && (await byTestId('notebook-answer').last().getAttribute('data-streaming')) === null, 'the answer about the contract');
+  const pdfCite = byTestId('notebook-message').last().getByTestId('citation-item').filter({ hasText: 'libreoffice-3pages.pdf' }).first();
+  if ((await pdfCite.count()) === 0) fail('the answer does not cite the PDF');
+  if (!(await pdfCite.textContent()).includes('p. 3')) fail(`the PDF citation names ${JSON.stringify(await pdfCite.textContent())}, not page 3`);
+  await pdfCite.click();
+  await byTestId('citation-panel').waitFor();
+  if (!(await byTestId('citation-where').textContent()).includes('page 3')) fail('the cited page is not named');
+  // The page image where the server renders pages; else the passage alone.
+  await until(async () => (await byTestId('citation-page-image').count()) > 0 || !(await byTestId('citation-panel').textContent()).includes('Loading page'), 'the page image or the passage alone');
+  if ((await byTestId('citation-page-image').count()) > 0) {
+    await until(async () => await byTestId('citation-page-image').evaluate((img) => img.complete && img.naturalWidth > 0), 'the page image to load');
+    log('cited page shown as an image');
+  } else {
+    log('no page image from this server: the passage is shown');
+  }
+  if (!(await byTestId('citation-text').textContent()).includes('Carol must review the contract')) fail('the cited PDF passage is not shown');
+  await snap(page, 'notebook-pdf-citation');
 
   begin('notebooks: the conversation is there again after reopening; delete a notebook; Esc goes back');
   await byTestId('notebooks-back').click();
