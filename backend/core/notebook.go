@@ -185,6 +185,10 @@ type NotebookStore interface {
 	// SearchChunksText runs an FTS5 MATCH expression (built by the caller
 	// from sanitised terms) within a notebook, best first.
 	SearchChunksText(ctx context.Context, notebookID, match string, k int) ([]ChunkHit, error)
+	// CountChunkTextMatches counts the chunks of all notebooks an FTS5
+	// expression matches, stopping at limit (it reads posting lists only,
+	// so it is cheap next to ranking).
+	CountChunkTextMatches(ctx context.Context, match string, limit int) (int, error)
 	// SearchChunksVector finds the k nearest chunks embedded by model.
 	SearchChunksVector(ctx context.Context, notebookID, model string, vec []float32, k int) ([]ChunkHit, error)
 	// NotebookModels lists the embedding models of a notebook's chunks.

@@ -3,9 +3,9 @@ package notebook_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,8 +65,11 @@ func BenchmarkIngest(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/100, "ms/doc")
 }
 
-// BenchmarkHybridSearch: BM25 + exact sqlite-vec KNN + fusion over a
-// notebook of SENTRY_BENCH_CHUNKS chunks (default 10,000) of 768-d vectors.
+// BenchmarkHybridSearch: BM25 (pruned to the text budget), vector search
+// along each path, and the whole hybrid search over a notebook of
+// SENTRY_BENCH_CHUNKS chunks (default 10,000) of 768-d vectors of
+// synthetic Zipf text. It logs each approximate path's recall@10 against
+// exact search and the heap the in-memory slab takes.
 func BenchmarkHybridSearch(b *testing.B) {
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("SENTRY_BENCH_CHUNKS")); err == nil && v > 0 {
@@ -114,59 +117,77 @@ func BenchmarkHybridSearch(b *testing.B) {
 				i++
 			}
 			sort.Slice(lat, func(a, c int) bool { return lat[a] < lat[c] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
 			b.ReportMetric(float64(n), "chunks")
 		})
 	}
-	run("bm25", func(i int) error {
+	// Recall@10 of each path against sqlite-vec's exact KNN.
+	recall := func(path sqlite.VectorPath) float64 {
+		found, total := 0, 0
+		for _, v := range qvecs[:50] {
+			ex, err := e.db.SearchChunksVectorVia(ctx, sqlite.VectorSQLiteExact, e.nb.ID, emb.Model(), v, 10)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got, err := e.db.SearchChunksVectorVia(ctx, path, e.nb.ID, emb.Model(), v, 10)
+			if err != nil {
+				b.Fatal(err)
+			}
+			want := map[int64]bool{}
+			for _, h := range ex {
+				want[h.Num] = true
+			}
+			for _, h := range got {
+				if want[h.Num] {
+					found++
+				}
+			}
+			total += len(ex)
+		}
+		return float64(found) / float64(total)
+	}
+	savedMin := sqlite.SlabMinChunks
+	defer func() { sqlite.SlabMinChunks = savedMin; e.db.DropVectorCache() }()
+	sqlite.SlabMinChunks = 0 // cache a slab whatever the size, to measure it
+	e.db.DropVectorCache()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := e.db.SearchChunksVector(ctx, e.nb.ID, emb.Model(), qvecs[0], 10); err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.Logf("%d chunks: slab heap %.0f MB; recall@10 vs exact: slab %.3f, SimHash coarse ×%d %.3f",
+		n, float64(int64(after.HeapInuse)-int64(before.HeapInuse))/(1<<20), recall(sqlite.VectorSlab), sqlite.CoarseFactor, recall(sqlite.VectorCoarse))
+	for _, p := range []struct {
+		name string
+		path sqlite.VectorPath
+	}{{"vector-sqlite-exact", sqlite.VectorSQLiteExact}, {"vector-slab", sqlite.VectorSlab}, {"vector-coarse", sqlite.VectorCoarse}} {
+		run(p.name, func(i int) error {
+			_, err := e.db.SearchChunksVectorVia(ctx, p.path, e.nb.ID, emb.Model(), qvecs[i%len(qvecs)], 50)
+			return err
+		})
+	}
+	sqlite.SlabMinChunks = savedMin
+	e.db.DropVectorCache()
+	run("bm25-all-terms", func(i int) error {
 		_, err := e.db.SearchChunksText(ctx, e.nb.ID, notebook.FTSQuery(queries[i%len(queries)]), 50)
 		return err
 	})
-	run("vector", func(i int) error {
-		_, err := e.db.SearchChunksVector(ctx, e.nb.ID, emb.Model(), qvecs[i%len(qvecs)], 50)
-		return err
-	})
-	// Binary coarse search + float rerank, and its recall@10 against exact.
-	saved := sqlite.ExactVectorLimit
-	sqlite.ExactVectorLimit = math.MaxInt
-	exact := make([]map[int64]bool, len(qvecs))
-	for i, v := range qvecs {
-		hits, err := e.db.SearchChunksVector(ctx, e.nb.ID, emb.Model(), v, 10)
+	run("bm25-pruned", func(i int) error {
+		m, err := e.svc.TextQuery(ctx, queries[i%len(queries)])
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
-		exact[i] = map[int64]bool{}
-		for _, h := range hits {
-			exact[i][h.Num] = true
-		}
-	}
-	run("vector-exact", func(i int) error {
-		_, err := e.db.SearchChunksVector(ctx, e.nb.ID, emb.Model(), qvecs[i%len(qvecs)], 50)
+		_, err = e.db.SearchChunksText(ctx, e.nb.ID, m, 50)
 		return err
 	})
-	sqlite.ExactVectorLimit = 0
-	defer func() { sqlite.ExactVectorLimit = saved }()
-	found, total := 0, 0
-	for i, v := range qvecs {
-		hits, err := e.db.SearchChunksVector(ctx, e.nb.ID, emb.Model(), v, 10)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, h := range hits {
-			if exact[i][h.Num] {
-				found++
-			}
-		}
-		total += len(exact[i])
-	}
-	run("vector-coarse", func(i int) error {
-		_, err := e.db.SearchChunksVector(ctx, e.nb.ID, emb.Model(), qvecs[i%len(qvecs)], 50)
-		return err
-	})
-	b.Logf("%d chunks: binary coarse (×%d) + rerank recall@10 vs exact: %.3f", n, sqlite.CoarseFactor, float64(found)/float64(total))
-	sqlite.ExactVectorLimit = saved
 	run("hybrid", func(i int) error {
 		_, err := e.svc.Search(e.ctx, e.nb.ID, queries[i%len(queries)], 10)
 		return err
 	})
+	runtime.ReadMemStats(&after)
+	b.Logf("heap in use after the hybrid runs: %d MB", after.HeapInuse>>20)
 }

@@ -149,20 +149,25 @@ func TestEvalPubMedQA(t *testing.T) {
 			}
 		}
 	}
-	// The large-notebook vector path (SimHash coarse search + float
-	// rerank) against exact search, on these real chunks.
-	for _, factor := range []int{8, 20, 50} {
-		savedLimit, savedFactor := sqlite.ExactVectorLimit, sqlite.CoarseFactor
+	// The large-notebook vector paths against sqlite-vec's exact KNN, on
+	// these real chunks: the in-memory slab (exact, so it should be 1.000
+	// but for ties) and SimHash coarse search + float rerank at several
+	// candidate factors (the fallback when a slab does not fit the cache).
+	savedFactor := sqlite.CoarseFactor
+	for _, path := range []struct {
+		name   string
+		via    sqlite.VectorPath
+		factor int
+	}{{"slab scan", sqlite.VectorSlab, 0}, {"coarse ×8", sqlite.VectorCoarse, 8}, {"coarse ×20", sqlite.VectorCoarse, 20}, {"coarse ×50", sqlite.VectorCoarse, 50}} {
+		sqlite.CoarseFactor = max(1, path.factor)
 		found, total := 0, 0
 		for _, id := range ids {
 			qv, _ := emb.Embed(e.ctx, []string{data[id].Question})
-			sqlite.ExactVectorLimit = savedLimit
-			ex, err := e.db.SearchChunksVector(e.ctx, e.nb.ID, emb.Model(), qv[0], 10)
+			ex, err := e.db.SearchChunksVectorVia(e.ctx, sqlite.VectorSQLiteExact, e.nb.ID, emb.Model(), qv[0], 10)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sqlite.ExactVectorLimit, sqlite.CoarseFactor = 0, factor
-			co, err := e.db.SearchChunksVector(e.ctx, e.nb.ID, emb.Model(), qv[0], 10)
+			got, err := e.db.SearchChunksVectorVia(e.ctx, path.via, e.nb.ID, emb.Model(), qv[0], 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,16 +175,16 @@ func TestEvalPubMedQA(t *testing.T) {
 			for _, h := range ex {
 				want[h.Num] = true
 			}
-			for _, h := range co {
+			for _, h := range got {
 				if want[h.Num] {
 					found++
 				}
 			}
 			total += len(ex)
 		}
-		sqlite.ExactVectorLimit, sqlite.CoarseFactor = savedLimit, savedFactor
-		t.Logf("coarse ×%d + rerank: recall@10 against exact vector search %.3f", factor, float64(found)/float64(total))
+		t.Logf("%s: recall@10 against exact vector search %.3f", path.name, float64(found)/float64(total))
 	}
+	sqlite.CoarseFactor = savedFactor
 	n := float64(len(ids))
 	t.Logf("alone: BM25 recall@5 %.3f, hashed-vector recall@5 %.3f", float64(bm25At5)/n, float64(vecAt5)/n)
 	var ms runtime.MemStats

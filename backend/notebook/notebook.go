@@ -44,6 +44,9 @@ type Service struct {
 	// knows and mostly add its near misses (PubMedQA: recall@5 0.941 alone
 	// against BM25's 0.986). Model vectors count fully.
 	OfflineVectorWeight float64
+	// TextBudget bounds the passages BM25 ranks per query (see textQuery);
+	// 0 ranks every match.
+	TextBudget int
 	// TopK is how many passages an answer draws on.
 	TopK int
 	// Chunking sizes chunks.
@@ -62,7 +65,7 @@ func NewService(store core.NotebookStore, uploads *upload.Service, files core.Up
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, uploads: uploads, files: files, logger: logger,
-		Embedder: HashEmbedder{}, Offline: HashEmbedder{}, OfflineVectorWeight: 0.5, TopK: DefaultTopK, EmbedBatch: 32, Now: time.Now,
+		Embedder: HashEmbedder{}, Offline: HashEmbedder{}, OfflineVectorWeight: 0.5, TextBudget: DefaultTextBudget, TopK: DefaultTopK, EmbedBatch: 32, Now: time.Now,
 		wake: make(chan struct{}, 1)}
 }
 

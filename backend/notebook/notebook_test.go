@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -342,9 +343,9 @@ func TestReembedOnModelChange(t *testing.T) {
 	}
 }
 
-// Large notebooks search vectors coarsely (SimHash) and rerank exactly;
-// on a small one the result matches exact search.
-func TestCoarseVectorPath(t *testing.T) {
+// Every vector path finds what sqlite-vec's exact KNN finds on a small
+// notebook: the in-memory slab exactly, the coarse path after its rerank.
+func TestVectorPathsAgree(t *testing.T) {
 	e := newEnv(t)
 	e.add(t, "bees.txt", bees)
 	e.add(t, "solar.md", solar)
@@ -352,20 +353,125 @@ func TestCoarseVectorPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	q, _ := notebook.HashEmbedder{}.Embed(e.ctx, []string{"how long do inverters last"})
-	exact, err := e.db.SearchChunksVector(e.ctx, e.nb.ID, "sentry-hash-v1", q[0], 3)
+	exact, err := e.db.SearchChunksVectorVia(e.ctx, sqlite.VectorSQLiteExact, e.nb.ID, "sentry-hash-v1", q[0], 3)
 	if err != nil || len(exact) == 0 {
 		t.Fatalf("exact: %v %v", exact, err)
 	}
-	saved := sqlite.ExactVectorLimit
-	sqlite.ExactVectorLimit = 0
-	defer func() { sqlite.ExactVectorLimit = saved }()
-	coarse, err := e.db.SearchChunksVector(e.ctx, e.nb.ID, "sentry-hash-v1", q[0], 3)
-	if err != nil || len(coarse) != len(exact) {
-		t.Fatalf("coarse: %v %v", coarse, err)
-	}
-	for i := range exact {
-		if coarse[i].Num != exact[i].Num || math.Abs(coarse[i].Score-exact[i].Score) > 1e-6 {
-			t.Fatalf("rank %d: coarse %d (%f), exact %d (%f)", i, coarse[i].Num, coarse[i].Score, exact[i].Num, exact[i].Score)
+	for _, path := range []sqlite.VectorPath{sqlite.VectorSlab, sqlite.VectorCoarse, sqlite.VectorAuto} {
+		got, err := e.db.SearchChunksVectorVia(e.ctx, path, e.nb.ID, "sentry-hash-v1", q[0], 3)
+		if err != nil || len(got) != len(exact) {
+			t.Fatalf("path %d: %v %v", path, got, err)
 		}
+		for i := range exact {
+			if got[i].Num != exact[i].Num || math.Abs(got[i].Score-exact[i].Score) > 1e-5 || got[i].Filename != exact[i].Filename || got[i].Text != exact[i].Text {
+				t.Fatalf("path %d rank %d: got %d (%f), exact %d (%f)", path, i, got[i].Num, got[i].Score, exact[i].Num, exact[i].Score)
+			}
+		}
+	}
+}
+
+// A notebook above SlabMinChunks is searched from its in-memory slab; the
+// slab follows every change to the notebook's chunks (new documents,
+// deleted ones), also when another connection makes it.
+func TestVectorSlabFollowsChanges(t *testing.T) {
+	saved := sqlite.SlabMinChunks
+	sqlite.SlabMinChunks = 0
+	t.Cleanup(func() { sqlite.SlabMinChunks = saved })
+	e := newEnv(t)
+	e.db.DropVectorCache()
+	bees := e.add(t, "bees.txt", bees)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	emb := notebook.HashEmbedder{}
+	q, _ := emb.Embed(e.ctx, []string{"how long do inverters last"})
+	search := func() []core.ChunkHit {
+		t.Helper()
+		hits, err := e.db.SearchChunksVector(e.ctx, e.nb.ID, emb.Model(), q[0], 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hits
+	}
+	if hits := search(); len(hits) == 0 || hits[0].Filename != "bees.txt" {
+		t.Fatalf("before: %+v", hits)
+	}
+	e.add(t, "solar.md", solar)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if hits := search(); len(hits) == 0 || hits[0].Filename != "solar.md" {
+		t.Fatalf("after adding solar.md the cached slab was not refreshed: %+v", hits)
+	}
+	if err := e.svc.DeleteDocument(e.ctx, e.nb.ID, bees.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range search() {
+		if h.Filename == "bees.txt" {
+			t.Fatalf("deleted document still found: %+v", h)
+		}
+	}
+	// Another process's write (here a second handle on the same file) is
+	// seen too: the version lives in the database.
+	other, err := sqlite.Open(e.ctx, e.db.Path(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	d := &core.NotebookDocument{UserID: e.nb.UserID, NotebookID: e.nb.ID, Filename: "other.txt", Kind: "txt", Status: core.DocIndexing}
+	if err := other.CreateNotebookDocument(e.ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	text := "Inverters last how long? Inverters last about twelve years."
+	v, _ := emb.Embed(e.ctx, []string{text})
+	if err := other.ReplaceChunks(e.ctx, d, []*core.Chunk{{Text: text, Page: 1, End: len(text), Model: emb.Model(), Dim: emb.Dim()}}, v); err != nil {
+		t.Fatal(err)
+	}
+	if hits := search(); len(hits) == 0 || hits[0].Filename != "other.txt" {
+		t.Fatalf("a chunk written by another connection is not searched: %+v", hits)
+	}
+}
+
+// BM25 ranks at most about TextBudget matching passages: the commonest
+// words of a question are left out first, and a question made only of
+// very common words searches for passages holding all of them.
+func TestTextQueryPrunesCommonWords(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < 12; i++ {
+		text := "The report covers the budget for the quarter."
+		if i < 2 {
+			text += " It also mentions the zeppelin hangar."
+		}
+		if i < 5 {
+			text += " Travel costs rose."
+		}
+		e.add(t, "doc"+strconv.Itoa(i)+".txt", text)
+	}
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.TextBudget = 0
+	if m, _ := e.svc.TextQuery(e.ctx, "report budget zeppelin"); m != `"report" OR "budget" OR "zeppelin"` {
+		t.Fatalf("no budget: %s", m)
+	}
+	e.svc.TextBudget = 100
+	if m, _ := e.svc.TextQuery(e.ctx, "report budget zeppelin"); m != `"report" OR "budget" OR "zeppelin"` {
+		t.Fatalf("within budget: %s", m)
+	}
+	e.svc.TextBudget = 8
+	if m, _ := e.svc.TextQuery(e.ctx, "report budget zeppelin travel"); m != `"zeppelin" OR "travel"` {
+		t.Fatalf("over budget: %s", m)
+	}
+	if m, _ := e.svc.TextQuery(e.ctx, "report budget quarter travel"); m != `"travel"` {
+		t.Fatalf("over budget: %s", m)
+	}
+	e.svc.TextBudget = 4
+	// (counts stop at the budget, so above it the words tie: all three ANDed)
+	if m, _ := e.svc.TextQuery(e.ctx, "report budget travel"); strings.Count(m, " AND ") != 2 {
+		t.Fatalf("all common: %s", m)
+	}
+	res, err := e.svc.Search(e.ctx, e.nb.ID, "report budget zeppelin", 3)
+	if err != nil || len(res) == 0 || res[0].TextRank != 1 || !strings.Contains(res[0].Text, "zeppelin") {
+		t.Fatalf("%+v %v", res, err)
 	}
 }

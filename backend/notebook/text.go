@@ -73,9 +73,9 @@ func terms(s string) []string {
 	return out
 }
 
-// ftsQuery turns a user's question into a safe FTS5 expression: each
-// distinct content word quoted (so no user syntax reaches MATCH), ORed.
-func ftsQuery(q string) string {
+// ftsTerms are the distinct content words of a question as quoted FTS5
+// strings, so no user syntax ever reaches MATCH.
+func ftsTerms(q string) []string {
 	seen := map[string]bool{}
 	var parts []string
 	for _, w := range words(q) {
@@ -88,8 +88,12 @@ func ftsQuery(q string) string {
 			break
 		}
 	}
-	return strings.Join(parts, " OR ")
+	return parts
 }
+
+// ftsQuery turns a user's question into a safe FTS5 expression: each
+// distinct content word quoted, ORed.
+func ftsQuery(q string) string { return strings.Join(ftsTerms(q), " OR ") }
 
 // FTSQuery is ftsQuery for benchmarks and tools.
 func FTSQuery(q string) string { return ftsQuery(q) }

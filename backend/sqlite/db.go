@@ -54,6 +54,7 @@ type DB struct {
 	DeviceID string
 
 	logger        *slog.Logger
+	vectors       vectorCache // large notebooks' vectors in memory (notebookvec.go)
 	vecVersion    string
 	sqliteVersion string
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"sentry/backend/core"
@@ -538,34 +539,67 @@ func (db *DB) SearchChunksText(ctx context.Context, notebookID, match string, k 
 	return scanHits(rows)
 }
 
-// ExactVectorLimit is the notebook size (chunks of one model) up to which
-// vector search is an exact float KNN; above it, a binary coarse search
-// of CoarseFactor×k candidates is reranked with the float vectors.
-var (
-	ExactVectorLimit = 10_000
-	CoarseFactor     = 8
+// SearchChunksVector finds the k nearest chunks of a notebook embedded by
+// model, exactly: sqlite-vec's KNN for small notebooks, a scan of the
+// cached in-memory slab for large ones; a large notebook whose slab does
+// not fit the cache gets a binary coarse search + float rerank instead
+// (see notebookvec.go).
+func (db *DB) SearchChunksVector(ctx context.Context, notebookID, model string, vec []float32, k int) ([]core.ChunkHit, error) {
+	return db.SearchChunksVectorVia(ctx, VectorAuto, notebookID, model, vec, k)
+}
+
+// VectorPath names a vector search path; tests and benchmarks compare them.
+type VectorPath int
+
+const (
+	VectorAuto        VectorPath = iota // by notebook size and cache room, as SearchChunksVector
+	VectorSQLiteExact                   // sqlite-vec's exact float KNN
+	VectorSlab                          // exact scan of the in-memory slab (built for the call if not cached)
+	VectorCoarse                        // sqlite-vec binary coarse KNN + float rerank
 )
 
-// SearchChunksVector finds the k nearest chunks of a notebook embedded by
-// model: exact for small notebooks, binary coarse search + float rerank
-// for large ones.
-func (db *DB) SearchChunksVector(ctx context.Context, notebookID, model string, vec []float32, k int) ([]core.ChunkHit, error) {
+// SearchChunksVectorVia is SearchChunksVector along a chosen path.
+func (db *DB) SearchChunksVectorVia(ctx context.Context, path VectorPath, notebookID, model string, vec []float32, k int) ([]core.ChunkHit, error) {
 	if len(vec) != VectorDim || k <= 0 {
 		return nil, nil
 	}
-	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM notebook_chunks WHERE notebook_id = ? AND model = ?`, notebookID, model).Scan(&n); err != nil {
-		return nil, fmt.Errorf("sqlite: search chunk vectors: %w", err)
+	nv, err := db.notebookVectors(ctx, notebookID)
+	if err != nil {
+		return nil, err
 	}
-	q := vecBlob(unit(vec))
+	n := nv.counts[model]
+	if n == 0 {
+		return nil, nil
+	}
+	q := unit(vec)
+	s := nv.slabs[model]
+	if path == VectorAuto {
+		switch {
+		case s != nil:
+			path = VectorSlab
+		case n > SlabMinChunks:
+			path = VectorCoarse
+		default:
+			path = VectorSQLiteExact
+		}
+	}
+	if path == VectorSlab {
+		if s == nil {
+			if s, err = db.loadSlab(ctx, db.read, notebookID, model, n); err != nil {
+				return nil, err
+			}
+		}
+		return db.hitsByNum(ctx, s.search(q, k))
+	}
+	blob := vecBlob(q)
 	part := vecPartition(notebookID, model)
 	knn := `SELECT rowid, distance FROM notebook_chunk_vecs WHERE embedding MATCH ? AND k = ? AND part = ?`
-	args := []any{q, k, part}
-	if n > ExactVectorLimit {
+	args := []any{blob, k, part}
+	if path == VectorCoarse {
 		knn = `WITH coarse AS MATERIALIZED (SELECT rowid AS num FROM notebook_chunk_bits WHERE embedding MATCH vec_bit(?) AND k = ? AND part = ?)
 			SELECT f.num AS rowid, vec_distance_l2(f.embedding, ?) AS distance FROM coarse JOIN notebook_chunk_floats f ON f.num = coarse.num
 			ORDER BY distance LIMIT ?`
-		args = []any{signBits(vec), CoarseFactor * k, part, q, k}
+		args = []any{signBits(vec), CoarseFactor * k, part, blob, k}
 	}
 	rows, err := db.read.QueryContext(ctx, `WITH v AS MATERIALIZED (`+knn+`) SELECT `+hitColumns+`, v.distance FROM v
 		JOIN notebook_chunks c ON c.num = v.rowid JOIN notebook_documents d ON d.id = c.document_id AND d.deleted_at IS NULL
@@ -579,6 +613,55 @@ func (db *DB) SearchChunksVector(ctx context.Context, notebookID, model string, 
 		hits[i].Score = hits[i].Score * hits[i].Score / 2
 	}
 	return hits, err
+}
+
+// hitsByNum reads the chunks a slab scan found, in its order.
+func (db *DB) hitsByNum(ctx context.Context, found []scored) ([]core.ChunkHit, error) {
+	if len(found) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(found))
+	for i, f := range found {
+		args[i] = f.num
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+hitColumns+`, 0 FROM notebook_chunks c
+		JOIN notebook_documents d ON d.id = c.document_id AND d.deleted_at IS NULL
+		WHERE c.num IN (?`+strings.Repeat(",?", len(found)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: search chunk vectors: %w", err)
+	}
+	hits, err := scanHits(rows)
+	if err != nil {
+		return nil, err
+	}
+	byNum := make(map[int64]core.ChunkHit, len(hits))
+	for _, h := range hits {
+		byNum[h.Num] = h
+	}
+	out := make([]core.ChunkHit, 0, len(hits))
+	for _, f := range found {
+		if h, ok := byNum[f.num]; ok {
+			h.Score = float64(f.dist)
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// CountChunkTextMatches counts the chunks (of every notebook) an FTS5
+// expression matches, stopping at limit: cheap, as it reads only the
+// posting lists, so callers can drop query terms too common to be worth
+// ranking (BM25 costs a few µs per matching row).
+func (db *DB) CountChunkTextMatches(ctx context.Context, match string, limit int) (int, error) {
+	if strings.TrimSpace(match) == "" || limit <= 0 {
+		return 0, nil
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM notebook_chunks_fts WHERE notebook_chunks_fts MATCH ? LIMIT ?)`,
+		match, limit).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count chunk text matches: %w", err)
+	}
+	return n, nil
 }
 
 func vecPartition(notebookID, model string) string { return notebookID + " " + model }
@@ -600,22 +683,21 @@ func unit(v []float32) []float32 {
 	return out
 }
 
-// NotebookModels lists the embedding models present in a notebook.
+// NotebookModels lists the embedding models present in a notebook (from
+// the counts cached with its index version).
 func (db *DB) NotebookModels(ctx context.Context, notebookID string) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT model FROM notebook_chunks WHERE notebook_id = ?`, notebookID)
+	nv, err := db.notebookVectors(ctx, notebookID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: notebook models: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return nil, fmt.Errorf("sqlite: notebook models: %w", err)
+	out := make([]string, 0, len(nv.counts))
+	for m, n := range nv.counts {
+		if n > 0 {
+			out = append(out, m)
 		}
-		out = append(out, m)
 	}
-	return out, rows.Err()
+	sort.Strings(out)
+	return out, nil
 }
 
 // CreateNotebookMessage appends a conversation turn.
