@@ -29,6 +29,7 @@ import (
 	"sentry/backend/event"
 	"sentry/backend/extract"
 	"sentry/backend/httpapi"
+	"sentry/backend/integrations"
 	"sentry/backend/mail"
 	"sentry/backend/modelmgr"
 	"sentry/backend/notebook"
@@ -78,6 +79,9 @@ type App struct {
 	Models  *modelmgr.Manager
 	// Notebooks is chat with your documents.
 	Notebooks *notebook.Service
+	// Integrations syncs Google Tasks, Google Calendar and Zoom.
+	Integrations     *integrations.Service
+	stopIntegrations func()
 
 	logger    *slog.Logger
 	server    *httpapi.Server
@@ -140,6 +144,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	bus := event.NewBus(logger)
 	a := &App{DB: db, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
 		Tasks: task.NewService(db, bus, logger)}
+	if a.Integrations, a.stopIntegrations, err = newIntegrations(cfg, db, a.Tasks, secret, logger); err != nil {
+		a.Close()
+		return nil, err
+	}
 
 	engines := Engines()
 	var llm *ollama.Extractor
@@ -195,7 +203,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, KindClass: kindClass, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, KindClass: kindClass, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: []httpapi.HealthCheck{
 			{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
@@ -294,6 +302,9 @@ func (a *App) Close() error {
 		}
 		a.Auth.WaitMail()
 		a.Events.Close()
+		if a.stopIntegrations != nil {
+			a.stopIntegrations()
+		}
 		err = a.DB.Close()
 		a.logger.Info("backend stopped")
 	})

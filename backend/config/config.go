@@ -81,6 +81,8 @@ type Config struct {
 	// OAuth configures the sign-in providers; a provider without a client
 	// id is off. Secrets may come from the environment instead.
 	OAuth OAuthConfig `json:"oauth"`
+	// Integrations configures Google Tasks, Google Calendar and Zoom.
+	Integrations IntegrationsConfig `json:"integrations"`
 }
 
 // OAuthConfig holds each provider's settings.
@@ -228,6 +230,9 @@ func (c Config) Validate() error {
 	if a := c.OAuth.Apple; a.ClientID != "" && (a.TeamID == "" || a.KeyID == "" || (a.PrivateKeyFile == "" && a.PrivateKeyPEM == "")) {
 		return errors.New("config: oauth.apple needs team_id, key_id and private_key_file (or SENTRY_APPLE_PRIVATE_KEY_FILE)")
 	}
+	if err := c.validateIntegrations(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -340,6 +345,7 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	if v := getenv("SENTRY_APPLE_PRIVATE_KEY_FILE"); v != "" {
 		c.OAuth.Apple.PrivateKeyFile = v
 	}
+	applyIntegrationsEnv(&c, getenv)
 	if v := getenv("OLLAMA_HOST"); v != "" {
 		c.OllamaHost = v
 	}

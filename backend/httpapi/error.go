@@ -24,6 +24,8 @@ var codes = map[string]int{
 	core.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	core.ERATELIMITED:  http.StatusTooManyRequests,
 	core.EINTERNAL:     http.StatusInternalServerError,
+	core.ERECONNECT:    http.StatusConflict,
+	core.EBADGATEWAY:   http.StatusBadGateway,
 }
 
 // StatusFor returns the HTTP status of an error code.

@@ -132,9 +132,9 @@ func schemas() map[string]any {
 	}
 	user := obj([]string{"id", "email"}, map[string]any{"id": str, "email": str, "first_name": str, "last_name": str,
 		"email_verified": boolean, "is_local": boolean, "created_at": dateTime, "updated_at": dateTime, "version": integer})
-	return map[string]any{
+	m := map[string]any{
 		"Error": obj([]string{"error"}, map[string]any{"error": obj([]string{"code", "message"}, map[string]any{
-			"code":    enum("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "rate_limited", "internal"),
+			"code":    enum("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "rate_limited", "internal", "reconnect_required", "bad_gateway"),
 			"message": str, "field": str})}),
 		"User":            user,
 		"RegisterRequest": obj([]string{"email", "password", "first_name", "last_name"}, map[string]any{"email": str, "password": map[string]any{"type": "string", "minLength": 8}, "first_name": str, "last_name": str}),
@@ -219,6 +219,10 @@ func schemas() map[string]any {
 		"Health": obj([]string{"status", "checks"}, map[string]any{"status": enum("ok", "degraded", "unavailable"), "version": str,
 			"time": dateTime, "checks": map[string]any{"type": "object"}}),
 	}
+	for k, v := range integrationSchemas() {
+		m[k] = v
+	}
+	return m
 }
 
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {

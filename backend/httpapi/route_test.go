@@ -56,6 +56,7 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 		"POST /api/auth/reset-password": true, "GET /api/auth/providers": true, "POST /api/auth/oauth/exchange": true,
 		"GET /api/auth/google": true, "GET /api/auth/google/callback": true, "GET /api/auth/apple": true,
 		"POST /api/auth/apple/callback": true, "GET /api/auth/facebook": true, "GET /api/auth/facebook/callback": true,
+		"GET /api/integrations/callback": true,
 	}
 	expired, none := forgedTokens(t, b, me.ID)
 	// The intruder's targets: a run, an upload session, a signed-in device.

@@ -13,6 +13,7 @@ import (
 	"sentry/backend/auth"
 	"sentry/backend/core"
 	"sentry/backend/extract"
+	"sentry/backend/integrations"
 	"sentry/backend/modelmgr"
 	"sentry/backend/notebook"
 	"sentry/backend/ratelimit"
@@ -29,6 +30,8 @@ type Deps struct {
 	Models  *modelmgr.Manager
 	// Notebooks serves /api/notebooks (off when nil).
 	Notebooks *notebook.Service
+	// Integrations serves /api/integrations and /api/zoom (off when nil).
+	Integrations *integrations.Service
 	// KindClass tells a file kind's class: document, image, audio, video.
 	KindClass func(kind string) string
 	Changes   core.ChangeStore
@@ -182,7 +185,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes())...)
+	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {

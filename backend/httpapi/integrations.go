@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"sentry/backend/core"
+	"sentry/backend/integrations"
+)
+
+func (s *Server) integrationRoutes() []Route {
+	if s.Integrations == nil {
+		return nil
+	}
+	connectQuery := []Param{{"return_to", "string", "a path on this site to come back to after the provider's consent screen (default /)"}}
+	return []Route{
+		{Method: "GET", Path: "/api/integrations/{user_id}", Tag: "integrations", Summary: "Your integrations: configured, connected, last sync, last error, needs_reconnect", Response: "IntegrationList", Status: 200, handler: s.handleListIntegrations},
+		{Method: "GET", Path: "/api/integrations/{provider}/connect", Tag: "integrations", Summary: "Start connecting google_tasks, google_calendar or zoom: returns the provider's authorization URL (state, PKCE S256, offline access) to open in a browser", Query: connectQuery, Response: "IntegrationConnect", Status: 200, handler: s.handleConnectIntegration},
+		{Method: "POST", Path: "/api/integrations/{provider}/connect", Tag: "integrations", Summary: "Same as GET, with return_to in a JSON body", Body: "IntegrationConnectRequest", Response: "IntegrationConnect", Status: 200, handler: s.handleConnectIntegration},
+		{Method: "GET", Path: "/api/integrations/callback", Public: true, Tag: "integrations", Status: 303, Summary: "Providers return here; stores the tokens sealed and redirects to return_to with #integration=…&integration_status=connected or #integration_error=…", handler: s.handleIntegrationCallback},
+		{Method: "DELETE", Path: "/api/integrations/{provider}/{user_id}", Tag: "integrations", Summary: "Disconnect: revoke the grant at the provider and forget the tokens (synced tasks stay)", Status: 204, handler: s.handleDisconnectIntegration},
+		{Method: "GET", Path: "/api/integrations/google/tasks/{user_id}/sync", Tag: "integrations", Summary: "Sync Google Tasks both ways now (incremental; last writer wins a conflict)", Response: "SyncResult", Status: 200, handler: s.handleSyncGoogleTasks},
+		{Method: "GET", Path: "/api/integrations/google/calendar/{user_id}/sync", Tag: "integrations", Summary: "Import Google Calendar events as meetings now (incremental; cancelled events removed)", Response: "SyncResult", Status: 200, handler: s.handleSyncGoogleCalendar},
+		{Method: "GET", Path: "/api/zoom/meetings/{user_id}", Tag: "integrations", Summary: "Import your upcoming Zoom meetings as meetings now (idempotent)", Response: "SyncResult", Status: 200, handler: s.handleImportZoom},
+	}
+}
+
+func (s *Server) handleListIntegrations(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Integrations.List(r.Context(), r.PathValue("user_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"integrations": list})
+}
+
+func (s *Server) handleConnectIntegration(w http.ResponseWriter, r *http.Request) {
+	provider := r.PathValue("provider")
+	if integrations.Title(provider) == "" {
+		s.writeError(w, r, core.Errorf(core.ENOTFOUND, "Unknown integration; use one of %s.", strings.Join(integrations.Providers, ", ")))
+		return
+	}
+	returnTo := r.URL.Query().Get("return_to")
+	if r.Method == http.MethodPost && r.ContentLength != 0 {
+		var in struct {
+			ReturnTo string `json:"return_to"`
+		}
+		if err := decodeInto(w, r, &in, "return_to"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		returnTo = in.ReturnTo
+	}
+	to, expires, err := s.Integrations.Connect(r.Context(), provider, returnTo)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"provider": provider, "authorization_url": to, "expires_at": expires.UTC().Format(time.RFC3339)})
+}
+
+// handleIntegrationCallback is where the provider sends the browser back.
+// The outcome travels in the fragment, which never reaches server logs.
+func (s *Server) handleIntegrationCallback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	res, err := s.Integrations.Finish(r.Context(), q.Get("state"), q.Get("code"), q.Get("error"))
+	if core.ErrorCode(err) == core.EINTERNAL {
+		s.writeError(w, r, err) // logs it
+		return
+	}
+	to := res.ReturnTo
+	if to == "" {
+		to = "/"
+	}
+	frag := url.Values{}
+	if res.Provider != "" {
+		frag.Set("integration", res.Provider)
+	}
+	if err != nil {
+		frag.Set("integration_error", core.ErrorMessage(err))
+	} else {
+		frag.Set("integration_status", "connected")
+	}
+	sep := "#"
+	if strings.Contains(to, "#") {
+		sep = "&"
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, to+sep+frag.Encode(), http.StatusSeeOther)
+}
+
+func (s *Server) handleDisconnectIntegration(w http.ResponseWriter, r *http.Request) {
+	if err := s.Integrations.Disconnect(r.Context(), r.PathValue("user_id"), r.PathValue("provider")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleSyncGoogleTasks(w http.ResponseWriter, r *http.Request) {
+	s.writeSync(w, r)(s.Integrations.SyncGoogleTasks(r.Context(), r.PathValue("user_id")))
+}
+
+func (s *Server) handleSyncGoogleCalendar(w http.ResponseWriter, r *http.Request) {
+	s.writeSync(w, r)(s.Integrations.SyncGoogleCalendar(r.Context(), r.PathValue("user_id")))
+}
+
+func (s *Server) handleImportZoom(w http.ResponseWriter, r *http.Request) {
+	s.writeSync(w, r)(s.Integrations.ImportZoomMeetings(r.Context(), r.PathValue("user_id")))
+}
+
+func (s *Server) writeSync(w http.ResponseWriter, r *http.Request) func(*integrations.SyncResult, error) {
+	return func(res *integrations.SyncResult, err error) {
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
+func integrationSchemas() map[string]any {
+	providers := enum(integrations.Providers...)
+	return map[string]any{
+		"IntegrationList": obj([]string{"integrations"}, map[string]any{"integrations": map[string]any{"type": "array", "items": obj(
+			[]string{"provider", "title", "state", "configured", "connected", "needs_reconnect"}, map[string]any{
+				"provider": providers, "title": str, "state": enum("not_configured", "disconnected", "connected", "needs_reconnect"),
+				"configured": boolean, "connected": boolean, "needs_reconnect": boolean, "connected_at": dateTime,
+				"last_sync": dateTime, "last_error": str, "last_error_at": dateTime, "sync_path": str})}}),
+		"IntegrationConnectRequest": obj(nil, map[string]any{"return_to": str}),
+		"IntegrationConnect": obj([]string{"provider", "authorization_url", "expires_at"}, map[string]any{
+			"provider": providers, "authorization_url": str, "expires_at": dateTime}),
+		"SyncResult": obj([]string{"provider", "pulled", "pushed", "deleted", "conflicts"}, map[string]any{
+			"provider": providers, "pulled": integer, "pushed": integer, "deleted": integer, "conflicts": integer,
+			"skipped": integer, "full": boolean, "synced_at": dateTime}),
+	}
+}
