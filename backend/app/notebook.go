@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sentry/backend/core"
+	"sentry/backend/docparse"
 	"sentry/backend/notebook"
 	"sentry/backend/ollama"
 )
@@ -20,6 +21,7 @@ const DefaultEmbedModel = "nomic-embed-text"
 // extractive answers otherwise.
 func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *slog.Logger) *notebook.Service {
 	svc := notebook.NewService(a.DB, a.Uploads, a.DB, logger)
+	svc.ReadMedia = notebookMedia(a)
 	if llm == nil {
 		return svc
 	}
@@ -65,4 +67,26 @@ func (c *ollamaChat) Chat(ctx context.Context, turns []core.ChatTurn) (string, e
 		msgs[i] = ollama.Message{Role: t.Role, Content: t.Content}
 	}
 	return c.client.Chat(ctx, ollama.ChatRequest{Model: c.model, Messages: msgs, Options: map[string]any{"temperature": 0}})
+}
+
+// notebookMedia reads images and recordings for notebooks with the same
+// engines as extraction (readSource): Tesseract OCR, and Vosk speech
+// recognition with the model the model manager has (a clear unsupported
+// error names what to install when there is none).
+func notebookMedia(a *App) notebook.MediaReader {
+	return func(ctx context.Context, data []byte, kind string, progress func(string, float64)) (*notebook.Media, error) {
+		model := ""
+		if a.Models != nil {
+			model = a.Models.Current(ctx)
+		}
+		src, err := readSource(ctx, data, docparse.Kind(kind), false, model, nil, progress)
+		if err != nil {
+			return nil, err
+		}
+		m := &notebook.Media{Text: src.Text}
+		for _, sp := range src.Audio {
+			m.Times = append(m.Times, notebook.TimeSpan{Start: sp.Start, End: sp.End, From: sp.AudioStart, To: sp.AudioEnd})
+		}
+		return m, nil
+	}
 }

@@ -83,6 +83,9 @@ type Chunk struct {
 	Start      int    `json:"start"`
 	End        int    `json:"end"`
 	Tokens     int    `json:"tokens"`
+	// AudioStart and AudioEnd place a recording's passage in it (seconds).
+	AudioStart float64 `json:"audio_start,omitempty"`
+	AudioEnd   float64 `json:"audio_end,omitempty"`
 	// Model and Dim identify the embedding stored for the chunk.
 	Model string `json:"model"`
 	Dim   int    `json:"dim"`
@@ -107,6 +110,8 @@ type Citation struct {
 	Page       int     `json:"page"`
 	Start      int     `json:"start"`
 	End        int     `json:"end"`
+	AudioStart float64 `json:"audio_start,omitempty"`
+	AudioEnd   float64 `json:"audio_end,omitempty"`
 	Score      float64 `json:"score"`
 }
 

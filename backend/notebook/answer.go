@@ -126,7 +126,7 @@ func (s *Service) answer(ctx context.Context, notebookID string, req ChatRequest
 	cites := make([]core.Citation, len(results))
 	for i, r := range results {
 		cites[i] = core.Citation{N: i + 1, DocumentID: r.DocumentID, Filename: r.Filename, ChunkID: r.ID, Text: r.Text,
-			Page: r.Page, Start: r.Start, End: r.End, Score: math.Round(r.Score*1e6) / 1e6}
+			Page: r.Page, Start: r.Start, End: r.End, AudioStart: r.AudioStart, AudioEnd: r.AudioEnd, Score: math.Round(r.Score*1e6) / 1e6}
 	}
 	if s.Chat != nil {
 		if a, err := s.grounded(ctx, req, cites); err == nil {

@@ -44,6 +44,8 @@ type Piece struct {
 	Page    int
 	PageEnd int
 	Tokens  int
+	// AudioStart and AudioEnd: where a recording's passage was said (s).
+	AudioStart, AudioEnd float64
 }
 
 // segment is a sentence, a heading or a slice of an over-long sentence.

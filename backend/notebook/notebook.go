@@ -37,6 +37,10 @@ type Service struct {
 	// chunks it embedded.
 	Embedder core.Embedder
 	Offline  core.Embedder
+	// ReadMedia reads the text of images (OCR) and recordings (speech
+	// recognition); the composition root wires the engines. Without it,
+	// such documents fail with a reason.
+	ReadMedia MediaReader
 	// Chat, when set, writes grounded answers; nil means extractive.
 	Chat core.ChatModel
 	// OfflineVectorWeight scales the built-in embedder's list in the rank
@@ -171,9 +175,33 @@ func (s *Service) DeleteDocument(ctx context.Context, notebookID, id string) err
 	return nil
 }
 
-// Indexable kinds: documents with a text layer. Images and audio need OCR
-// and transcription, which notebooks do not run yet.
-func indexable(kind string) bool { return docparse.Kind(kind).Class() == "document" }
+// Media is the text read from an image or a recording. Times place spans
+// of Text (byte offsets) in a recording, in seconds.
+type Media struct {
+	Text  string
+	Times []TimeSpan
+}
+
+// TimeSpan is where Text[Start:End] was said.
+type TimeSpan struct {
+	Start, End int
+	From, To   float64
+}
+
+// MediaReader reads an image or a recording of the given kind; progress
+// takes a stage name and a fraction of this step. Errors with a code
+// (e.g. unsupported: no speech model) are shown to the user as they are.
+type MediaReader func(ctx context.Context, data []byte, kind string, progress func(stage string, p float64)) (*Media, error)
+
+// Indexable kinds: documents with a text layer, images (OCR) and
+// recordings (speech recognition).
+func indexable(kind string) bool {
+	switch docparse.Kind(kind).Class() {
+	case "document", "image", "audio", "video":
+		return true
+	}
+	return false
+}
 
 // Upload stores a file (recorded in uploads) and queues it for indexing.
 func (s *Service) Upload(ctx context.Context, notebookID string, p upload.Put) (*core.NotebookDocument, error) {
@@ -192,7 +220,7 @@ func (s *Service) Upload(ctx context.Context, notebookID string, p upload.Put) (
 	p.Temporary = false
 	up, err := s.uploads.Store(ctx, p)
 	if refused {
-		return nil, core.Errorf(core.EUNSUPPORTED, "Notebooks take PDF, DOCX, TXT, Markdown, HTML and EML documents; images and recordings are not indexed yet.")
+		return nil, core.Errorf(core.EUNSUPPORTED, "Notebooks take documents (PDF, DOCX, TXT, Markdown, HTML, EML), images (PNG, JPEG, WEBP, TIFF) and recordings.")
 	} else if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,10 @@
 package notebook_test
 
 import (
+	"bytes"
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -473,5 +475,34 @@ func TestTextQueryPrunesCommonWords(t *testing.T) {
 	res, err := e.svc.Search(e.ctx, e.nb.ID, "report budget zeppelin", 3)
 	if err != nil || len(res) == 0 || res[0].TextRank != 1 || !strings.Contains(res[0].Text, "zeppelin") {
 		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// A recording's passages keep where they were said; the speech engine is
+// absent here, so a reader stands in for it with a timed transcript.
+func TestRecordingChunksKeepTimes(t *testing.T) {
+	e := newEnv(t)
+	e.svc.ReadMedia = func(ctx context.Context, data []byte, kind string, progress func(string, float64)) (*notebook.Media, error) {
+		text := "We agreed to move the launch. Priya will email the printers on Friday."
+		return &notebook.Media{Text: text, Times: []notebook.TimeSpan{{Start: 0, End: 29, From: 1.5, To: 3.25}, {Start: 30, End: len(text), From: 4, To: 7.5}}}, nil
+	}
+	wav, err := os.ReadFile("../audio/testdata/speech.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.svc.Upload(e.ctx, e.nb.ID, upload.Put{Filename: "memo.wav", Body: bytes.NewReader(wav)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := e.db.FindChunks(e.ctx, d.ID)
+	if err != nil || len(chunks) != 1 || chunks[0].AudioStart != 1.5 || chunks[0].AudioEnd != 7.5 {
+		t.Fatalf("%+v %v", chunks, err)
+	}
+	a, err := e.svc.Ask(e.ctx, e.nb.ID, notebook.ChatRequest{Query: "Who will email the printers?"})
+	if err != nil || len(a.Citations) == 0 || a.Citations[0].AudioEnd != 7.5 {
+		t.Fatalf("%+v %v", a, err)
 	}
 }

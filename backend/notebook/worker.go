@@ -131,20 +131,28 @@ func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
 		return err
 	}
 	if !indexable(d.Kind) {
-		return core.Errorf(core.EUNSUPPORTED, "Text cannot be extracted from %s files yet.", d.Kind)
+		return core.Errorf(core.EUNSUPPORTED, "Text cannot be extracted from %s files.", d.Kind)
 	}
-	if err := s.progress(ctx, d, "extracting text", 0.1); err != nil {
-		return err
+	var pieces []Piece
+	switch class := docparse.Kind(d.Kind).Class(); class {
+	case "document":
+		if err := s.progress(ctx, d, "extracting text", 0.1); err != nil {
+			return err
+		}
+		doc, err := docparse.Parse(ctx, data, docparse.Kind(d.Kind), docparse.Limits{})
+		if err != nil {
+			return err
+		}
+		pieces = s.chunkDocument(doc)
+		if len(pieces) == 0 {
+			return core.Errorf(core.EINVALID, "No text was found in this file (a scanned PDF needs OCR, which notebooks do not run on PDFs yet).")
+		}
+		d.PageCount = max(1, len(doc.Pages))
+	default:
+		if pieces, err = s.readMedia(ctx, d, data, class); err != nil {
+			return err
+		}
 	}
-	doc, err := docparse.Parse(ctx, data, docparse.Kind(d.Kind), docparse.Limits{})
-	if err != nil {
-		return err
-	}
-	pieces := s.chunkDocument(doc)
-	if len(pieces) == 0 {
-		return core.Errorf(core.EINVALID, "No text was found in this file (a scanned PDF needs OCR, which notebooks do not run yet).")
-	}
-	d.PageCount = max(1, len(doc.Pages))
 	if err := s.progress(ctx, d, "embedding passages", 0.2); err != nil {
 		return err
 	}
@@ -162,6 +170,59 @@ func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
 		return err
 	}
 	return nil
+}
+
+// readMedia reads an image by OCR or a recording by speech recognition
+// and chunks the text; a recording's chunks keep their times.
+func (s *Service) readMedia(ctx context.Context, d *core.NotebookDocument, data []byte, class string) ([]Piece, error) {
+	if s.ReadMedia == nil {
+		if class == "image" {
+			return nil, core.Errorf(core.EUNSUPPORTED, "Reading text in images (OCR) is not available on this installation.")
+		}
+		return nil, core.Errorf(core.EUNSUPPORTED, "Speech recognition is not available on this installation.")
+	}
+	stage := "reading the image (OCR)"
+	if class != "image" {
+		stage = "transcribing the recording"
+	}
+	if err := s.progress(ctx, d, stage, 0.05); err != nil {
+		return nil, err
+	}
+	last := time.Now()
+	m, err := s.ReadMedia(ctx, data, d.Kind, func(st string, p float64) {
+		// Long transcriptions report often; save a few times a second.
+		if time.Since(last) > 250*time.Millisecond {
+			last = time.Now()
+			_ = s.progress(ctx, d, st, 0.05+0.15*min(1, max(0, p)))
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var pages []PageSpan
+	if class == "image" {
+		pages = []PageSpan{{Number: 1, Offset: 0}}
+		d.PageCount = 1
+	}
+	pieces := Split(m.Text, pages, s.Chunking)
+	if len(pieces) == 0 {
+		if class == "image" {
+			return nil, core.Errorf(core.EINVALID, "No text was found in this image.")
+		}
+		return nil, core.Errorf(core.EINVALID, "No speech was recognised in this recording.")
+	}
+	for i := range pieces {
+		for _, t := range m.Times {
+			if t.End <= pieces[i].Start || t.Start >= pieces[i].End {
+				continue
+			}
+			if pieces[i].AudioEnd == 0 || t.From < pieces[i].AudioStart {
+				pieces[i].AudioStart = t.From
+			}
+			pieces[i].AudioEnd = max(pieces[i].AudioEnd, t.To)
+		}
+	}
+	return pieces, nil
 }
 
 func (s *Service) chunkDocument(doc *docparse.Document) []Piece {
@@ -199,7 +260,7 @@ func (s *Service) embedPieces(ctx context.Context, d *core.NotebookDocument, pie
 	chunks := make([]*core.Chunk, len(pieces))
 	for i, p := range pieces {
 		chunks[i] = &core.Chunk{Ord: i, Heading: p.Heading, Text: p.Text, Page: p.Page, PageEnd: p.PageEnd, Start: p.Start, End: p.End,
-			Tokens: p.Tokens, Model: emb.Model(), Dim: emb.Dim()}
+			Tokens: p.Tokens, AudioStart: p.AudioStart, AudioEnd: p.AudioEnd, Model: emb.Model(), Dim: emb.Dim()}
 	}
 	return chunks, vecs, emb.Model(), nil
 }

@@ -337,8 +337,8 @@ func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunk
 	if _, err := tx.ExecContext(ctx, `DELETE FROM notebook_chunks WHERE document_id = ?`, d.ID); err != nil {
 		return fmt.Errorf("sqlite: replace chunks: %w", err)
 	}
-	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunks (id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset, tokens, model, dim, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING num`)
+	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunks (id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset, tokens, audio_start, audio_end, model, dim, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING num`)
 	if err != nil {
 		return fmt.Errorf("sqlite: replace chunks: %w", err)
 	}
@@ -370,7 +370,7 @@ func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunk
 		}
 		c.UserID, c.NotebookID, c.DocumentID = d.UserID, d.NotebookID, d.ID
 		if err := insChunk.QueryRowContext(ctx, c.ID, c.UserID, c.NotebookID, c.DocumentID, c.Ord, c.Heading, c.Text, c.Page, c.PageEnd,
-			c.Start, c.End, c.Tokens, c.Model, c.Dim, now).Scan(&c.Num); err != nil {
+			c.Start, c.End, c.Tokens, c.AudioStart, c.AudioEnd, c.Model, c.Dim, now).Scan(&c.Num); err != nil {
 			return fmt.Errorf("sqlite: insert chunk: %w", err)
 		}
 		indexed := c.Text
@@ -430,7 +430,7 @@ func (db *DB) FindDocumentsToReembed(ctx context.Context, model string, limit in
 
 // FindChunks returns a document's chunks in order.
 func (db *DB) FindChunks(ctx context.Context, documentID string) ([]*core.Chunk, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT num, id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset, tokens, model, dim
+	rows, err := db.read.QueryContext(ctx, `SELECT num, id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset, tokens, audio_start, audio_end, model, dim
 		FROM notebook_chunks WHERE document_id = ? ORDER BY ord`, documentID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find chunks: %w", err)
@@ -440,7 +440,7 @@ func (db *DB) FindChunks(ctx context.Context, documentID string) ([]*core.Chunk,
 	for rows.Next() {
 		var c core.Chunk
 		if err := rows.Scan(&c.Num, &c.ID, &c.UserID, &c.NotebookID, &c.DocumentID, &c.Ord, &c.Heading, &c.Text, &c.Page, &c.PageEnd,
-			&c.Start, &c.End, &c.Tokens, &c.Model, &c.Dim); err != nil {
+			&c.Start, &c.End, &c.Tokens, &c.AudioStart, &c.AudioEnd, &c.Model, &c.Dim); err != nil {
 			return nil, fmt.Errorf("sqlite: scan chunk: %w", err)
 		}
 		out = append(out, &c)
@@ -506,7 +506,7 @@ func (db *DB) ReplaceVectors(ctx context.Context, documentID, model string, dim 
 	return nil
 }
 
-const hitColumns = `c.num, c.id, c.notebook_id, c.document_id, c.ord, c.heading, c.text, c.page, c.page_end, c.start_offset, c.end_offset, c.tokens, c.model, c.dim, d.filename`
+const hitColumns = `c.num, c.id, c.notebook_id, c.document_id, c.ord, c.heading, c.text, c.page, c.page_end, c.start_offset, c.end_offset, c.tokens, c.audio_start, c.audio_end, c.model, c.dim, d.filename`
 
 func scanHits(rows *sql.Rows) ([]core.ChunkHit, error) {
 	defer rows.Close()
@@ -514,7 +514,7 @@ func scanHits(rows *sql.Rows) ([]core.ChunkHit, error) {
 	for rows.Next() {
 		var h core.ChunkHit
 		if err := rows.Scan(&h.Num, &h.ID, &h.NotebookID, &h.DocumentID, &h.Ord, &h.Heading, &h.Text, &h.Page, &h.PageEnd, &h.Start, &h.End,
-			&h.Tokens, &h.Model, &h.Dim, &h.Filename, &h.Score); err != nil {
+			&h.Tokens, &h.AudioStart, &h.AudioEnd, &h.Model, &h.Dim, &h.Filename, &h.Score); err != nil {
 			return nil, fmt.Errorf("sqlite: scan chunk hit: %w", err)
 		}
 		out = append(out, h)

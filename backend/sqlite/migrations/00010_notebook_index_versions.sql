@@ -38,5 +38,9 @@ CREATE TRIGGER notebooks_version_ad AFTER DELETE ON notebooks BEGIN
 END;
 -- +goose StatementEnd
 
+-- Passages of a transcribed recording keep where they are in it (seconds).
+ALTER TABLE notebook_chunks ADD COLUMN audio_start REAL NOT NULL DEFAULT 0;
+ALTER TABLE notebook_chunks ADD COLUMN audio_end REAL NOT NULL DEFAULT 0;
+
 -- +goose Down
 -- Forward-only.
