@@ -40,6 +40,7 @@ import (
 	"sentry/backend/tesseract"
 	"sentry/backend/upload"
 	"sentry/backend/vosk"
+	"sentry/backend/workload"
 	"sentry/sync/hlc"
 )
 
@@ -82,6 +83,9 @@ type App struct {
 	// Integrations syncs Google Tasks, Google Calendar and Zoom.
 	Integrations     *integrations.Service
 	stopIntegrations func()
+	// Workload is profiles, workload, burnout and recommendations.
+	Workload *workload.Service
+	recalc   *workload.Recalculator
 
 	logger    *slog.Logger
 	server    *httpapi.Server
@@ -188,6 +192,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Uploads.StartCleanup(bg, 10*time.Minute)
+	a.Workload, a.recalc = newWorkload(a, logger)
 	if cfg.Desktop {
 		if _, err := a.LocalUser(ctx); err != nil {
 			a.Close()
@@ -203,7 +208,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, KindClass: kindClass, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: kindClass, Changes: db, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: []httpapi.HealthCheck{
 			{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
@@ -304,6 +309,9 @@ func (a *App) Close() error {
 		a.Events.Close()
 		if a.stopIntegrations != nil {
 			a.stopIntegrations()
+		}
+		if a.recalc != nil {
+			a.recalc.Close()
 		}
 		err = a.DB.Close()
 		a.logger.Info("backend stopped")

@@ -19,6 +19,7 @@ import (
 	"sentry/backend/ratelimit"
 	"sentry/backend/task"
 	"sentry/backend/upload"
+	"sentry/backend/workload"
 )
 
 // Deps are what the API serves.
@@ -32,6 +33,8 @@ type Deps struct {
 	Notebooks *notebook.Service
 	// Integrations serves /api/integrations and /api/zoom (off when nil).
 	Integrations *integrations.Service
+	// Workload serves profiles, workload, burnout and recommendations (off when nil).
+	Workload *workload.Service
 	// KindClass tells a file kind's class: document, image, audio, video.
 	KindClass func(kind string) string
 	Changes   core.ChangeStore
@@ -185,7 +188,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes())...)
+	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {

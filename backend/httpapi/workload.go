@@ -1,0 +1,627 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"sentry/backend/core"
+	"sentry/backend/workload"
+)
+
+func (s *Server) workloadRoutes() []Route {
+	if s.Workload == nil {
+		return nil
+	}
+	return []Route{
+		{Method: "POST", Path: "/api/profile/create", Tag: "workload", Summary: "Create your work profile (time zone, working hours and days); one per user", Body: "ProfileInput", Response: "Profile", Status: 201, handler: s.handleCreateProfile},
+		{Method: "GET", Path: "/api/profile/{user_id}", Tag: "workload", Summary: "Your work profile with preferences and constraints", Response: "Profile", Status: 200, handler: s.handleGetProfile},
+		{Method: "PUT", Path: "/api/profile/{user_id}", Tag: "workload", Summary: "Change some fields of your work profile", Body: "ProfileInput", Response: "Profile", Status: 200, handler: s.handleUpdateProfile},
+		{Method: "POST", Path: "/api/profile/{user_id}/preferences", Tag: "workload", Summary: "Set focus-block length, meeting preferences and notification choices", Body: "PreferencesInput", Response: "Preferences", Status: 200, handler: s.handleSavePreferences},
+		{Method: "POST", Path: "/api/profile/{user_id}/constraints", Tag: "workload", Summary: "Set max weekly hours, days off and fixed commitments", Body: "ConstraintsInput", Response: "Constraints", Status: 200, handler: s.handleSaveConstraints},
+		{Method: "POST", Path: "/api/workload/calculate", Tag: "workload", Summary: "Calculate your workload over a window and store what your history says about how you work", Body: "WorkloadRequest", Response: "WorkloadMetrics", Status: 200, handler: s.handleCalculateWorkload},
+		{Method: "GET", Path: "/api/workload/metrics/{user_id}", Tag: "workload", Summary: "Your workload per day and week of a window", Query: []Param{
+			{"start", "string", "first local date of the window, YYYY-MM-DD (default today)"},
+			{"days", "integer", "length of the window, 1–92 (default 14)"},
+		}, Response: "WorkloadMetrics", Status: 200, handler: s.handleWorkloadMetrics},
+		{Method: "POST", Path: "/api/burnout/analyze", Tag: "workload", Summary: "Score your burnout risk now, with each factor's contribution, the trend and a 14-day forecast", Body: "UserRequest", Response: "BurnoutAnalysis", Status: 200, handler: s.handleAnalyze},
+		{Method: "GET", Path: "/api/burnout/status/{user_id}", Tag: "workload", Summary: "Your latest burnout analysis (kept current as your tasks change)", Response: "BurnoutAnalysis", Status: 200, handler: s.handleBurnoutStatus},
+		{Method: "GET", Path: "/api/burnout/history/{user_id}", Tag: "workload", Summary: "Your burnout analyses, newest first", Query: []Param{
+			{"limit", "integer", "1–365 (default 30)"},
+		}, Response: "BurnoutHistory", Status: 200, handler: s.handleBurnoutHistory},
+		{Method: "POST", Path: "/api/burnout/feedback", Tag: "workload", Summary: "Answer the work-related burnout questionnaire (CBI) and/or leave a check-in note", Body: "CheckInInput", Response: "CheckIn", Status: 201, handler: s.handleCheckIn},
+		{Method: "GET", Path: "/api/burnout/questionnaire", Tag: "workload", Summary: "The seven questions of the work-related burnout questionnaire with their options", Response: "Questionnaire", Status: 200, handler: s.handleQuestionnaire},
+		{Method: "POST", Path: "/api/recommendations/generate", Tag: "workload", Summary: "Make fresh, quantified recommendations (replaces the open ones)", Body: "UserRequest", Response: "RecommendationPlan", Status: 200, handler: s.handleGenerateRecommendations},
+		{Method: "GET", Path: "/api/recommendations/{user_id}", Tag: "workload", Summary: "Your open recommendations", Response: "RecommendationList", Status: 200, handler: s.handleListRecommendations},
+		{Method: "POST", Path: "/api/recommendations/feedback", Tag: "workload", Summary: "Accept or dismiss a recommendation (shapes what is suggested next)", Body: "RecommendationFeedback", Response: "Recommendation", Status: 200, handler: s.handleRecommendationFeedback},
+	}
+}
+
+// bodyUser reads the required user_id of a body and checks it is the caller.
+func bodyUser(r *http.Request, fields map[string]json.RawMessage) (string, error) {
+	id, err := decodeString(fields, "user_id")
+	if err != nil {
+		return "", err
+	}
+	if id == nil || *id == "" {
+		return "", core.FieldError("user_id", "user_id is required.")
+	}
+	if _, err := core.RequireSelf(r.Context(), *id); err != nil {
+		return "", err
+	}
+	return *id, nil
+}
+
+func decodeInt(fields map[string]json.RawMessage, name string) (*int, error) {
+	raw, ok := fields[name]
+	if !ok {
+		return nil, nil
+	}
+	var n int
+	if isNull(raw) || json.Unmarshal(raw, &n) != nil {
+		return nil, core.FieldError(name, "%s must be a whole number.", name)
+	}
+	return &n, nil
+}
+
+func decodeNumber(fields map[string]json.RawMessage, name string) (*float64, error) {
+	p, err := decodeFloat(fields, name)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Set {
+		return nil, nil
+	}
+	if p.Null {
+		return nil, core.FieldError(name, "%s must be a number.", name)
+	}
+	return &p.Value, nil
+}
+
+func decodeObjectStrict[T any](fields map[string]json.RawMessage, name, hint string) (*T, error) {
+	raw, ok := fields[name]
+	if !ok {
+		return nil, nil
+	}
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if isNull(raw) || dec.Decode(&v) != nil {
+		return nil, core.FieldError(name, "%s must be %s.", name, hint)
+	}
+	return &v, nil
+}
+
+var profileAllowed = map[string]bool{"user_id": true, "role": true, "department": true, "timezone": true, "working_hours": true,
+	"working_days": true, "id": true, "created_at": true, "updated_at": true, "version": true, "preferences": true, "constraints": true}
+
+func decodeProfile(fields map[string]json.RawMessage) (workload.ProfileInput, error) {
+	var in workload.ProfileInput
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  **string
+	}{{"role", &in.Role}, {"department", &in.Department}, {"timezone", &in.Timezone}} {
+		if *f.dst, err = decodeString(fields, f.name); err != nil {
+			return in, err
+		}
+	}
+	if raw, ok := fields["timezone"]; ok && isNull(raw) {
+		return in, core.FieldError("timezone", "Timezone is required, e.g. Europe/Berlin or UTC.")
+	}
+	if in.WorkingHours, err = decodeObjectStrict[core.WorkingHours](fields, "working_hours", `an object such as {"start":"09:00","end":"17:00"}`); err != nil {
+		return in, err
+	}
+	if in.WorkingDays, err = decodeObjectStrict[[]int](fields, "working_days", "a list of ISO weekdays, 1 (Monday) to 7 (Sunday)"); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+func (s *Server) handleCreateProfile(w http.ResponseWriter, r *http.Request) {
+	fields, err := readJSONObject(w, r, profileAllowed)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	userID, err := bodyUser(r, fields)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in, err := decodeProfile(fields)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.Workload.CreateProfile(r.Context(), userID, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+func (s *Server) handleGetProfile(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Workload.GetProfile(r.Context(), r.PathValue("user_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// pathSelf checks the {user_id} of the path before any body is read.
+func pathSelf(r *http.Request) (string, error) {
+	id := r.PathValue("user_id")
+	_, err := core.RequireSelf(r.Context(), id)
+	return id, err
+}
+
+func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) {
+	userID, err := pathSelf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	fields, err := readJSONObject(w, r, profileAllowed)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in, err := decodeProfile(fields)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.Workload.UpdateProfile(r.Context(), userID, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handleSavePreferences(w http.ResponseWriter, r *http.Request) {
+	userID, err := pathSelf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	fields, err := readJSONObject(w, r, map[string]bool{"focus_block_minutes": true, "meeting_preferences": true,
+		"notifications": true, "user_id": true, "updated_at": true})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in workload.PreferencesInput
+	if in.FocusBlockMinutes, err = decodeInt(fields, "focus_block_minutes"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if in.MeetingPreferences, err = decodeObject(fields, "meeting_preferences"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if in.Notifications, err = decodeObject(fields, "notifications"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.Workload.SavePreferences(r.Context(), userID, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handleSaveConstraints(w http.ResponseWriter, r *http.Request) {
+	userID, err := pathSelf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	fields, err := readJSONObject(w, r, map[string]bool{"max_weekly_hours": true, "days_off": true, "fixed_commitments": true,
+		"user_id": true, "updated_at": true})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in workload.ConstraintsInput
+	if in.MaxWeeklyHours, err = decodeNumber(fields, "max_weekly_hours"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if in.DaysOff, err = decodeStrings(fields, "days_off"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// "day" is accepted as another name for "weekday".
+	type fixedIn struct {
+		Title   string `json:"title"`
+		Weekday *int   `json:"weekday"`
+		Day     *int   `json:"day"`
+		Start   string `json:"start"`
+		End     string `json:"end"`
+	}
+	fixed, err := decodeObjectStrict[[]fixedIn](fields, "fixed_commitments", `a list of {"title","weekday":1–7,"start":"HH:MM","end":"HH:MM"}`)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if fixed != nil {
+		list := make([]core.FixedCommitment, 0, len(*fixed))
+		for _, f := range *fixed {
+			c := core.FixedCommitment{Title: f.Title, Start: f.Start, End: f.End}
+			if f.Weekday != nil {
+				c.Weekday = *f.Weekday
+			} else if f.Day != nil {
+				c.Weekday = *f.Day
+			}
+			list = append(list, c)
+		}
+		in.FixedCommitments = &list
+	}
+	c, err := s.Workload.SaveConstraints(r.Context(), userID, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleCalculateWorkload(w http.ResponseWriter, r *http.Request) {
+	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true, "start": true, "days": true})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	userID, err := bodyUser(r, fields)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var q workload.MetricsQuery
+	start, err := decodeString(fields, "start")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if start != nil {
+		q.Start = *start
+	}
+	days, err := decodeInt(fields, "days")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if days != nil {
+		if *days == 0 {
+			*days = -1 // 0 is not a window; let validation say so
+		}
+		q.Days = *days
+	}
+	m, err := s.Workload.Calculate(r.Context(), userID, q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// strictQuery rejects unknown or repeated query parameters.
+func strictQuery(r *http.Request, allowed ...string) error {
+	ok := map[string]bool{}
+	for _, a := range allowed {
+		ok[a] = true
+	}
+	for k, v := range r.URL.Query() {
+		if !ok[k] {
+			return core.FieldError(k, "Unknown query parameter %q.", truncateField(k))
+		}
+		if len(v) > 1 {
+			return core.FieldError(k, "Query parameter %q is given more than once.", k)
+		}
+	}
+	return nil
+}
+
+func queryInt(r *http.Request, name string) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, core.FieldError(name, "%s must be a whole number.", name)
+	}
+	if n == 0 {
+		n = -1
+	}
+	return n, nil
+}
+
+func (s *Server) handleWorkloadMetrics(w http.ResponseWriter, r *http.Request) {
+	userID, err := pathSelf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := strictQuery(r, "start", "days"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	days, err := queryInt(r, "days")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, err := s.Workload.Metrics(r.Context(), userID, workload.MetricsQuery{Start: r.URL.Query().Get("start"), Days: days})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) handleAnalyze(w http.ResponseWriter, r *http.Request) {
+	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	userID, err := bodyUser(r, fields)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.Workload.Analyze(r.Context(), userID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) handleBurnoutStatus(w http.ResponseWriter, r *http.Request) {
+	a, err := s.Workload.Status(r.Context(), r.PathValue("user_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) handleBurnoutHistory(w http.ResponseWriter, r *http.Request) {
+	userID, err := pathSelf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := strictQuery(r, "limit"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.Workload.History(r.Context(), userID, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"analyses": list})
+}
+
+func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
+	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true, "cbi_answers": true, "checkin": true})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	userID, err := bodyUser(r, fields)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in workload.CheckInInput
+	if raw, ok := fields["cbi_answers"]; ok && !isNull(raw) {
+		var answers []*int
+		if err := json.Unmarshal(raw, &answers); err != nil {
+			s.writeError(w, r, core.FieldError("cbi_answers", "cbi_answers must be a list of 7 answers (1–5, or null to skip one)."))
+			return
+		}
+		in.CBIAnswers = make([]int, len(answers))
+		for i, a := range answers {
+			if a != nil {
+				in.CBIAnswers[i] = *a
+			}
+		}
+	}
+	note, err := decodeString(fields, "checkin")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if note != nil {
+		in.Note = *note
+	}
+	c, err := s.Workload.CheckIn(r.Context(), userID, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) handleQuestionnaire(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"instrument": "Copenhagen Burnout Inventory, work-related burnout subscale",
+		"scoring":    "Options score 100, 75, 50, 25, 0 in order (question 7 the other way round); the score is the mean of the answered questions (at least 3).",
+		"items":      workload.CBIItems,
+	})
+}
+
+func (s *Server) handleGenerateRecommendations(w http.ResponseWriter, r *http.Request) {
+	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	userID, err := bodyUser(r, fields)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.Workload.Generate(r.Context(), userID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handleListRecommendations(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.Workload.Recommendations(r.Context(), r.PathValue("user_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recommendations": recs})
+}
+
+func (s *Server) handleRecommendationFeedback(w http.ResponseWriter, r *http.Request) {
+	if _, err := core.RequireUser(r.Context()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	fields, err := readJSONObject(w, r, map[string]bool{"recommendation_id": true, "action": true, "helpful": true, "user_id": true})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, ok := fields["user_id"]; ok {
+		if _, err := bodyUser(r, fields); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	id, err := decodeString(fields, "recommendation_id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	action, err := decodeString(fields, "action")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var helpful *bool
+	if raw, ok := fields["helpful"]; ok && !isNull(raw) {
+		if helpful, err = decodeBool(fields, "helpful"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if id == nil {
+		s.writeError(w, r, core.FieldError("recommendation_id", "recommendation_id is required."))
+		return
+	}
+	if action == nil {
+		s.writeError(w, r, core.FieldError("action", "Action must be accepted or dismissed."))
+		return
+	}
+	rec, err := s.Workload.Feedback(r.Context(), *id, *action, helpful)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+func workloadSchemas() map[string]any {
+	num := map[string]any{"type": "number"}
+	numNull := map[string]any{"type": []string{"number", "null"}}
+	intList := map[string]any{"type": "array", "items": integer}
+	arr := func(items any) map[string]any { return map[string]any{"type": "array", "items": items} }
+	hoursObj := obj([]string{"start", "end"}, map[string]any{"start": map[string]any{"type": "string", "pattern": "^\\d\\d:\\d\\d$"}, "end": map[string]any{"type": "string", "pattern": "^\\d\\d:\\d\\d$"}})
+	weekdays := map[string]any{"type": "array", "items": map[string]any{"type": "integer", "minimum": 1, "maximum": 7}}
+	fixed := obj([]string{"weekday", "start", "end"}, map[string]any{"title": str, "weekday": map[string]any{"type": "integer", "minimum": 1, "maximum": 7}, "start": str, "end": str})
+	prefs := obj(nil, map[string]any{"user_id": str, "focus_block_minutes": map[string]any{"type": "integer", "minimum": 15, "maximum": 480},
+		"meeting_preferences": map[string]any{"type": "object"}, "notifications": map[string]any{"type": "object"}, "updated_at": dateTime})
+	cons := obj(nil, map[string]any{"user_id": str, "max_weekly_hours": map[string]any{"type": "number", "minimum": 0, "maximum": 168},
+		"days_off": arr(map[string]any{"type": "string", "format": "date"}), "fixed_commitments": arr(fixed), "updated_at": dateTime})
+	factor := obj([]string{"name", "value", "contribution", "explanation"}, map[string]any{"name": str, "value": num, "contribution": num, "weight": num, "explanation": str})
+	forecast := obj(nil, map[string]any{"date": str, "planned_hours": num, "meeting_hours": num, "capacity_hours": num, "load": num,
+		"over_capacity": boolean, "deadlines_due": integer, "level": enum("low", "moderate", "high", "critical")})
+	taskRef := obj([]string{"id", "title"}, map[string]any{"id": str, "title": str, "new_deadline": dateTime})
+	rec := obj([]string{"id", "kind", "title", "explanation", "tasks", "hours_freed"}, map[string]any{"id": str, "user_id": str,
+		"kind": enum("delegate", "reschedule", "skip_meeting", "focus_block", "split"), "title": str, "explanation": str,
+		"tasks": arr(taskRef), "hours_freed": num, "slot": obj(nil, map[string]any{"start": dateTime, "end": dateTime}),
+		"status": enum("open", "accepted", "dismissed", "superseded"), "helpful": map[string]any{"type": []string{"boolean", "null"}},
+		"created_at": dateTime, "feedback_at": dateTime})
+	day := obj(nil, map[string]any{"date": str, "weekday": integer, "working": boolean, "capacity_hours": num, "planned_hours": num,
+		"task_hours": num, "meeting_hours": num, "load": num, "over_capacity": boolean, "focus_hours": num, "focus_blocks": integer,
+		"back_to_back": integer, "after_hours_hours": num, "deadlines_due": integer})
+	week := obj(nil, map[string]any{"week": str, "start": str, "end": str, "capacity_hours": num, "planned_hours": num, "task_hours": num,
+		"meeting_hours": num, "focus_hours": num, "load": num, "over_capacity": boolean, "over_capacity_days": integer})
+	behavior := obj(nil, map[string]any{"user_id": str, "estimate_ratio": numNull, "estimate_samples": integer, "completion_rate": numNull,
+		"avg_daily_completed": num, "peak_hours": intList, "samples": integer, "updated_at": dateTime})
+	return map[string]any{
+		"ProfileInput": obj(nil, map[string]any{"user_id": str, "role": str, "department": str, "timezone": str,
+			"working_hours": hoursObj, "working_days": weekdays}),
+		"Profile": obj([]string{"id", "user_id", "timezone", "working_hours", "working_days"}, map[string]any{"id": str, "user_id": str,
+			"role": str, "department": str, "timezone": str, "working_hours": hoursObj, "working_days": weekdays, "created_at": dateTime,
+			"updated_at": dateTime, "version": integer, "preferences": prefs, "constraints": cons}),
+		"PreferencesInput": obj(nil, map[string]any{"focus_block_minutes": integer, "meeting_preferences": map[string]any{"type": "object"},
+			"notifications": map[string]any{"type": "object"}}),
+		"Preferences":      prefs,
+		"ConstraintsInput": obj([]string{"max_weekly_hours"}, map[string]any{"max_weekly_hours": num, "days_off": arr(str), "fixed_commitments": arr(fixed)}),
+		"Constraints":      cons,
+		"UserRequest":      obj([]string{"user_id"}, map[string]any{"user_id": str}),
+		"WorkloadRequest":  obj([]string{"user_id"}, map[string]any{"user_id": str, "start": map[string]any{"type": "string", "format": "date"}, "days": integer}),
+		"WorkloadMetrics": obj(nil, map[string]any{"user_id": str, "timezone": str, "start": str, "end": str, "generated_at": dateTime,
+			"profile_defaults": boolean, "focus_block_minutes": integer, "days": arr(day), "weeks": arr(week),
+			"totals": obj(nil, map[string]any{"capacity_hours": num, "planned_hours": num, "task_hours": num, "meeting_hours": num,
+				"meeting_share": num, "load": num, "excess_hours": num, "over_capacity_days": integer, "focus_hours": num, "focus_blocks": integer,
+				"days_without_focus": integer, "back_to_back": integer, "after_hours_hours": num, "open_tasks": integer, "unestimated_tasks": integer}),
+			"overdue": obj(nil, map[string]any{"count": integer, "hours": num, "mean_age_days": num, "max_age_days": num,
+				"tasks": arr(obj(nil, map[string]any{"id": str, "title": str, "age_days": num, "hours": num}))}),
+			"deadlines":   obj(nil, map[string]any{"next_7_days": integer, "busiest_day": str, "busiest_day_count": integer, "clustered_days": arr(str)}),
+			"after_hours": obj(nil, map[string]any{"meeting_hours": num, "completions_14d": integer, "completion_share_14d": num}),
+			"behavior":    behavior}),
+		"BurnoutAnalysis": obj([]string{"id", "score", "level", "factors", "analyzed_at"}, map[string]any{"id": str, "user_id": str,
+			"score": map[string]any{"type": "number", "minimum": 0, "maximum": 100}, "level": enum("low", "moderate", "high", "critical"),
+			"factors": arr(factor), "trend": obj(nil, map[string]any{"direction": enum("new", "rising", "falling", "stable"),
+				"previous_score": numNull, "change": num, "average_30d": numNull}),
+			"forecast": arr(forecast), "summary": map[string]any{"type": "object"}, "trigger": enum("manual", "auto"), "analyzed_at": dateTime}),
+		"BurnoutHistory": obj([]string{"analyses"}, map[string]any{"analyses": arr(ref("BurnoutAnalysis"))}),
+		"CheckInInput": obj([]string{"user_id"}, map[string]any{"user_id": str,
+			"cbi_answers": map[string]any{"type": "array", "minItems": 7, "maxItems": 7, "items": map[string]any{"type": []string{"integer", "null"}, "minimum": 1, "maximum": 5}},
+			"checkin":     map[string]any{"type": "string", "maxLength": 5000}}),
+		"CheckIn": obj([]string{"id", "kind", "recorded_at"}, map[string]any{"id": str, "user_id": str, "kind": enum("cbi", "checkin"),
+			"content": str, "cbi_answers": intList, "cbi_score": numNull, "tone": numNull, "tone_label": enum("negative", "neutral", "positive"),
+			"tone_engine": str, "recorded_at": dateTime}),
+		"Questionnaire": obj([]string{"items"}, map[string]any{"instrument": str, "scoring": str, "items": arr(obj(nil, map[string]any{
+			"number": integer, "text": str, "options": arr(str), "reversed": boolean}))}),
+		"Recommendation":     rec,
+		"RecommendationList": obj([]string{"recommendations"}, map[string]any{"recommendations": arr(ref("Recommendation"))}),
+		"RecommendationPlan": obj([]string{"recommendations"}, map[string]any{"recommendations": arr(ref("Recommendation")),
+			"excess_hours_before": num, "excess_hours_after": num, "horizon_days": integer, "learned_weights": map[string]any{"type": "object"}}),
+		"RecommendationFeedback": obj([]string{"recommendation_id", "action"}, map[string]any{"recommendation_id": str,
+			"action": enum("accepted", "dismissed"), "helpful": map[string]any{"type": []string{"boolean", "null"}}}),
+	}
+}
+
+// withSchemas adds extra component schemas to base.
+func withSchemas(base map[string]any, extra ...map[string]any) map[string]any {
+	for _, e := range extra {
+		for k, v := range e {
+			base[k] = v
+		}
+	}
+	return base
+}
