@@ -19,7 +19,7 @@ func (s *Server) integrationRoutes() []Route {
 		{Method: "GET", Path: "/api/integrations/{user_id}", Tag: "integrations", Summary: "Your integrations: configured, connected, last sync, last error, needs_reconnect", Response: "IntegrationList", Status: 200, handler: s.handleListIntegrations},
 		{Method: "GET", Path: "/api/integrations/{provider}/connect", Tag: "integrations", Summary: "Start connecting google_tasks, google_calendar or zoom: returns the provider's authorization URL (state, PKCE S256, offline access) to open in a browser", Query: connectQuery, Response: "IntegrationConnect", Status: 200, handler: s.handleConnectIntegration},
 		{Method: "POST", Path: "/api/integrations/{provider}/connect", Tag: "integrations", Summary: "Same as GET, with return_to in a JSON body", Body: "IntegrationConnectRequest", Response: "IntegrationConnect", Status: 200, handler: s.handleConnectIntegration},
-		{Method: "GET", Path: "/api/integrations/callback", Public: true, Tag: "integrations", Status: 303, Summary: "Providers return here; stores the tokens sealed and redirects to return_to with #integration=…&integration_status=connected or #integration_error=…", handler: s.handleIntegrationCallback},
+		{Method: "GET", Path: "/api/integrations/callback", Public: true, Tag: "integrations", Status: 303, Summary: "Providers return here; stores the tokens sealed and redirects to return_to with #integration=…&status=connected, or status=error&message=…", handler: s.handleIntegrationCallback},
 		{Method: "DELETE", Path: "/api/integrations/{provider}/{user_id}", Tag: "integrations", Summary: "Disconnect: revoke the grant at the provider and forget the tokens (synced tasks stay)", Status: 204, handler: s.handleDisconnectIntegration},
 		{Method: "GET", Path: "/api/integrations/google/tasks/{user_id}/sync", Tag: "integrations", Summary: "Sync Google Tasks both ways now (incremental; last writer wins a conflict)", Response: "SyncResult", Status: 200, handler: s.handleSyncGoogleTasks},
 		{Method: "GET", Path: "/api/integrations/google/calendar/{user_id}/sync", Tag: "integrations", Summary: "Import Google Calendar events as meetings now (incremental; cancelled events removed)", Response: "SyncResult", Status: 200, handler: s.handleSyncGoogleCalendar},
@@ -80,9 +80,10 @@ func (s *Server) handleIntegrationCallback(w http.ResponseWriter, r *http.Reques
 		frag.Set("integration", res.Provider)
 	}
 	if err != nil {
-		frag.Set("integration_error", core.ErrorMessage(err))
+		frag.Set("status", "error")
+		frag.Set("message", core.ErrorMessage(err))
 	} else {
-		frag.Set("integration_status", "connected")
+		frag.Set("status", "connected")
 	}
 	sep := "#"
 	if strings.Contains(to, "#") {

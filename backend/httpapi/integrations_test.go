@@ -94,7 +94,7 @@ func TestIntegrationsAPI(t *testing.T) {
 		}
 	}
 
-	if to := connectVia(t, b, me, "google_tasks"); to != "/settings#integration=google_tasks&integration_status=connected" {
+	if to := connectVia(t, b, me, "google_tasks"); to != "/settings#integration=google_tasks&status=connected" {
 		t.Fatalf("landed on %s", to)
 	}
 	res, body := b.do("GET", tasksSync, me.Access, nil)
@@ -154,7 +154,7 @@ func TestIntegrationsAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	cb.Body.Close()
-	if loc := cb.Header.Get("Location"); cb.StatusCode != 303 || !strings.HasPrefix(loc, "/#integration_error=") {
+	if loc := cb.Header.Get("Location"); cb.StatusCode != 303 || !strings.HasPrefix(loc, "/#message=") || !strings.Contains(loc, "status=error") {
 		t.Fatalf("forged callback: %d %s", cb.StatusCode, loc)
 	}
 }
