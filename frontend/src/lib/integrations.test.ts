@@ -136,18 +136,24 @@ describe('words', () => {
 
 describe('coming back from a provider', () => {
   it('reads success and failure', () => {
-    expect(parseReturnHash('#integration=google_tasks&status=connected')).toEqual({
+    expect(parseReturnHash('#integration=google_tasks&integration_status=connected')).toEqual({
       provider: 'google_tasks',
       ok: true,
-      message: 'Google Tasks is connected.',
+      message: 'Google Tasks is connected. Press Sync now to bring things in.',
     });
-    expect(parseReturnHash('#integration=zoom&status=error&message=Access%20denied')).toEqual({
+    expect(parseReturnHash('#integration=zoom&integration_error=You+did+not+allow+Sentry+to+use+Zoom.')).toEqual({
       provider: 'zoom',
       ok: false,
-      message: 'Access denied',
+      message: 'You did not allow Sentry to use Zoom.',
+    });
+    expect(parseReturnHash('#integration_error=The+link+has+expired.')).toEqual({
+      provider: null,
+      ok: false,
+      message: 'The link has expired.',
     });
     expect(parseReturnHash('#oauth_code=x')).toBeNull();
-    expect(parseReturnHash('#integration=outlook&status=connected')).toBeNull();
+    expect(parseReturnHash('')).toBeNull();
+    expect(parseReturnHash('#integration=outlook&integration_status=connected')).toBeNull();
   });
 });
 
@@ -173,9 +179,19 @@ describe('integrations client', () => {
   });
 
   it('connects to the consent page the server names, and refuses anything else', async () => {
-    const { request } = fakeRequest({ auth_url: 'https://accounts.example/consent?x=1' }, { url: 'javascript:alert(1)' });
+    const { request, calls } = fakeRequest(
+      { provider: 'zoom', authorization_url: 'https://accounts.example/consent?x=1', expires_at: 'x' },
+      { authorization_url: 'javascript:alert(1)' },
+    );
     const api = integrationsApi(request);
-    expect(await api.connect('u1', 'zoom', '/')).toBe('https://accounts.example/consent?x=1');
-    await expect(api.connect('u1', 'zoom', '/')).rejects.toThrow(/did not say where/);
+    expect(await api.connect('zoom', '/')).toBe('https://accounts.example/consent?x=1');
+    expect(calls[0]).toEqual({ method: 'POST', path: '/api/integrations/zoom/connect', body: { return_to: '/' } });
+    await expect(api.connect('zoom', '/')).rejects.toThrow(/did not say where/);
+  });
+
+  it('disconnects on the provider route', async () => {
+    const { request, calls } = fakeRequest(undefined);
+    await integrationsApi(request).disconnect('u1', 'google_calendar');
+    expect(calls[0]).toMatchObject({ method: 'DELETE', path: '/api/integrations/google_calendar/u1' });
   });
 });

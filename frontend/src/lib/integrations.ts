@@ -204,7 +204,7 @@ export function integrationErrorText(provider: Provider, e: unknown): string {
 
 const enc = encodeURIComponent;
 
-/** The path segment each provider's routes use. */
+/** The path segment of each provider's documented sync route. */
 const SEGMENT: Record<Provider, string> = {
   google_tasks: 'google/tasks',
   google_calendar: 'google/calendar',
@@ -225,14 +225,15 @@ export function integrationsApi(request: Requester) {
 
     /**
      * Starts connecting: the answer names the provider's consent page, which
-     * the whole window (or the system browser, on the desktop) goes to.
+     * the whole window (or the system browser, on the desktop) goes to. The
+     * provider sends the browser back to returnTo, a path on this site.
      */
-    async connect(userId: string, provider: Provider, returnTo: string): Promise<string> {
-      const res = await request<unknown>('POST', `/api/integrations/${SEGMENT[provider]}/${enc(userId)}/connect`, {
+    async connect(provider: Provider, returnTo: string): Promise<string> {
+      const res = await request<unknown>('POST', `/api/integrations/${enc(provider)}/connect`, {
         body: { return_to: returnTo },
       });
-      const url = isObj(res) ? str(res.auth_url || res.url || res.redirect) : '';
-      if (!/^https?:\/\//i.test(url) && !url.startsWith('/')) {
+      const url = isObj(res) ? str(res.authorization_url || res.auth_url || res.url) : '';
+      if (!/^https?:\/\//i.test(url)) {
         throw new ApiError('internal', `The server did not say where to sign in to ${PROVIDER_NAMES[provider]}. Try again.`, 200);
       }
       return url;
@@ -246,8 +247,9 @@ export function integrationsApi(request: Requester) {
       return parseSyncResult(provider, await request<unknown>('GET', path));
     },
 
+    /** Revokes the grant and forgets the tokens; what was synced stays. */
     async disconnect(userId: string, provider: Provider): Promise<void> {
-      await request<unknown>('DELETE', `/api/integrations/${SEGMENT[provider]}/${enc(userId)}`);
+      await request<unknown>('DELETE', `/api/integrations/${enc(provider)}/${enc(userId)}`);
     },
   };
 }
@@ -256,18 +258,20 @@ export type IntegrationsApi = ReturnType<typeof integrationsApi>;
 
 /**
  * Reads what a provider's consent flow left in the address when it came
- * back (#integration=google_tasks&status=connected|error&message=…).
+ * back: #integration=google_tasks&integration_status=connected, or
+ * #integration=zoom&integration_error=<message> (the provider may be
+ * missing when the flow was not found).
  */
-export function parseReturnHash(hash: string): { provider: Provider; ok: boolean; message: string } | null {
-  const h = hash.replace(/^#/, '');
-  if (!h.startsWith('integration=')) return null;
-  const params = new URLSearchParams(h);
+export function parseReturnHash(hash: string): { provider: Provider | null; ok: boolean; message: string } | null {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  if (!params.has('integration') && !params.has('integration_error')) return null;
   const provider = parseProvider(params.get('integration'));
+  const error = params.get('integration_error');
+  const name = provider ? PROVIDER_NAMES[provider] : 'The service';
+  if (error !== null) {
+    return { provider, ok: false, message: error || `Connecting ${name} did not finish. Try again.` };
+  }
   if (!provider) return null;
-  const status = params.get('status') ?? '';
-  const ok = status === 'connected' || status === 'ok';
-  const message = ok
-    ? `${PROVIDER_NAMES[provider]} is connected.`
-    : params.get('message') || `Connecting ${PROVIDER_NAMES[provider]} did not finish. Try again.`;
-  return { provider, ok, message };
+  const ok = params.get('integration_status') === 'connected';
+  return { provider, ok, message: ok ? `${name} is connected. Press Sync now to bring things in.` : `Connecting ${name} did not finish. Try again.` };
 }

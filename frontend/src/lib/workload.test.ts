@@ -30,7 +30,9 @@ import {
   parseForecast,
   parseHistory,
   parseMetrics,
+  parsePlan,
   parseProfile,
+  planText,
   parseRecommendations,
   profileProblem,
   rankFactors,
@@ -257,13 +259,13 @@ describe('check-in (CBI work-related)', () => {
   it('sends each answer as the position of its option (1–5, 0 skipped), and the text trimmed', () => {
     expect(checkinBody('u1', { cbi: [0, 1, 2, 3, 4, null, 0], text: '  tired  ' })).toEqual({
       user_id: 'u1',
-      cbi_answers: [1, 2, 3, 4, 5, 0, 1],
-      text: 'tired',
+      cbi_answers: [1, 2, 3, 4, 5, null, 1],
+      checkin: 'tired',
     });
   });
 
   it('sends a text-only check-in without answers', () => {
-    expect(checkinBody('u1', { cbi: [null, null], text: 'fine' })).toEqual({ user_id: 'u1', text: 'fine' });
+    expect(checkinBody('u1', { cbi: [null, null], text: 'fine' })).toEqual({ user_id: 'u1', checkin: 'fine' });
     expect(checkinBody('u1', { text: '   ' })).toEqual({ user_id: 'u1' });
   });
 });
@@ -407,6 +409,15 @@ describe('reading answers', () => {
     expect(sortRecommendations([r('a', 1), r('b', 9, 'dismissed'), r('c', 4)]).map((x) => x.id)).toEqual(['c', 'a', 'b']);
   });
 
+  it('reads a plan and says what following it does', () => {
+    const p = parsePlan({ recommendations: [{ id: 'r1', kind: 'delegate' }], excess_hours_before: 12, excess_hours_after: 0, horizon_days: 14 });
+    expect(p.recommendations).toHaveLength(1);
+    expect(planText(p)).toBe('Following all of them takes the next 14 days from 12 h over capacity to within capacity.');
+    expect(planText({ ...p, excessAfter: 2.5 })).toBe('Following all of them takes the next 14 days from 12 h over capacity to 2.5 h over.');
+    expect(planText({ ...p, excessBefore: 0 })).toBe('');
+    expect(planText(parsePlan({ recommendations: [] }))).toBe('');
+  });
+
   it('reads a profile with defaults and drops bad weekdays', () => {
     expect(parseProfile({ user_id: 'u1', timezone: 'UTC', working_days: [1, 8, 0, '2', 3] })).toEqual({
       user_id: 'u1',
@@ -419,10 +430,14 @@ describe('reading answers', () => {
   });
 
   it('reads constraints', () => {
-    expect(parseConstraints({ constraints: { max_weekly_hours: 32, days_off: ['2026-12-24T00:00:00Z'] } })).toEqual({
+    expect(
+      parseConstraints({
+        constraints: { max_weekly_hours: 32, days_off: ['2026-12-24T00:00:00Z'], fixed_commitments: [{ title: 'School run', weekday: 3, start: '08:00', end: '09:00' }] },
+      }),
+    ).toEqual({
       max_weekly_hours: 32,
       days_off: ['2026-12-24'],
-      fixed_commitments: [],
+      fixed_commitments: [{ title: 'School run', weekday: 3, start: '08:00', end: '09:00' }],
     });
   });
 });
@@ -521,17 +536,17 @@ describe('workload client', () => {
   });
 
   it('analyzes, generates and sends feedback with the contract bodies', async () => {
-    const { request, calls } = fakeRequest({ score: 10, level: 'low', factors: [] }, { recommendations: [] }, undefined, undefined);
+    const { request, calls } = fakeRequest({ score: 10, level: 'low', factors: [] }, { recommendations: [] }, { id: 'r1', status: 'dismissed' }, { id: 'r1', status: 'dismissed', helpful: false });
     const w = workloadApi(request);
     await w.analyze('u1');
     await w.generate('u1');
     await w.recommendationFeedback('u1', 'r1', { action: 'dismissed' });
-    await w.recommendationFeedback('u1', 'r1', { helpful: false });
+    expect(await w.recommendationFeedback('u1', 'r1', { action: 'dismissed', helpful: false })).toMatchObject({ status: 'dismissed', helpful: false });
     expect(calls).toEqual([
       { method: 'POST', path: '/api/burnout/analyze', body: { user_id: 'u1' } },
       { method: 'POST', path: '/api/recommendations/generate', body: { user_id: 'u1' } },
       { method: 'POST', path: '/api/recommendations/feedback', body: { user_id: 'u1', recommendation_id: 'r1', action: 'dismissed' } },
-      { method: 'POST', path: '/api/recommendations/feedback', body: { user_id: 'u1', recommendation_id: 'r1', helpful: false } },
+      { method: 'POST', path: '/api/recommendations/feedback', body: { user_id: 'u1', recommendation_id: 'r1', action: 'dismissed', helpful: false } },
     ]);
   });
 

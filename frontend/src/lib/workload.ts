@@ -35,7 +35,7 @@ export interface Profile {
 export interface FixedCommitment {
   title: string;
   /** ISO weekday. */
-  day: number;
+  weekday: number;
   start: string;
   end: string;
 }
@@ -396,6 +396,34 @@ export function parseRecommendations(raw: unknown): Recommendation[] {
   return items.map(parseRecommendation).filter((r) => r.id !== '' && r.status !== 'superseded');
 }
 
+/** Fresh recommendations, with what following all of them would do to the hours over capacity. */
+export interface Plan {
+  recommendations: Recommendation[];
+  /** Hours over capacity in the horizon now, and after following every recommendation (null when not said). */
+  excessBefore: number | null;
+  excessAfter: number | null;
+  horizonDays: number;
+}
+
+export function parsePlan(raw: unknown): Plan {
+  const o = isObj(raw) ? raw : {};
+  const before = num(o.excess_hours_before, NaN);
+  const after = num(o.excess_hours_after, NaN);
+  return {
+    recommendations: parseRecommendations(raw),
+    excessBefore: Number.isFinite(before) ? before : null,
+    excessAfter: Number.isFinite(after) ? after : null,
+    horizonDays: num(o.horizon_days, 14),
+  };
+}
+
+/** "Following all of them brings the next 14 days from 12 h over capacity to 2 h." */
+export function planText(p: Plan): string {
+  if (p.excessBefore === null || p.excessAfter === null || p.excessBefore <= 0) return '';
+  const after = p.excessAfter <= 0 ? 'within capacity' : `${formatHours(p.excessAfter)} over`;
+  return `Following all of them takes the next ${p.horizonDays} days from ${formatHours(p.excessBefore)} over capacity to ${after}.`;
+}
+
 export function parseProfile(raw: unknown): Profile {
   const o = isObj(raw) && isObj(raw.profile) ? raw.profile : raw;
   if (!isObj(o)) throw unreadable('a profile');
@@ -421,7 +449,7 @@ export function parseConstraints(raw: unknown): Constraints {
       .filter((d) => d !== ''),
     fixed_commitments: list(o.fixed_commitments)
       .filter(isObj)
-      .map((c) => ({ title: str(c.title), day: num(c.day, 1), start: str(c.start), end: str(c.end) })),
+      .map((c) => ({ title: str(c.title), weekday: num(c.weekday ?? c.day, 1), start: str(c.start), end: str(c.end) })),
   };
 }
 
@@ -509,27 +537,29 @@ export function workloadApi(request: Requester) {
       await request<unknown>('POST', '/api/burnout/feedback', { body: checkinBody(userId, c) });
     },
 
-    async generate(userId: string): Promise<Recommendation[]> {
-      return parseRecommendations(await request<unknown>('POST', '/api/recommendations/generate', { body: { user_id: userId } }));
+    async generate(userId: string): Promise<Plan> {
+      return parsePlan(await request<unknown>('POST', '/api/recommendations/generate', { body: { user_id: userId } }));
     },
 
     async recommendations(userId: string): Promise<Recommendation[]> {
       return parseRecommendations(await orNull(request<unknown>('GET', `/api/recommendations/${enc(userId)}`)));
     },
 
+    /** Accepts or dismisses; "helpful?" rides along with the action (the API needs one). */
     async recommendationFeedback(
       userId: string,
       recommendationId: string,
-      f: { action?: RecommendationAction; helpful?: boolean },
-    ): Promise<void> {
-      await request<unknown>('POST', '/api/recommendations/feedback', {
+      f: { action: RecommendationAction; helpful?: boolean },
+    ): Promise<Recommendation> {
+      const raw = await request<unknown>('POST', '/api/recommendations/feedback', {
         body: {
           user_id: userId,
           recommendation_id: recommendationId,
-          ...(f.action ? { action: f.action } : {}),
+          action: f.action,
           ...(f.helpful !== undefined ? { helpful: f.helpful } : {}),
         },
       });
+      return parseRecommendation(raw);
     },
   };
 }
@@ -610,18 +640,18 @@ export interface CheckinInput {
 
 /**
  * What the API receives: each answer as the position of the chosen option,
- * 1 (first) to 5 (last), 0 for one left out; and the text.
+ * 1 (first) to 5 (last), null for one left out; and the note as checkin.
  */
 export function checkinBody(userId: string, c: CheckinInput) {
   const body: Record<string, unknown> = { user_id: userId };
   if (c.cbi && c.cbi.some((a) => a !== null && a !== undefined)) {
     body.cbi_answers = CBI_ITEMS.map((_, i) => {
       const a = c.cbi?.[i];
-      return a === null || a === undefined ? 0 : a + 1;
+      return a === null || a === undefined ? null : a + 1;
     });
   }
   const text = c.text?.trim();
-  if (text) body.text = text;
+  if (text) body.checkin = text;
   return body;
 }
 
