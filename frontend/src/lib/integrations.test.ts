@@ -136,24 +136,34 @@ describe('words', () => {
 
 describe('coming back from a provider', () => {
   it('reads success and failure', () => {
-    expect(parseReturnHash('#integration=google_tasks&integration_status=connected')).toEqual({
+    expect(parseReturnHash('#integration=google_tasks&status=connected')).toEqual({
       provider: 'google_tasks',
       ok: true,
       message: 'Google Tasks is connected. Press Sync now to bring things in.',
     });
-    expect(parseReturnHash('#integration=zoom&integration_error=You+did+not+allow+Sentry+to+use+Zoom.')).toEqual({
+    expect(parseReturnHash('#integration=zoom&status=error&message=You+did+not+allow+Sentry+to+use+Zoom.')).toEqual({
       provider: 'zoom',
       ok: false,
       message: 'You did not allow Sentry to use Zoom.',
     });
-    expect(parseReturnHash('#integration_error=The+link+has+expired.')).toEqual({
+    expect(parseReturnHash('#message=The+link+has+expired.&status=error')).toEqual({
       provider: null,
       ok: false,
       message: 'The link has expired.',
     });
+    expect(parseReturnHash('#integration=zoom&status=error')?.message).toBe('Connecting Zoom did not finish. Try again.');
+  });
+
+  it('reads the older field names too', () => {
+    expect(parseReturnHash('#integration=zoom&integration_status=connected')?.ok).toBe(true);
+    expect(parseReturnHash('#integration_error=Expired')).toEqual({ provider: null, ok: false, message: 'Expired' });
+  });
+
+  it('leaves other fragments alone', () => {
     expect(parseReturnHash('#oauth_code=x')).toBeNull();
     expect(parseReturnHash('')).toBeNull();
-    expect(parseReturnHash('#integration=outlook&integration_status=connected')).toBeNull();
+    expect(parseReturnHash('#status=connected')).toBeNull();
+    expect(parseReturnHash('#integration=outlook&status=connected')).toBeNull();
   });
 });
 

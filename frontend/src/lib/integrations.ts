@@ -258,20 +258,25 @@ export type IntegrationsApi = ReturnType<typeof integrationsApi>;
 
 /**
  * Reads what a provider's consent flow left in the address when it came
- * back: #integration=google_tasks&integration_status=connected, or
- * #integration=zoom&integration_error=<message> (the provider may be
- * missing when the flow was not found).
+ * back: #integration=google_tasks&status=connected, or
+ * #integration=zoom&status=error&message=<why> (without integration when
+ * the flow was not found).
  */
 export function parseReturnHash(hash: string): { provider: Provider | null; ok: boolean; message: string } | null {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
-  if (!params.has('integration') && !params.has('integration_error')) return null;
+  const status = params.get('status') ?? params.get('integration_status');
+  const error = params.get('integration_error') ?? (status === 'error' ? (params.get('message') ?? '') : null);
+  if (!params.has('integration') && error === null) return null;
   const provider = parseProvider(params.get('integration'));
-  const error = params.get('integration_error');
-  const name = provider ? PROVIDER_NAMES[provider] : 'The service';
+  const name = provider ? PROVIDER_NAMES[provider] : 'the service';
   if (error !== null) {
     return { provider, ok: false, message: error || `Connecting ${name} did not finish. Try again.` };
   }
   if (!provider) return null;
-  const ok = params.get('integration_status') === 'connected';
-  return { provider, ok, message: ok ? `${name} is connected. Press Sync now to bring things in.` : `Connecting ${name} did not finish. Try again.` };
+  const ok = status === 'connected' || status === 'ok';
+  return {
+    provider,
+    ok,
+    message: ok ? `${PROVIDER_NAMES[provider]} is connected. Press Sync now to bring things in.` : `Connecting ${name} did not finish. Try again.`,
+  };
 }
