@@ -90,3 +90,12 @@ func notebookMedia(a *App) notebook.MediaReader {
 		return m, nil
 	}
 }
+
+// ChatStream streams the reply (notebook.StreamingChat).
+func (c *ollamaChat) ChatStream(ctx context.Context, turns []core.ChatTurn, onToken func(string) error) (string, error) {
+	msgs := make([]ollama.Message, len(turns))
+	for i, t := range turns {
+		msgs[i] = ollama.Message{Role: t.Role, Content: t.Content}
+	}
+	return c.client.ChatStream(ctx, ollama.ChatRequest{Model: c.model, Messages: msgs, Options: map[string]any{"temperature": 0}}, onToken)
+}

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"sentry/backend/core"
 	"sentry/backend/notebook"
@@ -119,38 +121,68 @@ func (s *Server) handleNotebookChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		s.streamChat(w, r, n.ID, req)
+		return
+	}
 	ans, err := s.Notebooks.Ask(r.Context(), n.ID, req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-		streamAnswer(w, ans)
-		return
-	}
 	writeJSON(w, http.StatusOK, ans)
 }
 
-// streamAnswer sends an answer as server-sent events: the citations, the
-// text in small pieces, then the whole answer.
-func streamAnswer(w http.ResponseWriter, ans *notebook.Answer) {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	send := func(event string, v any) {
-		buf, _ := json.Marshal(v)
-		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, buf)
-		if flusher != nil {
-			flusher.Flush()
+// streamChat answers as server-sent events, written as the model produces
+// the answer: "citations" {citations, engine} once, "token" {text} for each
+// piece, then "done" with the whole answer (authoritative: markers that
+// name no source removed, only cited sources kept) — or "error" {error:
+// {code, message}} if it fails after the stream has begun. Bad input
+// fails before the stream with an ordinary JSON error. A client that goes
+// away cancels the request's context, which stops the model call.
+func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, notebookID string, req notebook.ChatRequest) {
+	rc := http.NewResponseController(w)
+	started := false
+	send := func(event string, v any) error {
+		if !started {
+			started = true
+			_ = rc.SetWriteDeadline(time.Time{}) // a long answer may outlast the server's write timeout
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Header().Set("Cache-Control", "no-cache")
+			w.Header().Set("X-Accel-Buffering", "no")
+			w.WriteHeader(http.StatusOK)
 		}
+		buf, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, buf); err != nil {
+			return err
+		}
+		return rc.Flush()
 	}
-	send("citations", map[string]any{"citations": ans.Citations, "engine": ans.Engine})
-	words := strings.SplitAfter(ans.Answer, " ")
-	for i := 0; i < len(words); i += 8 {
-		send("token", map[string]any{"text": strings.Join(words[i:min(len(words), i+8)], "")})
+	ans, err := s.Notebooks.AskStream(r.Context(), notebookID, req, &notebook.Stream{
+		Sources: func(c []core.Citation, engine string) error {
+			return send("citations", map[string]any{"citations": c, "engine": engine})
+		},
+		Token: func(t string) error { return send("token", map[string]any{"text": t}) },
+	})
+	if err != nil {
+		if !started {
+			s.writeError(w, r, err)
+			return
+		}
+		if r.Context().Err() != nil {
+			return // the client has gone
+		}
+		code, msg := core.ErrorCode(err), core.ErrorMessage(err)
+		if code == core.EINTERNAL {
+			s.logger.Error("notebook chat stream", slog.Any("error", err))
+		}
+		_ = send("error", map[string]any{"error": map[string]any{"code": code, "message": msg}})
+		return
 	}
-	send("done", ans)
+	_ = send("done", ans)
 }
 
 func (s *Server) handleNotebookMessages(w http.ResponseWriter, r *http.Request) {

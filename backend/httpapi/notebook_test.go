@@ -243,6 +243,117 @@ func TestNotebookWithOllama(t *testing.T) {
 	if len(msgs) != 4 || msgs[0].(map[string]any)["role"] != "system" || msgs[1].(map[string]any)["content"] != "Hi" {
 		t.Fatalf("messages sent: %v", msgs)
 	}
+
+	// Streaming: the stand-in holds the answer after its first piece, and
+	// that piece must already have reached the client as a token event.
+	stand.Hold = make(chan struct{})
+	events := b.chatStream(me, nb, "Who reviews the contract?")
+	ev := <-events
+	if ev.name != "citations" || !strings.Contains(ev.data, `"n":1`) || !strings.Contains(ev.data, `"engine":"ollama:llama3.1:8b"`) {
+		t.Fatalf("first event %+v", ev)
+	}
+	select {
+	case ev = <-events:
+		if ev.name != "token" || ev.data != `{"text":"Carol "}` {
+			t.Fatalf("token %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no token while the model was still writing")
+	}
+	close(stand.Hold)
+	var text strings.Builder
+	text.WriteString("Carol ")
+	for ev = range events {
+		if ev.name != "token" {
+			break
+		}
+		var tok struct{ Text string }
+		_ = json.Unmarshal([]byte(ev.data), &tok)
+		text.WriteString(tok.Text)
+	}
+	if ev.name != "done" || text.String() != "Carol reviews the contract by 12 May [1]. Ignored marker [9]." {
+		t.Fatalf("streamed %q, then %+v", text.String(), ev)
+	}
+	_ = json.Unmarshal([]byte(ev.data), &ans)
+	if strings.Contains(ans.Answer, "[9]") || len(ans.Citations) != 1 || ans.Engine != "ollama:llama3.1:8b" {
+		t.Fatalf("done %s", ev.data)
+	}
+
+	// A client that goes away mid-answer stops the model call.
+	stand.Hold = make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	events = b.chatStreamCtx(ctx, me, nb, "Who reviews the contract?")
+	<-events // citations
+	<-events // first token
+	cancel()
+	for range events {
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for stand.Cancelled.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the model call went on after the client left")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stand.Hold)
+
+	// Bad input fails before any event, as ordinary JSON.
+	req, _ := http.NewRequest("POST", b.srv.URL+"/api/notebooks/"+nb+"/chat", strings.NewReader(`{"query":""}`))
+	req.Header.Set("Authorization", "Bearer "+me.Access)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Content-Type", "application/json")
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 400 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("bad streamed query: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
+type sseEvent struct{ name, data string }
+
+func (b *testBackend) chatStream(acc account, nb, query string) <-chan sseEvent {
+	return b.chatStreamCtx(context.Background(), acc, nb, query)
+}
+
+// chatStreamCtx posts a question with Accept: text/event-stream and
+// delivers the events as they arrive.
+func (b *testBackend) chatStreamCtx(ctx context.Context, acc account, nb, query string) <-chan sseEvent {
+	b.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequestWithContext(ctx, "POST", b.srv.URL+"/api/notebooks/"+nb+"/chat", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+acc.Access)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
+		b.t.Fatalf("stream: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	out := make(chan sseEvent)
+	go func() {
+		defer close(out)
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				ev.name = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				ev.data = line[6:]
+			case line == "" && ev.name != "":
+				out <- ev
+				ev = sseEvent{}
+			}
+		}
+	}()
+	return out
 }
 
 // renderText draws lines with the 7×13 bitmap font scaled up 4× (what a

@@ -62,9 +62,36 @@ func (r *ChatRequest) validate() error {
 	return nil
 }
 
+// StreamingChat is a ChatModel that can also hand over its reply piece by
+// piece as the model writes it.
+type StreamingChat interface {
+	core.ChatModel
+	ChatStream(ctx context.Context, turns []core.ChatTurn, onToken func(string) error) (string, error)
+}
+
+// Stream receives an answer while it is made: Sources once, with the
+// numbered passages the answer may cite and the engine, then Token for
+// each piece of text. An error from either stops the answer (and the
+// model). The final Answer returned by AskStream is authoritative: its
+// text is the streamed text with markers that name no source removed, its
+// citations only the sources the text cites (a model reply that cites
+// nothing is replaced by an extractive answer).
+type Stream struct {
+	Sources func(citations []core.Citation, engine string) error
+	Token   func(text string) error
+
+	sourced, sent bool
+}
+
 // Ask answers a question from a notebook's documents, with citations, and
 // keeps the exchange in the notebook's conversation.
 func (s *Service) Ask(ctx context.Context, notebookID string, req ChatRequest) (*Answer, error) {
+	return s.AskStream(ctx, notebookID, req, nil)
+}
+
+// AskStream is Ask, streaming the answer to st (nil: no streaming). Input
+// errors come before any call to st.
+func (s *Service) AskStream(ctx context.Context, notebookID string, req ChatRequest, st *Stream) (*Answer, error) {
 	n, err := s.Get(ctx, notebookID)
 	if err != nil {
 		return nil, err
@@ -86,9 +113,12 @@ func (s *Service) Ask(ctx context.Context, notebookID string, req ChatRequest) (
 	case p.Ready == 0:
 		ans.Answer = "None of this notebook's documents could be indexed; see each document's error."
 	default:
-		if ans, err = s.answer(ctx, n.ID, req); err != nil {
+		if ans, err = s.answer(ctx, n.ID, req, st); err != nil {
 			return nil, err
 		}
+	}
+	if err := st.finish(ans); err != nil {
+		return nil, err
 	}
 	if err := s.store.CreateNotebookMessage(ctx, &core.NotebookMessage{UserID: n.UserID, NotebookID: n.ID, Role: "user", Content: req.Query}); err != nil {
 		return nil, err
@@ -110,7 +140,41 @@ func (s *Service) Messages(ctx context.Context, notebookID string, limit int) ([
 	return s.store.FindNotebookMessages(ctx, n.ID, limit)
 }
 
-func (s *Service) answer(ctx context.Context, notebookID string, req ChatRequest) (*Answer, error) {
+// finish streams an answer that was not streamed as it was made (no
+// model: extractive, not found, still indexing): its sources, then its
+// text in word-sized pieces.
+func (st *Stream) finish(ans *Answer) error {
+	if st == nil || st.sent {
+		return nil
+	}
+	if err := st.sources(ans.Citations, ans.Engine); err != nil {
+		return err
+	}
+	for _, w := range strings.SplitAfter(ans.Answer, " ") {
+		if err := st.token(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *Stream) sources(c []core.Citation, engine string) error {
+	if st == nil || st.sourced || st.Sources == nil {
+		return nil
+	}
+	st.sourced = true
+	return st.Sources(c, engine)
+}
+
+func (st *Stream) token(t string) error {
+	if st == nil || st.Token == nil || t == "" {
+		return nil
+	}
+	st.sent = true
+	return st.Token(t)
+}
+
+func (s *Service) answer(ctx context.Context, notebookID string, req ChatRequest, st *Stream) (*Answer, error) {
 	k := req.TopK
 	if k == 0 {
 		k = s.TopK
@@ -129,7 +193,7 @@ func (s *Service) answer(ctx context.Context, notebookID string, req ChatRequest
 			Page: r.Page, Start: r.Start, End: r.End, AudioStart: r.AudioStart, AudioEnd: r.AudioEnd, Score: math.Round(r.Score*1e6) / 1e6}
 	}
 	if s.Chat != nil {
-		if a, err := s.grounded(ctx, req, cites); err == nil {
+		if a, err := s.grounded(ctx, req, cites, st); err == nil {
 			return a, nil
 		} else if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -257,7 +321,7 @@ If the sources do not contain the answer, reply exactly: ` + NotFound + `
 Be concise. Do not mention sources you did not use.`
 
 // grounded asks the chat model to answer over numbered sources.
-func (s *Service) grounded(ctx context.Context, req ChatRequest, cites []core.Citation) (*Answer, error) {
+func (s *Service) grounded(ctx context.Context, req ChatRequest, cites []core.Citation, st *Stream) (*Answer, error) {
 	var b strings.Builder
 	b.WriteString("Sources:\n")
 	for _, c := range cites {
@@ -271,7 +335,16 @@ func (s *Service) grounded(ctx context.Context, req ChatRequest, cites []core.Ci
 	turns := []core.ChatTurn{{Role: "system", Content: groundedSystem}}
 	turns = append(turns, req.History...)
 	turns = append(turns, core.ChatTurn{Role: "user", Content: b.String()})
-	reply, err := s.Chat.Chat(ctx, turns)
+	var reply string
+	var err error
+	if sc, ok := s.Chat.(StreamingChat); ok && st != nil {
+		if err := st.sources(cites, "ollama:"+s.Chat.Name()); err != nil {
+			return nil, err
+		}
+		reply, err = sc.ChatStream(ctx, turns, st.token)
+	} else {
+		reply, err = s.Chat.Chat(ctx, turns)
+	}
 	if err != nil {
 		return nil, err
 	}

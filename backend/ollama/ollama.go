@@ -188,3 +188,62 @@ func (c *Client) Embed(ctx context.Context, model string, inputs []string) ([][]
 	}
 	return res.Embeddings, nil
 }
+
+// ChatStream sends messages and passes the reply to onToken piece by piece
+// as the server produces it (Ollama's streaming /api/chat: one JSON object
+// a line, the last with done). It returns the whole reply. An error from
+// onToken, or ctx ending (a client gone), stops the call and the model.
+func (c *Client) ChatStream(ctx context.Context, req ChatRequest, onToken func(string) error) (string, error) {
+	req.Stream = true
+	b, err := json.Marshal(req)
+	if err != nil {
+		return "", fmt.Errorf("ollama: encode /api/chat: %w", err)
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.JoinPath("/api/chat").String(), bytes.NewReader(b))
+	if err != nil {
+		return "", fmt.Errorf("ollama: /api/chat: %w", err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	res, err := c.http.Do(hr)
+	if err != nil {
+		return "", fmt.Errorf("ollama: /api/chat: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(data, &e)
+		return "", &StatusError{Status: res.StatusCode, Message: e.Error}
+	}
+	dec := json.NewDecoder(io.LimitReader(res.Body, MaxResponse))
+	var out strings.Builder
+	for {
+		var line struct {
+			Message Message `json:"message"`
+			Done    bool    `json:"done"`
+			Error   string  `json:"error"`
+		}
+		if err := dec.Decode(&line); err == io.EOF {
+			return "", errors.New("ollama: chat: the answer was cut off")
+		} else if err != nil {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			return "", fmt.Errorf("ollama: /api/chat: decode: %w", err)
+		}
+		if line.Error != "" {
+			return "", fmt.Errorf("ollama: chat: %s", line.Error)
+		}
+		if line.Message.Content != "" {
+			out.WriteString(line.Message.Content)
+			if err := onToken(line.Message.Content); err != nil {
+				return "", err
+			}
+		}
+		if line.Done {
+			return out.String(), nil
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -26,6 +27,12 @@ type Server struct {
 	Chat   ChatFunc
 	// Dim is the embedding dimension (default 768).
 	Dim int
+	// Hold, when set, pauses a streamed chat answer after its first piece
+	// until it is closed (or the client goes away), so tests can see
+	// tokens arrive before the answer is complete.
+	Hold chan struct{}
+	// Cancelled counts streamed answers whose client went away mid-stream.
+	Cancelled atomic.Int32
 
 	mu       sync.Mutex
 	requests []map[string]any
@@ -69,10 +76,18 @@ func Start(tb testing.TB, models ...string) *Server {
 			// answer in pieces, then a final one with done.
 			w.Header().Set("Content-Type", "application/x-ndjson")
 			enc := json.NewEncoder(w)
-			for _, piece := range strings.SplitAfter(content, " ") {
+			for i, piece := range strings.SplitAfter(content, " ") {
 				enc.Encode(map[string]any{"model": req["model"], "message": map[string]any{"role": "assistant", "content": piece}, "done": false})
 				if f, ok := w.(http.Flusher); ok {
 					f.Flush()
+				}
+				if i == 0 && s.Hold != nil {
+					select {
+					case <-s.Hold:
+					case <-r.Context().Done():
+						s.Cancelled.Add(1)
+						return
+					}
 				}
 			}
 			enc.Encode(map[string]any{"model": req["model"], "message": map[string]any{"role": "assistant", "content": ""}, "done": true, "done_reason": "stop"})
