@@ -91,6 +91,14 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 		}
 		return us.ID
 	}
+	// Routes that name the user in the body refuse another user's id too.
+	bodyOwned := map[string]map[string]any{
+		"POST /api/profile/create":           {"user_id": other.ID, "timezone": "UTC"},
+		"POST /api/workload/calculate":       {"user_id": other.ID},
+		"POST /api/burnout/analyze":          {"user_id": other.ID},
+		"POST /api/burnout/feedback":         {"user_id": other.ID, "checkin": "Tired."},
+		"POST /api/recommendations/generate": {"user_id": other.ID},
+	}
 	routes := b.app.Server().Routes()
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes", len(routes))
@@ -114,6 +122,11 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 				t.Errorf("%s with token %.10q: %d, want 401: %s", key, tok, res.StatusCode, out)
 			} else if code, _ := errorOf(t, out); code != "unauthorized" {
 				t.Errorf("%s: code %s", key, code)
+			}
+		}
+		if ob, ok := bodyOwned[key]; ok {
+			if res, out := b.do(rt.Method, path, me.Access, ob); res.StatusCode != 403 {
+				t.Errorf("%s for another user (in the body): %d, want 403: %s", key, res.StatusCode, out)
 			}
 		}
 		if strings.Contains(rt.Path, "{user_id}") {

@@ -288,4 +288,27 @@ func TestTaskChangesRecalculateTheStatus(t *testing.T) {
 	if err := b.app.DB.QueryRowForTest(`SELECT count(*) FROM burnout_analyses WHERE user_id = ?`, me.ID).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("analyses: %d, %v (auto runs of a day replace each other)", n, err)
 	}
+	// Tasks found by extraction count too.
+	_, body = b.do("GET", "/api/burnout/status/"+me.ID, me.Access, nil)
+	before := decode[struct {
+		AnalyzedAt time.Time `json:"analyzed_at"`
+	}](t, body).AnalyzedAt
+	res, body = b.do("POST", "/api/extract/text", me.Access, map[string]any{"text": "Bob will send the budget report by Friday. I need to review the contract tomorrow."})
+	if res.StatusCode >= 300 {
+		t.Fatalf("extract: %d %s", res.StatusCode, body)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		_, body = b.do("GET", "/api/burnout/status/"+me.ID, me.Access, nil)
+		cur := decode[struct {
+			AnalyzedAt time.Time `json:"analyzed_at"`
+		}](t, body)
+		if cur.AnalyzedAt.After(before) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status not recalculated after extraction: %s", body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
