@@ -94,7 +94,7 @@ func TestBurnoutAnalysesAutoRunsReplaceTheDaysAutoRun(t *testing.T) {
 	day := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	save := func(score float64, trigger string, at time.Time) *core.BurnoutAnalysis {
 		a := &core.BurnoutAnalysis{UserID: u.ID, Score: score, Level: core.LevelFor(score), Trigger: trigger, AnalyzedAt: at,
-			Factors: []core.Factor{{Name: "workload", Value: 1.2, Contribution: score, Weight: 34, Explanation: "x"}},
+			Factors:  []core.Factor{{Name: "workload", Value: 1.2, Contribution: score, Weight: 34, Explanation: "x"}},
 			Forecast: []core.ForecastDay{{Date: "2026-03-02", PlannedHours: 9, CapacityHours: 8}}, Summary: map[string]any{"k": 1.0},
 			Trend: core.Trend{Direction: "new"}}
 		if err := db.SaveBurnoutAnalysis(ctx, a); err != nil {
