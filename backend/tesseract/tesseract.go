@@ -153,6 +153,9 @@ func Recognize(ctx context.Context, img []byte, opt Options) (*Result, error) {
 	done := make(chan answer, 1)
 	go func() {
 		defer pool.release()
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		oneThread()
 		boxes, err := pool.recognize(langs, psm, p.img.pgm())
 		done <- answer{boxes, err}
 	}()
