@@ -10,6 +10,7 @@ import (
 	"sentry/backend/docparse"
 	"sentry/backend/notebook"
 	"sentry/backend/ollama"
+	"sentry/backend/pdfraster"
 )
 
 // DefaultEmbedModel is the Ollama embedding model notebooks use when it
@@ -22,6 +23,7 @@ const DefaultEmbedModel = "nomic-embed-text"
 func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *slog.Logger) *notebook.Service {
 	svc := notebook.NewService(a.DB, a.Uploads, a.DB, logger)
 	svc.ReadMedia = notebookMedia(a)
+	svc.RenderPage = pdfraster.Page
 	if llm == nil {
 		return svc
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,6 +28,8 @@ func (s *Server) notebookRoutes() []Route {
 		{Method: "POST", Path: "/api/notebooks/{notebook_id}/upload", Tag: "notebooks", Summary: "Add a document (multipart field \"file\"); it is indexed in the background", Body: "Multipart", Response: "NotebookUpload", Status: 202, handler: s.handleNotebookUpload},
 		{Method: "GET", Path: "/api/notebooks/{notebook_id}/documents", Tag: "notebooks", Summary: "A notebook's documents with indexing status and progress", Response: "NotebookDocumentList", Status: 200, handler: s.handleNotebookDocuments},
 		{Method: "DELETE", Path: "/api/notebooks/{notebook_id}/documents/{document_id}", Tag: "notebooks", Summary: "Remove a document, its passages, vectors and file", Status: 204, handler: s.handleDeleteNotebookDocument},
+		{Method: "GET", Path: "/api/notebooks/{notebook_id}/documents/{document_id}/file", Tag: "notebooks", Summary: "The document's original file, inline (active types such as HTML are sent as plain text)", Status: 200, handler: s.handleNotebookDocumentFile},
+		{Method: "GET", Path: "/api/notebooks/{notebook_id}/documents/{document_id}/pages/{page}", Tag: "notebooks", Summary: "One page of a PDF document as PNG (415 for other kinds, 409 before it is indexed, 404 past its last page)", Query: []Param{{"dpi", "integer", "50–200 (default 110)"}}, Status: 200, handler: s.handleNotebookDocumentPage},
 		{Method: "POST", Path: "/api/notebooks/{notebook_id}/chat", Tag: "notebooks", Summary: "Ask a question; the answer cites passages as [n] (Accept: text/event-stream streams it)", Body: "NotebookChatRequest", Response: "NotebookAnswer", Status: 200, handler: s.handleNotebookChat},
 		{Method: "GET", Path: "/api/notebooks/{notebook_id}/messages", Tag: "notebooks", Summary: "The notebook's conversation, oldest first", Query: []Param{{"limit", "integer", "1–1000 (default 100)"}}, Response: "NotebookMessageList", Status: 200, handler: s.handleNotebookMessages},
 	}
@@ -183,6 +186,77 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, notebookID s
 		return
 	}
 	_ = send("done", ans)
+}
+
+// inlineTypes are served with their own type; anything else that a
+// browser would run or render as a page (HTML, Markdown, email) is sent as
+// plain text, so a document can never script the app's origin.
+var inlineTypes = map[string]bool{"application/pdf": true, "image/png": true, "image/jpeg": true, "image/webp": true, "image/tiff": true,
+	"text/plain": true, "audio/wav": true, "audio/x-wav": true, "audio/mpeg": true, "audio/ogg": true, "audio/flac": true, "audio/mp4": true,
+	"audio/webm": true, "video/mp4": true, "video/webm": true}
+
+func (s *Server) handleNotebookDocumentFile(w http.ResponseWriter, r *http.Request) {
+	d, up, data, err := s.Notebooks.DocumentFile(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ct, _, _ := mime.ParseMediaType(up.ContentType)
+	switch {
+	case inlineTypes[ct] && ct == "text/plain":
+		ct = "text/plain; charset=utf-8"
+	case inlineTypes[ct]:
+	case strings.HasPrefix(ct, "text/") || ct == "message/rfc822" || strings.Contains(ct, "html") || strings.Contains(ct, "xml") || ct == "":
+		ct = "text/plain; charset=utf-8"
+	}
+	name := d.Filename
+	if name == "" {
+		name = "document"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if ct != "application/pdf" { // a sandboxed PDF is not shown by the browser's viewer
+		w.Header().Set("Content-Security-Policy", "sandbox")
+	}
+	w.Header().Set("Cache-Control", "private, no-cache")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(data)
+	}
+}
+
+func (s *Server) handleNotebookDocumentPage(w http.ResponseWriter, r *http.Request) {
+	page, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil || page < 1 {
+		// Ownership first, so another user's document is 404 whatever the page.
+		if _, derr := s.Notebooks.Document(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id")); derr != nil {
+			s.writeError(w, r, derr)
+			return
+		}
+		s.writeError(w, r, core.FieldError("page", "The page must be a number from 1."))
+		return
+	}
+	dpi := 0
+	if v := r.URL.Query().Get("dpi"); v != "" {
+		if dpi, err = strconv.Atoi(v); err != nil || dpi == 0 {
+			s.writeError(w, r, core.FieldError("dpi", "dpi must be between %d and %d.", notebook.MinPageDPI, notebook.MaxPageDPI))
+			return
+		}
+	}
+	png, err := s.Notebooks.DocumentPage(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id"), page, dpi)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": fmt.Sprintf("page-%d.png", page)}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("Content-Length", strconv.Itoa(len(png)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(png)
 }
 
 func (s *Server) handleNotebookMessages(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"sentry/backend/app"
 	"sentry/backend/config"
 	"sentry/backend/ollama/ollamatest"
+	"sentry/backend/pdfraster"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -120,6 +122,70 @@ func TestNotebookScenarios(t *testing.T) {
 		{name: "bad history", method: "POST", path: "/api/notebooks/{nb}/chat", token: "me", body: map[string]any{"query": "q", "history": []any{map[string]any{"role": "system", "content": "x"}}}, status: 400, errField: "history"},
 		{name: "no token", method: "GET", path: "/api/notebooks", status: 401},
 	})
+	// The original file and its pages, for the citation viewer.
+	var broken string
+	for _, d := range docs {
+		if d["filename"] == "broken.pdf" {
+			broken = d["id"].(string)
+		}
+	}
+	txt := b.upload(me, nb, "notes.txt", "Plain notes.")
+	htm := b.upload(me, nb, "page.html", "<html><body><script>alert(1)</script><p>Hello</p></body></html>")
+	b.waitIndexed(me, nb)
+	get := func(path, token string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", b.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res, body
+	}
+	base := "/api/notebooks/" + nb + "/documents/"
+	res, body = get(base+up.DocumentID+"/file", me.Access)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "inline") ||
+		res.Header.Get("X-Content-Type-Options") != "nosniff" || !bytes.Equal(body, fixture(t, "docparse/testdata/libreoffice-3pages.pdf")) {
+		t.Fatalf("file: %d %v", res.StatusCode, res.Header)
+	}
+	if res, body := get(base+htm+"/file", me.Access); res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/plain; charset=utf-8" || !strings.Contains(string(body), "<script>") {
+		t.Fatalf("html file: %d %v", res.StatusCode, res.Header)
+	}
+	if pdfraster.Available() {
+		res, body = get(base+up.DocumentID+"/pages/2?dpi=60", me.Access)
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(body, []byte("\x89PNG")) {
+			t.Fatalf("page: %d %s", res.StatusCode, body)
+		}
+		if cfg, err := png.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.Width < 300 || cfg.Width > 800 {
+			t.Fatalf("page size at 60 dpi: %+v %v", cfg, err)
+		}
+	} else {
+		t.Log("pdftoppm is not installed: page rendering not exercised")
+	}
+	for _, c := range []struct {
+		name, path, token string
+		status            int
+		code              string
+	}{
+		{"page past the end", base + up.DocumentID + "/pages/4", me.Access, 404, "not_found"},
+		{"page zero", base + up.DocumentID + "/pages/0", me.Access, 400, "invalid"},
+		{"page not a number", base + up.DocumentID + "/pages/two", me.Access, 400, "invalid"},
+		{"dpi too high", base + up.DocumentID + "/pages/1?dpi=2000", me.Access, 400, "invalid"},
+		{"not a PDF", base + txt + "/pages/1", me.Access, 415, "unsupported_media_type"},
+		{"PDF never indexed", base + broken + "/pages/1", me.Access, 409, "conflict"},
+		{"their file", base + up.DocumentID + "/file", other.Access, 404, "not_found"},
+		{"their page", base + up.DocumentID + "/pages/1", other.Access, 404, "not_found"},
+		{"my document through their notebook", "/api/notebooks/" + theirs + "/documents/" + up.DocumentID + "/file", me.Access, 404, "not_found"},
+		{"unknown document", base + "nope/file", me.Access, 404, "not_found"},
+	} {
+		res, body := get(c.path, c.token)
+		if res.StatusCode != c.status || !strings.Contains(string(body), `"code":"`+c.code+`"`) {
+			t.Errorf("%s: %d %s", c.name, res.StatusCode, body)
+		}
+	}
+
 	// A file of no supported kind: 415.
 	if res, body := b.sendFile("/api/notebooks/"+nb+"/upload", me.Access, "x.bin", []byte("\x00\x01\x02\x03binary\x00\xff")); res.StatusCode != 415 {
 		t.Fatalf("binary: %d %s", res.StatusCode, body)
@@ -422,4 +488,18 @@ func TestNotebookImagesAndRecordings(t *testing.T) {
 		!strings.Contains(strings.ToLower(a.Citations[0].Text), "october") {
 		t.Fatalf("answer %s", body)
 	}
+}
+
+// upload sends a text file to a notebook and returns the document id.
+func (b *testBackend) upload(acc account, nb, name, text string) string {
+	b.t.Helper()
+	res, body := b.sendFile("/api/notebooks/"+nb+"/upload", acc.Access, name, []byte(text))
+	if res.StatusCode != 202 {
+		b.t.Fatalf("upload %s: %d %s", name, res.StatusCode, body)
+	}
+	var up struct {
+		DocumentID string `json:"document_id"`
+	}
+	_ = json.Unmarshal(body, &up)
+	return up.DocumentID
 }

@@ -41,6 +41,9 @@ type Service struct {
 	// recognition); the composition root wires the engines. Without it,
 	// such documents fail with a reason.
 	ReadMedia MediaReader
+	// RenderPage draws one page (1-based) of a PDF as PNG at dpi; the
+	// composition root wires the PDF rasteriser.
+	RenderPage func(ctx context.Context, pdf []byte, page, dpi int) ([]byte, error)
 	// Chat, when set, writes grounded answers; nil means extractive.
 	Chat core.ChatModel
 	// OfflineVectorWeight scales the built-in embedder's list in the rank
@@ -173,6 +176,70 @@ func (s *Service) DeleteDocument(ctx context.Context, notebookID, id string) err
 		}
 	}
 	return nil
+}
+
+// DocumentFile returns one of the caller's documents with its upload and
+// the original bytes.
+func (s *Service) DocumentFile(ctx context.Context, notebookID, id string) (*core.NotebookDocument, *core.Upload, []byte, error) {
+	d, err := s.Document(ctx, notebookID, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if d.UploadID == "" {
+		return nil, nil, nil, core.Errorf(core.ENOTFOUND, "This document's file is gone.")
+	}
+	up, err := s.files.FindUploadByID(ctx, d.UploadID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil, nil, nil, core.Errorf(core.ENOTFOUND, "This document's file is gone.")
+	} else if err != nil {
+		return nil, nil, nil, err
+	}
+	data, err := s.uploads.Read(up)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return d, up, data, nil
+}
+
+// Page rendering bounds.
+const (
+	DefaultPageDPI = 110
+	MinPageDPI     = 50
+	MaxPageDPI     = 200
+)
+
+// DocumentPage renders one page (1-based) of one of the caller's PDF
+// documents as PNG. Not a PDF: unsupported_media_type; a PDF whose pages
+// are not counted yet (still indexing, or failed): conflict; a page out of
+// range: not_found.
+func (s *Service) DocumentPage(ctx context.Context, notebookID, id string, page, dpi int) ([]byte, error) {
+	if dpi == 0 {
+		dpi = DefaultPageDPI
+	}
+	if dpi < MinPageDPI || dpi > MaxPageDPI {
+		return nil, core.FieldError("dpi", "dpi must be between %d and %d.", MinPageDPI, MaxPageDPI)
+	}
+	d, err := s.Document(ctx, notebookID, id)
+	if err != nil {
+		return nil, err
+	}
+	if docparse.Kind(d.Kind) != docparse.KindPDF {
+		return nil, core.Errorf(core.EUNSUPPORTED, "Only PDF documents have pages to show; open the file instead.")
+	}
+	if d.Status != core.DocReady || d.PageCount < 1 {
+		return nil, core.Errorf(core.ECONFLICT, "This PDF's pages are not known yet: it has not been indexed.")
+	}
+	if page < 1 || page > d.PageCount {
+		return nil, core.Errorf(core.ENOTFOUND, "Page %d not found: this PDF has %d pages.", page, d.PageCount)
+	}
+	if s.RenderPage == nil {
+		return nil, core.Errorf(core.EUNSUPPORTED, "Showing PDF pages is not available on this installation.")
+	}
+	_, _, data, err := s.DocumentFile(ctx, notebookID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.RenderPage(ctx, data, page, dpi)
 }
 
 // Media is the text read from an image or a recording. Times place spans
