@@ -76,7 +76,7 @@ func modelDir(t *testing.T) string {
 }
 
 // readWAV reads the 16-bit mono fixture: the samples of its data chunk.
-func readWAV(t *testing.T, name string) ([]int16, int) {
+func readWAV(t testing.TB, name string) ([]int16, int) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
