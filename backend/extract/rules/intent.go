@@ -198,12 +198,15 @@ func (a *analyzer) checkIntent(ui int, u unit, s span, idx int, cs []*cand) []*c
 	if p >= m.threshold {
 		return cs
 	}
-	// Commitments ("I'll send it") and deadlines are not requests but are
-	// tasks by our conventions, so the detector has no say over them;
-	// meetings are kept unless it is sure.
+	// Deadlines are not requests but are tasks by our conventions, so the
+	// detector has no say over them. Commitments ("I'll send it Monday")
+	// are tasks too: a dated one is always kept, an undated one or a
+	// meeting unless the detector is sure it asks nothing (undated promises
+	// in mail are mostly courtesy: "I'll keep you posted").
 	var kept []*cand
 	for _, c := range cs {
-		if c.weak || c.frame == fCommit || c.frame == fAssign || c.typ == TypeMeeting && p >= m.threshold/2 {
+		sure := p < m.threshold/2
+		if c.weak || (c.frame == fCommit || c.frame == fAssign) && (c.due != nil || !sure) || c.typ == TypeMeeting && !sure {
 			kept = append(kept, c)
 		}
 	}
