@@ -40,6 +40,7 @@ import {
   sortRecommendations,
   trendText,
   ticks,
+  weekLabel,
   weekStart,
   weeklyHours,
   workloadApi,
@@ -210,9 +211,14 @@ describe('weeks', () => {
       { date: '2026-12-01', planned: 2, capacity: 8, meetings: 0 },
     ];
     expect(groupByWeek(days)).toEqual([
-      { start: '2026-11-23', planned: 16, capacity: 16, meetings: 4, days: 2 },
-      { start: '2026-11-30', planned: 11.5, capacity: 16, meetings: 2, days: 2 },
+      { start: '2026-11-23', end: '2026-11-27', week: 0, planned: 16, capacity: 16, meetings: 4, days: 2 },
+      { start: '2026-11-30', end: '2026-12-01', week: 0, planned: 11.5, capacity: 16, meetings: 2, days: 2 },
     ]);
+  });
+
+  it('labels weeks with their number and the days the window holds', () => {
+    expect(weekLabel({ start: '2026-11-26', end: '2026-11-29', week: 48 })).toBe('Week 48, 26 Nov – 29 Nov');
+    expect(weekLabel({ start: '2026-11-23', end: '', week: 0 })).toBe('Week from 23 Nov');
   });
 
   it('names days', () => {
@@ -360,7 +366,7 @@ describe('reading answers', () => {
       generated_at: '2026-11-26T09:00:00Z',
     });
     expect(m.days.map((d) => d.date)).toEqual(['2026-11-23', '2026-11-24']);
-    expect(m.weeks).toEqual([{ start: '2026-11-23', planned: 14, capacity: 16, meetings: 2, days: 2 }]);
+    expect(m.weeks).toEqual([{ start: '2026-11-23', end: '2026-11-24', week: 0, planned: 14, capacity: 16, meetings: 2, days: 2 }]);
     expect(m.figures).toEqual([
       { key: 'overdue.count', label: 'Overdue tasks', text: '3' },
       { key: 'totals.meeting_share', label: 'Meetings, share of capacity', text: '25%' },
@@ -371,8 +377,11 @@ describe('reading answers', () => {
   });
 
   it('keeps weeks the API sends', () => {
-    const m = parseMetrics({ days: [], weeks: [{ week_start: '2026-11-30', planned_hours: 30, capacity_hours: 40 }] });
-    expect(m.weeks).toEqual([{ start: '2026-11-30', planned: 30, capacity: 40, meetings: 0, days: 7 }]);
+    const m = parseMetrics({
+      days: [],
+      weeks: [{ week: '2026-W49', start: '2026-11-30', end: '2026-12-06', planned_hours: 30, capacity_hours: 40 }],
+    });
+    expect(m.weeks).toEqual([{ start: '2026-11-30', end: '2026-12-06', week: 49, planned: 30, capacity: 40, meetings: 0, days: 7 }]);
   });
 
   it('reads the forecast in date order', () => {

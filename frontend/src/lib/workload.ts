@@ -110,8 +110,12 @@ export interface DayLoad {
 }
 
 export interface WeekLoad {
-  /** The Monday of the week, YYYY-MM-DD. */
+  /** The first day of the week inside the window (a Monday unless the window starts later), YYYY-MM-DD. */
   start: string;
+  /** The last day inside the window; '' when not said. */
+  end: string;
+  /** ISO week number; 0 when not said. */
+  week: number;
   planned: number;
   capacity: number;
   meetings: number;
@@ -290,8 +294,12 @@ function parseWeek(raw: unknown): WeekLoad | null {
   if (!isObj(raw)) return null;
   const start = str(first(raw, 'week_start', 'start', 'date')).slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) return null;
+  const end = str(raw.end).slice(0, 10);
+  const week = /W(\d{1,2})$/.exec(str(raw.week));
   return {
     start,
+    end: /^\d{4}-\d{2}-\d{2}$/.test(end) ? end : '',
+    week: week ? Number(week[1]) : 0,
     planned: Math.max(0, num(first(raw, 'planned_hours', 'planned'))),
     capacity: Math.max(0, num(first(raw, 'capacity_hours', 'capacity'))),
     meetings: Math.max(0, num(first(raw, 'meeting_hours', 'meetings'))),
@@ -799,7 +807,8 @@ export function groupByWeek(days: readonly DayLoad[]): WeekLoad[] {
   const weeks = new Map<string, WeekLoad>();
   for (const d of days) {
     const start = weekStart(d.date);
-    const w = weeks.get(start) ?? { start, planned: 0, capacity: 0, meetings: 0, days: 0 };
+    const w = weeks.get(start) ?? { start, end: d.date, week: 0, planned: 0, capacity: 0, meetings: 0, days: 0 };
+    if (d.date > w.end) w.end = d.date;
     w.planned = round2(w.planned + d.planned);
     w.capacity = round2(w.capacity + d.capacity);
     w.meetings = round2(w.meetings + d.meetings);
@@ -827,6 +836,12 @@ export function weekdayName(isoDay: number): string {
 export function dayLabel(date: string): string {
   const [, m, d] = date.split('-').map(Number);
   return `${weekdayName(isoWeekday(date))} ${d} ${MONTHS[m - 1] ?? ''}`;
+}
+
+/** "Week 48, 26 Nov – 29 Nov" (what the window holds of the week). */
+export function weekLabel(w: Pick<WeekLoad, 'start' | 'end' | 'week'>): string {
+  const span = w.end && w.end !== w.start ? `${shortDate(w.start)} – ${shortDate(w.end)}` : `from ${shortDate(w.start)}`;
+  return w.week > 0 ? `Week ${w.week}, ${span}` : `Week ${span}`;
 }
 
 /** "24 Nov" for a YYYY-MM-DD date. */

@@ -1,0 +1,170 @@
+// End-to-end steps of the Dashboard, called by run.mjs with its helpers: a
+// new account signs up, gets a few tasks with estimated hours (through the
+// REST API, as any client may), opens the Dashboard with the d shortcut, sets
+// up its working hours, sees a burnout level and the factors behind it, reads
+// the load chart by keyboard and as a table, generates recommendations,
+// dismisses one and says whether it helped, answers the check-in, and finds
+// the integrations in Settings. Runs in its own browser context.
+
+/**
+ * @param {object} h
+ * @param {import('playwright-core').Browser} h.browser
+ * @param {string} h.base
+ * @param {(name: string) => void} h.begin
+ * @param {(fn: () => unknown, what: string, timeout?: number) => Promise<unknown>} h.until
+ * @param {(msg: string) => never} h.fail
+ * @param {(page: import('playwright-core').Page, name: string) => Promise<void>} h.snap
+ * @param {number} h.timeout
+ */
+export async function dashboardSteps({ browser, base, begin, until, fail, snap, timeout }) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, timezoneId: 'Europe/Berlin' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const serverErrors = [];
+  page.on('response', (res) => {
+    if (res.status() >= 500) serverErrors.push(`${res.request().method()} ${res.url()} → ${res.status()}`);
+  });
+  const byTestId = (id) => page.getByTestId(id);
+  const tasksHeading = page.getByRole('heading', { level: 1, name: 'Tasks', exact: true });
+  const email = `dash-${Date.now()}@example.com`;
+  const password = 'steady pace every day';
+
+  begin('dashboard: sign up a new account');
+  await page.goto(base + '/');
+  await byTestId('sign-in-form').waitFor();
+  await byTestId('show-sign-up').click();
+  await byTestId('first-name').fill('Grace');
+  await byTestId('last-name').fill('Planner');
+  await byTestId('email').fill(email);
+  await byTestId('password').fill(password);
+  await byTestId('auth-submit').click();
+  await byTestId('verify-form').waitFor();
+  await byTestId('verify-skip').click();
+  await tasksHeading.waitFor();
+
+  begin('dashboard: add tasks with estimated hours');
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!login.ok) fail(`signing in over the API answered ${login.status}`);
+  const session = await login.json();
+  const userId = session.user.id;
+  const auth = { Authorization: `Bearer ${session.access_token}`, 'Content-Type': 'application/json' };
+  const soon = (days) => new Date(Date.now() + days * 86_400_000).toISOString();
+  const tasks = [
+    { title: 'Prepare the board deck', estimated_hours: 14, deadline: soon(2), priority: 'high' },
+    { title: 'Migrate the billing reports', estimated_hours: 12, deadline: soon(3), priority: 'low', can_delegate: true },
+    { title: 'Review the hiring plan', estimated_hours: 10, deadline: soon(2), priority: 'medium', can_delegate: true },
+    { title: 'Answer the audit questions', estimated_hours: 6, deadline: soon(4), priority: 'low' },
+  ];
+  for (const t of tasks) {
+    const res = await fetch(`${base}/api/tasks/${userId}`, { method: 'POST', headers: auth, body: JSON.stringify(t) });
+    if (res.status !== 201) fail(`creating "${t.title}" answered ${res.status}: ${await res.text()}`);
+  }
+  await page.reload();
+  await tasksHeading.waitFor();
+  await until(async () => (await page.getByTestId('task-item').count()) === tasks.length, 'the four tasks in the list');
+
+  begin('dashboard: open it with the d shortcut');
+  await page.locator('body').click({ position: { x: 5, y: 400 } });
+  await page.keyboard.press('d');
+  await byTestId('dashboard-page').waitFor();
+  if ((await byTestId('dashboard-link').getAttribute('aria-current')) !== 'page') fail('the Dashboard tab is not marked current');
+
+  begin('dashboard: set up working hours');
+  await byTestId('dashboard-setup').waitFor();
+  const setupText = await byTestId('dashboard-setup').textContent();
+  if (!/Set up your working hours/.test(setupText)) fail(`the setup panel says ${JSON.stringify(setupText)}`);
+  if ((await byTestId('pw-timezone').inputValue()) !== 'Europe/Berlin') fail('the time zone is not prefilled from the browser');
+  await snap(page, 'dashboard-setup');
+  // A time zone that does not exist is refused before anything is sent.
+  await byTestId('pw-timezone').fill('Mars/Olympus');
+  await byTestId('pw-save').click();
+  await until(async () => (await byTestId('pw-error').textContent())?.includes('time zone'), 'the time zone message');
+  if (!(await page.evaluate(() => document.activeElement?.getAttribute('name') === 'timezone'))) fail('focus did not move to the time zone field');
+  await byTestId('pw-timezone').fill('Europe/Berlin');
+  await byTestId('pw-max-hours').fill('35');
+  await byTestId('pw-save').click();
+  await byTestId('dashboard-setup').waitFor({ state: 'detached' });
+
+  begin('dashboard: see the burnout level and its factors');
+  await byTestId('burnout-gauge').waitFor();
+  const level = await byTestId('burnout-level').getAttribute('data-level');
+  if (!['low', 'moderate', 'high', 'critical'].includes(level)) fail(`the level is ${JSON.stringify(level)}`);
+  const score = Number((await byTestId('burnout-score').textContent()).trim());
+  if (!(score >= 0 && score <= 100)) fail(`the score reads ${score}`);
+  const title = await page.locator('[data-testid="burnout-gauge"] svg title').textContent();
+  if (!title.includes('out of 100')) fail(`the gauge has no text alternative: ${JSON.stringify(title)}`);
+  await until(async () => (await byTestId('factor').count()) >= 3, 'the factors');
+  const workload = page.locator('[data-testid="factor"][data-factor="workload"]');
+  const contribution = await workload.getByTestId('factor-contribution').textContent();
+  if (!/^\+\d/.test(contribution.trim())) fail(`planned work adds nothing to the score: ${JSON.stringify(contribution)}`);
+  const why = await workload.getByTestId('factor-explanation').textContent();
+  if (!/h planned/.test(why)) fail(`the workload factor does not explain itself: ${JSON.stringify(why)}`);
+  await snap(page, 'dashboard');
+
+  begin('dashboard: read the load chart by keyboard and as a table');
+  await byTestId('load-days').waitFor();
+  await until(async () => (await page.locator('[data-testid="load-days-bar"][data-over="true"]').count()) > 0, 'a day over capacity');
+  await byTestId('load-days-svg').focus();
+  await page.keyboard.press('Home');
+  const readout = await byTestId('load-days-readout').textContent();
+  if (!/planned/.test(readout)) fail(`the chart readout says ${JSON.stringify(readout)}`);
+  await byTestId('load-days-table-toggle').click();
+  await byTestId('load-days-table').waitFor();
+  await byTestId('load-by-week').click();
+  await byTestId('load-weeks').waitFor();
+  if ((await page.locator('[data-testid="load-weeks-bar"]').count()) < 1) fail('no weeks in the week chart');
+  await byTestId('workload-forecast').waitFor();
+  await until(async () => (await page.locator('[data-testid="forecast-bar"]').count()) === 14, 'fourteen forecast days');
+  await snap(page, 'dashboard-charts');
+
+  begin('dashboard: generate recommendations and dismiss one');
+  await byTestId('recs-generate').click();
+  await until(async () => (await byTestId('recommendation').count()) > 0, 'recommendations');
+  const first = byTestId('recommendation').first();
+  const firstTitle = await first.getByTestId('rec-title').textContent();
+  const firstId = await first.getAttribute('data-id');
+  await snap(page, 'recommendations');
+  await first.getByTestId('rec-dismiss').click();
+  const dismissed = page.locator(`[data-testid="recommendation"][data-id="${firstId}"]`);
+  await until(async () => (await dismissed.getAttribute('data-status')) === 'dismissed', `"${firstTitle}" to show as dismissed`);
+  await dismissed.getByTestId('rec-helpful-no').click();
+  await dismissed.getByTestId('rec-thanks').waitFor();
+  const open = await fetch(`${base}/api/recommendations/${userId}`, { headers: auth }).then((r) => r.json());
+  if (open.recommendations.some((r) => r.id === firstId)) fail('the dismissed recommendation is still open on the server');
+  await snap(page, 'recommendation-dismissed');
+
+  begin('dashboard: answer the check-in');
+  await byTestId('checkin-toggle').click();
+  await byTestId('checkin-form').waitFor();
+  for (let n = 1; n <= 7; n++) await byTestId(`cbi-${n}-${n === 7 ? 3 : 1}`).check();
+  await until(async () => /Your work-related burnout score: 75/.test(await byTestId('cbi-score').textContent()), 'the check-in score of 75');
+  await byTestId('checkin-text').fill('Long days this week, but the team is great.');
+  await byTestId('checkin-submit').click();
+  await byTestId('checkin-form').waitFor({ state: 'detached' });
+  const cbi = page.locator('[data-testid="factor"][data-factor="cbi_work"] [data-testid="factor-contribution"]');
+  await until(async () => /^\+\d/.test((await cbi.textContent()).trim()), 'the check-in to add to the score');
+
+  begin('dashboard: integrations in Settings');
+  await byTestId('settings-link').click();
+  await byTestId('integrations').waitFor();
+  const providers = await page.locator('[data-testid="integration"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-provider')));
+  if (providers.join() !== 'google_tasks,google_calendar,zoom') fail(`integrations listed: ${providers.join()}`);
+  await snap(page, 'integrations');
+
+  begin('dashboard: Esc goes back to the tasks');
+  await byTestId('dashboard-link').click();
+  await byTestId('dashboard-page').waitFor();
+  await page.locator('h1#dashboard-heading').focus();
+  await page.keyboard.press('Escape');
+  await tasksHeading.waitFor();
+
+  if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);
+  if (serverErrors.length) fail(`server errors:\n  ${serverErrors.join('\n  ')}`);
+  await context.close();
+}
