@@ -192,7 +192,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Uploads.StartCleanup(bg, 10*time.Minute)
-	a.Workload, a.recalc = newWorkload(a, logger)
+	a.Workload, a.recalc = newWorkload(a, llm, logger)
 	if cfg.Desktop {
 		if _, err := a.LocalUser(ctx); err != nil {
 			a.Close()

@@ -312,3 +312,23 @@ func TestTaskChangesRecalculateTheStatus(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// With a local model configured, it rates the tone of notes; when its
+// answer is unusable the lexicon takes over.
+func TestCheckInToneFromTheLocalModel(t *testing.T) {
+	b, llm := newLLMBackend(t, `{"tone": -0.5}`)
+	me := b.signUp("model@example.com")
+	res, body := b.do("POST", "/api/burnout/feedback", me.Access, map[string]any{"user_id": me.ID, "checkin": "Long week, but fine."})
+	if res.StatusCode != 201 || !strings.Contains(string(body), `"tone":-0.5`) || !strings.Contains(string(body), `"tone_engine":"ollama:llama3.1:8b"`) {
+		t.Fatalf("model tone: %d %s", res.StatusCode, body)
+	}
+	reqs := llm.Requests()
+	if len(reqs) != 1 || reqs[0]["format"] == nil {
+		t.Fatalf("requests to the model: %v", reqs)
+	}
+	llm.Chat = func(map[string]any) string { return "I think the tone is fine." }
+	res, body = b.do("POST", "/api/burnout/feedback", me.Access, map[string]any{"user_id": me.ID, "checkin": "Exhausted and overwhelmed."})
+	if res.StatusCode != 201 || !strings.Contains(string(body), `"tone_engine":"lexicon"`) || !strings.Contains(string(body), `"tone_label":"negative"`) {
+		t.Fatalf("fallback: %d %s", res.StatusCode, body)
+	}
+}
