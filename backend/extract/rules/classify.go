@@ -182,14 +182,14 @@ func (a *analyzer) clauses(u unit, s span) []span {
 }
 
 var (
-	clauseBreaks = []*regexp.Regexp{
-		regexp.MustCompile(`\s*;\s+`),
-		regexp.MustCompile(`,?\s+but\s+`),
-		regexp.MustCompile(`,\s+so\s+`),
-		regexp.MustCompile(`,?\s+and then\s+|,\s+then\s+`),
-		regexp.MustCompile(`,\s+and\s+(?:also\s+)?((?:i|we|you|he|she|they|i'll|we'll|you'll|let's|please|can you|could you)\b)`),
-		regexp.MustCompile(`,\s+(?:it's|it is|that's|that is|which|since|because|as it|as we|as i)\s+`),
-		regexp.MustCompile(`\s+(?:so that|so)\s+((?:i|we|they|he|she)\s+(?:can|could|will|may|might)\b)`),
+	clauseBreaks = []gatedRE{
+		mustGate(`\s*;\s+`),
+		mustGate(`,?\s+but\s+`),
+		mustGate(`,\s+so\s+`),
+		mustGate(`,?\s+and then\s+|,\s+then\s+`),
+		mustGate(`,\s+and\s+(?:also\s+)?((?:i|we|you|he|she|they|i'll|we'll|you'll|let's|please|can you|could you)\b)`),
+		mustGate(`,\s+(?:it's|it is|that's|that is|which|since|because|as it|as we|as i)\s+`),
+		mustGate(`\s+(?:so that|so)\s+((?:i|we|they|he|she)\s+(?:can|could|will|may|might)\b)`),
 	}
 	reAndName     = regexp.MustCompile(`,?\s+and\s+(?:then\s+)?([\p{Lu}][\p{L}'’-]*(?:\s+team)?)\s+(?:will|'ll|is going to|to|can|should|must|needs to|has to|agreed to|offered to)\b`)
 	reCommaVerb   = regexp.MustCompile(`,\s+(?:and\s+|then\s+)?([a-z]+)\b`)

@@ -25,7 +25,12 @@ func mustGate(pattern string) gatedRE {
 	if err != nil {
 		return g
 	}
-	lits, _, ok := literals(re.Simplify(), 256, &g.fold)
+	sre := re.Simplify()
+	lits, _, ok := literals(sre, 256, &g.fold)
+	var fold bool
+	if req, rok := requiredLits(sre, 256, &fold); rok && (!ok || minLen(req) > minLen(lits)) {
+		lits, ok, g.fold = req, true, fold
+	}
 	if !ok || len(lits) == 0 {
 		return g
 	}
@@ -183,6 +188,63 @@ func literals(re *syntax.Regexp, limit int, fold *bool) (lits []string, exact, o
 		return acc, exact && i == len(re.Sub), true
 	}
 	return nil, false, false
+}
+
+// requiredLits lists strings one of which every match of re contains,
+// not necessarily at its start: "(?:,\s+)?but\s+" contains "but". Of a
+// sequence's parts it picks the one whose literals are longest.
+func requiredLits(re *syntax.Regexp, limit int, fold *bool) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLits(re.Sub[0], limit, fold)
+	case syntax.OpRepeat:
+		if re.Min < 1 {
+			return nil, false
+		}
+		return requiredLits(re.Sub[0], limit, fold)
+	case syntax.OpAlternate:
+		var out []string
+		for _, s := range re.Sub {
+			l, ok := requiredLits(s, limit, fold)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, l...)
+			if len(out) > limit {
+				return nil, false
+			}
+		}
+		return out, true
+	case syntax.OpConcat:
+		var best []string
+		var bestFold bool
+		found := false
+		for _, s := range re.Sub {
+			var f bool
+			l, ok := requiredLits(s, limit, &f)
+			if ok && len(l) > 0 && (!found || minLen(l) > minLen(best)) {
+				best, bestFold, found = l, f, true
+			}
+		}
+		if found && bestFold {
+			*fold = true
+		}
+		return best, found
+	}
+	l, _, ok := literals(re, limit, fold)
+	return l, ok
+}
+
+// minLen is the length of the shortest string in ls.
+func minLen(ls []string) int {
+	if len(ls) == 0 {
+		return 0
+	}
+	n := len(ls[0])
+	for _, l := range ls[1:] {
+		n = min(n, len(l))
+	}
+	return n
 }
 
 func zeroWidth(op syntax.Op) bool {

@@ -38,3 +38,22 @@ func TestGateAgreesWithMatcher(t *testing.T) {
 		t.Fatal("optional prefix must not gate out a bare match")
 	}
 }
+
+func TestGateRequiredLiterals(t *testing.T) {
+	for p, want := range map[string]string{
+		`,?\s+but\s+`:             "but",
+		`\s*;\s+`:                 ";",
+		`,\s+and\s+(?:also\s+)?x`: "and",
+	} {
+		g := mustGate(p)
+		if len(g.lits) != 1 || g.lits[0] != want {
+			t.Errorf("%q: lits %q, want [%q]", p, g.lits, want)
+		}
+		re := regexp.MustCompile(p)
+		for _, in := range []string{"a, but b", "a but b", "a; b", "x, and also x", "x, and x", "nothing", "but", ", and"} {
+			if g.MatchString(in) != re.MatchString(in) {
+				t.Errorf("%q on %q disagrees", p, in)
+			}
+		}
+	}
+}
