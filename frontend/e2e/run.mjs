@@ -27,6 +27,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { dashboardSteps } from './dashboard.mjs';
 
 const here = import.meta.dirname;
 const outDir = resolve(process.env.E2E_OUT || join(here, '..', 'test-results', 'e2e'));
@@ -1248,6 +1249,8 @@ async function run() {
   await cp.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
   if ((await cp.evaluate(() => location.hash)) !== '') fail('the bad link stayed in the address');
   await connectCtx.close();
+
+  await dashboardSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
 
   if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);
   if (serverErrors.length) fail(`server errors:\n  ${serverErrors.join('\n  ')}`);

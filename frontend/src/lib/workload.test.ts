@@ -111,10 +111,11 @@ describe('gauge', () => {
 
   it.each([
     { score: 0, level: 'low' },
-    { score: 24.9, level: 'low' },
-    { score: 25, level: 'moderate' },
-    { score: 50, level: 'high' },
-    { score: 75, level: 'critical' },
+    { score: 19.9, level: 'low' },
+    { score: 20, level: 'moderate' },
+    { score: 44.9, level: 'moderate' },
+    { score: 45, level: 'high' },
+    { score: 70, level: 'critical' },
     { score: 100, level: 'critical' },
   ])('score $score is $level', ({ score, level }) => {
     expect(levelForScore(score)).toBe(level);
@@ -341,12 +342,12 @@ describe('reading answers', () => {
       parseHistory({
         history: [
           { analyzed_at: '2026-11-25T00:00:00Z', score: 50, level: 'moderate' },
-          { analyzed_at: '2026-11-20T00:00:00Z', score: 20 },
+          { analyzed_at: '2026-11-20T00:00:00Z', score: 15 },
           { score: 99 },
         ],
       }),
     ).toEqual([
-      { at: '2026-11-20T00:00:00Z', score: 20, level: 'low' },
+      { at: '2026-11-20T00:00:00Z', score: 15, level: 'low' },
       { at: '2026-11-25T00:00:00Z', score: 50, level: 'moderate' },
     ]);
     expect(parseHistory(null)).toEqual([]);

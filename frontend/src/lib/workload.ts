@@ -665,8 +665,12 @@ export function checkinBody(userId: string, c: CheckinInput) {
 
 // ---------- levels, the gauge ----------
 
-/** Where each level starts on the 0–100 scale, as the API assigns them (low < 25 ≤ moderate < 50 ≤ high < 75 ≤ critical). */
-export const LEVEL_STARTS: Record<BurnoutLevel, number> = { low: 0, moderate: 25, high: 50, critical: 75 };
+/**
+ * Where each level starts on the 0–100 scale, as the API assigns them
+ * (docs/WORKLOAD.md: low < 20 ≤ moderate < 45 ≤ high < 70 ≤ critical). Only
+ * the gauge's bands use these; the level shown is always the API's.
+ */
+export const LEVEL_STARTS: Record<BurnoutLevel, number> = { low: 0, moderate: 20, high: 45, critical: 70 };
 
 export function levelForScore(score: number): BurnoutLevel {
   if (!Number.isFinite(score)) return 'low';
