@@ -155,7 +155,43 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   await byTestId('integrations').waitFor();
   const providers = await page.locator('[data-testid="integration"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-provider')));
   if (providers.join() !== 'google_tasks,google_calendar,zoom') fail(`integrations listed: ${providers.join()}`);
+  // This server has no provider credentials: every one says so, with nothing to press.
+  const states = await page.locator('[data-testid="integration"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
+  if (states.some((s) => s !== 'unavailable')) fail(`integration states without credentials: ${states.join()}`);
   await snap(page, 'integrations');
+
+  begin('dashboard: integration states, sync now and reconnect (answers stood in for)');
+  // The provider stand-ins live in the Go tests; here the API's answers are
+  // stood in for, as the integration service documents them.
+  const minutesAgo = (m) => new Date(Date.now() - m * 60_000).toISOString();
+  const listPath = `**/api/integrations/${userId}`;
+  const syncPath = `/api/integrations/google/tasks/${userId}/sync`;
+  await page.route(listPath, (route) =>
+    route.fulfill({
+      json: {
+        integrations: [
+          { provider: 'google_tasks', title: 'Google Tasks', state: 'connected', configured: true, connected: true, needs_reconnect: false, last_sync: minutesAgo(5), last_error: '', sync_path: syncPath },
+          { provider: 'google_calendar', title: 'Google Calendar', state: 'connected', configured: true, connected: true, needs_reconnect: false, last_sync: minutesAgo(90), last_error: 'Google Calendar did not answer; try again later.', sync_path: `/api/integrations/google/calendar/${userId}/sync` },
+          { provider: 'zoom', title: 'Zoom', state: 'needs_reconnect', configured: true, connected: true, needs_reconnect: true, last_sync: minutesAgo(60 * 26), last_error: 'Sentry no longer has access to your Zoom account.', sync_path: `/api/zoom/meetings/${userId}` },
+        ],
+      },
+    }),
+  );
+  await page.route(`**${syncPath}`, (route) =>
+    route.fulfill({ json: { provider: 'google_tasks', pulled: 3, pushed: 1, deleted: 0, conflicts: 1, skipped: 0, full: false, synced_at: new Date().toISOString() } }),
+  );
+  await byTestId('integrations-refresh').click();
+  const card = (p) => page.locator(`[data-testid="integration"][data-provider="${p}"]`);
+  await until(async () => (await card('zoom').getAttribute('data-state')) === 'reconnect', 'Zoom to ask for reconnecting');
+  if ((await card('google_calendar').getAttribute('data-state')) !== 'error') fail('the failed calendar sync is not shown');
+  if (!(await card('google_calendar').getByTestId('integration-state').textContent()).includes('did not answer')) fail('the calendar error is not shown');
+  await card('zoom').getByTestId('integration-reconnect').waitFor();
+  if (!(await card('google_tasks').getByTestId('integration-last-sync').textContent()).includes('5 minutes ago')) fail('the last sync time is not shown');
+  await card('google_tasks').getByTestId('integration-sync').click();
+  await until(async () => (await byTestId('toast').textContent())?.includes('Google Tasks synced: 3 in, 1 out.'), 'the sync summary');
+  await snap(page, 'integrations-states');
+  await page.unroute(listPath);
+  await page.unroute(`**${syncPath}`);
 
   begin('dashboard: Esc goes back to the tasks');
   await byTestId('dashboard-link').click();
