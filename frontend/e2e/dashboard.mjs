@@ -150,6 +150,23 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   const cbi = page.locator('[data-testid="factor"][data-factor="cbi_work"] [data-testid="factor-contribution"]');
   await until(async () => /^\+\d/.test((await cbi.textContent()).trim()), 'the check-in to add to the score');
 
+  begin('dashboard: change working hours and days off');
+  await byTestId('dashboard-edit-hours').click();
+  await byTestId('dashboard-hours').waitFor();
+  if ((await byTestId('pw-max-hours').inputValue()) !== '35') fail('the saved weekly hours are not shown');
+  await byTestId('pw-day-5').uncheck();
+  const dayOff = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+  await byTestId('pw-dayoff-input').fill(dayOff);
+  await byTestId('pw-dayoff-add').click();
+  await until(async () => (await byTestId('pw-dayoff').count()) === 1, 'the day off in the list');
+  await byTestId('pw-save').click();
+  await byTestId('dashboard-hours').waitFor({ state: 'detached' });
+  const saved = await fetch(`${base}/api/profile/${userId}`, { headers: auth }).then((r) => r.json());
+  if (saved.working_days.join() !== '1,2,3,4') fail(`working days saved as ${saved.working_days.join()}`);
+  if (saved.constraints.days_off.join() !== dayOff || saved.constraints.max_weekly_hours !== 35) {
+    fail(`constraints saved as ${JSON.stringify(saved.constraints)}`);
+  }
+
   begin('dashboard: integrations in Settings');
   await byTestId('settings-link').click();
   await byTestId('integrations').waitFor();
