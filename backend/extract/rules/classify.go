@@ -280,6 +280,18 @@ func (a *analyzer) shopping(ui int, u unit, s span, idx int) []*cand {
 	return []*cand{{title: capitalise(title), desc: collapse(a.text[s.start:s.end]), typ: TypeTask, conf: 0.6, sent: s, unit: ui, sentIdx: idx}}
 }
 
+// frameSig names frame kinds for the request detector.
+var frameSig = [...]string{fNone: "sig:none", fCommit: "sig:commit", fTeam: "sig:team", fProposal: "sig:proposal",
+	fRequest: "sig:request", fAssign: "sig:assign", fImperative: "sig:imperative", fNeed: "sig:need",
+	fDeadline: "sig:deadline", fItem: "sig:item", fSelf: "sig:self"}
+
+// note records what the rules saw in the sentence, for the request detector.
+func (a *analyzer) note(s string) {
+	if a.sigOn {
+		a.sig = append(a.sig, s)
+	}
+}
+
 // clauseTask reads one clause.
 func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHit, question bool) []*cand {
 	raw := a.text[cl.start:cl.end]
@@ -338,9 +350,15 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		body = l[p:]
 		polite = true
 	} else if reCondHead.MatchString(body) {
+		a.note("sig:cond")
 		return nil
 	}
-	if reBoiler.MatchString(body) || strings.IndexByte(body, '@') >= 0 && reMailAddr.MatchString(body) || rePleasant.MatchString(body) || reHypo.MatchString(body) || reCancel.MatchString(body) {
+	if reBoiler.MatchString(body) || strings.IndexByte(body, '@') >= 0 && reMailAddr.MatchString(body) {
+		a.note("sig:boiler")
+		return nil
+	}
+	if rePleasant.MatchString(body) || reHypo.MatchString(body) || reCancel.MatchString(body) {
+		a.note("sig:filtered")
 		return nil
 	}
 	if a.isAcceptanceText(body) {
@@ -371,6 +389,12 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 			}
 		}
 	}
+	if a.sigOn {
+		a.note(frameSig[fr.kind])
+		if polite {
+			a.note("sig:polite")
+		}
+	}
 	// Meetings.
 	if mt, ok := a.meeting(u, raw, l, p, ds, fr, question); ok {
 		mw := who
@@ -387,6 +411,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	}
 	// Done, narrated in the past, or negated.
 	if fr.kind != fRequest && (reDone.MatchString(body) || a.isNarrative(body)) {
+		a.note("sig:past")
 		return nil
 	}
 	if fr.kind == fItem && pastAfterSubject(body) {

@@ -194,7 +194,7 @@ func (a *analyzer) checkIntent(ui int, u unit, s span, idx int, cs []*cand) []*c
 		return nil
 	}
 	m := intentDetector()
-	p := m.prob(a.text[s.start:s.end], ruleFeatures(cs))
+	p := m.prob(a.text[s.start:s.end], append(ruleFeatures(cs), a.sig...))
 	if p >= m.threshold {
 		return cs
 	}
@@ -226,7 +226,7 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 	if reHypo.MatchString(l) || reCancel.MatchString(l) || reIntentClosing.MatchString(l) {
 		return nil // the rules' filters stand
 	}
-	p := intentDetector().prob(raw, nil)
+	p := intentDetector().prob(raw, a.sig)
 	if p < intentDetector().threshold {
 		return nil
 	}

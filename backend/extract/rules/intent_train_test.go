@@ -260,9 +260,11 @@ func ruleFeaturesFor(text string, opt Options) []string {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	a := &analyzer{text: text, kind: normKind(opt.Kind), clock: newClock(opt.Now), speakers: map[string]string{}}
+	a := &analyzer{text: text, kind: normKind(opt.Kind), clock: newClock(opt.Now), speakers: map[string]string{}, sigOn: true}
 	a.parseLines()
 	a.buildUnits()
+	var sigs []string
+	a.onSentence = func() { sigs = append(sigs, a.sig...) }
 	a.run()
 	var live []*cand
 	for _, c := range a.cands {
@@ -270,5 +272,5 @@ func ruleFeaturesFor(text string, opt Options) []string {
 			live = append(live, c)
 		}
 	}
-	return ruleFeatures(live)
+	return append(ruleFeatures(live), sigs...)
 }

@@ -65,6 +65,7 @@ func extract(text string, opt Options, intent bool) []Task {
 		speakers: map[string]string{},
 		intent:   intent && normKind(opt.Kind) == "email",
 	}
+	a.sigOn = a.intent
 	a.parseLines()
 	a.buildUnits()
 	a.run()
@@ -88,20 +89,23 @@ func normKind(k string) string {
 
 // analyzer holds one extraction's state.
 type analyzer struct {
-	text      string
-	kind      string
-	clock     clock
-	lines     []line
-	units     []unit
-	speakers  map[string]string // lower-case name → name as written
-	addressee string            // the email's "you"
-	sender    string            // the email's "I"
-	greeted   bool
-	cands     []*cand
-	lastDate  *dateHit // latest resolved date, for "before then"
-	dateCache map[span][]dateHit
-	sents     []sentRef
-	intent    bool // back the rules up with the request detector
+	text       string
+	kind       string
+	clock      clock
+	lines      []line
+	units      []unit
+	speakers   map[string]string // lower-case name → name as written
+	addressee  string            // the email's "you"
+	sender     string            // the email's "I"
+	greeted    bool
+	cands      []*cand
+	lastDate   *dateHit // latest resolved date, for "before then"
+	dateCache  map[span][]dateHit
+	sents      []sentRef
+	intent     bool     // back the rules up with the request detector
+	sigOn      bool     // record what the rules saw, for the detector
+	sig        []string // what the rules saw in the current sentence
+	onSentence func()   // training: called after each sentence is read
 }
 
 // sentRef remembers each sentence for context and references.
@@ -181,7 +185,11 @@ func (a *analyzer) run() {
 		for _, s := range a.sentences(u) {
 			idx := len(a.sents)
 			a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
+			a.sig = a.sig[:0]
 			cs := a.sentenceTasks(ui, u, s, idx)
+			if a.onSentence != nil {
+				a.onSentence()
+			}
 			if a.intent {
 				cs = a.checkIntent(ui, u, s, idx, cs)
 			}
