@@ -11,6 +11,8 @@ import {
   constraintsProblem,
   dayLabel,
   formatContribution,
+  formatDay,
+  formatSlot,
   formatHours,
   formatShare,
   gaugeAngle,
@@ -409,13 +411,28 @@ describe('reading answers', () => {
       ],
     });
     expect(recs).toEqual([
-      { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A' }], hours_freed: 5, status: '', helpful: null },
-      { id: 'r3', kind: 'split', title: 'rated', explanation: '', tasks: [], hours_freed: 0, status: 'accepted', helpful: true },
+      { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A', new_deadline: '' }], hours_freed: 5, slot: null, status: '', helpful: null },
+      { id: 'r3', kind: 'split', title: 'rated', explanation: '', tasks: [], hours_freed: 0, slot: null, status: 'accepted', helpful: true },
     ]);
   });
 
+  it('reads a focus block and a proposed deadline', () => {
+    const [r] = parseRecommendations([
+      {
+        id: 'r1',
+        kind: 'focus_block',
+        tasks: [{ id: 't', title: 'T', new_deadline: '2026-12-14T17:00:00Z' }],
+        slot: { start: '2026-11-27T09:00:00Z', end: '2026-11-27T11:00:00Z' },
+      },
+    ]);
+    expect(r.slot).toEqual({ start: '2026-11-27T09:00:00Z', end: '2026-11-27T11:00:00Z' });
+    expect(formatSlot(r.slot!.start, r.slot!.end, 'Europe/Berlin')).toBe('Fri 27 Nov, 10:00–12:00');
+    expect(formatDay(r.tasks[0].new_deadline, 'UTC')).toBe('Mon 14 Dec');
+    expect(formatSlot('x', 'y')).toBe('');
+  });
+
   it('sorts open recommendations first, larger savings first', () => {
-    const r = (id: string, hours: number, status = '') => ({ id, kind: 'split', title: id, explanation: '', tasks: [], hours_freed: hours, status, helpful: null });
+    const r = (id: string, hours: number, status = '') => ({ id, kind: 'split', title: id, explanation: '', tasks: [], hours_freed: hours, slot: null, status, helpful: null });
     expect(sortRecommendations([r('a', 1), r('b', 9, 'dismissed'), r('c', 4)]).map((x) => x.id)).toEqual(['c', 'a', 'b']);
   });
 

@@ -161,8 +161,11 @@ export interface Recommendation {
   kind: RecommendationKind | string;
   title: string;
   explanation: string;
-  tasks: { id: string; title: string }[];
+  /** The tasks it is about; a reschedule or split names the proposed deadline. */
+  tasks: { id: string; title: string; new_deadline: string }[];
   hours_freed: number;
+  /** A focus block's proposed time; null for other kinds. */
+  slot: { start: string; end: string } | null;
   /** open (or ''), accepted or dismissed. */
   status: string;
   /** The user's answer to "helpful?", null before one. */
@@ -392,8 +395,9 @@ export function parseRecommendation(raw: unknown): Recommendation {
     explanation: str(o.explanation),
     tasks: list(o.tasks)
       .filter(isObj)
-      .map((t) => ({ id: str(t.id), title: str(t.title) })),
+      .map((t) => ({ id: str(t.id), title: str(t.title), new_deadline: str(t.new_deadline) })),
     hours_freed: Math.max(0, num(o.hours_freed)),
+    slot: isObj(o.slot) && str(o.slot.start) && str(o.slot.end) ? { start: str(o.slot.start), end: str(o.slot.end) } : null,
     status: str(first(o, 'status', 'feedback')),
     helpful: typeof o.helpful === 'boolean' ? o.helpful : null,
   };
@@ -952,6 +956,28 @@ export const KIND_LABELS: Record<string, string> = {
 
 export function kindLabel(kind: string): string {
   return KIND_LABELS[kind] ?? humanize(kind);
+}
+
+/**
+ * "Thu 27 Nov, 10:00–12:00" for a span in one day, in the given time zone
+ * (the profile's; the browser's when not given).
+ */
+export function formatSlot(start: string, end: string, timeZone?: string): string {
+  const a = new Date(start);
+  const b = new Date(end);
+  if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return '';
+  const tz = timeZone && isTimeZone(timeZone) ? timeZone : undefined;
+  const day = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: tz }).format(a);
+  const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: tz });
+  return `${day.replace(',', '')}, ${time.format(a)}–${time.format(b)}`;
+}
+
+/** "Mon 14 Dec" for a time, in the given time zone. */
+export function formatDay(iso: string, timeZone?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const tz = timeZone && isTimeZone(timeZone) ? timeZone : undefined;
+  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: tz }).format(d).replace(',', '');
 }
 
 /** Open recommendations first, then the ones acted on; larger savings first. */
