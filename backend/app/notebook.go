@@ -11,6 +11,7 @@ import (
 	"sentry/backend/notebook"
 	"sentry/backend/ollama"
 	"sentry/backend/pdfraster"
+	"sentry/backend/tesseract"
 )
 
 // DefaultEmbedModel is the Ollama embedding model notebooks use when it
@@ -24,6 +25,19 @@ func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *sl
 	svc := notebook.NewService(a.DB, a.Uploads, a.DB, logger)
 	svc.ReadMedia = notebookMedia(a)
 	svc.RenderPage = pdfraster.Page
+	if pdfraster.Available() {
+		svc.OCRPage = func(ctx context.Context, pdf []byte, page int) (string, error) {
+			png, err := pdfraster.Page(ctx, pdf, page, 200)
+			if err != nil {
+				return "", err
+			}
+			res, err := tesseract.Recognize(ctx, png, tesseract.Options{})
+			if err != nil {
+				return "", err
+			}
+			return res.Text, nil
+		}
+	}
 	if llm == nil {
 		return svc
 	}

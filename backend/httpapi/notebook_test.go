@@ -503,3 +503,31 @@ func (b *testBackend) upload(acc account, nb, name, text string) string {
 	_ = json.Unmarshal(body, &up)
 	return up.DocumentID
 }
+
+// A scanned PDF (pages without a text layer) is read by OCR, and its
+// passages keep their page.
+func TestNotebookScannedPDF(t *testing.T) {
+	if !pdfraster.Available() {
+		t.Skip("skipped: pdftoppm (poppler-utils) is not installed")
+	}
+	b := newUploadBackend(t, nil)
+	me := b.signUp("nb-scan@example.com")
+	nb := b.createNotebook(me, "Scans")
+	pdf := scannedPDF(t, fixture(t, "tesseract/testdata/whiteboard.jpg"))
+	if res, body := b.sendFile("/api/notebooks/"+nb+"/upload", me.Access, "board-scan.pdf", pdf); res.StatusCode != 202 {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	docs := b.waitIndexed(me, nb)
+	if len(docs) != 1 || docs[0]["status"] != "ready" || docs[0]["chunk_count"].(float64) < 1 {
+		t.Fatalf("scanned PDF: %v", docs)
+	}
+	res, body := b.do("POST", "/api/notebooks/"+nb+"/chat", me.Access, map[string]any{"query": "Who do we email?"})
+	if res.StatusCode != 200 {
+		t.Fatalf("chat: %d %s", res.StatusCode, body)
+	}
+	var a nbAnswer
+	_ = json.Unmarshal(body, &a)
+	if len(a.Citations) == 0 || a.Citations[0].Page != 1 || !strings.Contains(strings.ToLower(a.Citations[0].Text), "client") {
+		t.Fatalf("answer %s", body)
+	}
+}

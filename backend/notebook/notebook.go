@@ -44,6 +44,10 @@ type Service struct {
 	// RenderPage draws one page (1-based) of a PDF as PNG at dpi; the
 	// composition root wires the PDF rasteriser.
 	RenderPage func(ctx context.Context, pdf []byte, page, dpi int) ([]byte, error)
+	// OCRPage reads one scanned PDF page (no text layer) by OCR; the
+	// composition root wires the rasteriser and Tesseract. Without it the
+	// pages with text are indexed and a scan-only PDF fails with a reason.
+	OCRPage func(ctx context.Context, pdf []byte, page int) (string, error)
 	// Chat, when set, writes grounded answers; nil means extractive.
 	Chat core.ChatModel
 	// OfflineVectorWeight scales the built-in embedder's list in the rank

@@ -3,7 +3,9 @@ package notebook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"sentry/backend/core"
@@ -143,9 +145,15 @@ func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
 		if err != nil {
 			return err
 		}
+		if err := s.ocrScannedPages(ctx, d, data, doc); err != nil {
+			return err
+		}
 		pieces = s.chunkDocument(doc)
 		if len(pieces) == 0 {
-			return core.Errorf(core.EINVALID, "No text was found in this file (a scanned PDF needs OCR, which notebooks do not run on PDFs yet).")
+			if len(doc.PagesWithoutText) > 0 {
+				return core.Errorf(core.EUNSUPPORTED, "This PDF is scanned pages without a text layer and they could not be read here; reading them needs pdftoppm (install poppler-utils) and Tesseract.")
+			}
+			return core.Errorf(core.EINVALID, "No text was found in this file.")
 		}
 		d.PageCount = max(1, len(doc.Pages))
 	default:
@@ -169,6 +177,43 @@ func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
 	} else if err != nil {
 		return err
 	}
+	return nil
+}
+
+// ocrScannedPages reads a PDF's pages that have no text layer by OCR and
+// rebuilds the document's text with them, so their passages keep their page
+// numbers. Without an OCR engine the pages with text are indexed alone.
+func (s *Service) ocrScannedPages(ctx context.Context, d *core.NotebookDocument, data []byte, doc *docparse.Document) error {
+	if len(doc.PagesWithoutText) == 0 || s.OCRPage == nil {
+		return nil
+	}
+	scanned := map[int]bool{}
+	for _, n := range doc.PagesWithoutText {
+		scanned[n] = true
+	}
+	done := 0
+	var b strings.Builder
+	for i := range doc.Pages {
+		p := &doc.Pages[i]
+		if scanned[p.Number] {
+			stage := fmt.Sprintf("reading scanned page %d of %d by OCR", p.Number, len(doc.Pages))
+			if err := s.progress(ctx, d, stage, 0.1+0.1*float64(done)/float64(len(scanned))); err != nil {
+				return err
+			}
+			text, err := s.OCRPage(ctx, data, p.Number)
+			if err != nil {
+				return err
+			}
+			p.Text = strings.ToValidUTF8(text, "")
+			done++
+		}
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		p.Offset = b.Len()
+		b.WriteString(p.Text)
+	}
+	doc.Text = b.String()
 	return nil
 }
 
