@@ -60,6 +60,7 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
     { title: 'Migrate the billing reports', estimated_hours: 12, deadline: soon(3), priority: 'low', can_delegate: true },
     { title: 'Review the hiring plan', estimated_hours: 10, deadline: soon(2), priority: 'medium', can_delegate: true },
     { title: 'Answer the audit questions', estimated_hours: 6, deadline: soon(4), priority: 'low' },
+    { title: 'Send the November invoices', estimated_hours: 2, deadline: soon(-3), priority: 'medium' },
   ];
   for (const t of tasks) {
     const res = await fetch(`${base}/api/tasks/${userId}`, { method: 'POST', headers: auth, body: JSON.stringify(t) });
@@ -67,7 +68,7 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   }
   await page.reload();
   await tasksHeading.waitFor();
-  await until(async () => (await page.getByTestId('task-item').count()) === tasks.length, 'the four tasks in the list');
+  await until(async () => (await page.getByTestId('task-item').count()) === tasks.length, 'the tasks in the list');
 
   begin('dashboard: open it with the d shortcut');
   await page.locator('body').click({ position: { x: 5, y: 400 } });
@@ -105,6 +106,8 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   if (!/^\+\d/.test(contribution.trim())) fail(`planned work adds nothing to the score: ${JSON.stringify(contribution)}`);
   const why = await workload.getByTestId('factor-explanation').textContent();
   if (!/h planned/.test(why)) fail(`the workload factor does not explain itself: ${JSON.stringify(why)}`);
+  const overdue = await byTestId('overdue-list').textContent();
+  if (!/Send the November invoices\s*3 days late/.test(overdue)) fail(`the overdue list says ${JSON.stringify(overdue)}`);
   await snap(page, 'dashboard');
 
   begin('dashboard: read the load chart by keyboard and as a table');

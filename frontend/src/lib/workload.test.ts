@@ -12,6 +12,7 @@ import {
   dayLabel,
   formatContribution,
   formatDay,
+  formatDays,
   formatSlot,
   formatHours,
   formatShare,
@@ -377,6 +378,24 @@ describe('reading answers', () => {
     ]);
     expect(m.calculated_at).toBe('2026-11-26T09:00:00Z');
     expect([m.planned, m.capacity, m.unestimated, m.defaults]).toEqual([14, 16, 2, true]);
+    expect(m.overdue).toEqual([]);
+  });
+
+  it('lists overdue tasks oldest first', () => {
+    const m = parseMetrics({
+      days: [],
+      overdue: {
+        count: 2,
+        tasks: [
+          { id: 'a', title: 'Newer', age_days: 1.2, hours: 2 },
+          { id: 'b', title: 'Older', age_days: 9.6, hours: 0 },
+          { title: 'no id' },
+        ],
+      },
+    });
+    expect(m.overdue.map((t) => t.title)).toEqual(['Older', 'Newer']);
+    expect(formatDays(9.6)).toBe('10 days');
+    expect(formatDays(1.2)).toBe('1 day');
   });
 
   it('keeps weeks the API sends', () => {

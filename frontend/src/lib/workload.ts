@@ -142,6 +142,8 @@ export interface Metrics {
   unestimated: number;
   /** True while no profile exists and the default working pattern is assumed. */
   defaults: boolean;
+  /** Open tasks past their deadline, oldest first. */
+  overdue: { id: string; title: string; age_days: number; hours: number }[];
 }
 
 export interface ForecastDay {
@@ -362,6 +364,11 @@ export function parseMetrics(raw: unknown): Metrics {
     capacity: num(totals.capacity_hours),
     unestimated: num(totals.unestimated_tasks),
     defaults: root.profile_defaults === true,
+    overdue: list(isObj(root.overdue) ? root.overdue.tasks : [])
+      .filter(isObj)
+      .map((t) => ({ id: str(t.id), title: str(t.title), age_days: Math.max(0, num(t.age_days)), hours: Math.max(0, num(t.hours)) }))
+      .filter((t) => t.id !== '')
+      .sort((a, b) => b.age_days - a.age_days),
   };
 }
 
@@ -767,7 +774,7 @@ export function formatShare(v: number): string {
   return `${Math.round(p)}%`;
 }
 
-function formatDays(d: number): string {
+export function formatDays(d: number): string {
   const v = Math.round(d);
   return v === 1 ? '1 day' : `${v} days`;
 }
