@@ -174,6 +174,17 @@ describe('chart scaling', () => {
     expect(ticks(9, 4)).toEqual([0, 2.5, 5, 7.5, 10]);
   });
 
+  it.each([
+    { max: 21.3, want: [0, 5, 10, 15, 20, 25] },
+    { max: 18, want: [0, 5, 10, 15, 20] },
+    { max: 9, want: [0, 2, 4, 6, 8, 10] },
+    { max: 45, want: [0, 10, 20, 30, 40, 50] },
+    { max: 0, want: [0, 0.2, 0.4, 0.6, 0.8, 1] },
+    { max: 100, want: [0, 20, 40, 60, 80, 100] },
+  ])('picks round steps up to $max', ({ max, want }) => {
+    expect(ticks(max)).toEqual(want);
+  });
+
   it('scales values into the box, clamped', () => {
     expect(scaleY(0, 10, 100)).toBe(100);
     expect(scaleY(10, 10, 100)).toBe(0);

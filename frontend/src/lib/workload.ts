@@ -789,9 +789,16 @@ export function niceMax(max: number): number {
   return 10 * pow;
 }
 
-/** Evenly spaced ticks from 0 to a nice top. */
-export function ticks(max: number, count = 4): number[] {
+/**
+ * Evenly spaced ticks from 0 to a nice top. Without a count, one is picked
+ * so the steps are round too (25 → steps of 5, 20 → 5, 10 → 2).
+ */
+export function ticks(max: number, count?: number): number[] {
   const top = niceMax(max);
+  if (count === undefined) {
+    const m = top / 10 ** Math.floor(Math.log10(top) + 1e-9);
+    count = Math.abs(m - 2) < 1e-9 ? 4 : 5;
+  }
   const out: number[] = [];
   for (let i = 0; i <= count; i++) out.push(round2((top * i) / count));
   return out;
