@@ -25,7 +25,8 @@ var intentModelText string
 // intentModel is a sparse logistic model.
 type intentModel struct {
 	bias      float64
-	threshold float64
+	threshold float64 // at or above: the rules' request is confirmed
+	add       float64 // at or above: a sentence the rules passed over becomes a task
 	w         map[string]float64
 }
 
@@ -34,17 +35,25 @@ var (
 	intentM    *intentModel
 )
 
-// intentDetector returns the embedded model, parsed once.
+// intentDetector returns the embedded model, parsed once (or the one a
+// training run is trying).
 func intentDetector() *intentModel {
+	if intentTrial != nil {
+		return intentTrial
+	}
 	intentOnce.Do(func() { intentM = parseIntentModel(intentModelText) })
 	return intentM
 }
 
+// intentTrial replaces the embedded model while training chooses thresholds.
+var intentTrial *intentModel
+
 // parseIntentModel reads "# comment", "bias V", "threshold V" and
-// "feature<TAB>weight" lines. A malformed line is skipped: the model is part of
+// "feature<TAB>weight" lines ("add_threshold V" too; it defaults to the
+// threshold). A malformed line is skipped: the model is part of
 // the binary, so this only guards against a bad edit.
 func parseIntentModel(s string) *intentModel {
-	m := &intentModel{threshold: 0.5, w: map[string]float64{}}
+	m := &intentModel{threshold: 0.5, add: -1, w: map[string]float64{}}
 	sc := bufio.NewScanner(strings.NewReader(s))
 	for sc.Scan() {
 		line := sc.Text()
@@ -64,9 +73,14 @@ func parseIntentModel(s string) *intentModel {
 			m.bias = f
 		case "threshold":
 			m.threshold = f
+		case "add_threshold":
+			m.add = f
 		default:
 			m.w[k] = f
 		}
+	}
+	if m.add < 0 {
+		m.add = m.threshold
 	}
 	return m
 }
@@ -227,7 +241,7 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 		return nil // the rules' filters stand
 	}
 	p := intentDetector().prob(raw, a.sig)
-	if p < intentDetector().threshold {
+	if p < intentDetector().add {
 		return nil
 	}
 	t := tidy(raw)
