@@ -5,6 +5,7 @@ import {
   desktopError,
   disconnectTeamServer,
   inDesktopApp,
+  openInBrowser,
   teamServerStatus,
   type DesktopBridge,
 } from './desktop';
@@ -117,6 +118,24 @@ describe('disconnectTeamServer', () => {
   it('passes on a failure', async () => {
     fakeDesktop({ DisconnectTeamServer: () => Promise.reject({ code: 'internal', message: 'Internal error.' }) });
     await expect(disconnectTeamServer()).rejects.toMatchObject({ code: 'internal', message: 'Internal error.' });
+  });
+});
+
+describe('openInBrowser', () => {
+  it('hands the address to the app', async () => {
+    const open = vi.fn(async () => {});
+    fakeDesktop({ OpenURL: open });
+    await expect(openInBrowser('https://accounts.example.com/consent?x=1')).resolves.toBe(true);
+    expect(open).toHaveBeenCalledWith('https://accounts.example.com/consent?x=1');
+  });
+
+  it('says it could not in a browser tab', async () => {
+    await expect(openInBrowser('https://accounts.example.com/')).resolves.toBe(false);
+  });
+
+  it('passes on the app refusing the address', async () => {
+    fakeDesktop({ OpenURL: () => Promise.reject({ code: 'invalid', message: 'Only web addresses can be opened.' }) });
+    await expect(openInBrowser('file:///etc/passwd')).rejects.toMatchObject({ code: 'invalid' });
   });
 });
 

@@ -31,6 +31,8 @@ export interface DesktopBridge {
   OpenFilesDialog(title: string, filters: string[]): Promise<string[] | null>;
   /** The bytes (base64) of a file chosen in one of those dialogs. */
   ReadPickedFile(path: string): Promise<PickedFile>;
+  /** Opens an http(s) address in the system browser. */
+  OpenURL(url: string): Promise<void>;
 }
 
 /** A file the user chose in the native dialog. */
@@ -117,6 +119,18 @@ export async function connectTeamServer(server: string, provider: TeamProvider |
 
 export async function disconnectTeamServer(): Promise<void> {
   await call<void>('DisconnectTeamServer');
+}
+
+/**
+ * Opens an http(s) address in the system browser (a provider's consent
+ * page, say). Returns false when that is not possible here — in a browser
+ * tab, or an app without the call — so the caller can show the address.
+ */
+export async function openInBrowser(url: string): Promise<boolean> {
+  const d = bridge();
+  if (!d || typeof d.OpenURL !== 'function') return false;
+  await call<void>('OpenURL', url);
+  return true;
 }
 
 /** Whether the app can show its native file chooser. */
