@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -365,23 +366,31 @@ func (s *Server) handleWorkloadMetrics(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, m)
 }
 
+// forBodyUser answers a request whose body is just {user_id}: the caller's
+// own id, checked, handed to call, whose result is the 200 answer.
+func forBodyUser[T any](s *Server, call func(ctx context.Context, userID string) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		fields, err := readJSONObject(w, r, map[string]bool{"user_id": true})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		userID, err := bodyUser(r, fields)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out, err := call(r.Context(), userID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
 func (s *Server) handleAnalyze(w http.ResponseWriter, r *http.Request) {
-	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	userID, err := bodyUser(r, fields)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	a, err := s.Workload.Analyze(r.Context(), userID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, a)
+	forBodyUser(s, s.Workload.Analyze)(w, r)
 }
 
 func (s *Server) handleBurnoutStatus(w http.ResponseWriter, r *http.Request) {
@@ -466,22 +475,7 @@ func (s *Server) handleQuestionnaire(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGenerateRecommendations(w http.ResponseWriter, r *http.Request) {
-	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	userID, err := bodyUser(r, fields)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := s.Workload.Generate(r.Context(), userID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	forBodyUser(s, s.Workload.Generate)(w, r)
 }
 
 func (s *Server) handleListRecommendations(w http.ResponseWriter, r *http.Request) {
