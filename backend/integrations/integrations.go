@@ -27,7 +27,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"sentry/backend/core"
-	"sentry/backend/oauth"
 	"sentry/backend/secretbox"
 	"sentry/backend/task"
 )
@@ -394,7 +393,7 @@ func (s *Service) revoke(ctx context.Context, p *provider, tok *oauth2.Token) {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		s.logger.Warn("integration revoke failed", slog.String("provider", p.name), slog.String("error", oauth.StripURL(err).Error()))
+		s.logger.Warn("integration revoke failed", slog.String("provider", p.name), slog.String("error", stripURL(err).Error()))
 		return
 	}
 	resp.Body.Close()

@@ -152,7 +152,7 @@ func (f *Facebook) me(ctx context.Context, accessToken string) (*facebookMe, err
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, StripURL(err)
+		return nil, stripURL(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)

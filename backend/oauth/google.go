@@ -48,7 +48,7 @@ func NewGoogle(ctx context.Context, cfg GoogleConfig) (*Google, error) {
 	clientCtx := withClient(context.WithoutCancel(ctx), client)
 	p, err := oidc.NewProvider(withClient(ctx, client), issuer)
 	if err != nil {
-		return nil, fmt.Errorf("oauth: google: discovery: %w", StripURL(err))
+		return nil, fmt.Errorf("oauth: google: discovery: %w", stripURL(err))
 	}
 	ep := p.Endpoint()
 	if ep.AuthURL == "" || ep.TokenURL == "" {

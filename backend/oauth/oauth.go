@@ -161,7 +161,7 @@ func tokenError(title string, err error) error {
 		}
 		return refuse(title, errors.New(providerError(status, re.Body)))
 	}
-	return StripURL(err)
+	return stripURL(err)
 }
 
 // providerError describes an error response by its status and error code
@@ -180,9 +180,9 @@ func providerError(status int, body []byte) string {
 			Subcode int    `json:"error_subcode"`
 		}
 		if json.Unmarshal(e.Error, &code) == nil {
-			desc = fmt.Sprintf("error %q", SafeWord(code))
+			desc = fmt.Sprintf("error %q", safeWord(code))
 		} else if json.Unmarshal(e.Error, &graph) == nil {
-			desc = fmt.Sprintf("error %q code %d", SafeWord(graph.Type), graph.Code)
+			desc = fmt.Sprintf("error %q code %d", safeWord(graph.Type), graph.Code)
 			if graph.Subcode != 0 {
 				desc += fmt.Sprintf(" subcode %d", graph.Subcode)
 			}
@@ -191,9 +191,8 @@ func providerError(status int, body []byte) string {
 	return fmt.Sprintf("provider answered HTTP %d, %s", status, desc)
 }
 
-// SafeWord keeps a provider's error code only if it looks like one, so a
-// hostile provider cannot put text of its choosing into our messages.
-func SafeWord(s string) string {
+// safeWord keeps an error code only if it looks like one.
+func safeWord(s string) string {
 	if len(s) > 64 {
 		return "?"
 	}
@@ -205,9 +204,9 @@ func SafeWord(s string) string {
 	return s
 }
 
-// StripURL drops the URL from a transport error: URLs carry query values
-// (a Graph API URL carries the appsecret_proof, others tokens or ids).
-func StripURL(err error) error {
+// stripURL drops the URL from a transport error: a Graph API URL carries
+// the appsecret_proof.
+func stripURL(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return fmt.Errorf("%s request failed: %w", ue.Op, ue.Err)
