@@ -371,6 +371,16 @@ type TaskRef struct {
 	Title string `json:"title"`
 	// NewDeadline is the proposed deadline of a reschedule or split.
 	NewDeadline *time.Time `json:"new_deadline,omitempty"`
+	// Parts are the tasks a split proposes in place of this one, one per
+	// working day up to NewDeadline (only on a split).
+	Parts []TaskPart `json:"parts,omitempty"`
+}
+
+// TaskPart is one daily part of a split task, ready to be created as a task.
+type TaskPart struct {
+	Title          string    `json:"title"`
+	EstimatedHours float64   `json:"estimated_hours"`
+	Deadline       time.Time `json:"deadline"`
 }
 
 // Slot is a proposed span of time (a focus block).

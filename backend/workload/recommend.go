@@ -339,17 +339,13 @@ func describe(c *calendar, a *action, over map[int]bool, after float64) *core.Re
 			t.Priority, dayName(c, *t.Deadline), dayName(c, *a.repl.Deadline), c.remaining(t))
 		r.Tasks[0].NewDeadline = a.repl.Deadline
 	case core.RecSplit:
-		n := 0
-		for i := 0; i <= c.index(*a.repl.Deadline); i++ {
-			if c.capacity(c.day(i)) > 0 {
-				n++
-			}
-		}
-		n = max(n, 1)
+		parts := splitParts(c, t, *a.repl.Deadline)
+		n := len(parts)
 		r.Title = fmt.Sprintf("Split the overdue “%s” into %d daily parts of %.1f h, done by %s", t.Title, n, c.remaining(t)/float64(n), dayName(c, *a.repl.Deadline))
 		r.Explanation = fmt.Sprintf("It is %.0f day(s) overdue, so its %.1f h all land on your next working day; in %d parts over the working days to %s they fit beside your other work",
 			math.Max(1, math.Floor(c.in.Now.Sub(*t.Deadline).Hours()/24)), c.remaining(t), n, dayName(c, *a.repl.Deadline))
 		r.Tasks[0].NewDeadline = a.repl.Deadline
+		r.Tasks[0].Parts = parts
 	}
 	if days != "" {
 		r.Explanation += fmt.Sprintf(", on days already over capacity (%s)", days)
@@ -357,6 +353,38 @@ func describe(c *calendar, a *action, over map[int]bool, after float64) *core.Re
 	r.Explanation += fmt.Sprintf(". It takes %.1f h off over-capacity days; with this and the suggestions above, %.1f h over capacity remain in the next %d days.",
 		gain, round1(after), PlanHorizonDays)
 	return r
+}
+
+// splitParts divides a task's remaining hours evenly over the working days
+// from today to the deadline's day, one part a day, each due at the end of
+// its day's working window. The last part takes the rounding remainder, so
+// the parts add up to the remaining hours.
+func splitParts(c *calendar, t *core.Task, deadline time.Time) []core.TaskPart {
+	var days []time.Time
+	for i := 0; i <= c.index(deadline); i++ {
+		if d := c.day(i); c.capacity(d) > 0 {
+			days = append(days, d)
+		}
+	}
+	if len(days) == 0 {
+		days = []time.Time{c.dayOf(deadline)}
+	}
+	n := len(days)
+	total := c.remaining(t)
+	each := round2(total / float64(n))
+	parts := make([]core.TaskPart, n)
+	for i, d := range days {
+		h := each
+		if i == n-1 {
+			h = round2(total - each*float64(n-1))
+		}
+		dl := c.window(d).end.UTC()
+		if i == n-1 {
+			dl = deadline.UTC()
+		}
+		parts[i] = core.TaskPart{Title: fmt.Sprintf("%s (part %d of %d)", t.Title, i+1, n), EstimatedHours: h, Deadline: dl}
+	}
+	return parts
 }
 
 // focusBlock suggests protecting the longest free block of the next five

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -270,8 +271,16 @@ func follow(tasks []*core.Task, recs []*core.Recommendation) []*core.Task {
 			c.Status = core.StatusCancelled // handed over: off the user's plate
 		case core.RecSkipMeeting:
 			c.Status = core.StatusCancelled
-		case core.RecReschedule, core.RecSplit:
+		case core.RecReschedule:
 			c.Deadline = r.Tasks[0].NewDeadline
+		case core.RecSplit:
+			// As the dashboard does: the parts become tasks, the original is cancelled.
+			c.Status = core.StatusCancelled
+			for i, part := range r.Tasks[0].Parts {
+				dl := part.Deadline
+				out = append(out, &core.Task{ID: fmt.Sprintf("%s-part%d", t.ID, i+1), Title: part.Title, Status: core.StatusTodo,
+					Priority: t.Priority, TaskType: core.TaskTypeTask, EstimatedHours: ptr(part.EstimatedHours), Deadline: &dl})
+			}
 		}
 		out = append(out, &c)
 	}
@@ -331,6 +340,59 @@ func TestFollowingRecommendationsBringsTheForecastUnderCapacity(t *testing.T) {
 	}
 	if !kinds[core.RecDelegate] || len(kinds) < 2 {
 		t.Errorf("expected delegation and another kind among %v", kinds)
+	}
+}
+
+func TestSplitProposesDailyParts(t *testing.T) {
+	b := &builder{}
+	b.task("Migration plan", 9, 0, overdueBy(3), func(t *core.Task) { t.Priority = core.PriorityUrgent })
+	b.task("Budget", 30, 1, func(t *core.Task) { t.Priority = core.PriorityHigh })
+	in := input(b.tasks)
+	p := Recommend(in, LearnFeedback(nil, monday))
+	var split *core.Recommendation
+	for _, r := range p.Recommendations {
+		if r.Kind == core.RecSplit {
+			split = r
+		}
+	}
+	if split == nil {
+		t.Fatalf("no split among %d recommendations", len(p.Recommendations))
+	}
+	ref := split.Tasks[0]
+	if ref.NewDeadline == nil || len(ref.Parts) < 2 {
+		t.Fatalf("split without parts: %+v", ref)
+	}
+	n := len(ref.Parts)
+	var sum float64
+	for i, part := range ref.Parts {
+		sum += part.EstimatedHours
+		if want := fmt.Sprintf("Migration plan (part %d of %d)", i+1, n); part.Title != want {
+			t.Errorf("part %d title %q, want %q", i+1, part.Title, want)
+		}
+		if i > 0 && !part.Deadline.After(ref.Parts[i-1].Deadline) {
+			t.Errorf("part %d due %s, not after part %d", i+1, part.Deadline, i)
+		}
+		if wd := part.Deadline.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			t.Errorf("part %d due on a %s", i+1, wd)
+		}
+	}
+	if math.Abs(sum-9) > 0.011 {
+		t.Errorf("parts add up to %.2f h, want 9", sum)
+	}
+	if !ref.Parts[n-1].Deadline.Equal(*ref.NewDeadline) {
+		t.Errorf("last part due %s, new deadline %s", ref.Parts[n-1].Deadline, *ref.NewDeadline)
+	}
+	if want := fmt.Sprintf("into %d daily parts", n); !strings.Contains(split.Title, want) {
+		t.Errorf("title %q does not say %q", split.Title, want)
+	}
+	for _, r := range p.Recommendations {
+		if r.Kind != core.RecSplit {
+			for _, ref := range r.Tasks {
+				if len(ref.Parts) > 0 {
+					t.Errorf("%s carries parts", r.Kind)
+				}
+			}
+		}
 	}
 }
 
