@@ -551,7 +551,8 @@ func workloadSchemas() map[string]any {
 	factor := obj([]string{"name", "value", "contribution", "explanation"}, map[string]any{"name": str, "value": num, "contribution": num, "weight": num, "explanation": str})
 	forecast := obj(nil, map[string]any{"date": str, "planned_hours": num, "meeting_hours": num, "capacity_hours": num, "load": num,
 		"over_capacity": boolean, "deadlines_due": integer, "level": enum("low", "moderate", "high", "critical")})
-	taskRef := obj([]string{"id", "title"}, map[string]any{"id": str, "title": str, "new_deadline": dateTime})
+	taskPart := obj([]string{"title", "estimated_hours", "deadline"}, map[string]any{"title": str, "estimated_hours": num, "deadline": dateTime})
+	taskRef := obj([]string{"id", "title"}, map[string]any{"id": str, "title": str, "new_deadline": dateTime, "parts": arr(taskPart)})
 	rec := obj([]string{"id", "kind", "title", "explanation", "tasks", "hours_freed"}, map[string]any{"id": str, "user_id": str,
 		"kind": enum("delegate", "reschedule", "skip_meeting", "focus_block", "split"), "title": str, "explanation": str,
 		"tasks": arr(taskRef), "hours_freed": num, "slot": obj(nil, map[string]any{"start": dateTime, "end": dateTime}),
