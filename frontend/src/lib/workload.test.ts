@@ -441,7 +441,7 @@ describe('reading answers', () => {
       ],
     });
     expect(recs).toEqual([
-      { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A', new_deadline: '' }], hours_freed: 5, slot: null, status: '', helpful: null },
+      { id: 'r1', kind: 'delegate', title: 'Delegate 2 tasks', explanation: 'x', tasks: [{ id: 't1', title: 'A', new_deadline: '', parts: [] }], hours_freed: 5, slot: null, status: '', helpful: null },
       { id: 'r3', kind: 'split', title: 'rated', explanation: '', tasks: [], hours_freed: 0, slot: null, status: 'accepted', helpful: true },
     ]);
   });
@@ -459,6 +459,32 @@ describe('reading answers', () => {
     expect(formatSlot(r.slot!.start, r.slot!.end, 'Europe/Berlin')).toBe('Fri 27 Nov, 10:00–12:00');
     expect(formatDay(r.tasks[0].new_deadline, 'UTC')).toBe('Mon 14 Dec');
     expect(formatSlot('x', 'y')).toBe('');
+  });
+
+  it("reads a split's parts, dropping unreadable ones", () => {
+    const [r] = parseRecommendations([
+      {
+        id: 'r1',
+        kind: 'split',
+        tasks: [
+          {
+            id: 't',
+            title: 'T',
+            new_deadline: '2026-12-15T17:00:00Z',
+            parts: [
+              { title: 'T (part 1 of 2)', estimated_hours: 1.5, deadline: '2026-12-14T17:00:00Z' },
+              { title: 'T (part 2 of 2)', estimated_hours: '1.5', deadline: '2026-12-15T17:00:00Z' },
+              { title: '', estimated_hours: 1, deadline: '2026-12-16T17:00:00Z' },
+              'junk',
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(r.tasks[0].parts).toEqual([
+      { title: 'T (part 1 of 2)', estimated_hours: 1.5, deadline: '2026-12-14T17:00:00Z' },
+      { title: 'T (part 2 of 2)', estimated_hours: 1.5, deadline: '2026-12-15T17:00:00Z' },
+    ]);
   });
 
   it('sorts open recommendations first, larger savings first', () => {

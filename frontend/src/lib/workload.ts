@@ -163,8 +163,11 @@ export interface Recommendation {
   kind: RecommendationKind | string;
   title: string;
   explanation: string;
-  /** The tasks it is about; a reschedule or split names the proposed deadline. */
-  tasks: { id: string; title: string; new_deadline: string }[];
+  /**
+   * The tasks it is about; a reschedule or split names the proposed deadline,
+   * a split the parts to create in its place (empty from older servers).
+   */
+  tasks: { id: string; title: string; new_deadline: string; parts: TaskPart[] }[];
   hours_freed: number;
   /** A focus block's proposed time; null for other kinds. */
   slot: { start: string; end: string } | null;
@@ -175,6 +178,13 @@ export interface Recommendation {
 }
 
 export type RecommendationAction = 'accepted' | 'dismissed';
+
+/** One daily part of a split, ready to be created as a task. */
+export interface TaskPart {
+  title: string;
+  estimated_hours: number;
+  deadline: string;
+}
 
 // ---------- reading answers ----------
 
@@ -402,7 +412,15 @@ export function parseRecommendation(raw: unknown): Recommendation {
     explanation: str(o.explanation),
     tasks: list(o.tasks)
       .filter(isObj)
-      .map((t) => ({ id: str(t.id), title: str(t.title), new_deadline: str(t.new_deadline) })),
+      .map((t) => ({
+        id: str(t.id),
+        title: str(t.title),
+        new_deadline: str(t.new_deadline),
+        parts: list(t.parts)
+          .filter(isObj)
+          .map((p) => ({ title: str(p.title), estimated_hours: Math.max(0, num(p.estimated_hours)), deadline: str(p.deadline) }))
+          .filter((p) => p.title !== '' && p.deadline !== ''),
+      })),
     hours_freed: Math.max(0, num(o.hours_freed)),
     slot: isObj(o.slot) && str(o.slot.start) && str(o.slot.end) ? { start: str(o.slot.start), end: str(o.slot.end) } : null,
     status: str(first(o, 'status', 'feedback')),
