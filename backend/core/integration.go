@@ -89,6 +89,9 @@ type IntegrationStore interface {
 	FindIntegration(ctx context.Context, userID, provider string) (*Integration, error)
 	// FindIntegrations returns a user's live integrations.
 	FindIntegrations(ctx context.Context, userID string) ([]*Integration, error)
+	// FindAllIntegrations returns every user's live integrations, for the
+	// background sync schedule.
+	FindAllIntegrations(ctx context.Context) ([]*Integration, error)
 	// ConnectIntegration stores fresh tokens for (UserID, Provider): it
 	// updates the live row (keeping its cursor) or inserts one, marks it
 	// connected and clears the last error. It fills in ID and the times.

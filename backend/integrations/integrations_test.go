@@ -34,11 +34,21 @@ const redirect = "http://sentry.test/api/integrations/callback"
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvAt(t, nil)
+}
+
+// newEnvAt is newEnv with the service's and the stand-in's clock set to
+// now (the real clock when nil).
+func newEnvAt(t *testing.T, now func() time.Time) *env {
+	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sentry.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if now != nil {
+		db.Now = now
+	}
 	u := &core.User{Email: "sync@example.com", FirstName: "Sync", PasswordHash: "x"}
 	if err := db.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
@@ -48,12 +58,13 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	stand := integrationstest.New(t)
+	stand.Now = now
 	prov := func(api string) integrations.ProviderConfig {
 		return integrations.ProviderConfig{ClientID: integrationstest.ClientID, ClientSecret: integrationstest.ClientSecret,
 			AuthURL: stand.URL + "/oauth/authorize", TokenURL: stand.URL + "/oauth/token", RevokeURL: stand.URL + "/oauth/revoke", APIURL: stand.URL + api}
 	}
 	tasks := task.NewService(db, nil, nil)
-	svc, err := integrations.NewService(db, tasks, integrations.Options{Box: box, RedirectURL: redirect, Providers: map[string]integrations.ProviderConfig{
+	svc, err := integrations.NewService(db, tasks, integrations.Options{Box: box, RedirectURL: redirect, Now: now, Providers: map[string]integrations.ProviderConfig{
 		core.IntegrationGoogleTasks:    prov("/tasks/v1"),
 		core.IntegrationGoogleCalendar: prov("/calendar/v3"),
 		core.IntegrationZoom:           prov("/v2"),

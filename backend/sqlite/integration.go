@@ -80,6 +80,29 @@ func (db *DB) FindIntegrations(ctx context.Context, userID string) ([]*core.Inte
 	return out, nil
 }
 
+// FindAllIntegrations returns every user's live integrations, least
+// recently synced first.
+func (db *DB) FindAllIntegrations(ctx context.Context) ([]*core.Integration, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+integrationColumns+` FROM integrations
+		WHERE deleted_at IS NULL ORDER BY last_synced_at IS NOT NULL, last_synced_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find all integrations: %w", err)
+	}
+	defer rows.Close()
+	out := []*core.Integration{}
+	for rows.Next() {
+		in, err := scanIntegration(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: find all integrations: scan: %w", err)
+		}
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: find all integrations: %w", err)
+	}
+	return out, nil
+}
+
 // ConnectIntegration stores fresh tokens on the live row, or a new row.
 func (db *DB) ConnectIntegration(ctx context.Context, in *core.Integration) error {
 	tx, err := db.BeginTx(ctx)
