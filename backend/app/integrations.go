@@ -43,7 +43,9 @@ func integrationProviders(c config.IntegrationsConfig) map[string]integrations.P
 // newIntegrations builds the integrations service. Tokens are sealed with
 // a key derived from the signing secret. On the desktop without a public
 // URL, the providers' callback reaches a loopback listener (RFC 8252)
-// that lives as long as the app; stop closes it.
+// that lives as long as the app. With a provider configured and a sync
+// interval set, a background schedule keeps connected integrations in
+// sync. stop ends both, waiting for a scheduled sync in flight.
 func newIntegrations(cfg config.Config, db *sqlite.DB, tasks *task.Service, secret []byte, logger *slog.Logger) (svc *integrations.Service, stop func(), err error) {
 	box, err := secretbox.New(secret, "integration tokens")
 	if err != nil {
@@ -86,6 +88,25 @@ func newIntegrations(cfg config.Config, db *sqlite.DB, tasks *task.Service, secr
 			_ = srv.Shutdown(ctx)
 		}
 		logger.Info("integration callbacks on loopback", slog.String("redirect_url", redirect))
+	}
+	if every := cfg.Integrations.SyncInterval; every > 0 && len(providers) > 0 {
+		sched, err := svc.NewScheduler(integrations.ScheduleOptions{Interval: every, Users: db})
+		if err != nil {
+			stop()
+			return nil, nil, fmt.Errorf("app: integrations: %w", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sched.Run(ctx)
+		}()
+		closeListener := stop
+		stop = func() {
+			cancel()
+			<-done // a sync in flight ends with its context
+			closeListener()
+		}
 	}
 	return svc, stop, nil
 }

@@ -126,6 +126,7 @@ func Default() Config {
 		VisionModel:     "llava",
 		QuotaMB:         5120,
 		RateBurst:       200,
+		Integrations:    IntegrationsConfig{SyncInterval: DefaultSyncInterval},
 	}
 }
 

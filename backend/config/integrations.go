@@ -1,9 +1,12 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
 )
 
 // IntegrationsConfig configures the Google Tasks, Google Calendar and Zoom
@@ -19,6 +22,58 @@ type IntegrationsConfig struct {
 	// LoopbackAddr is where the desktop listens for that callback
 	// (default 127.0.0.1:0, any free port).
 	LoopbackAddr string `json:"loopback_addr"`
+	// SyncInterval is how often each connected integration syncs in the
+	// background (default DefaultSyncInterval; 0 turns the schedule off).
+	// In the JSON file a string such as "15m".
+	SyncInterval time.Duration `json:"-"`
+
+	// syncIntervalErr keeps an unreadable SENTRY_INTEGRATIONS_SYNC_INTERVAL
+	// for Validate to report.
+	syncIntervalErr string
+}
+
+// DefaultSyncInterval is the default background sync interval.
+const DefaultSyncInterval = 15 * time.Minute
+
+// Bounds of a background sync interval other than 0 (off).
+const (
+	MinSyncInterval = time.Minute
+	MaxSyncInterval = 24 * time.Hour
+)
+
+// UnmarshalJSON reads the integrations section, with sync_interval
+// written as a duration string ("15m", "0" for off). Unknown keys are
+// an error, as in the rest of the file.
+func (c *IntegrationsConfig) UnmarshalJSON(b []byte) error {
+	type plain IntegrationsConfig
+	aux := struct {
+		*plain
+		SyncInterval *string `json:"sync_interval"`
+	}{plain: (*plain)(c)}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&aux); err != nil {
+		return fmt.Errorf("integrations: %w", err)
+	}
+	if aux.SyncInterval != nil {
+		d, err := parseSyncInterval(*aux.SyncInterval)
+		if err != nil {
+			return fmt.Errorf("integrations.sync_interval: %w", err)
+		}
+		c.SyncInterval = d
+	}
+	return nil
+}
+
+func parseSyncInterval(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("want a duration such as \"15m\", or \"0\" for off: %q", s)
+	}
+	return d, nil
 }
 
 // IntegrationProvider is one provider's OAuth client and endpoints. Empty
@@ -42,6 +97,7 @@ const (
 	EnvGoogleIntegrationClientSecret = "SENTRY_INTEGRATIONS_GOOGLE_CLIENT_SECRET"
 	EnvZoomClientID                  = "SENTRY_INTEGRATIONS_ZOOM_CLIENT_ID"
 	EnvZoomClientSecret              = "SENTRY_INTEGRATIONS_ZOOM_CLIENT_SECRET"
+	EnvIntegrationsSyncInterval      = "SENTRY_INTEGRATIONS_SYNC_INTERVAL"
 )
 
 func applyIntegrationsEnv(c *Config, getenv func(string) string) {
@@ -53,10 +109,23 @@ func applyIntegrationsEnv(c *Config, getenv func(string) string) {
 			*dst = v
 		}
 	}
+	if v := getenv(EnvIntegrationsSyncInterval); v != "" {
+		d, err := parseSyncInterval(v)
+		c.Integrations.SyncInterval, c.Integrations.syncIntervalErr = d, ""
+		if err != nil {
+			c.Integrations.syncIntervalErr = EnvIntegrationsSyncInterval + ": " + err.Error()
+		}
+	}
 }
 
 func (c Config) validateIntegrations() error {
 	in := c.Integrations
+	if in.syncIntervalErr != "" {
+		return fmt.Errorf("config: %s", in.syncIntervalErr)
+	}
+	if in.SyncInterval != 0 && (in.SyncInterval < MinSyncInterval || in.SyncInterval > MaxSyncInterval) {
+		return fmt.Errorf("config: integrations.sync_interval %s: want 0 (off) or between %s and %s", in.SyncInterval, MinSyncInterval, MaxSyncInterval)
+	}
 	for name, p := range map[string]IntegrationProvider{"google": in.Google, "zoom": in.Zoom} {
 		if p.ClientID == "" {
 			continue
