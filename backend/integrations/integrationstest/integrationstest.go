@@ -19,6 +19,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -50,6 +51,10 @@ type Server struct {
 	RotateRefreshTokens bool
 	// FailAPI, when non-zero, answers every API request with that status.
 	FailAPI int
+	// ConsentPage shows a consent page with Allow and Deny buttons at
+	// /oauth/authorize, as a provider does in a browser, instead of
+	// approving at once.
+	ConsentPage bool
 
 	codes   map[string]*authCode
 	access  map[string]accessToken
@@ -85,10 +90,41 @@ type accessToken struct {
 
 // New starts a stand-in; it stops when the test ends.
 func New(t interface{ Cleanup(func()) }) *Server {
-	s := &Server{codes: map[string]*authCode{}, access: map[string]accessToken{}, refresh: map[string]*grant{},
+	s := newServer()
+	s.srv = httptest.NewServer(s.handler())
+	s.URL = s.srv.URL
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// Listen starts a stand-in on addr ("127.0.0.1:0" for any free port) for
+// a program outside go test (see the standins command); Close stops it.
+func Listen(addr string) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("integrationstest: listen on %s: %w", addr, err)
+	}
+	s := newServer()
+	s.srv = httptest.NewUnstartedServer(s.handler())
+	s.srv.Listener.Close()
+	s.srv.Listener = ln
+	s.srv.Start()
+	s.URL = s.srv.URL
+	return s, nil
+}
+
+// Close stops a stand-in started by Listen.
+func (s *Server) Close() { s.srv.Close() }
+
+func newServer() *Server {
+	return &Server{codes: map[string]*authCode{}, access: map[string]accessToken{}, refresh: map[string]*grant{},
 		tasks: map[string][]*Task{}, AccessTTL: time.Hour}
+}
+
+func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth/authorize", s.authorize)
+	mux.HandleFunc("POST /oauth/authorize", s.decide)
 	mux.HandleFunc("POST /oauth/token", s.token)
 	mux.HandleFunc("POST /oauth/revoke", s.revoke)
 	mux.HandleFunc("GET /tasks/v1/users/@me/lists", s.api(s.listTaskLists))
@@ -100,10 +136,8 @@ func New(t interface{ Cleanup(func()) }) *Server {
 	mux.HandleFunc("GET /calendar/v3/calendars/{cal}/events", s.api(s.listEvents))
 	mux.HandleFunc("GET /v2/users/me/meetings", s.api(s.listMeetings))
 	mux.HandleFunc("GET /v2/meetings/{id}", s.api(s.getMeeting))
-	s.srv = httptest.NewServer(mux)
-	s.URL = s.srv.URL
-	t.Cleanup(s.srv.Close)
-	return s
+	s.adminRoutes(mux)
+	return mux
 }
 
 func (s *Server) now() time.Time {
@@ -135,22 +169,43 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 // ---- OAuth 2.0 ----
 
 // authorize approves at once (the user said yes) and sends the browser back
-// with a code, as the consent screen would.
+// with a code, as the consent screen would; with ConsentPage it shows that
+// screen first.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if msg := checkAuthRequest(q); msg != "" {
+		http.Error(w, msg, http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	consent := s.ConsentPage
+	s.mu.Unlock()
+	if consent {
+		s.consentPage(w, q)
+		return
+	}
+	s.approve(w, r, q)
+}
+
+// checkAuthRequest returns what is wrong with an authorization request, or "".
+func checkAuthRequest(q url.Values) string {
 	redirect := q.Get("redirect_uri")
 	u, err := url.Parse(redirect)
-	if err != nil || redirect == "" || q.Get("client_id") != ClientID || q.Get("response_type") != "code" {
-		http.Error(w, "invalid authorization request", http.StatusBadRequest)
-		return
+	if err != nil || redirect == "" || u.Scheme == "" || q.Get("client_id") != ClientID || q.Get("response_type") != "code" {
+		return "invalid authorization request"
 	}
 	if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" {
-		http.Error(w, "PKCE S256 required", http.StatusBadRequest)
-		return
+		return "PKCE S256 required"
 	}
+	return ""
+}
+
+// approve sends the browser back to the client with a code.
+func (s *Server) approve(w http.ResponseWriter, r *http.Request, q url.Values) {
+	u, _ := url.Parse(q.Get("redirect_uri"))
 	code := random()
 	s.mu.Lock()
-	s.codes[code] = &authCode{challenge: q.Get("code_challenge"), redirect: redirect, scope: q.Get("scope"), offline: q.Get("access_type") == "offline"}
+	s.codes[code] = &authCode{challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri"), scope: q.Get("scope"), offline: q.Get("access_type") == "offline"}
 	s.mu.Unlock()
 	back := u.Query()
 	back.Set("code", code)
