@@ -8,7 +8,10 @@ import {
   cbiItemScore,
   cbiScore,
   checkinBody,
+  commitmentsProblem,
   constraintsProblem,
+  parsePreferences,
+  preferencesProblem,
   dayLabel,
   formatContribution,
   formatDay,
@@ -546,6 +549,45 @@ describe('the profile form', () => {
     expect(constraintsProblem({ max_weekly_hours: max, days_off: off, fixed_commitments: [] })?.field ?? null).toBe(field);
   });
 
+  const fixed = (o: Partial<{ title: string; weekday: number; start: string; end: string }> = {}) => ({ title: 'School run', weekday: 3, start: '15:00', end: '16:00', ...o });
+
+  it.each([
+    { name: 'good commitments', list: [fixed(), fixed({ weekday: 7 })], field: null },
+    { name: 'an end before the start', list: [fixed(), fixed({ start: '16:00', end: '15:30' })], field: 'fixed_commitments.1.end' },
+    { name: 'an end equal to the start', list: [fixed({ end: '15:00' })], field: 'fixed_commitments.0.end' },
+    { name: 'a start that is not a time', list: [fixed({ start: '' })], field: 'fixed_commitments.0.start' },
+    { name: 'a weekday out of range', list: [fixed({ weekday: 8 })], field: 'fixed_commitments.0.weekday' },
+    { name: 'a title too long', list: [fixed({ title: 'x'.repeat(201) })], field: 'fixed_commitments.0.title' },
+  ])('commitments: $name', ({ list, field }) => {
+    expect(commitmentsProblem(list)?.field ?? null).toBe(field);
+    expect(constraintsProblem({ max_weekly_hours: 40, days_off: [], fixed_commitments: list })?.field ?? null).toBe(field);
+  });
+
+  it('names an untitled commitment by its row', () => {
+    expect(commitmentsProblem([fixed(), fixed({ title: '', end: '14:00' })])?.message).toBe('Commitment 2 must end after it starts.');
+  });
+
+  it.each([
+    { name: 'the defaults', change: {}, field: null },
+    { name: 'a focus block too short', change: { focus_block_minutes: 10 }, field: 'focus_block_minutes' },
+    { name: 'a focus block too long', change: { focus_block_minutes: 481 }, field: 'focus_block_minutes' },
+    { name: 'a focus block not typed', change: { focus_block_minutes: NaN }, field: 'focus_block_minutes' },
+    { name: 'the shortest focus block', change: { focus_block_minutes: 15 }, field: null },
+    { name: 'the longest focus block', change: { focus_block_minutes: 480 }, field: null },
+  ])('preferences: $name', ({ change, field }) => {
+    expect(preferencesProblem({ ...parsePreferences({}), ...change })?.field ?? null).toBe(field);
+  });
+
+  it.each([
+    { name: 'no limit', m: { max_hours_per_day: null }, field: null },
+    { name: 'a day of meetings', m: { max_hours_per_day: 25 }, field: 'meeting_preferences.max_hours_per_day' },
+    { name: 'a negative buffer', m: { buffer_minutes: -5 }, field: 'meeting_preferences.buffer_minutes' },
+    { name: 'a long buffer', m: { buffer_minutes: 121 }, field: 'meeting_preferences.buffer_minutes' },
+  ])('meeting preferences: $name', ({ m, field }) => {
+    const p = parsePreferences({});
+    expect(preferencesProblem({ ...p, meeting_preferences: { ...p.meeting_preferences, ...m } })?.field ?? null).toBe(field);
+  });
+
   it('reads typed days off as sorted unique dates', () => {
     expect(parseDaysOff('2026-12-31, 2026-12-24;2026-12-24\n')).toEqual(['2026-12-24', '2026-12-31']);
     expect(parseDaysOff('  ')).toEqual([]);
@@ -648,6 +690,32 @@ describe('workload client', () => {
     expect(s?.profile.timezone).toBe('Europe/Berlin');
     expect(s?.constraints?.max_weekly_hours).toBe(30);
     expect((await w.settings('u1'))?.constraints).toBeNull();
+  });
+
+  it('reads preferences, defaulting what is missing and keeping unknown keys', async () => {
+    const { request } = fakeRequest({
+      ...profile,
+      preferences: { focus_block_minutes: 90, meeting_preferences: { no_meeting_days: [5, 9, 'x'], buffer_minutes: 10, room: 'A' }, notifications: { weekly_summary: true } },
+    });
+    const s = await workloadApi(request).settings('u1');
+    expect(s?.preferences).toEqual({
+      focus_block_minutes: 90,
+      meeting_preferences: { no_meeting_days: [5], buffer_minutes: 10, room: 'A', max_hours_per_day: null },
+      notifications: { weekly_summary: true, level_rises: true, over_capacity: true },
+    });
+    expect(parsePreferences(null).focus_block_minutes).toBe(120);
+  });
+
+  it('saves preferences with all three fields', async () => {
+    const { request, calls } = fakeRequest({ focus_block_minutes: 45 });
+    const p = parsePreferences({ focus_block_minutes: 45 });
+    const saved = await workloadApi(request).savePreferences('u1', p);
+    expect(calls[0]).toEqual({
+      method: 'POST',
+      path: '/api/profile/u1/preferences',
+      body: { focus_block_minutes: 45, meeting_preferences: p.meeting_preferences, notifications: p.notifications },
+    });
+    expect(saved.focus_block_minutes).toBe(45);
   });
 
   it('saves constraints with all three fields', async () => {

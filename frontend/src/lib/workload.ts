@@ -47,6 +47,35 @@ export interface Constraints {
   fixed_commitments: FixedCommitment[];
 }
 
+/** Free-form on the server; these are the keys the Dashboard sets (others are kept as they are). */
+export interface MeetingPreferences {
+  /** Most meeting hours wanted in a day; null for no limit. */
+  max_hours_per_day: number | null;
+  /** ISO weekdays to keep free of meetings. */
+  no_meeting_days: number[];
+  /** Minutes wanted between meetings. */
+  buffer_minutes: number;
+  [key: string]: unknown;
+}
+
+export interface Notifications {
+  /** Tell me when the burnout level goes up. */
+  level_rises: boolean;
+  /** Warn me when the next 7 days go over capacity. */
+  over_capacity: boolean;
+  /** A summary of the week on Monday. */
+  weekly_summary: boolean;
+  [key: string]: unknown;
+}
+
+export interface Preferences {
+  focus_block_minutes: number;
+  meeting_preferences: MeetingPreferences;
+  notifications: Notifications;
+}
+
+export const DEFAULT_FOCUS_MINUTES = 120;
+
 export interface Factor {
   name: string;
   /** A readable name for the factor, when the API gives one. */
@@ -490,6 +519,30 @@ export function parseConstraints(raw: unknown): Constraints {
   };
 }
 
+export function parsePreferences(raw: unknown): Preferences {
+  const o = isObj(raw) && isObj(raw.preferences) ? raw.preferences : isObj(raw) ? raw : {};
+  const m = isObj(o.meeting_preferences) ? o.meeting_preferences : {};
+  const n = isObj(o.notifications) ? o.notifications : {};
+  const maxHours = num(m.max_hours_per_day, NaN);
+  return {
+    focus_block_minutes: num(o.focus_block_minutes, DEFAULT_FOCUS_MINUTES),
+    meeting_preferences: {
+      ...m,
+      max_hours_per_day: Number.isFinite(maxHours) && maxHours > 0 ? maxHours : null,
+      no_meeting_days: list(m.no_meeting_days)
+        .map((d) => num(d, NaN))
+        .filter((d) => Number.isInteger(d) && d >= 1 && d <= 7),
+      buffer_minutes: Math.max(0, num(m.buffer_minutes, 0)),
+    },
+    notifications: {
+      ...n,
+      level_rises: typeof n.level_rises === 'boolean' ? n.level_rises : true,
+      over_capacity: typeof n.over_capacity === 'boolean' ? n.over_capacity : true,
+      weekly_summary: typeof n.weekly_summary === 'boolean' ? n.weekly_summary : false,
+    },
+  };
+}
+
 // ---------- the calls ----------
 
 const enc = encodeURIComponent;
@@ -525,11 +578,27 @@ export function workloadApi(request: Requester) {
      * The profile with its constraints (when the API sends them along), or
      * null when no profile was made yet.
      */
-    async settings(userId: string): Promise<{ profile: Profile; constraints: Constraints | null } | null> {
+    async settings(
+      userId: string,
+    ): Promise<{ profile: Profile; constraints: Constraints | null; preferences: Preferences | null } | null> {
       const raw = await orNull(request<unknown>('GET', `/api/profile/${enc(userId)}`));
       if (raw === null || raw === undefined) return null;
-      const c = isObj(raw) ? (isObj(raw.constraints) ? raw.constraints : isObj(raw.profile) && isObj(raw.profile.constraints) ? raw.profile.constraints : null) : null;
-      return { profile: parseProfile(raw), constraints: c ? parseConstraints(c) : null };
+      const part = (k: string) =>
+        isObj(raw) ? (isObj(raw[k]) ? raw[k] : isObj(raw.profile) && isObj(raw.profile[k]) ? raw.profile[k] : null) : null;
+      const c = part('constraints');
+      const p = part('preferences');
+      return { profile: parseProfile(raw), constraints: c ? parseConstraints(c) : null, preferences: p ? parsePreferences(p) : null };
+    },
+
+    async savePreferences(userId: string, p: Preferences): Promise<Preferences> {
+      const raw = await request<unknown>('POST', `/api/profile/${enc(userId)}/preferences`, {
+        body: {
+          focus_block_minutes: p.focus_block_minutes,
+          meeting_preferences: p.meeting_preferences,
+          notifications: p.notifications,
+        },
+      });
+      return parsePreferences(raw);
     },
 
     async saveConstraints(userId: string, c: Constraints): Promise<void> {
@@ -956,6 +1025,46 @@ export function constraintsProblem(c: Constraints): FormProblem | null {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(d))) {
       return { field: 'days_off', message: `“${d}” is not a date. Write days off as YYYY-MM-DD.` };
     }
+  }
+  return commitmentsProblem(c.fixed_commitments);
+}
+
+/**
+ * What is wrong with the fixed commitments, naming the row's field
+ * ("fixed_commitments.2.end"), or null. The API checks the same and names
+ * only "fixed_commitments".
+ */
+export function commitmentsProblem(list: readonly FixedCommitment[]): FormProblem | null {
+  if (list.length > 100) return { field: 'fixed_commitments', message: 'At most 100 fixed commitments.' };
+  for (const [i, f] of list.entries()) {
+    const at = (k: string) => `fixed_commitments.${i}.${k}`;
+    const name = f.title.trim() ? `“${f.title.trim()}”` : `Commitment ${i + 1}`;
+    if (f.title.trim().length > 200) return { field: at('title'), message: `${name}: the title must be at most 200 characters.` };
+    if (!Number.isInteger(f.weekday) || f.weekday < 1 || f.weekday > 7) return { field: at('weekday'), message: `${name}: choose a day.` };
+    const s = minutes(f.start);
+    const e = minutes(f.end);
+    if (Number.isNaN(s)) return { field: at('start'), message: `${name}: enter when it starts as HH:MM.` };
+    if (Number.isNaN(e)) return { field: at('end'), message: `${name}: enter when it ends as HH:MM.` };
+    if (e <= s) return { field: at('end'), message: `${name} must end after it starts.` };
+  }
+  return null;
+}
+
+export const MIN_FOCUS_MINUTES = 15;
+export const MAX_FOCUS_MINUTES = 480;
+
+/** What is wrong with the preferences form, or null; fields as the inputs are named. */
+export function preferencesProblem(p: Preferences): FormProblem | null {
+  const f = p.focus_block_minutes;
+  if (!Number.isInteger(f) || f < MIN_FOCUS_MINUTES || f > MAX_FOCUS_MINUTES) {
+    return { field: 'focus_block_minutes', message: `Focus block must be a whole number of minutes from ${MIN_FOCUS_MINUTES} to ${MAX_FOCUS_MINUTES}.` };
+  }
+  const m = p.meeting_preferences;
+  if (m.max_hours_per_day !== null && (!Number.isFinite(m.max_hours_per_day) || m.max_hours_per_day <= 0 || m.max_hours_per_day > 24)) {
+    return { field: 'meeting_preferences.max_hours_per_day', message: 'Most meeting hours a day must be between 0.5 and 24, or empty for no limit.' };
+  }
+  if (!Number.isInteger(m.buffer_minutes) || m.buffer_minutes < 0 || m.buffer_minutes > 120) {
+    return { field: 'meeting_preferences.buffer_minutes', message: 'Minutes between meetings must be a whole number from 0 to 120.' };
   }
   return null;
 }
