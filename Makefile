@@ -78,8 +78,9 @@ test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter again
 test-frontend: ## frontend unit tests
 	cd frontend && npm test
 
-e2e: build ## browser end-to-end tests against bin/sentry serve
-	cd frontend && SENTRY_BIN=$(CURDIR)/$(BIN) npm run e2e
+e2e: build ## browser end-to-end tests against bin/sentry serve (and the integration stand-ins)
+	$(GO) build -o bin/sentry-standins ./backend/integrations/integrationstest/standins
+	cd frontend && SENTRY_BIN=$(CURDIR)/$(BIN) SENTRY_STANDINS_BIN=$(CURDIR)/bin/sentry-standins npm run e2e
 
 desktop-smoke: build-desktop ## start the desktop app under Xvfb: window, Tasks screen, RSS, clean exit
 	SENTRY_DESKTOP_BIN=$(CURDIR)/$(DESKTOP_BIN) scripts/desktop-smoke
