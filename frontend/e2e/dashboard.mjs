@@ -3,8 +3,9 @@
 // REST API, as any client may), opens the Dashboard with the d shortcut, sets
 // up its working hours, sees a burnout level and the factors behind it, reads
 // the load chart by keyboard and as a table, generates recommendations,
-// dismisses one and says whether it helped, answers the check-in, and finds
-// the integrations in Settings. Runs in its own browser context.
+// dismisses one and says whether it helped, accepts a reschedule (or focus
+// block) and undoes it, answers the check-in, edits fixed commitments and
+// preferences, and finds the integrations in Settings. Runs in its own browser context.
 
 /**
  * @param {object} h
@@ -142,6 +143,67 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   if (open.recommendations.some((r) => r.id === firstId)) fail('the dismissed recommendation is still open on the server');
   await snap(page, 'recommendation-dismissed');
 
+  begin('dashboard: accept a suggestion, see it in Tasks, undo it');
+  const openRecs = (await fetch(`${base}/api/recommendations/${userId}`, { headers: auth }).then((r) => r.json())).recommendations;
+  const target = openRecs.find((r) => r.kind === 'reschedule') ?? openRecs.find((r) => r.kind === 'focus_block');
+  if (!target) fail(`no reschedule or focus block to accept among: ${openRecs.map((r) => r.kind).join(', ')}`);
+  const recCard = page.locator(`[data-testid="recommendation"][data-id="${target.id}"]`);
+  const taskRow = (title) => page.getByTestId('task-item').filter({ has: page.getByTestId('task-title').getByText(title, { exact: true }) });
+  const getTask = (id) => fetch(`${base}/api/tasks/${userId}/${id}`, { headers: auth }).then((r) => r.json());
+  const listTitles = async () =>
+    (await fetch(`${base}/api/tasks/${userId}?limit=100`, { headers: auth }).then((r) => r.json())).tasks.map((t) => t.title);
+  const moved = target.kind === 'reschedule' ? target.tasks[0] : null;
+  const before = moved ? await getTask(moved.id) : null;
+  // By keyboard: focus Accept and press Enter.
+  await recCard.getByTestId('rec-accept').focus();
+  await page.keyboard.press('Enter');
+  await until(async () => (await byTestId('toast').textContent())?.startsWith('Applied:'), 'the Applied toast');
+  const toastText = await byTestId('toast').textContent();
+  if (!(await byTestId('toast-action').textContent()).includes('Undo')) fail(`the toast offers no Undo: ${JSON.stringify(toastText)}`);
+  await until(async () => (await recCard.getAttribute('data-status')) === 'accepted', 'the suggestion to show as accepted');
+  const undoButton = page.locator(`[data-testid="rec-applied"][data-id="${target.id}"] [data-testid="rec-undo"]`);
+  if (!(await undoButton.evaluate((el) => el === document.activeElement))) fail('focus did not move to Undo after Accept');
+  const accepted = await fetch(`${base}/api/recommendations/${userId}`, { headers: auth }).then((r) => r.json());
+  if (accepted.recommendations.some((r) => r.id === target.id)) fail('the accepted suggestion is still open on the server');
+  let shownBefore = '';
+  if (moved) {
+    const after = await getTask(moved.id);
+    if (Date.parse(after.deadline) !== Date.parse(moved.new_deadline)) fail(`the deadline is ${after.deadline}, not ${moved.new_deadline}`);
+  } else if (!(await listTitles()).includes('Focus time')) fail('no "Focus time" meeting was created');
+  await snap(page, 'recommendation-applied');
+  await byTestId('nav-tasks').click();
+  await tasksHeading.waitFor();
+  if (moved) {
+    await taskRow(moved.title).waitFor();
+    const shownAfter = await taskRow(moved.title).getByTestId('task-deadline').textContent();
+    // The list shows the deadline in the browser's zone, as the API has it now.
+    const want = await page.evaluate((iso) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }), moved.new_deadline);
+    if (!shownAfter.includes(want)) fail(`Tasks shows ${JSON.stringify(shownAfter)} for the new deadline ${moved.new_deadline}`);
+    shownBefore = shownAfter;
+  } else {
+    await taskRow('Focus time').waitFor();
+  }
+  await page.locator('body').click({ position: { x: 5, y: 400 } });
+  await page.keyboard.press('d');
+  await byTestId('dashboard-page').waitFor();
+  await undoButton.waitFor();
+  await undoButton.click();
+  await until(async () => (await byTestId('toast').textContent())?.startsWith('Undone'), 'the Undone toast');
+  await byTestId('rec-applied-list').waitFor({ state: 'detached' });
+  if (moved) {
+    const restored = await getTask(moved.id);
+    if (restored.deadline !== before.deadline) fail(`undo left the deadline at ${restored.deadline}, not ${before.deadline}`);
+  } else if ((await listTitles()).includes('Focus time')) fail('undo left the "Focus time" meeting');
+  await byTestId('nav-tasks').click();
+  await tasksHeading.waitFor();
+  if (moved) {
+    await until(async () => (await taskRow(moved.title).getByTestId('task-deadline').textContent()) !== shownBefore, 'Tasks to show the old deadline');
+  } else {
+    await until(async () => (await taskRow('Focus time').count()) === 0, 'the focus time to leave Tasks');
+  }
+  await page.keyboard.press('d');
+  await byTestId('dashboard-page').waitFor();
+
   begin('dashboard: answer the check-in');
   await byTestId('checkin-toggle').click();
   await byTestId('checkin-form').waitFor();
@@ -169,6 +231,54 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   if (saved.constraints.days_off.join() !== dayOff || saved.constraints.max_weekly_hours !== 35) {
     fail(`constraints saved as ${JSON.stringify(saved.constraints)}`);
   }
+
+  begin('dashboard: fixed commitments, focus block, meeting preferences and notices');
+  await byTestId('dashboard-edit-hours').click();
+  await byTestId('dashboard-hours').waitFor();
+  await byTestId('pw-fixed-add').click();
+  const row = byTestId('pw-fixed-row').first();
+  if (!(await row.getByTestId('pw-fixed-title').evaluate((el) => el === document.activeElement))) fail('a new commitment row does not take focus');
+  await row.getByTestId('pw-fixed-title').fill('School run');
+  await row.getByTestId('pw-fixed-weekday').selectOption('3');
+  await row.getByTestId('pw-fixed-start').fill('15:00');
+  await row.getByTestId('pw-fixed-end').fill('14:30');
+  await byTestId('pw-save').click();
+  await until(async () => (await byTestId('pw-error').textContent())?.includes('must end after it starts'), 'the end-before-start message');
+  if (!(await page.evaluate(() => document.activeElement?.getAttribute('name') === 'fixed_commitments.0.end'))) fail('focus did not move to the commitment end');
+  await row.getByTestId('pw-fixed-end').fill('16:00');
+  // A second row, removed again by keyboard.
+  await byTestId('pw-fixed-add').click();
+  if ((await byTestId('pw-fixed-row').count()) !== 2) fail('Add did not add a row');
+  await byTestId('pw-fixed-remove').nth(1).focus();
+  await page.keyboard.press('Enter');
+  await until(async () => (await byTestId('pw-fixed-row').count()) === 1, 'the second row to go');
+  await byTestId('pw-focus-minutes').fill('500');
+  await byTestId('pw-save').click();
+  await until(async () => (await byTestId('pw-error').textContent())?.includes('Focus block'), 'the focus block message');
+  if (!(await page.evaluate(() => document.activeElement?.getAttribute('name') === 'focus_block_minutes'))) fail('focus did not move to the focus block');
+  await byTestId('pw-focus-minutes').fill('90');
+  await byTestId('pw-meet-buffer').fill('10');
+  await byTestId('pw-nomeet-5').check();
+  await byTestId('pw-notify-weekly').check();
+  await snap(page, 'dashboard-preferences');
+  await byTestId('pw-save').click();
+  await byTestId('dashboard-hours').waitFor({ state: 'detached' });
+  const prefsSaved = await fetch(`${base}/api/profile/${userId}`, { headers: auth }).then((r) => r.json());
+  const fc = prefsSaved.constraints.fixed_commitments;
+  if (fc.length !== 1 || fc[0].title !== 'School run' || fc[0].weekday !== 3 || fc[0].start !== '15:00' || fc[0].end !== '16:00') {
+    fail(`fixed commitments saved as ${JSON.stringify(fc)}`);
+  }
+  const pr = prefsSaved.preferences;
+  if (pr.focus_block_minutes !== 90 || pr.meeting_preferences.buffer_minutes !== 10 || pr.meeting_preferences.no_meeting_days.join() !== '5' || pr.notifications.weekly_summary !== true) {
+    fail(`preferences saved as ${JSON.stringify(pr)}`);
+  }
+  // Reopened, the form shows what was saved.
+  await byTestId('dashboard-edit-hours').click();
+  await byTestId('dashboard-hours').waitFor();
+  if ((await byTestId('pw-fixed-title').first().inputValue()) !== 'School run') fail('the saved commitment is not shown');
+  if ((await byTestId('pw-focus-minutes').inputValue()) !== '90') fail('the saved focus block is not shown');
+  await byTestId('pw-cancel').click();
+  await byTestId('dashboard-hours').waitFor({ state: 'detached' });
 
   begin('dashboard: integrations in Settings');
   await byTestId('settings-link').click();
