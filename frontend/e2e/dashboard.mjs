@@ -204,6 +204,31 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   await page.keyboard.press('d');
   await byTestId('dashboard-page').waitFor();
 
+  begin('dashboard: accept a delegation and open it in Tasks');
+  const stillOpen = (await fetch(`${base}/api/recommendations/${userId}`, { headers: auth }).then((r) => r.json())).recommendations;
+  const delegation = stillOpen.find((r) => r.kind === 'delegate');
+  if (delegation) {
+    const delCard = page.locator(`[data-testid="recommendation"][data-id="${delegation.id}"]`);
+    const delTask = await getTask(delegation.tasks[0].id);
+    await delCard.getByTestId('rec-accept').click();
+    await until(async () => (await delCard.getAttribute('data-status')) === 'accepted', 'the delegation to show as accepted');
+    // Nothing changes by itself: we cannot know to whom.
+    const unchanged = await getTask(delegation.tasks[0].id);
+    if (unchanged.version !== delTask.version) fail('accepting a delegation changed the task');
+    const open = delCard.getByTestId('rec-open-tasks');
+    if (!(await open.evaluate((el) => el === document.activeElement))) fail('focus did not move to Open in Tasks');
+    await page.keyboard.press('Enter');
+    await tasksHeading.waitFor();
+    if ((await byTestId('task-search').inputValue()) !== delegation.tasks[0].title) fail('Tasks did not open filtered to the delegated task');
+    await until(async () => (await page.getByTestId('task-item').count()) === 1, 'only the delegated task in the list');
+    await taskRow(delegation.tasks[0].title).waitFor();
+    await page.locator('body').click({ position: { x: 5, y: 400 } });
+    await page.keyboard.press('d');
+    await byTestId('dashboard-page').waitFor();
+  } else {
+    fail(`no delegation left to accept among: ${stillOpen.map((r) => r.kind).join(', ')}`);
+  }
+
   begin('dashboard: answer the check-in');
   await byTestId('checkin-toggle').click();
   await byTestId('checkin-form').waitFor();
