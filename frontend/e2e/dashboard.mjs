@@ -308,6 +308,8 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   begin('dashboard: integrations in Settings');
   await byTestId('settings-link').click();
   await byTestId('integrations').waitFor();
+  // The list arrives after the panel: wait for it rather than read it half-drawn.
+  await until(async () => (await page.locator('[data-testid="integration"]').count()) === 3, 'the three integrations');
   const providers = await page.locator('[data-testid="integration"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-provider')));
   if (providers.join() !== 'google_tasks,google_calendar,zoom') fail(`integrations listed: ${providers.join()}`);
   // This server has no provider credentials: every one says so, with nothing to press.
