@@ -341,8 +341,8 @@ func describe(c *calendar, a *action, over map[int]bool, after float64) *core.Re
 	case core.RecSplit:
 		parts := splitParts(c, t, *a.repl.Deadline)
 		n := len(parts)
-		r.Title = fmt.Sprintf("Split the overdue “%s” into %d daily parts of %.1f h, done by %s", t.Title, n, c.remaining(t)/float64(n), dayName(c, *a.repl.Deadline))
-		r.Explanation = fmt.Sprintf("It is %.0f day(s) overdue, so its %.1f h all land on your next working day; in %d parts over the working days to %s they fit beside your other work",
+		r.Title = fmt.Sprintf("Split the overdue “%s” into %d parts of %.1f h, done by %s", t.Title, n, c.remaining(t)/float64(n), dayName(c, *a.repl.Deadline))
+		r.Explanation = fmt.Sprintf("It is %.0f day(s) overdue, so its %.1f h all land on your next working day; in %d parts on working days up to %s they fit beside your other work",
 			math.Max(1, math.Floor(c.in.Now.Sub(*t.Deadline).Hours()/24)), c.remaining(t), n, dayName(c, *a.repl.Deadline))
 		r.Tasks[0].NewDeadline = a.repl.Deadline
 		r.Tasks[0].Parts = parts
@@ -355,8 +355,13 @@ func describe(c *calendar, a *action, over map[int]bool, after float64) *core.Re
 	return r
 }
 
+// minPartHours is the smallest part a split proposes: a sitting worth
+// starting.
+const minPartHours = 1.0
+
 // splitParts divides a task's remaining hours evenly over the working days
-// from today to the deadline's day, one part a day, each due at the end of
+// from today to the deadline's day, one part a day (fewer days, evenly
+// spread, when parts would be under minPartHours), each due at the end of
 // its day's working window. The last part takes the rounding remainder, so
 // the parts add up to the remaining hours.
 func splitParts(c *calendar, t *core.Task, deadline time.Time) []core.TaskPart {
@@ -369,8 +374,18 @@ func splitParts(c *calendar, t *core.Task, deadline time.Time) []core.TaskPart {
 	if len(days) == 0 {
 		days = []time.Time{c.dayOf(deadline)}
 	}
-	n := len(days)
 	total := c.remaining(t)
+	// No part under minPartHours: fewer, larger parts spread evenly over the
+	// same days (the last still on the deadline).
+	if m := int(total / minPartHours); len(days) > 1 && m < len(days) {
+		m = max(1, m)
+		picked := make([]time.Time, m)
+		for j := 1; j <= m; j++ {
+			picked[j-1] = days[(j*len(days)+m-1)/m-1]
+		}
+		days = picked
+	}
+	n := len(days)
 	each := round2(total / float64(n))
 	parts := make([]core.TaskPart, n)
 	for i, d := range days {

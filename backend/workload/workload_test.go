@@ -382,7 +382,12 @@ func TestSplitProposesDailyParts(t *testing.T) {
 	if !ref.Parts[n-1].Deadline.Equal(*ref.NewDeadline) {
 		t.Errorf("last part due %s, new deadline %s", ref.Parts[n-1].Deadline, *ref.NewDeadline)
 	}
-	if want := fmt.Sprintf("into %d daily parts", n); !strings.Contains(split.Title, want) {
+	for i, part := range ref.Parts {
+		if n > 1 && part.EstimatedHours < minPartHours-0.011 {
+			t.Errorf("part %d holds %.2f h, under %.1f h", i+1, part.EstimatedHours, minPartHours)
+		}
+	}
+	if want := fmt.Sprintf("into %d parts", n); !strings.Contains(split.Title, want) {
 		t.Errorf("title %q does not say %q", split.Title, want)
 	}
 	for _, r := range p.Recommendations {
@@ -611,5 +616,29 @@ func TestRecalculatorDebounces(t *testing.T) {
 	defer mu.Unlock()
 	if runs["a"] != 1 {
 		t.Fatalf("ran after Close: %v", runs)
+	}
+}
+
+// A small task is not cut into slivers: 2.5 h over two working weeks
+// makes two parts, the last on the deadline, adding up to 2.5 h.
+func TestSplitPartsAreWorthStarting(t *testing.T) {
+	b := &builder{}
+	task := b.task("Expenses", 2.5, 0, overdueBy(2))
+	in := input(b.tasks)
+	c := newCalendar(&in)
+	deadline := time.Date(2026, 3, 13, 17, 0, 0, 0, time.UTC) // Friday of next week
+	parts := splitParts(c, task, deadline)
+	if len(parts) != 2 {
+		t.Fatalf("%d parts: %+v", len(parts), parts)
+	}
+	if parts[0].EstimatedHours < minPartHours || parts[1].EstimatedHours < minPartHours ||
+		math.Abs(parts[0].EstimatedHours+parts[1].EstimatedHours-2.5) > 0.011 {
+		t.Fatalf("hours: %+v", parts)
+	}
+	if !parts[1].Deadline.Equal(deadline) || !parts[0].Deadline.Before(parts[1].Deadline) {
+		t.Fatalf("deadlines: %+v", parts)
+	}
+	if wd := parts[0].Deadline.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		t.Fatalf("first part on a %s", wd)
 	}
 }
