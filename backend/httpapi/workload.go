@@ -525,7 +525,7 @@ func (s *Server) handleRecommendationFeedback(w http.ResponseWriter, r *http.Req
 		return
 	}
 	if action == nil {
-		s.writeError(w, r, core.FieldError("action", "Action must be accepted or dismissed."))
+		s.writeError(w, r, core.FieldError("action", "Action must be accepted, dismissed or open (to take an answer back)."))
 		return
 	}
 	rec, err := s.Workload.Feedback(r.Context(), *id, *action, helpful)
@@ -607,7 +607,7 @@ func workloadSchemas() map[string]any {
 		"RecommendationPlan": obj([]string{"recommendations"}, map[string]any{"recommendations": arr(ref("Recommendation")),
 			"excess_hours_before": num, "excess_hours_after": num, "horizon_days": integer, "learned_weights": map[string]any{"type": "object"}}),
 		"RecommendationFeedback": obj([]string{"recommendation_id", "action"}, map[string]any{"recommendation_id": str,
-			"action": enum("accepted", "dismissed"), "helpful": map[string]any{"type": []string{"boolean", "null"}}}),
+			"action": enum("accepted", "dismissed", "open"), "helpful": map[string]any{"type": []string{"boolean", "null"}}}),
 	}
 }
 

@@ -203,6 +203,24 @@ func TestWorkloadBurnoutAndRecommendations(t *testing.T) {
 		{name: "meeting ends first", method: "POST", path: "/api/tasks/" + me.ID, token: "me", body: map[string]any{"title": "x", "task_type": "meeting",
 			"start_time": "2026-03-02T10:00:00Z", "end_time": "2026-03-02T09:00:00Z"}, status: 400, errField: "end_time"},
 	})
+	// Accepting and then taking it back (the user undid the change) leaves
+	// it open, unanswered.
+	res, body = b.do("POST", "/api/recommendations/feedback", me.Access, map[string]any{"recommendation_id": delegate.ID, "action": "accepted"})
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"status":"accepted"`) {
+		t.Fatalf("accept: %d %s", res.StatusCode, body)
+	}
+	res, body = b.do("POST", "/api/recommendations/feedback", me.Access, map[string]any{"recommendation_id": delegate.ID, "action": "open", "helpful": true})
+	if res.StatusCode != 400 || !strings.Contains(string(body), `"field":"helpful"`) {
+		t.Fatalf("open with a rating: %d %s", res.StatusCode, body)
+	}
+	res, body = b.do("POST", "/api/recommendations/feedback", me.Access, map[string]any{"recommendation_id": delegate.ID, "action": "open"})
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"status":"open"`) || !strings.Contains(string(body), `"feedback_at":null`) {
+		t.Fatalf("take back: %d %s", res.StatusCode, body)
+	}
+	res, body = b.do("GET", "/api/recommendations/"+me.ID, me.Access, nil)
+	if !strings.Contains(string(body), delegate.ID) {
+		t.Fatalf("taken-back recommendation not listed as open: %s", body)
+	}
 	res, body = b.do("POST", "/api/recommendations/feedback", me.Access, map[string]any{"recommendation_id": delegate.ID, "action": "dismissed", "helpful": false})
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"status":"dismissed"`) || !strings.Contains(string(body), `"helpful":false`) {
 		t.Fatalf("feedback: %d %s", res.StatusCode, body)

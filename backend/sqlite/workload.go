@@ -367,12 +367,17 @@ func (db *DB) SetRecommendationFeedback(ctx context.Context, id, status string, 
 	r.Status, r.Helpful = status, helpful
 	at := tx.now
 	r.FeedbackAt = &at
+	var feedbackAt any = formatTime(at)
+	if status == core.RecOpen {
+		// Taken back: as if never answered.
+		r.FeedbackAt, feedbackAt = nil, nil
+	}
 	hlc, err := tx.logChange(ctx, r.UserID, "recommendations", id, core.OpUpdate, map[string]any{"status": status, "helpful": helpful})
 	if err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE recommendations SET status = ?, helpful = ?, feedback_at = ?, updated_at = ?, version = ?, hlc = ? WHERE id = ?`,
-		status, helpful, formatTime(at), formatTime(at), version+1, hlc, id); err != nil {
+		status, helpful, feedbackAt, formatTime(at), version+1, hlc, id); err != nil {
 		return nil, fmt.Errorf("sqlite: recommendation feedback: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

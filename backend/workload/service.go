@@ -482,14 +482,18 @@ func (s *Service) Recommendations(ctx context.Context, userID string) ([]*core.R
 }
 
 // Feedback records the caller's answer to one of their recommendations:
-// accepted or dismissed, and whether it helped.
+// accepted or dismissed, and whether it helped; open takes the answer back
+// (the user undid what accepting changed), so it teaches nothing.
 func (s *Service) Feedback(ctx context.Context, recommendationID, action string, helpful *bool) (*core.Recommendation, error) {
 	u, err := core.RequireUser(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if action != core.RecAccepted && action != core.RecDismissed {
-		return nil, core.FieldError("action", "Action must be accepted or dismissed.")
+	if action != core.RecAccepted && action != core.RecDismissed && action != core.RecOpen {
+		return nil, core.FieldError("action", "Action must be accepted, dismissed or open (to take an answer back).")
+	}
+	if action == core.RecOpen && helpful != nil {
+		return nil, core.FieldError("helpful", "An open recommendation has no rating yet.")
 	}
 	if recommendationID == "" {
 		return nil, core.FieldError("recommendation_id", "recommendation_id is required.")

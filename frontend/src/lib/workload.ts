@@ -206,7 +206,8 @@ export interface Recommendation {
   helpful: boolean | null;
 }
 
-export type RecommendationAction = 'accepted' | 'dismissed';
+/** open takes an answer back (after undoing what accepting changed). */
+export type RecommendationAction = 'accepted' | 'dismissed' | 'open';
 
 /** One daily part of a split, ready to be created as a task. */
 export interface TaskPart {
