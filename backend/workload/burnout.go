@@ -34,6 +34,9 @@ var factorOrder = []string{FactorWorkload, FactorOverdue, FactorDeadlines, Facto
 // Signals are the inputs of the burnout model, all over the next 7 days
 // unless named otherwise.
 type Signals struct {
+	// GapMinutes: meetings closer than this are back-to-back (the user's
+	// wanted break, at least 5).
+	GapMinutes    int
 	PlannedHours  float64
 	CapacityHours float64
 	// Load is planned ÷ capacity (+Inf when work is planned with no capacity).
@@ -97,7 +100,8 @@ func Collect(in Input) Signals {
 	// Expect a focus block on at least half the working days.
 	s.FocusExpected = float64(c.focusMin) / 60 * float64(s.WorkingDays) / 2
 	end := c.day(7)
-	s.BackToBack = backToBack(in.Tasks, in.Now, end)
+	s.BackToBack = backToBack(in.Tasks, in.Now, end, c.gap)
+	s.GapMinutes = int(c.gap / time.Minute)
 	for _, t := range in.Tasks {
 		if isMeeting(t) {
 			m := interval{maxTime(*t.StartTime, c.today), minTime(*t.EndTime, end)}
@@ -174,7 +178,7 @@ func Score(s Signals) (float64, []core.Factor) {
 
 	val[FactorBackToBack] = float64(s.BackToBack)
 	sub[FactorBackToBack] = clamp01(float64(s.BackToBack) / 8)
-	why[FactorBackToBack] = fmt.Sprintf("%d meeting(s) start within 5 minutes of another ending (or overlap one). Full at 8 a week.", s.BackToBack)
+	why[FactorBackToBack] = fmt.Sprintf("%d meeting(s) start within %d minutes of another ending (or overlap one). Full at 8 a week.", s.BackToBack, max(s.GapMinutes, int(BackToBackGap/time.Minute)))
 
 	val[FactorAfterHours] = round2(s.AfterHoursHours)
 	shareSub := 0.0

@@ -175,7 +175,7 @@ func Compute(in Input, start time.Time, days int) Metrics {
 		dm := DayMetrics{Date: d.Format(time.DateOnly), Weekday: isoWeekday(d), Working: c.isWorking(d),
 			CapacityHours: round2(p.capacity), PlannedHours: round2(p.planned()), TaskHours: round2(p.taskHours),
 			MeetingHours: round2(p.meetHours), Load: jsonRatio(ratio(p.planned(), p.capacity)), OverCapacity: p.planned() > p.capacity+0.01,
-			FocusHours: round2(fh), FocusBlocks: fb, BackToBack: backToBack(in.Tasks, d, d.AddDate(0, 0, 1)),
+			FocusHours: round2(fh), FocusBlocks: fb, BackToBack: backToBack(in.Tasks, d, d.AddDate(0, 0, 1), c.gap),
 			AfterHoursHours: round2(after), DeadlinesDue: p.deadlines}
 		m.Days = append(m.Days, dm)
 		t := &m.Totals

@@ -83,6 +83,7 @@ type calendar struct {
 	perDay   float64 // max_weekly_hours spread over the working days
 	ratio    float64 // estimate correction
 	focusMin int
+	gap      time.Duration // back-to-back: a meeting starting within this of another's end
 }
 
 func newCalendar(in *Input) *calendar {
@@ -104,7 +105,19 @@ func newCalendar(in *Input) *calendar {
 	if c.focusMin <= 0 {
 		c.focusMin = core.DefaultFocusBlockMinutes
 	}
+	c.gap = meetingGap(in.Preferences)
 	return c
+}
+
+// meetingGap is the break a user wants between meetings: the meeting
+// preference buffer_minutes when set (up to 2 h), else BackToBackGap.
+func meetingGap(p *core.Preferences) time.Duration {
+	if p != nil {
+		if v, ok := p.MeetingPreferences["buffer_minutes"].(float64); ok && v*float64(time.Minute) > float64(BackToBackGap) && v <= 120 {
+			return time.Duration(v * float64(time.Minute))
+		}
+	}
+	return BackToBackGap
 }
 
 // day returns local midnight n days after today.
@@ -381,8 +394,8 @@ func (c *calendar) afterHours(m interval) float64 {
 }
 
 // backToBack counts meetings in [from, to) that follow another meeting
-// within BackToBackGap or overlap it (adding meetings never lowers it).
-func backToBack(tasks []*core.Task, from, to time.Time) int {
+// within gap (BackToBackGap, or the user's wanted break) or overlap it (adding meetings never lowers it).
+func backToBack(tasks []*core.Task, from, to time.Time, gap time.Duration) int {
 	var ms []*core.Task
 	for _, t := range tasks {
 		if isMeeting(t) {
@@ -399,7 +412,7 @@ func backToBack(tasks []*core.Task, from, to time.Time) int {
 				continue
 			}
 			before := o.StartTime.Before(*m.StartTime) || (o.StartTime.Equal(*m.StartTime) && o.ID < m.ID)
-			if before && !o.EndTime.Before(m.StartTime.Add(-BackToBackGap)) {
+			if before && !o.EndTime.Before(m.StartTime.Add(-gap)) {
 				n++
 				break
 			}

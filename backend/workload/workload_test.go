@@ -642,3 +642,32 @@ func TestSplitPartsAreWorthStarting(t *testing.T) {
 		t.Fatalf("first part on a %s", wd)
 	}
 }
+
+// The break a user wants between meetings decides what is back-to-back.
+func TestBackToBackFollowsTheWantedBreak(t *testing.T) {
+	b := &builder{}
+	b.meeting("Stand-up", 1, 10, 10.5)
+	b.meeting("Review", 1, 10+40.0/60, 11.5) // 10 minutes later
+	in := input(b.tasks)
+	if s := Collect(in); s.BackToBack != 0 {
+		t.Fatalf("10 minutes apart counted back-to-back by default: %d", s.BackToBack)
+	}
+	in = input(b.tasks)
+	in.Preferences.MeetingPreferences = map[string]any{"buffer_minutes": 15.0}
+	s := Collect(in)
+	if s.BackToBack != 1 {
+		t.Fatalf("with a 15-minute break wanted: %d back-to-back", s.BackToBack)
+	}
+	_, factors := Score(s)
+	for _, f := range factors {
+		if f.Name == FactorBackToBack && !strings.Contains(f.Explanation, "within 15 minutes") {
+			t.Fatalf("explanation %q", f.Explanation)
+		}
+	}
+	// A silly value is ignored.
+	in = input(b.tasks)
+	in.Preferences.MeetingPreferences = map[string]any{"buffer_minutes": "lots"}
+	if s := Collect(in); s.BackToBack != 0 {
+		t.Fatalf("non-number buffer used: %d", s.BackToBack)
+	}
+}
