@@ -5,6 +5,7 @@ import {
   desktopError,
   disconnectTeamServer,
   inDesktopApp,
+  notifyDesktop,
   openInBrowser,
   teamServerStatus,
   type DesktopBridge,
@@ -136,6 +137,32 @@ describe('openInBrowser', () => {
   it('passes on the app refusing the address', async () => {
     fakeDesktop({ OpenURL: () => Promise.reject({ code: 'invalid', message: 'Only web addresses can be opened.' }) });
     await expect(openInBrowser('file:///etc/passwd')).rejects.toMatchObject({ code: 'invalid' });
+  });
+});
+
+describe('notifyDesktop', () => {
+  it('hands title and body to the app', async () => {
+    const notify = vi.fn(async () => {});
+    fakeDesktop({ Notify: notify });
+    await expect(notifyDesktop('Burnout risk rose to high', 'Planned work is 140 % of capacity.')).resolves.toBe(true);
+    expect(notify).toHaveBeenCalledWith('Burnout risk rose to high', 'Planned work is 140 % of capacity.');
+  });
+
+  it('says no in a browser tab', async () => {
+    await expect(notifyDesktop('t', 'b')).resolves.toBe(false);
+  });
+
+  it('says no in an app without the call', async () => {
+    fakeDesktop({ OpenURL: async () => {} });
+    await expect(notifyDesktop('t', 'b')).resolves.toBe(false);
+  });
+
+  it.each([
+    { name: 'a rejection', fn: () => Promise.reject({ code: 'internal', message: 'No session bus.' }) },
+    { name: 'a throw', fn: () => { throw new Error('gone'); } },
+  ])('swallows $name', async ({ fn }) => {
+    fakeDesktop({ Notify: fn as never });
+    await expect(notifyDesktop('t', 'b')).resolves.toBe(false);
   });
 });
 

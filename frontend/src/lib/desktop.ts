@@ -33,6 +33,8 @@ export interface DesktopBridge {
   ReadPickedFile(path: string): Promise<PickedFile>;
   /** Opens an http(s) address in the system browser. */
   OpenURL(url: string): Promise<void>;
+  /** A desktop notification (best effort on the app's side). */
+  Notify(title: string, body: string): Promise<void>;
 }
 
 /** A file the user chose in the native dialog. */
@@ -131,6 +133,23 @@ export async function openInBrowser(url: string): Promise<boolean> {
   if (!d || typeof d.OpenURL !== 'function') return false;
   await call<void>('OpenURL', url);
   return true;
+}
+
+/**
+ * Shows a notification on the desktop (the app's Notify). Resolves to
+ * whether it was handed over: false in a browser tab, in an app without the
+ * call, or when the call failed — a notice is never worth an error, and the
+ * caller shows it in the window anyway.
+ */
+export async function notifyDesktop(title: string, body: string): Promise<boolean> {
+  const d = bridge();
+  if (!d || typeof d.Notify !== 'function') return false;
+  try {
+    await call<void>('Notify', title, body);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the app can show its native file chooser. */
