@@ -1251,6 +1251,7 @@ async function run() {
   await connectCtx.close();
 
   await dashboardSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
+  await (await import('./notices.mjs')).noticeSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
   await (await import('./integrations.mjs')).integrationSteps({ browser, bin, begin, until, fail, snap, timeout: STEP_TIMEOUT });
 
   if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);

@@ -156,7 +156,7 @@ describe('level goes up', () => {
       {
         kind: 'level_rises',
         key: `level_rises:high:${WED.toISOString()}`,
-        title: 'Burnout risk rose to high',
+        title: 'Burnout risk is high',
         body: 'Burnout risk rose to high (62, was moderate): planned work is 140% of capacity in the next 7 days.',
       },
     ]);
@@ -174,7 +174,7 @@ describe('level goes up', () => {
   it('tells a further rise', () => {
     const first = decide({ memory: known({ level: 'low' }), analysis: analysis('high', 50) });
     const next = decide({ memory: first.memory, analysis: analysis('critical', 75), now: new Date(WED.getTime() + CHECK_EVERY_MS) });
-    expect(next.notices.map((n) => n.title)).toEqual(['Burnout risk rose to critical']);
+    expect(next.notices.map((n) => n.title)).toEqual(['Burnout risk is critical']);
     expect(next.notices[0].body).toContain('(75, was high)');
   });
 
@@ -203,7 +203,7 @@ describe('level goes up', () => {
     const on = decide({ memory: off.memory, analysis: analysis('high', 52) });
     expect(on.notices).toEqual([]);
     const up = decide({ memory: on.memory, analysis: analysis('critical', 72) });
-    expect(up.notices.map((n) => n.title)).toEqual(['Burnout risk rose to critical']);
+    expect(up.notices.map((n) => n.title)).toEqual(['Burnout risk is critical']);
   });
 
   it('leaves the reason out when no factor adds points', () => {
@@ -474,7 +474,7 @@ describe('checkNotices', () => {
     expect(JSON.parse(t.store.get(MEMORY_PREFIX + 'u1')!)).toMatchObject({ level: 'low', summaryWeek: '2026-W10' });
     t.setLevel('high');
     const told = await checkNotices(deps);
-    expect(told.map((n) => n.title)).toEqual(['Burnout risk rose to high']);
+    expect(told.map((n) => n.title)).toEqual(['Burnout risk is high']);
     // A reload: the memory comes from storage only.
     expect(await checkNotices({ ...deps, now: () => new Date(WED.getTime() + 5_000) })).toEqual([]);
   });

@@ -196,7 +196,7 @@ function levelNotice(a: Analysis, from: BurnoutLevel, now: Date): Notice {
   return {
     kind: 'level_rises',
     key: `level_rises:${a.level}:${now.toISOString()}`,
-    title: `Burnout risk rose to ${label}`,
+    title: `Burnout risk is ${label}`,
     body: `Burnout risk rose to ${label} (${score}, was ${LEVEL_LABELS[from].toLowerCase()})${why}.`,
   };
 }
