@@ -61,7 +61,7 @@ export interface MeetingPreferences {
 export interface Notifications {
   /** Tell me when the burnout level goes up. */
   level_rises: boolean;
-  /** Warn me when the next 7 days go over capacity. */
+  /** Warn me when this ISO week (Monday to Sunday) goes over capacity. */
   over_capacity: boolean;
   /** A summary of the week on Monday. */
   weekly_summary: boolean;
