@@ -198,33 +198,19 @@ var (
 	reIntentAsk  = regexp.MustCompile(`(?i)^(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|kindly\s+)?|would you mind\s+|do you mind\s+|please\s+|pls\s+|kindly\s+)`)
 )
 
-// checkIntent lets the detector confirm the rules' findings in an email
-// sentence, or add one they missed.
+// checkIntent lets the detector add a request the rules missed in an email
+// sentence. It never removes what the rules found: it learned from real
+// mail, where reminders, hand-offs, bare instructions and commitments are
+// labelled "no request", while by our conventions they are tasks
+// (TestDetectorKeepsConventionalTasks).
 func (a *analyzer) checkIntent(ui int, u unit, s span, idx int, cs []*cand) []*cand {
-	if len(cs) == 0 {
-		if c := a.detectedRequest(ui, u, s, idx); c != nil {
-			return []*cand{c}
-		}
-		return nil
-	}
-	m := intentDetector()
-	p := m.prob(a.text[s.start:s.end], append(ruleFeatures(cs), a.sig...))
-	if p >= m.threshold {
+	if len(cs) > 0 {
 		return cs
 	}
-	// Deadlines are not requests but are tasks by our conventions, so the
-	// detector has no say over them. Commitments ("I'll send it Monday")
-	// are tasks too: a dated one is always kept, an undated one or a
-	// meeting unless the detector is sure it asks nothing (undated promises
-	// in mail are mostly courtesy: "I'll keep you posted").
-	var kept []*cand
-	for _, c := range cs {
-		sure := p < m.threshold/2
-		if c.weak || (c.frame == fCommit || c.frame == fAssign) && (c.due != nil || !sure) || c.typ == TypeMeeting && !sure {
-			kept = append(kept, c)
-		}
+	if c := a.detectedRequest(ui, u, s, idx); c != nil {
+		return []*cand{c}
 	}
-	return kept
+	return nil
 }
 
 // detectedRequest makes a task of a sentence the rules passed over but the

@@ -1,0 +1,45 @@
+package rules
+
+import (
+	"testing"
+	"time"
+)
+
+// The request detector learned from real mail, where reminders, hand-offs
+// and bare instructions are rarer than requests. In our conventions they
+// are tasks all the same, so whatever the rules find in these emails must
+// survive the detector.
+func TestDetectorKeepsConventionalTasks(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, s := range []string{
+		"Send me the final numbers by Friday.",
+		"Kim, book the meeting room for Tuesday.",
+		"Remember to submit your timesheet by EOD.",
+		"Don't forget to renew the domain before it expires on the 15th.",
+		"Priya will draft the press release.",
+		"Update the roadmap doc before the offsite.",
+		"Make sure the invoices go out today.",
+		"We need to finalize the slides before the client call.",
+		"Please review the attached and sign where indicated.",
+		"Kindly confirm your attendance by Wednesday.",
+		"Action items: Joe to fix the login bug; Ana to email the vendor.",
+		"Reminder: team lunch Friday at noon.",
+		"I'll send the revised quote tomorrow.",
+		"I will look into the billing error.",
+		"Marco is going to chase the supplier about the late delivery.",
+		"The quarterly report is due on the 20th.",
+		"Print the handouts for Monday's workshop.",
+		"Could you take a look at the attached contract and let me know your thoughts?",
+	} {
+		text := "Hi all,\n" + s + "\nThanks,\nBo"
+		rules := extract(text, Options{Now: now, Kind: "email"}, false)
+		with := Extract(text, Options{Now: now, Kind: "email"})
+		if len(rules) == 0 {
+			t.Errorf("%q: the rules find nothing (test sentence needs a rule)", s)
+			continue
+		}
+		if len(with) < len(rules) {
+			t.Errorf("%q: the detector dropped %d of the rules' %d task(s)", s, len(rules)-len(with), len(rules))
+		}
+	}
+}
