@@ -226,6 +226,15 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 	if reHypo.MatchString(l) || reCancel.MatchString(l) || reIntentClosing.MatchString(l) {
 		return nil // the rules' filters stand
 	}
+	for _, sg := range a.sig {
+		switch sg {
+		case "sig:cond", "sig:boiler", "sig:filtered", "sig:past":
+			// A condition, boilerplate ("let me know if you have any
+			// questions"), a pleasantry or what already happened: the rules
+			// looked and said no on purpose.
+			return nil
+		}
+	}
 	p := intentDetector().prob(raw, a.sig)
 	if p < intentDetector().add {
 		return nil

@@ -43,3 +43,21 @@ func TestDetectorKeepsConventionalTasks(t *testing.T) {
 		}
 	}
 }
+
+// Nor does it add what the rules left out on purpose: boilerplate,
+// conditions, pleasantries, what already happened.
+func TestDetectorRespectsTheRulesFilters(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, s := range []string{
+		"Let me know if you have any questions.",
+		"If you travelled, attach your receipts.",
+		"Hope you had a great weekend.",
+		"We shipped version 2.3 last week.",
+		"The workshop on Thursday is cancelled.",
+		"Sarah already sent the invoice.",
+	} {
+		if ts := Extract("Hi all,\n"+s+"\nThanks,\nBo", Options{Now: now, Kind: "email"}); len(ts) != 0 {
+			t.Errorf("%q: got %+v", s, ts)
+		}
+	}
+}
