@@ -41,6 +41,7 @@ type frame struct {
 }
 
 var (
+	rePraise    = regexp.MustCompile(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
 	reMarkers   = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
 	reVocative  = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*,\s+`)
 	reTodoOwner = regexp.MustCompile(`^(?:todo|to-do|fixme|action|ai|task)\s*\(\s*@?([\w.-]+)\s*\)\s*:?\s*`)
@@ -307,6 +308,11 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	// "TODO(erin): fix flaky tests".
 	if m := reTodoOwner.FindStringSubmatchIndex(l); m != nil {
 		who, p = raw[m[2]:m[3]], m[1]
+	}
+	// "Great work on the launch": praise, not "work on the launch".
+	if rePraise.MatchString(strings.TrimLeft(l[p:], " ")) {
+		a.note("sig:filtered")
+		return nil
 	}
 	// Leading "Also,", "OK so", "Reminder:".
 	if m := reMarkers.FindStringIndex(l[p:]); m != nil {

@@ -61,3 +61,20 @@ func TestDetectorRespectsTheRulesFilters(t *testing.T) {
 		}
 	}
 }
+
+// Praise is not an instruction ("Great work on the launch" is not "work on
+// the launch").
+func TestPraiseIsNotATask(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, kind := range []string{"email", "chat", "note", ""} {
+		for _, s := range []string{"Great work on the launch, everyone!", "Nice job on the demo.", "Well done on the release, team.", "Kudos to Ana for fixing the build."} {
+			if ts := Extract(s, Options{Now: now, Kind: kind}); len(ts) != 0 {
+				t.Errorf("%s %q: got %+v", kind, s, ts)
+			}
+		}
+	}
+	// Work still gets done: "Work on the launch plan tomorrow" is a task.
+	if ts := Extract("Work on the launch plan tomorrow.", Options{Now: now, Kind: "note"}); len(ts) != 1 {
+		t.Errorf("instruction lost: %+v", ts)
+	}
+}
