@@ -257,12 +257,13 @@ func (a *analyzer) isTitleLine(u unit) bool {
 }
 
 var (
-	reAskedDid = regexp.MustCompile(`^(?:(?:so|and|also|hey|btw)[,\s]+)*(?:did|have|has)\s+(?:you|u)\s+(?:already\s+|yet\s+|managed to\s+|got around to\s+)?(\w+)\b(.*?)\??$`)
+	reAskedDid = regexp.MustCompile(`^(?:(?:so|and|also|hey|btw)[,\s]+)*(?:did|have|has)\s+(?:you|u|anyone|anybody|someone|somebody)\s+(?:already\s+|yet\s+|managed to\s+|got around to\s+)?(\w+)\b(.*?)\??$`)
 	reWillDo   = regexp.MustCompile(`^(?:(?:no|not yet|nope|nah|not quite|soon|working on it)[,.!\s]+)*(?:i'll|i will|will|doing|gonna|going to|i'm going to|i'm doing|i am doing|i can|on it|i'm on it|working on it|about to|planning to|i plan to)\b`)
 )
 
-// questionFollowUp: "did you book the hotel?" — "not yet, doing it today"
-// makes the question's action a task of the one who answered.
+// questionFollowUp: "did you book the hotel?" (or "has anyone booked…") —
+// "not yet, doing it today" makes the question's action a task of the one
+// who answered.
 func (a *analyzer) questionFollowUp(prev, cur int) *cand {
 	pu, u := a.units[prev], a.units[cur]
 	q := strings.TrimSpace(a.text[pu.start:pu.end])

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -383,7 +384,10 @@ func (a *analyzer) detectHeaders() {
 			}
 			d := a.headerDate(c, false)
 			isDate := a.wholeDate(c) != nil
-			if kind == secAction || kind == secShopping || (kind == secPassive && nextItem) || isDate || (nextItem && len(words) <= 4 && !strings.ContainsAny(c, ".!?,")) {
+			// A passive heading standing alone on its line ("Decisions" after
+			// a blank line) heads the prose below it too.
+			alone := kind == secPassive && (i == 0 || a.lines[i-1].blank) && slices.Contains(passiveSectionWords, lc)
+			if kind == secAction || kind == secShopping || (kind == secPassive && (nextItem || alone)) || isDate || (nextItem && len(words) <= 4 && !strings.ContainsAny(c, ".!?,")) {
 				if kind == secNone {
 					kind = secNeutral
 				}
@@ -545,7 +549,10 @@ func (a *analyzer) buildUnits() {
 		}
 		// A plain line after a list ends the section.
 		if !a.lines[u.line].bullet && section != secNone && ln.label == "" && a.kind != "handwritten_ocr" && a.kind != "note" {
-			if a.lines[u.line].indent == 0 && (sawItems || u.section != secAction) {
+			// Prose right under a passive header ("Decisions", "Notes") stays in
+			// it until a blank line: "We will use the auth service" there is a
+			// decision, not an action.
+			if a.lines[u.line].indent == 0 && (sawItems || u.section != secAction && u.section != secPassive) {
 				section, hdr, secDue = secNone, "", nil
 				u.section, u.sectionHdr, u.sectionDue = secNone, "", nil
 				if a.lines[u.line].label != "" {
