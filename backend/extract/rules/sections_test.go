@@ -5,7 +5,7 @@ import "testing"
 func TestPassiveHeadingsAndOpenQuestions(t *testing.T) {
 	runCases(t, []ruleCase{
 		{name: "prose under a Decisions heading is a decision", kind: "document",
-			text: "Kickoff notes\n\nDecisions\nWe will use the existing auth service.\n\nAction items\n1. Dana to draft the API spec by Friday.",
+			text:  "Kickoff notes\n\nDecisions\nWe will use the existing auth service.\n\nAction items\n1. Dana to draft the API spec by Friday.",
 			wants: []want{{Title: "Draft the API spec", Assignee: "Dana", Due: "2026-03-06"}}},
 		{name: "prose under Decisions: with a colon too", kind: "document",
 			text: "Kickoff notes\n\nDecisions:\nWe will move the launch to April.\n"},
