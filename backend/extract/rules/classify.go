@@ -64,7 +64,7 @@ var (
 	rePolite   = regexp.MustCompile(`^(?:if (?:you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
 	reCondHead = regexp.MustCompile(`^(?:if|unless|in case|should you|provided|assuming|whether)\b`)
 
-	reCommit   = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|will\s+probably)\b)?(?:'ll|’ll| will| shall|'m going to|’m going to| am going to|'re going to| are going to|'m gonna| am gonna| gonna| can| could| plan to| intend to| want to| need to| have to| must| should|'d like to| would like to|'d love to| would love to|'m planning to| am planning to| will try to|'ll try to|'ll need to| will need to|'ll have to| will have to|'ve got to| have got to| gotta| hope to|'m happy to| am happy to|'d be happy to| would be happy to| offered to| volunteer to| promise to|'ll be able to| will be able to|'ll make sure to| will make sure to|'ll make sure| will make sure)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+|happily\s+|gladly\s+)*`)
+	reCommit   = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|still|really|first|will\s+probably)\b)?(?:'ll|’ll| will| shall|'m going to|’m going to| am going to|'re going to| are going to|'m gonna| am gonna| gonna| can| could| plan to| intend to| want to| need to| have to| must| should|'d like to| would like to|'d love to| would love to|'m planning to| am planning to| will try to|'ll try to|'ll need to| will need to|'ll have to| will have to|'ve got to| have got to| gotta| hope to|'m happy to| am happy to|'d be happy to| would be happy to| offered to| volunteer to| promise to|'ll be able to| will be able to|'ll make sure to| will make sure to|'ll make sure| will make sure)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+|happily\s+|gladly\s+)*`)
 	reProgFut  = regexp.MustCompile(`^(i|we)(?:'m|’m| am|'re| are)\s+(?:also\s+|just\s+)?(\w+ing)\b`)
 	reLetMe    = regexp.MustCompile(`^(?:let me|lemme)\s+(?:just\s+|quickly\s+|go\s+)?`)
 	reLetMeKn  = mustGate(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
@@ -91,9 +91,13 @@ var (
 	reOwnerPre = regexp.MustCompile(`^(?:\[([\p{L}][\p{L}' -]*)\]\s*|([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*:\s+)`)
 	reOwnerKw  = regexp.MustCompile(`(?i)[\s,;(-]*\b(?:owner|assignee|assigned to|who|responsible)\s*[:=-]?\s*([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\)?\s*[.!]*\s*$`)
 	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
-	reNounNext = regexp.MustCompile(`^(?:is|was|are|were|has|had|will|would|should|can|could|looks|went|seems|from|of|'s|got|needs|needed|came|arrived|status|update|went|was|today|yesterday|done|finished|sent|received|report|notes|summary)\b`)
-	reHaveIdle = regexp.MustCompile(`^have\s+(?:a|an)\s+(?:good|great|nice|lovely|wonderful|fun|safe|happy|question|idea|feeling|problem)|^have\s+(?:been|had|no|any|fun|to)\b|^have$`)
-	reAttend   = regexp.MustCompile(`^(?:be there|be on time|attend|join(?: us)?|come|show up|be present|make it|rsvp)\b`)
+	// reObjectNoun: words after a verb that reNounNext reads as "the first
+	// word was a noun" ("Status report", "Weekly update"), which after a verb
+	// that is rarely a noun are its object ("write report draft").
+	reObjectNoun = regexp.MustCompile(`^(?:report|notes|summary|update|status)\b`)
+	reNounNext   = regexp.MustCompile(`^(?:is|was|are|were|has|had|will|would|should|can|could|looks|went|seems|from|of|'s|got|needs|needed|came|arrived|status|update|went|was|today|yesterday|done|finished|sent|received|report|notes|summary)\b`)
+	reHaveIdle   = regexp.MustCompile(`^have\s+(?:a|an)\s+(?:good|great|nice|lovely|wonderful|fun|safe|happy|question|idea|feeling|problem)|^have\s+(?:been|had|no|any|fun|to)\b|^have$`)
+	reAttend     = regexp.MustCompile(`^(?:be there|be on time|attend|join(?: us)?|come|show up|be present|make it|rsvp)\b`)
 )
 
 // clauses splits a sentence into clauses that can each hold a task.
@@ -342,6 +346,16 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		if m := reVocTail.FindStringSubmatchIndex(raw); m != nil && m[0] > p {
 			if name := raw[m[2]:m[3]]; a.isPersonName(name) {
 				who = strings.TrimPrefix(name, "@")
+			}
+		}
+	}
+	// A topic before a colon ("Bake sale: Ben to order the tables"): read
+	// what follows it when that says who does what.
+	if m := reEventLbl.FindStringSubmatchIndex(l[p:]); m != nil && m[1] < len(l)-p {
+		label := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+		if !a.isPersonName(label) && !a.knownName(label) && len(strings.Fields(label)) <= 4 {
+			if fr := a.frame(u, raw, l, p+m[1], who, question); fr.kind != fNone {
+				p += m[1]
 			}
 		}
 	}
@@ -845,7 +859,11 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			if len(strings.Fields(strings.Trim(body, ".!? "))) <= 3 && eventNouns[nw] {
 				nounUse = true // "Budget review."
 			}
-			if !nounUse && !reNounNext.MatchString(rest) && !strings.HasPrefix(body[len(w):], ":") && !strings.HasPrefix(body[len(w):], "-") {
+			nounNext := reNounNext.MatchString(rest)
+			if nounNext && !nounishVerbs[w] && reObjectNoun.MatchString(rest) {
+				nounNext = false // "write report draft": the report is what to write
+			}
+			if !nounUse && !nounNext && !strings.HasPrefix(body[len(w):], ":") && !strings.HasPrefix(body[len(w):], "-") {
 				if a.imperativeAllowed(u) {
 					f := frame{kind: fImperative, vp: p, who: who, conf: 0.65}
 					if u.item || u.section == secAction || u.check == 1 {
@@ -868,6 +886,11 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	}
 	return frame{}
 }
+
+// nounishVerbs are action verbs that often open a noun phrase ("Review
+// notes", "Budget update", "Sales report").
+var nounishVerbs = wordSet(`review plan budget design test check audit demo launch release call draft report update
+status sales project team weekly monthly daily quarterly progress meeting board product marketing finance sprint`)
 
 // imperativeAllowed: where a bare imperative reads as a task.
 func (a *analyzer) imperativeAllowed(u unit) bool {

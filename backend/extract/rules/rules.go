@@ -162,6 +162,13 @@ func (a *analyzer) run() {
 			// "Will do." takes on the previous request and adds nothing.
 			if prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
 				a.claim(prevCands, u)
+				// "Sure, by Friday." after "did you book the hotel?"
+				if len(prevCands) == 0 {
+					if c := a.questionFollowUp(prevTurn, ui); c != nil {
+						a.cands = append(a.cands, c)
+						prevCands = []*cand{c}
+					}
+				}
 			}
 			for _, s := range a.sentences(u) {
 				a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
@@ -176,9 +183,11 @@ func (a *analyzer) run() {
 			continue
 		}
 		var made []*cand
+		followUp := false
 		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && len(prevCands) == 0 {
 			if c := a.questionFollowUp(prevTurn, ui); c != nil {
 				made = append(made, c)
+				followUp = true
 			}
 		}
 		var last []*cand
@@ -206,6 +215,17 @@ func (a *analyzer) run() {
 			}
 			if len(cs) > 0 {
 				last = cs
+			}
+			if followUp {
+				// "I'll have it done by Wednesday" is the answer to the
+				// question, already made a task of.
+				kept := cs[:0]
+				for _, c := range cs {
+					if !c.anaphoric {
+						kept = append(kept, c)
+					}
+				}
+				cs = kept
 			}
 			made = append(made, cs...)
 			a.noteDates(s)
@@ -257,8 +277,8 @@ func (a *analyzer) isTitleLine(u unit) bool {
 }
 
 var (
-	reAskedDid = regexp.MustCompile(`^(?:(?:so|and|also|hey|btw)[,\s]+)*(?:did|have|has)\s+(?:you|u|anyone|anybody|someone|somebody)\s+(?:already\s+|yet\s+|managed to\s+|got around to\s+)?(\w+)\b(.*?)\??$`)
-	reWillDo   = regexp.MustCompile(`^(?:(?:no|not yet|nope|nah|not quite|soon|working on it)[,.!\s]+)*(?:i'll|i will|will|doing|gonna|going to|i'm going to|i'm doing|i am doing|i can|on it|i'm on it|working on it|about to|planning to|i plan to)\b`)
+	reAskedDid = regexp.MustCompile(`^(?:(?:so|and|also|hey|btw)[,\s]+)*(?:(?:did|have|has)\s+(?:you|u|anyone|anybody|someone|somebody)|(?:you were|were you|weren't you|are you|you're|you are) going to|you said you'd|did you say you'd)\s+(?:already\s+|yet\s+|managed to\s+|got around to\s+)?(\w+)\b(.*?)\??$`)
+	reWillDo   = regexp.MustCompile(`^(?:(?:no|not yet|nope|nah|not quite|soon|working on it|yes|yeah|yep|sure|ok|okay|right)[,.!\s]+)*(?:i'll|i will|will|doing|gonna|going to|i'm going to|i'm doing|i am doing|i can|on it|i'm on it|working on it|about to|planning to|i plan to)\b`)
 )
 
 // questionFollowUp: "did you book the hotel?" (or "has anyone booked…") —
@@ -269,6 +289,10 @@ func (a *analyzer) questionFollowUp(prev, cur int) *cand {
 	q := strings.TrimSpace(a.text[pu.start:pu.end])
 	if !strings.HasSuffix(q, "?") {
 		return nil
+	}
+	// "Bea, you were going to update the changelog?": past the name.
+	if i := strings.Index(q, ", "); i > 0 && i < 30 && a.isPersonName(q[:i]) {
+		q = q[i+2:]
 	}
 	m := reAskedDid.FindStringSubmatchIndex(asciiLower(q))
 	if m == nil {

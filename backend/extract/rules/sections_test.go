@@ -15,5 +15,17 @@ func TestPassiveHeadingsAndOpenQuestions(t *testing.T) {
 		{name: "has anyone asked, someone takes it", kind: "chat",
 			text:  "amy: has anyone booked the room for the retro?\nben: not yet, I'll do it today",
 			wants: []want{{Title: "Book the room for the retro", Assignee: "ben", Due: "2026-03-02"}}},
+		{name: "you were going to, answered with a date", kind: "meeting_transcript",
+			text:  "Hana: Bea, you were going to update the changelog?\nBea: Yes, I'll have it done by Wednesday.",
+			wants: []want{{Title: "Update the changelog", Assignee: "Bea", Due: "2026-03-04"}}},
+		{name: "a topic before the colon", kind: "document",
+			text:  "Minutes\n\n1. Bake sale: Ben to order the tables by Friday.",
+			wants: []want{{Title: "Order the tables", Assignee: "Ben", Due: "2026-03-06"}}},
+		{name: "a verb before report is an instruction", kind: "note",
+			text:  "Plan\n- write report draft\n- book flights",
+			wants: []want{{Title: "Write report draft"}, {Title: "Book flights"}}},
+		{name: "I still need to", kind: "chat",
+			text:  "lia: I still need to update the slides\nkai: ok",
+			wants: []want{{Title: "Update the slides", Assignee: "lia"}}},
 	})
 }
