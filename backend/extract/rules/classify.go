@@ -48,7 +48,7 @@ var (
 	reVocMid    = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*,`)
 	reVocTail   = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*[?.!]*\s*$`)
 
-	reBoiler   = mustGate(`\b(?:unsubscribe|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.)`)
+	reBoiler   = mustGate(`\b(?:unsubscribe|(?:reply|let me know|shout|tell me|write back) if i (?:missed|forgot|left out|got wrong) (?:anything|something)|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.)`)
 	reMailAddr = regexp.MustCompile(`\w@\w+\.(?:com|net|org)`)
 	rePleasant = regexp.MustCompile(`^(?:hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
 	reSuggest  = mustGate(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+|all\s+)*`)
@@ -91,6 +91,7 @@ var (
 	reOwnerPre = regexp.MustCompile(`^(?:\[([\p{L}][\p{L}' -]*)\]\s*|([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*:\s+)`)
 	reOwnerKw  = regexp.MustCompile(`(?i)[\s,;(-]*\b(?:owner|assignee|assigned to|who|responsible)\s*[:=-]?\s*([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\)?\s*[.!]*\s*$`)
 	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
+	reNoOwner  = regexp.MustCompile(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab)\s+(.+?)\??$`)
 	// reObjectNoun: words after a verb that reNounNext reads as "the first
 	// word was a noun" ("Status report", "Weekly update"), which after a verb
 	// that is rarely a noun are its object ("write report draft").
@@ -397,6 +398,22 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 				h.End = len(raw)
 			}
 			ds = append(ds, h)
+		}
+	}
+	// "We still don't have an owner for the SEO audit", "Who can take the
+	// vendor follow-up?": work up for grabs, claimed by the next "I'll take it".
+	if m := reNoOwner.FindStringSubmatchIndex(body); m != nil {
+		g := 2
+		if m[2] < 0 {
+			g = 4
+		}
+		obj := strings.TrimSpace(raw[p+m[g] : p+m[g+1]])
+		if t := capitalise(trimDangling(reArticle.ReplaceAllString(strings.TrimRight(obj, "?.! "), ""))); t != "" && len(strings.Fields(t)) <= 8 {
+			c := &cand{typ: TypeTask, title: t, team: true, open: true, conf: 0.55, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
+				desc: collapse(a.text[s.start:s.end]), frame: fTeam}
+			c.due = a.pickDue(u, raw, ds)
+			a.note("sig:team")
+			return []*cand{c}
 		}
 	}
 	fr := a.frame(u, raw, l, p, who, question)

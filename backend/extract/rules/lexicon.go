@@ -134,7 +134,8 @@ var passiveSectionWords = []string{"decisions", "decision", "notes", "summary", 
 	"brainstorming", "parking lot", "questions", "open questions", "wishlist", "wish list", "someday", "maybe",
 	"later maybe", "root cause", "context", "risks", "impact", "highlights", "learnings", "wins", "results",
 	"random thought", "random thoughts", "thoughts", "fyi", "status", "updates", "update", "timeline",
-	"what went well", "what went wrong", "lessons learned", "not doing", "out of scope", "won't do", "dropped"}
+	"what went well", "what went wrong", "what to improve", "what could be better", "what didn't go well",
+	"what did not go well", "pain points", "challenges", "lessons learned", "not doing", "out of scope", "won't do", "dropped"}
 
 // acceptances are whole replies that take on the previous request.
 var acceptances = []string{"will do", "on it", "i'm on it", "im on it", "sure", "sure thing", "ok", "okay", "k", "yes",

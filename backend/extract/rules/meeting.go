@@ -236,6 +236,7 @@ func eventAfter(l string, i int) int {
 func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dateHit) string {
 	t := tidy(removeSpans(raw, from, to, ds, false))
 	t = reLeadFill.ReplaceAllString(t, "")
+	t = reMeetLead.ReplaceAllString(t, "") // "Don't forget the webinar"
 	t = cutTail(t)
 	t = trimDangling(t)
 	t = limitWords(t, 10)

@@ -127,6 +127,7 @@ type cand struct {
 	conf        float64
 	weak        bool // a statement of need; merged into a firmer mention
 	frame       int  // the frame kind it came from (fCommit, fRequest, …)
+	open        bool // work up for grabs ("who can take the demo?")
 	sent        span
 	unit        int
 	speaker     string
@@ -158,7 +159,13 @@ func (a *analyzer) run() {
 			prevTurn = ui
 			continue
 		}
-		if u.speaker != "" && a.isAcceptance(u) {
+		// "I can look after lunch" takes on a request; after a mere report
+		// ("the build is red") it is a task of its own.
+		lookReply := len(prevCands) > 0 && reLookReply.MatchString(normUtterance(a.text[u.start:u.end]))
+		if t := normUtterance(a.text[u.start:u.end]); len(prevCands) > 0 && prevCands[0].open && reMeReply.MatchString(t) && len(strings.Fields(t)) <= 5 {
+			lookReply = true // "me, by Friday" to "who can take the follow-up?"
+		}
+		if u.speaker != "" && (lookReply || a.isAcceptance(u)) {
 			// "Will do." takes on the previous request and adds nothing.
 			if prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
 				a.claim(prevCands, u)
@@ -229,6 +236,20 @@ func (a *analyzer) run() {
 			}
 			made = append(made, cs...)
 			a.noteDates(s)
+		}
+		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
+			// "who's handling the demo?" answered "me. I'll prepare the demo
+			// environment…": the answer's own task replaces the open one.
+			for _, m := range made {
+				if !m.anaphoric && m.typ == TypeTask {
+					for _, c := range prevCands {
+						if c.open {
+							c.dropped = true
+						}
+					}
+					break
+				}
+			}
 		}
 		if u.speaker != "" {
 			if len(made) == 0 && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && !a.isAcceptance(u) && !a.isReplyCommit(u) {
@@ -390,6 +411,10 @@ func (a *analyzer) isReplyCommit(u unit) bool {
 	t := normUtterance(a.text[u.start:u.end])
 	return strings.Contains(t, "my list") || strings.Contains(t, "take care of it") || strings.Contains(t, "leave it with me")
 }
+
+var reMeReply = regexp.MustCompile(`^(?:me|i can|i will|i'll|i'll do it|i can do it|i'll take it|mine)\b`)
+
+var reLookReply = regexp.MustCompile(`^(?:(?:sure|ok|okay|yes|yep|yeah)\s+)?(?:i can|i'll|i will|let me|will|can)\s+(?:take a |have a )?look(?:\s+(?:at it|into it|at that))?(?:\s+(?:after lunch|later|today|tomorrow|now|this afternoon|this morning|tonight|in a bit|soon))?$`)
 
 var reClaim = regexp.MustCompile(`^(?:(?:sure|ok|okay|yes|yep|yeah|fine|alright|no problem|sounds good|got it)\s+)*(?:i'll|i will|i can|i could|i'm happy to|i am happy to|happy to|will|can|let me|i'll go ahead and)\s+(?:definitely\s+|also\s+|gladly\s+)?(?:do|take|handle|own|grab|cover|tackle|take care of|look into|sort out|sort|deal with|pick up|chase|get on|jump on|get)\s+(?:that|it|this|those|these|them)(?:\s+(?:one|on|up|out|done))?\b`)
 

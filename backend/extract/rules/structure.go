@@ -49,16 +49,17 @@ type unit struct {
 }
 
 var (
-	reBullet   = regexp.MustCompile(`^(?:[-*•·+–—▪◦●○■>]|\d{1,2}[.)]|[a-z][)])\s+`)
-	reCheckbox = regexp.MustCompile(`^(?:\[\s?\]|\(\s?\)|☐|□|❑|⬜)\s*`)
-	reChecked  = regexp.MustCompile(`^(?:\[[xX✓✔✗*]\]|\([xX✓✔]\)|☑|☒|✓|✔|✅|\[done\])\s*`)
-	reSpeaker  = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?[\])]?\s*[-–]?\s*)?(?:\*\*)?([A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,2})(?:\*\*)?\s*(?:[\[(]\s*\d{1,2}:\d{2}(?::\d{2})?\s*[\])])?\s*(?:\*\*)?:(?:\*\*)?\s+(\S.*)$`)
-	reIRC      = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*)?<([\w.'-]+)>\s+(\S.*)$`)
-	reLabel    = regexp.MustCompile(`^([A-Za-z][\w '’/&-]{0,40}?)\s*:\s*(.*)$`)
-	reGreeting = regexp.MustCompile(`(?i)^(?:hi|hello|hey|dear|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon)\b[\s,]*([\p{L}][\p{L}'’.-]*(?:\s+(?:and\s+|&\s+)?[\p{L}][\p{L}'’.-]*){0,3})?\s*[,!:.–—-]*\s*$`)
-	reBareName = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+)?)\s*,\s*$`)
-	reSignoff  = regexp.MustCompile(`(?i)^(?:thanks|thank you|thanks again|many thanks|thx|tx|ty|best|best wishes|all the best|best regards|kind regards|warm regards|regards|rgds|cheers|sincerely|yours|yours truly|warmly|talk soon|take care|love|br|ciao|later|speak soon)\b[\s,!.]*(?:-\s*)?([\p{Lu}][\p{L}'’-]*(?:\s+[\p{Lu}][\p{L}'’-]*){0,2})?[\s.!]*$`)
-	reHeaderFd = regexp.MustCompile(`(?i)^(?:subject|re|fwd?|from|to|cc|bcc|date|sent)\s*:`)
+	reBareNumber = regexp.MustCompile(`^\d{1,2}\s+`)
+	reBullet     = regexp.MustCompile(`^(?:[-*•·+–—▪◦●○■>]|\d{1,2}[.)]|[a-z][)])\s+`)
+	reCheckbox   = regexp.MustCompile(`^(?:\[\s?\]|\(\s?\)|☐|□|❑|⬜)\s*`)
+	reChecked    = regexp.MustCompile(`^(?:\[[xX✓✔✗*]\]|\([xX✓✔]\)|☑|☒|✓|✔|✅|\[done\])\s*`)
+	reSpeaker    = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?[\])]?\s*[-–]?\s*)?(?:\*\*)?([A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,2})(?:\*\*)?\s*(?:[\[(]\s*\d{1,2}:\d{2}(?::\d{2})?\s*[\])])?\s*(?:\*\*)?:(?:\*\*)?\s+(\S.*)$`)
+	reIRC        = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*)?<([\w.'-]+)>\s+(\S.*)$`)
+	reLabel      = regexp.MustCompile(`^([A-Za-z][\w '’/&-]{0,40}?)\s*:\s*(.*)$`)
+	reGreeting   = regexp.MustCompile(`(?i)^(?:hi|hello|hey|dear|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon)\b[\s,]*([\p{L}][\p{L}'’.-]*(?:\s+(?:and\s+|&\s+)?[\p{L}][\p{L}'’.-]*){0,3})?\s*[,!:.–—-]*\s*$`)
+	reBareName   = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+)?)\s*,\s*$`)
+	reSignoff    = regexp.MustCompile(`(?i)^(?:thanks|thank you|thanks again|many thanks|thx|tx|ty|best|best wishes|all the best|best regards|kind regards|warm regards|regards|rgds|cheers|sincerely|yours|yours truly|warmly|talk soon|take care|love|br|ciao|later|speak soon)\b[\s,!.]*(?:-\s*)?([\p{Lu}][\p{L}'’-]*(?:\s+[\p{Lu}][\p{L}'’-]*){0,2})?[\s.!]*$`)
+	reHeaderFd   = regexp.MustCompile(`(?i)^(?:subject|re|fwd?|from|to|cc|bcc|date|sent)\s*:`)
 )
 
 // parseLines decodes the layout of text.
@@ -82,6 +83,13 @@ func (a *analyzer) parseLines() {
 	a.detectHeaders()
 }
 
+// bareItemStart: the text after "1 " starts with an action ("pick up…",
+// "Call…"), so the number numbers the list; "2 eggs" or "10 AM" keep it.
+func bareItemStart(t string) bool {
+	w := strings.ToLower(firstField(t))
+	return w != "" && baseVerb(strings.Trim(w, ".,:;!?")) != ""
+}
+
 func (a *analyzer) decodeLine(ls, le int) line {
 	text := a.text
 	s, e := ls, le
@@ -99,6 +107,11 @@ func (a *analyzer) decodeLine(ls, le int) line {
 		return ln
 	}
 	if m := reBullet.FindStringIndex(text[s:e]); m != nil {
+		ln.bullet = true
+		s += m[1]
+	} else if m := reBareNumber.FindStringIndex(text[s:e]); m != nil && (a.kind == "handwritten_ocr" || a.kind == "note") && bareItemStart(text[s+m[1]:e]) {
+		// "1 pick up dry cleaning": handwriting and OCR drop the dot of a
+		// numbered list.
 		ln.bullet = true
 		s += m[1]
 	}

@@ -9,7 +9,7 @@ import (
 
 var (
 	reCutTail   = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:so that|so (?:i|we|you|they|he|she|it|the)\b|because|since|as soon as possible|in order to|, which|which|when you get a chance|when(?:ever)? you (?:have|get) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
-	reTrailFill = mustGate(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
+	reTrailFill = mustGate(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|probably|hopefully|ideally|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
 	reLeadFill  = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually|personally|now|do)\s+)+`)
 	reDangling  = regexp.MustCompile(`(?i)(?:[\s,;:]+(?:by|on|at|before|until|till|due|for|in|from|the|to|and|or|with|of|a|an|around|after|this|next|no later than|sometime|some time|within|over|during|starting|latest|eod|about|re))+\s*$`)
 	reMe        = mustGate(`\bme\b`)
@@ -393,7 +393,13 @@ func removeSpans(raw string, from, to int, ds []dateHit, keepOdd bool) string {
 	return b.String()
 }
 
+// reCutDash: " - this is critical" after an action comments on it.
+var reCutDash = regexp.MustCompile(`(?i)\s+[-–—]+\s+(?:this|it|that)(?:'s|’s| is| was| will)\b.*$`)
+
 func cutTail(t string) string {
+	if m := reCutDash.FindStringIndex(t); m != nil && m[0] > 0 {
+		t = t[:m[0]]
+	}
 	if m := reCutTail.FindStringIndex(t); m != nil && len(strings.Fields(t[:m[0]])) >= 1 {
 		t = t[:m[0]]
 	}
