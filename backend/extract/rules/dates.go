@@ -34,27 +34,30 @@ const (
 )
 
 var (
-	reISO      = mustGate(`\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](\d{1,2}):(\d{2}))?\b`)
-	reSlash    = mustGate(`\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b`)
-	reDotted   = mustGate(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
-	reMonthDay = mustGate(`\b(` + reMonth + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\b)?(?:,?\s+(\d{4})\b)?`)
-	reDayMonth = mustGate(`\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(` + reMonth + `)\b\.?(?:,?\s+(\d{4})\b)?`)
-	reEndMonth = mustGate(`\b(?:the\s+)?end\s+of\s+(` + reMonth + `)\b`)
-	reOrdinal  = mustGate(`\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b`)
-	reWeekdayR = mustGate(`\b(?:(this coming|the coming|coming|this|next|the following|following|last|every other|every|each|on)\s+)?(` + reWeekday + `)(s)?\b(\.)?('s)?`)
-	reToday    = mustGate(`\b(?:today|tonight|tonite|this morning|this afternoon|this evening|later today|end of (?:the )?(?:business )?day|eod|eob|cob|close of business|end of business|after lunch|before lunch|by lunch|at lunch|lunchtime|by noon)\b`)
-	reTomorrow = mustGate(`\b(?:the\s+)?(day after tomorrow|tomorrow|tmrw|tmr|tmw|tomorow|tommorow|tommorrow|2morrow|2moro)(?:\s+(?:morning|afternoon|evening|night))?\b`)
-	rePastDay  = mustGate(`\b(?:yesterday|last night|last week|last month|last year|the other day|earlier today)\b`)
-	reWeekRel  = mustGate(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow|(?:later\s+|early\s+|by\s+the\s+end\s+of\s+)?this\s+week|(?:the\s+)?end\s+of\s+next\s+week|(?:early\s+|mid[- ]?|late\s+|the\s+middle\s+of\s+)?next\s+week|(?:this\s+|next\s+|the\s+|over\s+the\s+|on\s+the\s+)?weekend)\b`)
-	reMonthRel = mustGate(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|month[- ]end|eom|this\s+month|(?:the\s+)?end\s+of\s+next\s+month|(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter|eoq|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[- ]end)\b`)
-	reInN      = mustGate(`\b(?:in|within)\s+(?:the\s+next\s+)?(` + reNumWord + `)\s+(?:(business|working)\s+)?(days?|weeks?|months?|fortnights?|hours?|hrs?|minutes?|mins?)\b|\b(` + reNumWord + `)\s+(days?|weeks?|months?)\s+from\s+(?:now|today)\b|\bin\s+a\s+(fortnight)\b`)
-	reTimeAmPm = mustGate(`\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?:[^a-z]|$)`)
-	reTime24   = mustGate(`\b(\d{1,2}):(\d{2})\b`)
-	reTimeWord = mustGate(`\b(noon|midday|midnight)\b`)
-	reTimeBare = regexp.MustCompile(`(?:\bat|@)\s*(\d{1,2})\b`)
-	reThen     = mustGate(`\b(?:before|by|until|till|ahead of)\s+(?:then|that|that time|that date|that day)\b`)
-	rePrep     = regexp.MustCompile(`(?:\b(?:no later than|not later than|due by|due on|due|by|before|on|until|till|til|for|at|from|starting|around|ahead of|prior to|after)\s+)$`)
-	reMoved    = mustGate(`\b(?:reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?(?: back)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*)\s+(?:it\s+|this\s+|that\s+|them\s+)?(?:to|until|till|til)\s*$|\bfrom\s*$`)
+	reISO       = mustGate(`\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](\d{1,2}):(\d{2}))?\b`)
+	reSlash     = mustGate(`\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b`)
+	reDotted    = mustGate(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
+	reMonthDay  = mustGate(`\b(` + reMonth + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\b)?(?:,?\s+(\d{4})\b)?`)
+	reDayMonth  = mustGate(`\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(` + reMonth + `)\b\.?(?:,?\s+(\d{4})\b)?`)
+	reEndMonth  = mustGate(`\b(?:the\s+)?end\s+of\s+(` + reMonth + `)\b`)
+	reOrdinal   = mustGate(`\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b`)
+	reWeekdayR  = mustGate(`\b(?:(this coming|the coming|coming|this|next|the following|following|last|every other|every|each|on)\s+)?(` + reWeekday + `)(s)?\b(\.)?('s)?`)
+	reToday     = mustGate(`\b(?:today|tonight|tonite|this morning|this afternoon|this evening|later today|end of (?:the )?(?:business )?day|eod|eob|cob|close of business|end of business|after lunch|before lunch|by lunch|at lunch|lunchtime|by noon)\b`)
+	reTomorrow  = mustGate(`\b(?:the\s+)?(day after tomorrow|tomorrow|tmrw|tmr|tmw|tomorow|tommorow|tommorrow|2morrow|2moro)(?:\s+(?:morning|afternoon|evening|night))?\b`)
+	rePastDay   = mustGate(`\b(?:yesterday|last night|last week|last month|last year|the other day|earlier today)\b`)
+	reWeekRel   = mustGate(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow|(?:later\s+|early\s+|by\s+the\s+end\s+of\s+)?this\s+week|(?:the\s+)?end\s+of\s+next\s+week|(?:early\s+|mid[- ]?|late\s+|the\s+middle\s+of\s+)?next\s+week|(?:this\s+|next\s+|the\s+|over\s+the\s+|on\s+the\s+)?weekend)\b`)
+	reMonthRel  = mustGate(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|month[- ]end|eom|this\s+month|(?:the\s+)?end\s+of\s+next\s+month|(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter|eoq|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[- ]end)\b`)
+	reInN       = mustGate(`\b(?:in|within)\s+(?:the\s+next\s+)?(` + reNumWord + `)\s+(?:(business|working)\s+)?(days?|weeks?|months?|fortnights?|hours?|hrs?|minutes?|mins?)\b|\b(` + reNumWord + `)\s+(days?|weeks?|months?)\s+from\s+(?:now|today)\b|\bin\s+a\s+(fortnight)\b`)
+	reTimeAmPm  = mustGate(`\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?:[^a-z]|$)`)
+	reTime24    = mustGate(`\b(\d{1,2}):(\d{2})\b`)
+	reDayNext   = regexp.MustCompile(`^\s*(?:on\s+)?(?:the\s+)?(?:tomorrow|tmrw|tmr|day after|` + reWeekday + `|` + reMonth + `|\d)`)
+	reQuarter   = regexp.MustCompile(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+)?(?:q([1-4])|(?:this\s+)?quarter)|q([1-4])\s+end)\b`)
+	rePartOfDay = regexp.MustCompile(`^\s+(?:morning|afternoon|evening|night|am|pm)\b`)
+	reTimeWord  = mustGate(`\b(noon|midday|midnight)\b`)
+	reTimeBare  = regexp.MustCompile(`(?:\bat|@)\s*(\d{1,2})\b`)
+	reThen      = mustGate(`\b(?:before|by|until|till|ahead of)\s+(?:then|that|that time|that date|that day)\b`)
+	rePrep      = regexp.MustCompile(`(?:\b(?:no later than|not later than|due by|due on|due|by|before|on|until|till|til|for|at|from|starting|around|ahead of|prior to|after)\s+)$`)
+	reMoved     = mustGate(`\b(?:reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?(?: back)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*)\s+(?:it\s+|this\s+|that\s+|them\s+)?(?:to|until|till|til)\s*$|\bfrom\s*$`)
 )
 
 var weekdayIndex = map[string]time.Weekday{
@@ -356,6 +359,10 @@ func findDates(s string, c clock) []dateHit {
 			}
 			w := weekdayIndex[name]
 			h := dateHit{Start: m[0], End: m[1], HasDate: true, Weak: poss, weekday: true}
+			// "Monday morning": the part of the day belongs to the date.
+			if pm := rePartOfDay.FindStringIndex(l[m[1]:]); pm != nil && !poss {
+				h.End = m[1] + pm[1]
+			}
 			if m[8] >= 0 && !poss && m[9] == m[1] {
 				h.End = m[8] // drop a trailing full stop
 			}
@@ -387,8 +394,27 @@ func findDates(s string, c clock) []dateHit {
 		h.eod = strings.Contains(ph, "end of") || ph == "eod" || ph == "eob" || ph == "cob" || strings.Contains(ph, "close of")
 		if ph == "by noon" {
 			h.Date, h.HasTime = atClock(c.today, 12, 0), true
+			if reDayNext.MatchString(l[m[1]:]) {
+				h.HasDate = false // "by noon tomorrow": the day comes next
+			}
 		}
 		add(h)
+	}
+	if has("quarter", "q1", "q2", "q3", "q4") {
+		for _, m := range reQuarter.FindAllStringSubmatchIndex(l, -1) {
+			q := (int(c.today.Month())-1)/3 + 1 // "the quarter": this one
+			for g := 2; g <= 4; g += 2 {
+				if m[g] >= 0 {
+					q = int(l[m[g]] - '0')
+				}
+			}
+			end := time.Date(c.today.Year(), time.Month(3*q)+1, 0, 0, 0, 0, 0, c.today.Location())
+			if end.Before(c.today) {
+				end = end.AddDate(1, 0, 0) // "end of Q1" said in May: next year's
+				end = time.Date(end.Year(), time.Month(3*q)+1, 0, 0, 0, 0, 0, c.today.Location())
+			}
+			add(dateHit{Start: m[0], End: m[1], Date: end, HasDate: true})
+		}
 	}
 	if has("tom", "tm", "2mor", "tmr") {
 		for _, m := range reTomorrow.FindAllStringSubmatchIndex(l, -1) {

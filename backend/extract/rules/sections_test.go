@@ -46,3 +46,23 @@ func TestPassiveHeadingsAndOpenQuestions(t *testing.T) {
 			wants: []want{{Title: "Update the slides", Assignee: "lia"}}},
 	})
 }
+
+func TestMoreDatePhrases(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "noon tomorrow", kind: "meeting_transcript",
+			text:  "Ana: I'll send the report by noon tomorrow.",
+			wants: []want{{Title: "Send the report", Assignee: "Ana", Due: "2026-03-03 12:00"}}},
+		{name: "end of a quarter", kind: "meeting_transcript",
+			text:  "Ana: I'll send the report by the end of Q2.",
+			wants: []want{{Title: "Send the report", Assignee: "Ana", Due: "2026-06-30"}}},
+		{name: "end of this quarter", kind: "meeting_transcript",
+			text:  "Ana: I'll close the books before the end of the quarter.",
+			wants: []want{{Title: "Close the books", Assignee: "Ana", Due: "2026-03-31"}}},
+		{name: "a weekday's morning stays out of the title", kind: "meeting_transcript",
+			text:  "Ana: I'll send the report by Friday morning.",
+			wants: []want{{Title: "Send the report", Assignee: "Ana", Due: "2026-03-06"}}},
+		{name: "first thing", kind: "meeting_transcript",
+			text:  "Ana: I'll call the bank first thing tomorrow.",
+			wants: []want{{Title: "Call the bank", Assignee: "Ana", Due: "2026-03-03"}}},
+	})
+}
