@@ -41,7 +41,7 @@ type frame struct {
 }
 
 var (
-	rePraise    = regexp.MustCompile(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
+	rePraise    = mustGate(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
 	reMarkers   = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
 	reVocative  = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*,\s+`)
 	reTodoOwner = regexp.MustCompile(`^(?:todo|to-do|fixme|action|ai|task)\s*\(\s*@?([\w.-]+)\s*\)\s*:?\s*`)
@@ -91,7 +91,7 @@ var (
 	reOwnerPre = regexp.MustCompile(`^(?:\[([\p{L}][\p{L}' -]*)\]\s*|([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*:\s+)`)
 	reOwnerKw  = regexp.MustCompile(`(?i)[\s,;(-]*\b(?:owner|assignee|assigned to|who|responsible)\s*[:=-]?\s*([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\)?\s*[.!]*\s*$`)
 	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
-	reNoOwner  = regexp.MustCompile(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab)\s+(.+?)\??$`)
+	reNoOwner  = mustGate(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab)\s+(.+?)\??$`)
 	// reObjectNoun: words after a verb that reNounNext reads as "the first
 	// word was a noun" ("Status report", "Weekly update"), which after a verb
 	// that is rarely a noun are its object ("write report draft").
@@ -352,7 +352,9 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	}
 	// A topic before a colon ("Bake sale: Ben to order the tables"): read
 	// what follows it when that says who does what.
-	if m := reEventLbl.FindStringSubmatchIndex(l[p:]); m != nil && m[1] < len(l)-p {
+	if strings.IndexByte(l[p:], ':') < 0 {
+		// no topic
+	} else if m := reEventLbl.FindStringSubmatchIndex(l[p:]); m != nil && m[1] < len(l)-p {
 		label := strings.TrimSpace(raw[p+m[2] : p+m[3]])
 		if !a.isPersonName(label) && !a.knownName(label) && len(strings.Fields(label)) <= 4 {
 			if fr := a.frame(u, raw, l, p+m[1], who, question); fr.kind != fNone {
