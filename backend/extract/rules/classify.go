@@ -38,6 +38,7 @@ type frame struct {
 	prefix string // a word to put before the title ("Submit")
 	keep   bool   // keep the frame words in the title ("Make sure …")
 	pron   bool   // the subject is "he/she/they": resolved from the context
+	all    bool   // asked of everyone: nobody's in particular, and not claimed
 }
 
 var (
@@ -91,6 +92,7 @@ var (
 	reOwnerPre = regexp.MustCompile(`^(?:\[([\p{L}][\p{L}' -]*)\]\s*|([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*:\s+)`)
 	reOwnerKw  = regexp.MustCompile(`(?i)[\s,;(-]*\b(?:owner|assignee|assigned to|who|responsible)\s*[:=-]?\s*([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\)?\s*[.!]*\s*$`)
 	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
+	reAskAll   = mustGate(`^(?:(?:can|could|would|will)\s+(?:everyone|everybody|all of you|each of you|the whole team)|(?:everyone|everybody|all of you|each of you),?\s+(?:please|pls)|(?:everyone|everybody|all of you|each of you)\s+(?:needs? to|should|must|has to|have to))\s+(?:please\s+)?`)
 	reNoOwner  = mustGate(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab)\s+(.+?)\??$`)
 	// reObjectNoun: words after a verb that reNounNext reads as "the first
 	// word was a noun" ("Status report", "Weekly update"), which after a verb
@@ -190,6 +192,8 @@ func (a *analyzer) clauses(u unit, s span) []span {
 var (
 	clauseBreaks = []gatedRE{
 		mustGate(`\s*;\s+`),
+		mustGate(`,\s+((?:i|we)(?:'ll|’ll| will| can| am going to|'m going to| are going to|'re going to)\s)`),
+		mustGate(`\s+[-–—]+\s+((?:would|could|can|will) you\b|please\b)`),
 		mustGate(`,?\s+but\s+`),
 		mustGate(`,\s+so\s+`),
 		mustGate(`,?\s+and then\s+|,\s+then\s+`),
@@ -246,6 +250,7 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 		}
 		out = kept
 	}
+	out = mergeDeadlineIntoPromise(out)
 	if len(out) == 0 {
 		return nil
 	}
@@ -752,6 +757,9 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			if w == "be" && !strings.HasPrefix(l[i:], "be able to") {
 				continue
 			}
+			if strings.HasPrefix(l[i:], "be able to ") {
+				i += len("be able to ") // "would you be able to send…": send
+			}
 			if strings.HasPrefix(l[p+m[0]:], "would you like") || strings.HasPrefix(l[p+m[0]:], "would u like") {
 				continue
 			}
@@ -766,6 +774,10 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	}
 	if m := reSomeone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
 		return frame{kind: fRequest, vp: p + m[1], conf: 0.6}
+	}
+	// "Can everyone fill out the survey by Friday?"
+	if m := reAskAll.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
+		return frame{kind: fRequest, vp: p + m[1], conf: 0.7, all: true}
 	}
 	if m := findIf(!question, rePlease, body); m != nil {
 		i := p + m[1]
@@ -1182,3 +1194,51 @@ func findIf(cond bool, re interface{ FindStringIndex(string) []int }, s string) 
 	}
 	return re.FindStringIndex(s)
 }
+
+// mergeDeadlineIntoPromise: "The board deck is due Sept 30, I'll draft it."
+// makes one task, "Draft the board deck" by the promiser, due Sept 30.
+func mergeDeadlineIntoPromise(cs []*cand) []*cand {
+	var dl *cand
+	for _, c := range cs {
+		if c.frame == fDeadline && c.typ == TypeTask {
+			dl = c
+			break
+		}
+	}
+	if dl == nil {
+		return cs
+	}
+	obj := dl.title
+	if i := strings.IndexByte(obj, ' '); i > 0 {
+		obj = obj[i+1:] // "Submit the board deck" → "the board deck"
+	}
+	merged := false
+	for _, c := range cs {
+		if c == dl || !c.anaphoric || c.typ != TypeTask {
+			continue
+		}
+		loc := reItPron.FindStringIndex(c.title)
+		if loc == nil {
+			continue
+		}
+		c.title = c.title[:loc[0]] + obj + c.title[loc[1]:]
+		c.anaphoric = false
+		if c.due == nil {
+			c.due = dl.due
+		}
+		merged = true
+		break
+	}
+	if !merged {
+		return cs
+	}
+	out := cs[:0]
+	for _, c := range cs {
+		if c != dl {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+var reItPron = regexp.MustCompile(`\b(?:it|this|that|them)\b`)

@@ -128,6 +128,7 @@ type cand struct {
 	weak        bool // a statement of need; merged into a firmer mention
 	frame       int  // the frame kind it came from (fCommit, fRequest, …)
 	open        bool // work up for grabs ("who can take the demo?")
+	all         bool // asked of everyone: not claimed by one "sure"
 	sent        span
 	unit        int
 	speaker     string
@@ -442,6 +443,9 @@ func (a *analyzer) claim(prev []*cand, u unit) {
 	}
 	for _, c := range prev {
 		if c.typ == TypeMeeting {
+			continue
+		}
+		if c.all {
 			continue
 		}
 		if c.you || c.team || c.assignee == "" || strings.EqualFold(c.assignee, u.speaker) {

@@ -66,3 +66,20 @@ func TestMoreDatePhrases(t *testing.T) {
 			wants: []want{{Title: "Call the bank", Assignee: "Ana", Due: "2026-03-03"}}},
 	})
 }
+
+func TestAskedOfEveryoneAndMergedPromises(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "asked of everyone is nobody's in particular", kind: "meeting_transcript",
+			text:  "Pam: Also, can everyone fill out the capacity survey by Friday?\nEd: Sure.",
+			wants: []want{{Title: "Fill out the capacity survey", Due: "2026-03-06"}}},
+		{name: "a deadline and the promise about it", kind: "meeting_transcript",
+			text:  "Pam: Last thing - the board deck is due March 30, I'll draft it.",
+			wants: []want{{Title: "Draft the board deck", Assignee: "Pam", Due: "2026-03-30"}}},
+		{name: "would you be able to", kind: "email",
+			text:  "Hi Raj,\nFollowing up on our chat - would you be able to send over the lab results before Thursday?\nElena",
+			wants: []want{{Title: "Send over the lab results", Assignee: "Raj", Due: "2026-03-05"}}},
+		{name: "earliest convenience leaves the title", kind: "email",
+			text:  "Hi Raj,\nKindly sign and return the consent form at your earliest convenience.\nElena",
+			wants: []want{{Title: "Sign and return the consent form", Assignee: "Raj", Priority: "low"}}},
+	})
+}
