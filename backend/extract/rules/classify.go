@@ -272,11 +272,19 @@ func (a *analyzer) isShoppingItem(sent string) bool {
 	if v := baseVerb(strings.Trim(w[0], ",.:;")); v != "" && v != "buy" && v != "get" && v != "order" {
 		return false
 	}
-	if len(findDates(sent, a.clock)) > 0 || hasEventNoun(strings.ToLower(sent)) {
+	if len(findDates(sent, a.clock)) > 0 {
+		return false
+	}
+	// "coffee beans" is bought; "coffee with Sam" is met.
+	if hasEventNoun(strings.ToLower(sent)) && (len(w) < 2 || !shoppableAfterEvent[strings.Trim(w[len(w)-1], ",.:;!")]) {
 		return false
 	}
 	return true
 }
+
+// shoppableAfterEvent: words that make an event noun a thing to buy.
+var shoppableAfterEvent = wordSet(`beans bean pods capsules filters filter grounds pot mug mugs cups cake cakes snacks supplies
+decorations napkins plates tickets gift gifts card cards wine drinks`)
 
 // shopping turns a shopping list line into a "Buy …" task.
 func (a *analyzer) shopping(ui int, u unit, s span, idx int) []*cand {
@@ -430,6 +438,10 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 			fr = frame{kind: fItem, vp: p, conf: 0.6, you: false}
 			if u.check == 1 {
 				fr.conf = 0.75
+			}
+			// Under "Calls": "dentist to reschedule" is "Call dentist to reschedule".
+			if v := headerVerbs[strings.ToLower(strings.TrimSpace(u.sectionHdr))]; v != "" && baseVerb(firstWordOf(body)) == "" {
+				fr.verb, fr.verbTo = v, p
 			}
 		}
 	}
@@ -1242,3 +1254,8 @@ func mergeDeadlineIntoPromise(cs []*cand) []*cand {
 }
 
 var reItPron = regexp.MustCompile(`\b(?:it|this|that|them)\b`)
+
+// headerVerbs give the items of a list headed by a kind of action the
+// action's verb.
+var headerVerbs = map[string]string{"calls": "call", "to call": "call", "phone calls": "call", "calls to make": "call",
+	"emails": "email", "to email": "email", "emails to send": "email", "emails to write": "email"}

@@ -125,7 +125,8 @@ thought thoughts random cause root kpis metrics numbers stats`)
 var actionSectionWords = []string{"action item", "action items", "actions", "action points", "action", "next steps",
 	"next step", "follow-ups", "follow ups", "followups", "follow-up", "todo", "todos", "to do", "to-do", "to-dos",
 	"tasks", "task list", "open items", "outstanding", "checklist", "assignments", "deliverables", "homework",
-	"reminders", "errands", "owners", "ais", "ai", "chores", "must do", "do today", "this week", "priorities"}
+	"reminders", "errands", "owners", "calls", "to call", "phone calls", "calls to make", "emails", "to email",
+	"emails to send", "emails to write", "ais", "ai", "chores", "must do", "do today", "this week", "priorities"}
 
 var shoppingSectionWords = []string{"groceries", "grocery list", "shopping", "shopping list", "to buy", "buy", "supermarket"}
 

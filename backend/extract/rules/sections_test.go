@@ -83,3 +83,22 @@ func TestAskedOfEveryoneAndMergedPromises(t *testing.T) {
 			wants: []want{{Title: "Sign and return the consent form", Assignee: "Raj", Priority: "low"}}},
 	})
 }
+
+func TestActionTables(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a markdown table of owners and dates", kind: "document",
+			text:  "Q2 plan\n\n| Item | Owner | Due |\n|---|---|---|\n| Hire two engineers | Lina | Apr 30 |\n| Renew office lease | Finance | TBD |\n| ~~Old item~~ done | Ed | Mar 9 |\n",
+			wants: []want{{Title: "Hire two engineers", Assignee: "Lina", Due: "2026-04-30"}, {Title: "Renew office lease", Assignee: "Finance"}}},
+		{name: "tab-separated columns from a word processor", kind: "document",
+			text:  "Action\tWho\tDeadline\nSend the survey\tMia\tFriday\n",
+			wants: []want{{Title: "Send the survey", Assignee: "Mia", Due: "2026-03-06"}}},
+		{name: "a table of something else is left to the sentence rules", kind: "document",
+			text: "| Region | Revenue |\n|---|---|\n| North | 1.2m |\n"},
+		{name: "calls and emails lists", kind: "note",
+			text:  "Calls\n- dentist to reschedule\n\nEmails:\n- Sam about the invoice\n",
+			wants: []want{{Title: "Call dentist to reschedule"}, {Title: "Email Sam about the invoice"}}},
+		{name: "coffee beans are bought", kind: "note",
+			text:  "Groceries\n- oat milk\n- coffee beans\n",
+			wants: []want{{Title: "Buy oat milk"}, {Title: "Buy coffee beans"}}},
+	})
+}

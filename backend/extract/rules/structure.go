@@ -80,6 +80,7 @@ func (a *analyzer) parseLines() {
 	}
 	a.detectSpeakers()
 	a.detectEmailParts()
+	a.tables()
 	a.detectHeaders()
 }
 
