@@ -250,6 +250,7 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 		}
 		out = kept
 	}
+	out = a.aimAtUnfinished(sent, out)
 	out = mergeDeadlineIntoPromise(out)
 	if len(out) == 0 {
 		return nil
@@ -1259,3 +1260,27 @@ var reItPron = regexp.MustCompile(`\b(?:it|this|that|them)\b`)
 // action's verb.
 var headerVerbs = map[string]string{"calls": "call", "to call": "call", "phone calls": "call", "calls to make": "call",
 	"emails": "email", "to email": "email", "emails to send": "email", "emails to write": "email"}
+
+var (
+	reBareAim    = regexp.MustCompile(`(?i)^(?:aim|try|plan|hope|target|expect)$`)
+	reNotDoneYet = regexp.MustCompile(`(?i)^(?:(?:the|our|my)\s+)?(.+?)\s+(?:isn't|is not|isnt|aren't|are not|hasn't been|has not been|haven't been)\s+(?:done|finished|ready|complete|completed|merged|shipped)(?:\s+yet)?\b`)
+)
+
+// aimAtUnfinished: "The API rate limiting isn't done yet; I'm aiming for
+// end of next week" — the aim is to finish what isn't done. A bare "Aim"
+// with nothing to aim at is dropped.
+func (a *analyzer) aimAtUnfinished(sent string, cs []*cand) []*cand {
+	out := cs[:0]
+	for _, c := range cs {
+		if !reBareAim.MatchString(strings.TrimSpace(c.title)) {
+			out = append(out, c)
+			continue
+		}
+		if m := reNotDoneYet.FindStringSubmatch(strings.TrimSpace(sent)); m != nil && len(strings.Fields(m[1])) <= 6 {
+			c.title = "Finish the " + m[1]
+			c.anaphoric = false
+			out = append(out, c)
+		}
+	}
+	return out
+}
