@@ -88,7 +88,7 @@ var meetingVerbs = wordSet(`meet sync catch talk chat huddle connect regroup rec
 // schedulingVerbs turn a following event noun into a meeting when a date is
 // given ("set up a call next Wednesday").
 var schedulingVerbs = wordSet(`set setup schedule book arrange organise organize have hold host plan attend join do grab
-get go come put`)
+get go come put make`)
 
 // roleNouns may be an assignee ("the manager prepares…", "IT must…").
 var roleNouns = wordSet(`manager managers team lead owner designer designers developer developers engineer engineers admin

@@ -64,7 +64,7 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			if !dated && fr.kind != fProposal && !(fr.kind == fCommit && !fr.weak && strings.Contains(l[:fr.vp], "love to")) {
 				return "", false
 			}
-			if v == "do" || v == "get" || v == "go" || v == "come" || v == "put" {
+			if v == "do" || v == "get" || v == "go" || v == "come" || v == "put" || v == "make" {
 				if !dated {
 					return "", false
 				}
