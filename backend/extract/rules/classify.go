@@ -44,7 +44,7 @@ type frame struct {
 var (
 	rePraise    = mustGate(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
 	reMarkers   = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
-	reVocative  = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*,\s+`)
+	reVocative  = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*(?:,|\s[-–—])\s+`)
 	reTodoOwner = regexp.MustCompile(`^(?:todo|to-do|fixme|action|ai|task)\s*\(\s*@?([\w.-]+)\s*\)\s*:?\s*`)
 	reVocMid    = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*,`)
 	reVocTail   = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*[?.!]*\s*$`)
@@ -93,7 +93,8 @@ var (
 	reOwnerKw  = regexp.MustCompile(`(?i)[\s,;(-]*\b(?:owner|assignee|assigned to|who|responsible)\s*[:=-]?\s*([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\)?\s*[.!]*\s*$`)
 	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
 	reAskAll   = mustGate(`^(?:(?:can|could|would|will)\s+(?:everyone|everybody|all of you|each of you|the whole team)|(?:everyone|everybody|all of you|each of you),?\s+(?:please|pls)|(?:everyone|everybody|all of you|each of you)\s+(?:needs? to|should|must|has to|have to))\s+(?:please\s+)?`)
-	reNoOwner  = mustGate(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab)\s+(.+?)\??$`)
+	reWantsBy  = mustGate(`^(?:the\s+)?([a-z][\w&'’ -]{1,30}?)\s+(?:wants|needs|is asking for|are asking for|asked for|has asked for|have asked for|requested|would like|expects)\s+(?:the\s+|a\s+|an\s+|our\s+|their\s+|its\s+)?(.+?)\s+(?:by|before|no later than)\s+`)
+	reNoOwner  = mustGate(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could| has|'s got| has got)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab|got|on)?\s*(.+?)\??$`)
 	// reObjectNoun: words after a verb that reNounNext reads as "the first
 	// word was a noun" ("Status report", "Weekly update"), which after a verb
 	// that is rarely a noun are its object ("write report draft").
@@ -108,8 +109,12 @@ func (a *analyzer) clauses(u unit, s span) []span {
 	t := asciiLower(a.text[s.start:s.end])
 	var cuts [][2]int // [end of previous clause, start of next]
 	add := func(end, next int) { cuts = append(cuts, [2]int{end, next}) }
+	raw0 := a.text[s.start:s.end]
 	for _, re := range clauseBreaks {
 		for _, m := range re.FindAllStringSubmatchIndex(t, -1) {
+			if before := strings.TrimSpace(raw0[:m[0]]); len(strings.Fields(before)) == 1 && a.isPersonName(strings.TrimPrefix(before, "@")) {
+				continue // "Tom - can you…": the name is who is asked
+			}
 			if len(m) > 2 && m[2] >= 0 {
 				add(m[0], m[2]) // the group starts the next clause
 			} else {
@@ -147,6 +152,9 @@ func (a *analyzer) clauses(u unit, s span) []span {
 		left := strings.TrimSpace(t[:m[0]])
 		if lw := strings.Fields(left); len(lw) <= 3 && (len(lw) == 0 || baseVerb(lw[0]) == "" || lw[0] == "call") && actionVerbs[firstWordOf(t[m[1]:])] {
 			continue // "dentist - reschedule to next month"
+		}
+		if before := strings.TrimSpace(raw0[:m[0]]); len(strings.Fields(before)) == 1 && a.isPersonName(strings.TrimPrefix(before, "@")) {
+			continue // "Tom - can you…": the name is who is asked
 		}
 		add(m[0], m[1])
 	}
@@ -429,6 +437,18 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 				desc: collapse(a.text[s.start:s.end]), frame: fTeam}
 			c.due = a.pickDue(u, raw, ds)
 			a.note("sig:team")
+			return []*cand{c}
+		}
+	}
+	// "Finance wants the Q4 forecast by the 15th": a dated ask from a third
+	// party, for whoever takes it ("I can own that").
+	if m := reWantsBy.FindStringSubmatchIndex(body); m != nil && hasDueHit(ds) {
+		whoWants := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+		obj := strings.TrimSpace(raw[p+m[4] : p+m[5]])
+		if !isPronoun(strings.ToLower(whoWants)) && len(strings.Fields(obj)) <= 6 && len(strings.Fields(whoWants)) <= 3 {
+			c := &cand{typ: TypeTask, title: capitalise("deliver " + lowerDet(obj) + " to " + whoWants), team: true, open: true, conf: 0.55,
+				sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, desc: collapse(a.text[s.start:s.end]), frame: fTeam}
+			c.due = a.pickDue(u, raw, ds)
 			return []*cand{c}
 		}
 	}

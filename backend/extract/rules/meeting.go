@@ -6,7 +6,8 @@ import (
 )
 
 var (
-	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
+	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
+	reMeetThat  = regexp.MustCompile(`(?i)^(?:that|about|regarding|re:?)\s+(?:the\s+)?`)
 	reEventLbl  = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)
 	reMeetLead  = regexp.MustCompile(`(?i)^(?:(?:don't|do not|dont) forget|remember|reminder|note|fyi|heads up|just a reminder|a reminder)\b[\s:,-]*(?:that\s+|about\s+)?(?:the\s+|our\s+)?`)
 	reToken     = regexp.MustCompile(`[a-z0-9][a-z0-9:'-]*`)
@@ -237,6 +238,7 @@ func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dateHit) str
 	t := tidy(removeSpans(raw, from, to, ds, false))
 	t = reLeadFill.ReplaceAllString(t, "")
 	t = reMeetLead.ReplaceAllString(t, "") // "Don't forget the webinar"
+	t = reMeetThat.ReplaceAllString(t, "") // "(heads-up) that the client visit…"
 	t = cutTail(t)
 	t = trimDangling(t)
 	t = limitWords(t, 10)

@@ -238,6 +238,20 @@ func (a *analyzer) run() {
 			made = append(made, cs...)
 			a.noteDates(s)
 		}
+		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && len(made) > 0 && len(prevCands) > 0 && !followUp {
+			// "Will do, I'll get them in this week": an answer whose only
+			// tasks are "it"/"them" takes on the request, with its date.
+			allAnaphoric := true
+			for _, m := range made {
+				if !m.anaphoric || m.typ != TypeTask {
+					allAnaphoric = false
+				}
+			}
+			if allAnaphoric && reAcceptLead.MatchString(normUtterance(a.text[u.start:u.end])) {
+				a.claim(prevCands, u)
+				made = nil
+			}
+		}
 		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
 			// "who's handling the demo?" answered "me. I'll prepare the demo
 			// environment…": the answer's own task replaces the open one.
@@ -412,6 +426,8 @@ func (a *analyzer) isReplyCommit(u unit) bool {
 	t := normUtterance(a.text[u.start:u.end])
 	return strings.Contains(t, "my list") || strings.Contains(t, "take care of it") || strings.Contains(t, "leave it with me")
 }
+
+var reAcceptLead = regexp.MustCompile(`^(?:will do|sure|ok|okay|yes|yep|yeah|absolutely|no problem|sounds good|on it|got it|happy to)\b`)
 
 var reMeReply = regexp.MustCompile(`^(?:me|i can|i will|i'll|i'll do it|i can do it|i'll take it|mine)\b`)
 

@@ -108,3 +108,29 @@ func TestActionTables(t *testing.T) {
 			wants: []want{{Title: "Buy oat milk"}, {Title: "Buy coffee beans"}}},
 	})
 }
+
+func TestRepliesAndAsides(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a third party's dated ask, taken by a reply", kind: "meeting_transcript",
+			text:  "Alice: Finance wants the Q4 forecast by the 15th.\nBob: I can own that.",
+			wants: []want{{Title: "Deliver Q4 forecast to Finance", Assignee: "Bob", Due: "2026-03-15"}}},
+		{name: "will do, with its own date", kind: "meeting_transcript",
+			text:  "Alice: Dave, please sort out the laptop orders.\nDave: Will do, I'll get them in this week.",
+			wants: []want{{Title: "Sort out the laptop orders", Assignee: "Dave", Due: "2026-03-06"}}},
+		{name: "a meeting that moved", kind: "meeting_transcript",
+			text:  "Alice: Also, the all-hands moved to Thursday 4pm.",
+			wants: []want{{Title: "All-hands", Type: "meeting", Due: "2026-03-05 16:00"}}},
+		{name: "a heads-up that an event is confirmed", kind: "email",
+			text:  "Hi both,\nJust a heads-up that the client visit is confirmed for Tuesday at 10:00.\nNina",
+			wants: []want{{Title: "Client visit", Type: "meeting", Due: "2026-03-03 10:00"}}},
+		{name: "a name and a dash ask that person", kind: "email",
+			text:  "Hi both,\nTom - can you book a meeting room?\nSara - please prepare a short demo.\nNina",
+			wants: []want{{Title: "Book a meeting room", Assignee: "Tom"}, {Title: "Prepare a short demo", Assignee: "Sara"}}},
+		{name: "who's got it? me", kind: "chat",
+			text:  "eli: who's got the release notes this time?\nfay: me",
+			wants: []want{{Title: "Release notes", Assignee: "fay"}}},
+		{name: "owner and date in one parenthesis", kind: "document",
+			text:  "Follow-ups\n- Add validation for flag defaults (Jonas, due March 16)",
+			wants: []want{{Title: "Add validation for flag defaults", Assignee: "Jonas", Due: "2026-03-16"}}},
+	})
+}

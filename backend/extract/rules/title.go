@@ -9,7 +9,7 @@ import (
 
 var (
 	reCutTail   = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:at (?:your|the|my) earliest convenience|when convenient|so that|so (?:i|we|you|they|he|she|it|the)\b|because|since|as soon as possible|in order to|, which|which|when you get a chance|when(?:ever)? you (?:have|get) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
-	reTrailFill = mustGate(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|first thing|first thing in the morning|probably|hopefully|ideally|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
+	reTrailFill = mustGate(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|this time|first thing|first thing in the morning|probably|hopefully|ideally|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
 	reLeadFill  = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually|personally|now|do)\s+)+`)
 	reDangling  = regexp.MustCompile(`(?i)(?:[\s,;:]+(?:by|on|at|before|until|till|due|for|in|from|the|to|and|or|with|of|a|an|around|after|this|next|no later than|sometime|some time|within|over|during|starting|latest|eod|about|re))+\s*$`)
 	reMe        = mustGate(`\bme\b`)
@@ -131,10 +131,18 @@ func (a *analyzer) selfName(u unit) string {
 // owner reads an owner annotation of an item: "(Sam)", "@sam", "— Sam",
 // "Sam: …", "owner: Sam". It returns the name and where the annotation
 // starts when it trails the text (-1 otherwise).
+var reOwnerParDue = regexp.MustCompile(`\(\s*(@?[\p{Lu}][\p{L}'’.-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*[,;/–—-]\s*(?:due|by|eta|deadline|until|before)\b[^)]*\)`)
+
 func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
 	seg := raw[:to]
 	if m := reOwnerKw.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
 		return strings.TrimPrefix(seg[m[2]:m[3]], "@"), m[0]
+	}
+	// "(Jonas, due Oct 16)": the owner before the date in one parenthesis.
+	if m := reOwnerParDue.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
+		if n := strings.TrimPrefix(seg[m[2]:m[3]], "@"); a.isPersonName(n) && a.wholeDate(n) == nil {
+			return n, m[0]
+		}
 	}
 	if m := reOwnerPar.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
 		n := strings.TrimPrefix(seg[m[2]:m[3]], "@")
@@ -454,7 +462,7 @@ func capitalise(t string) string {
 
 var (
 	reSpaceComma = regexp.MustCompile(`\s+([,;:.!?])`)
-	reEmptyParen = regexp.MustCompile(`\(\s*[,;:]?\s*\)|\[\s*\]|\(\s*(?:owner|assignee|who|due|by)\b[^)]*\)`)
+	reEmptyParen = regexp.MustCompile(`\(\s*[,;:]?\s*\)|\[\s*\]|\(\s*(?:owner|assignee|who|due|by|expires|expiring|exp)\b[^)]*\)`)
 )
 
 // tidy collapses spaces and the gaps left by removed phrases.
