@@ -58,9 +58,10 @@ var (
 	reAvail    = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok|coming|going|joining|attending|able to make|able to come|up for)\s+(?:for\s+|to\s+|it\s+to\s+)?|^(?:will|can|could)\s+(?:you|u)\s+(?:make it|join us|come|attend)\s+(?:to\s+|for\s+)?|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
 	reThirdC   = regexp.MustCompile(`^(he|she|they)(?:'ll| will| is going to|'s going to| are going to|'re going to| promised to| agreed to| offered to| needs to| has to| have to| must| should| said (?:he|she|they)(?:'d| would| will))\s+(?:also\s+|then\s+)?`)
 	reMayI     = regexp.MustCompile(`^(?:may|can|could|might) (?:i|we) (?:please\s+)?(?:get|have|borrow|see|grab|request|ask (?:you|u) to|ask that you)\s+`)
-	reHypo     = mustGate(`\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with)\b`)
+	reHypo     = mustGate(`\(maybe\)|\(optional\)|\(someday\)|\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with)\b`)
 	reCancel   = mustGate(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead|skip(?:ping)? (?:it|that|this) (?:this|next)|(?:we|i|they|he|she) dropped (?:it|that|this))\b`)
 	reDone     = mustGate(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
+	reAway     = regexp.MustCompile(`^(?:i'm|i am|i'll be|i will be|we're|we are)\s+(?:off|out|away|ooo|out of (?:the )?office|on (?:leave|vacation|holiday|pto|sick leave))\b`)
 	reNegStart = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
 	rePolite   = regexp.MustCompile(`^(?:if (?:you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
 	reCondHead = regexp.MustCompile(`^(?:if|unless|in case|should you|provided|assuming|whether)\b`)
@@ -502,6 +503,9 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	if reNegStart.MatchString(body) && !strings.Contains(body, "forget") {
 		return nil
 	}
+	if reAway.MatchString(body) {
+		return nil // "I'm off Friday": an absence to know about, not work
+	}
 	// "I can reproduce it": ability, not a commitment, unless dated.
 	if fr.kind == fCommit && fr.weak && !hasDueHit(ds) {
 		return nil
@@ -568,7 +572,15 @@ func (a *analyzer) antecedent(s, cl span, idx int) string {
 	}
 	if idx > 0 && idx-1 < len(a.sents) {
 		sp := a.sents[idx-1].sp
-		return try(" " + a.text[sp.start:sp.end])
+		if n := try(" " + a.text[sp.start:sp.end]); n != "" {
+			return n
+		}
+	}
+	// "Mtg w/ Lisa" heading a list: "- she will send the draft".
+	for _, u := range a.units {
+		if u.start <= s.start && s.start < u.end && u.sectionHdr != "" {
+			return try(" " + u.sectionHdr)
+		}
 	}
 	return ""
 }

@@ -239,6 +239,7 @@ func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dateHit) str
 	t = reLeadFill.ReplaceAllString(t, "")
 	t = reMeetLead.ReplaceAllString(t, "") // "Don't forget the webinar"
 	t = reMeetThat.ReplaceAllString(t, "") // "(heads-up) that the client visit…"
+	t = strings.TrimLeft(t, "-–—:;,. ")    // "Wed - haircut 5:30"
 	t = cutTail(t)
 	t = trimDangling(t)
 	t = limitWords(t, 10)

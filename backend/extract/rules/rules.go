@@ -162,7 +162,7 @@ func (a *analyzer) run() {
 		}
 		// "I can look after lunch" takes on a request; after a mere report
 		// ("the build is red") it is a task of its own.
-		lookReply := len(prevCands) > 0 && reLookReply.MatchString(normUtterance(a.text[u.start:u.end]))
+		lookReply := len(prevCands) > 0 && (reLookReply.MatchString(normUtterance(a.text[u.start:u.end])) || reCanReply.MatchString(normUtterance(a.text[u.start:u.end])))
 		if t := normUtterance(a.text[u.start:u.end]); len(prevCands) > 0 && prevCands[0].open && reMeReply.MatchString(t) && len(strings.Fields(t)) <= 5 {
 			lookReply = true // "me, by Friday" to "who can take the follow-up?"
 		}
@@ -367,6 +367,16 @@ func (a *analyzer) datesOf(s span) []dateHit {
 		return h
 	}
 	h := findDates(a.text[s.start:s.end], a.clock)
+	if len(a.speakers) > 0 {
+		// "Sun?" when Sun is someone here is a turn, not Sunday.
+		kept := h[:0]
+		for _, d := range h {
+			if !a.knownName(strings.Trim(d.Text, " ?.,!:;")) {
+				kept = append(kept, d)
+			}
+		}
+		h = kept
+	}
 	a.dateCache[s] = h
 	return h
 }
@@ -430,6 +440,9 @@ func (a *analyzer) isReplyCommit(u unit) bool {
 var reAcceptLead = regexp.MustCompile(`^(?:will do|sure|ok|okay|yes|yep|yeah|absolutely|no problem|sounds good|on it|got it|happy to)\b`)
 
 var reMeReply = regexp.MustCompile(`^(?:me|i can|i will|i'll|i'll do it|i can do it|i'll take it|mine)\b`)
+
+// reCanReply: "I can after 2" to "anyone free to pair this afternoon?"
+var reCanReply = regexp.MustCompile(`^(?:(?:sure|yes|yep|yeah|ok|okay)\s+)?(?:i can|i could|i'm free|i am free|i'm in|count me in)(?:\s+(?:after|at|from|before|around)\s+\S+(?:\s?(?:am|pm))?|\s+(?:later|now|today|tomorrow|this afternoon|this morning|tonight))?$`)
 
 var reLookReply = regexp.MustCompile(`^(?:(?:sure|ok|okay|yes|yep|yeah)\s+)?(?:i can|i'll|i will|let me|will|can)\s+(?:take a |have a )?look(?:\s+(?:at it|into it|at that))?(?:\s+(?:after lunch|later|today|tomorrow|now|this afternoon|this morning|tonight|in a bit|soon))?$`)
 

@@ -134,3 +134,25 @@ func TestRepliesAndAsides(t *testing.T) {
 			wants: []want{{Title: "Add validation for flag defaults", Assignee: "Jonas", Due: "2026-03-16"}}},
 	})
 }
+
+func TestNamesAbsencesAndAsides(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "someone called Sun is not Sunday", kind: "meeting_transcript",
+			text:  "Mia: Sun?\nSun: I'm blocked on the design review - Mia, can you chase the designers?\nMia: Yep, I'll ping them after this.",
+			wants: []want{{Title: "Chase the designers", Assignee: "Mia"}}},
+		{name: "an absence is not a task", kind: "meeting_transcript",
+			text: "Sun: Also reminder: I'm off Friday."},
+		{name: "(maybe) is optional", kind: "note",
+			text:  "This week:\n- submit expense report\n- (maybe) reorganize closet",
+			wants: []want{{Title: "Submit expense report", Due: "2026-03-06"}}},
+		{name: "a dash after a weekday stays out of the title", kind: "note",
+			text:  "This week:\nWed - haircut 5:30pm",
+			wants: []want{{Title: "Haircut", Type: "meeting", Due: "2026-03-04"}}},
+		{name: "I can after 2", kind: "chat",
+			text:  "ola: anyone free to pair on the billing migration this afternoon?\npia: I can after 2",
+			wants: []want{{Title: "Pair on the billing migration", Assignee: "pia", Due: "2026-03-02"}}},
+		{name: "she is the one in the heading", kind: "handwritten_ocr",
+			text:  "Mtg w/ Lisa\n- she will send contract draft\n- I need to review pricing",
+			wants: []want{{Title: "Send contract draft", Assignee: "Lisa"}, {Title: "Review pricing"}}},
+	})
+}

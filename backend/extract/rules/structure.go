@@ -164,11 +164,15 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 			return "", 0
 		}
 	}
-	if _, ok := weekdayIndex[ln2]; ok {
-		return "", 0
-	}
-	if _, ok := monthIndex[ln2]; ok {
-		return "", 0
+	_, wd := weekdayIndex[ln2]
+	_, mo := monthIndex[ln2]
+	if wd || mo {
+		// "Fri: submit the report" is a date; "Sun: I'm blocked…" in a
+		// transcript is someone called Sun speaking.
+		first := strings.ToLower(firstField(c[rest:]))
+		if a.kind != "meeting_transcript" && a.kind != "chat" || !speakerOpeners[strings.Trim(first, ",.!")] {
+			return "", 0
+		}
 	}
 	if baseVerb(words[0]) != "" && len(words) > 1 {
 		return "", 0 // "email Tara re: venue"
@@ -473,6 +477,9 @@ func (a *analyzer) classifyLabel(label string) int {
 // journal date (today or earlier), and not a vague week unless it is
 // clearly a label.
 func (a *analyzer) headerDate(label string, colon bool) *dateHit {
+	if a.knownName(strings.TrimSpace(label)) {
+		return nil // "Sun:" is a speaker here, not Sunday
+	}
 	d := a.wholeDate(label)
 	if d == nil {
 		return nil
@@ -741,3 +748,7 @@ func lastWordBefore(s string) string {
 }
 
 func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+// speakerOpeners start an utterance in the first person or as a reply.
+var speakerOpeners = wordSet(`i i'm i've i'll i'd im we we're we've we'll my our yes yeah yep no nope ok okay sure thanks
+hi hello morning sorry so well`)
