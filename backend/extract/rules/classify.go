@@ -95,6 +95,7 @@ var (
 	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
 	reAskAll   = mustGate(`^(?:(?:can|could|would|will)\s+(?:everyone|everybody|all of you|each of you|the whole team)|(?:everyone|everybody|all of you|each of you),?\s+(?:please|pls)|(?:everyone|everybody|all of you|each of you)\s+(?:needs? to|should|must|has to|have to))\s+(?:please\s+)?`)
 	reWantsBy  = mustGate(`^(?:the\s+)?([a-z][\w&'’ -]{1,30}?)\s+(?:wants|needs|is asking for|are asking for|asked for|has asked for|have asked for|requested|would like|expects)\s+(?:the\s+|a\s+|an\s+|our\s+|their\s+|its\s+)?(.+?)\s+(?:by|before|no later than)\s+`)
+	reSaidWill = regexp.MustCompile(`^([a-z][\w'’-]*)\s+(?:said|says|mentioned|promised|confirmed|agreed)\s+(?:that\s+)?(?:he|she|they)(?:'ll|’ll| will| would|'d| is going to| are going to| can)\s+`)
 	reNoOwner  = mustGate(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could| has|'s got| has got)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab|got|on)\s+(.+?)\??$`)
 	// reObjectNoun: words after a verb that reNounNext reads as "the first
 	// word was a noun" ("Status report", "Weekly update"), which after a verb
@@ -379,7 +380,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		// no topic
 	} else if m := reEventLbl.FindStringSubmatchIndex(l[p:]); m != nil && m[1] < len(l)-p {
 		label := strings.TrimSpace(raw[p+m[2] : p+m[3]])
-		if !a.isPersonName(label) && !a.knownName(label) && len(strings.Fields(label)) <= 4 {
+		if nw := len(strings.Fields(label)); !a.knownName(label) && !(nw == 1 && a.isPersonName(label)) && nw <= 4 {
 			if fr := a.frame(u, raw, l, p+m[1], who, question); fr.kind != fNone {
 				p += m[1]
 			}
@@ -453,7 +454,18 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 			return []*cand{c}
 		}
 	}
+	// "Paul said he'll measure the space this weekend": Paul's promise.
+	said := ""
+	if m := reSaidWill.FindStringSubmatchIndex(body); m != nil && !question {
+		if n := raw[p+m[2] : p+m[3]]; a.isPersonName(n) && !isPronoun(strings.ToLower(n)) {
+			said, p = n, p+m[1]
+			body = l[p:]
+		}
+	}
 	fr := a.frame(u, raw, l, p, who, question)
+	if said != "" {
+		fr = frame{kind: fAssign, vp: p, who: said, conf: 0.7}
+	}
 	if fr.kind == fNone && !question {
 		// Lines of a list, or any line of an action section.
 		if (u.section == secAction || u.check == 1) && !a.isNarrative(body) {

@@ -123,6 +123,7 @@ thought thoughts random cause root kpis metrics numbers stats`)
 
 // sectionKinds classify a header's words.
 var actionSectionWords = []string{"action item", "action items", "actions", "action points", "action", "next steps",
+	"new actions", "new action items", "next actions", "open actions", "my actions", "your actions",
 	"next step", "follow-ups", "follow ups", "followups", "follow-up", "todo", "todos", "to do", "to-do", "to-dos",
 	"tasks", "task list", "open items", "outstanding", "checklist", "assignments", "deliverables", "homework",
 	"reminders", "errands", "owners", "calls", "to call", "phone calls", "calls to make", "emails", "to email",

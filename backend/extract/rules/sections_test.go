@@ -156,3 +156,17 @@ func TestNamesAbsencesAndAsides(t *testing.T) {
 			wants: []want{{Title: "Send contract draft", Assignee: "Lisa"}, {Title: "Review pricing"}}},
 	})
 }
+
+func TestReportedPromisesAndLabels(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "someone said he'll", kind: "note",
+			text:  "Kitchen reno\n- get 3 quotes from contractors\n- Paul said he'll measure the space on Saturday",
+			wants: []want{{Title: "Get 3 quotes from contractors"}, {Title: "Measure the space", Assignee: "Paul", Due: "2026-03-07"}}},
+		{name: "new actions inline", kind: "meeting_transcript",
+			text:  "Host: OK. New actions: Zara to draft the Q3 roadmap by March 20.",
+			wants: []want{{Title: "Draft the Q3 roadmap", Assignee: "Zara", Due: "2026-03-20"}}},
+		{name: "a sentence-initial plural moves inside the title in lower case", kind: "email",
+			text:  "Dear all,\nTimesheets for March must be submitted by Friday.\nHR",
+			wants: []want{{Title: "Submit timesheets for March", Due: "2026-03-06"}}},
+	})
+}

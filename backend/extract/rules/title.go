@@ -296,9 +296,9 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, req
 	var t string
 	switch {
 	case f.kind == fDeadline:
-		t = f.prefix + " " + lowerDet(f.object)
+		t = f.prefix + " " + lowerCommon(lowerDet(f.object))
 	case f.kind == fNeed:
-		t = f.verb + " " + lowerDet(f.object) + " " + removeSpans(raw, f.verbTo, end, ds, true)
+		t = f.verb + " " + lowerCommon(lowerDet(f.object)) + " " + removeSpans(raw, f.verbTo, end, ds, true)
 	case f.verb != "":
 		t = f.verb + " " + removeSpans(raw, f.verbTo, end, ds, true)
 	case f.object != "": // "dentist - reschedule …"
@@ -504,4 +504,21 @@ func (a *analyzer) contextFor(idx int, speaker string) string {
 		return t
 	}
 	return ""
+}
+
+// lowerCommon lower-cases a sentence-initial common noun moved inside a
+// title ("Timesheets for July must be submitted" → "Submit timesheets for
+// July"); names, acronyms and words it cannot tell stay as written.
+func lowerCommon(np string) string {
+	w := firstField(np)
+	if len(w) < 4 || !unicode.IsUpper(rune(w[0])) || strings.ToLower(w[1:]) != w[1:] {
+		return np
+	}
+	lw := strings.ToLower(w)
+	for _, suf := range []string{"s", "ing", "tion", "ment", "ness", "ance", "ence"} {
+		if strings.HasSuffix(lw, suf) && !strings.HasSuffix(lw, "ss") {
+			return lw + np[len(w):]
+		}
+	}
+	return np
 }
