@@ -57,7 +57,8 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 	c.title = stripOwner(c.title, c.assignee)
 	if c.due != nil && c.due.Text != "" {
 		// A phrase resolved by reference ("before the start date").
-		if i := strings.Index(strings.ToLower(c.title), strings.ToLower(strings.TrimRight(c.due.Text, ".,;!?"))); i > 0 {
+		// asciiLower keeps byte offsets (strings.ToLower may not, on bad UTF-8).
+		if i := strings.Index(asciiLower(c.title), asciiLower(strings.TrimRight(c.due.Text, ".,;!?"))); i > 0 && i+len(strings.TrimRight(c.due.Text, ".,;!?")) <= len(c.title) {
 			c.title = capitalise(trimDangling(tidy(c.title[:i] + c.title[i+len(strings.TrimRight(c.due.Text, ".,;!?")):])))
 		}
 	}
@@ -511,10 +512,10 @@ func (a *analyzer) contextFor(idx int, speaker string) string {
 // July"); names, acronyms and words it cannot tell stay as written.
 func lowerCommon(np string) string {
 	w := firstField(np)
-	if len(w) < 4 || !unicode.IsUpper(rune(w[0])) || strings.ToLower(w[1:]) != w[1:] {
+	if len(w) < 4 || !strings.HasPrefix(np, w) || w[0] < 'A' || w[0] > 'Z' || asciiLower(w[1:]) != w[1:] {
 		return np
 	}
-	lw := strings.ToLower(w)
+	lw := asciiLower(w)
 	for _, suf := range []string{"s", "ing", "tion", "ment", "ness", "ance", "ence"} {
 		if strings.HasSuffix(lw, suf) && !strings.HasSuffix(lw, "ss") {
 			return lw + np[len(w):]
