@@ -1,3 +1,4 @@
+import { signUpInUI, watchErrors } from './support.mjs';
 // End-to-end steps of the Dashboard, called by run.mjs with its helpers: a
 // new account signs up, gets a few tasks with estimated hours (through the
 // REST API, as any client may), opens the Dashboard with the d shortcut, sets
@@ -21,29 +22,14 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, timezoneId: 'Europe/Berlin' });
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  const serverErrors = [];
-  page.on('response', (res) => {
-    if (res.status() >= 500) serverErrors.push(`${res.request().method()} ${res.url()} → ${res.status()}`);
-  });
+  const errors = watchErrors(page, fail);
   const byTestId = (id) => page.getByTestId(id);
   const tasksHeading = page.getByRole('heading', { level: 1, name: 'Tasks', exact: true });
   const email = `dash-${Date.now()}@example.com`;
   const password = 'steady pace every day';
 
   begin('dashboard: sign up a new account');
-  await page.goto(base + '/');
-  await byTestId('sign-in-form').waitFor();
-  await byTestId('show-sign-up').click();
-  await byTestId('first-name').fill('Grace');
-  await byTestId('last-name').fill('Planner');
-  await byTestId('email').fill(email);
-  await byTestId('password').fill(password);
-  await byTestId('auth-submit').click();
-  await byTestId('verify-form').waitFor();
-  await byTestId('verify-skip').click();
-  await tasksHeading.waitFor();
+  await signUpInUI(page, base, { first: 'Grace', last: 'Planner', email: email, password: password });
 
   begin('dashboard: add tasks with estimated hours');
   const login = await fetch(`${base}/api/auth/login`, {
@@ -357,7 +343,6 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   await page.keyboard.press('Escape');
   await tasksHeading.waitFor();
 
-  if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);
-  if (serverErrors.length) fail(`server errors:\n  ${serverErrors.join('\n  ')}`);
+  errors.check();
   await context.close();
 }

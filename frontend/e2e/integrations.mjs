@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { signUpInUI, watchErrors } from './support.mjs';
 
 // What the stand-ins seed (standins/main.go).
 const SEED_TASK = 'Review the stand-in budget';
@@ -130,12 +131,7 @@ export async function integrationSteps({ browser, bin, begin, until, fail, snap,
     context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(timeout);
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    const serverErrors = [];
-    page.on('response', (res) => {
-      if (res.status() >= 500) serverErrors.push(`${res.request().method()} ${res.url()} → ${res.status()}`);
-    });
+    const errors = watchErrors(page, fail);
     const byTestId = (id) => page.getByTestId(id);
     const card = (p) => page.locator(`[data-testid="integration"][data-provider="${p}"]`);
     const stateOf = (p) => card(p).getAttribute('data-state');
@@ -144,17 +140,7 @@ export async function integrationSteps({ browser, bin, begin, until, fail, snap,
       page.getByTestId('task-item').filter({ has: page.getByTestId('task-title').getByText(title, { exact: true }) });
 
     begin('integrations: sign up and open Settings');
-    await page.goto(base + '/');
-    await byTestId('sign-in-form').waitFor();
-    await byTestId('show-sign-up').click();
-    await byTestId('first-name').fill('Ida');
-    await byTestId('last-name').fill('Connector');
-    await byTestId('email').fill(`connect-${Date.now()}@example.com`);
-    await byTestId('password').fill('bridges between calendars');
-    await byTestId('auth-submit').click();
-    await byTestId('verify-form').waitFor();
-    await byTestId('verify-skip').click();
-    await page.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+    await signUpInUI(page, base, { first: 'Ida', last: 'Connector', email: `connect-${Date.now()}@example.com`, password: 'bridges between calendars' });
     if ((await taskItem(SEED_TASK).count()) !== 0) fail('the Google task is there before connecting');
     await byTestId('settings-link').click();
     await byTestId('integrations').waitFor();
@@ -234,8 +220,7 @@ export async function integrationSteps({ browser, bin, begin, until, fail, snap,
     const again = await syncNow('google_tasks');
     if (again !== 200) fail(`the sync after reconnecting answered ${again}`);
 
-    if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);
-    if (serverErrors.length) fail(`server errors:\n  ${serverErrors.join("\n  ")}`);
+    errors.check();
   } catch (e) {
     if (server) process.stderr.write(`--- integrations server log (last part) ---\n${(server.out + server.err).slice(-4000)}\n`);
     if (standins?.err) process.stderr.write(`--- stand-ins log ---\n${standins.err.slice(-2000)}\n`);

@@ -1,3 +1,4 @@
+import { signUpInUI, watchErrors } from './support.mjs';
 // End-to-end steps of the notices, called by run.mjs with its helpers: a new
 // account sets up its working hours with "when my burnout level goes up" on
 // (and the over-capacity warning off), the check after the app opens
@@ -28,29 +29,14 @@ export async function noticeSteps({ browser, base, begin, until, fail, snap, tim
   });
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  const serverErrors = [];
-  page.on('response', (res) => {
-    if (res.status() >= 500) serverErrors.push(`${res.request().method()} ${res.url()} → ${res.status()}`);
-  });
+  const errors = watchErrors(page, fail);
   const byTestId = (id) => page.getByTestId(id);
   const tasksHeading = page.getByRole('heading', { level: 1, name: 'Tasks', exact: true });
   const email = `notices-${Date.now()}@example.com`;
   const password = 'tell me when it matters';
 
   begin('notices: sign up and choose the level notice');
-  await page.goto(base + '/');
-  await byTestId('sign-in-form').waitFor();
-  await byTestId('show-sign-up').click();
-  await byTestId('first-name').fill('Ada');
-  await byTestId('last-name').fill('Notice');
-  await byTestId('email').fill(email);
-  await byTestId('password').fill(password);
-  await byTestId('auth-submit').click();
-  await byTestId('verify-form').waitFor();
-  await byTestId('verify-skip').click();
-  await tasksHeading.waitFor();
+  await signUpInUI(page, base, { first: 'Ada', last: 'Notice', email: email, password: password });
   await page.locator('body').click({ position: { x: 5, y: 400 } });
   await page.keyboard.press('d');
   await byTestId('dashboard-setup').waitFor();
@@ -142,7 +128,6 @@ export async function noticeSteps({ browser, base, begin, until, fail, snap, tim
   await new Promise((r) => setTimeout(r, 800));
   if ((await notice.count()) !== 0 || (await page.evaluate(() => window.__notified.length)) !== 0) fail('the 15-minute check told it again');
 
-  if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);
-  if (serverErrors.length) fail(`server errors:\n  ${serverErrors.join('\n  ')}`);
+  errors.check();
   await context.close();
 }

@@ -1,0 +1,44 @@
+// Helpers the e2e modules share.
+
+/**
+ * Collects uncaught page errors and 5xx answers while a module runs;
+ * check() fails the run when there were any.
+ * @param {import('playwright-core').Page} page
+ * @param {(msg: string) => never} fail
+ */
+export function watchErrors(page, fail) {
+  const pageErrors = [];
+  const serverErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('response', (res) => {
+    if (res.status() >= 500) serverErrors.push(`${res.request().method()} ${res.url()} → ${res.status()}`);
+  });
+  return {
+    check() {
+      if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);
+      if (serverErrors.length) fail(`server errors:\n  ${serverErrors.join('\n  ')}`);
+    },
+  };
+}
+
+/**
+ * Signs a new account up through the UI, skips the email confirmation and
+ * waits for the Tasks screen.
+ * @param {import('playwright-core').Page} page
+ * @param {string} base
+ * @param {{ first: string, last: string, email: string, password: string }} who
+ */
+export async function signUpInUI(page, base, { first, last, email, password }) {
+  const byTestId = (id) => page.getByTestId(id);
+  await page.goto(base + '/');
+  await byTestId('sign-in-form').waitFor();
+  await byTestId('show-sign-up').click();
+  await byTestId('first-name').fill(first);
+  await byTestId('last-name').fill(last);
+  await byTestId('email').fill(email);
+  await byTestId('password').fill(password);
+  await byTestId('auth-submit').click();
+  await byTestId('verify-form').waitFor();
+  await byTestId('verify-skip').click();
+  await page.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+}
