@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
+  escapeBack,
   focusKind,
   globalShortcutFor,
   moveSelection,
@@ -126,5 +127,30 @@ describe('reviewShortcutFor', () => {
     { name: 'task keys mean nothing here', input: key('x'), want: null },
   ])('$name', ({ input, want }) => {
     expect(reviewShortcutFor(input)).toBe(want);
+  });
+});
+
+describe('escapeBack', () => {
+  const key = (k: string) => ({ key: k, defaultPrevented: false, isComposing: false, preventDefault: vi.fn() }) as unknown as KeyboardEvent;
+  it('goes back on Esc', () => {
+    const back = vi.fn();
+    const e = key('Escape');
+    escapeBack(back, { querySelector: () => null, activeElement: null })(e);
+    expect(back).toHaveBeenCalledTimes(1);
+    expect(e.preventDefault).toHaveBeenCalled();
+  });
+  it('leaves a text field first', () => {
+    const back = vi.fn();
+    const blur = vi.fn();
+    const input = { tagName: 'INPUT', type: 'text', blur } as unknown as Element;
+    escapeBack(back, { querySelector: () => null, activeElement: input })(key('Escape'));
+    expect(blur).toHaveBeenCalled();
+    expect(back).not.toHaveBeenCalled();
+  });
+  it('lets an open dialog and other keys be', () => {
+    const back = vi.fn();
+    escapeBack(back, { querySelector: () => ({}) as Element, activeElement: null })(key('Escape'));
+    escapeBack(back, { querySelector: () => null, activeElement: null })(key('Enter'));
+    expect(back).not.toHaveBeenCalled();
   });
 });

@@ -167,3 +167,21 @@ export function reviewShortcutFor(k: KeyInput): ReviewAction | null {
       return null;
   }
 }
+
+/**
+ * A keydown handler for full screens: Esc calls back (to the tasks). In a
+ * text field it first leaves the field; an open dialog handles its own Esc.
+ */
+export function escapeBack(back: () => void, doc: Pick<Document, 'querySelector' | 'activeElement'> = document) {
+  return (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || e.defaultPrevented || e.isComposing) return;
+    if (doc.querySelector('dialog[open]')) return;
+    const active = doc.activeElement;
+    if (active && focusKind(active) === 'text') {
+      (active as HTMLElement).blur();
+      return;
+    }
+    e.preventDefault();
+    back();
+  };
+}
