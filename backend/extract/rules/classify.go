@@ -49,24 +49,32 @@ var (
 	reVocMid    = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*,`)
 	reVocTail   = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*[?.!]*\s*$`)
 
-	reBoiler   = mustGate(`\b(?:unsubscribe|(?:reply|let me know|shout|tell me|write back) if i (?:missed|forgot|left out|got wrong) (?:anything|something)|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.)`)
+	reBoiler   = mustGate(`\b(?:unsubscribe|(?:reply|let me know|shout|tell me|write back) if i (?:missed|forgot|left out|got wrong) (?:anything|something)|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice|follow[- ]?up (?:to|on) (?:my |your |the |our |a )?(?:previous|earlier|last|prior) (?:message|email|e-mail|note|mail)|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.)`)
 	reMailAddr = regexp.MustCompile(`\w@\w+\.(?:com|net|org)`)
-	rePleasant = regexp.MustCompile(`^(?:hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
+	rePleasant = regexp.MustCompile(`^(?:(?:i'll |i will |i shall |will )write (?:more |again |back |you )?(?:later|soon|when|once|after|tomorrow|next)|drive (?:safe|safely|carefully)|safe travels|travel safe|hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
 	reSuggest  = mustGate(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+|all\s+)*`)
 	reCondPron = regexp.MustCompile(`^(?:that\s+)?(?:it|that|this|they|these|those|he|she)(?:'s|'re| is| are| has| have| gets| get| stays| looks| works)\b`)
 	reAnyone   = regexp.MustCompile(`^(?:is\s+)?(?:anyone|anybody|someone|somebody|who(?:'s| is)?)\s+(?:free|available|able|around|willing|up for it|happy|keen)\s+(?:to|and able to)\s+|^(?:does\s+)?(?:anyone|anybody)\s+(?:want|have time)\s+to\s+|^who\s+(?:can|could|wants to|will)\s+`)
 	reAvail    = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok|coming|going|joining|attending|able to make|able to come|up for)\s+(?:for\s+|to\s+|it\s+to\s+)?|^(?:will|can|could)\s+(?:you|u)\s+(?:make it|join us|come|attend)\s+(?:to\s+|for\s+)?|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
 	reThirdC   = regexp.MustCompile(`^(he|she|they)(?:'ll| will| is going to|'s going to| are going to|'re going to| promised to| agreed to| offered to| needs to| has to| have to| must| should| said (?:he|she|they)(?:'d| would| will))\s+(?:also\s+|then\s+)?`)
 	reMayI     = regexp.MustCompile(`^(?:may|can|could|might) (?:i|we) (?:please\s+)?(?:get|have|borrow|see|grab|request|ask (?:you|u) to|ask that you)\s+`)
-	reHypo     = mustGate(`\(maybe\)|\(optional\)|\(someday\)|\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with)\b`)
+	reHypo     = mustGate(`\(maybe\)|\(optional\)|\(someday\)|\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with|wish (?:i|we) (?:could|had|were|was|did))\b`)
 	reCancel   = mustGate(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead|skip(?:ping)? (?:it|that|this) (?:this|next)|(?:we|i|they|he|she) dropped (?:it|that|this))\b`)
 	reDone     = mustGate(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
 	reAway     = regexp.MustCompile(`^(?:i'm|i am|i'll be|i will be|we're|we are)\s+(?:off|out|away|ooo|out of (?:the )?office|on (?:leave|vacation|holiday|pto|sick leave))\b`)
+	reThinkShould = regexp.MustCompile(`^i (?:really |honestly |still |do )?(?:think|believe|feel)(?: that)? (we|you|u) (?:really |definitely |probably )?(?:should|ought to|need to|must)\s+(?:also\s+|just\s+)*`)
+	reMySuggest   = regexp.MustCompile(`^(?:so |and )?my (?:only |main |first |one |strong )?(?:recommendation|suggestion|proposal|advice) (?:is|would be|will be|here is) (?:that we |to )`)
+	reSeeYou      = regexp.MustCompile(`^(?:(?:i'll|i will|i shall|we'll|we will|will)\s+)?see (?:you|y'all|you all|everyone|you guys|you both)(?: there| then)?\s+(?:at|on|in|this|next|tomorrow|tonight|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b`)
+	reHopeJoin    = regexp.MustCompile(`^(?:we|i) (?:hope|trust) (?:that )?you (?:will|can|'ll|could|are able to) (?:be able to )?(?:join|attend|come to|be at|make it to)\s+`)
+	reSchedYou    = regexp.MustCompile(`^(?:you(?:'re| are)|we(?:'ve| have) you)\s+(?:now\s+|also\s+)?(?:scheduled|booked|slated|set|confirmed|registered|signed up|down)\s+(?:to|for)\s+`)
+	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
+	reAppos    = regexp.MustCompile(`^(?i:our|my|your|the|their|his|her)\s+[\p{Ll} -]{2,40}?,\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2}),`)
+	reTravel   = regexp.MustCompile(`^(?:(?:i|we|he|she|they)(?:'m|'re|'s| am| are| is| will be|'ll be| shall be)\s+)?(?:off|headed|heading|flying|driving|leaving|travell?ing|on (?:my|our|his|her|their) way)\s+(?:out\s+)?(?:to|for|back to|home|back home)\b|^(?:(?:i|we|he|she|they)(?:'ll| will| shall)\s+)?(?:return|be returning|be back)\s+(?:to (?:the )?(?:office|work|town)|from|home)\b`)
 	reNegStart = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
-	rePolite   = regexp.MustCompile(`^(?:if (?:you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
+	rePolite   = regexp.MustCompile(`^(?:if (?:[^,]{0,60}?\b(?:meets? with your approval|meets? your approval|looks? (?:good|right|ok|okay|fine|correct|acceptable)|(?:is|are|seems?) (?:acceptable|agreeable|ok|okay|fine|correct|in order)|works? for you)|you (?:agree|approve|concur|are (?:happy|ok|okay|fine|comfortable|satisfied) with|are in agreement)|you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
 	reCondHead = regexp.MustCompile(`^(?:if|unless|in case|should you|provided|assuming|whether)\b`)
 
-	reCommit   = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|still|really|first|will\s+probably)\b)?(?:'ll|’ll| will| shall|'m going to|’m going to| am going to|'re going to| are going to|'m gonna| am gonna| gonna| can| could| plan to| intend to| want to| need to| have to| must| should|'d like to| would like to|'d love to| would love to|'m planning to| am planning to| will try to|'ll try to|'ll need to| will need to|'ll have to| will have to|'ve got to| have got to| gotta| hope to|'m happy to| am happy to|'d be happy to| would be happy to| offered to| volunteer to| promise to|'ll be able to| will be able to|'ll make sure to| will make sure to|'ll make sure| will make sure)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+|happily\s+|gladly\s+)*`)
+	reCommit   = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|still|really|first|will\s+probably)\b)?(?: would be happy to| will make sure to| will be able to|'ll make sure to| am planning to| will make sure| would like to| would love to|'m planning to|'d be happy to|'ll be able to| are going to| will need to| will have to| volunteer to|'ll make sure| am going to|'re going to| will try to| have got to| am happy to|'m going to|’m going to|'ll need to|'ll have to|'m happy to| offered to| promise to| intend to|'d like to|'d love to|'ll try to|'ve got to| am gonna|'m gonna| plan to| want to| need to| have to| hope to| should| shall| gonna| could| gotta| will| must| can|'ll|’ll)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+|happily\s+|gladly\s+)*`)
 	reProgFut  = regexp.MustCompile(`^(i|we)(?:'m|’m| am|'re| are)\s+(?:also\s+|just\s+)?(\w+ing)\b`)
 	reLetMe    = regexp.MustCompile(`^(?:let me|lemme)\s+(?:just\s+|quickly\s+|go\s+)?`)
 	reLetMeKn  = mustGate(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
@@ -400,9 +408,24 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		a.note("sig:cond")
 		return nil
 	}
+	// "Please let me know by Friday if you have any comments": the date
+	// makes the courtesy an ask.
+	if m := reKnowByIf.FindStringSubmatchIndex(body); m != nil && !question {
+		if ds := clauseDates(hits, off, len(raw)); hasDueHit(ds) {
+			c := &cand{typ: TypeTask, title: "Send any " + body[m[2]:m[3]], conf: 0.6, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
+				desc: collapse(a.text[s.start:s.end]), you: who == "", assignee: who, frame: fRequest}
+			c.due = a.pickDue(u, raw, ds)
+			a.note("sig:request")
+			return []*cand{c}
+		}
+	}
 	if reBoiler.MatchString(body) || strings.IndexByte(body, '@') >= 0 && reMailAddr.MatchString(body) {
 		a.note("sig:boiler")
 		return nil
+	}
+	if c := a.invitation(ui, u, s, idx, raw, l, p, hits, off, who, question); c != nil {
+		a.note("sig:proposal")
+		return []*cand{c}
 	}
 	if rePleasant.MatchString(body) || reHypo.MatchString(body) || reCancel.MatchString(body) {
 		a.note("sig:filtered")
@@ -411,21 +434,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	if a.isAcceptanceText(body) {
 		return nil
 	}
-	// Dates of this clause (offsets relative to the clause).
-	var ds []dateHit
-	for _, h := range hits {
-		if h.End > off && h.Start < off+len(raw) {
-			h.Start -= off
-			h.End -= off
-			if h.Start < 0 {
-				h.Start = 0
-			}
-			if h.End > len(raw) {
-				h.End = len(raw)
-			}
-			ds = append(ds, h)
-		}
-	}
+	ds := clauseDates(hits, off, len(raw))
 	// "We still don't have an owner for the SEO audit", "Who can take the
 	// vendor follow-up?": work up for grabs, claimed by the next "I'll take it".
 	if m := reNoOwner.FindStringSubmatchIndex(body); m != nil {
@@ -515,7 +524,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	if reNegStart.MatchString(body) && !strings.Contains(body, "forget") {
 		return nil
 	}
-	if reAway.MatchString(body) {
+	if reAway.MatchString(body) || reTravel.MatchString(body) {
 		return nil // "I'm off Friday": an absence to know about, not work
 	}
 	// "I can reproduce it": ability, not a commitment, unless dated.
@@ -561,6 +570,80 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		out = append(out, c)
 	}
 	return out
+}
+
+// clauseDates are the date hits inside a clause starting at off, with
+// offsets made relative to the clause.
+func clauseDates(hits []dateHit, off, n int) []dateHit {
+	var ds []dateHit
+	for _, h := range hits {
+		if h.End > off && h.Start < off+n {
+			h.Start -= off
+			h.End -= off
+			if h.Start < 0 {
+				h.Start = 0
+			}
+			if h.End > n {
+				h.End = n
+			}
+			ds = append(ds, h)
+		}
+	}
+	return ds
+}
+
+// invitation reads what otherwise passes for a pleasantry but names a time
+// to be somewhere: "See you at 3pm on Thursday", "We hope you will join us
+// for the launch party on June 3", "You are scheduled to speak at the
+// luncheon on Tuesday". Each is a meeting to attend.
+func (a *analyzer) invitation(ui int, u unit, s span, idx int, raw, l string, p int, hits []dateHit, off int, who string, question bool) *cand {
+	if question {
+		return nil
+	}
+	body := l[p:]
+	if m := reSeeYou.FindStringIndex(body); m != nil {
+		ds := clauseDates(hits, off, len(raw))
+		if !hasDueHit(ds) {
+			return nil
+		}
+		prep := strings.LastIndexByte(l[p:p+m[1]], ' ') + 1
+		t := a.cleanMeetingTitle(raw, p+prep, len(raw), ds)
+		switch w := firstWordOf(l[p+prep:]); {
+		case t == "" || len(strings.Fields(t)) > 8:
+			t = "Meet up"
+		case (w == "at" || w == "in") && firstWordOf(strings.ToLower(t)) != w:
+			t = "Meet " + w + " " + strings.ToLower(t[:1]) + t[1:] // "See you at the airport"
+		default:
+			t = "Meet " + strings.ToLower(t[:1]) + t[1:]
+		}
+		return a.newMeeting(ui, u, s, idx, raw, t, ds, who)
+	}
+	if m := reHopeJoin.FindStringIndex(body); m != nil {
+		at := p + m[1]
+		for _, w := range []string{"us ", "me ", "for ", "in "} {
+			if strings.HasPrefix(l[at:], w) {
+				at += len(w)
+			}
+		}
+		np := eventAfter(l, at)
+		if np < 0 {
+			return nil
+		}
+		ds := clauseDates(hits, off, len(raw))
+		c := a.newMeeting(ui, u, s, idx, raw, a.cleanMeetingTitle(raw, np, len(raw), ds), ds, who)
+		c.you = who == ""
+		return c
+	}
+	if m := reSchedYou.FindStringIndex(body); m != nil {
+		ds := clauseDates(hits, off, len(raw))
+		if !hasDueHit(ds) || !(actionVerbs[firstWordOf(l[p+m[1]:])] || eventAfter(l, p+m[1]) >= 0) {
+			return nil
+		}
+		c := a.newMeeting(ui, u, s, idx, raw, a.cleanMeetingTitle(raw, p+m[1], len(raw), ds), ds, who)
+		c.you = who == ""
+		return c
+	}
+	return nil
 }
 
 // antecedent finds the person "he/she/they" refers to: the nearest earlier
@@ -787,6 +870,17 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			return frame{kind: fRequest, vp: i, verb: b, verbTo: i + len(w), who: who, you: who == "", conf: 0.8}
 		}
 	}
+	// "I think you should call the broker", "My recommendation would be to
+	// ask Paula": advice is a request or a proposal.
+	if m := reThinkShould.FindStringSubmatchIndex(body); m != nil && verbAt(p+m[1]) && !question {
+		if subj := body[m[2]:m[3]]; subj == "we" {
+			return frame{kind: fProposal, vp: p + m[1], who: who, conf: 0.6}
+		}
+		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.65}
+	}
+	if m := reMySuggest.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
+		return frame{kind: fProposal, vp: p + m[1], who: who, conf: 0.6}
+	}
 	if m := reSuggest.FindStringSubmatchIndex(body); m != nil && verbAt(p+m[1]) {
 		if subj := body[m[2]:m[3]]; subj == "we" || subj == "us" {
 			return frame{kind: fProposal, vp: p + m[1], who: who, conf: 0.6}
@@ -867,6 +961,9 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		if m := reModal.FindStringIndex(l[end:]); m != nil {
 			i := end + m[1]
 			w := firstWordOf(l[i:])
+			if strings.HasSuffix(strings.TrimSpace(l[end:i]), "is on") && notHandling[w] {
+				return frame{} // "Dave is on board", "Sue is on vacation"
+			}
 			if verbAt(i) && w != "be" && w != "have" && !(metricVerbs[w] && !a.knownName(name) && !roleNouns[strings.ToLower(name)]) {
 				return frame{kind: fAssign, vp: i, who: name, conf: 0.75}
 			}
@@ -919,7 +1016,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		}
 	}
 	// Note style: "need to call the bank", "must renew passport".
-	if m := reSelf.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
+	if m := reSelf.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question && !statives[firstWordOf(l[p+m[1]:])] {
 		return frame{kind: fSelf, vp: p + m[1], self: true, conf: 0.65}
 	}
 	// "dentist - reschedule to next month".
@@ -951,7 +1048,8 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			if nounNext && !nounishVerbs[w] && reObjectNoun.MatchString(rest) {
 				nounNext = false // "write report draft": the report is what to write
 			}
-			if !nounUse && !nounNext && !strings.HasPrefix(body[len(w):], ":") && !strings.HasPrefix(body[len(w):], "-") {
+			// "Take, for example, …", "Look, …", "Help, …": an aside, not an order.
+			if !nounUse && !nounNext && !strings.HasPrefix(body[len(w):], ":") && !strings.HasPrefix(body[len(w):], "-") && !strings.HasPrefix(body[len(w):], ",") {
 				if a.imperativeAllowed(u) {
 					f := frame{kind: fImperative, vp: p, who: who, conf: 0.65}
 					if u.item || u.section == secAction || u.check == 1 {
@@ -974,6 +1072,14 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	}
 	return frame{}
 }
+
+// statives describe what someone is or has ("Must possess five years of
+// experience"), not something to do.
+var statives = wordSet(`possess have be know understand demonstrate exhibit hold enjoy thrive`)
+
+// notHandling: after "X is on", a state rather than work X has taken on.
+var notHandling = wordSet(`board vacation leave holiday holidays pto site track hold time top call duty record sick
+maternity paternity break tour travel trip assignment loan the a an his her their`)
 
 // nounishVerbs are action verbs that often open a noun phrase ("Review
 // notes", "Budget update", "Sales report").
@@ -1061,6 +1167,10 @@ func dueVerb(np string) string {
 // subject finds a named subject at the clause start: a name, a team, a
 // role ("the manager"), a known speaker.
 func (a *analyzer) subject(raw, l string, p int) (string, int) {
+	// "My assistant, Shirley Crenshaw, will…": the name in apposition.
+	if m := reAppos.FindStringSubmatchIndex(raw[p:]); m != nil && a.isPersonName(raw[p+m[2]:p+m[3]]) {
+		return raw[p+m[2] : p+m[3]], p + m[1]
+	}
 	i := p
 	det := false
 	for _, d := range []string{"the ", "our ", "your ", "my "} {

@@ -245,6 +245,12 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 		t = t[i+2:]
 	}
 	t = reIntentLead.ReplaceAllString(t, "")
+	// "If you are free Thursday, could we…": the ask follows the condition.
+	if reCondHead.MatchString(asciiLower(t)) {
+		if i := strings.Index(t, ", "); i > 0 && len(strings.Fields(t[i+2:])) >= 3 {
+			t = t[i+2:]
+		}
+	}
 	ask := reIntentAsk.FindStringIndex(t)
 	if ask != nil {
 		t = t[ask[1]:]

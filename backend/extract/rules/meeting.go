@@ -62,7 +62,7 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			if np < 0 {
 				return "", false
 			}
-			if !dated && fr.kind != fProposal && !(fr.kind == fCommit && !fr.weak && strings.Contains(l[:fr.vp], "love to")) {
+			if !dated && fr.kind != fProposal && !((fr.kind == fCommit || fr.kind == fTeam) && (strings.Contains(l[:fr.vp], "love to") || strings.Contains(l[:fr.vp], "like to"))) {
 				return "", false
 			}
 			if v == "do" || v == "get" || v == "go" || v == "come" || v == "put" || v == "make" {
@@ -153,8 +153,17 @@ func eventAt(words []string, i int) bool {
 	if i+1 < len(words) && nonEventHeads[strings.Trim(words[i+1], ",.!?:;()'\"")] {
 		return false
 	}
+	// "each party shall", "a third party", "the other party": a side to a
+	// contract, not a celebration.
+	if (w == "party" || w == "parties") && i > 0 && legalPartyBefore[strings.Trim(words[i-1], ",.!?:;()'\"")] {
+		return false
+	}
 	return true
 }
+
+// legalPartyBefore: words before "party" that make it a side to a contract.
+var legalPartyBefore = wordSet(`each either neither any other third 3rd counter such both all receiving disclosing
+defaulting non-defaulting affected injured requesting breaching terminating indemnifying indemnified relevant`)
 
 func timed(ds []dateHit) bool {
 	for _, h := range ds {

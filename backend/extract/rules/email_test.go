@@ -1,0 +1,73 @@
+package rules
+
+import "testing"
+
+// Emails: requests under a courtesy condition, invitations and advice are
+// tasks; travel, states and contract language are not.
+func TestEmailAsksAndInvitations(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a request under an approval condition stands", kind: "email",
+			text:  "Hi Rosa,\nIf the lease looks right to you, please sign it and send it back by Friday.\nThanks,\nOwen",
+			wants: []want{{Title: "Sign it and send it back", Assignee: "Rosa", Due: "2026-03-06"}}},
+		{name: "if you agree, please", kind: "email",
+			text:  "Hi Rosa,\nIf you agree with the edits, please forward the memo to payroll.\nOwen",
+			wants: []want{{Title: "Forward the memo to payroll", Assignee: "Rosa"}}},
+		{name: "other conditions stay hypothetical", kind: "chat",
+			text: "owen: if the vendor raises prices again, please call me"},
+		{name: "the detector's suggestion is titled by the ask, not the condition", kind: "email",
+			text:  "Hi Rosa,\nIf the vendor raises prices again, please call me.\nOwen",
+			wants: []want{{Title: "Call me", Assignee: "Rosa"}}},
+		{name: "a dated let-me-know is an ask", kind: "email",
+			text:  "Hi Rosa,\nPlease let me know by Thursday if you have any comments on the plan.\nOwen",
+			wants: []want{{Title: "Send any comments", Assignee: "Rosa", Due: "2026-03-05"}}},
+		{name: "an undated one is a courtesy", kind: "email",
+			text: "Hi Rosa,\nLet me know if you have any comments.\nOwen"},
+		{name: "see you at a time is a meeting", kind: "email",
+			text:  "Hi Rosa,\nSee you at the station on Wednesday at 8.\nOwen",
+			wants: []want{{Title: "Meet at the station", Due: "2026-03-04 08:00", Type: "meeting"}}},
+		{name: "see you soon is a closing", kind: "email",
+			text: "Hi Rosa,\nSee you soon.\nOwen"},
+		{name: "an invitation to an event", kind: "email",
+			text:  "Hi Rosa,\nWe hope you will join us for the spring gala on March 20.\nOwen",
+			wants: []want{{Title: "Spring gala", Assignee: "Rosa", Due: "2026-03-20", Type: "meeting"}}},
+		{name: "scheduled to speak", kind: "email",
+			text:  "Hi Rosa,\nYou are scheduled to speak at the members' lunch on Thursday.\nOwen",
+			wants: []want{{Title: "Speak at the members' lunch", Assignee: "Rosa", Due: "2026-03-05", Type: "meeting"}}},
+		{name: "like to have a meeting, undated", kind: "email",
+			text:  "Hi Rosa,\nI would like to have a short meeting about the hedging policy.\nOwen",
+			wants: []want{{Title: "Meeting about the hedging policy", Type: "meeting"}}},
+		{name: "advice is a request", kind: "email",
+			text:  "Hi Rosa,\nI think you should call the broker before Friday.\nOwen",
+			wants: []want{{Title: "Call the broker", Assignee: "Rosa", Due: "2026-03-06"}}},
+		{name: "a recommendation is a proposal", kind: "email",
+			text:  "Hi Rosa,\nMy recommendation would be to ask Paula to take over the account.\nOwen",
+			wants: []want{{Title: "Ask Paula to take over the account"}}},
+		{name: "will need to", kind: "email",
+			text:  "Hi Rosa,\nI will need to update the rate tables before the audit.\nOwen",
+			wants: []want{{Title: "Update the rate tables before the audit", Assignee: "Owen"}}},
+		{name: "'ll have to", kind: "email",
+			text:  "Hi Rosa,\nI'll have to reschedule the review.\nOwen",
+			wants: []want{{Title: "Reschedule the review", Assignee: "Owen"}}},
+		{name: "a name in apposition", kind: "email",
+			text:  "Hi Rosa,\nOur office manager, Dana Pruitt, will book the conference room.\nOwen",
+			wants: []want{{Title: "Book the conference room", Assignee: "Dana Pruitt"}}},
+	})
+}
+
+func TestEmailStatesAreNotTasks(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "travel", kind: "email", text: "Hi Rosa,\nHeaded to Denver tomorrow.\nOwen"},
+		{name: "travel with a subject", kind: "email", text: "Hi Rosa,\nI'm flying to Boston on Tuesday.\nOwen"},
+		{name: "back at the office", kind: "email", text: "Hi Rosa,\nShe will return to the office on Monday.\nOwen"},
+		{name: "on board is agreement", kind: "email", text: "Hi Rosa,\nMarta is on board with the new pricing.\nOwen"},
+		{name: "on vacation", kind: "email", text: "Hi Rosa,\nMarta is on vacation until the 9th.\nOwen"},
+		{name: "a wish", kind: "email", text: "Hi Rosa,\nWish I could join you all for dinner tonight.\nOwen"},
+		{name: "contract language", kind: "email", text: "Hi Rosa,\nEach party shall deliver written notice within ten days.\nOwen"},
+		{name: "a third party is no party", kind: "email", text: "Hi Rosa,\nThe third party guarantee language was added on Friday.\nOwen"},
+		{name: "job requirements", kind: "email", text: "Hi Rosa,\nMust possess five years of trading experience.\nOwen"},
+		{name: "an aside after a verb", kind: "email", text: "Hi Rosa,\nTake, for example, the power desk in Portland.\nOwen"},
+		{name: "a courtesy promise to write", kind: "email", text: "Hi Rosa,\nI'll write more when things calm down.\nOwen"},
+		{name: "drive safely", kind: "email", text: "Hi Rosa,\nDrive safely!\nOwen"},
+		{name: "a follow-up header", kind: "email", text: "Hi Rosa,\nFollow up to my previous message: the figures were wrong.\nOwen"},
+	})
+}
