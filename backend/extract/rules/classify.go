@@ -791,6 +791,9 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	body := l[p:]
 	verbAt := func(i int) bool { // an action verb in base form starts at l[i:]
 		w := firstWordOf(l[i:])
+		if !actionVerbs[w] && i > 0 && properNounAt(raw, i) {
+			return false // "I am going to Chicago tomorrow"
+		}
 		return actionVerbs[w] || w == "have" || w == "be" || w == "get" || w == "go" || w == "make" || w == "let" || looksVerb(w)
 	}
 	// "let me know …": a request to tell the speaker.
@@ -1115,6 +1118,15 @@ what which who whom whose when where why how whether if as because since while u
 
 // looksVerb accepts a word after a strong frame ("I'm going to shoot …")
 // that is not on the curated list but reads as a verb.
+// properNounAt: raw[i:] starts with a capitalised word that is not all
+// capitals ("Chicago", not "SEND").
+func properNounAt(raw string, i int) bool {
+	if i >= len(raw) || raw[i] < 'A' || raw[i] > 'Z' || i+1 >= len(raw) {
+		return false
+	}
+	return raw[i+1] >= 'a' && raw[i+1] <= 'z'
+}
+
 func looksVerb(w string) bool {
 	if len(w) < 3 || nonVerbs[w] || stopWords[w] || notNames[w] {
 		return false

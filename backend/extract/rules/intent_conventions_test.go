@@ -55,6 +55,11 @@ func TestDetectorRespectsTheRulesFilters(t *testing.T) {
 		"We shipped version 2.3 last week.",
 		"The workshop on Thursday is cancelled.",
 		"Sarah already sent the invoice.",
+		// Where someone will be is news, not an ask.
+		"I shall be in the office on Thursday afternoon.",
+		"I'm on the road until Wednesday evening.",
+		"We will be travelling all of next week.",
+		"I am going to Chicago tomorrow on business.",
 	} {
 		if ts := Extract("Hi all,\n"+s+"\nThanks,\nBo", Options{Now: now, Kind: "email"}); len(ts) != 0 {
 			t.Errorf("%q: got %+v", s, ts)
