@@ -68,6 +68,8 @@ var (
 	reHopeJoin    = regexp.MustCompile(`^(?:we|i) (?:hope|trust) (?:that )?you (?:will|can|'ll|could|are able to) (?:be able to )?(?:join|attend|come to|be at|make it to)\s+`)
 	reSchedYou    = regexp.MustCompile(`^(?:you(?:'re| are)|we(?:'ve| have) you)\s+(?:now\s+|also\s+)?(?:scheduled|booked|slated|set|confirmed|registered|signed up|down)\s+(?:to|for)\s+`)
 	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
+	reByAgent  = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
+	rePersonal = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
 	reAppos    = regexp.MustCompile(`^(?i:our|my|your|the|their|his|her)\s+[\p{Ll} -]{2,40}?,\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2}),`)
 	reTravel   = regexp.MustCompile(`^(?:(?:i|we|he|she|they)(?:'m|'re|'s| am| are| is| will be|'ll be| shall be)\s+)?(?:off|headed|heading|flying|driving|leaving|travell?ing|on (?:my|our|his|her|their) way)\s+(?:out\s+)?(?:to|for|back to|home|back home)\b|^(?:(?:i|we|he|she|they)(?:'ll| will| shall)\s+)?(?:return|be returning|be back)\s+(?:to (?:the )?(?:office|work|town)|from|home)\b`)
 	reNegStart = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
@@ -90,7 +92,7 @@ var (
 	reSomeone  = mustGate(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+`)
 	reSelf     = regexp.MustCompile(`^(?:need to|needs to|must|have to|gotta|got to|should|remember to|don't forget to|dont forget to|do not forget to|to do:|todo:|todo)\s+(?:also\s+|just\s+)*`)
 	reModal    = regexp.MustCompile(`^\s+(?:will|'ll|’ll|shall|is going to|are going to|to|must|should|needs to|need to|has to|have to|is to|are to|can|could|is responsible for|are responsible for|will need to|is supposed to|are supposed to|is handling|is taking care of|is on|will be|promised to|agreed to|offered to|volunteered to|said (?:she|he|they)(?:'d| would| will)|is going to be)\s+(?:also\s+|then\s+|first\s+|please\s+)*`)
-	rePassive  = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must|should|ought|will need|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
+	rePassive  = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must|should|ought|will need|will have|will|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
 	reNeedsIng = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an )?[\w' /&-]{1,40}?)\s+(?:still\s+|really\s+)?needs?\s+(\w+ing)\b`)
 	reDue      = regexp.MustCompile(`(?:^|,\s*|that\s+|reminder:?\s+)((?:the |our |my |your |all |this |these |those )?[\w' /&-]{1,50}?)\s+(?:is|are|'s|are all|is all)\s+(?:still\s+)?due\b`)
 	reDueFor   = regexp.MustCompile(`^\s+for\s+(?:a|an|its|their|his|her|the|our|my|your)?\s*([a-z][a-z -]{1,30}?)(?:\s+(?:by|before|on|in|at|until|next|this)\b|[.,;!]|$)`)
@@ -516,6 +518,11 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	if fr.kind == fItem && pastAfterSubject(body) {
 		return nil
 	}
+	// "work deadlines interfered with my plans": a noun, then what it did.
+	if (fr.kind == fImperative || fr.kind == fRequest) && fr.vp == p && fr.verb == "" && pastAfterNoun(body) {
+		a.note("sig:past")
+		return nil
+	}
 	if fr.kind == fRequest && reDone.MatchString(body) && !strings.Contains(body, "?") {
 		if strings.Contains(body, "already") {
 			return nil
@@ -786,6 +793,38 @@ func pastAfterSubject(body string) bool {
 	return false
 }
 
+// pastAfterNoun: a bare "imperative" whose next words are a noun and a past
+// tense ("work deadlines interfered …", "work totalled interfered …"),
+// so its first word was a noun.
+func pastAfterNoun(body string) bool {
+	f := strings.Fields(body)
+	if len(f) < 3 {
+		return false
+	}
+	for i := 1; i <= 2 && i < len(f); i++ {
+		w := strings.Trim(f[i], ",.!?;:")
+		if !(pastOnly[w] || strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w]) {
+			continue
+		}
+		prev := strings.Trim(f[i-1], ",.!?;:")
+		if i == 1 || actionVerbs[prev] || strings.HasSuffix(prev, "ed") || functionWords[prev] {
+			continue // "send revised numbers", "review the attached"
+		}
+		// "interfered with", "went to": the past verb takes what follows.
+		if i+1 < len(f) && pastFollowers[strings.Trim(f[i+1], ",.!?;:")] {
+			return true
+		}
+	}
+	return false
+}
+
+var functionWords = wordSet(`the a an your my our their his her this that these those to be been being is are was
+were get got will should must can could would have has had and or all any newly fully of for in on at with by from`)
+
+// pastFollowers come after a past tense used as a verb ("interfered with",
+// "went to", "came in").
+var pastFollowers = wordSet(`with to in on at into from by the my our your his her their a an me us him them it`)
+
 // frame reads how the clause (from p) asks for or promises an action.
 func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool) frame {
 	body := l[p:]
@@ -967,6 +1006,9 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			if strings.HasSuffix(strings.TrimSpace(l[end:i]), "is on") && notHandling[w] {
 				return frame{} // "Dave is on board", "Sue is on vacation"
 			}
+			if strings.HasPrefix(strings.TrimSpace(l[end:i]), "shall") && quantifiers[firstWordOf(strings.ToLower(name))] {
+				return frame{} // "Each Tenant shall pay…": a term of a contract
+			}
 			if verbAt(i) && w != "be" && w != "have" && !(metricVerbs[w] && !a.knownName(name) && !roleNouns[strings.ToLower(name)]) {
 				return frame{kind: fAssign, vp: i, who: name, conf: 0.75}
 			}
@@ -987,8 +1029,22 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	// "The changelog still needs to be written."
 	if m := rePassive.FindStringSubmatchIndex(body); m != nil && !question {
 		np := strings.TrimSpace(raw[p+m[2] : p+m[3]])
-		if b := pastBase(body[m[4]:m[5]]); b != "" && !isPronoun(np) {
-			return frame{kind: fNeed, vp: p + m[4], verb: b, verbTo: p + m[5], object: np, conf: 0.5, weak: true}
+		if b := pastBase(body[m[4]:m[5]]); b != "" && !isPronoun(np) && !rePersonal.MatchString(strings.ToLower(np)) {
+			f := frame{kind: fNeed, vp: p + m[4], verb: b, verbTo: p + m[5], object: np, conf: 0.5, weak: true}
+			// "… will have to be approved by Mark Taylor": Mark's to do.
+			if bm := reByAgent.FindStringSubmatchIndex(raw[p+m[5]:]); bm != nil && a.isPersonName(raw[p+m[5]+bm[4]:p+m[5]+bm[5]]) && len(findDates(raw[p+m[5]+bm[4]:p+m[5]+bm[5]], a.clock)) == 0 {
+				f.who = strings.TrimRight(raw[p+m[5]+bm[4]:p+m[5]+bm[5]], ".")
+				f.verbTo = p + m[5] + bm[1]
+				if bm[2] >= 0 {
+					f.verb += " " + strings.TrimSpace(raw[p+m[5]+bm[2]:p+m[5]+bm[3]]) // "signed off by"
+				}
+				f.conf = 0.6
+			}
+			// "will be moved" without a need is news, unless someone is named to do it.
+			if strings.HasSuffix(strings.TrimSpace(body[:m[4]]), "will be") && f.who == "" {
+				return frame{}
+			}
+			return f
 		}
 	}
 	if m := reNeedsIng.FindStringSubmatchIndex(body); m != nil && !question {
@@ -1075,6 +1131,9 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	}
 	return frame{}
 }
+
+// quantifiers make a subject everyone of a kind ("Each Party", "Any Tenant").
+var quantifiers = wordSet(`each either neither every any all no such`)
 
 // statives describe what someone is or has ("Must possess five years of
 // experience"), not something to do.

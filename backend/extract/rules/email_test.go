@@ -71,3 +71,29 @@ func TestEmailStatesAreNotTasks(t *testing.T) {
 		{name: "a follow-up header", kind: "email", text: "Hi Rosa,\nFollow up to my previous message: the figures were wrong.\nOwen"},
 	})
 }
+
+func TestPassivesAgentsAndPronounTitles(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a passive with its agent is the agent's", kind: "email",
+			text:  "Hi Rosa,\nThe new lease will have to be approved by Dana Lee, who is away until Monday.\nOwen",
+			wants: []want{{Title: "Approve the new lease", Assignee: "Dana Lee"}}},
+		{name: "a particle before by", kind: "email",
+			text:  "Hi Rosa,\nThe budget needs to be signed off by Carl.\nOwen",
+			wants: []want{{Title: "Sign off the budget", Assignee: "Carl"}}},
+		{name: "by a date is no agent", kind: "email",
+			text:  "Hi Rosa,\nThe forms must be filed by Friday.\nOwen",
+			wants: []want{{Title: "File the forms", Due: "2026-03-06"}}},
+		{name: "people being moved is news", kind: "email",
+			text: "Hi Rosa,\nTonight Maria and I are going to be moved to the new server.\nOwen"},
+		{name: "do it keeps its verb", kind: "email",
+			text:  "Hi Rosa,\nI'll do it on Thursday.\nOwen",
+			wants: []want{{Title: "Do it", Assignee: "Owen", Due: "2026-03-05"}}},
+		{name: "looking at a date for a meeting", kind: "email",
+			text:  "Hi Rosa,\nWe are looking at March 12 for the kickoff meeting.\nOwen",
+			wants: []want{{Title: "Kickoff meeting", Due: "2026-03-12", Type: "meeting"}}},
+		{name: "a term of a contract", kind: "document",
+			text: "Lease terms\n\nEach Tenant shall pay the rent on the first day of the month."},
+		{name: "a noun that did something", kind: "email",
+			text: "Hi Rosa,\nUnfortunately work deadlines interfered with my plans to visit.\nOwen"},
+	})
+}

@@ -43,6 +43,15 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 		if fr.verb != "" {
 			after = strings.TrimLeft(l[fr.verbTo:], " ")
 		}
+		// "We are looking at June 4 for the kickoff meeting".
+		if v == "look" && strings.HasPrefix(after, "at ") && dated {
+			if k := strings.Index(after, " for "); k > 0 {
+				at := len(l) - len(after) + k + len(" for ")
+				if np := eventAfter(l, at); np >= 0 {
+					return a.cleanMeetingTitle(raw, np, len(raw), ds), true
+				}
+			}
+		}
 		switch {
 		case v == "meet" || v == "sync" || v == "huddle" || v == "regroup" || v == "reconvene" ||
 			v == "catch" && strings.HasPrefix(after, "up") ||

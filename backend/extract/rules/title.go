@@ -8,6 +8,7 @@ import (
 )
 
 var (
+	reCutWho    = regexp.MustCompile(`(?i),\s*who(?:'s|\s+(?:is|are|was|were|will|has|had|would|can))\b.*$`)
 	reCutTail   = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:at (?:your|the|my) earliest convenience|when convenient|so that|so (?:i|we|you|they|he|she|it|the)\b|because|since|as soon as possible|in order to|, which|which|when you get a chance|when(?:ever)? you (?:have|get) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
 	reTrailFill = mustGate(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|this time|first thing|first thing in the morning|probably|hopefully|ideally|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
 	reLeadFill  = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually|personally|now|do)\s+)+`)
@@ -42,6 +43,18 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 	}
 	if ownerCut >= 0 && ownerCut < end {
 		end = ownerCut
+	}
+	// "…by Mark Taylor, who is out until next week": the relative clause
+	// is about Mark, and its dates are not the task's.
+	if m := reCutWho.FindStringIndex(raw[f.vp:end]); m != nil {
+		end = f.vp + m[0]
+		kept := ds[:0:0]
+		for _, h := range ds {
+			if h.Start < end {
+				kept = append(kept, h)
+			}
+		}
+		ds = kept
 	}
 	// Due date.
 	c.due = a.pickDue(u, raw, ds)
@@ -286,6 +299,9 @@ func (a *analyzer) nounRef(raw string) *dateHit {
 	}
 }
 
+// lonePronoun objects leave nothing of a title without their verb.
+var lonePronoun = wordSet(`it that this them these those so`)
+
 // buildTitle makes the short imperative title.
 func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, requester string) string {
 	if end > len(raw) {
@@ -313,7 +329,9 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, req
 		t = removeSpans(raw, f.vp, end, ds, true)
 	}
 	t = tidy(t)
-	t = reLeadFill.ReplaceAllString(t, "")
+	if lt := strings.ToLower(t); !strings.HasPrefix(lt, "do ") || !lonePronoun[strings.Trim(lt[3:], " .!")] {
+		t = reLeadFill.ReplaceAllString(t, "") // but "I'll do it" stays "Do it"
+	}
 	if f.kind != fItem {
 		t = cutTail(t)
 	}
@@ -412,6 +430,9 @@ func cutTail(t string) string {
 	}
 	if m := reCutTail.FindStringIndex(t); m != nil && len(strings.Fields(t[:m[0]])) >= 1 {
 		t = t[:m[0]]
+	}
+	if m := reCutWho.FindStringIndex(t); m != nil && m[0] > 0 {
+		t = t[:m[0]] // "…by Mark Taylor, who is out of town"
 	}
 	return t
 }
