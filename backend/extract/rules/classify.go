@@ -39,6 +39,7 @@ type frame struct {
 	keep   bool   // keep the frame words in the title ("Make sure …")
 	pron   bool   // the subject is "he/she/they": resolved from the context
 	all    bool   // asked of everyone: nobody's in particular, and not claimed
+	trip   bool   // a promise after news of a trip ("heading out, will call from the car")
 }
 
 var (
@@ -70,6 +71,8 @@ var (
 	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
 	reByAgent     = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
 	rePersonal    = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
+	reGoingThen   = regexp.MustCompile(`^(?:(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+)?(?:(?:off|headed|heading|flying|driving|leaving|travell?ing|going|returning|on (?:my|our) way)\s+(?:to|for|back|home|in|into|out|over|up|down)\b)|^(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+(?:back|out|away|at|in)\b`)
+	reThenAct     = regexp.MustCompile(`\bto\s+|(?:,\s*|\s+)(?:and\s+|then\s+|but\s+)*(?:i'll|i will|i shall|will|we'll|we will)\s+(?:also\s+|then\s+|just\s+)?`)
 	reAppos       = regexp.MustCompile(`^(?i:our|my|your|the|their|his|her)\s+[\p{Ll} -]{2,40}?,\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2}),`)
 	reTravel      = regexp.MustCompile(`^(?:(?:i|we|he|she|they)(?:'m|'re|'s| am| are| is| will be|'ll be| shall be)\s+)?(?:off|headed|heading|flying|driving|leaving|travell?ing|on (?:my|our|his|her|their) way)\s+(?:out\s+)?(?:to|for|back to|home|back home)\b|^(?:(?:i|we|he|she|they)(?:'ll| will| shall)\s+)?(?:return|be returning|be back)\s+(?:to (?:the )?(?:office|work|town)|from|home)\b`)
 	reNegStart    = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
@@ -531,7 +534,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	if reNegStart.MatchString(body) && !strings.Contains(body, "forget") {
 		return nil
 	}
-	if reAway.MatchString(body) || reTravel.MatchString(body) {
+	if (reAway.MatchString(body) || reTravel.MatchString(body)) && !fr.trip {
 		return nil // "I'm off Friday": an absence to know about, not work
 	}
 	// "I can reproduce it": ability, not a commitment, unless dated.
@@ -614,6 +617,16 @@ func (a *analyzer) invitation(ui int, u unit, s span, idx int, raw, l string, p 
 			return nil
 		}
 		prep := strings.LastIndexByte(l[p:p+m[1]], ' ') + 1
+		at := p + prep
+		if w := firstWordOf(l[at:]); w == "at" || w == "in" || w == "on" {
+			at += len(w) + 1
+		}
+		if np := eventAfter(l, min(at, len(l))); np >= 0 {
+			// "See you at the 3pm review": the review.
+			if t := a.cleanMeetingTitle(raw, np, len(raw), ds); t != "" {
+				return a.newMeeting(ui, u, s, idx, raw, t, ds, who)
+			}
+		}
 		t := a.cleanMeetingTitle(raw, p+prep, len(raw), ds)
 		switch w := firstWordOf(l[p+prep:]); {
 		case t == "" || len(strings.Fields(t)) > 8:
@@ -850,6 +863,27 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			start += i
 		}
 		return frame{kind: fRequest, vp: start, who: who, you: who == "", conf: 0.7}
+	}
+	// "I'm heading to the site tomorrow to install the router", "I'll be
+	// back Monday and will finish the audit then": the trip is news; what
+	// follows it is the promise.
+	if m := reGoingThen.FindStringSubmatchIndex(body); m != nil && !question {
+		rest := body[m[1]:]
+		for _, k := range reThenAct.FindAllStringIndex(rest, 4) {
+			if i := p + m[1] + k[1]; verbAt(i) && firstWordOf(l[i:]) != "be" {
+				subj := ""
+				if m[2] >= 0 {
+					subj = body[m[2]:m[3]]
+				} else if m[4] >= 0 {
+					subj = body[m[4]:m[5]]
+				}
+				f := frame{kind: fCommit, vp: i, self: subj != "we", conf: 0.7, trip: true}
+				if subj == "we" {
+					f.kind, f.self = fTeam, false
+				}
+				return f
+			}
+		}
 	}
 	if m := reCommit.FindStringSubmatchIndex(body); m != nil && verbAt(p+m[1]) {
 		subj := body[m[2]:m[3]]
@@ -1141,7 +1175,7 @@ var statives = wordSet(`possess have be know understand demonstrate exhibit hold
 
 // notHandling: after "X is on", a state rather than work X has taken on.
 var notHandling = wordSet(`board vacation leave holiday holidays pto site track hold time top call duty record sick
-maternity paternity break tour travel trip assignment loan the a an his her their`)
+maternity paternity break tour travel trip assignment loan`)
 
 // nounishVerbs are action verbs that often open a noun phrase ("Review
 // notes", "Budget update", "Sales report").

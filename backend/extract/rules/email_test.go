@@ -97,3 +97,28 @@ func TestPassivesAgentsAndPronounTitles(t *testing.T) {
 			text: "Hi Rosa,\nUnfortunately work deadlines interfered with my plans to visit.\nOwen"},
 	})
 }
+
+// News of a trip is not a task, but a promise after it is.
+func TestTripsThenPromises(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a purpose after the trip", kind: "meeting_transcript",
+			text:  "Ana: I'm heading to the client site tomorrow to install the new router.",
+			wants: []want{{Title: "Install the new router", Assignee: "Ana", Due: "2026-03-03"}}},
+		{name: "off to the bank to deposit", kind: "meeting_transcript",
+			text:  "Ben: I'm off to the bank to deposit the checks.",
+			wants: []want{{Title: "Deposit the checks", Assignee: "Ben"}}},
+		{name: "back on a day and will", kind: "meeting_transcript",
+			text:  "Cy: I'll be back on Thursday and will finish the audit then.",
+			wants: []want{{Title: "Finish the audit", Assignee: "Cy", Due: "2026-03-05"}}},
+		{name: "no subject, then will", kind: "chat",
+			text:  "dee: headed to the warehouse now, will count the stock before noon",
+			wants: []want{{Title: "Count the stock", Assignee: "dee", Due: "2026-03-02 12:00"}}},
+		{name: "the trip alone", kind: "meeting_transcript",
+			text: "Eve: I'm flying to Denver on Tuesday."},
+		{name: "see you at an event names the event", kind: "meeting_transcript",
+			text:  "Fay: See you all at the offsite on Thursday!",
+			wants: []want{{Title: "Offsite", Due: "2026-03-05", Type: "meeting"}}},
+		{name: "a sentence opening with In is no trip", kind: "email",
+			text: "Hi Rosa,\nIn particular, Debbie does not like to drive at night any more.\nOwen"},
+	})
+}
