@@ -44,7 +44,7 @@ type frame struct {
 
 var (
 	rePraise    = mustGate(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
-	reMarkers   = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
+	reMarkers   = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|on it|i'm on it|will do|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
 	reVocative  = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*(?:,|\s[-–—])\s+`)
 	reTodoOwner = regexp.MustCompile(`^(?:todo|to-do|fixme|action|ai|task)\s*\(\s*@?([\w.-]+)\s*\)\s*:?\s*`)
 	reVocMid    = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*,`)
@@ -71,6 +71,8 @@ var (
 	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
 	reByAgent     = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
 	rePersonal    = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
+	reAtVoc       = regexp.MustCompile(`^(@[\w.-]*\w)[:]?\s+`)
+	reBareWill    = regexp.MustCompile(`^(?:will|'ll|gonna|going to|shall)\s+(?:also\s+|just\s+|then\s+|definitely\s+|probably\s+)?`)
 	reGoingThen   = regexp.MustCompile(`^(?:(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+)?(?:(?:off|headed|heading|flying|driving|leaving|travell?ing|going|returning|on (?:my|our) way)\s+(?:to|for|back|home|in|into|out|over|up|down)\b)|^(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+(?:back|out|away|at|in)\b`)
 	reThenAct     = regexp.MustCompile(`\bto\s+|(?:,\s*|\s+)(?:and\s+|then\s+|but\s+)*(?:i'll|i will|i shall|will|we'll|we will)\s+(?:also\s+|then\s+|just\s+)?`)
 	reAppos       = regexp.MustCompile(`^(?i:our|my|your|the|their|his|her)\s+[\p{Ll} -]{2,40}?,\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2}),`)
@@ -248,6 +250,19 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 		return nil
 	}
 	hits := a.datesOf(s)
+	// "…on October 3 at 9am - please update the folder before then": "then"
+	// is the date said earlier in the same sentence.
+	for _, r := range hits {
+		if !r.Ref {
+			continue
+		}
+		for _, h := range hits {
+			if h.Start < r.Start && h.HasDate && !h.Past && !h.Ref && !h.Recurring && !h.Weak {
+				hh := h
+				a.lastDate = &hh
+			}
+		}
+	}
 	question := strings.HasSuffix(strings.TrimRight(sent, " )\"'"), "?")
 	var out []*cand
 	cls := a.clauses(u, s)
@@ -360,8 +375,14 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	if m := reMarkers.FindStringIndex(l[p:]); m != nil {
 		p += m[1]
 	}
-	// Vocative: "Bob, please…", "Marta, could you…".
-	if m := reVocative.FindStringSubmatchIndex(raw[p:]); m != nil {
+	// "@kai the release notes still need writing": a mention addresses
+	// someone unless it is the subject ("@kai will post…").
+	if m := reAtVoc.FindStringSubmatchIndex(raw[p:]); m != nil && reModal.FindStringIndex(l[p+m[3]:]) == nil &&
+		!strings.HasPrefix(l[p+m[3]:], " and ") && !strings.HasPrefix(l[p+m[3]:], ",") {
+		who = raw[p+m[2]+1 : p+m[3]]
+		p += m[1]
+	} else if m := reVocative.FindStringSubmatchIndex(raw[p:]); m != nil {
+		// Vocative: "Bob, please…", "Marta, could you…".
 		name := raw[p+m[2] : p+m[3]]
 		if a.isPersonName(name) {
 			who = strings.TrimPrefix(name, "@")
@@ -924,6 +945,10 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	if m := reThirdC.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fAssign, vp: p + m[1], conf: 0.65, pron: true}
 	}
+	// "on it, will post a draft tomorrow": the speaker's, subject left out.
+	if m := reBareWill.FindStringIndex(body); m != nil && verbAt(p+m[1]) && firstWordOf(l[p+m[1]:]) != "be" && !question && (u.speaker != "" || a.kind == "email") {
+		return frame{kind: fCommit, vp: p + m[1], self: true, conf: 0.7}
+	}
 	if m := reLetMe.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fCommit, vp: p + m[1], self: true, conf: 0.75}
 	}
@@ -1275,6 +1300,10 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 	// "My assistant, Shirley Crenshaw, will…": the name in apposition.
 	if m := reAppos.FindStringSubmatchIndex(raw[p:]); m != nil && a.isPersonName(raw[p+m[2]:p+m[3]]) {
 		return raw[p+m[2] : p+m[3]], p + m[1]
+	}
+	// "@kai will post the notes".
+	if m := reAtVoc.FindStringSubmatchIndex(raw[p:]); m != nil {
+		return raw[p+m[2]+1 : p+m[3]], p + m[3]
 	}
 	i := p
 	det := false

@@ -122,3 +122,33 @@ func TestTripsThenPromises(t *testing.T) {
 			text: "Hi Rosa,\nIn particular, Debbie does not like to drive at night any more.\nOwen"},
 	})
 }
+
+func TestVisitsMentionsAndReferences(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a visit for an event", kind: "email",
+			text:  "Hi Tom,\nThe auditors are coming in on March 12 at 9am for the walkthrough.\nAisha",
+			wants: []want{{Title: "Walkthrough", Due: "2026-03-12 09:00", Type: "meeting"}}},
+		{name: "a person coming over", kind: "email",
+			text:  "Hi Tom,\nThe plumber is coming on Friday morning.\nAisha",
+			wants: []want{{Title: "Meet the plumber", Due: "2026-03-06", Type: "meeting"}}},
+		{name: "things arriving are no meeting", kind: "email",
+			text: "Hi Tom,\nThe new chairs are arriving on Monday.\nAisha"},
+		{name: "then is the date said earlier in the sentence", kind: "email",
+			text:  "Hi Tom,\nI'll review the memo over the weekend.\nOur lease ends on March 20 - please update the deck before then.\nAisha",
+			wants: []want{{Title: "Review the memo", Assignee: "Aisha", Due: "2026-03-08"}, {Title: "Update the deck", Assignee: "Tom", Due: "2026-03-20"}}},
+		{name: "a conditional courtesy is not a suggestion", kind: "email",
+			text: "Hi Tom,\nIf you have any questions, let me know.\nAisha"},
+		{name: "a mention addresses", kind: "chat",
+			text:  "sam: thx. also @kai the release notes still need to be written before friday",
+			wants: []want{{Title: "Write the release notes", Assignee: "kai", Due: "2026-03-06"}}},
+		{name: "a mention as subject", kind: "chat",
+			text:  "sam: @kai will post the notes tomorrow",
+			wants: []want{{Title: "Post the notes", Assignee: "kai", Due: "2026-03-03"}}},
+		{name: "will without a subject is the speaker's", kind: "chat",
+			text:  "kai: on it, will post a draft tomorrow",
+			wants: []want{{Title: "Post a draft", Assignee: "kai", Due: "2026-03-03"}}},
+		{name: "a decided move names the meeting", kind: "meeting_transcript",
+			text:  "Priya: Also, we said we'd move the all-hands to next Tuesday at 10.",
+			wants: []want{{Title: "All-hands", Due: "2026-03-10 10:00", Type: "meeting"}}},
+	})
+}

@@ -223,7 +223,7 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 		return nil
 	}
 	l := asciiLower(raw)
-	if reHypo.MatchString(l) || reCancel.MatchString(l) || reIntentClosing.MatchString(l) {
+	if reHypo.MatchString(l) || reCancel.MatchString(l) || reIntentClosing.MatchString(l) || reCondHead.MatchString(l) && reBoiler.MatchString(l) {
 		return nil // the rules' filters stand
 	}
 	for _, sg := range a.sig {

@@ -60,6 +60,7 @@ func TestDetectorRespectsTheRulesFilters(t *testing.T) {
 		"I'm on the road until Wednesday evening.",
 		"We will be travelling all of next week.",
 		"I am going to Chicago tomorrow on business.",
+		"If you have any questions, let me know.",
 	} {
 		if ts := Extract("Hi all,\n"+s+"\nThanks,\nBo", Options{Now: now, Kind: "email"}); len(ts) != 0 {
 			t.Errorf("%q: got %+v", s, ts)

@@ -7,6 +7,7 @@ import (
 
 var (
 	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
+	reVisit     = regexp.MustCompile(`^((?:the |our |a |an |my |your |his |her |their )?[\w' &.-]{1,40}?)\s+(?:is|are|will be|'s|'re)\s+(?:coming(?: in| over| by| round| to the office)?|visiting|stopping by|dropping by|arriving|flying in)\b`)
 	reMeetThat  = regexp.MustCompile(`(?i)^(?:that|about|regarding|re:?)\s+(?:the\s+)?`)
 	reEventLbl  = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)
 	reMeetLead  = regexp.MustCompile(`(?i)^(?:(?:don't|do not|dont) forget|remember|reminder|note|fyi|heads up|just a reminder|a reminder)\b[\s:,-]*(?:that\s+|about\s+)?(?:the\s+|our\s+)?`)
@@ -99,6 +100,19 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 	if !dated {
 		return "", false
 	}
+	// "The auditors are coming in on October 3 at 9am for the walkthrough",
+	// "Christie is coming at 1:30": a visit to be there for.
+	if m := reVisit.FindStringSubmatchIndex(body); m != nil && !question {
+		who := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+		if k := strings.Index(body[m[1]:], " for "); k >= 0 {
+			if np := eventAfter(l, p+m[1]+k+len(" for ")); np >= 0 {
+				return a.cleanMeetingTitle(raw, np, len(raw), ds), true
+			}
+		}
+		if !isPronoun(strings.ToLower(who)) && len(strings.Fields(who)) <= 4 && a.isVisitor(who) {
+			return "Meet " + lowerDet(who), true
+		}
+	}
 	// "Quarterly planning is on Thursday at 2pm", "The review is scheduled for March 10".
 	if m := reEventSubj.FindStringSubmatchIndex(body); m != nil {
 		np := body[m[2]:m[3]]
@@ -131,6 +145,15 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			}
 			if eventAt(words, i) {
 				t := a.cleanMeetingTitle(raw, p, len(raw), ds)
+				if isPronoun(words[0]) && i >= 2 {
+					// "we said we'd move the all-hands to Tuesday": the all-hands.
+					if at := npStart(l, p, words, i); at >= 0 {
+						t = a.cleanMeetingTitle(raw, at, len(raw), ds)
+						if m := reArticle.FindStringIndex(strings.ToLower(t)); m != nil && m[1] < len(t) {
+							t = capitalise(t[m[1]:])
+						}
+					}
+				}
 				if len(strings.Fields(t)) > 6 {
 					if at := eventAfter(l, p); at >= 0 {
 						t = a.cleanMeetingTitle(raw, at, len(raw), ds)
@@ -169,6 +192,42 @@ func eventAt(words []string, i int) bool {
 	}
 	return true
 }
+
+// npStart finds where the noun phrase of words[i] starts in l (from p),
+// taking in a determiner before it.
+func npStart(l string, p int, words []string, i int) int {
+	at := p
+	for j := 0; j <= i; j++ {
+		k := strings.Index(l[at:], words[j])
+		if k < 0 {
+			return -1
+		}
+		if j == i || j == i-1 && determiners[strings.Trim(words[j], ",.")] {
+			return at + k
+		}
+		at += k + len(words[j])
+	}
+	return -1
+}
+
+// isVisitor: the subject of "is coming" names people ("Christie", "the
+// auditors", "my parents"), not things ("the results").
+func (a *analyzer) isVisitor(np string) bool {
+	f := strings.Fields(np)
+	head := strings.ToLower(strings.Trim(f[len(f)-1], ",.'’"))
+	if roleNouns[head] || peopleNouns[head] || peopleNouns[strings.TrimSuffix(head, "s")] {
+		return true
+	}
+	return len(f) <= 2 && a.isPersonName(np) && !determiners[strings.ToLower(f[0])]
+}
+
+var determiners = wordSet(`the a an our my your his her their this that these those`)
+
+// peopleNouns name people who visit.
+var peopleNouns = wordSet(`auditor inspector plumber electrician builder cleaner technician engineer consultant
+guest visitor parent parents mom mum dad mother father sister brother family kid kids children grandma grandpa
+friend friends cousin aunt uncle in-laws candidate customer client investor partner delegation rep representative
+courier nurse doctor tutor babysitter nanny painter mover movers photographer caterer delivery`)
 
 // legalPartyBefore: words before "party" that make it a side to a contract.
 var legalPartyBefore = wordSet(`each either neither any other third 3rd counter such both all receiving disclosing

@@ -413,12 +413,37 @@ func (a *analyzer) isAcceptance(u unit) bool {
 	for _, p := range []string{"sure", "ok", "okay", "will do", "on it", "yes", "yep", "got it", "no problem", "adding it to my list", "i'll take it", "i'll do it", "i can do it", "i'll handle it"} {
 		if strings.HasPrefix(t, p+" ") && len(strings.Fields(t)) <= 7 {
 			rest := strings.TrimPrefix(t, p+" ")
+			if newAction(rest) {
+				continue // "on it, will post a draft tomorrow" says what, not just yes
+			}
 			if hits := findDates(rest, a.clock); len(hits) > 0 || strings.HasPrefix(rest, "will do") || strings.HasPrefix(rest, "i'll do it") || strings.HasPrefix(rest, "on it") || strings.HasPrefix(rest, "i'll take it") {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// newAction: after a "yes", a verb with an object of its own ("will post
+// a draft tomorrow"), not "I'll do it tomorrow" or "by Friday".
+func newAction(rest string) bool {
+	for _, lead := range []string{"i'll ", "i will ", "will ", "i can ", "i'm going to ", "going to "} {
+		if strings.HasPrefix(rest, lead) {
+			rest = rest[len(lead):]
+			break
+		}
+	}
+	f := strings.Fields(rest)
+	if len(f) < 2 || !actionVerbs[f[0]] {
+		return false
+	}
+	switch f[0] {
+	case "do", "have", "get", "take", "handle", "send", "finish":
+		if lonePronoun[f[1]] {
+			return false
+		}
+	}
+	return !lonePronoun[f[1]]
 }
 
 // isDoneReply: a reply saying the request is already done.
