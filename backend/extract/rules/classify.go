@@ -96,7 +96,7 @@ var (
 	reRemind   = regexp.MustCompile(`(?:^|\s)(?:please\s+)?(?:don't|do not|dont|remember|be sure|make sure|ensure)\s*(?:forget\s+)?(?:to\s+)?`)
 	reSomeone  = mustGate(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+`)
 	reSelf     = regexp.MustCompile(`^(?:need to|needs to|must|have to|gotta|got to|should|remember to|don't forget to|dont forget to|do not forget to|to do:|todo:|todo)\s+(?:also\s+|just\s+)*`)
-	reModal    = regexp.MustCompile(`^\s+(?:will|'ll|’ll|shall|is going to|are going to|to|must|should|needs to|need to|has to|have to|is to|are to|can|could|is responsible for|are responsible for|will need to|is supposed to|are supposed to|is handling|is taking care of|is on|will be|promised to|agreed to|offered to|volunteered to|said (?:she|he|they)(?:'d| would| will)|is going to be)\s+(?:also\s+|then\s+|first\s+|please\s+)*`)
+	reModal    = regexp.MustCompile(`^\s+(?:(?:still|also|really|definitely|probably|then|now|first)\s+)?(?:said (?:she|he|they)(?:'d| would| will)|are responsible for|is responsible for|is taking care of|are supposed to|is supposed to|volunteered to|will have to|are going to|will need to|is going to|is handling|promised to|offered to|agreed to|needs to|need to|have to|should|has to|are to|shall|is to|could|is on|will|must|'ll|’ll|can|to)\s+(?:also\s+|then\s+|first\s+|please\s+)*`)
 	rePassive  = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must|should|ought|will need|will have|will|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
 	reNeedsIng = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an )?[\w' /&-]{1,40}?)\s+(?:still\s+|really\s+)?needs?\s+(\w+ing)\b`)
 	reDue      = regexp.MustCompile(`(?:^|,\s*|that\s+|reminder:?\s+)((?:the |our |my |your |all |this |these |those )?[\w' /&-]{1,50}?)\s+(?:is|are|'s|are all|is all)\s+(?:still\s+)?due\b`)
@@ -288,6 +288,7 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 		}
 		out = kept
 	}
+	out = handOff(nil, out)
 	out = a.aimAtUnfinished(sent, out)
 	out = mergeDeadlineIntoPromise(out)
 	if len(out) == 0 {
@@ -602,6 +603,36 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	}
 	return out
 }
+
+// handOff gives an earlier unowned task to whoever is asked to "own that"
+// ("Design still needs to finalize the flow; Noor, can you own that?")
+// instead of making a task of "Own that". prev holds the tasks of the
+// sentence before, if any; cs are the new ones, in order.
+func handOff(prev, cs []*cand) []*cand {
+	kept := cs[:0:0]
+	for _, c := range cs {
+		var target *cand
+		switch {
+		case len(kept) > 0:
+			target = kept[len(kept)-1]
+		case len(prev) > 0:
+			target = prev[len(prev)-1]
+		}
+		if target != nil && c.typ == TypeTask && c.frame == fRequest && (c.assignee != "" || c.you) &&
+			reHandOff.MatchString(strings.ToLower(c.title)) && target.typ == TypeTask &&
+			(target.assignee == "" || target.team || target.frame == fNeed || roleNouns[strings.ToLower(target.assignee)] || target.frame == fAssign && !target.you) {
+			target.assignee, target.you, target.team = c.assignee, c.you, false
+			if target.due == nil {
+				target.due = c.due
+			}
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
+}
+
+var reHandOff = regexp.MustCompile(`^(?:own|take|handle|lead|drive|do|pick up|grab|cover|tackle|take care of|take on|run with|look after|be responsible for|follow up on)\s+(?:that|it|this|them)(?:\s+(?:one|on|up|over|too|as well))?$`)
 
 // clauseDates are the date hits inside a clause starting at off, with
 // offsets made relative to the clause.

@@ -152,3 +152,31 @@ func TestVisitsMentionsAndReferences(t *testing.T) {
 			wants: []want{{Title: "All-hands", Due: "2026-03-10 10:00", Type: "meeting"}}},
 	})
 }
+
+func TestDiarisedTurnsHandOffsAndPrep(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "numbered speakers", kind: "meeting_transcript",
+			text: "Speaker 1: okay can you send the metadata file over today\nSpeaker 2: will do. I'll also ask them for a test account\n" +
+				"Speaker 1: the security questionnaire is due on the 30th\nSpeaker 3: I can take that one",
+			wants: []want{{Title: "Send the metadata file", Assignee: "Speaker 2", Due: "2026-03-02"},
+				{Title: "Ask them for a test account", Assignee: "Speaker 2"},
+				{Title: "Submit the security questionnaire", Assignee: "Speaker 3", Due: "2026-03-30"}}},
+		{name: "numbered steps in a note are no speakers", kind: "note",
+			text:  "Step 1: call the bank\nStep 2: cancel the old card",
+			wants: []want{{Title: "Call the bank"}, {Title: "Cancel the old card"}}},
+		{name: "a recap is about a meeting that was", kind: "email",
+			text: "Hi all,\nQuick recap of today's roadmap review.\nCarla"},
+		{name: "still needs to, then own that", kind: "email",
+			text:  "Hi all,\nDesign still needs to finalize the onboarding flow; Noor, can you own that?\nCarla",
+			wants: []want{{Title: "Finalize the onboarding flow", Assignee: "Noor"}}},
+		{name: "preparation is due at the meeting", kind: "email",
+			text: "Hi all,\nThe next review is on Thursday, March 12 at 2pm. Please come prepared with your top three risks.\nCarla",
+			wants: []want{{Title: "Next review", Due: "2026-03-12 14:00", Type: "meeting"},
+				{Title: "Come prepared with the top three risks", Due: "2026-03-12 14:00"}}},
+		{name: "will have to after a name", kind: "email",
+			text:  "Hi all,\nTom will have to sign the lease.\nCarla",
+			wants: []want{{Title: "Sign the lease", Assignee: "Tom"}}},
+		{name: "going to be late is no task", kind: "email",
+			text: "Hi all,\nTom is going to be late.\nCarla"},
+	})
+}

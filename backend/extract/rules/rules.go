@@ -210,6 +210,8 @@ func (a *analyzer) run() {
 			if a.intent {
 				cs = a.checkIntent(ui, u, s, idx, cs)
 			}
+			cs = handOff(last, cs)
+			prepForMeeting(last, cs)
 			if len(cs) == 0 && len(last) > 0 {
 				// "It's critical." lends its priority to the sentence before.
 				sent := a.text[s.start:s.end]
@@ -250,6 +252,10 @@ func (a *analyzer) run() {
 			if allAnaphoric && reAcceptLead.MatchString(normUtterance(a.text[u.start:u.end])) {
 				a.claim(prevCands, u)
 				made = nil
+			} else if reAcceptLead.MatchString(normUtterance(a.text[u.start:u.end])) {
+				// "Will do. I'll also ask them for a test account": yes to
+				// the request, and a promise of its own.
+				a.claim(prevCands, u)
 			}
 		}
 		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
@@ -413,8 +419,8 @@ func (a *analyzer) isAcceptance(u unit) bool {
 	for _, p := range []string{"sure", "ok", "okay", "will do", "on it", "yes", "yep", "got it", "no problem", "adding it to my list", "i'll take it", "i'll do it", "i can do it", "i'll handle it"} {
 		if strings.HasPrefix(t, p+" ") && len(strings.Fields(t)) <= 7 {
 			rest := strings.TrimPrefix(t, p+" ")
-			if newAction(rest) {
-				continue // "on it, will post a draft tomorrow" says what, not just yes
+			if newAction(rest) || reAskLead.MatchString(rest) {
+				continue // "on it, will post a draft tomorrow" says what, not just yes; "okay can you…" asks
 			}
 			if hits := findDates(rest, a.clock); len(hits) > 0 || strings.HasPrefix(rest, "will do") || strings.HasPrefix(rest, "i'll do it") || strings.HasPrefix(rest, "on it") || strings.HasPrefix(rest, "i'll take it") {
 				return true
@@ -423,6 +429,29 @@ func (a *analyzer) isAcceptance(u unit) bool {
 	}
 	return false
 }
+
+var reAskLead = regexp.MustCompile(`^(?:can|could|would|will|won't) (?:you|u|we|someone)\b|^(?:please|pls|let's|lets|let us)\b`)
+
+// prepForMeeting dates preparation asked for right after a meeting ("The
+// next review is on June 4. Please come prepared with your top risks.") by
+// the meeting.
+func prepForMeeting(last, cs []*cand) {
+	if len(last) == 0 {
+		return
+	}
+	m := last[len(last)-1]
+	if m.typ != TypeMeeting || m.due == nil {
+		return
+	}
+	for _, c := range cs {
+		if c.typ == TypeTask && c.due == nil && rePrepFor.MatchString(strings.ToLower(c.title)) {
+			d := *m.due
+			c.due = &d
+		}
+	}
+}
+
+var rePrepFor = regexp.MustCompile(`^(?:come|be|arrive|show up) (?:prepared|ready)\b|^(?:bring|prepare|read|review|print|fill in|fill out|complete|submit|send)\b`)
 
 // newAction: after a "yes", a verb with an object of its own ("will post
 // a draft tomorrow"), not "I'll do it tomorrow" or "by Friday".

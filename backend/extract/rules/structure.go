@@ -53,7 +53,7 @@ var (
 	reBullet     = regexp.MustCompile(`^(?:[-*•·+–—▪◦●○■>]|\d{1,2}[.)]|[a-z][)])\s+`)
 	reCheckbox   = regexp.MustCompile(`^(?:\[\s?\]|\(\s?\)|☐|□|❑|⬜)\s*`)
 	reChecked    = regexp.MustCompile(`^(?:\[[xX✓✔✗*]\]|\([xX✓✔]\)|☑|☒|✓|✔|✅|\[done\])\s*`)
-	reSpeaker    = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?[\])]?\s*[-–]?\s*)?(?:\*\*)?([A-Za-z][\w.'’-]*(?:\s+[A-Za-z][\w.'’-]*){0,2})(?:\*\*)?\s*(?:[\[(]\s*\d{1,2}:\d{2}(?::\d{2})?\s*[\])])?\s*(?:\*\*)?:(?:\*\*)?\s+(\S.*)$`)
+	reSpeaker    = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?[\])]?\s*[-–]?\s*)?(?:\*\*)?([A-Za-z][\w.'’-]*(?:\s+(?:[A-Za-z][\w.'’-]*|\d{1,3})){0,2})(?:\*\*)?\s*(?:[\[(]\s*\d{1,2}:\d{2}(?::\d{2})?\s*[\])])?\s*(?:\*\*)?:(?:\*\*)?\s+(\S.*)$`)
 	reIRC        = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*)?<([\w.'-]+)>\s+(\S.*)$`)
 	reLabel      = regexp.MustCompile(`^([A-Za-z][\w '’/&-]{0,40}?)\s*:\s*(.*)$`)
 	reGreeting   = regexp.MustCompile(`(?i)^(?:hi|hello|hey|dear|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon)\b[\s,]*([\p{L}][\p{L}'’.-]*(?:\s+(?:and\s+|&\s+)?[\p{L}][\p{L}'’.-]*){0,3})?\s*[,!:.–—-]*\s*$`)
@@ -156,6 +156,13 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 	if len(words) > 1 {
 		for _, w := range words[1:] {
 			r, _ := utf8.DecodeRuneInString(w)
+			if unicode.IsDigit(r) {
+				// "Speaker 2:" from a diarised transcript; "Step 2:" is no one.
+				if a.kind != "meeting_transcript" && a.kind != "chat" && !speakerWords[strings.ToLower(words[0])] {
+					return "", 0
+				}
+				continue
+			}
 			if !unicode.IsUpper(r) {
 				return "", 0
 			}
@@ -179,6 +186,10 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 	}
 	return name, ln.start + rest
 }
+
+// speakerWords name an anonymous speaker before a number ("Speaker 2").
+var speakerWords = wordSet(`speaker spk participant person guest caller agent customer interviewer interviewee respondent
+user host moderator attendee voice`)
 
 func isLabelPhrase(l string) bool {
 	for _, set := range [][]string{actionSectionWords, shoppingSectionWords, passiveSectionWords} {

@@ -505,7 +505,13 @@ func collapse(s string) string {
 var reAnaphor = mustGate(`(?i)\b(?:it|this|that|them|these|those|one|a look|the issue|the problem|the bug)\b`)
 
 func isAnaphoric(title string) bool {
-	return reAnaphor.MatchString(title) || len(strings.Fields(title)) <= 2
+	f := strings.Fields(title)
+	if len(f) <= 2 {
+		return true
+	}
+	// "Send it to Mark" leans on what came before; "Ask them for a test
+	// account" says what it is.
+	return len(f) <= 5 && reAnaphor.MatchString(strings.Join(f[:3], " "))
 }
 
 // contextFor returns the nearest earlier sentence by someone else (or the
