@@ -71,6 +71,7 @@ var (
 	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
 	reByAgent     = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
 	rePersonal    = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
+	reApprAsk     = regexp.MustCompile(`\bwould be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if (?:you|u|someone|somebody|anyone|one of you)\s+(?:could|can|would)\b`)
 	reAtVoc       = regexp.MustCompile(`^(@[\w.-]*\w)[:]?\s+`)
 	reBareWill    = regexp.MustCompile(`^(?:will|'ll|gonna|going to|shall)\s+(?:also\s+|just\s+|then\s+|definitely\s+|probably\s+)?`)
 	reGoingThen   = regexp.MustCompile(`^(?:(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+)?(?:(?:off|headed|heading|flying|driving|leaving|travell?ing|going|returning|on (?:my|our) way)\s+(?:to|for|back|home|in|into|out|over|up|down)\b)|^(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+(?:back|out|away|at|in)\b`)
@@ -94,7 +95,7 @@ var (
 	reYouMust  = regexp.MustCompile(`^(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+(?:need to|have to|must|should|will need to|'ll need to|'ll have to|will have to|might want to|may want to|'ll want to|ought to|are to|'re to|are expected to|are required to|are asked to)\s+(?:please\s+|also\s+|just\s+)*`)
 	reAppr     = mustGate(`\b(?:it would be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if|it'd be (?:great|good|helpful|nice|ideal|awesome) if|i'd appreciate (?:it )?if|i would appreciate (?:it )?if|i'd be grateful if|i would be grateful if|if)\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+|also\s+|just\s+)*`)
 	reRemind   = regexp.MustCompile(`(?:^|\s)(?:please\s+)?(?:don't|do not|dont|remember|be sure|make sure|ensure)\s*(?:forget\s+)?(?:to\s+)?`)
-	reSomeone  = mustGate(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+`)
+	reSomeone  = mustGate(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+|\b(?:it would be (?:great|good|helpful|nice|ideal|useful) if|it'd be (?:great|good|helpful|nice) if|i'd appreciate it if|i would appreciate it if|if)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:could|can|would)\s+(?:please\s+)?`)
 	reSelf     = regexp.MustCompile(`^(?:need to|needs to|must|have to|gotta|got to|should|remember to|don't forget to|dont forget to|do not forget to|to do:|todo:|todo)\s+(?:also\s+|just\s+)*`)
 	reModal    = regexp.MustCompile(`^\s+(?:(?:still|also|really|definitely|probably|then|now|first)\s+)?(?:said (?:she|he|they)(?:'d| would| will)|are responsible for|is responsible for|is taking care of|are supposed to|is supposed to|volunteered to|will have to|are going to|will need to|is going to|is handling|promised to|offered to|agreed to|needs to|need to|have to|should|has to|are to|shall|is to|could|is on|will|must|'ll|’ll|can|to)\s+(?:also\s+|then\s+|first\s+|please\s+)*`)
 	rePassive  = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must|should|ought|will need|will have|will|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
@@ -266,9 +267,18 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 	question := strings.HasSuffix(strings.TrimRight(sent, " )\"'"), "?")
 	var out []*cand
 	cls := a.clauses(u, s)
+	cu := u
 	for ci, cl := range cls {
 		last := ci == len(cls)-1
-		c := a.clauseTask(ui, u, s, cl, idx, hits, question && last)
+		if ci == 0 && len(cls) > 1 {
+			// "Fri - Lunch w/ Priya 12:30": a clause that is only a day
+			// dates what follows, as a "Fri:" label would.
+			if h := a.onlyDate(cl, s, hits); h != nil {
+				cu.sectionDue = h
+				continue
+			}
+		}
+		c := a.clauseTask(ui, cu, s, cl, idx, hits, question && last)
 		out = append(out, c...)
 	}
 	// An attendance request ("please be there") belongs to the meeting.
@@ -454,7 +464,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		a.note("sig:proposal")
 		return []*cand{c}
 	}
-	if rePleasant.MatchString(body) || reHypo.MatchString(body) || reCancel.MatchString(body) {
+	if rePleasant.MatchString(body) || reHypo.MatchString(body) && !reApprAsk.MatchString(body) || reCancel.MatchString(body) {
 		a.note("sig:filtered")
 		return nil
 	}
@@ -633,6 +643,20 @@ func handOff(prev, cs []*cand) []*cand {
 }
 
 var reHandOff = regexp.MustCompile(`^(?:own|take|handle|lead|drive|do|pick up|grab|cover|tackle|take care of|take on|run with|look after|be responsible for|follow up on)\s+(?:that|it|this|them)(?:\s+(?:one|on|up|over|too|as well))?$`)
+
+// onlyDate returns the date a clause consists of, or nil.
+func (a *analyzer) onlyDate(cl, s span, hits []dateHit) *dateHit {
+	off := cl.start - s.start
+	raw := strings.Trim(a.text[cl.start:cl.end], " -–—:>,.")
+	for _, h := range hits {
+		if h.Start >= off && h.End <= off+(cl.end-cl.start) && strings.EqualFold(strings.Trim(h.Text, " -–—:>,."), raw) &&
+			h.HasDate && !h.Past && !h.Ref && !h.Recurring && !h.Weak {
+			hh := h
+			return &hh
+		}
+	}
+	return nil
+}
 
 // clauseDates are the date hits inside a clause starting at off, with
 // offsets made relative to the clause.
@@ -1186,8 +1210,15 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		if len(w) > len(body) || !strings.HasPrefix(body, w) && len(firstRawWord(body)) != len(w) {
 			w = ""
 		}
+		wl, fixed := len(w), ""
+		if !actionVerbs[w] && a.kind == "handwritten_ocr" && w != "" {
+			// "finsh slides": a letter lost in handwriting.
+			if v := typoVerb(w); v != "" {
+				w, fixed = v, v
+			}
+		}
 		if actionVerbs[w] || w == "get" || w == "make" || w == "go" || w == "have" && strings.HasPrefix(body, "have a look") {
-			rest := strings.TrimLeft(body[len(w):], " ")
+			rest := strings.TrimLeft(body[wl:], " ")
 			nw := firstWordOf(rest)
 			nounUse := eventNouns[w] && (nw == "with" || nw == "on" || nw == "at" || nw == "re" || nw == "about" || nw == "for" || nw == "tomorrow" || nw == "today" || weekdayIndex[nw] != 0 || nw == "sunday" || nw != "" && isDigit(nw[0]))
 			if len(strings.Fields(strings.Trim(body, ".!? "))) <= 3 && eventNouns[nw] {
@@ -1198,9 +1229,12 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 				nounNext = false // "write report draft": the report is what to write
 			}
 			// "Take, for example, …", "Look, …", "Help, …": an aside, not an order.
-			if !nounUse && !nounNext && !strings.HasPrefix(body[len(w):], ":") && !strings.HasPrefix(body[len(w):], "-") && !strings.HasPrefix(body[len(w):], ",") {
+			if !nounUse && !nounNext && !strings.HasPrefix(body[wl:], ":") && !strings.HasPrefix(body[wl:], "-") && !strings.HasPrefix(body[wl:], ",") {
 				if a.imperativeAllowed(u) {
 					f := frame{kind: fImperative, vp: p, who: who, conf: 0.65}
+					if fixed != "" {
+						f.verb, f.verbTo = fixed, p+wl
+					}
 					if u.item || u.section == secAction || u.check == 1 {
 						f.conf = 0.75
 					}
@@ -1476,6 +1510,43 @@ func firstRawWord(s string) string {
 		i++
 	}
 	return s[:i]
+}
+
+// typoVerb mends a word of five letters or more that is one dropped letter
+// or one swap away from exactly one action verb ("finsh" → "finish").
+func typoVerb(w string) string {
+	if len(w) < 5 || len(w) > 14 || stopWords[w] || notNames[w] || nonVerbs[w] || eventNouns[w] || roleNouns[w] || peopleNouns[w] || labelWords[w] {
+		return ""
+	}
+	found := ""
+	try := func(c string) bool {
+		if actionVerbs[c] && c != found {
+			if found != "" {
+				found = "-"
+				return false
+			}
+			found = c
+		}
+		return true
+	}
+	for i := 0; i <= len(w); i++ {
+		for ch := byte('a'); ch <= 'z'; ch++ {
+			if !try(w[:i] + string(ch) + w[i:]) {
+				return ""
+			}
+		}
+	}
+	for i := 0; i+1 < len(w); i++ {
+		b := []byte(w)
+		b[i], b[i+1] = b[i+1], b[i]
+		if !try(string(b)) {
+			return ""
+		}
+	}
+	if found == "-" {
+		return ""
+	}
+	return found
 }
 
 // ocrWord undoes common OCR confusions of letters with digits in a word

@@ -194,6 +194,38 @@ func (c clock) monthDay(m time.Month, d int, year int) (time.Time, bool, bool) {
 	return t, false, true
 }
 
+// mergeDayTime joins the one day and the one time a clause names apart
+// ("Fri - Lunch w/ Priya 12:30") into one moment.
+func mergeDayTime(ds []dateHit) []dateHit {
+	di, ti := -1, -1
+	for i, h := range ds {
+		if h.Ref || h.Weak || h.Recurring || h.Past || h.Moved {
+			continue
+		}
+		switch {
+		case h.HasDate && h.HasTime:
+			return ds
+		case h.HasDate:
+			if di >= 0 {
+				return ds
+			}
+			di = i
+		case h.HasTime:
+			if ti >= 0 {
+				return ds
+			}
+			ti = i
+		}
+	}
+	if di < 0 || ti < 0 {
+		return ds
+	}
+	out := append([]dateHit(nil), ds...)
+	out[di].Date = atClock(out[di].Date, out[ti].Date.Hour(), out[ti].Date.Minute())
+	out[di].HasTime = true
+	return append(out[:ti], out[ti+1:]...)
+}
+
 func atClock(t time.Time, h, m int) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), h, m, 0, 0, t.Location())
 }

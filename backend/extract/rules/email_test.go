@@ -180,3 +180,23 @@ func TestDiarisedTurnsHandOffsAndPrep(t *testing.T) {
 			text: "Hi all,\nTom is going to be late.\nCarla"},
 	})
 }
+
+func TestAppreciatedAsksAndHandwrittenDays(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "it would be great if you could", kind: "email",
+			text:  "Hi Sam,\nIt would be great if you could send the file by Friday.\nDev",
+			wants: []want{{Title: "Send the file", Assignee: "Sam", Due: "2026-03-06"}}},
+		{name: "it would be great if someone could", kind: "email",
+			text:  "Hi Sam,\nNot urgent, but it would be great if someone could look into the broken tracking link when they have a chance.\nDev",
+			wants: []want{{Title: "Look into the broken tracking link", Priority: "low"}}},
+		{name: "it would be nice if we could, someday", kind: "email",
+			text: "Hi Sam,\nIt would be nice if we could redo the website someday.\nDev"},
+		{name: "a day before a dash dates the line", kind: "handwritten_ocr",
+			text: "WEEKLY PLANNING\nMon 3/9 - Sales mtg 9am\nFri - Lunch w/ Priya 12:30\nThu - finsh slides for board deck",
+			wants: []want{{Title: "Sales mtg", Due: "2026-03-09 09:00", Type: "meeting"}, {Title: "Lunch w/ Priya", Due: "2026-03-06 12:30", Type: "meeting"},
+				{Title: "Finish slides for board deck", Due: "2026-03-05"}}},
+		{name: "Remember: is no one", kind: "handwritten_ocr",
+			text:  "todo\n- Remember: Jake's bday Sat -> buy gift",
+			wants: []want{{Title: "Remember: Jake's bday -> buy gift", Due: "2026-03-07"}}},
+	})
+}

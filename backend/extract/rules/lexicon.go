@@ -109,7 +109,7 @@ that these those there here everyone everybody someone somebody anyone anybody n
 your their his her its if when while once after before as since because although though just maybe perhaps
 reminder update agreed good morning afternoon evening regards best cheers sorry oh hmm um uh actually again
 still anyway besides otherwise instead plus what who why how where which whoever let lets
-headed heading off back flying driving leaving travelling traveling wish hoping`)
+headed heading off back flying driving leaving travelling traveling wish hoping remember remind important urgent asap`)
 
 // labelWords introduce a field rather than a speaker ("Subject:", "Root cause:").
 var labelWords = wordSet(`subject re fwd fw from to cc bcc date sent time when where location venue agenda attendees present
