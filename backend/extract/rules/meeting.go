@@ -45,10 +45,11 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 		if v == "" {
 			v = firstWordOf(l[fr.vp:])
 		}
-		after := strings.TrimLeft(l[fr.vp+len(v):], " ")
+		vEnd := min(fr.vp+len(v), len(l)) // where the verb ends in the text
 		if fr.verb != "" {
-			after = strings.TrimLeft(l[fr.verbTo:], " ")
+			vEnd = min(fr.verbTo, len(l))
 		}
+		after := strings.TrimLeft(l[vEnd:], " ")
 		// "We are looking at June 4 for the kickoff meeting".
 		if v == "look" && strings.HasPrefix(after, "at ") && dated {
 			if k := strings.Index(after, " for "); k > 0 {
@@ -73,7 +74,7 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			}
 			return a.cleanMeetingTitle(raw, fr.vp, len(raw), ds), true
 		case schedulingVerbs[v]:
-			np := eventAfter(l, fr.vp+len(v))
+			np := eventAfter(l, vEnd)
 			if np < 0 {
 				return "", false
 			}
