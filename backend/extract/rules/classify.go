@@ -71,6 +71,7 @@ var (
 	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
 	reByAgent     = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
 	rePersonal    = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
+	reTimeLead    = regexp.MustCompile(`^(?:before|after|once|when|as soon as|right after|until|till)\s+[^,.;?!]{2,60}?(?:,\s*|\s+)((?:i|we)(?:'ll| will| shall|'m going to| am going to| are going to|'re going to| need to| have to| must| plan to)\s)`)
 	reApprAsk     = regexp.MustCompile(`\bwould be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if (?:you|u|someone|somebody|anyone|one of you)\s+(?:could|can|would)\b`)
 	reAtVoc       = regexp.MustCompile(`^(@[\w.-]*\w)[:]?\s+`)
 	reBareWill    = regexp.MustCompile(`^(?:will|'ll|gonna|going to|shall)\s+(?:also\s+|just\s+|then\s+|definitely\s+|probably\s+)?`)
@@ -434,6 +435,12 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	body := l[p:]
 	if strings.TrimSpace(body) == "" {
 		return nil
+	}
+	// "Before I go I'll hand over the rotation": the promise after a
+	// clause of time.
+	if m := reTimeLead.FindStringSubmatchIndex(body); m != nil {
+		p += m[2]
+		body = l[p:]
 	}
 	// Polite conditions are dropped; other conditions make it hypothetical.
 	polite := false

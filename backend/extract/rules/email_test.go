@@ -200,3 +200,16 @@ func TestAppreciatedAsksAndHandwrittenDays(t *testing.T) {
 			wants: []want{{Title: "Remember: Jake's bday -> buy gift", Due: "2026-03-07"}}},
 	})
 }
+
+func TestPromisesAfterAClauseOfTime(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "before I go", kind: "meeting_transcript",
+			text:  "Kofi: I'll be out Thursday and Friday. Before I go I'll hand over the on-call rotation to Joel.",
+			wants: []want{{Title: "Hand over the on-call rotation to Joel", Assignee: "Kofi"}}},
+		{name: "once we have, with a comma", kind: "meeting_transcript",
+			text:  "Ana: Once we have the numbers, I'll update the forecast.",
+			wants: []want{{Title: "Update the forecast", Assignee: "Ana"}}},
+		{name: "a clause of time alone", kind: "meeting_transcript",
+			text: "Ana: When I was in Denver the weather was great."},
+	})
+}
