@@ -621,6 +621,28 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	return out
 }
 
+// hasPrefixWord: body's first word is one of set (a cheap test before a
+// pattern anchored on those words).
+func hasPrefixWord(body string, set map[string]bool) bool {
+	i := strings.IndexAny(body, " ,")
+	if i < 0 {
+		i = len(body)
+	}
+	return set[body[:i]]
+}
+
+func findSubIf(cond bool, re *regexp.Regexp, s string) []int {
+	if !cond {
+		return nil
+	}
+	return re.FindStringSubmatchIndex(s)
+}
+
+var (
+	anyoneLeads = wordSet(`is anyone anybody someone somebody who who's does`)
+	tripLeads   = wordSet(`i i'm we we're i'll we'll off headed heading flying driving leaving travelling traveling going returning on`)
+)
+
 // handOff gives an earlier unowned task to whoever is asked to "own that"
 // ("Design still needs to finalize the flow; Noor, can you own that?")
 // instead of making a task of "Own that". prev holds the tasks of the
@@ -950,7 +972,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	// "I'm heading to the site tomorrow to install the router", "I'll be
 	// back Monday and will finish the audit then": the trip is news; what
 	// follows it is the promise.
-	if m := reGoingThen.FindStringSubmatchIndex(body); m != nil && !question {
+	if m := findSubIf(hasPrefixWord(body, tripLeads), reGoingThen, body); m != nil && !question {
 		rest := body[m[1]:]
 		for _, k := range reThenAct.FindAllStringIndex(rest, 4) {
 			if i := p + m[1] + k[1]; verbAt(i) && firstWordOf(l[i:]) != "be" {
@@ -1083,7 +1105,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	if m := reYouMust.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.7}
 	}
-	if m := reAnyone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
+	if m := findIf(hasPrefixWord(body, anyoneLeads), reAnyone, body); m != nil && verbAt(p+m[1]) {
 		return frame{kind: fRequest, vp: p + m[1], conf: 0.6, you: u.speaker != ""}
 	}
 	if m := reSomeone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
