@@ -71,6 +71,7 @@ var (
 	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
 	reByAgent     = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
 	rePersonal    = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
+	reAskWhether  = mustGate(`\b(?:writing|write|wanted|want|would like|'d like|like) to ask (?:you )?(?:whether|if) you (?:would|might|could|can|will)(?: be (?:willing|able|available|happy|prepared) to)?\s+`)
 	reTimeLead    = regexp.MustCompile(`^(?:before|after|once|when|as soon as|right after|until|till)\s+[^,.;?!]{2,60}?(?:,\s*|\s+)((?:i|we)(?:'ll| will| shall|'m going to| am going to| are going to|'re going to| need to| have to| must| plan to)\s)`)
 	reApprAsk     = regexp.MustCompile(`\bwould be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if (?:you|u|someone|somebody|anyone|one of you)\s+(?:could|can|would)\b`)
 	reAtVoc       = regexp.MustCompile(`^(@[\w.-]*\w)[:]?\s+`)
@@ -80,7 +81,7 @@ var (
 	reAppos       = regexp.MustCompile(`^(?i:our|my|your|the|their|his|her)\s+[\p{Ll} -]{2,40}?,\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2}),`)
 	reTravel      = regexp.MustCompile(`^(?:(?:i|we|he|she|they)(?:'m|'re|'s| am| are| is| will be|'ll be| shall be)\s+)?(?:off|headed|heading|flying|driving|leaving|travell?ing|on (?:my|our|his|her|their) way)\s+(?:out\s+)?(?:to|for|back to|home|back home)\b|^(?:(?:i|we|he|she|they)(?:'ll| will| shall)\s+)?(?:return|be returning|be back)\s+(?:to (?:the )?(?:office|work|town)|from|home)\b`)
 	reNegStart    = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
-	rePolite      = regexp.MustCompile(`^(?:if (?:[^,]{0,60}?\b(?:meets? with your approval|meets? your approval|looks? (?:good|right|ok|okay|fine|correct|acceptable)|(?:is|are|seems?) (?:acceptable|agreeable|ok|okay|fine|correct|in order)|works? for you)|you (?:agree|approve|concur|are (?:happy|ok|okay|fine|comfortable|satisfied) with|are in agreement)|you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
+	rePolite      = regexp.MustCompile(`^(?:if (?:you(?:'re| are) (?:able|willing|happy|free) to (?:accept|do (?:it|so|this)|help|take (?:it|this) on|join|attend|come)|[^,]{0,60}?\b(?:meets? with your approval|meets? your approval|looks? (?:good|right|ok|okay|fine|correct|acceptable)|(?:is|are|seems?) (?:acceptable|agreeable|ok|okay|fine|correct|in order)|works? for you)|you (?:agree|approve|concur|are (?:happy|ok|okay|fine|comfortable|satisfied) with|are in agreement)|you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
 	reCondHead    = regexp.MustCompile(`^(?:if|unless|in case|should you|provided|assuming|whether)\b`)
 
 	reCommit   = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|still|really|first|will\s+probably)\b)?(?: would be happy to| will make sure to| will be able to|'ll make sure to| am planning to| will make sure| would like to| would love to|'m planning to|'d be happy to|'ll be able to| are going to| will need to| will have to| volunteer to|'ll make sure| am going to|'re going to| will try to| have got to| am happy to|'m going to|’m going to|'ll need to|'ll have to|'m happy to| offered to| promise to| intend to|'d like to|'d love to|'ll try to|'ve got to| am gonna|'m gonna| plan to| want to| need to| have to| hope to| should| shall| gonna| could| gotta| will| must| can|'ll|’ll)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+|happily\s+|gladly\s+)*`)
@@ -989,6 +990,10 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 				return f
 			}
 		}
+	}
+	// "I am writing to ask whether you would be willing to serve as…".
+	if m := reAskWhether.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
+		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.7}
 	}
 	if m := reCommit.FindStringSubmatchIndex(body); m != nil && verbAt(p+m[1]) {
 		subj := body[m[2]:m[3]]

@@ -213,3 +213,17 @@ func TestPromisesAfterAClauseOfTime(t *testing.T) {
 			text: "Ana: When I was in Denver the weather was great."},
 	})
 }
+
+func TestCopiedChatTimesAndFormalAsks(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "name, then the time, then a colon", kind: "chat",
+			text:  "nadia 10:05 AM: also can someone review my PR for the log rotation fix?\nleo 10:07 AM: I'll take a look in a bit",
+			wants: []want{{Title: "Review nadia's PR for the log rotation fix", Assignee: "leo"}}},
+		{name: "if you are able to accept, could you", kind: "email",
+			text:  "Dear Dr. Alvarez,\nIf you are able to accept, could you confirm by 6 March?\nHannah",
+			wants: []want{{Title: "Confirm", Assignee: "Dr. Alvarez", Due: "2026-03-06", Priority: "low"}}},
+		{name: "writing to ask whether you would be willing", kind: "email",
+			text:  "Dear Dr. Alvarez,\nI am writing to ask whether you would be willing to serve as an external examiner.\nHannah",
+			wants: []want{{Title: "Serve as an external examiner", Assignee: "Dr. Alvarez"}}},
+	})
+}

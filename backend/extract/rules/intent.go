@@ -245,7 +245,8 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 	if p < intentDetector().add {
 		return nil
 	}
-	t := tidy(raw)
+	// The date goes to the due field, not the title ("Confirm by 1 June").
+	t := tidy(removeSpans(raw, 0, len(raw), a.datesOf(s), true))
 	// "Chris, as per our discussion, …": drop a leading greeting name.
 	if i := strings.Index(t, ", "); i > 0 && i < 24 && looksLikeName(t[:i]) {
 		t = t[i+2:]

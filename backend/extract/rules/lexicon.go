@@ -77,7 +77,7 @@ webinar seminar conference summit offsite off-site retreat session catch-up catc
 retrospective planning kickoff kick-off all-hands allhands townhall town-hall training class lecture presentation
 council committee board drill rehearsal ceremony wedding game concert recital practice hearing consultation
 checkup check-up briefing debrief walkthrough hangout meetup meet-up gathering reception orientation demo
-showcase hackathon screening playdate recital jam tournament match funeral fundraiser gala banquet dentist doctor
+showcase hackathon screening playdate recital jam tournament match funeral fundraiser gala banquet dentist doctor defence defense viva
 vet physio therapy haircut exam visit inspection tour viewing event festival fair expo show outing picnic bbq barbecue
 potluck scrum surgery massage lesson tutoring graduation shower open-house huddle deposition mtg mtng
 conf-call`)
