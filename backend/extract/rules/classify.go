@@ -427,7 +427,9 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		// no topic
 	} else if m := reEventLbl.FindStringSubmatchIndex(l[p:]); m != nil && m[1] < len(l)-p {
 		label := strings.TrimSpace(raw[p+m[2] : p+m[3]])
-		if nw := len(strings.Fields(label)); !a.knownName(label) && !(nw == 1 && a.isPersonName(label)) && nw <= 4 {
+		lw := strings.ToLower(label)
+		if nw := len(strings.Fields(label)); !a.knownName(label) && !(nw == 1 && a.isPersonName(label)) && nw <= 4 &&
+			!strings.HasSuffix(lw, " re") && lw != "re" { // "call insurance re: claim" is one action
 			if fr := a.frame(u, raw, l, p+m[1], who, question); fr.kind != fNone {
 				p += m[1]
 			}

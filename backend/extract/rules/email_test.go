@@ -227,3 +227,18 @@ func TestCopiedChatTimesAndFormalAsks(t *testing.T) {
 			wants: []want{{Title: "Serve as an external examiner", Assignee: "Dr. Alvarez"}}},
 	})
 }
+
+func TestTitlesAroundDatesAndLabels(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a possessive date leaves 'the'", kind: "email",
+			text:  "Hi Marco,\nCould you book the meeting room for Tuesday's workshop?\nFiona",
+			wants: []want{{Title: "Book the meeting room for the workshop", Assignee: "Marco", Due: "2026-03-03"}}},
+		{name: "re: is no topic label", kind: "handwritten_ocr",
+			text:  "Mon\n- call insurance re: claim\n- submit timesheet!!",
+			wants: []want{{Title: "Call insurance re: claim", Due: "2026-03-09"}, {Title: "Submit timesheet", Due: "2026-03-09", Priority: "high"}}},
+		{name: "an appointment with Dr. and what to bring to it", kind: "email",
+			text: "Dear Mr. Hale,\nYour appointment with Dr. Singh is confirmed for March 12 at 9:30am. Please arrive 15 minutes early and bring your insurance card.\nRiverside Clinic",
+			wants: []want{{Title: "Appointment with Dr. Singh", Due: "2026-03-12 09:30", Type: "meeting"},
+				{Title: "Arrive 15 minutes early and bring the insurance card", Assignee: "Mr. Hale", Due: "2026-03-12 09:30"}}},
+	})
+}

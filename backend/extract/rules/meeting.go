@@ -6,7 +6,7 @@ import (
 )
 
 var (
-	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
+	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?(?:\b(?:dr|mr|mrs|ms|prof|st)\.[\w' &/:-]{1,30}?)?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
 	reVisit     = regexp.MustCompile(`^((?:the |our |a |an |my |your |his |her |their )?[\w' &.-]{1,40}?)\s+(?:is|are|will be|'s|'re)\s+(?:coming(?: in| over| by| round| to the office)?|visiting|stopping by|dropping by|arriving|flying in)\b`)
 	reRecap     = mustGate(`\b(?:recap|summary|notes|minutes|takeaways|highlights|outcomes?|debrief|readout|write-?up) (?:of|from|for|on)\b|\bthanks? (?:you )?(?:all )?for (?:attending|joining|coming)\b`)
 	reMeetThat  = regexp.MustCompile(`(?i)^(?:that|about|regarding|re:?)\s+(?:the\s+)?`)

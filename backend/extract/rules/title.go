@@ -72,7 +72,15 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 		// A phrase resolved by reference ("before the start date").
 		// asciiLower keeps byte offsets (strings.ToLower may not, on bad UTF-8).
 		if i := strings.Index(asciiLower(c.title), asciiLower(strings.TrimRight(c.due.Text, ".,;!?"))); i > 0 && i+len(strings.TrimRight(c.due.Text, ".,;!?")) <= len(c.title) {
-			c.title = capitalise(trimDangling(tidy(c.title[:i] + c.title[i+len(strings.TrimRight(c.due.Text, ".,;!?")):])))
+			put := ""
+			if dt := strings.TrimRight(c.due.Text, ".,;!?"); strings.HasSuffix(dt, "'s") || strings.HasSuffix(dt, "’s") {
+				// "for Tuesday's workshop" → "for the workshop".
+				if c.due.Prep != "" && strings.HasPrefix(strings.ToLower(dt), c.due.Prep+" ") {
+					put = c.due.Prep + " "
+				}
+				put += "the "
+			}
+			c.title = capitalise(trimDangling(tidy(c.title[:i] + put + c.title[i+len(strings.TrimRight(c.due.Text, ".,;!?")):])))
 		}
 	}
 	if c.title == "" {
