@@ -73,6 +73,7 @@ var (
 	rePersonal    = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
 	reAskWhether  = mustGate(`\b(?:writing|write|wanted|want|would like|'d like|like) to ask (?:you )?(?:whether|if) you (?:would|might|could|can|will)(?: be (?:willing|able|available|happy|prepared) to)?\s+`)
 	reTimeLead    = regexp.MustCompile(`^(?:before|after|once|when|as soon as|right after|until|till)\s+[^,.;?!]{2,60}?(?:,\s*|\s+)((?:i|we)(?:'ll| will| shall|'m going to| am going to| are going to|'re going to| need to| have to| must| plan to)\s)`)
+	reDueWord     = regexp.MustCompile(`\b(?:due|deadline)\b`)
 	reApprAsk     = regexp.MustCompile(`\bwould be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if (?:you|u|someone|somebody|anyone|one of you)\s+(?:could|can|would)\b`)
 	reAtVoc       = regexp.MustCompile(`^(@[\w.-]*\w)[:]?\s+`)
 	reBareWill    = regexp.MustCompile(`^(?:will|'ll|gonna|going to|shall)\s+(?:also\s+|just\s+|then\s+|definitely\s+|probably\s+)?`)
@@ -556,11 +557,14 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		return nil
 	}
 	// Done, narrated in the past, or negated.
-	if fr.kind != fRequest && (reDone.MatchString(body) || a.isNarrative(body)) {
+	// "- updated risk register - due March 20": with a due date, a leading
+	// past participle describes the item.
+	dueItem := fr.kind == fItem && reDueWord.MatchString(asciiLower(a.text[s.start:s.end]))
+	if fr.kind != fRequest && (reDone.MatchString(body) || a.isNarrative(body) && !dueItem) {
 		a.note("sig:past")
 		return nil
 	}
-	if fr.kind == fItem && pastAfterSubject(body) {
+	if fr.kind == fItem && pastAfterSubject(body) && !dueItem {
 		return nil
 	}
 	// "work deadlines interfered with my plans": a noun, then what it did.

@@ -242,3 +242,15 @@ func TestTitlesAroundDatesAndLabels(t *testing.T) {
 				{Title: "Arrive 15 minutes early and bring the insurance card", Assignee: "Mr. Hale", Due: "2026-03-12 09:30"}}},
 	})
 }
+
+func TestOwnersListsAndMovedMeetings(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "owners with teams, participles and a meeting line after", kind: "document",
+			text: "Board prep\n\nOwners:\n- Finance (Gail): final budget deck - due March 18\n- Legal (Ahmed): updated risk register - due March 20\nThe board meeting itself is on March 24 at 1pm.\n",
+			wants: []want{{Title: "Final budget deck", Assignee: "Gail", Due: "2026-03-18"}, {Title: "Updated risk register", Assignee: "Ahmed", Due: "2026-03-20"},
+				{Title: "Board meeting", Due: "2026-03-24 13:00", Type: "meeting"}}},
+		{name: "a meeting moved to its new day, greeted as Team", kind: "email",
+			text:  "Team,\nWe are moving the all-hands from Wednesday to Thursday, same time (10am).\nNina",
+			wants: []want{{Title: "All-hands", Due: "2026-03-05 10:00", Type: "meeting"}}},
+	})
+}

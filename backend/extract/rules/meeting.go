@@ -9,6 +9,7 @@ var (
 	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?(?:\b(?:dr|mr|mrs|ms|prof|st)\.[\w' &/:-]{1,30}?)?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
 	reVisit     = regexp.MustCompile(`^((?:the |our |a |an |my |your |his |her |their )?[\w' &.-]{1,40}?)\s+(?:is|are|will be|'s|'re)\s+(?:coming(?: in| over| by| round| to the office)?|visiting|stopping by|dropping by|arriving|flying in)\b`)
 	reRecap     = mustGate(`\b(?:recap|summary|notes|minutes|takeaways|highlights|outcomes?|debrief|readout|write-?up) (?:of|from|for|on)\b|\bthanks? (?:you )?(?:all )?for (?:attending|joining|coming)\b`)
+	reReflexive = regexp.MustCompile(`(?i)\s+(?:itself|themselves)\b`)
 	reMeetThat  = regexp.MustCompile(`(?i)^(?:that|about|regarding|re:?)\s+(?:the\s+)?`)
 	reEventLbl  = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)
 	reMeetLead  = regexp.MustCompile(`(?i)^(?:(?:don't|do not|dont) forget|remember|reminder|note|fyi|heads up|just a reminder|a reminder)\b[\s:,-]*(?:that\s+|about\s+)?(?:the\s+|our\s+)?`)
@@ -50,6 +51,17 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			vEnd = min(fr.verbTo, len(l))
 		}
 		after := strings.TrimLeft(l[vEnd:], " ")
+		// "We are moving the all-hands from Wednesday to Thursday": the
+		// meeting, at its new time.
+		if moveVerbs[v] && dated {
+			if np := eventAfter(l, vEnd); np >= 0 {
+				end := len(raw)
+				if at := firstDateAfter(ds, np); at > np {
+					end = at // the title stops where the dates begin
+				}
+				return a.cleanMeetingTitle(raw, np, end, ds), true
+			}
+		}
 		// "We are looking at June 4 for the kickoff meeting".
 		if v == "look" && strings.HasPrefix(after, "at ") && dated {
 			if k := strings.Index(after, " for "); k > 0 {
@@ -199,6 +211,8 @@ func eventAt(words []string, i int) bool {
 	return true
 }
 
+var moveVerbs = wordSet(`move push shift reschedule bump postpone`)
+
 // npStart finds where the noun phrase of words[i] starts in l (from p),
 // taking in a determiner before it.
 func npStart(l string, p int, words []string, i int) int {
@@ -320,9 +334,10 @@ func eventAfter(l string, i int) int {
 func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dateHit) string {
 	t := tidy(removeSpans(raw, from, to, ds, false))
 	t = reLeadFill.ReplaceAllString(t, "")
-	t = reMeetLead.ReplaceAllString(t, "") // "Don't forget the webinar"
-	t = reMeetThat.ReplaceAllString(t, "") // "(heads-up) that the client visit…"
-	t = strings.TrimLeft(t, "-–—:;,. ")    // "Wed - haircut 5:30"
+	t = reMeetLead.ReplaceAllString(t, "")  // "Don't forget the webinar"
+	t = reMeetThat.ReplaceAllString(t, "")  // "(heads-up) that the client visit…"
+	t = reReflexive.ReplaceAllString(t, "") // "the board meeting itself"
+	t = strings.TrimLeft(t, "-–—:;,. ")     // "Wed - haircut 5:30"
 	t = cutTail(t)
 	t = trimDangling(t)
 	t = limitWords(t, 10)

@@ -283,10 +283,12 @@ func (a *analyzer) detectEmailParts() {
 			}
 			break
 		}
-		if m := reBareName.FindStringSubmatch(c); m != nil && !notNames[strings.ToLower(m[1])] && !isGroup(m[1]) {
+		if m := reBareName.FindStringSubmatch(c); m != nil && (!notNames[strings.ToLower(m[1])] || isGroup(m[1])) {
 			ln.skip, ln.greeting = true, true
 			a.greeted = true
-			a.addressee = m[1]
+			if !isGroup(m[1]) {
+				a.addressee = m[1] // "Team," greets a group: nobody in particular
+			}
 			break
 		}
 	}
@@ -638,7 +640,8 @@ func (a *analyzer) continues(cur, next line, u unit) bool {
 	if endsSentence {
 		return false
 	}
-	if connectorEnd[strings.Trim(lastWord, ",")] || strings.HasSuffix(ct, ",") || connectorStart[firstWord] {
+	r0, _ := utf8.DecodeRuneInString(nt)
+	if connectorEnd[strings.Trim(lastWord, ",")] || strings.HasSuffix(ct, ",") || connectorStart[firstWord] && !(u.item && unicode.IsUpper(r0)) {
 		return true
 	}
 	if a.kind == "handwritten_ocr" || a.kind == "note" || u.item {

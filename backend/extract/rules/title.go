@@ -108,7 +108,7 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 // newMeeting builds a meeting candidate.
 func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string, ds []dateHit, who string) *cand {
 	c := &cand{typ: TypeMeeting, title: title, conf: 0.7, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, assignee: who}
-	ds = mergeDayTime(ds)
+	ds = mergeDayTime(dropMovedFrom(ds))
 	recurring := false
 	for _, h := range ds {
 		if h.Recurring {
@@ -309,6 +309,29 @@ func (a *analyzer) nounRef(raw string) *dateHit {
 	}
 }
 
+// dropMovedFrom leaves out "from Wednesday" when the clause also says where
+// it goes ("moving the all-hands from Wednesday to Thursday").
+func dropMovedFrom(ds []dateHit) []dateHit {
+	from, other := false, false
+	for _, h := range ds {
+		if h.Prep == "from" {
+			from = true
+		} else if (h.HasDate || h.HasTime) && !h.Past && !h.Ref {
+			other = true
+		}
+	}
+	if !from || !other {
+		return ds
+	}
+	out := make([]dateHit, 0, len(ds))
+	for _, h := range ds {
+		if h.Prep != "from" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // lonePronoun objects leave nothing of a title without their verb.
 var lonePronoun = wordSet(`it that this them these those so`)
 
@@ -384,8 +407,14 @@ func stripOwner(t, owner string) string {
 			t = strings.TrimSpace(regexp.MustCompile(re).ReplaceAllString(t, " "))
 		}
 	}
+	// "Finance: final budget deck" from "Finance (Gail): …".
+	if m := reRoleLead.FindStringSubmatchIndex(t); m != nil && roleNouns[strings.ToLower(t[m[2]:m[3]])] && len(strings.Fields(t[m[1]:])) >= 2 {
+		t = t[m[1]:]
+	}
 	return capitalise(trimDangling(tidy(t)))
 }
+
+var reRoleLead = regexp.MustCompile(`^([A-Za-z]+)\s*:\s+`)
 
 func lowerDet(np string) string {
 	for _, d := range []string{"The ", "A ", "An ", "Our ", "My ", "Your ", "This ", "These ", "Those ", "All "} {
