@@ -143,6 +143,22 @@ func (a *analyzer) clauses(u unit, s span) []span {
 			}
 		}
 	}
+	// Speech recognised without punctuation ("i will send the report by
+	// friday and um can you book the room also we need to renew…"): break
+	// before the phrases that start a new ask or promise.
+	if (a.kind == "meeting_transcript" || a.kind == "chat") && speechLike(t) {
+		for _, m := range reSpeechBreak.FindAllStringSubmatchIndex(t, -1) {
+			if m[2] > 0 {
+				add(m[0], m[2])
+			}
+		}
+		// "… and uh sarah can you ping legal": the name goes with the ask.
+		for _, m := range reSpeechVoc.FindAllStringSubmatchIndex(t, -1) {
+			if w := t[m[2]:m[3]]; m[2] > 0 && !stopWords[w] && !notNames[w] && !functionWords[w] && baseVerb(w) == "" {
+				add(m[0], m[2])
+			}
+		}
+	}
 	// ", and Tim will set up …"
 	raw := a.text[s.start:s.end]
 	for _, m := range reAndName.FindAllStringSubmatchIndex(raw, -1) {
@@ -230,6 +246,8 @@ var (
 		mustGate(`,\s+(?:it's|it is|that's|that is|which|since|because|as it|as we|as i)\s+`),
 		mustGate(`\s+(?:so that|so)\s+((?:i|we|they|he|she)\s+(?:can|could|will|may|might)\b)`),
 	}
+	reSpeechBreak = regexp.MustCompile(`\s+(?:(?:and|so|okay|ok|alright|right|um+|uh+|er|also|then|plus)\s+)*((?:can|could|would|will) you\s|please\s|we (?:need|have|got) to\s|we should\s|i need to\s|i(?:'ll| will| shall)\s|i'm going to\s|let's\s|let us\s|you need to\s|(?:the|our) (?:[a-z-]+ )?(?:review|meeting|call|sync|standup|demo|retro|interview|appointment) is\s)`)
+	reSpeechVoc   = regexp.MustCompile(`\s+(?:(?:and|so|okay|ok|um+|uh+|also|then)\s+)*([a-z]+)\s+(?:can|could|would|will) you\s`)
 	reAndName     = regexp.MustCompile(`,?\s+and\s+(?:then\s+)?([\p{Lu}][\p{L}'’-]*(?:\s+team)?)\s+(?:will|'ll|is going to|to|can|should|must|needs to|has to|agreed to|offered to)\b`)
 	reCommaVerb   = regexp.MustCompile(`,\s+(?:and\s+|then\s+)?([a-z]+)\b`)
 	reCommaPlease = regexp.MustCompile(`,\s+(?:please|pls|kindly)\s+`)
@@ -649,6 +667,13 @@ var (
 	anyoneLeads = wordSet(`is anyone anybody someone somebody who who's does`)
 	tripLeads   = wordSet(`i i'm we we're i'll we'll off headed heading flying driving leaving travelling traveling going returning on`)
 )
+
+// speechLike: a long run of words with no punctuation inside, as speech
+// recognition writes it.
+func speechLike(t string) bool {
+	body := strings.TrimRight(t, " .!?\n")
+	return strings.Count(body, " ") >= 12 && !strings.ContainsAny(body, ",;:.!?")
+}
 
 // handOff gives an earlier unowned task to whoever is asked to "own that"
 // ("Design still needs to finalize the flow; Noor, can you own that?")

@@ -254,3 +254,17 @@ func TestOwnersListsAndMovedMeetings(t *testing.T) {
 			wants: []want{{Title: "All-hands", Due: "2026-03-05 10:00", Type: "meeting"}}},
 	})
 }
+
+// Speech recognition writes long runs without punctuation; asks and
+// promises inside them are still found.
+func TestUnpunctuatedSpeech(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a run of asks and promises", kind: "meeting_transcript",
+			text: "okay so i will send the report by friday and um can you book the room for tuesday also we need to renew the insurance before the end of the month the budget review is on thursday.",
+			wants: []want{{Title: "Send the report", Due: "2026-03-06"}, {Title: "Book the room", Due: "2026-03-03"},
+				{Title: "Renew the insurance", Due: "2026-03-31"}, {Title: "Budget review", Due: "2026-03-05", Type: "meeting"}}},
+		{name: "a name before the ask goes with it", kind: "meeting_transcript",
+			text:  "so the main thing is the launch next week i think we are in good shape i'll check the landing page tonight and uh sarah can you ping legal about the terms.",
+			wants: []want{{Title: "Check the landing page", Due: "2026-03-02"}, {Title: "Ping legal about the terms"}}},
+	})
+}
