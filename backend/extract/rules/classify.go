@@ -90,7 +90,7 @@ var (
 	reLetMe    = regexp.MustCompile(`^(?:let me|lemme)\s+(?:just\s+|quickly\s+|go\s+)?`)
 	reLetMeKn  = mustGate(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
 	reLets     = regexp.MustCompile(`^(?:let's|let’s|lets|let us|shall we|should we|how about we|why don't we|why not|maybe we should|we could|can we|could we|we should probably)\s+(?:also\s+|just\s+|quickly\s+|try to\s+|go ahead and\s+)*`)
-	reAskYou   = mustGate(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you(?: and [\w'-]+)?|u|ya)[,\s]+(?:(?:please|pls|kindly|also|just|quickly|maybe|possibly|perhaps|still|go ahead and|try to|both|help(?: me| us)?)[,\s]+)*`)
+	reAskYou   = mustGate(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you(?: and [\w'-]+)?|u|ya)[,\s]+(?:(?:please|pls|kindly|also|just|quickly|maybe|possibly|perhaps|still|instead|rather|first|go ahead and|try to|both|help(?: me| us)?)[,\s]+)*`)
 	reMindYou  = mustGate(`\b(?:would|do|will)\s+(?:you|u)\s+mind\s+(?:also\s+|just\s+)?`)
 	reChance   = mustGate(`\bany chance (?:you|u) (?:could|can|might)\s+`)
 	rePlease   = regexp.MustCompile(`(?:^|[\s,:;(—–-])(?:please|pls|plz|pl[sz]e|kindly)[,\s]+(?:do\s+|also\s+|just\s+|quickly\s+|go ahead and\s+|try to\s+|remember to\s+|make sure to\s+|be sure to\s+|don't forget to\s+|ensure you\s+|feel free to\s+)*`)

@@ -268,3 +268,17 @@ func TestUnpunctuatedSpeech(t *testing.T) {
 			wants: []want{{Title: "Check the landing page", Due: "2026-03-02"}, {Title: "Ping legal about the terms"}}},
 	})
 }
+
+func TestPostponedAndStandingMeetings(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a postponed workshop is off; the ask instead stands", kind: "email",
+			text:  "Hi Dan,\nThe workshop on Friday has been postponed, so no need to prepare the demo. Could you instead review the Q3 roadmap doc by end of next week?\nLia",
+			wants: []want{{Title: "Review the Q3 roadmap doc", Assignee: "Dan", Due: "2026-03-13"}}},
+		{name: "postponed to a date is the meeting at that date", kind: "email",
+			text:  "Hi Dan,\nThe workshop has been postponed to Friday at 2pm.\nLia",
+			wants: []want{{Title: "Workshop", Due: "2026-03-06 14:00", Type: "meeting"}}},
+		{name: "a standing meeting stays", kind: "meeting_transcript",
+			text:  "Amir: And the weekly sync stays every Tuesday at 11.",
+			wants: []want{{Title: "Weekly sync", Type: "meeting"}}},
+	})
+}

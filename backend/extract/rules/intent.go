@@ -195,7 +195,7 @@ func intentTokens(s string) []string {
 
 var (
 	reIntentLead = regexp.MustCompile(`(?i)^(?:(?:fyi|ps|p\.s\.|also|and|so|but|ok|okay|hi|hello|hey|thanks|dear)\b[.,:!]*\s*)+`)
-	reIntentAsk  = regexp.MustCompile(`(?i)^(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|kindly\s+)?|would you mind\s+|do you mind\s+|please\s+|pls\s+|kindly\s+)`)
+	reIntentAsk  = regexp.MustCompile(`(?i)^(?:(?:can|could|would|will)\s+(?:you|u)\s+(?:(?:please|kindly|instead|also|just|still)\s+)*|would you mind\s+|do you mind\s+|please\s+|pls\s+|kindly\s+)`)
 )
 
 // checkIntent lets the detector add a request the rules missed in an email

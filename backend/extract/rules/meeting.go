@@ -6,9 +6,11 @@ import (
 )
 
 var (
-	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?(?:\b(?:dr|mr|mrs|ms|prof|st)\.[\w' &/:-]{1,30}?)?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
+	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?(?:\b(?:dr|mr|mrs|ms|prof|st)\.[\w' &/:-]{1,30}?)?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin|stays|remains|continues|will stay|will remain|will continue)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|postponed|delayed|brought forward|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
 	reVisit     = regexp.MustCompile(`^((?:the |our |a |an |my |your |his |her |their )?[\w' &.-]{1,40}?)\s+(?:is|are|will be|'s|'re)\s+(?:coming(?: in| over| by| round| to the office)?|visiting|stopping by|dropping by|arriving|flying in)\b`)
 	reRecap     = mustGate(`\b(?:recap|summary|notes|minutes|takeaways|highlights|outcomes?|debrief|readout|write-?up) (?:of|from|for|on)\b|\bthanks? (?:you )?(?:all )?for (?:attending|joining|coming)\b`)
+	rePostponed = mustGate(`\b(?:(?:has|have) been|was|were|is|are|got|gets) (?:postponed|put on hold|pushed back|delayed|suspended)\b`)
+	reNewDate   = regexp.MustCompile(`^\s*(?:to|until|till|for)\b`)
 	reReflexive = regexp.MustCompile(`(?i)\s+(?:itself|themselves)\b`)
 	reMeetThat  = regexp.MustCompile(`(?i)^(?:that|about|regarding|re:?)\s+(?:the\s+)?`)
 	reEventLbl  = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)
@@ -38,6 +40,10 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 	}
 	// "Quick recap of today's roadmap review": about a meeting that was.
 	if reRecap.MatchString(body) {
+		return "", false
+	}
+	// "The workshop on Friday has been postponed": off, until a new date.
+	if m := rePostponed.FindStringIndex(body); m != nil && !reNewDate.MatchString(body[m[1]:]) {
 		return "", false
 	}
 	switch fr.kind {
