@@ -64,6 +64,7 @@ var (
 	reDone        = mustGate(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
 	reAway        = regexp.MustCompile(`^(?:i'm|i am|i'll be|i will be|we're|we are)\s+(?:off|out|away|ooo|out of (?:the )?office|on (?:leave|vacation|holiday|pto|sick leave))\b`)
 	reThinkShould = regexp.MustCompile(`^i (?:really |honestly |still |do )?(?:think|believe|feel)(?: that)? (we|you|u) (?:really |definitely |probably )?(?:should|ought to|need to|must)\s+(?:also\s+|just\s+)*`)
+	reGoodTo      = regexp.MustCompile(`^(?:but |so |and )?it(?:'d| would)(?: really| probably)? be (?:good|great|best|helpful|ideal|wise|smart|useful) to\s+`)
 	reMySuggest   = regexp.MustCompile(`^(?:so |and )?my (?:only |main |first |one |strong )?(?:recommendation|suggestion|proposal|advice) (?:is|would be|will be|here is) (?:that we |to )`)
 	reSeeYou      = regexp.MustCompile(`^(?:(?:i'll|i will|i shall|we'll|we will|will)\s+)?see (?:you|y'all|you all|everyone|you guys|you both)(?: there| then)?\s+(?:at|on|in|this|next|tomorrow|tonight|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b`)
 	reHopeJoin    = regexp.MustCompile(`^(?:we|i) (?:hope|trust) (?:that )?you (?:will|can|'ll|could|are able to) (?:be able to )?(?:join|attend|come to|be at|make it to)\s+`)
@@ -168,7 +169,11 @@ func (a *analyzer) clauses(u unit, s span) []span {
 	}
 	// ", please …" after a full clause ("… at 2pm, please be there").
 	for _, m := range reCommaPlease.FindAllStringIndex(t, -1) {
-		before := strings.TrimSpace(t[:m[0]])
+		before := t[:m[0]]
+		if k := strings.LastIndexAny(before, ";:"); k >= 0 {
+			before = before[k+1:] // "…; Carlos, please…": Carlos is asked
+		}
+		before = strings.TrimSpace(before)
 		if len(strings.Fields(before)) >= 4 {
 			add(m[0], m[0]+1)
 		}
@@ -1098,6 +1103,9 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			return frame{kind: fProposal, vp: p + m[1], who: who, conf: 0.6}
 		}
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.65}
+	}
+	if m := reGoodTo.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
+		return frame{kind: fProposal, vp: p + m[1], who: who, conf: 0.55} // "it'd be good to decide before Thursday"
 	}
 	if m := reMySuggest.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fProposal, vp: p + m[1], who: who, conf: 0.6}

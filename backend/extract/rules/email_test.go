@@ -282,3 +282,20 @@ func TestPostponedAndStandingMeetings(t *testing.T) {
 			wants: []want{{Title: "Weekly sync", Type: "meeting"}}},
 	})
 }
+
+func TestRepliesWithQuotes(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "the reply's sender is I; the quoted asks are for whom they greet", kind: "email",
+			text: "Hi Rob,\n\nSounds good, I'll send the signed copy tomorrow.\n\nBest,\nEllen\n\n" +
+				"On Mon, Mar 2, 2026 at 8:14 AM Rob Chen <rob@example.com> wrote:\n> Hi Ellen, can you sign the amendment and send it back by Wednesday?\n> Also please confirm the delivery address.\n> Thanks, Rob\n",
+			wants: []want{{Title: "Send the signed copy", Assignee: "Ellen", Due: "2026-03-03"},
+				{Title: "Sign the amendment and send it back", Assignee: "Ellen", Due: "2026-03-04"},
+				{Title: "Confirm the delivery address", Assignee: "Ellen"}}},
+		{name: "a name after a semicolon is asked", kind: "email",
+			text:  "All,\nFacilities will need access to the basement; Carlos, please make sure the keys are at the front desk by Friday 5pm.\nJordan",
+			wants: []want{{Title: "Make sure the keys are at the front desk", Assignee: "Carlos", Due: "2026-03-06 17:00"}}},
+		{name: "it'd be good to", kind: "email",
+			text:  "Hey Priya -\n\nJust circling back on the vendor shortlist. No rush, but it'd be good to decide before our call on Thursday.\n\nSam",
+			wants: []want{{Title: "Decide before our call", Due: "2026-03-05", Priority: "low"}}},
+	})
+}

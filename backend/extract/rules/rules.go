@@ -89,23 +89,26 @@ func normKind(k string) string {
 
 // analyzer holds one extraction's state.
 type analyzer struct {
-	text       string
-	kind       string
-	clock      clock
-	lines      []line
-	units      []unit
-	speakers   map[string]string // lower-case name → name as written
-	addressee  string            // the email's "you"
-	sender     string            // the email's "I"
-	greeted    bool
-	cands      []*cand
-	lastDate   *dateHit // latest resolved date, for "before then"
-	dateCache  map[span][]dateHit
-	sents      []sentRef
-	intent     bool     // back the rules up with the request detector
-	sigOn      bool     // record what the rules saw, for the detector
-	sig        []string // what the rules saw in the current sentence
-	onSentence func()   // training: called after each sentence is read
+	text           string
+	kind           string
+	clock          clock
+	lines          []line
+	units          []unit
+	speakers       map[string]string // lower-case name → name as written
+	addressee      string            // the email's "you"
+	quoteFrom      int               // first line of a quoted earlier message (0: none)
+	quoteAddressee string            // that message's "you"
+	quoteSender    string            // that message's "I"
+	sender         string            // the email's "I"
+	greeted        bool
+	cands          []*cand
+	lastDate       *dateHit // latest resolved date, for "before then"
+	dateCache      map[span][]dateHit
+	sents          []sentRef
+	intent         bool     // back the rules up with the request detector
+	sigOn          bool     // record what the rules saw, for the detector
+	sig            []string // what the rules saw in the current sentence
+	onSentence     func()   // training: called after each sentence is read
 }
 
 // sentRef remembers each sentence for context and references.
@@ -558,10 +561,17 @@ func (a *analyzer) resolveYou() {
 					c.assignee = n
 				}
 			}
+		case c.speaker == "" && a.quoted(c.unit):
+			c.assignee = a.quoteAddressee
 		case c.speaker == "" && a.addressee != "":
 			c.assignee = a.addressee
 		}
 	}
+}
+
+// quoted: unit ui is part of a quoted earlier message.
+func (a *analyzer) quoted(ui int) bool {
+	return a.quoteFrom > 0 && ui >= 0 && ui < len(a.units) && a.lines[a.units[ui].line].quoted
 }
 
 // result dedupes, orders and converts the candidates.

@@ -32,6 +32,7 @@ type line struct {
 	skip       bool // subject lines, greetings, sign-offs, signatures
 	greeting   bool
 	done       bool // struck through or marked done
+	quoted     bool // part of an earlier message quoted in a reply
 }
 
 // unit is a run of text read as one piece: a speaker's turn, a list item,
@@ -103,6 +104,17 @@ func (a *analyzer) decodeLine(ls, le int) line {
 		ind++
 	}
 	ln := line{start: s, end: e, indent: ind}
+	// "> Hi Ellen, can you…": a quoted line of an earlier message.
+	if a.kind == "email" || a.kind == "" {
+		for s < e && text[s] == '>' {
+			ln.quoted = true
+			s++
+			for s < e && (text[s] == ' ' || text[s] == '\t') {
+				s++
+			}
+		}
+		ln.start = s
+	}
 	if s >= e || strings.TrimFunc(text[s:e], func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' }) == "" {
 		ln.blank = true
 		return ln
@@ -292,9 +304,27 @@ func (a *analyzer) detectEmailParts() {
 			break
 		}
 	}
+	// A reply quotes the earlier message below an "On … wrote:" line or in
+	// "> " lines: the reply's own sign-off comes before it.
+	end := len(a.lines)
+	for i := range a.lines {
+		ln := &a.lines[i]
+		if ln.blank {
+			continue
+		}
+		if c := a.text[ln.start:ln.end]; ln.quoted || reQuoteHead.MatchString(c) {
+			if i > 0 {
+				end = i
+			}
+			break
+		}
+	}
+	if end < len(a.lines) {
+		a.readQuote(end)
+	}
 	// Sign-off and signature, from the end.
 	last := -1
-	for i := len(a.lines) - 1; i >= 0 && i >= len(a.lines)-6; i-- {
+	for i := end - 1; i >= 0 && i >= end-6; i-- {
 		ln := &a.lines[i]
 		if ln.blank {
 			continue
@@ -325,6 +355,52 @@ func (a *analyzer) detectEmailParts() {
 		}
 	}
 }
+
+var reQuoteHead = regexp.MustCompile(`(?i)^(?:on\s.{4,200}\swrote:\s*$|-{2,}\s*(?:original message|forwarded message)\s*-{2,}\s*$)`)
+
+// readQuote marks the lines of the quoted message from line i on and reads
+// who wrote it to whom: its own greeting is its "you", its sign-off or its
+// "On … Rob Chen <…> wrote:" line its "I".
+func (a *analyzer) readQuote(i int) {
+	a.quoteFrom = i
+	for j := i; j < len(a.lines); j++ {
+		ln := &a.lines[j]
+		ln.quoted = true
+		if ln.blank {
+			continue
+		}
+		c := a.text[ln.start:ln.end]
+		if m := reQuoteHead.FindStringIndex(c); m != nil {
+			ln.skip = true
+			if n := reWroteName.FindStringSubmatch(c); n != nil {
+				a.quoteSender = firstName(strings.TrimSpace(n[1]))
+			}
+			continue
+		}
+		if reHeaderFd.MatchString(c) {
+			ln.skip = true
+			continue
+		}
+		if a.quoteAddressee == "" {
+			if m := reGreeting.FindStringSubmatch(c); m != nil && len(c) < 60 {
+				ln.skip, ln.greeting = true, true
+				if n := strings.TrimSpace(m[1]); n != "" && !isGroup(n) {
+					a.quoteAddressee = n
+				}
+				continue
+			}
+			// "Hi Ellen, can you sign…": a greeting that runs into the ask.
+			if m := reGreetLead.FindStringSubmatch(c); m != nil && !isGroup(m[1]) {
+				a.quoteAddressee = m[1]
+			}
+		}
+	}
+}
+
+var (
+	reWroteName = regexp.MustCompile(`(?i)\d(?::\d\d)?\s*(?:am|pm)?,?\s+([\p{L}][\p{L}'’.-]*(?:\s+[\p{L}][\p{L}'’.-]*)?)\s*(?:<[^>]*>)?\s*wrote:\s*$`)
+	reGreetLead = regexp.MustCompile(`^(?i:hi|hello|hey|dear)\s+([\p{Lu}][\p{L}'’-]*),`)
+)
 
 func isGroup(n string) bool {
 	l := strings.ToLower(strings.TrimSpace(n))

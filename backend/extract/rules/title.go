@@ -63,7 +63,7 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 	if f.kind == fRequest || f.you {
 		requester = u.speaker
 		if requester == "" {
-			requester = a.sender
+			requester = a.selfName(u)
 		}
 	}
 	c.title = a.buildTitle(raw, l, f, end, ds, requester)
@@ -146,6 +146,9 @@ func (a *analyzer) selfName(u unit) string {
 		return u.speaker
 	}
 	if a.kind == "email" || a.greeted {
+		if a.quoteFrom > 0 && a.lines[u.line].quoted {
+			return a.quoteSender
+		}
 		return a.sender
 	}
 	return ""
@@ -548,10 +551,15 @@ func isAnaphoric(title string) bool {
 	if len(f) <= 2 {
 		return true
 	}
+	if timeWords[strings.ToLower(f[1])] {
+		return true // "Decide before our call": decide what, the text before says
+	}
 	// "Send it to Mark" leans on what came before; "Ask them for a test
 	// account" says what it is.
 	return len(f) <= 5 && reAnaphor.MatchString(strings.Join(f[:3], " "))
 }
+
+var timeWords = wordSet(`before after by until till soon later today tomorrow tonight asap first`)
 
 // contextFor returns the nearest earlier sentence by someone else (or the
 // previous sentence when there are no speakers), to explain "it".
