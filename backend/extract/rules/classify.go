@@ -590,6 +590,12 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	if fr.kind == fItem && pastAfterSubject(body) && !dueItem {
 		return nil
 	}
+	// "Spills should be reported to the lab manager": a standing rule for
+	// things in general (a bare plural, no date), not a task.
+	if fr.kind == fNeed && fr.object != "" && genericPlural(fr.object) && !hasDueHit(ds) {
+		a.note("sig:filtered")
+		return nil
+	}
 	// "work deadlines interfered with my plans": a noun, then what it did.
 	if (fr.kind == fImperative || fr.kind == fRequest) && fr.vp == p && fr.verb == "" && pastAfterNoun(body) {
 		a.note("sig:past")
@@ -946,6 +952,17 @@ func pastAfterSubject(body string) bool {
 		return true
 	}
 	return false
+}
+
+// genericPlural: a noun phrase with no determiner whose head is plural
+// ("Spills", "Waste solvents").
+func genericPlural(np string) bool {
+	f := strings.Fields(strings.ToLower(np))
+	if len(f) == 0 || determiners[f[0]] || quantifiers[f[0]] {
+		return false
+	}
+	h := f[len(f)-1]
+	return strings.HasSuffix(h, "s") && !strings.HasSuffix(h, "ss") && !strings.HasSuffix(h, "us") && !strings.HasSuffix(h, "is")
 }
 
 // pastAfterNoun: a bare "imperative" whose next words are a noun and a past
@@ -1429,6 +1446,11 @@ func dueVerb(np string) string {
 			return "Return"
 		}
 	}
+	for _, w := range []string{"training", "course", "certification", "module", "survey", "assessment", "onboarding", "induction"} {
+		if strings.Contains(l, w) {
+			return "Complete"
+		}
+	}
 	return "Submit"
 }
 
@@ -1479,7 +1501,11 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 		r, _ := utf8.DecodeRuneInString(rw)
 		known := a.knownName(w)
 		if !(unicode.IsUpper(r) || roleNouns[w] || known) {
-			break
+			// "the operations team": with a determiner, a plain word may
+			// qualify the role that follows it.
+			if !det || words >= 2 || baseVerb(w) != "" && !nounishVerbs[w] || stopWords[w] {
+				break
+			}
 		}
 		if words == 0 && !det && (notNames[w] || isPronoun(w)) && !isAcronym(rw) {
 			return "", 0

@@ -299,3 +299,20 @@ func TestRepliesWithQuotes(t *testing.T) {
 			wants: []want{{Title: "Decide before our call", Due: "2026-03-05", Priority: "low"}}},
 	})
 }
+
+func TestReportsPoliciesAndTeams(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a report's narrative, its decisions and its next steps", kind: "document",
+			text: "Annual Report 2025\n\nThe new warehouse will reduce delivery times by two days. The board approved a dividend of 12p per share, payable on April 30.\n\n" +
+				"Next steps\nThe operations team will complete the ERP migration by June 30.",
+			wants: []want{{Title: "Complete the ERP migration", Assignee: "operations team", Due: "2026-06-30"}}},
+		{name: "standing rules are not tasks; a dated duty is", kind: "document",
+			text:  "Lab Safety Procedures\n\nSpills should be reported to the lab manager immediately. Waste solvents must be disposed of in the labelled containers.\n\nAnnual safety training is due by March 31 for all staff.",
+			wants: []want{{Title: "Complete annual safety training", Due: "2026-03-31"}}},
+		{name: "a report label is no speaker", kind: "document",
+			text:  "Status\n\nMitigation: Priya will check in with the vendor daily until the SDK ships.\n",
+			wants: []want{{Title: "Check in with the vendor daily until the SDK ships", Assignee: "Priya"}}},
+		{name: "starting is an event", kind: "document",
+			text: "Hiring\n\nThe new intern will start on Monday.\n"},
+	})
+}

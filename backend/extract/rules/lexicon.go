@@ -120,7 +120,9 @@ done wip open closed pros cons results result outcome outcomes conclusion detail
 phone address cost price total budget week day morning afternoon evening today tomorrow tonight followups
 follow-ups follow-up followup next steps step home work personal errands misc other bugs bug features feature
 highlights lowlights learnings wins plan plans priority priorities objective objectives scope parking lot
-thought thoughts random cause root kpis metrics numbers stats`)
+thought thoughts random cause root kpis metrics numbers stats mitigation mitigations dependencies dependency
+assumptions constraints findings recommendation recommendations proposal timeline milestones milestone progress
+remarks comments feedback observations overview purpose requirements deliverable deliverables fix workaround`)
 
 // sectionKinds classify a header's words.
 var actionSectionWords = []string{"action item", "action items", "actions", "action points", "action", "next steps",

@@ -160,6 +160,10 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			return capitalise(t), true
 		}
 	}
+	// "The board approved a dividend, payable on April 30": the board acted.
+	if pastAfterSubject(body) {
+		return "", false
+	}
 	// "Dentist appointment Thursday 3pm", "drinks on me on friday!"
 	words := strings.Fields(body)
 	if len(words) <= 14 {

@@ -83,8 +83,8 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 			c.title = capitalise(trimDangling(tidy(c.title[:i] + put + c.title[i+len(strings.TrimRight(c.due.Text, ".,;!?")):])))
 		}
 	}
-	if c.title == "" {
-		return nil
+	if c.title == "" || bareEvents[strings.ToLower(c.title)] {
+		return nil // "The new intern will start on Monday": an event, not work
 	}
 	c.desc = collapse(a.text[s.start:s.end])
 	if isAnaphoric(c.title) {
@@ -335,6 +335,9 @@ func dropMovedFrom(ds []dateHit) []dateHit {
 	return out
 }
 
+// bareEvents are verbs that, alone, tell what happens rather than what to do.
+var bareEvents = wordSet(`start begin arrive leave return continue stay happen land depart resume`)
+
 // lonePronoun objects leave nothing of a title without their verb.
 var lonePronoun = wordSet(`it that this them these those so`)
 
@@ -584,12 +587,19 @@ func (a *analyzer) contextFor(idx int, speaker string) string {
 // lowerCommon lower-cases a sentence-initial common noun moved inside a
 // title ("Timesheets for July must be submitted" → "Submit timesheets for
 // July"); names, acronyms and words it cannot tell stay as written.
+// commonLeads open a noun phrase and are no names.
+var commonLeads = wordSet(`annual monthly weekly quarterly daily yearly final new updated revised signed draft first
+second next last every each mandatory required compulsory`)
+
 func lowerCommon(np string) string {
 	w := firstField(np)
 	if len(w) < 4 || !strings.HasPrefix(np, w) || w[0] < 'A' || w[0] > 'Z' || asciiLower(w[1:]) != w[1:] {
 		return np
 	}
 	lw := asciiLower(w)
+	if commonLeads[lw] {
+		return lw + np[len(w):] // "Annual safety training"
+	}
 	for _, suf := range []string{"s", "ing", "tion", "ment", "ness", "ance", "ence"} {
 		if strings.HasSuffix(lw, suf) && !strings.HasSuffix(lw, "ss") {
 			return lw + np[len(w):]
