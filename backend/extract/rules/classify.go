@@ -64,6 +64,11 @@ var (
 	reDone        = mustGate(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
 	reAway        = regexp.MustCompile(`^(?:i'm|i am|i'll be|i will be|we're|we are)\s+(?:off|out|away|ooo|out of (?:the )?office|on (?:leave|vacation|holiday|pto|sick leave))\b`)
 	reThinkShould = regexp.MustCompile(`^i (?:really |honestly |still |do )?(?:think|believe|feel)(?: that)? (we|you|u) (?:really |definitely |probably )?(?:should|ought to|need to|must)\s+(?:also\s+|just\s+)*`)
+	reYouOwn      = regexp.MustCompile(`^you(?:'re| are)?\s+(?:own|owning|have|take|get|are on|'re on)\s+(?:(?:the|our|a|an)\s)`)
+	reHasOwn      = regexp.MustCompile(`^\s+(owns|has|have|takes|gets|is on|will own|will take)\s+(?:(?:the|our|a|an)\s)`)
+	reNPDeadline  = regexp.MustCompile(`^((?:the |our |my )?[a-z][\w' /&-]{1,40}?)[!.]*\s+(?:[-–—:]\s*)?(?:deadline|due)\s*:?\s+`)
+	reNeedThing   = regexp.MustCompile(`^(?:(?:i|we)\s+)?(?:also\s+|still\s+|really\s+|will\s+|'ll\s+)*need\s+((?:the|your|a|an|those|these|that|this|some)\s)`)
+	reParenQ      = regexp.MustCompile(`\s*\([^()]*\?\)\s*$`)
 	reGoodTo      = regexp.MustCompile(`^(?:but |so |and )?it(?:'d| would)(?: really| probably)? be (?:good|great|best|helpful|ideal|wise|smart|useful) to\s+`)
 	reMySuggest   = regexp.MustCompile(`^(?:so |and )?my (?:only |main |first |one |strong )?(?:recommendation|suggestion|proposal|advice) (?:is|would be|will be|here is) (?:that we |to )`)
 	reSeeYou      = regexp.MustCompile(`^(?:(?:i'll|i will|i shall|we'll|we will|will)\s+)?see (?:you|y'all|you all|everyone|you guys|you both)(?: there| then)?\s+(?:at|on|in|this|next|tomorrow|tonight|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b`)
@@ -188,6 +193,9 @@ func (a *analyzer) clauses(u unit, s span) []span {
 	}
 	// A dash between a noun and a verb ("dentist - reschedule") is not a break.
 	for _, m := range reDashBreak.FindAllStringIndex(t, -1) {
+		if rest := t[m[1]:]; strings.HasPrefix(rest, "due ") || strings.HasPrefix(rest, "by ") {
+			continue // "…the customer survey - due next Friday": its date
+		}
 		if a.lines[u.line].bullet || u.section == secAction {
 			break // in a list, dashes separate an item's fields ("quotes - Umar - Friday")
 		}
@@ -290,7 +298,8 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 			}
 		}
 	}
-	question := strings.HasSuffix(strings.TrimRight(sent, " )\"'"), "?")
+	// "call bank re: card (lost?)": a question in brackets is an aside.
+	question := strings.HasSuffix(strings.TrimRight(reParenQ.ReplaceAllString(sent, ""), " )\"'"), "?")
 	var out []*cand
 	cls := a.clauses(u, s)
 	cu := u
@@ -954,6 +963,30 @@ func pastAfterSubject(body string) bool {
 	return false
 }
 
+// ownFrame makes "Own <the thing>" of the noun phrase at i, up to a dash,
+// a comma or its date. A weak verb ("has") needs a date to be a hand-out.
+func ownFrame(raw, l string, i int, who string, strong bool, c clock) (frame, bool) {
+	// i is after "the "; take the article into the noun phrase.
+	if k := strings.LastIndexByte(strings.TrimRight(l[:i], " "), ' '); k >= 0 {
+		i = k + 1
+	}
+	rest := l[i:]
+	end := len(rest)
+	for _, sep := range []string{" - ", " – ", " — ", ", ", " by ", " due ", " before ", ";", "."} {
+		if k := strings.Index(rest, sep); k >= 0 && k < end {
+			end = k
+		}
+	}
+	np := strings.TrimSpace(raw[i : i+end])
+	if n := len(strings.Fields(np)); n == 0 || n > 6 {
+		return frame{}, false
+	}
+	if !strong && len(findDates(raw[i:], c)) == 0 {
+		return frame{}, false
+	}
+	return frame{kind: fDeadline, vp: i, verbTo: i + end, object: np, prefix: "Own", who: who, conf: 0.7}, true
+}
+
 // genericPlural: a noun phrase with no determiner whose head is plural
 // ("Spills", "Waste solvents").
 func genericPlural(np string) bool {
@@ -1096,8 +1129,8 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	}
 	if m := findIf(question, reAvail, body); m != nil {
 		i := p + m[1]
-		if eventAfter(l, i) >= 0 || meetingVerbs[firstWordOf(l[i:])] || schedulingVerbs[firstWordOf(l[i:])] {
-			return frame{kind: fProposal, vp: i, conf: 0.6}
+		if eventAfter(l, i) >= 0 || meetingVerbs[firstWordOf(l[i:])] || schedulingVerbs[firstWordOf(l[i:])] || eventInWords(l[i:], 12) {
+			return frame{kind: fProposal, vp: i, conf: 0.6} // "are you free Wed 3/11 at 2pm for a sync?"
 		}
 	}
 	if m := reLets.FindStringIndex(body); m != nil {
@@ -1146,6 +1179,11 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			return frame{kind: fRequest, vp: i, who: who, you: who == "", conf: 0.65}
 		}
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.65}
+	}
+	// "also need the copy deck by EOW": the speaker needs it from the other.
+	if m := reNeedThing.FindStringSubmatchIndex(body); m != nil && !question && (u.speaker != "" || a.kind == "email") &&
+		len(findDates(raw[p+m[1]:], a.clock)) > 0 {
+		return frame{kind: fRequest, vp: p + m[2], verb: "send", verbTo: p + m[2], who: who, you: who == "", conf: 0.6}
 	}
 	for _, re := range []interface{ FindStringIndex(string) []int }{reAskYou, reChance, reNeedYou, reAppr} {
 		if m := re.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
@@ -1200,6 +1238,23 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		}
 		if (strings.Contains(kw, "forget") || strings.HasPrefix(kw, "remember")) && verbAt(i) {
 			return frame{kind: fRequest, vp: i, who: who, you: who == "" && (u.speaker != "" || a.addressee != ""), conf: 0.7}
+		}
+	}
+	// "Sam, you own the customer survey - due next Friday", "Ana has the
+	// pricing page copy, by the 15th": work handed out in minutes.
+	if who != "" {
+		if m := reYouOwn.FindStringIndex(body); m != nil {
+			if f, ok := ownFrame(raw, l, p+m[1], who, true, a.clock); ok {
+				return f
+			}
+		}
+	}
+	if name, end := a.subject(raw, l, p); name != "" && !isPronoun(strings.ToLower(name)) {
+		if m := reHasOwn.FindStringSubmatchIndex(l[end:]); m != nil {
+			strong := l[end+m[2]:end+m[3]] != "has" && l[end+m[2]:end+m[3]] != "have"
+			if f, ok := ownFrame(raw, l, end+m[1], name, strong, a.clock); ok {
+				return f
+			}
 		}
 	}
 	// Named subject: "Mike to document…", "Noor will update…", "IT must create…".
@@ -1276,6 +1331,13 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		np := strings.TrimSpace(raw[p+m[g] : p+m[g+1]])
 		if !isPronoun(np) {
 			return frame{kind: fDeadline, vp: p + m[g], verbTo: p + m[g+1], object: np, prefix: dueVerb(np), conf: 0.55, weak: true}
+		}
+	}
+	// "taxes!!! deadline 4/15", "passport renewal - due May 2".
+	if m := reNPDeadline.FindStringSubmatchIndex(body); m != nil && !question && !strings.HasPrefix(body[m[1]:], "date") && len(findDates(raw[p+m[1]:], a.clock)) > 0 {
+		np := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+		if !isPronoun(strings.ToLower(np)) && baseVerb(firstWordOf(strings.ToLower(np))) == "" {
+			return frame{kind: fDeadline, vp: p + m[2], verbTo: p + m[3], object: np, prefix: dueVerb(np), conf: 0.55, weak: true}
 		}
 	}
 	// Note style: "need to call the bank", "must renew passport".
@@ -1436,6 +1498,9 @@ func isPronoun(s string) bool {
 // dueVerb picks the verb that turns "X is due" into a task.
 func dueVerb(np string) string {
 	l := strings.ToLower(np)
+	if strings.Contains(l, "tax return") || l == "taxes" || strings.HasSuffix(l, " taxes") {
+		return "File"
+	}
 	for _, w := range []string{"rent", "invoice", "bill", "payment", "fee", "tax", "dues", "premium", "tuition", "mortgage", "subscription", "installment", "balance"} {
 		if strings.Contains(l, w) {
 			return "Pay"

@@ -755,6 +755,9 @@ func weekdayWordOK(s, l string, a, b int, name, qual string, plural bool) bool {
 		if plural {
 			return false
 		}
+		if name != "sat" && name != "sun" && name != "wed" && name != "mon" {
+			return true // "prob thurs": no other word is spelt so
+		}
 		if s[a] >= 'A' && s[a] <= 'Z' {
 			return true
 		}

@@ -316,3 +316,23 @@ func TestReportsPoliciesAndTeams(t *testing.T) {
 			text: "Hiring\n\nThe new intern will start on Monday.\n"},
 	})
 }
+
+func TestChatShorthandAndHandOuts(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "need the thing by a date, and a will-try with a day", kind: "chat",
+			text:  "dev: pls send me the figma link tmrw\nria: sure thing\ndev: also need the copy deck by EOW\nria: will try, prob thurs",
+			wants: []want{{Title: "Send dev the figma link", Assignee: "ria", Due: "2026-03-03"}, {Title: "Send the copy deck", Assignee: "ria", Due: "2026-03-06"}}},
+		{name: "free at a time for a sync", kind: "email",
+			text:  "Hi Alex,\nQuick q - are you free Wed 3/11 @ 2pm for a 30-min sync on the Q2 plan?\nJamie",
+			wants: []want{{Title: "Sync on the Q2 plan", Due: "2026-03-11 14:00", Type: "meeting"}}},
+		{name: "you own, has, by", kind: "meeting_transcript",
+			text: "Lead: Okay, action items. Sam, you own the customer survey - due next Friday. Ana has the pricing page copy, by the 15th.",
+			wants: []want{{Title: "Own the customer survey", Assignee: "Sam", Due: "2026-03-13"},
+				{Title: "Own the pricing page copy", Assignee: "Ana", Due: "2026-03-15"}}},
+		{name: "having a cold is no hand-out", kind: "meeting_transcript",
+			text: "Lead: Ana has a cold."},
+		{name: "note shorthand: a bracketed question, a deadline after shouting", kind: "note",
+			text:  "todo\ncall bank re: card (lost?)\ntaxes!!! deadline 4/15",
+			wants: []want{{Title: "Call bank re: card (lost?)"}, {Title: "File taxes", Due: "2026-04-15", Priority: "high"}}},
+	})
+}

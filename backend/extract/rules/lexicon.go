@@ -143,7 +143,7 @@ var passiveSectionWords = []string{"decisions", "decision", "notes", "summary", 
 	"what did not go well", "pain points", "challenges", "lessons learned", "not doing", "out of scope", "won't do", "dropped"}
 
 // acceptances are whole replies that take on the previous request.
-var acceptances = []string{"will do", "on it", "i'm on it", "im on it", "sure", "sure thing", "ok", "okay", "k", "yes",
+var acceptances = []string{"will try", "i'll try", "will do my best", "i'll do my best", "will do", "on it", "i'm on it", "im on it", "sure", "sure thing", "ok", "okay", "k", "yes",
 	"yep", "yeah", "yup", "got it", "can do", "no problem", "np", "absolutely", "of course", "consider it done",
 	"adding it to my list", "added to my list", "adding to my list", "i'll add it to my list", "on my list",
 	"i'll take it", "i'll take that", "i can take it", "i can take that", "i'll do it", "i'll do that", "i can do it",

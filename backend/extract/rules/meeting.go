@@ -111,6 +111,20 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			if np := eventAfter(l, fr.vp); np >= 0 && !actionVerbs[v] {
 				return a.cleanMeetingTitle(raw, np, len(raw), ds), true
 			}
+			// "are you free Wed 3/11 at 2pm for a 30-min sync on the Q2 plan?"
+			if w := strings.Fields(l[fr.vp:]); !actionVerbs[v] {
+				for i := range w {
+					if i < 12 && eventAt(w, i) {
+						if at := npStart(l, fr.vp, w, i); at >= 0 {
+							t := a.cleanMeetingTitle(raw, at, len(raw), ds)
+							if m := reArticle.FindStringIndex(strings.ToLower(t)); m != nil && m[1] < len(t) {
+								t = capitalise(t[m[1]:])
+							}
+							return t, true
+						}
+					}
+				}
+			}
 			// "Let's review everything together on Thursday at 11."
 			if timed(ds) || strings.Contains(l, "together") || discussVerbs[v] {
 				return a.cleanMeetingTitle(raw, fr.vp, len(raw), ds), true
@@ -130,7 +144,11 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 		who := strings.TrimSpace(raw[p+m[2] : p+m[3]])
 		if k := strings.Index(body[m[1]:], " for "); k >= 0 {
 			if np := eventAfter(l, p+m[1]+k+len(" for ")); np >= 0 {
-				return a.cleanMeetingTitle(raw, np, len(raw), ds), true
+				end := len(raw)
+				if c := strings.IndexByte(raw[np:], ','); c > 0 {
+					end = np + c // "…for dinner tonight, and Kay is dropping by…"
+				}
+				return a.cleanMeetingTitle(raw, np, end, ds), true
 			}
 		}
 		if !isPronoun(strings.ToLower(who)) && len(strings.Fields(who)) <= 4 && a.isVisitor(who) {
@@ -222,6 +240,20 @@ func eventAt(words []string, i int) bool {
 }
 
 var moveVerbs = wordSet(`move push shift reschedule bump postpone`)
+
+// eventInWords: an event noun among the first n words of s.
+func eventInWords(s string, n int) bool {
+	w := strings.Fields(s)
+	for i := range w {
+		if i >= n {
+			break
+		}
+		if eventAt(w, i) {
+			return true
+		}
+	}
+	return false
+}
 
 // npStart finds where the noun phrase of words[i] starts in l (from p),
 // taking in a determiner before it.

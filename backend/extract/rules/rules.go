@@ -419,7 +419,8 @@ func (a *analyzer) isAcceptance(u unit) bool {
 		}
 	}
 	// "Sure, by Friday." / "OK, I'll do it tomorrow."
-	for _, p := range []string{"sure", "ok", "okay", "will do", "on it", "yes", "yep", "got it", "no problem", "adding it to my list", "i'll take it", "i'll do it", "i can do it", "i'll handle it"} {
+	for _, p := range []string{"sure", "ok", "okay", "will do", "on it", "yes", "yep", "got it", "no problem", "adding it to my list", "i'll take it", "i'll do it", "i can do it", "i'll handle it",
+		"will try", "i'll try", "i will try", "i can try", "will do my best", "i'll do my best"} {
 		if strings.HasPrefix(t, p+" ") && len(strings.Fields(t)) <= 7 {
 			rest := strings.TrimPrefix(t, p+" ")
 			if newAction(rest) || reAskLead.MatchString(rest) {
@@ -494,7 +495,7 @@ func (a *analyzer) isReplyCommit(u unit) bool {
 	return strings.Contains(t, "my list") || strings.Contains(t, "take care of it") || strings.Contains(t, "leave it with me")
 }
 
-var reAcceptLead = regexp.MustCompile(`^(?:will do|sure|ok|okay|yes|yep|yeah|absolutely|no problem|sounds good|on it|got it|happy to)\b`)
+var reAcceptLead = regexp.MustCompile(`^(?:will do|sure|ok|okay|yes|yep|yeah|absolutely|no problem|sounds good|on it|got it|happy to|(?:i'll |i will |will |i can )try|(?:i'll |will )do my best)\b`)
 
 var reMeReply = regexp.MustCompile(`^(?:me|i can|i will|i'll|i'll do it|i can do it|i'll take it|mine)\b`)
 

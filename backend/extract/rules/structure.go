@@ -807,6 +807,11 @@ func (a *analyzer) sentences(u unit) []span {
 		if j < u.end && !isSpaceByte(text[j]) {
 			continue
 		}
+		// "taxes!!! deadline 4/15": in notes, a lower-case word after "!"
+		// goes on with the same item.
+		if ch == '!' && (a.kind == "note" || a.kind == "handwritten_ocr") && j+1 < u.end && text[j] == ' ' && text[j+1] >= 'a' && text[j+1] <= 'z' {
+			continue
+		}
 		if ch == '.' && j == i+1 {
 			w := strings.ToLower(lastWordBefore(text[s:i]))
 			if abbreviations[w] || (len(w) == 1 && isLetter(w[0])) {
