@@ -161,22 +161,27 @@ var reOwnerParDue = regexp.MustCompile(`\(\s*(@?[\p{Lu}][\p{L}'’.-]*(?:\s[\p{L
 
 func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
 	seg := raw[:to]
-	if m := reOwnerKw.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
+	// Cheap tests first: each pattern needs a character or word to match.
+	ls := asciiLower(seg)
+	hasKw := strings.Contains(ls, "owner") || strings.Contains(ls, "assign") || strings.Contains(ls, "who") || strings.Contains(ls, "responsible")
+	hasPar := strings.ContainsAny(seg, "([")
+	hasAt := strings.IndexByte(seg, '@') >= 0
+	if m := findSubIf(hasKw, reOwnerKw, seg); m != nil && m[0] >= from {
 		return strings.TrimPrefix(seg[m[2]:m[3]], "@"), m[0]
 	}
 	// "(Jonas, due Oct 16)": the owner before the date in one parenthesis.
-	if m := reOwnerParDue.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
+	if m := findSubIf(hasPar, reOwnerParDue, seg); m != nil && m[0] >= from {
 		if n := strings.TrimPrefix(seg[m[2]:m[3]], "@"); a.isPersonName(n) && a.wholeDate(n) == nil {
 			return n, m[0]
 		}
 	}
-	if m := reOwnerPar.FindStringSubmatchIndex(seg); m != nil && m[0] >= from {
+	if m := findSubIf(hasPar, reOwnerPar, seg); m != nil && m[0] >= from {
 		n := strings.TrimPrefix(seg[m[2]:m[3]], "@")
 		if a.isPersonName(n) || strings.HasPrefix(seg[m[2]:m[3]], "@") {
 			return n, m[0]
 		}
 	}
-	if m := reOwnerAt.FindStringSubmatchIndex(seg); m != nil {
+	if m := findSubIf(hasAt, reOwnerAt, seg); m != nil {
 		return seg[m[2]:m[3]], -1
 	}
 	if u.item || u.section == secAction {
@@ -401,7 +406,10 @@ var reAtMention = regexp.MustCompile(`(?:^|\s)@[\w.-]+:?`)
 // stripOwner removes an owner annotation left in a title ("Grace: …",
 // "@ivy …", "[Sam] …", "… (Vic)", "Venue booking: Tara").
 func stripOwner(t, owner string) string {
-	t = strings.TrimSpace(reAtMention.ReplaceAllString(t, " "))
+	t0 := t
+	if strings.IndexByte(t, '@') >= 0 {
+		t = strings.TrimSpace(reAtMention.ReplaceAllString(t, " "))
+	}
 	if owner != "" && strings.Contains(strings.ToLower(t), strings.ToLower(owner)) {
 		q := regexp.QuoteMeta(owner)
 		for _, re := range []string{
@@ -416,6 +424,9 @@ func stripOwner(t, owner string) string {
 	// "Finance: final budget deck" from "Finance (Gail): …".
 	if m := reRoleLead.FindStringSubmatchIndex(t); m != nil && roleNouns[strings.ToLower(t[m[2]:m[3]])] && len(strings.Fields(t[m[1]:])) >= 2 {
 		t = t[m[1]:]
+	}
+	if t == t0 {
+		return t // buildTitle has tidied it already
 	}
 	return capitalise(trimDangling(tidy(t)))
 }
@@ -482,12 +493,30 @@ func cutTail(t string) string {
 	return t
 }
 
+// replaceTail removes what an end-anchored pattern matches, looking only
+// at the last words: a pattern ending in "$" is tried from every position,
+// so on a long title most of its time went on text it can never match.
+func replaceTail(re interface{ ReplaceAllString(string, string) string }, t string) string {
+	const window = 48
+	if len(t) <= window {
+		return re.ReplaceAllString(t, "")
+	}
+	k := len(t) - window
+	for k < len(t) && t[k] != ' ' {
+		k++ // start the window at a space, so its first word is whole
+	}
+	if k >= len(t) {
+		return re.ReplaceAllString(t, "")
+	}
+	return t[:k] + re.ReplaceAllString(t[k:], "")
+}
+
 func trimDangling(t string) string {
 	for i := 0; i < 4; i++ {
 		t = strings.TrimSpace(t)
 		t = strings.TrimRight(t, ".,;:!?-–—(\"' ")
-		n := reTrailFill.ReplaceAllString(t, "")
-		n = reDangling.ReplaceAllString(n, "")
+		n := replaceTail(reTrailFill, t)
+		n = replaceTail(reDangling, n)
 		if n == t {
 			break
 		}
