@@ -455,7 +455,7 @@ func prepForMeeting(last, cs []*cand) {
 	}
 }
 
-var rePrepFor = regexp.MustCompile(`^(?:come|be|arrive|show up) (?:prepared|ready)\b|^arrive\b|^(?:bring|prepare|read|review|print|fill in|fill out|complete|submit|send)\b`)
+var rePrepFor = regexp.MustCompile(`^(?:come|be|arrive|show up) (?:prepared|ready)\b|^arrive\b|^(?:make sure|ensure|be sure|remember to|don't forget to)\b|^(?:bring|prepare|read|review|print|fill in|fill out|complete|submit|send)\b`)
 
 // newAction: after a "yes", a verb with an object of its own ("will post
 // a draft tomorrow"), not "I'll do it tomorrow" or "by Friday".
