@@ -67,6 +67,7 @@ var (
 	reYouOwn      = regexp.MustCompile(`^you(?:'re| are)?\s+(?:own|owning|have|take|get|are on|'re on)\s+(?:(?:the|our|a|an)\s)`)
 	reHasOwn      = regexp.MustCompile(`^\s+(owns|has|have|takes|gets|is on|will own|will take)\s+(?:(?:the|our|a|an)\s)`)
 	reNPDeadline  = regexp.MustCompile(`^((?:the |our |my )?[a-z][\w' /&-]{1,40}?)[!.]*\s+(?:[-–—:]\s*)?(?:deadline|due)\s*:?\s+`)
+	reYoullAsk    = regexp.MustCompile(`^(?:you|u)(?:'ll| will)\s+(?:also\s+|still\s+|then\s+)?`)
 	reNeedThing   = regexp.MustCompile(`^(?:(?:i|we)\s+)?(?:also\s+|still\s+|really\s+|will\s+|'ll\s+)*need\s+((?:the|your|a|an|those|these|that|this|some)\s)`)
 	reParenQ      = regexp.MustCompile(`\s*\([^()]*\?\)\s*$`)
 	reGoodTo      = regexp.MustCompile(`^(?:but |so |and )?it(?:'d| would)(?: really| probably)? be (?:good|great|best|helpful|ideal|wise|smart|useful) to\s+`)
@@ -1200,6 +1201,10 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			}
 			return frame{kind: fRequest, vp: i, who: who, you: who == "", conf: 0.8}
 		}
+	}
+	// "Owen, you'll send the recap?": an ask with the answer expected.
+	if m := reYoullAsk.FindStringIndex(body); m != nil && verbAt(p+m[1]) && (who != "" || question) && firstWordOf(l[p+m[1]:]) != "be" {
+		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.65}
 	}
 	if m := reYouMust.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.7}

@@ -336,3 +336,22 @@ func TestChatShorthandAndHandOuts(t *testing.T) {
 			wants: []want{{Title: "Call bank re: card (lost?)"}, {Title: "File taxes", Due: "2026-04-15", Priority: "high"}}},
 	})
 }
+
+func TestAnswersTakeRequestsOn(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "someone asked, an 'it' answer takes it", kind: "meeting_transcript",
+			text:  "Dev: Can someone share the on-call doc with me?\nKim: I'll share it right after this call.",
+			wants: []want{{Title: "Share the on-call doc with Dev", Assignee: "Kim"}}},
+		{name: "who can chase, that's me with a date", kind: "meeting_transcript",
+			text:  "Maria: Who can chase finance?\nLi: That's me. I'll get it signed off by Wednesday.",
+			wants: []want{{Title: "Chase finance", Assignee: "Li", Due: "2026-03-04"}}},
+		{name: "you'll, asked", kind: "meeting_transcript",
+			text:  "Host: Let's wrap up. Owen, you'll send the recap?\nOwen: Yep, by end of day.",
+			wants: []want{{Title: "Send the recap", Assignee: "Owen", Due: "2026-03-02"}}},
+		{name: "already done, with more said", kind: "meeting_transcript",
+			text: "Host: And Jen will book the venue for the launch party.\nJen: Already done actually, booked it yesterday."},
+		{name: "asking people is no pronoun's work", kind: "meeting_transcript",
+			text:  "Ann: can you send the file over today\nBob: will do. I'll also ask them for a test account",
+			wants: []want{{Title: "Send the file", Assignee: "Bob", Due: "2026-03-02"}, {Title: "Ask them for a test account", Assignee: "Bob"}}},
+	})
+}

@@ -252,8 +252,16 @@ func (a *analyzer) run() {
 					allAnaphoric = false
 				}
 			}
-			if allAnaphoric && reAcceptLead.MatchString(normUtterance(a.text[u.start:u.end])) {
-				a.claim(prevCands, u)
+			openAsk := false
+			for _, c := range prevCands {
+				if c.typ == TypeTask && (c.open || c.you || c.team || c.assignee == "") {
+					openAsk = true
+				}
+			}
+			if allAnaphoric && (reAcceptLead.MatchString(normUtterance(a.text[u.start:u.end])) || openAsk) {
+				// "Can someone share the doc?" — "I'll share it right after
+				// this call": the answer takes the request on, with its date.
+				a.claimWithDates(prevCands, u, made)
 				made = nil
 			} else if reAcceptLead.MatchString(normUtterance(a.text[u.start:u.end])) {
 				// "Will do. I'll also ask them for a test account": yes to
@@ -479,9 +487,32 @@ func newAction(rest string) bool {
 	return !lonePronoun[f[1]]
 }
 
+// claimWithDates hands the earlier request to the answering speaker, and
+// gives it the answer's date when the request had none.
+func (a *analyzer) claimWithDates(prev []*cand, u unit, made []*cand) {
+	a.claim(prev, u)
+	for _, m := range made {
+		if m.due == nil {
+			continue
+		}
+		for _, c := range prev {
+			if c.typ == TypeTask && strings.EqualFold(c.assignee, u.speaker) && c.due == nil {
+				d := *m.due
+				c.due = &d
+			}
+		}
+	}
+}
+
 // isDoneReply: a reply saying the request is already done.
 func isDoneReply(s string) bool {
-	switch normUtterance(s) {
+	t := normUtterance(s)
+	for _, p := range []string{"already done", "done already", "already did it", "did it already", "already booked", "already sent", "already taken care of", "already handled"} {
+		if strings.HasPrefix(t, p+" ") {
+			return true // "Already done actually, booked it yesterday."
+		}
+	}
+	switch t {
 	case "done", "all done", "done already", "already done", "did it", "did that", "finished", "already did", "already did it",
 		"already on it", "sent", "already sent", "just did", "just did it", "taken care of", "done and done", "yes done", "ok done":
 		return true

@@ -586,10 +586,24 @@ func isAnaphoric(title string) bool {
 	if timeWords[strings.ToLower(f[1])] {
 		return true // "Decide before our call": decide what, the text before says
 	}
+	// "Share it right after this call": the object is the pronoun. "Ask
+	// them for a test account" asks people, not a thing.
+	switch o := strings.ToLower(f[1]); o {
+	case "it", "that", "this", "these", "those":
+		return true
+	case "them":
+		if !personVerbs[strings.ToLower(f[0])] {
+			return true
+		}
+	}
 	// "Send it to Mark" leans on what came before; "Ask them for a test
 	// account" says what it is.
 	return len(f) <= 5 && reAnaphor.MatchString(strings.Join(f[:3], " "))
 }
+
+// personVerbs take people as their object.
+var personVerbs = wordSet(`ask tell email call ping remind thank invite contact message text notify update meet phone
+brief chase nudge loop cc introduce help pay`)
 
 var timeWords = wordSet(`before after by until till soon later today tomorrow tonight asap first`)
 
