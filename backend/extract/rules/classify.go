@@ -301,6 +301,9 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 	}
 	// "call bank re: card (lost?)": a question in brackets is an aside.
 	question := strings.HasSuffix(strings.TrimRight(reParenQ.ReplaceAllString(sent, ""), " )\"'"), "?")
+	if question && (a.kind == "note" || a.kind == "handwritten_ocr") && actionVerbs[firstWordOf(ls)] {
+		question = false // "ask Tom about hiring freeze?": a to-do that wonders
+	}
 	var out []*cand
 	cls := a.clauses(u, s)
 	cu := u
@@ -1354,6 +1357,10 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		left := raw[p+m[2] : p+m[3]]
 		v := strings.ToLower(raw[p+m[4] : p+m[5]])
 		if actionVerbs[v] && baseVerb(firstWordOf(strings.ToLower(left))) == "" {
+			switch strings.ToLower(strings.TrimSpace(left)) {
+			case "me", "i", "myself", "self":
+				return frame{kind: fImperative, vp: p + m[4], self: true, conf: 0.7} // "me - update forecast model"
+			}
 			if n := strings.TrimSpace(left); (u.item || u.section == secAction) && !strings.Contains(n, " ") && a.isPersonName(n) &&
 				!eventNouns[strings.ToLower(n)] && !roleNouns[strings.ToLower(n)] && !labelWords[strings.ToLower(n)] {
 				return frame{kind: fImperative, vp: p + m[4], who: n, conf: 0.7} // "Carol - update the forecast"

@@ -355,3 +355,14 @@ func TestAnswersTakeRequestsOn(t *testing.T) {
 			wants: []want{{Title: "Send the file", Assignee: "Bob", Due: "2026-03-02"}, {Title: "Ask them for a test account", Assignee: "Bob"}}},
 	})
 }
+
+func TestHandwrittenMisreadingsAndSelfLines(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "digits read for letters are mended in titles", kind: "handwritten_ocr",
+			text:  "T0D0 list\n- ca11 the p1umber ab0ut sink\n- pay water bi11 by 3/12\n- pick up Emma fr0m schoo1 Wed 3pm\n- renew F150 registration for Q3",
+			wants: []want{{Title: "Call the plumber about sink"}, {Title: "Pay water bill", Due: "2026-03-12"}, {Title: "Pick up Emma from school", Due: "2026-03-04 15:00"}, {Title: "Renew F150 registration for Q3"}}},
+		{name: "me - is the writer; a to-do may wonder", kind: "handwritten_ocr",
+			text:  "Meeting w/ Sarah re budget\nnext steps:\nSarah - send revised numbers Fri\nme - update forecast model\nask Tom about hiring freeze?",
+			wants: []want{{Title: "Send revised numbers", Assignee: "Sarah", Due: "2026-03-06"}, {Title: "Update forecast model"}, {Title: "Ask Tom about hiring freeze"}}},
+	})
+}

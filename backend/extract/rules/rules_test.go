@@ -263,7 +263,7 @@ func TestOCRTolerance(t *testing.T) {
 			wants: []want{{Title: "Call m0m", Due: "2026-03-08"}, {Title: "Reschedule dentist to next month"}, {Title: "Finish tax return", Due: "2026-03-31"}}},
 		{name: "wrapped line and digit for letter", kind: "handwritten_ocr",
 			text:  "- emai1 Sue the\nphotos\n- renew passport before\nthe trip in April",
-			wants: []want{{Title: "Emai1 Sue the photos"}, {Title: "Renew passport before the trip in April"}}},
+			wants: []want{{Title: "Email Sue the photos"}, {Title: "Renew passport before the trip in April"}}},
 	})
 }
 

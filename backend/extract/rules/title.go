@@ -343,6 +343,45 @@ func dropMovedFrom(ds []dateHit) []dateHit {
 // bareEvents are verbs that, alone, tell what happens rather than what to do.
 var bareEvents = wordSet(`start begin arrive leave return continue stay happen land depart resume`)
 
+// mendOCRWords undoes digit-for-letter misreadings in words that are
+// mostly letters ("p1umber", "bi11", "schoo1"), leaving codes, times and
+// dates ("Q3", "3pm", "F150", "COVID19") alone.
+func mendOCRWords(t string) string {
+	f := strings.Fields(t)
+	changed := false
+	for i, w := range f {
+		core := strings.TrimRight(w, ".,;:!?)")
+		if len(core) < 4 {
+			continue
+		}
+		letters, digits, other := 0, 0, false
+		for j := 0; j < len(core); j++ {
+			switch c := core[j]; {
+			case isLetter(c):
+				letters++
+			case c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '8':
+				digits++
+			default:
+				other = true
+			}
+		}
+		if other || digits == 0 || letters*2 < len(core) {
+			continue
+		}
+		if fixed := ocrWord(strings.ToLower(core)); fixed != strings.ToLower(core) {
+			if core[0] >= 'A' && core[0] <= 'Z' {
+				fixed = strings.ToUpper(fixed[:1]) + fixed[1:]
+			}
+			f[i] = fixed + w[len(core):]
+			changed = true
+		}
+	}
+	if !changed {
+		return t
+	}
+	return strings.Join(f, " ")
+}
+
 // lonePronoun objects leave nothing of a title without their verb.
 var lonePronoun = wordSet(`it that this them these those so`)
 
@@ -390,6 +429,9 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, req
 		}
 	}
 	t = strings.TrimLeft(t, "-–—*:;,. ")
+	if a.kind == "handwritten_ocr" {
+		t = mendOCRWords(t) // "ca11 the p1umber" → "call the plumber"
+	}
 	t = limitWords(t, 12)
 	t = trimDangling(t)
 	return capitalise(t)
