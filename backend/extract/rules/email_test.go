@@ -366,3 +366,22 @@ func TestHandwrittenMisreadingsAndSelfLines(t *testing.T) {
 			wants: []want{{Title: "Send revised numbers", Assignee: "Sarah", Due: "2026-03-06"}, {Title: "Update forecast model"}, {Title: "Ask Tom about hiring freeze"}}},
 	})
 }
+
+func TestNotificationsAndInvitations(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a calendar invitation", kind: "email",
+			text:  "Invitation: Design review @ Wed Mar 4, 2026 2pm - 3pm (EST)\n\nOrganizer: Priya Shah\nJoin with Google Meet: meet.example.com/abc-defg-hij\nPlease RSVP by Tuesday.",
+			wants: []want{{Title: "Design review", Due: "2026-03-04 14:00", Type: "meeting"}, {Title: "RSVP", Due: "2026-03-03"}}},
+		{name: "a shipping notice asks nothing", kind: "email",
+			text: "Your order #48213 has shipped!\nYour package will arrive on Thursday, March 5. Track your package at the link below.\nQuestions? Contact our support team."},
+		{name: "rent with a thousands comma", kind: "email",
+			text:  "Hi Ms. Ortiz,\n\nThis is a reminder that your rent payment of $1,450 is due on March 5.\n\nGreenview Property Management",
+			wants: []want{{Title: "Pay the rent payment of $1,450", Due: "2026-03-05"}}},
+		{name: "a topic before a comma stays out of the deadline", kind: "meeting_transcript",
+			text:  "Quinn: For the conference talk, the abstract is due on the 15th.\nRita: I can write the first draft of the abstract this week.",
+			wants: []want{{Title: "Write the first draft of the abstract", Assignee: "Rita", Due: "2026-03-06"}}},
+		{name: "dear parents greets a group", kind: "email",
+			text:  "Dear parents,\nPlease return the order form by March 10.\nMs. Lopez",
+			wants: []want{{Title: "Return the order form", Due: "2026-03-10"}}},
+	})
+}

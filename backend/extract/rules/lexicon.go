@@ -99,7 +99,8 @@ department office staff crew everyone everybody someone somebody`)
 
 // groupNames greet a group, not one person ("Hi team,").
 var groupNames = wordSet(`all team everyone everybody folks guys there y'all yall both gang friends colleagues people crew
-squad team, all,`)
+squad team, all, parents families students members staff residents neighbours neighbors customers clients
+volunteers participants attendees committee board teachers employees partners sir madam sirs`)
 
 // notNames are capitalised words that start sentences but name nobody.
 var notNames = wordSet(`also and but so then ok okay yes yeah yep no nope sure for in on at with by from of to after before into about for in on at with by from of to after before into about great perfect thanks thank cool right

@@ -419,6 +419,9 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, req
 		t = cutTail(t)
 	}
 	t = trimDangling(t)
+	if f.kind == fDeadline && !strings.HasPrefix(strings.ToLower(t), "let ") {
+		t = reYour.ReplaceAllString(t, "the") // "Pay your rent" → "Pay the rent"
+	}
 	if f.kind == fRequest || f.you {
 		if requester != "" {
 			t = reMe.ReplaceAllString(t, requester)
