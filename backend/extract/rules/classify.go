@@ -68,6 +68,8 @@ var (
 	reHasOwn      = regexp.MustCompile(`^\s+(owns|has|have|takes|gets|is on|will own|will take)\s+(?:(?:the|our|a|an)\s)`)
 	reNPDeadline  = regexp.MustCompile(`^((?:the |our |my )?[a-z][\w' /&-]{1,40}?)[!.]*\s+(?:[-–—:]\s*)?(?:deadline|due)\s*:?\s+`)
 	reYoullAsk    = regexp.MustCompile(`^(?:you|u)(?:'ll| will)\s+(?:also\s+|still\s+|then\s+)?`)
+	reNeededFrom  = regexp.MustCompile(`^(?i:an? |the )?((?i:decisions?|approvals?|sign-?off|feedback|input|answers?|confirmation|review|response|go-ahead|ok))\s+(?:is |are )?(?:still )?(?:needed|required|wanted) from\s+([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*`)
+	reOverdue     = regexp.MustCompile(`\boverdue\b|!!`)
 	reNeedThing   = regexp.MustCompile(`^(?:(?:i|we)\s+)?(?:also\s+|still\s+|really\s+|will\s+|'ll\s+)*need\s+((?:the|your|a|an|those|these|that|this|some)\s)`)
 	reParenQ      = regexp.MustCompile(`\s*\([^()]*\?\)\s*$`)
 	reGoodTo      = regexp.MustCompile(`^(?:but |so |and )?it(?:'d| would)(?: really| probably)? be (?:good|great|best|helpful|ideal|wise|smart|useful) to\s+`)
@@ -570,6 +572,11 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 			if v := headerVerbs[strings.ToLower(strings.TrimSpace(u.sectionHdr))]; v != "" && baseVerb(firstWordOf(body)) == "" {
 				fr.verb, fr.verbTo = v, p
 			}
+		} else if (a.kind == "note" || a.kind == "handwritten_ocr") && len(strings.Fields(body)) <= 6 && !a.isNarrative(body) &&
+			(hasDueHit(clauseDates(hits, off, len(raw))) || reOverdue.MatchString(body)) && !strings.Contains(body, ":") {
+			// A short note line that names a thing and when it is due
+			// ("insurance renewal 3/28", "oil change overdue!").
+			fr = frame{kind: fItem, vp: p, conf: 0.55}
 		}
 	}
 	if a.sigOn {
@@ -938,8 +945,8 @@ func (a *analyzer) isNarrative(body string) bool {
 	}
 	w := strings.Trim(f[i], ",.!?")
 	if i == 0 {
-		// No subject: a note like "Called the bank" or "Sent invoice".
-		return pastOnly[w] || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w])
+		// No subject: a note like "Called the bank", "Sent invoice", "Had lunch".
+		return pastOnly[w] || w == "had" && len(f) > 1 && f[1] != "to" || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w])
 	}
 	return pastOnly[w] || w == "had" || w == "was" || w == "were" || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w])
 }
@@ -990,6 +997,11 @@ func ownFrame(raw, l string, i int, who string, strong bool, c clock) (frame, bo
 	}
 	return frame{kind: fDeadline, vp: i, verbTo: i + end, object: np, prefix: "Own", who: who, conf: 0.7}, true
 }
+
+// neededVerb turns what is needed from someone into what they do.
+var neededVerb = map[string]string{"decision": "decide", "approval": "approve", "sign-off": "sign off", "signoff": "sign off",
+	"feedback": "give feedback", "input": "give input", "answer": "answer", "confirmation": "confirm", "review": "review",
+	"response": "respond", "go-ahead": "give the go-ahead", "ok": "give the OK"}
 
 // genericPlural: a noun phrase with no determiner whose head is plural
 // ("Spills", "Waste solvents").
@@ -1183,6 +1195,11 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			return frame{kind: fRequest, vp: i, who: who, you: who == "", conf: 0.65}
 		}
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.65}
+	}
+	// "Decision needed from Dana on pricing by next Wed".
+	if m := reNeededFrom.FindStringSubmatchIndex(raw[p:]); m != nil && a.isPersonName(raw[p+m[4]:p+m[5]]) {
+		noun := strings.ToLower(raw[p+m[2] : p+m[3]])
+		return frame{kind: fAssign, vp: p + m[1], verb: neededVerb[strings.TrimSuffix(noun, "s")], verbTo: p + m[1], who: raw[p+m[4] : p+m[5]], conf: 0.65}
 	}
 	// "also need the copy deck by EOW": the speaker needs it from the other.
 	if m := reNeedThing.FindStringSubmatchIndex(body); m != nil && !question && (u.speaker != "" || a.kind == "email") &&

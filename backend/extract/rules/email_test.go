@@ -385,3 +385,19 @@ func TestNotificationsAndInvitations(t *testing.T) {
 			wants: []want{{Title: "Return the order form", Due: "2026-03-10"}}},
 	})
 }
+
+func TestNoteLinesWithDatesAndNeeds(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "short lines that name a thing and its date", kind: "note",
+			text:  "Car stuff\noil change overdue!\ntires - check pressure\ninsurance renewal 3/28",
+			wants: []want{{Title: "Oil change overdue", Priority: "high"}, {Title: "Check tires pressure"}, {Title: "Insurance renewal", Due: "2026-03-28"}}},
+		{name: "a day range in brackets is no owner", kind: "note",
+			text:  "Reading list: Dune.\nRemember to water the plants while Mia is away (Tue-Fri).",
+			wants: []want{{Title: "Water the plants while Mia is away", Due: "2026-03-03"}}},
+		{name: "a decision needed from someone", kind: "note",
+			text:  "Ideas for Q2: referral program? partner webinars?\nDecision needed from Dana on pricing by next Wed.",
+			wants: []want{{Title: "Decide on pricing", Assignee: "Dana", Due: "2026-03-11"}}},
+		{name: "a dated memory is no task", kind: "note",
+			text: "Journal\nHad lunch with Leo on Friday.\nGreat chat about his trip."},
+	})
+}

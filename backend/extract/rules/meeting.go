@@ -179,8 +179,9 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame,
 			return capitalise(t), true
 		}
 	}
-	// "The board approved a dividend, payable on April 30": the board acted.
-	if pastAfterSubject(body) {
+	// "The board approved a dividend, payable on April 30": the board acted;
+	// "Had lunch with Leo on Friday": it happened.
+	if pastAfterSubject(body) || a.isNarrative(body) {
 		return "", false
 	}
 	// "Dentist appointment Thursday 3pm", "drinks on me on friday!"

@@ -177,7 +177,7 @@ func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
 	}
 	if m := findSubIf(hasPar, reOwnerPar, seg); m != nil && m[0] >= from {
 		n := strings.TrimPrefix(seg[m[2]:m[3]], "@")
-		if a.isPersonName(n) || strings.HasPrefix(seg[m[2]:m[3]], "@") {
+		if a.isPersonName(n) && len(findDates(n, a.clock)) == 0 && !a.dayRange(n) || strings.HasPrefix(seg[m[2]:m[3]], "@") {
 			return n, m[0]
 		}
 	}
@@ -187,7 +187,7 @@ func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
 	if u.item || u.section == secAction {
 		for _, re := range []*regexp.Regexp{reOwnerColon, reOwnerDash, reOwnerMid} {
 			if m := re.FindStringSubmatchIndex(seg); m != nil {
-				if n := seg[m[2]:m[3]]; a.isPersonName(n) && a.wholeDate(n) == nil {
+				if n := seg[m[2]:m[3]]; a.isPersonName(n) && a.wholeDate(n) == nil && !a.dayRange(n) {
 					return n, -1
 				}
 			}
@@ -380,6 +380,19 @@ func mendOCRWords(t string) string {
 		return t
 	}
 	return strings.Join(f, " ")
+}
+
+// dayRange: "Tue-Fri", "Mon–Wed" — days, not an owner.
+func (a *analyzer) dayRange(n string) bool {
+	for _, part := range strings.FieldsFunc(strings.ToLower(n), func(r rune) bool { return r == '-' || r == '–' || r == '—' || r == '/' || r == ' ' }) {
+		if _, ok := weekdayIndex[part]; ok {
+			return true
+		}
+		if _, ok := monthIndex[part]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // lonePronoun objects leave nothing of a title without their verb.
@@ -603,7 +616,7 @@ func capitalise(t string) string {
 
 var (
 	reSpaceComma = regexp.MustCompile(`\s+([,;:.!?])`)
-	reEmptyParen = regexp.MustCompile(`\(\s*[,;:]?\s*\)|\[\s*\]|\(\s*(?:owner|assignee|who|due|by|expires|expiring|exp)\b[^)]*\)`)
+	reEmptyParen = regexp.MustCompile(`\(\s*[-–—/,;:]*\s*\)|\[\s*\]|\(\s*(?:owner|assignee|who|due|by|expires|expiring|exp)\b[^)]*\)`)
 )
 
 // tidy collapses spaces and the gaps left by removed phrases.
