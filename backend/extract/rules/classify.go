@@ -1278,7 +1278,10 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	}
 	if name, end := a.subject(raw, l, p); name != "" && !isPronoun(strings.ToLower(name)) {
 		if m := reHasOwn.FindStringSubmatchIndex(l[end:]); m != nil {
-			strong := l[end+m[2]:end+m[3]] != "has" && l[end+m[2]:end+m[3]] != "have"
+			// "Tom owns the budget" hands work out in minutes or a list; in
+			// prose it may only describe a role, so there it needs a date.
+			handOut := u.item || u.section == secAction || a.kind == "meeting_transcript" || a.kind == "chat"
+			strong := handOut && l[end+m[2]:end+m[3]] != "has" && l[end+m[2]:end+m[3]] != "have"
 			if f, ok := ownFrame(raw, l, end+m[1], name, strong, a.clock); ok {
 				return f
 			}

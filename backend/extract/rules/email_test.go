@@ -401,3 +401,13 @@ func TestNoteLinesWithDatesAndNeeds(t *testing.T) {
 			text: "Journal\nHad lunch with Leo on Friday.\nGreat chat about his trip."},
 	})
 }
+
+func TestOwningInProseIsARole(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a role described in a document", kind: "document",
+			text: "Account overview\n\nSarah owns the relationship with Acme."},
+		{name: "the same said in a meeting hands it out", kind: "meeting_transcript",
+			text:  "Lead: Sarah owns the relationship with Acme.",
+			wants: []want{{Title: "Own the relationship with Acme", Assignee: "Sarah"}}},
+	})
+}
