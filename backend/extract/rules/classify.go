@@ -55,7 +55,7 @@ var (
 	rePleasant    = regexp.MustCompile(`^(?:(?:i'll |i will |i shall |will )write (?:more |again |back |you )?(?:later|soon|when|once|after|tomorrow|next)|drive (?:safe|safely|carefully)|safe travels|travel safe|hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
 	reSuggest     = mustGate(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+|all\s+)*`)
 	reCondPron    = regexp.MustCompile(`^(?:that\s+)?(?:it|that|this|they|these|those|he|she)(?:'s|'re| is| are| has| have| gets| get| stays| looks| works)\b`)
-	reAnyone      = regexp.MustCompile(`^(?:is\s+)?(?:anyone|anybody|someone|somebody|who(?:'s| is)?)\s+(?:free|available|able|around|willing|up for it|happy|keen)\s+(?:to|and able to)\s+|^(?:does\s+)?(?:anyone|anybody)\s+(?:want|have time)\s+to\s+|^who\s+(?:can|could|wants to|will)\s+`)
+	reAnyone      = regexp.MustCompile(`^(?:(?:any|got any|need|we need|looking for)\s+(?:volunteers?|takers)\s+(?:to|for)\s+)|^(?:is\s+)?(?:anyone|anybody|someone|somebody|who(?:'s| is)?)\s+(?:free|available|able|around|willing|up for it|happy|keen)\s+(?:to|and able to)\s+|^(?:does\s+)?(?:anyone|anybody)\s+(?:want|have time)\s+to\s+|^who\s+(?:can|could|wants to|will)\s+`)
 	reAvail       = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok|coming|going|joining|attending|able to make|able to come|up for)\s+(?:for\s+|to\s+|it\s+to\s+)?|^(?:will|can|could)\s+(?:you|u)\s+(?:make it|join us|come|attend)\s+(?:to\s+|for\s+)?|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
 	reThirdC      = regexp.MustCompile(`^(he|she|they)(?:'ll| will| is going to|'s going to| are going to|'re going to| promised to| agreed to| offered to| needs to| has to| have to| must| should| said (?:he|she|they)(?:'d| would| will))\s+(?:also\s+|then\s+)?`)
 	reMayI        = regexp.MustCompile(`^(?:may|can|could|might) (?:i|we) (?:please\s+)?(?:get|have|borrow|see|grab|request|ask (?:you|u) to|ask that you)\s+`)
@@ -71,6 +71,7 @@ var (
 	reNeededFrom  = regexp.MustCompile(`^(?i:an? |the )?((?i:decisions?|approvals?|sign-?off|feedback|input|answers?|confirmation|review|response|go-ahead|ok))\s+(?:is |are )?(?:still )?(?:needed|required|wanted) from\s+([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*`)
 	reOverdue     = regexp.MustCompile(`\boverdue\b|!!`)
 	reURLPath     = regexp.MustCompile(`\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|app|us|dev)/\S`)
+	reItemOwner   = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’.-]*)?)\s*:\s+`)
 	reNeedThing   = regexp.MustCompile(`^(?:(?:i|we)\s+)?(?:also\s+|still\s+|really\s+|will\s+|'ll\s+)*need\s+((?:the|your|a|an|those|these|that|this|some)\s)`)
 	reParenQ      = regexp.MustCompile(`\s*\([^()]*\?\)\s*$`)
 	reGoodTo      = regexp.MustCompile(`^(?:but |so |and )?it(?:'d| would)(?: really| probably)? be (?:good|great|best|helpful|ideal|wise|smart|useful) to\s+`)
@@ -424,7 +425,17 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		a.note("sig:filtered")
 		return nil
 	}
-	// Leading "Also,", "OK so", "Reminder:".
+	// Leading "Also,", "OK so", "Reminder:", and emoji ("👍 i'll bring…").
+	for p < len(l) && l[p] >= 0x80 {
+		r, n := utf8.DecodeRuneInString(l[p:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			break
+		}
+		p += n
+		for p < len(l) && l[p] == ' ' {
+			p++
+		}
+	}
 	if m := reMarkers.FindStringIndex(l[p:]); m != nil {
 		p += m[1]
 	}
@@ -442,6 +453,16 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 			p += m[1]
 			if m2 := reMarkers.FindStringIndex(l[p:]); m2 != nil {
 				p += m2[1]
+			}
+		}
+	}
+	// "- Kai: finalize ad copy (Mar 10)": an owner before a colon in a list.
+	if who == "" && (u.item || u.section == secAction) {
+		if m := reItemOwner.FindStringSubmatchIndex(raw[p:]); m != nil {
+			n := raw[p+m[2] : p+m[3]]
+			if a.isPersonName(n) && !labelWords[strings.ToLower(n)] && !roleNouns[strings.ToLower(n)] && actionVerbs[firstWordOf(l[p+m[1]:])] {
+				who = n
+				p += m[1]
 			}
 		}
 	}
@@ -697,7 +718,7 @@ func findSubIf(cond bool, re *regexp.Regexp, s string) []int {
 }
 
 var (
-	anyoneLeads = wordSet(`is anyone anybody someone somebody who who's does`)
+	anyoneLeads = wordSet(`is anyone anybody someone somebody who who's does any got need we looking`)
 	tripLeads   = wordSet(`i i'm we we're i'll we'll off headed heading flying driving leaving travelling traveling going returning on`)
 )
 
@@ -976,6 +997,9 @@ func pastAfterSubject(body string) bool {
 	return false
 }
 
+// youllNews follow "you'll" in what happens to the reader, not what they do.
+var youllNews = wordSet(`be have receive get see find love like enjoy notice hear need want also still`)
+
 // ownFrame makes "Own <the thing>" of the noun phrase at i, up to a dash,
 // a comma or its date. A weak verb ("has") needs a date to be a hand-out.
 func ownFrame(raw, l string, i int, who string, strong bool, c clock) (frame, bool) {
@@ -1225,7 +1249,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		}
 	}
 	// "Owen, you'll send the recap?": an ask with the answer expected.
-	if m := reYoullAsk.FindStringIndex(body); m != nil && verbAt(p+m[1]) && (who != "" || question) && firstWordOf(l[p+m[1]:]) != "be" {
+	if m := reYoullAsk.FindStringIndex(body); m != nil && verbAt(p+m[1]) && (who != "" || question || u.item && a.kind == "email") && !youllNews[firstWordOf(l[p+m[1]:])] {
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.65}
 	}
 	if m := reYouMust.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {

@@ -411,3 +411,25 @@ func TestOwningInProseIsARole(t *testing.T) {
 			wants: []want{{Title: "Own the relationship with Acme", Assignee: "Sarah"}}},
 	})
 }
+
+func TestMeetingNotesVolunteersAndEvenings(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a document titled meeting notes keeps its actions", kind: "document",
+			text:  "Meeting notes — Marketing sync (Mar 2)\nAttendees: Kai, Bree, Omar\n- Campaign launch moved to Mar 20\n- Kai: finalize ad copy (Mar 10)\n- Bree to get legal approval for the landing page",
+			wants: []want{{Title: "Finalize ad copy", Assignee: "Kai", Due: "2026-03-10"}, {Title: "Get legal approval for the landing page", Assignee: "Bree"}}},
+		{name: "a Notes: section is still notes", kind: "document",
+			text: "Notes:\n- Kai will finalize the ad copy"},
+		{name: "volunteers asked, a yes with more", kind: "meeting_transcript",
+			text: "Lead: Any volunteers to coordinate with the movers?\nDana: I can do it, but I'll need help with packing on the weekend.\nEli: I'll help Dana with packing.",
+			wants: []want{{Title: "Coordinate with the movers", Assignee: "Dana", Due: "2026-03-08"}, {Title: "Help Dana with packing", Assignee: "Eli"}}},
+		{name: "dinner at 7 is in the evening; an agenda label leaves the title", kind: "meeting_transcript",
+			text:  "Lead: Final item: the client dinner is on the 12th at 7.",
+			wants: []want{{Title: "Client dinner", Due: "2026-03-12 19:00", Type: "meeting"}}},
+		{name: "an emoji before a promise", kind: "chat",
+			text:  "pm: reminder that the retro got moved to thursday 2pm\ndev2: 👍 i'll bring the action items from last time",
+			wants: []want{{Title: "Retro", Due: "2026-03-05 14:00", Type: "meeting"}, {Title: "Bring the action items from last time", Assignee: "dev2", Due: "2026-03-05 14:00"}}},
+		{name: "you'll in an email's list of next steps", kind: "email",
+			text:  "Hi Jonas,\n\nAs discussed on the phone, here are the next steps:\n• You'll share the updated SOW by Wednesday.\n• We'll review it internally and get back to you by Friday.\n\nHelena",
+			wants: []want{{Title: "Share the updated SOW", Assignee: "Jonas", Due: "2026-03-04"}, {Title: "Review it internally and get back to you", Due: "2026-03-06"}}},
+	})
+}

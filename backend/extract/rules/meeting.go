@@ -11,7 +11,7 @@ var (
 	reRecap      = mustGate(`\b(?:recap|summary|notes|minutes|takeaways|highlights|outcomes?|debrief|readout|write-?up) (?:of|from|for|on)\b|\bthanks? (?:you )?(?:all )?for (?:attending|joining|coming)\b`)
 	rePostponed  = mustGate(`\b(?:(?:has|have) been|was|were|is|are|got|gets) (?:postponed|put on hold|pushed back|delayed|suspended)\b`)
 	reNewDate    = regexp.MustCompile(`^\s*(?:to|until|till|for)\b`)
-	reInviteLead = regexp.MustCompile(`(?i)^(?:updated |new )?(?:invitation|invite|event|meeting request|accepted|tentative)\s*:\s*`)
+	reInviteLead = regexp.MustCompile(`(?i)^(?:(?:updated |new )?(?:invitation|invite|event|meeting request|accepted|tentative)|(?:final|last|next|first|second|third) (?:item|topic|point)|(?:agenda )?item \d+|topic)\s*:\s*(?:the\s+)?`)
 	reReflexive  = regexp.MustCompile(`(?i)\s+(?:itself|themselves)\b`)
 	reMeetThat   = regexp.MustCompile(`(?i)^(?:that|about|regarding|re:?)\s+(?:the\s+)?`)
 	reEventLbl   = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)

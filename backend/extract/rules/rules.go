@@ -169,6 +169,12 @@ func (a *analyzer) run() {
 		if t := normUtterance(a.text[u.start:u.end]); len(prevCands) > 0 && prevCands[0].open && reMeReply.MatchString(t) && len(strings.Fields(t)) <= 5 {
 			lookReply = true // "me, by Friday" to "who can take the follow-up?"
 		}
+		if u.speaker != "" && !lookReply && len(prevCands) > 0 && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) &&
+			reClaim.MatchString(normUtterance(a.text[u.start:u.end])) && !a.isAcceptance(u) {
+			// "I can do it, but I'll need help with packing": a yes to the
+			// request, then more of its own.
+			a.claim(prevCands, u)
+		}
 		if u.speaker != "" && (lookReply || a.isAcceptance(u)) {
 			// "Will do." takes on the previous request and adds nothing.
 			if prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
@@ -215,6 +221,9 @@ func (a *analyzer) run() {
 			}
 			cs = handOff(last, cs)
 			prepForMeeting(last, cs)
+			if len(last) == 0 && u.speaker != "" {
+				prepForMeeting(prevCands, cs) // "the retro moved to Thursday 2pm" — "I'll bring the action items"
+			}
 			if len(cs) == 0 && len(last) > 0 {
 				// "It's critical." lends its priority to the sentence before.
 				sent := a.text[s.start:s.end]

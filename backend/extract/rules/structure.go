@@ -536,6 +536,10 @@ func (a *analyzer) continuesPrev(i int) bool {
 	return t != "" && (connectorEnd[strings.ToLower(lastField(t))] || strings.HasSuffix(t, ","))
 }
 
+// exactOnlyPassive are passive section words that also end the titles of
+// documents ("Meeting notes", "Weekly status", "Project update").
+var exactOnlyPassive = wordSet(`notes summary status update updates agenda timeline context background`)
+
 // classifyLabel says what kind of section a header's text opens.
 func (a *analyzer) classifyLabel(label string) int {
 	l := strings.ToLower(strings.TrimSpace(label))
@@ -548,8 +552,24 @@ func (a *analyzer) classifyLabel(label string) int {
 		}
 		return false
 	}
+	// "Notes:" opens notes, but "Meeting notes — Marketing sync" is the
+	// title of a document full of actions: these words count only alone.
+	passive := has(passiveSectionWords)
+	if passive && exactOnlyPassive[l] == false {
+		for w := range exactOnlyPassive {
+			if strings.HasPrefix(l, w+" ") || strings.HasSuffix(l, " "+w) {
+				passive = false
+				for _, x := range passiveSectionWords {
+					if !exactOnlyPassive[x] && (l == x || strings.HasPrefix(l, x+" ") || strings.HasSuffix(l, " "+x)) {
+						passive = true
+					}
+				}
+				break
+			}
+		}
+	}
 	switch {
-	case has(passiveSectionWords) && !has(actionSectionWords):
+	case passive && !has(actionSectionWords):
 		return secPassive
 	case has(actionSectionWords):
 		return secAction

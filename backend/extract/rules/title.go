@@ -3,6 +3,7 @@ package rules
 import (
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -132,6 +133,12 @@ func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string
 	}
 	if c.due != nil {
 		c.conf += 0.1
+		// "the client dinner is on the 12th at 7": evening, not morning.
+		if c.due.HasTime && c.due.Date.Hour() >= 1 && c.due.Date.Hour() <= 11 && eveningEvent(title) && !reAMMark.MatchString(strings.ToLower(c.due.Text)) {
+			d := *c.due
+			d.Date = d.Date.Add(12 * time.Hour)
+			c.due = &d
+		}
 	}
 	c.desc = collapse(a.text[s.start:s.end])
 	if c.title == "" {
@@ -315,6 +322,19 @@ func (a *analyzer) nounRef(raw string) *dateHit {
 			return nil
 		}
 	}
+}
+
+var reAMMark = regexp.MustCompile(`\d\s*(?:am|a\.m\.)|morning|breakfast`)
+
+// eveningEvent: a meeting title naming something held in the evening.
+func eveningEvent(title string) bool {
+	for _, w := range strings.Fields(strings.ToLower(title)) {
+		switch strings.Trim(w, ".,!?") {
+		case "dinner", "drinks", "party", "concert", "gala", "banquet", "movie", "show", "reception", "happy", "supper":
+			return true
+		}
+	}
+	return false
 }
 
 // dropMovedFrom leaves out "from Wednesday" when the clause also says where
