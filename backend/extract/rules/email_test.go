@@ -420,7 +420,7 @@ func TestMeetingNotesVolunteersAndEvenings(t *testing.T) {
 		{name: "a Notes: section is still notes", kind: "document",
 			text: "Notes:\n- Kai will finalize the ad copy"},
 		{name: "volunteers asked, a yes with more", kind: "meeting_transcript",
-			text: "Lead: Any volunteers to coordinate with the movers?\nDana: I can do it, but I'll need help with packing on the weekend.\nEli: I'll help Dana with packing.",
+			text:  "Lead: Any volunteers to coordinate with the movers?\nDana: I can do it, but I'll need help with packing on the weekend.\nEli: I'll help Dana with packing.",
 			wants: []want{{Title: "Coordinate with the movers", Assignee: "Dana", Due: "2026-03-08"}, {Title: "Help Dana with packing", Assignee: "Eli"}}},
 		{name: "dinner at 7 is in the evening; an agenda label leaves the title", kind: "meeting_transcript",
 			text:  "Lead: Final item: the client dinner is on the 12th at 7.",
