@@ -72,6 +72,8 @@ var (
 	reOverdue     = regexp.MustCompile(`\boverdue\b|!!`)
 	reURLPath     = regexp.MustCompile(`\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|app|us|dev)/\S`)
 	reItemOwner   = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’.-]*)?)\s*:\s+`)
+	reActionMark  = regexp.MustCompile(`^(?:action(?: item)?|ai|todo|to-do|task)\s*(?:[-–—]+|:)\s*`)
+	reSaveDate    = regexp.MustCompile(`^save the date\s*[:,—–-]?\s*`)
 	reNeedThing   = regexp.MustCompile(`^(?:(?:i|we)\s+)?(?:also\s+|still\s+|really\s+|will\s+|'ll\s+)*need\s+((?:the|your|a|an|those|these|that|this|some)\s)`)
 	reParenQ      = regexp.MustCompile(`\s*\([^()]*\?\)\s*$`)
 	reGoodTo      = regexp.MustCompile(`^(?:but |so |and )?it(?:'d| would)(?: really| probably)? be (?:good|great|best|helpful|ideal|wise|smart|useful) to\s+`)
@@ -201,7 +203,7 @@ func (a *analyzer) clauses(u unit, s span) []span {
 		if rest := t[m[1]:]; strings.HasPrefix(rest, "due ") || strings.HasPrefix(rest, "by ") {
 			continue // "…the customer survey - due next Friday": its date
 		}
-		if a.lines[u.line].bullet || u.section == secAction {
+		if a.lines[u.line].bullet || u.section == secAction || reActionMark.MatchString(t) {
 			break // in a list, dashes separate an item's fields ("quotes - Umar - Friday")
 		}
 		left := strings.TrimSpace(t[:m[0]])
@@ -256,7 +258,7 @@ var (
 	clauseBreaks = []gatedRE{
 		mustGate(`\s*;\s+`),
 		mustGate(`,\s+((?:i|we)(?:'ll|’ll| will| can| am going to|'m going to| are going to|'re going to)\s)`),
-		mustGate(`\s+[-–—]+\s+((?:would|could|can|will) you\b|please\b)`),
+		mustGate(`\s+[-–—]+\s+((?:[a-z][a-z'’-]+,\s+)?(?:would|could|can|will) you\b|please\b)`),
 		mustGate(`,?\s+but\s+`),
 		mustGate(`,\s+so\s+`),
 		mustGate(`,?\s+and then\s+|,\s+then\s+`),
@@ -416,9 +418,15 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	}
 	p := 0
 	who := ""
+	marked := false // an explicit action marker makes the line an item
 	// "TODO(erin): fix flaky tests".
 	if m := reTodoOwner.FindStringSubmatchIndex(l); m != nil {
-		who, p = raw[m[2]:m[3]], m[1]
+		who, p, marked = raw[m[2]:m[3]], m[1], true
+	} else if m := reActionMark.FindStringIndex(l); m != nil {
+		p, marked = m[1], true // "ACTION - Priya - book the demo room"
+	}
+	if marked {
+		u.item = true
 	}
 	// "Great work on the launch": praise, not "work on the launch".
 	if rePraise.MatchString(strings.TrimLeft(l[p:], " ")) {
@@ -438,6 +446,9 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	}
 	if m := reMarkers.FindStringIndex(l[p:]); m != nil {
 		p += m[1]
+	}
+	if m := reSaveDate.FindStringIndex(l[p:]); m != nil && m[1] < len(l)-p {
+		p += m[1] // "Save the date: Q1 town hall on March 19"
 	}
 	// "@kai the release notes still need writing": a mention addresses
 	// someone unless it is the subject ("@kai will post…").
@@ -744,7 +755,7 @@ func handOff(prev, cs []*cand) []*cand {
 			target = prev[len(prev)-1]
 		}
 		if target != nil && c.typ == TypeTask && c.frame == fRequest && (c.assignee != "" || c.you) &&
-			reHandOff.MatchString(strings.ToLower(c.title)) && target.typ == TypeTask &&
+			(reHandOff.MatchString(strings.ToLower(c.title)) || target.open && reVerbIt.MatchString(strings.ToLower(c.title))) && target.typ == TypeTask &&
 			(target.assignee == "" || target.team || target.frame == fNeed || roleNouns[strings.ToLower(target.assignee)] || target.frame == fAssign && !target.you) {
 			target.assignee, target.you, target.team = c.assignee, c.you, false
 			if target.due == nil {
@@ -756,6 +767,10 @@ func handOff(prev, cs []*cand) []*cand {
 	}
 	return kept
 }
+
+// reVerbIt: a verb and a pronoun ("draft it"), which takes on open work
+// ("Leadership wants a summary by March 12 - Tom, can you draft it?").
+var reVerbIt = regexp.MustCompile(`^[a-z]+(?:\s+(?:up|out|together))?\s+(?:it|that|this|one)$`)
 
 var reHandOff = regexp.MustCompile(`^(?:own|take|handle|lead|drive|do|pick up|grab|cover|tackle|take care of|take on|run with|look after|be responsible for|follow up on)\s+(?:that|it|this|them)(?:\s+(?:one|on|up|over|too|as well))?$`)
 

@@ -433,3 +433,18 @@ func TestMeetingNotesVolunteersAndEvenings(t *testing.T) {
 			wants: []want{{Title: "Share the updated SOW", Assignee: "Jonas", Due: "2026-03-04"}, {Title: "Review it internally and get back to you", Due: "2026-03-06"}}},
 	})
 }
+
+func TestActionMarkersAndOpenWorkHandedOver(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "AI, ACTION and TODO markers in notes", kind: "document",
+			text: "Sprint planning - notes\nAI: Jo to update the API docs by Thursday\nAI (Sam): fix the flaky login test\nACTION - Priya - book the demo room for next Tuesday\n[ ] @lee write the migration script",
+			wants: []want{{Title: "Update the API docs", Assignee: "Jo", Due: "2026-03-05"}, {Title: "Fix the flaky login test", Assignee: "Sam"},
+				{Title: "Book the demo room", Assignee: "Priya", Due: "2026-03-10"}, {Title: "Write the migration script", Assignee: "lee"}}},
+		{name: "open work taken by 'can you draft it'", kind: "email",
+			text:  "Hello team,\n2) Leadership wants a one-page summary by March 12 - Tom, can you draft it?\nAnil",
+			wants: []want{{Title: "Deliver one-page summary to Leadership", Assignee: "Tom", Due: "2026-03-12"}}},
+		{name: "save the date", kind: "email",
+			text:  "Hello team,\nSave the date: Q1 town hall on March 19 at 4pm.\nAnil",
+			wants: []want{{Title: "Q1 town hall", Due: "2026-03-19 16:00", Type: "meeting"}}},
+	})
+}

@@ -227,6 +227,9 @@ calendar location address fee fees photos video budget schedule logistics detail
 // eventAt: words[i] is an event noun used as an event.
 func eventAt(words []string, i int) bool {
 	w := strings.Trim(words[i], ",.!?:;()'\"")
+	if w == "town" && i+1 < len(words) && strings.Trim(words[i+1], ",.!?:;()'\"") == "hall" {
+		return true // "town hall"
+	}
 	if !eventNouns[w] {
 		return false
 	}
