@@ -174,7 +174,7 @@ func (a *analyzer) clauses(u unit, s span) []span {
 	}
 	// ", and Tim will set up …"
 	raw := a.text[s.start:s.end]
-	for _, m := range reAndName.FindAllStringSubmatchIndex(raw, -1) {
+	for _, m := range findAllSubIf(strings.Contains(raw, " and "), reAndName, raw) {
 		if n := raw[m[2]:m[3]]; a.isPersonName(n) || a.knownName(n) {
 			add(m[0], m[2])
 		}
@@ -285,7 +285,7 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 	}
 	// "If you travelled, attach your receipts": conditional, not a task.
 	ls := asciiLower(sent)
-	if m := reMarkers.FindStringIndex(ls); m != nil {
+	if m := findIf(markerLead(ls), reMarkers, ls); m != nil {
 		ls = ls[m[1]:]
 	}
 	if reCondHead.MatchString(ls) && !rePolite.MatchString(ls) {
@@ -429,7 +429,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		u.item = true
 	}
 	// "Great work on the launch": praise, not "work on the launch".
-	if rePraise.MatchString(strings.TrimLeft(l[p:], " ")) {
+	if praiseLead(strings.TrimLeft(l[p:], " ")) && rePraise.MatchString(strings.TrimLeft(l[p:], " ")) {
 		a.note("sig:filtered")
 		return nil
 	}
@@ -444,7 +444,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 			p++
 		}
 	}
-	if m := reMarkers.FindStringIndex(l[p:]); m != nil {
+	if m := findIf(markerLead(l[p:]), reMarkers, l[p:]); m != nil {
 		p += m[1]
 	}
 	if m := reSaveDate.FindStringIndex(l[p:]); m != nil && m[1] < len(l)-p {
@@ -462,7 +462,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		if a.isPersonName(name) {
 			who = strings.TrimPrefix(name, "@")
 			p += m[1]
-			if m2 := reMarkers.FindStringIndex(l[p:]); m2 != nil {
+			if m2 := findIf(markerLead(l[p:]), reMarkers, l[p:]); m2 != nil {
 				p += m2[1]
 			}
 		}
@@ -547,7 +547,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		a.note("sig:proposal")
 		return []*cand{c}
 	}
-	if rePleasant.MatchString(body) || reHypo.MatchString(body) && !reApprAsk.MatchString(body) || reCancel.MatchString(body) {
+	if pleasantLead(body) && rePleasant.MatchString(body) || reHypo.MatchString(body) && !reApprAsk.MatchString(body) || reCancel.MatchString(body) {
 		a.note("sig:filtered")
 		return nil
 	}
@@ -710,6 +710,37 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	}
 	return out
 }
+
+func findAllSubIf(cond bool, re *regexp.Regexp, s string) [][]int {
+	if !cond {
+		return nil
+	}
+	return re.FindAllStringSubmatchIndex(s, -1)
+}
+
+// leadWord is the first word of s, up to a space or punctuation.
+func leadWord(s string) string {
+	i := 0
+	for i < len(s) && (isLetter(s[i]) || s[i] == '\'' || s[i] == '.' && i > 0 && i+1 < len(s) && isLetter(s[i+1])) {
+		i++
+	}
+	return s[:i]
+}
+
+// markerLead, praiseLead, pleasantLead: cheap first-word tests before the
+// patterns anchored on those words (they ran on every clause).
+func markerLead(s string) bool   { return markerWords[leadWord(s)] }
+func praiseLead(s string) bool   { return praiseWords[leadWord(s)] }
+func pleasantLead(s string) bool { return pleasantWords[leadWord(s)] }
+
+var (
+	markerWords = wordSet(`and also so ok okay oh yes yeah yep sure great perfect cool right alright well then plus btw fyi ps p.s
+one a friendly quick gentle just reminder this nb hey hi but or additionally in meanwhile anyway finally lastly hmm um uh
+thanks thank sounds agreed got noted wait actually honestly look listen ah on i'm will heads`)
+	praiseWords   = wordSet(`great good nice excellent awesome amazing fantastic brilliant terrific superb solid impressive wonderful well kudos hats bravo`)
+	pleasantWords = wordSet(`i'll i will write drive safe travel hope i look looking see talk speak have enjoy get take stay keep thanks thank
+many congrat congrats congratulations congratulate happy good welcome cheers find start learn discover go don't do`)
+)
 
 // hasPrefixWord: body's first word is one of set (a cheap test before a
 // pattern anchored on those words).

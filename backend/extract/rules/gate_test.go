@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -53,6 +55,52 @@ func TestGateRequiredLiterals(t *testing.T) {
 		for _, in := range []string{"a, but b", "a but b", "a; b", "x, and also x", "x, and x", "nothing", "but", ", and"} {
 			if g.MatchString(in) != re.MatchString(in) {
 				t.Errorf("%q on %q disagrees", p, in)
+			}
+		}
+	}
+}
+
+// The first-word tests before rePraise, reMarkers and rePleasant must never
+// hide a match: every clause start of every test text and fixture that a
+// pattern matches passes its test too.
+func TestLeadWordsCoverTheirPatterns(t *testing.T) {
+	var texts []string
+	for _, f := range []string{"testdata/chat_dm.txt", "testdata/project_doc.txt", "testdata/standup.txt", "testdata/vendor_email.txt", "testdata/weekend_ocr.txt"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(b))
+	}
+	// Every alternative of the three patterns, as a clause would start.
+	texts = append(texts, `great work on the launch. well done team. kudos to ana. hats off to bo. bravo.
+and also, ok so, oh, yes, yeah, yep, sure, perfect, cool, right, alright, then, plus, btw, fyi, ps, p.s. one more thing: a reminder that
+friendly reminder, quick reminder, gentle reminder, just a reminder, reminder: heads-up, just a heads up, this is a reminder of
+nb, hey, hi, but, or, additionally, in addition, meanwhile, anyway, finally, lastly, hmm, um, uh, thanks, thank you, sounds good,
+agreed, got it, noted, wait, actually, honestly, look, listen, ah, on it, i'm on it, will do,
+i'll write more later. i will write back soon. i shall write again tomorrow. will write soon. drive safely. safe travels. travel safe.
+hope you are well. i hope so. look forward to it. looking forward to it. see you. talk soon. speak soon. have a great weekend. have fun.
+enjoy. get well soon. take care. stay safe. stay tuned. keep up the good work. thanks! thank you. many thanks. congrats! congratulations.
+happy birthday. good luck. welcome aboard. cheers. find the attached. see attached. start saving now. find out more. learn more.
+discover more. get started. go here. don't miss it. do not miss it.`)
+	for _, text := range texts {
+		l := asciiLower(strings.ReplaceAll(text, "’", "'"))
+		for i := 0; i < len(l); i++ {
+			if i > 0 && l[i-1] != ' ' && l[i-1] != '\n' {
+				continue
+			}
+			s := l[i:]
+			if j := strings.IndexAny(s, ".!?\n"); j >= 0 && j+1 < len(s) {
+				s = s[:j+1]
+			}
+			if rePraise.MatchString(s) && !praiseLead(s) {
+				t.Errorf("praise %q: its first word is not in praiseWords", s)
+			}
+			if reMarkers.MatchString(s) && !markerLead(s) {
+				t.Errorf("marker %q: its first word is not in markerWords", s)
+			}
+			if rePleasant.MatchString(s) && !pleasantLead(s) {
+				t.Errorf("pleasantry %q: its first word is not in pleasantWords", s)
 			}
 		}
 	}
