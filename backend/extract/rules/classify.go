@@ -727,8 +727,10 @@ func leadWord(s string) string {
 	return s[:i]
 }
 
-// markerLead, praiseLead, pleasantLead: cheap first-word tests before the
-// patterns anchored on those words (they ran on every clause).
+// markerLead, praiseLead, pleasantLead (and tripLeads, anyoneLeads below):
+// cheap first-word tests before the patterns anchored on those words,
+// which otherwise ran on every clause. TestLeadWordsCoverTheirPatterns
+// proves they hide no match.
 func markerLead(s string) bool   { return markerWords[leadWord(s)] }
 func praiseLead(s string) bool   { return praiseWords[leadWord(s)] }
 func pleasantLead(s string) bool { return pleasantWords[leadWord(s)] }
@@ -741,16 +743,6 @@ thanks thank sounds agreed got noted wait actually honestly look listen ah on i'
 	pleasantWords = wordSet(`i'll i will write drive safe travel hope i look looking see talk speak have enjoy get take stay keep thanks thank
 many congrat congrats congratulations congratulate happy good welcome cheers find start learn discover go don't do`)
 )
-
-// hasPrefixWord: body's first word is one of set (a cheap test before a
-// pattern anchored on those words).
-func hasPrefixWord(body string, set map[string]bool) bool {
-	i := strings.IndexAny(body, " ,")
-	if i < 0 {
-		i = len(body)
-	}
-	return set[body[:i]]
-}
 
 func findSubIf(cond bool, re *regexp.Regexp, s string) []int {
 	if !cond {
@@ -1147,7 +1139,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	// "I'm heading to the site tomorrow to install the router", "I'll be
 	// back Monday and will finish the audit then": the trip is news; what
 	// follows it is the promise.
-	if m := findSubIf(hasPrefixWord(body, tripLeads), reGoingThen, body); m != nil && !question {
+	if m := findSubIf(tripLeads[leadWord(body)], reGoingThen, body); m != nil && !question {
 		rest := body[m[1]:]
 		for _, k := range reThenAct.FindAllStringIndex(rest, 4) {
 			if i := p + m[1] + k[1]; verbAt(i) && firstWordOf(l[i:]) != "be" {
@@ -1301,7 +1293,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	if m := reYouMust.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.7}
 	}
-	if m := findIf(hasPrefixWord(body, anyoneLeads), reAnyone, body); m != nil && verbAt(p+m[1]) {
+	if m := findIf(anyoneLeads[leadWord(body)], reAnyone, body); m != nil && verbAt(p+m[1]) {
 		return frame{kind: fRequest, vp: p + m[1], conf: 0.6, you: u.speaker != ""}
 	}
 	if m := reSomeone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {

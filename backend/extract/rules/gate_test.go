@@ -82,7 +82,12 @@ i'll write more later. i will write back soon. i shall write again tomorrow. wil
 hope you are well. i hope so. look forward to it. looking forward to it. see you. talk soon. speak soon. have a great weekend. have fun.
 enjoy. get well soon. take care. stay safe. stay tuned. keep up the good work. thanks! thank you. many thanks. congrats! congratulations.
 happy birthday. good luck. welcome aboard. cheers. find the attached. see attached. start saving now. find out more. learn more.
-discover more. get started. go here. don't miss it. do not miss it.`)
+discover more. get started. go here. don't miss it. do not miss it.
+i'm heading to the site to fix it. we're off to the bank to pay. i'll be back monday and will call. we are flying to oslo to meet them.
+off to the store to buy milk. headed home, will call later. i am out today but will send it. we'll be in denver to see the plant.
+any volunteers to help? got any takers for the demo? need volunteers to set up. we need volunteers for the fair. looking for takers to run it.
+is anyone free to help? anybody available to review? someone able to cover? who's free to pair? does anyone want to join?
+who can take notes? who will send it?`)
 	for _, text := range texts {
 		l := asciiLower(strings.ReplaceAll(text, "’", "'"))
 		for i := 0; i < len(l); i++ {
@@ -101,6 +106,12 @@ discover more. get started. go here. don't miss it. do not miss it.`)
 			}
 			if rePleasant.MatchString(s) && !pleasantLead(s) {
 				t.Errorf("pleasantry %q: its first word is not in pleasantWords", s)
+			}
+			if reGoingThen.MatchString(s) && !tripLeads[leadWord(s)] {
+				t.Errorf("trip %q: its first word is not in tripLeads", s)
+			}
+			if reAnyone.MatchString(s) && !anyoneLeads[leadWord(s)] {
+				t.Errorf("open ask %q: its first word is not in anyoneLeads", s)
 			}
 		}
 	}

@@ -2,6 +2,10 @@ package rules
 
 import "testing"
 
+// Cases written while probing the rules with fresh texts in every style
+// (email, transcript, chat, note, document, handwriting, unpunctuated
+// speech). Each pins a general convention, not an evaluation item.
+
 // Emails: requests under a courtesy condition, invitations and advice are
 // tasks; travel, states and contract language are not.
 func TestEmailAsksAndInvitations(t *testing.T) {
