@@ -9,10 +9,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
+	"path"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"sentry/backend/core"
 )
@@ -27,6 +28,8 @@ const (
 	DefaultQuotaBytes = 5 << 30
 	DefaultSessionTTL = 24 * time.Hour
 	DefaultTempTTL    = 24 * time.Hour
+	// MaxFilenameBytes caps a cleaned display name.
+	MaxFilenameBytes = 255
 )
 
 // Service manages uploads.
@@ -261,23 +264,49 @@ func (s *Service) StartCleanup(ctx context.Context, every time.Duration) {
 	}()
 }
 
-// CleanFilename keeps a display name only: the base name, no control
-// characters, at most 255 bytes. It never becomes a path.
+// CleanFilename keeps a display name only: the base name, valid UTF-8
+// (invalid bytes become U+FFFD), no control characters, no surrounding
+// space, at most MaxFilenameBytes cut on a rune boundary with the
+// extension kept. It never becomes a path. It reads its input once, so a
+// hostile name costs time linear in its length.
 func CleanFilename(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '/' {
+	// The base name: what follows the last separator that has something
+	// after it (Windows names use backslashes).
+	name = strings.TrimRight(name, `/\`)
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
 			return -1
 		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	if name == "" || name == "." || name == ".." {
-		name = "upload"
+		return r // strings.Map writes invalid bytes as U+FFFD
+	}, name))
+	if len(name) > MaxFilenameBytes {
+		ext := path.Ext(name)
+		if len(ext) > maxExtBytes || len(ext) == len(name) {
+			ext = ""
+		}
+		name = strings.TrimRightFunc(cutUTF8(name[:len(name)-len(ext)], MaxFilenameBytes-len(ext)), unicode.IsSpace) + ext
 	}
-	for len(name) > 255 {
-		r := []rune(name)
-		name = string(r[:len(r)-1])
+	if name == "" || name == "." || name == ".." {
+		return "upload"
 	}
 	return name
+}
+
+// maxExtBytes is the longest extension CleanFilename keeps whole when it
+// shortens a name; a longer "extension" is just part of the name.
+const maxExtBytes = 32
+
+// cutUTF8 returns the longest prefix of valid UTF-8 s of at most n bytes
+// that ends on a rune boundary.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
