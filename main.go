@@ -529,17 +529,34 @@ func localApp(ctx context.Context, fs *flag.FlagSet, args []string, stderr io.Wr
 	return a, core.NewContextWithUser(ctx, u), 0, true
 }
 
+// findNotebook finds a notebook by its exact name or id, else by its name
+// in any case. Names are unique per user ignoring ASCII case; two that
+// differ only in the case of other letters are ambiguous without the id.
 func findNotebook(ctx context.Context, a *app.App, name string) (*core.Notebook, error) {
 	list, err := a.Notebooks.List(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var folded []*core.Notebook
 	for _, n := range list {
-		if strings.EqualFold(n.Name, name) || n.ID == name {
+		if n.Name == name || n.ID == name {
 			return n, nil
 		}
+		if strings.EqualFold(n.Name, name) {
+			folded = append(folded, n)
+		}
 	}
-	return nil, core.Errorf(core.ENOTFOUND, "No notebook named %q; create it with 'sentry notebook create %s'.", name, name)
+	switch len(folded) {
+	case 0:
+		return nil, core.Errorf(core.ENOTFOUND, "No notebook named %q; create it with 'sentry notebook create %s'.", name, name)
+	case 1:
+		return folded[0], nil
+	}
+	ids := make([]string, len(folded))
+	for i, n := range folded {
+		ids[i] = fmt.Sprintf("%q (%s)", n.Name, n.ID)
+	}
+	return nil, core.Errorf(core.ECONFLICT, "%q names several notebooks: %s; give the exact name or the id.", name, strings.Join(ids, ", "))
 }
 
 func runNotebook(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -592,6 +609,14 @@ func runNotebook(ctx context.Context, args []string, stdout, stderr io.Writer, g
 			return 2
 		}
 		n, err := a.Notebooks.Create(uctx, pos[0], "")
+		if core.ErrorCode(err) == core.ECONFLICT && core.ErrorField(err) == "name" {
+			name := strings.TrimSpace(pos[0])
+			if existing, err := findNotebook(uctx, a, name); err == nil {
+				name = existing.Name // as it was written first
+			}
+			fmt.Fprintf(stderr, "sentry notebook create: a notebook named %q already exists; add files to it with 'sentry notebook add %q FILE…', or choose another name\n", name, name)
+			return 1
+		}
 		if err != nil {
 			return fail(err)
 		}

@@ -223,6 +223,36 @@ func TestNotebookAndAskCommands(t *testing.T) {
 	}
 }
 
+// A second notebook of a name (in any case) is refused, so asking by that
+// name still reaches the notebook that has the documents.
+func TestNotebookCreateRefusesATakenName(t *testing.T) {
+	dir := t.TempDir()
+	e := env(map[string]string{"SENTRY_DATA_DIR": dir})
+	doc := filepath.Join(dir, "plan.md")
+	os.WriteFile(doc, []byte("# Launch plan\n\nPriya owns the press release.\n"), 0o600)
+	var out, errb bytes.Buffer
+	for _, args := range [][]string{{"notebook", "create", "Launch"}, {"notebook", "add", "Launch", doc}} {
+		if code := run(context.Background(), args, &out, &errb, e); code != 0 {
+			t.Fatalf("%v: %d %s", args, code, errb.String())
+		}
+	}
+	for _, name := range []string{"Launch", "launch", " LAUNCH "} {
+		errb.Reset()
+		code := run(context.Background(), []string{"notebook", "create", name}, &out, &errb, e)
+		if code != 1 || !strings.Contains(errb.String(), `a notebook named "Launch" already exists`) {
+			t.Fatalf("create %q again: %d %s", name, code, errb.String())
+		}
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"notebook", "list"}, &out, &errb, e); code != 0 || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("list: %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"ask", "--notebook", "launch", "--json", "who owns the press release?"}, &out, &errb, e); code != 0 || !strings.Contains(out.String(), "Priya") {
+		t.Fatalf("ask: %d %s %s", code, out.String(), errb.String())
+	}
+}
+
 func TestExtractEngineFlag(t *testing.T) {
 	llm := ollamatest.Start(t, "llama3.1:8b")
 	llm.Chat = func(map[string]any) string {

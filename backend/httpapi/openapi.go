@@ -67,6 +67,9 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.Path == "/api/users/" {
 			responses["409"] = errResp("The email is already registered")
 		}
+		if rt.Path == "/api/notebooks/create" {
+			responses["409"] = errResp("You already have a notebook of that name (case aside)")
+		}
 		responses["500"] = errResp("Internal error")
 		op["responses"] = responses
 		if paths[rt.Path] == nil {

@@ -17,7 +17,8 @@ import (
 // VectorDim is the width of the notebook_chunk_vecs column.
 const VectorDim = 768
 
-// CreateNotebook stores a new notebook.
+// CreateNotebook stores a new notebook; conflict (on the field name) when
+// the user has a live notebook of that name, whatever its ASCII case.
 func (db *DB) CreateNotebook(ctx context.Context, n *core.Notebook) error {
 	tx, err := db.BeginTx(ctx)
 	if err != nil {
@@ -34,12 +35,20 @@ func (db *DB) CreateNotebook(ctx context.Context, n *core.Notebook) error {
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO notebooks (id, user_id, name, description, created_at, updated_at, version, hlc) VALUES (?, ?, ?, ?, ?, ?, 1, ?)`,
 		n.ID, n.UserID, n.Name, n.Description, formatTime(n.CreatedAt), formatTime(n.UpdatedAt), hlc); err != nil {
+		if isUniqueViolation(err) {
+			return notebookNameTaken(n.Name)
+		}
 		return fmt.Errorf("sqlite: create notebook: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create notebook: commit: %w", err)
 	}
 	return nil
+}
+
+// notebookNameTaken is the conflict of notebooks_user_name_idx.
+func notebookNameTaken(name string) error {
+	return &core.Error{Code: core.ECONFLICT, Field: "name", Message: fmt.Sprintf("A notebook named %q already exists; choose another name.", name)}
 }
 
 const notebookColumns = `id, user_id, name, description, created_at, updated_at, version`
