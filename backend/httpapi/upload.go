@@ -50,12 +50,8 @@ func (s *Server) eachFile(w http.ResponseWriter, r *http.Request, max int, fn fu
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
-		}
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return n, core.Errorf(core.ETOOLARGE, "The upload is larger than the limit of %d MB per file.", s.Uploads.MaxBytes>>20)
 		} else if err != nil {
-			return n, core.Errorf(core.EINVALID, "The multipart body is malformed.")
+			return n, s.bodyError(err, "The multipart body is malformed.")
 		}
 		if name := part.FormName(); name != "file" && name != "files" {
 			part.Close()
@@ -65,11 +61,8 @@ func (s *Server) eachFile(w http.ResponseWriter, r *http.Request, max int, fn fu
 			part.Close()
 			return n, core.Errorf(core.EINVALID, "Send at most %d files at once.", max)
 		}
-		err = fn(part.FileName(), part)
+		err = fn(part.FileName(), clientBody{r: part, s: s})
 		part.Close()
-		if errors.As(err, &mbe) {
-			return n, core.Errorf(core.ETOOLARGE, "The upload is larger than the limit of %d MB per file.", s.Uploads.MaxBytes>>20)
-		}
 		if err != nil {
 			return n, err
 		}
@@ -79,6 +72,37 @@ func (s *Server) eachFile(w http.ResponseWriter, r *http.Request, max int, fn fu
 		return 0, core.FieldError("file", "No file was sent; use a multipart field named \"file\".")
 	}
 	return n, nil
+}
+
+// clientBody is a file as it arrives from the client. A read that fails
+// is the client's doing — the connection ended, the body broke off or
+// passed the size limit — never the server's, so every route that stores
+// files answers it as a client error, and nothing logs it as a fault.
+type clientBody struct {
+	r io.Reader
+	s *Server
+}
+
+func (b clientBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = b.s.bodyError(err, "")
+	}
+	return n, err
+}
+
+// bodyError turns a failure to read a request body into the client's
+// error: too_large past the limit, invalid otherwise (msg, or that the
+// body was cut off).
+func (s *Server) bodyError(err error, msg string) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return core.Errorf(core.ETOOLARGE, "The upload is larger than the limit of %d MB per file.", s.Uploads.MaxBytes>>20)
+	case msg == "" || errors.Is(err, io.ErrUnexpectedEOF):
+		return core.Errorf(core.EINVALID, "The upload was cut off before the whole file arrived; send it again.")
+	}
+	return core.Errorf(core.EINVALID, "%s", msg)
 }
 
 func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) {
