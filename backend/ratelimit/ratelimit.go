@@ -1,6 +1,11 @@
 // Package ratelimit throttles callers: a failure counter for auth endpoints
 // (so many failures per key in a window, then refuse until the window
 // slides) and a token bucket per user for the API as a whole.
+//
+// Failures counts attempts still in flight as well as recorded failures,
+// so that parallel attempts cannot all pass the check before the first of
+// them fails: Reserve takes a slot on every key at once, and the caller
+// then either turns it into a failure or releases it.
 package ratelimit
 
 import (
@@ -26,12 +31,19 @@ type Failures struct {
 
 	mu sync.Mutex
 	m  map[string][]time.Time
+	// inflight counts reserved attempts per key whose outcome is not known
+	// yet; they count against the limit like failures.
+	inflight map[string]int
 }
 
 // NewFailures allows max failures per key per window.
 func NewFailures(max int, window time.Duration) *Failures {
-	return &Failures{Max: max, Window: window, Now: time.Now, m: map[string][]time.Time{}}
+	return &Failures{Max: max, Window: window, Now: time.Now, m: map[string][]time.Time{}, inflight: map[string]int{}}
 }
+
+// inflightRetry is the Retry-After of a refusal caused by attempts still in
+// flight: they resolve within a request's time.
+const inflightRetry = time.Second
 
 func (f *Failures) recent(key string, now time.Time) []time.Time {
 	ts := f.m[key]
@@ -49,21 +61,29 @@ func (f *Failures) recent(key string, now time.Time) []time.Time {
 }
 
 // Check refuses with rate_limited (and when to retry) if any key has
-// reached the limit.
+// reached the limit, counting attempts in flight. It reserves nothing: a
+// caller that checks a secret must use Reserve.
 func (f *Failures) Check(keys ...string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	now := f.Now()
+	return f.check(f.Now(), keys)
+}
+
+func (f *Failures) check(now time.Time, keys []string) error {
 	var wait time.Duration
 	for _, k := range keys {
 		if k == "" {
 			continue
 		}
 		ts := f.recent(k, now)
-		if limit := f.limit(k); len(ts) >= limit {
+		limit, busy := f.limit(k), f.inflight[k]
+		switch {
+		case len(ts) >= limit:
 			if w := f.Window - now.Sub(ts[len(ts)-limit]); w > wait {
 				wait = w
 			}
+		case len(ts)+busy >= limit:
+			wait = max(wait, inflightRetry)
 		}
 	}
 	if wait > 0 {
@@ -72,6 +92,71 @@ func (f *Failures) Check(keys ...string) error {
 			Message: "Too many attempts. Wait a few minutes, then try again."}
 	}
 	return nil
+}
+
+// Limited reports whether key has reached its limit, counting attempts in
+// flight. It is a hint for choosing keys, not a reservation.
+func (f *Failures) Limited(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.recent(key, f.Now()))+f.inflight[key] >= f.limit(key)
+}
+
+// Reservation is one attempt counted against its keys while its outcome
+// is unknown. Exactly one of Fail and Release takes effect; later calls do
+// nothing, so "defer r.Release()" after an explicit Fail is safe.
+type Reservation struct {
+	f    *Failures
+	keys []string
+	done bool
+}
+
+// Reserve atomically checks every key (failures and attempts in flight)
+// and, when none has reached its limit, counts one attempt in flight on
+// each. It refuses with rate_limited otherwise, reserving nothing.
+func (f *Failures) Reserve(keys ...string) (*Reservation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(f.Now(), keys); err != nil {
+		return nil, err
+	}
+	if f.inflight == nil {
+		f.inflight = map[string]int{}
+	}
+	r := &Reservation{f: f}
+	for _, k := range keys {
+		if k != "" {
+			r.keys = append(r.keys, k)
+			f.inflight[k]++
+		}
+	}
+	return r, nil
+}
+
+// Fail turns the reserved attempt into a failure on every key, in the
+// same step that ends it, so no other attempt slips into the gap.
+func (r *Reservation) Fail() { r.end(true) }
+
+// Release frees the reserved attempt without counting it: it succeeded,
+// or failed for a reason that says nothing about guessing.
+func (r *Reservation) Release() { r.end(false) }
+
+func (r *Reservation) end(failed bool) {
+	f := r.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.done {
+		return
+	}
+	r.done = true
+	for _, k := range r.keys {
+		if f.inflight[k]--; f.inflight[k] <= 0 {
+			delete(f.inflight, k)
+		}
+	}
+	if failed {
+		f.fail(f.Now(), r.keys)
+	}
 }
 
 func (f *Failures) limit(key string) int {
@@ -87,7 +172,13 @@ func (f *Failures) limit(key string) int {
 func (f *Failures) Fail(keys ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	now := f.Now()
+	f.fail(f.Now(), keys)
+}
+
+func (f *Failures) fail(now time.Time, keys []string) {
+	if f.m == nil {
+		f.m = map[string][]time.Time{}
+	}
 	if len(f.m) > MaxKeys {
 		f.prune(now)
 	}

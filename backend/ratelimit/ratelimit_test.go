@@ -1,6 +1,8 @@
 package ratelimit_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,5 +67,96 @@ func TestBuckets(t *testing.T) {
 	var off *ratelimit.Buckets
 	if off.Allow("x") != nil || ratelimit.NewBuckets(0, 1).Allow("x") != nil {
 		t.Fatal("disabled limiter refused")
+	}
+}
+
+// inParallel runs f n times at once and counts the nil errors.
+func inParallel(n int, f func() error) int {
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if f() == nil {
+				ok.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return int(ok.Load())
+}
+
+// Attempts in flight count against the limit: of 100 parallel
+// reservations exactly the limit succeed, whatever their outcome later.
+func TestReserveCountsAttemptsInFlight(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	f := ratelimit.NewFailures(5, 5*time.Minute)
+	f.Now = func() time.Time { return now }
+	var mu sync.Mutex
+	var held []*ratelimit.Reservation
+	got := inParallel(100, func() error {
+		r, err := f.Reserve("ip:1", "acct:a")
+		if err == nil {
+			mu.Lock()
+			held = append(held, r)
+			mu.Unlock()
+		}
+		return err
+	})
+	if got != 5 {
+		t.Fatalf("%d of 100 parallel reservations succeeded, want 5", got)
+	}
+	err := f.Check("acct:a")
+	if core.ErrorCode(err) != core.ERATELIMITED || core.ErrorRetryAfter(err) <= 0 {
+		t.Fatalf("check while 5 are in flight: %v", err)
+	}
+	if !f.Limited("acct:a") || f.Limited("acct:b") {
+		t.Fatal("Limited disagrees with the reservations")
+	}
+	// Two succeed: their slots come back. Three fail: they stay.
+	held[0].Release()
+	held[1].Release()
+	held[1].Fail() // ended already: no effect
+	for _, r := range held[2:] {
+		r.Fail()
+		r.Release() // ended already: no effect
+	}
+	if got := inParallel(100, func() error { _, err := f.Reserve("acct:a"); return err }); got != 2 {
+		t.Fatalf("%d reservations after 2 releases, want 2", got)
+	}
+	// The failures slide out of the window; the 2 in flight still count.
+	now = now.Add(5 * time.Minute)
+	if got := inParallel(100, func() error { _, err := f.Reserve("acct:a"); return err }); got != 3 {
+		t.Fatalf("%d reservations after the window with 2 in flight, want 3", got)
+	}
+}
+
+func TestReserveRefusesWithoutReserving(t *testing.T) {
+	f := ratelimit.NewFailures(1, time.Minute)
+	f.PrefixMax = map[string]int{"ip": 3}
+	f.Fail("acct:a")
+	if _, err := f.Reserve("ip:1", "acct:a"); core.ErrorCode(err) != core.ERATELIMITED {
+		t.Fatalf("reserve past the account's limit: %v", err)
+	}
+	// The refused attempt took nothing from the address.
+	for i := range 3 {
+		if _, err := f.Reserve("ip:1"); err != nil {
+			t.Fatalf("address reservation %d: %v", i, err)
+		}
+	}
+}
+
+// The API bucket holds under parallel requests: with the clock stopped,
+// exactly the burst gets through.
+func TestBucketsHoldUnderParallelRequests(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	b := ratelimit.NewBuckets(10, 20)
+	b.Now = func() time.Time { return now }
+	if got := inParallel(200, func() error { return b.Allow("u1") }); got != 20 {
+		t.Fatalf("%d of 200 parallel requests allowed, want the burst of 20", got)
 	}
 }
