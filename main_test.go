@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"sentry/backend/jobtest"
 	"sentry/backend/ollama/ollamatest"
 )
 
@@ -73,13 +73,8 @@ func TestServeRestartKeepsData(t *testing.T) {
 		waitHealthy(t, base)
 		return func() {
 			cancel()
-			select {
-			case code := <-done:
-				if code != 0 {
-					t.Errorf("serve exited %d: %s", code, errb.String())
-				}
-			case <-time.After(20 * time.Second):
-				t.Fatal("serve did not stop")
+			if code := jobtest.Receive(t, "serve to stop", done); code != 0 {
+				t.Errorf("serve exited %d: %s", code, errb.String())
 			}
 		}
 	}
@@ -122,17 +117,14 @@ func freeAddr(t *testing.T) string {
 
 func waitHealthy(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(base + "/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return
-			}
+	jobtest.Wait(t, "server healthy", func() (bool, string) {
+		res, err := http.Get(base + "/health")
+		if err != nil {
+			return false, "not answering"
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("server did not become healthy")
+		res.Body.Close()
+		return res.StatusCode == 200, res.Status
+	})
 }
 
 func post(t *testing.T, url, token string, body any, want int) map[string]any {

@@ -12,6 +12,7 @@ import (
 
 	"sentry/backend/core"
 	"sentry/backend/extract"
+	"sentry/backend/jobtest"
 	"sentry/backend/sqlite"
 	"sentry/backend/task"
 )
@@ -69,20 +70,15 @@ func open(t *testing.T, path string) (*sqlite.DB, *core.User) {
 
 func wait(t *testing.T, db *sqlite.DB, id string, want string) *core.Extraction {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		run, err := db.FindExtractionByID(context.Background(), id)
-		if err != nil {
+	var run *core.Extraction
+	jobtest.Wait(t, "extraction "+want, func() (bool, string) {
+		var err error
+		if run, err = db.FindExtractionByID(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		if run.Status == want {
-			return run
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("run is %s (%s), want %s", run.Status, run.Error, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return run.Status == want, jobtest.State(run.Status, run.Stage, run.Progress, run.Attempts, run.Error)
+	})
+	return run
 }
 
 func TestQueuedAndInterruptedRunsResumeAfterRestart(t *testing.T) {

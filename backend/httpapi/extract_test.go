@@ -6,10 +6,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"sentry/backend/app"
 	"sentry/backend/config"
+	"sentry/backend/jobtest"
 	"sentry/backend/ollama/ollamatest"
 )
 
@@ -148,15 +148,17 @@ func TestExtractLongTextRunsInBackground(t *testing.T) {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
 	run := decodeRun(t, body)
-	deadline := time.Now().Add(20 * time.Second)
-	for run.Status != "done" {
-		if time.Now().After(deadline) || run.Status == "failed" {
+	jobtest.Wait(t, "long text extracted", func() (bool, string) {
+		if run.Status == "failed" {
 			t.Fatalf("run %+v", run)
 		}
-		time.Sleep(50 * time.Millisecond)
+		if run.Status == "done" {
+			return true, ""
+		}
 		_, body = b.do("GET", "/api/extraction/"+run.ID, acc.Access, nil)
 		run = decodeRun(t, body)
-	}
+		return run.Status == "done", string(body)
+	})
 	if len(run.Tasks) != 2 {
 		t.Fatalf("merged tasks: %d", len(run.Tasks))
 	}

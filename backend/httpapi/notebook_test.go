@@ -15,10 +15,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"sentry/backend/app"
 	"sentry/backend/config"
+	"sentry/backend/jobtest"
 	"sentry/backend/ollama/ollamatest"
 	"sentry/backend/pdfraster"
 
@@ -57,8 +57,8 @@ func (b *testBackend) createNotebook(acc account, name string) string {
 // waitIndexed polls the documents until none is queued or indexing.
 func (b *testBackend) waitIndexed(acc account, nb string) []map[string]any {
 	b.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	var docs []map[string]any
+	jobtest.Wait(b.t, "notebook indexed", func() (bool, string) {
 		res, body := b.do("GET", "/api/notebooks/"+nb+"/documents", acc.Access, nil)
 		if res.StatusCode != 200 {
 			b.t.Fatalf("documents: %d %s", res.StatusCode, body)
@@ -68,14 +68,10 @@ func (b *testBackend) waitIndexed(acc account, nb string) []map[string]any {
 			Progress  struct{ Pending int }
 		}
 		_ = json.Unmarshal(body, &out)
-		if out.Progress.Pending == 0 {
-			return out.Documents
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("still indexing: %s", body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		docs = out.Documents
+		return out.Progress.Pending == 0, string(body) // stages, progress and updated_at move
+	})
+	return docs
 }
 
 func TestNotebookScenarios(t *testing.T) {
@@ -321,13 +317,8 @@ func TestNotebookWithOllama(t *testing.T) {
 	if ev.name != "citations" || !strings.Contains(ev.data, `"n":1`) || !strings.Contains(ev.data, `"engine":"ollama:llama3.1:8b"`) {
 		t.Fatalf("first event %+v", ev)
 	}
-	select {
-	case ev = <-events:
-		if ev.name != "token" || ev.data != `{"text":"Carol "}` {
-			t.Fatalf("token %+v", ev)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no token while the model was still writing")
+	if ev = jobtest.Receive(t, "a token while the model was still writing", events); ev.name != "token" || ev.data != `{"text":"Carol "}` {
+		t.Fatalf("token %+v", ev)
 	}
 	close(stand.Hold)
 	var text strings.Builder
@@ -357,13 +348,9 @@ func TestNotebookWithOllama(t *testing.T) {
 	cancel()
 	for range events {
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for stand.Cancelled.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the model call went on after the client left")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	jobtest.Wait(t, "the model call to stop after the client left", func() (bool, string) {
+		return stand.Cancelled.Load() > 0, "model call still running"
+	})
 	close(stand.Hold)
 
 	// Bad input fails before any event, as ordinary JSON.

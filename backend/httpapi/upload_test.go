@@ -12,10 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"sentry/backend/app"
 	"sentry/backend/config"
+	"sentry/backend/jobtest"
 )
 
 func newUploadBackend(t *testing.T, mut func(*config.Config)) *testBackend {
@@ -178,18 +178,13 @@ func TestUploadLimits(t *testing.T) {
 // waitRun polls an extraction until it ends.
 func (b *testBackend) waitRun(token, id string) runJSON {
 	b.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var run runJSON
+	jobtest.Wait(b.t, "extraction run "+id, func() (bool, string) {
 		_, body := b.do("GET", "/api/extraction/"+id, token, nil)
-		run := decodeRun(b.t, body)
-		if run.Status == "done" || run.Status == "failed" || run.Status == "cancelled" {
-			return run
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("run still %s: %s", run.Status, body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		run = decodeRun(b.t, body)
+		return run.Status == "done" || run.Status == "failed" || run.Status == "cancelled", string(body)
+	})
+	return run
 }
 
 func TestExtractFromFiles(t *testing.T) {

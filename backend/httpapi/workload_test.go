@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentry/backend/jobtest"
 )
 
 func decode[T any](t *testing.T, body []byte) T {
@@ -286,21 +288,14 @@ func TestTaskChangesRecalculateTheStatus(t *testing.T) {
 	for i := range 6 {
 		b.createTask(me, map[string]any{"title": "Rush " + string(rune('A'+i)), "estimated_hours": 12, "deadline": due})
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	jobtest.Wait(t, "status recalculated after task changes", func() (bool, string) {
 		_, body = b.do("GET", "/api/burnout/status/"+me.ID, me.Access, nil)
 		cur := decode[struct {
 			Score   float64
 			Trigger string
 		}](t, body)
-		if cur.Score > 20 && cur.Trigger == "auto" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status not recalculated after task changes: %s", body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return cur.Score > 20 && cur.Trigger == "auto", string(body)
+	})
 	// One burst of six creations is one recalculation: one auto analysis today.
 	var n int
 	if err := b.app.DB.QueryRowForTest(`SELECT count(*) FROM burnout_analyses WHERE user_id = ?`, me.ID).Scan(&n); err != nil || n != 1 {
@@ -315,20 +310,13 @@ func TestTaskChangesRecalculateTheStatus(t *testing.T) {
 	if res.StatusCode >= 300 {
 		t.Fatalf("extract: %d %s", res.StatusCode, body)
 	}
-	deadline = time.Now().Add(15 * time.Second)
-	for {
+	jobtest.Wait(t, "status recalculated after extraction", func() (bool, string) {
 		_, body = b.do("GET", "/api/burnout/status/"+me.ID, me.Access, nil)
 		cur := decode[struct {
 			AnalyzedAt time.Time `json:"analyzed_at"`
 		}](t, body)
-		if cur.AnalyzedAt.After(before) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status not recalculated after extraction: %s", body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return cur.AnalyzedAt.After(before), string(body)
+	})
 }
 
 // With a local model configured, it rates the tone of notes; when its

@@ -9,6 +9,7 @@ import (
 	"sentry/backend/core"
 	"sentry/backend/integrations"
 	"sentry/backend/integrations/integrationstest"
+	"sentry/backend/jobtest"
 )
 
 // clock is a fake clock that moves only when told.
@@ -279,20 +280,12 @@ func TestScheduleRunsInTheBackgroundAndStops(t *testing.T) {
 		defer close(done)
 		sc.Run(ctx)
 	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for e.byGoogleID(g) == nil {
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatal("the schedule did not bring the Google task in")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	defer cancel()
+	jobtest.Wait(t, "the schedule to bring the Google task in", func() (bool, string) {
+		return e.byGoogleID(g) != nil, "not synced"
+	})
 	cancel()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
+	jobtest.Receive(t, "Run to return after its context ended", done)
 }
 
 func TestNewSchedulerChecksOptions(t *testing.T) {

@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"sentry/backend/blob"
 	"sentry/backend/core"
 	"sentry/backend/docparse"
+	"sentry/backend/jobtest"
 	"sentry/backend/notebook"
 	"sentry/backend/sqlite"
 	"sentry/backend/upload"
@@ -254,23 +254,16 @@ func TestRequeueOnRestart(t *testing.T) {
 	if err := e.svc.Start(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	jobtest.Wait(t, "re-queued document indexed", func() (bool, string) {
 		got, err := e.svc.Document(e.ctx, e.nb.ID, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Status == core.DocReady {
-			if got.Attempts != 2 {
-				t.Fatalf("attempts %d", got.Attempts)
-			}
-			break
+		if got.Status == core.DocReady && got.Attempts != 2 {
+			t.Fatalf("attempts %d", got.Attempts)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not indexed: %+v", got)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return got.Status == core.DocReady, jobtest.State(got.Status, got.Stage, got.Progress, got.Attempts)
+	})
 	cancel()
 	e.svc.Wait()
 }
