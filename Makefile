@@ -33,9 +33,11 @@ frontend: ## build the web UI into frontend/dist
 	@SENTRY_BOOTSTRAP_SKIP_APT=1 SENTRY_BOOTSTRAP_SKIP_VOSK=1 scripts/bootstrap
 	cd frontend && npm run build
 
-# Speech recognition is linked in when libvosk is there (scripts/bootstrap
-# fetches it); without it the binaries build and say what to install.
-VOSK_ENV = if [ -x scripts/install-vosk ] && out=$$(scripts/install-vosk 2>/dev/null); then eval "$$out"; vtag=,vosk; else vtag=; fi
+# Speech recognition is linked in when libvosk is in its cache (scripts/bootstrap
+# fetches it; it is optional); without it the binaries build and say what to
+# install. Sets vtag to ",vosk" and exports the cgo flags, or leaves vtag empty.
+VOSK_ENV = if [ -x scripts/install-vosk ] && out=$$(scripts/install-vosk --cached 2>/dev/null); then eval "$$out"; vtag=,vosk; \
+  else vtag=; echo "make: libvosk is not installed, so speech recognition is left out (scripts/install-vosk fetches it)" >&2; fi
 
 build: ## headless binary bin/sentry (embeds frontend/dist as it is now; speech when libvosk is installed)
 	@$(VOSK_ENV); echo "$(GO) build -tags \"$${vtag#,}\" -o $(BIN) ."; $(GO) build -tags "$${vtag#,}" -o $(BIN) .
@@ -69,10 +71,11 @@ test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter again
 	@# A throw-away keyring home: the login keyring is created afresh, unlocked.
 	kr=$$(mktemp -d); XDG_DATA_HOME=$$kr dbus-run-session -- sh -c 'printf "ci-keyring" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
 	  SENTRY_KEYRING_TEST=1 $(GO) test -count=1 -run Keyring ./sync/remote/ ./backend/app/'; rc=$$?; rm -rf $$kr; exit $$rc
-	@if [ -x scripts/install-vosk ] && [ -d backend/vosk ]; then \
-	  eval "$$(scripts/install-vosk)"; \
+	@$(VOSK_ENV); if [ -n "$$vtag" ] && [ -d backend/vosk ]; then \
 	  echo "$(GO) test $(RACE) -count=1 -tags vosk ./backend/vosk/"; \
 	  $(GO) test $(RACE) -count=1 $(GOTESTFLAGS) -tags vosk ./backend/vosk/; \
+	else \
+	  echo "make: skipping the vosk-tagged tests of backend/vosk: libvosk is not installed"; \
 	fi
 
 test-frontend: ## frontend unit tests

@@ -11,7 +11,8 @@ import (
 const uiMissing = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sentry AI</title></head>
 <body style="font-family:system-ui;margin:3rem"><h1>Sentry AI</h1>
 <p>The API is running, but this binary was built without the user interface.
-Build it with <code>make build</code> (which runs the frontend build first).</p>
+Build the interface with <code>make frontend</code> and then the binary with <code>make build</code>,
+or run <code>make serve</code>, which does both and starts the server.</p>
 <p>API description: <a href="/api/openapi.json">/api/openapi.json</a> · health: <a href="/health">/health</a></p></body></html>`
 
 // uiHandler serves the built frontend; paths without a file fall back to
