@@ -1440,7 +1440,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	if m := reDashVerb.FindStringSubmatchIndex(raw[p:]); m != nil && (u.item || a.kind == "note" || a.kind == "handwritten_ocr") {
 		left := raw[p+m[2] : p+m[3]]
 		v := strings.ToLower(raw[p+m[4] : p+m[5]])
-		if actionVerbs[v] && baseVerb(firstWordOf(strings.ToLower(left))) == "" {
+		if actionVerbs[v] && baseVerb(firstWordOf(strings.ToLower(left))) == "" && !pageNumbered(v, raw[p+m[5]:]) {
 			switch strings.ToLower(strings.TrimSpace(left)) {
 			case "me", "i", "myself", "self":
 				return frame{kind: fImperative, vp: p + m[4], self: true, conf: 0.7} // "me - update forecast model"
@@ -1465,7 +1465,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 				w, fixed = v, v
 			}
 		}
-		if actionVerbs[w] || w == "get" || w == "make" || w == "go" || w == "have" && strings.HasPrefix(body, "have a look") {
+		if (actionVerbs[w] || w == "get" || w == "make" || w == "go" || w == "have" && strings.HasPrefix(body, "have a look")) && !pageNumbered(w, body[wl:]) {
 			rest := strings.TrimLeft(body[wl:], " ")
 			nw := firstWordOf(rest)
 			nounUse := eventNouns[w] && (nw == "with" || nw == "on" || nw == "at" || nw == "re" || nw == "about" || nw == "for" || nw == "tomorrow" || nw == "today" || weekdayIndex[nw] != 0 || nw == "sunday" || nw != "" && isDigit(nw[0]))
@@ -1502,6 +1502,13 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		}
 	}
 	return frame{}
+}
+
+// pageNumbered: "page" before a number is the page ("Page 2 of the
+// lease", "Minutes - page 1"), not the verb ("page Tom").
+func pageNumbered(w, rest string) bool {
+	rest = strings.TrimLeft(rest, " ")
+	return w == "page" && rest != "" && isDigit(rest[0])
 }
 
 // quantifiers make a subject everyone of a kind ("Each Party", "Any Tenant").

@@ -335,7 +335,52 @@ func (a *analyzer) isTitleLine(u unit) bool {
 			return false
 		}
 	}
-	return true
+	// A title names the text that follows it: a line with nothing after it
+	// is the whole text ("Bob will send it Friday" piped in on its own).
+	rest := false
+	for i := u.line + 1; i < len(a.lines); i++ {
+		if !a.lines[i].blank && !a.lines[i].skip {
+			rest = true
+			break
+		}
+	}
+	if !rest {
+		return false
+	}
+	// "Bob will send it Friday" says who does what: a sentence, even
+	// without its full stop.
+	return !a.saysWhoActs(u, a.text[u.start:u.end])
+}
+
+// saysWhoActs: a line whose wording gives someone something to do (a
+// promise, a request, a hand-off, "we need to…", "let's…") reads as a
+// sentence, not as a title or a heading. A bare verb at the start is not
+// enough: "Action items" and "Call list" head lists.
+func (a *analyzer) saysWhoActs(u unit, raw string) bool {
+	f, ok := a.lineFrame(u, raw)
+	if !ok {
+		return false
+	}
+	switch f.kind {
+	case fCommit, fTeam, fProposal, fRequest, fAssign:
+		return f.vp > 0
+	}
+	return false
+}
+
+// frameKind is the frame a few words standing alone would be read with.
+func (a *analyzer) frameKind(raw string) int {
+	f, _ := a.lineFrame(unit{}, raw)
+	return f.kind
+}
+
+// lineFrame reads raw, from its start, as a clause of u.
+func (a *analyzer) lineFrame(u unit, raw string) (frame, bool) {
+	l := asciiLower(strings.ReplaceAll(raw, "’", "'"))
+	if len(l) != len(raw) {
+		return frame{}, false // offsets would not line up; keep the old reading
+	}
+	return a.frame(u, raw, l, 0, "", false), true
 }
 
 var (

@@ -119,6 +119,16 @@ func (a *analyzer) decodeLine(ls, le int) line {
 		ln.blank = true
 		return ln
 	}
+	// "Page 2 of 3", "Budget review — page 1": a page's numbering and
+	// running header, printed on it and read by OCR or from a PDF, are no
+	// part of what it says.
+	if from, whole := a.pageLabel(text[s:e]); whole {
+		ln.skip = true
+		return ln
+	} else if from > 0 {
+		s += from // "Page 2 Tom will send the deck": what follows the label
+		ln.start = s
+	}
 	if m := reBullet.FindStringIndex(text[s:e]); m != nil {
 		ln.bullet = true
 		s += m[1]
@@ -145,6 +155,95 @@ func (a *analyzer) decodeLine(ls, le int) line {
 		ln.done = true
 	}
 	return ln
+}
+
+var (
+	rePageLead  = regexp.MustCompile(`^(?i:page|pg\.?|p\.)\s?\d{1,4}(?:\s*(?i:of|/)\s*\d{1,4})?\b`)
+	rePageTail  = regexp.MustCompile(`(\s*[-–—|·•,:]\s*|\s+)(?i:page|pg\.?|p\.)\s?\d{1,4}(?:\s*(?i:of|/)\s*\d{1,4})?$`)
+	rePageAlone = regexp.MustCompile(`^(?:[-–—]\s*\d{1,4}\s*[-–—]|\d{1,4}\s+(?i:of)\s+\d{1,4})$`)
+	rePageSep   = regexp.MustCompile(`^\s*[-–—|·•:]+\s*`)
+)
+
+// pageLabel finds a page's numbering in a line ("Page 2", "Page 2 of 3",
+// "- 2 -"), alone or with the running heading printed beside it ("Page 1
+// minutes", "Board minutes, page 2 of 4", "Budget review — Page 1"): then
+// the whole line is furniture. When a sentence follows the label on its
+// line ("Page 2 Tom will send the deck"), from is where it starts. "Page
+// Tom", "sign page 2 of the lease" and "Review the contract - page 2" say
+// something: the words beside the number must be a heading with no verb
+// frame of their own.
+func (a *analyzer) pageLabel(c string) (from int, whole bool) {
+	if strings.IndexAny(c, "0123456789") < 0 {
+		return 0, false // cheap: every label has a number
+	}
+	t := strings.TrimRight(c, " .")
+	if rePageAlone.MatchString(t) {
+		return 0, true
+	}
+	if !hasPageWord(t) {
+		return 0, false
+	}
+	if m := rePageLead.FindStringIndex(t); m != nil {
+		off := m[1]
+		sep := rePageSep.FindStringIndex(t[off:])
+		if sep != nil {
+			off += sep[1] // "Page 3 – Action items"
+		} else if off < len(t) && t[off] != ' ' && t[off] != '\t' {
+			return 0, false
+		}
+		for off < len(t) && (t[off] == ' ' || t[off] == '\t') {
+			off++
+		}
+		rest := t[off:]
+		if rest == "" {
+			return 0, true
+		}
+		if a.frameKind(rest) == fNone {
+			return 0, headingWords(rest) // not "Page 2 of the lease is missing"
+		}
+		if r, _ := utf8.DecodeRuneInString(rest); sep != nil || unicode.IsUpper(r) {
+			return off, false // "Page 2 Tom will send the deck"
+		}
+		return 0, false
+	}
+	if m := rePageTail.FindStringSubmatchIndex(t); m != nil && m[0] > 0 {
+		left := strings.TrimSpace(t[:m[0]])
+		if left == "" || len(strings.Fields(left)) > 8 || strings.ContainsAny(left[len(left)-1:], ".?!") {
+			return 0, false
+		}
+		if strings.TrimSpace(t[m[2]:m[3]]) == "" && !labelWords[strings.ToLower(lastField(left))] {
+			return 0, false // "sign page 2": the page is what to sign
+		}
+		return 0, a.frameKind(left) == fNone
+	}
+	return 0, false
+}
+
+// hasPageWord: t has "page", "pg" or "p." somewhere (any case).
+func hasPageWord(t string) bool {
+	for i := 0; i+1 < len(t); i++ {
+		if t[i]|0x20 == 'p' {
+			if n := t[i+1]; n|0x20 == 'a' || n|0x20 == 'g' || n == '.' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// headingWords: a few words that name a section rather than say something
+// ("minutes", "Team sync notes", "(continued)").
+func headingWords(s string) bool {
+	f := strings.Fields(s)
+	if len(f) == 0 || len(f) > 6 || strings.ContainsAny(s[len(s)-1:], ".?!") {
+		return false
+	}
+	w := strings.ToLower(strings.Trim(f[0], "(),"))
+	if labelWords[w] || w == "cont" || w == "cont'd" || w == "contd" || w == "continued" {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(f[0])
+	return unicode.IsUpper(r) || r == '('
 }
 
 // speakerOf returns the speaker name and where the utterance starts, or "".
@@ -472,6 +571,11 @@ func (a *analyzer) detectHeaders() {
 				continue
 			}
 		}
+		// "Jordan will prepare the audit checklist by Friday." says who
+		// does what: a sentence, not a heading, whatever words it holds.
+		sentence := func() bool {
+			return a.saysWhoActs(unit{start: ln.start, end: ln.end, line: i}, a.text[ln.start:ln.end])
+		}
 		if !ln.bullet && len(words) <= 6 {
 			lc := strings.ToLower(strings.Trim(c, ".!-–— "))
 			kind := a.classifyLabel(lc)
@@ -494,7 +598,7 @@ func (a *analyzer) detectHeaders() {
 			// A passive heading standing alone on its line ("Decisions" after
 			// a blank line) heads the prose below it too.
 			alone := kind == secPassive && (i == 0 || a.lines[i-1].blank) && slices.Contains(passiveSectionWords, lc)
-			if kind == secAction || kind == secShopping || (kind == secPassive && (nextItem || alone)) || isDate || (nextItem && len(words) <= 4 && !strings.ContainsAny(c, ".!?,")) {
+			if (kind == secAction || kind == secShopping || (kind == secPassive && (nextItem || alone)) || isDate || (nextItem && len(words) <= 4 && !strings.ContainsAny(c, ".!?,"))) && !sentence() {
 				if kind == secNone {
 					kind = secNeutral
 				}
@@ -505,7 +609,7 @@ func (a *analyzer) detectHeaders() {
 				continue
 			}
 		}
-		if !ln.bullet && strings.Contains(strings.ToLower(c), "checklist") && len(words) <= 14 {
+		if !ln.bullet && strings.Contains(strings.ToLower(c), "checklist") && len(words) <= 14 && !sentence() {
 			ln.header, ln.label, ln.labelKind = true, c, secAction
 			continue
 		}

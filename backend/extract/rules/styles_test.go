@@ -452,3 +452,104 @@ func TestActionMarkersAndOpenWorkHandedOver(t *testing.T) {
 			wants: []want{{Title: "Q1 town hall", Due: "2026-03-19 16:00", Type: "meeting"}}},
 	})
 }
+
+// A line that says who does what is a sentence, even without its full
+// stop: piped in on its own or first in a document, it is no title. A
+// title still names the text below it.
+func TestLoneLinesAndSentencesAreNoTitles(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a promise piped in alone, pronoun object", kind: "",
+			text:  "Priya will send it Thursday\n",
+			wants: []want{{Title: "Send it", Assignee: "Priya", Due: "2026-03-05"}}},
+		{name: "going to, unpunctuated", kind: "",
+			text:  "Marcus is going to fix it tomorrow",
+			wants: []want{{Title: "Fix it", Assignee: "Marcus", Due: "2026-03-03"}}},
+		{name: "a promise over a blank line", kind: "",
+			text:  "Omar will email it to the board on Wednesday\n\nThanks",
+			wants: []want{{Title: "Email it to the board", Assignee: "Omar", Due: "2026-03-04"}}},
+		{name: "a one-line document", kind: "document",
+			text:  "Dana will book it Friday\n",
+			wants: []want{{Title: "Book it", Assignee: "Dana", Due: "2026-03-06"}}},
+		{name: "a first line that is a sentence", kind: "document",
+			text:  "Leah will circulate it by Wednesday\n\nThe venue is confirmed.",
+			wants: []want{{Title: "Circulate it", Assignee: "Leah", Due: "2026-03-04"}}},
+		{name: "a title over a promise", kind: "document",
+			text:  "Release plan\n\nTom will tag the build on Thursday.",
+			wants: []want{{Title: "Tag the build", Assignee: "Tom", Due: "2026-03-05"}}},
+		{name: "a title over news", kind: "document",
+			text: "Quarterly report\n\nThe numbers were strong."},
+		{name: "a lone heading", kind: "",
+			text: "Budget overview"},
+	})
+}
+
+// A sentence that mentions a checklist or ends in "the next steps" is a
+// sentence, not the heading of a list; real headings still head theirs.
+func TestSentencesNamingListsAreNoHeadings(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a dated promise about a checklist", kind: "document",
+			text:  "Sofia will review the onboarding checklist before Thursday.",
+			wants: []want{{Title: "Review the onboarding checklist", Assignee: "Sofia", Due: "2026-03-05"}}},
+		{name: "and the line after it is no item", kind: "document",
+			text:  "Priya will draft the launch checklist by Friday.\nThe venue is booked.",
+			wants: []want{{Title: "Draft the launch checklist", Assignee: "Priya", Due: "2026-03-06"}}},
+		{name: "going to, in an email", kind: "email",
+			text:  "Hi Ravi,\nMina is going to update the safety checklist by Wednesday.\nThanks,\nJo",
+			wants: []want{{Title: "Update the safety checklist", Assignee: "Mina", Due: "2026-03-04"}}},
+		{name: "a request about a checklist", kind: "email",
+			text:  "Hi Ravi,\nCould you send me the move-out checklist by Friday?\nThanks,\nJo",
+			wants: []want{{Title: "Send Jo the move-out checklist", Assignee: "Ravi", Due: "2026-03-06"}}},
+		{name: "an unpunctuated note line", kind: "note",
+			text:  "Theo will print the packing checklist tomorrow",
+			wants: []want{{Title: "Print the packing checklist", Assignee: "Theo", Due: "2026-03-03"}}},
+		{name: "a short promise ending in a list word", kind: "document",
+			text:  "Kim will own the next steps",
+			wants: []want{{Title: "Own the next steps", Assignee: "Kim"}}},
+		{name: "a checklist heading still heads its items", kind: "document",
+			text:  "Move-out checklist\n- return the keys by Friday\n- [x] clean the oven",
+			wants: []want{{Title: "Return the keys", Due: "2026-03-06"}}},
+		{name: "a checklist that is there is no task", kind: "email",
+			text: "Hi Ravi,\nThe fire drill checklist is attached.\nJo"},
+	})
+}
+
+// Page numbers and the running heads printed beside them, read by OCR or
+// from a PDF, are boilerplate; "page" as a verb, or a page as the object,
+// is not.
+func TestPageNumbersAreBoilerplate(t *testing.T) {
+	runCases(t, []ruleCase{
+		{name: "a page number with a heading, alone", kind: "handwritten_ocr",
+			text: "Page 4 minutes"},
+		{name: "a page count", kind: "handwritten_ocr",
+			text: "PAGE 3 OF 4"},
+		{name: "a page number over a promise", kind: "handwritten_ocr",
+			text:  "Pg 2 notes\nTom will send the deck by Friday.",
+			wants: []want{{Title: "Send the deck", Assignee: "Tom", Due: "2026-03-06"}}},
+		{name: "a page number between list lines", kind: "handwritten_ocr",
+			text:  "order the banners\n- 3 -\nbook the photographer by Friday",
+			wants: []want{{Title: "Order the banners"}, {Title: "Book the photographer", Due: "2026-03-06"}}},
+		{name: "a running head after the heading", kind: "document",
+			text:  "Board minutes, page 2 of 4\nLena will circulate the budget by Thursday.",
+			wants: []want{{Title: "Circulate the budget", Assignee: "Lena", Due: "2026-03-05"}}},
+		{name: "a running head as the first line", kind: "document",
+			text:  "Budget review — Page 1\n\nLena will circulate the budget by Thursday.",
+			wants: []want{{Title: "Circulate the budget", Assignee: "Lena", Due: "2026-03-05"}}},
+		{name: "a section heading after the page number", kind: "",
+			text:  "Pg. 2 – Action items\n- Ana: book the venue by Monday",
+			wants: []want{{Title: "Book the venue", Assignee: "Ana", Due: "2026-03-09"}}},
+		{name: "a sentence run on after the page number", kind: "handwritten_ocr",
+			text:  "Page 2 Tom will send the deck by Friday.",
+			wants: []want{{Title: "Send the deck", Assignee: "Tom", Due: "2026-03-06"}}},
+		{name: "page as a verb", kind: "handwritten_ocr",
+			text:  "Page Tom about the outage tonight.",
+			wants: []want{{Title: "Page Tom about the outage", Due: "2026-03-02"}}},
+		{name: "a page as the object", kind: "note",
+			text:  "Please sign page 2 of the lease by Friday.",
+			wants: []want{{Title: "Sign page 2 of the lease", Due: "2026-03-06"}}},
+		{name: "a task with its page reference", kind: "handwritten_ocr",
+			text:  "Review the contract - page 2",
+			wants: []want{{Title: "Review the contract"}}},
+		{name: "a page that was signed", kind: "document",
+			text: "Page 2 of the lease was signed yesterday."},
+	})
+}
