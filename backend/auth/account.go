@@ -195,7 +195,7 @@ func (s *Service) ResetPassword(ctx context.Context, email, code, newPassword st
 	if _, err := s.users.UpdateUser(ctx, u.ID, core.UserUpdate{PasswordHash: &h, EmailVerified: &verified, BumpTokens: true}); err != nil {
 		return err
 	}
-	if err := s.accounts.RevokeUserSessions(ctx, u.ID); err != nil {
+	if err := s.revokeUserSessions(ctx, u.ID); err != nil {
 		return err
 	}
 	s.audit(ctx, "password.reset", u.ID, nil)
@@ -228,7 +228,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next, dev
 	if err != nil {
 		return nil, err
 	}
-	if err := s.accounts.RevokeUserSessions(ctx, u.ID); err != nil {
+	if err := s.revokeUserSessions(ctx, u.ID); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, "password.changed", u.ID, nil)
@@ -282,6 +282,7 @@ func (s *Service) DeleteUser(ctx context.Context, userID string) error {
 	if err := s.accounts.DeleteUser(ctx, u.ID); err != nil {
 		return err
 	}
+	s.sessions.revoke("", u.ID, s.deadUntil(s.now()))
 	s.audit(ctx, "user.deleted", "", nil) // no identifiers of a deleted user
 	return nil
 }
@@ -317,7 +318,7 @@ func (s *Service) RevokeSession(ctx context.Context, sessionID string) error {
 	if owner != u.ID {
 		return core.Errorf(core.ENOTFOUND, "Session not found.")
 	}
-	if err := s.users.RevokeRefreshFamily(ctx, sessionID); err != nil {
+	if err := s.revokeFamily(ctx, sessionID, u.ID); err != nil {
 		return err
 	}
 	s.audit(ctx, "session.revoked", u.ID, map[string]any{"session_id": sessionID})

@@ -61,6 +61,11 @@ type Service struct {
 	refreshTTL time.Duration
 	cost       int
 	dummyHash  func() []byte
+
+	// sessions caches the per-request check that a token's session is
+	// still live; sessionTTL is how long a "live" answer is trusted.
+	sessions   sessionCache
+	sessionTTL time.Duration
 }
 
 // Options configure a Service.
@@ -80,6 +85,10 @@ type Options struct {
 	Accounts core.AccountStore
 	Mailer   core.Mailer
 	AppName  string
+	// SessionCacheTTL is how long an access token's session is trusted
+	// live before the store is asked again (SessionCheckTTL when zero;
+	// negative asks on every request).
+	SessionCacheTTL time.Duration
 }
 
 // NewService returns an auth service over users.
@@ -105,6 +114,9 @@ func NewService(users core.UserStore, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.SessionCacheTTL == 0 {
+		opts.SessionCacheTTL = SessionCheckTTL
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -121,6 +133,7 @@ func NewService(users core.UserStore, opts Options) (*Service, error) {
 		keyID: hex.EncodeToString(sum[:4]), secret: opts.Secret,
 		issuer: opts.Issuer, audience: opts.Audience,
 		accessTTL: opts.AccessTTL, refreshTTL: opts.RefreshTTL, cost: opts.BcryptCost,
+		sessionTTL: opts.SessionCacheTTL,
 	}
 	// Unknown accounts are compared against a dummy hash so that a failed
 	// login takes as long whether or not the email exists. It is made on
@@ -264,7 +277,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	}
 	if rt.UsedAt != nil {
 		if now.Sub(*rt.UsedAt) > RefreshGrace {
-			if err := s.users.RevokeRefreshFamily(ctx, rt.FamilyID); err != nil {
+			if err := s.revokeFamily(ctx, rt.FamilyID, rt.UserID); err != nil {
 				return nil, err
 			}
 			s.logger.Warn("refresh token reuse; family revoked", slog.String("user_id", rt.UserID))
@@ -292,7 +305,8 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	return s.session(u, raw, rt.FamilyID)
 }
 
-// Logout revokes the refresh token's family. Unknown tokens are ignored.
+// Logout revokes the refresh token's family, and with it the access
+// tokens issued for it. Unknown tokens are ignored.
 func (s *Service) Logout(ctx context.Context, refresh string) error {
 	if refresh == "" || len(refresh) > 200 {
 		return nil
@@ -303,7 +317,7 @@ func (s *Service) Logout(ctx context.Context, refresh string) error {
 	} else if err != nil {
 		return err
 	}
-	if err := s.users.RevokeRefreshFamily(ctx, rt.FamilyID); err != nil {
+	if err := s.revokeFamily(ctx, rt.FamilyID, rt.UserID); err != nil {
 		return err
 	}
 	s.audit(ctx, "logout", rt.UserID, map[string]any{"session_id": rt.FamilyID})
@@ -351,7 +365,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*core.User, e
 }
 
 // AuthenticateSession checks an access token and returns its user and the
-// session (refresh family) it was issued for.
+// session (refresh family) it was issued for. A token whose session has
+// been revoked is refused (see SessionCheckTTL); tokens issued without a
+// session (IssueAccessToken) are checked by the token version only.
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (*core.User, string, error) {
 	if token == "" || len(token) > 4096 {
 		return nil, "", errBadToken
@@ -366,6 +382,11 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*core.
 		jwt.WithAudience(s.audience), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.now), jwt.WithLeeway(5*time.Second))
 	if err != nil {
 		return nil, "", errBadToken
+	}
+	if c.SessionID != "" {
+		if err := s.checkSession(ctx, c.Subject, c.SessionID); err != nil {
+			return nil, "", err
+		}
 	}
 	u, err := s.users.FindUserByID(ctx, c.Subject)
 	if core.ErrorCode(err) == core.ENOTFOUND {

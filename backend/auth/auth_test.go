@@ -43,13 +43,24 @@ func registerF(f *testing.F, s *auth.Service, email string) *core.User {
 
 func newServiceTB(t testing.TB, cost int) (*auth.Service, *sqlite.DB, *clock) {
 	t.Helper()
+	return newServiceOpts(t, auth.Options{Secret: secret, BcryptCost: cost})
+}
+
+func newServiceWithSecret(t testing.TB, key []byte) (*auth.Service, *sqlite.DB, *clock) {
+	t.Helper()
+	return newServiceOpts(t, auth.Options{Secret: key, BcryptCost: 4})
+}
+
+func newServiceOpts(t testing.TB, opts auth.Options) (*auth.Service, *sqlite.DB, *clock) {
+	t.Helper()
 	clk := &clock{t: time.Now()}
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"), sqlite.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s, err := auth.NewService(db, auth.Options{Secret: secret, BcryptCost: cost, Now: clk.Now})
+	opts.Now = clk.Now
+	s, err := auth.NewService(db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,5 +268,120 @@ func TestValidatePassword(t *testing.T) {
 				t.Fatalf("ValidatePassword(%q) = %v", tc.pw, err)
 			}
 		})
+	}
+}
+
+// An access token ends with its session (refresh family): signing out,
+// revoking the device, a refresh token's reuse and a password change each
+// void it at once, not when it expires.
+func TestAccessTokenEndsWithItsSession(t *testing.T) {
+	ctx := context.Background()
+	s, _, clk := newService(t, 4)
+	register(t, s, "end@example.com")
+	login := func() *auth.Session {
+		t.Helper()
+		sess, err := s.Login(ctx, "end@example.com", "a long password", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sess
+	}
+	refused := func(t *testing.T, what, tok string) {
+		t.Helper()
+		if _, _, err := s.AuthenticateSession(ctx, tok); core.ErrorCode(err) != core.EUNAUTHORIZED {
+			t.Fatalf("%s: %v, want unauthorized", what, err)
+		}
+	}
+	accepted := func(t *testing.T, what, tok string) (*core.User, string) {
+		t.Helper()
+		u, sid, err := s.AuthenticateSession(ctx, tok)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return u, sid
+	}
+
+	t.Run("logout", func(t *testing.T) {
+		a, b := login(), login()
+		accepted(t, "before logout", a.AccessToken)
+		if err := s.Logout(ctx, a.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, "after logout", a.AccessToken)
+		accepted(t, "another session", b.AccessToken)
+	})
+
+	t.Run("revoked session", func(t *testing.T) {
+		a, b := login(), login()
+		_, sid := accepted(t, "before revoking", a.AccessToken)
+		u, _ := accepted(t, "the revoking session", b.AccessToken)
+		if err := s.RevokeSession(core.NewContextWithUser(ctx, u), sid); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, "revoked session", a.AccessToken)
+		accepted(t, "the revoking session", b.AccessToken)
+	})
+
+	t.Run("refresh reuse", func(t *testing.T) {
+		a := login()
+		next, err := s.Refresh(ctx, a.RefreshToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepted(t, "rotated session", next.AccessToken)
+		clk.Add(auth.RefreshGrace + time.Second)
+		if _, err := s.Refresh(ctx, a.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
+			t.Fatalf("reuse: %v", err)
+		}
+		refused(t, "first access token after reuse", a.AccessToken)
+		refused(t, "successor's access token after reuse", next.AccessToken)
+	})
+
+	t.Run("password change", func(t *testing.T) {
+		a, b := login(), login()
+		u, _ := accepted(t, "before the change", a.AccessToken)
+		fresh, err := s.ChangePassword(core.NewContextWithUser(ctx, u), u.ID, "a long password", "another long password", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused(t, "other session after a password change", b.AccessToken)
+		accepted(t, "the new session", fresh.AccessToken)
+	})
+}
+
+// Two server processes over one database: a session revoked through one
+// is refused by the other once its cached answer is stale, SessionCheckTTL
+// later at most.
+func TestRevokedSessionRefusedByAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Now()}
+	path := filepath.Join(t.TempDir(), "shared.db")
+	open := func() *auth.Service {
+		db, err := sqlite.Open(ctx, path, sqlite.Options{Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		s, err := auth.NewService(db, auth.Options{Secret: secret, BcryptCost: 4, Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	one, two := open(), open()
+	register(t, one, "shared@example.com")
+	sess, err := one.Login(ctx, "shared@example.com", "a long password", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := two.AuthenticateSession(ctx, sess.AccessToken); err != nil {
+		t.Fatalf("the other process refused a live session: %v", err)
+	}
+	if err := one.Logout(ctx, sess.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(auth.SessionCheckTTL)
+	if _, _, err := two.AuthenticateSession(ctx, sess.AccessToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
+		t.Fatalf("the other process, after its cache went stale: %v, want unauthorized", err)
 	}
 }

@@ -94,6 +94,11 @@ type AccountStore interface {
 	RevokeUserSessions(ctx context.Context, userID string) error
 	// FindRefreshFamily returns the owner of a family; not_found.
 	FindRefreshFamilyOwner(ctx context.Context, familyID string) (string, error)
+	// FindLiveSessionOwner returns the owner of a family that is not
+	// revoked; not_found when the family is unknown or revoked. It runs
+	// on every authenticated request whose answer is not cached, so it
+	// must be one indexed read.
+	FindLiveSessionOwner(ctx context.Context, familyID string) (string, error)
 
 	// DeleteUser removes the user and every row they own.
 	DeleteUser(ctx context.Context, id string) error

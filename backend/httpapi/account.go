@@ -2,32 +2,147 @@ package httpapi
 
 import (
 	"crypto/rand"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"sentry/backend/auth"
 	"sentry/backend/core"
+	"sentry/backend/ratelimit"
 )
 
 type message struct {
 	Message string `json:"message"`
 }
 
-// throttleKeys are the counters an auth request is charged to.
-func throttleKeys(r *http.Request, email string) []string {
-	keys := []string{"ip:" + core.ClientFromContext(r.Context()).IP}
-	if email != "" {
-		keys = append(keys, "acct:"+core.NormalizeEmail(email))
+// Throttling the auth endpoints. Failures are counted per key in a
+// sliding window of 5 minutes (ratelimit.Failures); a key at its limit
+// answers 429 with Retry-After. The keys, and why each exists:
+//
+//	ip:<addr>             every counted request from one address, across the
+//	                      whole auth surface: failed sign-ins, codes and
+//	                      every mail sent (20). Stops one source spraying
+//	                      many accounts or bombing mailboxes.
+//	login:<email>|<src>   wrong passwords at one account from one source (5).
+//	                      The source is the address, or the device for a
+//	                      known device (below). This is the limit a guesser
+//	                      meets; it never touches anyone else's source.
+//	acct:<email>          wrong passwords at one account from anywhere (20):
+//	                      a ceiling on guessing spread over many addresses.
+//	                      The owner's known devices are exempt from it.
+//	code:<email>|<addr>   wrong mailed codes (verify, reset) for one account
+//	                      from one address (5); each code also burns after
+//	                      5 wrong tries.
+//	mail:<email>          codes mailed to one address (5), so nobody floods
+//	                      a mailbox from many addresses.
+//
+// So nobody but the owner can lock the owner out: reset requests and wrong
+// codes are never login failures, and wrong passwords from elsewhere fill
+// only their own sources' counters and the account's ceiling, which a
+// known device skips. A device is known when it carries the signed cookie
+// set at an earlier sign-in to that account (then only its own login key
+// applies), or when its address is that of one of the account's live
+// sessions (then its address keys still apply). Only a device that is
+// neither can be kept waiting, and only while a distributed attack keeps
+// the ceiling full. Every attempt is reserved before the secret is checked
+// (parallel attempts count while in flight) and every failure is padded
+// with a short random delay.
+
+// newAuthFailures is the default throttle, with the limits above.
+func newAuthFailures() *ratelimit.Failures {
+	f := ratelimit.NewFailures(5, 5*time.Minute)
+	f.PrefixMax = map[string]int{"ip": 20, "acct": 20}
+	return f
+}
+
+// throttleKeys are the counters of an auth request that names no
+// account (registration, refresh, OAuth): its address.
+func throttleKeys(r *http.Request) []string {
+	return []string{"ip:" + core.ClientFromContext(r.Context()).IP}
+}
+
+// accountKey is the part of a key that names an account. Longer inputs
+// cannot be an account's address; cutting them bounds the keys' memory.
+func accountKey(email string) string {
+	e := core.NormalizeEmail(email)
+	if len(e) > 254 {
+		e = e[:254]
 	}
-	return keys
+	return e
+}
+
+// reserveLogin reserves one password attempt at email (sign-in or
+// password change) before the password is checked.
+func (s *Server) reserveLogin(r *http.Request, email string, ceiling bool) (*ratelimit.Reservation, []string, error) {
+	acct, ip := accountKey(email), core.ClientFromContext(r.Context()).IP
+	if c, err := r.Cookie(auth.DeviceCookie); err == nil {
+		if dev, ok := s.Auth.KnownDevice(c.Value, acct); ok {
+			key := "login:" + acct + "|dev:" + dev
+			res, err := s.AuthFailures.Reserve(key)
+			return res, []string{key}, err
+		}
+	}
+	keys := []string{"ip:" + ip, "login:" + acct + "|" + ip}
+	// The ceiling is skipped from a known address. Looking that up costs
+	// two reads, so only when the ceiling would refuse.
+	if ceiling {
+		if !s.AuthFailures.Limited("acct:" + acct) {
+			keys = append(keys, "acct:"+acct)
+		} else if known, err := s.Auth.KnownAddress(r.Context(), acct, ip); err != nil {
+			return nil, nil, err
+		} else if !known {
+			keys = append(keys, "acct:"+acct)
+		}
+	}
+	res, err := s.AuthFailures.Reserve(keys...)
+	return res, keys, err
+}
+
+// signedIn clears the source's login counter after a right password and
+// marks the device as known to the account.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, email string, keys []string) {
+	for _, k := range keys {
+		if strings.HasPrefix(k, "login:") {
+			s.AuthFailures.Reset(k)
+		}
+	}
+	prev := ""
+	if c, err := r.Cookie(auth.DeviceCookie); err == nil {
+		prev = c.Value
+	}
+	v, err := s.Auth.RememberDevice(prev, accountKey(email))
+	if err != nil {
+		s.logger.Error("remember device", slog.Any("error", err))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: auth.DeviceCookie, Value: v, Path: "/api/auth/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")})
+}
+
+// reserveCode reserves one try of a mailed code for email.
+func (s *Server) reserveCode(r *http.Request, email string) (*ratelimit.Reservation, error) {
+	ip := core.ClientFromContext(r.Context()).IP
+	return s.AuthFailures.Reserve("ip:"+ip, "code:"+accountKey(email)+"|"+ip)
 }
 
 // failed charges a failure and pads the answer with a little random delay,
 // so timing doesn't tell one kind of failure from another.
 func (s *Server) failed(keys []string) {
 	s.AuthFailures.Fail(keys...)
+	pause()
+}
+
+// failedAttempt turns a reservation into a failure, with the same delay.
+func failedAttempt(res *ratelimit.Reservation) {
+	res.Fail()
+	pause()
+}
+
+func pause() {
 	n, _ := rand.Int(rand.Reader, big.NewInt(40))
 	time.Sleep(time.Duration(10+n.Int64()) * time.Millisecond)
 }
@@ -41,14 +156,15 @@ func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	keys := throttleKeys(r, in.Email)
-	if err := s.AuthFailures.Check(keys...); err != nil {
+	res, err := s.reserveCode(r, in.Email)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	defer res.Release()
 	if err := s.Auth.VerifyEmail(r.Context(), in.Email, in.Code); err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
-			s.failed(keys)
+			failedAttempt(res)
 		}
 		s.writeError(w, r, err)
 		return
@@ -70,13 +186,14 @@ func (s *Server) emailOnly(w http.ResponseWriter, r *http.Request, do func(r *ht
 		s.writeError(w, r, err)
 		return
 	}
-	keys := throttleKeys(r, in.Email)
-	if err := s.AuthFailures.Check(keys...); err != nil {
+	// Every request sends mail (or would): each counts against the
+	// address and the mailbox, never against signing in.
+	res, err := s.AuthFailures.Reserve("ip:"+core.ClientFromContext(r.Context()).IP, "mail:"+accountKey(in.Email))
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	// Every request sends mail (or would): count each against the limit.
-	s.AuthFailures.Fail(keys...)
+	res.Fail()
 	if err := do(r, in.Email); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -104,14 +221,15 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	keys := throttleKeys(r, in.Email)
-	if err := s.AuthFailures.Check(keys...); err != nil {
+	res, err := s.reserveCode(r, in.Email)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	defer res.Release()
 	if err := s.Auth.ResetPassword(r.Context(), in.Email, in.Code, in.NewPassword); err != nil {
 		if core.ErrorField(err) == "code" {
-			s.failed(keys)
+			failedAttempt(res)
 		}
 		s.writeError(w, r, err)
 		return
@@ -161,15 +279,18 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	keys := throttleKeys(r, u.Email)
-	if err := s.AuthFailures.Check(keys...); err != nil {
+	// The caller is signed in already: no account ceiling, only its own
+	// source's counters.
+	res, _, err := s.reserveLogin(r, u.Email, false)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	defer res.Release()
 	sess, err := s.Auth.ChangePassword(r.Context(), userID, in.CurrentPassword, in.NewPassword, r.UserAgent())
 	if err != nil {
 		if core.ErrorField(err) == "current_password" {
-			s.failed(keys)
+			failedAttempt(res)
 		}
 		s.writeError(w, r, err)
 		return

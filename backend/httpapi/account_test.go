@@ -1,23 +1,30 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"sentry/backend/app"
+	"sentry/backend/auth"
 	"sentry/backend/config"
+	"sentry/backend/core"
+	"sentry/backend/httpapi"
 	"sentry/backend/mail/mailtest"
-	"sentry/backend/ratelimit"
+	"sentry/backend/sqlite"
 )
 
 // newMailBackend is a backend that mails through a real local SMTP server.
@@ -336,5 +343,281 @@ func TestCORSAllowList(t *testing.T) {
 	}
 }
 
-var _ = ratelimit.NewFailures
-var _ = time.Second
+// device is one client of the API: its own cookie jar, and the address it
+// appears to come from (set through X-Forwarded-For; the backend trusts
+// the loopback proxy in these tests). An empty addr is the loopback itself.
+type device struct {
+	b    *testBackend
+	addr string
+	http *http.Client
+}
+
+func (b *testBackend) device(addr string) *device {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return &device{b: b, addr: addr, http: &http.Client{Jar: jar}}
+}
+
+// send is safe in any goroutine: it returns errors rather than failing.
+func (d *device) send(method, path, token string, body any) (int, http.Header, []byte, error) {
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req, err := http.NewRequest(method, d.b.srv.URL+path, bytes.NewReader(buf))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if d.addr != "" {
+		req.Header.Set("X-Forwarded-For", d.addr)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := d.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, out, err
+}
+
+// status sends from the test goroutine and returns the status code.
+func (d *device) status(method, path string, body any) int {
+	d.b.t.Helper()
+	code, _, _, err := d.send(method, path, "", body)
+	if err != nil {
+		d.b.t.Fatal(err)
+	}
+	return code
+}
+
+// parallel sends n copies of one request at once and counts the answers
+// by status code.
+func parallel(t *testing.T, n int, send func() (int, http.Header, []byte, error)) map[int]int {
+	t.Helper()
+	codes := make([]int, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			codes[i], _, _, errs[i] = send()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	for i, c := range codes {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		count[c]++
+	}
+	return count
+}
+
+func trustLoopbackProxy(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1", "::1"} }
+
+// gatedStore holds every failed password check at the check until the
+// test lets them go, so that all parallel attempts are in flight at once
+// however fast the machine: the audit entry "login.failed" is written
+// right after the password was compared.
+type gatedStore struct {
+	*sqlite.DB
+	arrived chan<- struct{}
+	release <-chan struct{}
+}
+
+func (g *gatedStore) CreateAuditEntry(ctx context.Context, e *core.AuditEntry) error {
+	if e.Event == "login.failed" {
+		g.arrived <- struct{}{}
+		<-g.release
+	}
+	return g.DB.CreateAuditEntry(ctx, e)
+}
+
+// Parallel wrong passwords at one account from one address, through the
+// real HTTP server: an attempt is reserved before the password is
+// checked, so no more than the limit reach the check (they are all held
+// there until every other attempt has been answered) and the rest get 429.
+func TestParallelWrongPasswordsStopAtTheLimit(t *testing.T) {
+	const n, limit = 100, 5
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	events, release := make(chan struct{}, n), make(chan struct{})
+	store := &gatedStore{DB: db, arrived: events, release: release}
+	svc, err := auth.NewService(store, auth.Options{Secret: []byte("0123456789abcdef0123456789abcdef-test"), BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Register(ctx, auth.RegisterInput{Email: "target@example.com", Password: "correct horse battery", FirstName: "A", LastName: "B"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{Auth: svc}))
+	t.Cleanup(srv.Close)
+	b := &testBackend{t: t, srv: srv}
+
+	guesser := b.device("")
+	go func() {
+		// Every attempt makes one event: it reaches the password check, or
+		// it is refused. Once all n have, the held checks may finish.
+		for range n {
+			select {
+			case <-events:
+			case <-time.After(2 * time.Minute):
+				t.Error("attempts stopped arriving")
+			}
+		}
+		close(release)
+	}()
+	count := parallel(t, n, func() (int, http.Header, []byte, error) {
+		code, h, body, err := guesser.send("POST", "/api/auth/login", "", map[string]any{"email": "target@example.com", "password": "a wrong guess"})
+		if code != 401 {
+			events <- struct{}{}
+		}
+		return code, h, body, err
+	})
+	if count[401] < 1 || count[401] > limit || count[401]+count[429] != n {
+		t.Fatalf("answers %v: want at most %d reaching the password check (401), the rest 429", count, limit)
+	}
+}
+
+// The per-user API bucket holds under parallel requests: exactly the burst
+// gets through (the refill, one token per 1000 s, cannot add one during
+// the test), the rest 429, and another user is untouched.
+func TestAPIRateLimitHoldsUnderParallelRequests(t *testing.T) {
+	const n, burst = 60, 10
+	b := newBackendWith(t, false, func(c *config.Config) { c.RateLimit, c.RateBurst = 0.001, burst })
+	acc, other := b.signUp("busy@example.com"), b.signUp("calm@example.com")
+	d := b.device("")
+	count := parallel(t, n, func() (int, http.Header, []byte, error) { return d.send("GET", "/api/auth/me", acc.Access, nil) })
+	if count[200] != burst || count[429] != n-burst {
+		t.Fatalf("answers %v; want %d × 200 and %d × 429", count, burst, n-burst)
+	}
+	if code, _, _, err := d.send("GET", "/api/auth/me", other.Access, nil); err != nil || code != 200 {
+		t.Fatalf("another user was limited: %d %v", code, err)
+	}
+}
+
+// Nobody but the owner can keep the owner out: reset requests and wrong
+// guesses from other addresses don't make the right password fail, while
+// guessing stays throttled per address and, from unknown devices, per
+// account.
+func TestOthersCannotLockTheOwnerOut(t *testing.T) {
+	const email = "owner@example.com"
+	right := map[string]any{"email": email, "password": "correct horse battery"}
+	wrong := map[string]any{"email": email, "password": "a wrong guess"}
+	forgot := map[string]any{"email": email}
+	setup := func(t *testing.T) *testBackend {
+		b := newBackendWith(t, false, trustLoopbackProxy)
+		b.signUp(email) // signs in from the loopback: a known address
+		return b
+	}
+
+	t.Run("reset requests from elsewhere", func(t *testing.T) {
+		b := setup(t)
+		att := b.device("203.0.113.7")
+		for i := range 5 {
+			if code := att.status("POST", "/api/auth/forgot-password", forgot); code != 202 {
+				t.Fatalf("reset request %d: %d", i, code)
+			}
+		}
+		if code := att.status("POST", "/api/auth/forgot-password", forgot); code != 429 {
+			t.Fatalf("sixth reset mail for one address: %d, want 429", code)
+		}
+		if code := b.device("198.51.100.20").status("POST", "/api/auth/login", right); code != 200 {
+			t.Fatalf("owner after reset requests: %d, want 200", code)
+		}
+	})
+
+	t.Run("wrong passwords from one address", func(t *testing.T) {
+		b := setup(t)
+		att := b.device("203.0.113.7")
+		for i := range 5 {
+			if code := att.status("POST", "/api/auth/login", wrong); code != 401 {
+				t.Fatalf("guess %d: %d", i, code)
+			}
+		}
+		if code := att.status("POST", "/api/auth/login", wrong); code != 429 {
+			t.Fatalf("sixth guess from one address: %d, want 429", code)
+		}
+		if code := b.device("198.51.100.20").status("POST", "/api/auth/login", right); code != 200 {
+			t.Fatalf("owner from another address: %d, want 200", code)
+		}
+	})
+
+	t.Run("wrong reset codes are no login failures", func(t *testing.T) {
+		b := setup(t)
+		att := b.device("203.0.113.7")
+		for i := range 5 {
+			code := att.status("POST", "/api/auth/reset-password", map[string]any{"email": email, "code": fmt.Sprintf("%06d", i), "new_password": "another fine secret"})
+			if code != 400 {
+				t.Fatalf("wrong code %d: %d", i, code)
+			}
+		}
+		if code := att.status("POST", "/api/auth/login", right); code != 200 {
+			t.Fatalf("right password after wrong reset codes: %d, want 200", code)
+		}
+	})
+
+	t.Run("guesses from many addresses", func(t *testing.T) {
+		b := setup(t)
+		phone := b.device("198.51.100.30")
+		if code := phone.status("POST", "/api/auth/login", right); code != 200 {
+			t.Fatalf("phone sign-in: %d", code)
+		}
+		count := map[int]int{}
+		for a := 1; a <= 6; a++ {
+			att := b.device(fmt.Sprintf("203.0.113.%d", a))
+			for range 5 {
+				count[att.status("POST", "/api/auth/login", wrong)]++
+			}
+		}
+		if count[401] > 20 || count[429] == 0 {
+			t.Fatalf("distributed guessing: %v; want at most 20 checked, then 429", count)
+		}
+		if code := b.device("192.0.2.99").status("POST", "/api/auth/login", right); code != 429 {
+			t.Fatalf("unknown device during the attack: %d, want 429", code)
+		}
+		phone.addr = "192.0.2.50" // the phone travels: a new address, the same device
+		if code := phone.status("POST", "/api/auth/login", right); code != 200 {
+			t.Fatalf("known device during the attack: %d, want 200", code)
+		}
+		if code := b.device("").status("POST", "/api/auth/login", right); code != 200 {
+			t.Fatalf("known address during the attack: %d, want 200", code)
+		}
+	})
+
+	t.Run("mail stays throttled per address", func(t *testing.T) {
+		b := setup(t)
+		att := b.device("203.0.113.9")
+		for i := range 20 {
+			if code := att.status("POST", "/api/auth/forgot-password", map[string]any{"email": fmt.Sprintf("v%d@example.com", i)}); code != 202 {
+				t.Fatalf("reset request %d: %d", i, code)
+			}
+		}
+		for _, path := range []string{"/api/auth/forgot-password", "/api/auth/verify-email/resend"} {
+			if code := att.status("POST", path, map[string]any{"email": "one-more@example.com"}); code != 429 {
+				t.Fatalf("%s past the address's limit: %d, want 429", path, code)
+			}
+		}
+		if code := att.status("POST", "/api/auth/verify-email", map[string]any{"email": email, "code": "123456"}); code != 429 {
+			t.Fatalf("verify past the address's limit: %d, want 429", code)
+		}
+		if code := att.status("POST", "/api/auth/reset-password", map[string]any{"email": email, "code": "123456", "new_password": "another fine secret"}); code != 429 {
+			t.Fatalf("reset past the address's limit: %d, want 429", code)
+		}
+	})
+}

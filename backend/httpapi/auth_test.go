@@ -81,3 +81,77 @@ func TestRefreshRotatesAndReuseRevokesFamily(t *testing.T) {
 		t.Fatalf("refresh after logout: %d", code)
 	}
 }
+
+// An access token ends with its session: after sign-out, a revoked device
+// or a password change, /api/auth/me refuses it at once, not when it
+// expires.
+func TestAccessTokenEndsWithItsSession(t *testing.T) {
+	b := newBackend(t, false)
+	me := func(tok string) int {
+		t.Helper()
+		res, _ := b.do("GET", "/api/auth/me", tok, nil)
+		return res.StatusCode
+	}
+
+	t.Run("logout", func(t *testing.T) {
+		acc := b.signUp("out@example.com")
+		other := b.login("out@example.com", "correct horse battery")
+		if res, _ := b.do("POST", "/api/auth/logout", "", map[string]any{"refresh_token": acc.Refresh}); res.StatusCode != 204 {
+			t.Fatalf("logout: %d", res.StatusCode)
+		}
+		if code := me(acc.Access); code != 401 {
+			t.Fatalf("access token after logout: %d, want 401", code)
+		}
+		if code := me(other.Access); code != 200 {
+			t.Fatalf("another device's token after logout: %d, want 200", code)
+		}
+	})
+
+	t.Run("revoked device", func(t *testing.T) {
+		laptop := b.signUp("two@example.com")
+		phone := b.login("two@example.com", "correct horse battery")
+		_, body := b.do("GET", "/api/auth/sessions", laptop.Access, nil)
+		var list struct {
+			Sessions []struct {
+				ID      string
+				Current bool
+			}
+		}
+		_ = json.Unmarshal(body, &list)
+		var phoneID string
+		for _, s := range list.Sessions {
+			if !s.Current {
+				phoneID = s.ID
+			}
+		}
+		if res, _ := b.do("DELETE", "/api/auth/sessions/"+phoneID, laptop.Access, nil); res.StatusCode != 204 {
+			t.Fatalf("revoke %q: %d", phoneID, res.StatusCode)
+		}
+		if code := me(phone.Access); code != 401 {
+			t.Fatalf("revoked device's access token: %d, want 401", code)
+		}
+		if code := me(laptop.Access); code != 200 {
+			t.Fatalf("the revoking device's token: %d, want 200", code)
+		}
+	})
+
+	t.Run("password change", func(t *testing.T) {
+		laptop := b.signUp("pw@example.com")
+		phone := b.login("pw@example.com", "correct horse battery")
+		res, body := b.do("POST", "/api/users/"+laptop.ID+"/password", laptop.Access,
+			map[string]any{"current_password": "correct horse battery", "new_password": "fresh password 1"})
+		if res.StatusCode != 200 {
+			t.Fatalf("change: %d %s", res.StatusCode, body)
+		}
+		var s struct {
+			A string `json:"access_token"`
+		}
+		_ = json.Unmarshal(body, &s)
+		if code := me(phone.Access); code != 401 {
+			t.Fatalf("other device after a password change: %d, want 401", code)
+		}
+		if code := me(s.A); code != 200 {
+			t.Fatalf("the new session: %d, want 200", code)
+		}
+	})
+}

@@ -66,7 +66,7 @@ func (s *Server) handleOAuthCallback(w http.ResponseWriter, r *http.Request, pro
 		s.oauthFail(w, r, core.Errorf(core.EUNAUTHORIZED, "%s", msg))
 		return
 	}
-	keys := throttleKeys(r, "")
+	keys := throttleKeys(r)
 	if err := s.AuthFailures.Check(keys...); err != nil {
 		s.oauthFail(w, r, err)
 		return
@@ -114,7 +114,7 @@ func (s *Server) handleOAuthExchange(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	keys := throttleKeys(r, "")
+	keys := throttleKeys(r)
 	if err := s.AuthFailures.Check(keys...); err != nil {
 		s.writeError(w, r, err)
 		return

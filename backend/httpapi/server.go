@@ -54,9 +54,9 @@ type Deps struct {
 	Registry *prometheus.Registry
 	Version  string
 	Now      func() time.Time
-	// AuthFailures throttles auth endpoints per IP and per account (a
-	// default of 5 failures in 5 minutes when nil); APILimit is the
-	// per-user bucket for every authenticated route (nil: off).
+	// AuthFailures throttles auth endpoints (newAuthFailures when nil; the
+	// keys and limits are in account.go); APILimit is the per-user bucket
+	// for every authenticated route (nil: off).
 	AuthFailures *ratelimit.Failures
 	APILimit     *ratelimit.Buckets
 	// AllowedOrigins may make cross-origin requests (CORS).
@@ -110,8 +110,7 @@ func NewServer(d Deps) *Server {
 		d.Now = time.Now
 	}
 	if d.AuthFailures == nil {
-		d.AuthFailures = ratelimit.NewFailures(5, 5*time.Minute)
-		d.AuthFailures.PrefixMax = map[string]int{"ip": 20}
+		d.AuthFailures = newAuthFailures()
 	}
 	s := &Server{Deps: d, logger: d.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(d.Registry)

@@ -13,7 +13,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	keys := throttleKeys(r, "")
+	keys := throttleKeys(r)
 	if err := s.AuthFailures.Check(keys...); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -64,20 +64,22 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, core.FieldError("password", "Password is required."))
 		return
 	}
-	keys := throttleKeys(r, in.Email)
-	if err := s.AuthFailures.Check(keys...); err != nil {
+	// Reserved before the password is checked: see account.go.
+	res, keys, err := s.reserveLogin(r, in.Email, true)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	defer res.Release()
 	sess, err := s.Auth.Login(r.Context(), in.Email, in.Password, r.UserAgent())
 	if err != nil {
 		if core.ErrorCode(err) == core.EUNAUTHORIZED {
-			s.failed(keys)
+			failedAttempt(res)
 		}
 		s.writeError(w, r, err)
 		return
 	}
-	s.AuthFailures.Reset("acct:" + core.NormalizeEmail(in.Email))
+	s.signedIn(w, r, in.Email, keys)
 	writeJSON(w, http.StatusOK, sess)
 }
 
@@ -93,7 +95,7 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, core.FieldError("refresh_token", "refresh_token is required."))
 		return
 	}
-	keys := throttleKeys(r, "")
+	keys := throttleKeys(r)
 	if err := s.AuthFailures.Check(keys...); err != nil {
 		s.writeError(w, r, err)
 		return

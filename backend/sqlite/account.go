@@ -150,6 +150,19 @@ func (db *DB) FindRefreshFamilyOwner(ctx context.Context, familyID string) (stri
 	return uid, nil
 }
 
+// FindLiveSessionOwner returns the user of a refresh family that is not
+// revoked (revocation marks every token of the family).
+func (db *DB) FindLiveSessionOwner(ctx context.Context, familyID string) (string, error) {
+	var uid string
+	err := db.read.QueryRowContext(ctx, `SELECT user_id FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL LIMIT 1`, familyID).Scan(&uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", core.Errorf(core.ENOTFOUND, "Session not found.")
+	} else if err != nil {
+		return "", fmt.Errorf("sqlite: find live session %s: %w", familyID, err)
+	}
+	return uid, nil
+}
+
 // userTables are every table with a user_id column, children first.
 var userTables = []string{"tasks", "uploads", "integrations", "auth_providers", "refresh_tokens", "auth_codes",
 	"user_profiles", "user_preferences", "user_constraints", "user_behavioral_profiles", "burnout_analyses",
