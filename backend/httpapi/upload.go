@@ -61,7 +61,7 @@ func (s *Server) eachFile(w http.ResponseWriter, r *http.Request, max int, fn fu
 			part.Close()
 			return n, core.Errorf(core.EINVALID, "Send at most %d files at once.", max)
 		}
-		err = fn(part.FileName(), clientBody{r: part, s: s})
+		err = fn(part.FileName(), clientBody{r: part, s: s, max: r.ContentLength})
 		part.Close()
 		if err != nil {
 			return n, err
@@ -79,9 +79,16 @@ func (s *Server) eachFile(w http.ResponseWriter, r *http.Request, max int, fn fu
 // passed the size limit — never the server's, so every route that stores
 // files answers it as a client error, and nothing logs it as a fault.
 type clientBody struct {
-	r io.Reader
-	s *Server
+	r   io.Reader
+	s   *Server
+	max int64 // the request's Content-Length (-1: unknown) bounds each file
 }
+
+var _ upload.SizeBounded = clientBody{}
+
+// MaxSize lets the upload service hold no more quota than the file can
+// need while it arrives.
+func (b clientBody) MaxSize() int64 { return b.max }
 
 func (b clientBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"path"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -43,6 +44,10 @@ type Service struct {
 	QuotaBytes int64
 	TempTTL    time.Duration
 	Now        func() time.Time
+
+	// reserved holds, per user, the quota taken by uploads being written.
+	mu       sync.Mutex
+	reserved map[string]int64
 }
 
 // NewService returns an upload service.
@@ -95,26 +100,42 @@ type Put struct {
 	Temporary bool
 }
 
+// SizeBounded is a Body that knows an upper bound of its size (e.g. from
+// the request's Content-Length); Store then holds no more than that of
+// the quota while the file arrives. A negative bound is unknown.
+type SizeBounded interface {
+	MaxSize() int64
+}
+
 // Store saves a file for the caller and records it.
 func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
 	u, err := core.RequireUser(ctx)
 	if err != nil {
 		return nil, err
 	}
-	used, err := s.store.UserUploadBytes(ctx, u.ID)
+	// The file's bytes are reserved against the quota before it is
+	// written: as much as it may hold, the whole reservation released if
+	// it is refused, the rest once it is recorded (then it counts as
+	// stored). So parallel uploads cannot pass the quota together.
+	want := s.MaxBytes
+	if b, ok := p.Body.(SizeBounded); ok && b.MaxSize() >= 0 {
+		want = min(want, b.MaxSize())
+	}
+	res, err := s.reserve(ctx, u.ID, want)
 	if err != nil {
 		return nil, err
 	}
-	if used >= s.QuotaBytes {
+	defer res.release()
+	if res.n == 0 && want > 0 {
 		return nil, quotaError(s.QuotaBytes)
 	}
-	limit := min(s.MaxBytes, s.QuotaBytes-used)
-	st, err := s.blobs.Put(u.ID, p.Body, limit)
-	if core.ErrorCode(err) == core.ETOOLARGE && limit < s.MaxBytes {
+	st, err := s.blobs.Put(u.ID, p.Body, res.n)
+	if core.ErrorCode(err) == core.ETOOLARGE && res.n < want {
 		return nil, quotaError(s.QuotaBytes)
 	} else if err != nil {
 		return nil, err
 	}
+	res.shrink(st.Size)
 	keep := false
 	defer func() {
 		if !keep {
