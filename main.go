@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -30,6 +31,7 @@ import (
 	"sentry/backend/app"
 	"sentry/backend/config"
 	"sentry/backend/core"
+	"sentry/backend/extract"
 	"sentry/backend/notebook"
 	"sentry/backend/upload"
 )
@@ -287,17 +289,25 @@ type extractedJSON struct {
 	Priority    *string        `json:"priority"`
 	Confidence  float64        `json:"confidence"`
 	Evidence    map[string]any `json:"evidence"`
+	// Status, when the tasks were saved: created (added to the list),
+	// duplicate (looks like a task already there: not added) or draft
+	// (not added: it did not pass validation).
+	Status      string `json:"status,omitempty"`
+	TaskID      string `json:"task_id,omitempty"`
+	DuplicateOf string `json:"duplicate_of,omitempty"`
 }
 
 func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := newFlagSet("extract", "Finds tasks and meetings with the built-in engine in text, documents (PDF, DOCX,\n"+
 		"HTML, EML, Markdown), images (OCR) and recordings (needs SENTRY_VOSK_MODEL).\n\n"+
+		"The tasks found are added to the local profile's task list (one that looks like a task\n"+
+		"already there is not added twice); --no-save only prints them.\n\n"+
 		"  sentry extract notes.txt            tasks in a file (minutes.pdf, whiteboard.jpg, memo.wav…)\n"+
 		"  echo 'Bob will send it Friday' | sentry extract -\n"+
-		"  sentry extract --jsonl < in.jsonl   one {id,text,now,kind} a line → one {id,tasks} a line", stderr)
-	jsonl := fs.Bool("jsonl", false, "read one JSON request a line from stdin, write one JSON answer a line")
+		"  sentry extract --jsonl < in.jsonl   one {id,text,now,kind} a line → one {id,tasks} a line (prints only)", stderr)
+	jsonl := fs.Bool("jsonl", false, "read one JSON request a line from stdin, write one JSON answer a line (saves nothing)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a list")
-	fs.Bool("no-save", true, "only print the tasks (the default: nothing is written to your task list)")
+	noSave := fs.Bool("no-save", false, "only print the tasks; without it they are also added to the local profile's task list")
 	nowFlag := fs.String("now", "", "reference time for relative dates (RFC 3339; default: now)")
 	tzFlag := fs.String("timezone", "", "IANA time zone for relative dates (default: the --now offset, else local)")
 	kind := fs.String("kind", "auto", "what the input is: auto, text, document, image, handwritten or audio\n(or a text kind: meeting_transcript, email, note, chat, handwritten_ocr)")
@@ -388,15 +398,95 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		now = now.In(loc)
 	}
+	if !*noSave {
+		return extractAndSave(ctx, fs, eng.Name(), text, textKind, now, *asJSON, stdout, stderr, getenv)
+	}
 	found, err := eng.Extract(ctx, text, core.ExtractOptions{Now: now, Kind: textKind})
 	if err != nil {
 		fmt.Fprintf(stderr, "sentry extract: %v\n", err)
 		return 1
 	}
-	out := toExtractedJSON(found)
-	if *asJSON {
-		_ = json.NewEncoder(stdout).Encode(map[string]any{"tasks": out})
+	printExtracted(stdout, toExtractedJSON(found), *asJSON)
+	return 0
+}
+
+// extractAndSave extracts through the extraction service, as the app does
+// with pasted text: the tasks are added to the local profile's list with
+// their evidence, the run shows in the capture history, and a task that
+// looks like one already in the list is not added again.
+func extractAndSave(ctx context.Context, fs *flag.FlagSet, engine, text, kind string, now time.Time, asJSON bool, stdout, stderr io.Writer, getenv func(string) string) int {
+	if strings.TrimSpace(text) == "" {
+		printExtracted(stdout, nil, asJSON)
 		return 0
+	}
+	a, uctx, code, ok := localApp(ctx, fs, nil, stderr, getenv)
+	if !ok {
+		return code
+	}
+	defer a.Close()
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "sentry extract: %s\n", core.ErrorMessage(err))
+		return 1
+	}
+	run, err := a.Extract.ExtractText(uctx, core.UserIDFromContext(uctx), extract.TextInput{Text: text, Now: &now, Kind: kind, Engine: engine})
+	if err != nil {
+		return fail(err)
+	}
+	// Long text is extracted in the background: wait for the run.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for run.Status == core.RunQueued || run.Status == core.RunRunning {
+		select {
+		case <-ctx.Done():
+			_, _ = a.Extract.Cancel(context.WithoutCancel(uctx), run.ID)
+			fmt.Fprintln(stderr, "sentry extract: interrupted")
+			return 1
+		case <-tick.C:
+		}
+		if run, err = a.Extract.Get(uctx, run.ID); err != nil {
+			return fail(err)
+		}
+	}
+	if run.Status != core.RunDone {
+		fmt.Fprintf(stderr, "sentry extract: %s\n", cmp.Or(run.Error, "the extraction was "+run.Status))
+		return 1
+	}
+	out := toExtractedJSON(run.Tasks)
+	printExtracted(stdout, out, asJSON)
+	added, there := 0, 0
+	for _, t := range out {
+		switch t.Status {
+		case core.ExtractedCreated:
+			added++
+		case core.ExtractedDuplicate:
+			there++
+		}
+	}
+	if len(out) > 0 {
+		msg := fmt.Sprintf("Added %d %s to your task list", added, plural(added, "task", "tasks"))
+		if there > 0 {
+			msg += fmt.Sprintf("; %d %s already there", there, plural(there, "was", "were"))
+		}
+		fmt.Fprintf(stderr, "%s (data in %s).\n", msg, a.Config.DataDir)
+	}
+	return 0
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// printExtracted prints tasks as {"tasks":[…]} or as a numbered list.
+func printExtracted(stdout io.Writer, out []extractedJSON, asJSON bool) {
+	if asJSON {
+		if out == nil {
+			out = []extractedJSON{}
+		}
+		_ = json.NewEncoder(stdout).Encode(map[string]any{"tasks": out})
+		return
 	}
 	if len(out) == 0 {
 		fmt.Fprintln(stdout, "No tasks found.")
@@ -413,9 +503,14 @@ func runExtract(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			}
 			line += ")"
 		}
+		switch t.Status {
+		case core.ExtractedDuplicate:
+			line += " — already in your list, not added"
+		case core.ExtractedDraft:
+			line += " — not added (it needs editing: review it in the app)"
+		}
 		fmt.Fprintln(stdout, line)
 	}
-	return 0
 }
 
 func toExtractedJSON(found []core.ExtractedTask) []extractedJSON {
@@ -442,6 +537,7 @@ func toExtractedJSON(found []core.ExtractedTask) []extractedJSON {
 		if e.Type == "" {
 			e.Type = core.TaskTypeTask
 		}
+		e.Status, e.TaskID, e.DuplicateOf = t.Status, t.TaskID, t.DuplicateOf
 		out = append(out, e)
 	}
 	return out

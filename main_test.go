@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"sentry/backend/app"
+	"sentry/backend/config"
+	"sentry/backend/core"
 	"sentry/backend/jobtest"
 	"sentry/backend/ollama/ollamatest"
 )
@@ -154,7 +157,7 @@ func TestExtractCommandReadsFiles(t *testing.T) {
 	var out, errb bytes.Buffer
 	dir := t.TempDir()
 	os.WriteFile(dir+"/notes.md", []byte("- [ ] Renew the domain by Friday\n- [x] Pay the invoice\n"), 0o600)
-	code := run(context.Background(), []string{"extract", dir + "/notes.md", "--now", "2026-03-02T09:00:00Z", "--json"}, &out, &errb, env(nil))
+	code := run(context.Background(), []string{"extract", dir + "/notes.md", "--now", "2026-03-02T09:00:00Z", "--json", "--no-save"}, &out, &errb, env(nil))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
@@ -163,7 +166,7 @@ func TestExtractCommandReadsFiles(t *testing.T) {
 	}
 	out.Reset()
 	errb.Reset()
-	if code := run(context.Background(), []string{"extract", "backend/audio/testdata/speech.wav"}, &out, &errb, env(nil)); code != 1 || !strings.Contains(errb.String(), "SENTRY_VOSK_MODEL") {
+	if code := run(context.Background(), []string{"extract", "backend/audio/testdata/speech.wav"}, &out, &errb, env(map[string]string{"SENTRY_DATA_DIR": dir})); code != 1 || !strings.Contains(errb.String(), "SENTRY_VOSK_MODEL") {
 		t.Fatalf("audio without a model: %d %s", code, errb.String())
 	}
 }
@@ -261,10 +264,101 @@ func TestExtractEngineFlag(t *testing.T) {
 	}
 	errb.Reset()
 	if code := runExtract(context.Background(), []string{"--engine", "ollama", "-"}, strings.NewReader("x"), &out, &errb,
-		env(map[string]string{"OLLAMA_HOST": "127.0.0.1:1"})); code != 1 || !strings.Contains(errb.String(), "--engine rules") {
+		env(map[string]string{"OLLAMA_HOST": "127.0.0.1:1", "SENTRY_DATA_DIR": t.TempDir()})); code != 1 || !strings.Contains(errb.String(), "--engine rules") {
 		t.Fatalf("unreachable ollama: %d %s", code, errb.String())
 	}
-	if code := runExtract(context.Background(), []string{"--kind", "poem", "-"}, strings.NewReader("x"), &out, &errb, env(nil)); code != 2 {
+	if code := runExtract(context.Background(), []string{"--kind", "poem", "-"}, strings.NewReader("x"), &out, &errb, env(map[string]string{"SENTRY_DATA_DIR": t.TempDir()})); code != 2 {
 		t.Fatalf("bad kind: %d", code)
+	}
+}
+
+// sentry extract adds what it finds to the local profile's task list (the
+// README's promise), once: a second run finds the tasks already there.
+// --no-save only prints.
+func TestExtractSavesToTheLocalProfile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	notes := filepath.Join(t.TempDir(), "notes.md")
+	os.WriteFile(notes, []byte("- [ ] Renew the domain by Friday\n- [ ] Book the venue for the offsite\n- [x] Pay the invoice\n"), 0o600)
+	extract := func(args ...string) (string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args = append([]string{"extract", notes, "--now", "2026-03-02T09:00:00Z"}, args...)
+		if code := run(ctx, args, &out, &errb, env(nil)); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	saved := func() map[string]*core.Task {
+		t.Helper()
+		cfg := config.Default()
+		cfg.DataDir = dir
+		a, err := app.New(ctx, app.Options{Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		u, err := a.LocalUser(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _, err := a.Tasks.List(core.NewContextWithUser(ctx, u), core.TaskFilter{UserID: u.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byTitle := map[string]*core.Task{}
+		for _, task := range list {
+			byTitle[task.Title] = task
+		}
+		return byTitle
+	}
+
+	out, errb := extract("--no-save", "--data", dir)
+	if !strings.Contains(out, "Renew the domain") || strings.Contains(errb, "Added") {
+		t.Fatalf("--no-save: %s %s", out, errb)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sentry.db")); !os.IsNotExist(err) {
+		t.Fatalf("--no-save opened the data directory: %v", err)
+	}
+
+	out, errb = extract("--data", dir)
+	if !strings.Contains(out, "1. [task] Renew the domain (due 2026-03-06)") || !strings.Contains(errb, "Added 2 tasks to your task list") {
+		t.Fatalf("first run: %s %s", out, errb)
+	}
+	tasks := saved()
+	renew := tasks["Renew the domain"]
+	if len(tasks) != 2 || tasks["Book the venue for the offsite"] == nil || renew == nil ||
+		renew.Deadline == nil || renew.Deadline.Format("2006-01-02") != "2026-03-06" ||
+		renew.Source != core.SourceExtractedText || renew.Evidence["sentence"] == nil {
+		t.Fatalf("saved tasks: %+v", tasks)
+	}
+
+	// Again, through the environment and with --json: nothing new.
+	t.Setenv("SENTRY_DATA_DIR", dir)
+	var outb, errbuf bytes.Buffer
+	if code := run(ctx, []string{"extract", notes, "--now", "2026-03-02T09:00:00Z", "--json", "--no-save=false"}, &outb, &errbuf, os.Getenv); code != 0 {
+		t.Fatalf("second run: %d %s", code, errbuf.String())
+	}
+	if !strings.Contains(outb.String(), `"status":"duplicate"`) || strings.Contains(outb.String(), `"status":"created"`) ||
+		!strings.Contains(errbuf.String(), "Added 0 tasks to your task list; 2 were already there") {
+		t.Fatalf("second run: %s %s", outb.String(), errbuf.String())
+	}
+	if n := len(saved()); n != 2 {
+		t.Fatalf("%d tasks after the second run", n)
+	}
+}
+
+// Long text goes through the extraction queue; the command waits for it.
+func TestExtractSavesLongText(t *testing.T) {
+	dir := t.TempDir()
+	long := filepath.Join(t.TempDir(), "long.txt")
+	text := "Priya will send the budget report by Friday.\n\n" + strings.Repeat("The quarter went as planned and the weather was mild.\n", 600)
+	os.WriteFile(long, []byte(text), 0o600)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"extract", long, "--now", "2026-03-02T09:00:00Z", "--data", dir}, &out, &errb, env(nil)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "budget report") || !strings.Contains(errb.String(), "Added 1 task to your task list") {
+		t.Fatalf("output %s %s", out.String(), errb.String())
 	}
 }
