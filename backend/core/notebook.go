@@ -151,6 +151,8 @@ type ChatModel interface {
 // NotebookStore keeps notebooks, their documents, chunks, vectors and
 // conversations.
 type NotebookStore interface {
+	// CreateNotebook returns conflict (field name) when the user has a
+	// live notebook of that name, ignoring ASCII case.
 	CreateNotebook(ctx context.Context, n *Notebook) error
 	// FindNotebookByID returns not_found for unknown or deleted notebooks.
 	FindNotebookByID(ctx context.Context, id string) (*Notebook, error)
