@@ -21,6 +21,13 @@ type Notebook struct {
 
 // Validate checks a notebook's fields.
 func (n *Notebook) Validate() error {
+	var err error
+	if n.Name, err = CleanText("name", n.Name, false); err != nil {
+		return err
+	}
+	if n.Description, err = CleanText("description", n.Description, true); err != nil {
+		return err
+	}
 	n.Name = strings.TrimSpace(n.Name)
 	n.Description = strings.TrimSpace(n.Description)
 	switch {

@@ -111,6 +111,27 @@ type Task struct {
 	Version     int64      `json:"version"`
 }
 
+// ValidID reports whether s has the shape of an id the stores make (a
+// UUID in its 36-character text form).
+func ValidID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // Limits on task fields.
 const (
 	MaxTitleLen       = 255
@@ -124,15 +145,15 @@ const (
 // Validate checks a task's fields and cross-field rules. It returns an
 // invalid error naming the first field at fault.
 func (t *Task) Validate() error {
+	if err := t.cleanText(); err != nil {
+		return err
+	}
 	t.Title = strings.TrimSpace(t.Title)
 	if t.Title == "" {
 		return FieldError("title", "Title is required.")
 	}
 	if utf8.RuneCountInString(t.Title) > MaxTitleLen {
 		return FieldError("title", "Title must be at most %d characters.", MaxTitleLen)
-	}
-	if strings.ContainsAny(t.Title, "\x00") {
-		return FieldError("title", "Title contains invalid characters.")
 	}
 	if utf8.RuneCountInString(t.Description) > MaxDescriptionLen {
 		return FieldError("description", "Description must be at most %d characters.", MaxDescriptionLen)
@@ -178,6 +199,10 @@ func (t *Task) Validate() error {
 	if err := validHours("actual_hours", t.ActualHours); err != nil {
 		return err
 	}
+	if err := CheckTimes(map[string]*time.Time{"deadline": t.Deadline, "start_time": t.StartTime,
+		"end_time": t.EndTime, "completed_at": t.CompletedAt}); err != nil {
+		return err
+	}
 	if t.TaskType == TaskTypeMeeting {
 		if t.StartTime == nil || t.EndTime == nil {
 			return FieldError("start_time", "A meeting needs a start_time and an end_time.")
@@ -188,6 +213,35 @@ func (t *Task) Validate() error {
 	}
 	if t.RecurrenceRule != "" && !t.IsRecurring {
 		return FieldError("recurrence_rule", "recurrence_rule needs is_recurring.")
+	}
+	return nil
+}
+
+// cleanText strips control and bidirectional-override characters from
+// every user-visible text field (newlines survive in the description only)
+// and refuses invalid UTF-8 or NUL.
+func (t *Task) cleanText() error {
+	var err error
+	for _, f := range []struct {
+		name      string
+		v         *string
+		multiline bool
+	}{{"title", &t.Title, false}, {"description", &t.Description, true}, {"location", &t.Location, false},
+		{"meeting_url", &t.MeetingURL, false}, {"recurrence_rule", &t.RecurrenceRule, false},
+		{"source_id", &t.SourceID, false}, {"parent_id", &t.ParentID, false}} {
+		if *f.v, err = CleanText(f.name, *f.v, f.multiline); err != nil {
+			return err
+		}
+	}
+	for _, list := range []struct {
+		name string
+		v    []string
+	}{{"attendees", t.Attendees}, {"tags", t.Tags}} {
+		for i := range list.v {
+			if list.v[i], err = CleanText(list.name, list.v[i], false); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

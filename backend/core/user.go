@@ -57,7 +57,7 @@ func ValidateName(field, s string) error {
 	if len([]rune(s)) > 100 {
 		return FieldError(field, "%s must be at most 100 characters.", fieldLabel(field))
 	}
-	if strings.ContainsAny(s, "\x00\r\n") {
+	if c, err := CleanText(field, s, false); err != nil || c != s {
 		return FieldError(field, "%s contains invalid characters.", fieldLabel(field))
 	}
 	return nil

@@ -136,6 +136,13 @@ func ValidateWeekdays(field string, days []int) error {
 
 // Validate checks a profile before it is stored.
 func (p *Profile) Validate() error {
+	var err error
+	if p.Role, err = CleanText("role", p.Role, false); err != nil {
+		return err
+	}
+	if p.Department, err = CleanText("department", p.Department, false); err != nil {
+		return err
+	}
 	p.Role, p.Department = strings.TrimSpace(p.Role), strings.TrimSpace(p.Department)
 	if utf8.RuneCountInString(p.Role) > 200 || strings.ContainsRune(p.Role, 0) {
 		return FieldError("role", "Role must be at most 200 characters.")
@@ -244,6 +251,10 @@ func (c *Constraints) Validate() error {
 	}
 	for i := range c.FixedCommitments {
 		f := &c.FixedCommitments[i]
+		var err error
+		if f.Title, err = CleanText("fixed_commitments", f.Title, false); err != nil {
+			return err
+		}
 		f.Title = strings.TrimSpace(f.Title)
 		if utf8.RuneCountInString(f.Title) > 200 {
 			return FieldError("fixed_commitments", "A commitment's title must be at most 200 characters.")

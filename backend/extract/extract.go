@@ -131,6 +131,9 @@ func resolveNow(now *time.Time, tz string, fallback time.Time) (time.Time, strin
 	}
 	t := fallback
 	if now != nil {
+		if err := core.CheckTime("now", *now); err != nil {
+			return time.Time{}, "", err
+		}
 		t = *now
 		if tz == "" {
 			return t, t.Location().String(), nil // keep the offset it came with
@@ -383,6 +386,13 @@ func (s *Service) process(parent context.Context, run *core.Extraction) {
 	// Save even when the request that started it was cancelled.
 	if err := s.store.UpdateExtraction(context.WithoutCancel(ctx), run); err != nil {
 		s.logger.Error("save extraction", slog.String("extraction_id", run.ID), slog.Any("error", err))
+		// Never leave the run "running": record that it failed, without
+		// the outcome that could not be stored.
+		run.Status, run.Stage, run.Tasks, run.Input = core.RunFailed, "failed", []core.ExtractedTask{}, ""
+		run.Error = "The result could not be saved; try again."
+		if err := s.store.UpdateExtraction(context.WithoutCancel(ctx), run); err != nil {
+			s.logger.Error("save failed extraction", slog.String("extraction_id", run.ID), slog.Any("error", err))
+		}
 	}
 	if run.Status == core.RunQueued && parent.Err() == nil {
 		s.kick()
@@ -447,6 +457,9 @@ func (s *Service) run(ctx context.Context, run *core.Extraction) error {
 		}
 		if core.PriorityRank(it.Priority) == 0 {
 			it.Priority = ""
+		}
+		if it.Due != nil && !core.TimeInRange(*it.Due) {
+			it.Due = nil // a date read from text that no calendar can hold
 		}
 		it.Evidence.UploadID = run.UploadID
 		place(&it.Evidence, src)

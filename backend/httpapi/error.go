@@ -60,10 +60,21 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, StatusFor(code), errorBody{Error: errorDetail{Code: code, Message: msg, Field: core.ErrorField(err)}})
 }
 
+// writeJSON encodes v first and only then sends the status line, so a
+// value that cannot be encoded becomes a whole 500 error body instead of
+// a success status followed by a cut-off body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
+	var body []byte
 	if v != nil {
-		_ = json.NewEncoder(w).Encode(v)
+		var err error
+		if body, err = json.Marshal(v); err != nil {
+			status = http.StatusInternalServerError
+			body, _ = json.Marshal(errorBody{Error: errorDetail{Code: core.EINTERNAL, Message: "Internal error."}})
+		}
+		body = append(body, '\n')
 	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }

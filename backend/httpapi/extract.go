@@ -57,7 +57,11 @@ func (s *Server) handleExtractText(w http.ResponseWriter, r *http.Request) {
 		// Keep the offset the client gave: it is the user's zone.
 		var raw string
 		_ = json.Unmarshal(fields["now"], &raw)
-		t, _ := parseTimeKeepZone(raw)
+		t, err := parseTimeKeepZone("now", raw)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		in.Now = &t
 	}
 	for name, dst := range map[string]*string{"timezone": &in.Timezone, "kind": &in.Kind, "engine": &in.Engine} {

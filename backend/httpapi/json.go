@@ -25,9 +25,17 @@ func readJSONObject(w http.ResponseWriter, r *http.Request, allowed map[string]b
 	return readJSONObjectLimit(w, r, allowed, MaxJSONBody)
 }
 
-// parseTimeKeepZone parses an RFC 3339 time keeping its offset.
-func parseTimeKeepZone(s string) (time.Time, error) {
-	return time.Parse(time.RFC3339Nano, s)
+// parseTimeKeepZone parses an RFC 3339 time keeping its offset; its UTC
+// instant must be in the accepted range, like parseTime's.
+func parseTimeKeepZone(name, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, core.FieldError(name, "%s must be an RFC 3339 date-time such as 2026-11-25T17:00:00Z.", name)
+	}
+	if err := core.CheckTime(name, t); err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
 }
 
 func readJSONObjectLimit(w http.ResponseWriter, r *http.Request, allowed map[string]bool, limit int64) (map[string]json.RawMessage, error) {
@@ -38,6 +46,11 @@ func readJSONObjectLimit(w http.ResponseWriter, r *http.Request, allowed map[str
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json") && mt != "application/x-www-form-urlencoded") {
 			return nil, core.Errorf(core.EUNSUPPORTED, "Send the request body as application/json.")
 		}
+	}
+	if r.ContentLength > limit {
+		// Refuse at once from the declared length rather than wait for
+		// a body that will be refused anyway.
+		return nil, core.Errorf(core.ETOOLARGE, "The request body is larger than %d bytes.", limit)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
@@ -163,11 +176,12 @@ func decodeTime(fields map[string]json.RawMessage, name string) (core.Patch[time
 	return core.Patch[time.Time]{Set: true, Value: t}, nil
 }
 
-// parseTime accepts RFC 3339 date-times between years 1 and 9999.
+// parseTime accepts an RFC 3339 date-time whose UTC instant is in the
+// accepted range (core.CheckTime), in UTC to the millisecond.
 func parseTime(name, s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || t.Year() < 1 || t.Year() > 9999 {
-		return time.Time{}, core.FieldError(name, "%s must be an RFC 3339 date-time such as 2026-11-25T17:00:00Z.", name)
+	t, err := parseTimeKeepZone(name, s)
+	if err != nil {
+		return time.Time{}, err
 	}
 	return t.UTC().Truncate(time.Millisecond), nil
 }

@@ -417,11 +417,10 @@ func googleDue(r gTask) *time.Time {
 	if r.Due == nil || *r.Due == "" {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, *r.Due)
-	if err != nil {
+	t, ok := remoteTime(*r.Due)
+	if !ok {
 		return nil
 	}
-	t = t.UTC()
 	return &t
 }
 

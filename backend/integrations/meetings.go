@@ -270,12 +270,11 @@ func eventToTask(ev gEvent) (*core.Task, bool) {
 	if ev.Start.DateTime == "" || ev.End.DateTime == "" {
 		return nil, false
 	}
-	start, err1 := time.Parse(time.RFC3339, ev.Start.DateTime)
-	end, err2 := time.Parse(time.RFC3339, ev.End.DateTime)
-	if err1 != nil || err2 != nil || !end.After(start) {
+	start, ok1 := remoteTime(ev.Start.DateTime)
+	end, ok2 := remoteTime(ev.End.DateTime)
+	if !ok1 || !ok2 || !end.After(start) {
 		return nil, false
 	}
-	start, end = start.UTC(), end.UTC()
 	t := &core.Task{Title: cleanTitle(ev.Summary, untitledMeeting), Description: truncate(ev.Description, core.MaxDescriptionLen),
 		TaskType: core.TaskTypeMeeting, Source: core.SourceCalendar, SourceID: truncate(ev.ID, core.MaxShortField),
 		StartTime: &start, EndTime: &end, Location: truncate(ev.Location, core.MaxShortField), IsRecurring: ev.RecurringEventID != "",
@@ -386,16 +385,18 @@ func (s *Service) syncZoom(ctx context.Context, x *session, res *SyncResult) (st
 }
 
 func zoomToTask(id string, m zoomMeeting) (*core.Task, bool) {
-	start, err := time.Parse(time.RFC3339, m.StartTime)
-	if err != nil {
+	start, ok := remoteTime(m.StartTime)
+	if !ok {
 		return nil, false
 	}
 	minutes := m.Duration
 	if minutes <= 0 {
 		minutes = 30
 	}
-	start = start.UTC()
-	end := start.Add(time.Duration(minutes) * time.Minute)
+	end := start.Add(time.Duration(min(minutes, 7*24*60)) * time.Minute)
+	if !core.TimeInRange(end) {
+		return nil, false
+	}
 	t := &core.Task{Title: cleanTitle(m.Topic, untitledMeeting), Description: truncate(m.Agenda, core.MaxDescriptionLen),
 		TaskType: core.TaskTypeMeeting, Source: core.SourceZoom, SourceID: id, ZoomMeetingID: id, StartTime: &start, EndTime: &end,
 		MeetingURL: truncate(m.JoinURL, core.MaxShortField), IsRecurring: m.Type == 3 || m.Type == 8, Attendees: []string{}}
@@ -413,4 +414,14 @@ func fingerprint(t *core.Task) string {
 	b, _ := json.Marshal([]any{t.Title, t.Description, t.StartTime, t.EndTime, t.MeetingURL, t.Attendees, t.IsRecurring, t.Location})
 	sum := sha256.Sum256(b)
 	return "fp:" + hex.EncodeToString(sum[:12]) + ":" + strconv.Itoa(len(b))
+}
+
+// remoteTime reads a provider's RFC 3339 time, in UTC; false when it is
+// malformed or outside the range the store accepts (core.CheckTime).
+func remoteTime(s string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || !core.TimeInRange(t) {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
 }

@@ -137,6 +137,30 @@ func TestTaskRoundTripAllColumns(t *testing.T) {
 	}
 }
 
+// The store refuses a time it could not read back, whoever calls it, and
+// the account stays readable.
+func TestStoreRefusesTimesOutsideTheCalendar(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	u := mustUser(t, db, "far@example.com")
+	far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -(23*3600+59*60)))
+	in := newTask(u.ID, "Far")
+	in.Deadline = &far
+	if err := db.CreateTask(ctx, in); core.ErrorCode(err) != core.EINVALID {
+		t.Fatalf("create with a year-10000 deadline: %v", err)
+	}
+	ok := newTask(u.ID, "Near")
+	if err := db.CreateTask(ctx, ok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdateTask(ctx, ok.ID, core.TaskUpdate{Deadline: core.Patch[time.Time]{Set: true, Value: far}}, nil); core.ErrorCode(err) != core.EINVALID {
+		t.Fatalf("update to a year-10000 deadline: %v", err)
+	}
+	if tasks, _, err := db.FindTasks(ctx, core.TaskFilter{UserID: u.ID, Limit: 10}); err != nil || len(tasks) != 1 || tasks[0].Deadline != nil {
+		t.Fatalf("after refusals: %v %v", tasks, err)
+	}
+}
+
 func TestEveryWriteLogsAChangeInTheSameTransaction(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()

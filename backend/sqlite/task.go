@@ -41,6 +41,11 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 	if t.ID == "" {
 		t.ID = NewID()
 	}
+	// The store refuses what it could not read back (a time outside the
+	// calendar, text that is not UTF-8), whoever the caller is.
+	if err := t.Validate(); err != nil {
+		return err
+	}
 	t.CreatedAt, t.UpdatedAt, t.Version = tx.now, tx.now, 1
 	vals, err := taskValues(t)
 	if err != nil {

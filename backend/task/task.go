@@ -78,6 +78,9 @@ func (s *Service) CreateFor(ctx context.Context, userID string, t *core.Task) (*
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkParent(ctx, userID, "", t.ParentID); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateTask(ctx, t); err != nil {
 		return nil, err
 	}
@@ -120,6 +123,11 @@ func (s *Service) Update(ctx context.Context, userID, id string, upd core.TaskUp
 		trimmed := strings.TrimSpace(*upd.Title)
 		upd.Title = &trimmed
 	}
+	if upd.ParentID != nil {
+		if err := s.checkParent(ctx, userID, id, *upd.ParentID); err != nil {
+			return nil, err
+		}
+	}
 	var before core.Task
 	t, err := s.store.UpdateTask(ctx, id, upd, func(cur *core.Task) error {
 		if cur.UserID != userID {
@@ -135,6 +143,44 @@ func (s *Service) Update(ctx context.Context, userID, id string, upd core.TaskUp
 		s.publish(ctx, core.EventTaskUpdated, t, changedFields(&before, t))
 	}
 	return t, nil
+}
+
+// MaxDepth bounds how deep subtasks nest.
+const MaxDepth = 32
+
+// checkParent makes sure parentID, when set, names another live task of
+// userID's whose ancestors do not include id (no loops). Someone else's
+// task answers exactly as a missing one does, so ids cannot be probed.
+func (s *Service) checkParent(ctx context.Context, userID, id, parentID string) error {
+	if parentID == "" {
+		return nil
+	}
+	if !core.ValidID(parentID) {
+		return core.FieldError("parent_id", "parent_id must be the id of one of your tasks.")
+	}
+	if parentID == id {
+		return core.FieldError("parent_id", "A task cannot be its own parent.")
+	}
+	cur := parentID
+	for depth := 0; cur != ""; depth++ {
+		if depth >= MaxDepth {
+			return core.FieldError("parent_id", "Subtasks nest at most %d levels deep.", MaxDepth)
+		}
+		p, err := s.store.FindTaskByID(ctx, cur)
+		if core.ErrorCode(err) == core.ENOTFOUND || (err == nil && p.UserID != userID) {
+			if depth == 0 {
+				return core.FieldError("parent_id", "parent_id does not name one of your tasks.")
+			}
+			return nil // an ancestor further up is gone: no loop through it
+		} else if err != nil {
+			return err
+		}
+		if id != "" && p.ParentID == id {
+			return core.FieldError("parent_id", "That parent is a subtask of this task; a task cannot be nested inside itself.")
+		}
+		cur = p.ParentID
+	}
+	return nil
 }
 
 // Delete removes one of the caller's tasks.
