@@ -24,7 +24,7 @@ const DefaultEmbedModel = "nomic-embed-text"
 func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *slog.Logger) *notebook.Service {
 	svc := notebook.NewService(a.DB, a.Uploads, a.DB, logger)
 	svc.ReadMedia = notebookMedia(a)
-	svc.RenderPage = pdfraster.Page
+	svc.RenderPage = pdfraster.Render
 	if pdfraster.Available() {
 		svc.OCRPage = func(ctx context.Context, pdf []byte, page int) (string, error) {
 			png, err := pdfraster.Page(ctx, pdf, page, 200)

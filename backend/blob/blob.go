@@ -60,8 +60,13 @@ func (s *Store) Put(userID string, r io.Reader, maxBytes int64) (*Stored, error)
 	}()
 	h := sha256.New()
 	head := &headBuffer{max: HeadSize}
-	n, err := io.Copy(io.MultiWriter(tmp, h, head), io.LimitReader(r, maxBytes+1))
-	if err != nil {
+	src := &sourceReader{r: io.LimitReader(r, maxBytes+1)}
+	n, err := io.Copy(io.MultiWriter(tmp, h, head), src)
+	if src.err != nil {
+		// The caller's stream failed (e.g. a client's body broke off);
+		// its error keeps its code.
+		return nil, fmt.Errorf("blob: read: %w", src.err)
+	} else if err != nil {
 		return nil, fmt.Errorf("blob: write: %w", err)
 	}
 	if n > maxBytes {
@@ -101,6 +106,22 @@ func (s *Store) Read(rel string, max int64) ([]byte, error) {
 		return nil, core.Errorf(core.ETOOLARGE, "The stored file is larger than %d MB.", max>>20)
 	}
 	return b, nil
+}
+
+// Open returns a stored file for streaming: it is read as it is sent,
+// in whatever ranges are asked, never held in memory.
+func (s *Store) Open(rel string) (io.ReadSeekCloser, error) {
+	p, err := s.resolve(rel)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, core.Errorf(core.ENOTFOUND, "The stored file is missing.")
+	} else if err != nil {
+		return nil, fmt.Errorf("blob: open: %w", err)
+	}
+	return f, nil
 }
 
 // Remove deletes a stored file; a missing file is not an error.
@@ -147,4 +168,19 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 		h.b = append(h.b, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
+}
+
+// sourceReader remembers a failure of the stream being stored, to tell
+// it from a failure to write the file.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"sentry/backend/blob"
 	"sentry/backend/core"
@@ -72,5 +75,59 @@ func TestRefusesPathTricks(t *testing.T) {
 		if _, err := s.Read(p, 10); err == nil {
 			t.Errorf("path %q read", p)
 		}
+		if _, err := s.Open(p); err == nil {
+			t.Errorf("path %q opened", p)
+		}
+	}
+}
+
+func TestOpenStreamsInRanges(t *testing.T) {
+	s := &blob.Store{Root: t.TempDir()}
+	data := []byte("0123456789abcdef")
+	st, err := s.Put("user-1", bytes.NewReader(data), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.Open(st.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Seek(10, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 4)
+	if _, err := io.ReadFull(f, got); err != nil || string(got) != "abcd" {
+		t.Fatalf("range: %q %v", got, err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove(st.Path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Open(st.Path); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("after remove: %v", err)
+	}
+}
+
+// A stream that breaks off keeps its error (and its code), and nothing
+// is left behind.
+func TestPutKeepsTheSourceError(t *testing.T) {
+	root := t.TempDir()
+	s := &blob.Store{Root: root}
+	cut := core.Errorf(core.EINVALID, "cut off")
+	_, err := s.Put("u", io.MultiReader(strings.NewReader("some bytes"), iotest.ErrReader(cut)), 1<<20)
+	if !errors.Is(err, cut) || !strings.HasPrefix(err.Error(), "blob: read:") {
+		t.Fatalf("got %v", err)
+	}
+	var files []string
+	filepath.Walk(root, func(p string, fi os.FileInfo, _ error) error {
+		if fi != nil && !fi.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 0 {
+		t.Fatalf("left behind %v", files)
 	}
 }

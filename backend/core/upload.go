@@ -81,6 +81,11 @@ type StoredBlob struct {
 type BlobStore interface {
 	// Put writes r (too_large beyond maxBytes; nothing is left behind).
 	Put(userID string, r io.Reader, maxBytes int64) (*StoredBlob, error)
+	// Read returns a whole file (too_large beyond max; not_found if it
+	// is gone), for the parsers that need all of it.
 	Read(path string, max int64) ([]byte, error)
+	// Open returns a file to stream or serve in ranges, never holding it
+	// in memory (not_found if it is gone). The caller closes it.
+	Open(path string) (io.ReadSeekCloser, error)
 	Remove(path string) error
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"mime"
 	"net/http"
 	"strings"
@@ -123,19 +122,12 @@ func (s *Server) handleUploadContent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if up.DeletedAt != nil || up.StoragePath == "" {
-		s.writeError(w, r, core.Errorf(core.ENOTFOUND, "This file is no longer stored."))
-		return
-	}
-	data, err := s.Uploads.Read(up)
+	f, err := s.Uploads.Open(up)
 	if err != nil {
-		if core.ErrorCode(err) == core.ENOTFOUND {
-			s.writeError(w, r, core.Errorf(core.ENOTFOUND, "This file is no longer stored."))
-			return
-		}
 		s.writeError(w, r, err)
 		return
 	}
+	defer f.Close()
 	h := w.Header()
 	h.Set("Content-Type", inlineType(up.ContentType))
 	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": up.Filename}))
@@ -143,7 +135,7 @@ func (s *Server) handleUploadContent(w http.ResponseWriter, r *http.Request) {
 	// Opened on its own, the file may show but never run anything.
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox")
 	h.Set("Cache-Control", "private, no-store")
-	// ServeContent answers Range requests (seeking in a recording) and
-	// conditional requests from the upload's time.
-	http.ServeContent(w, r, "", up.UpdatedAt, bytes.NewReader(data))
+	// ServeContent streams the file, answers Range requests (seeking in a
+	// recording) and conditional requests from the upload's time.
+	http.ServeContent(w, r, "", up.UpdatedAt, f)
 }

@@ -196,11 +196,12 @@ var inlineTypes = map[string]bool{"application/pdf": true, "image/png": true, "i
 	"audio/webm": true, "video/mp4": true, "video/webm": true}
 
 func (s *Server) handleNotebookDocumentFile(w http.ResponseWriter, r *http.Request) {
-	d, up, data, err := s.Notebooks.DocumentFile(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id"))
+	d, up, f, err := s.Notebooks.DocumentFile(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	defer f.Close()
 	ct, _, _ := mime.ParseMediaType(up.ContentType)
 	switch {
 	case inlineTypes[ct] && ct == "text/plain":
@@ -220,11 +221,9 @@ func (s *Server) handleNotebookDocumentFile(w http.ResponseWriter, r *http.Reque
 		w.Header().Set("Content-Security-Policy", "sandbox")
 	}
 	w.Header().Set("Cache-Control", "private, no-cache")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(data)
-	}
+	// Streamed from disk, in the ranges asked (a PDF viewer or a player
+	// seeking), never whole in memory.
+	http.ServeContent(w, r, "", up.UpdatedAt, f)
 }
 
 func (s *Server) handleNotebookDocumentPage(w http.ResponseWriter, r *http.Request) {
@@ -250,13 +249,12 @@ func (s *Server) handleNotebookDocumentPage(w http.ResponseWriter, r *http.Reque
 		s.writeError(w, r, err)
 		return
 	}
+	defer png.Close()
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": fmt.Sprintf("page-%d.png", page)}))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, max-age=300")
-	w.Header().Set("Content-Length", strconv.Itoa(len(png)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(png)
+	http.ServeContent(w, r, "", time.Time{}, png)
 }
 
 func (s *Server) handleNotebookMessages(w http.ResponseWriter, r *http.Request) {

@@ -9,6 +9,7 @@ package notebook
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -41,9 +42,10 @@ type Service struct {
 	// recognition); the composition root wires the engines. Without it,
 	// such documents fail with a reason.
 	ReadMedia MediaReader
-	// RenderPage draws one page (1-based) of a PDF as PNG at dpi; the
+	// RenderPage draws one page (1-based) of the PDF read from pdf as PNG
+	// at dpi, returned as a file to stream (closed by the caller); the
 	// composition root wires the PDF rasteriser.
-	RenderPage func(ctx context.Context, pdf []byte, page, dpi int) ([]byte, error)
+	RenderPage func(ctx context.Context, pdf io.Reader, page, dpi int) (io.ReadSeekCloser, error)
 	// OCRPage reads one scanned PDF page (no text layer) by OCR; the
 	// composition root wires the rasteriser and Tesseract. Without it the
 	// pages with text are indexed and a scan-only PDF fails with a reason.
@@ -183,8 +185,8 @@ func (s *Service) DeleteDocument(ctx context.Context, notebookID, id string) err
 }
 
 // DocumentFile returns one of the caller's documents with its upload and
-// the original bytes.
-func (s *Service) DocumentFile(ctx context.Context, notebookID, id string) (*core.NotebookDocument, *core.Upload, []byte, error) {
+// its original file, opened to stream (the caller closes it).
+func (s *Service) DocumentFile(ctx context.Context, notebookID, id string) (*core.NotebookDocument, *core.Upload, io.ReadSeekCloser, error) {
 	d, err := s.Document(ctx, notebookID, id)
 	if err != nil {
 		return nil, nil, nil, err
@@ -198,11 +200,11 @@ func (s *Service) DocumentFile(ctx context.Context, notebookID, id string) (*cor
 	} else if err != nil {
 		return nil, nil, nil, err
 	}
-	data, err := s.uploads.Read(up)
+	f, err := s.uploads.Open(up)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return d, up, data, nil
+	return d, up, f, nil
 }
 
 // Page rendering bounds.
@@ -213,10 +215,11 @@ const (
 )
 
 // DocumentPage renders one page (1-based) of one of the caller's PDF
-// documents as PNG. Not a PDF: unsupported_media_type; a PDF whose pages
-// are not counted yet (still indexing, or failed): conflict; a page out of
-// range: not_found.
-func (s *Service) DocumentPage(ctx context.Context, notebookID, id string, page, dpi int) ([]byte, error) {
+// documents as PNG, a file to stream (the caller closes it); the PDF goes
+// to the renderer as a stream, never whole in memory. Not a PDF:
+// unsupported_media_type; a PDF whose pages are not counted yet (still
+// indexing, or failed): conflict; a page out of range: not_found.
+func (s *Service) DocumentPage(ctx context.Context, notebookID, id string, page, dpi int) (io.ReadSeekCloser, error) {
 	if dpi == 0 {
 		dpi = DefaultPageDPI
 	}
@@ -239,11 +242,12 @@ func (s *Service) DocumentPage(ctx context.Context, notebookID, id string, page,
 	if s.RenderPage == nil {
 		return nil, core.Errorf(core.EUNSUPPORTED, "Showing PDF pages is not available on this installation.")
 	}
-	_, _, data, err := s.DocumentFile(ctx, notebookID, id)
+	_, _, f, err := s.DocumentFile(ctx, notebookID, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.RenderPage(ctx, data, page, dpi)
+	defer f.Close()
+	return s.RenderPage(ctx, f, page, dpi)
 }
 
 // Media is the text read from an image or a recording. Times place spans

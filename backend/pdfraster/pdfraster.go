@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,23 @@ const MaxPNG = 64 << 20
 
 // Page renders one page (1-based) at dpi as PNG.
 func Page(ctx context.Context, pdf []byte, page, dpi int) ([]byte, error) {
+	f, err := Render(ctx, bytes.NewReader(pdf), page, dpi)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("pdfraster: read page: %w", err)
+	}
+	return out, nil
+}
+
+// Render renders one page (1-based) of the PDF read from pdf at dpi, and
+// returns the PNG as a temporary file, removed when it is closed. Neither
+// the PDF nor the image is held in memory, so pages of large files can be
+// streamed.
+func Render(ctx context.Context, pdf io.Reader, page, dpi int) (io.ReadSeekCloser, error) {
 	if !Available() {
 		return nil, core.Errorf(core.EUNSUPPORTED, "Reading scanned PDF pages needs pdftoppm: install poppler-utils.")
 	}
@@ -37,10 +55,15 @@ func Page(ctx context.Context, pdf []byte, page, dpi int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pdfraster: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	keep := false
+	defer func() {
+		if !keep {
+			os.RemoveAll(dir)
+		}
+	}()
 	in := filepath.Join(dir, "in.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		return nil, fmt.Errorf("pdfraster: %w", err)
+	if err := writeFile(in, pdf); err != nil {
+		return nil, err
 	}
 	p := strconv.Itoa(page)
 	cmd := exec.CommandContext(ctx, "pdftoppm", "-f", p, "-l", p, "-r", strconv.Itoa(dpi), "-png", "-singlefile", in, filepath.Join(dir, "out"))
@@ -52,12 +75,47 @@ func Page(ctx context.Context, pdf []byte, page, dpi int) ([]byte, error) {
 		}
 		return nil, core.Errorf(core.EINVALID, "Page %d of this PDF could not be rendered for OCR.", page)
 	}
-	out, err := os.ReadFile(filepath.Join(dir, "out.png"))
+	if err := os.Remove(in); err != nil {
+		return nil, fmt.Errorf("pdfraster: %w", err)
+	}
+	f, err := os.Open(filepath.Join(dir, "out.png"))
 	if err != nil {
 		return nil, fmt.Errorf("pdfraster: read page: %w", err)
 	}
-	if len(out) > MaxPNG {
+	if fi, err := f.Stat(); err != nil || fi.Size() > MaxPNG {
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("pdfraster: read page: %w", err)
+		}
 		return nil, core.Errorf(core.ETOOLARGE, "Page %d renders too large for OCR.", page)
 	}
-	return out, nil
+	keep = true
+	return &tempFile{File: f, dir: dir}, nil
+}
+
+func writeFile(name string, r io.Reader) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("pdfraster: %w", err)
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return fmt.Errorf("pdfraster: write pdf: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("pdfraster: write pdf: %w", err)
+	}
+	return nil
+}
+
+// tempFile is a rendered page whose folder goes when it is closed.
+type tempFile struct {
+	*os.File
+	dir string
+}
+
+func (t *tempFile) Close() error {
+	err := t.File.Close()
+	os.RemoveAll(t.dir)
+	return err
 }

@@ -234,9 +234,24 @@ func (s *Service) Get(ctx context.Context, id string) (*core.Upload, error) {
 	return up, nil
 }
 
-// Read returns an upload's bytes (for the system, after ownership checks).
+// Read returns an upload's bytes (for the system, after ownership
+// checks), for parsers that need the whole file. To send a file, use Open.
 func (s *Service) Read(up *core.Upload) ([]byte, error) {
 	return s.blobs.Read(up.StoragePath, s.MaxBytes)
+}
+
+// Open returns an upload's file to stream (for the system, after
+// ownership checks): read as it is sent, in ranges, never whole in
+// memory. A deleted or purged upload is not_found. The caller closes it.
+func (s *Service) Open(up *core.Upload) (io.ReadSeekCloser, error) {
+	if up.DeletedAt != nil || up.StoragePath == "" {
+		return nil, core.Errorf(core.ENOTFOUND, "This file is no longer stored.")
+	}
+	f, err := s.blobs.Open(up.StoragePath)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil, core.Errorf(core.ENOTFOUND, "This file is no longer stored.")
+	}
+	return f, err
 }
 
 // Keep makes an upload permanent.
