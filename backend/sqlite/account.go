@@ -308,10 +308,8 @@ func (db *DB) CreateIdentity(ctx context.Context, id *core.Identity) error {
 	_, err = tx.ExecContext(ctx, `INSERT INTO auth_providers (id, user_id, provider, provider_user_id, email, email_verified, created_at, updated_at, hlc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id.ID, id.UserID, id.Provider, id.ProviderUserID, id.Email, id.EmailVerified,
 		formatTime(tx.now), formatTime(tx.now), hlc)
-	if isUniqueViolation(err) {
-		return core.Errorf(core.ECONFLICT, "This %s account is already linked.", id.Provider)
-	} else if err != nil {
-		return fmt.Errorf("sqlite: create identity: %w", err)
+	if err != nil {
+		return formatError(err, "create identity", onViolation{Duplicate: "This " + id.Provider + " account is already linked."})
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create identity: commit: %w", err)

@@ -39,12 +39,7 @@ func (db *DB) CreateProfile(ctx context.Context, p *core.Profile) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO user_profiles (id, user_id, role, department, timezone, working_hours, working_days, created_at, updated_at, version, hlc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`, p.ID, p.UserID, p.Role, p.Department, p.Timezone, hours, days,
 		formatTime(p.CreatedAt), formatTime(p.UpdatedAt), hlc); err != nil {
-		if strings.Contains(err.Error(), "FOREIGN KEY") {
-			return core.Errorf(core.ENOTFOUND, "User not found.")
-		} else if strings.Contains(err.Error(), "UNIQUE") {
-			return core.Errorf(core.ECONFLICT, "You already have a profile.")
-		}
-		return fmt.Errorf("sqlite: create profile: %w", err)
+		return formatError(err, "create profile", onViolation{Missing: "User not found.", Duplicate: "You already have a profile."})
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create profile: commit: %w", err)
@@ -148,10 +143,7 @@ func (db *DB) upsertOwned(ctx context.Context, table, userID string, cols []stri
 			strings.Repeat(", ?", len(cols)) + `, ?, ?, 1, ?)`
 		args := append(append([]any{id, userID}, vals...), now, now, hlc)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			if strings.Contains(err.Error(), "FOREIGN KEY") {
-				return "", core.Errorf(core.ENOTFOUND, "User not found.")
-			}
-			return "", fmt.Errorf("sqlite: insert %s: %w", table, err)
+			return "", formatError(err, "insert "+table, userMissing)
 		}
 	case err != nil:
 		return "", fmt.Errorf("sqlite: find %s of %s: %w", table, userID, err)

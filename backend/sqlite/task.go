@@ -58,10 +58,7 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 	args := append(vals, core.PriorityRank(t.Priority), hlc)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
-		if strings.Contains(err.Error(), "FOREIGN KEY") {
-			return core.Errorf(core.ENOTFOUND, "User not found.")
-		}
-		return fmt.Errorf("sqlite: create task: %w", err)
+		return formatError(err, "create task", userMissing)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"sentry/backend/core"
 )
@@ -32,10 +31,8 @@ func (db *DB) CreateUser(ctx context.Context, u *core.User) error {
 	_, err = tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.PasswordHash, u.FirstName, u.LastName, u.EmailVerified, u.IsLocal, u.TokenVersion,
 		formatTime(u.CreatedAt), formatTime(u.UpdatedAt), u.Version, hlc)
-	if isUniqueViolation(err) {
-		return core.Errorf(core.ECONFLICT, "An account with this email already exists.")
-	} else if err != nil {
-		return fmt.Errorf("sqlite: create user: %w", err)
+	if err != nil {
+		return formatError(err, "create user", emailTaken)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create user: commit: %w", err)
@@ -126,10 +123,8 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) (*
 	_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, password_hash = ?, first_name = ?, last_name = ?, email_verified = ?,
 		token_version = ?, updated_at = ?, version = ?, hlc = ? WHERE id = ?`,
 		u.Email, u.PasswordHash, u.FirstName, u.LastName, u.EmailVerified, u.TokenVersion, formatTime(u.UpdatedAt), u.Version, hlc, u.ID)
-	if isUniqueViolation(err) {
-		return nil, core.Errorf(core.ECONFLICT, "An account with this email already exists.")
-	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: update user %s: %w", id, err)
+	if err != nil {
+		return nil, formatError(err, "update user "+id, emailTaken)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: update user %s: commit: %w", id, err)
@@ -221,10 +216,9 @@ func (db *DB) RevokeRefreshFamily(ctx context.Context, familyID string) error {
 	return nil
 }
 
+var emailTaken = onViolation{Duplicate: "An account with this email already exists."}
+
 type sqlQueryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}

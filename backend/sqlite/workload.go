@@ -82,10 +82,7 @@ func (db *DB) SaveBurnoutAnalysis(ctx context.Context, a *core.BurnoutAnalysis) 
 			analyzed_at, created_at, updated_at, version, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
 			a.ID, a.UserID, a.Score, a.Level, factors, summary, forecast, trend, a.Trigger, formatTime(a.AnalyzedAt),
 			formatTime(tx.now), formatTime(tx.now), hlc); err != nil {
-			if strings.Contains(err.Error(), "FOREIGN KEY") {
-				return core.Errorf(core.ENOTFOUND, "User not found.")
-			}
-			return fmt.Errorf("sqlite: create analysis: %w", err)
+			return formatError(err, "create analysis", userMissing)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -162,10 +159,7 @@ func (db *DB) CreateCheckIn(ctx context.Context, c *core.CheckIn) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO qualitative_data (id, user_id, kind, content, answers, sentiment, recorded_at, created_at, updated_at, version, hlc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`, c.ID, c.UserID, c.Kind, c.Content, answers, c.Tone, formatTime(c.RecordedAt),
 		formatTime(tx.now), formatTime(tx.now), hlc); err != nil {
-		if strings.Contains(err.Error(), "FOREIGN KEY") {
-			return core.Errorf(core.ENOTFOUND, "User not found.")
-		}
-		return fmt.Errorf("sqlite: create check-in: %w", err)
+		return formatError(err, "create check-in", userMissing)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create check-in: commit: %w", err)
@@ -301,10 +295,7 @@ func (db *DB) ReplaceRecommendations(ctx context.Context, userID string, recs []
 		if _, err := tx.ExecContext(ctx, `INSERT INTO recommendations (`+recColumns+`, updated_at, version, hlc)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, 1, ?)`, r.ID, userID, r.Kind, r.Title, r.Explanation,
 			jsonText(r.Tasks), slot, r.HoursFreed, r.Key, r.Status, now, now, hlc); err != nil {
-			if strings.Contains(err.Error(), "FOREIGN KEY") {
-				return core.Errorf(core.ENOTFOUND, "User not found.")
-			}
-			return fmt.Errorf("sqlite: create recommendation: %w", err)
+			return formatError(err, "create recommendation", userMissing)
 		}
 	}
 	if err := tx.Commit(); err != nil {
