@@ -221,4 +221,3 @@ var emailTaken = onViolation{Duplicate: "An account with this email already exis
 type sqlQueryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
-
