@@ -147,144 +147,132 @@ func pause() {
 	time.Sleep(time.Duration(10+n.Int64()) * time.Millisecond)
 }
 
-func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Email string `json:"email"`
 		Code  string `json:"code"`
 	}
 	if err := decodeInto(w, r, &in, "email", "code"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	res, err := s.reserveCode(r, in.Email)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	defer res.Release()
 	if err := s.Auth.VerifyEmail(r.Context(), in.Email, in.Code); err != nil {
 		if core.ErrorCode(err) == core.EINVALID {
 			failedAttempt(res)
 		}
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Your email is confirmed."})
+	return nil
 }
 
 // emailOnly handles the two "mail me a code" endpoints, which answer the
 // same whether or not the account exists.
-func (s *Server) emailOnly(w http.ResponseWriter, r *http.Request, do func(r *http.Request, email string) error, answer string) {
+func (s *Server) emailOnly(w http.ResponseWriter, r *http.Request, do func(r *http.Request, email string) error, answer string) error {
 	var in struct {
 		Email string `json:"email"`
 	}
 	if err := decodeInto(w, r, &in, "email"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := core.ValidateEmail(core.NormalizeEmail(in.Email)); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	// Every request sends mail (or would): each counts against the
 	// address and the mailbox, never against signing in.
 	res, err := s.AuthFailures.Reserve("ip:"+core.ClientFromContext(r.Context()).IP, "mail:"+accountKey(in.Email))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	res.Fail()
 	if err := do(r, in.Email); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, message{answer})
+	return nil
 }
 
-func (s *Server) handleResendVerification(w http.ResponseWriter, r *http.Request) {
-	s.emailOnly(w, r, func(r *http.Request, email string) error { return s.Auth.ResendVerification(r.Context(), email) },
+func (s *Server) handleResendVerification(w http.ResponseWriter, r *http.Request) error {
+	return s.emailOnly(w, r, func(r *http.Request, email string) error { return s.Auth.ResendVerification(r.Context(), email) },
 		"If that account exists and is not confirmed yet, we sent it a new code.")
 }
 
-func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) {
-	s.emailOnly(w, r, func(r *http.Request, email string) error { return s.Auth.ForgotPassword(r.Context(), email) },
+func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) error {
+	return s.emailOnly(w, r, func(r *http.Request, email string) error { return s.Auth.ForgotPassword(r.Context(), email) },
 		"If that account exists, we sent it a code to reset the password.")
 }
 
-func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Email       string `json:"email"`
 		Code        string `json:"code"`
 		NewPassword string `json:"new_password"`
 	}
 	if err := decodeInto(w, r, &in, "email", "code", "new_password"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	res, err := s.reserveCode(r, in.Email)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	defer res.Release()
 	if err := s.Auth.ResetPassword(r.Context(), in.Email, in.Code, in.NewPassword); err != nil {
 		if core.ErrorField(err) == "code" {
 			failedAttempt(res)
 		}
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Your password is changed. Sign in with the new one."})
+	return nil
 }
 
-func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	userID := r.PathValue("user_id")
 	if _, err := core.RequireSelf(r.Context(), userID); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var in auth.ProfileUpdate
 	if err := decodeInto(w, r, &in, "first_name", "last_name"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	u, err := s.Auth.UpdateProfile(r.Context(), userID, in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, u)
+	return nil
 }
 
-func (s *Server) handleDeleteUser(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Auth.DeleteUser(r.Context(), r.PathValue("user_id")); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) error {
 	userID := r.PathValue("user_id")
 	u, err := core.RequireSelf(r.Context(), userID)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var in struct {
 		CurrentPassword string `json:"current_password"`
 		NewPassword     string `json:"new_password"`
 	}
 	if err := decodeInto(w, r, &in, "current_password", "new_password"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	// The caller is signed in already: no account ceiling, only its own
 	// source's counters.
 	res, _, err := s.reserveLogin(r, u.Email, false)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	defer res.Release()
 	sess, err := s.Auth.ChangePassword(r.Context(), userID, in.CurrentPassword, in.NewPassword, r.UserAgent())
@@ -292,43 +280,42 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 		if core.ErrorField(err) == "current_password" {
 			failedAttempt(res)
 		}
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, sess)
+	return nil
 }
 
-func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			s.writeError(w, r, core.FieldError("limit", "Limit must be between 1 and 500."))
-			return
+			return core.FieldError("limit", "Limit must be between 1 and 500.")
 		}
 		limit = n
 	}
 	list, err := s.Auth.AuditLog(r.Context(), r.PathValue("user_id"), limit)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": list})
+	return nil
 }
 
-func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Auth.Sessions(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sessions": list})
+	return nil
 }
 
-func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRevokeSession(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Auth.RevokeSession(r.Context(), r.PathValue("session_id")); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

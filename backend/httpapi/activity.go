@@ -16,26 +16,23 @@ type changePage struct {
 	Next *string `json:"next"`
 }
 
-func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) error {
 	userID := r.PathValue("user_id")
 	if _, err := core.RequireSelf(r.Context(), userID); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	f := core.ChangeFilter{UserID: userID, Table: q.Get("table"), RowID: q.Get("row_id"), After: q.Get("after"), Limit: 100}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			s.writeError(w, r, core.FieldError("limit", "Limit must be between 1 and 1000."))
-			return
+			return core.FieldError("limit", "Limit must be between 1 and 1000.")
 		}
 		f.Limit = n
 	}
 	changes, err := s.Changes.FindChanges(r.Context(), f)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	page := changePage{Changes: changes}
 	if page.Changes == nil {
@@ -46,4 +43,5 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 		page.Next = &last
 	}
 	writeJSON(w, http.StatusOK, page)
+	return nil
 }

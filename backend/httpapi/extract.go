@@ -26,32 +26,27 @@ func (s *Server) extractRoutes() []Route {
 	}
 }
 
-func (s *Server) handleExtractText(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleExtractText(w http.ResponseWriter, r *http.Request) error {
 	u, err := core.RequireUser(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := readJSONObjectLimit(w, r, map[string]bool{"text": true, "now": true, "timezone": true, "kind": true, "review": true, "engine": true}, extract.MaxTextBytes+4096)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var in extract.TextInput
 	text, err := decodeString(fields, "text")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if text == nil {
-		s.writeError(w, r, core.FieldError("text", "Text is required."))
-		return
+		return core.FieldError("text", "Text is required.")
 	}
 	in.Text = *text
 	now, err := decodeTime(fields, "now")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if now.Set && !now.Null {
 		// Keep the offset the client gave: it is the user's zone.
@@ -59,24 +54,21 @@ func (s *Server) handleExtractText(w http.ResponseWriter, r *http.Request) {
 		_ = json.Unmarshal(fields["now"], &raw)
 		t, err := parseTimeKeepZone("now", raw)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		in.Now = &t
 	}
 	for name, dst := range map[string]*string{"timezone": &in.Timezone, "kind": &in.Kind, "engine": &in.Engine} {
 		v, err := decodeString(fields, name)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if v != nil {
 			*dst = *v
 		}
 	}
 	if b, err := decodeBool(fields, "review"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	} else if b != nil {
 		in.Review = *b
 	}
@@ -85,82 +77,79 @@ func (s *Server) handleExtractText(w http.ResponseWriter, r *http.Request) {
 	}
 	run, err := s.Extract.ExtractText(r.Context(), u.ID, in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	status := http.StatusCreated
 	if run.Status == core.RunQueued {
 		status = http.StatusAccepted
 	}
 	writeJSON(w, status, run)
+	return nil
 }
 
-func (s *Server) handleGetExtraction(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetExtraction(w http.ResponseWriter, r *http.Request) error {
 	run, err := s.Extract.Get(r.Context(), r.PathValue("extraction_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, run)
+	return nil
 }
 
-func (s *Server) handleCancelExtraction(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCancelExtraction(w http.ResponseWriter, r *http.Request) error {
 	run, err := s.Extract.Cancel(r.Context(), r.PathValue("extraction_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, run)
+	return nil
 }
 
-func (s *Server) handleExtractionHistory(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleExtractionHistory(w http.ResponseWriter, r *http.Request) error {
 	limit := 50
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 200 {
-			s.writeError(w, r, core.FieldError("limit", "Limit must be between 1 and 200."))
-			return
+			return core.FieldError("limit", "Limit must be between 1 and 200.")
 		}
 		limit = n
 	}
 	list, err := s.Extract.History(r.Context(), r.PathValue("user_id"), limit)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"extractions": list})
+	return nil
 }
 
-func (s *Server) handleAcceptItem(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAcceptItem(w http.ResponseWriter, r *http.Request) error {
 	var edit *core.TaskUpdate
 	if r.ContentLength != 0 { // an empty body accepts the draft as it is
 		fields, err := readJSONObject(w, r, taskAllowed)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		upd, err := decodeTaskUpdate(fields)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		edit = &upd
 	}
 	run, err := s.Extract.Review(r.Context(), r.PathValue("extraction_id"), r.PathValue("item_id"), true, edit)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, run)
+	return nil
 }
 
-func (s *Server) handleRejectItem(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRejectItem(w http.ResponseWriter, r *http.Request) error {
 	run, err := s.Extract.Review(r.Context(), r.PathValue("extraction_id"), r.PathValue("item_id"), false, nil)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, run)
+	return nil
 }
 
 // fileRoute is an extraction endpoint taking uploaded files.
@@ -197,16 +186,15 @@ func (s *Server) extractFileRoutes() []Route {
 		fr := fr
 		out = append(out, Route{Method: "POST", Path: fr.path, Tag: "extraction", Summary: fr.summary + "; queued as a background job (202)",
 			Body: "Multipart", Query: []Param{{"review", "boolean", "keep the tasks as drafts to accept or reject"}, {"timezone", "string", "IANA zone for relative dates"}},
-			Response: "ExtractionBatch", Status: 202, handler: func(w http.ResponseWriter, r *http.Request) { s.handleExtractFiles(w, r, fr) }})
+			Response: "ExtractionBatch", Status: 202, handler: func(w http.ResponseWriter, r *http.Request) error { return s.handleExtractFiles(w, r, fr) }})
 	}
 	return out
 }
 
-func (s *Server) handleExtractFiles(w http.ResponseWriter, r *http.Request, fr fileRoute) {
+func (s *Server) handleExtractFiles(w http.ResponseWriter, r *http.Request, fr fileRoute) error {
 	u, err := core.RequireUser(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	review := q.Get("review") == "true" || q.Get("review") == "1"
@@ -235,18 +223,18 @@ func (s *Server) handleExtractFiles(w http.ResponseWriter, r *http.Request, fr f
 		return nil
 	})
 	if err != nil && len(runs) == 0 {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if max == 1 {
 		writeJSON(w, http.StatusAccepted, runs[0])
-		return
+		return nil
 	}
 	body := map[string]any{"extractions": runs}
 	if err != nil {
 		body["error"] = errorDetail{Code: core.ErrorCode(err), Message: core.ErrorMessage(err)}
 	}
 	writeJSON(w, http.StatusAccepted, body)
+	return nil
 }
 
 func sourceForClass(class string) (source, kind string) {

@@ -37,12 +37,11 @@ func (s *Server) literalTail(rt Route) Route {
 	word := rt.Path[i+1:]
 	rt.muxPath = rt.Path[:i] + "/{tail}"
 	h := rt.handler
-	rt.handler = func(w http.ResponseWriter, r *http.Request) {
+	rt.handler = func(w http.ResponseWriter, r *http.Request) error {
 		if r.PathValue("tail") != word {
-			s.writeError(w, r, core.Errorf(core.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
-			return
+			return core.Errorf(core.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path)
 		}
-		h(w, r)
+		return h(w, r)
 	}
 	return rt
 }
@@ -56,11 +55,10 @@ var sourceKinds = map[string]string{
 	core.SourceExtractedAudio:       "audio",
 }
 
-func (s *Server) handleExtractionSource(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleExtractionSource(w http.ResponseWriter, r *http.Request) error {
 	run, text, err := s.Extract.SourceText(r.Context(), r.PathValue("extraction_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	kind := sourceKinds[run.Source]
 	if kind == "" {
@@ -87,11 +85,11 @@ func (s *Server) handleExtractionSource(w http.ResponseWriter, r *http.Request) 
 			body["content_type"] = up.ContentType
 			body["file_available"] = up.DeletedAt == nil && up.Status != "failed"
 		} else if core.ErrorCode(err) != core.ENOTFOUND {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	writeJSON(w, http.StatusOK, body)
+	return nil
 }
 
 // Types a browser would run as a page (scripts): served as plain text.
@@ -116,16 +114,14 @@ func inlineType(contentType string) string {
 	return mt
 }
 
-func (s *Server) handleUploadContent(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUploadContent(w http.ResponseWriter, r *http.Request) error {
 	up, err := s.Uploads.Get(r.Context(), r.PathValue("upload_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	f, err := s.Uploads.Open(up)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	defer f.Close()
 	h := w.Header()
@@ -138,4 +134,5 @@ func (s *Server) handleUploadContent(w http.ResponseWriter, r *http.Request) {
 	// ServeContent streams the file, answers Range requests (seeking in a
 	// recording) and conditional requests from the upload's time.
 	http.ServeContent(w, r, "", up.UpdatedAt, f)
+	return nil
 }

@@ -22,7 +22,7 @@ type healthBody struct {
 	Checks  map[string]map[string]any `json:"checks"`
 }
 
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	body := healthBody{Status: "ok", Version: s.Version, Time: s.Now().UTC(), Checks: map[string]map[string]any{}}
@@ -46,4 +46,5 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		body.Checks[c.Name] = details
 	}
 	writeJSON(w, status, body)
+	return nil
 }

@@ -27,20 +27,19 @@ func (s *Server) integrationRoutes() []Route {
 	}
 }
 
-func (s *Server) handleListIntegrations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListIntegrations(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Integrations.List(r.Context(), r.PathValue("user_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"integrations": list})
+	return nil
 }
 
-func (s *Server) handleConnectIntegration(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleConnectIntegration(w http.ResponseWriter, r *http.Request) error {
 	provider := r.PathValue("provider")
 	if integrations.Title(provider) == "" {
-		s.writeError(w, r, core.Errorf(core.ENOTFOUND, "Unknown integration; use one of %s.", strings.Join(integrations.Providers, ", ")))
-		return
+		return core.Errorf(core.ENOTFOUND, "Unknown integration; use one of %s.", strings.Join(integrations.Providers, ", "))
 	}
 	returnTo := r.URL.Query().Get("return_to")
 	if r.Method == http.MethodPost && r.ContentLength != 0 {
@@ -48,28 +47,26 @@ func (s *Server) handleConnectIntegration(w http.ResponseWriter, r *http.Request
 			ReturnTo string `json:"return_to"`
 		}
 		if err := decodeInto(w, r, &in, "return_to"); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		returnTo = in.ReturnTo
 	}
 	to, expires, err := s.Integrations.Connect(r.Context(), provider, returnTo)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"provider": provider, "authorization_url": to, "expires_at": expires.UTC().Format(time.RFC3339)})
+	return nil
 }
 
 // handleIntegrationCallback is where the provider sends the browser back.
 // The outcome travels in the fragment, which never reaches server logs.
-func (s *Server) handleIntegrationCallback(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleIntegrationCallback(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	res, err := s.Integrations.Finish(r.Context(), q.Get("state"), q.Get("code"), q.Get("error"))
 	if core.ErrorCode(err) == core.EINTERNAL {
-		s.writeError(w, r, err) // logs it
-		return
+		return err
 	}
 	to := res.ReturnTo
 	if to == "" {
@@ -92,35 +89,36 @@ func (s *Server) handleIntegrationCallback(w http.ResponseWriter, r *http.Reques
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	http.Redirect(w, r, to+sep+frag.Encode(), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) handleDisconnectIntegration(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDisconnectIntegration(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Integrations.Disconnect(r.Context(), r.PathValue("user_id"), r.PathValue("provider")); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleSyncGoogleTasks(w http.ResponseWriter, r *http.Request) {
-	s.writeSync(w, r)(s.Integrations.SyncGoogleTasks(r.Context(), r.PathValue("user_id")))
+func (s *Server) handleSyncGoogleTasks(w http.ResponseWriter, r *http.Request) error {
+	return writeSync(w)(s.Integrations.SyncGoogleTasks(r.Context(), r.PathValue("user_id")))
 }
 
-func (s *Server) handleSyncGoogleCalendar(w http.ResponseWriter, r *http.Request) {
-	s.writeSync(w, r)(s.Integrations.SyncGoogleCalendar(r.Context(), r.PathValue("user_id")))
+func (s *Server) handleSyncGoogleCalendar(w http.ResponseWriter, r *http.Request) error {
+	return writeSync(w)(s.Integrations.SyncGoogleCalendar(r.Context(), r.PathValue("user_id")))
 }
 
-func (s *Server) handleImportZoom(w http.ResponseWriter, r *http.Request) {
-	s.writeSync(w, r)(s.Integrations.ImportZoomMeetings(r.Context(), r.PathValue("user_id")))
+func (s *Server) handleImportZoom(w http.ResponseWriter, r *http.Request) error {
+	return writeSync(w)(s.Integrations.ImportZoomMeetings(r.Context(), r.PathValue("user_id")))
 }
 
-func (s *Server) writeSync(w http.ResponseWriter, r *http.Request) func(*integrations.SyncResult, error) {
-	return func(res *integrations.SyncResult, err error) {
+func writeSync(w http.ResponseWriter) func(*integrations.SyncResult, error) error {
+	return func(res *integrations.SyncResult, err error) error {
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, res)
+		return nil
 	}
 }
 

@@ -126,37 +126,33 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 
 // authenticate requires a valid bearer access token and puts its user in
 // the request context.
-func (s *Server) authenticate(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) authenticate(next handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		h := r.Header.Get("Authorization")
 		scheme, token, ok := strings.Cut(h, " ")
 		if h == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="sentry"`)
-			s.writeError(w, r, core.Errorf(core.EUNAUTHORIZED, "Sign in to continue: this request needs an access token."))
-			return
+			return core.Errorf(core.EUNAUTHORIZED, "Sign in to continue: this request needs an access token.")
 		}
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="sentry"`)
-			s.writeError(w, r, core.Errorf(core.EUNAUTHORIZED, "Use an Authorization: Bearer <access token> header."))
-			return
+			return core.Errorf(core.EUNAUTHORIZED, "Use an Authorization: Bearer <access token> header.")
 		}
 		u, sid, err := s.Auth.AuthenticateSession(r.Context(), strings.TrimSpace(token))
 		if err != nil {
 			if core.ErrorCode(err) == core.EUNAUTHORIZED {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="sentry", error="invalid_token"`)
 			}
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if err := s.APILimit.Allow(u.ID); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		ctx := core.NewContextWithUser(r.Context(), u)
 		c := core.ClientFromContext(ctx)
 		c.SessionID = sid
 		*r = *r.WithContext(core.NewContextWithClient(ctx, c))
-		next(w, r)
+		return next(w, r)
 	}
 }
 

@@ -35,105 +35,100 @@ func (s *Server) notebookRoutes() []Route {
 	}
 }
 
-func (s *Server) handleCreateNotebook(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateNotebook(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
 	}
 	if err := decodeInto(w, r, &in, "name", "description"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	n, err := s.Notebooks.Create(r.Context(), in.Name, in.Description)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, n)
+	return nil
 }
 
-func (s *Server) handleListNotebooks(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListNotebooks(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Notebooks.List(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notebooks": list})
+	return nil
 }
 
-func (s *Server) handleGetNotebook(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetNotebook(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.Notebooks.Get(r.Context(), r.PathValue("notebook_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, n)
+	return nil
 }
 
-func (s *Server) handleDeleteNotebook(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteNotebook(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Notebooks.Delete(r.Context(), r.PathValue("notebook_id")); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleNotebookUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleNotebookUpload(w http.ResponseWriter, r *http.Request) error {
 	// Ownership first: another user's notebook is 404 whatever the body.
 	n, err := s.Notebooks.Get(r.Context(), r.PathValue("notebook_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var doc *core.NotebookDocument
 	if _, err := s.eachFile(w, r, 1, func(name string, body io.Reader) error {
 		doc, err = s.Notebooks.Upload(r.Context(), n.ID, upload.Put{Filename: name, Body: body})
 		return err
 	}); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"document_id": doc.ID, "status": doc.Status, "document": doc})
+	return nil
 }
 
-func (s *Server) handleNotebookDocuments(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleNotebookDocuments(w http.ResponseWriter, r *http.Request) error {
 	docs, err := s.Notebooks.Documents(r.Context(), r.PathValue("notebook_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"documents": docs, "progress": notebook.ProgressOf(docs)})
+	return nil
 }
 
-func (s *Server) handleDeleteNotebookDocument(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteNotebookDocument(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Notebooks.DeleteDocument(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id")); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleNotebookChat(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleNotebookChat(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.Notebooks.Get(r.Context(), r.PathValue("notebook_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var req notebook.ChatRequest
 	if err := decodeInto(w, r, &req, "query", "history", "top_k"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-		s.streamChat(w, r, n.ID, req)
-		return
+		return s.streamChat(w, r, n.ID, req)
 	}
 	ans, err := s.Notebooks.Ask(r.Context(), n.ID, req)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, ans)
+	return nil
 }
 
 // streamChat answers as server-sent events, written as the model produces
@@ -143,7 +138,7 @@ func (s *Server) handleNotebookChat(w http.ResponseWriter, r *http.Request) {
 // {code, message}} if it fails after the stream has begun. Bad input
 // fails before the stream with an ordinary JSON error. A client that goes
 // away cancels the request's context, which stops the model call.
-func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, notebookID string, req notebook.ChatRequest) {
+func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, notebookID string, req notebook.ChatRequest) error {
 	rc := http.NewResponseController(w)
 	started := false
 	send := func(event string, v any) error {
@@ -172,20 +167,20 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, notebookID s
 	})
 	if err != nil {
 		if !started {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if r.Context().Err() != nil {
-			return // the client has gone
+			return nil // the client has gone
 		}
 		code, msg := core.ErrorCode(err), core.ErrorMessage(err)
 		if code == core.EINTERNAL {
 			s.logger.Error("notebook chat stream", slog.Any("error", err))
 		}
 		_ = send("error", map[string]any{"error": map[string]any{"code": code, "message": msg}})
-		return
+		return nil
 	}
 	_ = send("done", ans)
+	return nil
 }
 
 // inlineTypes are served with their own type; anything else that a
@@ -195,11 +190,10 @@ var inlineTypes = map[string]bool{"application/pdf": true, "image/png": true, "i
 	"text/plain": true, "audio/wav": true, "audio/x-wav": true, "audio/mpeg": true, "audio/ogg": true, "audio/flac": true, "audio/mp4": true,
 	"audio/webm": true, "video/mp4": true, "video/webm": true}
 
-func (s *Server) handleNotebookDocumentFile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleNotebookDocumentFile(w http.ResponseWriter, r *http.Request) error {
 	d, up, f, err := s.Notebooks.DocumentFile(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	defer f.Close()
 	ct, _, _ := mime.ParseMediaType(up.ContentType)
@@ -224,30 +218,27 @@ func (s *Server) handleNotebookDocumentFile(w http.ResponseWriter, r *http.Reque
 	// Streamed from disk, in the ranges asked (a PDF viewer or a player
 	// seeking), never whole in memory.
 	http.ServeContent(w, r, "", up.UpdatedAt, f)
+	return nil
 }
 
-func (s *Server) handleNotebookDocumentPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleNotebookDocumentPage(w http.ResponseWriter, r *http.Request) error {
 	page, err := strconv.Atoi(r.PathValue("page"))
 	if err != nil || page < 1 {
 		// Ownership first, so another user's document is 404 whatever the page.
 		if _, derr := s.Notebooks.Document(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id")); derr != nil {
-			s.writeError(w, r, derr)
-			return
+			return derr
 		}
-		s.writeError(w, r, core.FieldError("page", "The page must be a number from 1."))
-		return
+		return core.FieldError("page", "The page must be a number from 1.")
 	}
 	dpi := 0
 	if v := r.URL.Query().Get("dpi"); v != "" {
 		if dpi, err = strconv.Atoi(v); err != nil || dpi == 0 {
-			s.writeError(w, r, core.FieldError("dpi", "dpi must be between %d and %d.", notebook.MinPageDPI, notebook.MaxPageDPI))
-			return
+			return core.FieldError("dpi", "dpi must be between %d and %d.", notebook.MinPageDPI, notebook.MaxPageDPI)
 		}
 	}
 	png, err := s.Notebooks.DocumentPage(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id"), page, dpi)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	defer png.Close()
 	w.Header().Set("Content-Type", "image/png")
@@ -255,22 +246,22 @@ func (s *Server) handleNotebookDocumentPage(w http.ResponseWriter, r *http.Reque
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	http.ServeContent(w, r, "", time.Time{}, png)
+	return nil
 }
 
-func (s *Server) handleNotebookMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleNotebookMessages(w http.ResponseWriter, r *http.Request) error {
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			s.writeError(w, r, core.FieldError("limit", "Limit must be between 1 and 1000."))
-			return
+			return core.FieldError("limit", "Limit must be between 1 and 1000.")
 		}
 		limit = n
 	}
 	list, err := s.Notebooks.Messages(r.Context(), r.PathValue("notebook_id"), limit)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": list})
+	return nil
 }

@@ -21,14 +21,14 @@ func (s *Server) oauthRoutes() []Route {
 			Summary: "Sign in with " + title + ": redirects to " + title + " (state, PKCE S256, nonce)",
 			Query: []Param{{"return_to", "string", "where to land afterwards: a path on this site, or a native app's http://127.0.0.1:<port>/… (RFC 8252)"},
 				{"code_challenge", "string", "a native app's own PKCE S256 challenge, answered when it redeems the login code"}},
-			handler: func(w http.ResponseWriter, r *http.Request) { s.handleOAuthStart(w, r, p) }})
+			handler: func(w http.ResponseWriter, r *http.Request) error { return s.handleOAuthStart(w, r, p) }})
 		method := "GET"
 		if p == "apple" {
 			method = "POST" // Apple answers with response_mode=form_post
 		}
 		out = append(out, Route{Method: method, Path: "/api/auth/" + p + "/callback", Public: true, Tag: "accounts", Status: 303,
 			Summary: title + " returns here; redirects to return_to with a single-use login code (#oauth_code=… or ?code=… for loopback)",
-			handler: func(w http.ResponseWriter, r *http.Request) { s.handleOAuthCallback(w, r, p) }})
+			handler: func(w http.ResponseWriter, r *http.Request) error { return s.handleOAuthCallback(w, r, p) }})
 	}
 	return append(out,
 		Route{Method: "GET", Path: "/api/auth/providers", Public: true, Tag: "accounts", Summary: "The sign-in providers set up on this server", Response: "ProviderList", Status: 200, handler: s.handleProviders},
@@ -37,47 +37,44 @@ func (s *Server) oauthRoutes() []Route {
 	)
 }
 
-func (s *Server) handleProviders(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleProviders(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"providers": s.Auth.OAuthProviders()})
+	return nil
 }
 
-func (s *Server) handleOAuthStart(w http.ResponseWriter, r *http.Request, provider string) {
+func (s *Server) handleOAuthStart(w http.ResponseWriter, r *http.Request, provider string) error {
 	q := r.URL.Query()
 	to, err := s.Auth.StartOAuth(r.Context(), provider, q.Get("return_to"), q.Get("code_challenge"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, to, http.StatusFound)
+	return nil
 }
 
-func (s *Server) handleOAuthCallback(w http.ResponseWriter, r *http.Request, provider string) {
+func (s *Server) handleOAuthCallback(w http.ResponseWriter, r *http.Request, provider string) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		s.oauthFail(w, r, core.Errorf(core.EINVALID, "The sign-in answer could not be read; start again."))
-		return
+		return oauthFail(w, r, core.Errorf(core.EINVALID, "The sign-in answer could not be read; start again."))
 	}
 	if e := r.Form.Get("error"); e != "" {
 		msg := "The sign-in was cancelled."
 		if e != "access_denied" && e != "user_cancelled_authorize" {
 			msg = "The provider refused the sign-in; try again."
 		}
-		s.oauthFail(w, r, core.Errorf(core.EUNAUTHORIZED, "%s", msg))
-		return
+		return oauthFail(w, r, core.Errorf(core.EUNAUTHORIZED, "%s", msg))
 	}
 	keys := throttleKeys(r)
 	if err := s.AuthFailures.Check(keys...); err != nil {
-		s.oauthFail(w, r, err)
-		return
+		return oauthFail(w, r, err)
 	}
 	res, err := s.Auth.FinishOAuth(r.Context(), provider, r.Form.Get("state"), r.Form.Get("code"), r.Form.Get("user"))
 	if err != nil {
 		if c := core.ErrorCode(err); c == core.EUNAUTHORIZED || c == core.ENOTFOUND || c == core.EINVALID {
 			s.failed(keys)
 		}
-		s.oauthFail(w, r, err)
-		return
+		return oauthFail(w, r, err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
@@ -94,55 +91,54 @@ func (s *Server) handleOAuthCallback(w http.ResponseWriter, r *http.Request, pro
 		to += sep + "code=" + url.QueryEscape(res.LoginCode)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
 }
 
 // oauthFail sends the browser back to the app with a message it can show.
-func (s *Server) oauthFail(w http.ResponseWriter, r *http.Request, err error) {
+// An internal error is returned, to be logged and answered as JSON.
+func oauthFail(w http.ResponseWriter, r *http.Request, err error) error {
 	if core.ErrorCode(err) == core.EINTERNAL {
-		s.writeError(w, r, err) // logs it
-		return
+		return err
 	}
 	http.Redirect(w, r, "/#oauth_error="+url.QueryEscape(core.ErrorMessage(err)), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) handleOAuthExchange(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOAuthExchange(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Code         string `json:"code"`
 		CodeVerifier string `json:"code_verifier"`
 	}
 	if err := decodeInto(w, r, &in, "code", "code_verifier"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	keys := throttleKeys(r)
 	if err := s.AuthFailures.Check(keys...); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	sess, err := s.Auth.ExchangeLoginCode(r.Context(), in.Code, in.CodeVerifier, r.UserAgent())
 	if err != nil {
 		if core.ErrorCode(err) == core.EUNAUTHORIZED {
 			s.failed(keys)
 		}
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, sess)
+	return nil
 }
 
-func (s *Server) handleDesktopCode(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDesktopCode(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		ReturnTo      string `json:"return_to"`
 		CodeChallenge string `json:"code_challenge"`
 	}
 	if err := decodeInto(w, r, &in, "return_to", "code_challenge"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	to, err := s.Auth.IssueDesktopCode(r.Context(), in.ReturnTo, in.CodeChallenge)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"redirect": to})
+	return nil
 }

@@ -228,9 +228,10 @@ func schemas() map[string]any {
 	return m
 }
 
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	s.openapiOnce.Do(func() { s.openapiDoc = s.OpenAPI() })
 	writeJSON(w, http.StatusOK, s.openapiDoc)
+	return nil
 }
 
 type openapiCache struct {

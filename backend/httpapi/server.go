@@ -87,10 +87,23 @@ type Route struct {
 	Response string
 	Status   int
 	Query    []Param
-	handler  http.HandlerFunc
+	handler  handler
 	// muxPath, when set, is the pattern the mux gets instead of Path (see
 	// literalTail).
 	muxPath string
+}
+
+// handler is an endpoint's happy path: whatever error it returns, the route
+// table writes through the one error writer (writeError).
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// serve adapts a handler to net/http, writing its error, if any.
+func (s *Server) serve(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
 }
 
 // Param documents a query parameter.
@@ -124,7 +137,7 @@ func NewServer(d Deps) *Server {
 		if rt.muxPath != "" {
 			pattern = rt.muxPath
 		}
-		s.mux.Handle(rt.Method+" "+pattern, h)
+		s.mux.Handle(rt.Method+" "+pattern, s.serve(h))
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, core.Errorf(core.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))

@@ -30,51 +30,48 @@ func (s *Server) machineSettings(r *http.Request) error {
 	return nil
 }
 
-func (s *Server) handleSpeechModel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSpeechModel(w http.ResponseWriter, r *http.Request) error {
 	st := s.Models.Status(r.Context())
 	if !s.Desktop && !st.Ready && st.Path == "" {
 		st.Problem = "No speech model on this server; the operator sets one with SENTRY_VOSK_MODEL."
 	}
 	writeJSON(w, http.StatusOK, st)
+	return nil
 }
 
-func (s *Server) handleUseSpeechModel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUseSpeechModel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.machineSettings(r); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var in struct {
 		Path string `json:"path"`
 	}
 	if err := decodeInto(w, r, &in, "path"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := s.Models.UseFolder(r.Context(), in.Path); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, s.Models.Status(r.Context()))
+	return nil
 }
 
-func (s *Server) handleDownloadSpeechModel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDownloadSpeechModel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.machineSettings(r); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var in struct {
 		URL    string `json:"url"`
 		SHA256 string `json:"sha256"`
 	}
 	if err := decodeInto(w, r, &in, "url", "sha256"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if _, err := s.Models.Start(r.Context(), in.URL, in.SHA256); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, s.Models.Status(r.Context()))
+	return nil
 }
 
 var _ = modelmgr.SettingKey

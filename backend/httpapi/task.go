@@ -80,76 +80,69 @@ func decodeTaskUpdate(fields map[string]json.RawMessage) (core.TaskUpdate, error
 	return u, nil
 }
 
-func (s *Server) handleCreateTask(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateTask(w http.ResponseWriter, r *http.Request) error {
 	userID := r.PathValue("user_id")
 	if _, err := core.RequireSelf(r.Context(), userID); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := readJSONObject(w, r, taskAllowed)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	upd, err := decodeTaskUpdate(fields)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if upd.Title == nil {
-		s.writeError(w, r, core.FieldError("title", "Title is required."))
-		return
+		return core.FieldError("title", "Title is required.")
 	}
 	t := &core.Task{}
 	task.ApplyDefaults(t)
 	upd.Apply(t)
 	created, err := s.Tasks.Create(r.Context(), userID, t)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, created)
+	return nil
 }
 
-func (s *Server) handleGetTask(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetTask(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.Tasks.Get(r.Context(), r.PathValue("user_id"), r.PathValue("task_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, t)
+	return nil
 }
 
-func (s *Server) handleUpdateTask(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUpdateTask(w http.ResponseWriter, r *http.Request) error {
 	userID := r.PathValue("user_id")
 	if _, err := core.RequireSelf(r.Context(), userID); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := readJSONObject(w, r, taskAllowed)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	upd, err := decodeTaskUpdate(fields)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	t, err := s.Tasks.Update(r.Context(), userID, r.PathValue("task_id"), upd)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, t)
+	return nil
 }
 
-func (s *Server) handleDeleteTask(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteTask(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Tasks.Delete(r.Context(), r.PathValue("user_id"), r.PathValue("task_id")); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type taskPage struct {
@@ -160,27 +153,25 @@ type taskPage struct {
 var taskQueryParams = map[string]bool{"status": true, "due_before": true, "due_after": true, "source": true,
 	"task_type": true, "q": true, "limit": true, "cursor": true, "sort": true}
 
-func (s *Server) handleListTasks(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListTasks(w http.ResponseWriter, r *http.Request) error {
 	userID := r.PathValue("user_id")
 	if _, err := core.RequireSelf(r.Context(), userID); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	f, err := parseTaskFilter(r, userID)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	tasks, next, err := s.Tasks.List(r.Context(), f)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	page := taskPage{Tasks: tasks}
 	if next != "" {
 		page.NextCursor = &next
 	}
 	writeJSON(w, http.StatusOK, page)
+	return nil
 }
 
 func parseTaskFilter(r *http.Request, userID string) (core.TaskFilter, error) {

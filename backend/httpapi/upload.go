@@ -24,13 +24,13 @@ func (s *Server) uploadRoutes() []Route {
 	}
 }
 
-func (s *Server) handleCreateUploadSession(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateUploadSession(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.Uploads.CreateSession(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, sess)
+	return nil
 }
 
 // eachFile streams the file parts of a multipart request (field "file",
@@ -112,54 +112,52 @@ func (s *Server) bodyError(err error, msg string) error {
 	return core.Errorf(core.EINVALID, "%s", msg)
 }
 
-func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.Uploads.Session(r.Context(), r.PathValue("session_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var up *core.Upload
 	if _, err := s.eachFile(w, r, 1, func(name string, body io.Reader) error {
 		up, err = s.Uploads.Store(r.Context(), upload.Put{SessionID: sess.ID, Filename: name, Body: body, Temporary: true})
 		return err
 	}); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, up)
+	return nil
 }
 
-func (s *Server) handleSessionFiles(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSessionFiles(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Uploads.Files(r.Context(), r.PathValue("session_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"files": list})
+	return nil
 }
 
-func (s *Server) handleDeleteUploadSession(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleDeleteUploadSession(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Uploads.DeleteSession(r.Context(), r.PathValue("session_id")); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleUploadHistory(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUploadHistory(w http.ResponseWriter, r *http.Request) error {
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			s.writeError(w, r, core.FieldError("limit", "Limit must be between 1 and 500."))
-			return
+			return core.FieldError("limit", "Limit must be between 1 and 500.")
 		}
 		limit = n
 	}
 	list, err := s.Uploads.History(r.Context(), r.PathValue("user_id"), limit)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"uploads": list})
+	return nil
 }

@@ -7,68 +7,62 @@ import (
 	"sentry/backend/core"
 )
 
-func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	var in auth.RegisterInput
 	if err := decodeInto(w, r, &in, "email", "password", "first_name", "last_name"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	keys := throttleKeys(r)
 	if err := s.AuthFailures.Check(keys...); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	u, err := s.Auth.Register(r.Context(), in)
 	if err != nil {
 		if core.ErrorCode(err) == core.ECONFLICT {
 			s.failed(keys) // probing for registered emails costs attempts
 		}
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, u)
+	return nil
 }
 
-func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) error {
 	u, err := core.RequireSelf(r.Context(), r.PathValue("user_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, u)
+	return nil
 }
 
-func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 	u, err := core.RequireUser(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, u)
+	return nil
 }
 
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
 	}
 	if err := decodeInto(w, r, &in, "email", "password"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if in.Email == "" {
-		s.writeError(w, r, core.FieldError("email", "Email is required."))
-		return
+		return core.FieldError("email", "Email is required.")
 	}
 	if in.Password == "" {
-		s.writeError(w, r, core.FieldError("password", "Password is required."))
-		return
+		return core.FieldError("password", "Password is required.")
 	}
 	// Reserved before the password is checked: see account.go.
 	res, keys, err := s.reserveLogin(r, in.Email, true)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	defer res.Release()
 	sess, err := s.Auth.Login(r.Context(), in.Email, in.Password, r.UserAgent())
@@ -76,72 +70,66 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		if core.ErrorCode(err) == core.EUNAUTHORIZED {
 			failedAttempt(res)
 		}
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	s.signedIn(w, r, in.Email, keys)
 	writeJSON(w, http.StatusOK, sess)
+	return nil
 }
 
-func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
 	if err := decodeInto(w, r, &in, "refresh_token"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if in.RefreshToken == "" {
-		s.writeError(w, r, core.FieldError("refresh_token", "refresh_token is required."))
-		return
+		return core.FieldError("refresh_token", "refresh_token is required.")
 	}
 	keys := throttleKeys(r)
 	if err := s.AuthFailures.Check(keys...); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	sess, err := s.Auth.Refresh(r.Context(), in.RefreshToken)
 	if err != nil {
 		if core.ErrorCode(err) == core.EUNAUTHORIZED {
 			s.failed(keys)
 		}
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, sess)
+	return nil
 }
 
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
 	if err := decodeInto(w, r, &in, "refresh_token"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := s.Auth.Logout(r.Context(), in.RefreshToken); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // handleLocalSession signs in the desktop's local profile. It exists only
 // in the desktop's in-process handler, which no other program can reach.
-func (s *Server) handleLocalSession(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleLocalSession(w http.ResponseWriter, r *http.Request) error {
 	if !s.Desktop || s.LocalUser == nil {
-		s.writeError(w, r, core.Errorf(core.ENOTFOUND, "No local profile on this server; sign in instead."))
-		return
+		return core.Errorf(core.ENOTFOUND, "No local profile on this server; sign in instead.")
 	}
 	u, err := s.LocalUser(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	sess, err := s.Auth.StartSession(r.Context(), u, "desktop")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, sess)
+	return nil
 }

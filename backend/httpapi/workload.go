@@ -120,37 +120,34 @@ func decodeProfile(fields map[string]json.RawMessage) (workload.ProfileInput, er
 	return in, nil
 }
 
-func (s *Server) handleCreateProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCreateProfile(w http.ResponseWriter, r *http.Request) error {
 	fields, err := readJSONObject(w, r, profileAllowed)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	userID, err := bodyUser(r, fields)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	in, err := decodeProfile(fields)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	p, err := s.Workload.CreateProfile(r.Context(), userID, in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, p)
+	return nil
 }
 
-func (s *Server) handleGetProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetProfile(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.Workload.GetProfile(r.Context(), r.PathValue("user_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
 // pathSelf checks the {user_id} of the path before any body is read.
@@ -160,83 +157,71 @@ func pathSelf(r *http.Request) (string, error) {
 	return id, err
 }
 
-func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) error {
 	userID, err := pathSelf(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := readJSONObject(w, r, profileAllowed)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	in, err := decodeProfile(fields)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	p, err := s.Workload.UpdateProfile(r.Context(), userID, in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
-func (s *Server) handleSavePreferences(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSavePreferences(w http.ResponseWriter, r *http.Request) error {
 	userID, err := pathSelf(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := readJSONObject(w, r, map[string]bool{"focus_block_minutes": true, "meeting_preferences": true,
 		"notifications": true, "user_id": true, "updated_at": true})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var in workload.PreferencesInput
 	if in.FocusBlockMinutes, err = decodeInt(fields, "focus_block_minutes"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if in.MeetingPreferences, err = decodeObject(fields, "meeting_preferences"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if in.Notifications, err = decodeObject(fields, "notifications"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	p, err := s.Workload.SavePreferences(r.Context(), userID, in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
-func (s *Server) handleSaveConstraints(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSaveConstraints(w http.ResponseWriter, r *http.Request) error {
 	userID, err := pathSelf(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := readJSONObject(w, r, map[string]bool{"max_weekly_hours": true, "days_off": true, "fixed_commitments": true,
 		"user_id": true, "updated_at": true})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var in workload.ConstraintsInput
 	if in.MaxWeeklyHours, err = decodeNumber(fields, "max_weekly_hours"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if in.DaysOff, err = decodeStrings(fields, "days_off"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	// "day" is accepted as another name for "weekday".
 	type fixedIn struct {
@@ -248,8 +233,7 @@ func (s *Server) handleSaveConstraints(w http.ResponseWriter, r *http.Request) {
 	}
 	fixed, err := decodeObjectStrict[[]fixedIn](fields, "fixed_commitments", `a list of {"title","weekday":1–7,"start":"HH:MM","end":"HH:MM"}`)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if fixed != nil {
 		list := make([]core.FixedCommitment, 0, len(*fixed))
@@ -266,36 +250,32 @@ func (s *Server) handleSaveConstraints(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.Workload.SaveConstraints(r.Context(), userID, in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, c)
+	return nil
 }
 
-func (s *Server) handleCalculateWorkload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCalculateWorkload(w http.ResponseWriter, r *http.Request) error {
 	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true, "start": true, "days": true})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	userID, err := bodyUser(r, fields)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var q workload.MetricsQuery
 	start, err := decodeString(fields, "start")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if start != nil {
 		q.Start = *start
 	}
 	days, err := decodeInt(fields, "days")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if days != nil {
 		if *days == 0 {
@@ -305,10 +285,10 @@ func (s *Server) handleCalculateWorkload(w http.ResponseWriter, r *http.Request)
 	}
 	m, err := s.Workload.Calculate(r.Context(), userID, q)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, m)
+	return nil
 }
 
 // strictQuery rejects unknown or repeated query parameters.
@@ -343,105 +323,94 @@ func queryInt(r *http.Request, name string) (int, error) {
 	return n, nil
 }
 
-func (s *Server) handleWorkloadMetrics(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleWorkloadMetrics(w http.ResponseWriter, r *http.Request) error {
 	userID, err := pathSelf(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := strictQuery(r, "start", "days"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	days, err := queryInt(r, "days")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	m, err := s.Workload.Metrics(r.Context(), userID, workload.MetricsQuery{Start: r.URL.Query().Get("start"), Days: days})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, m)
+	return nil
 }
 
 // forBodyUser answers a request whose body is just {user_id}: the caller's
 // own id, checked, handed to call, whose result is the 200 answer.
-func forBodyUser[T any](s *Server, call func(ctx context.Context, userID string) (T, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func forBodyUser[T any](call func(ctx context.Context, userID string) (T, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		fields, err := readJSONObject(w, r, map[string]bool{"user_id": true})
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		userID, err := bodyUser(r, fields)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		out, err := call(r.Context(), userID)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, out)
+		return nil
 	}
 }
 
-func (s *Server) handleAnalyze(w http.ResponseWriter, r *http.Request) {
-	forBodyUser(s, s.Workload.Analyze)(w, r)
+func (s *Server) handleAnalyze(w http.ResponseWriter, r *http.Request) error {
+	return forBodyUser(s.Workload.Analyze)(w, r)
 }
 
-func (s *Server) handleBurnoutStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleBurnoutStatus(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.Workload.Status(r.Context(), r.PathValue("user_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, a)
+	return nil
 }
 
-func (s *Server) handleBurnoutHistory(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleBurnoutHistory(w http.ResponseWriter, r *http.Request) error {
 	userID, err := pathSelf(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := strictQuery(r, "limit"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	limit, err := queryInt(r, "limit")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	list, err := s.Workload.History(r.Context(), userID, limit)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"analyses": list})
+	return nil
 }
 
-func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) error {
 	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true, "cbi_answers": true, "checkin": true})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	userID, err := bodyUser(r, fields)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var in workload.CheckInInput
 	if raw, ok := fields["cbi_answers"]; ok && !isNull(raw) {
 		var answers []*int
 		if err := json.Unmarshal(raw, &answers); err != nil {
-			s.writeError(w, r, core.FieldError("cbi_answers", "cbi_answers must be a list of 7 answers (1–5, or null to skip one)."))
-			return
+			return core.FieldError("cbi_answers", "cbi_answers must be a list of 7 answers (1–5, or null to skip one).")
 		}
 		in.CBIAnswers = make([]int, len(answers))
 		for i, a := range answers {
@@ -452,88 +421,80 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) {
 	}
 	note, err := decodeString(fields, "checkin")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if note != nil {
 		in.Note = *note
 	}
 	c, err := s.Workload.CheckIn(r.Context(), userID, in)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, c)
+	return nil
 }
 
-func (s *Server) handleQuestionnaire(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleQuestionnaire(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"instrument": "Copenhagen Burnout Inventory, work-related burnout subscale",
 		"scoring":    "Options score 100, 75, 50, 25, 0 in order (question 7 the other way round); the score is the mean of the answered questions (at least 3).",
 		"items":      workload.CBIItems,
 	})
+	return nil
 }
 
-func (s *Server) handleGenerateRecommendations(w http.ResponseWriter, r *http.Request) {
-	forBodyUser(s, s.Workload.Generate)(w, r)
+func (s *Server) handleGenerateRecommendations(w http.ResponseWriter, r *http.Request) error {
+	return forBodyUser(s.Workload.Generate)(w, r)
 }
 
-func (s *Server) handleListRecommendations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleListRecommendations(w http.ResponseWriter, r *http.Request) error {
 	recs, err := s.Workload.Recommendations(r.Context(), r.PathValue("user_id"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"recommendations": recs})
+	return nil
 }
 
-func (s *Server) handleRecommendationFeedback(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleRecommendationFeedback(w http.ResponseWriter, r *http.Request) error {
 	if _, err := core.RequireUser(r.Context()); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := readJSONObject(w, r, map[string]bool{"recommendation_id": true, "action": true, "helpful": true, "user_id": true})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if _, ok := fields["user_id"]; ok {
 		if _, err := bodyUser(r, fields); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	id, err := decodeString(fields, "recommendation_id")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	action, err := decodeString(fields, "action")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	var helpful *bool
 	if raw, ok := fields["helpful"]; ok && !isNull(raw) {
 		if helpful, err = decodeBool(fields, "helpful"); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	if id == nil {
-		s.writeError(w, r, core.FieldError("recommendation_id", "recommendation_id is required."))
-		return
+		return core.FieldError("recommendation_id", "recommendation_id is required.")
 	}
 	if action == nil {
-		s.writeError(w, r, core.FieldError("action", "Action must be accepted, dismissed or open (to take an answer back)."))
-		return
+		return core.FieldError("action", "Action must be accepted, dismissed or open (to take an answer back).")
 	}
 	rec, err := s.Workload.Feedback(r.Context(), *id, *action, helpful)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, rec)
+	return nil
 }
 
 func workloadSchemas() map[string]any {
