@@ -20,7 +20,7 @@ SERVE_ARGS   ?=
 BIN         := bin/sentry
 DESKTOP_BIN := bin/sentry-desktop
 
-.PHONY: help bootstrap run build build-desktop frontend serve test test-go test-frontend e2e desktop-smoke vet bench clean
+.PHONY: help bootstrap run build build-desktop frontend serve test test-go test-frontend lint-openapi e2e desktop-smoke vet bench clean
 
 help: ## list targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -81,6 +81,11 @@ test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter again
 test-frontend: ## frontend unit tests
 	cd frontend && npm test
 
+lint-openapi: build ## lint the API's OpenAPI document with the linter's recommended rules (errors fail)
+	@mkdir -p test-results
+	./$(BIN) openapi > test-results/openapi.json
+	cd frontend && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint ../test-results/openapi.json --format=summary
+
 e2e: build ## browser end-to-end tests against bin/sentry serve (and the integration stand-ins)
 	$(GO) build -o bin/sentry-standins ./backend/integrations/integrationstest/standins
 	cd frontend && SENTRY_BIN=$(CURDIR)/$(BIN) SENTRY_STANDINS_BIN=$(CURDIR)/bin/sentry-standins npm run e2e
@@ -96,6 +101,7 @@ test: ## everything CI runs: bootstrap, build, Go, frontend, e2e, desktop smoke
 	step $(MAKE) --no-print-directory build build-desktop; \
 	step $(MAKE) --no-print-directory test-go; \
 	step $(MAKE) --no-print-directory test-frontend; \
+	step $(MAKE) --no-print-directory lint-openapi; \
 	step $(MAKE) --no-print-directory e2e; \
 	step $(MAKE) --no-print-directory desktop-smoke; \
 	echo "make test: all passed in $$(( $$(date +%s) - start ))s"

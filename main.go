@@ -57,6 +57,7 @@ Usage:
                               notebooks of your documents (the local profile)
   sentry ask --notebook NAME [--json] "question"
                               an answer from a notebook, with citations
+  sentry openapi              print the API's OpenAPI 3.1 document (as GET /api/openapi.json serves it)
   sentry version              print the version
   sentry help [command]       show help
 
@@ -96,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runNotebook(ctx, args[1:], stdout, stderr, getenv)
 	case "ask":
 		return runAsk(ctx, args[1:], stdout, stderr, getenv)
+	case "openapi":
+		return runOpenAPI(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -252,6 +255,37 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return 1
 	}
 	fmt.Fprintf(stdout, "database %s is at schema version %d\n", cfg.DatabasePath(), v)
+	return 0
+}
+
+// runOpenAPI prints the OpenAPI document of a server with this
+// configuration, built in a throw-away data directory so nothing of the
+// user's is opened or created.
+func runOpenAPI(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := newFlagSet("openapi", "Prints the API's OpenAPI 3.1 document, for client generators and linters.", stderr)
+	cfg, _, code, ok := loadConfig(fs, args, stderr, getenv)
+	if !ok {
+		return code
+	}
+	dir, err := os.MkdirTemp("", "sentry-openapi-")
+	if err != nil {
+		fmt.Fprintf(stderr, "sentry: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	cfg.DataDir = dir
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fmt.Fprintf(stderr, "sentry: %v\n", err)
+		return 1
+	}
+	defer a.Close()
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(a.Server().OpenAPI()); err != nil {
+		fmt.Fprintf(stderr, "sentry: %v\n", err)
+		return 1
+	}
 	return 0
 }
 

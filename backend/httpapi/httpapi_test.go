@@ -48,7 +48,7 @@ type account struct {
 
 func (b *testBackend) signUp(email string) account {
 	b.t.Helper()
-	res, body := b.do("POST", "/api/users/", "", map[string]any{"email": email, "password": "correct horse battery", "first_name": "Ada", "last_name": "Lovelace"})
+	res, body := b.do("POST", "/api/users", "", map[string]any{"email": email, "password": "correct horse battery", "first_name": "Ada", "last_name": "Lovelace"})
 	if res.StatusCode != 201 {
 		b.t.Fatalf("register %s: %d %s", email, res.StatusCode, body)
 	}

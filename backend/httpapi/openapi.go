@@ -57,6 +57,8 @@ func (s *Server) OpenAPI() map[string]any {
 		if !rt.Public {
 			responses["401"] = errResp("Missing, expired or invalid access token")
 			op["security"] = []map[string]any{{"bearerAuth": []string{}}}
+		} else {
+			op["security"] = []map[string]any{} // explicitly open: no token needed
 		}
 		if strings.Contains(rt.Path, "{user_id}") {
 			responses["403"] = errResp("The user_id is not yours")
@@ -64,7 +66,10 @@ func (s *Server) OpenAPI() map[string]any {
 		if strings.Count(rt.Path, "{") > 1 || strings.Contains(rt.Path, "{task_id}") {
 			responses["404"] = errResp("No such object, or not yours")
 		}
-		if rt.Path == "/api/users/" {
+		if rt.Path == "/api/auth/local-session" {
+			responses["404"] = errResp("Not the desktop app: servers have no local profile")
+		}
+		if rt.Path == "/api/users" {
 			responses["409"] = errResp("The email is already registered")
 		}
 		if rt.Path == "/api/notebooks/create" {
@@ -83,7 +88,8 @@ func (s *Server) OpenAPI() map[string]any {
 			"title": "Sentry AI API", "version": s.Version,
 			"description": "The REST API of Sentry AI. Errors are always {\"error\":{\"code\",\"message\",\"field?\"}}.",
 		},
-		"paths": paths,
+		"servers": []map[string]any{{"url": "/", "description": "This server (the document is served by the API it describes)"}},
+		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
 			"schemas":         withSchemas(schemas(), workloadSchemas()),

@@ -91,6 +91,8 @@ type Route struct {
 	// muxPath, when set, is the pattern the mux gets instead of Path (see
 	// literalTail).
 	muxPath string
+	// aliases are older paths still served, not documented.
+	aliases []string
 }
 
 // handler is an endpoint's happy path: whatever error it returns, the route
@@ -138,6 +140,9 @@ func NewServer(d Deps) *Server {
 			pattern = rt.muxPath
 		}
 		s.mux.Handle(rt.Method+" "+pattern, s.serve(h))
+		for _, a := range rt.aliases {
+			s.mux.Handle(rt.Method+" "+a, s.serve(h))
+		}
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, core.Errorf(core.ENOTFOUND, "No such API endpoint: %s %s.", r.Method, r.URL.Path))
@@ -170,7 +175,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/health", Public: true, Tag: "system", Summary: "Health of the database and each engine", Response: "Health", Status: 200, handler: s.handleHealth},
 		{Method: "GET", Path: "/api/openapi.json", Public: true, Tag: "system", Summary: "This API's OpenAPI 3.1 document", Response: "object", Status: 200, handler: s.handleOpenAPI},
 
-		{Method: "POST", Path: "/api/users/", Public: true, Tag: "accounts", Summary: "Register an account", Body: "RegisterRequest", Response: "User", Status: 201, handler: s.handleRegister},
+		{Method: "POST", Path: "/api/users", aliases: []string{"/api/users/{$}"}, Public: true, Tag: "accounts", Summary: "Register an account", Body: "RegisterRequest", Response: "User", Status: 201, handler: s.handleRegister},
 		{Method: "GET", Path: "/api/users/{user_id}", Tag: "accounts", Summary: "Read your account", Response: "User", Status: 200, handler: s.handleGetUser},
 		{Method: "POST", Path: "/api/auth/login", Public: true, Tag: "accounts", Summary: "Sign in with email and password", Body: "LoginRequest", Response: "Session", Status: 200, handler: s.handleLogin},
 		{Method: "POST", Path: "/api/auth/refresh-token", Public: true, Tag: "accounts", Summary: "Trade a refresh token for a new token pair (rotation)", Body: "RefreshRequest", Response: "Session", Status: 200, handler: s.handleRefresh},

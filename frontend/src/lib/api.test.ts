@@ -181,7 +181,7 @@ describe('api client', () => {
     await expect(
       api.register({ email: 'a@example.com', password: 'longenough', first_name: 'A', last_name: 'B' }),
     ).rejects.toMatchObject({ code: 'conflict', status: 409 });
-    expect(calls[0]).toMatchObject({ url: '/api/users/', method: 'POST' });
+    expect(calls[0]).toMatchObject({ url: '/api/users', method: 'POST' });
   });
 
   it('sends updates as PUT with only the given fields and deletes with DELETE', async () => {

@@ -718,7 +718,7 @@ export function createApi(opts: ApiOptions) {
     /** Any route, for feature modules that keep their own typed calls (workload, integrations). */
     request,
 
-    register: (input: RegisterInput) => request<User>('POST', '/api/users/', { body: input, auth: false }),
+    register: (input: RegisterInput) => request<User>('POST', '/api/users', { body: input, auth: false }),
 
     async login(email: string, password: string): Promise<Session> {
       return startSession(
