@@ -1,6 +1,7 @@
 // Package ratelimit throttles callers: a failure counter for auth endpoints
 // (so many failures per key in a window, then refuse until the window
-// slides) and a token bucket per user for the API as a whole.
+// slides) and a token bucket per user for the API as a whole
+// (golang.org/x/time/rate).
 //
 // Failures counts attempts still in flight as well as recorded failures,
 // so that parallel attempts cannot all pass the check before the first of
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"sentry/backend/core"
 )
@@ -214,23 +217,21 @@ func (f *Failures) prune(now time.Time) {
 }
 
 // Buckets is a token bucket per key: Rate tokens a second, up to Burst.
+// The buckets themselves are rate.Limiters; Buckets keeps one per key,
+// forgets full ones when there are too many, and turns a refusal into
+// rate_limited with a Retry-After.
 type Buckets struct {
 	Rate  float64
 	Burst float64
 	Now   func() time.Time
 
 	mu sync.Mutex
-	m  map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
+	m  map[string]*rate.Limiter
 }
 
 // NewBuckets returns per-key buckets; rate <= 0 disables limiting.
-func NewBuckets(rate float64, burst int) *Buckets {
-	return &Buckets{Rate: rate, Burst: float64(max(burst, 1)), Now: time.Now, m: map[string]*bucket{}}
+func NewBuckets(r float64, burst int) *Buckets {
+	return &Buckets{Rate: r, Burst: float64(max(burst, 1)), Now: time.Now, m: map[string]*rate.Limiter{}}
 }
 
 // Allow takes one token for key, or says how long until one is free.
@@ -238,29 +239,38 @@ func (b *Buckets) Allow(key string) error {
 	if b == nil || b.Rate <= 0 {
 		return nil
 	}
+	now := b.Now()
+	lim := b.limiter(key, now)
+	if lim.AllowN(now, 1) {
+		return nil
+	}
+	wait := time.Duration((1 - lim.TokensAt(now)) / b.Rate * float64(time.Second))
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	return &core.Error{Code: core.ERATELIMITED, RetryAfter: time.Duration(secs) * time.Second,
+		Message: "Too many requests. Slow down and try again shortly."}
+}
+
+// limiter returns key's bucket, making a full one for a new key.
+func (b *Buckets) limiter(key string, now time.Time) *rate.Limiter {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.Now()
-	bk, ok := b.m[key]
-	if !ok {
-		if len(b.m) > MaxKeys {
-			for k, v := range b.m {
-				if now.Sub(v.last) > time.Minute {
-					delete(b.m, k)
-				}
+	if b.m == nil {
+		b.m = map[string]*rate.Limiter{}
+	}
+	lim, ok := b.m[key]
+	if ok {
+		return lim
+	}
+	if len(b.m) > MaxKeys {
+		// A full bucket is what a new key gets, so forgetting one changes
+		// nothing for its key.
+		for k, l := range b.m {
+			if l.TokensAt(now) >= float64(l.Burst()) {
+				delete(b.m, k)
 			}
 		}
-		bk = &bucket{tokens: b.Burst, last: now}
-		b.m[key] = bk
 	}
-	bk.tokens = math.Min(b.Burst, bk.tokens+now.Sub(bk.last).Seconds()*b.Rate)
-	bk.last = now
-	if bk.tokens < 1 {
-		wait := time.Duration((1 - bk.tokens) / b.Rate * float64(time.Second))
-		secs := max(1, int(math.Ceil(wait.Seconds())))
-		return &core.Error{Code: core.ERATELIMITED, RetryAfter: time.Duration(secs) * time.Second,
-			Message: "Too many requests. Slow down and try again shortly."}
-	}
-	bk.tokens--
-	return nil
+	lim = rate.NewLimiter(rate.Limit(b.Rate), max(1, int(b.Burst)))
+	b.m[key] = lim
+	return lim
 }

@@ -52,8 +52,8 @@ func TestBuckets(t *testing.T) {
 			t.Fatalf("burst request %d refused", i)
 		}
 	}
-	if err := b.Allow("u1"); core.ErrorCode(err) != core.ERATELIMITED {
-		t.Fatalf("21st: %v", err)
+	if err := b.Allow("u1"); core.ErrorCode(err) != core.ERATELIMITED || core.ErrorRetryAfter(err) != time.Second {
+		t.Fatalf("21st: %v (retry after %v, want the whole second)", err, core.ErrorRetryAfter(err))
 	}
 	if err := b.Allow("u2"); err != nil {
 		t.Fatal("other user throttled")
@@ -67,6 +67,29 @@ func TestBuckets(t *testing.T) {
 	var off *ratelimit.Buckets
 	if off.Allow("x") != nil || ratelimit.NewBuckets(0, 1).Allow("x") != nil {
 		t.Fatal("disabled limiter refused")
+	}
+}
+
+// Retry-After says when the next token is due, in whole seconds.
+func TestBucketsRetryAfter(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	b := ratelimit.NewBuckets(0.01, 1) // one request per 100 s
+	b.Now = func() time.Time { return now }
+	if err := b.Allow("u1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		after time.Duration
+		want  time.Duration
+	}{{0, 100 * time.Second}, {30 * time.Second, 70 * time.Second}, {99500 * time.Millisecond, time.Second}} {
+		now = time.Unix(1_700_000_000, 0).Add(c.after)
+		if err := b.Allow("u1"); core.ErrorRetryAfter(err) != c.want {
+			t.Fatalf("%v after the first request: %v, retry after %v, want %v", c.after, err, core.ErrorRetryAfter(err), c.want)
+		}
+	}
+	now = time.Unix(1_700_000_000, 0).Add(100 * time.Second)
+	if err := b.Allow("u1"); err != nil {
+		t.Fatalf("once the token is due: %v", err)
 	}
 }
 
