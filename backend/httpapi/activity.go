@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"sentry/backend/activity"
 	"sentry/backend/core"
 )
 
@@ -22,15 +23,15 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := core.ChangeFilter{UserID: userID, Table: q.Get("table"), RowID: q.Get("row_id"), After: q.Get("after"), Limit: 100}
+	f := core.ChangeFilter{UserID: userID, Table: q.Get("table"), RowID: q.Get("row_id"), After: q.Get("after"), Limit: activity.DefaultLimit}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
+		if err != nil || n < 1 || n > activity.MaxLimit {
 			return core.FieldError("limit", "Limit must be between 1 and 1000.")
 		}
 		f.Limit = n
 	}
-	changes, err := s.Changes.FindChanges(r.Context(), f)
+	changes, err := s.Activity.Find(r.Context(), f)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"sentry/backend/activity"
 	"sentry/backend/auth"
 	"sentry/backend/core"
 	"sentry/backend/extract"
@@ -37,7 +38,8 @@ type Deps struct {
 	Workload *workload.Service
 	// KindClass tells a file kind's class: document, image, audio, video.
 	KindClass func(kind string) string
-	Changes   core.ChangeStore
+	// Activity serves /api/activity, the change history.
+	Activity *activity.Service
 	// Health reports each dependency; nil entries are skipped.
 	Health []HealthCheck
 	// UI, when set, is served at / (the built frontend).
