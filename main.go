@@ -115,14 +115,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 }
 
+// Stamped by release builds (scripts/release) with
+// -ldflags "-X main.buildCommit=… -X main.buildDate=…", beside app.Version;
+// unstamped builds fall back to the VCS revision in the build info.
+var buildCommit, buildDate string
+
 func versionString() string {
 	v := app.Version
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	commit := buildCommit
+	bi, ok := debug.ReadBuildInfo()
+	if ok && commit == "" {
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += " (" + s.Value[:12] + ")"
+			if s.Key == "vcs.revision" {
+				commit = s.Value
 			}
 		}
+	}
+	if len(commit) >= 12 {
+		v += " (" + commit[:12] + ")"
+	} else if commit != "" {
+		v += " (" + commit + ")"
+	}
+	if buildDate != "" {
+		v += " built " + buildDate
+	}
+	if ok {
 		v += " " + bi.GoVersion
 	}
 	if desktopMain != nil {

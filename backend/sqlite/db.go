@@ -223,11 +223,37 @@ func Migrations() fs.FS {
 	return sub
 }
 
+// NewerSchemaError is what Migrate returns for a database whose schema is
+// newer than the newest migration this build embeds: it was written by a
+// newer version of the program, and opening it here could lose data, so it
+// is refused and left as it is (a downgrade is not supported).
+type NewerSchemaError struct {
+	Have  int64 // the database's schema version
+	Known int64 // the newest migration this build knows
+}
+
+func (e *NewerSchemaError) Error() string {
+	return fmt.Sprintf("this database was written by a newer Sentry AI (schema %d, this version knows up to %d); install the newer version", e.Have, e.Known)
+}
+
 // Migrate applies pending embedded migrations, each in its own transaction.
+// A database with a newer schema than this build knows is refused with a
+// *NewerSchemaError before anything is written to it.
 func (db *DB) Migrate(ctx context.Context) error {
 	provider, err := goose.NewProvider(goose.DialectSQLite3, db.write, Migrations())
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	have, err := provider.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: schema version: %w", err)
+	}
+	var known int64
+	for _, s := range provider.ListSources() {
+		known = max(known, s.Version)
+	}
+	if have > known {
+		return &NewerSchemaError{Have: have, Known: known}
 	}
 	results, err := provider.Up(ctx)
 	if err != nil {
