@@ -20,7 +20,7 @@ SERVE_ARGS   ?=
 BIN         := bin/sentry
 DESKTOP_BIN := bin/sentry-desktop
 
-.PHONY: help bootstrap run build build-desktop frontend serve test test-go test-frontend lint-openapi e2e desktop-smoke vet bench clean
+.PHONY: help bootstrap run build build-desktop frontend serve test test-go test-postgres test-frontend lint-openapi e2e desktop-smoke vet bench clean
 
 help: ## list targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,6 +66,7 @@ vet: ## go vet, headless and desktop builds
 test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter against the real libvosk
 	$(MAKE) --no-print-directory vet
 	$(GO) test $(RACE) -count=1 $(GOTESTFLAGS) ./...
+	$(MAKE) --no-print-directory test-postgres
 	@# The desktop keeps its team-server refresh token in the OS keyring:
 	@# test that against a real Secret Service in a private D-Bus session.
 	@# A throw-away keyring home: the login keyring is created afresh, unlocked.
@@ -77,6 +78,9 @@ test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter again
 	else \
 	  echo "make: skipping the vosk-tagged tests of backend/vosk: libvosk is not installed"; \
 	fi
+
+test-postgres: ## the Postgres store and the conformance suite against a throw-away PostgreSQL (scripts/with-postgres)
+	scripts/with-postgres $(GO) test $(RACE) -count=1 $(GOTESTFLAGS) ./backend/postgres/
 
 test-frontend: ## frontend unit tests
 	cd frontend && npm test

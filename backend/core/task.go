@@ -148,6 +148,16 @@ func (t *Task) Validate() error {
 	if err := t.cleanText(); err != nil {
 		return err
 	}
+	// Provider ids and evidence are kept as given, but only if every
+	// store can keep them.
+	for _, f := range [][2]string{{"google_task_id", t.GoogleTaskID}, {"google_tasklist_id", t.GoogleTaskListID}, {"zoom_meeting_id", t.ZoomMeetingID}} {
+		if err := CheckStorable(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	if err := CheckStorableJSON("evidence", t.Evidence); err != nil {
+		return err
+	}
 	t.Title = strings.TrimSpace(t.Title)
 	if t.Title == "" {
 		return FieldError("title", "Title is required.")

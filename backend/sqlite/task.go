@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"sentry/backend/core"
@@ -237,10 +238,20 @@ func decodeCursor(s, sort string) (*cursor, error) {
 	if err := json.Unmarshal(b, &c); err != nil || c.Sort != sort || c.ID == "" {
 		return nil, bad
 	}
+	// The value must fit the sort: a whole number for priority, a stored
+	// time for the others (the Postgres store compares typed values).
 	switch v := c.Value.(type) {
 	case float64:
+		if strings.TrimPrefix(sort, "-") != core.SortPriority || v != float64(int64(v)) {
+			return nil, bad
+		}
 		c.Value = int64(v)
 	case string:
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if strings.TrimPrefix(sort, "-") == core.SortPriority || err != nil || !(core.TimeInRange(t) || v == noDeadline) {
+			return nil, bad
+		}
+		c.Value = formatTime(t)
 	default:
 		return nil, bad
 	}

@@ -19,8 +19,15 @@ func (db *DB) CreateUser(ctx context.Context, u *core.User) error {
 	}
 	defer tx.Rollback()
 
+	// Checked before lower-casing, which would hide bad bytes.
+	if err := core.CheckStorable("email", u.Email); err != nil {
+		return err
+	}
 	u.ID = NewID()
 	u.Email = core.NormalizeEmail(u.Email)
+	if err := checkUserText(u); err != nil {
+		return err
+	}
 	u.CreatedAt, u.UpdatedAt, u.Version = tx.now, tx.now, 1
 	hlc, err := tx.logChange(ctx, u.ID, "users", u.ID, core.OpInsert, map[string]any{
 		"email": u.Email, "first_name": u.FirstName, "last_name": u.LastName, "is_local": u.IsLocal,
@@ -101,6 +108,10 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) (*
 		u.LastName, fields["last_name"] = *upd.LastName, *upd.LastName
 	}
 	if upd.Email != nil {
+		// Checked before lower-casing, which would hide bad bytes.
+		if err := core.CheckStorable("email", *upd.Email); err != nil {
+			return nil, err
+		}
 		u.Email = core.NormalizeEmail(*upd.Email)
 		fields["email"] = u.Email
 	}
@@ -113,6 +124,9 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) (*
 	}
 	if upd.BumpTokens {
 		u.TokenVersion++
+	}
+	if err := checkUserText(u); err != nil {
+		return nil, err
 	}
 	u.UpdatedAt = tx.now
 	u.Version++
@@ -212,6 +226,21 @@ func (db *DB) RevokeRefreshFamily(ctx context.Context, familyID string) error {
 	if _, err := db.write.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL`,
 		formatTime(db.Now()), familyID); err != nil {
 		return fmt.Errorf("sqlite: revoke refresh family: %w", err)
+	}
+	return nil
+}
+
+// checkUserText refuses what the Postgres store cannot keep, so both
+// answer invalid: text that is not UTF-8 or holds NUL, and an email longer
+// than an address can be (the server's unique index has a size limit).
+func checkUserText(u *core.User) error {
+	for _, f := range [][2]string{{"email", u.Email}, {"first_name", u.FirstName}, {"last_name", u.LastName}, {"password", u.PasswordHash}} {
+		if err := core.CheckStorable(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	if len(u.Email) > 254 {
+		return core.FieldError("email", "Email must be at most 254 characters.")
 	}
 	return nil
 }

@@ -1,0 +1,409 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"sentry/backend/core"
+)
+
+const taskColumns = `id, user_id, title, description, status, priority, task_type, source, source_id,
+	deadline, start_time, end_time, location, meeting_url, attendees, estimated_hours, actual_hours,
+	can_delegate, is_optional, is_recurring, recurrence_rule, tags, parent_id,
+	google_task_id, google_tasklist_id, zoom_meeting_id, evidence, completed_at, created_at, updated_at, version`
+
+// noDeadline sorts undated tasks after every dated one, as in SQLite.
+var noDeadline = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
+
+// CreateTask inserts t with a new id and logs the insert.
+func (db *DB) CreateTask(ctx context.Context, t *core.Task) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	if err := tx.createTask(ctx, t); err != nil {
+		return err
+	}
+	return tx.commit(ctx, "create task")
+}
+
+func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
+	if t.ID == "" {
+		t.ID = NewID()
+	}
+	// The store refuses what it could not read back (a time outside the
+	// calendar, text that is not UTF-8), whoever the caller is.
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if !storable(t.UserID) {
+		return core.Errorf(core.ENOTFOUND, "User not found.")
+	}
+	normalizeTaskTimes(t)
+	t.CreatedAt, t.UpdatedAt, t.Version = tx.now, tx.now, 1
+	vals, err := taskValues(t)
+	if err != nil {
+		return err
+	}
+	hlc, err := tx.logChange(ctx, t.UserID, "tasks", t.ID, core.OpInsert, taskFields(t, nil))
+	if err != nil {
+		return err
+	}
+	args := append(vals, core.PriorityRank(t.Priority), hlc, searchLexemes(t.Title, t.Description))
+	if _, err := tx.Exec(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc, search)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, array_to_tsvector($34::text[]))`, args...); err != nil {
+		return formatError(err, "create task", userMissing)
+	}
+	return nil
+}
+
+// normalizeTaskTimes keeps a task's times as they will read back: UTC, to
+// the millisecond.
+func normalizeTaskTimes(t *core.Task) {
+	t.Deadline, t.StartTime, t.EndTime, t.CompletedAt = msPtr(t.Deadline), msPtr(t.StartTime), msPtr(t.EndTime), msPtr(t.CompletedAt)
+}
+
+// taskValues returns t's values in taskColumns order.
+func taskValues(t *core.Task) ([]any, error) {
+	evidence := []byte("{}")
+	if t.Evidence != nil {
+		var err error
+		if evidence, err = json.Marshal(t.Evidence); err != nil {
+			return nil, fmt.Errorf("postgres: encode evidence: %w", err)
+		}
+	}
+	return []any{t.ID, t.UserID, t.Title, t.Description, t.Status, t.Priority, t.TaskType, t.Source, t.SourceID,
+		t.Deadline, t.StartTime, t.EndTime, t.Location, t.MeetingURL,
+		nonNil(t.Attendees), t.EstimatedHours, t.ActualHours, t.CanDelegate, t.IsOptional, t.IsRecurring, t.RecurrenceRule,
+		nonNil(t.Tags), t.ParentID, t.GoogleTaskID, t.GoogleTaskListID, t.ZoomMeetingID, string(evidence),
+		t.CompletedAt, t.CreatedAt, t.UpdatedAt, t.Version}, nil
+}
+
+// taskFields returns the change log's field map: every field for an
+// insert, only the named ones for an update. Times are text, as SQLite's
+// log has them.
+func taskFields(t *core.Task, only []string) map[string]any {
+	all := map[string]any{
+		"title": t.Title, "description": t.Description, "status": t.Status, "priority": t.Priority,
+		"task_type": t.TaskType, "source": t.Source, "source_id": t.SourceID,
+		"deadline": formatTimePtr(t.Deadline), "start_time": formatTimePtr(t.StartTime), "end_time": formatTimePtr(t.EndTime),
+		"location": t.Location, "meeting_url": t.MeetingURL, "attendees": nonNil(t.Attendees),
+		"estimated_hours": t.EstimatedHours, "actual_hours": t.ActualHours, "can_delegate": t.CanDelegate,
+		"is_optional": t.IsOptional, "is_recurring": t.IsRecurring, "recurrence_rule": t.RecurrenceRule,
+		"tags": nonNil(t.Tags), "parent_id": t.ParentID, "google_task_id": t.GoogleTaskID,
+		"google_tasklist_id": t.GoogleTaskListID, "zoom_meeting_id": t.ZoomMeetingID,
+		"completed_at": formatTimePtr(t.CompletedAt),
+	}
+	if t.Evidence != nil {
+		all["evidence"] = t.Evidence
+	}
+	if only == nil {
+		return all
+	}
+	out := make(map[string]any, len(only))
+	for _, k := range only {
+		out[k] = all[k]
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func scanTask(row pgx.Row) (*core.Task, error) {
+	var t core.Task
+	var evidence []byte
+	if err := row.Scan(&t.ID, &t.UserID, &t.Title, &t.Description, &t.Status, &t.Priority, &t.TaskType, &t.Source, &t.SourceID,
+		&t.Deadline, &t.StartTime, &t.EndTime, &t.Location, &t.MeetingURL, &t.Attendees, &t.EstimatedHours, &t.ActualHours,
+		&t.CanDelegate, &t.IsOptional, &t.IsRecurring, &t.RecurrenceRule, &t.Tags, &t.ParentID,
+		&t.GoogleTaskID, &t.GoogleTaskListID, &t.ZoomMeetingID, &evidence, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.Version); err != nil {
+		return nil, err
+	}
+	t.Deadline, t.StartTime, t.EndTime, t.CompletedAt = utcPtr(t.Deadline), utcPtr(t.StartTime), utcPtr(t.EndTime), utcPtr(t.CompletedAt)
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	t.Attendees, t.Tags = nonNil(t.Attendees), nonNil(t.Tags)
+	if s := string(evidence); s != "{}" && s != "" {
+		if err := json.Unmarshal(evidence, &t.Evidence); err != nil {
+			return nil, fmt.Errorf("postgres: decode evidence of task %s: %w", t.ID, err)
+		}
+	}
+	return &t, nil
+}
+
+// FindTaskByID returns not_found for unknown or deleted tasks.
+func (db *DB) FindTaskByID(ctx context.Context, id string) (*core.Task, error) {
+	return findTask(ctx, db.pool, id, "")
+}
+
+// findTask reads a live task; lock is "" or " FOR UPDATE".
+func findTask(ctx context.Context, q queryer, id, lock string) (*core.Task, error) {
+	if !storable(id) {
+		return nil, core.Errorf(core.ENOTFOUND, "Task not found.")
+	}
+	t, err := scanTask(q.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1 AND deleted_at IS NULL`+lock, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "Task not found.")
+	} else if err != nil {
+		return nil, formatError(err, "find task "+id, onViolation{})
+	}
+	return t, nil
+}
+
+// sortExpr returns the SQL expression each sort key orders by; each has an
+// index (user_id, expr, id).
+func sortExpr(key string) string {
+	switch key {
+	case core.SortDeadline:
+		return `coalesce(deadline, timestamptz '9999-12-31 23:59:59.999+00')`
+	case core.SortPriority:
+		return `priority_rank`
+	case core.SortUpdatedAt:
+		return `updated_at`
+	default:
+		return `created_at`
+	}
+}
+
+func sortValue(t *core.Task, key string) any {
+	switch key {
+	case core.SortDeadline:
+		if t.Deadline == nil {
+			return noDeadline.Format(TimeFormat)
+		}
+		return t.Deadline.UTC().Format(TimeFormat)
+	case core.SortPriority:
+		return core.PriorityRank(t.Priority)
+	case core.SortUpdatedAt:
+		return t.UpdatedAt.UTC().Format(TimeFormat)
+	default:
+		return t.CreatedAt.UTC().Format(TimeFormat)
+	}
+}
+
+// cursor is the position after a page: the sort, the last row's sort
+// value and id. Same layout as the SQLite store's.
+type cursor struct {
+	Sort  string `json:"s"`
+	Value any    `json:"v"`
+	ID    string `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor checks a cursor and returns its value typed for key's
+// column: a time for the time keys, an integer for priority.
+func decodeCursor(s, sort, key string) (*cursor, error) {
+	bad := core.FieldError("cursor", "The cursor is not valid; start again from the first page.")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) > 1024 {
+		return nil, bad
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil || c.Sort != sort || c.ID == "" || core.CheckStorable("cursor", c.ID) != nil {
+		return nil, bad
+	}
+	switch v := c.Value.(type) {
+	case float64:
+		if key != core.SortPriority || v != float64(int64(v)) {
+			return nil, bad
+		}
+		c.Value = int64(v)
+	case string:
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if key == core.SortPriority || err != nil || !(core.TimeInRange(t) || t.Equal(noDeadline)) {
+			return nil, bad
+		}
+		c.Value = t.UTC()
+	default:
+		return nil, bad
+	}
+	return &c, nil
+}
+
+// FindTasks returns one page of a user's live tasks and the next cursor.
+func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, string, error) {
+	if err := f.Normalize(); err != nil {
+		return nil, "", err
+	}
+	key := strings.TrimPrefix(f.Sort, "-")
+	desc := strings.HasPrefix(f.Sort, "-")
+	expr := sortExpr(key)
+	if !storable(f.UserID) {
+		return []*core.Task{}, "", nil
+	}
+
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where = append(where, `user_id = `+arg(f.UserID), `deleted_at IS NULL`)
+	if len(f.Statuses) > 0 {
+		where = append(where, `status = ANY(`+arg(f.Statuses)+`::text[])`)
+	}
+	if f.Source != "" {
+		where = append(where, `source = `+arg(f.Source))
+	}
+	if f.TaskType != "" {
+		where = append(where, `task_type = `+arg(f.TaskType))
+	}
+	if f.DueBefore != nil {
+		where = append(where, `deadline <= `+arg(ms(*f.DueBefore)))
+	}
+	if f.DueAfter != nil {
+		where = append(where, `deadline >= `+arg(ms(*f.DueAfter)))
+	}
+	if f.UpdatedAfter != nil {
+		where = append(where, `updated_at > `+arg(ms(*f.UpdatedAfter)))
+	}
+	if q := prefixQuery(f.Query); q != "" {
+		where = append(where, `search @@ `+arg(q)+`::tsquery`)
+	} else if strings.TrimSpace(f.Query) != "" {
+		return []*core.Task{}, "", nil // only punctuation: nothing can match
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor, f.Sort, key)
+		if err != nil {
+			return nil, "", err
+		}
+		op := ">"
+		if desc {
+			op = "<"
+		}
+		where = append(where, `(`+expr+`, id) `+op+` (`+arg(c.Value)+`, `+arg(c.ID)+`)`)
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	q := `SELECT ` + taskColumns + ` FROM tasks WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + expr + ` ` + dir + `, id ` + dir + ` LIMIT ` + arg(f.Limit+1)
+
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", formatError(err, "find tasks", onViolation{})
+	}
+	defer rows.Close()
+	tasks := make([]*core.Task, 0, f.Limit)
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("postgres: find tasks: scan: %w", err)
+		}
+		tasks = append(tasks, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", formatError(err, "find tasks", onViolation{})
+	}
+	next := ""
+	if len(tasks) > f.Limit {
+		tasks = tasks[:f.Limit]
+		last := tasks[len(tasks)-1]
+		next = encodeCursor(cursor{Sort: f.Sort, Value: sortValue(last, key), ID: last.ID})
+	}
+	return tasks, next, nil
+}
+
+// UpdateTask applies upd after check approves the current row, which stays
+// locked until the transaction ends.
+func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, check func(*core.Task) error) (*core.Task, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.rollback()
+	t, err := findTask(ctx, tx, id, " FOR UPDATE")
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(t); err != nil {
+			return nil, err
+		}
+	}
+	changed := upd.Apply(t)
+	if len(changed) == 0 {
+		return t, nil
+	}
+	// Completion time follows the status.
+	if t.Status == core.StatusDone && t.CompletedAt == nil {
+		now := tx.now
+		t.CompletedAt = &now
+		changed = append(changed, "completed_at")
+	} else if t.Status != core.StatusDone && t.CompletedAt != nil {
+		t.CompletedAt = nil
+		changed = append(changed, "completed_at")
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	normalizeTaskTimes(t)
+	t.UpdatedAt = tx.now
+	t.Version++
+	hlc, err := tx.logChange(ctx, t.UserID, "tasks", t.ID, core.OpUpdate, taskFields(t, changed))
+	if err != nil {
+		return nil, err
+	}
+	vals, err := taskValues(t)
+	if err != nil {
+		return nil, err
+	}
+	// vals[0] is the id; the SET list follows taskColumns from user_id on.
+	cols := strings.Split(strings.NewReplacer("\n", "", "\t", "").Replace(taskColumns), ",")
+	sets := make([]string, 0, len(cols)+3)
+	args := make([]any, 0, len(vals)+3)
+	for i, c := range cols[1:] {
+		args = append(args, vals[i+1])
+		sets = append(sets, fmt.Sprintf("%s = $%d", strings.TrimSpace(c), len(args)))
+	}
+	args = append(args, core.PriorityRank(t.Priority), hlc, searchLexemes(t.Title, t.Description), t.ID)
+	n := len(args)
+	q := `UPDATE tasks SET ` + strings.Join(sets, ", ") +
+		fmt.Sprintf(`, priority_rank = $%d, hlc = $%d, search = array_to_tsvector($%d::text[]) WHERE id = $%d`, n-3, n-2, n-1, n)
+	if _, err := tx.Exec(ctx, q, args...); err != nil {
+		return nil, formatError(err, "update task "+id, onViolation{})
+	}
+	if err := tx.commit(ctx, "update task "+id); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// DeleteTask tombstones a task so the deletion can sync.
+func (db *DB) DeleteTask(ctx context.Context, id string) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	t, err := findTask(ctx, tx, id, " FOR UPDATE")
+	if err != nil {
+		return err
+	}
+	hlc, err := tx.logChange(ctx, t.UserID, "tasks", t.ID, core.OpDelete, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE tasks SET deleted_at = $1, updated_at = $1, version = version + 1, hlc = $2 WHERE id = $3`,
+		tx.now, hlc, id); err != nil {
+		return formatError(err, "delete task "+id, onViolation{})
+	}
+	return tx.commit(ctx, "delete task "+id)
+}
