@@ -30,6 +30,7 @@ import (
 	"sentry/backend/event"
 	"sentry/backend/extract"
 	"sentry/backend/httpapi"
+	"sentry/backend/ingest"
 	"sentry/backend/integrations"
 	"sentry/backend/mail"
 	"sentry/backend/modelmgr"
@@ -79,6 +80,9 @@ type App struct {
 	Extract *extract.Service
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
+	// Ingest reads uploads into positioned text for extraction and
+	// notebooks, with the engines wired here.
+	Ingest *ingest.Reader
 	// Notebooks is chat with your documents.
 	Notebooks *notebook.Service
 	// Integrations syncs Google Tasks, Google Calendar and Zoom.
@@ -169,20 +173,20 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		llm = &ollama.Extractor{Client: client, Model: cfg.OllamaModel}
 		engines = append([]core.TaskExtractor{llm}, engines...)
 	}
-	a.Uploads = upload.NewService(db, &blob.Store{Root: filepath.Join(cfg.DataDir, "files")}, detect, logger)
+	a.Uploads = upload.NewService(db, &blob.Store{Root: filepath.Join(cfg.DataDir, "files")}, ingest.Detect, logger)
 	if cfg.MaxUploadMB > 0 {
 		a.Uploads.MaxBytes = cfg.MaxUploadMB << 20
 	}
 	if cfg.QuotaMB > 0 {
 		a.Uploads.QuotaBytes = cfg.QuotaMB << 20
 	}
-	a.Models = &modelmgr.Manager{Dir: filepath.Join(cfg.DataDir, "models"), Fallback: voskModelDir(cfg.VoskModel), Check: vosk.CheckModel, Settings: db}
-	var describe func(context.Context, []byte) string
+	a.Models = &modelmgr.Manager{Dir: filepath.Join(cfg.DataDir, "models"), Fallback: cfg.VoskModel, Check: vosk.CheckModel, Settings: db}
+	var describe core.ImageDescriber
 	if llm != nil {
-		vision := &ollama.Describer{Client: llm.Client, Model: cfg.VisionModel}
-		describe = vision.Describe
+		describe = &ollama.Describer{Client: llm.Client, Model: cfg.VisionModel}
 	}
-	a.Extract = extract.NewService(db, a.Tasks, engines, loader(a.Uploads, a.Models, describe), logger)
+	a.Ingest = newReader(a.Models.Current, describe)
+	a.Extract = extract.NewService(db, a.Tasks, engines, extract.ReadUploads(a.Uploads, a.Ingest), logger)
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBG = stop
 	if err := a.Extract.Start(bg, 2); err != nil {
@@ -213,7 +217,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: kindClass, Activity: activity.NewService(db), UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: []httpapi.HealthCheck{
 			{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
@@ -293,7 +297,7 @@ func (a *App) LocalUser(ctx context.Context) (*core.User, error) {
 	a.localMu.Lock()
 	defer a.localMu.Unlock()
 	name := ""
-	if u := os.Getenv("USER"); u != "" && u != "root" {
+	if u := a.Config.OSUser; u != "" && u != "root" {
 		name = strings.ToUpper(u[:1]) + u[1:]
 	}
 	return a.Auth.EnsureLocalUser(ctx, name)

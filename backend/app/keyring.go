@@ -26,7 +26,7 @@ func desktopSecret(cfg config.Config, logger *slog.Logger) ([]byte, error) {
 	if cfg.Secret != "" {
 		return []byte(cfg.Secret), nil
 	}
-	if !keyringReachable() {
+	if !keyringReachable(cfg) {
 		logger.Warn("no OS keyring; the signing secret is kept in a 0600 file in the data folder",
 			slog.String("hint", "install and unlock a Secret Service (gnome-keyring or KWallet) to keep it in the keyring"))
 		return loadSecret(cfg)
@@ -62,15 +62,14 @@ func desktopSecret(cfg config.Config, logger *slog.Logger) ([]byte, error) {
 
 // keyringReachable avoids starting a bus: the keyring is tried only in a
 // desktop session that already has one.
-func keyringReachable() bool {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+func keyringReachable(cfg config.Config) bool {
+	if cfg.SessionBus != "" {
 		return true
 	}
-	rt := os.Getenv("XDG_RUNTIME_DIR")
-	if rt == "" {
+	if cfg.RuntimeDir == "" {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(rt, "bus"))
+	_, err := os.Stat(filepath.Join(cfg.RuntimeDir, "bus"))
 	return err == nil
 }
 

@@ -75,6 +75,17 @@ type Config struct {
 	VisionModel string `json:"vision_model"`
 	// VoskModel is the speech model folder (env SENTRY_VOSK_MODEL).
 	VoskModel string `json:"vosk_model"`
+	// EmbedModel is the Ollama model notebooks embed with when it is
+	// pulled (env SENTRY_EMBED_MODEL).
+	EmbedModel string `json:"embed_model"`
+	// OSUser is the operating system's name for the user (env USER); the
+	// desktop's local profile is named after it.
+	OSUser string `json:"-"`
+	// SessionBus and RuntimeDir locate the desktop session's message bus
+	// (env DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR); the OS keyring is
+	// tried only when there is one.
+	SessionBus string `json:"-"`
+	RuntimeDir string `json:"-"`
 	// MaxUploadMB bounds one file; QuotaMB all of a user's files.
 	MaxUploadMB int64 `json:"max_upload_mb"`
 	QuotaMB     int64 `json:"quota_mb"`
@@ -107,8 +118,40 @@ type OAuthProvider struct {
 	GraphURL       string `json:"graph_url"`
 }
 
-// Default returns the defaults.
+// DefaultEmbedModel is the embedding model notebooks use by default.
+const DefaultEmbedModel = "nomic-embed-text"
+
+// Default returns the defaults, with what this process's environment says
+// about the machine and session and the models (SENTRY_VOSK_MODEL,
+// SENTRY_EMBED_MODEL, USER, the session bus), so a Config built without
+// Load (tests, embedders) finds them too.
 func Default() Config {
+	c := defaults()
+	applyProcessEnv(&c, os.Getenv)
+	return c
+}
+
+// applyProcessEnv sets what the environment tells about the machine, the
+// session and the installed models.
+func applyProcessEnv(c *Config, getenv func(string) string) {
+	if v := getenv(EnvVoskModel); v != "" {
+		c.VoskModel = v
+	}
+	if v := getenv(EnvEmbedModel); v != "" {
+		c.EmbedModel = v
+	}
+	if v := getenv("USER"); v != "" {
+		c.OSUser = v
+	}
+	if v := getenv("DBUS_SESSION_BUS_ADDRESS"); v != "" {
+		c.SessionBus = v
+	}
+	if v := getenv("XDG_RUNTIME_DIR"); v != "" {
+		c.RuntimeDir = v
+	}
+}
+
+func defaults() Config {
 	return Config{
 		DataDir:         DefaultDataDir(),
 		Addr:            "127.0.0.1:8080",
@@ -124,6 +167,7 @@ func Default() Config {
 		OllamaModel:     "llama3.1:8b",
 		MaxUploadMB:     100,
 		VisionModel:     "llava",
+		EmbedModel:      DefaultEmbedModel,
 		QuotaMB:         5120,
 		RateBurst:       200,
 		Integrations:    IntegrationsConfig{SyncInterval: DefaultSyncInterval},
@@ -281,13 +325,15 @@ const (
 	EnvAllowedOrigins = "SENTRY_ALLOWED_ORIGINS"
 	EnvRateLimit      = "SENTRY_RATE_LIMIT"
 	EnvPublicURL      = "SENTRY_PUBLIC_URL"
+	EnvVoskModel      = "SENTRY_VOSK_MODEL"
+	EnvEmbedModel     = "SENTRY_EMBED_MODEL"
 )
 
 // Load builds a Config: defaults, then the JSON file (from --config or
 // SENTRY_CONFIG), then environment variables, then flags set on fs. fs must
 // have been parsed after RegisterFlags.
 func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
-	c := Default()
+	c := defaults()
 	file := getenv(EnvConfigFile)
 	if f := fs.Lookup("config"); f != nil && f.Value.String() != "" {
 		file = f.Value.String()
@@ -350,9 +396,7 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	if v := getenv("OLLAMA_HOST"); v != "" {
 		c.OllamaHost = v
 	}
-	if v := getenv("SENTRY_VOSK_MODEL"); v != "" {
-		c.VoskModel = v
-	}
+	applyProcessEnv(&c, getenv)
 	if v := getenv("SENTRY_MAX_UPLOAD_MB"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {

@@ -29,26 +29,10 @@ const (
 	MaxAttempts  = 3
 )
 
-// Source is the text of an input with what's needed to place evidence.
-type Source struct {
-	Text    string
-	Pages   []Span // Page set
-	Audio   []Span // AudioStart/AudioEnd set
-	Regions []Span // Region set
-	Kind    string // hint for the engine (meeting_transcript, document, …)
-}
-
-// Span maps a byte range of Source.Text to where it came from.
-type Span struct {
-	Start, End int
-	Page       int
-	AudioStart float64
-	AudioEnd   float64
-	Region     *core.Region
-}
-
-// Loader reads an upload's text for a run (documents, OCR, speech).
-type Loader func(ctx context.Context, run *core.Extraction, progress func(stage string, p float64)) (*Source, error)
+// Loader reads an upload's text for a run (documents, OCR, speech), with
+// what places evidence: pages, audio times, image regions. ReadUploads is
+// the one for uploaded files; tests pass their own.
+type Loader func(ctx context.Context, run *core.Extraction, progress func(stage string, p float64)) (*core.Source, error)
 
 // Service runs extractions.
 type Service struct {
@@ -407,7 +391,7 @@ func (s *Service) progress(ctx context.Context, run *core.Extraction, stage stri
 }
 
 func (s *Service) run(ctx context.Context, run *core.Extraction) error {
-	src := &Source{Text: run.Input, Kind: run.Kind}
+	src := &core.Source{Text: run.Input, Kind: run.Kind}
 	if run.UploadID != "" && run.Input == "" {
 		if s.loader == nil {
 			return core.Errorf(core.EUNSUPPORTED, "This kind of file cannot be read here.")
@@ -494,7 +478,7 @@ func (s *Service) run(ctx context.Context, run *core.Extraction) error {
 }
 
 // place fills page, audio times and image region from the source spans.
-func place(ev *core.Evidence, src *Source) {
+func place(ev *core.Evidence, src *core.Source) {
 	mid := (ev.Start + ev.End) / 2
 	for _, sp := range src.Pages {
 		if mid >= sp.Start && mid < sp.End {

@@ -185,12 +185,12 @@ func TestEvidenceGetsPageAudioAndRegion(t *testing.T) {
 	db, u := open(t, filepath.Join(t.TempDir(), "s.db"))
 	text := "Intro line.\nSend the report."
 	start := strings.Index(text, "Send")
-	load := func(ctx context.Context, run *core.Extraction, progress func(string, float64)) (*extract.Source, error) {
+	load := func(ctx context.Context, run *core.Extraction, progress func(string, float64)) (*core.Source, error) {
 		progress("reading", 0.5)
-		return &extract.Source{Text: text,
-			Pages: []extract.Span{{Start: 0, End: start, Page: 1}, {Start: start, End: len(text), Page: 2}},
-			Audio: []extract.Span{{Start: start, End: start + 4, AudioStart: 12.5, AudioEnd: 13}, {Start: start + 5, End: len(text), AudioStart: 13, AudioEnd: 14.25}},
-			Regions: []extract.Span{{Start: start, End: start + 4, Region: &core.Region{X: 10, Y: 20, W: 30, H: 10}},
+		return &core.Source{Text: text,
+			Pages: []core.Span{{Start: 0, End: start, Page: 1}, {Start: start, End: len(text), Page: 2}},
+			Audio: []core.Span{{Start: start, End: start + 4, AudioStart: 12.5, AudioEnd: 13}, {Start: start + 5, End: len(text), AudioStart: 13, AudioEnd: 14.25}},
+			Regions: []core.Span{{Start: start, End: start + 4, Region: &core.Region{X: 10, Y: 20, W: 30, H: 10}},
 				{Start: start + 5, End: len(text), Region: &core.Region{X: 45, Y: 18, W: 60, H: 14}}},
 		}, nil
 	}

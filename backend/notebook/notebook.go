@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"sentry/backend/core"
-	"sentry/backend/docparse"
+	"sentry/backend/ingest"
 	"sentry/backend/upload"
 )
 
@@ -38,18 +38,11 @@ type Service struct {
 	// chunks it embedded.
 	Embedder core.Embedder
 	Offline  core.Embedder
-	// ReadMedia reads the text of images (OCR) and recordings (speech
-	// recognition); the composition root wires the engines. Without it,
-	// such documents fail with a reason.
-	ReadMedia MediaReader
-	// RenderPage draws one page (1-based) of the PDF read from pdf as PNG
-	// at dpi, returned as a file to stream (closed by the caller); the
-	// composition root wires the PDF rasteriser.
-	RenderPage func(ctx context.Context, pdf io.Reader, page, dpi int) (io.ReadSeekCloser, error)
-	// OCRPage reads one scanned PDF page (no text layer) by OCR; the
-	// composition root wires the rasteriser and Tesseract. Without it the
-	// pages with text are indexed and a scan-only PDF fails with a reason.
-	OCRPage func(ctx context.Context, pdf []byte, page int) (string, error)
+	// Reader reads uploaded files (documents, images by OCR, recordings by
+	// speech recognition) and draws PDF pages; the composition root wires
+	// its engines. The default reads documents' text layers only: images
+	// and recordings fail with a reason, and so do scan-only PDFs.
+	Reader *ingest.Reader
 	// Chat, when set, writes grounded answers; nil means extractive.
 	Chat core.ChatModel
 	// OfflineVectorWeight scales the built-in embedder's list in the rank
@@ -78,7 +71,7 @@ func NewService(store core.NotebookStore, uploads *upload.Service, files core.Up
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, uploads: uploads, files: files, logger: logger,
-		Embedder: HashEmbedder{}, Offline: HashEmbedder{}, OfflineVectorWeight: 0.5, TextBudget: DefaultTextBudget, TopK: DefaultTopK, EmbedBatch: 32, Now: time.Now,
+		Embedder: HashEmbedder{}, Offline: HashEmbedder{}, Reader: ingest.New(ingest.Engines{}), OfflineVectorWeight: 0.5, TextBudget: DefaultTextBudget, TopK: DefaultTopK, EmbedBatch: 32, Now: time.Now,
 		wake: make(chan struct{}, 1)}
 }
 
@@ -230,7 +223,7 @@ func (s *Service) DocumentPage(ctx context.Context, notebookID, id string, page,
 	if err != nil {
 		return nil, err
 	}
-	if docparse.Kind(d.Kind) != docparse.KindPDF {
+	if d.Kind != ingest.KindPDF {
 		return nil, core.Errorf(core.EUNSUPPORTED, "Only PDF documents have pages to show; open the file instead.")
 	}
 	if d.Status != core.DocReady || d.PageCount < 1 {
@@ -239,39 +232,18 @@ func (s *Service) DocumentPage(ctx context.Context, notebookID, id string, page,
 	if page < 1 || page > d.PageCount {
 		return nil, core.Errorf(core.ENOTFOUND, "Page %d not found: this PDF has %d pages.", page, d.PageCount)
 	}
-	if s.RenderPage == nil {
-		return nil, core.Errorf(core.EUNSUPPORTED, "Showing PDF pages is not available on this installation.")
-	}
 	_, _, f, err := s.DocumentFile(ctx, notebookID, id)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return s.RenderPage(ctx, f, page, dpi)
+	return s.Reader.RenderPage(ctx, f, page, dpi)
 }
-
-// Media is the text read from an image or a recording. Times place spans
-// of Text (byte offsets) in a recording, in seconds.
-type Media struct {
-	Text  string
-	Times []TimeSpan
-}
-
-// TimeSpan is where Text[Start:End] was said.
-type TimeSpan struct {
-	Start, End int
-	From, To   float64
-}
-
-// MediaReader reads an image or a recording of the given kind; progress
-// takes a stage name and a fraction of this step. Errors with a code
-// (e.g. unsupported: no speech model) are shown to the user as they are.
-type MediaReader func(ctx context.Context, data []byte, kind string, progress func(stage string, p float64)) (*Media, error)
 
 // Indexable kinds: documents with a text layer, images (OCR) and
 // recordings (speech recognition).
 func indexable(kind string) bool {
-	switch docparse.Kind(kind).Class() {
+	switch ingest.Class(kind) {
 	case "document", "image", "audio", "video":
 		return true
 	}

@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"sentry/backend/audio"
 	"sentry/backend/blob"
 	"sentry/backend/core"
 	"sentry/backend/docparse"
+	"sentry/backend/ingest"
 	"sentry/backend/jobtest"
 	"sentry/backend/notebook"
 	"sentry/backend/sqlite"
@@ -472,13 +474,10 @@ func TestTextQueryPrunesCommonWords(t *testing.T) {
 }
 
 // A recording's passages keep where they were said; the speech engine is
-// absent here, so a reader stands in for it with a timed transcript.
+// absent here, so a transcriber stands in for it with a timed transcript.
 func TestRecordingChunksKeepTimes(t *testing.T) {
 	e := newEnv(t)
-	e.svc.ReadMedia = func(ctx context.Context, data []byte, kind string, progress func(string, float64)) (*notebook.Media, error) {
-		text := "We agreed to move the launch. Priya will email the printers on Friday."
-		return &notebook.Media{Text: text, Times: []notebook.TimeSpan{{Start: 0, End: 29, From: 1.5, To: 3.25}, {Start: 30, End: len(text), From: 4, To: 7.5}}}, nil
-	}
+	e.svc.Reader = ingest.New(ingest.Engines{Audio: audio.Decoder{}, Speech: timedSpeech{}})
 	wav, err := os.ReadFile("../audio/testdata/speech.wav")
 	if err != nil {
 		t.Fatal(err)
@@ -498,4 +497,16 @@ func TestRecordingChunksKeepTimes(t *testing.T) {
 	if err != nil || len(a.Citations) == 0 || a.Citations[0].AudioEnd != 7.5 {
 		t.Fatalf("%+v %v", a, err)
 	}
+}
+
+// timedSpeech is a core.Transcriber that "hears" two utterances.
+type timedSpeech struct{}
+
+func (timedSpeech) Ready(context.Context) error { return nil }
+
+func (timedSpeech) Transcribe(ctx context.Context, pcm *core.PCM, progress func(float64)) (*core.Transcript, error) {
+	return &core.Transcript{Segments: []core.TranscriptSegment{
+		{Text: "We agreed to move the launch", Start: 1.5, End: 3.25},
+		{Text: "Priya will email the printers on Friday", Start: 4, End: 7.5},
+	}}, nil
 }

@@ -3,13 +3,11 @@ package notebook
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"sentry/backend/core"
-	"sentry/backend/docparse"
+	"sentry/backend/ingest"
 )
 
 // Start re-queues documents a crash left indexing and starts n workers;
@@ -135,31 +133,9 @@ func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
 	if !indexable(d.Kind) {
 		return core.Errorf(core.EUNSUPPORTED, "Text cannot be extracted from %s files.", d.Kind)
 	}
-	var pieces []Piece
-	switch class := docparse.Kind(d.Kind).Class(); class {
-	case "document":
-		if err := s.progress(ctx, d, "extracting text", 0.1); err != nil {
-			return err
-		}
-		doc, err := docparse.Parse(ctx, data, docparse.Kind(d.Kind), docparse.Limits{})
-		if err != nil {
-			return err
-		}
-		if err := s.ocrScannedPages(ctx, d, data, doc); err != nil {
-			return err
-		}
-		pieces = s.chunkDocument(doc)
-		if len(pieces) == 0 {
-			if len(doc.PagesWithoutText) > 0 {
-				return core.Errorf(core.EUNSUPPORTED, "This PDF is scanned pages without a text layer and they could not be read here; reading them needs pdftoppm (install poppler-utils) and Tesseract.")
-			}
-			return core.Errorf(core.EINVALID, "No text was found in this file.")
-		}
-		d.PageCount = max(1, len(doc.Pages))
-	default:
-		if pieces, err = s.readMedia(ctx, d, data, class); err != nil {
-			return err
-		}
+	pieces, err := s.read(ctx, d, data)
+	if err != nil {
+		return err
 	}
 	if err := s.progress(ctx, d, "embedding passages", 0.2); err != nil {
 		return err
@@ -180,102 +156,66 @@ func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
 	return nil
 }
 
-// ocrScannedPages reads a PDF's pages that have no text layer by OCR and
-// rebuilds the document's text with them, so their passages keep their page
-// numbers. Without an OCR engine the pages with text are indexed alone.
-func (s *Service) ocrScannedPages(ctx context.Context, d *core.NotebookDocument, data []byte, doc *docparse.Document) error {
-	if len(doc.PagesWithoutText) == 0 || s.OCRPage == nil {
-		return nil
-	}
-	scanned := map[int]bool{}
-	for _, n := range doc.PagesWithoutText {
-		scanned[n] = true
-	}
-	done := 0
-	var b strings.Builder
-	for i := range doc.Pages {
-		p := &doc.Pages[i]
-		if scanned[p.Number] {
-			stage := fmt.Sprintf("reading scanned page %d of %d by OCR", p.Number, len(doc.Pages))
-			if err := s.progress(ctx, d, stage, 0.1+0.1*float64(done)/float64(len(scanned))); err != nil {
-				return err
-			}
-			text, err := s.OCRPage(ctx, data, p.Number)
-			if err != nil {
-				return err
-			}
-			p.Text = strings.ToValidUTF8(text, "")
-			done++
+// read reads the file through ingest (text layers, scanned pages and
+// images by OCR, recordings by speech recognition) and chunks its text:
+// passages keep their pages, and a recording's their times.
+func (s *Service) read(ctx context.Context, d *core.NotebookDocument, data []byte) ([]Piece, error) {
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var last time.Time
+	src, err := s.Reader.Read(rctx, data, d.Kind, ingest.Options{}, func(stage string, p float64) {
+		// Long reads report often; save a few times a second.
+		if time.Since(last) < 250*time.Millisecond {
+			return
 		}
-		if i > 0 {
-			b.WriteString("\n\n")
-		}
-		p.Offset = b.Len()
-		b.WriteString(p.Text)
-	}
-	doc.Text = b.String()
-	return nil
-}
-
-// readMedia reads an image by OCR or a recording by speech recognition
-// and chunks the text; a recording's chunks keep their times.
-func (s *Service) readMedia(ctx context.Context, d *core.NotebookDocument, data []byte, class string) ([]Piece, error) {
-	if s.ReadMedia == nil {
-		if class == "image" {
-			return nil, core.Errorf(core.EUNSUPPORTED, "Reading text in images (OCR) is not available on this installation.")
-		}
-		return nil, core.Errorf(core.EUNSUPPORTED, "Speech recognition is not available on this installation.")
-	}
-	stage := "reading the image (OCR)"
-	if class != "image" {
-		stage = "transcribing the recording"
-	}
-	if err := s.progress(ctx, d, stage, 0.05); err != nil {
-		return nil, err
-	}
-	last := time.Now()
-	m, err := s.ReadMedia(ctx, data, d.Kind, func(st string, p float64) {
-		// Long transcriptions report often; save a few times a second.
-		if time.Since(last) > 250*time.Millisecond {
-			last = time.Now()
-			_ = s.progress(ctx, d, st, 0.05+0.15*min(1, max(0, p)))
+		last = time.Now()
+		if err := s.progress(ctx, d, stage, 0.05+0.15*min(1, max(0, p))); errors.Is(err, errGone) {
+			cancel(errGone)
 		}
 	})
-	if err != nil {
+	if cause := context.Cause(rctx); errors.Is(cause, errGone) {
+		return nil, errGone
+	} else if err != nil {
 		return nil, err
 	}
+	class := ingest.Class(d.Kind)
 	var pages []PageSpan
-	if class == "image" {
+	switch class {
+	case "document":
+		for _, sp := range src.Pages {
+			pages = append(pages, PageSpan{Number: sp.Page, Offset: sp.Start})
+		}
+	case "image":
 		pages = []PageSpan{{Number: 1, Offset: 0}}
-		d.PageCount = 1
 	}
-	pieces := Split(m.Text, pages, s.Chunking)
+	pieces := Split(src.Text, pages, s.Chunking)
 	if len(pieces) == 0 {
-		if class == "image" {
+		switch class {
+		case "document":
+			return nil, core.Errorf(core.EINVALID, "No text was found in this file.")
+		case "image":
 			return nil, core.Errorf(core.EINVALID, "No text was found in this image.")
 		}
 		return nil, core.Errorf(core.EINVALID, "No speech was recognised in this recording.")
 	}
+	switch class {
+	case "document":
+		d.PageCount = max(1, len(src.Pages))
+	case "image":
+		d.PageCount = 1
+	}
 	for i := range pieces {
-		for _, t := range m.Times {
+		for _, t := range src.Audio {
 			if t.End <= pieces[i].Start || t.Start >= pieces[i].End {
 				continue
 			}
-			if pieces[i].AudioEnd == 0 || t.From < pieces[i].AudioStart {
-				pieces[i].AudioStart = t.From
+			if pieces[i].AudioEnd == 0 || t.AudioStart < pieces[i].AudioStart {
+				pieces[i].AudioStart = t.AudioStart
 			}
-			pieces[i].AudioEnd = max(pieces[i].AudioEnd, t.To)
+			pieces[i].AudioEnd = max(pieces[i].AudioEnd, t.AudioEnd)
 		}
 	}
 	return pieces, nil
-}
-
-func (s *Service) chunkDocument(doc *docparse.Document) []Piece {
-	pages := make([]PageSpan, len(doc.Pages))
-	for i, p := range doc.Pages {
-		pages[i] = PageSpan{Number: p.Number, Offset: p.Offset}
-	}
-	return Split(doc.Text, pages, s.Chunking)
 }
 
 // embedPieces embeds in batches with the configured embedder, falling
