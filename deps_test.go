@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -65,9 +67,9 @@ var layers = map[string]string{
 	"backend/integrations/integrationstest/standins": layerTestOnly,
 	"backend/jobtest":           layerTestOnly,
 	"backend/mail/mailtest":     layerTestOnly,
-	"backend/storetest":         layerTestOnly,
 	"backend/oauth/oauthtest":   layerTestOnly,
 	"backend/ollama/ollamatest": layerTestOnly,
+	"backend/storetest":         layerTestOnly,
 }
 
 // allowed[a][b]: a package in layer a may import one in layer b.
@@ -91,7 +93,6 @@ var featureEdges = map[[2]string]string{
 	{"backend/extract", "backend/upload"}:    "extraction's sources are the caller's uploads, opened through the upload service",
 	{"backend/ingest", "backend/docparse"}:   "ingest reads documents' text layers with docparse",
 	{"backend/integrations", "backend/task"}: "imported and synced tasks are written through the task service, like the user's own",
-	{"backend/notebook", "backend/docparse"}: "indexing reads the text of a notebook's documents",
 	{"backend/notebook", "backend/ingest"}:   "indexing reads a notebook's documents through ingest",
 	{"backend/notebook", "backend/upload"}:   "a notebook's documents are uploads: stored, sized and deduplicated by the upload service",
 }
@@ -157,53 +158,11 @@ func goList(t *testing.T) map[string][]string {
 // imported by tests alone; only package main imports the desktop shell.
 func TestDependencyDirection(t *testing.T) {
 	imports := goList(t)
-	pkgs := make([]string, 0, len(imports))
-	for pkg := range imports {
-		pkgs = append(pkgs, pkg)
+	for _, problem := range layerProblems(imports) {
+		t.Error(problem)
 	}
-	sort.Strings(pkgs)
-
-	for _, pkg := range pkgs {
-		from, _ := rel(pkg)
-		fromLayer, ok := layers[from]
-		if !ok {
-			t.Errorf("package %s has no layer: add it to layers in deps_test.go (and to docs/ARCHITECTURE.md)", pkg)
-			continue
-		}
-		seen := map[string]bool{}
-		for _, imp := range imports[pkg] {
-			if imp == "" || seen[imp] {
-				continue
-			}
-			seen[imp] = true
-			if strings.Contains(imp, "wailsapp/wails") && pkg != module {
-				t.Errorf("%s imports the desktop shell %s; only package main may", pkg, imp)
-			}
-			to, ok := rel(imp)
-			if !ok {
-				continue
-			}
-			toLayer, ok := layers[to]
-			if !ok {
-				continue // reported as a package of its own
-			}
-			if !allowed[fromLayer][toLayer] {
-				t.Errorf("%s (%s) must not import %s (%s)", pkg, fromLayer, imp, toLayer)
-				continue
-			}
-			if fromLayer == layerFeature && toLayer == layerFeature {
-				edge := [2]string{from, to}
-				if _, ok := featureEdges[edge]; !ok {
-					t.Errorf("feature %s imports feature %s, which is not a declared edge: go through core's interfaces, or add the edge to featureEdges in deps_test.go with the reason", pkg, imp)
-				}
-			}
-		}
-	}
-
-	for edge, why := range featureEdges {
-		if why == "" {
-			t.Errorf("feature edge %s → %s has no reason", edge[0], edge[1])
-		}
+	for _, problem := range staleEntries(imports) {
+		t.Error(problem)
 	}
 
 	for _, r := range standardOnly {
@@ -219,5 +178,161 @@ func TestDependencyDirection(t *testing.T) {
 				t.Errorf("%s depends on %s; it must use only the standard library", importPath(r), dep)
 			}
 		}
+	}
+}
+
+// layerProblems checks imports (package → what it imports) against the
+// tables above and says what breaks them.
+func layerProblems(imports map[string][]string) []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	pkgs := make([]string, 0, len(imports))
+	for pkg := range imports {
+		pkgs = append(pkgs, pkg)
+	}
+	sort.Strings(pkgs)
+	for _, pkg := range pkgs {
+		from, _ := rel(pkg)
+		fromLayer, ok := layers[from]
+		if !ok {
+			add("package %s has no layer: add it to layers in deps_test.go (and to docs/ARCHITECTURE.md)", pkg)
+			continue
+		}
+		seen := map[string]bool{}
+		for _, imp := range imports[pkg] {
+			if imp == "" || seen[imp] {
+				continue
+			}
+			seen[imp] = true
+			if strings.Contains(imp, "wailsapp/wails") && pkg != module {
+				add("%s imports the desktop shell %s; only package main may", pkg, imp)
+			}
+			to, ok := rel(imp)
+			if !ok {
+				continue
+			}
+			toLayer, ok := layers[to]
+			switch {
+			case !ok:
+				add("%s imports %s, which has no layer: add it to layers in deps_test.go", pkg, imp)
+			case !allowed[fromLayer][toLayer]:
+				add("%s (%s) must not import %s (%s)", pkg, fromLayer, imp, toLayer)
+			case fromLayer == layerFeature && toLayer == layerFeature:
+				if _, ok := featureEdges[[2]string{from, to}]; !ok {
+					add("feature %s imports feature %s, which is not a declared edge: go through core's interfaces, or add the edge to featureEdges in deps_test.go with the reason", pkg, imp)
+				}
+			}
+		}
+	}
+	for _, edge := range sortedEdges() {
+		if featureEdges[edge] == "" {
+			add("feature edge %s → %s has no reason", edge[0], edge[1])
+		}
+		if layers[edge[0]] != layerFeature || layers[edge[1]] != layerFeature {
+			add("feature edge %s → %s joins packages that are not both features", edge[0], edge[1])
+		}
+	}
+	return problems
+}
+
+// staleEntries keeps the tables true to the code: a layer for a package
+// that is gone, or an allowed edge that nothing imports, is an allowance
+// nobody asked for.
+func staleEntries(imports map[string][]string) []string {
+	var problems []string
+	var gone []string
+	for r := range layers {
+		if _, ok := imports[importPath(r)]; !ok {
+			gone = append(gone, importPath(r))
+		}
+	}
+	sort.Strings(gone)
+	for _, pkg := range gone {
+		problems = append(problems, fmt.Sprintf("layers names %s, which is not a package of the module: remove it", pkg))
+	}
+	for _, edge := range sortedEdges() {
+		if !slices.Contains(imports[importPath(edge[0])], importPath(edge[1])) {
+			problems = append(problems, fmt.Sprintf("feature edge %s → %s is declared but %[1]s does not import %[2]s: remove it from featureEdges", edge[0], edge[1]))
+		}
+	}
+	return problems
+}
+
+func sortedEdges() [][2]string {
+	edges := make([][2]string, 0, len(featureEdges))
+	for e := range featureEdges {
+		edges = append(edges, e)
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		return edges[i][0] < edges[j][0] || edges[i][0] == edges[j][0] && edges[i][1] < edges[j][1]
+	})
+	return edges
+}
+
+// The rule itself is tested on imports made up to break it, one way each.
+func TestLayerProblemsCatchWrongImports(t *testing.T) {
+	const (
+		core    = "sentry/backend/core"
+		task    = "sentry/backend/task"
+		extract = "sentry/backend/extract"
+		sqlite  = "sentry/backend/sqlite"
+		httpapi = "sentry/backend/httpapi"
+	)
+	for _, c := range []struct {
+		name    string
+		imports map[string][]string
+		want    string // part of the one problem expected; "" for none
+	}{
+		{"the layers as drawn", map[string][]string{
+			"sentry": {"sentry/backend/app"}, "sentry/backend/app": {httpapi, sqlite, task, core},
+			httpapi: {task, core, "net/http"}, task: {core}, sqlite: {core}, core: {"context"},
+			extract: {task, core}}, ""},
+		{"feature imports an adapter", map[string][]string{task: {sqlite}}, "task (feature) must not import sentry/backend/sqlite (adapter)"},
+		{"adapter imports a feature", map[string][]string{sqlite: {task}}, "sqlite (adapter) must not import sentry/backend/task (feature)"},
+		{"transport imports an adapter", map[string][]string{httpapi: {sqlite}}, "httpapi (transport) must not import"},
+		{"feature imports the transport", map[string][]string{task: {httpapi}}, "must not import sentry/backend/httpapi (transport)"},
+		{"base imports a feature", map[string][]string{core: {task}}, "core (base) must not import"},
+		{"feature imports a test stand-in", map[string][]string{task: {"sentry/backend/jobtest"}}, "(test-only)"},
+		{"feature imports the root", map[string][]string{task: {"sentry/backend/app"}}, "(root)"},
+		{"undeclared feature edge", map[string][]string{task: {extract}}, "feature sentry/backend/task imports feature sentry/backend/extract, which is not a declared edge"},
+		{"package without a layer", map[string][]string{"sentry/backend/newthing": {core}}, "package sentry/backend/newthing has no layer"},
+		{"import of a package without a layer", map[string][]string{task: {"sentry/backend/newthing"}}, "which has no layer"},
+		{"desktop shell outside main", map[string][]string{task: {"github.com/wailsapp/wails/v2"}}, "imports the desktop shell"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := layerProblems(c.imports)
+			switch {
+			case c.want == "" && len(got) != 0:
+				t.Fatalf("problems where there are none: %q", got)
+			case c.want != "" && (len(got) != 1 || !strings.Contains(got[0], c.want)):
+				t.Fatalf("got %q, want one problem containing %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestStaleEntriesAreReported(t *testing.T) {
+	full := func() map[string][]string {
+		m := map[string][]string{}
+		for r := range layers {
+			m[importPath(r)] = nil
+		}
+		for edge := range featureEdges {
+			m[importPath(edge[0])] = append(m[importPath(edge[0])], importPath(edge[1]))
+		}
+		return m
+	}
+	if got := staleEntries(full()); len(got) != 0 {
+		t.Fatalf("problems where there are none: %q", got)
+	}
+	m := full()
+	m["sentry/backend/notebook"] = slices.DeleteFunc(m["sentry/backend/notebook"], func(s string) bool { return s == "sentry/backend/upload" })
+	if got := staleEntries(m); len(got) != 1 || !strings.Contains(got[0], "backend/notebook → backend/upload is declared but") {
+		t.Fatalf("an edge nothing imports: %q", got)
+	}
+	m = full()
+	delete(m, "sentry/backend/activity")
+	if got := staleEntries(m); len(got) != 1 || !strings.Contains(got[0], "layers names sentry/backend/activity") {
+		t.Fatalf("a layer for a package that is gone: %q", got)
 	}
 }
