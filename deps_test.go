@@ -16,6 +16,7 @@ const (
 	layerRoot      = "root"      // the composition root
 	layerTransport = "transport" // the HTTP API
 	layerFeature   = "feature"   // use cases and their rules
+	layerIngest    = "ingest"    // uploads into positioned text: ingest and the parsers under it
 	layerAdapter   = "adapter"   // implementations of core's interfaces
 	layerBase      = "base"      // domain types and leaf libraries: standard library only
 	layerTestOnly  = "test-only" // stand-ins and helpers that only tests import
@@ -33,11 +34,9 @@ var layers = map[string]string{
 
 	"backend/activity":      layerFeature,
 	"backend/auth":          layerFeature,
-	"backend/docparse":      layerFeature,
 	"backend/event":         layerFeature,
 	"backend/extract":       layerFeature,
 	"backend/extract/rules": layerFeature,
-	"backend/ingest":        layerFeature,
 	"backend/integrations":  layerFeature,
 	"backend/modelmgr":      layerFeature,
 	"backend/notebook":      layerFeature,
@@ -46,6 +45,9 @@ var layers = map[string]string{
 	"backend/upload":        layerFeature,
 	"backend/workload":      layerFeature,
 	"sync/remote":           layerFeature,
+
+	"backend/ingest":   layerIngest,
+	"backend/docparse": layerIngest,
 
 	"backend/audio":     layerAdapter,
 	"backend/blob":      layerAdapter,
@@ -76,9 +78,10 @@ var layers = map[string]string{
 // Feature to feature is allowed only along featureEdges.
 var allowed = map[string]map[string]bool{
 	layerMain:      {layerRoot: true, layerFeature: true, layerBase: true}, // the CLI and app.go call features
-	layerRoot:      {layerTransport: true, layerFeature: true, layerAdapter: true, layerBase: true},
+	layerRoot:      {layerTransport: true, layerFeature: true, layerIngest: true, layerAdapter: true, layerBase: true},
 	layerTransport: {layerFeature: true, layerBase: true},
-	layerFeature:   {layerFeature: true, layerBase: true},
+	layerFeature:   {layerFeature: true, layerIngest: true, layerBase: true},
+	layerIngest:    {layerIngest: true, layerBase: true}, // engines only through core's interfaces
 	layerAdapter:   {layerBase: true},
 	layerBase:      {layerBase: true},
 	layerTestOnly:  {layerTestOnly: true, layerBase: true},
@@ -88,13 +91,17 @@ var allowed = map[string]map[string]bool{
 // why the one needs the other. Any other feature-to-feature import fails.
 // An edge nobody uses any more should go.
 var featureEdges = map[[2]string]string{
-	{"backend/extract", "backend/ingest"}:    "extraction reads its sources (text with pages, boxes, times) through ingest",
 	{"backend/extract", "backend/task"}:      "extraction saves the tasks it finds through the task service (defaults, validation, events)",
 	{"backend/extract", "backend/upload"}:    "extraction's sources are the caller's uploads, opened through the upload service",
-	{"backend/ingest", "backend/docparse"}:   "ingest reads documents' text layers with docparse",
 	{"backend/integrations", "backend/task"}: "imported and synced tasks are written through the task service, like the user's own",
-	{"backend/notebook", "backend/ingest"}:   "indexing reads a notebook's documents through ingest",
 	{"backend/notebook", "backend/upload"}:   "a notebook's documents are uploads: stored, sized and deduplicated by the upload service",
+}
+
+// entries are the packages through which other layers reach a layer: the
+// rest of it is private to the layer. Features read uploads through ingest
+// and never parse files themselves.
+var entries = map[string]string{
+	layerIngest: "backend/ingest",
 }
 
 // standardOnly are the base packages that must not depend on anything
@@ -153,7 +160,7 @@ func goList(t *testing.T) map[string][]string {
 
 // TestDependencyDirection enforces the layering of docs/ARCHITECTURE.md:
 // main → composition root → {transport, adapters}; transport → features →
-// core; adapters → core only; base packages → standard library only;
+// ingest → core; adapters → core only; base packages → standard library only;
 // feature → feature only along featureEdges; test-only packages are
 // imported by tests alone; only package main imports the desktop shell.
 func TestDependencyDirection(t *testing.T) {
@@ -217,6 +224,8 @@ func layerProblems(imports map[string][]string) []string {
 				add("%s imports %s, which has no layer: add it to layers in deps_test.go", pkg, imp)
 			case !allowed[fromLayer][toLayer]:
 				add("%s (%s) must not import %s (%s)", pkg, fromLayer, imp, toLayer)
+			case fromLayer != toLayer && entries[toLayer] != "" && to != entries[toLayer]:
+				add("%s (%s) must not import %s: the %s layer is reached through %s only", pkg, fromLayer, imp, toLayer, importPath(entries[toLayer]))
 			case fromLayer == layerFeature && toLayer == layerFeature:
 				if _, ok := featureEdges[[2]string{from, to}]; !ok {
 					add("feature %s imports feature %s, which is not a declared edge: go through core's interfaces, or add the edge to featureEdges in deps_test.go with the reason", pkg, imp)
@@ -275,6 +284,8 @@ func TestLayerProblemsCatchWrongImports(t *testing.T) {
 		core    = "sentry/backend/core"
 		task    = "sentry/backend/task"
 		extract = "sentry/backend/extract"
+		ingest  = "sentry/backend/ingest"
+		parse   = "sentry/backend/docparse"
 		sqlite  = "sentry/backend/sqlite"
 		httpapi = "sentry/backend/httpapi"
 	)
@@ -286,7 +297,11 @@ func TestLayerProblemsCatchWrongImports(t *testing.T) {
 		{"the layers as drawn", map[string][]string{
 			"sentry": {"sentry/backend/app"}, "sentry/backend/app": {httpapi, sqlite, task, core},
 			httpapi: {task, core, "net/http"}, task: {core}, sqlite: {core}, core: {"context"},
-			extract: {task, core}}, ""},
+			extract: {task, ingest, core}, ingest: {parse, core}, parse: {core}}, ""},
+		{"ingest imports an engine", map[string][]string{ingest: {"sentry/backend/tesseract"}}, "ingest (ingest) must not import sentry/backend/tesseract (adapter)"},
+		{"ingest imports a feature", map[string][]string{ingest: {task}}, "(ingest) must not import sentry/backend/task (feature)"},
+		{"feature parses files past ingest", map[string][]string{extract: {parse}}, "the ingest layer is reached through sentry/backend/ingest only"},
+		{"transport reads uploads itself", map[string][]string{httpapi: {ingest}}, "httpapi (transport) must not import sentry/backend/ingest (ingest)"},
 		{"feature imports an adapter", map[string][]string{task: {sqlite}}, "task (feature) must not import sentry/backend/sqlite (adapter)"},
 		{"adapter imports a feature", map[string][]string{sqlite: {task}}, "sqlite (adapter) must not import sentry/backend/task (feature)"},
 		{"transport imports an adapter", map[string][]string{httpapi: {sqlite}}, "httpapi (transport) must not import"},
