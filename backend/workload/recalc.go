@@ -21,9 +21,11 @@ type Recalculator struct {
 	delay  time.Duration
 	fn     func(ctx context.Context, userID string) error
 	logger *slog.Logger
+	// afterFunc starts the quiet periods: time.AfterFunc, or a test's clock.
+	afterFunc func(d time.Duration, f func()) timer
 
 	mu      sync.Mutex
-	pending map[string]*time.Timer
+	pending map[string]timer
 	running map[string]bool
 	again   map[string]bool
 	closed  bool
@@ -41,7 +43,7 @@ func NewRecalculator(delay time.Duration, fn func(ctx context.Context, userID st
 		delay = DefaultRecalcDelay
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Recalculator{delay: delay, fn: fn, logger: logger, pending: map[string]*time.Timer{},
+	return &Recalculator{delay: delay, fn: fn, logger: logger, afterFunc: realAfterFunc, pending: map[string]timer{},
 		running: map[string]bool{}, again: map[string]bool{}, ctx: ctx, cancel: cancel}
 }
 
@@ -62,12 +64,12 @@ func (r *Recalculator) Trigger(userID string) {
 		}
 	}
 	r.wg.Add(1)
-	var t *time.Timer
-	t = time.AfterFunc(r.delay, func() { r.fire(userID, &t) })
+	var t timer
+	t = r.afterFunc(r.delay, func() { r.fire(userID, &t) })
 	r.pending[userID] = t
 }
 
-func (r *Recalculator) fire(userID string, self **time.Timer) {
+func (r *Recalculator) fire(userID string, self *timer) {
 	defer r.wg.Done()
 	r.mu.Lock()
 	if r.pending[userID] == *self { // read under the lock Trigger held while setting it
@@ -100,6 +102,14 @@ func (r *Recalculator) fire(userID string, self **time.Timer) {
 		return
 	}
 }
+
+// timer is the part of *time.Timer the Recalculator uses.
+type timer interface {
+	Stop() bool
+	Reset(d time.Duration) bool
+}
+
+func realAfterFunc(d time.Duration, f func()) timer { return time.AfterFunc(d, f) }
 
 // Handle is an event subscriber: task changes and workload events of a
 // user trigger their recalculation.

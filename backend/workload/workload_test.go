@@ -1,13 +1,10 @@
 package workload
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -578,44 +575,6 @@ func TestLexiconTone(t *testing.T) {
 				t.Fatalf("%q: tone %.2f (%s), want %s", c.text, tone, got, c.label)
 			}
 		})
-	}
-}
-
-func TestRecalculatorDebounces(t *testing.T) {
-	var mu sync.Mutex
-	runs := map[string]int{}
-	var running, overlap atomic.Int32
-	r := NewRecalculator(50*time.Millisecond, func(ctx context.Context, userID string) error {
-		if running.Add(1) > 1 {
-			overlap.Add(1)
-		}
-		time.Sleep(20 * time.Millisecond)
-		running.Add(-1)
-		mu.Lock()
-		runs[userID]++
-		mu.Unlock()
-		return nil
-	}, nil)
-	for range 20 {
-		r.Handle(context.Background(), core.Event{Type: core.EventTaskUpdated, UserID: "a"})
-		r.Trigger("b")
-		time.Sleep(5 * time.Millisecond)
-	}
-	r.Handle(context.Background(), core.Event{Type: "notebook.indexed", UserID: "c"})
-	time.Sleep(300 * time.Millisecond)
-	mu.Lock()
-	if runs["a"] != 1 || runs["b"] != 1 || runs["c"] != 0 {
-		t.Fatalf("runs %v: want one per busy user and none for unrelated events", runs)
-	}
-	mu.Unlock()
-	r.Trigger("a")
-	r.Close() // cancels the pending run
-	r.Trigger("a")
-	time.Sleep(80 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	if runs["a"] != 1 {
-		t.Fatalf("ran after Close: %v", runs)
 	}
 }
 
