@@ -63,6 +63,7 @@ var layers = map[string]string{
 	"backend/config":    layerBase,
 	"backend/core":      layerBase,
 	"backend/secretbox": layerBase,
+	"backend/vecscan":   layerBase, // the exact vector scan both stores use
 	"sync/hlc":          layerBase,
 
 	"backend/integrations/integrationstest":          layerTestOnly,
@@ -106,7 +107,7 @@ var entries = map[string]string{
 
 // standardOnly are the base packages that must not depend on anything
 // outside the standard library, directly or not.
-var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "sync/hlc"}
+var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc"}
 
 const module = "sentry"
 

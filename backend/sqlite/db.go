@@ -24,6 +24,7 @@ import (
 	_ "modernc.org/sqlite/vec" // sqlite-vec, installed into every connection
 
 	"sentry/backend/core"
+	"sentry/backend/vecscan"
 	"sentry/sync/hlc"
 )
 
@@ -54,7 +55,7 @@ type DB struct {
 	DeviceID string
 
 	logger        *slog.Logger
-	vectors       vectorCache // large notebooks' vectors in memory (notebookvec.go)
+	vectors       vecscan.Cache // large notebooks' vectors in memory (notebookvec.go)
 	vecVersion    string
 	sqliteVersion string
 }

@@ -3,15 +3,14 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
 	"sentry/backend/core"
+	"sentry/backend/vecscan"
 )
 
 // VectorDim is the width of the notebook_chunk_vecs column.
@@ -314,13 +313,7 @@ func (db *DB) RequeueIndexing(ctx context.Context) (int, error) {
 }
 
 // vecBlob encodes a vector the way sqlite-vec reads float32 blobs.
-func vecBlob(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}
+func vecBlob(v []float32) []byte { return vecscan.Blob(v) }
 
 // ReplaceChunks swaps a document's chunks and marks it ready.
 func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunks []*core.Chunk, vectors [][]float32) error {
@@ -576,12 +569,12 @@ func (db *DB) SearchChunksVectorVia(ctx context.Context, path VectorPath, notebo
 	if err != nil {
 		return nil, err
 	}
-	n := nv.counts[model]
+	n := nv.Counts[model]
 	if n == 0 {
 		return nil, nil
 	}
 	q := unit(vec)
-	s := nv.slabs[model]
+	s := nv.Slabs[model]
 	if path == VectorAuto {
 		switch {
 		case s != nil:
@@ -598,7 +591,7 @@ func (db *DB) SearchChunksVectorVia(ctx context.Context, path VectorPath, notebo
 				return nil, err
 			}
 		}
-		return db.hitsByNum(ctx, s.search(q, k))
+		return db.hitsByNum(ctx, s.Search(q, k))
 	}
 	blob := vecBlob(q)
 	part := vecPartition(notebookID, model)
@@ -625,13 +618,13 @@ func (db *DB) SearchChunksVectorVia(ctx context.Context, path VectorPath, notebo
 }
 
 // hitsByNum reads the chunks a slab scan found, in its order.
-func (db *DB) hitsByNum(ctx context.Context, found []scored) ([]core.ChunkHit, error) {
+func (db *DB) hitsByNum(ctx context.Context, found []vecscan.Hit) ([]core.ChunkHit, error) {
 	if len(found) == 0 {
 		return nil, nil
 	}
 	args := make([]any, len(found))
 	for i, f := range found {
-		args[i] = f.num
+		args[i] = f.ID
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+hitColumns+`, 0 FROM notebook_chunks c
 		JOIN notebook_documents d ON d.id = c.document_id AND d.deleted_at IS NULL
@@ -649,8 +642,8 @@ func (db *DB) hitsByNum(ctx context.Context, found []scored) ([]core.ChunkHit, e
 	}
 	out := make([]core.ChunkHit, 0, len(hits))
 	for _, f := range found {
-		if h, ok := byNum[f.num]; ok {
-			h.Score = float64(f.dist)
+		if h, ok := byNum[f.ID]; ok {
+			h.Score = float64(f.Dist)
 			out = append(out, h)
 		}
 	}
@@ -676,21 +669,7 @@ func (db *DB) CountChunkTextMatches(ctx context.Context, match string, limit int
 func vecPartition(notebookID, model string) string { return notebookID + " " + model }
 
 // unit returns v scaled to length 1 (a copy), so L2 ranks as cosine does.
-func unit(v []float32) []float32 {
-	var n float64
-	for _, x := range v {
-		n += float64(x) * float64(x)
-	}
-	out := make([]float32, len(v))
-	if n == 0 {
-		return out
-	}
-	s := 1 / math.Sqrt(n)
-	for i, x := range v {
-		out[i] = float32(float64(x) * s)
-	}
-	return out
-}
+func unit(v []float32) []float32 { return vecscan.Unit(v) }
 
 // NotebookModels lists the embedding models present in a notebook (from
 // the counts cached with its index version).
@@ -699,8 +678,8 @@ func (db *DB) NotebookModels(ctx context.Context, notebookID string) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(nv.counts))
-	for m, n := range nv.counts {
+	out := make([]string, 0, len(nv.Counts))
+	for m, n := range nv.Counts {
 		if n > 0 {
 			out = append(out, m)
 		}
