@@ -65,6 +65,7 @@ var layers = map[string]string{
 	"backend/secretbox": layerBase,
 	"backend/vecscan":   layerBase, // the exact vector scan both stores use
 	"sync/hlc":          layerBase,
+	"sync/merge":        layerBase,
 
 	"backend/integrations/integrationstest":          layerTestOnly,
 	"backend/integrations/integrationstest/standins": layerTestOnly,
@@ -107,7 +108,7 @@ var entries = map[string]string{
 
 // standardOnly are the base packages that must not depend on anything
 // outside the standard library, directly or not.
-var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc"}
+var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge"}
 
 const module = "sentry"
 
