@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // fuzzLimits keep each fuzz run small so the fuzzer explores quickly.
@@ -17,26 +17,47 @@ var fuzzLimits = Limits{MaxBytes: 1 << 20, MaxTextBytes: 1 << 20, MaxZipEntries:
 
 // fuzzParse parses data as kind and checks the promises of Parse: no
 // panic (Parse recovers them, so a recovered panic fails the fuzz run), no
-// hang, user-safe errors, valid UTF-8 and consistent page offsets.
+// endless work, user-safe errors, valid UTF-8 and consistent page offsets.
 func fuzzParse(t *testing.T, data []byte, kind Kind) {
-	// A generous bound: a run that needs it is stuck in a loop that
-	// still checks ctx; one that does not check ctx hangs the fuzzer,
-	// which reports it too.
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	ctx := &workBudget{Context: context.Background(), checks: fuzzWorkBudget}
 	doc, err := Parse(ctx, data, kind, fuzzLimits)
 	if err != nil {
 		var rec *recoveredError
 		if errors.As(err, &rec) && panickedHere(rec.stack) {
 			t.Fatalf("panic: %v\n%s", rec.value, rec.stack)
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("parse did not finish")
+		if errors.Is(err, errWorkBudget) {
+			t.Fatalf("parse did not finish within %d context checks", fuzzWorkBudget)
 		}
 		checkErr(t, err)
 		return
 	}
 	checkDoc(t, doc)
+}
+
+// fuzzWorkBudget is how many times a parse of one fuzz input may ask its
+// context whether to stop. The parsers ask every so many steps of work
+// (checkCtx), so this bounds work, not time: a loop that never ends but
+// still checks ctx is caught after the same work on any machine, however
+// slow or busy. A parse that does not check ctx at all hangs the fuzzer,
+// which reports that too. The seeds need a few hundred checks at most.
+const fuzzWorkBudget = 1 << 20
+
+var errWorkBudget = errors.New("docparse test: work budget used up")
+
+// workBudget is a context that says stop once its parse has asked it more
+// than checks times. It never has a Done channel: the parsers poll Err.
+type workBudget struct {
+	context.Context
+	checks int64
+	asked  atomic.Int64
+}
+
+func (w *workBudget) Err() error {
+	if w.asked.Add(1) > w.checks {
+		return errWorkBudget
+	}
+	return w.Context.Err()
 }
 
 // panickedHere reports whether a recovered panic was raised by this
