@@ -14,8 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"sentry/backend/jobtest"
 	"sentry/backend/modelmgr"
 	"sentry/backend/vosk"
 )
@@ -68,6 +68,20 @@ func serve(t *testing.T, data []byte) string {
 	return srv.URL + "/vosk-model-tiny.zip"
 }
 
+// finished waits for m's download to end, by its own progress, and
+// returns it.
+func finished(t *testing.T, m *modelmgr.Manager) modelmgr.Job {
+	t.Helper()
+	var j modelmgr.Job
+	jobtest.Wait(t, "the model download", func() (bool, string) {
+		if d := m.Status(context.Background()).Download; d != nil {
+			j = *d
+		}
+		return j.State == "done" || j.State == "failed", jobtest.State(j.State, j.Bytes, j.Progress, j.Error)
+	})
+	return j
+}
+
 func newManager(t *testing.T) *modelmgr.Manager {
 	return &modelmgr.Manager{Dir: filepath.Join(t.TempDir(), "models"), Check: vosk.CheckModel, Settings: &settings{m: map[string]string{}}}
 }
@@ -81,7 +95,7 @@ func TestDownloadVerifyUnpackSelect(t *testing.T) {
 	if _, err := m.Start(context.Background(), serve(t, data), sum); err != nil {
 		t.Fatal(err)
 	}
-	j := m.Wait(10 * time.Second)
+	j := finished(t, m)
 	if j.State != "done" || j.Bytes != int64(len(data)) || j.Progress != 1 {
 		t.Fatalf("job %+v", j)
 	}
@@ -100,7 +114,7 @@ func TestChecksumMismatchInstallsNothing(t *testing.T) {
 	if _, err := m.Start(context.Background(), serve(t, data), strings.Repeat("0", 64)); err != nil {
 		t.Fatal(err)
 	}
-	if j := m.Wait(10 * time.Second); j.State != "failed" || !strings.Contains(j.Error, "checksum") {
+	if j := finished(t, m); j.State != "failed" || !strings.Contains(j.Error, "checksum") {
 		t.Fatalf("job %+v", j)
 	}
 	if st := m.Status(context.Background()); st.Ready {
@@ -116,7 +130,7 @@ func TestZipSlipRefused(t *testing.T) {
 	m := newManager(t)
 	data, sum := modelZip(t, map[string]string{"../../escaped.txt": "gotcha"})
 	m.Start(context.Background(), serve(t, data), sum)
-	if j := m.Wait(10 * time.Second); j.State != "failed" || !strings.Contains(j.Error, "leaves its folder") {
+	if j := finished(t, m); j.State != "failed" || !strings.Contains(j.Error, "leaves its folder") {
 		t.Fatalf("job %+v", j)
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(filepath.Dir(m.Dir)), "escaped.txt")); err == nil {
@@ -133,7 +147,7 @@ func TestNotAModelRefused(t *testing.T) {
 	zw.Close()
 	sum := sha256.Sum256(buf.Bytes())
 	m.Start(context.Background(), serve(t, buf.Bytes()), hex.EncodeToString(sum[:]))
-	if j := m.Wait(10 * time.Second); j.State != "failed" || !strings.Contains(j.Error, "not a Vosk speech model") {
+	if j := finished(t, m); j.State != "failed" || !strings.Contains(j.Error, "not a Vosk speech model") {
 		t.Fatalf("job %+v", j)
 	}
 }
