@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"sentry/backend/jobtest"
 	"sentry/backend/notebook"
 	"sentry/backend/sqlite"
 	"sentry/backend/upload"
@@ -81,18 +82,17 @@ func TestEvalPubMedQA(t *testing.T) {
 	if err := e.svc.Start(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	for {
+	var p notebook.Progress
+	jobtest.Wait(t, "indexing the evaluation notebook", func() (bool, string) {
 		docs, err := e.svc.Documents(e.ctx, e.nb.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p := notebook.ProgressOf(docs); p.Pending == 0 {
-			if p.Failed > 0 {
-				t.Errorf("%d documents failed", p.Failed)
-			}
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+		p = notebook.ProgressOf(docs)
+		return p.Pending == 0, jobtest.State(p.Ready, p.Failed, p.Pending, p.Fraction)
+	})
+	if p.Failed > 0 {
+		t.Errorf("%d documents failed", p.Failed)
 	}
 	ingest := time.Since(start)
 	cancel()
