@@ -25,6 +25,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"sentry/backend/jobtest"
 )
 
 // Callback is how a provider sends the browser back to the app.
@@ -63,7 +65,7 @@ var (
 // provider answers with anything else (an error page), quoting it.
 func Authorize(ctx context.Context, authURL string) (*Callback, error) {
 	client := &http.Client{
-		Timeout:       10 * time.Second,
+		Timeout:       jobtest.Patience, // a stand-in on a busy race-enabled run may be slow, not stuck
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
