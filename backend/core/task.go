@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -297,103 +298,141 @@ func (p Patch[T]) Apply(dst **T) {
 
 // TaskUpdate is a partial update; unset fields are unchanged.
 type TaskUpdate struct {
-	Title            *string
-	Description      *string
-	Status           *string
-	Priority         *string
-	TaskType         *string
-	Source           *string
-	SourceID         *string
-	Deadline         Patch[time.Time]
-	StartTime        Patch[time.Time]
-	EndTime          Patch[time.Time]
-	Location         *string
-	MeetingURL       *string
-	Attendees        *[]string
-	EstimatedHours   Patch[float64]
-	ActualHours      Patch[float64]
-	CanDelegate      *bool
-	IsOptional       *bool
-	IsRecurring      *bool
-	RecurrenceRule   *string
-	Tags             *[]string
-	ParentID         *string
-	GoogleTaskID     *string
-	GoogleTaskListID *string
-	ZoomMeetingID    *string
-	Evidence         *map[string]any
+	Title            *string          `json:"title"`
+	Description      *string          `json:"description"`
+	Status           *string          `json:"status"`
+	Priority         *string          `json:"priority"`
+	TaskType         *string          `json:"task_type"`
+	Source           *string          `json:"source"`
+	SourceID         *string          `json:"source_id"`
+	Deadline         Patch[time.Time] `json:"deadline"`
+	StartTime        Patch[time.Time] `json:"start_time"`
+	EndTime          Patch[time.Time] `json:"end_time"`
+	Location         *string          `json:"location"`
+	MeetingURL       *string          `json:"meeting_url"`
+	Attendees        *[]string        `json:"attendees"`
+	EstimatedHours   Patch[float64]   `json:"estimated_hours"`
+	ActualHours      Patch[float64]   `json:"actual_hours"`
+	CanDelegate      *bool            `json:"can_delegate"`
+	IsOptional       *bool            `json:"is_optional"`
+	IsRecurring      *bool            `json:"is_recurring"`
+	RecurrenceRule   *string          `json:"recurrence_rule"`
+	Tags             *[]string        `json:"tags"`
+	ParentID         *string          `json:"parent_id"`
+	GoogleTaskID     *string          `json:"google_task_id"`
+	GoogleTaskListID *string          `json:"google_tasklist_id"`
+	ZoomMeetingID    *string          `json:"zoom_meeting_id"`
+	// Evidence is set by the system only (extraction), never by a client.
+	Evidence *map[string]any `json:"evidence" api:"internal"`
 }
 
 // Apply changes t in place and returns the names of the changed columns.
+// Each field of the update sets the Task field of the same JSON name, so a
+// new task field is a field of Task and of TaskUpdate, nothing more here.
 func (u *TaskUpdate) Apply(t *Task) []string {
 	var changed []string
-	str := func(name string, dst *string, v *string) {
-		if v != nil && *dst != *v {
-			*dst = *v
-			changed = append(changed, name)
+	uv, tv := reflect.ValueOf(u).Elem(), reflect.ValueOf(t).Elem()
+	for i, f := range taskUpdateFields {
+		if f.target < 0 {
+			continue
 		}
-	}
-	boolean := func(name string, dst *bool, v *bool) {
-		if v != nil && *dst != *v {
-			*dst = *v
-			changed = append(changed, name)
+		if applyField(uv.Field(i), tv.Field(f.target)) {
+			changed = append(changed, f.name)
 		}
-	}
-	tm := func(name string, dst **time.Time, p Patch[time.Time]) {
-		if !p.Set {
-			return
-		}
-		before := *dst
-		p.Apply(dst)
-		if (before == nil) != (*dst == nil) || (before != nil && !before.Equal(**dst)) {
-			changed = append(changed, name)
-		}
-	}
-	fl := func(name string, dst **float64, p Patch[float64]) {
-		if !p.Set {
-			return
-		}
-		before := *dst
-		p.Apply(dst)
-		if (before == nil) != (*dst == nil) || (before != nil && *before != **dst) {
-			changed = append(changed, name)
-		}
-	}
-	list := func(name string, dst *[]string, v *[]string) {
-		if v != nil && !equalStrings(*dst, *v) {
-			*dst = append([]string{}, (*v)...)
-			changed = append(changed, name)
-		}
-	}
-	str("title", &t.Title, u.Title)
-	str("description", &t.Description, u.Description)
-	str("status", &t.Status, u.Status)
-	str("priority", &t.Priority, u.Priority)
-	str("task_type", &t.TaskType, u.TaskType)
-	str("source", &t.Source, u.Source)
-	str("source_id", &t.SourceID, u.SourceID)
-	tm("deadline", &t.Deadline, u.Deadline)
-	tm("start_time", &t.StartTime, u.StartTime)
-	tm("end_time", &t.EndTime, u.EndTime)
-	str("location", &t.Location, u.Location)
-	str("meeting_url", &t.MeetingURL, u.MeetingURL)
-	list("attendees", &t.Attendees, u.Attendees)
-	fl("estimated_hours", &t.EstimatedHours, u.EstimatedHours)
-	fl("actual_hours", &t.ActualHours, u.ActualHours)
-	boolean("can_delegate", &t.CanDelegate, u.CanDelegate)
-	boolean("is_optional", &t.IsOptional, u.IsOptional)
-	boolean("is_recurring", &t.IsRecurring, u.IsRecurring)
-	str("recurrence_rule", &t.RecurrenceRule, u.RecurrenceRule)
-	list("tags", &t.Tags, u.Tags)
-	str("parent_id", &t.ParentID, u.ParentID)
-	str("google_task_id", &t.GoogleTaskID, u.GoogleTaskID)
-	str("google_tasklist_id", &t.GoogleTaskListID, u.GoogleTaskListID)
-	str("zoom_meeting_id", &t.ZoomMeetingID, u.ZoomMeetingID)
-	if u.Evidence != nil {
-		t.Evidence = *u.Evidence
-		changed = append(changed, "evidence")
 	}
 	return changed
+}
+
+// taskUpdateField ties a TaskUpdate field to the Task field it sets.
+type taskUpdateField struct {
+	name   string
+	target int // index in Task, -1 when none
+}
+
+var taskUpdateFields = func() []taskUpdateField {
+	tt, ut := reflect.TypeFor[Task](), reflect.TypeFor[TaskUpdate]()
+	byName := map[string]int{}
+	for i := range tt.NumField() {
+		byName[JSONName(tt.Field(i))] = i
+	}
+	out := make([]taskUpdateField, ut.NumField())
+	for i := range ut.NumField() {
+		name := JSONName(ut.Field(i))
+		j, ok := byName[name]
+		if !ok {
+			panic("core: TaskUpdate." + ut.Field(i).Name + " sets no Task field named " + name)
+		}
+		out[i] = taskUpdateField{name: name, target: j}
+	}
+	return out
+}()
+
+// JSONName is a struct field's JSON name ("" for fields JSON skips).
+func JSONName(f reflect.StructField) string {
+	tag := f.Tag.Get("json")
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "-" {
+		return ""
+	}
+	if name == "" {
+		return f.Name
+	}
+	return name
+}
+
+// applyField sets dst from an update field (a pointer or a Patch) and
+// reports whether dst changed.
+func applyField(src, dst reflect.Value) bool {
+	if src.Kind() == reflect.Pointer {
+		if src.IsNil() {
+			return false
+		}
+		v := src.Elem()
+		switch v.Kind() {
+		case reflect.Slice:
+			if v.Type() == reflect.TypeFor[[]string]() && equalStrings(dst.Interface().([]string), v.Interface().([]string)) {
+				return false
+			}
+			cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(cp, v)
+			dst.Set(cp)
+			return true
+		case reflect.Map:
+			dst.Set(v)
+			return true
+		}
+		if dst.Interface() == v.Interface() {
+			return false
+		}
+		dst.Set(v)
+		return true
+	}
+	// A Patch[T]: Set, Null, Value into a *T.
+	if !src.FieldByName("Set").Bool() {
+		return false
+	}
+	before := dst.Interface()
+	if src.FieldByName("Null").Bool() {
+		dst.Set(reflect.Zero(dst.Type()))
+	} else {
+		p := reflect.New(dst.Type().Elem())
+		p.Elem().Set(src.FieldByName("Value"))
+		dst.Set(p)
+	}
+	return !samePtr(before, dst.Interface())
+}
+
+// samePtr compares two *time.Time or *float64 by what they point at.
+func samePtr(a, b any) bool {
+	switch x := a.(type) {
+	case *time.Time:
+		y := b.(*time.Time)
+		return (x == nil) == (y == nil) && (x == nil || x.Equal(*y))
+	case *float64:
+		y := b.(*float64)
+		return (x == nil) == (y == nil) && (x == nil || *x == *y)
+	}
+	return false
 }
 
 func equalStrings(a, b []string) bool {

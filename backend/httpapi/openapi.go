@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"net/http"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+
+	"sentry/backend/core"
 )
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
@@ -92,7 +95,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-			"schemas":         withSchemas(schemas(), workloadSchemas()),
+			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas()),
 		},
 	}
 }
@@ -125,19 +128,13 @@ var (
 func enum(vals ...string) map[string]any { return map[string]any{"type": "string", "enum": vals} }
 
 func schemas() map[string]any {
-	taskProps := map[string]any{
-		"title": map[string]any{"type": "string", "minLength": 1, "maxLength": 255}, "description": str,
-		"status":   enum("todo", "in_progress", "done", "cancelled"),
-		"priority": enum("low", "medium", "high", "urgent"), "task_type": enum("task", "meeting"),
-		"source": str, "source_id": str, "deadline": dateTime, "start_time": dateTime, "end_time": dateTime,
-		"location": str, "meeting_url": str, "attendees": strList, "estimated_hours": hours, "actual_hours": hours,
-		"can_delegate": boolean, "is_optional": boolean, "is_recurring": boolean, "recurrence_rule": str,
-		"tags": strList, "parent_id": str, "google_task_id": str, "google_tasklist_id": str, "zoom_meeting_id": str,
-	}
-	full := map[string]any{"id": str, "user_id": str, "completed_at": dateTime, "created_at": dateTime,
-		"updated_at": dateTime, "version": integer, "evidence": map[string]any{"type": "object"}}
-	for k, v := range taskProps {
-		full[k] = v
+	// The task schemas come from the types the handlers decode and encode.
+	taskExtra := map[string]map[string]any{
+		"title":  {"minLength": 1, "maxLength": core.MaxTitleLen},
+		"status": enumOf(core.TaskStatuses()), "priority": enumOf(core.TaskPriorities()),
+		"task_type": enumOf(core.TaskTypes()), "source": enumOf(core.TaskSources()),
+		"estimated_hours": {"minimum": 0, "maximum": core.MaxHours}, "actual_hours": {"minimum": 0, "maximum": core.MaxHours},
+		"attendees": {"maxItems": core.MaxAttendees}, "tags": {"maxItems": core.MaxTags},
 	}
 	user := obj([]string{"id", "email"}, map[string]any{"id": str, "email": str, "first_name": str, "last_name": str,
 		"email_verified": boolean, "is_local": boolean, "created_at": dateTime, "updated_at": dateTime, "version": integer})
@@ -151,8 +148,8 @@ func schemas() map[string]any {
 		"RefreshRequest":  obj([]string{"refresh_token"}, map[string]any{"refresh_token": str}),
 		"Session": obj([]string{"access_token", "refresh_token", "token_type", "expires_in", "user"}, map[string]any{
 			"access_token": str, "refresh_token": str, "token_type": enum("bearer"), "expires_in": integer, "user": ref("User")}),
-		"TaskInput": obj(nil, taskProps),
-		"Task":      obj([]string{"id", "user_id", "title", "status", "priority", "task_type", "source"}, full),
+		"TaskInput": schemaOf(reflect.TypeFor[core.TaskUpdate](), taskExtra),
+		"Task":      schemaOf(reflect.TypeFor[core.Task](), taskExtra, "id", "user_id", "title", "status", "priority", "task_type", "source"),
 		"TaskPage": obj([]string{"tasks", "next_cursor"}, map[string]any{"tasks": map[string]any{"type": "array", "items": ref("Task")},
 			"next_cursor": map[string]any{"type": []string{"string", "null"}}}),
 		"Change": obj(nil, map[string]any{"id": str, "user_id": str, "table": str, "row_id": str, "op": enum("insert", "update", "delete"),

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -10,74 +11,23 @@ import (
 	"sentry/backend/task"
 )
 
-// taskFields are the fields a client may send; readOnly ones are accepted
-// (clients often send back a whole task) and ignored.
+// taskAllowed are the fields a task body may hold: those of the patch
+// type, and the task's read-only ones (clients often send a whole task
+// back), which are accepted and ignored.
 var (
-	taskWritable = []string{"title", "description", "status", "priority", "task_type", "source", "source_id",
-		"deadline", "start_time", "end_time", "location", "meeting_url", "attendees", "estimated_hours",
-		"actual_hours", "can_delegate", "is_optional", "is_recurring", "recurrence_rule", "tags", "parent_id",
-		"google_task_id", "google_tasklist_id", "zoom_meeting_id"}
-	taskReadOnly = []string{"id", "user_id", "created_at", "updated_at", "version", "completed_at", "evidence"}
-	taskAllowed  = func() map[string]bool {
-		m := map[string]bool{}
-		for _, f := range append(append([]string{}, taskWritable...), taskReadOnly...) {
-			m[f] = true
-		}
-		return m
-	}()
+	taskUpdateType = reflect.TypeFor[core.TaskUpdate]()
+	taskAllowed    = fieldSet(patchNames(taskUpdateType), readOnlyNames(reflect.TypeFor[core.Task](), taskUpdateType))
 )
 
 // decodeTaskUpdate turns a JSON object into a partial update, checking
 // each field's type and naming the field at fault.
 func decodeTaskUpdate(fields map[string]json.RawMessage) (core.TaskUpdate, error) {
 	var u core.TaskUpdate
-	var err error
-	strs := []struct {
-		name string
-		dst  **string
-	}{
-		{"title", &u.Title}, {"description", &u.Description}, {"status", &u.Status}, {"priority", &u.Priority},
-		{"task_type", &u.TaskType}, {"source", &u.Source}, {"source_id", &u.SourceID}, {"location", &u.Location},
-		{"meeting_url", &u.MeetingURL}, {"recurrence_rule", &u.RecurrenceRule}, {"parent_id", &u.ParentID},
-		{"google_task_id", &u.GoogleTaskID}, {"google_tasklist_id", &u.GoogleTaskListID}, {"zoom_meeting_id", &u.ZoomMeetingID},
-	}
-	for _, f := range strs {
-		if *f.dst, err = decodeString(fields, f.name); err != nil {
-			return u, err
-		}
-	}
 	if raw, ok := fields["title"]; ok && isNull(raw) {
 		return u, core.FieldError("title", "Title is required.")
 	}
-	for _, f := range []struct {
-		name string
-		dst  *core.Patch[timeT]
-	}{{"deadline", &u.Deadline}, {"start_time", &u.StartTime}, {"end_time", &u.EndTime}} {
-		if *f.dst, err = decodeTime(fields, f.name); err != nil {
-			return u, err
-		}
-	}
-	if u.EstimatedHours, err = decodeFloat(fields, "estimated_hours"); err != nil {
-		return u, err
-	}
-	if u.ActualHours, err = decodeFloat(fields, "actual_hours"); err != nil {
-		return u, err
-	}
-	for _, f := range []struct {
-		name string
-		dst  **bool
-	}{{"can_delegate", &u.CanDelegate}, {"is_optional", &u.IsOptional}, {"is_recurring", &u.IsRecurring}} {
-		if *f.dst, err = decodeBool(fields, f.name); err != nil {
-			return u, err
-		}
-	}
-	if u.Attendees, err = decodeStrings(fields, "attendees"); err != nil {
-		return u, err
-	}
-	if u.Tags, err = decodeStrings(fields, "tags"); err != nil {
-		return u, err
-	}
-	return u, nil
+	err := decodePatch(fields, &u)
+	return u, err
 }
 
 func (s *Server) handleCreateTask(w http.ResponseWriter, r *http.Request) error {
