@@ -207,7 +207,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes())...)
+	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {
