@@ -18,6 +18,7 @@ import (
 
 	"sentry/backend/app"
 	"sentry/backend/config"
+	"sentry/backend/jobtest"
 )
 
 // uploadLog is a log sink the server's goroutines and the test share.
@@ -155,12 +156,13 @@ func TestUploadCutOff(t *testing.T) {
 // response), so every log line of that request is in.
 func waitUploadLogged(t *testing.T, logs *uploadLog, requestID string) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		for _, rec := range logs.records(t) {
+	jobtest.Wait(t, "the access log line of request "+requestID, func() (bool, string) {
+		recs := logs.records(t)
+		for _, rec := range recs {
 			if rec["msg"] == "request" && rec["request_id"] == requestID {
-				return
+				return true, ""
 			}
 		}
-	}
-	t.Fatalf("request %s never logged", requestID)
+		return false, jobtest.State(len(recs))
+	})
 }
