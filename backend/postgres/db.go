@@ -21,6 +21,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"sentry/backend/core"
+	"sentry/backend/vecscan"
 	"sentry/sync/hlc"
 )
 
@@ -39,6 +40,8 @@ type DB struct {
 	DeviceID string
 
 	logger *slog.Logger
+	// vectors holds notebooks' vectors in memory for search (notebook.go).
+	vectors vecscan.Cache
 }
 
 // Options configure Open.
