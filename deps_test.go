@@ -66,6 +66,7 @@ var layers = map[string]string{
 	"backend/vecscan":   layerBase, // the exact vector scan both stores use
 	"sync/hlc":          layerBase,
 	"sync/merge":        layerBase,
+	"sync/schema":       layerBase,
 
 	"backend/integrations/integrationstest":          layerTestOnly,
 	"backend/integrations/integrationstest/standins": layerTestOnly,
@@ -108,7 +109,7 @@ var entries = map[string]string{
 
 // standardOnly are the base packages that must not depend on anything
 // outside the standard library, directly or not.
-var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge"}
+var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema"}
 
 const module = "sentry"
 
