@@ -113,6 +113,19 @@ export type TaskInput = Partial<{
   parent_id: string;
 }>;
 
+/** What quick add read in a typed line (nothing is saved). */
+export interface QuickAdd {
+  title: string;
+  /** RFC 3339 in the zone it was read in, or null. */
+  deadline: string | null;
+  /** The deadline names a day, not a time (it is that day's midnight). */
+  date_only: boolean;
+  deadline_text: string | null;
+  priority: TaskPriority | null;
+  priority_text: string | null;
+  tags: string[];
+}
+
 export interface TaskPage {
   tasks: Task[];
   next_cursor: string | null;
@@ -840,6 +853,12 @@ export function createApi(opts: ApiOptions) {
 
     listTasks: (userId: string, query: TaskQuery = {}) =>
       request<TaskPage>('GET', `/api/tasks/${enc(userId)}`, { query: { ...query } }),
+
+    /** Reads a typed line ("Call mom tomorrow at 6pm !high") as task fields; saves nothing. */
+    parseTask: (userId: string, text: string, now: Date = new Date(), timezone?: string) =>
+      request<QuickAdd>('POST', `/api/tasks/${enc(userId)}/parse`, {
+        body: { text, now: now.toISOString(), ...(timezone ? { timezone } : {}) },
+      }),
 
     getTask: (userId: string, taskId: string) =>
       request<Task>('GET', `/api/tasks/${enc(userId)}/${enc(taskId)}`),

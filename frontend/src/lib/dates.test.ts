@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayDiff, describeDeadline, dueRange, endOfDay, fromLocalInput, startOfDay, toLocalInput } from './dates';
+import { dayDiff, describeDeadline, dueRange, endOfDay, fromLocalInput, isDateOnly, isPastDue, startOfDay, toLocalInput } from './dates';
 
 // Built from local parts so the tests hold in every time zone.
 const now = new Date(2026, 10, 25, 14, 30, 0); // 25 Nov 2026, 14:30 local
@@ -87,5 +87,29 @@ describe('describeDeadline', () => {
   it('shows the year only when it differs', () => {
     expect(describeDeadline(iso(2026, 11, 3, 12, 0), now, 'en-GB').text).not.toMatch(/2026/);
     expect(describeDeadline(iso(2027, 0, 3, 12, 0), now, 'en-GB').text).toMatch(/2027/);
+  });
+});
+
+describe('days without a time', () => {
+  const now = new Date(2026, 11, 2, 10, 0);
+  it('a local midnight is a day, shown without "12:00 AM"', () => {
+    const iso = new Date(2026, 11, 4).toISOString();
+    expect(isDateOnly(iso)).toBe(true);
+    const d = describeDeadline(iso, now, 'en-US');
+    expect(d.text).not.toMatch(/AM|PM|:/);
+    expect(d.overdue).toBe(false);
+  });
+  it('a flagged deadline is a day whatever its time', () => {
+    expect(isDateOnly(new Date(2026, 11, 4, 9).toISOString(), true)).toBe(true);
+    expect(isDateOnly(new Date(2026, 11, 4, 9).toISOString())).toBe(false);
+  });
+  it('today without a time is not overdue until the day ends', () => {
+    const today = new Date(2026, 11, 2).toISOString();
+    expect(isPastDue(today, now)).toBe(false);
+    expect(isPastDue(new Date(2026, 11, 1).toISOString(), now)).toBe(true);
+    expect(isPastDue(new Date(2026, 11, 2, 9, 0).toISOString(), now)).toBe(true);
+  });
+  it('upcoming starts tomorrow', () => {
+    expect(dueRange('upcoming', now)).toEqual({ due_after: new Date(2026, 11, 3).toISOString() });
   });
 });

@@ -1,7 +1,7 @@
 // Date helpers for the task screens. Deadlines travel as RFC 3339 strings;
 // the user sees and types local time.
 
-export type DueFilter = 'any' | 'overdue' | 'today' | 'week';
+export type DueFilter = 'any' | 'overdue' | 'today' | 'upcoming' | 'week';
 
 export interface DueRange {
   due_before?: string;
@@ -28,7 +28,8 @@ export function endOfDay(d: Date): Date {
 /**
  * The due_before / due_after query for a due filter, as of now.
  * overdue: deadline before now; today: within the local calendar day;
- * week: from now to the end of the seventh day from today.
+ * upcoming: from the start of tomorrow on; week: from now to the end of
+ * the seventh day from today.
  */
 export function dueRange(filter: DueFilter, now: Date): DueRange {
   switch (filter) {
@@ -36,6 +37,8 @@ export function dueRange(filter: DueFilter, now: Date): DueRange {
       return { due_before: now.toISOString() };
     case 'today':
       return { due_after: startOfDay(now).toISOString(), due_before: endOfDay(now).toISOString() };
+    case 'upcoming':
+      return { due_after: startOfDay(addDays(now, 1)).toISOString() };
     case 'week':
       return { due_after: now.toISOString(), due_before: endOfDay(addDays(now, 7)).toISOString() };
     default:
@@ -95,11 +98,32 @@ export function timeLabel(iso: string, locale?: string): string {
   return new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
 
-/** A short label for a deadline ("Today 17:00") and whether it has passed. */
-export function describeDeadline(iso: string, now: Date, locale?: string): DeadlineLabel {
+/**
+ * Whether a deadline names a day rather than a time: it falls on local
+ * midnight (how dates without a time are kept), or the caller says so.
+ */
+export function isDateOnly(iso: string, flagged = false): boolean {
+  if (flagged) return true;
+  const d = new Date(iso);
+  return d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0 && d.getMilliseconds() === 0;
+}
+
+/**
+ * Whether a deadline has passed: a time once it is behind now, a day only
+ * once the day is over.
+ */
+export function isPastDue(iso: string, now: Date, dateOnly = isDateOnly(iso)): boolean {
+  return dateOnly ? dayDiff(iso, now) < 0 : new Date(iso).getTime() < now.getTime();
+}
+
+/**
+ * A short label for a deadline ("Today 17:00", or "Fri, 4 Dec" for a day
+ * without a time) and whether it has passed.
+ */
+export function describeDeadline(iso: string, now: Date, locale?: string, dateOnly = isDateOnly(iso)): DeadlineLabel {
   return {
-    text: `${dayLabel(iso, now, locale)} ${timeLabel(iso, locale)}`,
-    overdue: new Date(iso).getTime() < now.getTime(),
+    text: dateOnly ? dayLabel(iso, now, locale) : `${dayLabel(iso, now, locale)} ${timeLabel(iso, locale)}`,
+    overdue: isPastDue(iso, now, dateOnly),
   };
 }
 

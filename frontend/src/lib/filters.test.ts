@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, buildTaskQuery, defaultFilters, isFiltered, type TaskFilters } from './filters';
+import { PAGE_SIZE, buildTaskQuery, defaultFilters, filtersForView, inView, isFiltered, type TaskFilters } from './filters';
 
 const now = new Date(2026, 10, 25, 14, 30);
 const f = (over: Partial<TaskFilters>): TaskFilters => ({ ...defaultFilters, ...over });
@@ -64,5 +64,21 @@ describe('isFiltered', () => {
     expect(isFiltered(f({ q: 'x' }))).toBe(true);
     expect(isFiltered(f({ status: 'done' }))).toBe(true);
     expect(isFiltered(f({ due: 'week' }))).toBe(true);
+  });
+});
+
+describe('task views', () => {
+  const now = new Date(2026, 11, 2, 10, 0);
+  it('open views sort by deadline and ask for open tasks', () => {
+    const f = filtersForView(defaultFilters, 'today');
+    expect(f.sort).toBe('deadline');
+    expect(buildTaskQuery(f, now).status).toBe('todo,in_progress');
+    expect(filtersForView(f, 'any')).toMatchObject({ due: 'any', sort: '-created_at' });
+  });
+  it('overdue leaves out today without a time, keeps an hour already past', () => {
+    expect(inView({ deadline: new Date(2026, 11, 2).toISOString() }, 'overdue', now)).toBe(false);
+    expect(inView({ deadline: new Date(2026, 11, 2, 9).toISOString() }, 'overdue', now)).toBe(true);
+    expect(inView({ deadline: new Date(2026, 11, 1).toISOString() }, 'overdue', now)).toBe(true);
+    expect(inView({ deadline: new Date(2026, 11, 2).toISOString() }, 'today', now)).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 // The task list's filters and how they become a list query.
 
-import type { TaskQuery } from './api';
-import { dueRange, type DueFilter } from './dates';
+import type { Task, TaskQuery } from './api';
+import { dayDiff, dueRange, isDateOnly, type DueFilter } from './dates';
 
 export type StatusFilter = 'all' | 'todo' | 'in_progress' | 'done' | 'cancelled';
 
@@ -31,6 +31,32 @@ export const dueOptions: { value: DueFilter; label: string }[] = [
   { value: 'week', label: 'Next 7 days' },
 ];
 
+/** The task views: every task, or the open ones due today, later, or late. */
+export type TaskView = 'any' | 'today' | 'upcoming' | 'overdue';
+
+export const viewOptions: { value: TaskView; label: string }[] = [
+  { value: 'any', label: 'All' },
+  { value: 'today', label: 'Today' },
+  { value: 'upcoming', label: 'Upcoming' },
+  { value: 'overdue', label: 'Overdue' },
+];
+
+/** The filters a view opens with: open tasks by deadline (All keeps the rest). */
+export function filtersForView(f: TaskFilters, view: TaskView): TaskFilters {
+  if (view === 'any') return { ...f, due: 'any', sort: f.sort === 'deadline' ? '-created_at' : f.sort };
+  return { ...f, due: view, sort: 'deadline' };
+}
+
+/**
+ * Whether a listed task belongs in the view at time now. The server's
+ * range is by instant; a day without a time is due until that day ends, so
+ * "Overdue" leaves out today's.
+ */
+export function inView(t: Pick<Task, 'deadline'>, due: DueFilter, now: Date): boolean {
+  if (due !== 'overdue' || !t.deadline) return true;
+  return !(isDateOnly(t.deadline) && dayDiff(t.deadline, now) >= 0);
+}
+
 export const sortOptions: { value: SortOrder; label: string }[] = [
   { value: '-created_at', label: 'Newest first' },
   { value: 'deadline', label: 'Deadline' },
@@ -47,7 +73,7 @@ export const PAGE_SIZE = 50;
 export function buildTaskQuery(f: TaskFilters, now: Date, cursor?: string | null): TaskQuery {
   const q: TaskQuery = { limit: PAGE_SIZE, sort: f.sort, ...dueRange(f.due, now) };
   if (f.status !== 'all') q.status = f.status;
-  else if (f.due === 'overdue') q.status = 'todo,in_progress';
+  else if (f.due === 'overdue' || f.due === 'today' || f.due === 'upcoming') q.status = 'todo,in_progress';
   const words = f.q.trim();
   if (words) q.q = words;
   if (cursor) q.cursor = cursor;
