@@ -66,6 +66,7 @@ func MustOpenDB(tb testing.TB) *postgres.DB {
 func TestStoreConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		db := MustOpenDB(t)
-		return storetest.Stores{Users: db, Accounts: db, Tasks: db, Changes: db, DeviceID: db.DeviceID}
+		return storetest.Stores{Users: db, Accounts: db, Tasks: db, Changes: db, Workloads: db, Extractions: db, Uploads: db,
+			Integrations: db, Notebooks: db, DeviceID: db.DeviceID}
 	})
 }

@@ -34,7 +34,7 @@ func (db *DB) CreateExtraction(ctx context.Context, e *core.Extraction) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO extraction_runs (`+extractionColumns+`, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.UserID, e.UploadID, e.Source, e.Kind, e.Status, e.Stage, e.Progress, e.Error, e.Engine, e.Review, e.Input,
 		formatTime(e.Now), e.Timezone, string(tasks), e.Attempts, formatTime(e.CreatedAt), formatTime(e.UpdatedAt), formatTimePtr(e.FinishedAt), hlc); err != nil {
-		return fmt.Errorf("sqlite: create extraction: %w", err)
+		return formatError(err, "create extraction", userMissing)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create extraction: commit: %w", err)

@@ -37,7 +37,7 @@ func (db *DB) CreateNotebook(ctx context.Context, n *core.Notebook) error {
 		if isUniqueViolation(err) {
 			return notebookNameTaken(n.Name)
 		}
-		return fmt.Errorf("sqlite: create notebook: %w", err)
+		return formatError(err, "create notebook", userMissing)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create notebook: commit: %w", err)

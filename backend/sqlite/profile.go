@@ -155,7 +155,7 @@ func (db *DB) upsertOwned(ctx context.Context, table, userID string, cols []stri
 		set := strings.Join(cols, " = ?, ") + " = ?"
 		args := append(append([]any{}, vals...), now, version+1, hlc, id)
 		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+set+`, updated_at = ?, deleted_at = NULL, version = ?, hlc = ? WHERE id = ?`, args...); err != nil {
-			return "", fmt.Errorf("sqlite: update %s: %w", table, err)
+			return "", formatError(err, "update "+table, onViolation{})
 		}
 	}
 	if err := tx.Commit(); err != nil {

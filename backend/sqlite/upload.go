@@ -18,7 +18,7 @@ func (db *DB) CreateUploadSession(ctx context.Context, s *core.UploadSession) er
 	s.CreatedAt = db.Now().UTC().Truncate(time.Millisecond)
 	if _, err := db.write.ExecContext(ctx, `INSERT INTO upload_sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		s.ID, s.UserID, formatTime(s.CreatedAt), formatTime(s.ExpiresAt)); err != nil {
-		return fmt.Errorf("sqlite: create upload session: %w", err)
+		return formatError(err, "create upload session", userMissing)
 	}
 	return nil
 }
@@ -135,7 +135,7 @@ func (db *DB) CreateUpload(ctx context.Context, u *core.Upload) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO uploads (`+uploadColumns+`, hlc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
 		u.ID, u.UserID, u.SessionID, u.Filename, u.ContentType, u.Kind, u.SizeBytes, u.SHA256, u.StoragePath, u.Status, u.Temporary,
 		formatTimePtr(u.ExpiresAt), formatTime(u.CreatedAt), formatTime(u.UpdatedAt), u.Error, hlc); err != nil {
-		return fmt.Errorf("sqlite: create upload: %w", err)
+		return formatError(err, "create upload", userMissing)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create upload: commit: %w", err)

@@ -20,6 +20,12 @@ type Stores struct {
 	Accounts core.AccountStore
 	Tasks    core.TaskStore
 	Changes  core.ChangeStore
+	// The rest of a user's data.
+	Workloads    core.WorkloadStore
+	Extractions  core.ExtractionStore
+	Uploads      core.UploadStore
+	Integrations core.IntegrationStore
+	Notebooks    core.NotebookStore
 	// DeviceID is the device the store writes into the change log.
 	DeviceID string
 }
@@ -55,6 +61,16 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"FindTasksFilters", needTasks, testFindTasksFilters},
 		{"FindTasksCursor", needTasks, testFindTasksCursor},
 		{"ChangeLog", needChanges, testChangeLog},
+		{"Workload", needWorkloads, testWorkload},
+		{"Recommendations", needWorkloads, testRecommendations},
+		{"ExtractionRuns", needExtractions, testExtractionRuns},
+		{"ExtractionQueueShared", needExtractions, testExtractionQueueShared},
+		{"Uploads", needUploads, testUploads},
+		{"Integrations", needIntegrations, testIntegrations},
+		{"Notebooks", needNotebooks, testNotebooks},
+		{"NotebookSearch", needNotebooks, testNotebookSearch},
+		{"NotebookQueue", needNotebooks, testNotebookQueue},
+		{"HostileKeys", needAll, testHostileKeys},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -72,6 +88,14 @@ func needAccounts(s Stores) bool      { return s.Users != nil && s.Accounts != n
 func needTasks(s Stores) bool         { return s.Users != nil && s.Tasks != nil }
 func needAccountsTasks(s Stores) bool { return needAccounts(s) && s.Tasks != nil }
 func needChanges(s Stores) bool       { return needTasks(s) && s.Changes != nil }
+func needWorkloads(s Stores) bool     { return needTasks(s) && s.Workloads != nil }
+func needExtractions(s Stores) bool   { return needUsers(s) && s.Extractions != nil }
+func needUploads(s Stores) bool       { return needUsers(s) && s.Uploads != nil }
+func needIntegrations(s Stores) bool  { return needTasks(s) && s.Integrations != nil }
+func needNotebooks(s Stores) bool     { return needUsers(s) && s.Notebooks != nil }
+func needAll(s Stores) bool {
+	return needWorkloads(s) && needExtractions(s) && needUploads(s) && needIntegrations(s) && needNotebooks(s)
+}
 
 var ctx = context.Background()
 

@@ -1,0 +1,128 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"sentry/backend/core"
+)
+
+func newRun(userID, input string) *core.Extraction {
+	return &core.Extraction{UserID: userID, Source: core.SourceSentry, Kind: "note", Status: core.RunQueued, Engine: "rules",
+		Input: input, Now: time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC), Timezone: "Europe/Paris"}
+}
+
+// Runs round-trip, list newest first, finish with a time, keep their
+// source text, and are claimed oldest first; runs left running requeue.
+func testExtractionRuns(t *testing.T, s Stores) {
+	u := mustUser(t, s, "runs@example.com")
+	x := s.Extractions
+	r1 := newRun(u.ID, "Send the report by Friday")
+	if err := x.CreateExtraction(ctx, r1); err != nil {
+		t.Fatal(err)
+	}
+	r2 := newRun(u.ID, "second")
+	if err := x.CreateExtraction(ctx, r2); err != nil {
+		t.Fatal(err)
+	}
+	err := x.CreateExtraction(ctx, newRun(ghostID, "x"))
+	wantCode(t, "run of nobody", err, core.ENOTFOUND)
+	got, err := x.FindExtractionByID(ctx, r1.ID)
+	if err != nil || got.Input != r1.Input || got.Status != core.RunQueued || got.Timezone != "Europe/Paris" || !got.Now.Equal(r1.Now) ||
+		got.Tasks == nil || len(got.Tasks) != 0 || got.FinishedAt != nil || !isMs(got.CreatedAt) {
+		t.Fatalf("run: %+v %v", got, err)
+	}
+	list, err := x.FindExtractions(ctx, u.ID, 10)
+	if err != nil || len(list) != 2 || list[0].ID != r2.ID {
+		t.Fatalf("runs: %d %v", len(list), err)
+	}
+	claimed, err := x.ClaimExtraction(ctx)
+	if err != nil || claimed.ID != r1.ID || claimed.Status != core.RunRunning || claimed.Attempts != 1 {
+		t.Fatalf("claim: %+v %v", claimed, err)
+	}
+	due := time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC)
+	claimed.Status, claimed.Stage, claimed.Progress = core.RunDone, "done", 1
+	claimed.Tasks = []core.ExtractedTask{{ID: "t1", Title: "Send the report", Due: &due, Type: "task", Confidence: 0.9, Status: core.ExtractedDraft,
+		Evidence: core.Evidence{Sentence: "Send the report by Friday", Start: 0, End: 25, Page: 2, Region: &core.Region{X: 1, Y: 2, W: 3, H: 4}}}}
+	if err := x.UpdateExtraction(ctx, claimed); err != nil || claimed.FinishedAt == nil {
+		t.Fatal(err)
+	}
+	got, err = x.FindExtractionByID(ctx, r1.ID)
+	if err != nil || got.Status != core.RunDone || got.FinishedAt == nil || !isMs(*got.FinishedAt) || len(got.Tasks) != 1 ||
+		!got.Tasks[0].Due.Equal(due) || got.Tasks[0].Evidence.Region.W != 3 || got.Tasks[0].Evidence.Page != 2 {
+		t.Fatalf("finished run: %+v %v", got, err)
+	}
+	if err := x.SaveExtractionSource(ctx, r1.ID, "Send the report by Friday\n"); err != nil {
+		t.Fatal(err)
+	}
+	if text, err := x.FindExtractionSource(ctx, r1.ID); err != nil || text != "Send the report by Friday\n" {
+		t.Fatalf("source: %q %v", text, err)
+	}
+	if text, err := x.FindExtractionSource(ctx, r2.ID); err != nil || text != "" {
+		t.Fatalf("no source: %q %v", text, err)
+	}
+	err = x.SaveExtractionSource(ctx, ghostID, "x")
+	wantCode(t, "source of nobody", err, core.ENOTFOUND)
+	_, err = x.FindExtractionSource(ctx, ghostID)
+	wantCode(t, "find source of nobody", err, core.ENOTFOUND)
+	err = x.UpdateExtraction(ctx, &core.Extraction{ID: ghostID, UserID: u.ID, Status: core.RunFailed})
+	wantCode(t, "update unknown run", err, core.ENOTFOUND)
+	_, err = x.FindExtractionByID(ctx, ghostID)
+	wantCode(t, "unknown run", err, core.ENOTFOUND)
+
+	// A crash leaves r2 running: requeue puts it back.
+	if c, err := x.ClaimExtraction(ctx); err != nil || c.ID != r2.ID {
+		t.Fatal(err)
+	}
+	_, err = x.ClaimExtraction(ctx)
+	wantCode(t, "empty queue", err, core.ENOTFOUND)
+	if n, err := x.RequeueRunning(ctx); err != nil || n != 1 {
+		t.Fatalf("requeue: %d %v", n, err)
+	}
+	if c, err := x.ClaimExtraction(ctx); err != nil || c.ID != r2.ID || c.Attempts != 2 {
+		t.Fatalf("claim again: %+v %v", c, err)
+	}
+}
+
+// Workers claiming together each get a different run, and every run is
+// claimed once.
+func testExtractionQueueShared(t *testing.T, s Stores) {
+	u := mustUser(t, s, "queue@example.com")
+	const runs = 12
+	for i := 0; i < runs; i++ {
+		if err := s.Extractions.CreateExtraction(ctx, newRun(u.ID, "x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				e, err := s.Extractions.ClaimExtraction(ctx)
+				if core.ErrorCode(err) == core.ENOTFOUND {
+					return
+				} else if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				seen[e.ID]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != runs {
+		t.Fatalf("%d runs claimed, want %d", len(seen), runs)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("run %s claimed %d times", id, n)
+		}
+	}
+}
