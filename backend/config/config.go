@@ -48,6 +48,11 @@ type Config struct {
 	Desktop bool `json:"-"`
 	// ReadConns sizes the database read pool.
 	ReadConns int `json:"read_conns"`
+	// DatabaseURL, when set, puts the server's data in PostgreSQL
+	// (postgres://user:password@host/db?sslmode=…) instead of the SQLite
+	// file in DataDir; stored files stay in DataDir either way. It may
+	// hold a password, so it is never logged.
+	DatabaseURL string `json:"database_url"`
 
 	// SMTP sends verification and reset emails; without SMTPAddr they go
 	// to DataDir/outbox as .eml files. The password comes from the
@@ -194,6 +199,33 @@ func DefaultDataDir() string {
 	return filepath.Join(os.TempDir(), "sentry")
 }
 
+// Postgres reports whether the data lives in PostgreSQL (DatabaseURL set).
+func (c Config) Postgres() bool { return c.DatabaseURL != "" }
+
+// checkDatabaseURL accepts a postgres:// or postgresql:// URL with a host
+// or socket directory and a database name. Its errors never quote the
+// URL, which may hold a password.
+func (c Config) checkDatabaseURL() error {
+	if c.DatabaseURL == "" {
+		return nil
+	}
+	if c.Desktop {
+		return errors.New("config: database url: the desktop app keeps its data in SQLite; a PostgreSQL database is for `sentry serve`")
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	switch {
+	case err != nil:
+		return errors.New("config: database url is not a valid URL")
+	case u.Scheme != "postgres" && u.Scheme != "postgresql":
+		return errors.New("config: database url: want postgres://user:password@host:port/database")
+	case u.Host == "" && u.Query().Get("host") == "":
+		return errors.New("config: database url names no host (or host= socket directory)")
+	case strings.Trim(u.Path, "/") == "":
+		return errors.New("config: database url names no database")
+	}
+	return nil
+}
+
 // DatabasePath is the SQLite file inside DataDir.
 func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "sentry.db") }
 
@@ -228,6 +260,9 @@ func (c Config) Validate() error {
 		return errors.New("config: SENTRY_SECRET must be at least 32 characters")
 	}
 	if _, err := c.TrustedPrefixes(); err != nil {
+		return err
+	}
+	if err := c.checkDatabaseURL(); err != nil {
 		return err
 	}
 	if c.ReadConns < 1 || c.ReadConns > 256 {
@@ -327,6 +362,7 @@ const (
 	EnvPublicURL      = "SENTRY_PUBLIC_URL"
 	EnvVoskModel      = "SENTRY_VOSK_MODEL"
 	EnvEmbedModel     = "SENTRY_EMBED_MODEL"
+	EnvDatabaseURL    = "SENTRY_DATABASE_URL"
 )
 
 // Load builds a Config: defaults, then the JSON file (from --config or
@@ -352,6 +388,9 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	}
 	if v := getenv(EnvAddr); v != "" {
 		c.Addr = v
+	}
+	if v := getenv(EnvDatabaseURL); v != "" {
+		c.DatabaseURL = v
 	}
 	if v := getenv(EnvLogLevel); v != "" {
 		c.LogLevel = v
@@ -422,6 +461,8 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 			c.DataDir = v
 		case "addr":
 			c.Addr = v
+		case "database-url":
+			c.DatabaseURL = v
 		case "log-level":
 			c.LogLevel = v
 		case "log-format":
@@ -465,6 +506,7 @@ func RegisterFlags(fs *flag.FlagSet) {
 	fs.String("data", "", "data directory (env "+EnvDataDir+"; default "+DefaultDataDir()+")")
 	fs.String("log-level", "", "debug, info, warn or error (env "+EnvLogLevel+")")
 	fs.String("log-format", "", "json or text (env "+EnvLogFormat+")")
+	fs.String("database-url", "", "PostgreSQL URL for a team server's data, postgres://… (env "+EnvDatabaseURL+"; default: SQLite in the data directory)")
 }
 
 func splitList(v string) []string {
