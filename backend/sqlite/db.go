@@ -38,6 +38,9 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 // DB is an open Sentry database.
 type DB struct {
 	write *sql.DB // exactly one connection: SQLite has one writer anyway
+	// group lets concurrent BeginTx callers share one transaction and its
+	// COMMIT (groupcommit.go).
+	group *group
 	read  *sql.DB // a pool of read-only connections
 	// ckpt copies the WAL into the database file in the background, so
 	// that the fsyncs of checkpoints never stall a request's commit.
@@ -117,6 +120,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
+	db.group = &group{write: db.write}
 
 	readExtra := []string{"query_only(1)", "temp_store(MEMORY)"}
 	if opts.MmapSize > 0 {
@@ -293,22 +297,6 @@ func (db *DB) initDevice(ctx context.Context) error {
 // ordered by creation time.
 func NewID() string {
 	return uuid.Must(uuid.NewV7()).String()
-}
-
-// Tx is a write transaction that knows its time and can log changes.
-type Tx struct {
-	*sql.Tx
-	db  *DB
-	now time.Time
-}
-
-// BeginTx starts a write transaction (BEGIN IMMEDIATE).
-func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: begin: %w", err)
-	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
 }
 
 func (db *DB) hlc() string { return db.Clock.Now() }

@@ -1,0 +1,303 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Group commit.
+//
+// SQLite has one writer, and with WAL every COMMIT appends the pages its
+// transaction dirtied to the log: the same table, index and full-text pages
+// again for every small write. Writes that arrive while a transaction is
+// open therefore join it instead of queueing for a transaction of their own:
+// the callers take turns (the group lock is handed from one to the next)
+// inside one outer transaction, each in its own SAVEPOINT, and the last one
+// of the batch commits for everyone.
+//
+//   - BeginTx waits for the group lock, begins the outer transaction if
+//     none is open and opens the caller's savepoint.
+//   - Rollback undoes the caller's savepoint only; the others' work stays.
+//   - Commit releases the savepoint, hands the lock to the next waiting
+//     caller and returns only once the outer COMMIT has been made, with its
+//     result: no caller is told "done" before its write is in the log, and a
+//     failed COMMIT fails every member of that batch.
+//   - The caller that finds nobody waiting (or the batch full) commits.
+//
+// The lock is held from BeginTx to Commit or Rollback, as the single writer
+// connection was before, so store code between them is unchanged.
+// Statements inside a Tx do not watch the caller's context once they have
+// started: interrupting a write inside a transaction makes SQLite roll the
+// whole transaction back, and that would be the other members' work too. A
+// context that is already done fails the next statement, and cancelling a
+// wait for the lock leaves the group as it was.
+
+// maxBatch bounds how many callers share one COMMIT, so the first of them
+// does not wait for an endless stream of later ones.
+const maxBatch = 32
+
+// memberSavepoint names every member's savepoint: members never overlap,
+// each one's is released before the next one begins.
+const memberSavepoint = "sentry_member"
+
+type group struct {
+	write *sql.DB
+
+	mu    sync.Mutex
+	held  bool              // someone holds the group lock
+	queue []chan struct{}   // callers waiting for it, first come first served
+	cur   *batch            // the open outer transaction, touched by the lock holder only
+	stats func(members int) // test hook: called with each batch's size before COMMIT
+}
+
+// batch is one outer transaction and the members that joined it.
+type batch struct {
+	conn    *sql.Conn
+	members int
+	// err, once set, is every member's answer: a member's savepoint could
+	// not be released or undone (so what the transaction holds is unknown),
+	// or COMMIT failed.
+	err  error
+	done chan struct{} // closed after COMMIT (or the rollback) with err final
+}
+
+// acquire takes the group lock, waiting in line.
+func (g *group) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	if !g.held {
+		g.held = true
+		g.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	g.queue = append(g.queue, ch)
+	g.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+	}
+	g.mu.Lock()
+	for i, q := range g.queue {
+		if q == ch {
+			g.queue = append(g.queue[:i], g.queue[i+1:]...)
+			g.mu.Unlock()
+			return ctx.Err()
+		}
+	}
+	g.mu.Unlock()
+	// The lock was handed over as the context ended: pass it on (or commit
+	// the open batch if nobody else waits), as a member leaving would.
+	g.release()
+	return ctx.Err()
+}
+
+// release gives the group lock up. If a batch is open and nobody waits for
+// the lock (or the batch is full or broken), the batch is finished first,
+// by this caller, still holding the lock so the next batch begins after.
+func (g *group) release() {
+	g.mu.Lock()
+	if b := g.cur; b != nil && (len(g.queue) == 0 || b.members >= maxBatch || b.err != nil) {
+		g.cur = nil
+		stats := g.stats
+		g.mu.Unlock()
+		if stats != nil {
+			stats(b.members)
+		}
+		b.finish()
+		g.mu.Lock()
+	}
+	if len(g.queue) > 0 {
+		ch := g.queue[0]
+		g.queue = g.queue[1:]
+		close(ch) // the lock passes to that caller; held stays true
+	} else {
+		g.held = false
+	}
+	g.mu.Unlock()
+}
+
+// open returns the open batch, beginning one if needed. The caller holds
+// the lock.
+func (g *group) open(ctx context.Context) (*batch, error) {
+	if g.cur != nil {
+		return g.cur, nil
+	}
+	// The caller's context bounds the wait for the connection (a direct
+	// write may be using it); the transaction itself belongs to the batch.
+	conn, err := g.write.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		_, _ = conn.ExecContext(context.Background(), `ROLLBACK`)
+		conn.Close()
+		return nil, err
+	}
+	b := &batch{conn: conn, done: make(chan struct{})}
+	g.mu.Lock()
+	g.cur = b
+	g.mu.Unlock()
+	return b, nil
+}
+
+// finish commits the batch (or rolls it back if it is broken), returns the
+// connection and tells every member.
+func (b *batch) finish() {
+	bg := context.Background()
+	if b.err == nil {
+		if _, err := b.conn.ExecContext(bg, `COMMIT`); err != nil {
+			b.err = fmt.Errorf("sqlite: commit: %w", err)
+		}
+	}
+	if b.err != nil {
+		// After a failed COMMIT the transaction may still be open; the
+		// connection must go back to the pool without it.
+		_, _ = b.conn.ExecContext(bg, `ROLLBACK`)
+	}
+	b.conn.Close()
+	close(b.done)
+}
+
+// Tx is one caller's write transaction: a savepoint inside the group's
+// outer transaction. It knows its time and can log changes. Use it as a
+// *sql.Tx: begin, defer Rollback, Commit.
+type Tx struct {
+	db    *DB
+	b     *batch
+	now   time.Time
+	stmts []*sql.Stmt
+	done  bool
+}
+
+// BeginTx starts a write transaction. It joins the transaction that is open
+// if there is one (group commit, see groupcommit.go).
+func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
+	g := db.group
+	if err := g.acquire(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	b, err := g.open(ctx)
+	if err != nil {
+		g.release()
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if _, err := b.conn.ExecContext(context.Background(), `SAVEPOINT `+memberSavepoint); err != nil {
+		b.err = fmt.Errorf("sqlite: begin: %w", err)
+		g.release()
+		return nil, b.err
+	}
+	b.members++
+	return &Tx{db: db, b: b, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
+}
+
+// stmtCtx is the context a statement runs under: one already done fails the
+// statement before it starts; otherwise the statement is not interrupted
+// halfway (see the package comment above).
+func stmtCtx(ctx context.Context) context.Context {
+	if ctx.Err() != nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// ExecContext runs a statement in the transaction.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.done {
+		return nil, sql.ErrTxDone
+	}
+	return tx.b.conn.ExecContext(stmtCtx(ctx), query, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx.done {
+		return nil, sql.ErrTxDone
+	}
+	return tx.b.conn.QueryContext(stmtCtx(ctx), query, args...)
+}
+
+// QueryRowContext runs a query that returns at most one row in the
+// transaction.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx.done {
+		// A Row carrying the error: the read pool refuses a done context
+		// before it touches a connection.
+		return tx.db.read.QueryRowContext(doneCtx, query, args...)
+	}
+	return tx.b.conn.QueryRowContext(stmtCtx(ctx), query, args...)
+}
+
+// PrepareContext prepares a statement for use in the transaction; it is
+// closed with the transaction at the latest.
+func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	if tx.done {
+		return nil, sql.ErrTxDone
+	}
+	st, err := tx.b.conn.PrepareContext(stmtCtx(ctx), query)
+	if err == nil {
+		tx.stmts = append(tx.stmts, st)
+	}
+	return st, err
+}
+
+// Commit keeps the caller's work and returns once the batch holding it has
+// been committed, with that COMMIT's result.
+func (tx *Tx) Commit() error {
+	if tx.done {
+		return sql.ErrTxDone
+	}
+	tx.end()
+	b := tx.b
+	if _, err := b.conn.ExecContext(context.Background(), `RELEASE `+memberSavepoint); err != nil && b.err == nil {
+		b.err = fmt.Errorf("sqlite: release savepoint: %w", err)
+	}
+	tx.db.group.release()
+	<-b.done
+	return b.err
+}
+
+// Rollback undoes the caller's work only. After Commit it does nothing and
+// returns sql.ErrTxDone, like *sql.Tx.
+func (tx *Tx) Rollback() error {
+	if tx.done {
+		return sql.ErrTxDone
+	}
+	tx.end()
+	b := tx.b
+	bg := context.Background()
+	_, err := b.conn.ExecContext(bg, `ROLLBACK TO `+memberSavepoint)
+	if err == nil {
+		_, err = b.conn.ExecContext(bg, `RELEASE `+memberSavepoint)
+	}
+	if err != nil && b.err == nil {
+		// The outer transaction's state is unknown (SQLite rolls a whole
+		// transaction back after some errors): nobody in it may be told
+		// their write is kept.
+		b.err = fmt.Errorf("sqlite: roll back savepoint: %w", err)
+	}
+	tx.db.group.release()
+	return nil
+}
+
+func (tx *Tx) end() {
+	tx.done = true
+	for _, st := range tx.stmts {
+		st.Close()
+	}
+	tx.stmts = nil
+}
+
+// doneCtx is a context that has ended, for answering statements on a
+// finished Tx with an error.
+var doneCtx = func() context.Context {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(sql.ErrTxDone)
+	return ctx
+}()
