@@ -68,6 +68,9 @@ var layers = map[string]string{
 	"sync/merge":        layerBase,
 	"sync/schema":       layerBase,
 
+	"backend/extract/dates": layerBase, // date phrases, shared by the extractor and quick add
+	"backend/extract/gate":  layerBase, // regular expressions with a literal pre-check
+
 	"backend/integrations/integrationstest":          layerTestOnly,
 	"backend/integrations/integrationstest/standins": layerTestOnly,
 	"backend/jobtest":           layerTestOnly,
@@ -109,7 +112,8 @@ var entries = map[string]string{
 
 // standardOnly are the base packages that must not depend on anything
 // outside the standard library, directly or not.
-var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema"}
+var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema",
+	"backend/extract/gate"}
 
 const module = "sentry"
 

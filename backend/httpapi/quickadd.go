@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"sentry/backend/core"
-	"sentry/backend/extract/rules"
+	"sentry/backend/extract/dates"
 )
 
 // MaxQuickAddText bounds the line quick add reads, in characters.
@@ -156,8 +156,8 @@ func parseQuickAdd(text string, now time.Time) quickAdd {
 			out.Tags = append(out.Tags, tag)
 		}
 	}
-	var day, clock *rules.DatePhrase
-	for _, p := range rules.FindDatePhrases(string(cut), now) {
+	var day, clock *dates.Phrase
+	for _, p := range dates.FindPhrases(string(cut), now) {
 		if p.Past || p.Recurring {
 			continue
 		}
@@ -168,7 +168,7 @@ func parseQuickAdd(text string, now time.Time) quickAdd {
 			clock = &p
 		}
 	}
-	var parts []*rules.DatePhrase
+	var parts []*dates.Phrase
 	switch {
 	case day != nil && day.HasTime:
 		parts = append(parts, day)

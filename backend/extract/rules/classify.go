@@ -5,6 +5,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"sentry/backend/extract/dates"
+	"sentry/backend/extract/gate"
 )
 
 // Frame kinds: how a clause says that something should be done.
@@ -43,25 +46,25 @@ type frame struct {
 }
 
 var (
-	rePraise    = mustGate(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
+	rePraise    = gate.MustCompile(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
 	reMarkers   = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|on it|i'm on it|will do|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
 	reVocative  = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*(?:,|\s[-–—])\s+`)
 	reTodoOwner = regexp.MustCompile(`^(?:todo|to-do|fixme|action|ai|task)\s*\(\s*@?([\w.-]+)\s*\)\s*:?\s*`)
 	reVocMid    = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*,`)
 	reVocTail   = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*[?.!]*\s*$`)
 
-	reBoiler      = mustGate(`\b(?:unsubscribe|(?:reply|let me know|shout|tell me|write back) if i (?:missed|forgot|left out|got wrong) (?:anything|something)|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice|(?:at|via|using|from) the link below|the link below to|contact (?:our|the) (?:support|customer service|customer care|help ?desk|service) (?:team|desk|line|center|centre)?|follow[- ]?up (?:to|on) (?:my |your |the |our |a )?(?:previous|earlier|last|prior) (?:message|email|e-mail|note|mail)|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.)`)
+	reBoiler      = gate.MustCompile(`\b(?:unsubscribe|(?:reply|let me know|shout|tell me|write back) if i (?:missed|forgot|left out|got wrong) (?:anything|something)|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice|(?:at|via|using|from) the link below|the link below to|contact (?:our|the) (?:support|customer service|customer care|help ?desk|service) (?:team|desk|line|center|centre)?|follow[- ]?up (?:to|on) (?:my |your |the |our |a )?(?:previous|earlier|last|prior) (?:message|email|e-mail|note|mail)|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.)`)
 	reMailAddr    = regexp.MustCompile(`\w@\w+\.(?:com|net|org)`)
 	rePleasant    = regexp.MustCompile(`^(?:(?:i'll |i will |i shall |will )write (?:more |again |back |you )?(?:later|soon|when|once|after|tomorrow|next)|drive (?:safe|safely|carefully)|safe travels|travel safe|hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
-	reSuggest     = mustGate(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+|all\s+)*`)
+	reSuggest     = gate.MustCompile(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+|all\s+)*`)
 	reCondPron    = regexp.MustCompile(`^(?:that\s+)?(?:it|that|this|they|these|those|he|she)(?:'s|'re| is| are| has| have| gets| get| stays| looks| works)\b`)
 	reAnyone      = regexp.MustCompile(`^(?:(?:any|got any|need|we need|looking for)\s+(?:volunteers?|takers)\s+(?:to|for)\s+)|^(?:is\s+)?(?:anyone|anybody|someone|somebody|who(?:'s| is)?)\s+(?:free|available|able|around|willing|up for it|happy|keen)\s+(?:to|and able to)\s+|^(?:does\s+)?(?:anyone|anybody)\s+(?:want|have time)\s+to\s+|^who\s+(?:can|could|wants to|will)\s+`)
 	reAvail       = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok|coming|going|joining|attending|able to make|able to come|up for)\s+(?:for\s+|to\s+|it\s+to\s+)?|^(?:will|can|could)\s+(?:you|u)\s+(?:make it|join us|come|attend)\s+(?:to\s+|for\s+)?|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
 	reThirdC      = regexp.MustCompile(`^(he|she|they)(?:'ll| will| is going to|'s going to| are going to|'re going to| promised to| agreed to| offered to| needs to| has to| have to| must| should| said (?:he|she|they)(?:'d| would| will))\s+(?:also\s+|then\s+)?`)
 	reMayI        = regexp.MustCompile(`^(?:may|can|could|might) (?:i|we) (?:please\s+)?(?:get|have|borrow|see|grab|request|ask (?:you|u) to|ask that you)\s+`)
-	reHypo        = mustGate(`\(maybe\)|\(optional\)|\(someday\)|\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with|wish (?:i|we) (?:could|had|were|was|did))\b`)
-	reCancel      = mustGate(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead|skip(?:ping)? (?:it|that|this) (?:this|next)|(?:we|i|they|he|she) dropped (?:it|that|this))\b`)
-	reDone        = mustGate(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
+	reHypo        = gate.MustCompile(`\(maybe\)|\(optional\)|\(someday\)|\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with|wish (?:i|we) (?:could|had|were|was|did))\b`)
+	reCancel      = gate.MustCompile(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead|skip(?:ping)? (?:it|that|this) (?:this|next)|(?:we|i|they|he|she) dropped (?:it|that|this))\b`)
+	reDone        = gate.MustCompile(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
 	reAway        = regexp.MustCompile(`^(?:i'm|i am|i'll be|i will be|we're|we are)\s+(?:off|out|away|ooo|out of (?:the )?office|on (?:leave|vacation|holiday|pto|sick leave))\b`)
 	reThinkShould = regexp.MustCompile(`^i (?:really |honestly |still |do )?(?:think|believe|feel)(?: that)? (we|you|u) (?:really |definitely |probably )?(?:should|ought to|need to|must)\s+(?:also\s+|just\s+)*`)
 	reYouOwn      = regexp.MustCompile(`^you(?:'re| are)?\s+(?:own|owning|have|take|get|are on|'re on)\s+(?:(?:the|our|a|an)\s)`)
@@ -84,7 +87,7 @@ var (
 	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
 	reByAgent     = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
 	rePersonal    = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
-	reAskWhether  = mustGate(`\b(?:writing|write|wanted|want|would like|'d like|like) to ask (?:you )?(?:whether|if) you (?:would|might|could|can|will)(?: be (?:willing|able|available|happy|prepared) to)?\s+`)
+	reAskWhether  = gate.MustCompile(`\b(?:writing|write|wanted|want|would like|'d like|like) to ask (?:you )?(?:whether|if) you (?:would|might|could|can|will)(?: be (?:willing|able|available|happy|prepared) to)?\s+`)
 	reTimeLead    = regexp.MustCompile(`^(?:before|after|once|when|as soon as|right after|until|till)\s+[^,.;?!]{2,60}?(?:,\s*|\s+)((?:i|we)(?:'ll| will| shall|'m going to| am going to| are going to|'re going to| need to| have to| must| plan to)\s)`)
 	reDueWord     = regexp.MustCompile(`\b(?:due|deadline)\b`)
 	reApprAsk     = regexp.MustCompile(`\bwould be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if (?:you|u|someone|somebody|anyone|one of you)\s+(?:could|can|would)\b`)
@@ -101,34 +104,34 @@ var (
 	reCommit   = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|still|really|first|will\s+probably)\b)?(?: would be happy to| will make sure to| will be able to|'ll make sure to| am planning to| will make sure| would like to| would love to|'m planning to|'d be happy to|'ll be able to| are going to| will need to| will have to| volunteer to|'ll make sure| am going to|'re going to| will try to| have got to| am happy to|'m going to|’m going to|'ll need to|'ll have to|'m happy to| offered to| promise to| intend to|'d like to|'d love to|'ll try to|'ve got to| am gonna|'m gonna| plan to| want to| need to| have to| hope to| should| shall| gonna| could| gotta| will| must| can|'ll|’ll)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+|happily\s+|gladly\s+)*`)
 	reProgFut  = regexp.MustCompile(`^(i|we)(?:'m|’m| am|'re| are)\s+(?:also\s+|just\s+)?(\w+ing)\b`)
 	reLetMe    = regexp.MustCompile(`^(?:let me|lemme)\s+(?:just\s+|quickly\s+|go\s+)?`)
-	reLetMeKn  = mustGate(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
+	reLetMeKn  = gate.MustCompile(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
 	reLets     = regexp.MustCompile(`^(?:let's|let’s|lets|let us|shall we|should we|how about we|why don't we|why not|maybe we should|we could|can we|could we|we should probably)\s+(?:also\s+|just\s+|quickly\s+|try to\s+|go ahead and\s+)*`)
-	reAskYou   = mustGate(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you(?: and [\w'-]+)?|u|ya)[,\s]+(?:(?:please|pls|kindly|also|just|quickly|maybe|possibly|perhaps|still|instead|rather|first|go ahead and|try to|both|help(?: me| us)?)[,\s]+)*`)
-	reMindYou  = mustGate(`\b(?:would|do|will)\s+(?:you|u)\s+mind\s+(?:also\s+|just\s+)?`)
-	reChance   = mustGate(`\bany chance (?:you|u) (?:could|can|might)\s+`)
+	reAskYou   = gate.MustCompile(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you(?: and [\w'-]+)?|u|ya)[,\s]+(?:(?:please|pls|kindly|also|just|quickly|maybe|possibly|perhaps|still|instead|rather|first|go ahead and|try to|both|help(?: me| us)?)[,\s]+)*`)
+	reMindYou  = gate.MustCompile(`\b(?:would|do|will)\s+(?:you|u)\s+mind\s+(?:also\s+|just\s+)?`)
+	reChance   = gate.MustCompile(`\bany chance (?:you|u) (?:could|can|might)\s+`)
 	rePlease   = regexp.MustCompile(`(?:^|[\s,:;(—–-])(?:please|pls|plz|pl[sz]e|kindly)[,\s]+(?:do\s+|also\s+|just\s+|quickly\s+|go ahead and\s+|try to\s+|remember to\s+|make sure to\s+|be sure to\s+|don't forget to\s+|ensure you\s+|feel free to\s+)*`)
-	reNeedYou  = mustGate(`\b(?:i|we)\s+(?:need|want|'d like|would like|would love|'d love|expect|will need|'ll need|'d need|would need)\s+(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+to\s+(?:please\s+|also\s+|just\s+)*`)
+	reNeedYou  = gate.MustCompile(`\b(?:i|we)\s+(?:need|want|'d like|would like|would love|'d love|expect|will need|'ll need|'d need|would need)\s+(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+to\s+(?:please\s+|also\s+|just\s+)*`)
 	reYouMust  = regexp.MustCompile(`^(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+(?:need to|have to|must|should|will need to|'ll need to|'ll have to|will have to|might want to|may want to|'ll want to|ought to|are to|'re to|are expected to|are required to|are asked to)\s+(?:please\s+|also\s+|just\s+)*`)
-	reAppr     = mustGate(`\b(?:it would be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if|it'd be (?:great|good|helpful|nice|ideal|awesome) if|i'd appreciate (?:it )?if|i would appreciate (?:it )?if|i'd be grateful if|i would be grateful if|if)\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+|also\s+|just\s+)*`)
+	reAppr     = gate.MustCompile(`\b(?:it would be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if|it'd be (?:great|good|helpful|nice|ideal|awesome) if|i'd appreciate (?:it )?if|i would appreciate (?:it )?if|i'd be grateful if|i would be grateful if|if)\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+|also\s+|just\s+)*`)
 	reRemind   = regexp.MustCompile(`(?:^|\s)(?:please\s+)?(?:don't|do not|dont|remember|be sure|make sure|ensure)\s*(?:forget\s+)?(?:to\s+)?`)
-	reSomeone  = mustGate(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+|\b(?:it would be (?:great|good|helpful|nice|ideal|useful) if|it'd be (?:great|good|helpful|nice) if|i'd appreciate it if|i would appreciate it if|if)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:could|can|would)\s+(?:please\s+)?`)
+	reSomeone  = gate.MustCompile(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+|\b(?:it would be (?:great|good|helpful|nice|ideal|useful) if|it'd be (?:great|good|helpful|nice) if|i'd appreciate it if|i would appreciate it if|if)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:could|can|would)\s+(?:please\s+)?`)
 	reSelf     = regexp.MustCompile(`^(?:need to|needs to|must|have to|gotta|got to|should|remember to|don't forget to|dont forget to|do not forget to|to do:|todo:|todo)\s+(?:also\s+|just\s+)*`)
 	reModal    = regexp.MustCompile(`^\s+(?:(?:still|also|really|definitely|probably|then|now|first)\s+)?(?:said (?:she|he|they)(?:'d| would| will)|are responsible for|is responsible for|is taking care of|are supposed to|is supposed to|volunteered to|will have to|are going to|will need to|is going to|is handling|promised to|offered to|agreed to|needs to|need to|have to|should|has to|are to|shall|is to|could|is on|will|must|'ll|’ll|can|to)\s+(?:also\s+|then\s+|first\s+|please\s+)*`)
 	rePassive  = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must|should|ought|will need|will have|will|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
 	reNeedsIng = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an )?[\w' /&-]{1,40}?)\s+(?:still\s+|really\s+)?needs?\s+(\w+ing)\b`)
 	reDue      = regexp.MustCompile(`(?:^|,\s+|that\s+|reminder:?\s+)((?:the |our |my |your |all |this |these |those )?(?:[\w' /&$.-]|,\d){1,50}?)\s+(?:is|are|'s|are all|is all)\s+(?:still\s+)?due\b`)
 	reDueFor   = regexp.MustCompile(`^\s+for\s+(?:a|an|its|their|his|her|the|our|my|your)?\s*([a-z][a-z -]{1,30}?)(?:\s+(?:by|before|on|in|at|until|next|this)\b|[.,;!]|$)`)
-	reDeadline = mustGate(`\bdeadline (?:for|on) ((?:the |our |my |your )?[\w' /&-]{1,40}?)\s+(?:is|was moved to|has moved to)\b|^((?:the |our |my )?[\w' /&-]{1,40}?)\s+deadline\s+is\b`)
+	reDeadline = gate.MustCompile(`\bdeadline (?:for|on) ((?:the |our |my |your )?[\w' /&-]{1,40}?)\s+(?:is|was moved to|has moved to)\b|^((?:the |our |my )?[\w' /&-]{1,40}?)\s+deadline\s+is\b`)
 	reOwnerPar = regexp.MustCompile(`\s*[(\[]\s*(?:owner:?\s*|@)?([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*[)\]]\s*[.!]*\s*$`)
 	reOwnerAt  = regexp.MustCompile(`(?:^|\s)@([\w.-]+)`)
 	reOwnerEnd = regexp.MustCompile(`\s+(?:[-–—]|->|→)\s*([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*[.!]*\s*$`)
 	reOwnerPre = regexp.MustCompile(`^(?:\[([\p{L}][\p{L}' -]*)\]\s*|([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*:\s+)`)
 	reOwnerKw  = regexp.MustCompile(`(?i)[\s,;(-]*\b(?:owner|assignee|assigned to|who|responsible)\s*[:=-]?\s*([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\)?\s*[.!]*\s*$`)
 	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
-	reAskAll   = mustGate(`^(?:(?:can|could|would|will)\s+(?:everyone|everybody|all of you|each of you|the whole team)|(?:everyone|everybody|all of you|each of you),?\s+(?:please|pls)|(?:everyone|everybody|all of you|each of you)\s+(?:needs? to|should|must|has to|have to))\s+(?:please\s+)?`)
-	reWantsBy  = mustGate(`^(?:the\s+)?([a-z][\w&'’ -]{1,30}?)\s+(?:wants|needs|is asking for|are asking for|asked for|has asked for|have asked for|requested|would like|expects)\s+(?:the\s+|a\s+|an\s+|our\s+|their\s+|its\s+)?(.+?)\s+(?:by|before|no later than)\s+`)
+	reAskAll   = gate.MustCompile(`^(?:(?:can|could|would|will)\s+(?:everyone|everybody|all of you|each of you|the whole team)|(?:everyone|everybody|all of you|each of you),?\s+(?:please|pls)|(?:everyone|everybody|all of you|each of you)\s+(?:needs? to|should|must|has to|have to))\s+(?:please\s+)?`)
+	reWantsBy  = gate.MustCompile(`^(?:the\s+)?([a-z][\w&'’ -]{1,30}?)\s+(?:wants|needs|is asking for|are asking for|asked for|has asked for|have asked for|requested|would like|expects)\s+(?:the\s+|a\s+|an\s+|our\s+|their\s+|its\s+)?(.+?)\s+(?:by|before|no later than)\s+`)
 	reSaidWill = regexp.MustCompile(`^([a-z][\w'’-]*)\s+(?:said|says|mentioned|promised|confirmed|agreed)\s+(?:that\s+)?(?:he|she|they)(?:'ll|’ll| will| would|'d| is going to| are going to| can)\s+`)
-	reNoOwner  = mustGate(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could| has|'s got| has got)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab|got|on)\s+(.+?)\??$`)
+	reNoOwner  = gate.MustCompile(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could| has|'s got| has got)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab|got|on)\s+(.+?)\??$`)
 	// reObjectNoun: words after a verb that reNounNext reads as "the first
 	// word was a noun" ("Status report", "Weekly update"), which after a verb
 	// that is rarely a noun are its object ("write report draft").
@@ -140,7 +143,7 @@ var (
 
 // clauses splits a sentence into clauses that can each hold a task.
 func (a *analyzer) clauses(u unit, s span) []span {
-	t := asciiLower(a.text[s.start:s.end])
+	t := gate.LowerASCII(a.text[s.start:s.end])
 	var cuts [][2]int // [end of previous clause, start of next]
 	add := func(end, next int) { cuts = append(cuts, [2]int{end, next}) }
 	raw0 := a.text[s.start:s.end]
@@ -255,16 +258,16 @@ func (a *analyzer) clauses(u unit, s span) []span {
 }
 
 var (
-	clauseBreaks = []gatedRE{
-		mustGate(`\s*;\s+`),
-		mustGate(`,\s+((?:i|we)(?:'ll|’ll| will| can| am going to|'m going to| are going to|'re going to)\s)`),
-		mustGate(`\s+[-–—]+\s+((?:[a-z][a-z'’-]+,\s+)?(?:would|could|can|will) you\b|please\b)`),
-		mustGate(`,?\s+but\s+`),
-		mustGate(`,\s+so\s+`),
-		mustGate(`,?\s+and then\s+|,\s+then\s+`),
-		mustGate(`,\s+and\s+(?:also\s+)?((?:i|we|you|he|she|they|i'll|we'll|you'll|let's|please|can you|could you)\b)`),
-		mustGate(`,\s+(?:it's|it is|that's|that is|which|since|because|as it|as we|as i)\s+`),
-		mustGate(`\s+(?:so that|so)\s+((?:i|we|they|he|she)\s+(?:can|could|will|may|might)\b)`),
+	clauseBreaks = []gate.Regexp{
+		gate.MustCompile(`\s*;\s+`),
+		gate.MustCompile(`,\s+((?:i|we)(?:'ll|’ll| will| can| am going to|'m going to| are going to|'re going to)\s)`),
+		gate.MustCompile(`\s+[-–—]+\s+((?:[a-z][a-z'’-]+,\s+)?(?:would|could|can|will) you\b|please\b)`),
+		gate.MustCompile(`,?\s+but\s+`),
+		gate.MustCompile(`,\s+so\s+`),
+		gate.MustCompile(`,?\s+and then\s+|,\s+then\s+`),
+		gate.MustCompile(`,\s+and\s+(?:also\s+)?((?:i|we|you|he|she|they|i'll|we'll|you'll|let's|please|can you|could you)\b)`),
+		gate.MustCompile(`,\s+(?:it's|it is|that's|that is|which|since|because|as it|as we|as i)\s+`),
+		gate.MustCompile(`\s+(?:so that|so)\s+((?:i|we|they|he|she)\s+(?:can|could|will|may|might)\b)`),
 	}
 	reSpeechBreak = regexp.MustCompile(`\s+(?:(?:and|so|okay|ok|alright|right|um+|uh+|er|also|then|plus)\s+)*((?:can|could|would|will) you\s|please\s|we (?:need|have|got) to\s|we should\s|i need to\s|i(?:'ll| will| shall)\s|i'm going to\s|let's\s|let us\s|you need to\s|(?:the|our) (?:[a-z-]+ )?(?:review|meeting|call|sync|standup|demo|retro|interview|appointment) is\s)`)
 	reSpeechVoc   = regexp.MustCompile(`\s+(?:(?:and|so|okay|ok|um+|uh+|also|then)\s+)*([a-z]+)\s+(?:can|could|would|will) you\s`)
@@ -284,7 +287,7 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 		return a.shopping(ui, u, s, idx)
 	}
 	// "If you travelled, attach your receipts": conditional, not a task.
-	ls := asciiLower(sent)
+	ls := gate.LowerASCII(sent)
 	if m := findIf(markerLead(ls), reMarkers, ls); m != nil {
 		ls = ls[m[1]:]
 	}
@@ -367,7 +370,7 @@ func (a *analyzer) isShoppingItem(sent string) bool {
 	if v := baseVerb(strings.Trim(w[0], ",.:;")); v != "" && v != "buy" && v != "get" && v != "order" {
 		return false
 	}
-	if len(findDates(sent, a.clock)) > 0 {
+	if len(dates.Find(sent, a.clock)) > 0 {
 		return false
 	}
 	// "coffee beans" is bought; "coffee with Sam" is met.
@@ -407,14 +410,14 @@ func (a *analyzer) note(s string) {
 }
 
 // clauseTask reads one clause.
-func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHit, question bool) []*cand {
+func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.Hit, question bool) []*cand {
 	raw := a.text[cl.start:cl.end]
 	off := cl.start - s.start // clause offset within the sentence
-	l := asciiLower(raw)
+	l := gate.LowerASCII(raw)
 	l = strings.ReplaceAll(l, "’", "'")
 	if len(l) != len(raw) {
 		// ’ is three bytes and ' one; keep offsets by padding.
-		l = strings.ReplaceAll(asciiLower(raw), "’", "'  ")
+		l = strings.ReplaceAll(gate.LowerASCII(raw), "’", "'  ")
 	}
 	p := 0
 	who := ""
@@ -636,7 +639,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 	// Done, narrated in the past, or negated.
 	// "- updated risk register - due March 20": with a due date, a leading
 	// past participle describes the item.
-	dueItem := fr.kind == fItem && reDueWord.MatchString(asciiLower(a.text[s.start:s.end]))
+	dueItem := fr.kind == fItem && reDueWord.MatchString(gate.LowerASCII(a.text[s.start:s.end]))
 	if fr.kind != fRequest && (reDone.MatchString(body) || a.isNarrative(body) && !dueItem) {
 		a.note("sig:past")
 		return nil
@@ -693,7 +696,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dateHi
 		if pi > 0 {
 			f.vp, f.verb, f.verbTo, f.object, f.prefix = pt[0], "", 0, "", ""
 		}
-		var pds []dateHit
+		var pds []dates.Hit
 		for _, h := range ds {
 			if (h.Start >= pt[0] && h.Start < pt[1]) || (pi == 0 && h.End <= pt[0]) || (pi == len(parts)-1 && h.Start >= pt[1]) {
 				pds = append(pds, h)
@@ -798,7 +801,7 @@ var reVerbIt = regexp.MustCompile(`^[a-z]+(?:\s+(?:up|out|together))?\s+(?:it|th
 var reHandOff = regexp.MustCompile(`^(?:own|take|handle|lead|drive|do|pick up|grab|cover|tackle|take care of|take on|run with|look after|be responsible for|follow up on)\s+(?:that|it|this|them)(?:\s+(?:one|on|up|over|too|as well))?$`)
 
 // onlyDate returns the date a clause consists of, or nil.
-func (a *analyzer) onlyDate(cl, s span, hits []dateHit) *dateHit {
+func (a *analyzer) onlyDate(cl, s span, hits []dates.Hit) *dates.Hit {
 	off := cl.start - s.start
 	raw := strings.Trim(a.text[cl.start:cl.end], " -–—:>,.")
 	for _, h := range hits {
@@ -813,8 +816,8 @@ func (a *analyzer) onlyDate(cl, s span, hits []dateHit) *dateHit {
 
 // clauseDates are the date hits inside a clause starting at off, with
 // offsets made relative to the clause.
-func clauseDates(hits []dateHit, off, n int) []dateHit {
-	var ds []dateHit
+func clauseDates(hits []dates.Hit, off, n int) []dates.Hit {
+	var ds []dates.Hit
 	for _, h := range hits {
 		if h.End > off && h.Start < off+n {
 			h.Start -= off
@@ -835,7 +838,7 @@ func clauseDates(hits []dateHit, off, n int) []dateHit {
 // to be somewhere: "See you at 3pm on Thursday", "We hope you will join us
 // for the launch party on June 3", "You are scheduled to speak at the
 // luncheon on Tuesday". Each is a meeting to attend.
-func (a *analyzer) invitation(ui int, u unit, s span, idx int, raw, l string, p int, hits []dateHit, off int, who string, question bool) *cand {
+func (a *analyzer) invitation(ui int, u unit, s span, idx int, raw, l string, p int, hits []dates.Hit, off int, who string, question bool) *cand {
 	if question {
 		return nil
 	}
@@ -929,7 +932,7 @@ func (a *analyzer) antecedent(s, cl span, idx int) string {
 	return ""
 }
 
-func hasDueHit(ds []dateHit) bool {
+func hasDueHit(ds []dates.Hit) bool {
 	for _, h := range ds {
 		if (h.HasDate || h.HasTime) && !h.Past && !h.Moved && !h.Weak || h.Ref {
 			return true
@@ -965,10 +968,7 @@ func (a *analyzer) isPersonName(n string) bool {
 	if notNames[f[0]] || labelWords[lw] || baseVerb(f[0]) != "" && !a.knownName(f[0]) {
 		return false
 	}
-	if _, ok := weekdayIndex[f[0]]; ok {
-		return false
-	}
-	if _, ok := monthIndex[f[0]]; ok {
+	if dates.IsWeekday(f[0]) || dates.IsMonth(f[0]) {
 		return false
 	}
 	r, _ := utf8.DecodeRuneInString(n)
@@ -1040,7 +1040,7 @@ var youllNews = wordSet(`be have receive get see find love like enjoy notice hea
 
 // ownFrame makes "Own <the thing>" of the noun phrase at i, up to a dash,
 // a comma or its date. A weak verb ("has") needs a date to be a hand-out.
-func ownFrame(raw, l string, i int, who string, strong bool, c clock) (frame, bool) {
+func ownFrame(raw, l string, i int, who string, strong bool, c dates.Clock) (frame, bool) {
 	// i is after "the "; take the article into the noun phrase.
 	if k := strings.LastIndexByte(strings.TrimRight(l[:i], " "), ' '); k >= 0 {
 		i = k + 1
@@ -1056,7 +1056,7 @@ func ownFrame(raw, l string, i int, who string, strong bool, c clock) (frame, bo
 	if n := len(strings.Fields(np)); n == 0 || n > 6 {
 		return frame{}, false
 	}
-	if !strong && len(findDates(raw[i:], c)) == 0 {
+	if !strong && len(dates.Find(raw[i:], c)) == 0 {
 		return frame{}, false
 	}
 	return frame{kind: fDeadline, vp: i, verbTo: i + end, object: np, prefix: "Own", who: who, conf: 0.7}, true
@@ -1267,7 +1267,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	}
 	// "also need the copy deck by EOW": the speaker needs it from the other.
 	if m := reNeedThing.FindStringSubmatchIndex(body); m != nil && !question && (u.speaker != "" || a.kind == "email") &&
-		len(findDates(raw[p+m[1]:], a.clock)) > 0 {
+		len(dates.Find(raw[p+m[1]:], a.clock)) > 0 {
 		return frame{kind: fRequest, vp: p + m[2], verb: "send", verbTo: p + m[2], who: who, you: who == "", conf: 0.6}
 	}
 	for _, re := range []interface{ FindStringIndex(string) []int }{reAskYou, reChance, reNeedYou, reAppr} {
@@ -1383,7 +1383,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		if b := pastBase(body[m[4]:m[5]]); b != "" && !isPronoun(np) && !rePersonal.MatchString(strings.ToLower(np)) {
 			f := frame{kind: fNeed, vp: p + m[4], verb: b, verbTo: p + m[5], object: np, conf: 0.5, weak: true}
 			// "… will have to be approved by Mark Taylor": Mark's to do.
-			if bm := reByAgent.FindStringSubmatchIndex(raw[p+m[5]:]); bm != nil && a.isPersonName(raw[p+m[5]+bm[4]:p+m[5]+bm[5]]) && len(findDates(raw[p+m[5]+bm[4]:p+m[5]+bm[5]], a.clock)) == 0 {
+			if bm := reByAgent.FindStringSubmatchIndex(raw[p+m[5]:]); bm != nil && a.isPersonName(raw[p+m[5]+bm[4]:p+m[5]+bm[5]]) && len(dates.Find(raw[p+m[5]+bm[4]:p+m[5]+bm[5]], a.clock)) == 0 {
 				f.who = strings.TrimRight(raw[p+m[5]+bm[4]:p+m[5]+bm[5]], ".")
 				f.verbTo = p + m[5] + bm[1]
 				if bm[2] >= 0 {
@@ -1426,7 +1426,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		}
 	}
 	// "taxes!!! deadline 4/15", "passport renewal - due May 2".
-	if m := reNPDeadline.FindStringSubmatchIndex(body); m != nil && !question && !strings.HasPrefix(body[m[1]:], "date") && len(findDates(raw[p+m[1]:], a.clock)) > 0 {
+	if m := reNPDeadline.FindStringSubmatchIndex(body); m != nil && !question && !strings.HasPrefix(body[m[1]:], "date") && len(dates.Find(raw[p+m[1]:], a.clock)) > 0 {
 		np := strings.TrimSpace(raw[p+m[2] : p+m[3]])
 		if !isPronoun(strings.ToLower(np)) && baseVerb(firstWordOf(strings.ToLower(np))) == "" {
 			return frame{kind: fDeadline, vp: p + m[2], verbTo: p + m[3], object: np, prefix: dueVerb(np), conf: 0.55, weak: true}
@@ -1468,7 +1468,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		if (actionVerbs[w] || w == "get" || w == "make" || w == "go" || w == "have" && strings.HasPrefix(body, "have a look")) && !pageNumbered(w, body[wl:]) {
 			rest := strings.TrimLeft(body[wl:], " ")
 			nw := firstWordOf(rest)
-			nounUse := eventNouns[w] && (nw == "with" || nw == "on" || nw == "at" || nw == "re" || nw == "about" || nw == "for" || nw == "tomorrow" || nw == "today" || weekdayIndex[nw] != 0 || nw == "sunday" || nw != "" && isDigit(nw[0]))
+			nounUse := eventNouns[w] && (nw == "with" || nw == "on" || nw == "at" || nw == "re" || nw == "about" || nw == "for" || nw == "tomorrow" || nw == "today" || dates.IsWeekday(nw) && nw != "sun" || nw != "" && isDigit(nw[0]))
 			if len(strings.Fields(strings.Trim(body, ".!? "))) <= 3 && eventNouns[nw] {
 				nounUse = true // "Budget review."
 			}
@@ -1719,7 +1719,7 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 // splitActions splits a verb phrase joined by "and" when each part has its
 // own date ("fix it today and ship a hotfix tomorrow"). It returns
 // [start, end) pairs in the clause.
-func (a *analyzer) splitActions(l string, vp, end int, ds []dateHit) [][2]int {
+func (a *analyzer) splitActions(l string, vp, end int, ds []dates.Hit) [][2]int {
 	seg := l[vp:end]
 	idx := strings.Index(seg, " and ")
 	if idx < 0 {
@@ -1748,7 +1748,7 @@ func (a *analyzer) splitActions(l string, vp, end int, ds []dateHit) [][2]int {
 	return out
 }
 
-func dateIn(ds []dateHit, r [2]int) bool {
+func dateIn(ds []dates.Hit, r [2]int) bool {
 	for _, h := range ds {
 		if h.Start >= r[0] && h.End <= r[1] && (h.HasDate || h.HasTime) {
 			return true
@@ -1851,10 +1851,10 @@ func priorityOf(unitText, sent string) string {
 }
 
 var (
-	reLow    = mustGate(`\b(?:low[- ]priority|no rush|no hurry|not urgent|whenever you (?:can|get a chance|have time)|when(?:ever)? you get a (?:chance|minute|moment)|when you have (?:a moment|time|a minute|a sec|a second)|if you get a chance|if you have (?:time|a minute)|at your (?:earliest )?convenience|eventually|nice to have|p3|p4|low prio)\b`)
-	reUrgent = mustGate(`\b(?:urgent(?:ly)?|asap|a\.s\.a\.p|immediately|right away|right now|critical|emergency|top priority|highest priority|p0|sev ?1|blocker|as soon as possible|straight away|time[- ]critical)\b`)
-	reHigh   = mustGate(`\b(?:important|high[- ]priority|priority|p1|crucial|vital|must not slip|time[- ]sensitive|overdue|expires?|expiring|before it expires|hard deadline)\b`)
-	reMedium = mustGate(`\b(?:medium[- ]priority|normal priority|p2)\b`)
+	reLow    = gate.MustCompile(`\b(?:low[- ]priority|no rush|no hurry|not urgent|whenever you (?:can|get a chance|have time)|when(?:ever)? you get a (?:chance|minute|moment)|when you have (?:a moment|time|a minute|a sec|a second)|if you get a chance|if you have (?:time|a minute)|at your (?:earliest )?convenience|eventually|nice to have|p3|p4|low prio)\b`)
+	reUrgent = gate.MustCompile(`\b(?:urgent(?:ly)?|asap|a\.s\.a\.p|immediately|right away|right now|critical|emergency|top priority|highest priority|p0|sev ?1|blocker|as soon as possible|straight away|time[- ]critical)\b`)
+	reHigh   = gate.MustCompile(`\b(?:important|high[- ]priority|priority|p1|crucial|vital|must not slip|time[- ]sensitive|overdue|expires?|expiring|before it expires|hard deadline)\b`)
+	reMedium = gate.MustCompile(`\b(?:medium[- ]priority|normal priority|p2)\b`)
 )
 
 // findIf runs re only when cond holds: the flag is cheaper than the pattern.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"sentry/backend/extract/gate"
 )
 
 // The request detector: a logistic model over the words and word pairs of one
@@ -222,10 +224,10 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 	if len(strings.Fields(raw)) < 3 || len(raw) > 600 {
 		return nil
 	}
-	if strings.HasSuffix(strings.TrimSpace(raw), ":") && reListIntro.MatchString(asciiLower(raw)) {
+	if strings.HasSuffix(strings.TrimSpace(raw), ":") && reListIntro.MatchString(gate.LowerASCII(raw)) {
 		return nil // "As discussed, here are the next steps:" introduces a list
 	}
-	l := asciiLower(raw)
+	l := gate.LowerASCII(raw)
 	if reHypo.MatchString(l) || reCancel.MatchString(l) || reIntentClosing.MatchString(l) || reCondHead.MatchString(l) && reBoiler.MatchString(l) {
 		return nil // the rules' filters stand
 	}
@@ -256,7 +258,7 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 	}
 	t = reIntentLead.ReplaceAllString(t, "")
 	// "If you are free Thursday, could we…": the ask follows the condition.
-	if reCondHead.MatchString(asciiLower(t)) {
+	if reCondHead.MatchString(gate.LowerASCII(t)) {
 		if i := strings.Index(t, ", "); i > 0 && len(strings.Fields(t[i+2:])) >= 3 {
 			t = t[i+2:]
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sentry/backend/extract/dates"
 )
 
 // Training the request detector (writes intent_model.txt):
@@ -308,7 +310,7 @@ func ruleFeaturesFor(text string, opt Options) []string {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	a := &analyzer{text: text, kind: normKind(opt.Kind), clock: newClock(opt.Now), speakers: map[string]string{}, sigOn: true}
+	a := &analyzer{text: text, kind: normKind(opt.Kind), clock: dates.NewClock(opt.Now), speakers: map[string]string{}, sigOn: true}
 	a.parseLines()
 	a.buildUnits()
 	var sigs []string

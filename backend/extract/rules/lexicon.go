@@ -258,3 +258,6 @@ func thirdPersonBase(w string) string {
 	}
 	return ""
 }
+
+func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }

@@ -3,13 +3,16 @@ package rules
 import (
 	"regexp"
 	"strings"
+
+	"sentry/backend/extract/dates"
+	"sentry/backend/extract/gate"
 )
 
 var (
 	reEventSubj  = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?(?:\b(?:dr|mr|mrs|ms|prof|st)\.[\w' &/:-]{1,30}?)?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin|stays|remains|continues|will stay|will remain|will continue)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|postponed|delayed|brought forward|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
 	reVisit      = regexp.MustCompile(`^((?:the |our |a |an |my |your |his |her |their )?[\w' &.-]{1,40}?)\s+(?:is|are|will be|'s|'re)\s+(?:coming(?: in| over| by| round| to the office)?|visiting|stopping by|dropping by|arriving|flying in)\b`)
-	reRecap      = mustGate(`\b(?:recap|summary|notes|minutes|takeaways|highlights|outcomes?|debrief|readout|write-?up) (?:of|from|for|on)\b|\bthanks? (?:you )?(?:all )?for (?:attending|joining|coming)\b`)
-	rePostponed  = mustGate(`\b(?:(?:has|have) been|was|were|is|are|got|gets) (?:postponed|put on hold|pushed back|delayed|suspended)\b`)
+	reRecap      = gate.MustCompile(`\b(?:recap|summary|notes|minutes|takeaways|highlights|outcomes?|debrief|readout|write-?up) (?:of|from|for|on)\b|\bthanks? (?:you )?(?:all )?for (?:attending|joining|coming)\b`)
+	rePostponed  = gate.MustCompile(`\b(?:(?:has|have) been|was|were|is|are|got|gets) (?:postponed|put on hold|pushed back|delayed|suspended)\b`)
 	reNewDate    = regexp.MustCompile(`^\s*(?:to|until|till|for)\b`)
 	reInviteLead = regexp.MustCompile(`(?i)^(?:(?:updated |new )?(?:invitation|invite|event|meeting request|accepted|tentative)|(?:final|last|next|first|second|third) (?:item|topic|point)|(?:agenda )?item \d+|topic)\s*:\s*(?:the\s+)?`)
 	reReflexive  = regexp.MustCompile(`(?i)\s+(?:itself|themselves)\b`)
@@ -22,7 +25,7 @@ var (
 
 // meeting decides whether the clause is a meeting, appointment or event to
 // attend, and returns its title.
-func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dateHit, fr frame, question bool) (string, bool) {
+func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr frame, question bool) (string, bool) {
 	body := l[p:]
 	dated, past := false, true
 	for _, h := range ds {
@@ -300,7 +303,7 @@ courier nurse doctor tutor babysitter nanny painter mover movers photographer ca
 var legalPartyBefore = wordSet(`each either neither any other third 3rd counter such both all receiving disclosing
 defaulting non-defaulting affected injured requesting breaching terminating indemnifying indemnified relevant`)
 
-func timed(ds []dateHit) bool {
+func timed(ds []dates.Hit) bool {
 	for _, h := range ds {
 		if h.HasTime {
 			return true
@@ -309,7 +312,7 @@ func timed(ds []dateHit) bool {
 	return false
 }
 
-func firstDateAfter(ds []dateHit, at int) int {
+func firstDateAfter(ds []dates.Hit, at int) int {
 	best := -1
 	for _, h := range ds {
 		if h.Ref || h.Weak || !(h.HasDate || h.HasTime || h.Recurring) {
@@ -378,7 +381,7 @@ func eventAfter(l string, i int) int {
 
 // cleanMeetingTitle turns raw[from:to] into a meeting title without its
 // dates.
-func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dateHit) string {
+func (a *analyzer) cleanMeetingTitle(raw string, from, to int, ds []dates.Hit) string {
 	t := tidy(removeSpans(raw, from, to, ds, false))
 	t = reInviteLead.ReplaceAllString(t, "") // "Invitation: Design review @ Wed…"
 	t = strings.TrimRight(t, " @")

@@ -17,6 +17,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"sentry/backend/extract/dates"
+	"sentry/backend/extract/gate"
 )
 
 // Options steer an extraction.
@@ -61,7 +64,7 @@ func extract(text string, opt Options, intent bool) []Task {
 	a := &analyzer{
 		text:     text,
 		kind:     normKind(opt.Kind),
-		clock:    newClock(opt.Now),
+		clock:    dates.NewClock(opt.Now),
 		speakers: map[string]string{},
 		intent:   intent && normKind(opt.Kind) == "email",
 	}
@@ -91,7 +94,7 @@ func normKind(k string) string {
 type analyzer struct {
 	text           string
 	kind           string
-	clock          clock
+	clock          dates.Clock
 	lines          []line
 	units          []unit
 	speakers       map[string]string // lower-case name → name as written
@@ -102,8 +105,8 @@ type analyzer struct {
 	sender         string            // the email's "I"
 	greeted        bool
 	cands          []*cand
-	lastDate       *dateHit // latest resolved date, for "before then"
-	dateCache      map[span][]dateHit
+	lastDate       *dates.Hit // latest resolved date, for "before then"
+	dateCache      map[span][]dates.Hit
 	sents          []sentRef
 	intent         bool     // back the rules up with the request detector
 	sigOn          bool     // record what the rules saw, for the detector
@@ -124,7 +127,7 @@ type cand struct {
 	assignee    string
 	you         bool // asked of "you": resolved from the conversation
 	team        bool // "we need to…": a later "I'll take it" claims it
-	due         *dateHit
+	due         *dates.Hit
 	typ         string
 	priority    string
 	conf        float64
@@ -376,7 +379,7 @@ func (a *analyzer) frameKind(raw string) int {
 
 // lineFrame reads raw, from its start, as a clause of u.
 func (a *analyzer) lineFrame(u unit, raw string) (frame, bool) {
-	l := asciiLower(strings.ReplaceAll(raw, "’", "'"))
+	l := gate.LowerASCII(strings.ReplaceAll(raw, "’", "'"))
 	if len(l) != len(raw) {
 		return frame{}, false // offsets would not line up; keep the old reading
 	}
@@ -401,7 +404,7 @@ func (a *analyzer) questionFollowUp(prev, cur int) *cand {
 	if i := strings.Index(q, ", "); i > 0 && i < 30 && a.isPersonName(q[:i]) {
 		q = q[i+2:]
 	}
-	m := reAskedDid.FindStringSubmatchIndex(asciiLower(q))
+	m := reAskedDid.FindStringSubmatchIndex(gate.LowerASCII(q))
 	if m == nil {
 		return nil
 	}
@@ -418,7 +421,7 @@ func (a *analyzer) questionFollowUp(prev, cur int) *cand {
 	title := capitalise(trimDangling(cutTail(tidy(b + " " + rest))))
 	c := &cand{typ: TypeTask, title: title, assignee: u.speaker, conf: 0.6, sent: span{u.start, u.end}, unit: cur, speaker: u.speaker,
 		desc: collapse(q) + " " + collapse(a.text[u.start:u.end])}
-	for _, h := range findDates(a.text[u.start:u.end], a.clock) {
+	for _, h := range dates.Find(a.text[u.start:u.end], a.clock) {
 		if (h.HasDate || h.HasTime) && !h.Past && !h.Ref {
 			hh := h
 			c.due = &hh
@@ -430,14 +433,14 @@ func (a *analyzer) questionFollowUp(prev, cur int) *cand {
 }
 
 // datesOf returns the date phrases of a sentence, computed once.
-func (a *analyzer) datesOf(s span) []dateHit {
+func (a *analyzer) datesOf(s span) []dates.Hit {
 	if a.dateCache == nil {
-		a.dateCache = map[span][]dateHit{}
+		a.dateCache = map[span][]dates.Hit{}
 	}
 	if h, ok := a.dateCache[s]; ok {
 		return h
 	}
-	h := findDates(a.text[s.start:s.end], a.clock)
+	h := dates.Find(a.text[s.start:s.end], a.clock)
 	if len(a.speakers) > 0 {
 		// "Sun?" when Sun is someone here is a turn, not Sunday.
 		kept := h[:0]
@@ -476,7 +479,7 @@ func (a *analyzer) isAcceptance(u unit) bool {
 	// "I'll take that one", "Sure, I can do that tomorrow."
 	if m := reClaim.FindStringIndex(t); m != nil && len(strings.Fields(t)) <= 12 {
 		rest := strings.TrimSpace(t[m[1]:])
-		if rest == "" || len(findDates(rest, a.clock)) > 0 || len(strings.Fields(rest)) <= 2 {
+		if rest == "" || len(dates.Find(rest, a.clock)) > 0 || len(strings.Fields(rest)) <= 2 {
 			return true
 		}
 	}
@@ -488,7 +491,7 @@ func (a *analyzer) isAcceptance(u unit) bool {
 			if newAction(rest) || reAskLead.MatchString(rest) {
 				continue // "on it, will post a draft tomorrow" says what, not just yes; "okay can you…" asks
 			}
-			if hits := findDates(rest, a.clock); len(hits) > 0 || strings.HasPrefix(rest, "will do") || strings.HasPrefix(rest, "i'll do it") || strings.HasPrefix(rest, "on it") || strings.HasPrefix(rest, "i'll take it") {
+			if hits := dates.Find(rest, a.clock); len(hits) > 0 || strings.HasPrefix(rest, "will do") || strings.HasPrefix(rest, "i'll do it") || strings.HasPrefix(rest, "on it") || strings.HasPrefix(rest, "i'll take it") {
 				return true
 			}
 		}
@@ -605,8 +608,8 @@ func normUtterance(s string) string {
 
 // claim gives the previous turn's open requests to the one who accepted.
 func (a *analyzer) claim(prev []*cand, u unit) {
-	var due *dateHit
-	for _, h := range findDates(a.text[u.start:u.end], a.clock) {
+	var due *dates.Hit
+	for _, h := range dates.Find(a.text[u.start:u.end], a.clock) {
 		if h.HasDate && !h.Past && !h.Ref {
 			hh := h
 			due = &hh

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"sentry/backend/extract/dates"
+	"sentry/backend/extract/gate"
 )
 
 // Section kinds: what the list items under a header are.
@@ -28,7 +31,7 @@ type line struct {
 	header     bool // a header with nothing after it
 	label      string
 	labelKind  int
-	labelDate  *dateHit
+	labelDate  *dates.Hit
 	skip       bool // subject lines, greetings, sign-offs, signatures
 	greeting   bool
 	done       bool // struck through or marked done
@@ -44,7 +47,7 @@ type unit struct {
 	check      int
 	section    int
 	sectionHdr string
-	sectionDue *dateHit
+	sectionDue *dates.Hit
 	line       int // index of its first line
 	done       bool
 }
@@ -150,7 +153,7 @@ func (a *analyzer) decodeLine(ls, le int) line {
 	if strings.HasPrefix(c, "~~") && strings.HasSuffix(c, "~~") && len(c) > 4 {
 		ln.done = true
 	}
-	lc := asciiLower(c)
+	lc := gate.LowerASCII(c)
 	if strings.HasSuffix(lc, "(done)") || strings.HasSuffix(lc, "- done") || strings.HasSuffix(lc, "✓") || strings.HasSuffix(lc, "✔") || strings.HasSuffix(lc, "[done]") || strings.HasSuffix(lc, "(completed)") {
 		ln.done = true
 	}
@@ -282,9 +285,7 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 			return "", 0
 		}
 	}
-	_, wd := weekdayIndex[ln2]
-	_, mo := monthIndex[ln2]
-	if wd || mo {
+	if dates.IsWeekday(ln2) || dates.IsMonth(ln2) {
 		// "Fri: submit the report" is a date; "Sun: I'm blocked…" in a
 		// transcript is someone called Sun speaking.
 		first := strings.ToLower(firstField(c[rest:]))
@@ -374,7 +375,7 @@ func (a *analyzer) detectEmailParts() {
 		c := a.text[ln.start:ln.end]
 		if reHeaderFd.MatchString(c) && seen < 8 {
 			ln.skip = true
-			if strings.HasPrefix(asciiLower(c), "to:") {
+			if strings.HasPrefix(gate.LowerASCII(c), "to:") {
 				if n := strings.TrimSpace(c[3:]); n != "" && !strings.ContainsAny(n, ",;") && !strings.Contains(n, "@") {
 					a.addressee = firstName(n)
 				}
@@ -689,7 +690,7 @@ func (a *analyzer) classifyLabel(label string) int {
 // headerDate is the due date a header gives its items ("Fri:"): not a
 // journal date (today or earlier), and not a vague week unless it is
 // clearly a label.
-func (a *analyzer) headerDate(label string, colon bool) *dateHit {
+func (a *analyzer) headerDate(label string, colon bool) *dates.Hit {
 	if a.knownName(strings.TrimSpace(label)) {
 		return nil // "Sun:" is a speaker here, not Sunday
 	}
@@ -697,22 +698,22 @@ func (a *analyzer) headerDate(label string, colon bool) *dateHit {
 	if d == nil {
 		return nil
 	}
-	if !d.Date.After(a.clock.today) || d.Past {
+	if !d.Date.After(a.clock.Today()) || d.Past {
 		return nil
 	}
-	if d.weekAnchor && !colon {
+	if d.WeekAnchor && !colon {
 		return nil
 	}
 	return d
 }
 
 // wholeDate returns the date when s is nothing but a date ("Fri", "March 5").
-func (a *analyzer) wholeDate(s string) *dateHit {
+func (a *analyzer) wholeDate(s string) *dates.Hit {
 	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ":-–—*#"))
 	if s == "" || len(s) > 40 {
 		return nil
 	}
-	hits := findDates(s, a.clock)
+	hits := dates.Find(s, a.clock)
 	if len(hits) != 1 || !hits[0].HasDate || hits[0].Ref {
 		return nil
 	}
@@ -728,7 +729,7 @@ func (a *analyzer) wholeDate(s string) *dateHit {
 // buildUnits groups lines into units.
 func (a *analyzer) buildUnits() {
 	section, hdr := secNone, ""
-	var secDue *dateHit
+	var secDue *dates.Hit
 	sawItems := false
 	for i := 0; i < len(a.lines); i++ {
 		ln := a.lines[i]

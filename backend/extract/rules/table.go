@@ -2,6 +2,9 @@ package rules
 
 import (
 	"strings"
+
+	"sentry/backend/extract/dates"
+	"sentry/backend/extract/gate"
 )
 
 // Tables of actions: minutes and plans often list owners and deadlines in
@@ -133,7 +136,7 @@ func (a *analyzer) tableRow(rl line, cells []string, item, owner, due int) *cand
 	if what == "" || strings.EqualFold(what, "n/a") {
 		return nil
 	}
-	l := asciiLower(what)
+	l := gate.LowerASCII(what)
 	if reDone.MatchString(l) || reCancel.MatchString(l) || strings.HasPrefix(what, "~~") || strings.Contains(what, "✓") ||
 		strings.HasSuffix(l, " done") || strings.HasSuffix(l, "(done)") {
 		return nil
@@ -153,7 +156,7 @@ func (a *analyzer) tableRow(rl line, cells []string, item, owner, due int) *cand
 		}
 	}
 	if due >= 0 && due < len(cells) {
-		for _, h := range findDates(cells[due], a.clock) {
+		for _, h := range dates.Find(cells[due], a.clock) {
 			if (h.HasDate || h.HasTime) && !h.Ref {
 				hh := h
 				c.due = &hh
@@ -162,7 +165,7 @@ func (a *analyzer) tableRow(rl line, cells []string, item, owner, due int) *cand
 		}
 	}
 	if c.due == nil {
-		for _, h := range findDates(what, a.clock) {
+		for _, h := range dates.Find(what, a.clock) {
 			if h.HasDate && !h.Past && !h.Ref {
 				hh := h
 				c.due = &hh

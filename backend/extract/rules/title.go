@@ -6,21 +6,24 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"sentry/backend/extract/dates"
+	"sentry/backend/extract/gate"
 )
 
 var (
 	reCutWho    = regexp.MustCompile(`(?i),\s*who(?:'s|\s+(?:is|are|was|were|will|has|had|would|can))\b.*$`)
 	reCutTail   = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:at (?:your|the|my) earliest convenience|when convenient|so that|so (?:i|we|you|they|he|she|it|the)\b|because|since|as soon as possible|in order to|, which|which|when you get a chance|when(?:ever)? (?:you|they|we|someone|somebody|anyone) (?:have|get|has|gets) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
-	reTrailFill = mustGate(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|this time|first thing|first thing in the morning|probably|hopefully|ideally|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
+	reTrailFill = gate.MustCompile(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|this time|first thing|first thing in the morning|probably|hopefully|ideally|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
 	reLeadFill  = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually|personally|now|do|instead)\s+)+`)
 	reDangling  = regexp.MustCompile(`(?i)(?:[\s,;:]+(?:by|on|at|before|until|till|due|for|in|from|the|to|and|or|with|of|a|an|around|after|this|next|no later than|sometime|some time|within|over|during|starting|latest|eod|about|re))+\s*$`)
-	reMe        = mustGate(`\bme\b`)
-	reMy        = mustGate(`\bmy\b`)
-	reYour      = mustGate(`(?i)\byour\b`)
+	reMe        = gate.MustCompile(`\bme\b`)
+	reMy        = gate.MustCompile(`\bmy\b`)
+	reYour      = gate.MustCompile(`(?i)\byour\b`)
 )
 
 // newTask builds a task candidate from a clause and its frame.
-func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f frame, end int, ds []dateHit, who string) *cand {
+func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f frame, end int, ds []dates.Hit, who string) *cand {
 	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline, frame: f.kind}
 	// Assignee.
 	switch {
@@ -72,7 +75,7 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 	if c.due != nil && c.due.Text != "" {
 		// A phrase resolved by reference ("before the start date").
 		// asciiLower keeps byte offsets (strings.ToLower may not, on bad UTF-8).
-		if i := strings.Index(asciiLower(c.title), asciiLower(strings.TrimRight(c.due.Text, ".,;!?"))); i > 0 && i+len(strings.TrimRight(c.due.Text, ".,;!?")) <= len(c.title) {
+		if i := strings.Index(gate.LowerASCII(c.title), gate.LowerASCII(strings.TrimRight(c.due.Text, ".,;!?"))); i > 0 && i+len(strings.TrimRight(c.due.Text, ".,;!?")) <= len(c.title) {
 			put := ""
 			if dt := strings.TrimRight(c.due.Text, ".,;!?"); strings.HasSuffix(dt, "'s") || strings.HasSuffix(dt, "’s") {
 				// "for Tuesday's workshop" → "for the workshop".
@@ -107,9 +110,9 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 }
 
 // newMeeting builds a meeting candidate.
-func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string, ds []dateHit, who string) *cand {
+func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string, ds []dates.Hit, who string) *cand {
 	c := &cand{typ: TypeMeeting, title: title, conf: 0.7, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, assignee: who}
-	ds = mergeDayTime(dropMovedFrom(ds))
+	ds = dates.MergeDayTime(dropMovedFrom(ds))
 	recurring := false
 	for _, h := range ds {
 		if h.Recurring {
@@ -121,7 +124,7 @@ func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string
 			if (h.HasDate || h.HasTime) && !h.Past && !h.Ref && !h.Weak {
 				hh := h
 				if !hh.HasDate && u.sectionDue != nil {
-					hh.Date, hh.HasDate = atClock(u.sectionDue.Date, hh.Date.Hour(), hh.Date.Minute()), true
+					hh.Date, hh.HasDate = dates.AtClock(u.sectionDue.Date, hh.Date.Hour(), hh.Date.Minute()), true
 				}
 				c.due = &hh
 				break
@@ -169,7 +172,7 @@ var reOwnerParDue = regexp.MustCompile(`\(\s*(@?[\p{Lu}][\p{L}'’.-]*(?:\s[\p{L
 func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
 	seg := raw[:to]
 	// Cheap tests first: each pattern needs a character or word to match.
-	ls := asciiLower(seg)
+	ls := gate.LowerASCII(seg)
 	hasKw := strings.Contains(ls, "owner") || strings.Contains(ls, "assign") || strings.Contains(ls, "who") || strings.Contains(ls, "responsible")
 	hasPar := strings.ContainsAny(seg, "([")
 	hasAt := strings.IndexByte(seg, '@') >= 0
@@ -184,7 +187,7 @@ func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
 	}
 	if m := findSubIf(hasPar, reOwnerPar, seg); m != nil && m[0] >= from {
 		n := strings.TrimPrefix(seg[m[2]:m[3]], "@")
-		if a.isPersonName(n) && len(findDates(n, a.clock)) == 0 && !a.dayRange(n) || strings.HasPrefix(seg[m[2]:m[3]], "@") {
+		if a.isPersonName(n) && len(dates.Find(n, a.clock)) == 0 && !a.dayRange(n) || strings.HasPrefix(seg[m[2]:m[3]], "@") {
 			return n, m[0]
 		}
 	}
@@ -222,9 +225,9 @@ func (a *analyzer) owner(raw string, from, to int, u unit) (string, int) {
 // pickDue chooses the clause's due date: a deadline phrase ("by Friday")
 // first, then the first date; then "before then", a section's date, a
 // possessive date ("Monday's pitch").
-func (a *analyzer) pickDue(u unit, raw string, ds []dateHit) *dateHit {
-	ds = mergeDayTime(ds)
-	var first, deadline, weak *dateHit
+func (a *analyzer) pickDue(u unit, raw string, ds []dates.Hit) *dates.Hit {
+	ds = dates.MergeDayTime(ds)
+	var first, deadline, weak *dates.Hit
 	for i := range ds {
 		h := &ds[i]
 		if h.Ref {
@@ -252,11 +255,11 @@ func (a *analyzer) pickDue(u unit, raw string, ds []dateHit) *dateHit {
 			}
 		}
 	}
-	pick := func(h *dateHit) *dateHit {
+	pick := func(h *dates.Hit) *dates.Hit {
 		c := *h
 		if !c.HasDate && c.HasTime && u.sectionDue != nil {
 			// "10am" under a "Sat:" header is Saturday at 10.
-			c.Date, c.HasDate = atClock(u.sectionDue.Date, c.Date.Hour(), c.Date.Minute()), true
+			c.Date, c.HasDate = dates.AtClock(u.sectionDue.Date, c.Date.Hour(), c.Date.Minute()), true
 		}
 		return &c
 	}
@@ -286,11 +289,11 @@ func (a *analyzer) pickDue(u unit, raw string, ds []dateHit) *dateHit {
 	return nil
 }
 
-var reNounRef = mustGate(`(?i)\b(?:before|by|until|ahead of|prior to|in time for)\s+(?:the|our|my|your)\s+([a-z][a-z -]{2,30}?)\s*(?:[.,;!?)]|$|\s(?:and|so|or|to)\s)`)
+var reNounRef = gate.MustCompile(`(?i)\b(?:before|by|until|ahead of|prior to|in time for)\s+(?:the|our|my|your)\s+([a-z][a-z -]{2,30}?)\s*(?:[.,;!?)]|$|\s(?:and|so|or|to)\s)`)
 
 // nounRef resolves "before the start date" from an earlier "start date
 // March 9" in the text.
-func (a *analyzer) nounRef(raw string) *dateHit {
+func (a *analyzer) nounRef(raw string) *dates.Hit {
 	m := reNounRef.FindStringSubmatch(raw)
 	if m == nil {
 		return nil
@@ -299,7 +302,7 @@ func (a *analyzer) nounRef(raw string) *dateHit {
 	if len(np) < 4 {
 		return nil
 	}
-	lt := asciiLower(a.text)
+	lt := gate.LowerASCII(a.text)
 	for from := 0; ; {
 		i := strings.Index(lt[from:], np)
 		if i < 0 {
@@ -310,7 +313,7 @@ func (a *analyzer) nounRef(raw string) *dateHit {
 		if k := strings.IndexAny(win, "\n.;"); k >= 0 {
 			win = win[:k]
 		}
-		for _, h := range findDates(win, a.clock) {
+		for _, h := range dates.Find(win, a.clock) {
 			if h.HasDate && !h.Ref && !h.Recurring && h.Start <= 12 {
 				hh := h
 				hh.Text = strings.TrimSpace(m[0])
@@ -339,7 +342,7 @@ func eveningEvent(title string) bool {
 
 // dropMovedFrom leaves out "from Wednesday" when the clause also says where
 // it goes ("moving the all-hands from Wednesday to Thursday").
-func dropMovedFrom(ds []dateHit) []dateHit {
+func dropMovedFrom(ds []dates.Hit) []dates.Hit {
 	from, other := false, false
 	for _, h := range ds {
 		if h.Prep == "from" {
@@ -351,7 +354,7 @@ func dropMovedFrom(ds []dateHit) []dateHit {
 	if !from || !other {
 		return ds
 	}
-	out := make([]dateHit, 0, len(ds))
+	out := make([]dates.Hit, 0, len(ds))
 	for _, h := range ds {
 		if h.Prep != "from" {
 			out = append(out, h)
@@ -405,10 +408,7 @@ func mendOCRWords(t string) string {
 // dayRange: "Tue-Fri", "Mon–Wed" — days, not an owner.
 func (a *analyzer) dayRange(n string) bool {
 	for _, part := range strings.FieldsFunc(strings.ToLower(n), func(r rune) bool { return r == '-' || r == '–' || r == '—' || r == '/' || r == ' ' }) {
-		if _, ok := weekdayIndex[part]; ok {
-			return true
-		}
-		if _, ok := monthIndex[part]; ok {
+		if dates.IsWeekday(part) || dates.IsMonth(part) {
 			return true
 		}
 	}
@@ -419,7 +419,7 @@ func (a *analyzer) dayRange(n string) bool {
 var lonePronoun = wordSet(`it that this them these those so`)
 
 // buildTitle makes the short imperative title.
-func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dateHit, requester string) string {
+func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dates.Hit, requester string) string {
 	if end > len(raw) {
 		end = len(raw)
 	}
@@ -522,7 +522,7 @@ func lowerDet(np string) string {
 
 // removeSpans returns raw[from:to] without the date phrases in it. Moved
 // targets ("to next month") and possessive dates stay when keepOdd.
-func removeSpans(raw string, from, to int, ds []dateHit, keepOdd bool) string {
+func removeSpans(raw string, from, to int, ds []dates.Hit, keepOdd bool) string {
 	if from < 0 {
 		from = 0
 	}
@@ -654,7 +654,7 @@ func collapse(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-var reAnaphor = mustGate(`(?i)\b(?:it|this|that|them|these|those|one|a look|the issue|the problem|the bug)\b`)
+var reAnaphor = gate.MustCompile(`(?i)\b(?:it|this|that|them|these|those|one|a look|the issue|the problem|the bug)\b`)
 
 func isAnaphoric(title string) bool {
 	f := strings.Fields(title)
@@ -714,10 +714,10 @@ second next last every each mandatory required compulsory`)
 
 func lowerCommon(np string) string {
 	w := firstField(np)
-	if len(w) < 4 || !strings.HasPrefix(np, w) || w[0] < 'A' || w[0] > 'Z' || asciiLower(w[1:]) != w[1:] {
+	if len(w) < 4 || !strings.HasPrefix(np, w) || w[0] < 'A' || w[0] > 'Z' || gate.LowerASCII(w[1:]) != w[1:] {
 		return np
 	}
-	lw := asciiLower(w)
+	lw := gate.LowerASCII(w)
 	if commonLeads[lw] {
 		return lw + np[len(w):] // "Annual safety training"
 	}

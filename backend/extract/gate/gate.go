@@ -1,4 +1,6 @@
-package rules
+// Package gate compiles regular expressions with a cheap literal pre-check,
+// for rule engines that try many patterns on every sentence.
+package gate
 
 import (
 	"regexp"
@@ -6,21 +8,21 @@ import (
 	"strings"
 )
 
-// gatedRE is a regular expression with a cheap pre-check. Go's matcher tries
+// Regexp is a regular expression with a cheap pre-check. Go's matcher tries
 // an unanchored pattern at every position of the input, which made long
 // phrase lists ("already done", "called off", …) the rule engine's main cost.
 // When every match must begin with one of a few literal strings, a sentence
 // containing none of them cannot match, and strings.Contains says so far
 // faster than the matcher.
-type gatedRE struct {
+type Regexp struct {
 	*regexp.Regexp
 	lits []string // nil: no gate, always run the matcher
 	fold bool     // lits are lower case; compare with the input lower-cased
 }
 
-// mustGate compiles pattern and works out its leading literals.
-func mustGate(pattern string) gatedRE {
-	g := gatedRE{Regexp: regexp.MustCompile(pattern)}
+// MustCompile compiles pattern and works out its leading literals.
+func MustCompile(pattern string) Regexp {
+	g := Regexp{Regexp: regexp.MustCompile(pattern)}
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return g
@@ -43,18 +45,18 @@ func mustGate(pattern string) gatedRE {
 	return g
 }
 
-// mayMatch is false only when s cannot match.
-func (g gatedRE) mayMatch(s string) bool {
+// MayMatch is false only when s cannot match.
+func (g Regexp) MayMatch(s string) bool {
 	if g.lits == nil {
 		return true
 	}
 	if g.fold {
 		for i := 0; i < len(s); i++ {
 			if s[i] >= 0x80 {
-				return true // non-ASCII letters fold in ways asciiLower does not
+				return true // non-ASCII letters fold in ways LowerASCII does not
 			}
 		}
-		s = asciiLower(s)
+		s = LowerASCII(s)
 	}
 	for _, l := range g.lits {
 		if strings.Contains(s, l) {
@@ -64,54 +66,48 @@ func (g gatedRE) mayMatch(s string) bool {
 	return false
 }
 
-func (g gatedRE) MatchString(s string) bool {
-	return g.mayMatch(s) && g.Regexp.MatchString(s)
+func (g Regexp) MatchString(s string) bool {
+	return g.MayMatch(s) && g.Regexp.MatchString(s)
 }
 
-func (g gatedRE) FindStringIndex(s string) []int {
-	if !g.mayMatch(s) {
+func (g Regexp) FindStringIndex(s string) []int {
+	if !g.MayMatch(s) {
 		return nil
 	}
 	return g.Regexp.FindStringIndex(s)
 }
 
-func (g gatedRE) FindStringSubmatchIndex(s string) []int {
-	if !g.mayMatch(s) {
+func (g Regexp) FindStringSubmatchIndex(s string) []int {
+	if !g.MayMatch(s) {
 		return nil
 	}
 	return g.Regexp.FindStringSubmatchIndex(s)
 }
 
-func (g gatedRE) FindAllStringSubmatchIndex(s string, n int) [][]int {
-	if !g.mayMatch(s) {
+func (g Regexp) FindAllStringSubmatchIndex(s string, n int) [][]int {
+	if !g.MayMatch(s) {
 		return nil
 	}
 	return g.Regexp.FindAllStringSubmatchIndex(s, n)
 }
 
-func (g gatedRE) FindAllStringIndex(s string, n int) [][]int {
-	if !g.mayMatch(s) {
+func (g Regexp) FindAllStringIndex(s string, n int) [][]int {
+	if !g.MayMatch(s) {
 		return nil
 	}
 	return g.Regexp.FindAllStringIndex(s, n)
 }
 
-func (g gatedRE) ReplaceAllString(s, repl string) string {
-	if !g.mayMatch(s) {
+func (g Regexp) ReplaceAllString(s, repl string) string {
+	if !g.MayMatch(s) {
 		return s
 	}
 	return g.Regexp.ReplaceAllString(s, repl)
 }
 
-// leadLiterals lists strings one of which every match of re starts with
-// (case-sensitive literals only); ok is false when that cannot be said.
-func leadLiterals(re *syntax.Regexp, limit int) (lits []string, ok bool) {
-	var fold bool
-	lits, _, ok = literals(re, limit, &fold)
-	return lits, ok
-}
-
-// literals is leadLiterals, and exact says the strings are all re matches.
+// literals lists strings one of which every match of re starts with, and
+// exact says the strings are all re matches; ok is false when that cannot
+// be said.
 // Case-insensitive literals come back lower-cased, with *fold set.
 func literals(re *syntax.Regexp, limit int, fold *bool) (lits []string, exact, ok bool) {
 	switch re.Op {
@@ -253,4 +249,16 @@ func zeroWidth(op syntax.Op) bool {
 		return true
 	}
 	return false
+}
+
+// LowerASCII lowercases ASCII letters only, so byte offsets stay valid; it
+// is the folding a case-insensitive gate compares with.
+func LowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
 }

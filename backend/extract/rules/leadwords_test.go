@@ -2,63 +2,11 @@ package rules
 
 import (
 	"os"
-	"regexp"
 	"strings"
 	"testing"
+
+	"sentry/backend/extract/gate"
 )
-
-func TestGateAgreesWithMatcher(t *testing.T) {
-	pats := []string{
-		`\b(?:already|all (?:sorted|set)|is (?:done|finished))\b`,
-		`\b(?:cancell?ed|called off|no need (?:to|for))\b`,
-		`(?:x|y)+z`,
-		`\bfoo\w*bar`,
-		`(?i)\bcase\b`,
-		`\b(?:a|b)?c`,
-		`^(?:please|pls)\s+`,
-		`(?i)(?:[\s,]+(?:please|thanks))+\s*$`,
-		`(?i)\b(?:is|are) (?:done|sent)\b`,
-	}
-	inputs := []string{"", "it is done", "all set now", "already", "the trip was cancelled", "cancelled", "canceled",
-		"no need for it", "Already", "IT IS DONE", "xyz", "yz", "z", "foobazbar", "CASE", "c", "please go", "pls", "nothing here"}
-	for _, p := range pats {
-		g := mustGate(p)
-		re := regexp.MustCompile(p)
-		for _, in := range inputs {
-			if g.MatchString(in) != re.MatchString(in) {
-				t.Errorf("%q on %q: gate %v, matcher %v (lits %q)", p, in, g.MatchString(in), re.MatchString(in), g.lits)
-			}
-		}
-	}
-	if g := mustGate(`\b(?:already|all (?:sorted|set))\b`); len(g.lits) == 0 {
-		t.Fatal("phrase list got no gate")
-	}
-	if g := mustGate(`(?i)\bcase\b`); !g.fold || !g.MatchString("In CASE of") || g.MatchString("cas") || !g.MatchString("caſe") == mustGate(`(?i)\bcase\b`).MatchString("caſe") {
-		t.Fatalf("case-folded gate: %+v", g)
-	}
-	if g := mustGate(`\b(?:a|b)?c`); g.lits != nil && !g.mayMatch("c") {
-		t.Fatal("optional prefix must not gate out a bare match")
-	}
-}
-
-func TestGateRequiredLiterals(t *testing.T) {
-	for p, want := range map[string]string{
-		`,?\s+but\s+`:             "but",
-		`\s*;\s+`:                 ";",
-		`,\s+and\s+(?:also\s+)?x`: "and",
-	} {
-		g := mustGate(p)
-		if len(g.lits) != 1 || g.lits[0] != want {
-			t.Errorf("%q: lits %q, want [%q]", p, g.lits, want)
-		}
-		re := regexp.MustCompile(p)
-		for _, in := range []string{"a, but b", "a but b", "a; b", "x, and also x", "x, and x", "nothing", "but", ", and"} {
-			if g.MatchString(in) != re.MatchString(in) {
-				t.Errorf("%q on %q disagrees", p, in)
-			}
-		}
-	}
-}
 
 // The first-word tests before rePraise, reMarkers and rePleasant must never
 // hide a match: every clause start of every test text and fixture that a
@@ -89,7 +37,7 @@ any volunteers to help? got any takers for the demo? need volunteers to set up. 
 is anyone free to help? anybody available to review? someone able to cover? who's free to pair? does anyone want to join?
 who can take notes? who will send it?`)
 	for _, text := range texts {
-		l := asciiLower(strings.ReplaceAll(text, "’", "'"))
+		l := gate.LowerASCII(strings.ReplaceAll(text, "’", "'"))
 		for i := 0; i < len(l); i++ {
 			if i > 0 && l[i-1] != ' ' && l[i-1] != '\n' {
 				continue

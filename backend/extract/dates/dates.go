@@ -1,4 +1,7 @@
-package rules
+// Package dates finds date and time phrases in text ("by Friday", "end of
+// next week", "tomorrow at 3pm") and resolves them against a reference time
+// in the user's time zone. The rule extractor and the quick add share it.
+package dates
 
 import (
 	"regexp"
@@ -6,10 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sentry/backend/extract/gate"
 )
 
-// dateHit is one date or time phrase found in a piece of text.
-type dateHit struct {
+// Hit is one date or time phrase found in a piece of text.
+type Hit struct {
 	Start, End int    // span of the phrase (with its preposition) in the searched text
 	Text       string // the phrase as written ("by Friday")
 	Date       time.Time
@@ -24,7 +29,7 @@ type dateHit struct {
 	bare       bool // "at 9" without am/pm: kept only next to a date
 	eod        bool // "end of day": merges with a following weekday
 	weekday    bool // a plain weekday name, which an explicit date after it overrides
-	weekAnchor bool // "next week" style phrases, resolved to a week's Friday
+	WeekAnchor bool // "next week" style phrases, resolved to a week's Friday
 }
 
 const (
@@ -34,30 +39,30 @@ const (
 )
 
 var (
-	reISO       = mustGate(`\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](\d{1,2}):(\d{2}))?\b`)
-	reSlash     = mustGate(`\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b`)
-	reDotted    = mustGate(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
-	reMonthDay  = mustGate(`\b(` + reMonth + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\b)?(?:,?\s+(\d{4})\b)?`)
-	reDayMonth  = mustGate(`\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(` + reMonth + `)\b\.?(?:,?\s+(\d{4})\b)?`)
-	reEndMonth  = mustGate(`\b(?:the\s+)?end\s+of\s+(` + reMonth + `)\b`)
-	reOrdinal   = mustGate(`\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b`)
-	reWeekdayR  = mustGate(`\b(?:(this coming|the coming|coming|this|next|the following|following|last|every other|every|each|on)\s+)?(` + reWeekday + `)(s)?\b(\.)?('s)?`)
-	reToday     = mustGate(`\b(?:today|tonight|tonite|this morning|this afternoon|this evening|later today|end of (?:the )?(?:business )?day|eod|eob|cob|close of business|end of business|after lunch|before lunch|by lunch|at lunch|lunchtime|by noon)\b`)
-	reTomorrow  = mustGate(`\b(?:the\s+)?(day after tomorrow|tomorrow|tmrw|tmr|tmw|tomorow|tommorow|tommorrow|2morrow|2moro)(?:\s+(?:morning|afternoon|evening|night))?\b`)
-	rePastDay   = mustGate(`\b(?:yesterday|last night|last week|last month|last year|the other day|earlier today)\b`)
-	reWeekRel   = mustGate(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow|(?:later\s+|early\s+|by\s+the\s+end\s+of\s+)?this\s+week|(?:the\s+)?end\s+of\s+next\s+week|(?:early\s+|mid[- ]?|late\s+|the\s+middle\s+of\s+)?next\s+week|(?:this\s+|next\s+|the\s+|over\s+the\s+|on\s+the\s+)?weekend)\b`)
-	reMonthRel  = mustGate(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|month[- ]end|eom|this\s+month|(?:the\s+)?end\s+of\s+next\s+month|(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter|eoq|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[- ]end)\b`)
-	reInN       = mustGate(`\b(?:in|within)\s+(?:the\s+next\s+)?(` + reNumWord + `)\s+(?:(business|working)\s+)?(days?|weeks?|months?|fortnights?|hours?|hrs?|minutes?|mins?)\b|\b(` + reNumWord + `)\s+(days?|weeks?|months?)\s+from\s+(?:now|today)\b|\bin\s+a\s+(fortnight)\b`)
-	reTimeAmPm  = mustGate(`\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?:[^a-z]|$)`)
-	reTime24    = mustGate(`\b(\d{1,2}):(\d{2})\b`)
+	reISO       = gate.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](\d{1,2}):(\d{2}))?\b`)
+	reSlash     = gate.MustCompile(`\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b`)
+	reDotted    = gate.MustCompile(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
+	reMonthDay  = gate.MustCompile(`\b(` + reMonth + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\b)?(?:,?\s+(\d{4})\b)?`)
+	reDayMonth  = gate.MustCompile(`\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(` + reMonth + `)\b\.?(?:,?\s+(\d{4})\b)?`)
+	reEndMonth  = gate.MustCompile(`\b(?:the\s+)?end\s+of\s+(` + reMonth + `)\b`)
+	reOrdinal   = gate.MustCompile(`\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b`)
+	reWeekdayR  = gate.MustCompile(`\b(?:(this coming|the coming|coming|this|next|the following|following|last|every other|every|each|on)\s+)?(` + reWeekday + `)(s)?\b(\.)?('s)?`)
+	reToday     = gate.MustCompile(`\b(?:today|tonight|tonite|this morning|this afternoon|this evening|later today|end of (?:the )?(?:business )?day|eod|eob|cob|close of business|end of business|after lunch|before lunch|by lunch|at lunch|lunchtime|by noon)\b`)
+	reTomorrow  = gate.MustCompile(`\b(?:the\s+)?(day after tomorrow|tomorrow|tmrw|tmr|tmw|tomorow|tommorow|tommorrow|2morrow|2moro)(?:\s+(?:morning|afternoon|evening|night))?\b`)
+	rePastDay   = gate.MustCompile(`\b(?:yesterday|last night|last week|last month|last year|the other day|earlier today)\b`)
+	reWeekRel   = gate.MustCompile(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow|(?:later\s+|early\s+|by\s+the\s+end\s+of\s+)?this\s+week|(?:the\s+)?end\s+of\s+next\s+week|(?:early\s+|mid[- ]?|late\s+|the\s+middle\s+of\s+)?next\s+week|(?:this\s+|next\s+|the\s+|over\s+the\s+|on\s+the\s+)?weekend)\b`)
+	reMonthRel  = gate.MustCompile(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|month[- ]end|eom|this\s+month|(?:the\s+)?end\s+of\s+next\s+month|(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter|eoq|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[- ]end)\b`)
+	reInN       = gate.MustCompile(`\b(?:in|within)\s+(?:the\s+next\s+)?(` + reNumWord + `)\s+(?:(business|working)\s+)?(days?|weeks?|months?|fortnights?|hours?|hrs?|minutes?|mins?)\b|\b(` + reNumWord + `)\s+(days?|weeks?|months?)\s+from\s+(?:now|today)\b|\bin\s+a\s+(fortnight)\b`)
+	reTimeAmPm  = gate.MustCompile(`\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?:[^a-z]|$)`)
+	reTime24    = gate.MustCompile(`\b(\d{1,2}):(\d{2})\b`)
 	reDayNext   = regexp.MustCompile(`^\s*(?:on\s+)?(?:the\s+)?(?:tomorrow|tmrw|tmr|day after|` + reWeekday + `|` + reMonth + `|\d)`)
 	reQuarter   = regexp.MustCompile(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+)?(?:q([1-4])|(?:this\s+)?quarter)|q([1-4])\s+end)\b`)
 	rePartOfDay = regexp.MustCompile(`^\s+(?:morning|afternoon|evening|night|am|pm)\b`)
-	reTimeWord  = mustGate(`\b(noon|midday|midnight)\b`)
+	reTimeWord  = gate.MustCompile(`\b(noon|midday|midnight)\b`)
 	reTimeBare  = regexp.MustCompile(`(?:\bat|@)\s*(\d{1,2})\b`)
-	reThen      = mustGate(`\b(?:before|by|until|till|ahead of)\s+(?:then|that|that time|that date|that day)\b`)
+	reThen      = gate.MustCompile(`\b(?:before|by|until|till|ahead of)\s+(?:then|that|that time|that date|that day)\b`)
 	rePrep      = regexp.MustCompile(`(?:\b(?:no later than|not later than|due by|due on|due|by|before|on|until|till|til|for|at|from|starting|around|ahead of|prior to|after)\s+)$`)
-	reMoved     = mustGate(`\b(?:reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?(?: back)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*)\s+(?:it\s+|this\s+|that\s+|them\s+)?(?:to|until|till|til)\s*$|\bfrom\s*$`)
+	reMoved     = gate.MustCompile(`\b(?:reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?(?: back)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*)\s+(?:it\s+|this\s+|that\s+|them\s+)?(?:to|until|till|til)\s*$|\bfrom\s*$`)
 )
 
 var weekdayIndex = map[string]time.Weekday{
@@ -65,6 +70,18 @@ var weekdayIndex = map[string]time.Weekday{
 	"wednesday": time.Wednesday, "weds": time.Wednesday, "wed": time.Wednesday, "thursday": time.Thursday,
 	"thurs": time.Thursday, "thur": time.Thursday, "thu": time.Thursday, "friday": time.Friday, "fri": time.Friday,
 	"saturday": time.Saturday, "sat": time.Saturday, "sunday": time.Sunday, "sun": time.Sunday,
+}
+
+// IsWeekday says whether w (lower case) names a weekday ("fri", "friday").
+func IsWeekday(w string) bool {
+	_, ok := weekdayIndex[w]
+	return ok
+}
+
+// IsMonth says whether w (lower case) names a month ("sept", "september").
+func IsMonth(w string) bool {
+	_, ok := monthIndex[w]
+	return ok
 }
 
 var monthIndex = map[string]time.Month{
@@ -88,25 +105,30 @@ step line column level year years month months day days person candidate slide c
 var fractionNouns = wordSet(`hour hours hr hrs day days of cup cups mile miles inch inches mile point points price share
 shares mg kg lb lbs oz million billion`)
 
-// clock is the reference for resolving relative dates.
-type clock struct {
+// Clock is the reference for resolving relative dates.
+type Clock struct {
 	now   time.Time
 	today time.Time // midnight of now's day in now's location
 }
 
-func newClock(now time.Time) clock {
+// NewClock makes the clock of now (the current time when now is zero),
+// whose location is the user's time zone.
+func NewClock(now time.Time) Clock {
 	if now.IsZero() {
 		now = time.Now()
 	}
 	y, m, d := now.Date()
-	return clock{now: now, today: time.Date(y, m, d, 0, 0, 0, 0, now.Location())}
+	return Clock{now: now, today: time.Date(y, m, d, 0, 0, 0, 0, now.Location())}
 }
 
-func (c clock) days(n int) time.Time { return c.today.AddDate(0, 0, n) }
+// Today is midnight of the reference day in its location.
+func (c Clock) Today() time.Time { return c.today }
+
+func (c Clock) days(n int) time.Time { return c.today.AddDate(0, 0, n) }
 
 // weekday resolves a weekday: the coming one (strictly after today) unless
 // this is set, when today counts too.
-func (c clock) weekday(w time.Weekday, allowToday bool) time.Time {
+func (c Clock) weekday(w time.Weekday, allowToday bool) time.Time {
 	d := (int(w) - int(c.today.Weekday()) + 7) % 7
 	if d == 0 && !allowToday {
 		d = 7
@@ -116,7 +138,7 @@ func (c clock) weekday(w time.Weekday, allowToday bool) time.Time {
 
 // nextWeek is the given weekday in the calendar week (Monday to Sunday)
 // after this one.
-func (c clock) nextWeek(w time.Weekday) time.Time {
+func (c Clock) nextWeek(w time.Weekday) time.Time {
 	toMonday := (8 - int(c.today.Weekday())) % 7
 	if toMonday == 0 {
 		toMonday = 7
@@ -126,7 +148,7 @@ func (c clock) nextWeek(w time.Weekday) time.Time {
 
 // thisWeek is the given weekday of the current calendar week, or today when
 // that day has passed.
-func (c clock) thisWeek(w time.Weekday) time.Time {
+func (c Clock) thisWeek(w time.Weekday) time.Time {
 	cur := (int(c.today.Weekday()) + 6) % 7
 	want := (int(w) + 6) % 7
 	if want < cur {
@@ -135,12 +157,12 @@ func (c clock) thisWeek(w time.Weekday) time.Time {
 	return c.days(want - cur)
 }
 
-func (c clock) monthEnd(add int) time.Time {
+func (c Clock) monthEnd(add int) time.Time {
 	return time.Date(c.today.Year(), c.today.Month()+time.Month(add)+1, 0, 0, 0, 0, 0, c.today.Location())
 }
 
 // dayOfMonth is the next date (today included) whose day of month is d.
-func (c clock) dayOfMonth(d int) (time.Time, bool) {
+func (c Clock) dayOfMonth(d int) (time.Time, bool) {
 	if d < 1 || d > 31 {
 		return time.Time{}, false
 	}
@@ -158,7 +180,7 @@ func (c clock) dayOfMonth(d int) (time.Time, bool) {
 // monthDay resolves a month and day without a year: this year's, unless
 // that is long past, when next year's. A recent past date stays in the
 // past (minutes dated last week).
-func (c clock) monthDay(m time.Month, d int, year int) (time.Time, bool, bool) {
+func (c Clock) monthDay(m time.Month, d int, year int) (time.Time, bool, bool) {
 	loc := c.today.Location()
 	if year > 0 {
 		if year < 100 {
@@ -194,9 +216,9 @@ func (c clock) monthDay(m time.Month, d int, year int) (time.Time, bool, bool) {
 	return t, false, true
 }
 
-// mergeDayTime joins the one day and the one time a clause names apart
+// MergeDayTime joins the one day and the one time a clause names apart
 // ("Fri - Lunch w/ Priya 12:30") into one moment.
-func mergeDayTime(ds []dateHit) []dateHit {
+func MergeDayTime(ds []Hit) []Hit {
 	di, ti := -1, -1
 	for i, h := range ds {
 		if h.Ref || h.Weak || h.Recurring || h.Past || h.Moved {
@@ -220,22 +242,23 @@ func mergeDayTime(ds []dateHit) []dateHit {
 	if di < 0 || ti < 0 {
 		return ds
 	}
-	out := append([]dateHit(nil), ds...)
-	out[di].Date = atClock(out[di].Date, out[ti].Date.Hour(), out[ti].Date.Minute())
+	out := append([]Hit(nil), ds...)
+	out[di].Date = AtClock(out[di].Date, out[ti].Date.Hour(), out[ti].Date.Minute())
 	out[di].HasTime = true
 	return append(out[:ti], out[ti+1:]...)
 }
 
-func atClock(t time.Time, h, m int) time.Time {
+// AtClock is t's day at h:m.
+func AtClock(t time.Time, h, m int) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), h, m, 0, 0, t.Location())
 }
 
-// findDates returns the date and time phrases of s, resolved against c,
+// Find returns the date and time phrases of s, resolved against c,
 // in order and without overlaps.
-func findDates(s string, c clock) []dateHit {
-	l := asciiLower(s)
-	var hits []dateHit
-	add := func(h dateHit) { hits = append(hits, h) }
+func Find(s string, c Clock) []Hit {
+	l := gate.LowerASCII(s)
+	var hits []Hit
+	add := func(h Hit) { hits = append(hits, h) }
 	digits := strings.ContainsAny(l, "0123456789")
 	has := func(subs ...string) bool {
 		for _, x := range subs {
@@ -259,12 +282,12 @@ func findDates(s string, c clock) []dateHit {
 			if !ok {
 				continue
 			}
-			h := dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past}
+			h := Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past}
 			if m[8] >= 0 {
 				hh, _ := strconv.Atoi(l[m[8]:m[9]])
 				mm, _ := strconv.Atoi(l[m[10]:m[11]])
 				if hh < 24 && mm < 60 {
-					h.Date, h.HasTime = atClock(t, hh, mm), true
+					h.Date, h.HasTime = AtClock(t, hh, mm), true
 				}
 			}
 			add(h)
@@ -300,7 +323,7 @@ func findDates(s string, c clock) []dateHit {
 			if !ok {
 				continue
 			}
-			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+			add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
 		}
 	}
 	if digits {
@@ -312,7 +335,7 @@ func findDates(s string, c clock) []dateHit {
 				continue
 			}
 			if t, past, ok := c.monthDay(time.Month(mo), d, y); ok {
-				add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+				add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
 			}
 		}
 	}
@@ -331,7 +354,7 @@ func findDates(s string, c clock) []dateHit {
 				continue // "March 3:15" is unusual; "Mar 10:00" is a time
 			}
 			if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
-				add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+				add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
 			}
 		}
 	}
@@ -347,7 +370,7 @@ func findDates(s string, c clock) []dateHit {
 				y, _ = strconv.Atoi(l[m[6]:m[7]])
 			}
 			if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
-				add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
+				add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
 			}
 		}
 	}
@@ -360,7 +383,7 @@ func findDates(s string, c clock) []dateHit {
 		if t.Before(c.today) {
 			t = time.Date(c.today.Year()+1, mo+1, 0, 0, 0, 0, 0, c.today.Location())
 		}
-		add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
+		add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true})
 	}
 	if digits {
 		for _, m := range reOrdinal.FindAllStringSubmatchIndex(l, -1) {
@@ -373,7 +396,7 @@ func findDates(s string, c clock) []dateHit {
 			}
 			d, _ := strconv.Atoi(l[m[2]:m[3]])
 			if t, ok := c.dayOfMonth(d); ok {
-				add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
+				add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true})
 			}
 		}
 	}
@@ -390,7 +413,7 @@ func findDates(s string, c clock) []dateHit {
 				continue
 			}
 			w := weekdayIndex[name]
-			h := dateHit{Start: m[0], End: m[1], HasDate: true, Weak: poss, weekday: true}
+			h := Hit{Start: m[0], End: m[1], HasDate: true, Weak: poss, weekday: true}
 			// "Monday morning": the part of the day belongs to the date.
 			if pm := rePartOfDay.FindStringIndex(l[m[1]:]); pm != nil && !poss {
 				h.End = m[1] + pm[1]
@@ -422,10 +445,10 @@ func findDates(s string, c clock) []dateHit {
 	}
 	for _, m := range reToday.FindAllStringIndex(l, -1) {
 		ph := l[m[0]:m[1]]
-		h := dateHit{Start: m[0], End: m[1], Date: c.today, HasDate: true}
+		h := Hit{Start: m[0], End: m[1], Date: c.today, HasDate: true}
 		h.eod = strings.Contains(ph, "end of") || ph == "eod" || ph == "eob" || ph == "cob" || strings.Contains(ph, "close of")
 		if ph == "by noon" {
-			h.Date, h.HasTime = atClock(c.today, 12, 0), true
+			h.Date, h.HasTime = AtClock(c.today, 12, 0), true
 			if reDayNext.MatchString(l[m[1]:]) {
 				h.HasDate = false // "by noon tomorrow": the day comes next
 			}
@@ -445,7 +468,7 @@ func findDates(s string, c clock) []dateHit {
 				end = end.AddDate(1, 0, 0) // "end of Q1" said in May: next year's
 				end = time.Date(end.Year(), time.Month(3*q)+1, 0, 0, 0, 0, 0, c.today.Location())
 			}
-			add(dateHit{Start: m[0], End: m[1], Date: end, HasDate: true})
+			add(Hit{Start: m[0], End: m[1], Date: end, HasDate: true})
 		}
 	}
 	if has("tom", "tm", "2mor", "tmr") {
@@ -454,16 +477,16 @@ func findDates(s string, c clock) []dateHit {
 			if strings.HasPrefix(l[m[2]:m[3]], "day after") {
 				n = 2
 			}
-			add(dateHit{Start: m[0], End: m[1], Date: c.days(n), HasDate: true})
+			add(Hit{Start: m[0], End: m[1], Date: c.days(n), HasDate: true})
 		}
 	}
 	for _, m := range rePastDay.FindAllStringIndex(l, -1) {
-		add(dateHit{Start: m[0], End: m[1], Date: c.days(-1), HasDate: true, Past: true})
+		add(Hit{Start: m[0], End: m[1], Date: c.days(-1), HasDate: true, Past: true})
 	}
 	if has("week", "eow") {
 		for _, m := range reWeekRel.FindAllStringIndex(l, -1) {
 			ph := l[m[0]:m[1]]
-			h := dateHit{Start: m[0], End: m[1], HasDate: true, weekAnchor: true}
+			h := Hit{Start: m[0], End: m[1], HasDate: true, WeekAnchor: true}
 			switch {
 			case strings.Contains(ph, "weekend"):
 				if strings.HasPrefix(ph, "next") {
@@ -489,7 +512,7 @@ func findDates(s string, c clock) []dateHit {
 	if has("month", "eom", "quarter", "eoq", "year", "eoy") {
 		for _, m := range reMonthRel.FindAllStringIndex(l, -1) {
 			ph := l[m[0]:m[1]]
-			h := dateHit{Start: m[0], End: m[1], HasDate: true}
+			h := Hit{Start: m[0], End: m[1], HasDate: true}
 			switch {
 			case strings.Contains(ph, "quarter") || ph == "eoq":
 				q := (int(c.today.Month())-1)/3*3 + 3
@@ -552,11 +575,11 @@ func findDates(s string, c clock) []dateHit {
 				y, mo, d := t.Date()
 				t = time.Date(y, mo, d, 0, 0, 0, 0, c.today.Location())
 			}
-			add(dateHit{Start: m[0], End: m[1], Date: t, HasDate: true})
+			add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true})
 		}
 	}
 	for _, m := range reThen.FindAllStringIndex(l, -1) {
-		add(dateHit{Start: m[0], End: m[1], Ref: true})
+		add(Hit{Start: m[0], End: m[1], Ref: true})
 	}
 	// Times.
 	if digits {
@@ -578,7 +601,7 @@ func findDates(s string, c clock) []dateHit {
 				hh = 0
 			}
 			end := m[7]
-			add(dateHit{Start: m[0], End: end, Date: atClock(c.today, hh, mm), HasTime: true})
+			add(Hit{Start: m[0], End: end, Date: AtClock(c.today, hh, mm), HasTime: true})
 		}
 	}
 	if digits && strings.Contains(l, ":") {
@@ -597,7 +620,7 @@ func findDates(s string, c clock) []dateHit {
 			if hh >= 1 && hh <= 6 && l[m[2]] != '0' {
 				hh += 12
 			}
-			add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, mm), HasTime: true})
+			add(Hit{Start: m[0], End: m[1], Date: AtClock(c.today, hh, mm), HasTime: true})
 		}
 	}
 	for _, m := range reTimeWord.FindAllStringSubmatchIndex(l, -1) {
@@ -609,7 +632,7 @@ func findDates(s string, c clock) []dateHit {
 		if hh == 23 {
 			mm = 59
 		}
-		add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, mm), HasTime: true})
+		add(Hit{Start: m[0], End: m[1], Date: AtClock(c.today, hh, mm), HasTime: true})
 	}
 	if digits {
 		for _, m := range reTimeBare.FindAllStringSubmatchIndex(l, -1) {
@@ -628,7 +651,7 @@ func findDates(s string, c clock) []dateHit {
 			if hh <= 6 {
 				hh += 12
 			}
-			add(dateHit{Start: m[0], End: m[1], Date: atClock(c.today, hh, 0), HasTime: true, bare: true})
+			add(Hit{Start: m[0], End: m[1], Date: AtClock(c.today, hh, 0), HasTime: true, bare: true})
 		}
 	}
 	hits = dropOverlaps(hits)
@@ -671,14 +694,14 @@ func findDates(s string, c clock) []dateHit {
 }
 
 // dropOverlaps keeps, of overlapping hits, the longest (first on ties).
-func dropOverlaps(hits []dateHit) []dateHit {
+func dropOverlaps(hits []Hit) []Hit {
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].Start != hits[j].Start {
 			return hits[i].Start < hits[j].Start
 		}
 		return hits[i].End-hits[i].Start > hits[j].End-hits[j].Start
 	})
-	var out []dateHit
+	var out []Hit
 	for _, h := range hits {
 		if n := len(out); n > 0 && h.Start < out[n-1].End {
 			if h.End-h.Start > out[n-1].End-out[n-1].Start {
@@ -699,8 +722,8 @@ var reJoinGap = regexp.MustCompile(`^\s*(?:,|at|@|by|around|from|on|-|,\s*at|,\s
 
 // mergeHits joins a date with its time ("Thursday at 2pm") and "end of day"
 // with a weekday ("end of day Thursday").
-func mergeHits(l string, hits []dateHit) []dateHit {
-	var out []dateHit
+func mergeHits(l string, hits []Hit) []Hit {
+	var out []Hit
 	for _, h := range hits {
 		n := len(out)
 		if n > 0 {
@@ -709,11 +732,11 @@ func mergeHits(l string, hits []dateHit) []dateHit {
 			if reJoinGap.MatchString(gap) && !p.Ref && !h.Ref {
 				switch {
 				case p.HasDate && !p.HasTime && !h.HasDate && h.HasTime:
-					p.Date = atClock(p.Date, h.Date.Hour(), h.Date.Minute())
+					p.Date = AtClock(p.Date, h.Date.Hour(), h.Date.Minute())
 					p.HasTime, p.End = true, h.End
 					continue
 				case !p.HasDate && p.HasTime && h.HasDate && !h.HasTime:
-					d := atClock(h.Date, p.Date.Hour(), p.Date.Minute())
+					d := AtClock(h.Date, p.Date.Hour(), p.Date.Minute())
 					h.Date, h.HasTime, h.Start, h.bare = d, true, p.Start, false
 					out[n-1] = h
 					continue
@@ -727,7 +750,7 @@ func mergeHits(l string, hits []dateHit) []dateHit {
 				}
 			}
 			// "Monday, January 29": the explicit date wins.
-			if p.weekday && !p.HasTime && h.HasDate && !h.weekday && !h.weekAnchor && reDateGap.MatchString(gap) {
+			if p.weekday && !p.HasTime && h.HasDate && !h.weekday && !h.WeekAnchor && reDateGap.MatchString(gap) {
 				h.Start = p.Start
 				out[n-1] = h
 				continue
@@ -742,7 +765,7 @@ func mergeHits(l string, hits []dateHit) []dateHit {
 // ("may", "march" as verbs) unless they look like a date.
 func monthWordOK(s string, a, b int, name string) bool {
 	if name == "may" && !(s[a] >= 'A' && s[a] <= 'Z') {
-		return rePrep.MatchString(asciiLower(s[:a]))
+		return rePrep.MatchString(gate.LowerASCII(s[:a]))
 	}
 	return true
 }
@@ -796,13 +819,10 @@ func nextWord(l string, i int) string {
 func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
-// asciiLower lowercases ASCII letters only, so byte offsets stay valid.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 32
-		}
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
 	}
-	return string(b)
+	return m
 }
