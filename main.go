@@ -34,6 +34,7 @@ import (
 	"sentry/backend/extract"
 	"sentry/backend/notebook"
 	"sentry/backend/upload"
+	"sentry/sync/hlc"
 )
 
 // frontendDist is the built web UI; a placeholder when it was not built.
@@ -260,18 +261,28 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if !ok {
 		return code
 	}
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: logger})
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "sentry: %v\n", err)
+		return 1
+	}
+	// Only the store: migrations run as it opens (on PostgreSQL under an
+	// advisory lock, so servers starting at the same time take turns).
+	store, _, _, err := app.OpenStore(ctx, cfg, logger, hlc.New(nil))
 	if err != nil {
 		fmt.Fprintf(stderr, "sentry: %v\n", err)
 		return 1
 	}
-	defer a.Close()
-	v, err := a.DB.MigrationVersion(ctx)
+	defer store.Close()
+	v, err := store.MigrationVersion(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "sentry: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "database %s is at schema version %d\n", cfg.DatabasePath(), v)
+	where := cfg.DatabasePath()
+	if cfg.Postgres() {
+		where = "(PostgreSQL)" // the URL may hold a password
+	}
+	fmt.Fprintf(stdout, "database %s is at schema version %d\n", where, v)
 	return 0
 }
 

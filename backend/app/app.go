@@ -36,6 +36,7 @@ import (
 	"sentry/backend/modelmgr"
 	"sentry/backend/notebook"
 	"sentry/backend/ollama"
+	"sentry/backend/postgres"
 	"sentry/backend/ratelimit"
 	"sentry/backend/sqlite"
 	"sentry/backend/task"
@@ -70,7 +71,12 @@ type Options struct {
 
 // App is a running Sentry backend.
 type App struct {
+	// Store is the database every feature works on.
+	Store core.Stores
+	// DB is the SQLite store (nil on PostgreSQL), PG the PostgreSQL one
+	// (nil on SQLite), for what exists on one of them only.
 	DB     *sqlite.DB
+	PG     *postgres.DB
 	Auth   *auth.Service
 	Tasks  *task.Service
 	Events *event.Bus
@@ -124,11 +130,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	clock := hlc.New(nil)
-	db, err := sqlite.Open(ctx, cfg.DatabasePath(), sqlite.Options{Logger: logger, Clock: clock, ReadConns: cfg.ReadConns,
-		// Readers map the file (address space only; pages come from the OS
-		// cache): large notebooks' full-text and passage reads ran 7–10×
-		// faster at p95 this way (docs/NOTEBOOKS.md).
-		MmapSize: 1 << 30})
+	db, sqlDB, pgDB, err := OpenStore(ctx, cfg, logger, clock)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +157,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return RemoveUserFiles(cfg.DataDir, userID)
 	})
 	bus := event.NewBus(logger)
-	a := &App{DB: db, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
+	a := &App{Store: db, DB: sqlDB, PG: pgDB, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
 		Tasks: task.NewService(db, bus, logger)}
 	if a.Integrations, a.stopIntegrations, err = newIntegrations(cfg, db, a.Tasks, secret, logger); err != nil {
 		a.Close()
@@ -210,7 +212,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	proxies, _ := cfg.TrustedPrefixes()
 	reg := prometheus.NewRegistry()
-	sqliteVer, vecVer := db.Versions()
 	var apiLimit *ratelimit.Buckets
 	if cfg.RateLimit > 0 && !cfg.Desktop {
 		apiLimit = ratelimit.NewBuckets(cfg.RateLimit, cfg.RateBurst)
@@ -219,14 +220,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
 		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
-		Health: []httpapi.HealthCheck{
-			{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
-				v, _ := db.MigrationVersion(ctx)
-				return map[string]any{"driver": "sqlite", "sqlite_version": sqliteVer, "schema_version": v}, db.Ping(ctx)
-			}},
-			{Name: "sqlite_vec", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
-				return map[string]any{"version": vecVer}, nil
-			}},
+		Health: append(a.databaseHealth(), []httpapi.HealthCheck{
 			{Name: "sign_in_providers", Check: func(ctx context.Context) (map[string]any, error) {
 				d := map[string]any{"enabled": authSvc.OAuthProviders()}
 				if len(providerProblems) > 0 {
@@ -279,10 +273,17 @@ func New(ctx context.Context, opts Options) (*App, error) {
 				}
 				return d, nil
 			}},
-		},
+		}...),
 	})
-	logger.Info("backend ready", slog.String("data_dir", cfg.DataDir), slog.String("sqlite", sqliteVer),
-		slog.String("sqlite_vec", vecVer), slog.Bool("desktop", cfg.Desktop), slog.String("version", Version))
+	if pgDB != nil {
+		registerPoolMetrics(reg, pgDB)
+		logger.Info("backend ready", slog.String("data_dir", cfg.DataDir), slog.String("database", "postgres"),
+			slog.Bool("desktop", cfg.Desktop), slog.String("version", Version))
+	} else {
+		sqliteVer, vecVer := sqlDB.Versions()
+		logger.Info("backend ready", slog.String("data_dir", cfg.DataDir), slog.String("sqlite", sqliteVer),
+			slog.String("sqlite_vec", vecVer), slog.Bool("desktop", cfg.Desktop), slog.String("version", Version))
+	}
 	return a, nil
 }
 
@@ -322,7 +323,7 @@ func (a *App) Close() error {
 		if a.recalc != nil {
 			a.recalc.Close()
 		}
-		err = a.DB.Close()
+		err = a.Store.Close()
 		a.logger.Info("backend stopped")
 	})
 	return err

@@ -15,7 +15,6 @@ import (
 	"sentry/backend/core"
 	"sentry/backend/integrations"
 	"sentry/backend/secretbox"
-	"sentry/backend/sqlite"
 	"sentry/backend/task"
 )
 
@@ -46,7 +45,7 @@ func integrationProviders(c config.IntegrationsConfig) map[string]integrations.P
 // that lives as long as the app. With a provider configured and a sync
 // interval set, a background schedule keeps connected integrations in
 // sync. stop ends both, waiting for a scheduled sync in flight.
-func newIntegrations(cfg config.Config, db *sqlite.DB, tasks *task.Service, secret []byte, logger *slog.Logger) (svc *integrations.Service, stop func(), err error) {
+func newIntegrations(cfg config.Config, db core.Stores, tasks *task.Service, secret []byte, logger *slog.Logger) (svc *integrations.Service, stop func(), err error) {
 	box, err := secretbox.New(secret, "integration tokens")
 	if err != nil {
 		return nil, nil, fmt.Errorf("app: integrations: %w", err)

@@ -15,7 +15,7 @@ import (
 // answers when the local server has the models, the built-in embedder and
 // extractive answers otherwise.
 func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *slog.Logger) *notebook.Service {
-	svc := notebook.NewService(a.DB, a.Uploads, a.DB, logger)
+	svc := notebook.NewService(a.Store, a.Uploads, a.Store, logger)
 	svc.Reader = a.Ingest
 	if llm == nil {
 		return svc

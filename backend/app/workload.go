@@ -19,7 +19,7 @@ import (
 // events) and the feature's own changes trigger, so a user's burnout status
 // is never stale.
 func newWorkload(a *App, llm *ollama.Extractor, logger *slog.Logger) (*workload.Service, *workload.Recalculator) {
-	svc := workload.NewService(a.DB, logger)
+	svc := workload.NewService(a.Store, logger)
 	if llm != nil {
 		svc.Tone = &ollamaTone{client: llm.Client, model: llm.Model}
 	}

@@ -309,7 +309,7 @@ func TestUpdateAndDeleteUser(t *testing.T) {
 		if table == "users" {
 			col = "id"
 		}
-		if err := b.app.DB.QueryRowForTest(`SELECT count(*) FROM `+table+` WHERE `+col+` = ?`, acc.ID).Scan(&n); err != nil || n != 0 {
+		if err := b.queryRow(`SELECT count(*) FROM `+table+` WHERE `+col+` = ?`, acc.ID).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("%s still holds %d rows of the deleted user (%v)", table, n, err)
 		}
 	}

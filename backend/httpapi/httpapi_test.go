@@ -3,18 +3,28 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"sentry/backend/app"
 	"sentry/backend/config"
 )
 
-// testBackend is a fresh backend on a temp-dir SQLite file.
+// testBackend is a fresh backend on a temp-dir SQLite file, or, when
+// SENTRY_TEST_STORE=postgres (make test-postgres), on a schema of its own
+// in the PostgreSQL of scripts/with-postgres (SENTRY_TEST_DATABASE_URL).
+// The desktop is SQLite only, so desktop backends stay on SQLite.
 type testBackend struct {
 	t   testing.TB
 	app *app.App
@@ -30,6 +40,9 @@ func newBackendWith(t testing.TB, desktop bool, mut func(*config.Config)) *testB
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
+	if !desktop {
+		cfg.DatabaseURL = testDatabaseURL(t)
+	}
 	if mut != nil {
 		mut(&cfg)
 	}
@@ -40,6 +53,53 @@ func newBackendWith(t testing.TB, desktop bool, mut func(*config.Config)) *testB
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { srv.Close(); a.Close() })
 	return &testBackend{t: t, app: a, srv: srv}
+}
+
+// testDatabaseURL is "" (SQLite) unless SENTRY_TEST_STORE=postgres: then
+// a URL whose search path is a fresh schema, dropped after the test.
+func testDatabaseURL(t testing.TB) string {
+	t.Helper()
+	if os.Getenv("SENTRY_TEST_STORE") != "postgres" {
+		return ""
+	}
+	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
+	if base == "" {
+		t.Fatal("SENTRY_TEST_STORE=postgres needs SENTRY_TEST_DATABASE_URL: run under scripts/with-postgres")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	admin := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin(`CREATE SCHEMA ` + schema)
+	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// queryRow looks behind the API with SQL written with ? placeholders, on
+// whichever store the backend runs.
+func (b *testBackend) queryRow(query string, args ...any) interface{ Scan(...any) error } {
+	if b.app.PG != nil {
+		return b.app.PG.QueryRowForTest(query, args...)
+	}
+	return b.app.DB.QueryRowForTest(query, args...)
 }
 
 type account struct {

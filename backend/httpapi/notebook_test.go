@@ -254,7 +254,7 @@ func TestNotebookScenarios(t *testing.T) {
 		t.Fatalf("deleted notebook: %d", res.StatusCode)
 	}
 	var live int
-	_ = b.app.DB.QueryRowForTest(`SELECT count(*) FROM uploads WHERE user_id = ? AND deleted_at IS NULL AND status != 'failed'`, me.ID).Scan(&live)
+	_ = b.queryRow(`SELECT count(*) FROM uploads WHERE user_id = ? AND deleted_at IS NULL AND status != 'failed'`, me.ID).Scan(&live)
 	if live != 0 {
 		t.Fatalf("%d uploads left", live)
 	}

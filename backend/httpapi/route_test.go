@@ -23,11 +23,11 @@ func forgedTokens(t *testing.T, b *testBackend, userID string) (expired, none st
 		t.Fatal(err)
 	}
 	past := func() time.Time { return time.Now().Add(-time.Hour) }
-	old, err := auth.NewService(b.app.DB, auth.Options{Secret: []byte(strings.TrimSpace(string(secret))), BcryptCost: 4, Now: past})
+	old, err := auth.NewService(b.app.Store, auth.Options{Secret: []byte(strings.TrimSpace(string(secret))), BcryptCost: 4, Now: past})
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := b.app.DB.FindUserByID(context.Background(), userID)
+	u, err := b.app.Store.FindUserByID(context.Background(), userID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,21 @@ func TestHealthReportsDatabaseAndVec(t *testing.T) {
 		Checks map[string]map[string]any
 	}
 	_ = json.Unmarshal(body, &h)
+	if b.app.PG != nil {
+		// PostgreSQL: the server's version and the pool; no sqlite-vec.
+		pool, _ := h.Checks["database"]["pool"].(map[string]any)
+		if h.Status != "ok" || h.Checks["database"]["status"] != "ok" || h.Checks["database"]["driver"] != "postgres" ||
+			h.Checks["database"]["server_version"] == "" || pool["max_conns"] == nil || h.Checks["sqlite_vec"] != nil {
+			t.Fatalf("health: %s", body)
+		}
+		_, metrics := b.do("GET", "/metrics", "", nil)
+		for _, want := range []string{"sentry_db_pool_acquired_connections ", "sentry_db_pool_max_connections ", "sentry_db_pool_acquires_total "} {
+			if !strings.Contains(string(metrics), want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+		return
+	}
 	if h.Status != "ok" || h.Checks["database"]["status"] != "ok" || h.Checks["database"]["sqlite_version"] == "" {
 		t.Fatalf("health: %s", body)
 	}

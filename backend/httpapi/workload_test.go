@@ -264,7 +264,7 @@ func TestCheckIn(t *testing.T) {
 		t.Fatalf("analysis ignores the check-in: %s", body)
 	}
 	var n int
-	if err := b.app.DB.QueryRowForTest(`SELECT count(*) FROM qualitative_data WHERE user_id = ? AND sentiment IS NOT NULL`, me.ID).Scan(&n); err != nil || n != 2 {
+	if err := b.queryRow(`SELECT count(*) FROM qualitative_data WHERE user_id = ? AND sentiment IS NOT NULL`, me.ID).Scan(&n); err != nil || n != 2 {
 		t.Fatalf("qualitative_data rows with a tone: %d, %v", n, err)
 	}
 }
@@ -298,7 +298,7 @@ func TestTaskChangesRecalculateTheStatus(t *testing.T) {
 	})
 	// One burst of six creations is one recalculation: one auto analysis today.
 	var n int
-	if err := b.app.DB.QueryRowForTest(`SELECT count(*) FROM burnout_analyses WHERE user_id = ?`, me.ID).Scan(&n); err != nil || n != 1 {
+	if err := b.queryRow(`SELECT count(*) FROM burnout_analyses WHERE user_id = ?`, me.ID).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("analyses: %d, %v (auto runs of a day replace each other)", n, err)
 	}
 	// Tasks found by extraction count too.

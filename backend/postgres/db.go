@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -103,7 +105,10 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 }
 
 // Close closes every connection of the pool.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
 
 // Ping checks that the server answers.
 func (db *DB) Ping(ctx context.Context) error {
@@ -129,14 +134,21 @@ type Health struct {
 
 // Health asks the server for its version and reports the pool's state.
 func (db *DB) Health(ctx context.Context) (Health, error) {
-	var h Health
+	h := db.PoolStats()
 	if err := db.pool.QueryRow(ctx, `SHOW server_version`).Scan(&h.ServerVersion); err != nil {
 		return h, fmt.Errorf("postgres: health: %w", err)
 	}
+	return h, nil
+}
+
+// PoolStats is Health's pool figures alone, read without a query (for
+// metrics scraped often).
+func (db *DB) PoolStats() Health {
+	var h Health
 	s := db.pool.Stat()
 	h.AcquiredConns, h.IdleConns, h.TotalConns, h.MaxConns = s.AcquiredConns(), s.IdleConns(), s.TotalConns(), s.MaxConns()
 	h.AcquireCount, h.EmptyAcquireCount = s.AcquireCount(), s.EmptyAcquireCount()
-	return h, nil
+	return h
 }
 
 // Migrations lists the embedded migration files.
@@ -267,6 +279,22 @@ func utcPtr(t *time.Time) *time.Time {
 // queryer is the pool or a transaction.
 type queryer interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// QueryRowForTest runs a read query written with ? placeholders (as for
+// the SQLite store's twin); tests use it to look behind the API.
+func (db *DB) QueryRowForTest(query string, args ...any) pgx.Row {
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return db.pool.QueryRow(context.Background(), b.String(), args...)
 }
 
 // storable reports whether every key can be server text. One that cannot

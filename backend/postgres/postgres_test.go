@@ -59,7 +59,7 @@ func MustOpenDB(tb testing.TB) *postgres.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(db.Close)
+	tb.Cleanup(func() { db.Close() })
 	return db
 }
 

@@ -10,4 +10,5 @@ var (
 	_ core.AccountStore    = (*DB)(nil)
 	_ core.ExtractionStore = (*DB)(nil)
 	_ core.UploadStore     = (*DB)(nil)
+	_ core.Stores          = (*DB)(nil)
 )
