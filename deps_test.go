@@ -42,6 +42,7 @@ var layers = map[string]string{
 	"backend/notebook":      layerFeature,
 	"backend/ratelimit":     layerFeature,
 	"backend/task":          layerFeature,
+	"backend/team":          layerFeature,
 	"backend/upload":        layerFeature,
 	"backend/workload":      layerFeature,
 	"sync/remote":           layerFeature,
@@ -68,8 +69,9 @@ var layers = map[string]string{
 	"sync/merge":        layerBase,
 	"sync/schema":       layerBase,
 
-	"backend/extract/dates": layerBase, // date phrases, shared by the extractor and quick add
-	"backend/extract/gate":  layerBase, // regular expressions with a literal pre-check
+	"backend/extract/dates":   layerBase, // date phrases, shared by the extractor and quick add
+	"backend/extract/gate":    layerBase, // regular expressions with a literal pre-check
+	"backend/extract/lexicon": layerBase, // word lists read from text files
 
 	"backend/integrations/integrationstest":          layerTestOnly,
 	"backend/integrations/integrationstest/standins": layerTestOnly,
@@ -113,7 +115,7 @@ var entries = map[string]string{
 // standardOnly are the base packages that must not depend on anything
 // outside the standard library, directly or not.
 var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema",
-	"backend/extract/gate"}
+	"backend/extract/gate", "backend/extract/lexicon"}
 
 const module = "sentry"
 

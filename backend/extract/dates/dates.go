@@ -4,6 +4,7 @@
 package dates
 
 import (
+	"embed"
 	"regexp"
 	"sort"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"sentry/backend/extract/gate"
+	"sentry/backend/extract/lexicon"
 )
 
 // Hit is one date or time phrase found in a piece of text.
@@ -97,13 +99,10 @@ var numberWords = map[string]int{
 }
 
 // ordinalNouns follow an ordinal that is not a day of the month ("the 4th floor").
-var ordinalNouns = wordSet(`floor floors place time times century grade birthday anniversary edition percentile street st ave
-avenue gen generation round try attempt version item point row page quarter week draft iteration option
-step line column level year years month months day days person candidate slide chapter section paragraph`)
+var ordinalNouns = words("ordinal_nouns")
 
 // fractionNouns follow a fraction that is not a date ("1/2 hour").
-var fractionNouns = wordSet(`hour hours hr hrs day days of cup cups mile miles inch inches mile point points price share
-shares mg kg lb lbs oz million billion`)
+var fractionNouns = words("fraction_nouns")
 
 // Clock is the reference for resolving relative dates.
 type Clock struct {
@@ -301,7 +300,7 @@ func Find(s string, c Clock) []Hit {
 			if m[1] < len(l) && (l[m[1]] == '/' || l[m[1]] == '%' || (l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1]))) {
 				continue
 			}
-			if fractionNouns[nextWord(l, m[1])] || l[m[0]:m[1]] == "24/7" {
+			if fractionNouns.Has(nextWord(l, m[1])) || l[m[0]:m[1]] == "24/7" {
 				continue
 			}
 			a, _ := strconv.Atoi(l[m[2]:m[3]])
@@ -391,7 +390,7 @@ func Find(s string, c Clock) []Hit {
 			if !hasThe && !rePrep.MatchString(l[:m[0]]) {
 				continue
 			}
-			if ordinalNouns[nextWord(l, m[1])] {
+			if ordinalNouns.Has(nextWord(l, m[1])) {
 				continue
 			}
 			d, _ := strconv.Atoi(l[m[2]:m[3]])
@@ -819,10 +818,14 @@ func nextWord(l string, i int) string {
 func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
 func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
-func wordSet(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(s) {
-		m[w] = true
+//go:embed words/*.txt
+var wordFiles embed.FS
+
+// words reads words/<name>.txt (one entry a line, "#" comments) as a set.
+func words(name string) lexicon.Set {
+	b, err := wordFiles.ReadFile("words/" + name + ".txt")
+	if err != nil {
+		panic("dates: word list " + name + ": " + err.Error())
 	}
-	return m
+	return lexicon.Parse(string(b))
 }

@@ -170,7 +170,7 @@ func (a *analyzer) clauses(u unit, s span) []span {
 		}
 		// "… and uh sarah can you ping legal": the name goes with the ask.
 		for _, m := range reSpeechVoc.FindAllStringSubmatchIndex(t, -1) {
-			if w := t[m[2]:m[3]]; m[2] > 0 && !stopWords[w] && !notNames[w] && !functionWords[w] && baseVerb(w) == "" {
+			if w := t[m[2]:m[3]]; m[2] > 0 && !stopWords.Has(w) && !notNames.Has(w) && !functionWords.Has(w) && baseVerb(w) == "" {
 				add(m[0], m[2])
 			}
 		}
@@ -196,7 +196,7 @@ func (a *analyzer) clauses(u unit, s span) []span {
 	// "book flights, ask Raj about the hotel" in a to-do list or a note.
 	if u.section == secAction || u.item || a.kind == "note" || a.kind == "handwritten_ocr" {
 		for _, m := range reCommaVerb.FindAllStringSubmatchIndex(t, -1) {
-			if actionVerbs[t[m[2]:m[3]]] && len(strings.Fields(t[:m[0]])) >= 2 {
+			if actionVerbs.Has(t[m[2]:m[3]]) && len(strings.Fields(t[:m[0]])) >= 2 {
 				add(m[0], m[2])
 			}
 		}
@@ -210,7 +210,7 @@ func (a *analyzer) clauses(u unit, s span) []span {
 			break // in a list, dashes separate an item's fields ("quotes - Umar - Friday")
 		}
 		left := strings.TrimSpace(t[:m[0]])
-		if lw := strings.Fields(left); len(lw) <= 3 && (len(lw) == 0 || baseVerb(lw[0]) == "" || lw[0] == "call") && actionVerbs[firstWordOf(t[m[1]:])] {
+		if lw := strings.Fields(left); len(lw) <= 3 && (len(lw) == 0 || baseVerb(lw[0]) == "" || lw[0] == "call") && actionVerbs.Has(firstWordOf(t[m[1]:])) {
 			continue // "dentist - reschedule to next month"
 		}
 		if before := strings.TrimSpace(raw0[:m[0]]); len(strings.Fields(before)) == 1 && a.isPersonName(strings.TrimPrefix(before, "@")) {
@@ -310,7 +310,7 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 	}
 	// "call bank re: card (lost?)": a question in brackets is an aside.
 	question := strings.HasSuffix(strings.TrimRight(reParenQ.ReplaceAllString(sent, ""), " )\"'"), "?")
-	if question && (a.kind == "note" || a.kind == "handwritten_ocr") && actionVerbs[firstWordOf(ls)] {
+	if question && (a.kind == "note" || a.kind == "handwritten_ocr") && actionVerbs.Has(firstWordOf(ls)) {
 		question = false // "ask Tom about hiring freeze?": a to-do that wonders
 	}
 	var out []*cand
@@ -374,15 +374,14 @@ func (a *analyzer) isShoppingItem(sent string) bool {
 		return false
 	}
 	// "coffee beans" is bought; "coffee with Sam" is met.
-	if hasEventNoun(strings.ToLower(sent)) && (len(w) < 2 || !shoppableAfterEvent[strings.Trim(w[len(w)-1], ",.:;!")]) {
+	if hasEventNoun(strings.ToLower(sent)) && (len(w) < 2 || !shoppableAfterEvent.Has(strings.Trim(w[len(w)-1], ",.:;!"))) {
 		return false
 	}
 	return true
 }
 
 // shoppableAfterEvent: words that make an event noun a thing to buy.
-var shoppableAfterEvent = wordSet(`beans bean pods capsules filters filter grounds pot mug mugs cups cake cakes snacks supplies
-decorations napkins plates tickets gift gifts card cards wine drinks`)
+var shoppableAfterEvent = words("shoppable_after_event")
 
 // shopping turns a shopping list line into a "Buy …" task.
 func (a *analyzer) shopping(ui int, u unit, s span, idx int) []*cand {
@@ -474,7 +473,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 	if who == "" && (u.item || u.section == secAction) {
 		if m := reItemOwner.FindStringSubmatchIndex(raw[p:]); m != nil {
 			n := raw[p+m[2] : p+m[3]]
-			if a.isPersonName(n) && !labelWords[strings.ToLower(n)] && !roleNouns[strings.ToLower(n)] && actionVerbs[firstWordOf(l[p+m[1]:])] {
+			if a.isPersonName(n) && !labelWords.Has(strings.ToLower(n)) && !roleNouns.Has(strings.ToLower(n)) && actionVerbs.Has(firstWordOf(l[p+m[1]:])) {
 				who = n
 				p += m[1]
 			}
@@ -734,17 +733,14 @@ func leadWord(s string) string {
 // cheap first-word tests before the patterns anchored on those words,
 // which otherwise ran on every clause. TestLeadWordsCoverTheirPatterns
 // proves they hide no match.
-func markerLead(s string) bool   { return markerWords[leadWord(s)] }
-func praiseLead(s string) bool   { return praiseWords[leadWord(s)] }
-func pleasantLead(s string) bool { return pleasantWords[leadWord(s)] }
+func markerLead(s string) bool   { return markerWords.Has(leadWord(s)) }
+func praiseLead(s string) bool   { return praiseWords.Has(leadWord(s)) }
+func pleasantLead(s string) bool { return pleasantWords.Has(leadWord(s)) }
 
 var (
-	markerWords = wordSet(`and also so ok okay oh yes yeah yep sure great perfect cool right alright well then plus btw fyi ps p.s
-one a friendly quick gentle just reminder this nb hey hi but or additionally in meanwhile anyway finally lastly hmm um uh
-thanks thank sounds agreed got noted wait actually honestly look listen ah on i'm will heads`)
-	praiseWords   = wordSet(`great good nice excellent awesome amazing fantastic brilliant terrific superb solid impressive wonderful well kudos hats bravo`)
-	pleasantWords = wordSet(`i'll i will write drive safe travel hope i look looking see talk speak have enjoy get take stay keep thanks thank
-many congrat congrats congratulations congratulate happy good welcome cheers find start learn discover go don't do`)
+	markerWords   = words("marker_words")
+	praiseWords   = words("praise_words")
+	pleasantWords = words("pleasant_words")
 )
 
 func findSubIf(cond bool, re *regexp.Regexp, s string) []int {
@@ -755,8 +751,8 @@ func findSubIf(cond bool, re *regexp.Regexp, s string) []int {
 }
 
 var (
-	anyoneLeads = wordSet(`is anyone anybody someone somebody who who's does any got need we looking`)
-	tripLeads   = wordSet(`i i'm we we're i'll we'll off headed heading flying driving leaving travelling traveling going returning on`)
+	anyoneLeads = words("anyone_leads")
+	tripLeads   = words("trip_leads")
 )
 
 // speechLike: a long run of words with no punctuation inside, as speech
@@ -782,7 +778,7 @@ func handOff(prev, cs []*cand) []*cand {
 		}
 		if target != nil && c.typ == TypeTask && c.frame == fRequest && (c.assignee != "" || c.you) &&
 			(reHandOff.MatchString(strings.ToLower(c.title)) || target.open && reVerbIt.MatchString(strings.ToLower(c.title))) && target.typ == TypeTask &&
-			(target.assignee == "" || target.team || target.frame == fNeed || roleNouns[strings.ToLower(target.assignee)] || target.frame == fAssign && !target.you) {
+			(target.assignee == "" || target.team || target.frame == fNeed || roleNouns.Has(strings.ToLower(target.assignee)) || target.frame == fAssign && !target.you) {
 			target.assignee, target.you, target.team = c.assignee, c.you, false
 			if target.due == nil {
 				target.due = c.due
@@ -888,7 +884,7 @@ func (a *analyzer) invitation(ui int, u unit, s span, idx int, raw, l string, p 
 	}
 	if m := reSchedYou.FindStringIndex(body); m != nil {
 		ds := clauseDates(hits, off, len(raw))
-		if !hasDueHit(ds) || !(actionVerbs[firstWordOf(l[p+m[1]:])] || eventAfter(l, p+m[1]) >= 0) {
+		if !hasDueHit(ds) || !(actionVerbs.Has(firstWordOf(l[p+m[1]:])) || eventAfter(l, p+m[1]) >= 0) {
 			return nil
 		}
 		c := a.newMeeting(ui, u, s, idx, raw, a.cleanMeetingTitle(raw, p+m[1], len(raw), ds), ds, who)
@@ -905,7 +901,7 @@ func (a *analyzer) antecedent(s, cl span, idx int) string {
 		f := strings.Fields(text)
 		for i := len(f) - 1; i >= 1; i-- {
 			w := strings.Trim(f[i], ",.;:!?()\"'")
-			if w == "" || eventNouns[strings.ToLower(w)] || labelWords[strings.ToLower(w)] {
+			if w == "" || eventNouns.Has(strings.ToLower(w)) || labelWords.Has(strings.ToLower(w)) {
 				continue
 			}
 			if a.isPersonName(w) && baseVerb(w) == "" {
@@ -965,7 +961,7 @@ func (a *analyzer) isPersonName(n string) bool {
 		return true
 	}
 	f := strings.Fields(lw)
-	if notNames[f[0]] || labelWords[lw] || baseVerb(f[0]) != "" && !a.knownName(f[0]) {
+	if notNames.Has(f[0]) || labelWords.Has(lw) || baseVerb(f[0]) != "" && !a.knownName(f[0]) {
 		return false
 	}
 	if dates.IsWeekday(f[0]) || dates.IsMonth(f[0]) {
@@ -1007,9 +1003,9 @@ func (a *analyzer) isNarrative(body string) bool {
 	w := strings.Trim(f[i], ",.!?")
 	if i == 0 {
 		// No subject: a note like "Called the bank", "Sent invoice", "Had lunch".
-		return pastOnly[w] || w == "had" && len(f) > 1 && f[1] != "to" || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w])
+		return pastOnly.Has(w) || w == "had" && len(f) > 1 && f[1] != "to" || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs.Has(w))
 	}
-	return pastOnly[w] || w == "had" || w == "was" || w == "were" || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w])
+	return pastOnly.Has(w) || w == "had" || w == "was" || w == "were" || (strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs.Has(w))
 }
 
 // pastAfterSubject: a past tense right after a noun ("The previous release
@@ -1019,7 +1015,7 @@ func pastAfterSubject(body string) bool {
 	for i := 1; i < len(f) && i < 8; i++ {
 		w := strings.Trim(f[i], ",.!?;:")
 		prev := strings.Trim(f[i-1], ",.!?;:")
-		if !(pastOnly[w] || strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w]) {
+		if !(pastOnly.Has(w) || strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs.Has(w)) {
 			continue
 		}
 		if baseVerb(prev) != "" && !strings.HasSuffix(prev, "ed") {
@@ -1036,7 +1032,7 @@ func pastAfterSubject(body string) bool {
 }
 
 // youllNews follow "you'll" in what happens to the reader, not what they do.
-var youllNews = wordSet(`be have receive get see find love like enjoy notice hear need want also still`)
+var youllNews = words("youll_news")
 
 // ownFrame makes "Own <the thing>" of the noun phrase at i, up to a dash,
 // a comma or its date. A weak verb ("has") needs a date to be a hand-out.
@@ -1071,7 +1067,7 @@ var neededVerb = map[string]string{"decision": "decide", "approval": "approve", 
 // ("Spills", "Waste solvents").
 func genericPlural(np string) bool {
 	f := strings.Fields(strings.ToLower(np))
-	if len(f) == 0 || determiners[f[0]] || quantifiers[f[0]] {
+	if len(f) == 0 || determiners.Has(f[0]) || quantifiers.Has(f[0]) {
 		return false
 	}
 	h := f[len(f)-1]
@@ -1088,37 +1084,36 @@ func pastAfterNoun(body string) bool {
 	}
 	for i := 1; i <= 2 && i < len(f); i++ {
 		w := strings.Trim(f[i], ",.!?;:")
-		if !(pastOnly[w] || strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w]) {
+		if !(pastOnly.Has(w) || strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs.Has(w)) {
 			continue
 		}
 		prev := strings.Trim(f[i-1], ",.!?;:")
-		if i == 1 || actionVerbs[prev] || strings.HasSuffix(prev, "ed") || functionWords[prev] {
+		if i == 1 || actionVerbs.Has(prev) || strings.HasSuffix(prev, "ed") || functionWords.Has(prev) {
 			continue // "send revised numbers", "review the attached"
 		}
 		// "interfered with", "went to": the past verb takes what follows.
-		if i+1 < len(f) && pastFollowers[strings.Trim(f[i+1], ",.!?;:")] {
+		if i+1 < len(f) && pastFollowers.Has(strings.Trim(f[i+1], ",.!?;:")) {
 			return true
 		}
 	}
 	return false
 }
 
-var functionWords = wordSet(`the a an your my our their his her this that these those to be been being is are was
-were get got will should must can could would have has had and or all any newly fully of for in on at with by from`)
+var functionWords = words("function_words")
 
 // pastFollowers come after a past tense used as a verb ("interfered with",
 // "went to", "came in").
-var pastFollowers = wordSet(`with to in on at into from by the my our your his her their a an me us him them it`)
+var pastFollowers = words("past_followers")
 
 // frame reads how the clause (from p) asks for or promises an action.
 func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool) frame {
 	body := l[p:]
 	verbAt := func(i int) bool { // an action verb in base form starts at l[i:]
 		w := firstWordOf(l[i:])
-		if !actionVerbs[w] && i > 0 && properNounAt(raw, i) {
+		if !actionVerbs.Has(w) && i > 0 && properNounAt(raw, i) {
 			return false // "I am going to Chicago tomorrow"
 		}
-		return actionVerbs[w] || w == "have" || w == "be" || w == "get" || w == "go" || w == "make" || w == "let" || looksVerb(w)
+		return actionVerbs.Has(w) || w == "have" || w == "be" || w == "get" || w == "go" || w == "make" || w == "let" || looksVerb(w)
 	}
 	// "let me know …": a request to tell the speaker.
 	if m := findIf(!question, reLetMeKn, body); m != nil {
@@ -1139,7 +1134,7 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	// "I'm heading to the site tomorrow to install the router", "I'll be
 	// back Monday and will finish the audit then": the trip is news; what
 	// follows it is the promise.
-	if m := findSubIf(tripLeads[leadWord(body)], reGoingThen, body); m != nil && !question {
+	if m := findSubIf(tripLeads.Has(leadWord(body)), reGoingThen, body); m != nil && !question {
 		rest := body[m[1]:]
 		for _, k := range reThenAct.FindAllStringIndex(rest, 4) {
 			if i := p + m[1] + k[1]; verbAt(i) && firstWordOf(l[i:]) != "be" {
@@ -1209,13 +1204,13 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 	}
 	if m := findIf(question, reAvail, body); m != nil {
 		i := p + m[1]
-		if eventAfter(l, i) >= 0 || meetingVerbs[firstWordOf(l[i:])] || schedulingVerbs[firstWordOf(l[i:])] || eventInWords(l[i:], 12) {
+		if eventAfter(l, i) >= 0 || meetingVerbs.Has(firstWordOf(l[i:])) || schedulingVerbs.Has(firstWordOf(l[i:])) || eventInWords(l[i:], 12) {
 			return frame{kind: fProposal, vp: i, conf: 0.6} // "are you free Wed 3/11 at 2pm for a sync?"
 		}
 	}
 	if m := reLets.FindStringIndex(body); m != nil {
 		i := p + m[1]
-		if verbAt(i) || meetingVerbs[firstWordOf(l[i:])] {
+		if verbAt(i) || meetingVerbs.Has(firstWordOf(l[i:])) {
 			return frame{kind: fProposal, vp: i, who: who, conf: 0.65}
 		}
 	}
@@ -1287,13 +1282,13 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		}
 	}
 	// "Owen, you'll send the recap?": an ask with the answer expected.
-	if m := reYoullAsk.FindStringIndex(body); m != nil && verbAt(p+m[1]) && (who != "" || question || u.item && a.kind == "email") && !youllNews[firstWordOf(l[p+m[1]:])] {
+	if m := reYoullAsk.FindStringIndex(body); m != nil && verbAt(p+m[1]) && (who != "" || question || u.item && a.kind == "email") && !youllNews.Has(firstWordOf(l[p+m[1]:])) {
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.65}
 	}
 	if m := reYouMust.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question {
 		return frame{kind: fRequest, vp: p + m[1], who: who, you: who == "", conf: 0.7}
 	}
-	if m := findIf(anyoneLeads[leadWord(body)], reAnyone, body); m != nil && verbAt(p+m[1]) {
+	if m := findIf(anyoneLeads.Has(leadWord(body)), reAnyone, body); m != nil && verbAt(p+m[1]) {
 		return frame{kind: fRequest, vp: p + m[1], conf: 0.6, you: u.speaker != ""}
 	}
 	if m := reSomeone.FindStringIndex(body); m != nil && verbAt(p+m[1]) {
@@ -1354,13 +1349,13 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		if m := reModal.FindStringIndex(l[end:]); m != nil {
 			i := end + m[1]
 			w := firstWordOf(l[i:])
-			if strings.HasSuffix(strings.TrimSpace(l[end:i]), "is on") && notHandling[w] {
+			if strings.HasSuffix(strings.TrimSpace(l[end:i]), "is on") && notHandling.Has(w) {
 				return frame{} // "Dave is on board", "Sue is on vacation"
 			}
-			if strings.HasPrefix(strings.TrimSpace(l[end:i]), "shall") && quantifiers[firstWordOf(strings.ToLower(name))] {
+			if strings.HasPrefix(strings.TrimSpace(l[end:i]), "shall") && quantifiers.Has(firstWordOf(strings.ToLower(name))) {
 				return frame{} // "Each Tenant shall pay…": a term of a contract
 			}
-			if verbAt(i) && w != "be" && w != "have" && !(metricVerbs[w] && !a.knownName(name) && !roleNouns[strings.ToLower(name)]) {
+			if verbAt(i) && w != "be" && w != "have" && !(metricVerbs.Has(w) && !a.knownName(name) && !roleNouns.Has(strings.ToLower(name))) {
 				return frame{kind: fAssign, vp: i, who: name, conf: 0.75}
 			}
 			if b := gerundBase(w); b != "" {
@@ -1433,20 +1428,20 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 		}
 	}
 	// Note style: "need to call the bank", "must renew passport".
-	if m := reSelf.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question && !statives[firstWordOf(l[p+m[1]:])] {
+	if m := reSelf.FindStringIndex(body); m != nil && verbAt(p+m[1]) && !question && !statives.Has(firstWordOf(l[p+m[1]:])) {
 		return frame{kind: fSelf, vp: p + m[1], self: true, conf: 0.65}
 	}
 	// "dentist - reschedule to next month".
 	if m := reDashVerb.FindStringSubmatchIndex(raw[p:]); m != nil && (u.item || a.kind == "note" || a.kind == "handwritten_ocr") {
 		left := raw[p+m[2] : p+m[3]]
 		v := strings.ToLower(raw[p+m[4] : p+m[5]])
-		if actionVerbs[v] && baseVerb(firstWordOf(strings.ToLower(left))) == "" && !pageNumbered(v, raw[p+m[5]:]) {
+		if actionVerbs.Has(v) && baseVerb(firstWordOf(strings.ToLower(left))) == "" && !pageNumbered(v, raw[p+m[5]:]) {
 			switch strings.ToLower(strings.TrimSpace(left)) {
 			case "me", "i", "myself", "self":
 				return frame{kind: fImperative, vp: p + m[4], self: true, conf: 0.7} // "me - update forecast model"
 			}
 			if n := strings.TrimSpace(left); (u.item || u.section == secAction) && !strings.Contains(n, " ") && a.isPersonName(n) &&
-				!eventNouns[strings.ToLower(n)] && !roleNouns[strings.ToLower(n)] && !labelWords[strings.ToLower(n)] {
+				!eventNouns.Has(strings.ToLower(n)) && !roleNouns.Has(strings.ToLower(n)) && !labelWords.Has(strings.ToLower(n)) {
 				return frame{kind: fImperative, vp: p + m[4], who: n, conf: 0.7} // "Carol - update the forecast"
 			}
 			return frame{kind: fImperative, vp: p + m[4], object: left, conf: 0.65}
@@ -1459,21 +1454,21 @@ func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool
 			w = ""
 		}
 		wl, fixed := len(w), ""
-		if !actionVerbs[w] && a.kind == "handwritten_ocr" && w != "" {
+		if !actionVerbs.Has(w) && a.kind == "handwritten_ocr" && w != "" {
 			// "finsh slides": a letter lost in handwriting.
 			if v := typoVerb(w); v != "" {
 				w, fixed = v, v
 			}
 		}
-		if (actionVerbs[w] || w == "get" || w == "make" || w == "go" || w == "have" && strings.HasPrefix(body, "have a look")) && !pageNumbered(w, body[wl:]) {
+		if (actionVerbs.Has(w) || w == "get" || w == "make" || w == "go" || w == "have" && strings.HasPrefix(body, "have a look")) && !pageNumbered(w, body[wl:]) {
 			rest := strings.TrimLeft(body[wl:], " ")
 			nw := firstWordOf(rest)
-			nounUse := eventNouns[w] && (nw == "with" || nw == "on" || nw == "at" || nw == "re" || nw == "about" || nw == "for" || nw == "tomorrow" || nw == "today" || dates.IsWeekday(nw) && nw != "sun" || nw != "" && isDigit(nw[0]))
-			if len(strings.Fields(strings.Trim(body, ".!? "))) <= 3 && eventNouns[nw] {
+			nounUse := eventNouns.Has(w) && (nw == "with" || nw == "on" || nw == "at" || nw == "re" || nw == "about" || nw == "for" || nw == "tomorrow" || nw == "today" || dates.IsWeekday(nw) && nw != "sun" || nw != "" && isDigit(nw[0]))
+			if len(strings.Fields(strings.Trim(body, ".!? "))) <= 3 && eventNouns.Has(nw) {
 				nounUse = true // "Budget review."
 			}
 			nounNext := reNounNext.MatchString(rest)
-			if nounNext && !nounishVerbs[w] && reObjectNoun.MatchString(rest) {
+			if nounNext && !nounishVerbs.Has(w) && reObjectNoun.MatchString(rest) {
 				nounNext = false // "write report draft": the report is what to write
 			}
 			// "Take, for example, …", "Look, …", "Help, …": an aside, not an order.
@@ -1512,20 +1507,18 @@ func pageNumbered(w, rest string) bool {
 }
 
 // quantifiers make a subject everyone of a kind ("Each Party", "Any Tenant").
-var quantifiers = wordSet(`each either neither every any all no such`)
+var quantifiers = words("quantifiers")
 
 // statives describe what someone is or has ("Must possess five years of
 // experience"), not something to do.
-var statives = wordSet(`possess have be know understand demonstrate exhibit hold enjoy thrive`)
+var statives = words("statives")
 
 // notHandling: after "X is on", a state rather than work X has taken on.
-var notHandling = wordSet(`board vacation leave holiday holidays pto site track hold time top call duty record sick
-maternity paternity break tour travel trip assignment loan`)
+var notHandling = words("not_handling")
 
 // nounishVerbs are action verbs that often open a noun phrase ("Review
 // notes", "Budget update", "Sales report").
-var nounishVerbs = wordSet(`review plan budget design test check audit demo launch release call draft report update
-status sales project team weekly monthly daily quarterly progress meeting board product marketing finance sprint`)
+var nounishVerbs = words("nounish_verbs")
 
 // imperativeAllowed: where a bare imperative reads as a task.
 func (a *analyzer) imperativeAllowed(u unit) bool {
@@ -1540,19 +1533,11 @@ func (a *analyzer) imperativeAllowed(u unit) bool {
 }
 
 // metricVerbs describe how a quantity changes ("Headcount will reach 45").
-var metricVerbs = wordSet(`reach hit grow increase decrease drop rise fall exceed total remain become double triple decline
-improve shrink climb stay`)
+var metricVerbs = words("metric_verbs")
 
 // nonVerbs follow a commitment or request frame without being the action
 // ("I'll be", "can you not", "I'll probably").
-var nonVerbs = wordSet(`be been being not never also just really probably maybe perhaps definitely still even only the a an
-this that these those it its my your our their his her them him me us you i we they he she there here then than so
-too very much more less some any all each every no yes ok okay see think know guess wonder hope feel love like hate
-believe imagine miss wait stay sleep seem appear mean need want wish expect suppose bet assume understand recall
-remember start begin continue keep stop get
-forget happen matter mind care agree disagree say said able unable sure glad happy afraid sorry well now soon later
-today tomorrow tonight again back out up down in on at by for with from to of about into over under after before
-what which who whom whose when where why how whether if as because since while until`)
+var nonVerbs = words("non_verbs")
 
 // looksVerb accepts a word after a strong frame ("I'm going to shoot …")
 // that is not on the curated list but reads as a verb.
@@ -1566,7 +1551,7 @@ func properNounAt(raw string, i int) bool {
 }
 
 func looksVerb(w string) bool {
-	if len(w) < 3 || nonVerbs[w] || stopWords[w] || notNames[w] {
+	if len(w) < 3 || nonVerbs.Has(w) || stopWords.Has(w) || notNames.Has(w) {
 		return false
 	}
 	for i := 0; i < len(w); i++ {
@@ -1668,14 +1653,14 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 		rw := raw[j:k]
 		r, _ := utf8.DecodeRuneInString(rw)
 		known := a.knownName(w)
-		if !(unicode.IsUpper(r) || roleNouns[w] || known) {
+		if !(unicode.IsUpper(r) || roleNouns.Has(w) || known) {
 			// "the operations team": with a determiner, a plain word may
 			// qualify the role that follows it.
-			if !det || words >= 2 || baseVerb(w) != "" && !nounishVerbs[w] || stopWords[w] {
+			if !det || words >= 2 || baseVerb(w) != "" && !nounishVerbs.Has(w) || stopWords.Has(w) {
 				break
 			}
 		}
-		if words == 0 && !det && (notNames[w] || isPronoun(w)) && !isAcronym(rw) {
+		if words == 0 && !det && (notNames.Has(w) || isPronoun(w)) && !isAcronym(rw) {
 			return "", 0
 		}
 		if words > 0 && thirdPersonBase(w) != "" && !unicode.IsUpper(r) {
@@ -1701,7 +1686,7 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 	if strings.HasSuffix(name, "'ll") || strings.HasSuffix(name, "’ll") {
 		name = name[:strings.LastIndexAny(name, "'’")]
 	}
-	if det && !roleNouns[last] {
+	if det && !roleNouns.Has(last) {
 		return "", 0
 	}
 	if name == "" {
@@ -1709,7 +1694,7 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 	}
 	if !det && words == 1 {
 		lw := strings.ToLower(name)
-		if baseVerb(lw) != "" && !a.knownName(lw) && !roleNouns[lw] {
+		if baseVerb(lw) != "" && !a.knownName(lw) && !roleNouns.Has(lw) {
 			return "", 0
 		}
 	}
@@ -1731,7 +1716,7 @@ func (a *analyzer) splitActions(l string, vp, end int, ds []dates.Hit) [][2]int 
 		at := start + idx
 		nextStart := at + len(" and ")
 		w := firstWordOf(l[nextStart:])
-		if actionVerbs[w] && len(strings.Fields(l[start:at])) >= 2 {
+		if actionVerbs.Has(w) && len(strings.Fields(l[start:at])) >= 2 {
 			first := [2]int{start, at}
 			if dateIn(ds, first) && dateIn(ds, [2]int{nextStart, end}) {
 				out = append(out, first)
@@ -1765,7 +1750,7 @@ func firstWordOf(s string) string {
 	}
 	w := strings.ToLower(s[:i])
 	w = strings.TrimRight(w, "-'")
-	if fixed := ocrWord(w); fixed != w && actionVerbs[fixed] {
+	if fixed := ocrWord(w); fixed != w && actionVerbs.Has(fixed) {
 		return fixed // "emai1" read by OCR
 	}
 	return w
@@ -1782,12 +1767,12 @@ func firstRawWord(s string) string {
 // typoVerb mends a word of five letters or more that is one dropped letter
 // or one swap away from exactly one action verb ("finsh" → "finish").
 func typoVerb(w string) string {
-	if len(w) < 5 || len(w) > 14 || stopWords[w] || notNames[w] || nonVerbs[w] || eventNouns[w] || roleNouns[w] || peopleNouns[w] || labelWords[w] {
+	if len(w) < 5 || len(w) > 14 || stopWords.Has(w) || notNames.Has(w) || nonVerbs.Has(w) || eventNouns.Has(w) || roleNouns.Has(w) || peopleNouns.Has(w) || labelWords.Has(w) {
 		return ""
 	}
 	found := ""
 	try := func(c string) bool {
-		if actionVerbs[c] && c != found {
+		if actionVerbs.Has(c) && c != found {
 			if found != "" {
 				found = "-"
 				return false

@@ -120,7 +120,7 @@ func headNoun(title string) string {
 		if i > 0 && (w == "for" || w == "of" || w == "to" || w == "on" || w == "in" || w == "with" || w == "by" || w == "from" || w == "at" || w == "about") {
 			break
 		}
-		if i == 0 || stopWords[w] || len(w) < 2 {
+		if i == 0 || stopWords.Has(w) || len(w) < 2 {
 			continue
 		}
 		head = w
@@ -137,7 +137,7 @@ func contentWords(t string) map[string]bool {
 	for _, w := range strings.FieldsFunc(strings.ToLower(t), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
 	}) {
-		if stopWords[w] || len(w) < 2 {
+		if stopWords.Has(w) || len(w) < 2 {
 			continue
 		}
 		if strings.HasSuffix(w, "s") && len(w) > 3 && !strings.HasSuffix(w, "ss") {

@@ -55,10 +55,10 @@ who can take notes? who will send it?`)
 			if rePleasant.MatchString(s) && !pleasantLead(s) {
 				t.Errorf("pleasantry %q: its first word is not in pleasantWords", s)
 			}
-			if reGoingThen.MatchString(s) && !tripLeads[leadWord(s)] {
+			if reGoingThen.MatchString(s) && !tripLeads.Has(leadWord(s)) {
 				t.Errorf("trip %q: its first word is not in tripLeads", s)
 			}
-			if reAnyone.MatchString(s) && !anyoneLeads[leadWord(s)] {
+			if reAnyone.MatchString(s) && !anyoneLeads.Has(leadWord(s)) {
 				t.Errorf("open ask %q: its first word is not in anyoneLeads", s)
 			}
 		}

@@ -63,7 +63,7 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 		after := strings.TrimLeft(l[vEnd:], " ")
 		// "We are moving the all-hands from Wednesday to Thursday": the
 		// meeting, at its new time.
-		if moveVerbs[v] && dated {
+		if moveVerbs.Has(v) && dated {
 			if np := eventAfter(l, vEnd); np >= 0 {
 				end := len(raw)
 				if at := firstDateAfter(ds, np); at > np {
@@ -95,7 +95,7 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 				return "", false
 			}
 			return a.cleanMeetingTitle(raw, fr.vp, len(raw), ds), true
-		case schedulingVerbs[v]:
+		case schedulingVerbs.Has(v):
 			np := eventAfter(l, vEnd)
 			if np < 0 {
 				return "", false
@@ -112,11 +112,11 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 		}
 		if fr.kind == fProposal && dated {
 			// "are you free for a quick sync on Wednesday?"
-			if np := eventAfter(l, fr.vp); np >= 0 && !actionVerbs[v] {
+			if np := eventAfter(l, fr.vp); np >= 0 && !actionVerbs.Has(v) {
 				return a.cleanMeetingTitle(raw, np, len(raw), ds), true
 			}
 			// "are you free Wed 3/11 at 2pm for a 30-min sync on the Q2 plan?"
-			if w := strings.Fields(l[fr.vp:]); !actionVerbs[v] {
+			if w := strings.Fields(l[fr.vp:]); !actionVerbs.Has(v) {
 				for i := range w {
 					if i < 12 && eventAt(w, i) {
 						if at := npStart(l, fr.vp, w, i); at >= 0 {
@@ -130,7 +130,7 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 				}
 			}
 			// "Let's review everything together on Thursday at 11."
-			if timed(ds) || strings.Contains(l, "together") || discussVerbs[v] {
+			if timed(ds) || strings.Contains(l, "together") || discussVerbs.Has(v) {
 				return a.cleanMeetingTitle(raw, fr.vp, len(raw), ds), true
 			}
 		}
@@ -217,37 +217,35 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 	return "", false
 }
 
-var discussVerbs = wordSet(`review discuss go walk talk look brainstorm plan demo debrief recap align meet sync catch chat present
-walkthrough regroup huddle`)
+var discussVerbs = words("discuss_verbs")
 
 // nonEventHeads follow an event noun that then names a thing: "meeting
 // room", "call notes".
-var nonEventHeads = wordSet(`room rooms notes note minutes agenda agendas invite invites invitation link links slides deck
-recording recordings summary space venue ticket tickets materials prep doc docs document request requests slot slots
-series recap feedback items transcript template form report plan packet pack pass tool software app platform system
-calendar location address fee fees photos video budget schedule logistics details action actions owner owners`)
+var nonEventHeads = words("non_event_heads")
 
-// eventAt: words[i] is an event noun used as an event.
+// trimWordPunct trims the punctuation around a word of a sentence.
+func trimWordPunct(w string) string { return strings.Trim(w, ",.!?:;()'\"") }
+
+// eventAt: words[i] starts an event noun ("review", "town hall") used as
+// an event.
 func eventAt(words []string, i int) bool {
-	w := strings.Trim(words[i], ",.!?:;()'\"")
-	if w == "town" && i+1 < len(words) && strings.Trim(words[i+1], ",.!?:;()'\"") == "hall" {
-		return true // "town hall"
-	}
-	if !eventNouns[w] {
+	n := eventNouns.PhraseAt(words, i, trimWordPunct)
+	if n == 0 {
 		return false
 	}
-	if i+1 < len(words) && nonEventHeads[strings.Trim(words[i+1], ",.!?:;()'\"")] {
+	if i+n < len(words) && nonEventHeads.Has(trimWordPunct(words[i+n])) {
 		return false
 	}
+	w := trimWordPunct(words[i])
 	// "each party shall", "a third party", "the other party": a side to a
 	// contract, not a celebration.
-	if (w == "party" || w == "parties") && i > 0 && legalPartyBefore[strings.Trim(words[i-1], ",.!?:;()'\"")] {
+	if (w == "party" || w == "parties") && i > 0 && legalPartyBefore.Has(trimWordPunct(words[i-1])) {
 		return false
 	}
 	return true
 }
 
-var moveVerbs = wordSet(`move push shift reschedule bump postpone`)
+var moveVerbs = words("move_verbs")
 
 // eventInWords: an event noun among the first n words of s.
 func eventInWords(s string, n int) bool {
@@ -272,7 +270,7 @@ func npStart(l string, p int, words []string, i int) int {
 		if k < 0 {
 			return -1
 		}
-		if j == i || j == i-1 && determiners[strings.Trim(words[j], ",.")] {
+		if j == i || j == i-1 && determiners.Has(strings.Trim(words[j], ",.")) {
 			return at + k
 		}
 		at += k + len(words[j])
@@ -285,23 +283,19 @@ func npStart(l string, p int, words []string, i int) int {
 func (a *analyzer) isVisitor(np string) bool {
 	f := strings.Fields(np)
 	head := strings.ToLower(strings.Trim(f[len(f)-1], ",.'’"))
-	if roleNouns[head] || peopleNouns[head] || peopleNouns[strings.TrimSuffix(head, "s")] {
+	if roleNouns.Has(head) || peopleNouns.Has(head) || peopleNouns.Has(strings.TrimSuffix(head, "s")) {
 		return true
 	}
-	return len(f) <= 2 && a.isPersonName(np) && !determiners[strings.ToLower(f[0])]
+	return len(f) <= 2 && a.isPersonName(np) && !determiners.Has(strings.ToLower(f[0]))
 }
 
-var determiners = wordSet(`the a an our my your his her their this that these those`)
+var determiners = words("determiners")
 
 // peopleNouns name people who visit.
-var peopleNouns = wordSet(`auditor inspector plumber electrician builder cleaner technician engineer consultant
-guest visitor parent parents mom mum dad mother father sister brother family kid kids children grandma grandpa
-friend friends cousin aunt uncle in-laws candidate customer client investor partner delegation rep representative
-courier nurse doctor tutor babysitter nanny painter mover movers photographer caterer delivery`)
+var peopleNouns = words("people_nouns")
 
 // legalPartyBefore: words before "party" that make it a side to a contract.
-var legalPartyBefore = wordSet(`each either neither any other third 3rd counter such both all receiving disclosing
-defaulting non-defaulting affected injured requesting breaching terminating indemnifying indemnified relevant`)
+var legalPartyBefore = words("legal_party_before")
 
 func timed(ds []dates.Hit) bool {
 	for _, h := range ds {
@@ -344,7 +338,7 @@ func eventAfter(l string, i int) int {
 	trimmed := strings.TrimLeft(rest, " ")
 	off += len(rest) - len(trimmed)
 	rest = trimmed
-	if w := firstWordOf(rest); phrasalParticles[w] || w == "for" || w == "to" {
+	if w := firstWordOf(rest); phrasalParticles.Has(w) || w == "for" || w == "to" {
 		rest = rest[len(w):]
 		trimmed = strings.TrimLeft(rest, " ")
 		off += len(w) + len(rest) - len(trimmed)
@@ -366,12 +360,12 @@ func eventAfter(l string, i int) int {
 			break
 		}
 		w := strings.Trim(rest[tk[0]:tk[1]], "'-")
-		if eventNouns[w] {
+		if eventNouns.Has(w) {
 			next := ""
 			if n+1 < len(toks) {
 				next = rest[toks[n+1][0]:toks[n+1][1]]
 			}
-			if !nonEventHeads[next] {
+			if !nonEventHeads.Has(next) {
 				return start
 			}
 		}
@@ -404,9 +398,9 @@ func afterPastVerb(l string, i int) bool {
 		return false
 	}
 	w := lastWordBefore(strings.TrimRight(l[:i], " ,"))
-	if w == "was" || w == "were" || w == "had" || w == "did" || pastOnly[w] {
+	if w == "was" || w == "were" || w == "had" || w == "did" || pastOnly.Has(w) {
 		return true
 	}
-	return strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs[w] && w != "scheduled" && w != "planned" &&
+	return strings.HasSuffix(w, "ed") && pastBase(w) != "" && !actionVerbs.Has(w) && w != "scheduled" && w != "planned" &&
 		w != "booked" && w != "moved" && w != "rescheduled" && w != "postponed" && w != "confirmed" && w != "set"
 }

@@ -484,8 +484,7 @@ func (a *analyzer) isAcceptance(u unit) bool {
 		}
 	}
 	// "Sure, by Friday." / "OK, I'll do it tomorrow."
-	for _, p := range []string{"sure", "ok", "okay", "will do", "on it", "yes", "yep", "got it", "no problem", "adding it to my list", "i'll take it", "i'll do it", "i can do it", "i'll handle it",
-		"will try", "i'll try", "i will try", "i can try", "will do my best", "i'll do my best"} {
+	for _, p := range acceptanceLeads {
 		if strings.HasPrefix(t, p+" ") && len(strings.Fields(t)) <= 7 {
 			rest := strings.TrimPrefix(t, p+" ")
 			if newAction(rest) || reAskLead.MatchString(rest) {
@@ -532,16 +531,16 @@ func newAction(rest string) bool {
 		}
 	}
 	f := strings.Fields(rest)
-	if len(f) < 2 || !actionVerbs[f[0]] {
+	if len(f) < 2 || !actionVerbs.Has(f[0]) {
 		return false
 	}
 	switch f[0] {
 	case "do", "have", "get", "take", "handle", "send", "finish":
-		if lonePronoun[f[1]] {
+		if lonePronoun.Has(f[1]) {
 			return false
 		}
 	}
-	return !lonePronoun[f[1]]
+	return !lonePronoun.Has(f[1])
 }
 
 // claimWithDates hands the earlier request to the answering speaker, and
@@ -561,10 +560,13 @@ func (a *analyzer) claimWithDates(prev []*cand, u unit, made []*cand) {
 	}
 }
 
+// doneReplies open a reply saying the request is already done.
+var doneReplies = lines("done_replies")
+
 // isDoneReply: a reply saying the request is already done.
 func isDoneReply(s string) bool {
 	t := normUtterance(s)
-	for _, p := range []string{"already done", "done already", "already did it", "did it already", "already booked", "already sent", "already taken care of", "already handled"} {
+	for _, p := range doneReplies {
 		if strings.HasPrefix(t, p+" ") {
 			return true // "Already done actually, booked it yesterday."
 		}

@@ -214,7 +214,7 @@ func (a *analyzer) pageLabel(c string) (from int, whole bool) {
 		if left == "" || len(strings.Fields(left)) > 8 || strings.ContainsAny(left[len(left)-1:], ".?!") {
 			return 0, false
 		}
-		if strings.TrimSpace(t[m[2]:m[3]]) == "" && !labelWords[strings.ToLower(lastField(left))] {
+		if strings.TrimSpace(t[m[2]:m[3]]) == "" && !labelWords.Has(strings.ToLower(lastField(left))) {
 			return 0, false // "sign page 2": the page is what to sign
 		}
 		return 0, a.frameKind(left) == fNone
@@ -242,7 +242,7 @@ func headingWords(s string) bool {
 		return false
 	}
 	w := strings.ToLower(strings.Trim(f[0], "(),"))
-	if labelWords[w] || w == "cont" || w == "cont'd" || w == "contd" || w == "continued" {
+	if labelWords.Has(w) || w == "cont" || w == "cont'd" || w == "contd" || w == "continued" {
 		return true
 	}
 	r, _ := utf8.DecodeRuneInString(f[0])
@@ -263,7 +263,7 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 	}
 	name = strings.Trim(name, "*")
 	ln2 := strings.ToLower(name)
-	if labelWords[ln2] || isLabelPhrase(ln2) || notNames[ln2] {
+	if labelWords.Has(ln2) || isLabelPhrase(ln2) || notNames.Has(ln2) {
 		return "", 0
 	}
 	words := strings.Fields(name)
@@ -272,7 +272,7 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 			r, _ := utf8.DecodeRuneInString(w)
 			if unicode.IsDigit(r) {
 				// "Speaker 2:" from a diarised transcript; "Step 2:" is no one.
-				if a.kind != "meeting_transcript" && a.kind != "chat" && !speakerWords[strings.ToLower(words[0])] {
+				if a.kind != "meeting_transcript" && a.kind != "chat" && !speakerWords.Has(strings.ToLower(words[0])) {
 					return "", 0
 				}
 				continue
@@ -281,7 +281,7 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 				return "", 0
 			}
 		}
-		if labelWords[strings.ToLower(words[0])] {
+		if labelWords.Has(strings.ToLower(words[0])) {
 			return "", 0
 		}
 	}
@@ -289,7 +289,7 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 		// "Fri: submit the report" is a date; "Sun: I'm blocked…" in a
 		// transcript is someone called Sun speaking.
 		first := strings.ToLower(firstField(c[rest:]))
-		if a.kind != "meeting_transcript" && a.kind != "chat" || !speakerOpeners[strings.Trim(first, ",.!")] {
+		if a.kind != "meeting_transcript" && a.kind != "chat" || !speakerOpeners.Has(strings.Trim(first, ",.!")) {
 			return "", 0
 		}
 	}
@@ -300,8 +300,7 @@ func (a *analyzer) speakerOf(ln line) (string, int) {
 }
 
 // speakerWords name an anonymous speaker before a number ("Speaker 2").
-var speakerWords = wordSet(`speaker spk participant person guest caller agent customer interviewer interviewee respondent
-user host moderator attendee voice`)
+var speakerWords = words("speaker_words")
 
 func isLabelPhrase(l string) bool {
 	for _, set := range [][]string{actionSectionWords, shoppingSectionWords, passiveSectionWords} {
@@ -395,7 +394,7 @@ func (a *analyzer) detectEmailParts() {
 			}
 			break
 		}
-		if m := reBareName.FindStringSubmatch(c); m != nil && (!notNames[strings.ToLower(m[1])] || isGroup(m[1])) {
+		if m := reBareName.FindStringSubmatch(c); m != nil && (!notNames.Has(strings.ToLower(m[1])) || isGroup(m[1])) {
 			ln.skip, ln.greeting = true, true
 			a.greeted = true
 			if !isGroup(m[1]) {
@@ -504,14 +503,14 @@ var (
 
 func isGroup(n string) bool {
 	l := strings.ToLower(strings.TrimSpace(n))
-	if groupNames[l] {
+	if groupNames.Has(l) {
 		return true
 	}
 	if strings.Contains(l, " and ") || strings.Contains(l, "&") || strings.Contains(l, ",") {
 		return true
 	}
 	f := strings.Fields(l)
-	if len(f) > 0 && (groupNames[f[0]] || f[0] == "all" || f[len(f)-1] == "team" || f[len(f)-1] == "all") {
+	if len(f) > 0 && (groupNames.Has(f[0]) || f[0] == "all" || f[len(f)-1] == "team" || f[len(f)-1] == "all") {
 		return true
 	}
 	return false
@@ -543,7 +542,7 @@ func looksLikeName(s string) bool {
 			}
 		}
 	}
-	return !notNames[strings.ToLower(f[0])] || strings.EqualFold(f[0], "team")
+	return !notNames.Has(strings.ToLower(f[0])) || strings.EqualFold(f[0], "team")
 }
 
 // detectHeaders finds section headers and inline labels.
@@ -619,7 +618,7 @@ func (a *analyzer) detectHeaders() {
 			label := a.text[ln.start+m[2] : ln.start+m[3]]
 			kind := a.classifyLabel(strings.ToLower(strings.TrimSpace(label)))
 			d := a.headerDate(label, true)
-			if kind != secNone || a.wholeDate(label) != nil || labelWords[strings.ToLower(strings.TrimSpace(label))] {
+			if kind != secNone || a.wholeDate(label) != nil || labelWords.Has(strings.ToLower(strings.TrimSpace(label))) {
 				ln.label, ln.labelKind, ln.labelDate = label, kind, d
 				if kind == secNone && d != nil {
 					ln.labelKind = secAction
@@ -638,12 +637,12 @@ func (a *analyzer) continuesPrev(i int) bool {
 	}
 	p := a.lines[i-1]
 	t := strings.TrimSpace(a.text[p.start:p.end])
-	return t != "" && (connectorEnd[strings.ToLower(lastField(t))] || strings.HasSuffix(t, ","))
+	return t != "" && (connectorEnd.Has(strings.ToLower(lastField(t))) || strings.HasSuffix(t, ","))
 }
 
 // exactOnlyPassive are passive section words that also end the titles of
 // documents ("Meeting notes", "Weekly status", "Project update").
-var exactOnlyPassive = wordSet(`notes summary status update updates agenda timeline context background`)
+var exactOnlyPassive = lines("exact_only_passive")
 
 // classifyLabel says what kind of section a header's text opens.
 func (a *analyzer) classifyLabel(label string) int {
@@ -660,12 +659,12 @@ func (a *analyzer) classifyLabel(label string) int {
 	// "Notes:" opens notes, but "Meeting notes — Marketing sync" is the
 	// title of a document full of actions: these words count only alone.
 	passive := has(passiveSectionWords)
-	if passive && exactOnlyPassive[l] == false {
-		for w := range exactOnlyPassive {
+	if passive && !slices.Contains(exactOnlyPassive, l) {
+		for _, w := range exactOnlyPassive {
 			if strings.HasPrefix(l, w+" ") || strings.HasSuffix(l, " "+w) {
 				passive = false
 				for _, x := range passiveSectionWords {
-					if !exactOnlyPassive[x] && (l == x || strings.HasPrefix(l, x+" ") || strings.HasSuffix(l, " "+x)) {
+					if !slices.Contains(exactOnlyPassive, x) && (l == x || strings.HasPrefix(l, x+" ") || strings.HasSuffix(l, " "+x)) {
 						passive = true
 					}
 				}
@@ -816,10 +815,9 @@ func (a *analyzer) isShortLine(ln line) bool {
 	return len(strings.Fields(a.text[ln.start:ln.end])) <= 12
 }
 
-var connectorEnd = wordSet(`to the a an for and of by with on at re about from in before after until into our my your their
-this that please or but so if as than`)
+var connectorEnd = words("connector_end")
 
-var connectorStart = wordSet(`by to and for with on at before after until re about from into of or the than`)
+var connectorStart = words("connector_start")
 
 // continues says whether next continues the unit ending with cur (a
 // wrapped line, an OCR line break) rather than starting something new.
@@ -842,7 +840,7 @@ func (a *analyzer) continues(cur, next line, u unit) bool {
 		return false
 	}
 	r0, _ := utf8.DecodeRuneInString(nt)
-	if connectorEnd[strings.Trim(lastWord, ",")] || strings.HasSuffix(ct, ",") || connectorStart[firstWord] && !(u.item && unicode.IsUpper(r0)) {
+	if connectorEnd.Has(strings.Trim(lastWord, ",")) || strings.HasSuffix(ct, ",") || connectorStart.Has(firstWord) && !(u.item && unicode.IsUpper(r0)) {
 		return true
 	}
 	if a.kind == "handwritten_ocr" || a.kind == "note" || u.item {
@@ -873,10 +871,9 @@ type span struct{ start, end int }
 
 // abbreviations never end a sentence; softAbbrev end one only before a
 // capital ("… at 2:15 PM. Please arrive …").
-var abbreviations = wordSet(`mr mrs ms dr prof sr jr st vs e.g eg i.e ie dept inc ltd co corp fig u.s ave cf al attn`)
+var abbreviations = words("abbreviations")
 
-var softAbbrev = wordSet(`etc approx no jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat
-sun a.m p.m am pm est min max ref ca re`)
+var softAbbrev = words("soft_abbrev")
 
 // sentences splits the unit into sentences.
 func (a *analyzer) sentences(u unit) []span {
@@ -939,10 +936,10 @@ func (a *analyzer) sentences(u unit) []span {
 		}
 		if ch == '.' && j == i+1 {
 			w := strings.ToLower(lastWordBefore(text[s:i]))
-			if abbreviations[w] || (len(w) == 1 && isLetter(w[0])) {
+			if abbreviations.Has(w) || (len(w) == 1 && isLetter(w[0])) {
 				continue
 			}
-			if softAbbrev[w] && !(j+1 < u.end && text[j+1] >= 'A' && text[j+1] <= 'Z') {
+			if softAbbrev.Has(w) && !(j+1 < u.end && text[j+1] >= 'A' && text[j+1] <= 'Z') {
 				continue
 			}
 			if w != "" && isDigit(w[len(w)-1]) && j < u.end && j+1 < u.end && isDigit(text[j+1]) {
@@ -970,5 +967,4 @@ func lastWordBefore(s string) string {
 func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
 // speakerOpeners start an utterance in the first person or as a reply.
-var speakerOpeners = wordSet(`i i'm i've i'll i'd im we we're we've we'll my our yes yeah yep no nope ok okay sure thanks
-hi hello morning sorry so well`)
+var speakerOpeners = words("speaker_openers")

@@ -47,19 +47,19 @@ func isRule(cells []string) bool {
 }
 
 var (
-	ownerHeads = wordSet(`owner owners who assignee assigned responsible lead person by_whom`)
-	dueHeads   = wordSet(`due deadline date when target eta by`)
-	itemHeads  = wordSet(`item items task tasks action actions what deliverable deliverables description activity todo`)
+	ownerHeads = words("owner_heads")
+	dueHeads   = words("due_heads")
+	itemHeads  = words("item_heads")
 )
 
 func headKind(c string) string {
 	w := strings.ToLower(strings.Trim(c, " *_:#"))
 	switch {
-	case ownerHeads[w] || strings.HasPrefix(w, "assigned to") || strings.HasPrefix(w, "owner"):
+	case ownerHeads.Has(w) || strings.HasPrefix(w, "assigned to") || strings.HasPrefix(w, "owner"):
 		return "owner"
-	case dueHeads[w] || strings.HasPrefix(w, "due") || strings.HasPrefix(w, "deadline") || strings.HasPrefix(w, "target date"):
+	case dueHeads.Has(w) || strings.HasPrefix(w, "due") || strings.HasPrefix(w, "deadline") || strings.HasPrefix(w, "target date"):
 		return "due"
-	case itemHeads[w] || strings.HasPrefix(w, "action item") || strings.HasPrefix(w, "next step"):
+	case itemHeads.Has(w) || strings.HasPrefix(w, "action item") || strings.HasPrefix(w, "next step"):
 		return "item"
 	}
 	return ""

@@ -87,7 +87,7 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 			c.title = capitalise(trimDangling(tidy(c.title[:i] + put + c.title[i+len(strings.TrimRight(c.due.Text, ".,;!?")):])))
 		}
 	}
-	if c.title == "" || bareEvents[strings.ToLower(c.title)] {
+	if c.title == "" || bareEvents.Has(strings.ToLower(c.title)) {
 		return nil // "The new intern will start on Monday": an event, not work
 	}
 	c.desc = collapse(a.text[s.start:s.end])
@@ -364,7 +364,7 @@ func dropMovedFrom(ds []dates.Hit) []dates.Hit {
 }
 
 // bareEvents are verbs that, alone, tell what happens rather than what to do.
-var bareEvents = wordSet(`start begin arrive leave return continue stay happen land depart resume`)
+var bareEvents = words("bare_events")
 
 // mendOCRWords undoes digit-for-letter misreadings in words that are
 // mostly letters ("p1umber", "bi11", "schoo1"), leaving codes, times and
@@ -416,7 +416,7 @@ func (a *analyzer) dayRange(n string) bool {
 }
 
 // lonePronoun objects leave nothing of a title without their verb.
-var lonePronoun = wordSet(`it that this them these those so`)
+var lonePronoun = words("lone_pronoun")
 
 // buildTitle makes the short imperative title.
 func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dates.Hit, requester string) string {
@@ -437,7 +437,7 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dates.Hit, r
 	case f.object != "": // "dentist - reschedule …"
 		v := firstWordOf(l[f.vp:])
 		vend := f.vp + len(v)
-		if w := firstWordOf(l[vend:]); phrasalParticles[w] {
+		if w := firstWordOf(l[vend:]); phrasalParticles.Has(w) {
 			vend = strings.Index(l[vend:], w) + vend + len(w)
 		}
 		t = raw[f.vp:vend] + " " + f.object + " " + removeSpans(raw, vend, end, ds, true)
@@ -445,7 +445,7 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dates.Hit, r
 		t = removeSpans(raw, f.vp, end, ds, true)
 	}
 	t = tidy(t)
-	if lt := strings.ToLower(t); !strings.HasPrefix(lt, "do ") || !lonePronoun[strings.Trim(lt[3:], " .!")] {
+	if lt := strings.ToLower(t); !strings.HasPrefix(lt, "do ") || !lonePronoun.Has(strings.Trim(lt[3:], " .!")) {
 		t = reLeadFill.ReplaceAllString(t, "") // but "I'll do it" stays "Do it"
 	}
 	if f.kind != fItem {
@@ -500,7 +500,7 @@ func stripOwner(t, owner string) string {
 		}
 	}
 	// "Finance: final budget deck" from "Finance (Gail): …".
-	if m := reRoleLead.FindStringSubmatchIndex(t); m != nil && roleNouns[strings.ToLower(t[m[2]:m[3]])] && len(strings.Fields(t[m[1]:])) >= 2 {
+	if m := reRoleLead.FindStringSubmatchIndex(t); m != nil && roleNouns.Has(strings.ToLower(t[m[2]:m[3]])) && len(strings.Fields(t[m[1]:])) >= 2 {
 		t = t[m[1]:]
 	}
 	if t == t0 {
@@ -661,7 +661,7 @@ func isAnaphoric(title string) bool {
 	if len(f) <= 2 {
 		return true
 	}
-	if timeWords[strings.ToLower(f[1])] {
+	if timeWords.Has(strings.ToLower(f[1])) {
 		return true // "Decide before our call": decide what, the text before says
 	}
 	// "Share it right after this call": the object is the pronoun. "Ask
@@ -670,7 +670,7 @@ func isAnaphoric(title string) bool {
 	case "it", "that", "this", "these", "those":
 		return true
 	case "them":
-		if !personVerbs[strings.ToLower(f[0])] {
+		if !personVerbs.Has(strings.ToLower(f[0])) {
 			return true
 		}
 	}
@@ -680,10 +680,9 @@ func isAnaphoric(title string) bool {
 }
 
 // personVerbs take people as their object.
-var personVerbs = wordSet(`ask tell email call ping remind thank invite contact message text notify update meet phone
-brief chase nudge loop cc introduce help pay`)
+var personVerbs = words("person_verbs")
 
-var timeWords = wordSet(`before after by until till soon later today tomorrow tonight asap first`)
+var timeWords = words("time_words")
 
 // contextFor returns the nearest earlier sentence by someone else (or the
 // previous sentence when there are no speakers), to explain "it".
@@ -709,8 +708,7 @@ func (a *analyzer) contextFor(idx int, speaker string) string {
 // title ("Timesheets for July must be submitted" → "Submit timesheets for
 // July"); names, acronyms and words it cannot tell stay as written.
 // commonLeads open a noun phrase and are no names.
-var commonLeads = wordSet(`annual monthly weekly quarterly daily yearly final new updated revised signed draft first
-second next last every each mandatory required compulsory`)
+var commonLeads = words("common_leads")
 
 func lowerCommon(np string) string {
 	w := firstField(np)
@@ -718,7 +716,7 @@ func lowerCommon(np string) string {
 		return np
 	}
 	lw := gate.LowerASCII(w)
-	if commonLeads[lw] {
+	if commonLeads.Has(lw) {
 		return lw + np[len(w):] // "Annual safety training"
 	}
 	for _, suf := range []string{"s", "ing", "tion", "ment", "ness", "ance", "ence"} {
