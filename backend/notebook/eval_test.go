@@ -14,10 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"sentry/backend/jobtest"
 	"sentry/backend/notebook"
+	"sentry/backend/postgres"
 	"sentry/backend/sqlite"
 	"sentry/backend/upload"
+	"sentry/sync/hlc"
 )
 
 // The retrieval evaluations run on the shared data sets when
@@ -47,6 +51,37 @@ func pct(xs []time.Duration, p float64) time.Duration {
 	return s[min(len(s)-1, int(p*float64(len(s))))]
 }
 
+// newEvalEnv is the evaluation's notebook on SQLite, or with
+// SENTRY_EVAL_STORE=postgres on a fresh schema of SENTRY_TEST_DATABASE_URL
+// (scripts/eval-retrieval --store postgres runs it under
+// scripts/with-postgres).
+func newEvalEnv(t *testing.T) *env {
+	t.Helper()
+	if os.Getenv("SENTRY_EVAL_STORE") != "postgres" {
+		return newEnv(t)
+	}
+	url := os.Getenv("SENTRY_TEST_DATABASE_URL")
+	if url == "" {
+		t.Fatal("SENTRY_EVAL_STORE=postgres needs SENTRY_TEST_DATABASE_URL (scripts/with-postgres)")
+	}
+	schema := fmt.Sprintf("eval_%d", time.Now().UnixNano())
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, Clock: hlc.New(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return newEnvOn(t, db, t.TempDir())
+}
+
 // TestEvalPubMedQA: 1,000 abstracts, one document each, in one notebook;
 // each question's own abstract must be among the top-5 passages.
 func TestEvalPubMedQA(t *testing.T) {
@@ -67,7 +102,7 @@ func TestEvalPubMedQA(t *testing.T) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	e := newEnv(t)
+	e := newEvalEnv(t)
 	start := time.Now()
 	docOf := map[string]string{} // document id → pubmed id
 	for _, id := range ids {
@@ -98,7 +133,11 @@ func TestEvalPubMedQA(t *testing.T) {
 	cancel()
 	e.svc.Wait()
 	var chunks int
-	_ = e.db.QueryRowForTest(`SELECT count(*) FROM notebook_chunks`).Scan(&chunks)
+	if e.db != nil {
+		_ = e.db.QueryRowForTest(`SELECT count(*) FROM notebook_chunks`).Scan(&chunks)
+	} else if pg, ok := e.store.(*postgres.DB); ok {
+		_ = pg.QueryRowForTest(`SELECT count(*) FROM notebook_chunks`).Scan(&chunks)
+	}
 
 	hits := map[int]int{}
 	var mrr float64
@@ -127,12 +166,12 @@ func TestEvalPubMedQA(t *testing.T) {
 	emb := notebook.HashEmbedder{}
 	for _, id := range ids {
 		q := data[id].Question
-		th, err := e.db.SearchChunksText(e.ctx, e.nb.ID, notebook.FTSQuery(q), 5)
+		th, err := e.store.SearchChunksText(e.ctx, e.nb.ID, notebook.FTSQuery(q), 5)
 		if err != nil {
 			t.Fatal(err)
 		}
 		qv, _ := emb.Embed(e.ctx, []string{q})
-		vh, err := e.db.SearchChunksVector(e.ctx, e.nb.ID, emb.Model(), qv[0], 5)
+		vh, err := e.store.SearchChunksVector(e.ctx, e.nb.ID, emb.Model(), qv[0], 5)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,11 +193,15 @@ func TestEvalPubMedQA(t *testing.T) {
 	// but for ties) and SimHash coarse search + float rerank at several
 	// candidate factors (the fallback when a slab does not fit the cache).
 	savedFactor := sqlite.CoarseFactor
-	for _, path := range []struct {
+	paths := []struct {
 		name   string
 		via    sqlite.VectorPath
 		factor int
-	}{{"slab scan", sqlite.VectorSlab, 0}, {"coarse ×8", sqlite.VectorCoarse, 8}, {"coarse ×20", sqlite.VectorCoarse, 20}, {"coarse ×50", sqlite.VectorCoarse, 50}} {
+	}{{"slab scan", sqlite.VectorSlab, 0}, {"coarse ×8", sqlite.VectorCoarse, 8}, {"coarse ×20", sqlite.VectorCoarse, 20}, {"coarse ×50", sqlite.VectorCoarse, 50}}
+	if e.db == nil {
+		paths = nil // SQLite's own vector paths; PostgreSQL has the slab scan only
+	}
+	for _, path := range paths {
 		sqlite.CoarseFactor = max(1, path.factor)
 		found, total := 0, 0
 		for _, id := range ids {

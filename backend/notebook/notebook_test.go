@@ -23,10 +23,12 @@ import (
 )
 
 type env struct {
-	db  *sqlite.DB
-	svc *notebook.Service
-	ctx context.Context
-	nb  *core.Notebook
+	db *sqlite.DB // nil on PostgreSQL
+	// store is the store under test, SQLite (db) or PostgreSQL.
+	store core.Stores
+	svc   *notebook.Service
+	ctx   context.Context
+	nb    *core.Notebook
 }
 
 func newEnv(t testing.TB) *env {
@@ -37,6 +39,14 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	e := newEnvOn(t, db, dir)
+	e.db = db
+	return e
+}
+
+// newEnvOn is newEnv on any store; files go under dir.
+func newEnvOn(t testing.TB, db core.Stores, dir string) *env {
+	t.Helper()
 	u := &core.User{Email: "nb@example.com", FirstName: "N", LastName: "B"}
 	if err := db.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
@@ -52,7 +62,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{db: db, svc: svc, ctx: ctx, nb: nb}
+	return &env{store: db, svc: svc, ctx: ctx, nb: nb}
 }
 
 func (e *env) add(t testing.TB, name, text string) *core.NotebookDocument {
