@@ -40,6 +40,7 @@ import (
 	"sentry/backend/ratelimit"
 	"sentry/backend/sqlite"
 	"sentry/backend/task"
+	"sentry/backend/team"
 	"sentry/backend/tesseract"
 	"sentry/backend/upload"
 	"sentry/backend/vosk"
@@ -75,10 +76,12 @@ type App struct {
 	Store core.Stores
 	// DB is the SQLite store (nil on PostgreSQL), PG the PostgreSQL one
 	// (nil on SQLite), for what exists on one of them only.
-	DB     *sqlite.DB
-	PG     *postgres.DB
-	Auth   *auth.Service
-	Tasks  *task.Service
+	DB    *sqlite.DB
+	PG    *postgres.DB
+	Auth  *auth.Service
+	Tasks *task.Service
+	// Teams is nil on a store without teams.
+	Teams  *team.Service
 	Events *event.Bus
 	Clock  *hlc.Clock
 	Config config.Config
@@ -159,6 +162,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	bus := event.NewBus(logger)
 	a := &App{Store: db, DB: sqlDB, PG: pgDB, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
 		Tasks: task.NewService(db, bus, logger)}
+	if ts, ok := db.(core.TeamStore); ok {
+		a.Teams = team.NewService(ts, db)
+		a.Tasks.Teams = a.Teams
+	}
 	if a.Integrations, a.stopIntegrations, err = newIntegrations(cfg, db, a.Tasks, secret, logger); err != nil {
 		a.Close()
 		return nil, err
@@ -218,7 +225,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: append(a.databaseHealth(), []httpapi.HealthCheck{
 			{Name: "sign_in_providers", Check: func(ctx context.Context) (map[string]any, error) {

@@ -98,6 +98,9 @@ type Task struct {
 	RecurrenceRule string   `json:"recurrence_rule"`
 	Tags           []string `json:"tags"`
 	ParentID       string   `json:"parent_id"`
+	// TeamID names the team the task belongs to ("" for a personal
+	// task); it is set when the task is made and never changes.
+	TeamID string `json:"team_id"`
 
 	GoogleTaskID     string `json:"google_task_id"`
 	GoogleTaskListID string `json:"google_tasklist_id"`
@@ -458,7 +461,9 @@ const (
 // TaskFilter selects one user's tasks. Results are ordered by Sort (a "-"
 // prefix for descending; default "created_at") and paged with Cursor.
 type TaskFilter struct {
-	UserID       string
+	UserID string
+	// TeamIDs adds the tasks of these teams (the caller's) to UserID's.
+	TeamIDs      []string
 	Statuses     []string
 	Source       string
 	TaskType     string

@@ -66,6 +66,10 @@ func (s *Server) OpenAPI() map[string]any {
 		if strings.Contains(rt.Path, "{user_id}") {
 			responses["403"] = errResp("The user_id is not yours")
 		}
+		if strings.Contains(rt.Path, "{team_id}") {
+			responses["403"] = errResp("Your role in the team does not allow it")
+			responses["404"] = errResp("No such team, or you are not in it")
+		}
 		if strings.Count(rt.Path, "{") > 1 || strings.Contains(rt.Path, "{task_id}") {
 			responses["404"] = errResp("No such object, or not yours")
 		}
@@ -95,7 +99,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas()),
+			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas()),
 		},
 	}
 }

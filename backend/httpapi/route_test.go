@@ -85,6 +85,14 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 	if nb.ID == "" {
 		t.Fatalf("setup notebook: %s", nbBody)
 	}
+	_, teamBody := b.do("POST", "/api/teams", other.Access, map[string]any{"name": "Theirs"})
+	var theirTeam struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(teamBody, &theirTeam)
+	if theirTeam.ID == "" && b.app.Teams != nil {
+		t.Fatalf("setup team: %s", teamBody)
+	}
 	theirSession := func(path string) string {
 		if strings.HasPrefix(path, "/api/auth/") {
 			return devs.Sessions[0].ID
@@ -137,7 +145,7 @@ func TestEveryRouteIsAuthenticatedAndOwned(t *testing.T) {
 		} else if strings.Contains(rt.Path, "{") {
 			// Another user's object: as if it didn't exist.
 			objPath := strings.NewReplacer("{task_id}", theirs["id"].(string), "{extraction_id}", theirRun,
-				"{item_id}", "t1", "{session_id}", theirSession(rt.Path), "{notebook_id}", nb.ID, "{document_id}", "doc-of-theirs").Replace(rt.Path)
+				"{item_id}", "t1", "{session_id}", theirSession(rt.Path), "{notebook_id}", nb.ID, "{document_id}", "doc-of-theirs", "{team_id}", theirTeam.ID, "{member_id}", other.ID).Replace(rt.Path)
 			res, out := b.do(rt.Method, objPath, me.Access, body)
 			if res.StatusCode != 404 {
 				t.Errorf("%s on another user's object: %d, want 404: %s", key, res.StatusCode, out)

@@ -19,14 +19,17 @@ import (
 	"sentry/backend/notebook"
 	"sentry/backend/ratelimit"
 	"sentry/backend/task"
+	"sentry/backend/team"
 	"sentry/backend/upload"
 	"sentry/backend/workload"
 )
 
 // Deps are what the API serves.
 type Deps struct {
-	Auth    *auth.Service
-	Tasks   *task.Service
+	Auth  *auth.Service
+	Tasks *task.Service
+	// Teams serves /api/teams (off when nil).
+	Teams   *team.Service
 	Extract *extract.Service
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
@@ -207,7 +210,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes())...)
+	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes(), s.teamRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {

@@ -49,6 +49,17 @@ func (s *Server) handleCreateTask(w http.ResponseWriter, r *http.Request) error 
 	t := &core.Task{}
 	task.ApplyDefaults(t)
 	upd.Apply(t)
+	// A task's team is chosen when it is made and never changes.
+	teamID, err := decodeString(fields, "team_id")
+	if err != nil {
+		return err
+	}
+	if teamID != nil && *teamID != "" {
+		if !core.ValidID(*teamID) {
+			return core.FieldError("team_id", "team_id must be the id of one of your teams.")
+		}
+		t.TeamID = *teamID
+	}
 	created, err := s.Tasks.Create(r.Context(), userID, t)
 	if err != nil {
 		return err

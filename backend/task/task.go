@@ -13,6 +13,8 @@ import (
 
 // Service owns the rules of tasks; stores only persist.
 type Service struct {
+	// Teams, when set, lets team members see and edit their teams' tasks.
+	Teams  core.TeamMembership
 	store  core.TaskStore
 	events core.EventPublisher
 	logger *slog.Logger
@@ -78,6 +80,13 @@ func (s *Service) CreateFor(ctx context.Context, userID string, t *core.Task) (*
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	if t.TeamID != "" {
+		if role, err := s.teamRole(ctx, t.TeamID, userID); err != nil {
+			return nil, err
+		} else if role == "" {
+			return nil, core.Errorf(core.ENOTFOUND, "Team not found.")
+		}
+	}
 	if err := s.checkParent(ctx, userID, "", t.ParentID); err != nil {
 		return nil, err
 	}
@@ -97,10 +106,43 @@ func (s *Service) Get(ctx context.Context, userID, id string) (*core.Task, error
 	if err != nil {
 		return nil, err
 	}
-	if t.UserID != userID {
-		return nil, core.Errorf(core.ENOTFOUND, "Task not found.")
+	if _, err := s.access(ctx, userID, t); err != nil {
+		return nil, err
 	}
 	return t, nil
+}
+
+// teamRole is userID's role in teamID ("" outside it, or without teams).
+func (s *Service) teamRole(ctx context.Context, teamID, userID string) (string, error) {
+	if s.Teams == nil || teamID == "" {
+		return "", nil
+	}
+	return s.Teams.TeamRole(ctx, teamID, userID)
+}
+
+// access says how userID may reach t: a personal task only by its
+// creator ("creator"); a team task only through the team — its creator
+// too, who keeps creator's rights only while a member. Anyone else gets
+// not_found, exactly as for a task that does not exist.
+func (s *Service) access(ctx context.Context, userID string, t *core.Task) (string, error) {
+	notFound := core.Errorf(core.ENOTFOUND, "Task not found.")
+	if t.TeamID == "" {
+		if t.UserID == userID {
+			return "creator", nil
+		}
+		return "", notFound
+	}
+	role, err := s.teamRole(ctx, t.TeamID, userID)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case role == "":
+		return "", notFound
+	case role == core.RoleMember && t.UserID == userID:
+		return "creator", nil
+	}
+	return role, nil
 }
 
 // List returns a page of the caller's tasks.
@@ -110,6 +152,13 @@ func (s *Service) List(ctx context.Context, f core.TaskFilter) ([]*core.Task, st
 	}
 	if err := f.Normalize(); err != nil {
 		return nil, "", err
+	}
+	if s.Teams != nil {
+		ids, err := s.Teams.TeamIDs(ctx, f.UserID)
+		if err != nil {
+			return nil, "", err
+		}
+		f.TeamIDs = ids
 	}
 	return s.store.FindTasks(ctx, f)
 }
@@ -130,8 +179,8 @@ func (s *Service) Update(ctx context.Context, userID, id string, upd core.TaskUp
 	}
 	var before core.Task
 	t, err := s.store.UpdateTask(ctx, id, upd, func(cur *core.Task) error {
-		if cur.UserID != userID {
-			return core.Errorf(core.ENOTFOUND, "Task not found.")
+		if _, err := s.access(ctx, userID, cur); err != nil {
+			return err
 		}
 		before = *cur
 		return nil
@@ -167,7 +216,14 @@ func (s *Service) checkParent(ctx context.Context, userID, id, parentID string) 
 			return core.FieldError("parent_id", "Subtasks nest at most %d levels deep.", MaxDepth)
 		}
 		p, err := s.store.FindTaskByID(ctx, cur)
-		if core.ErrorCode(err) == core.ENOTFOUND || (err == nil && p.UserID != userID) {
+		if err == nil {
+			if _, aerr := s.access(ctx, userID, p); core.ErrorCode(aerr) == core.ENOTFOUND {
+				err = aerr
+			} else if aerr != nil {
+				return aerr
+			}
+		}
+		if core.ErrorCode(err) == core.ENOTFOUND {
 			if depth == 0 {
 				return core.FieldError("parent_id", "parent_id does not name one of your tasks.")
 			}
@@ -192,8 +248,12 @@ func (s *Service) Delete(ctx context.Context, userID, id string) error {
 	if err != nil {
 		return err
 	}
-	if t.UserID != userID {
-		return core.Errorf(core.ENOTFOUND, "Task not found.")
+	how, err := s.access(ctx, userID, t)
+	if err != nil {
+		return err
+	}
+	if how == core.RoleMember {
+		return core.Errorf(core.EFORBIDDEN, "Only the task's creator or one of the team's admins can delete it.")
 	}
 	if err := s.store.DeleteTask(ctx, id); err != nil {
 		return err

@@ -89,7 +89,9 @@ var Tables = []Table{
 		f("is_recurring", Bool), f("recurrence_rule", Text), f("tags", JSON), f("parent_id", UUID),
 		// Integration ids stay with the device that owns the integration.
 		local("google_task_id", Text), local("google_tasklist_id", Text), local("zoom_meeting_id", Text),
-		f("evidence", JSON), f("completed_at", TimeMS))},
+		f("evidence", JSON), f("completed_at", TimeMS),
+		// The team a task belongs to: its scope, set once.
+		f("team_id", UUID))},
 	{Name: "notebooks", Scope: Shareable, Fields: common(f("name", Text), f("description", Text))},
 	{Name: "notebook_documents", Scope: Shareable, Fields: common(
 		f("notebook_id", UUID), f("upload_id", UUID), f("filename", Text), f("kind", Text),
