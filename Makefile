@@ -13,6 +13,9 @@ DESKTOP_TAGS := desktop,production,webkit2_40
 # The race detector works with modernc.org/sqlite (measured: ~10x slower on
 # SQLite-heavy tests, no false reports). `make test RACE=` turns it off.
 RACE         ?= -race
+# Per test binary; the HTTP package runs many real-server suites, which
+# under the race detector on two busy cores outlast go test's 10 minutes.
+TESTTIMEOUT  ?= 45m
 GOTESTFLAGS  ?=
 BENCH        ?= .
 SERVE_ARGS   ?=
@@ -65,7 +68,7 @@ vet: ## go vet, headless and desktop builds
 
 test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter against the real libvosk
 	$(MAKE) --no-print-directory vet
-	$(GO) test $(RACE) -count=1 $(GOTESTFLAGS) ./...
+	$(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./...
 	$(MAKE) --no-print-directory test-postgres
 	@# The desktop keeps its team-server refresh token in the OS keyring:
 	@# test that against a real Secret Service in a private D-Bus session.
@@ -74,16 +77,16 @@ test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter again
 	  SENTRY_KEYRING_TEST=1 $(GO) test -count=1 -run Keyring ./sync/remote/ ./backend/app/'; rc=$$?; rm -rf $$kr; exit $$rc
 	@$(VOSK_ENV); if [ -n "$$vtag" ] && [ -d backend/vosk ]; then \
 	  echo "$(GO) test $(RACE) -count=1 -tags vosk ./backend/vosk/"; \
-	  $(GO) test $(RACE) -count=1 $(GOTESTFLAGS) -tags vosk ./backend/vosk/; \
+	  $(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) -tags vosk ./backend/vosk/; \
 	else \
 	  echo "make: skipping the vosk-tagged tests of backend/vosk: libvosk is not installed"; \
 	fi
 
 test-postgres: ## the Postgres store, the conformance suite and the HTTP contract tests against a throw-away PostgreSQL (scripts/with-postgres)
-	scripts/with-postgres $(GO) test $(RACE) -count=1 $(GOTESTFLAGS) ./backend/postgres/
+	scripts/with-postgres $(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/postgres/
 	@# The HTTP contract tests again on a PostgreSQL-backed server (each test
 	@# in a schema of its own), without -race: ~2 minutes on 2 cores.
-	scripts/with-postgres env SENTRY_TEST_STORE=postgres $(GO) test -count=1 $(GOTESTFLAGS) ./backend/httpapi/
+	scripts/with-postgres env SENTRY_TEST_STORE=postgres $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/httpapi/
 
 test-frontend: ## frontend unit tests
 	cd frontend && npm test
