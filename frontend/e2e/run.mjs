@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { dashboardSteps } from './dashboard.mjs';
+import { screenSteps } from './screens.mjs';
 
 const here = import.meta.dirname;
 const outDir = resolve(process.env.E2E_OUT || join(here, '..', 'test-results', 'e2e'));
@@ -231,6 +232,13 @@ async function run() {
       '--disable-sync',
     ],
   });
+  const screens = () => screenSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
+  // E2E_ONLY=screens runs just the screens at both widths (quicker while working on the layout).
+  if (process.env.E2E_ONLY === 'screens') {
+    await screens();
+    stepsDone += 1;
+    return;
+  }
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT);
@@ -1251,6 +1259,7 @@ async function run() {
   await connectCtx.close();
 
   await dashboardSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
+  await screens();
   await (await import('./notices.mjs')).noticeSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
   await (await import('./integrations.mjs')).integrationSteps({ browser, bin, begin, until, fail, snap, timeout: STEP_TIMEOUT });
 

@@ -93,9 +93,10 @@ export function dayLabel(iso: string, now: Date, locale?: string): string {
   });
 }
 
-/** Local wall-clock time, hours and minutes. */
+/** Local wall-clock time, hours and minutes: "17:00", or "6:00 PM" where clocks have 12 hours. */
 export function timeLabel(iso: string, locale?: string): string {
-  return new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  const twelve = new Intl.DateTimeFormat(locale, { hour: 'numeric' }).resolvedOptions().hour12 === true;
+  return new Date(iso).toLocaleTimeString(locale, { hour: twelve ? 'numeric' : '2-digit', minute: '2-digit' });
 }
 
 /**

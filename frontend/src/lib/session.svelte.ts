@@ -2,9 +2,27 @@
 
 import { ApiError, createApi, type RegisterInput, type Session, type TokenStore, type User } from './api';
 import { errorText } from './errors';
+import { inDesktopApp } from './desktop';
 import { parseOAuthHash } from './oauth';
 
 const REFRESH_KEY = 'sentry.refresh_token';
+/** Set once someone has signed in in this browser: the sign-in then says "Welcome back". */
+const SEEN_KEY = 'sentry.signed_in_before';
+
+/** Whether someone has signed in in this browser before. */
+export function signedInBefore(): boolean {
+  return storage()?.getItem(SEEN_KEY) === '1';
+}
+
+/**
+ * Whether the page runs in the desktop app's window, where the local
+ * profile signs in by itself. The web face never asks for it, so a web
+ * load makes no request that is bound to fail.
+ */
+export function isDesktopWindow(): boolean {
+  const w = globalThis as unknown as { runtime?: unknown; wails?: unknown };
+  return inDesktopApp() || (typeof w.runtime === 'object' && w.runtime !== null) || (typeof w.wails === 'object' && w.wails !== null);
+}
 
 export type SessionStatus = 'booting' | 'signed_out' | 'signed_in';
 
@@ -74,6 +92,11 @@ function signedIn(s: Session, face: Face) {
   session.notice = '';
   session.alert = '';
   session.status = 'signed_in';
+  try {
+    storage()?.setItem(SEEN_KEY, '1');
+  } catch {
+    // A full or blocked storage only costs the "Welcome back".
+  }
 }
 
 function signedOut(notice = '', alert = '') {
@@ -99,8 +122,8 @@ function takeOAuthReturn() {
 
 /**
  * Starts the app: a provider sign-in coming back first, then a stored
- * refresh token, then the desktop's local profile; when none works the
- * sign-in screen shows.
+ * refresh token, then (in the desktop app's window only) the local
+ * profile; when none works the sign-in screen shows.
  */
 export async function boot(): Promise<void> {
   let pendingAlert = '';
@@ -131,6 +154,11 @@ export async function boot(): Promise<void> {
     } catch (e) {
       if (!(e instanceof ApiError) || e.code !== 'network') storage()?.removeItem(REFRESH_KEY);
     }
+  }
+  if (!isDesktopWindow()) {
+    session.face = 'web';
+    signedOut();
+    return;
   }
   try {
     session.face = 'desktop';
