@@ -143,7 +143,7 @@ func (s *Service) VerifyEmail(ctx context.Context, email, code string) error {
 		return err
 	}
 	verified := true
-	if _, err := s.users.UpdateUser(ctx, u.ID, core.UserUpdate{EmailVerified: &verified}); err != nil {
+	if _, err := s.updateUser(ctx, u.ID, core.UserUpdate{EmailVerified: &verified}); err != nil {
 		return err
 	}
 	s.audit(ctx, "email.verified", u.ID, nil)
@@ -192,7 +192,7 @@ func (s *Service) ResetPassword(ctx context.Context, email, code, newPassword st
 		return fmt.Errorf("auth: hash password: %w", err)
 	}
 	h, verified := string(hash), true // the code proved the address
-	if _, err := s.users.UpdateUser(ctx, u.ID, core.UserUpdate{PasswordHash: &h, EmailVerified: &verified, BumpTokens: true}); err != nil {
+	if _, err := s.updateUser(ctx, u.ID, core.UserUpdate{PasswordHash: &h, EmailVerified: &verified, BumpTokens: true}); err != nil {
 		return err
 	}
 	if err := s.revokeUserSessions(ctx, u.ID); err != nil {
@@ -224,7 +224,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next, dev
 		return nil, fmt.Errorf("auth: hash password: %w", err)
 	}
 	h := string(hash)
-	u, err = s.users.UpdateUser(ctx, u.ID, core.UserUpdate{PasswordHash: &h, BumpTokens: true})
+	u, err = s.updateUser(ctx, u.ID, core.UserUpdate{PasswordHash: &h, BumpTokens: true})
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileUp
 		}
 		upd.LastName = &v
 	}
-	return s.users.UpdateUser(ctx, u.ID, upd)
+	return s.updateUser(ctx, u.ID, upd)
 }
 
 // DeleteUser removes the caller's account, every row they own and their
@@ -279,7 +279,9 @@ func (s *Service) DeleteUser(ctx context.Context, userID string) error {
 			return err
 		}
 	}
-	if err := s.accounts.DeleteUser(ctx, u.ID); err != nil {
+	err = s.accounts.DeleteUser(ctx, u.ID)
+	s.userCache.forget(u.ID)
+	if err != nil {
 		return err
 	}
 	s.sessions.revoke("", u.ID, s.deadUntil(s.now()))

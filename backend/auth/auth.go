@@ -66,6 +66,8 @@ type Service struct {
 	// still live; sessionTTL is how long a "live" answer is trusted.
 	sessions   sessionCache
 	sessionTTL time.Duration
+	// userCache remembers users' rows for as long (usercache.go).
+	userCache userCache
 }
 
 // Options configure a Service.
@@ -388,7 +390,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*core.
 			return nil, "", err
 		}
 	}
-	u, err := s.users.FindUserByID(ctx, c.Subject)
+	u, err := s.findUser(ctx, c.Subject, c.TokenVersion)
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		return nil, "", errBadToken
 	} else if err != nil {
