@@ -58,6 +58,8 @@ Usage:
                               notebooks of your documents (the local profile)
   sentry ask --notebook NAME [--json] "question"
                               an answer from a notebook, with citations
+  sentry tasks add TITLE | list | edit ID | done ID | rm ID
+                              your task list (the local profile; --json prints the API's fields)
   sentry openapi              print the API's OpenAPI 3.1 document (as GET /api/openapi.json serves it)
   sentry version              print the version
   sentry help [command]       show help
@@ -96,6 +98,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runExtract(ctx, args[1:], os.Stdin, stdout, stderr, getenv)
 	case "notebook":
 		return runNotebook(ctx, args[1:], stdout, stderr, getenv)
+	case "tasks":
+		return runTasks(ctx, args[1:], stdout, stderr, getenv)
 	case "ask":
 		return runAsk(ctx, args[1:], stdout, stderr, getenv)
 	case "openapi":

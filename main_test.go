@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sentry/backend/app"
 	"sentry/backend/config"
@@ -360,5 +361,65 @@ func TestExtractSavesLongText(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "budget report") || !strings.Contains(errb.String(), "Added 1 task to your task list") {
 		t.Fatalf("output %s %s", out.String(), errb.String())
+	}
+}
+
+// The task list from the shell: add, list, edit, done and rm on a data
+// folder's local profile, with the API's JSON, short ids and clear errors.
+func TestTasksCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	sentry := func(want int, args ...string) (string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := run(ctx, append(args, "--data", dir), &out, &errb, env(nil)); code != want {
+			t.Fatalf("%v: exit %d, want %d: %s %s", args, code, want, out.String(), errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	out, _ := sentry(0, "tasks", "add", "Renew the passport", "--due", "2026-12-04T17:00:00Z", "--priority", "high", "--json")
+	var added core.Task
+	if err := json.Unmarshal([]byte(out), &added); err != nil || added.Title != "Renew the passport" || added.Priority != "high" ||
+		added.Deadline == nil || !added.Deadline.Equal(time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC)) {
+		t.Fatalf("add --json: %v %s", err, out)
+	}
+	out, _ = sentry(0, "tasks", "add", "Call the plumber")
+	if !strings.HasPrefix(out, "Added ") || !strings.Contains(out, "Call the plumber") {
+		t.Fatalf("add: %s", out)
+	}
+	out, _ = sentry(0, "tasks", "list", "--json")
+	var list struct{ Tasks []core.Task }
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list.Tasks) != 2 || list.Tasks[0].Title != "Renew the passport" {
+		t.Fatalf("list --json: %v %s", err, out)
+	}
+	short := added.ID[len(added.ID)-8:]
+	if _, errb := sentry(1, "tasks", "done", "abc"); !strings.Contains(errb, "at least 4 characters") {
+		t.Fatalf("short id: %s", errb)
+	}
+	sentry(0, "tasks", "edit", added.ID[:13], "--title", "Renew the passport (photos!)", "--due", "none")
+	out, _ = sentry(0, "tasks", "done", short)
+	if !strings.HasPrefix(out, "Done "+short) {
+		t.Fatalf("done: %s", out)
+	}
+	out, _ = sentry(0, "tasks", "list")
+	if !strings.Contains(out, short+"  done") || !strings.Contains(out, "Renew the passport (photos!)") || !strings.Contains(out, "STATUS") {
+		t.Fatalf("list: %s", out)
+	}
+	if _, errb := sentry(1, "tasks", "edit", added.ID, "--status", "finished"); !strings.Contains(errb, "Status must be one of") {
+		t.Fatalf("bad status: %s", errb)
+	}
+	if _, errb := sentry(1, "tasks", "add", "x", "--due", "Friday"); !strings.Contains(errb, "RFC 3339") {
+		t.Fatalf("bad due: %s", errb)
+	}
+	if _, errb := sentry(1, "tasks", "add", "x", "--due", "9999-12-31T23:59:59-23:59"); !strings.Contains(errb, "between the years") {
+		t.Fatalf("far due: %s", errb)
+	}
+	sentry(0, "tasks", "rm", added.ID)
+	out, _ = sentry(0, "tasks", "list", "--json")
+	if strings.Contains(out, "Renew the passport") {
+		t.Fatalf("after rm: %s", out)
+	}
+	if _, errb := sentry(2, "tasks", "frobnicate"); !strings.Contains(errb, "unknown command") {
+		t.Fatalf("unknown: %s", errb)
 	}
 }
