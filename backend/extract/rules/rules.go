@@ -61,6 +61,11 @@ func extract(text string, opt Options, intent bool) []Task {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
+	return analyse(text, opt, intent).result()
+}
+
+// analyse reads text and leaves the task candidates in the analyzer.
+func analyse(text string, opt Options, intent bool) *analyzer {
 	a := &analyzer{
 		text:     text,
 		kind:     normKind(opt.Kind),
@@ -72,7 +77,7 @@ func extract(text string, opt Options, intent bool) []Task {
 	a.parseLines()
 	a.buildUnits()
 	a.run()
-	return a.result()
+	return a
 }
 
 func normKind(k string) string {
@@ -131,10 +136,11 @@ type cand struct {
 	typ         string
 	priority    string
 	conf        float64
-	weak        bool // a statement of need; merged into a firmer mention
-	frame       int  // the frame kind it came from (fCommit, fRequest, …)
-	open        bool // work up for grabs ("who can take the demo?")
-	all         bool // asked of everyone: not claimed by one "sure"
+	weak        bool   // a statement of need; merged into a firmer mention
+	frame       int    // the frame kind it came from (fCommit, fRequest, …)
+	rule        string // the frames-table row it came from ("" when none)
+	open        bool   // work up for grabs ("who can take the demo?")
+	all         bool   // asked of everyone: not claimed by one "sure"
 	sent        span
 	unit        int
 	speaker     string

@@ -24,7 +24,7 @@ var (
 
 // newTask builds a task candidate from a clause and its frame.
 func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f frame, end int, ds []dates.Hit, who string) *cand {
-	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline, frame: f.kind}
+	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline, frame: f.kind, rule: f.rule}
 	// Assignee.
 	switch {
 	case f.who != "":
