@@ -1,0 +1,27 @@
+//go:build benchpprof
+
+package main
+
+// Built only with -tags benchpprof (scripts/bench-http PROFILE=…): the
+// runtime profiles on their own loopback listener, so a load test can take
+// CPU and allocation profiles of the real server process. Release builds
+// do not contain this file.
+
+import (
+	"log"
+	"net"
+	"net/http"
+	_ "net/http/pprof" // registers /debug/pprof on http.DefaultServeMux
+	"os"
+)
+
+func init() {
+	addr := os.Getenv("SENTRY_PPROF_ADDR")
+	if addr == "" {
+		return
+	}
+	if host, _, err := net.SplitHostPort(addr); err != nil || !net.ParseIP(host).IsLoopback() {
+		log.Fatalf("SENTRY_PPROF_ADDR must be a loopback host:port, not %q", addr)
+	}
+	go func() { log.Print(http.ListenAndServe(addr, nil)) }()
+}
