@@ -25,25 +25,25 @@ const (
 	fSelf       // "need to call the bank" in a note
 )
 
-// frame is what a clause's wording says: who should act and where the
+// clauseFrame is what a clause's wording says: who should act and where the
 // action (the verb phrase) starts.
-type frame struct {
-	kind   int
-	vp     int    // offset of the verb phrase in the clause
-	verb   string // base form replacing an inflected verb at vp ("sending" → "send")
-	verbTo int    // end of the inflected verb it replaces
-	object string // a noun phrase to put after the verb ("the changelog" of "needs to be written")
-	who    string // named assignee
-	self   bool   // the speaker / sender
-	you    bool
-	conf   float64
-	weak   bool
-	prefix string // a word to put before the title ("Submit")
-	keep   bool   // keep the frame words in the title ("Make sure …")
-	pron   bool   // the subject is "he/she/they": resolved from the context
-	all    bool   // asked of everyone: nobody's in particular, and not claimed
-	trip   bool   // a promise after news of a trip ("heading out, will call from the car")
-	rule   string // the frames-table row that read the clause
+type clauseFrame struct {
+	kind      int
+	verbStart int    // offset of the verb phrase in the clause
+	verb      string // base form replacing an inflected verb at vp ("sending" → "send")
+	verbTo    int    // end of the inflected verb it replaces
+	object    string // a noun phrase to put after the verb ("the changelog" of "needs to be written")
+	who       string // named assignee
+	self      bool   // the speaker / sender
+	you       bool
+	conf      float64
+	weak      bool
+	prefix    string // a word to put before the title ("Submit")
+	keep      bool   // keep the frame words in the title ("Make sure …")
+	pron      bool   // the subject is "he/she/they": resolved from the context
+	all       bool   // asked of everyone: nobody's in particular, and not claimed
+	trip      bool   // a promise after news of a trip ("heading out, will call from the car")
+	rule      string // the frames-table row that read the clause
 }
 
 var (
@@ -279,7 +279,7 @@ var (
 )
 
 // sentenceTasks finds the tasks in one sentence.
-func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
+func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*candidate {
 	sent := a.text[s.start:s.end]
 	if strings.TrimSpace(sent) == "" {
 		return nil
@@ -314,7 +314,7 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*cand {
 	if question && (a.kind == "note" || a.kind == "handwritten_ocr") && actionVerbs.Has(firstWordOf(ls)) {
 		question = false // "ask Tom about hiring freeze?": a to-do that wonders
 	}
-	var out []*cand
+	var out []*candidate
 	cls := a.clauses(u, s)
 	cu := u
 	for ci, cl := range cls {
@@ -385,7 +385,7 @@ func (a *analyzer) isShoppingItem(sent string) bool {
 var shoppableAfterEvent = words("shoppable_after_event")
 
 // shopping turns a shopping list line into a "Buy …" task.
-func (a *analyzer) shopping(ui int, u unit, s span, idx int) []*cand {
+func (a *analyzer) shopping(ui int, u unit, s span, idx int) []*candidate {
 	body := collapse(strings.TrimRight(a.text[s.start:s.end], ".!"))
 	if body == "" {
 		return nil
@@ -394,23 +394,23 @@ func (a *analyzer) shopping(ui int, u unit, s span, idx int) []*cand {
 	if w := strings.Fields(body); len(w) > 0 && baseVerb(w[0]) == "" {
 		title = "Buy " + body
 	}
-	return []*cand{{title: capitalise(title), desc: collapse(a.text[s.start:s.end]), typ: TypeTask, conf: 0.6, sent: s, unit: ui, sentIdx: idx}}
+	return []*candidate{{title: capitalise(title), desc: collapse(a.text[s.start:s.end]), typ: TypeTask, conf: 0.6, sent: s, unit: ui, sentIdx: idx}}
 }
 
-// frameSig names frame kinds for the request detector.
-var frameSig = [...]string{fNone: "sig:none", fCommit: "sig:commit", fTeam: "sig:team", fProposal: "sig:proposal",
+// frameSignals names frame kinds for the request detector.
+var frameSignals = [...]string{fNone: "sig:none", fCommit: "sig:commit", fTeam: "sig:team", fProposal: "sig:proposal",
 	fRequest: "sig:request", fAssign: "sig:assign", fImperative: "sig:imperative", fNeed: "sig:need",
 	fDeadline: "sig:deadline", fItem: "sig:item", fSelf: "sig:self"}
 
-// note records what the rules saw in the sentence, for the request detector.
-func (a *analyzer) note(s string) {
-	if a.sigOn {
-		a.sig = append(a.sig, s)
+// noteSignal records what the rules saw in the sentence, for the request detector.
+func (a *analyzer) noteSignal(s string) {
+	if a.recordSignals {
+		a.signals = append(a.signals, s)
 	}
 }
 
 // clauseTask reads one clause.
-func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.Hit, question bool) []*cand {
+func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.Hit, question bool) []*candidate {
 	raw := a.text[cl.start:cl.end]
 	off := cl.start - s.start // clause offset within the sentence
 	l := gate.LowerASCII(raw)
@@ -433,7 +433,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 	}
 	// "Great work on the launch": praise, not "work on the launch".
 	if praiseLead(strings.TrimLeft(l[p:], " ")) && rePraise.MatchString(strings.TrimLeft(l[p:], " ")) {
-		a.note("sig:filtered")
+		a.noteSignal("sig:filtered")
 		return nil
 	}
 	// Leading "Also,", "OK so", "Reminder:", and emoji ("👍 i'll bring…").
@@ -505,7 +505,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 		lw := strings.ToLower(label)
 		if nw := len(strings.Fields(label)); !a.knownName(label) && !(nw == 1 && a.isPersonName(label)) && nw <= 4 &&
 			!strings.HasSuffix(lw, " re") && lw != "re" { // "call insurance re: claim" is one action
-			if fr := a.frame(u, raw, l, p+m[1], who, question); fr.kind != fNone {
+			if fr := a.clauseFrameAt(u, raw, l, p+m[1], who, question); fr.kind != fNone {
 				p += m[1]
 			}
 		}
@@ -527,31 +527,31 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 		body = l[p:]
 		polite = true
 	} else if reCondHead.MatchString(body) {
-		a.note("sig:cond")
+		a.noteSignal("sig:cond")
 		return nil
 	}
 	// "Please let me know by Friday if you have any comments": the date
 	// makes the courtesy an ask.
 	if m := reKnowByIf.FindStringSubmatchIndex(body); m != nil && !question {
 		if ds := clauseDates(hits, off, len(raw)); hasDueHit(ds) {
-			c := &cand{typ: TypeTask, title: "Send any " + body[m[2]:m[3]], conf: 0.6, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
-				desc: collapse(a.text[s.start:s.end]), you: who == "", assignee: who, frame: fRequest}
+			c := &candidate{typ: TypeTask, title: "Send any " + body[m[2]:m[3]], conf: 0.6, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
+				desc: collapse(a.text[s.start:s.end]), you: who == "", assignee: who, frameKind: fRequest}
 			c.due = a.pickDue(u, raw, ds)
-			a.note("sig:request")
-			return []*cand{c}
+			a.noteSignal("sig:request")
+			return []*candidate{c}
 		}
 	}
 	if reBoiler.MatchString(body) || strings.IndexByte(body, '@') >= 0 && reMailAddr.MatchString(body) ||
 		strings.IndexByte(body, '/') >= 0 && reURLPath.MatchString(body) {
-		a.note("sig:boiler")
+		a.noteSignal("sig:boiler")
 		return nil
 	}
 	if c := a.invitation(ui, u, s, idx, raw, l, p, hits, off, who, question); c != nil {
-		a.note("sig:proposal")
-		return []*cand{c}
+		a.noteSignal("sig:proposal")
+		return []*candidate{c}
 	}
 	if pleasantLead(body) && rePleasant.MatchString(body) || reHypo.MatchString(body) && !reApprAsk.MatchString(body) || reCancel.MatchString(body) {
-		a.note("sig:filtered")
+		a.noteSignal("sig:filtered")
 		return nil
 	}
 	if a.isAcceptanceText(body) {
@@ -567,11 +567,11 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 		}
 		obj := strings.TrimSpace(raw[p+m[g] : p+m[g+1]])
 		if t := capitalise(trimDangling(reArticle.ReplaceAllString(strings.TrimRight(obj, "?.! "), ""))); t != "" && len(strings.Fields(t)) <= 8 {
-			c := &cand{typ: TypeTask, title: t, team: true, open: true, conf: 0.55, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
-				desc: collapse(a.text[s.start:s.end]), frame: fTeam}
+			c := &candidate{typ: TypeTask, title: t, team: true, open: true, conf: 0.55, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
+				desc: collapse(a.text[s.start:s.end]), frameKind: fTeam}
 			c.due = a.pickDue(u, raw, ds)
-			a.note("sig:team")
-			return []*cand{c}
+			a.noteSignal("sig:team")
+			return []*candidate{c}
 		}
 	}
 	// "Finance wants the Q4 forecast by the 15th": a dated ask from a third
@@ -580,10 +580,10 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 		whoWants := strings.TrimSpace(raw[p+m[2] : p+m[3]])
 		obj := strings.TrimSpace(raw[p+m[4] : p+m[5]])
 		if !isPronoun(strings.ToLower(whoWants)) && len(strings.Fields(obj)) <= 6 && len(strings.Fields(whoWants)) <= 3 {
-			c := &cand{typ: TypeTask, title: capitalise("deliver " + lowerDet(obj) + " to " + whoWants), team: true, open: true, conf: 0.55,
-				sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, desc: collapse(a.text[s.start:s.end]), frame: fTeam}
+			c := &candidate{typ: TypeTask, title: capitalise("deliver " + lowerDet(obj) + " to " + whoWants), team: true, open: true, conf: 0.55,
+				sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, desc: collapse(a.text[s.start:s.end]), frameKind: fTeam}
 			c.due = a.pickDue(u, raw, ds)
-			return []*cand{c}
+			return []*candidate{c}
 		}
 	}
 	// "Paul said he'll measure the space this weekend": Paul's promise.
@@ -594,14 +594,14 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 			body = l[p:]
 		}
 	}
-	fr := a.frame(u, raw, l, p, who, question)
+	fr := a.clauseFrameAt(u, raw, l, p, who, question)
 	if said != "" {
-		fr = frame{kind: fAssign, vp: p, who: said, conf: 0.7}
+		fr = clauseFrame{kind: fAssign, verbStart: p, who: said, conf: 0.7}
 	}
 	if fr.kind == fNone && !question {
 		// Lines of a list, or any line of an action section.
 		if (u.section == secAction || u.check == 1) && !a.isNarrative(body) {
-			fr = frame{kind: fItem, vp: p, conf: 0.6, you: false}
+			fr = clauseFrame{kind: fItem, verbStart: p, conf: 0.6, you: false}
 			if u.check == 1 {
 				fr.conf = 0.75
 			}
@@ -613,13 +613,13 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 			(hasDueHit(clauseDates(hits, off, len(raw))) || reOverdue.MatchString(body)) && !strings.Contains(body, ":") {
 			// A short note line that names a thing and when it is due
 			// ("insurance renewal 3/28", "oil change overdue!").
-			fr = frame{kind: fItem, vp: p, conf: 0.55}
+			fr = clauseFrame{kind: fItem, verbStart: p, conf: 0.55}
 		}
 	}
-	if a.sigOn {
-		a.note(frameSig[fr.kind])
+	if a.recordSignals {
+		a.noteSignal(frameSignals[fr.kind])
 		if polite {
-			a.note("sig:polite")
+			a.noteSignal("sig:polite")
 		}
 	}
 	// Meetings.
@@ -630,7 +630,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 		}
 		mc := a.newMeeting(ui, u, s, idx, raw, mt, ds, mw)
 		mc.rule = fr.rule
-		return []*cand{mc}
+		return []*candidate{mc}
 	}
 	if fr.kind == fNone {
 		return nil
@@ -643,7 +643,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 	// past participle describes the item.
 	dueItem := fr.kind == fItem && reDueWord.MatchString(gate.LowerASCII(a.text[s.start:s.end]))
 	if fr.kind != fRequest && (reDone.MatchString(body) || a.isNarrative(body) && !dueItem) {
-		a.note("sig:past")
+		a.noteSignal("sig:past")
 		return nil
 	}
 	if fr.kind == fItem && pastAfterSubject(body) && !dueItem {
@@ -652,12 +652,12 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 	// "Spills should be reported to the lab manager": a standing rule for
 	// things in general (a bare plural, no date), not a task.
 	if fr.kind == fNeed && fr.object != "" && genericPlural(fr.object) && !hasDueHit(ds) {
-		a.note("sig:filtered")
+		a.noteSignal("sig:filtered")
 		return nil
 	}
 	// "work deadlines interfered with my plans": a noun, then what it did.
-	if (fr.kind == fImperative || fr.kind == fRequest) && fr.vp == p && fr.verb == "" && pastAfterNoun(body) {
-		a.note("sig:past")
+	if (fr.kind == fImperative || fr.kind == fRequest) && fr.verbStart == p && fr.verb == "" && pastAfterNoun(body) {
+		a.noteSignal("sig:past")
 		return nil
 	}
 	if fr.kind == fRequest && reDone.MatchString(body) && !strings.Contains(body, "?") {
@@ -681,7 +681,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 	if u.check == 2 || u.done {
 		return nil
 	}
-	vpL := l[fr.vp:]
+	vpL := l[fr.verbStart:]
 	if fr.verb == "" && fr.kind != fItem && fr.kind != fNeed && fr.kind != fDeadline && !fr.keep {
 		if w := firstWordOf(vpL); w == "be" || w == "have" && reHaveIdle.MatchString(vpL) || w == "get" && strings.HasPrefix(vpL, "get well") {
 			return nil
@@ -691,12 +691,12 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 		fr.who = a.antecedent(s, cl, idx)
 	}
 	// Split "I'll fix it today and ship a hotfix tomorrow".
-	parts := a.splitActions(l, fr.vp, len(l), ds)
-	var out []*cand
+	parts := a.splitActions(l, fr.verbStart, len(l), ds)
+	var out []*candidate
 	for pi, pt := range parts {
 		f := fr
 		if pi > 0 {
-			f.vp, f.verb, f.verbTo, f.object, f.prefix = pt[0], "", 0, "", ""
+			f.verbStart, f.verb, f.verbTo, f.object, f.prefix = pt[0], "", 0, "", ""
 		}
 		var pds []dates.Hit
 		for _, h := range ds {
@@ -769,19 +769,19 @@ func speechLike(t string) bool {
 // ("Design still needs to finalize the flow; Noor, can you own that?")
 // instead of making a task of "Own that". prev holds the tasks of the
 // sentence before, if any; cs are the new ones, in order.
-func handOff(prev, cs []*cand) []*cand {
+func handOff(prev, cs []*candidate) []*candidate {
 	kept := cs[:0:0]
 	for _, c := range cs {
-		var target *cand
+		var target *candidate
 		switch {
 		case len(kept) > 0:
 			target = kept[len(kept)-1]
 		case len(prev) > 0:
 			target = prev[len(prev)-1]
 		}
-		if target != nil && c.typ == TypeTask && c.frame == fRequest && (c.assignee != "" || c.you) &&
+		if target != nil && c.typ == TypeTask && c.frameKind == fRequest && (c.assignee != "" || c.you) &&
 			(reHandOff.MatchString(strings.ToLower(c.title)) || target.open && reVerbIt.MatchString(strings.ToLower(c.title))) && target.typ == TypeTask &&
-			(target.assignee == "" || target.team || target.frame == fNeed || roleNouns.Has(strings.ToLower(target.assignee)) || target.frame == fAssign && !target.you) {
+			(target.assignee == "" || target.team || target.frameKind == fNeed || roleNouns.Has(strings.ToLower(target.assignee)) || target.frameKind == fAssign && !target.you) {
 			target.assignee, target.you, target.team = c.assignee, c.you, false
 			if target.due == nil {
 				target.due = c.due
@@ -837,7 +837,7 @@ func clauseDates(hits []dates.Hit, off, n int) []dates.Hit {
 // to be somewhere: "See you at 3pm on Thursday", "We hope you will join us
 // for the launch party on June 3", "You are scheduled to speak at the
 // luncheon on Tuesday". Each is a meeting to attend.
-func (a *analyzer) invitation(ui int, u unit, s span, idx int, raw, l string, p int, hits []dates.Hit, off int, who string, question bool) *cand {
+func (a *analyzer) invitation(ui int, u unit, s span, idx int, raw, l string, p int, hits []dates.Hit, off int, who string, question bool) *candidate {
 	if question {
 		return nil
 	}
@@ -1045,7 +1045,7 @@ var youllNews = words("youll_news")
 
 // ownFrame makes "Own <the thing>" of the noun phrase at i, up to a dash,
 // a comma or its date. A weak verb ("has") needs a date to be a hand-out.
-func ownFrame(raw, l string, i int, who string, strong bool, c dates.Clock) (frame, bool) {
+func ownFrame(raw, l string, i int, who string, strong bool, c dates.Clock) (clauseFrame, bool) {
 	// i is after "the "; take the article into the noun phrase.
 	if k := strings.LastIndexByte(strings.TrimRight(l[:i], " "), ' '); k >= 0 {
 		i = k + 1
@@ -1059,12 +1059,12 @@ func ownFrame(raw, l string, i int, who string, strong bool, c dates.Clock) (fra
 	}
 	np := strings.TrimSpace(raw[i : i+end])
 	if n := len(strings.Fields(np)); n == 0 || n > 6 {
-		return frame{}, false
+		return clauseFrame{}, false
 	}
 	if !strong && len(dates.Find(raw[i:], c)) == 0 {
-		return frame{}, false
+		return clauseFrame{}, false
 	}
-	return frame{kind: fDeadline, vp: i, verbTo: i + end, object: np, prefix: "Own", who: who, conf: 0.7}, true
+	return clauseFrame{kind: fDeadline, verbStart: i, verbTo: i + end, object: np, prefix: "Own", who: who, conf: 0.7}, true
 }
 
 // neededVerb turns what is needed from someone into what they do.
@@ -1114,8 +1114,8 @@ var functionWords = words("function_words")
 // "went to", "came in").
 var pastFollowers = words("past_followers")
 
-// frame reads how the clause (from p) asks for or promises an action.
-func (a *analyzer) frame(u unit, raw, l string, p int, who string, question bool) frame {
+// clauseFrameAt reads how the clause (from p) asks for or promises an action.
+func (a *analyzer) clauseFrameAt(u unit, raw, l string, p int, who string, question bool) clauseFrame {
 	in := frameInput{a: a, u: u, raw: raw, l: l, body: l[p:], p: p, who: who, question: question}
 	return in.readFrame()
 }
@@ -1325,14 +1325,14 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 // splitActions splits a verb phrase joined by "and" when each part has its
 // own date ("fix it today and ship a hotfix tomorrow"). It returns
 // [start, end) pairs in the clause.
-func (a *analyzer) splitActions(l string, vp, end int, ds []dates.Hit) [][2]int {
-	seg := l[vp:end]
+func (a *analyzer) splitActions(l string, verbStart, end int, ds []dates.Hit) [][2]int {
+	seg := l[verbStart:end]
 	idx := strings.Index(seg, " and ")
 	if idx < 0 {
-		return [][2]int{{vp, end}}
+		return [][2]int{{verbStart, end}}
 	}
 	var out [][2]int
-	start := vp
+	start := verbStart
 	for idx >= 0 {
 		at := start + idx
 		nextStart := at + len(" and ")
@@ -1473,10 +1473,10 @@ func findIf(cond bool, re interface{ FindStringIndex(string) []int }, s string) 
 
 // mergeDeadlineIntoPromise: "The board deck is due Sept 30, I'll draft it."
 // makes one task, "Draft the board deck" by the promiser, due Sept 30.
-func mergeDeadlineIntoPromise(cs []*cand) []*cand {
-	var dl *cand
+func mergeDeadlineIntoPromise(cs []*candidate) []*candidate {
+	var dl *candidate
 	for _, c := range cs {
-		if c.frame == fDeadline && c.typ == TypeTask {
+		if c.frameKind == fDeadline && c.typ == TypeTask {
 			dl = c
 			break
 		}
@@ -1532,7 +1532,7 @@ var (
 // aimAtUnfinished: "The API rate limiting isn't done yet; I'm aiming for
 // end of next week" — the aim is to finish what isn't done. A bare "Aim"
 // with nothing to aim at is dropped.
-func (a *analyzer) aimAtUnfinished(sent string, cs []*cand) []*cand {
+func (a *analyzer) aimAtUnfinished(sent string, cs []*candidate) []*candidate {
 	out := cs[:0]
 	for _, c := range cs {
 		if !reBareAim.MatchString(strings.TrimSpace(c.title)) {

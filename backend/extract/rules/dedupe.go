@@ -5,8 +5,8 @@ import "strings"
 // dedupe merges mentions of the same task: the same words twice, or a
 // statement of need ("the changelog needs writing") followed by the
 // request or promise that takes it on.
-func (a *analyzer) dedupe(in []*cand) []*cand {
-	var cs []*cand
+func (a *analyzer) dedupe(in []*candidate) []*candidate {
+	var cs []*candidate
 	for _, c := range in {
 		if !c.dropped {
 			cs = append(cs, c)
@@ -59,7 +59,7 @@ func (a *analyzer) dedupe(in []*cand) []*cand {
 			}
 		}
 	}
-	var out []*cand
+	var out []*candidate
 	for _, c := range cs {
 		if !c.dropped {
 			out = append(out, c)
@@ -70,7 +70,7 @@ func (a *analyzer) dedupe(in []*cand) []*cand {
 
 const dedupeWindow = 40
 
-func sameTask(c, d *cand, kc, kd map[string]bool) bool {
+func sameTask(c, d *candidate, kc, kd map[string]bool) bool {
 	if len(kc) == 0 || len(kd) == 0 {
 		return false
 	}

@@ -46,8 +46,8 @@ func (in *frameInput) subject() (string, int) {
 }
 
 // asked is a frame asking the vocative's person, or "you" when none is named.
-func (in *frameInput) asked(kind, verbStart int, conf float64) frame {
-	return frame{kind: kind, vp: verbStart, who: in.who, you: in.who == "", conf: conf}
+func (in *frameInput) asked(kind, verbStart int, conf float64) clauseFrame {
+	return clauseFrame{kind: kind, verbStart: verbStart, who: in.who, you: in.who == "", conf: conf}
 }
 
 // rowResult is what a row made of a clause.
@@ -106,34 +106,34 @@ type frameRow struct {
 	conf     float64
 	guards   frameGuard
 	actor    frameActor
-	read     func(in *frameInput, m []int) (frame, rowResult) // nil: the verb phrase starts after the match
+	read     func(in *frameInput, m []int) (clauseFrame, rowResult) // nil: the verb phrase starts after the match
 	positive []frameExample
 	negative []frameExample
 }
 
 // readFrame reads a clause with the frames table.
-func (in *frameInput) readFrame() frame {
+func (in *frameInput) readFrame() clauseFrame {
 	for i := range frameTable {
 		if f, res := frameTable[i].apply(in); res != rowNext {
 			if res == rowStop {
-				return frame{}
+				return clauseFrame{}
 			}
 			f.rule = frameTable[i].name
 			return f
 		}
 	}
-	return frame{}
+	return clauseFrame{}
 }
 
 // apply tries one row on the clause.
-func (r *frameRow) apply(in *frameInput) (frame, rowResult) {
+func (r *frameRow) apply(in *frameInput) (clauseFrame, rowResult) {
 	g := r.guards
 	if g&notQuestion != 0 && in.question || g&onlyQuestion != 0 && !in.question ||
 		g&named != 0 && in.who == "" || g&spokenOrMail != 0 && in.u.speaker == "" && in.a.kind != "email" {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	if r.lead.Longest() > 0 && !r.lead.Has(leadWord(in.body)) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	var m []int
 	if r.pattern != nil {
@@ -147,10 +147,10 @@ func (r *frameRow) apply(in *frameInput) (frame, rowResult) {
 			m = r.pattern.FindStringIndex(text)
 		}
 		if m == nil {
-			return frame{}, rowNext
+			return clauseFrame{}, rowNext
 		}
 		if g&verbAfter != 0 && !in.verbAt(in.p+m[1]) || g&notBeAfter != 0 && firstWordOf(in.l[in.p+m[1]:]) == "be" {
-			return frame{}, rowNext
+			return clauseFrame{}, rowNext
 		}
 	}
 	if r.read != nil {
@@ -160,8 +160,8 @@ func (r *frameRow) apply(in *frameInput) (frame, rowResult) {
 }
 
 // generic is the row's frame with the verb phrase at verbStart.
-func (r *frameRow) generic(in *frameInput, verbStart int) frame {
-	f := frame{kind: r.kind, vp: verbStart, conf: r.conf}
+func (r *frameRow) generic(in *frameInput, verbStart int) clauseFrame {
+	f := clauseFrame{kind: r.kind, verbStart: verbStart, conf: r.conf}
 	switch r.actor {
 	case forSpeaker:
 		f.self = true
@@ -204,7 +204,7 @@ func subjectOf(in *frameInput, m []int, g int) string {
 }
 
 // weOrI turns a commitment's frame into the team's when its subject is "we".
-func weOrI(f frame, subj string) frame {
+func weOrI(f clauseFrame, subj string) clauseFrame {
 	f.self = subj == "i"
 	if subj == "we" {
 		f.kind, f.self = fTeam, false

@@ -157,7 +157,7 @@ func init() {
 }
 
 // readLetMeKnow: "let me know …" asks to tell the speaker; the title starts at "let".
-func readLetMeKnow(in *frameInput, m []int) (frame, rowResult) {
+func readLetMeKnow(in *frameInput, m []int) (clauseFrame, rowResult) {
 	l := in.l
 	start := in.p + m[0]
 	if strings.HasPrefix(l[start:], "please ") {
@@ -177,7 +177,7 @@ func readLetMeKnow(in *frameInput, m []int) (frame, rowResult) {
 // readPromiseAfterTrip: "I'm heading to the site tomorrow to install the
 // router", "I'll be back Monday and will finish the audit then": the trip
 // is news; what follows it is the promise.
-func readPromiseAfterTrip(in *frameInput, m []int) (frame, rowResult) {
+func readPromiseAfterTrip(in *frameInput, m []int) (clauseFrame, rowResult) {
 	rest := in.body[m[1]:]
 	for _, k := range reThenAct.FindAllStringIndex(rest, 4) {
 		if i := in.p + m[1] + k[1]; in.verbAt(i) && firstWordOf(in.l[i:]) != "be" {
@@ -185,31 +185,31 @@ func readPromiseAfterTrip(in *frameInput, m []int) (frame, rowResult) {
 			if subj == "" {
 				subj = subjectOf(in, m, 2)
 			}
-			f := frame{kind: fCommit, vp: i, self: subj != "we", conf: 0.7, trip: true}
+			f := clauseFrame{kind: fCommit, verbStart: i, self: subj != "we", conf: 0.7, trip: true}
 			if subj == "we" {
 				f.kind, f.self = fTeam, false
 			}
 			return f, rowFrame
 		}
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readCommitment: "I'll …", "we will …"; "I can …" is weak unless it takes
 // the work on, wishes ("I want to") are weaker, and a question promises nothing.
-func readCommitment(in *frameInput, m []int) (frame, rowResult) {
+func readCommitment(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if in.question {
-		return frame{}, rowStop
+		return clauseFrame{}, rowStop
 	}
 	subj := subjectOf(in, m, 1)
-	f := weOrI(frame{kind: fCommit, vp: in.p + m[1], conf: 0.8}, subj)
+	f := weOrI(clauseFrame{kind: fCommit, verbStart: in.p + m[1], conf: 0.8}, subj)
 	if subj == "we" {
 		f.conf = 0.65
 	}
 	frameWords := in.body[:m[1]]
 	switch {
 	case strings.Contains(frameWords, " can ") || strings.Contains(frameWords, " could "):
-		if !takeOnVerbs.Has(firstWordOf(in.l[f.vp:])) {
+		if !takeOnVerbs.Has(firstWordOf(in.l[f.verbStart:])) {
 			f.weak = true
 		}
 	case strings.Contains(frameWords, "want to") || strings.Contains(frameWords, "hope to") || strings.Contains(frameWords, "like to") || strings.Contains(frameWords, "love to"):
@@ -221,38 +221,38 @@ func readCommitment(in *frameInput, m []int) (frame, rowResult) {
 }
 
 // readProgressiveFuture: "I'm sending it tomorrow"; "we're going to go …" is no task.
-func readProgressiveFuture(in *frameInput, m []int) (frame, rowResult) {
+func readProgressiveFuture(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if b := gerundBase(in.body[m[4]:m[5]]); b != "" && b != "go" {
-		f := frame{kind: fCommit, vp: in.p + m[4], verb: b, verbTo: in.p + m[5], conf: 0.6, weak: true}
+		f := clauseFrame{kind: fCommit, verbStart: in.p + m[4], verb: b, verbTo: in.p + m[5], conf: 0.6, weak: true}
 		return weOrI(f, subjectOf(in, m, 1)), rowFrame
 	}
 	if strings.HasPrefix(in.body[m[4]:], "going to ") {
-		return frame{}, rowStop // "I'm going to" is a commitment's; this is "we're going to go …"
+		return clauseFrame{}, rowStop // "I'm going to" is a commitment's; this is "we're going to go …"
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readAvailability: "are you free Wed 3/11 at 2pm for a sync?" proposes a meeting.
-func readAvailability(in *frameInput, m []int) (frame, rowResult) {
+func readAvailability(in *frameInput, m []int) (clauseFrame, rowResult) {
 	i := in.p + m[1]
 	w := firstWordOf(in.l[i:])
 	if eventAfter(in.l, i) >= 0 || meetingVerbs.Has(w) || schedulingVerbs.Has(w) || eventInWords(in.l[i:], 12) {
-		return frame{kind: fProposal, vp: i, conf: 0.6}, rowFrame
+		return clauseFrame{kind: fProposal, verbStart: i, conf: 0.6}, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readLets: "let's …", "shall we …" propose an action or a meeting.
-func readLets(in *frameInput, m []int) (frame, rowResult) {
+func readLets(in *frameInput, m []int) (clauseFrame, rowResult) {
 	i := in.p + m[1]
 	if in.verbAt(i) || meetingVerbs.Has(firstWordOf(in.l[i:])) {
-		return frame{kind: fProposal, vp: i, who: in.who, conf: 0.65}, rowFrame
+		return clauseFrame{kind: fProposal, verbStart: i, who: in.who, conf: 0.65}, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readMindYou: "would you mind sending …": the gerund is the verb.
-func readMindYou(in *frameInput, m []int) (frame, rowResult) {
+func readMindYou(in *frameInput, m []int) (clauseFrame, rowResult) {
 	i := in.p + m[1]
 	w := firstWordOf(in.l[i:])
 	if b := gerundBase(w); b != "" {
@@ -260,28 +260,28 @@ func readMindYou(in *frameInput, m []int) (frame, rowResult) {
 		f.verb, f.verbTo = b, i+len(w)
 		return f, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readThinkShould: "I think you should call the broker" asks; "I think we
 // should …" proposes.
-func readThinkShould(in *frameInput, m []int) (frame, rowResult) {
+func readThinkShould(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if subjectOf(in, m, 1) == "we" {
-		return frame{kind: fProposal, vp: in.p + m[1], who: in.who, conf: 0.6}, rowFrame
+		return clauseFrame{kind: fProposal, verbStart: in.p + m[1], who: in.who, conf: 0.6}, rowFrame
 	}
 	return in.asked(fRequest, in.p+m[1], 0.65), rowFrame
 }
 
 // readSuggestion: "I'd suggest you …" asks; "I'd suggest we …" proposes.
-func readSuggestion(in *frameInput, m []int) (frame, rowResult) {
+func readSuggestion(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if subj := subjectOf(in, m, 1); subj == "we" || subj == "us" {
-		return frame{kind: fProposal, vp: in.p + m[1], who: in.who, conf: 0.6}, rowFrame
+		return clauseFrame{kind: fProposal, verbStart: in.p + m[1], who: in.who, conf: 0.6}, rowFrame
 	}
 	return in.asked(fRequest, in.p+m[1], 0.7), rowFrame
 }
 
 // readMayI: "can I get a copy …": the verb phrase starts at "get".
-func readMayI(in *frameInput, m []int) (frame, rowResult) {
+func readMayI(in *frameInput, m []int) (clauseFrame, rowResult) {
 	i := in.p + m[1]
 	for k := m[1] - 2; k > 0; k-- {
 		if in.body[k] == ' ' {
@@ -296,21 +296,21 @@ func readMayI(in *frameInput, m []int) (frame, rowResult) {
 }
 
 // readNeededFrom: "Decision needed from Dana on pricing by next Wed".
-func readNeededFrom(in *frameInput, m []int) (frame, rowResult) {
+func readNeededFrom(in *frameInput, m []int) (clauseFrame, rowResult) {
 	raw, p := in.raw, in.p
 	if !in.a.isPersonName(raw[p+m[4] : p+m[5]]) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	noun := strings.ToLower(raw[p+m[2] : p+m[3]])
-	return frame{kind: fAssign, vp: p + m[1], verb: neededVerb[strings.TrimSuffix(noun, "s")], verbTo: p + m[1],
+	return clauseFrame{kind: fAssign, verbStart: p + m[1], verb: neededVerb[strings.TrimSuffix(noun, "s")], verbTo: p + m[1],
 		who: raw[p+m[4] : p+m[5]], conf: 0.65}, rowFrame
 }
 
 // readNeedThing: "also need the copy deck by EOW": the speaker needs it
 // from the other, by a date.
-func readNeedThing(in *frameInput, m []int) (frame, rowResult) {
+func readNeedThing(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if len(dates.Find(in.raw[in.p+m[1]:], in.a.clock)) == 0 {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	f := in.asked(fRequest, in.p+m[2], 0.6)
 	f.verb, f.verbTo = "send", in.p+m[2]
@@ -320,53 +320,53 @@ func readNeedThing(in *frameInput, m []int) (frame, rowResult) {
 // readAskYou: "can you …", "any chance you could …", "I need you to …",
 // "I'd appreciate it if you could …"; "would you like" offers, and "be"
 // asks for a state unless it is "be able to".
-func readAskYou(in *frameInput, m []int) (frame, rowResult) {
+func readAskYou(in *frameInput, m []int) (clauseFrame, rowResult) {
 	l := in.l
 	i := in.p + m[1]
 	if firstWordOf(l[i:]) == "be" && !strings.HasPrefix(l[i:], "be able to") {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	if strings.HasPrefix(l[i:], "be able to ") {
 		i += len("be able to ") // "would you be able to send…": send
 	}
 	if strings.HasPrefix(l[in.p+m[0]:], "would you like") || strings.HasPrefix(l[in.p+m[0]:], "would u like") {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	return in.asked(fRequest, i, 0.8), rowFrame
 }
 
 // readYoullAsk: "Owen, you'll send the recap?": an ask with the answer
 // expected; "you'll receive …" is news.
-func readYoullAsk(in *frameInput, m []int) (frame, rowResult) {
+func readYoullAsk(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if !(in.who != "" || in.question || in.u.item && in.a.kind == "email") || youllNews.Has(firstWordOf(in.l[in.p+m[1]:])) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	return in.asked(fRequest, in.p+m[1], 0.65), rowFrame
 }
 
 // readAnyone: "is anyone free to …" asks whoever answers.
-func readAnyone(in *frameInput, m []int) (frame, rowResult) {
-	return frame{kind: fRequest, vp: in.p + m[1], conf: 0.6, you: in.u.speaker != ""}, rowFrame
+func readAnyone(in *frameInput, m []int) (clauseFrame, rowResult) {
+	return clauseFrame{kind: fRequest, verbStart: in.p + m[1], conf: 0.6, you: in.u.speaker != ""}, rowFrame
 }
 
 // readPlease: "please …"; "please find attached" and other gerunds are no ask.
-func readPlease(in *frameInput, m []int) (frame, rowResult) {
+func readPlease(in *frameInput, m []int) (clauseFrame, rowResult) {
 	i := in.p + m[1]
 	w := firstWordOf(in.l[i:])
 	if in.verbAt(i) && w != "be" || strings.HasPrefix(in.l[i:], "be sure") {
 		return in.asked(fRequest, i, 0.8), rowFrame
 	}
 	if b := baseVerb(w); b != "" && b != w && strings.HasSuffix(w, "ing") {
-		return frame{}, rowStop
+		return clauseFrame{}, rowStop
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readReminder: "make sure …", "don't forget to …", "remember to …" at the
 // clause start.
-func readReminder(in *frameInput, m []int) (frame, rowResult) {
+func readReminder(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if m[0] > 1 {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	l, p, who := in.l, in.p, in.who
 	i := p + m[1]
@@ -374,39 +374,39 @@ func readReminder(in *frameInput, m []int) (frame, rowResult) {
 	heard := in.u.speaker != "" || in.a.addressee != ""
 	if strings.HasPrefix(kw, "make sure") || strings.HasPrefix(kw, "ensure") || strings.HasPrefix(kw, "be sure") || strings.HasPrefix(kw, "please make sure") {
 		if in.verbAt(i) {
-			return frame{kind: fRequest, vp: i, who: who, you: who == "" && in.u.speaker != "" || who == "" && in.a.addressee != "", conf: 0.65}, rowFrame
+			return clauseFrame{kind: fRequest, verbStart: i, who: who, you: who == "" && in.u.speaker != "" || who == "" && in.a.addressee != "", conf: 0.65}, rowFrame
 		}
 		if reCondPron.MatchString(l[i:]) {
-			return frame{}, rowStop // "make sure it's near the venue": a condition on another task
+			return clauseFrame{}, rowStop // "make sure it's near the venue": a condition on another task
 		}
-		return frame{kind: fRequest, vp: p + m[0], who: who, you: who == "" && heard, conf: 0.6, keep: true}, rowFrame
+		return clauseFrame{kind: fRequest, verbStart: p + m[0], who: who, you: who == "" && heard, conf: 0.6, keep: true}, rowFrame
 	}
 	if (strings.Contains(kw, "forget") || strings.HasPrefix(kw, "remember")) && in.verbAt(i) {
-		return frame{kind: fRequest, vp: i, who: who, you: who == "" && heard, conf: 0.7}, rowFrame
+		return clauseFrame{kind: fRequest, verbStart: i, who: who, you: who == "" && heard, conf: 0.7}, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readYouOwn: "Sam, you own the customer survey - due next Friday": work
 // handed out in minutes.
-func readYouOwn(in *frameInput, m []int) (frame, rowResult) {
+func readYouOwn(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if f, ok := ownFrame(in.raw, in.l, in.p+m[1], in.who, true, in.a.clock); ok {
 		return f, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readHasOwn: "Ana has the pricing page copy, by the 15th". "Tom owns the
 // budget" hands work out in minutes or a list; in prose it may only
 // describe a role, so there it needs a date.
-func readHasOwn(in *frameInput, _ []int) (frame, rowResult) {
+func readHasOwn(in *frameInput, _ []int) (clauseFrame, rowResult) {
 	name, end := in.subject()
 	if name == "" || isPronoun(strings.ToLower(name)) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	m := reHasOwn.FindStringSubmatchIndex(in.l[end:])
 	if m == nil {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	u, a, l := in.u, in.a, in.l
 	handOut := u.item || u.section == secAction || a.kind == "meeting_transcript" || a.kind == "chat"
@@ -414,64 +414,64 @@ func readHasOwn(in *frameInput, _ []int) (frame, rowResult) {
 	if f, ok := ownFrame(in.raw, l, end+m[1], name, strong, a.clock); ok {
 		return f, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readNamedModal: "Mike to document…", "Noor will update…", "IT must
 // create…"; not "Dave is on board" nor a contract's "Each Tenant shall pay".
-func readNamedModal(in *frameInput, _ []int) (frame, rowResult) {
+func readNamedModal(in *frameInput, _ []int) (clauseFrame, rowResult) {
 	name, end := in.subject()
 	if name == "" {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	m := reModal.FindStringIndex(in.l[end:])
 	if m == nil {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	l := in.l
 	i := end + m[1]
 	w := firstWordOf(l[i:])
 	if strings.HasSuffix(strings.TrimSpace(l[end:i]), "is on") && notHandling.Has(w) {
-		return frame{}, rowStop // "Dave is on board", "Sue is on vacation"
+		return clauseFrame{}, rowStop // "Dave is on board", "Sue is on vacation"
 	}
 	if strings.HasPrefix(strings.TrimSpace(l[end:i]), "shall") && quantifiers.Has(firstWordOf(strings.ToLower(name))) {
-		return frame{}, rowStop // "Each Tenant shall pay…": a term of a contract
+		return clauseFrame{}, rowStop // "Each Tenant shall pay…": a term of a contract
 	}
 	if in.verbAt(i) && w != "be" && w != "have" && !(metricVerbs.Has(w) && !in.a.knownName(name) && !roleNouns.Has(strings.ToLower(name))) {
-		return frame{kind: fAssign, vp: i, who: name, conf: 0.75}, rowFrame
+		return clauseFrame{kind: fAssign, verbStart: i, who: name, conf: 0.75}, rowFrame
 	}
 	if b := gerundBase(w); b != "" {
-		return frame{kind: fAssign, vp: i, verb: b, verbTo: i + len(w), who: name, conf: 0.7}, rowFrame
+		return clauseFrame{kind: fAssign, verbStart: i, verb: b, verbTo: i + len(w), who: name, conf: 0.7}, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readListThirdPerson: "HR sends the welcome pack" in a checklist.
-func readListThirdPerson(in *frameInput, _ []int) (frame, rowResult) {
+func readListThirdPerson(in *frameInput, _ []int) (clauseFrame, rowResult) {
 	name, end := in.subject()
 	if name == "" || !(in.u.section == secAction || in.u.item) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	l := in.l
 	w := firstWordOf(strings.TrimLeft(l[end:], " "))
 	i := end + strings.Index(l[end:], w)
 	rest := strings.TrimLeft(l[min(len(l), i+len(w)):], " ")
 	if b := thirdPersonBase(w); b != "" && strings.HasSuffix(w, "s") && firstWordOf(rest) != "" && !strings.HasPrefix(rest, "-") {
-		return frame{kind: fAssign, vp: i, verb: b, verbTo: i + len(w), who: name, conf: 0.65}, rowFrame
+		return clauseFrame{kind: fAssign, verbStart: i, verb: b, verbTo: i + len(w), who: name, conf: 0.65}, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readPassiveNeed: "The changelog still needs to be written"; "… will
 // have to be approved by Mark Taylor" is Mark's to do.
-func readPassiveNeed(in *frameInput, m []int) (frame, rowResult) {
+func readPassiveNeed(in *frameInput, m []int) (clauseFrame, rowResult) {
 	raw, p, body := in.raw, in.p, in.body
 	np := strings.TrimSpace(raw[p+m[2] : p+m[3]])
 	b := pastBase(body[m[4]:m[5]])
 	if b == "" || isPronoun(np) || rePersonal.MatchString(strings.ToLower(np)) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
-	f := frame{kind: fNeed, vp: p + m[4], verb: b, verbTo: p + m[5], object: np, conf: 0.5, weak: true}
+	f := clauseFrame{kind: fNeed, verbStart: p + m[4], verb: b, verbTo: p + m[5], object: np, conf: 0.5, weak: true}
 	after := p + m[5]
 	if bm := reByAgent.FindStringSubmatchIndex(raw[after:]); bm != nil && in.a.isPersonName(raw[after+bm[4]:after+bm[5]]) &&
 		len(dates.Find(raw[after+bm[4]:after+bm[5]], in.a.clock)) == 0 {
@@ -484,122 +484,122 @@ func readPassiveNeed(in *frameInput, m []int) (frame, rowResult) {
 	}
 	// "will be moved" without a need is news, unless someone is named to do it.
 	if strings.HasSuffix(strings.TrimSpace(body[:m[4]]), "will be") && f.who == "" {
-		return frame{}, rowStop
+		return clauseFrame{}, rowStop
 	}
 	return f, rowFrame
 }
 
 // readNeedsIng: "the fence needs painting".
-func readNeedsIng(in *frameInput, m []int) (frame, rowResult) {
+func readNeedsIng(in *frameInput, m []int) (clauseFrame, rowResult) {
 	np := strings.TrimSpace(in.raw[in.p+m[2] : in.p+m[3]])
 	if b := gerundBase(in.body[m[4]:m[5]]); b != "" && !isPronoun(np) {
-		return frame{kind: fNeed, vp: in.p + m[4], verb: b, verbTo: in.p + m[5], object: np, conf: 0.5, weak: true}, rowFrame
+		return clauseFrame{kind: fNeed, verbStart: in.p + m[4], verb: b, verbTo: in.p + m[5], object: np, conf: 0.5, weak: true}, rowFrame
 	}
-	return frame{}, rowNext
+	return clauseFrame{}, rowNext
 }
 
 // readDue: "Expense reports are due Thursday"; "The car is due for its
 // inspection": the inspection is the task.
-func readDue(in *frameInput, m []int) (frame, rowResult) {
+func readDue(in *frameInput, m []int) (clauseFrame, rowResult) {
 	p := in.p
 	np := strings.TrimSpace(in.raw[p+m[2] : p+m[3]])
 	if isPronoun(np) || len(strings.Fields(np)) > 6 {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	if fm := reDueFor.FindStringSubmatch(in.body[m[1]:]); fm != nil {
-		return frame{kind: fDeadline, vp: p + m[2], verbTo: p + m[3], object: fm[1] + " for " + lowerDet(np), prefix: "Get", conf: 0.55, weak: true}, rowFrame
+		return clauseFrame{kind: fDeadline, verbStart: p + m[2], verbTo: p + m[3], object: fm[1] + " for " + lowerDet(np), prefix: "Get", conf: 0.55, weak: true}, rowFrame
 	}
 	return deadlineFrame(p+m[2], p+m[3], np), rowFrame
 }
 
 // deadlineFrame is the task a deadline of np makes ("Pay the rent").
-func deadlineFrame(start, end int, np string) frame {
-	return frame{kind: fDeadline, vp: start, verbTo: end, object: np, prefix: dueVerb(np), conf: 0.55, weak: true}
+func deadlineFrame(start, end int, np string) clauseFrame {
+	return clauseFrame{kind: fDeadline, verbStart: start, verbTo: end, object: np, prefix: dueVerb(np), conf: 0.55, weak: true}
 }
 
 // readDeadlineFor: "the deadline for the grant application is March 3".
-func readDeadlineFor(in *frameInput, m []int) (frame, rowResult) {
+func readDeadlineFor(in *frameInput, m []int) (clauseFrame, rowResult) {
 	g := 2
 	if m[2] < 0 {
 		g = 4
 	}
 	np := strings.TrimSpace(in.raw[in.p+m[g] : in.p+m[g+1]])
 	if isPronoun(np) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	return deadlineFrame(in.p+m[g], in.p+m[g+1], np), rowFrame
 }
 
 // readNounDeadline: "taxes!!! deadline 4/15", "passport renewal - due May 2".
-func readNounDeadline(in *frameInput, m []int) (frame, rowResult) {
+func readNounDeadline(in *frameInput, m []int) (clauseFrame, rowResult) {
 	p := in.p
 	if strings.HasPrefix(in.body[m[1]:], "date") || len(dates.Find(in.raw[p+m[1]:], in.a.clock)) == 0 {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	np := strings.TrimSpace(in.raw[p+m[2] : p+m[3]])
 	if isPronoun(strings.ToLower(np)) || baseVerb(firstWordOf(strings.ToLower(np))) != "" {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	return deadlineFrame(p+m[2], p+m[3], np), rowFrame
 }
 
 // readNoteToSelf: note style, "need to call the bank", "must renew passport".
-func readNoteToSelf(in *frameInput, m []int) (frame, rowResult) {
+func readNoteToSelf(in *frameInput, m []int) (clauseFrame, rowResult) {
 	if statives.Has(firstWordOf(in.l[in.p+m[1]:])) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
-	return frame{kind: fSelf, vp: in.p + m[1], self: true, conf: 0.65}, rowFrame
+	return clauseFrame{kind: fSelf, verbStart: in.p + m[1], self: true, conf: 0.65}, rowFrame
 }
 
 // readDashVerb: "dentist - reschedule to next month", "me - update
 // forecast model", "Carol - update the forecast" in notes and lists.
-func readDashVerb(in *frameInput, m []int) (frame, rowResult) {
+func readDashVerb(in *frameInput, m []int) (clauseFrame, rowResult) {
 	u, a, raw, p := in.u, in.a, in.raw, in.p
 	if !(u.item || a.kind == "note" || a.kind == "handwritten_ocr") {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	left := raw[p+m[2] : p+m[3]]
 	v := strings.ToLower(raw[p+m[4] : p+m[5]])
 	if !actionVerbs.Has(v) || baseVerb(firstWordOf(strings.ToLower(left))) != "" || pageNumbered(v, raw[p+m[5]:]) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	switch strings.ToLower(strings.TrimSpace(left)) {
 	case "me", "i", "myself", "self":
-		return frame{kind: fImperative, vp: p + m[4], self: true, conf: 0.7}, rowFrame
+		return clauseFrame{kind: fImperative, verbStart: p + m[4], self: true, conf: 0.7}, rowFrame
 	}
 	if n := strings.TrimSpace(left); (u.item || u.section == secAction) && !strings.Contains(n, " ") && a.isPersonName(n) {
 		ln := strings.ToLower(n)
 		if !eventNouns.Has(ln) && !roleNouns.Has(ln) && !labelWords.Has(ln) {
-			return frame{kind: fImperative, vp: p + m[4], who: n, conf: 0.7}, rowFrame
+			return clauseFrame{kind: fImperative, verbStart: p + m[4], who: n, conf: 0.7}, rowFrame
 		}
 	}
-	return frame{kind: fImperative, vp: p + m[4], object: left, conf: 0.65}, rowFrame
+	return clauseFrame{kind: fImperative, verbStart: p + m[4], object: left, conf: 0.65}, rowFrame
 }
 
 // readImperative: "send the deck by Friday". Someone else's imperative is
 // a request to "you"; in notes it stays the writer's.
-func readImperative(in *frameInput, _ []int) (frame, rowResult) {
+func readImperative(in *frameInput, _ []int) (clauseFrame, rowResult) {
 	verb, verbLen, fixed := imperativeVerb(in)
 	if verb == "" {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	body := in.body
 	if !(actionVerbs.Has(verb) || verb == "get" || verb == "make" || verb == "go" || verb == "have" && strings.HasPrefix(body, "have a look")) ||
 		pageNumbered(verb, body[verbLen:]) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	if verbUsedAsNoun(verb, body, verbLen) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	// "Take, for example, …", "Look, …", "Help, …": an aside, not an order.
 	if strings.HasPrefix(body[verbLen:], ":") || strings.HasPrefix(body[verbLen:], "-") || strings.HasPrefix(body[verbLen:], ",") {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
 	a, u, who := in.a, in.u, in.who
 	if !a.imperativeAllowed(u) {
-		return frame{}, rowNext
+		return clauseFrame{}, rowNext
 	}
-	f := frame{kind: fImperative, vp: in.p, who: who, conf: 0.65}
+	f := clauseFrame{kind: fImperative, verbStart: in.p, who: who, conf: 0.65}
 	if fixed != "" {
 		f.verb, f.verbTo = fixed, in.p+verbLen
 	}

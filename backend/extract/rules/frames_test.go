@@ -30,7 +30,7 @@ func TestFrameExamples(t *testing.T) {
 				if rules := exampleRules(ex.text, opt); !rules[row.name] {
 					t.Errorf("%q: not read by this row (read by %v)", ex.text, keys(rules))
 				} else if k := exampleKind(ex.text, opt, row.name); k != row.kind && k != fMeeting {
-					t.Errorf("%q: kind %s, want %s", ex.text, frameSig[k], frameSig[row.kind])
+					t.Errorf("%q: kind %s, want %s", ex.text, frameSignals[k], frameSignals[row.kind])
 				}
 			}
 			for _, ex := range row.negative {
@@ -75,7 +75,7 @@ func exampleKind(text string, opt Options, rule string) int {
 			return fMeeting
 		}
 		if c.rule == rule {
-			return c.frame
+			return c.frameKind
 		}
 	}
 	return fNone

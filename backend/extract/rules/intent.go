@@ -129,7 +129,7 @@ func intentFeatures(sentence string, rule []string) []string {
 }
 
 // ruleFeatures describes the rules' findings in a sentence for the detector.
-func ruleFeatures(cs []*cand) []string {
+func ruleFeatures(cs []*candidate) []string {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -205,12 +205,12 @@ var (
 // mail, where reminders, hand-offs, bare instructions and commitments are
 // labelled "no request", while by our conventions they are tasks
 // (TestDetectorKeepsConventionalTasks).
-func (a *analyzer) checkIntent(ui int, u unit, s span, idx int, cs []*cand) []*cand {
+func (a *analyzer) checkIntent(ui int, u unit, s span, idx int, cs []*candidate) []*candidate {
 	if len(cs) > 0 {
 		return cs
 	}
 	if c := a.detectedRequest(ui, u, s, idx); c != nil {
-		return []*cand{c}
+		return []*candidate{c}
 	}
 	return nil
 }
@@ -219,7 +219,7 @@ func (a *analyzer) checkIntent(ui int, u unit, s span, idx int, cs []*cand) []*c
 // request detector recognises. Its title is the sentence itself, trimmed of
 // greetings and politeness; the confidence stays low so it sorts below the
 // rules' findings and the review list shows it as a suggestion.
-func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
+func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *candidate {
 	raw := a.text[s.start:s.end]
 	if len(strings.Fields(raw)) < 3 || len(raw) > 600 {
 		return nil
@@ -231,7 +231,7 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 	if reHypo.MatchString(l) || reCancel.MatchString(l) || reIntentClosing.MatchString(l) || reCondHead.MatchString(l) && reBoiler.MatchString(l) {
 		return nil // the rules' filters stand
 	}
-	for _, sg := range a.sig {
+	for _, sg := range a.signals {
 		switch sg {
 		case "sig:cond", "sig:boiler", "sig:filtered", "sig:past":
 			// A condition, boilerplate ("let me know if you have any
@@ -246,7 +246,7 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 	if rePresence.MatchString(strings.TrimLeft(reIntentLead.ReplaceAllString(l, ""), " ")) && !reYouWord.MatchString(l) {
 		return nil
 	}
-	p := intentDetector().prob(raw, a.sig)
+	p := intentDetector().prob(raw, a.signals)
 	if p < intentDetector().add {
 		return nil
 	}
@@ -271,7 +271,7 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *cand {
 	if t == "" {
 		return nil
 	}
-	c := &cand{typ: TypeTask, title: t, conf: 0.3 + 0.3*(p-0.5), sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
+	c := &candidate{typ: TypeTask, title: t, conf: 0.3 + 0.3*(p-0.5), sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
 		desc: collapse(raw)}
 	// A request in an email is asked of its reader.
 	c.you = true

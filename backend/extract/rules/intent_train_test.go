@@ -310,13 +310,13 @@ func ruleFeaturesFor(text string, opt Options) []string {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
-	a := &analyzer{text: text, kind: normKind(opt.Kind), clock: dates.NewClock(opt.Now), speakers: map[string]string{}, sigOn: true}
+	a := &analyzer{text: text, kind: normKind(opt.Kind), clock: dates.NewClock(opt.Now), speakers: map[string]string{}, recordSignals: true}
 	a.parseLines()
 	a.buildUnits()
 	var sigs []string
-	a.onSentence = func() { sigs = append(sigs, a.sig...) }
+	a.onSentence = func() { sigs = append(sigs, a.signals...) }
 	a.run()
-	var live []*cand
+	var live []*candidate
 	for _, c := range a.cands {
 		if !c.dropped {
 			live = append(live, c)

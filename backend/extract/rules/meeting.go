@@ -25,7 +25,7 @@ var (
 
 // meeting decides whether the clause is a meeting, appointment or event to
 // attend, and returns its title.
-func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr frame, question bool) (string, bool) {
+func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr clauseFrame, question bool) (string, bool) {
 	body := l[p:]
 	dated, past := false, true
 	for _, h := range ds {
@@ -54,9 +54,9 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 	case fProposal, fCommit, fTeam, fRequest, fImperative, fSelf, fAssign:
 		v := fr.verb
 		if v == "" {
-			v = firstWordOf(l[fr.vp:])
+			v = firstWordOf(l[fr.verbStart:])
 		}
-		vEnd := min(fr.vp+len(v), len(l)) // where the verb ends in the text
+		vEnd := min(fr.verbStart+len(v), len(l)) // where the verb ends in the text
 		if fr.verb != "" {
 			vEnd = min(fr.verbTo, len(l))
 		}
@@ -94,13 +94,13 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 			if (v == "discuss" || v == "talk") && !dated {
 				return "", false
 			}
-			return a.cleanMeetingTitle(raw, fr.vp, len(raw), ds), true
+			return a.cleanMeetingTitle(raw, fr.verbStart, len(raw), ds), true
 		case schedulingVerbs.Has(v):
 			np := eventAfter(l, vEnd)
 			if np < 0 {
 				return "", false
 			}
-			if !dated && fr.kind != fProposal && !((fr.kind == fCommit || fr.kind == fTeam) && (strings.Contains(l[:fr.vp], "love to") || strings.Contains(l[:fr.vp], "like to"))) {
+			if !dated && fr.kind != fProposal && !((fr.kind == fCommit || fr.kind == fTeam) && (strings.Contains(l[:fr.verbStart], "love to") || strings.Contains(l[:fr.verbStart], "like to"))) {
 				return "", false
 			}
 			if v == "do" || v == "get" || v == "go" || v == "come" || v == "put" || v == "make" {
@@ -112,14 +112,14 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 		}
 		if fr.kind == fProposal && dated {
 			// "are you free for a quick sync on Wednesday?"
-			if np := eventAfter(l, fr.vp); np >= 0 && !actionVerbs.Has(v) {
+			if np := eventAfter(l, fr.verbStart); np >= 0 && !actionVerbs.Has(v) {
 				return a.cleanMeetingTitle(raw, np, len(raw), ds), true
 			}
 			// "are you free Wed 3/11 at 2pm for a 30-min sync on the Q2 plan?"
-			if w := strings.Fields(l[fr.vp:]); !actionVerbs.Has(v) {
+			if w := strings.Fields(l[fr.verbStart:]); !actionVerbs.Has(v) {
 				for i := range w {
 					if i < 12 && eventAt(w, i) {
-						if at := npStart(l, fr.vp, w, i); at >= 0 {
+						if at := npStart(l, fr.verbStart, w, i); at >= 0 {
 							t := a.cleanMeetingTitle(raw, at, len(raw), ds)
 							if m := reArticle.FindStringIndex(strings.ToLower(t)); m != nil && m[1] < len(t) {
 								t = capitalise(t[m[1]:])
@@ -131,7 +131,7 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr fram
 			}
 			// "Let's review everything together on Thursday at 11."
 			if timed(ds) || strings.Contains(l, "together") || discussVerbs.Has(v) {
-				return a.cleanMeetingTitle(raw, fr.vp, len(raw), ds), true
+				return a.cleanMeetingTitle(raw, fr.verbStart, len(raw), ds), true
 			}
 		}
 		return "", false

@@ -73,7 +73,7 @@ func analyse(text string, opt Options, intent bool) *analyzer {
 		speakers: map[string]string{},
 		intent:   intent && normKind(opt.Kind) == "email",
 	}
-	a.sigOn = a.intent
+	a.recordSignals = a.intent
 	a.parseLines()
 	a.buildUnits()
 	a.run()
@@ -109,13 +109,13 @@ type analyzer struct {
 	quoteSender    string            // that message's "I"
 	sender         string            // the email's "I"
 	greeted        bool
-	cands          []*cand
+	cands          []*candidate
 	lastDate       *dates.Hit // latest resolved date, for "before then"
 	dateCache      map[span][]dates.Hit
 	sents          []sentRef
 	intent         bool     // back the rules up with the request detector
-	sigOn          bool     // record what the rules saw, for the detector
-	sig            []string // what the rules saw in the current sentence
+	recordSignals  bool     // record what the rules saw, for the detector
+	signals        []string // what the rules saw in the current sentence
 	onSentence     func()   // training: called after each sentence is read
 }
 
@@ -126,8 +126,8 @@ type sentRef struct {
 	unit    int
 }
 
-// cand is a task being built.
-type cand struct {
+// candidate is a task being built.
+type candidate struct {
 	title, desc string
 	assignee    string
 	you         bool // asked of "you": resolved from the conversation
@@ -137,7 +137,7 @@ type cand struct {
 	priority    string
 	conf        float64
 	weak        bool   // a statement of need; merged into a firmer mention
-	frame       int    // the frame kind it came from (fCommit, fRequest, …)
+	frameKind   int    // the frame kind it came from (fCommit, fRequest, …)
 	rule        string // the frames-table row it came from ("" when none)
 	open        bool   // work up for grabs ("who can take the demo?")
 	all         bool   // asked of everyone: not claimed by one "sure"
@@ -151,7 +151,7 @@ type cand struct {
 
 func (a *analyzer) run() {
 	prevTurn := -1 // index into units of the previous speaker turn
-	var prevCands []*cand
+	var prevCands []*candidate
 	for ui, u := range a.units {
 		if u.done || u.section == secPassive {
 			// Still remember its sentences as context.
@@ -192,7 +192,7 @@ func (a *analyzer) run() {
 				if len(prevCands) == 0 {
 					if c := a.questionFollowUp(prevTurn, ui); c != nil {
 						a.cands = append(a.cands, c)
-						prevCands = []*cand{c}
+						prevCands = []*candidate{c}
 					}
 				}
 			}
@@ -208,7 +208,7 @@ func (a *analyzer) run() {
 			}
 			continue
 		}
-		var made []*cand
+		var made []*candidate
 		followUp := false
 		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && len(prevCands) == 0 {
 			if c := a.questionFollowUp(prevTurn, ui); c != nil {
@@ -216,11 +216,11 @@ func (a *analyzer) run() {
 				followUp = true
 			}
 		}
-		var last []*cand
+		var last []*candidate
 		for _, s := range a.sentences(u) {
 			idx := len(a.sents)
 			a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
-			a.sig = a.sig[:0]
+			a.signals = a.signals[:0]
 			cs := a.sentenceTasks(ui, u, s, idx)
 			if a.onSentence != nil {
 				a.onSentence()
@@ -372,7 +372,7 @@ func (a *analyzer) saysWhoActs(u unit, raw string) bool {
 	}
 	switch f.kind {
 	case fCommit, fTeam, fProposal, fRequest, fAssign:
-		return f.vp > 0
+		return f.verbStart > 0
 	}
 	return false
 }
@@ -384,12 +384,12 @@ func (a *analyzer) frameKind(raw string) int {
 }
 
 // lineFrame reads raw, from its start, as a clause of u.
-func (a *analyzer) lineFrame(u unit, raw string) (frame, bool) {
+func (a *analyzer) lineFrame(u unit, raw string) (clauseFrame, bool) {
 	l := gate.LowerASCII(strings.ReplaceAll(raw, "’", "'"))
 	if len(l) != len(raw) {
-		return frame{}, false // offsets would not line up; keep the old reading
+		return clauseFrame{}, false // offsets would not line up; keep the old reading
 	}
-	return a.frame(u, raw, l, 0, "", false), true
+	return a.clauseFrameAt(u, raw, l, 0, "", false), true
 }
 
 var (
@@ -400,7 +400,7 @@ var (
 // questionFollowUp: "did you book the hotel?" (or "has anyone booked…") —
 // "not yet, doing it today" makes the question's action a task of the one
 // who answered.
-func (a *analyzer) questionFollowUp(prev, cur int) *cand {
+func (a *analyzer) questionFollowUp(prev, cur int) *candidate {
 	pu, u := a.units[prev], a.units[cur]
 	q := strings.TrimSpace(a.text[pu.start:pu.end])
 	if !strings.HasSuffix(q, "?") {
@@ -425,7 +425,7 @@ func (a *analyzer) questionFollowUp(prev, cur int) *cand {
 	}
 	rest := strings.TrimRight(q[m[4]:m[5]], "? ")
 	title := capitalise(trimDangling(cutTail(tidy(b + " " + rest))))
-	c := &cand{typ: TypeTask, title: title, assignee: u.speaker, conf: 0.6, sent: span{u.start, u.end}, unit: cur, speaker: u.speaker,
+	c := &candidate{typ: TypeTask, title: title, assignee: u.speaker, conf: 0.6, sent: span{u.start, u.end}, unit: cur, speaker: u.speaker,
 		desc: collapse(q) + " " + collapse(a.text[u.start:u.end])}
 	for _, h := range dates.Find(a.text[u.start:u.end], a.clock) {
 		if (h.HasDate || h.HasTime) && !h.Past && !h.Ref {
@@ -509,7 +509,7 @@ var reAskLead = regexp.MustCompile(`^(?:can|could|would|will|won't) (?:you|u|we|
 // prepForMeeting dates preparation asked for right after a meeting ("The
 // next review is on June 4. Please come prepared with your top risks.") by
 // the meeting.
-func prepForMeeting(last, cs []*cand) {
+func prepForMeeting(last, cs []*candidate) {
 	if len(last) == 0 {
 		return
 	}
@@ -551,7 +551,7 @@ func newAction(rest string) bool {
 
 // claimWithDates hands the earlier request to the answering speaker, and
 // gives it the answer's date when the request had none.
-func (a *analyzer) claimWithDates(prev []*cand, u unit, made []*cand) {
+func (a *analyzer) claimWithDates(prev []*candidate, u unit, made []*candidate) {
 	a.claim(prev, u)
 	for _, m := range made {
 		if m.due == nil {
@@ -615,7 +615,7 @@ func normUtterance(s string) string {
 }
 
 // claim gives the previous turn's open requests to the one who accepted.
-func (a *analyzer) claim(prev []*cand, u unit) {
+func (a *analyzer) claim(prev []*candidate, u unit) {
 	var due *dates.Hit
 	for _, h := range dates.Find(a.text[u.start:u.end], a.clock) {
 		if h.HasDate && !h.Past && !h.Ref {

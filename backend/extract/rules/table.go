@@ -131,7 +131,7 @@ func (a *analyzer) tables() {
 	}
 }
 
-func (a *analyzer) tableRow(rl line, cells []string, item, owner, due int) *cand {
+func (a *analyzer) tableRow(rl line, cells []string, item, owner, due int) *candidate {
 	what := collapse(cells[item])
 	if what == "" || strings.EqualFold(what, "n/a") {
 		return nil
@@ -148,7 +148,7 @@ func (a *analyzer) tableRow(rl line, cells []string, item, owner, due int) *cand
 		}
 	}
 	title := capitalise(trimDangling(what))
-	c := &cand{typ: TypeTask, title: title, conf: 0.75, sent: span{rl.start, rl.end}, frame: fItem,
+	c := &candidate{typ: TypeTask, title: title, conf: 0.75, sent: span{rl.start, rl.end}, frameKind: fItem,
 		desc: collapse(strings.Join(cells, " · "))}
 	if owner >= 0 && owner < len(cells) {
 		if o := strings.TrimSpace(cells[owner]); o != "" && o != "-" && o != "—" && !strings.EqualFold(o, "tbd") && !strings.EqualFold(o, "n/a") {

@@ -23,8 +23,8 @@ var (
 )
 
 // newTask builds a task candidate from a clause and its frame.
-func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f frame, end int, ds []dates.Hit, who string) *cand {
-	c := &cand{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline, frame: f.kind, rule: f.rule}
+func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f clauseFrame, end int, ds []dates.Hit, who string) *candidate {
+	c := &candidate{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline, frameKind: f.kind, rule: f.rule}
 	// Assignee.
 	switch {
 	case f.who != "":
@@ -41,7 +41,7 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 	if f.you && c.assignee == "" {
 		c.you = true
 	}
-	owner, ownerCut := a.owner(raw, f.vp, end, u)
+	owner, ownerCut := a.owner(raw, f.verbStart, end, u)
 	if owner != "" && (c.assignee == "" || f.kind == fItem || f.kind == fImperative) {
 		c.assignee, c.you, c.team = owner, false, false
 	}
@@ -50,8 +50,8 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 	}
 	// "…by Mark Taylor, who is out until next week": the relative clause
 	// is about Mark, and its dates are not the task's.
-	if m := reCutWho.FindStringIndex(raw[f.vp:end]); m != nil {
-		end = f.vp + m[0]
+	if m := reCutWho.FindStringIndex(raw[f.verbStart:end]); m != nil {
+		end = f.verbStart + m[0]
 		kept := ds[:0:0]
 		for _, h := range ds {
 			if h.Start < end {
@@ -110,8 +110,8 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f fra
 }
 
 // newMeeting builds a meeting candidate.
-func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string, ds []dates.Hit, who string) *cand {
-	c := &cand{typ: TypeMeeting, title: title, conf: 0.7, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, assignee: who}
+func (a *analyzer) newMeeting(ui int, u unit, s span, idx int, raw, title string, ds []dates.Hit, who string) *candidate {
+	c := &candidate{typ: TypeMeeting, title: title, conf: 0.7, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, assignee: who}
 	ds = dates.MergeDayTime(dropMovedFrom(ds))
 	recurring := false
 	for _, h := range ds {
@@ -419,11 +419,11 @@ func (a *analyzer) dayRange(n string) bool {
 var lonePronoun = words("lone_pronoun")
 
 // buildTitle makes the short imperative title.
-func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dates.Hit, requester string) string {
+func (a *analyzer) buildTitle(raw, l string, f clauseFrame, end int, ds []dates.Hit, requester string) string {
 	if end > len(raw) {
 		end = len(raw)
 	}
-	if f.vp >= end {
+	if f.verbStart >= end {
 		return ""
 	}
 	var t string
@@ -435,14 +435,14 @@ func (a *analyzer) buildTitle(raw, l string, f frame, end int, ds []dates.Hit, r
 	case f.verb != "":
 		t = f.verb + " " + removeSpans(raw, f.verbTo, end, ds, true)
 	case f.object != "": // "dentist - reschedule …"
-		v := firstWordOf(l[f.vp:])
-		vend := f.vp + len(v)
+		v := firstWordOf(l[f.verbStart:])
+		vend := f.verbStart + len(v)
 		if w := firstWordOf(l[vend:]); phrasalParticles.Has(w) {
 			vend = strings.Index(l[vend:], w) + vend + len(w)
 		}
-		t = raw[f.vp:vend] + " " + f.object + " " + removeSpans(raw, vend, end, ds, true)
+		t = raw[f.verbStart:vend] + " " + f.object + " " + removeSpans(raw, vend, end, ds, true)
 	default:
-		t = removeSpans(raw, f.vp, end, ds, true)
+		t = removeSpans(raw, f.verbStart, end, ds, true)
 	}
 	t = tidy(t)
 	if lt := strings.ToLower(t); !strings.HasPrefix(lt, "do ") || !lonePronoun.Has(strings.Trim(lt[3:], " .!")) {
