@@ -291,7 +291,10 @@ async function run() {
   begin('sign out');
   await byTestId('sign-out').click();
   await byTestId('sign-in-form').waitFor();
-  if (await page.evaluate(() => localStorage.length) !== 0) fail('storage still holds a token after sign-out');
+  if ((await page.evaluate(() => localStorage.getItem('sentry.refresh_token'))) !== null) fail('storage still holds a token after sign-out');
+  // What stays is only the memory of a visit, so the sign-in says "Welcome back".
+  if ((await page.evaluate(() => Object.keys(localStorage).join())) !== 'sentry.signed_in_before') fail('sign-out left more than the memory of a visit');
+  if (!(await page.getByText('Welcome back.').isVisible())) fail('the sign-in after a visit does not say "Welcome back."');
   await snap(page, 'signed-out');
 
   begin('sign up again with the same email');
@@ -1170,7 +1173,7 @@ async function run() {
   if (!startedAt || new URL(startedAt).searchParams.get('return_to') !== '/') fail(`the provider trip started at ${startedAt}`);
   if (exchanged?.code !== 'from-the-provider') fail(`the exchange sent ${JSON.stringify(exchanged)}`);
   if ((await oauthPage.evaluate(() => location.hash)) !== '') fail('the code stayed in the address');
-  if ((await oauthPage.evaluate(() => localStorage.length)) !== 1) fail('the provider sign-in kept no session');
+  if ((await oauthPage.evaluate(() => localStorage.getItem('sentry.refresh_token'))) === null) fail('the provider sign-in kept no session');
   await until(async () => (await oauthPage.getByTestId('user-name').textContent())?.trim() === 'Grace Hopper', 'the provider-signed-in user');
   await snap(oauthPage, 'oauth-signed-in');
   await oauthCtx.close();

@@ -92,10 +92,13 @@ function signedIn(s: Session, face: Face) {
   session.notice = '';
   session.alert = '';
   session.status = 'signed_in';
-  try {
-    storage()?.setItem(SEEN_KEY, '1');
-  } catch {
-    // A full or blocked storage only costs the "Welcome back".
+  // The desktop keeps nothing in storage; the web face remembers a visit.
+  if (face === 'web') {
+    try {
+      storage()?.setItem(SEEN_KEY, '1');
+    } catch {
+      // A full or blocked storage only costs the "Welcome back".
+    }
   }
 }
 
@@ -217,6 +220,7 @@ export async function deleteAccount(): Promise<void> {
   if (!u) return;
   await api.deleteUser(u.id);
   storage()?.removeItem(REFRESH_KEY);
+  storage()?.removeItem(SEEN_KEY);
   if (session.face === 'desktop') {
     globalThis.location?.reload();
     return;

@@ -16,6 +16,7 @@ import {
   formatContribution,
   formatDay,
   formatDays,
+  fixPlurals,
   formatSlot,
   formatHours,
   formatShare,
@@ -752,5 +753,25 @@ describe('chart keyboard', () => {
     { planned: 0, capacity: 0, meetings: 0, text: 'Thu: nothing planned, no working hours.' },
   ])('says $planned of $capacity in words', ({ planned, capacity, meetings, text }) => {
     expect(loadSentence('Thu', planned, capacity, meetings)).toBe(text);
+  });
+});
+
+describe('fixPlurals', () => {
+  it.each([
+    ['2 open task(s) are past their deadline, 0.4 days on average.', '2 open tasks are past their deadline, 0.4 days on average.'],
+    ['1 open task(s) are past their deadline.', '1 open task is past their deadline.'],
+    ['3 deadline(s) in the next 7 days', '3 deadlines in the next 7 days'],
+    ['0 meeting(s) start within 5 minutes', '0 meetings start within 5 minutes'],
+    ['1 meeting(s) start within 5 minutes', '1 meeting starts within 5 minutes'],
+    ['1 day(s) are over capacity by 1.0 h in all.', '1 day is over capacity by 1.0 h in all.'],
+    ['0 working day(s) have none.', '0 working days have none.'],
+    ['1 working day(s) have none.', '1 working day has none.'],
+    ['No brackets here (see notes).', 'No brackets here (see notes).'],
+  ])('%s', (input, want) => {
+    expect(fixPlurals(input)).toBe(want);
+  });
+  it('says a fraction of a day as under a day', () => {
+    expect(formatDays(0.4)).toBe('under a day');
+    expect(formatDays(0)).toBe('0 days');
   });
 });

@@ -864,7 +864,29 @@ export function formatShare(v: number): string {
 
 export function formatDays(d: number): string {
   const v = Math.round(d);
+  if (v === 0 && d > 0) return 'under a day';
   return v === 1 ? '1 day' : `${v} days`;
+}
+
+// Verbs the explanations use after a counted noun, singular for one.
+const SINGULAR_VERBS: Record<string, string> = { are: 'is', have: 'has', start: 'starts', fall: 'falls', go: 'goes' };
+
+/**
+ * Puts a counted "word(s)" right: "1 open task(s) are" → "1 open task is",
+ * "3 deadline(s)" → "3 deadlines". Up to two words may stand between the
+ * number and the noun.
+ */
+export function fixPlurals(text: string): string {
+  return text.replace(
+    /\b(\d+(?:\.\d+)?)(\s+(?:[\p{L}-]+\s+){0,2}?)([\p{L}-]+)\(s\)(\s+([a-z]+)\b)?/gu,
+    (_m, n: string, between: string, noun: string, tail: string | undefined, verb: string | undefined) => {
+      const one = Number(n) === 1;
+      const word = one ? noun : `${noun}s`;
+      if (!tail) return `${n}${between}${word}`;
+      const v = verb ?? '';
+      return `${n}${between}${word}${tail.slice(0, tail.length - v.length)}${one && SINGULAR_VERBS[v] ? SINGULAR_VERBS[v] : v}`;
+    },
+  );
 }
 
 // ---------- charts ----------
