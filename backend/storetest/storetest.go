@@ -26,6 +26,7 @@ type Stores struct {
 	Uploads      core.UploadStore
 	Integrations core.IntegrationStore
 	Notebooks    core.NotebookStore
+	Teams        core.TeamStore
 	// DeviceID is the device the store writes into the change log.
 	DeviceID string
 }
@@ -71,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"NotebookSearch", needNotebooks, testNotebookSearch},
 		{"NotebookQueue", needNotebooks, testNotebookQueue},
 		{"HostileKeys", needAll, testHostileKeys},
+		{"Teams", needTeams, testTeams},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -93,6 +95,7 @@ func needExtractions(s Stores) bool   { return needUsers(s) && s.Extractions != 
 func needUploads(s Stores) bool       { return needUsers(s) && s.Uploads != nil }
 func needIntegrations(s Stores) bool  { return needTasks(s) && s.Integrations != nil }
 func needNotebooks(s Stores) bool     { return needUsers(s) && s.Notebooks != nil }
+func needTeams(s Stores) bool         { return needTasks(s) && s.Teams != nil }
 func needAll(s Stores) bool {
 	return needWorkloads(s) && needExtractions(s) && needUploads(s) && needIntegrations(s) && needNotebooks(s)
 }
