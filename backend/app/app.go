@@ -68,6 +68,8 @@ type Options struct {
 	SMTPTLS *tls.Config
 	// AuthFailures replaces the default auth throttle (tests).
 	AuthFailures *ratelimit.Failures
+	// Now is the clock of sign-in and sessions (tests; time.Now when nil).
+	Now func() time.Time
 }
 
 // App is a running Sentry backend.
@@ -122,19 +124,22 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: create data dir %s: %w", cfg.DataDir, err)
 	}
-	var secret []byte
-	var err error
-	if cfg.Desktop {
-		secret, err = desktopSecret(cfg, logger)
-	} else {
-		secret, err = loadSecret(cfg)
-	}
-	if err != nil {
-		return nil, err
-	}
 	clock := hlc.New(nil)
 	db, sqlDB, pgDB, err := OpenStore(ctx, cfg, logger, clock)
 	if err != nil {
+		return nil, err
+	}
+	var secret []byte
+	switch {
+	case cfg.Desktop:
+		secret, err = desktopSecret(cfg, logger)
+	case pgDB != nil:
+		secret, err = sharedSecret(ctx, cfg, pgDB)
+	default:
+		secret, err = loadSecret(cfg)
+	}
+	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	cost := cfg.BcryptCost
@@ -149,7 +154,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		mailer = opts.Mailer
 	}
 	authSvc, err := auth.NewService(db, auth.Options{Secret: secret, AccessTTL: cfg.AccessTTL, BcryptCost: cost, Logger: logger,
-		Accounts: db, Mailer: mailer})
+		Accounts: db, Mailer: mailer, Now: opts.Now})
 	if err != nil {
 		db.Close()
 		return nil, err

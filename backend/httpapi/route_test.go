@@ -19,6 +19,9 @@ import (
 func forgedTokens(t *testing.T, b *testBackend, userID string) (expired, none string) {
 	t.Helper()
 	secret, err := os.ReadFile(filepath.Join(b.app.Config.DataDir, app.SecretFile))
+	if b.app.PG != nil { // servers on PostgreSQL share the database's
+		err = b.queryRow(`SELECT value FROM meta WHERE key = 'signing_secret'`).Scan(&secret)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,190 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"sentry/backend/app"
+	"sentry/backend/auth"
+	"sentry/backend/config"
+)
+
+// sharedSchemaURL is a URL of the PostgreSQL of scripts/with-postgres whose
+// search path is a fresh schema, dropped after the test; the test is
+// skipped without one.
+func sharedSchemaURL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("needs PostgreSQL: run under scripts/with-postgres")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	admin := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin(`CREATE SCHEMA ` + schema)
+	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// instance is one `sentry serve` of a team server: its own data folder,
+// its own clock, the shared database.
+type instance struct {
+	t   *testing.T
+	app *app.App
+	srv *httptest.Server
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newInstance(t *testing.T, dbURL string) *instance {
+	t.Helper()
+	in := &instance{t: t, now: time.Now()}
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.DatabaseURL = dbURL
+	a, err := app.New(context.Background(), app.Options{Config: cfg, BcryptCost: 4, Now: in.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.app = a
+	in.srv = httptest.NewServer(a.Handler())
+	t.Cleanup(func() { in.srv.Close(); a.Close() })
+	return in
+}
+
+func (in *instance) clock() time.Time {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.now
+}
+
+func (in *instance) advance(d time.Duration) {
+	in.mu.Lock()
+	in.now = in.now.Add(d)
+	in.mu.Unlock()
+}
+
+func (in *instance) do(method, path, token string, body any) (int, []byte) {
+	in.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		buf, _ := json.Marshal(body)
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, in.srv.URL+path, rd)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, out
+}
+
+// TestTokensAcrossInstances: two servers on one database sign with one key,
+// so a token issued by one is accepted by the other, and a sign-out on one
+// is refused by the other within the session-check TTL.
+func TestTokensAcrossInstances(t *testing.T) {
+	dbURL := sharedSchemaURL(t)
+	a, b := newInstance(t, dbURL), newInstance(t, dbURL)
+
+	if code, body := a.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
+		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {
+		t.Fatalf("register on A: %d %s", code, body)
+	}
+	code, body := a.do("POST", "/api/auth/login", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery"})
+	if code != 200 {
+		t.Fatalf("login on A: %d %s", code, body)
+	}
+	var s struct {
+		Access  string `json:"access_token"`
+		Refresh string `json:"refresh_token"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil || s.Access == "" {
+		t.Fatalf("login answer %s", body)
+	}
+	if code, body := b.do("GET", "/api/auth/me", s.Access, nil); code != 200 {
+		t.Fatalf("A's token on B: %d %s", code, body)
+	}
+	if code, body := a.do("POST", "/api/auth/logout", s.Access, map[string]any{"refresh_token": s.Refresh}); code/100 != 2 {
+		t.Fatalf("logout on A: %d %s", code, body)
+	}
+	if code, _ := a.do("GET", "/api/auth/me", s.Access, nil); code != 401 {
+		t.Fatalf("A accepts its own signed-out token: %d", code)
+	}
+	// B may trust its cached answer for the TTL, not beyond.
+	b.advance(auth.SessionCheckTTL + time.Second)
+	if code, body := b.do("GET", "/api/auth/me", s.Access, nil); code != 401 {
+		t.Fatalf("B accepts a token signed out on A after the TTL: %d %s", code, body)
+	}
+	// Neither instance wrote a secret of its own.
+	for _, in := range []*instance{a, b} {
+		if _, err := os.Stat(in.app.Config.DataDir + "/" + app.SecretFile); !os.IsNotExist(err) {
+			t.Fatalf("a secret file in %s: %v", in.app.Config.DataDir, err)
+		}
+	}
+}
+
+// TestSharedSecretKeepsAnEarlierFile: a server that ran alone with a
+// secret.key brings it into the database, so its tokens stay valid.
+func TestSharedSecretKeepsAnEarlierFile(t *testing.T) {
+	dbURL := sharedSchemaURL(t)
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.DatabaseURL = dbURL
+	old := bytes.Repeat([]byte("ab"), 48)
+	if err := os.WriteFile(cfg.DataDir+"/"+app.SecretFile, append(old, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), app.Options{Config: cfg, BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var got string
+	if err := a.PG.QueryRowForTest(`SELECT value FROM meta WHERE key = 'signing_secret'`).Scan(&got); err != nil || got != string(old) {
+		t.Fatalf("stored secret %q, %v", got, err)
+	}
+}
