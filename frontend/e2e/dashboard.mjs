@@ -172,7 +172,11 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
     await taskRow(moved.title).waitFor();
     const shownAfter = await taskRow(moved.title).getByTestId('task-deadline').textContent();
     // The list shows the deadline in the browser's zone, as the API has it now.
-    const want = await page.evaluate((iso) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }), moved.new_deadline);
+    // ("17:00", or "5:00 PM" where clocks have 12 hours).
+    const want = await page.evaluate((iso) => {
+      const twelve = new Intl.DateTimeFormat(undefined, { hour: 'numeric' }).resolvedOptions().hour12 === true;
+      return new Date(iso).toLocaleTimeString(undefined, { hour: twelve ? 'numeric' : '2-digit', minute: '2-digit' });
+    }, moved.new_deadline);
     if (!shownAfter.includes(want)) fail(`Tasks shows ${JSON.stringify(shownAfter)} for the new deadline ${moved.new_deadline}`);
     shownBefore = shownAfter;
   } else {

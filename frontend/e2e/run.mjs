@@ -566,12 +566,15 @@ async function run() {
     return (await settled()) && statuses.length === 5 && statuses.every((st) => st === 'done');
   }, 'the Done filter to show the 5 done tasks');
   await byTestId('filter-status').selectOption('all');
-  await byTestId('filter-due').selectOption('overdue');
-  await until(async () => (await settled()) && (await page.getByTestId('task-item').count()) === 1 && (await item('Late invoice').count()) === 1, 'the Overdue filter to show only "Late invoice"');
+  await byTestId('view-overdue').click();
+  await until(async () => (await settled()) && (await page.getByTestId('task-item').count()) === 1 && (await item('Late invoice').count()) === 1, 'the Overdue view to show only "Late invoice"');
   await snap(page, 'overdue-filter');
-  await byTestId('filter-due').selectOption('week');
-  await until(async () => (await settled()) && (await page.getByTestId('task-item').count()) === 1 && (await item('Due in three days').count()) === 1, 'Next 7 days to show only "Due in three days"');
-  await byTestId('filter-due').selectOption('any');
+  await byTestId('view-upcoming').click();
+  await until(
+    async () => (await settled()) && JSON.stringify(await byTestId('task-title').allTextContents()) === JSON.stringify(['Due in three days', 'Due next month']),
+    'Upcoming to show the two later tasks, soonest first',
+  );
+  await byTestId('view-any').click();
   await until(async () => (await settled()) && (await page.getByTestId('task-item').count()) === 50, 'the first page again');
   await byTestId('task-search').fill('no such words anywhere');
   await until(async () => (await byTestId('tasks-empty').textContent())?.includes('No tasks match'), 'the filtered empty state');
@@ -701,6 +704,11 @@ async function run() {
       if (!sentence || !transcript.includes(sentence)) fail(`a draft's evidence ${JSON.stringify(sentence)} is not from the transcript`);
     }
     if ((await byTestId('capture-text').inputValue()) !== '') fail('the text box kept the text that was turned into drafts');
+    // Focus moved from the text box to what was found.
+    await until(
+      () => page.evaluate(() => !!document.activeElement?.closest('[data-testid=capture-results]')),
+      'focus to move to the results',
+    );
     await snap(page, 'capture-drafts');
 
     begin('capture: a accepts the selected draft, r rejects the next');
@@ -837,20 +845,22 @@ async function run() {
   await snap(page, 'capture-folder');
   while ((await page.getByTestId('file-remove').count()) > 0) await page.getByTestId('file-remove').first().click();
 
-  begin('capture: an unsupported file gets the 415 message');
+  begin('capture: an unsupported file is refused at the drop, with the reason, and never sent');
   const exePath = join(filesDir, 'setup.exe');
   writeFileSync(exePath, Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2048, 0x4d)]));
+  let exeSent = false;
+  const onExe = (r) => {
+    if (r.method() === 'POST' && r.url().includes('/api/extract/') && r.postDataBuffer()?.includes('setup.exe')) exeSent = true;
+  };
+  page.on('request', onExe);
   await byTestId('file-input').setInputFiles(exePath);
-  await page.locator('[data-testid=file-entry][data-name="setup.exe"]').waitFor();
-  const refused = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/api/extract/'));
-  await byTestId('files-submit').click();
-  const refusedRes = await refused;
-  if (refusedRes.status() !== 415) fail(`the .exe was answered ${refusedRes.status()}`);
-  const refusedMessage = (await refusedRes.json()).error.message;
-  const exeRun = runs.filter({ has: page.getByTestId('run-title').getByText('setup.exe', { exact: true }) });
-  await until(async () => (await exeRun.getAttribute('data-status')) === 'error', 'the refused upload to show its error');
-  if ((await exeRun.getByTestId('run-error').textContent()).trim() !== refusedMessage) fail('the 415 message is not the one the server sent');
+  const refusedNote = page.locator('[data-testid=file-refused] li[data-name="setup.exe"]');
+  await refusedNote.waitFor();
+  if (!/does not read \.exe files\. It reads documents/.test(await refusedNote.textContent())) fail(`the refusal says ${JSON.stringify(await refusedNote.textContent())}`);
+  if ((await page.locator('[data-testid=file-entry][data-name="setup.exe"]').count()) !== 0) fail('the .exe was queued anyway');
   await snap(page, 'capture-unsupported');
+  page.off('request', onExe);
+  if (exeSent) fail('the refused file was sent');
 
   begin('capture: a recording without a speech model says what to install');
   const wavPath = join(filesDir, 'voice-memo.wav');

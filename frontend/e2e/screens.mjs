@@ -226,7 +226,7 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
       const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       const [r, g, b] = bg.match(/\d+/g).map(Number);
       if (r + g + b > 150) fail(`the dark scheme keeps a light background (${bg})`);
-      for (const sc of ['tasks', 'dashboard']) {
+      for (const sc of ['tasks', 'capture', 'dashboard', 'notebooks', 'settings']) {
         await open(sc);
         await page.waitForLoadState('networkidle');
         await checkAxe(page, `${sc} in the dark at ${width}`, fail);

@@ -33,6 +33,16 @@ export interface Job {
   actionError: string;
 }
 
+/** Whether a job ended without results: refused, failed or lost. */
+export function jobFailed(job: Pick<Job, 'phase' | 'run'>): boolean {
+  return job.phase === 'error' || job.run?.status === 'failed';
+}
+
+/** The jobs in the order they show: those with results first, failures below them (each group in its own order). */
+export function jobsInOrder<T extends Pick<Job, 'phase' | 'run'>>(jobs: readonly T[]): T[] {
+  return [...jobs.filter((j) => !jobFailed(j)), ...jobs.filter(jobFailed)];
+}
+
 export interface FileChoice {
   file: File;
   handwritten: boolean;

@@ -14,7 +14,7 @@ const fake = vi.hoisted(() => ({
 }));
 vi.mock('./session.svelte', () => ({ api: fake.api }));
 
-const { acceptAll, acceptItem, cancelJob, capture, captureFiles, captureText, openRun, rejectItem, resetCapture, useCaptureFor } =
+const { acceptAll, acceptItem, cancelJob, capture, captureFiles, captureText, jobsInOrder, openRun, rejectItem, resetCapture, useCaptureFor } =
   await import('./capture.svelte');
 
 function item(id: string, status: ExtractedTask['status'] = 'draft'): ExtractedTask {
@@ -241,5 +241,17 @@ describe('capture store', () => {
     expect(capture.jobs).toHaveLength(1);
     useCaptureFor('u2');
     expect(capture.jobs).toHaveLength(0);
+  });
+});
+
+describe('jobsInOrder', () => {
+  it('puts failures below the runs with results, each group in its order', () => {
+    const jobs = [
+      { id: 'a', phase: 'error' as const, run: null },
+      { id: 'b', phase: 'finished' as const, run: run({ extraction_id: 'b' }) },
+      { id: 'c', phase: 'finished' as const, run: run({ extraction_id: 'c', status: 'failed' }) },
+      { id: 'd', phase: 'following' as const, run: run({ extraction_id: 'd', status: 'running' }) },
+    ];
+    expect(jobsInOrder(jobs).map((j) => j.id)).toEqual(['b', 'd', 'a', 'c']);
   });
 });

@@ -17,6 +17,8 @@ import {
   kindLabel,
   pollExtraction,
   progressPercent,
+  refusalFor,
+  regionLabel,
   runCounts,
   runSummary,
   selectionAfterReview,
@@ -348,7 +350,7 @@ describe('evidence', () => {
         audio_end: 18.9,
         region: { x: 10, y: 20, w: 300, h: 40 },
       }),
-    ).toEqual(['Page 3', '0:12–0:18', 'Area 300×40 at 10, 20']);
+    ).toEqual(['Page 3', '0:12–0:18', 'A region of the image']);
   });
 
   it('names a moment when the end is missing', () => {
@@ -440,5 +442,33 @@ describe('edit then accept', () => {
 
   it('takes a good edit', () => {
     expect(validateDraft({ ...draftForm(item()), deadline: '2026-12-01T09:30' })).toBeNull();
+  });
+});
+
+describe('refusalFor', () => {
+  it.each([
+    ['notes.pdf', '', null],
+    ['memo.m4a', '', null],
+    ['scan', '', null],
+    ['data.csv', 'text/csv', null],
+    ['clip.gif', 'image/gif', null],
+  ])('lets %s through', (name, type, want) => {
+    expect(refusalFor({ name, type })).toBe(want);
+  });
+  it('refuses a program with what it reads', () => {
+    expect(refusalFor({ name: 'setup.exe', type: 'application/x-msdownload' })).toMatch(/does not read \.exe files\. It reads documents \(PDF/);
+  });
+  it('says what to do with an old Office file or an archive', () => {
+    expect(refusalFor({ name: 'Budget.XLS', type: '' })).toBe('Sentry AI does not read .xls files: save it as PDF or CSV.');
+    expect(refusalFor({ name: 'notes.zip', type: 'application/zip' })).toMatch(/unpack it/);
+  });
+});
+
+describe('regionLabel', () => {
+  it('says where in the image, not pixels', () => {
+    expect(regionLabel({ x: 10, y: 20, w: 300, h: 40 })).toBe('A region of the image');
+    expect(regionLabel({ x: 10, y: 20, w: 300, h: 40 }, { width: 1200, height: 900 })).toBe('A region of the image (top left)');
+    expect(regionLabel({ x: 500, y: 400, w: 100, h: 100 }, { width: 1200, height: 900 })).toBe('A region of the image (middle)');
+    expect(regionLabel({ x: 1000, y: 800, w: 100, h: 50 }, { width: 1200, height: 900 })).not.toMatch(/\d/);
   });
 });

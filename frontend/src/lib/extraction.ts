@@ -10,6 +10,7 @@ import {
   type ExtractionKind,
   type ExtractionStatus,
   type FileEndpoint,
+  type Region,
   type TaskInput,
   type TaskPriority,
 } from './api';
@@ -42,6 +43,12 @@ const extensionClass: Record<string, FileClass> = {
   html: 'document',
   htm: 'document',
   eml: 'document',
+  csv: 'document',
+  log: 'document',
+  text: 'document',
+  rst: 'document',
+  mdown: 'document',
+  mkd: 'document',
   png: 'image',
   jpg: 'image',
   jpeg: 'image',
@@ -62,6 +69,45 @@ const extensionClass: Record<string, FileClass> = {
 export const acceptedExtensions = Object.keys(extensionClass)
   .map((e) => '.' + e)
   .join(',');
+
+// Kinds people often try that are not read, with what to do instead.
+const refusedAdvice: Record<string, string> = {
+  doc: 'save it as .docx or PDF',
+  xls: 'save it as PDF or CSV',
+  xlsx: 'save it as PDF or CSV',
+  ppt: 'save it as PDF',
+  pptx: 'save it as PDF',
+  odt: 'save it as .docx or PDF',
+  rtf: 'save it as .docx, PDF or plain text',
+  pages: 'export it as PDF',
+  key: 'export it as PDF',
+  numbers: 'export it as PDF',
+  zip: 'unpack it and drop the folder',
+  rar: 'unpack it and drop the folder',
+  '7z': 'unpack it and drop the folder',
+  gz: 'unpack it and drop the folder',
+  tar: 'unpack it and drop the folder',
+};
+
+/** What the API reads, said once for every refusal. */
+export const READS =
+  'documents (PDF, DOCX, TXT, Markdown, HTML, EML), images (PNG, JPEG, WebP, TIFF) and recordings (WAV, MP3, M4A, OGG, FLAC, MP4, WebM, MOV)';
+
+/**
+ * Why a file is refused before it is sent, or null when it may go: a file
+ * whose extension and media type the API reads by neither. A file the
+ * browser gives no clue about (no extension, no type) goes, and the server
+ * decides by its content.
+ */
+export function refusalFor(file: FileLike): string | null {
+  if (fileClass(file) !== 'unknown') return null;
+  const ext = fileExtension(file.name);
+  const type = (file.type ?? '').toLowerCase();
+  if (!ext && (!type || type === 'application/octet-stream')) return null;
+  const advice = refusedAdvice[ext];
+  const what = ext ? `.${ext} files` : type ? `${type} files` : 'this kind of file';
+  return advice ? `Sentry AI does not read ${what}: ${advice}.` : `Sentry AI does not read ${what}. It reads ${READS}.`;
+}
 
 /** The lower-case extension of a file name, without the dot; '' when none. */
 export function fileExtension(name: string): string {
@@ -313,11 +359,24 @@ export function evidencePlaces(ev: Evidence | null | undefined): string[] {
     const end = typeof ev.audio_end === 'number' && ev.audio_end > ev.audio_start ? ev.audio_end : null;
     out.push(end === null ? `At ${formatSeconds(ev.audio_start)}` : `${formatSeconds(ev.audio_start)}–${formatSeconds(end)}`);
   }
-  if (ev.region && ev.region.w > 0 && ev.region.h > 0) {
-    const r = ev.region;
-    out.push(`Area ${r.w}×${r.h} at ${r.x}, ${r.y}`);
-  }
+  if (ev.region && ev.region.w > 0 && ev.region.h > 0) out.push(regionLabel(ev.region));
   return out;
+}
+
+/**
+ * Where in an image a region is, in words ("top left of the image"): the
+ * pixel numbers mean nothing to a reader. Regions are in the image's
+ * pixels; without its size, the place is judged against the region's own
+ * far corner, which is only a guess, so it is then just "a region of the image".
+ */
+export function regionLabel(r: Region, size?: { width: number; height: number } | null): string {
+  if (!size || !(size.width > 0) || !(size.height > 0)) return 'A region of the image';
+  const cx = (r.x + r.w / 2) / size.width;
+  const cy = (r.y + r.h / 2) / size.height;
+  const v = cy < 1 / 3 ? 'top' : cy > 2 / 3 ? 'bottom' : 'middle';
+  const h = cx < 1 / 3 ? 'left' : cx > 2 / 3 ? 'right' : 'centre';
+  const where = v === 'middle' && h === 'centre' ? 'middle' : v === 'middle' ? `${h} side` : h === 'centre' ? v : `${v} ${h}`;
+  return `A region of the image (${where})`;
 }
 
 export const itemStatusLabels: Record<ExtractedStatus, string> = {

@@ -461,6 +461,14 @@ describe('checkNotices', () => {
     expect(t.store.size).toBe(0);
   });
 
+  it('asks for no profile when the figures say there is none', async () => {
+    const t = setup();
+    t.wl.metrics.mockResolvedValue({ ...CALM, defaults: true });
+    expect(await checkNotices({ userId: 'u1', wl: t.wl, store: t.s, now: () => WED })).toEqual([]);
+    expect(t.wl.settings).not.toHaveBeenCalled();
+    expect(t.store.size).toBe(0);
+  });
+
   it('lets a failing profile read fail the check', async () => {
     const t = setup({ settings: 'fail' });
     await expect(checkNotices({ userId: 'u1', wl: t.wl, store: t.s, now: () => WED })).rejects.toMatchObject({ code: 'network' });

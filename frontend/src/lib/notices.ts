@@ -385,12 +385,13 @@ export interface CheckDeps {
  * fails leaves its notices for the next check.
  */
 export async function checkNotices(d: CheckDeps): Promise<Notice[]> {
+  // The figures say whether a profile exists, so no check asks for one that
+  // is not there (a failing request in every new user's console).
+  const metrics = await d.wl.metrics(d.userId).catch(() => null);
+  if (metrics?.defaults === true) return [];
   const settings = await d.wl.settings(d.userId);
   if (!settings) return [];
-  const [analysis, metrics] = await Promise.all([
-    d.wl.status(d.userId).catch(() => null),
-    d.wl.metrics(d.userId).catch(() => null),
-  ]);
+  const analysis = await d.wl.status(d.userId).catch(() => null);
   const stored = loadMemory(d.store, d.userId);
   const memory = stored ?? d.fallback?.memory ?? null;
   const n = settings.preferences?.notifications;
