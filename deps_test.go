@@ -64,6 +64,7 @@ var layers = map[string]string{
 	"backend/config":    layerBase,
 	"backend/core":      layerBase,
 	"backend/secretbox": layerBase,
+	"backend/lease":     layerBase,
 	"backend/vecscan":   layerBase, // the exact vector scan both stores use
 	"sync/hlc":          layerBase,
 	"sync/merge":        layerBase,

@@ -201,6 +201,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.Ingest = newReader(a.Models.Current, describe)
 	a.Extract = extract.NewService(db, a.Tasks, engines, extract.ReadUploads(a.Uploads, a.Ingest), logger)
+	a.Extract.Shared = a.PG != nil // other servers may work the same queue
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBG = stop
 	if err := a.Extract.Start(bg, 2); err != nil {

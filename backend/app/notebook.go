@@ -17,6 +17,7 @@ import (
 func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *slog.Logger) *notebook.Service {
 	svc := notebook.NewService(a.Store, a.Uploads, a.Store, logger)
 	svc.Reader = a.Ingest
+	svc.Shared = a.PG != nil // other servers may index from the same queue
 	if llm == nil {
 		return svc
 	}

@@ -118,8 +118,12 @@ type ExtractionStore interface {
 	// ClaimExtraction moves one queued run to running and returns it;
 	// not_found when none is queued.
 	ClaimExtraction(ctx context.Context) (*Extraction, error)
-	// RequeueRunning puts runs left running by a crash back in the queue.
-	RequeueRunning(ctx context.Context) (int, error)
+	// RequeueRunning puts runs left running whose last sign of life
+	// (updated_at) is before staleBefore back in the queue: a crashed
+	// worker's, never a live one's on another server.
+	RequeueRunning(ctx context.Context, staleBefore time.Time) (int, error)
+	// TouchExtraction marks a running run alive (its worker's heartbeat).
+	TouchExtraction(ctx context.Context, id string) error
 	// SaveExtractionSource keeps the text the engine read for a run (the
 	// evidence spans are byte offsets into it); not_found for unknown runs.
 	SaveExtractionSource(ctx context.Context, extractionID, text string) error

@@ -179,8 +179,11 @@ type NotebookStore interface {
 	// ClaimNotebookDocument moves the oldest queued document to indexing;
 	// not_found when none is queued.
 	ClaimNotebookDocument(ctx context.Context) (*NotebookDocument, error)
-	// RequeueIndexing puts documents left indexing by a crash back in the queue.
-	RequeueIndexing(ctx context.Context) (int, error)
+	// RequeueIndexing puts documents left indexing whose last sign of life
+	// (updated_at) is before staleBefore back in the queue.
+	RequeueIndexing(ctx context.Context, staleBefore time.Time) (int, error)
+	// TouchNotebookDocument marks an indexing document alive (heartbeat).
+	TouchNotebookDocument(ctx context.Context, id string) error
 	// ReplaceChunks swaps a document's chunks (and their text and vector
 	// index entries) for new ones and marks it ready, in one transaction.
 	// vectors[i] belongs to chunks[i]; not_found when the document is gone.

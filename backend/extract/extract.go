@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"sentry/backend/core"
+	"sentry/backend/lease"
 	"sentry/backend/task"
 )
 
@@ -42,6 +43,12 @@ type Service struct {
 	loader  Loader
 	logger  *slog.Logger
 	Now     func() time.Time
+	// Shared says other servers work this database's queue too: at start
+	// only runs silent for a Lease are resumed, and a reaper takes over
+	// those of servers that died. Without it this process owns the queue
+	// and resumes every run left running.
+	Shared bool
+	Lease  time.Duration
 
 	wake    chan struct{}
 	mu      sync.Mutex
@@ -346,7 +353,9 @@ func (s *Service) process(parent context.Context, run *core.Extraction) {
 		s.mu.Unlock()
 	}()
 	userCtx := core.NewContextWithUser(ctx, &core.User{ID: run.UserID})
+	stopBeat := lease.Heartbeat(ctx, s.lease(), func(c context.Context) error { return s.store.TouchExtraction(c, run.ID) })
 	err := s.run(userCtx, run)
+	stopBeat()
 	switch {
 	case err == nil:
 		run.Status, run.Stage, run.Progress, run.Error = core.RunDone, "done", 1, ""

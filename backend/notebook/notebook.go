@@ -28,6 +28,12 @@ const (
 
 // Service runs notebooks.
 type Service struct {
+	// Shared says other servers index from this database's queue too
+	// (see extract.Service.Shared); Lease is how long a document may go
+	// without a sign of life before another server takes it over.
+	Shared bool
+	Lease  time.Duration
+
 	store   core.NotebookStore
 	uploads *upload.Service
 	files   core.UploadStore

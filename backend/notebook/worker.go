@@ -8,15 +8,34 @@ import (
 
 	"sentry/backend/core"
 	"sentry/backend/ingest"
+	"sentry/backend/lease"
 )
 
 // Start re-queues documents a crash left indexing and starts n workers;
 // they stop when ctx ends. Wait blocks until they have.
 func (s *Service) Start(ctx context.Context, n int) error {
-	if k, err := s.store.RequeueIndexing(ctx); err != nil {
+	stale := core.MaxTime // this process owns the queue
+	if s.Shared {
+		stale = s.now().Add(-s.lease())
+	}
+	if k, err := s.store.RequeueIndexing(ctx, stale); err != nil {
 		return err
 	} else if k > 0 {
 		s.logger.Info("resuming interrupted indexing", slog.Int("count", k))
+	}
+	if s.Shared {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			lease.Reap(ctx, s.lease(), s.now, s.store.RequeueIndexing, func(n int, err error) {
+				if err != nil {
+					s.logger.Warn("take over stalled indexing", slog.Any("error", err))
+					return
+				}
+				s.logger.Info("took over indexing of a server that stopped", slog.Int("count", n))
+				s.kick()
+			})
+		}()
 	}
 	for i := 0; i < max(1, n); i++ {
 		s.wg.Add(1)
@@ -78,8 +97,24 @@ func (s *Service) IndexNow(ctx context.Context) error {
 	}
 }
 
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) lease() time.Duration {
+	if s.Lease > 0 {
+		return s.Lease
+	}
+	return lease.Default
+}
+
 func (s *Service) process(ctx context.Context, d *core.NotebookDocument) {
+	stopBeat := lease.Heartbeat(ctx, s.lease(), func(c context.Context) error { return s.store.TouchNotebookDocument(c, d.ID) })
 	err := s.index(ctx, d)
+	stopBeat()
 	if err == nil {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -158,15 +159,27 @@ func (db *DB) ClaimExtraction(ctx context.Context) (*core.Extraction, error) {
 		RETURNING `+extractionColumns, db.now()))
 }
 
-// RequeueRunning puts runs interrupted by a crash back in the queue. With
-// several servers on one database, only a server starting alone may call
-// it: the others' running runs look the same.
-func (db *DB) RequeueRunning(ctx context.Context) (int, error) {
-	tag, err := db.pool.Exec(ctx, `UPDATE extraction_runs SET status = 'queued', stage = 'waiting to resume', updated_at = $1 WHERE status = 'running'`, db.now())
+// RequeueRunning puts runs whose worker has shown no sign of life since
+// staleBefore back in the queue; the live runs of other servers keep
+// touching theirs.
+func (db *DB) RequeueRunning(ctx context.Context, staleBefore time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE extraction_runs SET status = 'queued', stage = 'waiting to resume', updated_at = $1
+		WHERE status = 'running' AND updated_at < $2`, db.now(), staleBefore)
 	if err != nil {
 		return 0, formatError(err, "requeue", onViolation{})
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// TouchExtraction marks a running run alive.
+func (db *DB) TouchExtraction(ctx context.Context, id string) error {
+	if !storable(id) {
+		return nil
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE extraction_runs SET updated_at = $1 WHERE id = $2 AND status = 'running'`, db.now(), id); err != nil {
+		return formatError(err, "touch extraction "+id, onViolation{})
+	}
+	return nil
 }
 
 // SaveExtractionSource keeps the text an engine read for a run. It is

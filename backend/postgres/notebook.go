@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -332,13 +333,24 @@ func (db *DB) ClaimNotebookDocument(ctx context.Context) (*core.NotebookDocument
 }
 
 // RequeueIndexing puts documents interrupted mid-index back in the queue.
-func (db *DB) RequeueIndexing(ctx context.Context) (int, error) {
+func (db *DB) RequeueIndexing(ctx context.Context, staleBefore time.Time) (int, error) {
 	tag, err := db.pool.Exec(ctx, `UPDATE notebook_documents SET status = 'queued', stage = 'waiting to resume', progress = 0, updated_at = $1
-		WHERE status = 'indexing' AND deleted_at IS NULL`, db.now())
+		WHERE status = 'indexing' AND deleted_at IS NULL AND updated_at < $2`, db.now(), staleBefore)
 	if err != nil {
 		return 0, formatError(err, "requeue indexing", onViolation{})
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// TouchNotebookDocument marks an indexing document alive.
+func (db *DB) TouchNotebookDocument(ctx context.Context, id string) error {
+	if !storable(id) {
+		return nil
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE notebook_documents SET updated_at = $1 WHERE id = $2 AND status = 'indexing'`, db.now(), id); err != nil {
+		return formatError(err, "touch document "+id, onViolation{})
+	}
+	return nil
 }
 
 func checkVectors(op string, chunks []*core.Chunk, vectors [][]float32) error {

@@ -301,6 +301,15 @@ func NewID() string {
 
 func (db *DB) hlc() string { return db.Clock.Now() }
 
+// clampTime keeps a bound inside what the stored text can say, so "every
+// time" compares right against stored times.
+func clampTime(t time.Time) time.Time {
+	if last := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC); t.After(last) {
+		return last
+	}
+	return t
+}
+
 // formatTime and parseTime convert between time.Time and stored text.
 func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 

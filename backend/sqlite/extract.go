@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"sentry/backend/core"
 )
@@ -149,12 +150,22 @@ func (db *DB) ClaimExtraction(ctx context.Context) (*core.Extraction, error) {
 		RETURNING `+extractionColumns, now))
 }
 
-// RequeueRunning puts runs interrupted by a crash back in the queue.
-func (db *DB) RequeueRunning(ctx context.Context) (int, error) {
-	res, err := db.write.ExecContext(ctx, `UPDATE extraction_runs SET status = 'queued', stage = 'waiting to resume', updated_at = ? WHERE status = 'running'`, formatTime(db.Now()))
+// RequeueRunning puts runs whose worker has shown no sign of life since
+// staleBefore back in the queue.
+func (db *DB) RequeueRunning(ctx context.Context, staleBefore time.Time) (int, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE extraction_runs SET status = 'queued', stage = 'waiting to resume', updated_at = ?
+		WHERE status = 'running' AND updated_at < ?`, formatTime(db.Now()), formatTime(clampTime(staleBefore)))
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: requeue: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
+}
+
+// TouchExtraction marks a running run alive.
+func (db *DB) TouchExtraction(ctx context.Context, id string) error {
+	if _, err := db.write.ExecContext(ctx, `UPDATE extraction_runs SET updated_at = ? WHERE id = ? AND status = 'running'`, formatTime(db.Now()), id); err != nil {
+		return fmt.Errorf("sqlite: touch extraction %s: %w", id, err)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"sentry/backend/core"
 	"sentry/backend/vecscan"
@@ -302,14 +303,22 @@ func (db *DB) ClaimNotebookDocument(ctx context.Context) (*core.NotebookDocument
 }
 
 // RequeueIndexing puts documents interrupted mid-index back in the queue.
-func (db *DB) RequeueIndexing(ctx context.Context) (int, error) {
+func (db *DB) RequeueIndexing(ctx context.Context, staleBefore time.Time) (int, error) {
 	res, err := db.write.ExecContext(ctx, `UPDATE notebook_documents SET status = 'queued', stage = 'waiting to resume', progress = 0, updated_at = ?
-		WHERE status = 'indexing' AND deleted_at IS NULL`, formatTime(db.Now()))
+		WHERE status = 'indexing' AND deleted_at IS NULL AND updated_at < ?`, formatTime(db.Now()), formatTime(clampTime(staleBefore)))
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: requeue indexing: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
+}
+
+// TouchNotebookDocument marks an indexing document alive.
+func (db *DB) TouchNotebookDocument(ctx context.Context, id string) error {
+	if _, err := db.write.ExecContext(ctx, `UPDATE notebook_documents SET updated_at = ? WHERE id = ? AND status = 'indexing'`, formatTime(db.Now()), id); err != nil {
+		return fmt.Errorf("sqlite: touch document %s: %w", id, err)
+	}
+	return nil
 }
 
 // vecBlob encodes a vector the way sqlite-vec reads float32 blobs.

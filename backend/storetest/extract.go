@@ -77,8 +77,18 @@ func testExtractionRuns(t *testing.T, s Stores) {
 	}
 	_, err = x.ClaimExtraction(ctx)
 	wantCode(t, "empty queue", err, core.ENOTFOUND)
-	if n, err := x.RequeueRunning(ctx); err != nil || n != 1 {
+	// A run touched since the cut-off is alive (another server's): kept.
+	if err := x.TouchExtraction(ctx, r2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := x.RequeueRunning(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("requeue of a live run: %d %v", n, err)
+	}
+	if n, err := x.RequeueRunning(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
 		t.Fatalf("requeue: %d %v", n, err)
+	}
+	if err := x.TouchExtraction(ctx, ghostID); err != nil {
+		t.Fatalf("touch of an unknown run: %v", err)
 	}
 	if c, err := x.ClaimExtraction(ctx); err != nil || c.ID != r2.ID || c.Attempts != 2 {
 		t.Fatalf("claim again: %+v %v", c, err)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"sentry/backend/core"
 )
@@ -273,7 +274,10 @@ func testNotebookQueue(t *testing.T, s Stores) {
 	if len(seen) != docs {
 		t.Fatalf("%d documents claimed, want %d", len(seen), docs)
 	}
-	if n, err := s.Notebooks.RequeueIndexing(ctx); err != nil || n != docs {
+	if n, err := s.Notebooks.RequeueIndexing(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("requeue of live documents: %d %v", n, err)
+	}
+	if n, err := s.Notebooks.RequeueIndexing(ctx, core.MaxTime); err != nil || n != docs {
 		t.Fatalf("requeue: %d %v", n, err)
 	}
 	d, err := s.Notebooks.ClaimNotebookDocument(ctx)
