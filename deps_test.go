@@ -65,6 +65,7 @@ var layers = map[string]string{
 	"backend/core":      layerBase,
 	"backend/secretbox": layerBase,
 	"backend/lease":     layerBase,
+	"backend/outbound":  layerBase,
 	"backend/vecscan":   layerBase, // the exact vector scan both stores use
 	"sync/hlc":          layerBase,
 	"sync/merge":        layerBase,

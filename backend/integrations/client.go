@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"sentry/backend/core"
+	"sentry/backend/outbound"
 )
 
 // maxResponse bounds what we read of one provider response.
@@ -139,7 +140,7 @@ func (s *Service) tokenError(p *provider, err error) error {
 			_ = json.Unmarshal(re.Body, &e)
 			code = e.Error
 		}
-		detail := fmt.Errorf("token endpoint answered HTTP %d, error %q", status, safeWord(code))
+		detail := fmt.Errorf("token endpoint answered HTTP %d, error %q", status, outbound.SafeWord(code))
 		switch code {
 		case "invalid_grant":
 			return &providerError{safe: core.Errorf(core.ERECONNECT, "%s", reconnectMessage(p)), detail: detail}
@@ -154,7 +155,7 @@ func (s *Service) tokenError(p *provider, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return &providerError{safe: core.Errorf(core.EBADGATEWAY, "%s could not be reached; try again later.", p.title), detail: stripURL(err)}
+	return &providerError{safe: core.Errorf(core.EBADGATEWAY, "%s could not be reached; try again later.", p.title), detail: outbound.StripURL(err)}
 }
 
 // providerError is a provider failure: what users see, and the detail
@@ -175,28 +176,6 @@ func httpStatus(err error) int {
 		return pe.status
 	}
 	return 0
-}
-
-func safeWord(s string) string {
-	if len(s) > 64 {
-		return "?"
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return "?"
-		}
-	}
-	return s
-}
-
-// stripURL drops the request URL (which may carry query values) from a
-// transport error.
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
 }
 
 // do calls the provider's API: JSON in and out, one forced token refresh
@@ -233,7 +212,7 @@ func (x *session) do(ctx context.Context, method, rawURL string, body, out any) 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return &providerError{safe: core.Errorf(core.EBADGATEWAY, "%s could not be reached; try again later.", x.p.title), detail: stripURL(err)}
+			return &providerError{safe: core.Errorf(core.EBADGATEWAY, "%s could not be reached; try again later.", x.p.title), detail: outbound.StripURL(err)}
 		}
 		data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 		resp.Body.Close()

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"sentry/backend/core"
+	"sentry/backend/outbound"
 	"sentry/backend/secretbox"
 	"sentry/backend/task"
 )
@@ -393,7 +394,7 @@ func (s *Service) revoke(ctx context.Context, p *provider, tok *oauth2.Token) {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		s.logger.Warn("integration revoke failed", slog.String("provider", p.name), slog.String("error", stripURL(err).Error()))
+		s.logger.Warn("integration revoke failed", slog.String("provider", p.name), slog.String("error", outbound.StripURL(err).Error()))
 		return
 	}
 	resp.Body.Close()

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+	"sentry/backend/outbound"
 )
 
 // Facebook's default endpoints (Graph API v19.0).
@@ -152,7 +153,7 @@ func (f *Facebook) me(ctx context.Context, accessToken string) (*facebookMe, err
 	req.Header.Set("Accept", "application/json")
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, stripURL(err)
+		return nil, outbound.StripURL(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+	"sentry/backend/outbound"
 )
 
 // DefaultGoogleIssuer is Google's OpenID Connect issuer.
@@ -48,7 +49,7 @@ func NewGoogle(ctx context.Context, cfg GoogleConfig) (*Google, error) {
 	clientCtx := withClient(context.WithoutCancel(ctx), client)
 	p, err := oidc.NewProvider(withClient(ctx, client), issuer)
 	if err != nil {
-		return nil, fmt.Errorf("oauth: google: discovery: %w", stripURL(err))
+		return nil, fmt.Errorf("oauth: google: discovery: %w", outbound.StripURL(err))
 	}
 	ep := p.Endpoint()
 	if ep.AuthURL == "" || ep.TokenURL == "" {

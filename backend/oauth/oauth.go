@@ -19,13 +19,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"sentry/backend/core"
+	"sentry/backend/outbound"
 )
 
 // Identity is what a provider vouches for after a successful callback. It
@@ -161,7 +161,7 @@ func tokenError(title string, err error) error {
 		}
 		return refuse(title, errors.New(providerError(status, re.Body)))
 	}
-	return stripURL(err)
+	return outbound.StripURL(err)
 }
 
 // providerError describes an error response by its status and error code
@@ -180,38 +180,15 @@ func providerError(status int, body []byte) string {
 			Subcode int    `json:"error_subcode"`
 		}
 		if json.Unmarshal(e.Error, &code) == nil {
-			desc = fmt.Sprintf("error %q", safeWord(code))
+			desc = fmt.Sprintf("error %q", outbound.SafeWord(code))
 		} else if json.Unmarshal(e.Error, &graph) == nil {
-			desc = fmt.Sprintf("error %q code %d", safeWord(graph.Type), graph.Code)
+			desc = fmt.Sprintf("error %q code %d", outbound.SafeWord(graph.Type), graph.Code)
 			if graph.Subcode != 0 {
 				desc += fmt.Sprintf(" subcode %d", graph.Subcode)
 			}
 		}
 	}
 	return fmt.Sprintf("provider answered HTTP %d, %s", status, desc)
-}
-
-// safeWord keeps an error code only if it looks like one.
-func safeWord(s string) string {
-	if len(s) > 64 {
-		return "?"
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return "?"
-		}
-	}
-	return s
-}
-
-// stripURL drops the URL from a transport error: a Graph API URL carries
-// the appsecret_proof.
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s request failed: %w", ue.Op, ue.Err)
-	}
-	return err
 }
 
 // claimBool reads a boolean claim sent as JSON true/false or, as Apple
