@@ -67,7 +67,7 @@ type Options struct {
 	Mailer  core.Mailer
 	SMTPTLS *tls.Config
 	// AuthFailures replaces the default auth throttle (tests).
-	AuthFailures *ratelimit.Failures
+	AuthFailures ratelimit.Throttle
 	// Now is the clock of sign-in and sessions (tests; time.Now when nil).
 	Now func() time.Time
 }
@@ -229,8 +229,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if cfg.RateLimit > 0 && !cfg.Desktop {
 		apiLimit = ratelimit.NewBuckets(cfg.RateLimit, cfg.RateBurst)
 	}
+	var attempts core.AttemptStore // the auth throttle's counts, shared on PostgreSQL
+	if pgDB != nil {
+		attempts = pgDB
+	}
 	a.server = httpapi.NewServer(httpapi.Deps{
-		APILimit: apiLimit, AuthFailures: opts.AuthFailures, AllowedOrigins: cfg.AllowedOrigins,
+		APILimit: apiLimit, AuthFailures: opts.AuthFailures, Attempts: attempts, AllowedOrigins: cfg.AllowedOrigins,
 		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: append(a.databaseHealth(), []httpapi.HealthCheck{

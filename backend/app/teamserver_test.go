@@ -188,3 +188,50 @@ func TestSharedSecretKeepsAnEarlierFile(t *testing.T) {
 		t.Fatalf("stored secret %q, %v", got, err)
 	}
 }
+
+// TestLoginThrottleAcrossInstances: wrong passwords in parallel, half to
+// each of two servers on one database, meet one limit: no more than the
+// per-source limit of them reach the password check (401); the rest are
+// refused before it (429).
+func TestLoginThrottleAcrossInstances(t *testing.T) {
+	dbURL := sharedSchemaURL(t)
+	a, b := newInstance(t, dbURL), newInstance(t, dbURL)
+	if code, body := a.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
+		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {
+		t.Fatalf("register on A: %d %s", code, body)
+	}
+	const n, limit = 100, 5 // limit: login:<email>|<address> (httpapi/account.go)
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := a
+			if i%2 == 1 {
+				in = b
+			}
+			codes[i], _ = in.do("POST", "/api/auth/login", "", map[string]any{"email": "ada@example.com", "password": "wrong horse battery"})
+		}()
+	}
+	wg.Wait()
+	checked := map[*instance]int{}
+	for i, c := range codes {
+		switch c {
+		case 401:
+			checked[map[bool]*instance{true: a, false: b}[i%2 == 0]]++
+		case 429:
+		default:
+			t.Fatalf("attempt %d: status %d", i, c)
+		}
+	}
+	if got := checked[a] + checked[b]; got < 1 || got > limit {
+		t.Fatalf("%d wrong passwords reached the check (A %d, B %d); want 1..%d", got, checked[a], checked[b], limit)
+	}
+	// The right password is refused too now, on either server.
+	for _, in := range []*instance{a, b} {
+		if code, _ := in.do("POST", "/api/auth/login", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery"}); code != 429 {
+			t.Fatalf("right password after the limit: %d", code)
+		}
+	}
+}

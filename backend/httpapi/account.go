@@ -51,10 +51,17 @@ type message struct {
 // (parallel attempts count while in flight) and every failure is padded
 // with a short random delay.
 
-// newAuthFailures is the default throttle, with the limits above.
-func newAuthFailures() *ratelimit.Failures {
+// newAuthFailures is the default throttle, with the limits above: in
+// this process, or in store when several servers share it.
+func newAuthFailures(store core.AttemptStore, logger *slog.Logger) ratelimit.Throttle {
+	prefixMax := map[string]int{"ip": 20, "acct": 20}
+	if store != nil {
+		f := ratelimit.NewShared(store, 5, 5*time.Minute, logger)
+		f.PrefixMax = prefixMax
+		return f
+	}
 	f := ratelimit.NewFailures(5, 5*time.Minute)
-	f.PrefixMax = map[string]int{"ip": 20, "acct": 20}
+	f.PrefixMax = prefixMax
 	return f
 }
 

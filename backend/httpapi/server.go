@@ -61,8 +61,11 @@ type Deps struct {
 	Now      func() time.Time
 	// AuthFailures throttles auth endpoints (newAuthFailures when nil; the
 	// keys and limits are in account.go); APILimit is the per-user bucket
-	// for every authenticated route (nil: off).
-	AuthFailures *ratelimit.Failures
+	// for every authenticated route (nil: off). With Attempts set, the
+	// default throttle keeps its counts there, shared by every server on
+	// the database.
+	AuthFailures ratelimit.Throttle
+	Attempts     core.AttemptStore
 	APILimit     *ratelimit.Buckets
 	// AllowedOrigins may make cross-origin requests (CORS).
 	AllowedOrigins []string
@@ -130,7 +133,7 @@ func NewServer(d Deps) *Server {
 		d.Now = time.Now
 	}
 	if d.AuthFailures == nil {
-		d.AuthFailures = newAuthFailures()
+		d.AuthFailures = newAuthFailures(d.Attempts, d.Logger)
 	}
 	s := &Server{Deps: d, logger: d.Logger, mux: http.NewServeMux()}
 	s.metrics = newMetrics(d.Registry)

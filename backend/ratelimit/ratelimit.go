@@ -23,6 +23,27 @@ import (
 // MaxKeys bounds memory: beyond it the stalest keys are forgotten.
 const MaxKeys = 100_000
 
+// Throttle is what the auth endpoints need of a failure counter: the
+// in-process Failures, or Shared, which keeps the counts in a database
+// that several servers share.
+type Throttle interface {
+	// Check refuses with rate_limited when any key is at its limit.
+	Check(keys ...string) error
+	// Limited reports whether key is at its limit (a hint).
+	Limited(key string) bool
+	// Reserve checks every key and counts one attempt in flight on each.
+	Reserve(keys ...string) (*Reservation, error)
+	// Fail records one failure for every key.
+	Fail(keys ...string)
+	// Reset forgets a key's failures.
+	Reset(key string)
+}
+
+var (
+	_ Throttle = (*Failures)(nil)
+	_ Throttle = (*Shared)(nil)
+)
+
 // Failures counts failures per key in a sliding window. Keys look like
 // "prefix:value"; PrefixMax sets a limit per prefix (e.g. more for "ip",
 // which a whole office may share), Max applies to the rest.
@@ -78,17 +99,25 @@ func (f *Failures) check(now time.Time, keys []string) error {
 		if k == "" {
 			continue
 		}
-		ts := f.recent(k, now)
-		limit, busy := f.limit(k), f.inflight[k]
-		switch {
-		case len(ts) >= limit:
-			if w := f.Window - now.Sub(ts[len(ts)-limit]); w > wait {
-				wait = w
-			}
-		case len(ts)+busy >= limit:
-			wait = max(wait, inflightRetry)
-		}
+		wait = max(wait, waitFor(now, f.Window, f.limit(k), f.recent(k, now), f.inflight[k]))
 	}
+	return refusal(wait)
+}
+
+// waitFor is how long a key with these recent failures (oldest first) and
+// attempts in flight must wait before one more attempt; 0 lets it pass.
+func waitFor(now time.Time, window time.Duration, limit int, ts []time.Time, busy int) time.Duration {
+	switch {
+	case len(ts) >= limit:
+		return max(0, window-now.Sub(ts[len(ts)-limit]))
+	case len(ts)+busy >= limit:
+		return inflightRetry
+	}
+	return 0
+}
+
+// refusal is the rate_limited error for a wait, or nil for none.
+func refusal(wait time.Duration) error {
 	if wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		return &core.Error{Code: core.ERATELIMITED, RetryAfter: time.Duration(secs) * time.Second,
@@ -112,6 +141,9 @@ type Reservation struct {
 	f    *Failures
 	keys []string
 	done bool
+	// end, when set, ends an attempt kept elsewhere (Shared) instead.
+	end  func(failed bool)
+	once sync.Once
 }
 
 // Reserve atomically checks every key (failures and attempts in flight)
@@ -138,13 +170,17 @@ func (f *Failures) Reserve(keys ...string) (*Reservation, error) {
 
 // Fail turns the reserved attempt into a failure on every key, in the
 // same step that ends it, so no other attempt slips into the gap.
-func (r *Reservation) Fail() { r.end(true) }
+func (r *Reservation) Fail() { r.finish(true) }
 
 // Release frees the reserved attempt without counting it: it succeeded,
 // or failed for a reason that says nothing about guessing.
-func (r *Reservation) Release() { r.end(false) }
+func (r *Reservation) Release() { r.finish(false) }
 
-func (r *Reservation) end(failed bool) {
+func (r *Reservation) finish(failed bool) {
+	if r.end != nil {
+		r.once.Do(func() { r.end(failed) })
+		return
+	}
 	f := r.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
