@@ -326,13 +326,8 @@ func vecBlob(v []float32) []byte { return vecscan.Blob(v) }
 
 // ReplaceChunks swaps a document's chunks and marks it ready.
 func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunks []*core.Chunk, vectors [][]float32) error {
-	if len(vectors) != len(chunks) {
-		return fmt.Errorf("sqlite: replace chunks: %d vectors for %d chunks", len(vectors), len(chunks))
-	}
-	for _, v := range vectors {
-		if len(v) != VectorDim {
-			return fmt.Errorf("sqlite: replace chunks: vector of %d dimensions, the index holds %d", len(v), VectorDim)
-		}
+	if err := checkVectors("replace chunks", chunks, vectors); err != nil {
+		return err
 	}
 	tx, err := db.BeginTx(ctx)
 	if err != nil {
@@ -359,21 +354,11 @@ func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunk
 		return fmt.Errorf("sqlite: replace chunks: %w", err)
 	}
 	defer insFTS.Close()
-	insVec, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunk_vecs (rowid, part, embedding) VALUES (?, ?, ?)`)
+	vw, err := prepareVectorWriter(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("sqlite: replace chunks: %w", err)
 	}
-	defer insVec.Close()
-	insBits, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunk_bits (rowid, part, embedding) VALUES (?, ?, vec_bit(?))`)
-	if err != nil {
-		return fmt.Errorf("sqlite: replace chunks: %w", err)
-	}
-	defer insBits.Close()
-	insFloats, err := tx.PrepareContext(ctx, `INSERT INTO notebook_chunk_floats (num, embedding) VALUES (?, ?)`)
-	if err != nil {
-		return fmt.Errorf("sqlite: replace chunks: %w", err)
-	}
-	defer insFloats.Close()
+	defer vw.Close()
 	now := formatTime(tx.now)
 	for i, c := range chunks {
 		if c.ID == "" {
@@ -391,15 +376,8 @@ func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunk
 		if _, err := insFTS.ExecContext(ctx, c.Num, indexed); err != nil {
 			return fmt.Errorf("sqlite: index chunk text: %w", err)
 		}
-		blob := vecBlob(unit(vectors[i]))
-		if _, err := insVec.ExecContext(ctx, c.Num, vecPartition(c.NotebookID, c.Model), blob); err != nil {
-			return fmt.Errorf("sqlite: index chunk vector: %w", err)
-		}
-		if _, err := insBits.ExecContext(ctx, c.Num, vecPartition(c.NotebookID, c.Model), signBits(vectors[i])); err != nil {
-			return fmt.Errorf("sqlite: index chunk bits: %w", err)
-		}
-		if _, err := insFloats.ExecContext(ctx, c.Num, blob); err != nil {
-			return fmt.Errorf("sqlite: store chunk vector: %w", err)
+		if err := vw.write(ctx, c.Num, vecPartition(c.NotebookID, c.Model), vectors[i]); err != nil {
+			return err
 		}
 	}
 	d.Status, d.Stage, d.Progress, d.Error, d.ChunkCount = core.DocReady, "ready", 1, "", len(chunks)
@@ -461,13 +439,8 @@ func (db *DB) FindChunks(ctx context.Context, documentID string) ([]*core.Chunk,
 
 // ReplaceVectors re-embeds a document's chunks in place.
 func (db *DB) ReplaceVectors(ctx context.Context, documentID, model string, dim int, chunks []*core.Chunk, vectors [][]float32) error {
-	if len(vectors) != len(chunks) {
-		return fmt.Errorf("sqlite: replace vectors: %d vectors for %d chunks", len(vectors), len(chunks))
-	}
-	for _, v := range vectors {
-		if len(v) != VectorDim {
-			return fmt.Errorf("sqlite: replace vectors: vector of %d dimensions, the index holds %d", len(v), VectorDim)
-		}
+	if err := checkVectors("replace vectors", chunks, vectors); err != nil {
+		return err
 	}
 	tx, err := db.BeginTx(ctx)
 	if err != nil {
@@ -480,6 +453,11 @@ func (db *DB) ReplaceVectors(ctx context.Context, documentID, model string, dim 
 	} else if err != nil {
 		return fmt.Errorf("sqlite: replace vectors: %w", err)
 	}
+	vw, err := prepareVectorWriter(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("sqlite: replace vectors: %w", err)
+	}
+	defer vw.Close()
 	for i, c := range chunks {
 		res, err := tx.ExecContext(ctx, `UPDATE notebook_chunks SET model = ?, dim = ? WHERE num = ? AND document_id = ?`, model, dim, c.Num, documentID)
 		if err != nil {
@@ -494,17 +472,8 @@ func (db *DB) ReplaceVectors(ctx context.Context, documentID, model string, dim 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM notebook_chunk_bits WHERE rowid = ?`, c.Num); err != nil {
 			return fmt.Errorf("sqlite: replace vectors: %w", err)
 		}
-		blob := vecBlob(unit(vectors[i]))
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notebook_chunk_vecs (rowid, part, embedding) VALUES (?, ?, ?)`,
-			c.Num, vecPartition(c.NotebookID, model), blob); err != nil {
-			return fmt.Errorf("sqlite: replace vectors: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notebook_chunk_bits (rowid, part, embedding) VALUES (?, ?, vec_bit(?))`,
-			c.Num, vecPartition(c.NotebookID, model), signBits(vectors[i])); err != nil {
-			return fmt.Errorf("sqlite: replace vectors: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO notebook_chunk_floats (num, embedding) VALUES (?, ?)`, c.Num, blob); err != nil {
-			return fmt.Errorf("sqlite: replace vectors: %w", err)
+		if err := vw.write(ctx, c.Num, vecPartition(c.NotebookID, model), vectors[i]); err != nil {
+			return err
 		}
 		c.Model, c.Dim = model, dim
 	}
@@ -515,6 +484,67 @@ func (db *DB) ReplaceVectors(ctx context.Context, documentID, model string, dim 
 		return fmt.Errorf("sqlite: replace vectors: commit: %w", err)
 	}
 	return nil
+}
+
+// checkVectors refuses vectors that do not fit the chunks or the index.
+func checkVectors(op string, chunks []*core.Chunk, vectors [][]float32) error {
+	if len(vectors) != len(chunks) {
+		return fmt.Errorf("sqlite: %s: %d vectors for %d chunks", op, len(vectors), len(chunks))
+	}
+	for _, v := range vectors {
+		if len(v) != VectorDim {
+			return fmt.Errorf("sqlite: %s: vector of %d dimensions, the index holds %d", op, len(v), VectorDim)
+		}
+	}
+	return nil
+}
+
+// vectorWriter writes a chunk's vector to the three places the index
+// keeps it: the float index, the sign-bit index (both partitioned by
+// notebook and model) and the exact floats.
+type vectorWriter struct{ vec, bits, floats *sql.Stmt }
+
+func prepareVectorWriter(ctx context.Context, tx *Tx) (*vectorWriter, error) {
+	var w vectorWriter
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&w.vec, `INSERT INTO notebook_chunk_vecs (rowid, part, embedding) VALUES (?, ?, ?)`},
+		{&w.bits, `INSERT INTO notebook_chunk_bits (rowid, part, embedding) VALUES (?, ?, vec_bit(?))`},
+		{&w.floats, `INSERT OR REPLACE INTO notebook_chunk_floats (num, embedding) VALUES (?, ?)`},
+	} {
+		st, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		*p.dst = st
+	}
+	return &w, nil
+}
+
+func (w *vectorWriter) write(ctx context.Context, num int64, partition string, v []float32) error {
+	blob := vecBlob(unit(v))
+	if _, err := w.vec.ExecContext(ctx, num, partition, blob); err != nil {
+		return fmt.Errorf("sqlite: index chunk vector: %w", err)
+	}
+	if _, err := w.bits.ExecContext(ctx, num, partition, signBits(v)); err != nil {
+		return fmt.Errorf("sqlite: index chunk bits: %w", err)
+	}
+	if _, err := w.floats.ExecContext(ctx, num, blob); err != nil {
+		return fmt.Errorf("sqlite: store chunk vector: %w", err)
+	}
+	return nil
+}
+
+// Close releases the prepared statements.
+func (w *vectorWriter) Close() {
+	for _, st := range []*sql.Stmt{w.vec, w.bits, w.floats} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 const hitColumns = `c.num, c.id, c.notebook_id, c.document_id, c.ord, c.heading, c.text, c.page, c.page_end, c.start_offset, c.end_offset, c.tokens, c.audio_start, c.audio_end, c.model, c.dim, d.filename`
