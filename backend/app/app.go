@@ -230,11 +230,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		apiLimit = ratelimit.NewBuckets(cfg.RateLimit, cfg.RateBurst)
 	}
 	var attempts core.AttemptStore // the auth throttle's counts, shared on PostgreSQL
+	var classify func(error) error
 	if pgDB != nil {
-		attempts = pgDB
+		attempts, classify = pgDB, postgres.Unavailable
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
-		APILimit: apiLimit, AuthFailures: opts.AuthFailures, Attempts: attempts, AllowedOrigins: cfg.AllowedOrigins,
+		APILimit: apiLimit, AuthFailures: opts.AuthFailures, Attempts: attempts, Classify: classify, AllowedOrigins: cfg.AllowedOrigins,
 		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: append(a.databaseHealth(), []httpapi.HealthCheck{

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -49,8 +50,12 @@ func (a *App) databaseHealth() []httpapi.HealthCheck {
 	if a.PG != nil {
 		pg := a.PG
 		return []httpapi.HealthCheck{{Name: "database", Required: true, Check: func(ctx context.Context) (map[string]any, error) {
-			v, _ := pg.MigrationVersion(ctx)
 			h, err := pg.Health(ctx)
+			if err != nil && postgres.Unavailable(err) != nil {
+				// The pool reconnects by itself once the server is back.
+				return map[string]any{"driver": "postgres", "pool": h}, errors.New("the database cannot be reached; reconnecting")
+			}
+			v, _ := pg.MigrationVersion(ctx)
 			return map[string]any{"driver": "postgres", "server_version": h.ServerVersion, "schema_version": v, "pool": h}, err
 		}}}
 	}

@@ -235,3 +235,95 @@ func TestLoginThrottleAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestDatabaseLostWhileRunning: when the database goes away under a
+// running server, requests answer 503 with a JSON error, /health says the
+// database is unavailable, and once it is back the pool reconnects by
+// itself. The test has a database of its own, which it closes to new
+// connections and whose connections it ends (as a server restart does).
+func TestDatabaseLostWhileRunning(t *testing.T) {
+	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("needs PostgreSQL: run under scripts/with-postgres")
+	}
+	var rb [6]byte
+	_, _ = rand.Read(rb[:])
+	name := "outage_" + hex.EncodeToString(rb[:])
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := func(sql string) {
+		t.Helper()
+		au := *u
+		au.Path = "/postgres"
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, au.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin(`CREATE DATABASE ` + name)
+	t.Cleanup(func() { admin(`DROP DATABASE ` + name + ` WITH (FORCE)`) })
+	du := *u
+	du.Path = "/" + name
+	in := newInstance(t, du.String())
+
+	if code, body := in.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
+		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	code, body := in.do("POST", "/api/auth/login", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery"})
+	var s struct {
+		Access string `json:"access_token"`
+		User   struct{ ID string }
+	}
+	if err := json.Unmarshal(body, &s); code != 200 || err != nil {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	tasks := "/api/tasks/" + s.User.ID
+	if code, body := in.do("GET", tasks, s.Access, nil); code != 200 {
+		t.Fatalf("tasks: %d %s", code, body)
+	}
+
+	admin(`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS false`)
+	admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '` + name + `'`)
+	for _, path := range []string{tasks, tasks} { // a dead pooled connection, then a refused new one
+		code, body := in.do("GET", path, s.Access, nil)
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal(body, &e); code != 503 || err != nil || e.Error.Code != "unavailable" || e.Error.Message == "" {
+			t.Fatalf("with the database gone: %d %s", code, body)
+		}
+	}
+	code, body = in.do("GET", "/health", "", nil)
+	var h struct {
+		Status string
+		Checks map[string]map[string]any
+	}
+	if err := json.Unmarshal(body, &h); code != 503 || err != nil || h.Status != "unavailable" || h.Checks["database"]["status"] != "unavailable" {
+		t.Fatalf("/health with the database gone: %d %s", code, body)
+	}
+
+	admin(`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS true`)
+	// The pool makes new connections on demand; no restart, no wait.
+	var last []byte
+	for i := 0; ; i++ {
+		code, body := in.do("GET", tasks, s.Access, nil)
+		if code == 200 {
+			break
+		}
+		if last = body; i == 20 {
+			t.Fatalf("no recovery after the database came back: %d %s", code, last)
+		}
+	}
+	if code, body := in.do("GET", "/health", "", nil); code != 200 {
+		t.Fatalf("/health after recovery: %d %s", code, body)
+	}
+}

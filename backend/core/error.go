@@ -20,6 +20,9 @@ const (
 	ETOOLARGE     = "too_large"
 	EUNSUPPORTED  = "unsupported_media_type"
 	ERATELIMITED  = "rate_limited"
+	// EUNAVAILABLE: a service the request needs (the database) cannot be
+	// reached now; the same request may succeed later.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an application error whose Message is safe to show to users.

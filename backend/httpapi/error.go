@@ -23,6 +23,7 @@ var codes = map[string]int{
 	core.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	core.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	core.ERATELIMITED:  http.StatusTooManyRequests,
+	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	core.EINTERNAL:     http.StatusInternalServerError,
 	core.ERECONNECT:    http.StatusConflict,
 	core.EBADGATEWAY:   http.StatusBadGateway,
@@ -50,6 +51,11 @@ type errorDetail struct {
 // and their text never reaches the client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code, msg := core.ErrorCode(err), core.ErrorMessage(err)
+	if code == core.EINTERNAL && s.Classify != nil {
+		if c := s.Classify(err); c != nil {
+			err, code, msg = c, core.ErrorCode(c), core.ErrorMessage(c)
+		}
+	}
 	if code == core.EINTERNAL {
 		s.logger.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.String("request_id", requestID(r.Context())), slog.Any("error", err))

@@ -67,6 +67,10 @@ type Deps struct {
 	AuthFailures ratelimit.Throttle
 	Attempts     core.AttemptStore
 	APILimit     *ratelimit.Buckets
+	// Classify, when set, gives an error without a code the code its
+	// store knows it by, or nil (PostgreSQL: a lost connection is
+	// unavailable, 503).
+	Classify func(error) error
 	// AllowedOrigins may make cross-origin requests (CORS).
 	AllowedOrigins []string
 }
