@@ -39,12 +39,18 @@ export async function noticeSteps({ browser, base, begin, until, fail, snap, tim
   await signUpInUI(page, base, { first: 'Ada', last: 'Notice', email: email, password: password });
   await page.locator('body').click({ position: { x: 5, y: 400 } });
   await page.keyboard.press('d');
+  // The first run is one short step; the notices are under Working hours after it.
   await byTestId('dashboard-setup').waitFor();
-  await byTestId('pw-prefs-toggle').click();
+  await byTestId('pw-save').click();
+  await byTestId('dashboard-setup').waitFor({ state: 'detached' });
+  await byTestId('dashboard-edit-hours').click();
+  await byTestId('dashboard-hours').waitFor();
+  const prefsOpen = () => page.evaluate(() => document.querySelector('[data-testid=pw-prefs-toggle]')?.closest('details')?.open === true);
+  if (!(await prefsOpen())) await byTestId('pw-prefs-toggle').click();
   await byTestId('pw-notify-level').check();
   await byTestId('pw-notify-over').uncheck();
   await byTestId('pw-save').click();
-  await byTestId('dashboard-setup').waitFor({ state: 'detached' });
+  await byTestId('dashboard-hours').waitFor({ state: 'detached' });
   const login = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -1044,6 +1044,24 @@ async function run() {
   await until(async () => (await sessionItems.count()) === before2 - 1, 'the signed-out device to leave the list');
   await page.locator('[data-testid=audit-item][data-event="session.revoked"]').first().waitFor();
 
+  begin('settings: Sign out all others leaves only this device');
+  for (let i = 0; i < 2; i++) {
+    const more = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: email2, password: password3 }),
+    });
+    if (more.status !== 200) fail(`another sign-in answered ${more.status}`);
+  }
+  await byTestId('settings-close').click();
+  await heading.waitFor();
+  await byTestId('settings-link').click();
+  await until(async () => (await page.locator('[data-testid=session-item][data-current=false]').count()) >= 2, 'two other devices');
+  await byTestId('sessions-revoke-others').click();
+  await until(async () => (await sessionItems.count()) === 1, 'only this device to stay');
+  if ((await page.locator('[data-testid=session-item][data-current=true]').count()) !== 1) fail('this device was signed out too');
+  if ((await byTestId('sessions-revoke-others').count()) !== 0) fail('"Sign out all others" is offered with no others');
+
   begin('settings: a wrong current password is refused');
   const password4 = 'orchard signal copper';
   await byTestId('current-password').fill('not the password');

@@ -191,6 +191,7 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
       const found = await checkAxe(page, `${sc.name} at ${width}`, fail);
       const minor = found.filter((v) => v.impact !== 'serious' && v.impact !== 'critical');
       if (minor.length) log(`axe ${sc.name} ${width}: ${minor.map((v) => `${v.id} (${v.impact})`).join(', ')}`);
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(shots, `${sc.name}-${width}.png`), fullPage: true });
     }
 
@@ -230,6 +231,7 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
         await open(sc);
         await page.waitForLoadState('networkidle');
         await checkAxe(page, `${sc} in the dark at ${width}`, fail);
+        await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: join(shots, `${sc}-dark-${width}.png`), fullPage: true });
       }
     }
