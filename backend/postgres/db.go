@@ -163,7 +163,22 @@ func Migrations() fs.FS {
 // Migrate applies pending embedded migrations, each in its own
 // transaction. A session advisory lock, keyed by the schema, makes servers
 // that start together take turns: the second finds nothing left to do.
+//
+// A server finding nothing to apply takes no lock at all: a session lock
+// is not safe through a pooler in transaction mode (its unlock may reach
+// another server connection), so servers behind one only ever lock when
+// there is something to migrate (docs/TEAM-SERVER.md: run `sentry
+// migrate` on the direct URL first).
 func (db *DB) Migrate(ctx context.Context) error {
+	sqlDB := stdlib.OpenDBFromPool(db.pool)
+	defer sqlDB.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, Migrations())
+	if err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	if pending, err := provider.HasPending(ctx); err == nil && !pending {
+		return nil
+	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
@@ -183,12 +198,6 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 	}()
 
-	sqlDB := stdlib.OpenDBFromPool(db.pool)
-	defer sqlDB.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, Migrations())
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
 	results, err := provider.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
