@@ -7,7 +7,6 @@ import (
 	"embed"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +39,34 @@ const (
 	reNumWord = `a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple of|a couple of|couple|a few|few|several|\d{1,3}`
 )
 
+// Parts of the longer patterns below, each a list of alternatives.
+const (
+	// reToday: the day itself, its end, and lunch.
+	reTodayParts = `today|tonight|tonite|this morning|this afternoon|this evening|later today`
+	reEndOfDay   = `end of (?:the )?(?:business )?day|eod|eob|cob|close of business|end of business`
+	reLunch      = `after lunch|before lunch|by lunch|at lunch|lunchtime|by noon`
+
+	// reWeekRel: weeks relative to this one, and the weekend.
+	reEndOfWeek = `(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow`
+	reThisWeek  = `(?:later\s+|early\s+|by\s+the\s+end\s+of\s+)?this\s+week`
+	reNextWeek  = `(?:the\s+)?end\s+of\s+next\s+week|(?:early\s+|mid[- ]?|late\s+|the\s+middle\s+of\s+)?next\s+week`
+	reWeekend   = `(?:this\s+|next\s+|the\s+|over\s+the\s+|on\s+the\s+)?weekend`
+
+	// reMonthRel: this month, next month, and the ends of quarter and year.
+	reThisMonth      = `(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|month[- ]end|eom|this\s+month`
+	reNextMonth      = `(?:the\s+)?end\s+of\s+next\s+month|(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month`
+	reQuarterYearEnd = `(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter|eoq|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[- ]end`
+
+	// reInN: "in two weeks", "3 days from now", "in a fortnight".
+	reTimeUnit      = `days?|weeks?|months?|fortnights?|hours?|hrs?|minutes?|mins?`
+	reInNUnits      = `\b(?:in|within)\s+(?:the\s+next\s+)?(` + reNumWord + `)\s+(?:(business|working)\s+)?(` + reTimeUnit + `)\b`
+	reNUnitsFromNow = `\b(` + reNumWord + `)\s+(days?|weeks?|months?)\s+from\s+(?:now|today)\b`
+	reInAFortnight  = `\bin\s+a\s+(fortnight)\b`
+
+	// reMoved: the verbs that move a date ("push back to").
+	reMoveVerb = `reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?(?: back)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*`
+)
+
 var (
 	reISO       = gate.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ](\d{1,2}):(\d{2}))?\b`)
 	reSlash     = gate.MustCompile(`\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b`)
@@ -49,12 +76,12 @@ var (
 	reEndMonth  = gate.MustCompile(`\b(?:the\s+)?end\s+of\s+(` + reMonth + `)\b`)
 	reOrdinal   = gate.MustCompile(`\b(?:the\s+)?(\d{1,2})(st|nd|rd|th)\b`)
 	reWeekdayR  = gate.MustCompile(`\b(?:(this coming|the coming|coming|this|next|the following|following|last|every other|every|each|on)\s+)?(` + reWeekday + `)(s)?\b(\.)?('s)?`)
-	reToday     = gate.MustCompile(`\b(?:today|tonight|tonite|this morning|this afternoon|this evening|later today|end of (?:the )?(?:business )?day|eod|eob|cob|close of business|end of business|after lunch|before lunch|by lunch|at lunch|lunchtime|by noon)\b`)
+	reToday     = gate.MustCompile(`\b(?:` + reTodayParts + `|` + reEndOfDay + `|` + reLunch + `)\b`)
 	reTomorrow  = gate.MustCompile(`\b(?:the\s+)?(day after tomorrow|tomorrow|tmrw|tmr|tmw|tomorow|tommorow|tommorrow|2morrow|2moro)(?:\s+(?:morning|afternoon|evening|night))?\b`)
 	rePastDay   = gate.MustCompile(`\b(?:yesterday|last night|last week|last month|last year|the other day|earlier today)\b`)
-	reWeekRel   = gate.MustCompile(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow|(?:later\s+|early\s+|by\s+the\s+end\s+of\s+)?this\s+week|(?:the\s+)?end\s+of\s+next\s+week|(?:early\s+|mid[- ]?|late\s+|the\s+middle\s+of\s+)?next\s+week|(?:this\s+|next\s+|the\s+|over\s+the\s+|on\s+the\s+)?weekend)\b`)
-	reMonthRel  = gate.MustCompile(`\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|month[- ]end|eom|this\s+month|(?:the\s+)?end\s+of\s+next\s+month|(?:the\s+)?(?:beginning|start)\s+of\s+next\s+month|early\s+next\s+month|next\s+month|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?quarter|eoq|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[- ]end)\b`)
-	reInN       = gate.MustCompile(`\b(?:in|within)\s+(?:the\s+next\s+)?(` + reNumWord + `)\s+(?:(business|working)\s+)?(days?|weeks?|months?|fortnights?|hours?|hrs?|minutes?|mins?)\b|\b(` + reNumWord + `)\s+(days?|weeks?|months?)\s+from\s+(?:now|today)\b|\bin\s+a\s+(fortnight)\b`)
+	reWeekRel   = gate.MustCompile(`\b(?:` + reEndOfWeek + `|` + reThisWeek + `|` + reNextWeek + `|` + reWeekend + `)\b`)
+	reMonthRel  = gate.MustCompile(`\b(?:` + reThisMonth + `|` + reNextMonth + `|` + reQuarterYearEnd + `)\b`)
+	reInN       = gate.MustCompile(reInNUnits + `|` + reNUnitsFromNow + `|` + reInAFortnight)
 	reTimeAmPm  = gate.MustCompile(`\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?:[^a-z]|$)`)
 	reTime24    = gate.MustCompile(`\b(\d{1,2}):(\d{2})\b`)
 	reDayNext   = regexp.MustCompile(`^\s*(?:on\s+)?(?:the\s+)?(?:tomorrow|tmrw|tmr|day after|` + reWeekday + `|` + reMonth + `|\d)`)
@@ -64,7 +91,7 @@ var (
 	reTimeBare  = regexp.MustCompile(`(?:\bat|@)\s*(\d{1,2})\b`)
 	reThen      = gate.MustCompile(`\b(?:before|by|until|till|ahead of)\s+(?:then|that|that time|that date|that day)\b`)
 	rePrep      = regexp.MustCompile(`(?:\b(?:no later than|not later than|due by|due on|due|by|before|on|until|till|til|for|at|from|starting|around|ahead of|prior to|after)\s+)$`)
-	reMoved     = gate.MustCompile(`\b(?:reschedul\w*|mov(?:e|ed|ing)|push(?:ed|ing)?(?: back)?|postpon\w*|delay\w*|bump(?:ed|ing)?|shift(?:ed|ing)?|defer\w*)\s+(?:it\s+|this\s+|that\s+|them\s+)?(?:to|until|till|til)\s*$|\bfrom\s*$`)
+	reMoved     = gate.MustCompile(`\b(?:` + reMoveVerb + `)\s+(?:it\s+|this\s+|that\s+|them\s+)?(?:to|until|till|til)\s*$|\bfrom\s*$`)
 )
 
 var weekdayIndex = map[string]time.Weekday{
@@ -250,446 +277,6 @@ func MergeDayTime(ds []Hit) []Hit {
 // AtClock is t's day at h:m.
 func AtClock(t time.Time, h, m int) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), h, m, 0, 0, t.Location())
-}
-
-// Find returns the date and time phrases of s, resolved against c,
-// in order and without overlaps.
-func Find(s string, c Clock) []Hit {
-	l := gate.LowerASCII(s)
-	var hits []Hit
-	add := func(h Hit) { hits = append(hits, h) }
-	digits := strings.ContainsAny(l, "0123456789")
-	has := func(subs ...string) bool {
-		for _, x := range subs {
-			if strings.Contains(l, x) {
-				return true
-			}
-		}
-		return false
-	}
-	orig := func(a, b int) string { return s[a:b] }
-
-	if digits {
-		for _, m := range reISO.FindAllStringSubmatchIndex(l, -1) {
-			y, _ := strconv.Atoi(l[m[2]:m[3]])
-			mo, _ := strconv.Atoi(l[m[4]:m[5]])
-			d, _ := strconv.Atoi(l[m[6]:m[7]])
-			if mo < 1 || mo > 12 {
-				continue
-			}
-			t, past, ok := c.monthDay(time.Month(mo), d, y)
-			if !ok {
-				continue
-			}
-			h := Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past}
-			if m[8] >= 0 {
-				hh, _ := strconv.Atoi(l[m[8]:m[9]])
-				mm, _ := strconv.Atoi(l[m[10]:m[11]])
-				if hh < 24 && mm < 60 {
-					h.Date, h.HasTime = AtClock(t, hh, mm), true
-				}
-			}
-			add(h)
-		}
-	}
-	if digits && strings.Contains(l, "/") {
-		for _, m := range reSlash.FindAllStringSubmatchIndex(l, -1) {
-			if m[0] > 0 && (isDigit(l[m[0]-1]) || l[m[0]-1] == '/' || l[m[0]-1] == '$' || l[m[0]-1] == '.') {
-				continue
-			}
-			if m[1] < len(l) && (l[m[1]] == '/' || l[m[1]] == '%' || (l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1]))) {
-				continue
-			}
-			if fractionNouns.Has(nextWord(l, m[1])) || l[m[0]:m[1]] == "24/7" {
-				continue
-			}
-			a, _ := strconv.Atoi(l[m[2]:m[3]])
-			b, _ := strconv.Atoi(l[m[4]:m[5]])
-			y := 0
-			if m[6] >= 0 {
-				y, _ = strconv.Atoi(l[m[6]:m[7]])
-			} else if a == 1 && b <= 4 {
-				continue // "1/2", "1/3": fractions far more often than dates
-			}
-			mo, d := a, b
-			if mo > 12 && d <= 12 {
-				mo, d = d, mo
-			}
-			if mo < 1 || mo > 12 || d < 1 || d > 31 {
-				continue
-			}
-			t, past, ok := c.monthDay(time.Month(mo), d, y)
-			if !ok {
-				continue
-			}
-			add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
-		}
-	}
-	if digits {
-		for _, m := range reDotted.FindAllStringSubmatchIndex(l, -1) {
-			d, _ := strconv.Atoi(l[m[2]:m[3]])
-			mo, _ := strconv.Atoi(l[m[4]:m[5]])
-			y, _ := strconv.Atoi(l[m[6]:m[7]])
-			if mo < 1 || mo > 12 {
-				continue
-			}
-			if t, past, ok := c.monthDay(time.Month(mo), d, y); ok {
-				add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
-			}
-		}
-	}
-	if digits {
-		for _, m := range reMonthDay.FindAllStringSubmatchIndex(l, -1) {
-			name := l[m[2]:m[3]]
-			if !monthWordOK(s, m[2], m[3], name) {
-				continue
-			}
-			d, _ := strconv.Atoi(l[m[4]:m[5]])
-			y := 0
-			if m[6] >= 0 {
-				y, _ = strconv.Atoi(l[m[6]:m[7]])
-			}
-			if m[5] < len(l) && l[m[5]] == ':' {
-				continue // "March 3:15" is unusual; "Mar 10:00" is a time
-			}
-			if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
-				add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
-			}
-		}
-	}
-	if digits {
-		for _, m := range reDayMonth.FindAllStringSubmatchIndex(l, -1) {
-			name := l[m[4]:m[5]]
-			if !monthWordOK(s, m[4], m[5], name) {
-				continue
-			}
-			d, _ := strconv.Atoi(l[m[2]:m[3]])
-			y := 0
-			if m[6] >= 0 {
-				y, _ = strconv.Atoi(l[m[6]:m[7]])
-			}
-			if t, past, ok := c.monthDay(monthIndex[name], d, y); ok {
-				add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true, Past: past})
-			}
-		}
-	}
-	for _, m := range reEndMonth.FindAllStringSubmatchIndex(l, -1) {
-		mo := monthIndex[l[m[2]:m[3]]]
-		if !monthWordOK(s, m[2], m[3], l[m[2]:m[3]]) {
-			continue
-		}
-		t := time.Date(c.today.Year(), mo+1, 0, 0, 0, 0, 0, c.today.Location())
-		if t.Before(c.today) {
-			t = time.Date(c.today.Year()+1, mo+1, 0, 0, 0, 0, 0, c.today.Location())
-		}
-		add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true})
-	}
-	if digits {
-		for _, m := range reOrdinal.FindAllStringSubmatchIndex(l, -1) {
-			hasThe := strings.HasPrefix(l[m[0]:m[1]], "the")
-			if !hasThe && !rePrep.MatchString(l[:m[0]]) {
-				continue
-			}
-			if ordinalNouns.Has(nextWord(l, m[1])) {
-				continue
-			}
-			d, _ := strconv.Atoi(l[m[2]:m[3]])
-			if t, ok := c.dayOfMonth(d); ok {
-				add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true})
-			}
-		}
-	}
-	if has("mon", "tue", "wed", "thu", "fri", "sat", "sun") {
-		for _, m := range reWeekdayR.FindAllStringSubmatchIndex(l, -1) {
-			qual := ""
-			if m[2] >= 0 {
-				qual = l[m[2]:m[3]]
-			}
-			name := l[m[4]:m[5]]
-			plural := m[6] >= 0
-			poss := m[10] >= 0
-			if !weekdayWordOK(s, l, m[4], m[5], name, qual, plural) {
-				continue
-			}
-			w := weekdayIndex[name]
-			h := Hit{Start: m[0], End: m[1], HasDate: true, Weak: poss, weekday: true}
-			// "Monday morning": the part of the day belongs to the date.
-			if pm := rePartOfDay.FindStringIndex(l[m[1]:]); pm != nil && !poss {
-				h.End = m[1] + pm[1]
-			}
-			if m[8] >= 0 && !poss && m[9] == m[1] {
-				h.End = m[8] // drop a trailing full stop
-			}
-			switch qual {
-			case "next", "the following", "following":
-				h.Date = c.nextWeek(w)
-			case "this":
-				h.Date = c.weekday(w, true)
-			case "last":
-				h.Date, h.Past = c.days(-((int(c.today.Weekday())-int(w)+6)%7 + 1)), true
-			case "every", "each", "every other":
-				h.Date, h.Recurring = c.weekday(w, false), true
-			default:
-				if plural && !poss {
-					h.Date, h.Recurring = c.weekday(w, false), true
-				} else {
-					h.Date = c.weekday(w, false)
-				}
-			}
-			if qual == "on" {
-				h.Start = m[4]
-			}
-			add(h)
-		}
-	}
-	for _, m := range reToday.FindAllStringIndex(l, -1) {
-		ph := l[m[0]:m[1]]
-		h := Hit{Start: m[0], End: m[1], Date: c.today, HasDate: true}
-		h.eod = strings.Contains(ph, "end of") || ph == "eod" || ph == "eob" || ph == "cob" || strings.Contains(ph, "close of")
-		if ph == "by noon" {
-			h.Date, h.HasTime = AtClock(c.today, 12, 0), true
-			if reDayNext.MatchString(l[m[1]:]) {
-				h.HasDate = false // "by noon tomorrow": the day comes next
-			}
-		}
-		add(h)
-	}
-	if has("quarter", "q1", "q2", "q3", "q4") {
-		for _, m := range reQuarter.FindAllStringSubmatchIndex(l, -1) {
-			q := (int(c.today.Month())-1)/3 + 1 // "the quarter": this one
-			for g := 2; g <= 4; g += 2 {
-				if m[g] >= 0 {
-					q = int(l[m[g]] - '0')
-				}
-			}
-			end := time.Date(c.today.Year(), time.Month(3*q)+1, 0, 0, 0, 0, 0, c.today.Location())
-			if end.Before(c.today) {
-				end = end.AddDate(1, 0, 0) // "end of Q1" said in May: next year's
-				end = time.Date(end.Year(), time.Month(3*q)+1, 0, 0, 0, 0, 0, c.today.Location())
-			}
-			add(Hit{Start: m[0], End: m[1], Date: end, HasDate: true})
-		}
-	}
-	if has("tom", "tm", "2mor", "tmr") {
-		for _, m := range reTomorrow.FindAllStringSubmatchIndex(l, -1) {
-			n := 1
-			if strings.HasPrefix(l[m[2]:m[3]], "day after") {
-				n = 2
-			}
-			add(Hit{Start: m[0], End: m[1], Date: c.days(n), HasDate: true})
-		}
-	}
-	for _, m := range rePastDay.FindAllStringIndex(l, -1) {
-		add(Hit{Start: m[0], End: m[1], Date: c.days(-1), HasDate: true, Past: true})
-	}
-	if has("week", "eow") {
-		for _, m := range reWeekRel.FindAllStringIndex(l, -1) {
-			ph := l[m[0]:m[1]]
-			h := Hit{Start: m[0], End: m[1], HasDate: true, WeekAnchor: true}
-			switch {
-			case strings.Contains(ph, "weekend"):
-				if strings.HasPrefix(ph, "next") {
-					h.Date = c.nextWeek(time.Sunday)
-				} else {
-					h.Date = c.thisWeek(time.Sunday)
-				}
-			case strings.Contains(ph, "next week"):
-				switch {
-				case strings.HasPrefix(ph, "early"):
-					h.Date = c.nextWeek(time.Monday)
-				case strings.HasPrefix(ph, "mid") || strings.Contains(ph, "middle"):
-					h.Date = c.nextWeek(time.Wednesday)
-				default:
-					h.Date = c.nextWeek(time.Friday)
-				}
-			default: // this week, end of the week
-				h.Date = c.thisWeek(time.Friday)
-			}
-			add(h)
-		}
-	}
-	if has("month", "eom", "quarter", "eoq", "year", "eoy") {
-		for _, m := range reMonthRel.FindAllStringIndex(l, -1) {
-			ph := l[m[0]:m[1]]
-			h := Hit{Start: m[0], End: m[1], HasDate: true}
-			switch {
-			case strings.Contains(ph, "quarter") || ph == "eoq":
-				q := (int(c.today.Month())-1)/3*3 + 3
-				h.Date = time.Date(c.today.Year(), time.Month(q)+1, 0, 0, 0, 0, 0, c.today.Location())
-			case strings.Contains(ph, "year") || ph == "eoy":
-				h.Date = time.Date(c.today.Year(), 12, 31, 0, 0, 0, 0, c.today.Location())
-			case strings.Contains(ph, "beginning") || strings.Contains(ph, "start") || strings.HasPrefix(ph, "early"):
-				h.Date = c.monthEnd(0).AddDate(0, 0, 1)
-			case strings.Contains(ph, "next month"):
-				h.Date = c.monthEnd(1)
-			default:
-				h.Date = c.monthEnd(0)
-			}
-			add(h)
-		}
-	}
-	if has(" in ", "within", "from now", "from today", "in ") {
-		for _, m := range reInN.FindAllStringSubmatchIndex(l, -1) {
-			var num, unit string
-			switch {
-			case m[2] >= 0:
-				num, unit = l[m[2]:m[3]], l[m[6]:m[7]]
-			case m[8] >= 0:
-				num, unit = l[m[8]:m[9]], l[m[10]:m[11]]
-			default:
-				num, unit = "a", "fortnight"
-			}
-			n, ok := numberWords[num]
-			if !ok {
-				n, _ = strconv.Atoi(num)
-			}
-			if n <= 0 || n > 400 {
-				continue
-			}
-			var t time.Time
-			switch {
-			case strings.HasPrefix(unit, "day"):
-				if m[4] >= 0 { // business days
-					t = c.today
-					for k := 0; k < n; {
-						t = t.AddDate(0, 0, 1)
-						if t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
-							k++
-						}
-					}
-				} else {
-					t = c.days(n)
-				}
-			case strings.HasPrefix(unit, "week"):
-				t = c.days(7 * n)
-			case strings.HasPrefix(unit, "fortnight"):
-				t = c.days(14 * n)
-			case strings.HasPrefix(unit, "month"):
-				t = c.today.AddDate(0, n, 0)
-			default: // hours, minutes
-				t = c.now.Add(time.Duration(n) * time.Hour)
-				if strings.HasPrefix(unit, "min") {
-					t = c.now.Add(time.Duration(n) * time.Minute)
-				}
-				y, mo, d := t.Date()
-				t = time.Date(y, mo, d, 0, 0, 0, 0, c.today.Location())
-			}
-			add(Hit{Start: m[0], End: m[1], Date: t, HasDate: true})
-		}
-	}
-	for _, m := range reThen.FindAllStringIndex(l, -1) {
-		add(Hit{Start: m[0], End: m[1], Ref: true})
-	}
-	// Times.
-	if digits {
-		for _, m := range reTimeAmPm.FindAllStringSubmatchIndex(l, -1) {
-			if m[0] > 0 && (l[m[0]-1] == '$' || l[m[0]-1] == ':' || l[m[0]-1] == '.') {
-				continue
-			}
-			hh, _ := strconv.Atoi(l[m[2]:m[3]])
-			mm := 0
-			if m[4] >= 0 {
-				mm, _ = strconv.Atoi(l[m[4]:m[5]])
-			}
-			if hh < 1 || hh > 12 || mm > 59 {
-				continue
-			}
-			if strings.HasPrefix(l[m[6]:m[7]], "p") && hh != 12 {
-				hh += 12
-			} else if strings.HasPrefix(l[m[6]:m[7]], "a") && hh == 12 {
-				hh = 0
-			}
-			end := m[7]
-			add(Hit{Start: m[0], End: end, Date: AtClock(c.today, hh, mm), HasTime: true})
-		}
-	}
-	if digits && strings.Contains(l, ":") {
-		for _, m := range reTime24.FindAllStringSubmatchIndex(l, -1) {
-			if m[0] > 0 && (isDigit(l[m[0]-1]) || l[m[0]-1] == ':' || l[m[0]-1] == '$') {
-				continue
-			}
-			if m[1] < len(l) && (l[m[1]] == ':' && m[1]+1 < len(l) && isDigit(l[m[1]+1])) {
-				continue // a timestamp with seconds: transcript noise
-			}
-			hh, _ := strconv.Atoi(l[m[2]:m[3]])
-			mm, _ := strconv.Atoi(l[m[4]:m[5]])
-			if hh > 23 || mm > 59 {
-				continue
-			}
-			if hh >= 1 && hh <= 6 && l[m[2]] != '0' {
-				hh += 12
-			}
-			add(Hit{Start: m[0], End: m[1], Date: AtClock(c.today, hh, mm), HasTime: true})
-		}
-	}
-	for _, m := range reTimeWord.FindAllStringSubmatchIndex(l, -1) {
-		hh := 12
-		if l[m[2]:m[3]] == "midnight" {
-			hh = 23
-		}
-		mm := 0
-		if hh == 23 {
-			mm = 59
-		}
-		add(Hit{Start: m[0], End: m[1], Date: AtClock(c.today, hh, mm), HasTime: true})
-	}
-	if digits {
-		for _, m := range reTimeBare.FindAllStringSubmatchIndex(l, -1) {
-			if m[1] < len(l) && (l[m[1]] == ':' || l[m[1]] == '%' || l[m[1]] == '/' || l[m[1]] == '.' && m[1]+1 < len(l) && isDigit(l[m[1]+1])) {
-				continue
-			}
-			hh, _ := strconv.Atoi(l[m[2]:m[3]])
-			if hh < 1 || hh > 12 {
-				continue
-			}
-			if nw := nextWord(l, m[1]); nw != "" && nw != "on" && nw != "and" && nw != "to" && nw != "tomorrow" && nw != "today" && nw != "tonight" && weekdayIndex[nw] == 0 && nw != "sunday" && nw != "sun" {
-				if _, isMonth := monthIndex[nw]; !isMonth && nw != "next" && nw != "this" && nw != "every" {
-					continue // "at 5 people", "at 3 locations"
-				}
-			}
-			if hh <= 6 {
-				hh += 12
-			}
-			add(Hit{Start: m[0], End: m[1], Date: AtClock(c.today, hh, 0), HasTime: true, bare: true})
-		}
-	}
-	hits = dropOverlaps(hits)
-	hits = mergeHits(l, hits)
-	out := hits[:0]
-	for _, h := range hits {
-		if h.bare {
-			continue
-		}
-		out = append(out, h)
-	}
-	hits = out
-	for i := range hits {
-		h := &hits[i]
-		if !h.Ref {
-			if pm := rePrep.FindStringIndex(l[:h.Start]); pm != nil && pm[0] >= 0 {
-				h.Prep = strings.TrimSpace(l[pm[0]:h.Start])
-				h.Start = pm[0]
-			} else if strings.HasPrefix(l[h.Start:h.End], "on ") {
-				h.Prep = "on"
-			}
-			if reMoved.MatchString(l[:h.Start]) {
-				h.Moved = true
-			}
-			if h.Prep == "after" && h.HasDate && !strings.Contains(l[h.Start:h.End], "lunch") {
-				h.Weak = true
-			}
-			if pre := l[max(0, h.Start-6):h.Start]; strings.HasSuffix(pre, "since ") {
-				h.Past = true
-			}
-		} else {
-			h.Prep = strings.Fields(l[h.Start:h.End])[0]
-		}
-		for h.End > h.Start+1 && (l[h.End-1] == '.' || l[h.End-1] == ',') && !strings.HasSuffix(l[h.Start:h.End], ".m.") {
-			h.End--
-		}
-		h.Text = strings.TrimSpace(orig(h.Start, h.End))
-	}
-	return hits
 }
 
 // dropOverlaps keeps, of overlapping hits, the longest (first on ties).
