@@ -409,32 +409,98 @@ func (a *analyzer) noteSignal(s string) {
 	}
 }
 
+// clauseRead is one clause being read: the unit and sentence it belongs to,
+// where its action starts, and who it is addressed to. Each step of
+// clauseTask moves p past what it has read.
+type clauseRead struct {
+	ui, idx  int
+	u        unit // a copy: an action marker makes the line an item
+	s, cl    span
+	hits     []dates.Hit
+	question bool
+	raw, l   string      // the clause, and in lower case with the same offsets
+	off      int         // the clause's offset within its sentence
+	p        int         // where the rest of the clause starts, in raw and l
+	who      string      // the person it is addressed to or owned by
+	polite   bool        // a polite condition was dropped ("if you could…")
+	ds       []dates.Hit // the clause's dates, once its lead-ins are read
+}
+
+// body is the rest of the clause, in lower case.
+func (cr *clauseRead) body() string { return cr.l[cr.p:] }
+
 // clauseTask reads one clause.
 func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.Hit, question bool) []*candidate {
+	cr := a.newClauseRead(ui, u, s, cl, idx, hits, question)
+	if !a.readClauseMarkers(cr) {
+		return nil
+	}
+	a.readAddressee(cr)
+	a.skipTopicLabel(cr)
+	if strings.TrimSpace(cr.body()) == "" {
+		return nil
+	}
+	if out, done := a.readLeadIns(cr); done {
+		return out
+	}
+	if out, done := a.readNotAsked(cr); done {
+		return out
+	}
+	cr.ds = clauseDates(hits, cr.off, len(cr.raw))
+	if out, done := a.readUnownedWork(cr); done {
+		return out
+	}
+	fr := a.clauseFrameOf(cr)
+	if mt, ok := a.meeting(cr.u, cr.raw, cr.l, cr.p, cr.ds, fr, question); ok {
+		mw := cr.who
+		if fr.kind == fAssign && fr.who != "" {
+			mw = fr.who
+		}
+		mc := a.newMeeting(ui, cr.u, s, idx, cr.raw, mt, cr.ds, mw)
+		mc.rule = fr.rule
+		return []*candidate{mc}
+	}
+	if !a.isTaskClause(cr, fr) {
+		return nil
+	}
+	return a.clauseActions(cr, fr)
+}
+
+// newClauseRead starts reading a clause: its lower-case text keeps the
+// byte offsets of the original.
+func (a *analyzer) newClauseRead(ui int, u unit, s, cl span, idx int, hits []dates.Hit, question bool) *clauseRead {
 	raw := a.text[cl.start:cl.end]
-	off := cl.start - s.start // clause offset within the sentence
 	l := gate.LowerASCII(raw)
 	l = strings.ReplaceAll(l, "’", "'")
 	if len(l) != len(raw) {
 		// ’ is three bytes and ' one; keep offsets by padding.
 		l = strings.ReplaceAll(gate.LowerASCII(raw), "’", "'  ")
 	}
+	return &clauseRead{ui: ui, idx: idx, u: u, s: s, cl: cl, hits: hits, question: question,
+		raw: raw, l: l, off: cl.start - s.start}
+}
+
+// readClauseMarkers reads what comes before the words of a clause: an
+// action marker with its owner ("TODO(erin):", "ACTION -"), leading emoji,
+// "Also,", "Reminder:", "Save the date:". It says false for praise ("Great
+// work on the launch"), which is no task.
+func (a *analyzer) readClauseMarkers(cr *clauseRead) bool {
+	raw, l := cr.raw, cr.l
 	p := 0
-	who := ""
 	marked := false // an explicit action marker makes the line an item
 	// "TODO(erin): fix flaky tests".
 	if m := reTodoOwner.FindStringSubmatchIndex(l); m != nil {
-		who, p, marked = raw[m[2]:m[3]], m[1], true
+		cr.who, p, marked = raw[m[2]:m[3]], m[1], true
 	} else if m := reActionMark.FindStringIndex(l); m != nil {
 		p, marked = m[1], true // "ACTION - Priya - book the demo room"
 	}
 	if marked {
-		u.item = true
+		cr.u.item = true
 	}
 	// "Great work on the launch": praise, not "work on the launch".
 	if praiseLead(strings.TrimLeft(l[p:], " ")) && rePraise.MatchString(strings.TrimLeft(l[p:], " ")) {
 		a.noteSignal("sig:filtered")
-		return nil
+		return false
 	}
 	// Leading "Also,", "OK so", "Reminder:", and emoji ("👍 i'll bring…").
 	for p < len(l) && l[p] >= 0x80 {
@@ -453,6 +519,16 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 	if m := reSaveDate.FindStringIndex(l[p:]); m != nil && m[1] < len(l)-p {
 		p += m[1] // "Save the date: Q1 town hall on March 19"
 	}
+	cr.p = p
+	return true
+}
+
+// readAddressee finds whom a clause is addressed to: a mention ("@kai"),
+// a vocative ("Bob, please…"), a list item's owner ("- Kai: finalize…"),
+// or a name in the middle or at the end ("…by Thursday, Wes, …").
+func (a *analyzer) readAddressee(cr *clauseRead) {
+	raw, l, p, u := cr.raw, cr.l, cr.p, cr.u
+	who := cr.who
 	// "@kai the release notes still need writing": a mention addresses
 	// someone unless it is the subject ("@kai will post…").
 	if m := reAtVoc.FindStringSubmatchIndex(raw[p:]); m != nil && reModal.FindStringIndex(l[p+m[3]:]) == nil &&
@@ -496,70 +572,93 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 			}
 		}
 	}
-	// A topic before a colon ("Bake sale: Ben to order the tables"): read
-	// what follows it when that says who does what.
+	cr.who, cr.p = who, p
+}
+
+// skipTopicLabel reads past a topic before a colon ("Bake sale: Ben to
+// order the tables") when what follows it says who does what.
+func (a *analyzer) skipTopicLabel(cr *clauseRead) {
+	raw, l, p := cr.raw, cr.l, cr.p
 	if strings.IndexByte(l[p:], ':') < 0 {
-		// no topic
-	} else if m := reEventLbl.FindStringSubmatchIndex(l[p:]); m != nil && m[1] < len(l)-p {
-		label := strings.TrimSpace(raw[p+m[2] : p+m[3]])
-		lw := strings.ToLower(label)
-		if nw := len(strings.Fields(label)); !a.knownName(label) && !(nw == 1 && a.isPersonName(label)) && nw <= 4 &&
-			!strings.HasSuffix(lw, " re") && lw != "re" { // "call insurance re: claim" is one action
-			if fr := a.clauseFrameAt(u, raw, l, p+m[1], who, question); fr.kind != fNone {
-				p += m[1]
-			}
+		return // no topic
+	}
+	m := reEventLbl.FindStringSubmatchIndex(l[p:])
+	if m == nil || m[1] >= len(l)-p {
+		return
+	}
+	label := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+	lw := strings.ToLower(label)
+	if nw := len(strings.Fields(label)); !a.knownName(label) && !(nw == 1 && a.isPersonName(label)) && nw <= 4 &&
+		!strings.HasSuffix(lw, " re") && lw != "re" { // "call insurance re: claim" is one action
+		if fr := a.clauseFrameAt(cr.u, raw, l, p+m[1], cr.who, cr.question); fr.kind != fNone {
+			cr.p += m[1]
 		}
 	}
-	body := l[p:]
-	if strings.TrimSpace(body) == "" {
-		return nil
-	}
+}
+
+// readLeadIns reads past a clause of time ("Before I go I'll…") and a
+// polite condition ("if you could…"); any other condition makes the clause
+// hypothetical (done, no task). "Please let me know by Friday if you have
+// any comments" is an ask for them (done, one task).
+func (a *analyzer) readLeadIns(cr *clauseRead) ([]*candidate, bool) {
 	// "Before I go I'll hand over the rotation": the promise after a
 	// clause of time.
-	if m := reTimeLead.FindStringSubmatchIndex(body); m != nil {
-		p += m[2]
-		body = l[p:]
+	if m := reTimeLead.FindStringSubmatchIndex(cr.body()); m != nil {
+		cr.p += m[2]
 	}
 	// Polite conditions are dropped; other conditions make it hypothetical.
-	polite := false
-	if m := rePolite.FindStringIndex(body); m != nil {
-		p += m[1]
-		body = l[p:]
-		polite = true
-	} else if reCondHead.MatchString(body) {
+	if m := rePolite.FindStringIndex(cr.body()); m != nil {
+		cr.p += m[1]
+		cr.polite = true
+	} else if reCondHead.MatchString(cr.body()) {
 		a.noteSignal("sig:cond")
-		return nil
+		return nil, true
 	}
 	// "Please let me know by Friday if you have any comments": the date
 	// makes the courtesy an ask.
-	if m := reKnowByIf.FindStringSubmatchIndex(body); m != nil && !question {
-		if ds := clauseDates(hits, off, len(raw)); hasDueHit(ds) {
-			c := &candidate{typ: TypeTask, title: "Send any " + body[m[2]:m[3]], conf: 0.6, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
-				desc: collapse(a.text[s.start:s.end]), you: who == "", assignee: who, frameKind: fRequest}
-			c.due = a.pickDue(u, raw, ds)
+	body := cr.body()
+	if m := reKnowByIf.FindStringSubmatchIndex(body); m != nil && !cr.question {
+		if ds := clauseDates(cr.hits, cr.off, len(cr.raw)); hasDueHit(ds) {
+			s := cr.s
+			c := &candidate{typ: TypeTask, title: "Send any " + body[m[2]:m[3]], conf: 0.6, sent: s, unit: cr.ui, speaker: cr.u.speaker, sentIdx: cr.idx,
+				desc: collapse(a.text[s.start:s.end]), you: cr.who == "", assignee: cr.who, frameKind: fRequest}
+			c.due = a.pickDue(cr.u, cr.raw, ds)
 			a.noteSignal("sig:request")
-			return []*candidate{c}
+			return []*candidate{c}, true
 		}
 	}
+	return nil, false
+}
+
+// readNotAsked decides the clauses that ask nothing of anyone: boilerplate,
+// an address or a link, pleasantries, hypotheticals, cancellations and
+// acceptances (done, no task) — and invitations, which are one (done).
+func (a *analyzer) readNotAsked(cr *clauseRead) ([]*candidate, bool) {
+	body := cr.body()
 	if reBoiler.MatchString(body) || strings.IndexByte(body, '@') >= 0 && reMailAddr.MatchString(body) ||
 		strings.IndexByte(body, '/') >= 0 && reURLPath.MatchString(body) {
 		a.noteSignal("sig:boiler")
-		return nil
+		return nil, true
 	}
-	if c := a.invitation(ui, u, s, idx, raw, l, p, hits, off, who, question); c != nil {
+	if c := a.invitation(cr.ui, cr.u, cr.s, cr.idx, cr.raw, cr.l, cr.p, cr.hits, cr.off, cr.who, cr.question); c != nil {
 		a.noteSignal("sig:proposal")
-		return []*candidate{c}
+		return []*candidate{c}, true
 	}
 	if pleasantLead(body) && rePleasant.MatchString(body) || reHypo.MatchString(body) && !reApprAsk.MatchString(body) || reCancel.MatchString(body) {
 		a.noteSignal("sig:filtered")
-		return nil
+		return nil, true
 	}
 	if a.isAcceptanceText(body) {
-		return nil
+		return nil, true
 	}
-	ds := clauseDates(hits, off, len(raw))
-	// "We still don't have an owner for the SEO audit", "Who can take the
-	// vendor follow-up?": work up for grabs, claimed by the next "I'll take it".
+	return nil, false
+}
+
+// readUnownedWork reads work up for grabs — "We still don't have an owner
+// for the SEO audit", "Who can take the vendor follow-up?", "Finance wants
+// the Q4 forecast by the 15th" — as a task for whoever claims it next.
+func (a *analyzer) readUnownedWork(cr *clauseRead) ([]*candidate, bool) {
+	raw, p, s, body := cr.raw, cr.p, cr.s, cr.body()
 	if m := reNoOwner.FindStringSubmatchIndex(body); m != nil {
 		g := 2
 		if m[2] < 0 {
@@ -567,38 +666,46 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 		}
 		obj := strings.TrimSpace(raw[p+m[g] : p+m[g+1]])
 		if t := capitalise(trimDangling(reArticle.ReplaceAllString(strings.TrimRight(obj, "?.! "), ""))); t != "" && len(strings.Fields(t)) <= 8 {
-			c := &candidate{typ: TypeTask, title: t, team: true, open: true, conf: 0.55, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx,
+			c := &candidate{typ: TypeTask, title: t, team: true, open: true, conf: 0.55, sent: s, unit: cr.ui, speaker: cr.u.speaker, sentIdx: cr.idx,
 				desc: collapse(a.text[s.start:s.end]), frameKind: fTeam}
-			c.due = a.pickDue(u, raw, ds)
+			c.due = a.pickDue(cr.u, raw, cr.ds)
 			a.noteSignal("sig:team")
-			return []*candidate{c}
+			return []*candidate{c}, true
 		}
 	}
 	// "Finance wants the Q4 forecast by the 15th": a dated ask from a third
 	// party, for whoever takes it ("I can own that").
-	if m := reWantsBy.FindStringSubmatchIndex(body); m != nil && hasDueHit(ds) {
+	if m := reWantsBy.FindStringSubmatchIndex(body); m != nil && hasDueHit(cr.ds) {
 		whoWants := strings.TrimSpace(raw[p+m[2] : p+m[3]])
 		obj := strings.TrimSpace(raw[p+m[4] : p+m[5]])
 		if !isPronoun(strings.ToLower(whoWants)) && len(strings.Fields(obj)) <= 6 && len(strings.Fields(whoWants)) <= 3 {
 			c := &candidate{typ: TypeTask, title: capitalise("deliver " + lowerDet(obj) + " to " + whoWants), team: true, open: true, conf: 0.55,
-				sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, desc: collapse(a.text[s.start:s.end]), frameKind: fTeam}
-			c.due = a.pickDue(u, raw, ds)
-			return []*candidate{c}
+				sent: s, unit: cr.ui, speaker: cr.u.speaker, sentIdx: cr.idx, desc: collapse(a.text[s.start:s.end]), frameKind: fTeam}
+			c.due = a.pickDue(cr.u, raw, cr.ds)
+			return []*candidate{c}, true
 		}
 	}
+	return nil, false
+}
+
+// clauseFrameOf decides the frame of a clause: a reported promise ("Paul
+// said he'll measure…"), a row of the frames table, or — where none reads
+// it — a line of a list or an action section, or a short dated note line.
+func (a *analyzer) clauseFrameOf(cr *clauseRead) clauseFrame {
+	u := cr.u
 	// "Paul said he'll measure the space this weekend": Paul's promise.
 	said := ""
-	if m := reSaidWill.FindStringSubmatchIndex(body); m != nil && !question {
-		if n := raw[p+m[2] : p+m[3]]; a.isPersonName(n) && !isPronoun(strings.ToLower(n)) {
-			said, p = n, p+m[1]
-			body = l[p:]
+	if m := reSaidWill.FindStringSubmatchIndex(cr.body()); m != nil && !cr.question {
+		if n := cr.raw[cr.p+m[2] : cr.p+m[3]]; a.isPersonName(n) && !isPronoun(strings.ToLower(n)) {
+			said, cr.p = n, cr.p+m[1]
 		}
 	}
-	fr := a.clauseFrameAt(u, raw, l, p, who, question)
+	p, body := cr.p, cr.body()
+	fr := a.clauseFrameAt(u, cr.raw, cr.l, p, cr.who, cr.question)
 	if said != "" {
 		fr = clauseFrame{kind: fAssign, verbStart: p, who: said, conf: 0.7}
 	}
-	if fr.kind == fNone && !question {
+	if fr.kind == fNone && !cr.question {
 		// Lines of a list, or any line of an action section.
 		if (u.section == secAction || u.check == 1) && !a.isNarrative(body) {
 			fr = clauseFrame{kind: fItem, verbStart: p, conf: 0.6, you: false}
@@ -610,7 +717,7 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 				fr.verb, fr.verbTo = v, p
 			}
 		} else if (a.kind == "note" || a.kind == "handwritten_ocr") && len(strings.Fields(body)) <= 6 && !a.isNarrative(body) &&
-			(hasDueHit(clauseDates(hits, off, len(raw))) || reOverdue.MatchString(body)) && !strings.Contains(body, ":") {
+			(hasDueHit(clauseDates(cr.hits, cr.off, len(cr.raw))) || reOverdue.MatchString(body)) && !strings.Contains(body, ":") {
 			// A short note line that names a thing and when it is due
 			// ("insurance renewal 3/28", "oil change overdue!").
 			fr = clauseFrame{kind: fItem, verbStart: p, conf: 0.55}
@@ -618,77 +725,94 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 	}
 	if a.recordSignals {
 		a.noteSignal(frameSignals[fr.kind])
-		if polite {
+		if cr.polite {
 			a.noteSignal("sig:polite")
 		}
 	}
-	// Meetings.
-	if mt, ok := a.meeting(u, raw, l, p, ds, fr, question); ok {
-		mw := who
-		if fr.kind == fAssign && fr.who != "" {
-			mw = fr.who
-		}
-		mc := a.newMeeting(ui, u, s, idx, raw, mt, ds, mw)
-		mc.rule = fr.rule
-		return []*candidate{mc}
-	}
+	return fr
+}
+
+// isTaskClause decides whether a clause read with fr, and no meeting, is a
+// task: a frame a question may have, and neither done nor idle.
+func (a *analyzer) isTaskClause(cr *clauseRead, fr clauseFrame) bool {
 	if fr.kind == fNone {
-		return nil
+		return false
 	}
-	if question && !(fr.kind == fRequest || fr.kind == fProposal) {
-		return nil
+	if cr.question && !(fr.kind == fRequest || fr.kind == fProposal) {
+		return false
 	}
-	// Done, narrated in the past, or negated.
+	return !a.isDoneOrNarrated(cr, fr) && !a.isNoWork(cr, fr)
+}
+
+// isDoneOrNarrated says the clause tells of work done, narrated in the
+// past, or of things in general rather than a task.
+func (a *analyzer) isDoneOrNarrated(cr *clauseRead, fr clauseFrame) bool {
+	body, s := cr.body(), cr.s
 	// "- updated risk register - due March 20": with a due date, a leading
 	// past participle describes the item.
 	dueItem := fr.kind == fItem && reDueWord.MatchString(gate.LowerASCII(a.text[s.start:s.end]))
 	if fr.kind != fRequest && (reDone.MatchString(body) || a.isNarrative(body) && !dueItem) {
 		a.noteSignal("sig:past")
-		return nil
+		return true
 	}
 	if fr.kind == fItem && pastAfterSubject(body) && !dueItem {
-		return nil
+		return true
 	}
 	// "Spills should be reported to the lab manager": a standing rule for
 	// things in general (a bare plural, no date), not a task.
-	if fr.kind == fNeed && fr.object != "" && genericPlural(fr.object) && !hasDueHit(ds) {
+	if fr.kind == fNeed && fr.object != "" && genericPlural(fr.object) && !hasDueHit(cr.ds) {
 		a.noteSignal("sig:filtered")
-		return nil
+		return true
 	}
 	// "work deadlines interfered with my plans": a noun, then what it did.
-	if (fr.kind == fImperative || fr.kind == fRequest) && fr.verbStart == p && fr.verb == "" && pastAfterNoun(body) {
+	if (fr.kind == fImperative || fr.kind == fRequest) && fr.verbStart == cr.p && fr.verb == "" && pastAfterNoun(body) {
 		a.noteSignal("sig:past")
-		return nil
+		return true
 	}
 	if fr.kind == fRequest && reDone.MatchString(body) && !strings.Contains(body, "?") {
 		if strings.Contains(body, "already") {
-			return nil
+			return true
 		}
 	}
+	return false
+}
+
+// isNoWork says the clause is negated, an absence, an ability, talk of
+// what happens now, a line ticked or done, or a verb that does nothing
+// ("be", "have", "get well").
+func (a *analyzer) isNoWork(cr *clauseRead, fr clauseFrame) bool {
+	body, u := cr.body(), cr.u
 	if reNegStart.MatchString(body) && !strings.Contains(body, "forget") {
-		return nil
+		return true
 	}
 	if (reAway.MatchString(body) || reTravel.MatchString(body)) && !fr.trip {
-		return nil // "I'm off Friday": an absence to know about, not work
+		return true // "I'm off Friday": an absence to know about, not work
 	}
 	// "I can reproduce it": ability, not a commitment, unless dated.
-	if fr.kind == fCommit && fr.weak && !hasDueHit(ds) {
-		return nil
+	if fr.kind == fCommit && fr.weak && !hasDueHit(cr.ds) {
+		return true
 	}
-	if fr.kind == fProposal && (a.kind == "meeting_transcript" || a.kind == "chat") && !hasDueHit(ds) {
-		return nil // "let's go through the checklist" happens now
+	if fr.kind == fProposal && (a.kind == "meeting_transcript" || a.kind == "chat") && !hasDueHit(cr.ds) {
+		return true // "let's go through the checklist" happens now
 	}
 	if u.check == 2 || u.done {
-		return nil
+		return true
 	}
-	vpL := l[fr.verbStart:]
+	vpL := cr.l[fr.verbStart:]
 	if fr.verb == "" && fr.kind != fItem && fr.kind != fNeed && fr.kind != fDeadline && !fr.keep {
 		if w := firstWordOf(vpL); w == "be" || w == "have" && reHaveIdle.MatchString(vpL) || w == "get" && strings.HasPrefix(vpL, "get well") {
-			return nil
+			return true
 		}
 	}
+	return false
+}
+
+// clauseActions makes the tasks of a clause, one per action ("I'll fix it
+// today and ship a hotfix tomorrow"), each with the dates in its part.
+func (a *analyzer) clauseActions(cr *clauseRead, fr clauseFrame) []*candidate {
+	l, ds := cr.l, cr.ds
 	if fr.pron {
-		fr.who = a.antecedent(s, cl, idx)
+		fr.who = a.antecedent(cr.s, cr.cl, cr.idx)
 	}
 	// Split "I'll fix it today and ship a hotfix tomorrow".
 	parts := a.splitActions(l, fr.verbStart, len(l), ds)
@@ -704,11 +828,11 @@ func (a *analyzer) clauseTask(ui int, u unit, s, cl span, idx int, hits []dates.
 				pds = append(pds, h)
 			}
 		}
-		c := a.newTask(ui, u, s, idx, raw, l, f, pt[1], pds, who)
+		c := a.newTask(cr.ui, cr.u, cr.s, cr.idx, cr.raw, l, f, pt[1], pds, cr.who)
 		if c == nil {
 			continue
 		}
-		if polite && c.priority == "" {
+		if cr.polite && c.priority == "" {
 			c.priority = "low"
 		}
 		out = append(out, c)
