@@ -165,6 +165,7 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
       await open(sc.name);
       await page.getByRole('heading', { level: 1, name: sc.heading, exact: true }).waitFor();
       await page.waitForLoadState('networkidle');
+      await until(async () => (await page.locator('[aria-busy=true]').count()) === 0, `${sc.name} to finish loading`);
       await page.waitForTimeout(300);
       if (narrow && (await byTestId('main-menu').isVisible())) fail('the menu stayed open after choosing a screen');
       const wide = await page.evaluate(() => {
@@ -230,6 +231,7 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
       for (const sc of ['tasks', 'capture', 'dashboard', 'notebooks', 'settings']) {
         await open(sc);
         await page.waitForLoadState('networkidle');
+        await until(async () => (await page.locator('[aria-busy=true]').count()) === 0, `${sc} to finish loading`);
         await checkAxe(page, `${sc} in the dark at ${width}`, fail);
         await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: join(shots, `${sc}-dark-${width}.png`), fullPage: true });
