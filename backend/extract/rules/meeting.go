@@ -27,7 +27,27 @@ var (
 // attend, and returns its title.
 func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr clauseFrame, question bool) (string, bool) {
 	body := l[p:]
-	dated, past := false, true
+	dated, past := datedAhead(l, ds)
+	if dated && past || isMeetingOff(body) {
+		return "", false
+	}
+	switch fr.kind {
+	case fProposal, fCommit, fTeam, fRequest, fImperative, fSelf, fAssign:
+		return a.meetingByVerb(raw, l, ds, fr, dated)
+	case fNone, fItem:
+	default:
+		return "", false
+	}
+	if !dated {
+		return "", false
+	}
+	return a.meetingByNoun(raw, l, p, ds, question)
+}
+
+// datedAhead says whether the clause names a date or time (dated) and
+// whether every one it names is past.
+func datedAhead(l string, ds []dates.Hit) (dated, past bool) {
+	past = true
 	for _, h := range ds {
 		if h.Ref || h.Weak {
 			continue
@@ -39,124 +59,151 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr clau
 			}
 		}
 	}
-	if dated && past {
-		return "", false
-	}
-	// "Quick recap of today's roadmap review": about a meeting that was.
+	return dated, past
+}
+
+// isMeetingOff says the clause tells of a meeting that was ("Quick recap
+// of today's roadmap review") or is off until a new date ("The workshop on
+// Friday has been postponed").
+func isMeetingOff(body string) bool {
 	if reRecap.MatchString(body) {
-		return "", false
+		return true
 	}
-	// "The workshop on Friday has been postponed": off, until a new date.
-	if m := rePostponed.FindStringIndex(body); m != nil && !reNewDate.MatchString(body[m[1]:]) {
-		return "", false
+	m := rePostponed.FindStringIndex(body)
+	return m != nil && !reNewDate.MatchString(body[m[1]:])
+}
+
+// meetingByVerb reads a meeting from the verb of a frame: one that meets
+// ("let's sync", "catch up"), schedules ("set up a call"), moves an event,
+// or proposes a time.
+func (a *analyzer) meetingByVerb(raw, l string, ds []dates.Hit, fr clauseFrame, dated bool) (string, bool) {
+	v := fr.verb
+	if v == "" {
+		v = firstWordOf(l[fr.verbStart:])
 	}
-	switch fr.kind {
-	case fProposal, fCommit, fTeam, fRequest, fImperative, fSelf, fAssign:
-		v := fr.verb
-		if v == "" {
-			v = firstWordOf(l[fr.verbStart:])
+	vEnd := min(fr.verbStart+len(v), len(l)) // where the verb ends in the text
+	if fr.verb != "" {
+		vEnd = min(fr.verbTo, len(l))
+	}
+	after := strings.TrimLeft(l[vEnd:], " ")
+	if dated {
+		if t, ok := a.movedOrPlannedMeeting(raw, l, ds, v, vEnd, after); ok {
+			return t, true
 		}
-		vEnd := min(fr.verbStart+len(v), len(l)) // where the verb ends in the text
-		if fr.verb != "" {
-			vEnd = min(fr.verbTo, len(l))
+	}
+	if t, ok, decided := a.meetOrScheduleMeeting(raw, l, ds, fr, v, vEnd, after, dated); decided {
+		return t, ok
+	}
+	if fr.kind == fProposal && dated {
+		return a.proposedMeeting(raw, l, ds, fr, v)
+	}
+	return "", false
+}
+
+// movedOrPlannedMeeting reads a dated event being moved ("We are moving
+// the all-hands from Wednesday to Thursday": the meeting, at its new time)
+// or looked at ("We are looking at June 4 for the kickoff meeting").
+func (a *analyzer) movedOrPlannedMeeting(raw, l string, ds []dates.Hit, v string, vEnd int, after string) (string, bool) {
+	if moveVerbs.Has(v) {
+		if np := eventAfter(l, vEnd); np >= 0 {
+			end := len(raw)
+			if at := firstDateAfter(ds, np); at > np {
+				end = at // the title stops where the dates begin
+			}
+			return a.cleanMeetingTitle(raw, np, end, ds), true
 		}
-		after := strings.TrimLeft(l[vEnd:], " ")
-		// "We are moving the all-hands from Wednesday to Thursday": the
-		// meeting, at its new time.
-		if moveVerbs.Has(v) && dated {
-			if np := eventAfter(l, vEnd); np >= 0 {
-				end := len(raw)
-				if at := firstDateAfter(ds, np); at > np {
-					end = at // the title stops where the dates begin
-				}
-				return a.cleanMeetingTitle(raw, np, end, ds), true
-			}
-		}
-		// "We are looking at June 4 for the kickoff meeting".
-		if v == "look" && strings.HasPrefix(after, "at ") && dated {
-			if k := strings.Index(after, " for "); k > 0 {
-				at := len(l) - len(after) + k + len(" for ")
-				if np := eventAfter(l, at); np >= 0 {
-					return a.cleanMeetingTitle(raw, np, len(raw), ds), true
-				}
-			}
-		}
-		switch {
-		case v == "meet" || v == "sync" || v == "huddle" || v == "regroup" || v == "reconvene" ||
-			v == "catch" && strings.HasPrefix(after, "up") ||
-			v == "get" && strings.HasPrefix(after, "together") ||
-			v == "touch" && strings.HasPrefix(after, "base") ||
-			(v == "hop" || v == "jump") && strings.HasPrefix(after, "on a call") ||
-			(v == "talk" || v == "chat" || v == "connect" || v == "discuss") && (dated || fr.kind == fProposal) && (dated || fr.kind != fImperative):
-			if fr.kind == fImperative && !dated && v != "meet" && v != "sync" {
-				return "", false
-			}
-			if (v == "discuss" || v == "talk") && !dated {
-				return "", false
-			}
-			return a.cleanMeetingTitle(raw, fr.verbStart, len(raw), ds), true
-		case schedulingVerbs.Has(v):
-			np := eventAfter(l, vEnd)
-			if np < 0 {
-				return "", false
-			}
-			if !dated && fr.kind != fProposal && !((fr.kind == fCommit || fr.kind == fTeam) && (strings.Contains(l[:fr.verbStart], "love to") || strings.Contains(l[:fr.verbStart], "like to"))) {
-				return "", false
-			}
-			if v == "do" || v == "get" || v == "go" || v == "come" || v == "put" || v == "make" {
-				if !dated {
-					return "", false
-				}
-			}
-			return a.cleanMeetingTitle(raw, np, len(raw), ds), true
-		}
-		if fr.kind == fProposal && dated {
-			// "are you free for a quick sync on Wednesday?"
-			if np := eventAfter(l, fr.verbStart); np >= 0 && !actionVerbs.Has(v) {
+	}
+	if v == "look" && strings.HasPrefix(after, "at ") {
+		if k := strings.Index(after, " for "); k > 0 {
+			at := len(l) - len(after) + k + len(" for ")
+			if np := eventAfter(l, at); np >= 0 {
 				return a.cleanMeetingTitle(raw, np, len(raw), ds), true
 			}
-			// "are you free Wed 3/11 at 2pm for a 30-min sync on the Q2 plan?"
-			if w := strings.Fields(l[fr.verbStart:]); !actionVerbs.Has(v) {
-				for i := range w {
-					if i < 12 && eventAt(w, i) {
-						if at := npStart(l, fr.verbStart, w, i); at >= 0 {
-							t := a.cleanMeetingTitle(raw, at, len(raw), ds)
-							if m := reArticle.FindStringIndex(strings.ToLower(t)); m != nil && m[1] < len(t) {
-								t = capitalise(t[m[1]:])
-							}
-							return t, true
-						}
-					}
-				}
-			}
-			// "Let's review everything together on Thursday at 11."
-			if timed(ds) || strings.Contains(l, "together") || discussVerbs.Has(v) {
-				return a.cleanMeetingTitle(raw, fr.verbStart, len(raw), ds), true
+		}
+	}
+	return "", false
+}
+
+// meetOrScheduleMeeting reads a verb of meeting ("meet", "sync", "catch
+// up", "talk" when dated) or of scheduling an event ("set up a call");
+// decided is false when the verb is neither.
+func (a *analyzer) meetOrScheduleMeeting(raw, l string, ds []dates.Hit, fr clauseFrame, v string, vEnd int, after string, dated bool) (t string, ok, decided bool) {
+	switch {
+	case v == "meet" || v == "sync" || v == "huddle" || v == "regroup" || v == "reconvene" ||
+		v == "catch" && strings.HasPrefix(after, "up") ||
+		v == "get" && strings.HasPrefix(after, "together") ||
+		v == "touch" && strings.HasPrefix(after, "base") ||
+		(v == "hop" || v == "jump") && strings.HasPrefix(after, "on a call") ||
+		(v == "talk" || v == "chat" || v == "connect" || v == "discuss") && (dated || fr.kind == fProposal) && (dated || fr.kind != fImperative):
+		if fr.kind == fImperative && !dated && v != "meet" && v != "sync" {
+			return "", false, true
+		}
+		if (v == "discuss" || v == "talk") && !dated {
+			return "", false, true
+		}
+		return a.cleanMeetingTitle(raw, fr.verbStart, len(raw), ds), true, true
+	case schedulingVerbs.Has(v):
+		np := eventAfter(l, vEnd)
+		if np < 0 {
+			return "", false, true
+		}
+		if !dated && fr.kind != fProposal && !((fr.kind == fCommit || fr.kind == fTeam) && (strings.Contains(l[:fr.verbStart], "love to") || strings.Contains(l[:fr.verbStart], "like to"))) {
+			return "", false, true
+		}
+		if v == "do" || v == "get" || v == "go" || v == "come" || v == "put" || v == "make" {
+			if !dated {
+				return "", false, true
 			}
 		}
-		return "", false
-	case fNone, fItem:
-	default:
-		return "", false
+		return a.cleanMeetingTitle(raw, np, len(raw), ds), true, true
 	}
-	if !dated {
-		return "", false
+	return "", false, false
+}
+
+// proposedMeeting reads a dated proposal as a meeting when it names an
+// event ("are you free for a quick sync on Wednesday?") or a time to be
+// together ("Let's review everything together on Thursday at 11.").
+func (a *analyzer) proposedMeeting(raw, l string, ds []dates.Hit, fr clauseFrame, v string) (string, bool) {
+	// "are you free for a quick sync on Wednesday?"
+	if np := eventAfter(l, fr.verbStart); np >= 0 && !actionVerbs.Has(v) {
+		return a.cleanMeetingTitle(raw, np, len(raw), ds), true
 	}
-	// "The auditors are coming in on October 3 at 9am for the walkthrough",
-	// "Christie is coming at 1:30": a visit to be there for.
-	if m := reVisit.FindStringSubmatchIndex(body); m != nil && !question {
-		who := strings.TrimSpace(raw[p+m[2] : p+m[3]])
-		if k := strings.Index(body[m[1]:], " for "); k >= 0 {
-			if np := eventAfter(l, p+m[1]+k+len(" for ")); np >= 0 {
-				end := len(raw)
-				if c := strings.IndexByte(raw[np:], ','); c > 0 {
-					end = np + c // "…for dinner tonight, and Kay is dropping by…"
+	// "are you free Wed 3/11 at 2pm for a 30-min sync on the Q2 plan?"
+	if w := strings.Fields(l[fr.verbStart:]); !actionVerbs.Has(v) {
+		for i := range w {
+			if i < 12 && eventAt(w, i) {
+				if at := npStart(l, fr.verbStart, w, i); at >= 0 {
+					return a.titleWithoutArticle(raw, at, ds), true
 				}
-				return a.cleanMeetingTitle(raw, np, end, ds), true
 			}
 		}
-		if !isPronoun(strings.ToLower(who)) && len(strings.Fields(who)) <= 4 && a.isVisitor(who) {
-			return "Meet " + lowerDet(who), true
+	}
+	// "Let's review everything together on Thursday at 11."
+	if timed(ds) || strings.Contains(l, "together") || discussVerbs.Has(v) {
+		return a.cleanMeetingTitle(raw, fr.verbStart, len(raw), ds), true
+	}
+	return "", false
+}
+
+// titleWithoutArticle is the meeting title from at, without a leading
+// article ("the all-hands" → "All-hands").
+func (a *analyzer) titleWithoutArticle(raw string, at int, ds []dates.Hit) string {
+	t := a.cleanMeetingTitle(raw, at, len(raw), ds)
+	if m := reArticle.FindStringIndex(strings.ToLower(t)); m != nil && m[1] < len(t) {
+		t = capitalise(t[m[1]:])
+	}
+	return t
+}
+
+// meetingByNoun reads a dated clause with no frame, or a list line, as a
+// meeting by what it names: a visit, an event and its time, a labelled date
+// ("Next council: March 26"), or an event word ("Dentist appointment
+// Thursday 3pm").
+func (a *analyzer) meetingByNoun(raw, l string, p int, ds []dates.Hit, question bool) (string, bool) {
+	body := l[p:]
+	if !question {
+		if t, ok := a.visitMeeting(raw, l, p, ds); ok {
+			return t, true
 		}
 	}
 	// "Quarterly planning is on Thursday at 2pm", "The review is scheduled for March 10".
@@ -187,32 +234,61 @@ func (a *analyzer) meeting(u unit, raw, l string, p int, ds []dates.Hit, fr clau
 	if pastAfterSubject(body) || a.isNarrative(body) {
 		return "", false
 	}
-	// "Dentist appointment Thursday 3pm", "drinks on me on friday!"
-	words := strings.Fields(body)
-	if len(words) <= 14 {
-		for i := range words {
-			if i >= 6 {
-				break
+	return a.eventWordMeeting(raw, l, p, ds)
+}
+
+// visitMeeting reads a visit to be there for: "The auditors are coming in
+// on October 3 at 9am for the walkthrough", "Christie is coming at 1:30".
+func (a *analyzer) visitMeeting(raw, l string, p int, ds []dates.Hit) (string, bool) {
+	body := l[p:]
+	m := reVisit.FindStringSubmatchIndex(body)
+	if m == nil {
+		return "", false
+	}
+	who := strings.TrimSpace(raw[p+m[2] : p+m[3]])
+	if k := strings.Index(body[m[1]:], " for "); k >= 0 {
+		if np := eventAfter(l, p+m[1]+k+len(" for ")); np >= 0 {
+			end := len(raw)
+			if c := strings.IndexByte(raw[np:], ','); c > 0 {
+				end = np + c // "…for dinner tonight, and Kay is dropping by…"
 			}
-			if eventAt(words, i) {
-				t := a.cleanMeetingTitle(raw, p, len(raw), ds)
-				if isPronoun(words[0]) && i >= 2 {
-					// "we said we'd move the all-hands to Tuesday": the all-hands.
-					if at := npStart(l, p, words, i); at >= 0 {
-						t = a.cleanMeetingTitle(raw, at, len(raw), ds)
-						if m := reArticle.FindStringIndex(strings.ToLower(t)); m != nil && m[1] < len(t) {
-							t = capitalise(t[m[1]:])
-						}
-					}
-				}
-				if len(strings.Fields(t)) > 6 {
-					if at := eventAfter(l, p); at >= 0 {
-						t = a.cleanMeetingTitle(raw, at, len(raw), ds)
-					}
-				}
-				return t, true
+			return a.cleanMeetingTitle(raw, np, end, ds), true
+		}
+	}
+	if !isPronoun(strings.ToLower(who)) && len(strings.Fields(who)) <= 4 && a.isVisitor(who) {
+		return "Meet " + lowerDet(who), true
+	}
+	return "", false
+}
+
+// eventWordMeeting reads a short clause with an event word among its
+// first words: "Dentist appointment Thursday 3pm", "drinks on me on
+// friday!"
+func (a *analyzer) eventWordMeeting(raw, l string, p int, ds []dates.Hit) (string, bool) {
+	words := strings.Fields(l[p:])
+	if len(words) > 14 {
+		return "", false
+	}
+	for i := range words {
+		if i >= 6 {
+			break
+		}
+		if !eventAt(words, i) {
+			continue
+		}
+		t := a.cleanMeetingTitle(raw, p, len(raw), ds)
+		if isPronoun(words[0]) && i >= 2 {
+			// "we said we'd move the all-hands to Tuesday": the all-hands.
+			if at := npStart(l, p, words, i); at >= 0 {
+				t = a.titleWithoutArticle(raw, at, ds)
 			}
 		}
+		if len(strings.Fields(t)) > 6 {
+			if at := eventAfter(l, p); at >= 0 {
+				t = a.cleanMeetingTitle(raw, at, len(raw), ds)
+			}
+		}
+		return t, true
 	}
 	return "", false
 }
