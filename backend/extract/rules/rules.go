@@ -149,172 +149,226 @@ type candidate struct {
 	dropped     bool
 }
 
+// turns is what run carries from one unit to the next in a conversation:
+// the previous speaker's turn and the tasks it made, which an answer may
+// take on, finish or replace.
+type turns struct {
+	prevTurn  int // index into units of the previous speaker turn; -1 before the first
+	prevCands []*candidate
+}
+
 func (a *analyzer) run() {
-	prevTurn := -1 // index into units of the previous speaker turn
-	var prevCands []*candidate
+	t := &turns{prevTurn: -1}
 	for ui, u := range a.units {
-		if u.done || u.section == secPassive {
-			// Still remember its sentences as context.
-			for _, s := range a.sentences(u) {
-				a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
-				a.noteDates(s)
+		a.readUnit(t, ui, u)
+	}
+	a.resolveYou()
+}
+
+// readUnit reads one unit: as context only, as an answer to the previous
+// turn ("done", "will do", "me"), or for its own tasks.
+func (a *analyzer) readUnit(t *turns, ui int, u unit) {
+	if u.done || u.section == secPassive {
+		// Still remember its sentences as context.
+		a.rememberSentences(ui, u, true)
+		return
+	}
+	// answer: a turn of another speaker than the previous one.
+	answer := u.speaker != "" && t.prevTurn >= 0 && !strings.EqualFold(a.units[t.prevTurn].speaker, u.speaker)
+	utterance := normUtterance(a.text[u.start:u.end])
+	if answer && isDoneReply(a.text[u.start:u.end]) {
+		// "rob: can you update the invite" — "sue: done": already done.
+		for _, c := range t.prevCands {
+			if c.typ == TypeTask {
+				c.dropped = true
 			}
-			continue
 		}
-		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && isDoneReply(a.text[u.start:u.end]) {
-			// "rob: can you update the invite" — "sue: done": already done.
-			for _, c := range prevCands {
-				if c.typ == TypeTask {
+		t.prevCands = nil
+		t.prevTurn = ui
+		return
+	}
+	// "I can look after lunch" takes on a request; after a mere report
+	// ("the build is red") it is a task of its own.
+	lookReply := len(t.prevCands) > 0 && (reLookReply.MatchString(utterance) || reCanReply.MatchString(utterance))
+	if len(t.prevCands) > 0 && t.prevCands[0].open && reMeReply.MatchString(utterance) && len(strings.Fields(utterance)) <= 5 {
+		lookReply = true // "me, by Friday" to "who can take the follow-up?"
+	}
+	if answer && !lookReply && len(t.prevCands) > 0 && reClaim.MatchString(utterance) && !a.isAcceptance(u) {
+		// "I can do it, but I'll need help with packing": a yes to the
+		// request, then more of its own.
+		a.claim(t.prevCands, u)
+	}
+	if u.speaker != "" && (lookReply || a.isAcceptance(u)) {
+		a.acceptTurn(t, ui, u, answer)
+		return
+	}
+	if a.isTitleLine(u) {
+		a.rememberSentences(ui, u, false)
+		return
+	}
+	var made []*candidate
+	followUp := false
+	if answer && len(t.prevCands) == 0 {
+		if c := a.questionFollowUp(t.prevTurn, ui); c != nil {
+			made = append(made, c)
+			followUp = true
+		}
+	}
+	made = append(made, a.unitTasks(t, ui, u, followUp)...)
+	if answer && len(made) > 0 && len(t.prevCands) > 0 && !followUp {
+		made = a.answerTakesRequest(t, u, utterance, made)
+	}
+	if answer {
+		dropOpenAsks(t.prevCands, made)
+	}
+	if u.speaker != "" {
+		if len(made) == 0 && answer && !a.isAcceptance(u) && !a.isReplyCommit(u) {
+			// A turn that neither asks nor accepts keeps the earlier
+			// request open for one more turn only if it is a question.
+			t.prevCands = nil
+		}
+		if len(made) > 0 {
+			t.prevCands = made
+		}
+		t.prevTurn = ui
+	}
+	a.cands = append(a.cands, made...)
+}
+
+// rememberSentences keeps a unit's sentences as context for later ones
+// (and its dates, for "before then", when withDates).
+func (a *analyzer) rememberSentences(ui int, u unit, withDates bool) {
+	for _, s := range a.sentences(u) {
+		a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
+		if withDates {
+			a.noteDates(s)
+		}
+	}
+}
+
+// acceptTurn reads a turn that accepts: "Will do." takes on the previous
+// request and adds nothing; "Sure, by Friday." after "did you book the
+// hotel?" makes the question a task.
+func (a *analyzer) acceptTurn(t *turns, ui int, u unit, answer bool) {
+	if answer {
+		a.claim(t.prevCands, u)
+		if len(t.prevCands) == 0 {
+			if c := a.questionFollowUp(t.prevTurn, ui); c != nil {
+				a.cands = append(a.cands, c)
+				t.prevCands = []*candidate{c}
+			}
+		}
+	}
+	a.rememberSentences(ui, u, false)
+	t.prevTurn = ui
+}
+
+// unitTasks reads the tasks of each sentence of a unit, with the request
+// detector in emails, and joins what one sentence says to the one before
+// ("It's critical." lends it its priority). After a question made into a
+// task (followUp), "I'll have it done by Wednesday" answers it and is left
+// out.
+func (a *analyzer) unitTasks(t *turns, ui int, u unit, followUp bool) []*candidate {
+	var made, last []*candidate
+	for _, s := range a.sentences(u) {
+		idx := len(a.sents)
+		a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
+		a.signals = a.signals[:0]
+		cs := a.sentenceTasks(ui, u, s, idx)
+		if a.onSentence != nil {
+			a.onSentence()
+		}
+		if a.intent {
+			cs = a.checkIntent(ui, u, s, idx, cs)
+		}
+		cs = handOff(last, cs)
+		prepForMeeting(last, cs)
+		if len(last) == 0 && u.speaker != "" {
+			prepForMeeting(t.prevCands, cs) // "the retro moved to Thursday 2pm" — "I'll bring the action items"
+		}
+		if len(cs) == 0 && len(last) > 0 {
+			a.lendPriority(s, last)
+		}
+		if len(cs) > 0 {
+			last = cs
+		}
+		if followUp {
+			cs = dropAnaphoric(cs)
+		}
+		made = append(made, cs...)
+		a.noteDates(s)
+	}
+	return made
+}
+
+// lendPriority gives a short sentence's priority ("It's critical.") to the
+// tasks of the sentence before.
+func (a *analyzer) lendPriority(s span, last []*candidate) {
+	sent := a.text[s.start:s.end]
+	if pr := priorityOf(sent, sent); pr != "" && len(strings.Fields(sent)) <= 6 {
+		for _, c := range last {
+			if c.priority == "" || c.priority == "low" {
+				c.priority = pr
+			}
+		}
+	}
+}
+
+// dropAnaphoric leaves out the tasks that only refer back ("it", "them").
+func dropAnaphoric(cs []*candidate) []*candidate {
+	kept := cs[:0]
+	for _, c := range cs {
+		if !c.anaphoric {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+// answerTakesRequest reads an answer to the previous turn's requests: "Will
+// do, I'll get them in this week", whose only tasks are "it"/"them", takes
+// the request on with its date (and makes nothing new); "Will do. I'll also
+// ask them for a test account" says yes and keeps a promise of its own.
+func (a *analyzer) answerTakesRequest(t *turns, u unit, utterance string, made []*candidate) []*candidate {
+	allAnaphoric := true
+	for _, m := range made {
+		if !m.anaphoric || m.typ != TypeTask {
+			allAnaphoric = false
+		}
+	}
+	openAsk := false
+	for _, c := range t.prevCands {
+		if c.typ == TypeTask && (c.open || c.you || c.team || c.assignee == "") {
+			openAsk = true
+		}
+	}
+	if allAnaphoric && (reAcceptLead.MatchString(utterance) || openAsk) {
+		// "Can someone share the doc?" — "I'll share it right after
+		// this call": the answer takes the request on, with its date.
+		a.claimWithDates(t.prevCands, u, made)
+		return nil
+	}
+	if reAcceptLead.MatchString(utterance) {
+		// "Will do. I'll also ask them for a test account": yes to
+		// the request, and a promise of its own.
+		a.claim(t.prevCands, u)
+	}
+	return made
+}
+
+// dropOpenAsks: "who's handling the demo?" answered "me. I'll prepare the
+// demo environment…": the answer's own task replaces the open one.
+func dropOpenAsks(prev, made []*candidate) {
+	for _, m := range made {
+		if !m.anaphoric && m.typ == TypeTask {
+			for _, c := range prev {
+				if c.open {
 					c.dropped = true
 				}
 			}
-			prevCands = nil
-			prevTurn = ui
-			continue
+			break
 		}
-		// "I can look after lunch" takes on a request; after a mere report
-		// ("the build is red") it is a task of its own.
-		lookReply := len(prevCands) > 0 && (reLookReply.MatchString(normUtterance(a.text[u.start:u.end])) || reCanReply.MatchString(normUtterance(a.text[u.start:u.end])))
-		if t := normUtterance(a.text[u.start:u.end]); len(prevCands) > 0 && prevCands[0].open && reMeReply.MatchString(t) && len(strings.Fields(t)) <= 5 {
-			lookReply = true // "me, by Friday" to "who can take the follow-up?"
-		}
-		if u.speaker != "" && !lookReply && len(prevCands) > 0 && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) &&
-			reClaim.MatchString(normUtterance(a.text[u.start:u.end])) && !a.isAcceptance(u) {
-			// "I can do it, but I'll need help with packing": a yes to the
-			// request, then more of its own.
-			a.claim(prevCands, u)
-		}
-		if u.speaker != "" && (lookReply || a.isAcceptance(u)) {
-			// "Will do." takes on the previous request and adds nothing.
-			if prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
-				a.claim(prevCands, u)
-				// "Sure, by Friday." after "did you book the hotel?"
-				if len(prevCands) == 0 {
-					if c := a.questionFollowUp(prevTurn, ui); c != nil {
-						a.cands = append(a.cands, c)
-						prevCands = []*candidate{c}
-					}
-				}
-			}
-			for _, s := range a.sentences(u) {
-				a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
-			}
-			prevTurn = ui
-			continue
-		}
-		if a.isTitleLine(u) {
-			for _, s := range a.sentences(u) {
-				a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
-			}
-			continue
-		}
-		var made []*candidate
-		followUp := false
-		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && len(prevCands) == 0 {
-			if c := a.questionFollowUp(prevTurn, ui); c != nil {
-				made = append(made, c)
-				followUp = true
-			}
-		}
-		var last []*candidate
-		for _, s := range a.sentences(u) {
-			idx := len(a.sents)
-			a.sents = append(a.sents, sentRef{sp: s, speaker: u.speaker, unit: ui})
-			a.signals = a.signals[:0]
-			cs := a.sentenceTasks(ui, u, s, idx)
-			if a.onSentence != nil {
-				a.onSentence()
-			}
-			if a.intent {
-				cs = a.checkIntent(ui, u, s, idx, cs)
-			}
-			cs = handOff(last, cs)
-			prepForMeeting(last, cs)
-			if len(last) == 0 && u.speaker != "" {
-				prepForMeeting(prevCands, cs) // "the retro moved to Thursday 2pm" — "I'll bring the action items"
-			}
-			if len(cs) == 0 && len(last) > 0 {
-				// "It's critical." lends its priority to the sentence before.
-				sent := a.text[s.start:s.end]
-				if pr := priorityOf(sent, sent); pr != "" && len(strings.Fields(sent)) <= 6 {
-					for _, c := range last {
-						if c.priority == "" || c.priority == "low" {
-							c.priority = pr
-						}
-					}
-				}
-			}
-			if len(cs) > 0 {
-				last = cs
-			}
-			if followUp {
-				// "I'll have it done by Wednesday" is the answer to the
-				// question, already made a task of.
-				kept := cs[:0]
-				for _, c := range cs {
-					if !c.anaphoric {
-						kept = append(kept, c)
-					}
-				}
-				cs = kept
-			}
-			made = append(made, cs...)
-			a.noteDates(s)
-		}
-		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && len(made) > 0 && len(prevCands) > 0 && !followUp {
-			// "Will do, I'll get them in this week": an answer whose only
-			// tasks are "it"/"them" takes on the request, with its date.
-			allAnaphoric := true
-			for _, m := range made {
-				if !m.anaphoric || m.typ != TypeTask {
-					allAnaphoric = false
-				}
-			}
-			openAsk := false
-			for _, c := range prevCands {
-				if c.typ == TypeTask && (c.open || c.you || c.team || c.assignee == "") {
-					openAsk = true
-				}
-			}
-			if allAnaphoric && (reAcceptLead.MatchString(normUtterance(a.text[u.start:u.end])) || openAsk) {
-				// "Can someone share the doc?" — "I'll share it right after
-				// this call": the answer takes the request on, with its date.
-				a.claimWithDates(prevCands, u, made)
-				made = nil
-			} else if reAcceptLead.MatchString(normUtterance(a.text[u.start:u.end])) {
-				// "Will do. I'll also ask them for a test account": yes to
-				// the request, and a promise of its own.
-				a.claim(prevCands, u)
-			}
-		}
-		if u.speaker != "" && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) {
-			// "who's handling the demo?" answered "me. I'll prepare the demo
-			// environment…": the answer's own task replaces the open one.
-			for _, m := range made {
-				if !m.anaphoric && m.typ == TypeTask {
-					for _, c := range prevCands {
-						if c.open {
-							c.dropped = true
-						}
-					}
-					break
-				}
-			}
-		}
-		if u.speaker != "" {
-			if len(made) == 0 && prevTurn >= 0 && !strings.EqualFold(a.units[prevTurn].speaker, u.speaker) && !a.isAcceptance(u) && !a.isReplyCommit(u) {
-				// A turn that neither asks nor accepts keeps the earlier
-				// request open for one more turn only if it is a question.
-				prevCands = nil
-			}
-			if len(made) > 0 {
-				prevCands = made
-			}
-			prevTurn = ui
-		}
-		a.cands = append(a.cands, made...)
 	}
-	a.resolveYou()
 }
 
 // isTitleLine: the first line of a document, a title rather than a
