@@ -144,7 +144,7 @@ func schemas() map[string]any {
 		"email_verified": boolean, "is_local": boolean, "created_at": dateTime, "updated_at": dateTime, "version": integer})
 	m := map[string]any{
 		"Error": obj([]string{"error"}, map[string]any{"error": obj([]string{"code", "message"}, map[string]any{
-			"code":    enum("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "rate_limited", "internal", "reconnect_required", "bad_gateway"),
+			"code":    enum("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "rate_limited", "internal", "reconnect_required", "bad_gateway", "unavailable"),
 			"message": str, "field": str})}),
 		"User":            user,
 		"RegisterRequest": obj([]string{"email", "password", "first_name", "last_name"}, map[string]any{"email": str, "password": map[string]any{"type": "string", "minLength": 8}, "first_name": str, "last_name": str}),
