@@ -142,45 +142,86 @@ var (
 	reAttend     = regexp.MustCompile(`^(?:be there|be on time|attend|join(?: us)?|come|show up|be present|make it|rsvp)\b`)
 )
 
+// clauseCuts are the places a sentence breaks into clauses: each is the end
+// of one clause and the start of the next.
+type clauseCuts [][2]int
+
+func (c *clauseCuts) add(end, next int) { *c = append(*c, [2]int{end, next}) }
+
 // clauses splits a sentence into clauses that can each hold a task.
 func (a *analyzer) clauses(u unit, s span) []span {
 	t := gate.LowerASCII(a.text[s.start:s.end])
-	var cuts [][2]int // [end of previous clause, start of next]
-	add := func(end, next int) { cuts = append(cuts, [2]int{end, next}) }
-	raw0 := a.text[s.start:s.end]
-	for _, re := range clauseBreaks {
-		for _, m := range re.FindAllStringSubmatchIndex(t, -1) {
-			if before := strings.TrimSpace(raw0[:m[0]]); len(strings.Fields(before)) == 1 && a.isPersonName(strings.TrimPrefix(before, "@")) {
-				continue // "Tom - can you…": the name is who is asked
-			}
-			if len(m) > 2 && m[2] >= 0 {
-				add(m[0], m[2]) // the group starts the next clause
-			} else {
-				add(m[0], m[1])
-			}
-		}
-	}
+	raw := a.text[s.start:s.end]
+	var cuts clauseCuts
+	a.breakCuts(t, raw, &cuts)
 	// Speech recognised without punctuation ("i will send the report by
 	// friday and um can you book the room also we need to renew…"): break
 	// before the phrases that start a new ask or promise.
 	if (a.kind == "meeting_transcript" || a.kind == "chat") && speechLike(t) {
-		for _, m := range reSpeechBreak.FindAllStringSubmatchIndex(t, -1) {
-			if m[2] > 0 {
-				add(m[0], m[2])
-			}
-		}
-		// "… and uh sarah can you ping legal": the name goes with the ask.
-		for _, m := range reSpeechVoc.FindAllStringSubmatchIndex(t, -1) {
-			if w := t[m[2]:m[3]]; m[2] > 0 && !stopWords.Has(w) && !notNames.Has(w) && !functionWords.Has(w) && baseVerb(w) == "" {
-				add(m[0], m[2])
+		speechCuts(t, &cuts)
+	}
+	a.nameAndPleaseCuts(t, raw, &cuts)
+	// "book flights, ask Raj about the hotel" in a to-do list or a note.
+	if u.section == secAction || u.item || a.kind == "note" || a.kind == "handwritten_ocr" {
+		for _, m := range reCommaVerb.FindAllStringSubmatchIndex(t, -1) {
+			if actionVerbs.Has(t[m[2]:m[3]]) && len(strings.Fields(t[:m[0]])) >= 2 {
+				cuts.add(m[0], m[2])
 			}
 		}
 	}
+	a.dashCuts(u, t, raw, &cuts)
+	if len(cuts) == 0 {
+		return []span{s}
+	}
+	return a.trimClauses(splitAtCuts(s, len(t), cuts))
+}
+
+// isNameAsked says a break right after one name is no break: "Tom - can
+// you…": the name is who is asked.
+func (a *analyzer) isNameAsked(raw string, at int) bool {
+	before := strings.TrimSpace(raw[:at])
+	return len(strings.Fields(before)) == 1 && a.isPersonName(strings.TrimPrefix(before, "@"))
+}
+
+// breakCuts cuts at the words and punctuation of clauseBreaks.
+func (a *analyzer) breakCuts(t, raw string, cuts *clauseCuts) {
+	for _, re := range clauseBreaks {
+		for _, m := range re.FindAllStringSubmatchIndex(t, -1) {
+			if a.isNameAsked(raw, m[0]) {
+				continue // "Tom - can you…": the name is who is asked
+			}
+			if len(m) > 2 && m[2] >= 0 {
+				cuts.add(m[0], m[2]) // the group starts the next clause
+			} else {
+				cuts.add(m[0], m[1])
+			}
+		}
+	}
+}
+
+// speechCuts cuts unpunctuated speech before the phrases that start a new
+// ask or promise, with the name that goes with an ask.
+func speechCuts(t string, cuts *clauseCuts) {
+	for _, m := range reSpeechBreak.FindAllStringSubmatchIndex(t, -1) {
+		if m[2] > 0 {
+			cuts.add(m[0], m[2])
+		}
+	}
+	// "… and uh sarah can you ping legal": the name goes with the ask.
+	for _, m := range reSpeechVoc.FindAllStringSubmatchIndex(t, -1) {
+		if w := t[m[2]:m[3]]; m[2] > 0 && !stopWords.Has(w) && !notNames.Has(w) && !functionWords.Has(w) && baseVerb(w) == "" {
+			cuts.add(m[0], m[2])
+		}
+	}
+}
+
+// nameAndPleaseCuts cuts before ", and Tim will set up …" and before ",
+// please …" after a full clause ("… at 2pm, please be there").
+func (a *analyzer) nameAndPleaseCuts(t, raw string, cuts *clauseCuts) {
 	// ", and Tim will set up …"
-	raw := a.text[s.start:s.end]
 	for _, m := range findAllSubIf(strings.Contains(raw, " and "), reAndName, raw) {
 		if n := raw[m[2]:m[3]]; a.isPersonName(n) || a.knownName(n) {
-			add(m[0], m[2])
+			cuts.add(m[0], m[2])
 		}
 	}
 	// ", please …" after a full clause ("… at 2pm, please be there").
@@ -191,18 +232,15 @@ func (a *analyzer) clauses(u unit, s span) []span {
 		}
 		before = strings.TrimSpace(before)
 		if len(strings.Fields(before)) >= 4 {
-			add(m[0], m[0]+1)
+			cuts.add(m[0], m[0]+1)
 		}
 	}
-	// "book flights, ask Raj about the hotel" in a to-do list or a note.
-	if u.section == secAction || u.item || a.kind == "note" || a.kind == "handwritten_ocr" {
-		for _, m := range reCommaVerb.FindAllStringSubmatchIndex(t, -1) {
-			if actionVerbs.Has(t[m[2]:m[3]]) && len(strings.Fields(t[:m[0]])) >= 2 {
-				add(m[0], m[2])
-			}
-		}
-	}
-	// A dash between a noun and a verb ("dentist - reschedule") is not a break.
+}
+
+// dashCuts cuts at a dash between clauses — not between a noun and a verb
+// ("dentist - reschedule"), before a date ("- due next Friday"), or
+// between the fields of a list item ("quotes - Umar - Friday").
+func (a *analyzer) dashCuts(u unit, t, raw string, cuts *clauseCuts) {
 	for _, m := range reDashBreak.FindAllStringIndex(t, -1) {
 		if rest := t[m[1]:]; strings.HasPrefix(rest, "due ") || strings.HasPrefix(rest, "by ") {
 			continue // "…the customer survey - due next Friday": its date
@@ -214,15 +252,16 @@ func (a *analyzer) clauses(u unit, s span) []span {
 		if lw := strings.Fields(left); len(lw) <= 3 && (len(lw) == 0 || baseVerb(lw[0]) == "" || lw[0] == "call") && actionVerbs.Has(firstWordOf(t[m[1]:])) {
 			continue // "dentist - reschedule to next month"
 		}
-		if before := strings.TrimSpace(raw0[:m[0]]); len(strings.Fields(before)) == 1 && a.isPersonName(strings.TrimPrefix(before, "@")) {
+		if a.isNameAsked(raw, m[0]) {
 			continue // "Tom - can you…": the name is who is asked
 		}
-		add(m[0], m[1])
+		cuts.add(m[0], m[1])
 	}
-	if len(cuts) == 0 {
-		return []span{s}
-	}
-	// Order and drop overlaps.
+}
+
+// splitAtCuts splits the sentence s (n bytes) at its cuts, in order; a cut
+// inside an earlier one is dropped.
+func splitAtCuts(s span, n int, cuts clauseCuts) []span {
 	for i := 1; i < len(cuts); i++ {
 		for j := i; j > 0 && cuts[j][0] < cuts[j-1][0]; j-- {
 			cuts[j], cuts[j-1] = cuts[j-1], cuts[j]
@@ -239,10 +278,14 @@ func (a *analyzer) clauses(u unit, s span) []span {
 		}
 		prev = c[1]
 	}
-	if prev < len(t) {
+	if prev < n {
 		out = append(out, span{s.start + prev, s.end})
 	}
-	// Trim.
+	return out
+}
+
+// trimClauses trims the spaces around each clause and drops empty ones.
+func (a *analyzer) trimClauses(out []span) []span {
 	res := out[:0]
 	for _, c := range out {
 		for c.start < c.end && isSpaceByte(a.text[c.start]) {
