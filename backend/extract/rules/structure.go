@@ -365,6 +365,20 @@ func (a *analyzer) detectEmailParts() {
 	if a.kind == "meeting_transcript" || a.kind == "chat" || len(a.speakers) > 0 {
 		return
 	}
+	a.readGreeting()
+	// A reply quotes the earlier message below an "On … wrote:" line or in
+	// "> " lines: the reply's own sign-off comes before it.
+	end := a.quoteStart()
+	if end < len(a.lines) {
+		a.readQuote(end)
+	}
+	a.readSignOff(end)
+}
+
+// readGreeting reads the header fields ("To: Dana") and the greeting
+// ("Hi Dana,", "Dana,") among the first lines; a group greeted ("Team,")
+// is nobody in particular.
+func (a *analyzer) readGreeting() {
 	seen := 0
 	for i := range a.lines {
 		ln := &a.lines[i]
@@ -403,8 +417,11 @@ func (a *analyzer) detectEmailParts() {
 			break
 		}
 	}
-	// A reply quotes the earlier message below an "On … wrote:" line or in
-	// "> " lines: the reply's own sign-off comes before it.
+}
+
+// quoteStart is the first line of a quoted earlier message (an "On …
+// wrote:" line or "> " lines) after the first line, or len(a.lines).
+func (a *analyzer) quoteStart() int {
 	end := len(a.lines)
 	for i := range a.lines {
 		ln := &a.lines[i]
@@ -418,10 +435,12 @@ func (a *analyzer) detectEmailParts() {
 			break
 		}
 	}
-	if end < len(a.lines) {
-		a.readQuote(end)
-	}
-	// Sign-off and signature, from the end.
+	return end
+}
+
+// readSignOff reads the sign-off ("Thanks, Sam") and the signature below it
+// among the last lines before end: the sender.
+func (a *analyzer) readSignOff(end int) {
 	last := -1
 	for i := end - 1; i >= 0 && i >= end-6; i-- {
 		ln := &a.lines[i]
