@@ -155,21 +155,21 @@ func Score(s Signals) (float64, []core.Factor) {
 	why[FactorWorkload] = fmt.Sprintf("%.1f h planned against %.1f h of capacity in the next 7 days (%s). Counts from 85%% and is full at 150%%.",
 		s.PlannedHours, s.CapacityHours, pct(s.Load))
 	if s.OverCapacityDays > 0 {
-		why[FactorWorkload] += fmt.Sprintf(" %d day(s) are over capacity by %.1f h in all.", s.OverCapacityDays, s.ExcessHours)
+		why[FactorWorkload] += fmt.Sprintf(" %s over capacity by %.1f h in all.", count(s.OverCapacityDays, "day is", "days are"), s.ExcessHours)
 	}
 
 	val[FactorOverdue] = float64(s.OverdueCount)
 	if s.OverdueCount > 0 {
 		sub[FactorOverdue] = clamp01(0.7*math.Min(1, float64(s.OverdueCount)/5) + 0.3*math.Min(1, s.OverdueMeanAge/14))
-		why[FactorOverdue] = fmt.Sprintf("%d open task(s) are past their deadline, %.1f days on average. Full at 5 tasks two weeks overdue.", s.OverdueCount, s.OverdueMeanAge)
+		why[FactorOverdue] = fmt.Sprintf("%s past %s deadline, %.1f days on average. Full at 5 tasks two weeks overdue.", count(s.OverdueCount, "open task is", "open tasks are"), plural(s.OverdueCount, "its", "their"), s.OverdueMeanAge)
 	} else {
 		why[FactorOverdue] = "Nothing is overdue."
 	}
 
 	val[FactorDeadlines] = float64(s.Deadlines7)
 	sub[FactorDeadlines] = math.Max(clamp01(float64(s.Deadlines7-2)/8), clamp01(float64(s.BusiestDeadlineDay-1)/4))
-	why[FactorDeadlines] = fmt.Sprintf("%d deadline(s) in the next 7 days, at most %d on one day. Counts from 3 deadlines a week or 2 on a day.",
-		s.Deadlines7, s.BusiestDeadlineDay)
+	why[FactorDeadlines] = fmt.Sprintf("%s in the next 7 days, at most %d on one day. Counts from 3 deadlines a week or 2 on a day.",
+		count(s.Deadlines7, "deadline", "deadlines"), s.BusiestDeadlineDay)
 
 	val[FactorMeetings] = jsonRatio(s.MeetingShare)
 	sub[FactorMeetings] = clamp01((s.MeetingShare - 0.25) / (0.6 - 0.25))
@@ -178,7 +178,7 @@ func Score(s Signals) (float64, []core.Factor) {
 
 	val[FactorBackToBack] = float64(s.BackToBack)
 	sub[FactorBackToBack] = clamp01(float64(s.BackToBack) / 8)
-	why[FactorBackToBack] = fmt.Sprintf("%d meeting(s) start within %d minutes of another ending (or overlap one). Full at 8 a week.", s.BackToBack, max(s.GapMinutes, int(BackToBackGap/time.Minute)))
+	why[FactorBackToBack] = fmt.Sprintf("%s within %d minutes of another ending (or overlap one). Full at 8 a week.", count(s.BackToBack, "meeting starts", "meetings start"), max(s.GapMinutes, int(BackToBackGap/time.Minute)))
 
 	val[FactorAfterHours] = round2(s.AfterHoursHours)
 	shareSub := 0.0
@@ -186,15 +186,15 @@ func Score(s Signals) (float64, []core.Factor) {
 		shareSub = clamp01((s.AfterHoursShare14d - 0.1) / 0.4)
 	}
 	sub[FactorAfterHours] = math.Max(clamp01(s.AfterHoursHours/6), shareSub)
-	why[FactorAfterHours] = fmt.Sprintf("%.1f h of meetings outside your working hours in the next 7 days; %d task(s) finished outside working hours in the last 14 days (%s of those finished). Full at 6 h a week or half of your tasks finished after hours.",
-		s.AfterHoursHours, s.AfterHoursDone14d, pct(s.AfterHoursShare14d))
+	why[FactorAfterHours] = fmt.Sprintf("%.1f h of meetings outside your working hours in the next 7 days; %s finished outside working hours in the last 14 days (%s of those finished). Full at 6 h a week or half of your tasks finished after hours.",
+		s.AfterHoursHours, count(s.AfterHoursDone14d, "task", "tasks"), pct(s.AfterHoursShare14d))
 
 	val[FactorFocus] = round2(s.FocusHours)
 	if s.FocusExpected > 0 {
 		sub[FactorFocus] = 1 - clamp01(s.FocusHours/s.FocusExpected)
 	}
-	why[FactorFocus] = fmt.Sprintf("%.1f h in free blocks of at least %d minutes in the next 7 days; %d working day(s) have none. Zero when at least half your working days have one.",
-		s.FocusHours, s.FocusBlockMinutes, s.DaysWithoutFocus)
+	why[FactorFocus] = fmt.Sprintf("%.1f h in free blocks of at least %d minutes in the next 7 days; %s none. Zero when at least half your working days have one.",
+		s.FocusHours, s.FocusBlockMinutes, count(s.DaysWithoutFocus, "working day has", "working days have"))
 
 	if s.CBI != nil {
 		val[FactorCBI] = round1(*s.CBI)
@@ -208,8 +208,8 @@ func Score(s Signals) (float64, []core.Factor) {
 	if s.Tone != nil {
 		val[FactorTone] = round2(*s.Tone)
 		sub[FactorTone] = clamp01(-*s.Tone / 0.6)
-		why[FactorTone] = fmt.Sprintf("The tone of your %d check-in note(s) of the last 14 days is %s (%.2f from −1 to +1). Counts when negative.",
-			s.ToneCheckIns, ToneLabel(*s.Tone), *s.Tone)
+		why[FactorTone] = fmt.Sprintf("The tone of your %s of the last 14 days is %s (%.2f from −1 to +1). Counts when negative.",
+			count(s.ToneCheckIns, "check-in note", "check-in notes"), ToneLabel(*s.Tone), *s.Tone)
 	} else {
 		why[FactorTone] = "No check-in notes in the last 14 days."
 	}
@@ -322,4 +322,17 @@ func TrendOf(score float64, earlier []*core.BurnoutAnalysis, now time.Time) core
 		t.Average30d = &avg
 	}
 	return t
+}
+
+// count writes n with the singular or plural phrase: "1 open task is",
+// "3 open tasks are".
+func count(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, plural(n, one, many))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

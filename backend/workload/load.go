@@ -305,10 +305,10 @@ func overdue(c *calendar, tasks []*core.Task) Overdue {
 	o := Overdue{Tasks: []OverdueTask{}}
 	var ageSum float64
 	for _, t := range tasks {
-		if !isOpen(t) || t.TaskType == core.TaskTypeMeeting || t.Deadline == nil || !t.Deadline.Before(c.in.Now) {
+		if !isOpen(t) || t.TaskType == core.TaskTypeMeeting || t.Deadline == nil || !c.dueBy(*t.Deadline).Before(c.in.Now) {
 			continue
 		}
-		age := c.in.Now.Sub(*t.Deadline).Hours() / 24
+		age := c.in.Now.Sub(c.dueBy(*t.Deadline)).Hours() / 24
 		h := c.remaining(t)
 		o.Count++
 		o.Hours += h
@@ -329,7 +329,7 @@ func deadlines(c *calendar, tasks []*core.Task) Deadlines {
 	per := map[string]int{}
 	end := c.in.Now.Add(7 * 24 * time.Hour)
 	for _, t := range tasks {
-		if !isOpen(t) || t.TaskType == core.TaskTypeMeeting || t.Deadline == nil || t.Deadline.Before(c.in.Now) || !t.Deadline.Before(end) {
+		if !isOpen(t) || t.TaskType == core.TaskTypeMeeting || t.Deadline == nil || c.dueBy(*t.Deadline).Before(c.in.Now) || !t.Deadline.Before(end) {
 			continue
 		}
 		d.Next7Days++

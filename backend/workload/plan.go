@@ -128,6 +128,16 @@ func (c *calendar) dayOf(t time.Time) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, c.loc)
 }
 
+// dueBy is when a task's deadline has passed: the deadline itself, or for
+// a date without a time (local midnight, as quick add and imports store
+// "due Friday") the end of that day — a task due today is not late today.
+func (c *calendar) dueBy(deadline time.Time) time.Time {
+	if l := deadline.In(c.loc); l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0 {
+		return l.AddDate(0, 0, 1)
+	}
+	return deadline
+}
+
 // index returns the day offset of t from today.
 func (c *calendar) index(t time.Time) int {
 	d := c.dayOf(t)

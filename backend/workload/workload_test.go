@@ -630,3 +630,35 @@ func TestBackToBackFollowsTheWantedBreak(t *testing.T) {
 		t.Fatalf("non-number buffer used: %d", s.BackToBack)
 	}
 }
+
+// A deadline without a time (local midnight) is due by the end of that
+// day: a task due today is not late today, one due yesterday is, and the
+// explanation counts in words ("1 open task is past its deadline").
+func TestDateOnlyDeadlinesAreDueByTheEndOfTheDay(t *testing.T) {
+	b := &builder{}
+	today := time.Date(monday.Year(), monday.Month(), monday.Day(), 0, 0, 0, 0, time.UTC)
+	yesterday := today.AddDate(0, 0, -1)
+	b.task("Water the plants", 1, 0, func(t *core.Task) { t.Deadline = &today })
+	b.task("Pay the invoice", 1, 0, func(t *core.Task) { t.Deadline = &yesterday })
+	m := Compute(input(b.tasks), monday, 7)
+	if m.Overdue.Count != 1 || m.Overdue.Tasks[0].Title != "Pay the invoice" {
+		t.Fatalf("overdue %+v", m.Overdue)
+	}
+	if want := monday.Sub(today).Hours() / 24; math.Abs(m.Overdue.Tasks[0].AgeDays-math.Round(want*10)/10) > 0.05 {
+		t.Fatalf("age %.2f days, want %.2f (from the end of the due day)", m.Overdue.Tasks[0].AgeDays, want)
+	}
+	if m.Deadlines.Next7Days != 1 {
+		t.Fatalf("the task due today is a deadline ahead: %+v", m.Deadlines)
+	}
+	_, factors := Score(Collect(input(b.tasks)))
+	seen := false
+	for _, f := range factors {
+		seen = seen || f.Name == FactorOverdue
+		if f.Name == FactorOverdue && !strings.HasPrefix(f.Explanation, "1 open task is past its deadline") {
+			t.Fatalf("explanation %q", f.Explanation)
+		}
+	}
+	if !seen {
+		t.Fatal("no overdue factor")
+	}
+}
