@@ -1415,9 +1415,20 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 			break
 		}
 	}
-	words := 0
-	j := i
-	var last string
+	j, words, last, ok := a.subjectWords(raw, l, i, det)
+	if !ok || words == 0 {
+		return "", 0
+	}
+	return a.subjectName(raw, l, i, j, words, last, det)
+}
+
+// subjectWords reads up to three words of a subject from i, to the verb
+// ("will", "needs", "said", "…'ll"): capitalised words, roles and known
+// names, and after a determiner a plain word that qualifies a role. It
+// returns where the subject ends, how many words it has and the last one;
+// ok is false for a pronoun or a word that is no name.
+func (a *analyzer) subjectWords(raw, l string, i int, det bool) (j, words int, last string, ok bool) {
+	j = i
 	for words < 3 {
 		k := j
 		for k < len(l) && (isLetter(l[k]) || l[k] == '-' || l[k] == '\'' || l[k] == '.' && k+1 < len(l) && isLetter(l[k+1]) || l[k] >= 0x80) {
@@ -1427,7 +1438,7 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 			break
 		}
 		w := l[j:k]
-		if w == "will" || w == "to" || w == "must" || w == "should" || w == "needs" || w == "need" || w == "has" || w == "have" || w == "is" || w == "can" || w == "could" || w == "shall" || w == "are" || w == "said" || w == "promised" || w == "agreed" || w == "offered" || w == "volunteered" {
+		if isSubjectEnd(w) {
 			break
 		}
 		if strings.HasSuffix(w, "'ll") {
@@ -1449,7 +1460,7 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 			}
 		}
 		if words == 0 && !det && (notNames.Has(w) || isPronoun(w)) && !isAcronym(rw) {
-			return "", 0
+			return j, words, last, false
 		}
 		if words > 0 && thirdPersonBase(w) != "" && !unicode.IsUpper(r) {
 			break
@@ -1463,9 +1474,22 @@ func (a *analyzer) subject(raw, l string, p int) (string, int) {
 			break
 		}
 	}
-	if words == 0 {
-		return "", 0
+	return j, words, last, true
+}
+
+// isSubjectEnd says w is the verb after a subject ("will", "needs", "said").
+func isSubjectEnd(w string) bool {
+	switch w {
+	case "will", "to", "must", "should", "needs", "need", "has", "have", "is", "can", "could", "shall", "are",
+		"said", "promised", "agreed", "offered", "volunteered":
+		return true
 	}
+	return false
+}
+
+// subjectName is the subject read from i to j, and where it ends: a role
+// after a determiner ("the manager"), not a lone verb.
+func (a *analyzer) subjectName(raw, l string, i, j, words int, last string, det bool) (string, int) {
 	end := j
 	for end > i && l[end-1] == ' ' {
 		end--
