@@ -250,7 +250,7 @@ func elfRequires(contents files.Contents) ([]string, error) {
 	shipped := map[string]bool{}
 	needed := map[string]bool{}
 	for _, c := range contents {
-		if c.Type != files.TypeFile || c.Source == "" {
+		if (c.Type != "" && c.Type != files.TypeFile) || c.Source == "" {
 			continue
 		}
 		f, err := elf.Open(c.Source)
@@ -329,7 +329,7 @@ func cmdTarball(args []string) error {
 		return err
 	}
 	defer f.Close()
-	gz, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
+	gz := gzip.NewWriter(f)
 	tw := tar.NewWriter(gz)
 	hdr := func(name string, typ byte, mode, size int64) *tar.Header {
 		return &tar.Header{Name: name, Typeflag: typ, Mode: mode, Size: size, ModTime: when,
