@@ -339,57 +339,14 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*candidate {
 		return nil
 	}
 	hits := a.datesOf(s)
-	// "…on October 3 at 9am - please update the folder before then": "then"
-	// is the date said earlier in the same sentence.
-	for _, r := range hits {
-		if !r.Ref {
-			continue
-		}
-		for _, h := range hits {
-			if h.Start < r.Start && h.HasDate && !h.Past && !h.Ref && !h.Recurring && !h.Weak {
-				hh := h
-				a.lastDate = &hh
-			}
-		}
-	}
+	a.noteDateBeforeThen(hits)
 	// "call bank re: card (lost?)": a question in brackets is an aside.
 	question := strings.HasSuffix(strings.TrimRight(reParenQ.ReplaceAllString(sent, ""), " )\"'"), "?")
 	if question && (a.kind == "note" || a.kind == "handwritten_ocr") && actionVerbs.Has(firstWordOf(ls)) {
 		question = false // "ask Tom about hiring freeze?": a to-do that wonders
 	}
-	var out []*candidate
-	cls := a.clauses(u, s)
-	cu := u
-	for ci, cl := range cls {
-		last := ci == len(cls)-1
-		if ci == 0 && len(cls) > 1 {
-			// "Fri - Lunch w/ Priya 12:30": a clause that is only a day
-			// dates what follows, as a "Fri:" label would.
-			if h := a.onlyDate(cl, s, hits); h != nil {
-				cu.sectionDue = h
-				continue
-			}
-		}
-		c := a.clauseTask(ui, cu, s, cl, idx, hits, question && last)
-		out = append(out, c...)
-	}
-	// An attendance request ("please be there") belongs to the meeting.
-	hasMeeting := false
-	for _, c := range out {
-		if c.typ == TypeMeeting {
-			hasMeeting = true
-		}
-	}
-	if hasMeeting {
-		kept := out[:0]
-		for _, c := range out {
-			if c.typ != TypeMeeting && reAttend.MatchString(strings.ToLower(c.title)) {
-				continue
-			}
-			kept = append(kept, c)
-		}
-		out = kept
-	}
+	out := a.clauseTasksOf(ui, u, s, idx, hits, question)
+	out = dropAttendance(out)
 	out = handOff(nil, out)
 	out = a.aimAtUnfinished(sent, out)
 	out = mergeDeadlineIntoPromise(out)
@@ -403,6 +360,66 @@ func (a *analyzer) sentenceTasks(ui int, u unit, s span, idx int) []*candidate {
 		}
 	}
 	return out
+}
+
+// noteDateBeforeThen: "…on October 3 at 9am - please update the folder
+// before then": "then" is the date said earlier in the same sentence.
+func (a *analyzer) noteDateBeforeThen(hits []dates.Hit) {
+	for _, r := range hits {
+		if !r.Ref {
+			continue
+		}
+		for _, h := range hits {
+			if h.Start < r.Start && h.HasDate && !h.Past && !h.Ref && !h.Recurring && !h.Weak {
+				hh := h
+				a.lastDate = &hh
+			}
+		}
+	}
+}
+
+// clauseTasksOf reads each clause of a sentence; only the last one is
+// asked when the sentence is a question. A first clause that is only a day
+// ("Fri - Lunch w/ Priya 12:30") dates what follows, as a "Fri:" label
+// would.
+func (a *analyzer) clauseTasksOf(ui int, u unit, s span, idx int, hits []dates.Hit, question bool) []*candidate {
+	var out []*candidate
+	cls := a.clauses(u, s)
+	cu := u
+	for ci, cl := range cls {
+		last := ci == len(cls)-1
+		if ci == 0 && len(cls) > 1 {
+			if h := a.onlyDate(cl, s, hits); h != nil {
+				cu.sectionDue = h
+				continue
+			}
+		}
+		c := a.clauseTask(ui, cu, s, cl, idx, hits, question && last)
+		out = append(out, c...)
+	}
+	return out
+}
+
+// dropAttendance: an attendance request ("please be there") belongs to the
+// meeting of the same sentence.
+func dropAttendance(out []*candidate) []*candidate {
+	hasMeeting := false
+	for _, c := range out {
+		if c.typ == TypeMeeting {
+			hasMeeting = true
+		}
+	}
+	if !hasMeeting {
+		return out
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if c.typ != TypeMeeting && reAttend.MatchString(strings.ToLower(c.title)) {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
 }
 
 // isShoppingItem: a short list of things, not an action or an event.
