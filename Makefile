@@ -23,7 +23,7 @@ SERVE_ARGS   ?=
 BIN         := bin/sentry
 DESKTOP_BIN := bin/sentry-desktop
 
-.PHONY: help bootstrap run build build-desktop frontend serve test test-go test-postgres test-frontend lint-openapi e2e desktop-smoke vet bench clean
+.PHONY: help bootstrap run build build-desktop frontend serve test test-go test-postgres test-frontend lint-openapi e2e desktop-smoke release release-check vet bench clean
 
 help: ## list targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -103,7 +103,7 @@ e2e: build ## browser end-to-end tests against bin/sentry serve (and the integra
 desktop-smoke: build-desktop ## start the desktop app under Xvfb: window, Tasks screen, RSS, clean exit
 	SENTRY_DESKTOP_BIN=$(CURDIR)/$(DESKTOP_BIN) scripts/desktop-smoke
 
-test: ## everything CI runs: bootstrap, build, Go, frontend, e2e, desktop smoke
+test: ## everything CI runs: bootstrap, build, Go, frontend, e2e, desktop smoke, release packages
 	@start=$$(date +%s); \
 	step() { local s=$$(date +%s); echo "==> $$*"; "$$@"; echo "<== $$* ($$(( $$(date +%s) - s ))s)"; }; \
 	step scripts/bootstrap; \
@@ -114,7 +114,18 @@ test: ## everything CI runs: bootstrap, build, Go, frontend, e2e, desktop smoke
 	step $(MAKE) --no-print-directory lint-openapi; \
 	step $(MAKE) --no-print-directory e2e; \
 	step $(MAKE) --no-print-directory desktop-smoke; \
+	step $(MAKE) --no-print-directory release-check; \
 	echo "make test: all passed in $$(( $$(date +%s) - start ))s"
+
+# Release packages for Linux amd64 (see README, "Install"): VERSION=1.2.0 names
+# and stamps the version (default: the latest v* tag, else a 0.1.0~git snapshot).
+release: frontend ## packages into bin/release: desktop .deb/.rpm, server .deb/.tar.gz, CHANGELOG.md, SHA256SUMS
+	@scripts/install-vosk >/dev/null
+	scripts/release
+
+release-check: ## lintian, then install/upgrade/downgrade/remove the packages in a clean Debian 12 root (root; uses frontend/dist)
+	@scripts/install-vosk >/dev/null
+	scripts/release-check
 
 bench: ## Go benchmarks (BENCH=regexp)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(GOTESTFLAGS) ./...

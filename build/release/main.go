@@ -1,6 +1,6 @@
 // Command release makes Sentry AI's release artefacts from binaries that
 // scripts/release has built and staged: the .deb and .rpm packages (described
-// by the nfpm configurations beside this file), the icon sizes of the desktop
+// by the package descriptions beside this file), the icon sizes of the desktop
 // entry, the plain .tar.gz of the server, the changelog entry of the version
 // and SHA256SUMS. It is its own module so that the packager's dependencies stay
 // out of the app's go.mod.
@@ -175,10 +175,10 @@ func cmdChangelog(args []string) error {
 	return os.WriteFile(*mdOut, []byte(md), 0o644)
 }
 
-// cmdPackage builds one package from an nfpm configuration.
+// cmdPackage builds one package from a package description.
 func cmdPackage(args []string) error {
 	fs := flag.NewFlagSet("package", flag.ExitOnError)
-	config := fs.String("config", "", "nfpm configuration (YAML)")
+	config := fs.String("config", "", "package description (YAML)")
 	format := fs.String("packager", "deb", "deb or rpm")
 	out := fs.String("out", "", "output file")
 	depends := fs.String("depends", "", "extra dependencies, comma separated (e.g. dpkg-shlibdeps' output)")
