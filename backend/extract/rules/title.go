@@ -25,22 +25,7 @@ var (
 // newTask builds a task candidate from a clause and its frame.
 func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f clauseFrame, end int, ds []dates.Hit, who string) *candidate {
 	c := &candidate{typ: TypeTask, conf: f.conf, sent: s, unit: ui, speaker: u.speaker, sentIdx: idx, weak: f.kind == fNeed || f.kind == fDeadline, frameKind: f.kind, rule: f.rule}
-	// Assignee.
-	switch {
-	case f.who != "":
-		c.assignee = f.who
-	case who != "":
-		c.assignee = who
-	case f.self:
-		c.assignee = a.selfName(u)
-	}
-	if f.kind == fTeam {
-		c.team = true
-	}
-	c.all = f.all
-	if f.you && c.assignee == "" {
-		c.you = true
-	}
+	a.taskAssignee(c, u, f, who)
 	owner, ownerCut := a.owner(raw, f.verbStart, end, u)
 	if owner != "" && (c.assignee == "" || f.kind == fItem || f.kind == fImperative) {
 		c.assignee, c.you, c.team = owner, false, false
@@ -48,18 +33,7 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f cla
 	if ownerCut >= 0 && ownerCut < end {
 		end = ownerCut
 	}
-	// "…by Mark Taylor, who is out until next week": the relative clause
-	// is about Mark, and its dates are not the task's.
-	if m := reCutWho.FindStringIndex(raw[f.verbStart:end]); m != nil {
-		end = f.verbStart + m[0]
-		kept := ds[:0:0]
-		for _, h := range ds {
-			if h.Start < end {
-				kept = append(kept, h)
-			}
-		}
-		ds = kept
-	}
+	end, ds = cutRelativeWho(raw, f.verbStart, end, ds)
 	// Due date.
 	c.due = a.pickDue(u, raw, ds)
 	// Title.
@@ -73,19 +47,7 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f cla
 	c.title = a.buildTitle(raw, l, f, end, ds, requester)
 	c.title = stripOwner(c.title, c.assignee)
 	if c.due != nil && c.due.Text != "" {
-		// A phrase resolved by reference ("before the start date").
-		// asciiLower keeps byte offsets (strings.ToLower may not, on bad UTF-8).
-		if i := strings.Index(gate.LowerASCII(c.title), gate.LowerASCII(strings.TrimRight(c.due.Text, ".,;!?"))); i > 0 && i+len(strings.TrimRight(c.due.Text, ".,;!?")) <= len(c.title) {
-			put := ""
-			if dt := strings.TrimRight(c.due.Text, ".,;!?"); strings.HasSuffix(dt, "'s") || strings.HasSuffix(dt, "’s") {
-				// "for Tuesday's workshop" → "for the workshop".
-				if c.due.Prep != "" && strings.HasPrefix(strings.ToLower(dt), c.due.Prep+" ") {
-					put = c.due.Prep + " "
-				}
-				put += "the "
-			}
-			c.title = capitalise(trimDangling(tidy(c.title[:i] + put + c.title[i+len(strings.TrimRight(c.due.Text, ".,;!?")):])))
-		}
+		c.title = titleWithoutDue(c.title, c.due)
 	}
 	if c.title == "" || bareEvents.Has(strings.ToLower(c.title)) {
 		return nil // "The new intern will start on Monday": an event, not work
@@ -107,6 +69,63 @@ func (a *analyzer) newTask(ui int, u unit, s span, idx int, raw, l string, f cla
 		c.conf = 0.95
 	}
 	return c
+}
+
+// taskAssignee decides who a task is for from its frame: the one it names,
+// the one addressed, the speaker of a note to self; or "you", or the team.
+func (a *analyzer) taskAssignee(c *candidate, u unit, f clauseFrame, who string) {
+	switch {
+	case f.who != "":
+		c.assignee = f.who
+	case who != "":
+		c.assignee = who
+	case f.self:
+		c.assignee = a.selfName(u)
+	}
+	if f.kind == fTeam {
+		c.team = true
+	}
+	c.all = f.all
+	if f.you && c.assignee == "" {
+		c.you = true
+	}
+}
+
+// cutRelativeWho: "…by Mark Taylor, who is out until next week": the
+// relative clause is about Mark, and its dates are not the task's.
+func cutRelativeWho(raw string, verbStart, end int, ds []dates.Hit) (int, []dates.Hit) {
+	m := reCutWho.FindStringIndex(raw[verbStart:end])
+	if m == nil {
+		return end, ds
+	}
+	end = verbStart + m[0]
+	kept := ds[:0:0]
+	for _, h := range ds {
+		if h.Start < end {
+			kept = append(kept, h)
+		}
+	}
+	return end, kept
+}
+
+// titleWithoutDue takes the due phrase out of a title ("before the start
+// date"); "for Tuesday's workshop" becomes "for the workshop".
+func titleWithoutDue(title string, due *dates.Hit) string {
+	dt := strings.TrimRight(due.Text, ".,;!?")
+	// asciiLower keeps byte offsets (strings.ToLower may not, on bad UTF-8).
+	i := strings.Index(gate.LowerASCII(title), gate.LowerASCII(dt))
+	if i <= 0 || i+len(dt) > len(title) {
+		return title
+	}
+	put := ""
+	if strings.HasSuffix(dt, "'s") || strings.HasSuffix(dt, "’s") {
+		// "for Tuesday's workshop" → "for the workshop".
+		if due.Prep != "" && strings.HasPrefix(strings.ToLower(dt), due.Prep+" ") {
+			put = due.Prep + " "
+		}
+		put += "the "
+	}
+	return capitalise(trimDangling(tidy(title[:i] + put + title[i+len(dt):])))
 }
 
 // newMeeting builds a meeting candidate.
