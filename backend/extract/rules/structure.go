@@ -577,74 +577,102 @@ func (a *analyzer) detectHeaders() {
 		if len(words) == 0 {
 			continue
 		}
-		if strings.HasSuffix(c, ":") && len(words) <= 6 {
-			label := strings.TrimSpace(strings.TrimSuffix(c, ":"))
-			if !ln.bullet || a.classifyLabel(label) != secNeutral {
-				ln.header = true
-				ln.label = label
-				ln.labelKind = a.classifyLabel(label)
-				ln.labelDate = a.headerDate(label, true)
-				if ln.labelDate != nil && ln.labelKind == secNone {
-					ln.labelKind = secAction
-				}
-				continue
-			}
+		if a.colonHeader(ln, c, words) {
+			continue
 		}
 		// "Jordan will prepare the audit checklist by Friday." says who
 		// does what: a sentence, not a heading, whatever words it holds.
 		sentence := func() bool {
 			return a.saysWhoActs(unit{start: ln.start, end: ln.end, line: i}, a.text[ln.start:ln.end])
 		}
-		if !ln.bullet && len(words) <= 6 {
-			lc := strings.ToLower(strings.Trim(c, ".!-–— "))
-			kind := a.classifyLabel(lc)
-			if kind == secShopping && !isLabelPhrase(lc) {
-				kind = secNone // "buy coffee" is an item, not a "Buy" header
-			}
-			if a.continuesPrev(i) {
-				continue // the second half of a wrapped item ("email Sue the / photos")
-			}
-			nextItem := false
-			for j := i + 1; j < len(a.lines); j++ {
-				if a.lines[j].blank {
-					continue
-				}
-				nextItem = a.lines[j].bullet
-				break
-			}
-			d := a.headerDate(c, false)
-			isDate := a.wholeDate(c) != nil
-			// A passive heading standing alone on its line ("Decisions" after
-			// a blank line) heads the prose below it too.
-			alone := kind == secPassive && (i == 0 || a.lines[i-1].blank) && slices.Contains(passiveSectionWords, lc)
-			if (kind == secAction || kind == secShopping || (kind == secPassive && (nextItem || alone)) || isDate || (nextItem && len(words) <= 4 && !strings.ContainsAny(c, ".!?,"))) && !sentence() {
-				if kind == secNone {
-					kind = secNeutral
-				}
-				if strings.Contains(lc, "checklist") || strings.Contains(lc, "to do") || strings.Contains(lc, "todo") {
-					kind = secAction
-				}
-				ln.header, ln.label, ln.labelKind, ln.labelDate = true, c, kind, d
-				continue
-			}
+		if !ln.bullet && len(words) <= 6 && a.bareHeader(i, c, words, sentence) {
+			continue
 		}
 		if !ln.bullet && strings.Contains(strings.ToLower(c), "checklist") && len(words) <= 14 && !sentence() {
 			ln.header, ln.label, ln.labelKind = true, c, secAction
 			continue
 		}
-		// Inline label: "Actions: Karen to …", "Decisions: …", "Fri: call mom".
-		if m := reLabel.FindStringSubmatchIndex(a.text[ln.start:ln.end]); m != nil {
-			label := a.text[ln.start+m[2] : ln.start+m[3]]
-			kind := a.classifyLabel(strings.ToLower(strings.TrimSpace(label)))
-			d := a.headerDate(label, true)
-			if kind != secNone || a.wholeDate(label) != nil || labelWords.Has(strings.ToLower(strings.TrimSpace(label))) {
-				ln.label, ln.labelKind, ln.labelDate = label, kind, d
-				if kind == secNone && d != nil {
-					ln.labelKind = secAction
-				}
-				ln.start += m[4]
-			}
+		a.inlineLabel(ln)
+	}
+}
+
+// colonHeader reads a short line ending in a colon ("Action items:",
+// "Friday:") as a header; a list item is one only when its label names a
+// kind of section.
+func (a *analyzer) colonHeader(ln *line, c string, words []string) bool {
+	if !strings.HasSuffix(c, ":") || len(words) > 6 {
+		return false
+	}
+	label := strings.TrimSpace(strings.TrimSuffix(c, ":"))
+	if ln.bullet && a.classifyLabel(label) == secNeutral {
+		return false
+	}
+	ln.header = true
+	ln.label = label
+	ln.labelKind = a.classifyLabel(label)
+	ln.labelDate = a.headerDate(label, true)
+	if ln.labelDate != nil && ln.labelKind == secNone {
+		ln.labelKind = secAction
+	}
+	return true
+}
+
+// bareHeader reads a short line i without a colon as a header when it
+// names a kind of section, a date, or heads a list — and is no sentence.
+// It says true when the line is decided (a header, or the second half of a
+// wrapped item).
+func (a *analyzer) bareHeader(i int, c string, words []string, sentence func() bool) bool {
+	ln := &a.lines[i]
+	lc := strings.ToLower(strings.Trim(c, ".!-–— "))
+	kind := a.classifyLabel(lc)
+	if kind == secShopping && !isLabelPhrase(lc) {
+		kind = secNone // "buy coffee" is an item, not a "Buy" header
+	}
+	if a.continuesPrev(i) {
+		return true // the second half of a wrapped item ("email Sue the / photos")
+	}
+	nextItem := false
+	for j := i + 1; j < len(a.lines); j++ {
+		if a.lines[j].blank {
+			continue
 		}
+		nextItem = a.lines[j].bullet
+		break
+	}
+	d := a.headerDate(c, false)
+	isDate := a.wholeDate(c) != nil
+	// A passive heading standing alone on its line ("Decisions" after
+	// a blank line) heads the prose below it too.
+	alone := kind == secPassive && (i == 0 || a.lines[i-1].blank) && slices.Contains(passiveSectionWords, lc)
+	if (kind == secAction || kind == secShopping || (kind == secPassive && (nextItem || alone)) || isDate || (nextItem && len(words) <= 4 && !strings.ContainsAny(c, ".!?,"))) && !sentence() {
+		if kind == secNone {
+			kind = secNeutral
+		}
+		if strings.Contains(lc, "checklist") || strings.Contains(lc, "to do") || strings.Contains(lc, "todo") {
+			kind = secAction
+		}
+		ln.header, ln.label, ln.labelKind, ln.labelDate = true, c, kind, d
+		return true
+	}
+	return false
+}
+
+// inlineLabel reads a label before the text of a line: "Actions: Karen to
+// …", "Decisions: …", "Fri: call mom".
+func (a *analyzer) inlineLabel(ln *line) {
+	m := reLabel.FindStringSubmatchIndex(a.text[ln.start:ln.end])
+	if m == nil {
+		return
+	}
+	label := a.text[ln.start+m[2] : ln.start+m[3]]
+	kind := a.classifyLabel(strings.ToLower(strings.TrimSpace(label)))
+	d := a.headerDate(label, true)
+	if kind != secNone || a.wholeDate(label) != nil || labelWords.Has(strings.ToLower(strings.TrimSpace(label))) {
+		ln.label, ln.labelKind, ln.labelDate = label, kind, d
+		if kind == secNone && d != nil {
+			ln.labelKind = secAction
+		}
+		ln.start += m[4]
 	}
 }
 
