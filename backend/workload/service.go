@@ -414,7 +414,11 @@ func (s *Service) CheckIn(ctx context.Context, userID string, in CheckInInput) (
 	if _, err := core.RequireSelf(ctx, userID); err != nil {
 		return nil, err
 	}
-	note := strings.TrimSpace(in.Note)
+	note, err := core.CleanText("checkin", in.Note, true)
+	if err != nil {
+		return nil, err
+	}
+	note = strings.TrimSpace(note)
 	if in.CBIAnswers == nil && note == "" {
 		return nil, core.FieldError("cbi_answers", "Send cbi_answers, a checkin note, or both.")
 	}
