@@ -117,6 +117,10 @@ func TestTextFieldsLoseControlAndBidiCharacters(t *testing.T) {
 	if res.StatusCode != 201 || !strings.Contains(string(body), `"name":"Trip fdp.exe"`) {
 		t.Fatalf("notebook: %d %s", res.StatusCode, body)
 	}
+	res, body = b.do("POST", "/api/burnout/feedback", me.Access, map[string]any{"user_id": me.ID, "checkin": "Tired\u0007 \u202etoday"})
+	if res.StatusCode != 201 || !strings.Contains(string(body), `"content":"Tired today"`) {
+		t.Fatalf("check-in note: %d %s", res.StatusCode, body)
+	}
 	res, body = b.do("PUT", "/api/users/"+me.ID, me.Access, map[string]any{"first_name": "Ev\u202eil"})
 	if res.StatusCode != 400 {
 		t.Fatalf("name with an override: %d %s", res.StatusCode, body)

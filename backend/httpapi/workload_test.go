@@ -252,8 +252,6 @@ func TestCheckIn(t *testing.T) {
 			contains: []string{`"kind":"cbi"`, `"cbi_score":83.3`, `"tone_label":"negative"`, `"tone_engine":"lexicon"`}},
 		{name: "note only", method: "POST", path: "/api/burnout/feedback", token: "me", body: map[string]any{"user_id": me.ID, "checkin": "Rested and calm today."}, status: 201,
 			contains: []string{`"kind":"checkin"`, `"tone_label":"positive"`, `"cbi_score":null`}},
-		{name: "a note loses control and bidi characters", method: "POST", path: "/api/burnout/feedback", token: "me", body: map[string]any{"user_id": me.ID, "checkin": "Tired\u0007 \u202etoday"}, status: 201,
-			contains: []string{`"content":"Tired today"`}},
 		{name: "nothing", method: "POST", path: "/api/burnout/feedback", token: "me", body: map[string]any{"user_id": me.ID}, status: 400, errField: "cbi_answers"},
 		{name: "six answers", method: "POST", path: "/api/burnout/feedback", token: "me", body: map[string]any{"user_id": me.ID, "cbi_answers": []int{1, 2, 3, 4, 5, 1}}, status: 400, errField: "cbi_answers"},
 		{name: "answer 6", method: "POST", path: "/api/burnout/feedback", token: "me", body: map[string]any{"user_id": me.ID, "cbi_answers": []int{6, 2, 3, 4, 5, 1, 1}}, status: 400, errField: "cbi_answers"},
