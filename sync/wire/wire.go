@@ -125,10 +125,10 @@ type Entry struct {
 
 // Control messages in a pull.
 const (
-	ScopeAdded    = "scope_added"
-	ScopeRevoked  = "scope_revoked"
-	ResyncScope   = "resync_scope"
-	EpochChanged  = "epoch_changed"
+	ScopeAdded   = "scope_added"
+	ScopeRevoked = "scope_revoked"
+	ResyncScope  = "resync_scope"
+	EpochChanged = "epoch_changed"
 )
 
 // Control tells a device about its scopes or the server itself.
