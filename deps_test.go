@@ -70,6 +70,7 @@ var layers = map[string]string{
 	"sync/hlc":          layerBase,
 	"sync/merge":        layerBase,
 	"sync/schema":       layerBase,
+	"sync/wire":         layerBase, // the JSON shapes of the sync protocol
 
 	"backend/extract/dates":   layerBase, // date phrases, shared by the extractor and quick add
 	"backend/extract/gate":    layerBase, // regular expressions with a literal pre-check
@@ -116,7 +117,7 @@ var entries = map[string]string{
 
 // standardOnly are the base packages that must not depend on anything
 // outside the standard library, directly or not.
-var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema",
+var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema", "sync/wire",
 	"backend/extract/gate", "backend/extract/lexicon"}
 
 const module = "sentry"
