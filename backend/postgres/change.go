@@ -3,36 +3,224 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
 
 	"sentry/backend/core"
+	"sentry/sync/schema"
 )
 
+// The write path of sync, as in the SQLite store (see its change.go).
+//
+// logChange queues the entry on the Tx; Commit writes the queue just before
+// COMMIT: it reads each touched row's field clocks once, records them on
+// the entry as its base, stamps the changed fields with
+// "<hlc>@<device_id>", and files the entry under its scope (a team task's
+// team, else the owner). The entries' seqs come from their scopes' rows,
+// locked in id order until the transaction ends, so a scope's entries are
+// numbered without gaps in commit order and two writers never wait on
+// each other's scopes in opposite orders.
+
+// pendingChange is a change log entry waiting for its transaction's end.
+type pendingChange struct {
+	id, userID, table, rowID, op, hlc string
+	fields                            map[string]any
+	remote                            bool
+	scope                             string
+	base                              map[string]string
+}
+
 // logChange records one change log entry inside tx and returns its HLC,
-// which callers store on the row. The entry's seq comes from the scope's
-// row, locked until the transaction ends, so a scope's entries are
-// numbered without gaps in commit order. The scope of a user's own data
-// is the user.
+// which callers store on the row.
 func (tx *Tx) logChange(ctx context.Context, userID, table, rowID, op string, fields map[string]any) (string, error) {
 	if fields == nil {
 		fields = map[string]any{}
 	}
-	buf, err := json.Marshal(fields)
-	if err != nil {
-		return "", fmt.Errorf("postgres: encode change of %s %s: %w", table, rowID, err)
-	}
-	var seq int64
-	if err := tx.QueryRow(ctx, `INSERT INTO sync_scopes (id, kind, last_seq, created_at) VALUES ($1, 'user', 1, $2)
-		ON CONFLICT (id) DO UPDATE SET last_seq = sync_scopes.last_seq + 1 RETURNING last_seq`, userID, tx.now).Scan(&seq); err != nil {
-		return "", formatError(err, "log change of "+table+" "+rowID+": scope", onViolation{})
-	}
 	ts := tx.db.hlc()
-	if _, err := tx.Exec(ctx, `INSERT INTO changes (scope_id, seq, id, user_id, table_name, row_id, op, fields, hlc, device_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		userID, seq, NewID(), userID, table, rowID, op, string(buf), ts, tx.db.DeviceID, tx.now); err != nil {
-		return "", formatError(err, "log change of "+table+" "+rowID, onViolation{})
-	}
+	tx.pending = append(tx.pending, pendingChange{id: NewID(), userID: userID, table: table, rowID: rowID, op: op, hlc: ts, fields: fields})
 	return ts, nil
+}
+
+// logRemoteChange records a write applied by the sync code, whose clocks
+// the caller wrote on the row; it returns the entry's id.
+func (tx *Tx) logRemoteChange(userID, scopeID, table, rowID, op, ts string, fields map[string]any, base map[string]string) string {
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	id := NewID()
+	tx.pending = append(tx.pending, pendingChange{id: id, userID: userID, table: table, rowID: rowID, op: op, hlc: ts,
+		fields: fields, remote: true, scope: scopeID, base: base})
+	return id
+}
+
+// Commit writes the queued change log entries, then commits.
+func (tx *Tx) Commit(ctx context.Context) error {
+	if err := tx.flushChanges(ctx); err != nil {
+		tx.rollback()
+		return err
+	}
+	return tx.Tx.Commit(ctx)
+}
+
+type rowClocks struct {
+	clocks map[string]string
+	scope  string
+	exists bool
+	dirty  bool
+}
+
+// changedFields are the synced fields a local write stamps: every synced
+// field on insert, deleted_at on delete, the written ones on update.
+func changedFields(tb *schema.Table, op string, fields map[string]any) []string {
+	var out []string
+	for _, f := range tb.Synced(schema.Version) {
+		_, written := fields[f.Name]
+		switch {
+		case op == core.OpInsert, op == core.OpDelete && f.Name == "deleted_at", written:
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+func (tx *Tx) flushChanges(ctx context.Context) error {
+	if len(tx.pending) == 0 {
+		return nil
+	}
+	pending := tx.pending
+	tx.pending = nil
+	type key struct{ table, row string }
+	rows := map[key]*rowClocks{}
+	var order []key
+	scopes := make([]string, len(pending))
+	bases := make([]map[string]string, len(pending))
+	for i, p := range pending {
+		k := key{p.table, p.rowID}
+		tb, synced := schema.Lookup(p.table)
+		base, scope := p.base, p.scope
+		if p.remote {
+			delete(rows, k)
+		} else {
+			scope = p.userID
+			base = map[string]string{}
+			if synced {
+				rc, ok := rows[k]
+				if !ok {
+					var err error
+					if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
+						return err
+					}
+					rows[k] = rc
+					order = append(order, k)
+				}
+				if rc.scope != "" {
+					scope = rc.scope
+				} else if team, _ := p.fields["team_id"].(string); p.table == "tasks" && team != "" {
+					scope = team
+				}
+				clock := p.hlc + "@" + tx.db.DeviceID
+				for _, f := range changedFields(tb, p.op, p.fields) {
+					if c, ok := rc.clocks[f]; ok {
+						base[f] = c
+					}
+					rc.clocks[f] = clock
+					rc.dirty = true
+				}
+			}
+		}
+		if scope == "" {
+			scope = p.userID
+		}
+		scopes[i], bases[i] = scope, base
+	}
+	// One seq range per scope, the scopes locked in id order.
+	count := map[string]int64{}
+	kind := map[string]string{}
+	for i, s := range scopes {
+		count[s]++
+		if s == pending[i].userID {
+			kind[s] = "user"
+		} else if kind[s] == "" {
+			kind[s] = "team"
+		}
+	}
+	ids := make([]string, 0, len(count))
+	for s := range count {
+		ids = append(ids, s)
+	}
+	sort.Strings(ids)
+	next := map[string]int64{}
+	for _, s := range ids {
+		var last int64
+		if err := tx.QueryRow(ctx, `INSERT INTO sync_scopes (id, kind, last_seq, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO UPDATE SET last_seq = sync_scopes.last_seq + $3 RETURNING last_seq`, s, kind[s], count[s], tx.now).Scan(&last); err != nil {
+			return formatError(err, "log change: scope "+s, onViolation{})
+		}
+		next[s] = last - count[s] + 1
+	}
+	for i, p := range pending {
+		fb, err := json.Marshal(p.fields)
+		if err != nil {
+			return fmt.Errorf("postgres: encode change of %s %s: %w", p.table, p.rowID, err)
+		}
+		bb, err := json.Marshal(bases[i])
+		if err != nil {
+			return fmt.Errorf("postgres: encode change of %s %s: %w", p.table, p.rowID, err)
+		}
+		origin := "local"
+		if p.remote {
+			origin = "remote"
+		}
+		seq := next[scopes[i]]
+		next[scopes[i]]++
+		if _, err := tx.Exec(ctx, `INSERT INTO changes (scope_id, seq, id, user_id, table_name, row_id, op, fields, base, origin, hlc, device_id, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			scopes[i], seq, p.id, p.userID, p.table, p.rowID, p.op, string(fb), string(bb), origin, p.hlc, tx.db.DeviceID, tx.now); err != nil {
+			return formatError(err, "log change of "+p.table+" "+p.rowID, onViolation{})
+		}
+	}
+	for _, k := range order {
+		rc := rows[k]
+		if rc == nil || !rc.dirty || !rc.exists {
+			continue
+		}
+		buf, err := json.Marshal(rc.clocks)
+		if err != nil {
+			return fmt.Errorf("postgres: encode clocks of %s %s: %w", k.table, k.row, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE `+k.table+` SET field_clocks = $1 WHERE id = $2`, string(buf), k.row); err != nil {
+			return formatError(err, "stamp clocks of "+k.table+" "+k.row, onViolation{})
+		}
+	}
+	return nil
+}
+
+// readRowClocks reads a synced row's field clocks and, for a task, its
+// team (its scope). A row that is not there has none.
+func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*rowClocks, error) {
+	team := `''`
+	if tb.Name == "tasks" {
+		team = `team_id`
+	}
+	var raw []byte
+	var scope string
+	err := tx.QueryRow(ctx, `SELECT field_clocks, `+team+` FROM `+tb.Name+` WHERE id = $1`, id).Scan(&raw, &scope)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &rowClocks{clocks: map[string]string{}}, nil
+	} else if err != nil {
+		return nil, formatError(err, "read clocks of "+tb.Name+" "+id, onViolation{})
+	}
+	rc := &rowClocks{clocks: map[string]string{}, scope: scope, exists: true}
+	if err := json.Unmarshal(raw, &rc.clocks); err != nil {
+		return nil, fmt.Errorf("postgres: decode clocks of %s %s: %w", tb.Name, id, err)
+	}
+	if rc.clocks == nil {
+		rc.clocks = map[string]string{}
+	}
+	return rc, nil
 }
 
 // FindChanges returns a user's change log entries in clock order.

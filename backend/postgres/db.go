@@ -239,6 +239,8 @@ type Tx struct {
 	pgx.Tx
 	db  *DB
 	now time.Time
+	// pending change log entries, written by Commit (see change.go).
+	pending []pendingChange
 }
 
 // BeginTx starts a read-committed write transaction. Rows it reads to

@@ -2,11 +2,41 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"sentry/backend/core"
+	"sentry/sync/schema"
 )
+
+// The write path of sync.
+//
+// Every write to a user's data logs a change through logChange, in the
+// same transaction. The entry is queued on the Tx and written just before
+// the caller's savepoint is released (flushChanges, from Commit), because
+// logChange is often called before an inserted row exists: by then every
+// row the transaction touched is in place, so the store can read each
+// row's field clocks once, record them on the entry as its base (what the
+// writer had seen), stamp the changed fields with "<hlc>@<device_id>", and
+// file the entry under its scope (a team task's team, else the owner).
+//
+// Writes the sync code applies (a pull on a device, a push on the server)
+// come through logRemoteChange instead: their clocks are already on the
+// row and their entry is origin 'remote', so they never go back out in
+// this device's outbox, yet on a server they are the scope's pull feed.
+
+// pendingChange is a change log entry waiting for its transaction's end.
+type pendingChange struct {
+	id, userID, table, rowID, op, hlc string
+	fields                            map[string]any
+	// remote entries carry their scope and base; their clocks are on the
+	// row already.
+	remote bool
+	scope  string
+	base   map[string]string
+}
 
 // logChange records one change log entry inside tx and returns its HLC,
 // which callers store on the row.
@@ -14,17 +44,155 @@ func (tx *Tx) logChange(ctx context.Context, userID, table, rowID, op string, fi
 	if fields == nil {
 		fields = map[string]any{}
 	}
-	buf, err := json.Marshal(fields)
-	if err != nil {
-		return "", fmt.Errorf("sqlite: encode change of %s %s: %w", table, rowID, err)
-	}
 	ts := tx.db.hlc()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO changes (id, user_id, table_name, row_id, op, fields, hlc, device_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		NewID(), userID, table, rowID, op, string(buf), ts, tx.db.DeviceID, formatTime(tx.now)); err != nil {
-		return "", fmt.Errorf("sqlite: log change of %s %s: %w", table, rowID, err)
-	}
+	tx.pending = append(tx.pending, pendingChange{id: NewID(), userID: userID, table: table, rowID: rowID, op: op, hlc: ts, fields: fields})
 	return ts, nil
+}
+
+// logRemoteChange records a write applied by the sync code: the row and
+// its field_clocks are written by the caller; the entry names the scope
+// and the base the remote writer had seen, and is not this device's to
+// push. It returns the entry's id.
+func (tx *Tx) logRemoteChange(userID, scopeID, table, rowID, op, ts string, fields map[string]any, base map[string]string) string {
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	id := NewID()
+	tx.pending = append(tx.pending, pendingChange{id: id, userID: userID, table: table, rowID: rowID, op: op, hlc: ts,
+		fields: fields, remote: true, scope: scopeID, base: base})
+	return id
+}
+
+// rowClocks is what flushChanges knows of one row: its field clocks and
+// scope.
+type rowClocks struct {
+	clocks map[string]string
+	scope  string
+	exists bool
+	dirty  bool
+}
+
+// changedFields are the synced fields a local write stamps: every synced
+// field on insert, deleted_at on delete, the written ones on update.
+func changedFields(tb *schema.Table, op string, fields map[string]any) []string {
+	var out []string
+	for _, f := range tb.Synced(schema.Version) {
+		_, written := fields[f.Name]
+		switch {
+		case op == core.OpInsert, op == core.OpDelete && f.Name == "deleted_at", written:
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// flushChanges writes the queued entries and the rows' new field clocks.
+// It runs inside the caller's savepoint, before it is released.
+func (tx *Tx) flushChanges(ctx context.Context) error {
+	if len(tx.pending) == 0 {
+		return nil
+	}
+	pending := tx.pending
+	tx.pending = nil
+	type key struct{ table, row string }
+	rows := map[key]*rowClocks{}
+	var order []key
+	for _, p := range pending {
+		k := key{p.table, p.rowID}
+		tb, synced := schema.Lookup(p.table)
+		base := p.base
+		scope := p.scope
+		if p.remote {
+			// The sync code wrote the row's clocks itself: read them
+			// again if a local write follows in this transaction.
+			delete(rows, k)
+		} else {
+			scope = p.userID
+			base = map[string]string{}
+			if synced {
+				rc, ok := rows[k]
+				if !ok {
+					var err error
+					if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
+						return err
+					}
+					rows[k] = rc
+					order = append(order, k)
+				}
+				if rc.scope != "" {
+					scope = rc.scope
+				} else if team, _ := p.fields["team_id"].(string); p.table == "tasks" && team != "" {
+					scope = team
+				}
+				clock := p.hlc + "@" + tx.db.DeviceID
+				for _, f := range changedFields(tb, p.op, p.fields) {
+					if c, ok := rc.clocks[f]; ok {
+						base[f] = c
+					}
+					rc.clocks[f] = clock
+					rc.dirty = true
+				}
+			}
+		}
+		if scope == "" {
+			scope = p.userID
+		}
+		fb, err := json.Marshal(p.fields)
+		if err != nil {
+			return fmt.Errorf("sqlite: encode change of %s %s: %w", p.table, p.rowID, err)
+		}
+		bb, err := json.Marshal(base)
+		if err != nil {
+			return fmt.Errorf("sqlite: encode change of %s %s: %w", p.table, p.rowID, err)
+		}
+		origin := "local"
+		if p.remote {
+			origin = "remote"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (id, user_id, scope_id, table_name, row_id, op, fields, base, origin, hlc, device_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.id, p.userID, scope, p.table, p.rowID, p.op, string(fb), string(bb), origin, p.hlc, tx.db.DeviceID, formatTime(tx.now)); err != nil {
+			return fmt.Errorf("sqlite: log change of %s %s: %w", p.table, p.rowID, err)
+		}
+	}
+	for _, k := range order {
+		rc := rows[k]
+		if rc == nil || !rc.dirty || !rc.exists {
+			continue
+		}
+		buf, err := json.Marshal(rc.clocks)
+		if err != nil {
+			return fmt.Errorf("sqlite: encode clocks of %s %s: %w", k.table, k.row, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+k.table+` SET field_clocks = ? WHERE id = ?`, string(buf), k.row); err != nil {
+			return fmt.Errorf("sqlite: stamp clocks of %s %s: %w", k.table, k.row, err)
+		}
+	}
+	return nil
+}
+
+// readRowClocks reads a synced row's field clocks and, for a task, its
+// team (its scope). A row that is not there has none.
+func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*rowClocks, error) {
+	team := `''`
+	if tb.Name == "tasks" {
+		team = `team_id`
+	}
+	var raw, scope string
+	err := tx.QueryRowContext(ctx, `SELECT field_clocks, `+team+` FROM `+tb.Name+` WHERE id = ?`, id).Scan(&raw, &scope)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &rowClocks{clocks: map[string]string{}}, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: read clocks of %s %s: %w", tb.Name, id, err)
+	}
+	rc := &rowClocks{clocks: map[string]string{}, scope: scope, exists: true}
+	if err := json.Unmarshal([]byte(raw), &rc.clocks); err != nil {
+		return nil, fmt.Errorf("sqlite: decode clocks of %s %s: %w", tb.Name, id, err)
+	}
+	if rc.clocks == nil {
+		rc.clocks = map[string]string{}
+	}
+	return rc, nil
 }
 
 // FindChanges returns a user's change log entries in clock order.

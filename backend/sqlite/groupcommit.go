@@ -174,6 +174,9 @@ type Tx struct {
 	now   time.Time
 	stmts []*sql.Stmt
 	done  bool
+	// pending change log entries, written just before Commit releases
+	// the savepoint (see change.go).
+	pending []pendingChange
 }
 
 // BeginTx starts a write transaction. It joins the transaction that is open
@@ -252,6 +255,10 @@ func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, erro
 func (tx *Tx) Commit() error {
 	if tx.done {
 		return sql.ErrTxDone
+	}
+	if err := tx.flushChanges(context.Background()); err != nil {
+		_ = tx.Rollback()
+		return err
 	}
 	tx.end()
 	b := tx.b
