@@ -1,0 +1,217 @@
+package sqlite_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"sentry/backend/core"
+	"sentry/backend/sqlite"
+	"sentry/sync/wire"
+)
+
+// bindTest connects a fresh device database to a made-up server.
+func bindTest(t *testing.T, db *sqlite.DB, local *core.User, scopes ...core.SyncScope) *core.SyncBinding {
+	t.Helper()
+	b := &core.SyncBinding{ServerURL: "http://127.0.0.1:1", RemoteUserID: "0193aaaa-0000-7000-8000-000000000001",
+		LocalUserID: local.ID, DatabaseID: "db1", Epoch: 1, DeviceID: db.DeviceID}
+	if err := db.BindSync(context.Background(), b, scopes); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSyncOutboxCoalescesPerRowAndKeepsItsBatchID(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "outbox@example.com")
+	if _, err := db.SyncOutbox(ctx, 500, 1<<20); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("outbox before binding: %v, want not_found", err)
+	}
+	a, c := newTask(u.ID, "first"), newTask(u.ID, "second")
+	for _, task := range []*core.Task{a, c} {
+		if err := db.CreateTask(ctx, task); err != nil {
+			t.Fatal(err)
+		}
+	}
+	title := "first, renamed"
+	if _, err := db.UpdateTask(ctx, a.ID, core.TaskUpdate{Title: &title}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var clockAfterInsert string
+	if err := db.QueryRowForTest(`SELECT base FROM changes WHERE row_id = ? AND op = 'update'`, a.ID).Scan(&clockAfterInsert); err != nil {
+		t.Fatal(err)
+	}
+	b := bindTest(t, db, u)
+
+	batch, err := db.SyncOutbox(ctx, 500, 1<<20)
+	if err != nil || batch == nil {
+		t.Fatalf("outbox: %v %v", batch, err)
+	}
+	if len(batch.Patches) != 2 {
+		t.Fatalf("%d patches, want one per row (2)", len(batch.Patches))
+	}
+	p := batch.Patches[0]
+	if p.RowID != a.ID || len(p.ChangeIDs) != 2 || p.ScopeID != b.RemoteUserID {
+		t.Fatalf("patch %+v: want row %s, its 2 changes, the server's personal scope", p, a.ID)
+	}
+	if p.Fields["title"] != title || p.Fields["status"] != core.StatusTodo {
+		t.Fatalf("patch fields %v: want the row's current values", p.Fields)
+	}
+	if p.Clocks["title"] == "" || p.Clocks["title"] == p.Clocks["status"] {
+		t.Fatalf("clocks %v: the rename has its own clock", p.Clocks)
+	}
+	if p.Base["title"] != "" {
+		t.Fatalf("base %v: the earliest change (the insert) had seen nothing", p.Base)
+	}
+	if _, ok := p.Fields["priority_rank"]; ok {
+		t.Fatal("a local-only field went into a patch")
+	}
+	// Unanswered, the same batch comes back under the same id.
+	again, err := db.SyncOutbox(ctx, 500, 1<<20)
+	if err != nil || again.BatchID != batch.BatchID || len(again.Patches) != 2 {
+		t.Fatalf("retry: %+v %v, want batch %s again", again, err, batch.BatchID)
+	}
+	st, _ := db.SyncClientState(ctx)
+	if st.Pending != 3 {
+		t.Fatalf("pending %d, want 3 changes", st.Pending)
+	}
+	res := &core.SyncPushResult{BatchID: batch.BatchID, Applied: batch.Patches[0].ChangeIDs, Superseded: batch.Patches[1].ChangeIDs}
+	if err := db.MarkSyncPushed(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	if next, err := db.SyncOutbox(ctx, 500, 1<<20); err != nil || next != nil {
+		t.Fatalf("outbox after the answer: %+v %v, want empty", next, err)
+	}
+	if st, _ := db.SyncClientState(ctx); st.Pending != 0 || st.LastPushAt == nil {
+		t.Fatalf("state %+v: want nothing pending and a push time", st)
+	}
+	// A batch is split at the patch limit.
+	for i := 0; i < 5; i++ {
+		if err := db.CreateTask(ctx, newTask(u.ID, "bulk")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	small, err := db.SyncOutbox(ctx, 2, 1<<20)
+	if err != nil || len(small.Patches) != 2 {
+		t.Fatalf("limited batch: %+v %v", small, err)
+	}
+}
+
+func TestSyncPullMergesRemoteRowsAndNeverEchoesThem(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "pull@example.com")
+	team := "0193bbbb-0000-7000-8000-000000000002"
+	b := bindTest(t, db, u)
+	rowID := "0193cccc-0000-7000-8000-000000000003"
+	clock := "0001764000000000-000001@other-device"
+	state := map[string]any{"title": "Team plan", "status": "todo", "priority": "high", "team_id": team,
+		"created_at": "2026-12-01T10:00:00.000Z", "deleted_at": nil, "tags": []any{"q1"}, "estimated_hours": json.Number("1.5"),
+		"can_delegate": true, "attendees": []any{}}
+	clocks := map[string]string{}
+	for f := range state {
+		clocks[f] = clock
+	}
+	page := &core.SyncPage{Cursor: "c1",
+		Control: []core.SyncControl{{Type: core.SyncScopeAdded, ScopeID: team, Kind: wire.ScopeTeam, Name: "Design"}},
+		Entries: []core.SyncEntry{{ScopeID: team, Table: "tasks", RowID: rowID, SyncRowState: core.SyncRowState{State: state, Clocks: clocks}}}}
+	applied, err := db.ApplySyncPage(ctx, page)
+	if err != nil || len(applied) != 1 || applied[0].Op != core.OpInsert {
+		t.Fatalf("applied %+v %v", applied, err)
+	}
+	got, err := db.FindTaskByID(ctx, rowID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.UserID != u.ID || got.TeamID != team || got.Title != "Team plan" || !got.CanDelegate || *got.EstimatedHours != 1.5 || !slices.Equal(got.Tags, []string{"q1"}) {
+		t.Fatalf("pulled task %+v", got)
+	}
+	list, _, err := db.FindTasks(ctx, core.TaskFilter{UserID: u.ID, TeamIDs: []string{team}, Limit: 10})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("the team task is not in the local list: %v %v", list, err)
+	}
+	if m, err := db.FindTeamMember(ctx, team, u.ID); err != nil || m.Role == "" {
+		t.Fatalf("local membership of the pulled team: %+v %v", m, err)
+	}
+	if batch, err := db.SyncOutbox(ctx, 500, 1<<20); err != nil || batch != nil {
+		t.Fatalf("a pulled row went into the outbox: %+v %v", batch, err)
+	}
+	// A local edit newer than the server's value survives an older pull.
+	title := "Team plan v2"
+	if _, err := db.UpdateTask(ctx, rowID, core.TaskUpdate{Title: &title}, nil); err != nil {
+		t.Fatal(err)
+	}
+	older := map[string]any{"title": "Server title", "status": "done"}
+	page2 := &core.SyncPage{Cursor: "c2", Entries: []core.SyncEntry{{ScopeID: team, Table: "tasks", RowID: rowID,
+		SyncRowState: core.SyncRowState{State: older, Clocks: map[string]string{"title": "0001764000000001-000000@other-device", "status": "0001764000000001-000000@other-device"}}}}}
+	if _, err := db.ApplySyncPage(ctx, page2); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.FindTaskByID(ctx, rowID)
+	if got.Title != title || got.Status != "done" {
+		t.Fatalf("after the pull: title %q status %q; want the newer local title and the pulled status", got.Title, got.Status)
+	}
+	st, _ := db.SyncClientState(ctx)
+	if st.Cursor != "c2" || st.Pending != 1 || st.LastPullAt == nil {
+		t.Fatalf("state %+v: want cursor c2 and the one local edit pending", st)
+	}
+	// The team goes away: its rows leave, the pending edit is refused.
+	if _, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "c3", Control: []core.SyncControl{{Type: core.SyncScopeRevoked, ScopeID: team}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FindTaskByID(ctx, rowID); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("team task still here after revocation: %v", err)
+	}
+	rej, err := db.RejectedChanges(ctx, 10)
+	if err != nil || len(rej) != 1 || rej[0].Code != core.EFORBIDDEN || rej[0].Fields["title"] != title {
+		t.Fatalf("rejected %+v %v: want the edit kept, forbidden, with its value", rej, err)
+	}
+	_ = b
+}
+
+func TestSyncRejectionRebuildsTheRowAndKeepsTheChange(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "reject@example.com")
+	task := newTask(u.ID, "server title")
+	if err := db.CreateTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	bindTest(t, db, u)
+	first, _ := db.SyncOutbox(ctx, 500, 1<<20)
+	if err := db.MarkSyncPushed(ctx, &core.SyncPushResult{BatchID: first.BatchID, Applied: first.Patches[0].ChangeIDs}); err != nil {
+		t.Fatal(err)
+	}
+	bad, good := "refused title", core.PriorityHigh
+	if _, err := db.UpdateTask(ctx, task.ID, core.TaskUpdate{Title: &bad}, nil); err != nil {
+		t.Fatal(err)
+	}
+	batch, _ := db.SyncOutbox(ctx, 500, 1<<20)
+	if _, err := db.UpdateTask(ctx, task.ID, core.TaskUpdate{Priority: &good}, nil); err != nil {
+		t.Fatal(err)
+	}
+	server := first.Patches[0]
+	res := &core.SyncPushResult{BatchID: batch.BatchID, Rejected: []core.SyncRejection{{ChangeIDs: batch.Patches[0].ChangeIDs,
+		Table: "tasks", RowID: task.ID, Code: core.EFORBIDDEN, Message: "Only the team's admins can rename this task.",
+		Row: &core.SyncRowState{State: server.Fields, Clocks: server.Clocks}}}}
+	if err := db.MarkSyncPushed(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.FindTaskByID(ctx, task.ID)
+	if got.Title != "server title" || got.Priority != core.PriorityHigh {
+		t.Fatalf("rebuilt row: title %q priority %q; want the server's title and the later pending priority", got.Title, got.Priority)
+	}
+	rej, _ := db.RejectedChanges(ctx, 10)
+	if len(rej) != 1 || rej[0].Message == "" || rej[0].Fields["title"] != bad {
+		t.Fatalf("rejected %+v", rej)
+	}
+	next, err := db.SyncOutbox(ctx, 500, 1<<20)
+	if err != nil || next == nil || len(next.Patches) != 1 || next.BatchID == batch.BatchID {
+		t.Fatalf("next batch %+v %v: want only the priority change, in a new batch", next, err)
+	}
+	if _, ok := next.Patches[0].Fields["title"]; ok || next.Patches[0].Fields["priority"] != core.PriorityHigh {
+		t.Fatalf("the refused title was sent again: %v", next.Patches[0].Fields)
+	}
+}
