@@ -34,8 +34,8 @@ const (
 // pendingWhere selects local changes not yet acknowledged nor refused.
 const pendingWhere = `origin = 'local' AND pushed_at IS NULL AND rejected_at IS NULL`
 
-// syncedTableList is the registry's tables as an SQL list.
-var syncedTableList = func() string {
+// clientTableList is the registry's tables as an SQL list.
+var clientTableList = func() string {
 	names := make([]string, len(schema.Tables))
 	for i, t := range schema.Tables {
 		names[i] = "'" + t.Name + "'"
@@ -219,7 +219,7 @@ func (tx *Tx) pendingChanges(ctx context.Context, limit int, where string, args 
 		limit = -1
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT seq, id, table_name, row_id, op, hlc, device_id, fields, ifnull(base, '{}')
-		FROM changes WHERE `+pendingWhere+` AND table_name IN (`+syncedTableList+`) AND `+where+` ORDER BY seq LIMIT ?`, append(args, limit)...)
+		FROM changes WHERE `+pendingWhere+` AND table_name IN (`+clientTableList+`) AND `+where+` ORDER BY seq LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: read outbox: %w", err)
 	}
@@ -726,7 +726,7 @@ func (db *DB) SyncClientState(ctx context.Context) (*core.SyncClientState, error
 	}
 	st.Binding = b
 	if err := db.read.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM changes WHERE `+pendingWhere+` AND table_name IN (`+syncedTableList+`)),
+		(SELECT count(*) FROM changes WHERE `+pendingWhere+` AND table_name IN (`+clientTableList+`)),
 		(SELECT count(*) FROM changes WHERE rejected_at IS NOT NULL)`).Scan(&st.Pending, &st.Rejected); err != nil {
 		return nil, fmt.Errorf("sqlite: count outbox: %w", err)
 	}
