@@ -22,10 +22,35 @@ const ChunkBytes = 6000
 type Extractor struct {
 	Client *Client
 	Model  string
+	// Choose, when set, names the model at each call (the one chosen in
+	// Settings → Models); "" from it means Model.
+	Choose func(ctx context.Context) string
 
 	mu      sync.Mutex
 	checked time.Time
+	okModel string // the model the cached answer is about
 	ok      bool
+}
+
+// Forget drops the cached answer of Available, so a model pulled or
+// chosen a moment ago counts at once.
+func (e *Extractor) Forget() {
+	e.mu.Lock()
+	e.checked = time.Time{}
+	e.mu.Unlock()
+}
+
+// ModelName is the model the next extraction uses.
+func (e *Extractor) ModelName(ctx context.Context) string {
+	if e.Choose != nil {
+		if m := e.Choose(ctx); m != "" {
+			return m
+		}
+	}
+	if e.Model != "" {
+		return e.Model
+	}
+	return DefaultModel
 }
 
 // Name implements core.TaskExtractor.
@@ -138,10 +163,7 @@ func (e *Extractor) extractChunk(ctx context.Context, full string, ch Chunk, opt
 	}
 	user := fmt.Sprintf("Reference time: %s (%s). Kind of text: %s.\n\nText:\n%s", now.Format(time.RFC3339), now.Format("Monday"), kind, ch.Text)
 	msgs := []Message{{Role: "system", Content: systemPrompt}, {Role: "user", Content: user}}
-	model := e.Model
-	if model == "" {
-		model = DefaultModel
-	}
+	model := e.ModelName(ctx)
 	var lastErr error
 	for attempt := 0; attempt < 2; attempt++ {
 		reply, err := e.Client.Chat(ctx, ChatRequest{Model: model, Messages: msgs, Format: taskSchema, Options: map[string]any{"temperature": 0}})
@@ -257,18 +279,15 @@ func dedupe(in []core.ExtractedTask) []core.ExtractedTask {
 // Available reports (cached for 30 s) whether the server answers and has
 // the model, so callers fall back to the built-in rules otherwise.
 func (e *Extractor) Available(ctx context.Context) bool {
+	model := e.ModelName(ctx)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if time.Since(e.checked) < 30*time.Second {
+	if time.Since(e.checked) < 30*time.Second && e.okModel == model {
 		return e.ok
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	model := e.Model
-	if model == "" {
-		model = DefaultModel
-	}
 	ok, err := e.Client.HasModel(ctx, model)
-	e.ok, e.checked = err == nil && ok, time.Now()
+	e.ok, e.checked, e.okModel = err == nil && ok, time.Now(), model
 	return e.ok
 }

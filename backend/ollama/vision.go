@@ -2,7 +2,6 @@ package ollama
 
 import (
 	"context"
-	"encoding/base64"
 	"strings"
 	"sync"
 	"time"
@@ -39,21 +38,11 @@ func (d *Describer) Describe(ctx context.Context, img []byte) string {
 	if d == nil || d.Model == "" || !d.available(ctx) {
 		return ""
 	}
-	req := map[string]any{
-		"model":  d.Model,
-		"stream": false,
-		"messages": []map[string]any{{
-			"role":    "user",
-			"content": "Describe this image for someone extracting to-dos. Quote any handwritten or printed action items, names and dates exactly. Be brief.",
-			"images":  []string{base64.StdEncoding.EncodeToString(img)},
-		}},
-		"options": map[string]any{"temperature": 0},
-	}
-	var res struct {
-		Message Message `json:"message"`
-	}
-	if err := d.Client.do(ctx, "POST", "/api/chat", req, &res); err != nil {
+	reply, err := d.Client.Chat(ctx, ChatRequest{Model: d.Model, Options: map[string]any{"temperature": 0},
+		Messages: []Message{{Role: "user", Images: [][]byte{img},
+			Content: "Describe this image for someone extracting to-dos. Quote any handwritten or printed action items, names and dates exactly. Be brief."}}})
+	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(res.Message.Content)
+	return strings.TrimSpace(reply)
 }

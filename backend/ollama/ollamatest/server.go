@@ -1,10 +1,14 @@
 // Package ollamatest is a local stand-in for an Ollama server that speaks
-// its HTTP API (/api/version, /api/tags, /api/chat, /api/embed) — no
-// model weights can be downloaded here. Chat answers come from a function
-// the test provides; embeddings are deterministic hashed vectors.
+// its HTTP API (/api/version, /api/tags, /api/show, /api/pull, /api/chat,
+// /api/embed) — no model weights can be downloaded here. Chat answers come
+// from a function the test provides; embeddings are deterministic hashed
+// vectors; a pull streams the server's progress lines for a model of the
+// stand-in's Library and then lists it as installed.
 package ollamatest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"hash/fnv"
 	"math"
@@ -33,6 +37,16 @@ type Server struct {
 	Hold chan struct{}
 	// Cancelled counts streamed answers whose client went away mid-stream.
 	Cancelled atomic.Int32
+	// Library is what a pull can fetch: model name → size in bytes.
+	Library map[string]int64
+	// PullHold, when set, pauses every pull after its first progress line
+	// until it is closed (or the client goes away, which PullsCancelled
+	// counts), so tests can see progress before the end and cancel.
+	PullHold chan struct{}
+	// PullsCancelled counts pulls whose client went away mid-stream.
+	PullsCancelled atomic.Int32
+	// Sizes are the installed models' sizes (1 byte when not given).
+	Sizes map[string]int64
 
 	mu       sync.Mutex
 	requests []map[string]any
@@ -41,17 +55,106 @@ type Server struct {
 // Start runs a stand-in until the test ends.
 func Start(tb testing.TB, models ...string) *Server {
 	tb.Helper()
-	s := &Server{Models: models, Dim: 768}
+	s := &Server{Models: models, Dim: 768, Library: map[string]int64{}, Sizes: map[string]int64{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"version": "0.0.0-standin"})
 	})
 	mux.HandleFunc("GET /api/tags", func(w http.ResponseWriter, r *http.Request) {
-		var ms []map[string]any
+		ms := []map[string]any{}
+		s.mu.Lock()
 		for _, m := range s.Models {
-			ms = append(ms, map[string]any{"name": m, "model": m, "size": 1})
+			size := s.Sizes[m]
+			if size == 0 {
+				size = 1
+			}
+			ms = append(ms, map[string]any{"name": m, "model": m, "size": size, "modified_at": "2026-01-01T00:00:00Z",
+				"digest": digest(m), "details": map[string]any{"format": "gguf", "family": family(m), "parameter_size": "8B", "quantization_level": "Q4_K_M"}})
 		}
+		s.mu.Unlock()
 		writeJSON(w, 200, map[string]any{"models": ms})
+	})
+	mux.HandleFunc("POST /api/show", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model string `json:"model"`
+			Name  string `json:"name"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			writeJSON(w, 400, map[string]any{"error": "invalid JSON"})
+			return
+		}
+		if req.Model == "" {
+			req.Model = req.Name
+		}
+		if !s.has(req.Model) {
+			writeJSON(w, 404, map[string]any{"error": "model '" + req.Model + "' not found"})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"modelfile": "FROM " + req.Model, "details": map[string]any{"format": "gguf", "family": family(req.Model)},
+			"model_info": map[string]any{"general.architecture": family(req.Model)}, "capabilities": Capabilities(req.Model), "modified_at": "2026-01-01T00:00:00Z"})
+	})
+	mux.HandleFunc("POST /api/pull", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model  string `json:"model"`
+			Name   string `json:"name"`
+			Stream *bool  `json:"stream"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			writeJSON(w, 400, map[string]any{"error": "invalid JSON"})
+			return
+		}
+		if req.Model == "" {
+			req.Model = req.Name
+		}
+		s.mu.Lock()
+		size, ok := s.Library[req.Model]
+		if !ok && !strings.Contains(req.Model, ":") {
+			size, ok = s.Library[req.Model+":latest"]
+		}
+		hold := s.PullHold
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		enc := json.NewEncoder(w)
+		flush := func() {
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+		}
+		enc.Encode(map[string]any{"status": "pulling manifest"})
+		flush()
+		if !ok {
+			// The server streams its refusal as an error line, as the real one does.
+			enc.Encode(map[string]any{"error": "pull model manifest: file does not exist"})
+			return
+		}
+		d := digest(req.Model)
+		const steps = 4
+		for i := 0; i <= steps; i++ {
+			enc.Encode(map[string]any{"status": "pulling " + d[7:19], "digest": d, "total": size, "completed": size * int64(i) / steps})
+			flush()
+			if i == 0 && hold != nil {
+				select {
+				case <-hold:
+				case <-r.Context().Done():
+					s.PullsCancelled.Add(1)
+					return
+				}
+			}
+		}
+		for _, st := range []string{"verifying sha256 digest", "writing manifest"} {
+			enc.Encode(map[string]any{"status": st})
+		}
+		s.mu.Lock()
+		if !s.has(req.Model) {
+			name := req.Model
+			if !strings.Contains(name, ":") {
+				name += ":latest"
+			}
+			s.Models = append(s.Models, name)
+			s.Sizes[name] = size
+		}
+		s.mu.Unlock()
+		enc.Encode(map[string]any{"status": "success"})
 	})
 	mux.HandleFunc("POST /api/chat", func(w http.ResponseWriter, r *http.Request) {
 		var req map[string]any
@@ -59,7 +162,7 @@ func Start(tb testing.TB, models ...string) *Server {
 			writeJSON(w, 400, map[string]any{"error": "invalid JSON"})
 			return
 		}
-		if !s.has(req["model"]) {
+		if !s.hasLocked(req["model"]) {
 			writeJSON(w, 404, map[string]any{"error": "model '" + str(req["model"]) + "' not found, try pulling it first"})
 			return
 		}
@@ -105,7 +208,7 @@ func Start(tb testing.TB, models ...string) *Server {
 			writeJSON(w, 400, map[string]any{"error": "invalid JSON"})
 			return
 		}
-		if !s.has(req.Model) {
+		if !s.hasLocked(req.Model) {
 			writeJSON(w, 404, map[string]any{"error": "model not found"})
 			return
 		}
@@ -137,6 +240,43 @@ func (s *Server) Requests() []map[string]any {
 	return append([]map[string]any(nil), s.requests...)
 }
 
+// Installed returns the installed models' names.
+func (s *Server) Installed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.Models...)
+}
+
+func (s *Server) hasLocked(model any) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.has(model)
+}
+
+// Capabilities are what /api/show says a model can do: a name with
+// "embed" in it makes vectors, "llava" also sees images, any other chats.
+func Capabilities(model string) []string {
+	switch {
+	case strings.Contains(model, "embed"):
+		return []string{"embedding"}
+	case strings.Contains(model, "llava"):
+		return []string{"completion", "vision"}
+	}
+	return []string{"completion"}
+}
+
+func family(model string) string {
+	name, _, _ := strings.Cut(model, ":")
+	name, _, _ = strings.Cut(name, "-")
+	return strings.TrimRight(name, ".0123456789")
+}
+
+func digest(model string) string {
+	sum := sha256.Sum256([]byte(model))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// has tells whether model is installed; s.mu is held.
 func (s *Server) has(model any) bool {
 	m := str(model)
 	for _, x := range s.Models {
