@@ -47,78 +47,151 @@ type clauseFrame struct {
 }
 
 var (
-	rePraise    = gate.MustCompile(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
-	reMarkers   = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um|uh|thanks|thank you|sounds good|agreed|got it|noted|on it|i'm on it|will do|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
+	rePraise = gate.MustCompile(`^(?:great|good|nice|excellent|awesome|amazing|fantastic|brilliant|terrific|superb|solid|impressive|wonderful) (?:work|job|effort|stuff|news|catch` +
+		`|call|progress)\b|^(?:well done|kudos|hats off|bravo)\b`)
+	reMarkers = regexp.MustCompile(`^(?:(?:and|also|so|ok|okay|oh|yes|yeah|yep|sure|great|perfect|cool|right|alright|well|then|plus|btw|fyi|ps|p\.s\.|one more thing` +
+		`|(?:a |friendly |quick |gentle |just a |just a quick |a quick )?reminder(?: that)?|(?:just\s+)?(?:a\s+)?(?:quick\s+)?heads[- ]up` +
+		`|this is (?:a|just a|your) (?:friendly |quick |gentle )?reminder(?: of| that| about| for)?|nb|hey|hi|but|or|additionally|in addition|meanwhile|anyway|finally|lastly|hmm|um` +
+		`|uh|thanks|thank you|sounds good|agreed|got it|noted|on it|i'm on it|will do|wait|actually|honestly|look|listen|ah|and also|also,? and)\b[\s,:.!—–-]*)+`)
 	reVocative  = regexp.MustCompile(`^(@[\w.-]+|[\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*(?:,|\s[-–—])\s+`)
 	reTodoOwner = regexp.MustCompile(`^(?:todo|to-do|fixme|action|ai|task)\s*\(\s*@?([\w.-]+)\s*\)\s*:?\s*`)
 	reVocMid    = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*,`)
 	reVocTail   = regexp.MustCompile(`,\s*(@?[\p{Lu}][\p{L}'’-]*)\s*[?.!]*\s*$`)
 
-	reBoiler      = gate.MustCompile(`\b(?:unsubscribe|(?:reply|let me know|shout|tell me|write back) if i (?:missed|forgot|left out|got wrong) (?:anything|something)|click here|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice|(?:at|via|using|from) the link below|the link below to|contact (?:our|the) (?:support|customer service|customer care|help ?desk|service) (?:team|desk|line|center|centre)?|follow[- ]?up (?:to|on) (?:my |your |the |our |a )?(?:previous|earlier|last|prior) (?:message|email|e-mail|note|mail)|sign up now|buy now|order now|shop now|act now|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.)`)
-	reMailAddr    = regexp.MustCompile(`\w@\w+\.(?:com|net|org)`)
-	rePleasant    = regexp.MustCompile(`^(?:(?:i'll |i will |i shall |will )write (?:more |again |back |you )?(?:later|soon|when|once|after|tomorrow|next)|drive (?:safe|safely|carefully)|safe travels|travel safe|hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
-	reSuggest     = gate.MustCompile(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+|all\s+)*`)
-	reCondPron    = regexp.MustCompile(`^(?:that\s+)?(?:it|that|this|they|these|those|he|she)(?:'s|'re| is| are| has| have| gets| get| stays| looks| works)\b`)
-	reAnyone      = regexp.MustCompile(`^(?:(?:any|got any|need|we need|looking for)\s+(?:volunteers?|takers)\s+(?:to|for)\s+)|^(?:is\s+)?(?:anyone|anybody|someone|somebody|who(?:'s| is)?)\s+(?:free|available|able|around|willing|up for it|happy|keen)\s+(?:to|and able to)\s+|^(?:does\s+)?(?:anyone|anybody)\s+(?:want|have time)\s+to\s+|^who\s+(?:can|could|wants to|will)\s+`)
-	reAvail       = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok|coming|going|joining|attending|able to make|able to come|up for)\s+(?:for\s+|to\s+|it\s+to\s+)?|^(?:will|can|could)\s+(?:you|u)\s+(?:make it|join us|come|attend)\s+(?:to\s+|for\s+)?|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
-	reThirdC      = regexp.MustCompile(`^(he|she|they)(?:'ll| will| is going to|'s going to| are going to|'re going to| promised to| agreed to| offered to| needs to| has to| have to| must| should| said (?:he|she|they)(?:'d| would| will))\s+(?:also\s+|then\s+)?`)
-	reMayI        = regexp.MustCompile(`^(?:may|can|could|might) (?:i|we) (?:please\s+)?(?:get|have|borrow|see|grab|request|ask (?:you|u) to|ask that you)\s+`)
-	reHypo        = gate.MustCompile(`\(maybe\)|\(optional\)|\(someday\)|\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days|i wonder if|i was wondering whether|toying with|wish (?:i|we) (?:could|had|were|was|did))\b`)
-	reCancel      = gate.MustCompile(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead|skip(?:ping)? (?:it|that|this) (?:this|next)|(?:we|i|they|he|she) dropped (?:it|that|this))\b`)
-	reDone        = gate.MustCompile(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
+	reBoiler = gate.MustCompile(`\b(?:unsubscribe|(?:reply|let me know|shout|tell me|write back) if i (?:missed|forgot|left out|got wrong) (?:anything|something)|click here` +
+		`|click (?:on )?(?:the )?(?:link|button|below)|\$link|address book|safe[- ]sender|opt[- ]out|stop receiving|no longer (?:wish|want) to receive` +
+		`|to ensure (?:delivery|that you|you)|view (?:this|it) (?:email|in your browser)|web version|privacy policy|terms (?:of|and) (?:service|conditions)|reply stop|text stop` +
+		`|all rights reserved|do not reply to this|don't reply to this|if you have (?:any )?(?:other |further |more )?(?:questions|comments|concerns)` +
+		`|if you need (?:any )?(?:help|assistance|anything|further)|(?:don't|do not) hesitate|feel free to (?:reach out|contact|get in touch)` +
+		`|let (?:me|us) know if you (?:have|need) (?:any )?(?:questions|help|anything)|let (?:me|us) know if there(?:'s| is) anything` +
+		`|please (?:see|find) (?:the )?(?:attached|enclosed|below|above)|please note|please be advised|please be aware|attached please find` +
+		`|(?:contact|call|email|e-mail|write to|reach|message|visit) us\b|let me (?:tell|explain|introduce|say|start by|be clear|be honest|share)` +
+		`|with (?:any )?(?:questions|concerns)|hold off|(?:keep|bear) (?:that|this|it|these|those) in mind|keep in mind|bear in mind|refrain from|until further notice` +
+		`|(?:at|via|using|from) the link below|the link below to|contact (?:our|the) (?:support|customer service|customer care|help ?desk|service) (?:team|desk|line|center|centre)?` +
+		`|follow[- ]?up (?:to|on) (?:my |your |the |our |a )?(?:previous|earlier|last|prior) (?:message|email|e-mail|note|mail)|sign up now|buy now|order now|shop now|act now` +
+		`|join now|search now|call now|limited time|free shipping|% off|earn \$|make \$|https?://|www\.)`)
+	reMailAddr = regexp.MustCompile(`\w@\w+\.(?:com|net|org)`)
+	rePleasant = regexp.MustCompile(`^(?:(?:i'll |i will |i shall |will )write (?:more |again |back |you )?(?:later|soon|when|once|after|tomorrow|next)` +
+		`|drive (?:safe|safely|carefully)|safe travels|travel safe|hope (?:you|this|all|everyone|that)|i hope|look(?:ing)? forward|see you|talk (?:soon|later)|speak soon` +
+		`|have (?:a|an) (?:good|great|nice|lovely|wonderful|fantastic|safe|fun)|have fun|enjoy|get well|take care\s*[.!]*$|stay (?:safe|tuned)|keep (?:up the|it up)|thanks?\b` +
+		`|thank you|many thanks|congrat|happy (?:birthday|holidays|new year|friday|monday)|good luck|welcome|cheers|find (?:the )?(?:attached|enclosed|below)` +
+		`|see (?:the )?(?:attached|below|above)|start saving|find out|learn (?:how|more)|discover|get started|go here|don't miss|do not miss)`)
+	reSuggest = gate.MustCompile(`\b(?:i(?:'d| would) (?:suggest|propose|recommend)(?: that)?|it would be (?:great|good|nice|ideal|helpful|useful|worthwhile|best) (?:if|for)` +
+		`|it'd be (?:great|good|nice|best) if|it may be worthwhile for|it might be worth(?:while)? for|maybe it's time)\s+(we|us|you|u)\s+(?:could\s+|can\s+|to\s+|should\s+|would\s+` +
+		`|all\s+)*`)
+	reCondPron = regexp.MustCompile(`^(?:that\s+)?(?:it|that|this|they|these|those|he|she)(?:'s|'re| is| are| has| have| gets| get| stays| looks| works)\b`)
+	reAnyone   = regexp.MustCompile(`^(?:(?:any|got any|need|we need|looking for)\s+(?:volunteers?|takers)\s+(?:to|for)\s+)` +
+		`|^(?:is\s+)?(?:anyone|anybody|someone|somebody|who(?:'s| is)?)\s+(?:free|available|able|around|willing|up for it|happy|keen)\s+(?:to|and able to)\s+` +
+		`|^(?:does\s+)?(?:anyone|anybody)\s+(?:want|have time)\s+to\s+|^who\s+(?:can|could|wants to|will)\s+`)
+	reAvail = regexp.MustCompile(`^(?:are|r)\s+(?:you|u|y'all|you guys|you two)\s+(?:still\s+)?(?:free|available|around|up|open|ok|coming|going|joining|attending|able to make` +
+		`|able to come|up for)\s+(?:for\s+|to\s+|it\s+to\s+)?|^(?:will|can|could)\s+(?:you|u)\s+(?:make it|join us|come|attend)\s+(?:to\s+|for\s+)?` +
+		`|^(?:do|would)\s+(?:you|u)\s+(?:want|wanna|like)\s+to\s+|^(?:want|wanna)\s+to\s+|^(?:how|what)\s+about\s+|^(?:up|free)\s+for\s+|^fancy\s+` +
+		`|^(?:can|could)\s+(?:you|u)\s+(?:make|do|join)\s+(?:it\s+(?:to\s+)?)?`)
+	reThirdC = regexp.MustCompile(`^(he|she|they)(?:'ll| will| is going to|'s going to| are going to|'re going to| promised to| agreed to| offered to| needs to| has to| have to` +
+		`| must| should| said (?:he|she|they)(?:'d| would| will))\s+(?:also\s+|then\s+)?`)
+	reMayI = regexp.MustCompile(`^(?:may|can|could|might) (?:i|we) (?:please\s+)?(?:get|have|borrow|see|grab|request|ask (?:you|u) to|ask that you)\s+`)
+	reHypo = gate.MustCompile(`\(maybe\)|\(optional\)|\(someday\)|\b(?:if (?:only|we had|i had|we have time|i have time|we get time|i get time|i find time|we find time` +
+		`|time permits)|could maybe|maybe someday|someday|some day|at some point|one day we|in an ideal world|would be (?:nice|cool|great) (?:to|if)|might be (?:nice|cool|worth)` +
+		`|what if|brainstorm\w*|idea:|ideas:|wild idea|pipe dream|just a thought|random thought|not my problem|let's not|lets not|let us not` +
+		`|we could (?:maybe|possibly|perhaps|consider|also consider)|could consider|might consider|maybe we (?:could|should|can)|perhaps we (?:could|should|can)|we might|i might` +
+		`|might want to think|wishlist|wish list|not (?:committing|commit) to|not (?:now|yet),? (?:but|though)|for another time|down the road|in the future|one of these days` +
+		`|i wonder if|i was wondering whether|toying with|wish (?:i|we) (?:could|had|were|was|did))\b`)
+	reCancel = gate.MustCompile(`\b(?:cancell?ed|called off|call(?:ing)? it off|no longer (?:needed|necessary|required|happening|going ahead)|no need (?:to|for)|not needed` +
+		`|needn't|need not|don't need to|do not need to|doesn't need to|does not need to|never ?mind|scratch that|scrap(?:ped)? (?:that|it)|won't be (?:needed|necessary|happening)` +
+		`|isn't happening|is off|are off|been dropped|is dropped|was dropped|declined?|turned (?:it|that|them)? ?down|postponed indefinitely|on hold|not going ahead` +
+		`|skip(?:ping)? (?:it|that|this) (?:this|next)|(?:we|i|they|he|she) dropped (?:it|that|this))\b`)
+	reDone = gate.MustCompile(`\b(?:already|(?:is|are|was|were|'s|all|been|got it|it's|that's) (?:done|finished|complete|completed|sorted|handled|fixed|sent|taken care of` +
+		`|resolved|merged|shipped|booked|paid|submitted)|all (?:sorted|set|good)` +
+		`|i've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)` +
+		`|we've (?:already |just )?(?:\w+ed|sent|done|made|written|paid|bought|built|met|spoken|told|got|found|taken|given)|(?:has|have) (?:already |just )?been` +
+		`|just (?:sent|finished|did|wrapped up|submitted|pushed|merged|shipped|called|emailed|booked|paid)|took care of|yesterday` +
+		`|last (?:night|week|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday))\b`)
 	reAway        = regexp.MustCompile(`^(?:i'm|i am|i'll be|i will be|we're|we are)\s+(?:off|out|away|ooo|out of (?:the )?office|on (?:leave|vacation|holiday|pto|sick leave))\b`)
-	reThinkShould = regexp.MustCompile(`^i (?:really |honestly |still |do )?(?:think|believe|feel)(?: that)? (we|you|u) (?:really |definitely |probably )?(?:should|ought to|need to|must)\s+(?:also\s+|just\s+)*`)
-	reYouOwn      = regexp.MustCompile(`^you(?:'re| are)?\s+(?:own|owning|have|take|get|are on|'re on)\s+(?:(?:the|our|a|an)\s)`)
-	reHasOwn      = regexp.MustCompile(`^\s+(owns|has|have|takes|gets|is on|will own|will take)\s+(?:(?:the|our|a|an)\s)`)
-	reNPDeadline  = regexp.MustCompile(`^((?:the |our |my )?[a-z][\w' /&-]{1,40}?)[!.]*\s+(?:[-–—:]\s*)?(?:deadline|due)\s*:?\s+`)
-	reYoullAsk    = regexp.MustCompile(`^(?:you|u)(?:'ll| will)\s+(?:also\s+|still\s+|then\s+)?`)
-	reNeededFrom  = regexp.MustCompile(`^(?i:an? |the )?((?i:decisions?|approvals?|sign-?off|feedback|input|answers?|confirmation|review|response|go-ahead|ok))\s+(?:is |are )?(?:still )?(?:needed|required|wanted) from\s+([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*`)
-	reOverdue     = regexp.MustCompile(`\boverdue\b|!!`)
-	reURLPath     = regexp.MustCompile(`\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|app|us|dev)/\S`)
-	reItemOwner   = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’.-]*)?)\s*:\s+`)
-	reActionMark  = regexp.MustCompile(`^(?:action(?: item)?|ai|todo|to-do|task)\s*(?:[-–—]+|:)\s*`)
-	reSaveDate    = regexp.MustCompile(`^save the date\s*[:,—–-]?\s*`)
-	reNeedThing   = regexp.MustCompile(`^(?:(?:i|we)\s+)?(?:also\s+|still\s+|really\s+|will\s+|'ll\s+)*need\s+((?:the|your|a|an|those|these|that|this|some)\s)`)
-	reParenQ      = regexp.MustCompile(`\s*\([^()]*\?\)\s*$`)
-	reGoodTo      = regexp.MustCompile(`^(?:but |so |and )?it(?:'d| would)(?: really| probably)? be (?:good|great|best|helpful|ideal|wise|smart|useful) to\s+`)
-	reMySuggest   = regexp.MustCompile(`^(?:so |and )?my (?:only |main |first |one |strong )?(?:recommendation|suggestion|proposal|advice) (?:is|would be|will be|here is) (?:that we |to )`)
-	reSeeYou      = regexp.MustCompile(`^(?:(?:i'll|i will|i shall|we'll|we will|will)\s+)?see (?:you|y'all|you all|everyone|you guys|you both)(?: there| then)?\s+(?:at|on|in|this|next|tomorrow|tonight|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b`)
-	reHopeJoin    = regexp.MustCompile(`^(?:we|i) (?:hope|trust) (?:that )?you (?:will|can|'ll|could|are able to) (?:be able to )?(?:join|attend|come to|be at|make it to)\s+`)
-	reSchedYou    = regexp.MustCompile(`^(?:you(?:'re| are)|we(?:'ve| have) you)\s+(?:now\s+|also\s+)?(?:scheduled|booked|slated|set|confirmed|registered|signed up|down)\s+(?:to|for)\s+`)
-	reKnowByIf    = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes|concerns|objections|edits|feedback|corrections|revisions)\b`)
-	reByAgent     = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
-	rePersonal    = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
-	reAskWhether  = gate.MustCompile(`\b(?:writing|write|wanted|want|would like|'d like|like) to ask (?:you )?(?:whether|if) you (?:would|might|could|can|will)(?: be (?:willing|able|available|happy|prepared) to)?\s+`)
-	reTimeLead    = regexp.MustCompile(`^(?:before|after|once|when|as soon as|right after|until|till)\s+[^,.;?!]{2,60}?(?:,\s*|\s+)((?:i|we)(?:'ll| will| shall|'m going to| am going to| are going to|'re going to| need to| have to| must| plan to)\s)`)
-	reDueWord     = regexp.MustCompile(`\b(?:due|deadline)\b`)
-	reApprAsk     = regexp.MustCompile(`\bwould be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if (?:you|u|someone|somebody|anyone|one of you)\s+(?:could|can|would)\b`)
-	reAtVoc       = regexp.MustCompile(`^(@[\w.-]*\w)[:]?\s+`)
-	reBareWill    = regexp.MustCompile(`^(?:will|'ll|gonna|going to|shall)\s+(?:also\s+|just\s+|then\s+|definitely\s+|probably\s+)?`)
-	reGoingThen   = regexp.MustCompile(`^(?:(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+)?(?:(?:off|headed|heading|flying|driving|leaving|travell?ing|going|returning|on (?:my|our) way)\s+(?:to|for|back|home|in|into|out|over|up|down)\b)|^(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+(?:back|out|away|at|in)\b`)
-	reThenAct     = regexp.MustCompile(`\bto\s+|(?:,\s*|\s+)(?:and\s+|then\s+|but\s+)*(?:i'll|i will|i shall|will|we'll|we will)\s+(?:also\s+|then\s+|just\s+)?`)
-	reAppos       = regexp.MustCompile(`^(?i:our|my|your|the|their|his|her)\s+[\p{Ll} -]{2,40}?,\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2}),`)
-	reTravel      = regexp.MustCompile(`^(?:(?:i|we|he|she|they)(?:'m|'re|'s| am| are| is| will be|'ll be| shall be)\s+)?(?:off|headed|heading|flying|driving|leaving|travell?ing|on (?:my|our|his|her|their) way)\s+(?:out\s+)?(?:to|for|back to|home|back home)\b|^(?:(?:i|we|he|she|they)(?:'ll| will| shall)\s+)?(?:return|be returning|be back)\s+(?:to (?:the )?(?:office|work|town)|from|home)\b`)
-	reNegStart    = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
-	rePolite      = regexp.MustCompile(`^(?:if (?:you(?:'re| are) (?:able|willing|happy|free) to (?:accept|do (?:it|so|this)|help|take (?:it|this) on|join|attend|come)|[^,]{0,60}?\b(?:meets? with your approval|meets? your approval|looks? (?:good|right|ok|okay|fine|correct|acceptable)|(?:is|are|seems?) (?:acceptable|agreeable|ok|okay|fine|correct|in order)|works? for you)|you (?:agree|approve|concur|are (?:happy|ok|okay|fine|comfortable|satisfied) with|are in agreement)|you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can|at your (?:earliest )?convenience)[^,]*,\s*`)
-	reCondHead    = regexp.MustCompile(`^(?:if|unless|in case|should you|provided|assuming|whether)\b`)
+	reThinkShould = regexp.MustCompile(`^i (?:really |honestly |still |do )?(?:think|believe|feel)(?: that)? (we|you|u) (?:really |definitely |probably )?(?:should|ought to|need to` +
+		`|must)\s+(?:also\s+|just\s+)*`)
+	reYouOwn     = regexp.MustCompile(`^you(?:'re| are)?\s+(?:own|owning|have|take|get|are on|'re on)\s+(?:(?:the|our|a|an)\s)`)
+	reHasOwn     = regexp.MustCompile(`^\s+(owns|has|have|takes|gets|is on|will own|will take)\s+(?:(?:the|our|a|an)\s)`)
+	reNPDeadline = regexp.MustCompile(`^((?:the |our |my )?[a-z][\w' /&-]{1,40}?)[!.]*\s+(?:[-–—:]\s*)?(?:deadline|due)\s*:?\s+`)
+	reYoullAsk   = regexp.MustCompile(`^(?:you|u)(?:'ll| will)\s+(?:also\s+|still\s+|then\s+)?`)
+	reNeededFrom = regexp.MustCompile(`^(?i:an? |the )?((?i:decisions?|approvals?|sign-?off|feedback|input|answers?|confirmation|review|response|go-ahead|ok))\s+(?:is ` +
+		`|are )?(?:still )?(?:needed|required|wanted) from\s+([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*`)
+	reOverdue    = regexp.MustCompile(`\boverdue\b|!!`)
+	reURLPath    = regexp.MustCompile(`\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|co|app|us|dev)/\S`)
+	reItemOwner  = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’.-]*)?)\s*:\s+`)
+	reActionMark = regexp.MustCompile(`^(?:action(?: item)?|ai|todo|to-do|task)\s*(?:[-–—]+|:)\s*`)
+	reSaveDate   = regexp.MustCompile(`^save the date\s*[:,—–-]?\s*`)
+	reNeedThing  = regexp.MustCompile(`^(?:(?:i|we)\s+)?(?:also\s+|still\s+|really\s+|will\s+|'ll\s+)*need\s+((?:the|your|a|an|those|these|that|this|some)\s)`)
+	reParenQ     = regexp.MustCompile(`\s*\([^()]*\?\)\s*$`)
+	reGoodTo     = regexp.MustCompile(`^(?:but |so |and )?it(?:'d| would)(?: really| probably)? be (?:good|great|best|helpful|ideal|wise|smart|useful) to\s+`)
+	reMySuggest  = regexp.MustCompile(`^(?:so |and )?my (?:only |main |first |one |strong )?(?:recommendation|suggestion|proposal|advice) (?:is|would be|will be|here is) (?:that we |to )`)
+	reSeeYou     = regexp.MustCompile(`^(?:(?:i'll|i will|i shall|we'll|we will|will)\s+)?see (?:you|y'all|you all|everyone|you guys|you both)(?: there| then)?\s+(?:at|on|in|this` +
+		`|next|tomorrow|tonight|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b`)
+	reHopeJoin = regexp.MustCompile(`^(?:we|i) (?:hope|trust) (?:that )?you (?:will|can|'ll|could|are able to) (?:be able to )?(?:join|attend|come to|be at|make it to)\s+`)
+	reSchedYou = regexp.MustCompile(`^(?:you(?:'re| are)|we(?:'ve| have) you)\s+(?:now\s+|also\s+)?(?:scheduled|booked|slated|set|confirmed|registered|signed up|down)\s+(?:to|for)\s+`)
+	reKnowByIf = regexp.MustCompile(`^(?:please\s+|pls\s+|kindly\s+)?let (?:me|us) know\b.{0,40}?\bif you have (?:any )?(?:further |other |more |additional )?(comments|changes` +
+		`|concerns|objections|edits|feedback|corrections|revisions)\b`)
+	reByAgent    = regexp.MustCompile(`^(\s+(?:off|out|up|over|through))?\s+by\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2})`)
+	rePersonal   = regexp.MustCompile(`(?:^|\s)(?:i|we|me|us|you)(?:\s|$)`)
+	reAskWhether = gate.MustCompile(`\b(?:writing|write|wanted|want|would like|'d like|like) to ask (?:you )?(?:whether|if) you (?:would|might|could|can` +
+		`|will)(?: be (?:willing|able|available|happy|prepared) to)?\s+`)
+	reTimeLead = regexp.MustCompile(`^(?:before|after|once|when|as soon as|right after|until|till)\s+[^,.;?!]{2,60}?(?:,\s*` +
+		`|\s+)((?:i|we)(?:'ll| will| shall|'m going to| am going to| are going to|'re going to| need to| have to| must| plan to)\s)`)
+	reDueWord   = regexp.MustCompile(`\b(?:due|deadline)\b`)
+	reApprAsk   = regexp.MustCompile(`\bwould be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if (?:you|u|someone|somebody|anyone|one of you)\s+(?:could|can|would)\b`)
+	reAtVoc     = regexp.MustCompile(`^(@[\w.-]*\w)[:]?\s+`)
+	reBareWill  = regexp.MustCompile(`^(?:will|'ll|gonna|going to|shall)\s+(?:also\s+|just\s+|then\s+|definitely\s+|probably\s+)?`)
+	reGoingThen = regexp.MustCompile(`^(?:(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+)?(?:(?:off|headed|heading|flying|driving|leaving|travell?ing|going|returning` +
+		`|on (?:my|our) way)\s+(?:to|for|back|home|in|into|out|over|up|down)\b)|^(i|we)(?:'m|'re| am| are|'ll be| will be| shall be)\s+(?:back|out|away|at|in)\b`)
+	reThenAct = regexp.MustCompile(`\bto\s+|(?:,\s*|\s+)(?:and\s+|then\s+|but\s+)*(?:i'll|i will|i shall|will|we'll|we will)\s+(?:also\s+|then\s+|just\s+)?`)
+	reAppos   = regexp.MustCompile(`^(?i:our|my|your|the|their|his|her)\s+[\p{Ll} -]{2,40}?,\s+([\p{Lu}][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}.'’-]*){0,2}),`)
+	reTravel  = regexp.MustCompile(`^(?:(?:i|we|he|she|they)(?:'m|'re|'s| am| are| is| will be|'ll be| shall be)\s+)?(?:off|headed|heading|flying|driving|leaving|travell?ing` +
+		`|on (?:my|our|his|her|their) way)\s+(?:out\s+)?(?:to|for|back to|home|back home)\b` +
+		`|^(?:(?:i|we|he|she|they)(?:'ll| will| shall)\s+)?(?:return|be returning|be back)\s+(?:to (?:the )?(?:office|work|town)|from|home)\b`)
+	reNegStart = regexp.MustCompile(`^(?:(?:i|we|you|he|she|they|it)\s+)?(?:won't|will not|wont|can't|cannot|cant|couldn't|shouldn't|should not|don't|do not|dont|didn't|did not` +
+		`|doesn't|does not|am not|are not|aren't|isn't|is not|never|not going to|not gonna|no way)\b`)
+	rePolite = regexp.MustCompile(`^(?:if (?:you(?:'re| are) (?:able|willing|happy|free) to (?:accept|do (?:it|so|this)|help|take (?:it|this) on|join|attend|come)` +
+		`|[^,]{0,60}?\b(?:meets? with your approval|meets? your approval|looks? (?:good|right|ok|okay|fine|correct|acceptable)` +
+		`|(?:is|are|seems?) (?:acceptable|agreeable|ok|okay|fine|correct|in order)|works? for you)` +
+		`|you (?:agree|approve|concur|are (?:happy|ok|okay|fine|comfortable|satisfied) with|are in agreement)` +
+		`|you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|you can|you could|possible|you don't mind|you do not mind|not too much trouble` +
+		`|it's not too much trouble|you're free|you are free|you have a sec)|when(?:ever)? you (?:get|have|find) (?:a |the )?(?:chance|minute|moment|sec|second|time)|when you can` +
+		`|at your (?:earliest )?convenience)[^,]*,\s*`)
+	reCondHead = regexp.MustCompile(`^(?:if|unless|in case|should you|provided|assuming|whether)\b`)
 
-	reCommit   = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|still|really|first|will\s+probably)\b)?(?: would be happy to| will make sure to| will be able to|'ll make sure to| am planning to| will make sure| would like to| would love to|'m planning to|'d be happy to|'ll be able to| are going to| will need to| will have to| volunteer to|'ll make sure| am going to|'re going to| will try to| have got to| am happy to|'m going to|’m going to|'ll need to|'ll have to|'m happy to| offered to| promise to| intend to|'d like to|'d love to|'ll try to|'ve got to| am gonna|'m gonna| plan to| want to| need to| have to| hope to| should| shall| gonna| could| gotta| will| must| can|'ll|’ll)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+|happily\s+|gladly\s+)*`)
-	reProgFut  = regexp.MustCompile(`^(i|we)(?:'m|’m| am|'re| are)\s+(?:also\s+|just\s+)?(\w+ing)\b`)
-	reLetMe    = regexp.MustCompile(`^(?:let me|lemme)\s+(?:just\s+|quickly\s+|go\s+)?`)
-	reLetMeKn  = gate.MustCompile(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
-	reLets     = regexp.MustCompile(`^(?:let's|let’s|lets|let us|shall we|should we|how about we|why don't we|why not|maybe we should|we could|can we|could we|we should probably)\s+(?:also\s+|just\s+|quickly\s+|try to\s+|go ahead and\s+)*`)
-	reAskYou   = gate.MustCompile(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you(?: and [\w'-]+)?|u|ya)[,\s]+(?:(?:please|pls|kindly|also|just|quickly|maybe|possibly|perhaps|still|instead|rather|first|go ahead and|try to|both|help(?: me| us)?)[,\s]+)*`)
-	reMindYou  = gate.MustCompile(`\b(?:would|do|will)\s+(?:you|u)\s+mind\s+(?:also\s+|just\s+)?`)
-	reChance   = gate.MustCompile(`\bany chance (?:you|u) (?:could|can|might)\s+`)
-	rePlease   = regexp.MustCompile(`(?:^|[\s,:;(—–-])(?:please|pls|plz|pl[sz]e|kindly)[,\s]+(?:do\s+|also\s+|just\s+|quickly\s+|go ahead and\s+|try to\s+|remember to\s+|make sure to\s+|be sure to\s+|don't forget to\s+|ensure you\s+|feel free to\s+)*`)
-	reNeedYou  = gate.MustCompile(`\b(?:i|we)\s+(?:need|want|'d like|would like|would love|'d love|expect|will need|'ll need|'d need|would need)\s+(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+to\s+(?:please\s+|also\s+|just\s+)*`)
-	reYouMust  = regexp.MustCompile(`^(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+(?:need to|have to|must|should|will need to|'ll need to|'ll have to|will have to|might want to|may want to|'ll want to|ought to|are to|'re to|are expected to|are required to|are asked to)\s+(?:please\s+|also\s+|just\s+)*`)
-	reAppr     = gate.MustCompile(`\b(?:it would be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if|it'd be (?:great|good|helpful|nice|ideal|awesome) if|i'd appreciate (?:it )?if|i would appreciate (?:it )?if|i'd be grateful if|i would be grateful if|if)\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+|also\s+|just\s+)*`)
-	reRemind   = regexp.MustCompile(`(?:^|\s)(?:please\s+)?(?:don't|do not|dont|remember|be sure|make sure|ensure)\s*(?:forget\s+)?(?:to\s+)?`)
-	reSomeone  = gate.MustCompile(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+|\b(?:it would be (?:great|good|helpful|nice|ideal|useful) if|it'd be (?:great|good|helpful|nice) if|i'd appreciate it if|i would appreciate it if|if)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:could|can|would)\s+(?:please\s+)?`)
-	reSelf     = regexp.MustCompile(`^(?:need to|needs to|must|have to|gotta|got to|should|remember to|don't forget to|dont forget to|do not forget to|to do:|todo:|todo)\s+(?:also\s+|just\s+)*`)
-	reModal    = regexp.MustCompile(`^\s+(?:(?:still|also|really|definitely|probably|then|now|first)\s+)?(?:said (?:she|he|they)(?:'d| would| will)|are responsible for|is responsible for|is taking care of|are supposed to|is supposed to|volunteered to|will have to|are going to|will need to|is going to|is handling|promised to|offered to|agreed to|needs to|need to|have to|should|has to|are to|shall|is to|could|is on|will|must|'ll|’ll|can|to)\s+(?:also\s+|then\s+|first\s+|please\s+)*`)
-	rePassive  = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must|should|ought|will need|will have|will|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
+	reCommit = regexp.MustCompile(`^(i|we)(?:\s+(?:also|then|just|definitely|probably|still|really|first|will\s+probably)\b)?(?: would be happy to| will make sure to` +
+		`| will be able to|'ll make sure to| am planning to| will make sure| would like to| would love to|'m planning to|'d be happy to|'ll be able to| are going to| will need to` +
+		`| will have to| volunteer to|'ll make sure| am going to|'re going to| will try to| have got to| am happy to|'m going to|’m going to|'ll need to|'ll have to|'m happy to` +
+		`| offered to| promise to| intend to|'d like to|'d love to|'ll try to|'ve got to| am gonna|'m gonna| plan to| want to| need to| have to| hope to| should| shall| gonna| could` +
+		`| gotta| will| must| can|'ll|’ll)\s+(?:also\s+|just\s+|quickly\s+|then\s+|first\s+|definitely\s+|probably\s+|try to\s+|go\s+(?:and\s+)?|now\s+|still\s+|personally\s+` +
+		`|happily\s+|gladly\s+)*`)
+	reProgFut = regexp.MustCompile(`^(i|we)(?:'m|’m| am|'re| are)\s+(?:also\s+|just\s+)?(\w+ing)\b`)
+	reLetMe   = regexp.MustCompile(`^(?:let me|lemme)\s+(?:just\s+|quickly\s+|go\s+)?`)
+	reLetMeKn = gate.MustCompile(`\b(?:please\s+|pls\s+|kindly\s+|do\s+|can you\s+|could you\s+|would you\s+|just\s+)*let (me|us)\s+know\b`)
+	reLets    = regexp.MustCompile(`^(?:let's|let’s|lets|let us|shall we|should we|how about we|why don't we|why not|maybe we should|we could|can we|could we` +
+		`|we should probably)\s+(?:also\s+|just\s+|quickly\s+|try to\s+|go ahead and\s+)*`)
+	reAskYou = gate.MustCompile(`\b(?:can|could|would|will|won't|cud|wud|can't)\s+(?:you guys|you all|you two|you both|y'all|you(?: and [\w'-]+)?|u` +
+		`|ya)[,\s]+(?:(?:please|pls|kindly|also|just|quickly|maybe|possibly|perhaps|still|instead|rather|first|go ahead and|try to|both|help(?: me| us)?)[,\s]+)*`)
+	reMindYou = gate.MustCompile(`\b(?:would|do|will)\s+(?:you|u)\s+mind\s+(?:also\s+|just\s+)?`)
+	reChance  = gate.MustCompile(`\bany chance (?:you|u) (?:could|can|might)\s+`)
+	rePlease  = regexp.MustCompile(`(?:^|[\s,:;(—–-])(?:please|pls|plz|pl[sz]e|kindly)[,\s]+(?:do\s+|also\s+|just\s+|quickly\s+|go ahead and\s+|try to\s+|remember to\s+` +
+		`|make sure to\s+|be sure to\s+|don't forget to\s+|ensure you\s+|feel free to\s+)*`)
+	reNeedYou = gate.MustCompile(`\b(?:i|we)\s+(?:need|want|'d like|would like|would love|'d love|expect|will need|'ll need|'d need|would need)\s+(?:you|u|y'all|you guys|you all` +
+		`|everyone|everybody|all of you)\s+to\s+(?:please\s+|also\s+|just\s+)*`)
+	reYouMust = regexp.MustCompile(`^(?:you|u|y'all|you guys|you all|everyone|everybody|all of you)\s+(?:need to|have to|must|should|will need to|'ll need to|'ll have to` +
+		`|will have to|might want to|may want to|'ll want to|ought to|are to|'re to|are expected to|are required to|are asked to)\s+(?:please\s+|also\s+|just\s+)*`)
+	reAppr = gate.MustCompile(`\b(?:it would be (?:great|good|helpful|nice|ideal|awesome|useful|wonderful) if|it'd be (?:great|good|helpful|nice|ideal|awesome) if` +
+		`|i'd appreciate (?:it )?if|i would appreciate (?:it )?if|i'd be grateful if|i would be grateful if|if)\s+(?:you|u)\s+(?:could|can|would)\s+(?:please\s+|also\s+|just\s+)*`)
+	reRemind  = regexp.MustCompile(`(?:^|\s)(?:please\s+)?(?:don't|do not|dont|remember|be sure|make sure|ensure)\s*(?:forget\s+)?(?:to\s+)?`)
+	reSomeone = gate.MustCompile(`\b(?:can|could|would|will)\s+(?:someone|somebody|anyone|anybody|one of you)\s+(?:please\s+)?` +
+		`|\b(?:someone|somebody)\s+(?:needs to|should|has to|must|will need to)\s+|\bneed(?:s)?\s+(?:someone|somebody|a volunteer)\s+to\s+|\bwho can\s+` +
+		`|\b(?:it would be (?:great|good|helpful|nice|ideal|useful) if|it'd be (?:great|good|helpful|nice) if|i'd appreciate it if|i would appreciate it if|if)\s+(?:someone|somebody` +
+		`|anyone|anybody|one of you)\s+(?:could|can|would)\s+(?:please\s+)?`)
+	reSelf  = regexp.MustCompile(`^(?:need to|needs to|must|have to|gotta|got to|should|remember to|don't forget to|dont forget to|do not forget to|to do:|todo:|todo)\s+(?:also\s+|just\s+)*`)
+	reModal = regexp.MustCompile(`^\s+(?:(?:still|also|really|definitely|probably|then|now|first)\s+)?(?:said (?:she|he|they)(?:'d| would| will)|are responsible for` +
+		`|is responsible for|is taking care of|are supposed to|is supposed to|volunteered to|will have to|are going to|will need to|is going to|is handling|promised to|offered to` +
+		`|agreed to|needs to|need to|have to|should|has to|are to|shall|is to|could|is on|will|must|'ll|’ll|can|to)\s+(?:also\s+|then\s+|first\s+|please\s+)*`)
+	rePassive = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an |all |both )?[\w' /&-]{1,40}?)\s+(?:still\s+|also\s+|really\s+)?(?:needs?|has|have|must` +
+		`|should|ought|will need|will have|will|is going|are going)\s+(?:to\s+)?be\s+(?:\w+ly\s+)?(\w+)\b`)
 	reNeedsIng = regexp.MustCompile(`^((?:the |our |my |your |this |that |these |those |a |an )?[\w' /&-]{1,40}?)\s+(?:still\s+|really\s+)?needs?\s+(\w+ing)\b`)
 	reDue      = regexp.MustCompile(`(?:^|,\s+|that\s+|reminder:?\s+)((?:the |our |my |your |all |this |these |those )?(?:[\w' /&$.-]|,\d){1,50}?)\s+(?:is|are|'s|are all|is all)\s+(?:still\s+)?due\b`)
 	reDueFor   = regexp.MustCompile(`^\s+for\s+(?:a|an|its|their|his|her|the|our|my|your)?\s*([a-z][a-z -]{1,30}?)(?:\s+(?:by|before|on|in|at|until|next|this)\b|[.,;!]|$)`)
@@ -129,17 +202,22 @@ var (
 	reOwnerPre = regexp.MustCompile(`^(?:\[([\p{L}][\p{L}' -]*)\]\s*|([\p{Lu}][\p{L}'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\s*:\s+)`)
 	reOwnerKw  = regexp.MustCompile(`(?i)[\s,;(-]*\b(?:owner|assignee|assigned to|who|responsible)\s*[:=-]?\s*([\p{Lu}@][\p{L}.'’-]*(?:\s[\p{Lu}][\p{L}'’-]*)?)\)?\s*[.!]*\s*$`)
 	reDashVerb = regexp.MustCompile(`^([\p{L}0-9][\p{L}0-9' ]{0,30}?)\s+[-–—:]+\s+(\p{L}+)`)
-	reAskAll   = gate.MustCompile(`^(?:(?:can|could|would|will)\s+(?:everyone|everybody|all of you|each of you|the whole team)|(?:everyone|everybody|all of you|each of you),?\s+(?:please|pls)|(?:everyone|everybody|all of you|each of you)\s+(?:needs? to|should|must|has to|have to))\s+(?:please\s+)?`)
-	reWantsBy  = gate.MustCompile(`^(?:the\s+)?([a-z][\w&'’ -]{1,30}?)\s+(?:wants|needs|is asking for|are asking for|asked for|has asked for|have asked for|requested|would like|expects)\s+(?:the\s+|a\s+|an\s+|our\s+|their\s+|its\s+)?(.+?)\s+(?:by|before|no later than)\s+`)
+	reAskAll   = gate.MustCompile(`^(?:(?:can|could|would|will)\s+(?:everyone|everybody|all of you|each of you|the whole team)` +
+		`|(?:everyone|everybody|all of you|each of you),?\s+(?:please|pls)|(?:everyone|everybody|all of you|each of you)\s+(?:needs? to|should|must|has to|have to))\s+(?:please\s+)?`)
+	reWantsBy = gate.MustCompile(`^(?:the\s+)?([a-z][\w&'’ -]{1,30}?)\s+(?:wants|needs|is asking for|are asking for|asked for|has asked for|have asked for|requested|would like` +
+		`|expects)\s+(?:the\s+|a\s+|an\s+|our\s+|their\s+|its\s+)?(.+?)\s+(?:by|before|no later than)\s+`)
 	reSaidWill = regexp.MustCompile(`^([a-z][\w'’-]*)\s+(?:said|says|mentioned|promised|confirmed|agreed)\s+(?:that\s+)?(?:he|she|they)(?:'ll|’ll| will| would|'d| is going to| are going to| can)\s+`)
-	reNoOwner  = gate.MustCompile(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$|^who(?:'s| is| wants to| can| will| could| has|'s got| has got)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab|got|on)\s+(.+?)\??$`)
+	reNoOwner  = gate.MustCompile(`^(?:we\s+|i\s+)?(?:still\s+)?(?:don't|do not|dont|didn't|did not)\s+(?:yet\s+)?have\s+(?:an?\s+|any\s+)?(?:owner|anyone|someone|somebody|volunteer` +
+		`|a volunteer)\s+(?:yet\s+)?(?:for|to do|to take|to own|to handle)\s+(.+?)(?:\s+yet)?[.!?]*$` +
+		`|^who(?:'s| is| wants to| can| will| could| has|'s got| has got)\s+(?:own|owning|take|taking|do|doing|handle|handling|pick up|picking up|grab|got|on)\s+(.+?)\??$`)
 	// reObjectNoun: words after a verb that reNounNext reads as "the first
 	// word was a noun" ("Status report", "Weekly update"), which after a verb
 	// that is rarely a noun are its object ("write report draft").
 	reObjectNoun = regexp.MustCompile(`^(?:report|notes|summary|update|status)\b`)
-	reNounNext   = regexp.MustCompile(`^(?:is|was|are|were|has|had|will|would|should|can|could|looks|went|seems|from|of|'s|got|needs|needed|came|arrived|status|update|went|was|today|yesterday|done|finished|sent|received|report|notes|summary)\b`)
-	reHaveIdle   = regexp.MustCompile(`^have\s+(?:a|an)\s+(?:good|great|nice|lovely|wonderful|fun|safe|happy|question|idea|feeling|problem)|^have\s+(?:been|had|no|any|fun|to)\b|^have$`)
-	reAttend     = regexp.MustCompile(`^(?:be there|be on time|attend|join(?: us)?|come|show up|be present|make it|rsvp)\b`)
+	reNounNext   = regexp.MustCompile(`^(?:is|was|are|were|has|had|will|would|should|can|could|looks|went|seems|from|of|'s|got|needs|needed|came|arrived|status|update|went|was|today` +
+		`|yesterday|done|finished|sent|received|report|notes|summary)\b`)
+	reHaveIdle = regexp.MustCompile(`^have\s+(?:a|an)\s+(?:good|great|nice|lovely|wonderful|fun|safe|happy|question|idea|feeling|problem)|^have\s+(?:been|had|no|any|fun|to)\b|^have$`)
+	reAttend   = regexp.MustCompile(`^(?:be there|be on time|attend|join(?: us)?|come|show up|be present|make it|rsvp)\b`)
 )
 
 // clauseCuts are the places a sentence breaks into clauses: each is the end
@@ -313,7 +391,9 @@ var (
 		gate.MustCompile(`,\s+(?:it's|it is|that's|that is|which|since|because|as it|as we|as i)\s+`),
 		gate.MustCompile(`\s+(?:so that|so)\s+((?:i|we|they|he|she)\s+(?:can|could|will|may|might)\b)`),
 	}
-	reSpeechBreak = regexp.MustCompile(`\s+(?:(?:and|so|okay|ok|alright|right|um+|uh+|er|also|then|plus)\s+)*((?:can|could|would|will) you\s|please\s|we (?:need|have|got) to\s|we should\s|i need to\s|i(?:'ll| will| shall)\s|i'm going to\s|let's\s|let us\s|you need to\s|(?:the|our) (?:[a-z-]+ )?(?:review|meeting|call|sync|standup|demo|retro|interview|appointment) is\s)`)
+	reSpeechBreak = regexp.MustCompile(`\s+(?:(?:and|so|okay|ok|alright|right|um+|uh+|er|also|then|plus)\s+)*((?:can|could|would|will) you\s|please\s|we (?:need|have|got) to\s` +
+		`|we should\s|i need to\s|i(?:'ll| will| shall)\s|i'm going to\s|let's\s|let us\s|you need to\s` +
+		`|(?:the|our) (?:[a-z-]+ )?(?:review|meeting|call|sync|standup|demo|retro|interview|appointment) is\s)`)
 	reSpeechVoc   = regexp.MustCompile(`\s+(?:(?:and|so|okay|ok|um+|uh+|also|then)\s+)*([a-z]+)\s+(?:can|could|would|will) you\s`)
 	reAndName     = regexp.MustCompile(`,?\s+and\s+(?:then\s+)?([\p{Lu}][\p{L}'’-]*(?:\s+team)?)\s+(?:will|'ll|is going to|to|can|should|must|needs to|has to|agreed to|offered to)\b`)
 	reCommaVerb   = regexp.MustCompile(`,\s+(?:and\s+|then\s+)?([a-z]+)\b`)
@@ -981,7 +1061,8 @@ func handOff(prev, cs []*candidate) []*candidate {
 // ("Leadership wants a summary by March 12 - Tom, can you draft it?").
 var reVerbIt = regexp.MustCompile(`^[a-z]+(?:\s+(?:up|out|together))?\s+(?:it|that|this|one)$`)
 
-var reHandOff = regexp.MustCompile(`^(?:own|take|handle|lead|drive|do|pick up|grab|cover|tackle|take care of|take on|run with|look after|be responsible for|follow up on)\s+(?:that|it|this|them)(?:\s+(?:one|on|up|over|too|as well))?$`)
+var reHandOff = regexp.MustCompile(`^(?:own|take|handle|lead|drive|do|pick up|grab|cover|tackle|take care of|take on|run with|look after|be responsible for|follow up on)\s+(?:that` +
+	`|it|this|them)(?:\s+(?:one|on|up|over|too|as well))?$`)
 
 // onlyDate returns the date a clause consists of, or nil.
 func (a *analyzer) onlyDate(cl, s span, hits []dates.Hit) *dates.Hit {
@@ -1665,8 +1746,11 @@ func priorityOf(unitText, sent string) string {
 }
 
 var (
-	reLow    = gate.MustCompile(`\b(?:low[- ]priority|no rush|no hurry|not urgent|whenever you (?:can|get a chance|have time)|when(?:ever)? you get a (?:chance|minute|moment)|when you have (?:a moment|time|a minute|a sec|a second)|if you get a chance|if you have (?:time|a minute)|at your (?:earliest )?convenience|eventually|nice to have|p3|p4|low prio)\b`)
-	reUrgent = gate.MustCompile(`\b(?:urgent(?:ly)?|asap|a\.s\.a\.p|immediately|right away|right now|critical|emergency|top priority|highest priority|p0|sev ?1|blocker|as soon as possible|straight away|time[- ]critical)\b`)
+	reLow = gate.MustCompile(`\b(?:low[- ]priority|no rush|no hurry|not urgent|whenever you (?:can|get a chance|have time)|when(?:ever)? you get a (?:chance|minute|moment)` +
+		`|when you have (?:a moment|time|a minute|a sec|a second)|if you get a chance|if you have (?:time|a minute)|at your (?:earliest )?convenience|eventually|nice to have|p3|p4` +
+		`|low prio)\b`)
+	reUrgent = gate.MustCompile(`\b(?:urgent(?:ly)?|asap|a\.s\.a\.p|immediately|right away|right now|critical|emergency|top priority|highest priority|p0|sev ?1|blocker` +
+		`|as soon as possible|straight away|time[- ]critical)\b`)
 	reHigh   = gate.MustCompile(`\b(?:important|high[- ]priority|priority|p1|crucial|vital|must not slip|time[- ]sensitive|overdue|expires?|expiring|before it expires|hard deadline)\b`)
 	reMedium = gate.MustCompile(`\b(?:medium[- ]priority|normal priority|p2)\b`)
 )
@@ -1734,7 +1818,8 @@ var headerVerbs = map[string]string{"calls": "call", "to call": "call", "phone c
 
 var (
 	reBareAim    = regexp.MustCompile(`(?i)^(?:aim|try|plan|hope|target|expect)$`)
-	reNotDoneYet = regexp.MustCompile(`(?i)^(?:(?:the|our|my)\s+)?(.+?)\s+(?:isn't|is not|isnt|aren't|are not|hasn't been|has not been|haven't been)\s+(?:done|finished|ready|complete|completed|merged|shipped)(?:\s+yet)?\b`)
+	reNotDoneYet = regexp.MustCompile(`(?i)^(?:(?:the|our|my)\s+)?(.+?)\s+(?:isn't|is not|isnt|aren't|are not|hasn't been|has not been|haven't been)\s+(?:done|finished|ready` +
+		`|complete|completed|merged|shipped)(?:\s+yet)?\b`)
 )
 
 // aimAtUnfinished: "The API rate limiting isn't done yet; I'm aiming for

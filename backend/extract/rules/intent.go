@@ -280,8 +280,9 @@ func (a *analyzer) detectedRequest(ui int, u unit, s span, idx int) *candidate {
 }
 
 var (
-	reListIntro     = regexp.MustCompile(`^(?:[^,]{0,40},\s*)?(?:here(?:'s| is| are)|below (?:is|are)|these are|the following (?:is|are))\b`)
-	rePresence      = regexp.MustCompile(`^(?:i|we|he|she|they)(?:'ll be|’ll be| will be| shall be|'m| am|'re| are| will| shall)\s+(?:\w+ly\s+|still\s+|also\s+)?(?:at|in|on the road|on vacation|on leave|out|away|off|back|travell?ing|flying|driving|leaving|returning|heading|headed|gone)\b`)
+	reListIntro = regexp.MustCompile(`^(?:[^,]{0,40},\s*)?(?:here(?:'s| is| are)|below (?:is|are)|these are|the following (?:is|are))\b`)
+	rePresence  = regexp.MustCompile(`^(?:i|we|he|she|they)(?:'ll be|’ll be| will be| shall be|'m| am|'re| are| will| shall)\s+(?:\w+ly\s+|still\s+|also\s+)?(?:at|in|on the road` +
+		`|on vacation|on leave|out|away|off|back|travell?ing|flying|driving|leaving|returning|heading|headed|gone)\b`)
 	reYouWord       = regexp.MustCompile(`\b(?:you|your|u|we can|we could|we should|let's|lets)\b|\?`)
 	reIntentClosing = regexp.MustCompile(`^(?:have a (?:good|great|nice|lovely|wonderful)|enjoy|thanks|thank you|regards|best|cheers|talk (?:to you )?soon|see you)\b`)
 )

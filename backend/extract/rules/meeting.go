@@ -9,18 +9,25 @@ import (
 )
 
 var (
-	reEventSubj  = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?(?:\b(?:dr|mr|mrs|ms|prof|st)\.[\w' &/:-]{1,30}?)?)\s+(?:is|are|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place|will take place|happens|is happening|starts|begins|kicks off|will start|will begin|stays|remains|continues|will stay|will remain|will continue)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|postponed|delayed|brought forward|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
-	reVisit      = regexp.MustCompile(`^((?:the |our |a |an |my |your |his |her |their )?[\w' &.-]{1,40}?)\s+(?:is|are|will be|'s|'re)\s+(?:coming(?: in| over| by| round| to the office)?|visiting|stopping by|dropping by|arriving|flying in)\b`)
-	reRecap      = gate.MustCompile(`\b(?:recap|summary|notes|minutes|takeaways|highlights|outcomes?|debrief|readout|write-?up) (?:of|from|for|on)\b|\bthanks? (?:you )?(?:all )?for (?:attending|joining|coming)\b`)
+	reEventSubj = regexp.MustCompile(`^(?:the |our |a |an |this |my |your |today's |tomorrow's )?([\w' &/:-]{1,60}?(?:\b(?:dr|mr|mrs|ms|prof|st)\.[\w' &/:-]{1,30}?)?)\s+(?:is|are` +
+		`|'s|will be|has been|have been|is now|are now|gets|got|was moved|has moved|moved|got moved|is moving|was rescheduled|has been moved|will now be|takes place|take place` +
+		`|will take place|happens|is happening|starts|begins|kicks off|will start|will begin|stays|remains|continues|will stay|will remain` +
+		`|will continue)\s+(?:(?:moved|rescheduled|scheduled|set|planned|booked|confirmed|happening|taking place|still|now|being held|going to be|pushed|postponed|delayed` +
+		`|brought forward|held|on|at|for|to|from|in|starting|due to start)\s+)*`)
+	reVisit = regexp.MustCompile(`^((?:the |our |a |an |my |your |his |her |their )?[\w' &.-]{1,40}?)\s+(?:is|are|will be|'s` +
+		`|'re)\s+(?:coming(?: in| over| by| round| to the office)?|visiting|stopping by|dropping by|arriving|flying in)\b`)
+	reRecap = gate.MustCompile(`\b(?:recap|summary|notes|minutes|takeaways|highlights|outcomes?|debrief|readout|write-?up) (?:of|from|for|on)\b` +
+		`|\bthanks? (?:you )?(?:all )?for (?:attending|joining|coming)\b`)
 	rePostponed  = gate.MustCompile(`\b(?:(?:has|have) been|was|were|is|are|got|gets) (?:postponed|put on hold|pushed back|delayed|suspended)\b`)
 	reNewDate    = regexp.MustCompile(`^\s*(?:to|until|till|for)\b`)
-	reInviteLead = regexp.MustCompile(`(?i)^(?:(?:updated |new )?(?:invitation|invite|event|meeting request|accepted|tentative)|(?:final|last|next|first|second|third) (?:item|topic|point)|(?:agenda )?item \d+|topic)\s*:\s*(?:the\s+)?`)
-	reReflexive  = regexp.MustCompile(`(?i)\s+(?:itself|themselves)\b`)
-	reMeetThat   = regexp.MustCompile(`(?i)^(?:that|about|regarding|re:?)\s+(?:the\s+)?`)
-	reEventLbl   = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)
-	reMeetLead   = regexp.MustCompile(`(?i)^(?:(?:don't|do not|dont) forget|remember|reminder|note|fyi|heads up|just a reminder|a reminder)\b[\s:,-]*(?:that\s+|about\s+)?(?:the\s+|our\s+)?`)
-	reToken      = regexp.MustCompile(`[a-z0-9][a-z0-9:'-]*`)
-	reArticle    = regexp.MustCompile(`^(?:a|an|the|our|another|my|your|their|his|her|this|that|some|quick|short|brief|first|second|final|next)\s+`)
+	reInviteLead = regexp.MustCompile(`(?i)^(?:(?:updated |new )?(?:invitation|invite|event|meeting request|accepted|tentative)` +
+		`|(?:final|last|next|first|second|third) (?:item|topic|point)|(?:agenda )?item \d+|topic)\s*:\s*(?:the\s+)?`)
+	reReflexive = regexp.MustCompile(`(?i)\s+(?:itself|themselves)\b`)
+	reMeetThat  = regexp.MustCompile(`(?i)^(?:that|about|regarding|re:?)\s+(?:the\s+)?`)
+	reEventLbl  = regexp.MustCompile(`^([\w' &/-]{2,40}?)\s*:\s*`)
+	reMeetLead  = regexp.MustCompile(`(?i)^(?:(?:don't|do not|dont) forget|remember|reminder|note|fyi|heads up|just a reminder|a reminder)\b[\s:,-]*(?:that\s+|about\s+)?(?:the\s+|our\s+)?`)
+	reToken     = regexp.MustCompile(`[a-z0-9][a-z0-9:'-]*`)
+	reArticle   = regexp.MustCompile(`^(?:a|an|the|our|another|my|your|their|his|her|this|that|some|quick|short|brief|first|second|final|next)\s+`)
 )
 
 // meeting decides whether the clause is a meeting, appointment or event to

@@ -447,8 +447,10 @@ func (a *analyzer) lineFrame(u unit, raw string) (clauseFrame, bool) {
 }
 
 var (
-	reAskedDid = regexp.MustCompile(`^(?:(?:so|and|also|hey|btw)[,\s]+)*(?:(?:did|have|has)\s+(?:you|u|anyone|anybody|someone|somebody)|(?:you were|were you|weren't you|are you|you're|you are) going to|you said you'd|did you say you'd)\s+(?:already\s+|yet\s+|managed to\s+|got around to\s+)?(\w+)\b(.*?)\??$`)
-	reWillDo   = regexp.MustCompile(`^(?:(?:no|not yet|nope|nah|not quite|soon|working on it|yes|yeah|yep|sure|ok|okay|right)[,.!\s]+)*(?:i'll|i will|will|doing|gonna|going to|i'm going to|i'm doing|i am doing|i can|on it|i'm on it|working on it|about to|planning to|i plan to)\b`)
+	reAskedDid = regexp.MustCompile(`^(?:(?:so|and|also|hey|btw)[,\s]+)*(?:(?:did|have|has)\s+(?:you|u|anyone|anybody|someone|somebody)` +
+		`|(?:you were|were you|weren't you|are you|you're|you are) going to|you said you'd|did you say you'd)\s+(?:already\s+|yet\s+|managed to\s+|got around to\s+)?(\w+)\b(.*?)\??$`)
+	reWillDo = regexp.MustCompile(`^(?:(?:no|not yet|nope|nah|not quite|soon|working on it|yes|yeah|yep|sure|ok|okay|right)[,.!\s]+)*(?:i'll|i will|will|doing|gonna|going to` +
+		`|i'm going to|i'm doing|i am doing|i can|on it|i'm on it|working on it|about to|planning to|i plan to)\b`)
 )
 
 // questionFollowUp: "did you book the hotel?" (or "has anyone booked…") —
@@ -550,7 +552,7 @@ func (a *analyzer) isAcceptance(u unit) bool {
 			if newAction(rest) || reAskLead.MatchString(rest) {
 				continue // "on it, will post a draft tomorrow" says what, not just yes; "okay can you…" asks
 			}
-			if hits := dates.Find(rest, a.clock); len(hits) > 0 || strings.HasPrefix(rest, "will do") || strings.HasPrefix(rest, "i'll do it") || strings.HasPrefix(rest, "on it") || strings.HasPrefix(rest, "i'll take it") {
+			if hits := dates.Find(rest, a.clock); len(hits) > 0 || hasAnyPrefix(rest, takeIt...) {
 				return true
 			}
 		}
@@ -579,7 +581,8 @@ func prepForMeeting(last, cs []*candidate) {
 	}
 }
 
-var rePrepFor = regexp.MustCompile(`^(?:come|be|arrive|show up) (?:prepared|ready)\b|^arrive\b|^(?:make sure|ensure|be sure|remember to|don't forget to)\b|^(?:bring|prepare|read|review|print|fill in|fill out|complete|submit|send)\b`)
+var rePrepFor = regexp.MustCompile(`^(?:come|be|arrive|show up) (?:prepared|ready)\b|^arrive\b|^(?:make sure|ensure|be sure|remember to|don't forget to)\b` +
+	`|^(?:bring|prepare|read|review|print|fill in|fill out|complete|submit|send)\b`)
 
 // newAction: after a "yes", a verb with an object of its own ("will post
 // a draft tomorrow"), not "I'll do it tomorrow" or "by Friday".
@@ -650,11 +653,15 @@ var reAcceptLead = regexp.MustCompile(`^(?:will do|sure|ok|okay|yes|yep|yeah|abs
 var reMeReply = regexp.MustCompile(`^(?:me|i can|i will|i'll|i'll do it|i can do it|i'll take it|mine)\b`)
 
 // reCanReply: "I can after 2" to "anyone free to pair this afternoon?"
-var reCanReply = regexp.MustCompile(`^(?:(?:sure|yes|yep|yeah|ok|okay)\s+)?(?:i can|i could|i'm free|i am free|i'm in|count me in)(?:\s+(?:after|at|from|before|around)\s+\S+(?:\s?(?:am|pm))?|\s+(?:later|now|today|tomorrow|this afternoon|this morning|tonight))?$`)
+var reCanReply = regexp.MustCompile(`^(?:(?:sure|yes|yep|yeah|ok|okay)\s+)?(?:i can|i could|i'm free|i am free|i'm in` +
+	`|count me in)(?:\s+(?:after|at|from|before|around)\s+\S+(?:\s?(?:am|pm))?|\s+(?:later|now|today|tomorrow|this afternoon|this morning|tonight))?$`)
 
-var reLookReply = regexp.MustCompile(`^(?:(?:sure|ok|okay|yes|yep|yeah)\s+)?(?:i can|i'll|i will|let me|will|can)\s+(?:take a |have a )?look(?:\s+(?:at it|into it|at that))?(?:\s+(?:after lunch|later|today|tomorrow|now|this afternoon|this morning|tonight|in a bit|soon))?$`)
+var reLookReply = regexp.MustCompile(`^(?:(?:sure|ok|okay|yes|yep|yeah)\s+)?(?:i can|i'll|i will|let me|will|can)\s+(?:take a ` +
+	`|have a )?look(?:\s+(?:at it|into it|at that))?(?:\s+(?:after lunch|later|today|tomorrow|now|this afternoon|this morning|tonight|in a bit|soon))?$`)
 
-var reClaim = regexp.MustCompile(`^(?:(?:sure|ok|okay|yes|yep|yeah|fine|alright|no problem|sounds good|got it)\s+)*(?:i'll|i will|i can|i could|i'm happy to|i am happy to|happy to|will|can|let me|i'll go ahead and)\s+(?:definitely\s+|also\s+|gladly\s+)?(?:do|take|handle|own|grab|cover|tackle|take care of|look into|sort out|sort|deal with|pick up|chase|get on|jump on|get)\s+(?:that|it|this|those|these|them)(?:\s+(?:one|on|up|out|done))?\b`)
+var reClaim = regexp.MustCompile(`^(?:(?:sure|ok|okay|yes|yep|yeah|fine|alright|no problem|sounds good|got it)\s+)*(?:i'll|i will|i can|i could|i'm happy to|i am happy to|happy to` +
+	`|will|can|let me|i'll go ahead and)\s+(?:definitely\s+|also\s+|gladly\s+)?(?:do|take|handle|own|grab|cover|tackle|take care of|look into|sort out|sort|deal with|pick up|chase` +
+	`|get on|jump on|get)\s+(?:that|it|this|those|these|them)(?:\s+(?:one|on|up|out|done))?\b`)
 
 func normUtterance(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
@@ -776,4 +783,16 @@ func clampTitle(s string) string {
 		cut--
 	}
 	return strings.TrimSpace(s[:cut]) + "…"
+}
+
+// takeIt begin a reply that takes on the request before it.
+var takeIt = []string{"will do", "i'll do it", "on it", "i'll take it"}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, x := range prefixes {
+		if strings.HasPrefix(s, x) {
+			return true
+		}
+	}
+	return false
 }

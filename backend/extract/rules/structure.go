@@ -57,13 +57,17 @@ var (
 	reBullet     = regexp.MustCompile(`^(?:[-*•·+–—▪◦●○■>]|\d{1,2}[.)]|[a-z][)])\s+`)
 	reCheckbox   = regexp.MustCompile(`^(?:\[\s?\]|\(\s?\)|☐|□|❑|⬜)\s*`)
 	reChecked    = regexp.MustCompile(`^(?:\[[xX✓✔✗*]\]|\([xX✓✔]\)|☑|☒|✓|✔|✅|\[done\])\s*`)
-	reSpeaker    = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?[\])]?\s*[-–]?\s*)?(?:\*\*)?([A-Za-z][\w.'’-]*(?:\s+(?:[A-Za-z][\w.'’-]*|\d{1,3}\b)){0,2})(?:\*\*)?\s*(?:[\[(]\s*\d{1,2}:\d{2}(?::\d{2})?\s*[\])]|\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)?\s*(?:\*\*)?:(?:\*\*)?\s+(\S.*)$`)
-	reIRC        = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*)?<([\w.'-]+)>\s+(\S.*)$`)
-	reLabel      = regexp.MustCompile(`^([A-Za-z][\w '’/&-]{0,40}?)\s*:\s*(.*)$`)
-	reGreeting   = regexp.MustCompile(`(?i)^(?:hi|hello|hey|dear|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon)\b[\s,]*([\p{L}][\p{L}'’.-]*(?:\s+(?:and\s+|&\s+)?[\p{L}][\p{L}'’.-]*){0,3})?\s*[,!:.–—-]*\s*$`)
-	reBareName   = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+)?)\s*,\s*$`)
-	reSignoff    = regexp.MustCompile(`(?i)^(?:thanks|thank you|thanks again|many thanks|thx|tx|ty|best|best wishes|all the best|best regards|kind regards|warm regards|regards|rgds|cheers|sincerely|yours|yours truly|warmly|talk soon|take care|love|br|ciao|later|speak soon)\b[\s,!.]*(?:-\s*)?([\p{Lu}][\p{L}'’-]*(?:\s+[\p{Lu}][\p{L}'’-]*){0,2})?[\s.!]*$`)
-	reHeaderFd   = regexp.MustCompile(`(?i)^(?:subject|re|fwd?|from|to|cc|bcc|date|sent)\s*:`)
+	reSpeaker    = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?[\])]?\s*[-–]?\s*)?(?:\*\*)?([A-Za-z][\w.'’-]*(?:\s+(?:[A-Za-z][\w.'’-]*` +
+		`|\d{1,3}\b)){0,2})(?:\*\*)?\s*(?:[\[(]\s*\d{1,2}:\d{2}(?::\d{2})?\s*[\])]|\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)?\s*(?:\*\*)?:(?:\*\*)?\s+(\S.*)$`)
+	reIRC      = regexp.MustCompile(`^(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*)?<([\w.'-]+)>\s+(\S.*)$`)
+	reLabel    = regexp.MustCompile(`^([A-Za-z][\w '’/&-]{0,40}?)\s*:\s*(.*)$`)
+	reGreeting = regexp.MustCompile(`(?i)^(?:hi|hello|hey|dear|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening)|morning` +
+		`|afternoon)\b[\s,]*([\p{L}][\p{L}'’.-]*(?:\s+(?:and\s+|&\s+)?[\p{L}][\p{L}'’.-]*){0,3})?\s*[,!:.–—-]*\s*$`)
+	reBareName = regexp.MustCompile(`^([\p{Lu}][\p{L}'’-]+(?:\s+[\p{Lu}][\p{L}'’-]+)?)\s*,\s*$`)
+	reSignoff  = regexp.MustCompile(`(?i)^(?:thanks|thank you|thanks again|many thanks|thx|tx|ty|best|best wishes|all the best|best regards|kind regards|warm regards|regards|rgds` +
+		`|cheers|sincerely|yours|yours truly|warmly|talk soon|take care|love|br|ciao|later` +
+		`|speak soon)\b[\s,!.]*(?:-\s*)?([\p{Lu}][\p{L}'’-]*(?:\s+[\p{Lu}][\p{L}'’-]*){0,2})?[\s.!]*$`)
+	reHeaderFd = regexp.MustCompile(`(?i)^(?:subject|re|fwd?|from|to|cc|bcc|date|sent)\s*:`)
 )
 
 // parseLines decodes the layout of text.
@@ -154,7 +158,7 @@ func (a *analyzer) decodeLine(ls, le int) line {
 		ln.done = true
 	}
 	lc := gate.LowerASCII(c)
-	if strings.HasSuffix(lc, "(done)") || strings.HasSuffix(lc, "- done") || strings.HasSuffix(lc, "✓") || strings.HasSuffix(lc, "✔") || strings.HasSuffix(lc, "[done]") || strings.HasSuffix(lc, "(completed)") {
+	if hasAnySuffix(lc, doneMarks...) {
 		ln.done = true
 	}
 	return ln
@@ -1015,3 +1019,15 @@ func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b =
 
 // speakerOpeners start an utterance in the first person or as a reply.
 var speakerOpeners = words("speaker_openers")
+
+// doneMarks end a list item that is already done.
+var doneMarks = []string{"(done)", "- done", "✓", "✔", "[done]", "(completed)"}
+
+func hasAnySuffix(s string, suffixes ...string) bool {
+	for _, x := range suffixes {
+		if strings.HasSuffix(s, x) {
+			return true
+		}
+	}
+	return false
+}

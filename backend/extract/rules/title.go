@@ -12,14 +12,22 @@ import (
 )
 
 var (
-	reCutWho    = regexp.MustCompile(`(?i),\s*who(?:'s|\s+(?:is|are|was|were|will|has|had|would|can))\b.*$`)
-	reCutTail   = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:at (?:your|the|my) earliest convenience|when convenient|so that|so (?:i|we|you|they|he|she|it|the)\b|because|since|as soon as possible|in order to|, which|which|when you get a chance|when(?:ever)? (?:you|they|we|someone|somebody|anyone) (?:have|get|has|gets) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
-	reTrailFill = gate.MustCompile(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|this time|first thing|first thing in the morning|probably|hopefully|ideally|too|as well|again|then|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
-	reLeadFill  = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually|personally|now|do|instead)\s+)+`)
-	reDangling  = regexp.MustCompile(`(?i)(?:[\s,;:]+(?:by|on|at|before|until|till|due|for|in|from|the|to|and|or|with|of|a|an|around|after|this|next|no later than|sometime|some time|within|over|during|starting|latest|eod|about|re))+\s*$`)
-	reMe        = gate.MustCompile(`\bme\b`)
-	reMy        = gate.MustCompile(`\bmy\b`)
-	reYour      = gate.MustCompile(`(?i)\byour\b`)
+	reCutWho  = regexp.MustCompile(`(?i),\s*who(?:'s|\s+(?:is|are|was|were|will|has|had|would|can))\b.*$`)
+	reCutTail = regexp.MustCompile(`(?i)(?:\s+|,\s*)(?:at (?:your|the|my) earliest convenience|when convenient|so that|so (?:i|we|you|they|he|she|it|the)\b|because|since` +
+		`|as soon as possible|in order to|, which|which|when you get a chance` +
+		`|when(?:ever)? (?:you|they|we|someone|somebody|anyone) (?:have|get|has|gets) (?:a )?(?:chance|minute|moment|sec|second|time)|whenever you can|when you can` +
+		`|if (?:you can|possible|needed|necessary|you have time|you get a chance|you could|that's ok|that works)|it's urgent|it is urgent|that's urgent|thanks|thank you|thx|cheers` +
+		`|please|pls|ok\?|okay\?|right\?|yeah\?|if\b|as discussed|as mentioned|as agreed|per our|like we discussed|like i said|, as)\b.*$`)
+	reTrailFill = gate.MustCompile(`(?i)(?:[\s,]+(?:please|pls|for me|for us|asap|this time|first thing|first thing in the morning|probably|hopefully|ideally|too|as well|again|then` +
+		`|now|right away|immediately|urgently|first|if possible|later|soon|ok|okay|thanks|today|tonight|!+|\?+|\.+|as promised|either|though|anyway|yet|still|when you can` +
+		`|at some point|myself|yourself|ourselves|themselves|himself|herself))+\s*$`)
+	reLeadFill = regexp.MustCompile(`(?i)^(?:(?:please|pls|also|just|kindly|quickly|go ahead and|try to|then|first|definitely|maybe|possibly|still|also please|really|actually` +
+		`|personally|now|do|instead)\s+)+`)
+	reDangling = regexp.MustCompile(`(?i)(?:[\s,;:]+(?:by|on|at|before|until|till|due|for|in|from|the|to|and|or|with|of|a|an|around|after|this|next|no later than|sometime|some time` +
+		`|within|over|during|starting|latest|eod|about|re))+\s*$`)
+	reMe   = gate.MustCompile(`\bme\b`)
+	reMy   = gate.MustCompile(`\bmy\b`)
+	reYour = gate.MustCompile(`(?i)\byour\b`)
 )
 
 // newTask builds a task candidate from a clause and its frame.
