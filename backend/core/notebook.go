@@ -120,6 +120,16 @@ type Citation struct {
 	AudioStart float64 `json:"audio_start,omitempty"`
 	AudioEnd   float64 `json:"audio_end,omitempty"`
 	Score      float64 `json:"score"`
+	// Quotes are the sentences the answer quotes from this passage, as
+	// byte offsets into the document's text (like Start and End), so a
+	// viewer can mark those and not the whole passage.
+	Quotes []Quote `json:"quotes,omitempty"`
+}
+
+// Quote is one quoted sentence: the document's bytes [Start, End).
+type Quote struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
 }
 
 // NotebookMessage is one turn of a notebook's conversation.

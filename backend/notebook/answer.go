@@ -183,8 +183,8 @@ func (s *Service) answer(ctx context.Context, notebookID string, req ChatRequest
 	if err != nil {
 		return nil, err
 	}
-	qterms := distinct(terms(req.Query))
-	if !relevant(results, qterms) {
+	q := analyse(req.Query)
+	if !relevant(results, q.terms) {
 		return &Answer{Answer: NotFound, Citations: []core.Citation{}, Engine: "extractive"}, nil
 	}
 	cites := make([]core.Citation, len(results))
@@ -201,7 +201,7 @@ func (s *Service) answer(ctx context.Context, notebookID string, req ChatRequest
 			s.logger.Warn("grounded answer failed; answering extractively", "error", err)
 		}
 	}
-	return extractive(results, cites, qterms), nil
+	return extractive(results, cites, q), nil
 }
 
 func distinct(ts []string) []string {
@@ -216,6 +216,26 @@ func distinct(ts []string) []string {
 	return out
 }
 
+// question is what an answer looks for: the question's content words
+// (folded for matching, without the words that only name the kind of
+// question) and the kind of fact it asks for.
+type question struct {
+	terms []string
+	kind  factKind
+}
+
+func analyse(q string) question {
+	kind, drop := questionKind(q)
+	var ts []string
+	for _, w := range words(q) {
+		if stopwords[w] || drop[w] || len(w) >= 64 {
+			continue
+		}
+		ts = append(ts, matchTerm(stem(w)))
+	}
+	return question{distinct(ts), kind}
+}
+
 // relevant: some passage shares a good part of the question's content
 // words. Without that, any answer would be invented.
 func relevant(results []Result, qterms []string) bool {
@@ -225,7 +245,7 @@ func relevant(results []Result, qterms []string) bool {
 	need := max(1, int(math.Ceil(0.34*float64(len(qterms)))))
 	for _, r := range results {
 		have := map[string]bool{}
-		for _, t := range terms(r.Heading + " " + r.Text) {
+		for _, t := range matchTerms(r.Heading + " " + r.Text) {
 			have[t] = true
 		}
 		hit := 0
@@ -241,76 +261,201 @@ func relevant(results []Result, qterms []string) bool {
 	return false
 }
 
-// extractive answers with the passages' best sentences, each cited.
-func extractive(results []Result, cites []core.Citation, qterms []string) *Answer {
+// How a question word found near a sentence counts, against one found in
+// the sentence itself: in its section's heading, elsewhere in its passage,
+// in another passage found of the same document.
+const (
+	headingMatch  = 0.6
+	passageMatch  = 0.3
+	documentMatch = 0.2
+	// minCover: the best sentence, with its heading and passage, must hold
+	// at least this share of the question's (rarity-weighted) words, or
+	// the answer is "not found".
+	minCover = 0.5
+)
+
+// candidate is a sentence that may answer.
+type candidate struct {
+	res        int // which result
+	start, end int // in the result's text
+	text       string
+	inSentence map[string]bool // question words in the sentence itself
+	fact       float64         // states the kind of fact asked for
+	cover      float64
+	score      float64
+}
+
+// extractive answers with the one or two sentences that best answer the
+// question, in reading order, each cited; only the passages quoted are
+// cited, with the quoted sentences marked.
+func extractive(results []Result, cites []core.Citation, q question) *Answer {
+	notFound := &Answer{Answer: NotFound, Citations: []core.Citation{}, Engine: "extractive"}
 	// Rarer question words (in fewer passages) count for more.
 	df := map[string]int{}
-	chunkTerms := make([]map[string]bool, len(results))
+	passTerms := make([]map[string]bool, len(results))
 	for i, r := range results {
-		chunkTerms[i] = map[string]bool{}
-		for _, t := range terms(r.Text) {
-			chunkTerms[i][t] = true
+		passTerms[i] = map[string]bool{}
+		for _, t := range matchTerms(r.Text) {
+			passTerms[i][t] = true
 		}
-		for _, q := range qterms {
-			if chunkTerms[i][q] {
-				df[q]++
+		for _, t := range q.terms {
+			if passTerms[i][t] {
+				df[t]++
 			}
+		}
+	}
+	docTerms := map[string]map[string]bool{}
+	for i, r := range results {
+		if docTerms[r.DocumentID] == nil {
+			docTerms[r.DocumentID] = map[string]bool{}
+		}
+		for t := range passTerms[i] {
+			docTerms[r.DocumentID][t] = true
 		}
 	}
 	weight := map[string]float64{}
 	total := 0.0
-	for _, q := range qterms {
-		weight[q] = math.Log(1 + float64(len(results)+1)/float64(df[q]+1))
-		total += weight[q]
+	for _, t := range q.terms {
+		weight[t] = math.Log(1 + float64(len(results)+1)/float64(df[t]+1))
+		if lightWords[t] {
+			weight[t] *= 0.3
+		}
+		total += weight[t]
 	}
-	type cand struct {
-		text  string
-		n     int
-		score float64
+	if total == 0 {
+		return notFound
 	}
-	var cands []cand
+	var cands []candidate
+	seen := map[string]int{} // document and offset → candidate (passages overlap)
 	for i, r := range results {
-		for _, sp := range textSentences(r.Text) {
-			sent := strings.Join(strings.Fields(r.Text[sp[0]:sp[1]]), " ")
-			if countTokens(sent) < 4 {
+		for _, sp := range passageSentences(r.Text) {
+			raw := r.Text[sp.start:sp.end]
+			n := countTokens(raw)
+			if n < 3 {
 				continue
 			}
-			got := 0.0
-			seen := map[string]bool{}
-			for _, t := range terms(sent) {
-				if w, ok := weight[t]; ok && !seen[t] {
-					seen[t] = true
-					got += w
+			sent := map[string]bool{}
+			for _, t := range matchTerms(raw) {
+				sent[t] = true
+			}
+			head := map[string]bool{}
+			for _, t := range matchTerms(sp.heading) {
+				head[t] = true
+			}
+			c := candidate{res: i, start: sp.start, end: sp.end, text: strings.Join(strings.Fields(raw), " "), inSentence: map[string]bool{}}
+			got, near, headed := 0.0, 0.0, false
+			for _, t := range q.terms {
+				switch {
+				case sent[t]:
+					got += weight[t]
+					c.inSentence[t] = true
+				case head[t]:
+					near += headingMatch * weight[t]
+					headed = true
+				case passTerms[i][t]:
+					near += passageMatch * weight[t]
+				case docTerms[r.DocumentID][t]:
+					near += documentMatch * weight[t]
 				}
 			}
-			if got == 0 {
+			if got == 0 && !headed {
+				continue // nothing of the question in the sentence or its heading
+			}
+			c.cover = (got + near) / total
+			c.score = c.cover + 0.1/float64(i+1)
+			if q.kind != anyFact {
+				c.fact = states(q.kind, raw)
+				if q.kind == reasonFact && reasonRE.MatchString(sp.heading) {
+					c.fact = 1 // under "Root cause", "Reasons", …
+				}
+				c.score += 0.35*c.fact - 0.15*b2f(c.fact == 0)
+			}
+			if n > 50 {
+				c.score *= 50 / float64(n)
+			}
+			key := fmt.Sprintf("%s:%d", r.DocumentID, r.Start+sp.start)
+			if k, ok := seen[key]; ok {
+				if c.score > cands[k].score {
+					cands[k] = c
+				}
 				continue
 			}
-			score := got/total + 0.15/float64(i+1)
-			if l := countTokens(sent); l > 60 {
-				score *= 60 / float64(l)
-			}
-			cands = append(cands, cand{sent, i + 1, score})
+			seen[key] = len(cands)
+			cands = append(cands, c)
 		}
 	}
 	if len(cands) == 0 {
-		return &Answer{Answer: NotFound, Citations: []core.Citation{}, Engine: "extractive"}
+		return notFound
 	}
-	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
-	var parts []string
-	used := map[string]bool{}
-	best := cands[0].score
+	// Do the documents speak of this at all? Then the sentence that best
+	// answers, among those that hold a fair part of the question.
+	top := 0.0
 	for _, c := range cands {
-		if len(parts) == 3 || c.score < best*0.5 {
+		top = max(top, c.cover)
+	}
+	if top < minCover {
+		return notFound
+	}
+	kept := cands[:0]
+	for _, c := range cands {
+		if c.cover >= top/2 {
+			kept = append(kept, c)
+		}
+	}
+	cands = kept
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
+	best := cands[0]
+	chosen := []candidate{best}
+	// A second sentence only when it adds to the first: a question word
+	// the first lacks, or the kind of fact the first does not state.
+	for _, c := range cands[1:] {
+		if c.score < 0.85*best.score {
 			break
 		}
-		if used[c.text] {
-			continue
+		adds := c.fact > best.fact
+		for t := range c.inSentence {
+			if !best.inSentence[t] {
+				adds = true
+			}
 		}
-		used[c.text] = true
-		parts = append(parts, citeSentence(c.text, c.n))
+		if adds {
+			chosen = append(chosen, c)
+			break
+		}
 	}
-	return &Answer{Answer: strings.Join(parts, " "), Citations: cites, Engine: "extractive", Found: true}
+	// Reading order: within a document by position, else by rank.
+	sort.SliceStable(chosen, func(a, b int) bool {
+		ra, rb := results[chosen[a].res], results[chosen[b].res]
+		if ra.DocumentID == rb.DocumentID {
+			return ra.Start+chosen[a].start < rb.Start+chosen[b].start
+		}
+		return chosen[a].res < chosen[b].res
+	})
+	var parts []string
+	var used []core.Citation
+	numOf := map[int]int{}
+	for _, c := range chosen {
+		n, ok := numOf[c.res]
+		if !ok {
+			cite := cites[c.res]
+			cite.N = len(used) + 1
+			cite.Quotes = nil
+			used = append(used, cite)
+			n = cite.N
+			numOf[c.res] = n
+		}
+		off := results[c.res].Start
+		used[n-1].Quotes = append(used[n-1].Quotes, core.Quote{Start: off + c.start, End: off + c.end})
+		parts = append(parts, citeSentence(c.text, n))
+	}
+	return &Answer{Answer: strings.Join(parts, " "), Citations: used, Engine: "extractive", Found: true}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 var marker = regexp.MustCompile(`\[(\d{1,2})\]`)
@@ -385,15 +530,4 @@ func citeSentence(s string, n int) string {
 		return fmt.Sprintf("%s [%d]%s", s[:k], n, s[k:])
 	}
 	return fmt.Sprintf("%s [%d].", s, n)
-}
-
-// textSentences splits a passage into paragraphs, then sentences.
-func textSentences(text string) [][2]int {
-	var out [][2]int
-	for _, p := range paragraphs(text) {
-		for _, s := range sentences(text[p[0]:p[1]]) {
-			out = append(out, [2]int{p[0] + s[0], p[0] + s[1]})
-		}
-	}
-	return out
 }
