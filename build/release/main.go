@@ -10,6 +10,8 @@
 //	release package   -config FILE.yaml -packager deb|rpm -out FILE [-depends "a, b (>= 1)"]
 //	release tarball   -out FILE.tar.gz -prefix DIR -mtime RFC3339 SRC=DST[:MODE] …
 //	release sums      -dir DIR
+//	release sign      -in FILE -out FILE.asc      (with RELEASE_SIGNING_KEY)
+//	release keygen    -email E -secret FILE -public FILE
 //
 // The package configurations read ${VAR}s from the environment (VERSION,
 // RELEASE, STAGE, SRC: see scripts/release).
@@ -48,12 +50,12 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: release icons|changelog|package|tarball|sums [flags]")
+		fmt.Fprintln(os.Stderr, "usage: release icons|changelog|package|tarball|sums|sign|keygen [flags]")
 		os.Exit(2)
 	}
 	cmds := map[string]func([]string) error{
 		"icons": cmdIcons, "changelog": cmdChangelog, "package": cmdPackage,
-		"tarball": cmdTarball, "sums": cmdSums,
+		"tarball": cmdTarball, "sums": cmdSums, "sign": cmdSign, "keygen": cmdKeygen,
 	}
 	cmd, ok := cmds[os.Args[1]]
 	if !ok {
@@ -227,6 +229,13 @@ func cmdPackage(args []string) error {
 		}
 		info.Depends = append(info.Depends, req...)
 	}
+	if key := os.Getenv(envSigningKey); key != "" {
+		// An .rpm carries its signature in its header. A .deb does not: an
+		// extra archive member is not allowed in Debian's format, so the
+		// .debs are signed through SHA256SUMS.asc (as an apt repository
+		// signs its Release file, not each package).
+		info.RPM.Signature.KeyFile, info.RPM.Signature.KeyPassphrase = key, os.Getenv(envSigningPassphrase)
+	}
 	pkg, err := nfpm.Get(*format)
 	if err != nil {
 		return err
@@ -386,7 +395,7 @@ func cmdSums(args []string) error {
 	}
 	var b strings.Builder
 	for _, e := range ents {
-		if !e.Type().IsRegular() || e.Name() == "SHA256SUMS" {
+		if !e.Type().IsRegular() || e.Name() == "SHA256SUMS" || e.Name() == "SHA256SUMS.asc" {
 			continue
 		}
 		f, err := os.Open(filepath.Join(*dir, e.Name()))
