@@ -60,6 +60,8 @@ Usage:
                               an answer from a notebook, with citations
   sentry tasks add TITLE | list | edit ID | done ID | rm ID
                               your task list (the local profile; --json prints the API's fields)
+  sentry sync connect URL --email E --password-stdin | now | status | conflicts | rejected
+                              sync the local profile with a team server
   sentry openapi              print the API's OpenAPI 3.1 document (as GET /api/openapi.json serves it)
   sentry version              print the version
   sentry help [command]       show help
@@ -100,6 +102,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runNotebook(ctx, args[1:], stdout, stderr, getenv)
 	case "tasks":
 		return runTasks(ctx, args[1:], stdout, stderr, getenv)
+	case "sync":
+		return runSync(ctx, args[1:], stdout, stderr, getenv)
 	case "ask":
 		return runAsk(ctx, args[1:], stdout, stderr, getenv)
 	case "openapi":
