@@ -43,7 +43,6 @@ var layers = map[string]string{
 	"backend/ratelimit":     layerFeature,
 	"backend/task":          layerFeature,
 	"backend/team":          layerFeature,
-	"backend/syncsvc":       layerFeature,
 	"backend/upload":        layerFeature,
 	"backend/workload":      layerFeature,
 	"sync/remote":           layerFeature,
@@ -52,23 +51,21 @@ var layers = map[string]string{
 	"backend/ingest":   layerIngest,
 	"backend/docparse": layerIngest,
 
-	"backend/audio":       layerAdapter,
-	"backend/blob":        layerAdapter,
-	"backend/mail":        layerAdapter,
-	"backend/oauth":       layerAdapter,
-	"backend/ollama":      layerAdapter,
-	"backend/pdfraster":   layerAdapter,
-	"backend/postgres":    layerAdapter,
-	"backend/jobs/pgjobs": layerAdapter, // the job queue on PostgreSQL (River)
-	"backend/sqlite":      layerAdapter,
-	"backend/tesseract":   layerAdapter,
-	"backend/vosk":        layerAdapter,
+	"backend/audio":     layerAdapter,
+	"backend/blob":      layerAdapter,
+	"backend/mail":      layerAdapter,
+	"backend/oauth":     layerAdapter,
+	"backend/ollama":    layerAdapter,
+	"backend/pdfraster": layerAdapter,
+	"backend/postgres":  layerAdapter,
+	"backend/sqlite":    layerAdapter,
+	"backend/tesseract": layerAdapter,
+	"backend/vosk":      layerAdapter,
 
 	"backend/config":    layerBase,
 	"backend/core":      layerBase,
 	"backend/secretbox": layerBase,
 	"backend/lease":     layerBase,
-	"backend/jobs":      layerBase, // the job queue's interface and the in-process queue
 	"backend/outbound":  layerBase,
 	"backend/vecscan":   layerBase, // the exact vector scan both stores use
 	"sync/hlc":          layerBase,
@@ -122,7 +119,7 @@ var entries = map[string]string{
 
 // standardOnly are the base packages that must not depend on anything
 // outside the standard library, directly or not.
-var standardOnly = []string{"backend/config", "backend/core", "backend/jobs", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema", "sync/wire",
+var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema", "sync/wire",
 	"backend/extract/gate", "backend/extract/lexicon"}
 
 const module = "sentry"
