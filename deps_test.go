@@ -46,26 +46,27 @@ var layers = map[string]string{
 	"backend/upload":        layerFeature,
 	"backend/workload":      layerFeature,
 	"sync/remote":           layerFeature,
-	"sync/client":           layerFeature, // the device's sync engine
 
 	"backend/ingest":   layerIngest,
 	"backend/docparse": layerIngest,
 
-	"backend/audio":     layerAdapter,
-	"backend/blob":      layerAdapter,
-	"backend/mail":      layerAdapter,
-	"backend/oauth":     layerAdapter,
-	"backend/ollama":    layerAdapter,
-	"backend/pdfraster": layerAdapter,
-	"backend/postgres":  layerAdapter,
-	"backend/sqlite":    layerAdapter,
-	"backend/tesseract": layerAdapter,
-	"backend/vosk":      layerAdapter,
+	"backend/audio":       layerAdapter,
+	"backend/blob":        layerAdapter,
+	"backend/mail":        layerAdapter,
+	"backend/oauth":       layerAdapter,
+	"backend/ollama":      layerAdapter,
+	"backend/pdfraster":   layerAdapter,
+	"backend/postgres":    layerAdapter,
+	"backend/jobs/pgjobs": layerAdapter, // the job queue on PostgreSQL (River)
+	"backend/sqlite":      layerAdapter,
+	"backend/tesseract":   layerAdapter,
+	"backend/vosk":        layerAdapter,
 
 	"backend/config":    layerBase,
 	"backend/core":      layerBase,
 	"backend/secretbox": layerBase,
 	"backend/lease":     layerBase,
+	"backend/jobs":      layerBase, // the job queue's interface and the in-process queue
 	"backend/outbound":  layerBase,
 	"backend/vecscan":   layerBase, // the exact vector scan both stores use
 	"sync/hlc":          layerBase,
@@ -107,7 +108,6 @@ var featureEdges = map[[2]string]string{
 	{"backend/extract", "backend/upload"}:    "extraction's sources are the caller's uploads, opened through the upload service",
 	{"backend/integrations", "backend/task"}: "imported and synced tasks are written through the task service, like the user's own",
 	{"backend/notebook", "backend/upload"}:   "a notebook's documents are uploads: stored, sized and deduplicated by the upload service",
-	{"sync/client", "sync/remote"}:           "the sync engine signs in to the team server and renews its token through the team-server sign-in",
 }
 
 // entries are the packages through which other layers reach a layer: the
@@ -119,7 +119,7 @@ var entries = map[string]string{
 
 // standardOnly are the base packages that must not depend on anything
 // outside the standard library, directly or not.
-var standardOnly = []string{"backend/config", "backend/core", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema", "sync/wire",
+var standardOnly = []string{"backend/config", "backend/core", "backend/jobs", "backend/secretbox", "backend/vecscan", "sync/hlc", "sync/merge", "sync/schema", "sync/wire",
 	"backend/extract/gate", "backend/extract/lexicon"}
 
 const module = "sentry"

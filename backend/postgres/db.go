@@ -42,6 +42,7 @@ type DB struct {
 	DeviceID string
 
 	logger *slog.Logger
+	extra  []ExtraMigration
 	// vectors holds notebooks' vectors in memory for search (notebook.go).
 	vectors vecscan.Cache
 }
@@ -56,6 +57,15 @@ type Options struct {
 	Schema string
 	// MaxConns bounds the pool (default: pgxpool's, max(4, NumCPU)).
 	MaxConns int32
+	// Extra are migrations of tables the store does not own (the job
+	// queue's), run after its own under the same advisory lock.
+	Extra []ExtraMigration
+}
+
+// ExtraMigration migrates tables another package owns, on the store's pool.
+type ExtraMigration struct {
+	Pending func(ctx context.Context, pool *pgxpool.Pool) (bool, error)
+	Up      func(ctx context.Context, pool *pgxpool.Pool) error
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
@@ -91,7 +101,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := &DB{pool: pool, Now: opts.Now, Clock: opts.Clock, logger: opts.Logger}
+	db := &DB{pool: pool, Now: opts.Now, Clock: opts.Clock, logger: opts.Logger, extra: opts.Extra}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: cannot reach the database at %s: %w", RedactURL(url), oneLine(err))
@@ -176,7 +186,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migrations: %w", err)
 	}
-	if pending, err := provider.HasPending(ctx); err == nil && !pending {
+	if pending, err := db.pending(ctx, provider); err == nil && !pending {
 		return nil
 	}
 	conn, err := db.pool.Acquire(ctx)
@@ -205,8 +215,29 @@ func (db *DB) Migrate(ctx context.Context) error {
 	for _, r := range results {
 		db.logger.Info("migration applied", slog.Int64("version", r.Source.Version), slog.Duration("took", r.Duration))
 	}
+	for _, m := range db.extra {
+		if err := m.Up(ctx, db.pool); err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+	}
 	return nil
 }
+
+// pending reports whether the store's or an extra migration is due.
+func (db *DB) pending(ctx context.Context, provider *goose.Provider) (bool, error) {
+	if p, err := provider.HasPending(ctx); err != nil || p {
+		return p, err
+	}
+	for _, m := range db.extra {
+		if p, err := m.Pending(ctx, db.pool); err != nil || p {
+			return p, err
+		}
+	}
+	return false, nil
+}
+
+// Pool is the connection pool, for the job queue that shares it.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
 // MigrationVersion returns the schema version.
 func (db *DB) MigrationVersion(ctx context.Context) (int64, error) {

@@ -1,0 +1,383 @@
+package pgjobs_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sentry/backend/jobs"
+	"sentry/backend/jobs/pgjobs"
+	"sentry/backend/jobtest"
+)
+
+// schemaURL returns the test database's URL with a fresh schema as its
+// search path (dropped after the test), and makes River's tables there.
+func schemaURL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("SENTRY_TEST_DATABASE_URL is not set; run the tests under scripts/with-postgres")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "jobs_" + hex.EncodeToString(b[:])
+	admin := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin(`CREATE SCHEMA ` + schema)
+	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	pool := openPool(t, u.String())
+	if p, err := pgjobs.Pending(context.Background(), pool); err != nil || !p {
+		t.Fatalf("a new schema should need River's tables: %v %v", p, err)
+	}
+	if err := pgjobs.Migrate(context.Background(), pool, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := pgjobs.Pending(context.Background(), pool); err != nil || p {
+		t.Fatalf("migrated, still pending: %v %v", p, err)
+	}
+	return u.String()
+}
+
+func openPool(t *testing.T, u string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// instance is one server's queue on the shared database.
+func instance(t *testing.T, u string, rescue time.Duration, handle func(q *pgjobs.River)) *pgjobs.River {
+	t.Helper()
+	q, err := pgjobs.New(openPool(t, u), pgjobs.Options{RescueAfter: rescue, PollInterval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handle(q)
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), jobtest.Patience)
+		defer cancel()
+		if err := q.Stop(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return q
+}
+
+type idArgs struct {
+	ID int `json:"id"`
+}
+
+func TestEachJobRunsOnceAcrossTwoInstances(t *testing.T) {
+	u := schemaURL(t)
+	const n = 60
+	var mu sync.Mutex
+	runs := map[int]int{}
+	by := map[string]int{}
+	running := map[int]bool{}
+	handle := func(name string) func(q *pgjobs.River) {
+		return func(q *pgjobs.River) {
+			q.Handle("count", 4, func(ctx context.Context, job jobs.Job) error {
+				var a idArgs
+				if err := job.Decode(&a); err != nil {
+					return err
+				}
+				mu.Lock()
+				if running[a.ID] {
+					mu.Unlock()
+					t.Errorf("job %d runs twice at once", a.ID)
+					return nil
+				}
+				running[a.ID] = true
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond) // long enough for the other instance to try
+				mu.Lock()
+				runs[a.ID]++
+				by[name]++
+				delete(running, a.ID)
+				mu.Unlock()
+				return nil
+			})
+		}
+	}
+	// Every job is enqueued twice before the instances start: the second
+	// time adds nothing while the first waits.
+	enq, err := pgjobs.New(openPool(t, u), pgjobs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enq.Handle("count", 1, nil)
+	ctx := context.Background()
+	for range 2 {
+		for i := range n {
+			if err := enq.Enqueue(ctx, "count", idArgs{ID: i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a := instance(t, u, time.Minute, handle("a"))
+	instance(t, u, time.Minute, handle("b"))
+	jobtest.Wait(t, "every job run", func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(runs) == n, fmt.Sprintf("%d of %d jobs run (%v)", len(runs), n, by)
+	})
+	// The last ones may still be recording completion; all of them ran.
+	mu.Lock()
+	defer mu.Unlock()
+	for i := range n {
+		if runs[i] != 1 {
+			t.Errorf("job %d ran %d times", i, runs[i])
+		}
+	}
+	if err := a.Enqueue(ctx, "unknown", idArgs{}); err == nil {
+		t.Error("a kind without a worker was enqueued")
+	}
+	t.Logf("jobs run by instance: %v", by)
+}
+
+func TestFailedJobIsRetriedAndLaterIsNotAnAttempt(t *testing.T) {
+	u := schemaURL(t)
+	var mu sync.Mutex
+	var attempts []int
+	later := true
+	q := instance(t, u, time.Minute, func(q *pgjobs.River) {
+		q.Handle("flaky", 1, func(ctx context.Context, job jobs.Job) error {
+			mu.Lock()
+			defer mu.Unlock()
+			attempts = append(attempts, job.Attempt)
+			if later {
+				later = false
+				return jobs.Later(time.Second)
+			}
+			if len(attempts) < 3 {
+				return fmt.Errorf("not yet")
+			}
+			return nil
+		})
+	})
+	if err := q.Enqueue(context.Background(), "flaky", idArgs{ID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	jobtest.Wait(t, "the flaky job to succeed", func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(attempts) == 3, fmt.Sprint(attempts)
+	})
+	// A snooze keeps the attempt number; a failure takes the next one.
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(attempts) != "[1 1 2]" {
+		t.Fatalf("attempts %v, want [1 1 2]", attempts)
+	}
+}
+
+// TestLiveJobKeepsItsClaim: a job running longer than RescueAfter is kept
+// alive by its server's beat, which moves attempted_at forward, so River's
+// rescuer (which takes only jobs attempted before now - RescueAfter) leaves
+// it alone and it runs once.
+func TestLiveJobKeepsItsClaim(t *testing.T) {
+	u := schemaURL(t)
+	pool := openPool(t, u)
+	started, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	calls := 0
+	q := instance(t, u, time.Second, func(q *pgjobs.River) {
+		q.Handle("long", 1, func(ctx context.Context, job jobs.Job) error {
+			mu.Lock()
+			calls++
+			mu.Unlock()
+			if job.Attempt == 1 {
+				close(started)
+			}
+			<-release
+			return nil
+		})
+	})
+	if err := q.Enqueue(context.Background(), "long", idArgs{ID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	var first time.Time
+	if err := pool.QueryRow(context.Background(), `SELECT attempted_at FROM river_job`).Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	jobtest.Wait(t, "the job's beat to move attempted_at past the rescue horizon", func() (bool, string) {
+		var at time.Time
+		var state string
+		if err := pool.QueryRow(context.Background(), `SELECT attempted_at, state FROM river_job`).Scan(&at, &state); err != nil {
+			t.Fatal(err)
+		}
+		return at.Sub(first) > time.Second, fmt.Sprintf("%s, attempted %s after the start", state, at.Sub(first))
+	})
+	close(release)
+	jobtest.Wait(t, "the job to complete", func() (bool, string) {
+		var state string
+		var attempt int
+		if err := pool.QueryRow(context.Background(), `SELECT state, attempt FROM river_job`).Scan(&state, &attempt); err != nil {
+			t.Fatal(err)
+		}
+		return state == "completed", fmt.Sprintf("%s (attempt %d)", state, attempt)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 1 {
+		t.Fatalf("the live job ran %d times", calls)
+	}
+}
+
+// The killed instance: a process of this test binary that takes the job,
+// says so, and blocks until it is killed.
+func TestMain(m *testing.M) {
+	if u := os.Getenv("PGJOBS_TEST_INSTANCE"); u != "" {
+		os.Exit(runDoomedInstance(u))
+	}
+	os.Exit(m.Run())
+}
+
+func runDoomedInstance(u string) int {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, u)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	q, err := pgjobs.New(pool, pgjobs.Options{RescueAfter: 2 * time.Second, PollInterval: 200 * time.Millisecond})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	q.Handle("slow", 1, func(ctx context.Context, job jobs.Job) error {
+		fmt.Printf("started attempt %d\n", job.Attempt)
+		select {} // until killed
+	})
+	if err := q.Start(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	select {}
+}
+
+func TestKilledInstanceJobIsTakenOver(t *testing.T) {
+	u := schemaURL(t)
+	pool := openPool(t, u)
+	enq, err := pgjobs.New(pool, pgjobs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enq.Handle("slow", 1, func(context.Context, jobs.Job) error { return nil })
+	if err := enq.Enqueue(context.Background(), "slow", idArgs{ID: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Instance A takes the job and is killed mid-job.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PGJOBS_TEST_INSTANCE="+u)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(out)
+		for s.Scan() {
+			select {
+			case line <- s.Text():
+			default:
+			}
+		}
+	}()
+	select {
+	case l := <-line:
+		if l != "started attempt 1" {
+			t.Fatalf("instance A said %q", l)
+		}
+	case <-time.After(jobtest.Patience):
+		_ = cmd.Process.Kill()
+		t.Fatal("instance A did not take the job")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	var state string
+	if err := pool.QueryRow(context.Background(), `SELECT state FROM river_job`).Scan(&state); err != nil || state != "running" {
+		t.Fatalf("after the kill the job is %q (%v), want running", state, err)
+	}
+
+	// Instance B finds it and finishes it.
+	done := make(chan int, 1)
+	instance(t, u, 2*time.Second, func(q *pgjobs.River) {
+		q.Handle("slow", 1, func(ctx context.Context, job jobs.Job) error {
+			done <- job.Attempt
+			return nil
+		})
+	})
+	var attempt int
+	jobtest.Wait(t, "instance B to take over the job", func() (bool, string) {
+		select {
+		case attempt = <-done:
+			return true, ""
+		default:
+		}
+		var state string
+		var rescues *int
+		if err := pool.QueryRow(context.Background(), `SELECT state, (metadata->>'river:rescue_count')::int FROM river_job`).Scan(&state, &rescues); err != nil {
+			t.Fatal(err)
+		}
+		s := state
+		if rescues != nil {
+			s += fmt.Sprintf(", rescued %d", *rescues)
+		}
+		var leader string
+		_ = pool.QueryRow(context.Background(), `SELECT leader_id FROM river_leader`).Scan(&leader)
+		return false, s + ", leader " + leader
+	})
+	if attempt != 2 {
+		t.Fatalf("instance B ran attempt %d, want 2", attempt)
+	}
+	jobtest.Wait(t, "the job to be completed", func() (bool, string) {
+		var state string
+		if err := pool.QueryRow(context.Background(), `SELECT state FROM river_job`).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+		return state == "completed", state
+	})
+}
