@@ -60,7 +60,7 @@ func passageSentences(text string) []span {
 			switch {
 			case furniture(line):
 				flush(l[0])
-			case prevEnds && nextStarts && isHeading(line) && !fieldLine(line) && i < len(lines)-1:
+			case prevEnds && nextStarts && titleLine(line) && i < len(lines)-1:
 				flush(l[0])
 				heading = cleanHeading(line)
 			default:
@@ -99,9 +99,26 @@ func endsSentence(line string) bool {
 	return strings.ContainsRune(".!?:", r)
 }
 
+// startsSentence: the line after a title starts with a capital (or a
+// list bullet); a digit more often continues a wrapped line ("a fee of" /
+// "15 pounds.").
 func startsSentence(line string) bool {
-	r, _ := utf8.DecodeRuneInString(strings.TrimLeft(line, "-*• \t"))
-	return unicode.IsUpper(r) || unicode.IsDigit(r)
+	if strings.HasPrefix(line, "- ") || strings.HasPrefix(line, "* ") || strings.HasPrefix(line, "•") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(line)
+	return unicode.IsUpper(r)
+}
+
+// titleLine: a line that reads as a title — isHeading's shape, not a
+// "Label: value" line, and not ending on a word that needs what follows
+// ("… a fee of").
+func titleLine(line string) bool {
+	if !isHeading(line) || fieldLine(line) {
+		return false
+	}
+	ws := words(line)
+	return len(ws) > 0 && !stopwords[ws[len(ws)-1]]
 }
 
 // fieldLine is a "Label: value" line (Attendees: …, Status: final): it
