@@ -74,10 +74,12 @@ func runDesktop(ctx context.Context, cfg config.Config, log *slog.Logger, assets
 		}
 		return fmt.Errorf("desktop: start backend: %w", err)
 	}
+	ds := startDesktopSync(ctx, backend, log)
 	var closeOnce sync.Once
 	var closeErr error
 	closeBackend := func() {
 		closeOnce.Do(func() {
+			ds.close()
 			if closeErr = backend.Close(); closeErr != nil {
 				log.Error("desktop: close backend", slog.Any("error", closeErr))
 			}
@@ -85,7 +87,7 @@ func runDesktop(ctx context.Context, cfg config.Config, log *slog.Logger, assets
 	}
 	defer closeBackend()
 
-	d := &Desktop{log: log, statePath: filepath.Join(desktopDataDir(cfg), "window.json"), started: make(chan struct{})}
+	d := &Desktop{log: log, statePath: filepath.Join(desktopDataDir(cfg), "window.json"), started: make(chan struct{}), sync: ds}
 	state := d.loadState()
 
 	// Quit the GTK loop when our context ends or a termination signal arrives.
@@ -191,6 +193,9 @@ type Desktop struct {
 	// files ReadPickedFile reads, so a page cannot read any path it names.
 	pickMu sync.Mutex
 	picked map[string]bool
+
+	// sync runs the data folder's sync with the team server (app_sync.go).
+	sync *desktopSync
 }
 
 func (d *Desktop) startup(ctx context.Context) {
@@ -486,6 +491,7 @@ func (d *Desktop) ConnectTeamServer(server, provider string) (TeamServer, error)
 	if err := os.WriteFile(d.teamServerFile(), b, 0o600); err != nil {
 		d.log.Error("desktop: remember team server", slog.Any("error", err))
 	}
+	d.sync.attach(ctx, c.Server)
 	return TeamServer{Server: c.Server, Connected: true, UserID: c.UserID}, nil
 }
 
@@ -525,6 +531,7 @@ func (d *Desktop) DisconnectTeamServer() error {
 		if err := c.Disconnect(ctx); err != nil {
 			d.log.Warn("desktop: disconnect", slog.Any("error", err))
 		}
+		d.sync.forget(ctx)
 	}
 	return os.Remove(d.teamServerFile())
 }

@@ -175,6 +175,9 @@ type SyncClientStore interface {
 	// SettledConflicts lists those ids.
 	SettleConflict(ctx context.Context, id string) error
 	SettledConflicts(ctx context.Context) (map[string]bool, error)
+	// KeepSyncValue writes a value to one synced field as a local edit
+	// (a conflict's "Keep this one"); not_found for a row not here.
+	KeepSyncValue(ctx context.Context, table, rowID, field string, value any) error
 	// ForgetSync unbinds the folder (the local data stays).
 	ForgetSync(ctx context.Context) error
 }

@@ -976,3 +976,51 @@ func decodeJSON(s string, out any) error {
 	d.UseNumber()
 	return d.Decode(out)
 }
+
+// KeepSyncValue writes value to one synced field of a row as a local
+// edit ("Keep this one" on a conflict): logged like any write, so it gets
+// a new clock, records the value it replaced as seen, and is pushed.
+func (db *DB) KeepSyncValue(ctx context.Context, table, rowID, field string, value any) error {
+	t, ok := schema.Lookup(table)
+	if !ok {
+		return core.FieldError("table", "%q is not a synced table.", table)
+	}
+	f, ok := t.Field(field)
+	if !ok || f.LocalOnly {
+		return core.FieldError("field", "%q is not a synced field of %s.", field, table)
+	}
+	v, err := fromWire(f, value)
+	if err != nil {
+		return core.FieldError("value", "%v", err)
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var userID string
+	if err := tx.QueryRowContext(ctx, `SELECT user_id FROM `+t.Name+` WHERE id = ?`, rowID).Scan(&userID); errors.Is(err, sql.ErrNoRows) {
+		return core.Errorf(core.ENOTFOUND, "That row is not on this device.")
+	} else if err != nil {
+		return fmt.Errorf("sqlite: keep value: %w", err)
+	}
+	hlc, err := tx.logChange(ctx, userID, t.Name, rowID, core.OpUpdate, map[string]any{field: value})
+	if err != nil {
+		return err
+	}
+	set := field + ` = ?`
+	args := []any{v}
+	if t.Name == "tasks" && field == "priority" {
+		p, _ := value.(string)
+		set += `, priority_rank = ?`
+		args = append(args, core.PriorityRank(p))
+	}
+	args = append(args, formatTime(tx.now), hlc, rowID)
+	if _, err := tx.ExecContext(ctx, `UPDATE `+t.Name+` SET `+set+`, updated_at = ?, version = version + 1, hlc = ? WHERE id = ?`, args...); err != nil {
+		return formatError(err, "keep value", onViolation{})
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: keep value: commit: %w", err)
+	}
+	return nil
+}

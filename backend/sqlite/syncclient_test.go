@@ -215,3 +215,36 @@ func TestSyncRejectionRebuildsTheRowAndKeepsTheChange(t *testing.T) {
 		t.Fatalf("the refused title was sent again: %v", next.Patches[0].Fields)
 	}
 }
+
+func TestKeepSyncValueIsALocalEditThatGoesOut(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "keep@example.com")
+	task := newTask(u.ID, "winner title")
+	if err := db.CreateTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	bindTest(t, db, u)
+	first, _ := db.SyncOutbox(ctx, 500, 1<<20)
+	if err := db.MarkSyncPushed(ctx, &core.SyncPushResult{BatchID: first.BatchID, Applied: first.Patches[0].ChangeIDs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.KeepSyncValue(ctx, "tasks", task.ID, "title", "loser title"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := db.FindTaskByID(ctx, task.ID)
+	if got.Title != "loser title" {
+		t.Fatalf("title %q after keeping the loser", got.Title)
+	}
+	next, err := db.SyncOutbox(ctx, 500, 1<<20)
+	if err != nil || next == nil || next.Patches[0].Fields["title"] != "loser title" {
+		t.Fatalf("the kept value is not in the outbox: %+v %v", next, err)
+	}
+	p := next.Patches[0]
+	if p.Base["title"] != first.Patches[0].Clocks["title"] || p.Clocks["title"] <= p.Base["title"] {
+		t.Fatalf("clock %q base %q: the kept value must be a newer edit over the value it replaced (%q)", p.Clocks["title"], p.Base["title"], first.Patches[0].Clocks["title"])
+	}
+	if err := db.KeepSyncValue(ctx, "tasks", task.ID, "priority_rank", json.Number("1")); core.ErrorCode(err) != core.EINVALID {
+		t.Fatalf("a local-only field: %v, want invalid", err)
+	}
+}

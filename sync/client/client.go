@@ -788,3 +788,50 @@ func (e *Engine) Rejected(ctx context.Context) ([]*core.SyncRejected, error) {
 func (e *Engine) Settle(ctx context.Context, id string) error {
 	return e.o.Store.SettleConflict(ctx, id)
 }
+
+// Attach binds this device to a server the person has already signed in
+// to (the desktop's browser sign-in keeps the refresh token in Secrets).
+func (e *Engine) Attach(ctx context.Context, server string) (*core.SyncBinding, error) {
+	c, err := remote.New(server, e.o.Secrets)
+	if err != nil {
+		return nil, &Error{Message: strings.TrimPrefix(err.Error(), "remote: ")}
+	}
+	c.HTTP = e.o.HTTP
+	e.mu.Lock()
+	e.remote = c
+	e.mu.Unlock()
+	b, err := e.bind(ctx, c)
+	if err != nil {
+		return nil, e.fail(ctx, err)
+	}
+	e.Nudge()
+	return b, nil
+}
+
+// Keep settles a conflict: "loser" writes the value that lost back as a
+// new local edit (it then wins, and is pushed); "winner" keeps what the row
+// has. Either way the conflict leaves this device's list.
+func (e *Engine) Keep(ctx context.Context, c Conflict, which string) error {
+	switch which {
+	case "winner":
+	case "loser":
+		if err := e.o.Store.KeepSyncValue(ctx, c.Table, c.RowID, c.Field, c.LoserValue); err != nil {
+			return err
+		}
+		if c.Table == "tasks" {
+			e.publish(ctx, []core.SyncApplied{{Table: c.Table, RowID: c.RowID, UserID: e.o.LocalUserID, Op: core.OpUpdate, Fields: []string{c.Field}}})
+		}
+		e.Nudge()
+	default:
+		return core.FieldError("keep", "Choose the value to keep: winner or loser.")
+	}
+	return e.o.Store.SettleConflict(ctx, c.ID)
+}
+
+// Disconnect unbinds the folder and forgets the sign-in; local data stays.
+func (e *Engine) Disconnect(ctx context.Context) error {
+	if c, _, err := e.client(ctx); err == nil {
+		_ = c.Disconnect(ctx)
+	}
+	return e.o.Store.ForgetSync(ctx)
+}
