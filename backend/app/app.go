@@ -91,6 +91,9 @@ type App struct {
 	Extract *extract.Service
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
+	// LanguageModels is Settings → Models: the local model server and the
+	// models chosen for extraction, answers and embeddings.
+	LanguageModels *modelmgr.LanguageModels
 	// Ingest reads uploads into positioned text for extraction and
 	// notebooks, with the engines wired here.
 	Ingest *ingest.Reader
@@ -178,13 +181,20 @@ func New(ctx context.Context, opts Options) (*App, error) {
 
 	engines := Engines()
 	var llm *ollama.Extractor
+	a.LanguageModels = &modelmgr.LanguageModels{Settings: db, Defaults: modelmgr.Choice{Extraction: cfg.OllamaModel, Answers: cfg.OllamaModel, Embeddings: cfg.EmbedModel}}
+	if a.LanguageModels.Defaults.Embeddings == "" {
+		a.LanguageModels.Defaults.Embeddings = config.DefaultEmbedModel
+	}
 	if cfg.OllamaHost != "" {
 		client, err := ollama.New(cfg.OllamaHost, nil)
 		if err != nil {
 			a.Close()
 			return nil, err
 		}
-		llm = &ollama.Extractor{Client: client, Model: cfg.OllamaModel}
+		// The features ask at each use which model was chosen in Settings → Models.
+		llm = &ollama.Extractor{Client: client, Model: cfg.OllamaModel,
+			Choose: func(ctx context.Context) string { return a.LanguageModels.Chosen(ctx).Extraction }}
+		a.LanguageModels.Server, a.LanguageModels.OnChange = client, llm.Forget
 		engines = append([]core.TaskExtractor{llm}, engines...)
 	}
 	a.Uploads = upload.NewService(db, &blob.Store{Root: filepath.Join(cfg.DataDir, "files")}, ingest.Detect, logger)
@@ -236,7 +246,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, Attempts: attempts, Classify: classify, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, LanguageModels: a.LanguageModels, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: append(a.databaseHealth(), []httpapi.HealthCheck{
 			{Name: "sign_in_providers", Check: func(ctx context.Context) (map[string]any, error) {
@@ -263,7 +273,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 					d["hint"] = vosk.NotBuiltMessage
 				case dir == "":
 					d["status"] = "no model"
-					d["hint"] = "Download a Vosk model and set SENTRY_VOSK_MODEL to its folder."
+					d["hint"] = "Choose a speech model in Settings → Speech model."
 				default:
 					d["model"] = dir
 					if err := vosk.CheckModel(dir); err != nil {
@@ -277,17 +287,18 @@ func New(ctx context.Context, opts Options) (*App, error) {
 				if llm == nil {
 					return map[string]any{"status": "off"}, nil
 				}
-				d := map[string]any{"host": llm.Client.Host(), "model": cfg.OllamaModel}
+				model := llm.ModelName(ctx)
+				d := map[string]any{"host": llm.Client.Host(), "model": model}
 				v, err := llm.Client.Version(ctx)
 				if err != nil {
 					d["status"] = "not running"
-					d["hint"] = "Install and start Ollama, then 'ollama pull " + cfg.OllamaModel + "'; until then the built-in rules find tasks."
+					d["hint"] = core.MsgNoModelServer + " Until then the built-in rules find tasks."
 					return d, nil
 				}
 				d["version"] = v
-				if ok, _ := llm.Client.HasModel(ctx, cfg.OllamaModel); !ok {
+				if ok, _ := llm.Client.HasModel(ctx, model); !ok {
 					d["status"] = "model missing"
-					d["hint"] = "Run 'ollama pull " + cfg.OllamaModel + "'."
+					d["hint"] = "Pull " + model + " in Settings → Models."
 				}
 				return d, nil
 			}},

@@ -23,7 +23,10 @@ func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *sl
 	}
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	model := a.Config.EmbedModel
+	// The embedding model chosen in Settings → Models (else the configured
+	// one) is read at start: a notebook's vectors all come from one model,
+	// and a new choice re-embeds the documents at the next start.
+	model := a.LanguageModels.Chosen(pctx).Embeddings
 	if model == "" {
 		model = config.DefaultEmbedModel
 	}
@@ -31,8 +34,12 @@ func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *sl
 		svc.Embedder = &ollamaEmbedder{client: llm.Client, model: model, dim: 768}
 		logger.Info("notebooks embed with ollama", slog.String("model", model))
 	}
-	if ok, err := llm.Client.HasModel(pctx, llm.Model); err == nil && ok {
-		svc.Chat = &ollamaChat{client: llm.Client, model: llm.Model}
+	// With a model for answers there at start, each question uses the one
+	// chosen at the moment of asking (Settings → Models checks that a new
+	// choice is installed).
+	answers := func(ctx context.Context) string { return a.LanguageModels.Chosen(ctx).Answers }
+	if ok, err := llm.Client.HasModel(pctx, answers(pctx)); err == nil && ok {
+		svc.Chat = &ollamaChat{client: llm.Client, model: answers}
 	}
 	return svc
 }
@@ -50,19 +57,20 @@ func (e *ollamaEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 	return e.client.Embed(ctx, e.model, texts)
 }
 
-// ollamaChat is core.ChatModel over Ollama /api/chat.
+// ollamaChat is core.ChatModel over Ollama /api/chat, with the model
+// chosen in Settings → Models.
 type ollamaChat struct {
 	client *ollama.Client
-	model  string
+	model  func(ctx context.Context) string
 }
 
-func (c *ollamaChat) Name() string { return c.model }
+func (c *ollamaChat) Name() string { return c.model(context.Background()) }
 func (c *ollamaChat) Chat(ctx context.Context, turns []core.ChatTurn) (string, error) {
 	msgs := make([]ollama.Message, len(turns))
 	for i, t := range turns {
 		msgs[i] = ollama.Message{Role: t.Role, Content: t.Content}
 	}
-	return c.client.Chat(ctx, ollama.ChatRequest{Model: c.model, Messages: msgs, Options: map[string]any{"temperature": 0}})
+	return c.client.Chat(ctx, ollama.ChatRequest{Model: c.model(ctx), Messages: msgs, Options: map[string]any{"temperature": 0}})
 }
 
 // ChatStream streams the reply (notebook.StreamingChat).
@@ -71,5 +79,5 @@ func (c *ollamaChat) ChatStream(ctx context.Context, turns []core.ChatTurn, onTo
 	for i, t := range turns {
 		msgs[i] = ollama.Message{Role: t.Role, Content: t.Content}
 	}
-	return c.client.ChatStream(ctx, ollama.ChatRequest{Model: c.model, Messages: msgs, Options: map[string]any{"temperature": 0}}, onToken)
+	return c.client.ChatStream(ctx, ollama.ChatRequest{Model: c.model(ctx), Messages: msgs, Options: map[string]any{"temperature": 0}}, onToken)
 }

@@ -21,7 +21,7 @@ import (
 func newWorkload(a *App, llm *ollama.Extractor, logger *slog.Logger) (*workload.Service, *workload.Recalculator) {
 	svc := workload.NewService(a.Store, logger)
 	if llm != nil {
-		svc.Tone = &ollamaTone{client: llm.Client, model: llm.Model}
+		svc.Tone = &ollamaTone{client: llm.Client, model: func(ctx context.Context) string { return a.LanguageModels.Chosen(ctx).Answers }}
 	}
 	recalc := workload.NewRecalculator(workload.DefaultRecalcDelay, func(ctx context.Context, userID string) error {
 		_, err := svc.Recalculate(ctx, userID)
@@ -36,10 +36,10 @@ func newWorkload(a *App, llm *ollama.Extractor, logger *slog.Logger) (*workload.
 // a JSON object that holds one number.
 type ollamaTone struct {
 	client *ollama.Client
-	model  string
+	model  func(ctx context.Context) string
 }
 
-func (o *ollamaTone) Name() string { return "ollama:" + o.model }
+func (o *ollamaTone) Name() string { return "ollama:" + o.model(context.Background()) }
 
 var toneSchema = json.RawMessage(`{"type":"object","properties":{"tone":{"type":"number","minimum":-1,"maximum":1}},"required":["tone"]}`)
 
@@ -49,7 +49,8 @@ const tonePrompt = `You rate the emotional tone of a short work check-in note wr
 func (o *ollamaTone) Tone(ctx context.Context, text string) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	out, err := o.client.Chat(ctx, ollama.ChatRequest{Model: o.model, Format: toneSchema, Options: map[string]any{"temperature": 0},
+	model := o.model(ctx)
+	out, err := o.client.Chat(ctx, ollama.ChatRequest{Model: model, Format: toneSchema, Options: map[string]any{"temperature": 0},
 		Messages: []ollama.Message{{Role: "system", Content: tonePrompt}, {Role: "user", Content: text}}})
 	if err != nil {
 		return 0, err
@@ -58,7 +59,7 @@ func (o *ollamaTone) Tone(ctx context.Context, text string) (float64, error) {
 		Tone *float64 `json:"tone"`
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Tone == nil || *v.Tone < -1 || *v.Tone > 1 {
-		return 0, fmt.Errorf("app: tone from %s: unusable answer %.80q", o.model, out)
+		return 0, fmt.Errorf("app: tone from %s: unusable answer %.80q", model, out)
 	}
 	return *v.Tone, nil
 }

@@ -33,6 +33,8 @@ type Deps struct {
 	Extract *extract.Service
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
+	// LanguageModels serves Settings → Models (off when nil).
+	LanguageModels *modelmgr.LanguageModels
 	// Notebooks serves /api/notebooks (off when nil).
 	Notebooks *notebook.Service
 	// Integrations serves /api/integrations and /api/zoom (off when nil).
@@ -217,7 +219,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes(), s.teamRoutes())...)
+	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.modelRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes(), s.teamRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {

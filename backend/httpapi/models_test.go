@@ -1,0 +1,234 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+
+	"sentry/backend/config"
+	"sentry/backend/ollama/ollamatest"
+)
+
+// newModelsBackend is a desktop or server backend on the model server
+// stand-in, with its local session (desktop) or a signed-up account.
+func newModelsBackend(t *testing.T, desktop bool, models ...string) (*testBackend, *ollamatest.Server, account) {
+	t.Helper()
+	llm := ollamatest.Start(t, models...)
+	llm.Chat = func(map[string]any) string { return answer }
+	b := newBackendWith(t, desktop, func(c *config.Config) { c.OllamaHost = llm.URL })
+	if !desktop {
+		return b, llm, b.signUp("models@example.com")
+	}
+	return b, llm, localAccount(t, b)
+}
+
+func localAccount(t *testing.T, b *testBackend) account {
+	t.Helper()
+	res, body := b.do("POST", "/api/auth/local-session", "", nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("local session: %d %s", res.StatusCode, body)
+	}
+	var s struct {
+		A    string              `json:"access_token"`
+		User struct{ ID string } `json:"user"`
+	}
+	_ = json.Unmarshal(body, &s)
+	return account{ID: s.User.ID, Access: s.A}
+}
+
+type modelsJSON struct {
+	Running bool   `json:"running"`
+	Version string `json:"version"`
+	Problem string `json:"problem"`
+	Models  []struct {
+		Name string `json:"name"`
+		Size int64  `json:"size"`
+	} `json:"models"`
+	Chosen   map[string]string `json:"chosen"`
+	Editable bool              `json:"editable"`
+	Pull     *pullJSON         `json:"pull"`
+}
+
+type pullJSON struct {
+	Model     string  `json:"model"`
+	State     string  `json:"state"`
+	Completed int64   `json:"completed"`
+	Total     int64   `json:"total"`
+	Progress  float64 `json:"progress"`
+	Error     string  `json:"error"`
+}
+
+func getModels(t *testing.T, b *testBackend, acc account) modelsJSON {
+	t.Helper()
+	res, body := b.do("GET", "/api/settings/models", acc.Access, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("models: %d %s", res.StatusCode, body)
+	}
+	var m modelsJSON
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestModelsListPullAndChoose(t *testing.T) {
+	b, llm, me := newModelsBackend(t, true, "llama3.1:8b", "nomic-embed-text:latest")
+	llm.Sizes["llama3.1:8b"] = 4_920_753_328
+	llm.Library["qwen2.5:7b"] = 4_683_087_332
+	llm.PullHold = make(chan struct{})
+
+	m := getModels(t, b, me)
+	if !m.Running || m.Version != "0.0.0-standin" || !m.Editable || len(m.Models) != 2 || m.Models[0].Name != "llama3.1:8b" || m.Models[0].Size != 4_920_753_328 {
+		t.Fatalf("status: %+v", m)
+	}
+	if m.Chosen["extraction"] != "llama3.1:8b" || m.Chosen["embeddings"] != "nomic-embed-text" {
+		t.Fatalf("the configured models are in use: %+v", m.Chosen)
+	}
+
+	// Pull: 202 at once, then the progress, then installed.
+	res, body := b.do("POST", "/api/settings/models/pull", me.Access, map[string]any{"model": "qwen2.5:7b"})
+	if res.StatusCode != 202 || !strings.Contains(string(body), `"state":"pulling"`) {
+		t.Fatalf("start pull: %d %s", res.StatusCode, body)
+	}
+	if res, body := b.do("POST", "/api/settings/models/pull", me.Access, map[string]any{"model": "llama3.2:1b"}); res.StatusCode != 409 {
+		t.Fatalf("a second pull at once: %d %s", res.StatusCode, body)
+	}
+	close(llm.PullHold)
+	b.app.LanguageModels.WaitPull(context.Background())
+	res, body = b.do("GET", "/api/settings/models/pull", me.Access, nil)
+	var p pullJSON
+	_ = json.Unmarshal(body, &p)
+	if res.StatusCode != 200 || p.State != "done" || p.Progress != 1 || p.Total != 4_683_087_332 || p.Completed != p.Total {
+		t.Fatalf("pull after the end: %d %s", res.StatusCode, body)
+	}
+	if m := getModels(t, b, me); len(m.Models) != 3 || m.Models[2].Name != "qwen2.5:7b" || m.Models[2].Size != 4_683_087_332 {
+		t.Fatalf("the pulled model is not listed: %+v", m.Models)
+	}
+
+	// Choose it for extraction: the next extraction asks that model.
+	res, body = b.do("PUT", "/api/settings/models", me.Access, map[string]any{"extraction": "qwen2.5:7b"})
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"extraction":"qwen2.5:7b"`) {
+		t.Fatalf("choose: %d %s", res.StatusCode, body)
+	}
+	before := len(llm.Requests())
+	res, body = b.do("POST", "/api/extract/text", me.Access, map[string]any{"text": memo})
+	if run := decodeRun(t, body); res.StatusCode != 201 || run.Engine != "ollama" || len(run.Tasks) != 2 {
+		t.Fatalf("extract: %d %s", res.StatusCode, body)
+	}
+	reqs := llm.Requests()
+	if len(reqs) <= before || reqs[len(reqs)-1]["model"] != "qwen2.5:7b" {
+		t.Fatalf("extraction did not use the chosen model: %v", reqs[len(reqs)-1]["model"])
+	}
+	// A field left out keeps its choice; "" goes back to the default.
+	if res, body := b.do("PUT", "/api/settings/models", me.Access, map[string]any{"answers": "qwen2.5:7b"}); res.StatusCode != 200 ||
+		!strings.Contains(string(body), `"extraction":"qwen2.5:7b"`) || !strings.Contains(string(body), `"answers":"qwen2.5:7b"`) {
+		t.Fatalf("choose answers: %d %s", res.StatusCode, body)
+	}
+	if res, body := b.do("PUT", "/api/settings/models", me.Access, map[string]any{"extraction": ""}); res.StatusCode != 200 ||
+		!strings.Contains(string(body), `"extraction":"llama3.1:8b"`) {
+		t.Fatalf("back to the default: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestModelsCancelAPull(t *testing.T) {
+	b, llm, me := newModelsBackend(t, true)
+	llm.Library["llama3.2:1b"] = 1000
+	llm.PullHold = make(chan struct{}) // never closed
+	if res, body := b.do("DELETE", "/api/settings/models/pull", me.Access, nil); res.StatusCode != 404 {
+		t.Fatalf("cancel with nothing running: %d %s", res.StatusCode, body)
+	}
+	if res, body := b.do("GET", "/api/settings/models/pull", me.Access, nil); res.StatusCode != 404 {
+		t.Fatalf("progress of no pull: %d %s", res.StatusCode, body)
+	}
+	if res, body := b.do("POST", "/api/settings/models/pull", me.Access, map[string]any{"model": "llama3.2:1b"}); res.StatusCode != 202 {
+		t.Fatalf("start: %d %s", res.StatusCode, body)
+	}
+	if res, body := b.do("DELETE", "/api/settings/models/pull", me.Access, nil); res.StatusCode != 204 {
+		t.Fatalf("cancel: %d %s", res.StatusCode, body)
+	}
+	_, body := b.do("GET", "/api/settings/models/pull", me.Access, nil)
+	if !strings.Contains(string(body), `"state":"cancelled"`) || len(llm.Installed()) != 0 {
+		t.Fatalf("after cancel: %s, installed %v", body, llm.Installed())
+	}
+}
+
+func TestModelsBadInputIsA4xx(t *testing.T) {
+	b, _, me := newModelsBackend(t, true, "llama3.1:8b", "nomic-embed-text:latest")
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		field              string
+	}{
+		{"not installed", "PUT", "/api/settings/models", map[string]any{"extraction": "mistral:7b"}, 400, "extraction"},
+		{"cannot embed", "PUT", "/api/settings/models", map[string]any{"embeddings": "llama3.1:8b"}, 400, "embeddings"},
+		{"wrong type", "PUT", "/api/settings/models", map[string]any{"answers": 5}, 400, "answers"},
+		{"unknown field", "PUT", "/api/settings/models", map[string]any{"vision": "llava"}, 400, "vision"},
+		{"not JSON", "PUT", "/api/settings/models", "{", 400, ""},
+		{"no name", "POST", "/api/settings/models/pull", map[string]any{"model": ""}, 400, "model"},
+		{"bad name", "POST", "/api/settings/models/pull", map[string]any{"model": "../../etc/passwd"}, 400, "model"},
+	} {
+		res, body := b.do(tc.method, tc.path, me.Access, tc.body)
+		if code, field := errorOf(t, body); res.StatusCode != tc.status || field != tc.field || code == "" {
+			t.Errorf("%s: %d %s", tc.name, res.StatusCode, body)
+		}
+	}
+}
+
+// On a team server the model server is the operator's: everyone signed in
+// sees it, nobody changes it through the API.
+func TestModelsOnAServerAreTheOperators(t *testing.T) {
+	b, llm, me := newModelsBackend(t, false, "llama3.1:8b")
+	llm.Library["llama3.2:1b"] = 1000
+	m := getModels(t, b, me)
+	if !m.Running || m.Editable || len(m.Models) != 1 {
+		t.Fatalf("server status: %+v", m)
+	}
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"PUT", "/api/settings/models", map[string]any{"extraction": "llama3.1:8b"}},
+		{"POST", "/api/settings/models/pull", map[string]any{"model": "llama3.2:1b"}},
+		{"DELETE", "/api/settings/models/pull", nil},
+	} {
+		res, body := b.do(c.method, c.path, me.Access, c.body)
+		if code, _ := errorOf(t, body); res.StatusCode != 403 || code != "forbidden" {
+			t.Fatalf("%s %s by a user: %d %s", c.method, c.path, res.StatusCode, body)
+		}
+	}
+	if len(llm.Installed()) != 1 {
+		t.Fatal("a user pulled a model onto the server")
+	}
+	for _, path := range []string{"/api/settings/models", "/api/settings/models/pull"} {
+		if res, _ := b.do("GET", path, "", nil); res.StatusCode != 401 {
+			t.Fatalf("GET %s without a token: %d", path, res.StatusCode)
+		}
+	}
+}
+
+func TestModelsServerDownNamesSettings(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	b := newBackendWith(t, true, func(c *config.Config) { c.OllamaHost = "http://" + addr })
+	me := localAccount(t, b)
+	m := getModels(t, b, me)
+	if m.Running || m.Problem != "No language model is running. Open Settings → Models." || m.Models == nil {
+		t.Fatalf("status with the server down: %+v", m)
+	}
+	res, body := b.do("POST", "/api/settings/models/pull", me.Access, map[string]any{"model": "llama3.2:1b"})
+	if code, _ := errorOf(t, body); res.StatusCode != 503 || code != "unavailable" || !strings.Contains(string(body), "Open Settings → Models.") {
+		t.Fatalf("pull with the server down: %d %s", res.StatusCode, body)
+	}
+	// Extraction still works, with the built-in rules.
+	res, body = b.do("POST", "/api/extract/text", me.Access, map[string]any{"text": memo})
+	if run := decodeRun(t, body); res.StatusCode != 201 || run.Engine != "rules" {
+		t.Fatalf("extract with the server down: %d %s", res.StatusCode, body)
+	}
+}
