@@ -35,6 +35,12 @@ export interface DesktopBridge {
   OpenURL(url: string): Promise<void>;
   /** A desktop notification (best effort on the app's side). */
   Notify(title: string, body: string): Promise<void>;
+  /** Sync with the team server (lib/sync.ts). */
+  SyncStatus(): Promise<unknown>;
+  SyncNow(): Promise<unknown>;
+  SyncConflicts(): Promise<unknown>;
+  SyncRejected(): Promise<unknown>;
+  SyncKeep(conflictID: string, which: string): Promise<void>;
 }
 
 /** A file the user chose in the native dialog. */
@@ -83,7 +89,7 @@ export function desktopError(e: unknown): ApiError {
   return new ApiError('internal', 'Internal error.', 0);
 }
 
-async function call<T>(name: keyof DesktopBridge, ...args: unknown[]): Promise<T> {
+export async function call<T>(name: keyof DesktopBridge, ...args: unknown[]): Promise<T> {
   const d = bridge();
   const fn = d?.[name] as ((...a: unknown[]) => Promise<T>) | undefined;
   if (typeof fn !== 'function') {
