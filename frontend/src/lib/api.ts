@@ -273,6 +273,55 @@ export interface SpeechModel {
   download?: SpeechModelDownload;
 }
 
+/** A model the local model server has installed. */
+export interface InstalledModel {
+  name: string;
+  /** Bytes on disk. */
+  size: number;
+  modified_at?: string;
+  family?: string;
+  parameter_size?: string;
+  quantization?: string;
+}
+
+/** The models in use for each job ('' in a request: back to the default). */
+export interface ModelChoice {
+  extraction: string;
+  answers: string;
+  embeddings: string;
+}
+
+export type ModelPullState = 'pulling' | 'done' | 'failed' | 'cancelled';
+
+/** A model download through the model server, running or ended. */
+export interface ModelPull {
+  model: string;
+  state: ModelPullState;
+  /** The server's latest word ("pulling manifest", "verifying sha256 digest", …). */
+  status: string;
+  completed: number;
+  /** 0 while no layer size is known. */
+  total: number;
+  /** 0 to 1. */
+  progress: number;
+  error?: string;
+  started_at: string;
+}
+
+/** Settings → Models: the local model server and the models chosen for each job. */
+export interface LanguageModels {
+  running: boolean;
+  version?: string;
+  /** Why it cannot be used, ready to show. */
+  problem?: string;
+  models: InstalledModel[];
+  chosen: ModelChoice;
+  defaults: ModelChoice;
+  pull?: ModelPull;
+  /** False on a team server: its operator chooses. */
+  editable: boolean;
+}
+
 export interface ExtractTextInput {
   text: string;
   kind?: ExtractionKind;
@@ -975,6 +1024,22 @@ export function createApi(opts: ApiOptions) {
       const res = await request<{ messages: NotebookMessage[] | null }>('GET', `/api/notebooks/${enc(notebookId)}/messages`);
       return res?.messages ?? [];
     },
+
+    /** Settings → Models: whether the model server runs, its models, the chosen ones and any pull. */
+    languageModels: () => request<LanguageModels>('GET', '/api/settings/models'),
+
+    /** Desktop only: chooses models; a field left out keeps its choice, '' goes back to the default. */
+    chooseModels: (choice: Partial<ModelChoice>) =>
+      request<LanguageModels>('PUT', '/api/settings/models', { body: choice }),
+
+    /** Desktop only: starts pulling a model (202), to follow with modelPull(). */
+    pullModel: (model: string) => request<ModelPull>('POST', '/api/settings/models/pull', { body: { model } }),
+
+    /** The latest pull; not_found when none was started. */
+    modelPull: () => request<ModelPull>('GET', '/api/settings/models/pull'),
+
+    /** Desktop only: cancels the running pull. */
+    cancelModelPull: () => request<void>('DELETE', '/api/settings/models/pull'),
 
     speechModel: () => request<SpeechModel>('GET', '/api/settings/speech-model'),
 
