@@ -39,6 +39,7 @@ import (
 	"sentry/backend/postgres"
 	"sentry/backend/ratelimit"
 	"sentry/backend/sqlite"
+	"sentry/backend/syncsvc"
 	"sentry/backend/task"
 	"sentry/backend/team"
 	"sentry/backend/tesseract"
@@ -83,7 +84,9 @@ type App struct {
 	Auth  *auth.Service
 	Tasks *task.Service
 	// Teams is nil on a store without teams.
-	Teams  *team.Service
+	Teams *team.Service
+	// Sync is the sync server (/api/sync).
+	Sync   *syncsvc.Service
 	Events *event.Bus
 	Clock  *hlc.Clock
 	Config config.Config
@@ -173,6 +176,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if ts, ok := db.(core.TeamStore); ok {
 		a.Teams = team.NewService(ts, db)
 		a.Tasks.Teams = a.Teams
+		if ss, ok := db.(core.SyncServerStore); ok {
+			a.Sync = syncsvc.NewService(ss, ts, clock, opts.Now)
+			// Other servers may write the same PostgreSQL database: a
+			// waiting pull looks at it every second too.
+			a.Sync.Poll = pgDB != nil
+			bus.Subscribe("sync", func(context.Context, core.Event) { a.Sync.Wake() })
+		}
 	}
 	if a.Integrations, a.stopIntegrations, err = newIntegrations(cfg, db, a.Tasks, secret, logger); err != nil {
 		a.Close()
@@ -246,7 +256,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, Attempts: attempts, Classify: classify, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, LanguageModels: a.LanguageModels, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, LanguageModels: a.LanguageModels, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, Sync: a.Sync, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: append(a.databaseHealth(), []httpapi.HealthCheck{
 			{Name: "sign_in_providers", Check: func(ctx context.Context) (map[string]any, error) {

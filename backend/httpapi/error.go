@@ -25,6 +25,8 @@ var codes = map[string]int{
 	core.ERATELIMITED:  http.StatusTooManyRequests,
 	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	core.EINTERNAL:     http.StatusInternalServerError,
+	core.EUPGRADE:      http.StatusUpgradeRequired,
+	core.ECLOCKSKEW:    http.StatusConflict,
 	core.ERECONNECT:    http.StatusConflict,
 	core.EBADGATEWAY:   http.StatusBadGateway,
 }

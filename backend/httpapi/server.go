@@ -18,6 +18,7 @@ import (
 	"sentry/backend/modelmgr"
 	"sentry/backend/notebook"
 	"sentry/backend/ratelimit"
+	"sentry/backend/syncsvc"
 	"sentry/backend/task"
 	"sentry/backend/team"
 	"sentry/backend/upload"
@@ -29,7 +30,9 @@ type Deps struct {
 	Auth  *auth.Service
 	Tasks *task.Service
 	// Teams serves /api/teams (off when nil).
-	Teams   *team.Service
+	Teams *team.Service
+	// Sync serves /api/sync (off when nil).
+	Sync    *syncsvc.Service
 	Extract *extract.Service
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
@@ -219,7 +222,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.modelRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes(), s.teamRoutes())...)
+	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.modelRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes(), s.teamRoutes(), s.syncRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {

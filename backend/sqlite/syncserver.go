@@ -1,0 +1,657 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"sentry/backend/core"
+	"sentry/sync/schema"
+)
+
+// The sync server's store on SQLite (core.SyncServerStore), built from the
+// sync/schema registry for every synced table. The change log is the
+// per-scope feed: with one writer, the global seq is commit order, so a
+// scope's entries are its rows of changes in seq order.
+
+var _ core.SyncServerStore = (*DB)(nil)
+
+// SyncIdentity returns this database's sync id and epoch.
+func (db *DB) SyncIdentity(ctx context.Context) (string, int64, error) {
+	var id, epoch string
+	if err := db.read.QueryRowContext(ctx, `SELECT (SELECT value FROM meta WHERE key = 'sync_database_id'), (SELECT value FROM meta WHERE key = 'sync_epoch')`).Scan(&id, &epoch); err != nil {
+		return "", 0, fmt.Errorf("sqlite: sync identity: %w", err)
+	}
+	e, err := strconv.ParseInt(epoch, 10, 64)
+	if err != nil {
+		return "", 0, fmt.Errorf("sqlite: sync epoch %q: %w", epoch, err)
+	}
+	return id, e, nil
+}
+
+// BindSyncDevice binds a device id to its user for good.
+func (db *DB) BindSyncDevice(ctx context.Context, d *core.SyncDevice) (*core.SyncDevice, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var owner string
+	err = tx.QueryRowContext(ctx, `SELECT user_id FROM sync_devices WHERE id = ?`, d.ID).Scan(&owner)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_devices (id, user_id, name, schema_version, created_at) VALUES (?, ?, ?, ?, ?)`,
+			d.ID, d.UserID, d.Name, d.SchemaVersion, formatTime(tx.now)); err != nil {
+			return nil, formatError(err, "bind device", onViolation{})
+		}
+	case err != nil:
+		return nil, fmt.Errorf("sqlite: bind device: %w", err)
+	case owner != d.UserID:
+		return nil, core.Errorf(core.EFORBIDDEN, "This device is bound to another account.")
+	default:
+		if _, err := tx.ExecContext(ctx, `UPDATE sync_devices SET name = ?, schema_version = ? WHERE id = ?`, d.Name, d.SchemaVersion, d.ID); err != nil {
+			return nil, fmt.Errorf("sqlite: bind device: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: bind device: commit: %w", err)
+	}
+	return db.FindSyncDevice(ctx, d.ID)
+}
+
+const syncDeviceColumns = `id, user_id, name, schema_version, created_at, last_push_at, last_pull_at, last_seqs`
+
+func scanSyncDevice(row interface{ Scan(...any) error }) (*core.SyncDevice, error) {
+	var d core.SyncDevice
+	var created, seqs string
+	var push, pull sql.NullString
+	if err := row.Scan(&d.ID, &d.UserID, &d.Name, &d.SchemaVersion, &created, &push, &pull, &seqs); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if d.LastPushAt, err = parseTimePtr(push); err != nil {
+		return nil, err
+	}
+	if d.LastPullAt, err = parseTimePtr(pull); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(seqs), &d.LastSeqs); err != nil {
+		return nil, fmt.Errorf("sqlite: device %s seqs: %w", d.ID, err)
+	}
+	return &d, nil
+}
+
+// FindSyncDevice returns not_found for an unknown device.
+func (db *DB) FindSyncDevice(ctx context.Context, id string) (*core.SyncDevice, error) {
+	d, err := scanSyncDevice(db.read.QueryRowContext(ctx, `SELECT `+syncDeviceColumns+` FROM sync_devices WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "Device not found.")
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: find device %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// FindSyncDevices lists a user's devices, oldest first.
+func (db *DB) FindSyncDevices(ctx context.Context, userID string) ([]*core.SyncDevice, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+syncDeviceColumns+` FROM sync_devices WHERE user_id = ? ORDER BY created_at, id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find devices: %w", err)
+	}
+	defer rows.Close()
+	var out []*core.SyncDevice
+	for rows.Next() {
+		d, err := scanSyncDevice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: scan device: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// MarkSyncPulled records a device's pull.
+func (db *DB) MarkSyncPulled(ctx context.Context, deviceID string, seqs map[string]int64) error {
+	buf, err := json.Marshal(seqs)
+	if err != nil {
+		return fmt.Errorf("sqlite: mark pulled: %w", err)
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE sync_devices SET last_pull_at = ?, last_seqs = ? WHERE id = ?`, formatTime(tx.now), string(buf), deviceID); err != nil {
+		return fmt.Errorf("sqlite: mark pulled: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: mark pulled: commit: %w", err)
+	}
+	return nil
+}
+
+// ScopeSeqs returns each scope's last seq.
+func (db *DB) ScopeSeqs(ctx context.Context, scopes []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(scopes))
+	for _, s := range scopes {
+		var seq int64
+		if err := db.read.QueryRowContext(ctx, `SELECT ifnull(max(seq), 0) FROM changes WHERE scope_id = ? AND table_name IN (`+syncedTableList+`)`, s).Scan(&seq); err != nil {
+			return nil, fmt.Errorf("sqlite: scope seq: %w", err)
+		}
+		out[s] = seq
+	}
+	return out, nil
+}
+
+// syncedTableList is the registry's tables as an SQL list, for the feed.
+var syncedTableList = func() string {
+	names := make([]string, len(schema.Tables))
+	for i, t := range schema.Tables {
+		names[i] = "'" + t.Name + "'"
+	}
+	return strings.Join(names, ", ")
+}()
+
+// ReadFeed returns a scope's rows changed after afterSeq, each once with
+// its current state, ordered by the seq of its last change.
+func (db *DB) ReadFeed(ctx context.Context, scopeID string, afterSeq int64, limit, schemaVersion int) ([]*core.FeedEntry, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT table_name, row_id, max(seq) AS last FROM changes
+		WHERE scope_id = ? AND seq > ? AND table_name IN (`+syncedTableList+`)
+		GROUP BY table_name, row_id ORDER BY last LIMIT ?`, scopeID, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read feed: %w", err)
+	}
+	var out []*core.FeedEntry
+	for rows.Next() {
+		e := &core.FeedEntry{ScopeID: scopeID}
+		if err := rows.Scan(&e.Table, &e.RowID, &e.Seq); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlite: read feed: %w", err)
+		}
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: read feed: %w", err)
+	}
+	for _, e := range out {
+		tb, _ := schema.Lookup(e.Table)
+		r, err := readServerRow(ctx, db.read, tb, e.RowID)
+		if err != nil {
+			return nil, err
+		}
+		if !r.Exists {
+			// Gone for good (a hard delete): tell the device it is deleted.
+			r.Deleted = true
+		}
+		e.ServerRow = *forVersion(tb, r, schemaVersion)
+	}
+	return out, nil
+}
+
+// forVersion keeps the fields (and clocks) a client at version v knows.
+func forVersion(tb *schema.Table, r *core.ServerRow, v int) *core.ServerRow {
+	out := *r
+	out.Fields = map[string]any{}
+	out.Clocks = map[string]string{}
+	for _, f := range tb.Synced(v) {
+		if val, ok := r.Fields[f.Name]; ok {
+			out.Fields[f.Name] = val
+		}
+		if c, ok := r.Clocks[f.Name]; ok {
+			out.Clocks[f.Name] = c
+		}
+	}
+	return &out
+}
+
+type rowQueryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// readServerRow reads a synced row's synced fields, clocks, owner and
+// scope; Exists is false when there is no such row.
+func readServerRow(ctx context.Context, q rowQueryer, tb *schema.Table, id string) (*core.ServerRow, error) {
+	fields := tb.Synced(schema.Version)
+	cols := make([]string, 0, len(fields)+3)
+	team := `''`
+	if tb.Name == "tasks" {
+		team = `team_id`
+	}
+	cols = append(cols, `user_id`, team, `field_clocks`)
+	for _, f := range fields {
+		cols = append(cols, f.Name)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	r := &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}
+	err := q.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+tb.Name+` WHERE id = ?`, id).Scan(ptrs...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: read %s %s: %w", tb.Name, id, err)
+	}
+	r.Exists = true
+	r.UserID = liteString(vals[0])
+	r.ScopeID = liteString(vals[1])
+	if r.ScopeID == "" {
+		r.ScopeID = r.UserID
+	}
+	if err := json.Unmarshal([]byte(liteString(vals[2])), &r.Clocks); err != nil {
+		return nil, fmt.Errorf("sqlite: clocks of %s %s: %w", tb.Name, id, err)
+	}
+	if r.Clocks == nil {
+		r.Clocks = map[string]string{}
+	}
+	for i, f := range fields {
+		v, err := liteValue(f, vals[i+3])
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %s %s: %w", tb.Name, id, err)
+		}
+		r.Fields[f.Name] = v
+	}
+	r.Deleted = r.Fields["deleted_at"] != nil
+	return r, nil
+}
+
+func liteString(v any) string {
+	switch s := v.(type) {
+	case string:
+		return s
+	case []byte:
+		return string(s)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// liteValue turns a stored value into the JSON value sync/schema types.
+func liteValue(f schema.Field, v any) (any, error) {
+	switch f.Type {
+	case schema.Text, schema.UUID:
+		return liteString(v), nil
+	case schema.Bool:
+		switch n := v.(type) {
+		case int64:
+			return n != 0, nil
+		case bool:
+			return n, nil
+		}
+		return false, nil
+	case schema.Int:
+		switch n := v.(type) {
+		case nil:
+			return nil, nil
+		case int64:
+			return json.Number(strconv.FormatInt(n, 10)), nil
+		case float64:
+			return json.Number(strconv.FormatInt(int64(n), 10)), nil
+		}
+		return nil, fmt.Errorf("%s: not a number: %v", f.Name, v)
+	case schema.Real:
+		switch n := v.(type) {
+		case nil:
+			return nil, nil
+		case int64:
+			return formatNumber(float64(n)), nil
+		case float64:
+			return formatNumber(n), nil
+		}
+		return nil, fmt.Errorf("%s: not a number: %v", f.Name, v)
+	case schema.TimeMS:
+		if v == nil {
+			return nil, nil
+		}
+		t, err := parseTime(liteString(v))
+		if err != nil {
+			return nil, err
+		}
+		return formatTime(t), nil
+	case schema.JSON:
+		if v == nil {
+			return nil, nil
+		}
+		return decodeJSONValue([]byte(liteString(v)))
+	}
+	return nil, fmt.Errorf("%s: unknown type %s", f.Name, f.Type)
+}
+
+// formatNumber writes a float as sync sends it (shortest form, no
+// exponent), the same on every store.
+func formatNumber(f float64) json.Number {
+	return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+}
+
+func decodeJSONValue(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// liteArg turns a checked JSON value into what the column stores.
+func liteArg(f schema.Field, v any) (any, error) {
+	if v == nil {
+		if f.Type == schema.Text || f.Type == schema.UUID {
+			return "", nil
+		}
+		if f.Type == schema.Bool {
+			return 0, nil
+		}
+		return nil, nil
+	}
+	switch f.Type {
+	case schema.Text, schema.UUID:
+		s, _ := v.(string)
+		return s, nil
+	case schema.Bool:
+		if b, _ := v.(bool); b {
+			return 1, nil
+		}
+		return 0, nil
+	case schema.Int:
+		n, _ := v.(json.Number)
+		return strconv.ParseInt(string(n), 10, 64)
+	case schema.Real:
+		n, _ := v.(json.Number)
+		return strconv.ParseFloat(string(n), 64)
+	case schema.TimeMS:
+		s, _ := v.(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, err
+		}
+		return formatTime(t), nil
+	case schema.JSON:
+		b, err := json.Marshal(v)
+		return string(b), err
+	}
+	return nil, fmt.Errorf("%s: unknown type %s", f.Name, f.Type)
+}
+
+// ApplyPush applies one batch in one transaction.
+func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, ps []core.PushPatch, decide core.SyncDecide) (*core.PushResult, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var stored string
+	err = tx.QueryRowContext(ctx, `SELECT result FROM sync_batches WHERE device_id = ? AND batch_id = ?`, deviceID, batchID).Scan(&stored)
+	if err == nil {
+		var res core.PushResult
+		if err := json.Unmarshal([]byte(stored), &res); err != nil {
+			return nil, fmt.Errorf("sqlite: stored batch %s: %w", batchID, err)
+		}
+		res.Replayed = true
+		return &res, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: find batch: %w", err)
+	}
+	res := &core.PushResult{Applied: []string{}, Superseded: []string{}, Rejected: []core.PushRejected{}, ScopesSeq: map[string]int64{}}
+	var seq int64
+	for i := range ps {
+		if err := tx.applyPatch(ctx, userID, &ps[i], decide, res); err != nil {
+			return nil, err
+		}
+	}
+	// The log entries get their seqs now, so the stored result names the
+	// seqs the batch reached.
+	if err := tx.flushChanges(ctx); err != nil {
+		return nil, err
+	}
+	for s := range res.ScopesSeq {
+		if err := tx.QueryRowContext(ctx, `SELECT ifnull(max(seq), 0) FROM changes WHERE scope_id = ?`, s).Scan(&seq); err != nil {
+			return nil, fmt.Errorf("sqlite: scope seq: %w", err)
+		}
+		res.ScopesSeq[s] = seq
+	}
+	buf, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode push result: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_batches (device_id, batch_id, result, received_at) VALUES (?, ?, ?, ?)`,
+		deviceID, batchID, string(buf), formatTime(tx.now)); err != nil {
+		return nil, formatError(err, "store batch", onViolation{})
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sync_devices SET last_push_at = ? WHERE id = ?`, formatTime(tx.now), deviceID); err != nil {
+		return nil, fmt.Errorf("sqlite: mark pushed: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: apply push: commit: %w", err)
+	}
+	return res, nil
+}
+
+const patchSavepoint = "sentry_sync_patch"
+
+// applyPatch merges one patch (in a savepoint of its own, so a refused
+// write leaves nothing behind) and records its outcome in res.
+func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, decide core.SyncDecide, res *core.PushResult) error {
+	reject := func(code, msg string, row *core.ServerRow) {
+		res.Rejected = append(res.Rejected, core.PushRejected{ChangeIDs: p.ChangeIDs, Table: p.Table, RowID: p.RowID, Code: code, Message: msg, Row: row})
+	}
+	tb, ok := schema.Lookup(p.Table)
+	if !ok {
+		reject(core.EINVALID, fmt.Sprintf("%q is not a synced table.", p.Table), nil)
+		return nil
+	}
+	// A change id merged before is not merged again.
+	fresh := p.ChangeIDs[:0:0]
+	for _, id := range p.ChangeIDs {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sync_applied WHERE change_id = ?`, id).Scan(&n); err != nil {
+			return fmt.Errorf("sqlite: applied changes: %w", err)
+		}
+		if n > 0 {
+			res.Superseded = append(res.Superseded, id)
+		} else {
+			fresh = append(fresh, id)
+		}
+	}
+	if len(fresh) == 0 && len(p.ChangeIDs) > 0 {
+		return nil
+	}
+	p.ChangeIDs = fresh
+	cur, err := readServerRow(ctx, tx, tb, p.RowID)
+	if err != nil {
+		return err
+	}
+	w, rej, show := decide(p, cur)
+	if rej != nil {
+		var row *core.ServerRow
+		if show && cur.Exists {
+			row = cur
+		}
+		reject(rej.Code, rej.Message, row)
+		return nil
+	}
+	outcome := "superseded"
+	if w != nil {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT `+patchSavepoint); err != nil {
+			return fmt.Errorf("sqlite: savepoint: %w", err)
+		}
+		err := tx.recordConflicts(ctx, tb, p, w)
+		if err == nil && len(w.Fields) > 0 {
+			err = tx.writeServerRow(ctx, userID, tb, p, cur, w)
+		}
+		if err != nil {
+			if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO `+patchSavepoint); rbErr != nil {
+				return fmt.Errorf("sqlite: roll back patch: %w", rbErr)
+			}
+			_, _ = tx.ExecContext(ctx, `RELEASE `+patchSavepoint)
+			if code := core.ErrorCode(err); code != core.EINTERNAL {
+				var row *core.ServerRow
+				if show && cur.Exists {
+					row = cur
+				}
+				reject(code, core.ErrorMessage(err), row)
+				return nil
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE `+patchSavepoint); err != nil {
+			return fmt.Errorf("sqlite: release patch: %w", err)
+		}
+		res.Conflicts += len(w.Conflicts)
+		if len(w.Fields) > 0 {
+			outcome = "applied"
+		}
+	}
+	for _, id := range p.ChangeIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_applied (change_id, scope_id, outcome, applied_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			id, p.ScopeID, outcome, formatTime(tx.now)); err != nil {
+			return fmt.Errorf("sqlite: record applied change: %w", err)
+		}
+	}
+	if outcome == "applied" {
+		res.Applied = append(res.Applied, p.ChangeIDs...)
+		res.ScopesSeq[p.ScopeID] = 0
+	} else {
+		res.Superseded = append(res.Superseded, p.ChangeIDs...)
+	}
+	return nil
+}
+
+// writeServerRow writes a decided patch: the row (inserted for the pusher
+// when new), its clocks, a remote change log entry in the scope, and the
+// conflicts found and withdrawn.
+func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Table, p *core.PushPatch, cur *core.ServerRow, w *core.SyncWrite) error {
+	clocks, err := json.Marshal(w.Clocks)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode clocks: %w", err)
+	}
+	ts := tx.db.hlc()
+	names := make([]string, 0, len(w.Fields))
+	args := make([]any, 0, len(w.Fields)+8)
+	for _, f := range tb.Synced(schema.Version) {
+		v, ok := w.Fields[f.Name]
+		if !ok {
+			continue
+		}
+		a, err := liteArg(f, v)
+		if err != nil {
+			return core.FieldError(f.Name, "%s could not be stored.", f.Name)
+		}
+		names = append(names, f.Name)
+		args = append(args, a)
+	}
+	op := core.OpUpdate
+	if !cur.Exists {
+		op = core.OpInsert
+		cols := append([]string{"id", "user_id", "updated_at", "version", "hlc", "field_clocks"}, names...)
+		vals := append([]any{p.RowID, userID, formatTime(tx.now), 1, ts, string(clocks)}, args...)
+		if _, ok := w.Fields["created_at"]; !ok {
+			cols = append(cols, "created_at")
+			vals = append(vals, formatTime(tx.now))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+tb.Name+` (`+strings.Join(cols, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(cols)-1)+`)`, vals...); err != nil {
+			return formatError(err, "sync insert "+tb.Name, onViolation{})
+		}
+	} else {
+		sets := make([]string, 0, len(names)+4)
+		for _, n := range names {
+			sets = append(sets, n+" = ?")
+		}
+		sets = append(sets, "field_clocks = ?", "updated_at = ?", "version = version + 1", "hlc = ?")
+		args = append(args, string(clocks), formatTime(tx.now), ts, p.RowID)
+		if _, err := tx.ExecContext(ctx, `UPDATE `+tb.Name+` SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
+			return formatError(err, "sync update "+tb.Name, onViolation{})
+		}
+		if _, deleted := w.Fields["deleted_at"]; deleted && w.Fields["deleted_at"] != nil {
+			op = core.OpDelete
+		}
+	}
+	owner := cur.UserID
+	if owner == "" {
+		owner = userID
+	}
+	base := map[string]string{}
+	for f := range w.Fields {
+		if b, ok := p.Base[f]; ok {
+			base[f] = b
+		}
+	}
+	tx.logRemoteChange(owner, p.ScopeID, tb.Name, p.RowID, op, ts, w.Fields, base)
+	return nil
+}
+
+// recordConflicts keeps the conflicts a patch made and drops those its
+// writer had seen.
+func (tx *Tx) recordConflicts(ctx context.Context, tb *schema.Table, p *core.PushPatch, w *core.SyncWrite) error {
+	for _, c := range w.Conflicts {
+		lv, _ := json.Marshal(c.LoserValue)
+		wv, _ := json.Marshal(c.WinnerValue)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_conflicts (id, scope_id, table_name, row_id, field, loser_value, loser_clock, winner_value, winner_clock, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			NewID(), p.ScopeID, tb.Name, p.RowID, c.Field, string(lv), c.LoserClock, string(wv), c.WinnerClock, formatTime(tx.now)); err != nil {
+			return fmt.Errorf("sqlite: record conflict: %w", err)
+		}
+	}
+	for _, c := range w.Withdrawn {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_conflicts WHERE table_name = ? AND row_id = ? AND field = ? AND loser_clock = ?`,
+			tb.Name, p.RowID, c.Field, c.LoserClock); err != nil {
+			return fmt.Errorf("sqlite: withdraw conflict: %w", err)
+		}
+	}
+	return nil
+}
+
+// FindSyncConflicts lists the conflicts kept in the given scopes.
+func (db *DB) FindSyncConflicts(ctx context.Context, scopes []string, limit int) ([]*core.SyncConflict, error) {
+	if len(scopes) == 0 {
+		return []*core.SyncConflict{}, nil
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	args := make([]any, 0, len(scopes)+1)
+	for _, s := range scopes {
+		args = append(args, s)
+	}
+	args = append(args, limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, scope_id, table_name, row_id, field, loser_value, loser_clock, winner_value, winner_clock, created_at
+		FROM sync_conflicts WHERE scope_id IN (?`+strings.Repeat(", ?", len(scopes)-1)+`) ORDER BY created_at DESC, id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find conflicts: %w", err)
+	}
+	defer rows.Close()
+	out := []*core.SyncConflict{}
+	for rows.Next() {
+		var c core.SyncConflict
+		var lv, wv, created string
+		if err := rows.Scan(&c.ID, &c.ScopeID, &c.Table, &c.RowID, &c.Field, &lv, &c.LoserClock, &wv, &c.WinnerClock, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: scan conflict: %w", err)
+		}
+		if c.LoserValue, err = decodeJSONValue([]byte(lv)); err != nil {
+			return nil, fmt.Errorf("sqlite: conflict %s: %w", c.ID, err)
+		}
+		if c.WinnerValue, err = decodeJSONValue([]byte(wv)); err != nil {
+			return nil, fmt.Errorf("sqlite: conflict %s: %w", c.ID, err)
+		}
+		if c.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
