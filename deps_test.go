@@ -43,7 +43,6 @@ var layers = map[string]string{
 	"backend/ratelimit":     layerFeature,
 	"backend/task":          layerFeature,
 	"backend/team":          layerFeature,
-	"backend/syncsvc":       layerFeature,
 	"backend/upload":        layerFeature,
 	"backend/workload":      layerFeature,
 	"sync/remote":           layerFeature,
@@ -53,6 +52,7 @@ var layers = map[string]string{
 
 	"backend/audio":       layerAdapter,
 	"backend/blob":        layerAdapter,
+	"backend/s3blob":      layerAdapter, // users' files in an S3-compatible bucket
 	"backend/mail":        layerAdapter,
 	"backend/oauth":       layerAdapter,
 	"backend/ollama":      layerAdapter,
@@ -86,6 +86,7 @@ var layers = map[string]string{
 	"backend/oauth/oauthtest":   layerTestOnly,
 	"backend/ollama/ollamatest": layerTestOnly,
 	"backend/storetest":         layerTestOnly,
+	"backend/blobtest":          layerTestOnly,
 }
 
 // allowed[a][b]: a package in layer a may import one in layer b.

@@ -1,10 +1,11 @@
-// Package blob stores users' files on disk under the data directory with
-// random names — never a name or path a user supplied — hashing them while
-// they are written, and bounding their size.
+// Package blob stores users' files on disk, in a folder of the data
+// directory or a volume several servers share, under random keys — never
+// a name or path a user supplied — hashing them while they are written,
+// and bounding their size.
 package blob
 
 import (
-	"crypto/rand"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -17,34 +18,48 @@ import (
 	"sentry/backend/core"
 )
 
-// Store keeps files under Root (the data directory's files/ folder).
+// Store keeps files under Root (the data directory's files/ folder, or
+// the folder of a file:// blobs URL).
 type Store struct {
 	Root string
 }
 
-// Stored describes a written file: Path is relative to Root
+// Stored describes a written file: Path is its key
 // (<user id>/<xx>/<random>), Head the first bytes for type detection.
 type Stored = core.StoredBlob
 
 var _ core.BlobStore = (*Store)(nil)
 
 // HeadSize is how much of the start of a file Put keeps for detection.
-const HeadSize = 8 << 10
+const HeadSize = core.BlobHeadSize
+
+// Check makes sure Root exists and takes files: a server refuses to start
+// on a folder it cannot write (a shared volume not mounted, say).
+func (s *Store) Check() error {
+	if err := os.MkdirAll(s.Root, 0o700); err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	f, err := os.CreateTemp(s.Root, ".check-*")
+	if err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	return nil
+}
 
 // Put writes r for userID, refusing more than maxBytes (too_large). The
 // file appears only once complete (written to a temporary name, synced,
 // renamed), so a failed upload leaves nothing behind.
-func (s *Store) Put(userID string, r io.Reader, maxBytes int64) (*Stored, error) {
-	if !safeID(userID) {
-		return nil, fmt.Errorf("blob: bad user id %q", userID)
+func (s *Store) Put(ctx context.Context, userID string, r io.Reader, maxBytes int64) (*Stored, error) {
+	key, err := core.NewBlobKey(userID)
+	if err != nil {
+		return nil, err
 	}
-	var rnd [16]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return nil, fmt.Errorf("blob: name: %w", err)
-	}
-	name := hex.EncodeToString(rnd[:])
-	rel := filepath.Join(userID, name[:2], name)
-	dir := filepath.Join(s.Root, userID, name[:2])
+	dir := filepath.Dir(filepath.Join(s.Root, filepath.FromSlash(key)))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
@@ -60,7 +75,7 @@ func (s *Store) Put(userID string, r io.Reader, maxBytes int64) (*Stored, error)
 	}()
 	h := sha256.New()
 	head := &headBuffer{max: HeadSize}
-	src := &sourceReader{r: io.LimitReader(r, maxBytes+1)}
+	src := &sourceReader{ctx: ctx, r: io.LimitReader(r, maxBytes+1)}
 	n, err := io.Copy(io.MultiWriter(tmp, h, head), src)
 	if src.err != nil {
 		// The caller's stream failed (e.g. a client's body broke off);
@@ -78,24 +93,18 @@ func (s *Store) Put(userID string, r io.Reader, maxBytes int64) (*Stored, error)
 	if err := tmp.Close(); err != nil {
 		return nil, fmt.Errorf("blob: close: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(s.Root, rel)); err != nil {
+	if err := os.Rename(tmp.Name(), filepath.Join(s.Root, filepath.FromSlash(key))); err != nil {
 		return nil, fmt.Errorf("blob: rename: %w", err)
 	}
 	tmp = nil
-	return &Stored{Path: rel, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Head: head.b}, nil
+	return &Stored{Path: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Head: head.b}, nil
 }
 
 // Read returns a stored file's bytes (bounded by max).
-func (s *Store) Read(rel string, max int64) ([]byte, error) {
-	p, err := s.resolve(rel)
+func (s *Store) Read(ctx context.Context, key string, max int64) ([]byte, error) {
+	f, err := s.Open(ctx, key)
 	if err != nil {
 		return nil, err
-	}
-	f, err := os.Open(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, core.Errorf(core.ENOTFOUND, "The stored file is missing.")
-	} else if err != nil {
-		return nil, fmt.Errorf("blob: open: %w", err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, max+1))
@@ -110,8 +119,8 @@ func (s *Store) Read(rel string, max int64) ([]byte, error) {
 
 // Open returns a stored file for streaming: it is read as it is sent,
 // in whatever ranges are asked, never held in memory.
-func (s *Store) Open(rel string) (io.ReadSeekCloser, error) {
-	p, err := s.resolve(rel)
+func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
+	p, err := s.resolve(key)
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +134,8 @@ func (s *Store) Open(rel string) (io.ReadSeekCloser, error) {
 }
 
 // Remove deletes a stored file; a missing file is not an error.
-func (s *Store) Remove(rel string) error {
-	p, err := s.resolve(rel)
+func (s *Store) Remove(ctx context.Context, key string) error {
+	p, err := s.resolve(key)
 	if err != nil {
 		return err
 	}
@@ -136,26 +145,28 @@ func (s *Store) Remove(rel string) error {
 	return nil
 }
 
-// resolve maps a stored relative path to the file, refusing anything that
-// would leave Root.
-func (s *Store) resolve(rel string) (string, error) {
-	clean := filepath.Clean(rel)
-	if rel == "" || filepath.IsAbs(rel) || clean != rel || strings.HasPrefix(clean, "..") || strings.Contains(clean, string(filepath.Separator)+"..") {
-		return "", fmt.Errorf("blob: bad stored path %q", rel)
+// RemoveUser deletes the folder of a user's files.
+func (s *Store) RemoveUser(ctx context.Context, userID string) error {
+	if !core.ValidBlobOwner(userID) {
+		return fmt.Errorf("blob: refusing to remove the files of user id %q", userID)
 	}
-	return filepath.Join(s.Root, clean), nil
+	if err := os.RemoveAll(filepath.Join(s.Root, userID)); err != nil {
+		return fmt.Errorf("blob: remove files of %s: %w", userID, err)
+	}
+	return nil
 }
 
-func safeID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
+// resolve maps a key to its file, refusing anything NewBlobKey does not
+// make (so nothing outside Root is ever reached).
+func (s *Store) resolve(key string) (string, error) {
+	if filepath.Separator == '\\' {
+		// Keys written on Windows before keys were fixed to slashes.
+		key = strings.ReplaceAll(key, `\`, "/")
 	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
+	if !core.ValidBlobKey(key) {
+		return "", fmt.Errorf("blob: bad key %q", key)
 	}
-	return true
+	return filepath.Join(s.Root, filepath.FromSlash(key)), nil
 }
 
 type headBuffer struct {
@@ -171,13 +182,18 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 }
 
 // sourceReader remembers a failure of the stream being stored, to tell
-// it from a failure to write the file.
+// it from a failure to write the file, and stops when ctx ends.
 type sourceReader struct {
+	ctx context.Context
 	r   io.Reader
 	err error
 }
 
 func (s *sourceReader) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		s.err = err
+		return 0, err
+	}
 	n, err := s.r.Read(p)
 	if err != nil && err != io.EOF {
 		s.err = err

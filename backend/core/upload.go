@@ -77,15 +77,42 @@ type StoredBlob struct {
 	Head   []byte
 }
 
-// BlobStore keeps file bytes.
+// BlobStore keeps file bytes: on disk, or in an object store that several
+// servers share. Keys are made by NewBlobKey; every method refuses any
+// other key. Files stream in and out, never whole in memory (but Read).
+// A store that cannot be reached answers unavailable.
 type BlobStore interface {
-	// Put writes r (too_large beyond maxBytes; nothing is left behind).
-	Put(userID string, r io.Reader, maxBytes int64) (*StoredBlob, error)
+	// Put writes r under a new key of userID's (too_large beyond
+	// maxBytes; nothing is left behind on any error). An error of r's
+	// keeps its code.
+	Put(ctx context.Context, userID string, r io.Reader, maxBytes int64) (*StoredBlob, error)
 	// Read returns a whole file (too_large beyond max; not_found if it
 	// is gone), for the parsers that need all of it.
-	Read(path string, max int64) ([]byte, error)
+	Read(ctx context.Context, key string, max int64) ([]byte, error)
 	// Open returns a file to stream or serve in ranges, never holding it
-	// in memory (not_found if it is gone). The caller closes it.
-	Open(path string) (io.ReadSeekCloser, error)
-	Remove(path string) error
+	// in memory (not_found if it is gone). The caller closes it; ctx
+	// bounds every read of it.
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, error)
+	// Remove deletes a file; a missing one is not an error.
+	Remove(ctx context.Context, key string) error
+	// RemoveUser deletes every file of a user (the account is deleted).
+	RemoveUser(ctx context.Context, userID string) error
+}
+
+// UploadReservationStore keeps the quota held by uploads being written in
+// the database, so that servers sharing it hold one quota between them.
+// A reservation lives until released or until it expires (its server
+// died); the upload that holds it renews it while it runs.
+type UploadReservationStore interface {
+	// ReserveUploadBytes takes up to want bytes of quota for the user:
+	// what neither live uploads nor live reservations hold. n is 0 (and
+	// id "") when none is free. Reservations of one user are taken one at
+	// a time.
+	ReserveUploadBytes(ctx context.Context, userID string, want, quota int64, now, expires time.Time) (id string, n int64, err error)
+	// UpdateUploadReservation sets what a reservation holds and when it
+	// expires; an unknown id is not an error (it expired and went).
+	UpdateUploadReservation(ctx context.Context, id string, bytes int64, expires time.Time) error
+	// ReleaseUploadReservation removes a reservation; an unknown id is
+	// not an error.
+	ReleaseUploadReservation(ctx context.Context, id string) error
 }

@@ -19,7 +19,7 @@ func ReadUploads(uploads *upload.Service, reader *ingest.Reader) Loader {
 			return nil, err
 		}
 		progress("reading the file", 0.05)
-		data, err := uploads.Read(up)
+		data, err := uploads.Read(ctx, up)
 		if err != nil {
 			return nil, err
 		}

@@ -119,7 +119,7 @@ func (s *Server) handleUploadContent(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	f, err := s.Uploads.Open(up)
+	f, err := s.Uploads.Open(r.Context(), up)
 	if err != nil {
 		return err
 	}

@@ -199,7 +199,7 @@ func (s *Service) DocumentFile(ctx context.Context, notebookID, id string) (*cor
 	} else if err != nil {
 		return nil, nil, nil, err
 	}
-	f, err := s.uploads.Open(up)
+	f, err := s.uploads.Open(ctx, up)
 	if err != nil {
 		return nil, nil, nil, err
 	}

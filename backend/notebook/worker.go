@@ -161,7 +161,7 @@ func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
 	} else if err != nil {
 		return err
 	}
-	data, err := s.uploads.Read(up)
+	data, err := s.uploads.Read(ctx, up)
 	if err != nil {
 		return err
 	}

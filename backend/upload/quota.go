@@ -2,25 +2,60 @@ package upload
 
 import (
 	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"sentry/backend/lease"
 )
 
 // The quota counts a user's stored uploads and the bytes reserved by
 // uploads being written. A reservation is taken before a file is written
 // and released only after its upload is recorded (or refused); usage and
 // reservations are read under one lock, so no bytes are ever counted in
-// neither place. Reservations live in this process, which owns the
-// database.
+// neither place.
+//
+// On a database several servers share (core.UploadReservationStore),
+// reservations are rows there, taken under a per-user lock of the
+// database: parallel uploads to different servers hold one quota between
+// them. A row expires after ReservationTTL unless its upload renews it,
+// so the reservations of a server that died free themselves. Otherwise
+// they live in this process, which owns the database.
+
+// ReservationTTL is how long a shared reservation lasts without renewal;
+// an upload in progress renews its own every quarter of it.
+const ReservationTTL = lease.Default
 
 // reservation is the quota held by one upload in flight.
 type reservation struct {
 	s      *Service
 	userID string
 	n      int64
+
+	// id is the shared reservation's row ("" in memory, or when nothing
+	// was free); mu guards n against the renewal.
+	id    string
+	mu    sync.Mutex
+	renew func()
 }
 
 // reserve takes up to want bytes of the user's free quota (what is
 // neither stored nor reserved); n is 0 when none is free.
 func (s *Service) reserve(ctx context.Context, userID string, want int64) (*reservation, error) {
+	if s.shared != nil {
+		now := s.Now()
+		id, n, err := s.shared.ReserveUploadBytes(ctx, userID, want, s.QuotaBytes, now, now.Add(ReservationTTL))
+		if err != nil {
+			return nil, err
+		}
+		r := &reservation{s: s, userID: userID, n: n, id: id}
+		if id != "" {
+			r.renew = lease.Heartbeat(context.WithoutCancel(ctx), ReservationTTL, func(ctx context.Context) error {
+				return s.shared.UpdateUploadReservation(ctx, id, r.held(), s.Now().Add(ReservationTTL))
+			})
+		}
+		return r, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	used, err := s.store.UserUploadBytes(ctx, userID)
@@ -37,18 +72,50 @@ func (s *Service) reserve(ctx context.Context, userID string, want int64) (*rese
 	return &reservation{s: s, userID: userID, n: n}, nil
 }
 
+func (r *reservation) held() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
 // shrink keeps only size bytes reserved (the file is written: that is
 // all it needs).
-func (r *reservation) shrink(size int64) {
-	if size < r.n {
-		r.s.unreserve(r.userID, r.n-size)
-		r.n = size
+func (r *reservation) shrink(ctx context.Context, size int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if size >= r.n {
+		return
 	}
+	if r.id != "" {
+		// A failure leaves more reserved than needed until the release.
+		if err := r.s.shared.UpdateUploadReservation(ctx, r.id, size, r.s.Now().Add(ReservationTTL)); err != nil {
+			r.s.logger.Warn("shrink upload reservation", slog.Any("error", err))
+			return
+		}
+	} else {
+		r.s.unreserve(r.userID, r.n-size)
+	}
+	r.n = size
 }
 
 // release gives the reservation back.
-func (r *reservation) release() {
-	r.s.unreserve(r.userID, r.n)
+func (r *reservation) release(ctx context.Context) {
+	if r.renew != nil {
+		r.renew()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.id != "" {
+		// Even when the request ended; failing that, the row expires.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := r.s.shared.ReleaseUploadReservation(ctx, r.id); err != nil {
+			r.s.logger.Warn("release upload reservation", slog.Any("error", err))
+		}
+		r.id = ""
+	} else {
+		r.s.unreserve(r.userID, r.n)
+	}
 	r.n = 0
 }
 

@@ -45,7 +45,10 @@ type Service struct {
 	TempTTL    time.Duration
 	Now        func() time.Time
 
-	// reserved holds, per user, the quota taken by uploads being written.
+	// shared keeps reservations in the database when servers share it;
+	// otherwise reserved holds, per user, the quota taken by uploads being
+	// written in this process.
+	shared   core.UploadReservationStore
 	mu       sync.Mutex
 	reserved map[string]int64
 }
@@ -55,8 +58,10 @@ func NewService(store core.UploadStore, blobs core.BlobStore, detect Detector, l
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, blobs: blobs, detect: detect, logger: logger,
+	s := &Service{store: store, blobs: blobs, detect: detect, logger: logger,
 		MaxBytes: DefaultMaxBytes, QuotaBytes: DefaultQuotaBytes, TempTTL: DefaultTempTTL, Now: time.Now}
+	s.shared, _ = store.(core.UploadReservationStore)
+	return s
 }
 
 // CreateSession opens an upload session for the caller.
@@ -125,21 +130,21 @@ func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer res.release()
+	defer res.release(ctx)
 	if res.n == 0 && want > 0 {
 		return nil, quotaError(s.QuotaBytes)
 	}
-	st, err := s.blobs.Put(u.ID, p.Body, res.n)
+	st, err := s.blobs.Put(ctx, u.ID, p.Body, res.n)
 	if core.ErrorCode(err) == core.ETOOLARGE && res.n < want {
 		return nil, quotaError(s.QuotaBytes)
 	} else if err != nil {
 		return nil, err
 	}
-	res.shrink(st.Size)
+	res.shrink(ctx, st.Size)
 	keep := false
 	defer func() {
 		if !keep {
-			if err := s.blobs.Remove(st.Path); err != nil {
+			if err := s.blobs.Remove(context.WithoutCancel(ctx), st.Path); err != nil {
 				s.logger.Warn("remove refused upload", slog.Any("error", err))
 			}
 		}
@@ -152,7 +157,7 @@ func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
 	if len(head) >= 2 && head[0] == 'P' && head[1] == 'K' {
 		// Office files are zip archives: what they are is in the central
 		// directory at the end, so look at the whole file.
-		if all, err := s.blobs.Read(st.Path, s.MaxBytes); err == nil {
+		if all, err := s.blobs.Read(ctx, st.Path, s.MaxBytes); err == nil {
 			head = all
 		}
 	}
@@ -236,18 +241,19 @@ func (s *Service) Get(ctx context.Context, id string) (*core.Upload, error) {
 
 // Read returns an upload's bytes (for the system, after ownership
 // checks), for parsers that need the whole file. To send a file, use Open.
-func (s *Service) Read(up *core.Upload) ([]byte, error) {
-	return s.blobs.Read(up.StoragePath, s.MaxBytes)
+func (s *Service) Read(ctx context.Context, up *core.Upload) ([]byte, error) {
+	return s.blobs.Read(ctx, up.StoragePath, s.MaxBytes)
 }
 
 // Open returns an upload's file to stream (for the system, after
 // ownership checks): read as it is sent, in ranges, never whole in
-// memory. A deleted or purged upload is not_found. The caller closes it.
-func (s *Service) Open(up *core.Upload) (io.ReadSeekCloser, error) {
+// memory. A deleted or purged upload is not_found. The caller closes it;
+// ctx bounds every read of it.
+func (s *Service) Open(ctx context.Context, up *core.Upload) (io.ReadSeekCloser, error) {
 	if up.DeletedAt != nil || up.StoragePath == "" {
 		return nil, core.Errorf(core.ENOTFOUND, "This file is no longer stored.")
 	}
-	f, err := s.blobs.Open(up.StoragePath)
+	f, err := s.blobs.Open(ctx, up.StoragePath)
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		return nil, core.Errorf(core.ENOTFOUND, "This file is no longer stored.")
 	}
@@ -269,7 +275,7 @@ func (s *Service) Cleanup(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		for _, up := range list {
-			if err := s.blobs.Remove(up.StoragePath); err != nil {
+			if err := s.blobs.Remove(ctx, up.StoragePath); err != nil {
 				return n, err
 			}
 			if err := s.store.MarkUploadPurged(ctx, up.ID); err != nil {
@@ -278,6 +284,12 @@ func (s *Service) Cleanup(ctx context.Context) (int, error) {
 			n++
 		}
 	}
+}
+
+// RemoveUserFiles deletes every stored file of a user, wherever the files
+// live (for account deletion, before the user's rows go).
+func (s *Service) RemoveUserFiles(ctx context.Context, userID string) error {
+	return s.blobs.RemoveUser(ctx, userID)
 }
 
 // StartCleanup runs Cleanup every interval until ctx ends.
