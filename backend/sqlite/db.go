@@ -41,7 +41,7 @@ type DB struct {
 	// group lets concurrent BeginTx callers share one transaction and its
 	// COMMIT (groupcommit.go).
 	group *group
-	read  *sql.DB // a pool of read-only connections
+	read  *readPool // a pool of read-only connections, with prepared statements (stmtcache.go)
 	// ckpt copies the WAL into the database file in the background, so
 	// that the fsyncs of checkpoints never stall a request's commit.
 	ckpt      *sql.DB
@@ -126,10 +126,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.MmapSize > 0 {
 		readExtra = append(readExtra, fmt.Sprintf("mmap_size(%d)", opts.MmapSize))
 	}
-	if db.read, err = sql.Open("sqlite", dsn(readExtra, "")); err != nil {
+	rp, err := sql.Open("sqlite", dsn(readExtra, ""))
+	if err != nil {
 		db.write.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
+	db.read = &readPool{DB: rp}
 	db.read.SetMaxOpenConns(opts.ReadConns)
 	db.read.SetMaxIdleConns(opts.ReadConns)
 	db.read.SetConnMaxIdleTime(0)
@@ -201,6 +203,7 @@ func (db *DB) close() error {
 	}
 	if db.write != nil {
 		// Fold the WAL back so the file is whole for backups.
+		errs = append(errs, db.group.stmts.close())
 		_, _ = db.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 		errs = append(errs, db.write.Close())
 	}

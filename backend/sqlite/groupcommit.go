@@ -51,11 +51,14 @@ type group struct {
 	queue []chan struct{}   // callers waiting for it, first come first served
 	cur   *batch            // the open outer transaction, touched by the lock holder only
 	stats func(members int) // test hook: called with each batch's size before COMMIT
+	stmts stmtCache         // prepared on the writer pool (stmtcache.go)
 }
 
 // batch is one outer transaction and the members that joined it.
 type batch struct {
 	conn    *sql.Conn
+	tx      *sql.Tx // the outer transaction, on conn
+	stmts   map[string]*sql.Stmt
 	members int
 	// err, once set, is every member's answer: a member's savepoint could
 	// not be released or undone (so what the transaction holds is unknown),
@@ -129,18 +132,21 @@ func (g *group) open(ctx context.Context) (*batch, error) {
 	if g.cur != nil {
 		return g.cur, nil
 	}
+	g.prepareWanted(ctx)
 	// The caller's context bounds the wait for the connection (a direct
-	// write may be using it); the transaction itself belongs to the batch.
+	// write may be using it); the transaction itself belongs to the batch
+	// (BEGIN IMMEDIATE: the writer pool's _txlock).
 	conn, err := g.write.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
 		_, _ = conn.ExecContext(context.Background(), `ROLLBACK`)
 		conn.Close()
 		return nil, err
 	}
-	b := &batch{conn: conn, done: make(chan struct{})}
+	b := &batch{conn: conn, tx: tx, done: make(chan struct{})}
 	g.mu.Lock()
 	g.cur = b
 	g.mu.Unlock()
@@ -150,16 +156,17 @@ func (g *group) open(ctx context.Context) (*batch, error) {
 // finish commits the batch (or rolls it back if it is broken), returns the
 // connection and tells every member.
 func (b *batch) finish() {
-	bg := context.Background()
 	if b.err == nil {
-		if _, err := b.conn.ExecContext(bg, `COMMIT`); err != nil {
+		if err := b.tx.Commit(); err != nil {
 			b.err = fmt.Errorf("sqlite: commit: %w", err)
 		}
+	} else {
+		_ = b.tx.Rollback()
 	}
 	if b.err != nil {
 		// After a failed COMMIT the transaction may still be open; the
 		// connection must go back to the pool without it.
-		_, _ = b.conn.ExecContext(bg, `ROLLBACK`)
+		_, _ = b.conn.ExecContext(context.Background(), `ROLLBACK`)
 	}
 	b.conn.Close()
 	close(b.done)
@@ -191,7 +198,7 @@ func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 		g.release()
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
 	}
-	if _, err := b.conn.ExecContext(context.Background(), `SAVEPOINT `+memberSavepoint); err != nil {
+	if _, err := b.exec(context.Background(), db.group, `SAVEPOINT `+memberSavepoint); err != nil {
 		b.err = fmt.Errorf("sqlite: begin: %w", err)
 		g.release()
 		return nil, b.err
@@ -215,7 +222,15 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	if tx.done {
 		return nil, sql.ErrTxDone
 	}
-	return tx.b.conn.ExecContext(stmtCtx(ctx), query, args...)
+	return tx.b.exec(stmtCtx(ctx), tx.db.group, query, args...)
+}
+
+// exec runs a statement in the batch's transaction, prepared if it can be.
+func (b *batch) exec(ctx context.Context, g *group, query string, args ...any) (sql.Result, error) {
+	if st := b.stmt(g, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return b.tx.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs a query in the transaction.
@@ -223,7 +238,10 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 	if tx.done {
 		return nil, sql.ErrTxDone
 	}
-	return tx.b.conn.QueryContext(stmtCtx(ctx), query, args...)
+	if st := tx.b.stmt(tx.db.group, query); st != nil {
+		return st.QueryContext(stmtCtx(ctx), args...)
+	}
+	return tx.b.tx.QueryContext(stmtCtx(ctx), query, args...)
 }
 
 // QueryRowContext runs a query that returns at most one row in the
@@ -234,7 +252,10 @@ func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 		// before it touches a connection.
 		return tx.db.read.QueryRowContext(doneCtx, query, args...)
 	}
-	return tx.b.conn.QueryRowContext(stmtCtx(ctx), query, args...)
+	if st := tx.b.stmt(tx.db.group, query); st != nil {
+		return st.QueryRowContext(stmtCtx(ctx), args...)
+	}
+	return tx.b.tx.QueryRowContext(stmtCtx(ctx), query, args...)
 }
 
 // PrepareContext prepares a statement for use in the transaction; it is
@@ -243,7 +264,7 @@ func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, erro
 	if tx.done {
 		return nil, sql.ErrTxDone
 	}
-	st, err := tx.b.conn.PrepareContext(stmtCtx(ctx), query)
+	st, err := tx.b.tx.PrepareContext(stmtCtx(ctx), query)
 	if err == nil {
 		tx.stmts = append(tx.stmts, st)
 	}
@@ -262,7 +283,7 @@ func (tx *Tx) Commit() error {
 	}
 	tx.end()
 	b := tx.b
-	if _, err := b.conn.ExecContext(context.Background(), `RELEASE `+memberSavepoint); err != nil && b.err == nil {
+	if _, err := b.exec(context.Background(), tx.db.group, `RELEASE `+memberSavepoint); err != nil && b.err == nil {
 		b.err = fmt.Errorf("sqlite: release savepoint: %w", err)
 	}
 	tx.db.group.release()
@@ -279,9 +300,9 @@ func (tx *Tx) Rollback() error {
 	tx.end()
 	b := tx.b
 	bg := context.Background()
-	_, err := b.conn.ExecContext(bg, `ROLLBACK TO `+memberSavepoint)
+	_, err := b.exec(bg, tx.db.group, `ROLLBACK TO `+memberSavepoint)
 	if err == nil {
-		_, err = b.conn.ExecContext(bg, `RELEASE `+memberSavepoint)
+		_, err = b.exec(bg, tx.db.group, `RELEASE `+memberSavepoint)
 	}
 	if err != nil && b.err == nil {
 		// The outer transaction's state is unknown (SQLite rolls a whole
