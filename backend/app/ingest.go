@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"sentry/backend/audio"
 	"sentry/backend/core"
@@ -30,5 +31,10 @@ func newReader(speechModel func(context.Context) string, describe core.ImageDesc
 // model in the folder voskModel) for recordings.
 func FileSource(ctx context.Context, data []byte, filename string, handwriting bool, voskModel string) (*core.Source, error) {
 	r := newReader(func(context.Context) string { return voskModel }, nil)
-	return r.ReadFile(ctx, data, filename, ingest.Options{Handwriting: handwriting}, nil)
+	src, err := r.ReadFile(ctx, data, filename, ingest.Options{Handwriting: handwriting}, nil)
+	if errors.Is(err, vosk.ErrNoModel) {
+		// On the command line there is no Settings screen to point to.
+		return nil, core.Errorf(core.EUNSUPPORTED, "Speech recognition needs a Vosk model: download one (e.g. vosk-model-small-en-us-0.15), unpack it and set SENTRY_VOSK_MODEL to its folder.")
+	}
+	return src, err
 }

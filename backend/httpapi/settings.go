@@ -14,7 +14,7 @@ func (s *Server) settingsRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/settings/speech-model", Tag: "settings", Summary: "The speech model in use, whether it works, and any download in progress", Response: "SpeechModel", Status: 200, handler: s.handleSpeechModel},
 		{Method: "PUT", Path: "/api/settings/speech-model", Tag: "settings", Summary: "Desktop only: use a model folder you picked", Body: "SpeechModelFolder", Response: "SpeechModel", Status: 200, handler: s.handleUseSpeechModel},
-		{Method: "POST", Path: "/api/settings/speech-model/download", Tag: "settings", Summary: "Desktop only: download a model archive (.zip) with its SHA-256, with progress", Body: "SpeechModelDownload", Response: "SpeechModel", Status: 202, handler: s.handleDownloadSpeechModel},
+		{Method: "POST", Path: "/api/settings/speech-model/download", Tag: "settings", Summary: "Desktop only: download one of the known models by name (catalog), or an archive (.zip) with its SHA-256; follow it with GET", Body: "SpeechModelDownload", Response: "SpeechModel", Status: 202, handler: s.handleDownloadSpeechModel},
 	}
 }
 
@@ -25,7 +25,7 @@ func (s *Server) machineSettings(r *http.Request) error {
 		return err
 	}
 	if !s.Desktop {
-		return core.Errorf(core.EFORBIDDEN, "On a team server the operator sets the speech model (SENTRY_VOSK_MODEL).")
+		return core.Errorf(core.EFORBIDDEN, "On a team server its operator sets up the speech model.")
 	}
 	return nil
 }
@@ -33,7 +33,7 @@ func (s *Server) machineSettings(r *http.Request) error {
 func (s *Server) handleSpeechModel(w http.ResponseWriter, r *http.Request) error {
 	st := s.Models.Status(r.Context())
 	if !s.Desktop && !st.Ready && st.Path == "" {
-		st.Problem = "No speech model on this server; the operator sets one with SENTRY_VOSK_MODEL."
+		st.Problem = "No speech model on this server; its operator sets one up."
 	}
 	writeJSON(w, http.StatusOK, st)
 	return nil
@@ -61,13 +61,23 @@ func (s *Server) handleDownloadSpeechModel(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	var in struct {
+		Model  string `json:"model"`
 		URL    string `json:"url"`
 		SHA256 string `json:"sha256"`
 	}
-	if err := decodeInto(w, r, &in, "url", "sha256"); err != nil {
+	if err := decodeInto(w, r, &in, "model", "url", "sha256"); err != nil {
 		return err
 	}
-	if _, err := s.Models.Start(r.Context(), in.URL, in.SHA256); err != nil {
+	var err error
+	switch {
+	case in.Model != "" && (in.URL != "" || in.SHA256 != ""):
+		return core.FieldError("model", "Give a model of the list, or an address with its SHA-256, not both.")
+	case in.Model != "" || in.URL == "":
+		_, err = s.Models.StartKnown(r.Context(), in.Model)
+	default:
+		_, err = s.Models.Start(r.Context(), in.URL, in.SHA256)
+	}
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, s.Models.Status(r.Context()))

@@ -1,7 +1,10 @@
-// Package modelmgr manages the speech model: it downloads a model archive
-// with progress, verifies its SHA-256, unpacks it safely (no paths leaving
-// the folder, bounded sizes) and checks it is a usable model — or takes a
-// folder the user picked — and remembers the choice.
+// Package modelmgr manages the models Settings sets up. The speech model:
+// one of the known Vosk models (catalog.go) or an archive with its SHA-256,
+// downloaded with progress, checked, unpacked safely (no paths leaving the
+// folder, bounded sizes) and tested as a usable model — or a folder the
+// user picked — and the choice remembered. The language models
+// (language.go): the local model server's state, pulls with progress, and
+// the models chosen for extraction, answers and embeddings.
 package modelmgr
 
 import (
@@ -46,10 +49,14 @@ type Status struct {
 	Problem  string `json:"problem,omitempty"`
 	Download *Job   `json:"download,omitempty"`
 	Default  string `json:"default_path,omitempty"`
+	// Catalog are the known models to download by name.
+	Catalog []KnownModel `json:"catalog"`
 }
 
 // Job is a download in progress or finished.
 type Job struct {
+	// Model is the known model's name, when one of the list is downloading.
+	Model    string    `json:"model,omitempty"`
 	URL      string    `json:"url"`
 	State    string    `json:"state"` // downloading, verifying, unpacking, done, failed
 	Bytes    int64     `json:"bytes"`
@@ -57,6 +64,8 @@ type Job struct {
 	Progress float64   `json:"progress"`
 	Error    string    `json:"error,omitempty"`
 	Started  time.Time `json:"started_at"`
+	// SHA256 is the checksum of what arrived, once it has.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // Manager downloads and selects models.
@@ -66,6 +75,9 @@ type Manager struct {
 	Check    func(dir string) error
 	Settings Settings
 	HTTP     *http.Client
+	// CatalogBase is where the known models' archives are
+	// (DefaultCatalogBase when empty; a local server in tests).
+	CatalogBase string
 
 	mu  sync.Mutex
 	job *Job
@@ -83,7 +95,7 @@ func (m *Manager) Current(ctx context.Context) string {
 
 // Status reports the model in use and any download.
 func (m *Manager) Status(ctx context.Context) Status {
-	st := Status{Path: m.Current(ctx), Default: m.Fallback}
+	st := Status{Path: m.Current(ctx), Default: m.Fallback, Catalog: Known}
 	if st.Path != "" {
 		if err := m.Check(st.Path); err != nil {
 			st.Problem = core.ErrorMessage(err)
@@ -113,6 +125,23 @@ func (m *Manager) UseFolder(ctx context.Context, dir string) error {
 	return m.Settings.SetSetting(ctx, SettingKey, filepath.Clean(dir))
 }
 
+// StartKnown begins downloading one of the known models by its name.
+func (m *Manager) StartKnown(ctx context.Context, id string) (*Job, error) {
+	k, ok := known(id)
+	if !ok {
+		return nil, core.FieldError("model", "Choose one of the speech models in the list.")
+	}
+	base := m.CatalogBase
+	if base == "" {
+		base = DefaultCatalogBase
+	}
+	u, err := url.Parse(strings.TrimSuffix(base, "/") + "/" + k.ID + ".zip")
+	if err != nil {
+		return nil, err
+	}
+	return m.start(ctx, u, k.SHA256, k)
+}
+
 // Start begins downloading url (an https .zip, or http on this machine)
 // whose SHA-256 must be sha; progress shows in Status.
 func (m *Manager) Start(ctx context.Context, rawURL, sha string) (*Job, error) {
@@ -124,17 +153,24 @@ func (m *Manager) Start(ctx context.Context, rawURL, sha string) (*Job, error) {
 	if b, err := hex.DecodeString(sha); err != nil || len(b) != sha256.Size {
 		return nil, core.FieldError("sha256", "Give the archive's SHA-256 (64 hex digits) so the download can be checked.")
 	}
+	return m.start(ctx, u, sha, KnownModel{})
+}
+
+// start runs a download whose archive must match sha when it is given,
+// and be near k.Size when that is given.
+func (m *Manager) start(ctx context.Context, u *url.URL, sha string, k KnownModel) (*Job, error) {
+	rawURL := u.String()
 	m.mu.Lock()
 	if m.job != nil && (m.job.State == "downloading" || m.job.State == "verifying" || m.job.State == "unpacking") {
 		m.mu.Unlock()
 		return nil, core.Errorf(core.ECONFLICT, "A model is already downloading.")
 	}
-	job := &Job{URL: rawURL, State: "downloading", Started: time.Now().UTC()}
+	job := &Job{Model: k.ID, URL: rawURL, State: "downloading", Started: time.Now().UTC()}
 	m.job = job
 	first := *job
 	m.mu.Unlock()
 	go func() {
-		dir, err := m.run(context.WithoutCancel(ctx), u.String(), sha)
+		dir, err := m.run(context.WithoutCancel(ctx), u.String(), sha, k.Size)
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		if err != nil {
@@ -173,7 +209,7 @@ func (m *Manager) set(f func(j *Job)) {
 	m.mu.Unlock()
 }
 
-func (m *Manager) run(ctx context.Context, rawURL, sha string) (string, error) {
+func (m *Manager) run(ctx context.Context, rawURL, sha string, expect int64) (string, error) {
 	if err := os.MkdirAll(m.Dir, 0o700); err != nil {
 		return "", err
 	}
@@ -230,9 +266,18 @@ func (m *Manager) run(ctx context.Context, rawURL, sha string) (string, error) {
 			return "", core.Errorf(core.EINVALID, "The download was interrupted (%s); try again.", shortErr(rerr))
 		}
 	}
-	m.set(func(j *Job) { j.State = "verifying" })
-	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
+	got := hex.EncodeToString(h.Sum(nil))
+	m.set(func(j *Job) { j.State, j.SHA256 = "verifying", got })
+	if sha != "" && got != sha {
 		return "", core.Errorf(core.EINVALID, "The downloaded archive does not match its checksum (got %s…); it was not installed.", got[:12])
+	}
+	// A model of the list without a pinned checksum must at least be the
+	// size the list gives (rounded there), and pass the model check below.
+	if expect > 0 && (n < expect*4/5 || n > expect*5/4) {
+		return "", core.Errorf(core.EINVALID, "The download is %d MB, not the %d MB the model list gives; it was not installed.", n>>20, expect>>20)
+	}
+	if sha == "" {
+		sha = got
 	}
 	m.set(func(j *Job) { j.State, j.Progress = "unpacking", 0.92 })
 	name := strings.TrimSuffix(filepath.Base(strings.SplitN(rawURL, "?", 2)[0]), ".zip")

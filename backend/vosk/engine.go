@@ -20,12 +20,16 @@ func (r Recognizer) model(ctx context.Context) string {
 	return r.Model(ctx)
 }
 
+// ErrNoModel is Ready's answer when no model is chosen: it names the
+// Settings section that fixes it (the command line says its own way).
+var ErrNoModel = core.Errorf(core.EUNSUPPORTED, "Speech recognition needs a Vosk model: choose one in Settings → Speech model.")
+
 // Ready reports unsupported when no model is set and invalid when the
 // folder is not a Vosk model (CheckModel).
 func (r Recognizer) Ready(ctx context.Context) error {
 	dir := r.model(ctx)
 	if dir == "" {
-		return core.Errorf(core.EUNSUPPORTED, "Speech recognition needs a Vosk model: download one (e.g. vosk-model-small-en-us-0.15), unpack it and set SENTRY_VOSK_MODEL to its folder.")
+		return ErrNoModel
 	}
 	return CheckModel(dir)
 }
