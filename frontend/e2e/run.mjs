@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { dashboardSteps } from './dashboard.mjs';
+import { notebookAnswerSteps } from './notebookAnswers.mjs';
 import { screenSteps } from './screens.mjs';
 
 const here = import.meta.dirname;
@@ -236,6 +237,13 @@ async function run() {
   // E2E_ONLY=screens runs just the screens at both widths (quicker while working on the layout).
   if (process.env.E2E_ONLY === 'screens') {
     await screens();
+    stepsDone += 1;
+    return;
+  }
+  // E2E_ONLY=notebook-answers runs just the notebook answers at both widths.
+  const notebookAnswers = () => notebookAnswerSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
+  if (process.env.E2E_ONLY === 'notebook-answers') {
+    await notebookAnswers();
     stepsDone += 1;
     return;
   }
@@ -1291,6 +1299,7 @@ async function run() {
 
   await dashboardSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
   await screens();
+  await notebookAnswers();
   await (await import('./notices.mjs')).noticeSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
   await (await import('./integrations.mjs')).integrationSteps({ browser, bin, begin, until, fail, snap, timeout: STEP_TIMEOUT });
 

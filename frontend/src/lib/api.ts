@@ -388,6 +388,8 @@ export interface Citation {
   start: number;
   end: number;
   score: number;
+  /** The sentences the answer quotes from this passage: byte offsets into the document's text, like start and end. */
+  quotes?: { start: number; end: number }[];
 }
 
 export interface NotebookAnswer {
@@ -1006,8 +1008,11 @@ export function createApi(opts: ApiOptions) {
       }),
 
     /** A page of a notebook's PDF as a PNG; not_found when the server has none. */
-    notebookPageImage: (notebookId: string, documentId: string, page: number, signal?: AbortSignal) =>
-      file(`/api/notebooks/${enc(notebookId)}/documents/${enc(documentId)}/pages/${enc(String(page))}`, signal),
+    notebookPageImage: (notebookId: string, documentId: string, page: number, signal?: AbortSignal, dpi?: number) =>
+      file(
+        `/api/notebooks/${enc(notebookId)}/documents/${enc(documentId)}/pages/${enc(String(page))}${dpi ? `?dpi=${enc(String(dpi))}` : ''}`,
+        signal,
+      ),
 
     /** The original file of a notebook document. */
     notebookDocumentFile: (notebookId: string, documentId: string, signal?: AbortSignal) =>

@@ -46,3 +46,65 @@ export function percent(progress: number | undefined): string {
   const p = Number.isFinite(progress) ? (progress as number) : 0;
   return `${Math.round(Math.min(1, Math.max(0, p)) * 100)}%`;
 }
+
+/** A piece of a cited passage: quoted by the answer, or around the quote. */
+export interface PassagePart {
+  text: string;
+  quoted: boolean;
+}
+
+/**
+ * Splits a citation's passage into the sentences the answer quotes and the
+ * text around them. Quotes are byte offsets into the document (UTF-8), as
+ * the passage's own start and end are; a quote that does not fall inside
+ * the passage is ignored, and without quotes the whole passage is quoted.
+ */
+export function passageParts(c: Pick<Citation, 'text' | 'start' | 'quotes'>): PassagePart[] {
+  const bytes = new TextEncoder().encode(c.text);
+  const spans = (Array.isArray(c.quotes) ? c.quotes : [])
+    .map((q) => [Number(q?.start) - c.start, Number(q?.end) - c.start] as const)
+    .filter(([a, b]) => Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b <= bytes.length && a < b)
+    .sort((x, y) => x[0] - y[0]);
+  if (spans.length === 0) return c.text ? [{ text: c.text, quoted: true }] : [];
+  const decode = (a: number, b: number) => new TextDecoder().decode(bytes.subarray(a, b));
+  const parts: PassagePart[] = [];
+  let at = 0;
+  for (const [a0, b] of spans) {
+    const a = Math.max(a0, at);
+    if (a >= b) continue;
+    if (a > at) parts.push({ text: decode(at, a), quoted: false });
+    parts.push({ text: decode(a, b), quoted: true });
+    at = b;
+  }
+  if (at < bytes.length) parts.push({ text: decode(at, bytes.length), quoted: false });
+  return parts;
+}
+
+/** What the app says under an answer about the engine that wrote it. */
+export interface EngineNote {
+  text: string;
+  /** Point to Settings → Models: a model would answer better. */
+  suggestModel: boolean;
+}
+
+/**
+ * Names the engine of an answer: "extractive" (no language model: the
+ * sentences are quoted from the documents) or "ollama:<model>" (a model
+ * wrote it); nothing while indexing or for an empty notebook.
+ */
+export function engineNote(engine: string | undefined, found: boolean | undefined): EngineNote | null {
+  if (engine === 'extractive') {
+    return found === false
+      ? {
+          text: 'Searched your documents without a language model; a model also finds answers worded unlike the question.',
+          suggestModel: true,
+        }
+      : {
+          text: 'Answered from your documents without a language model, quoted as written; a model would answer in its own words, drawing on several passages.',
+          suggestModel: true,
+        };
+  }
+  const model = engine?.startsWith('ollama:') ? engine.slice('ollama:'.length) : '';
+  if (model) return { text: `Answered by the language model ${model}, from your documents.`, suggestModel: false };
+  return null;
+}
