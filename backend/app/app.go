@@ -24,7 +24,6 @@ import (
 	"sentry/backend/activity"
 	"sentry/backend/audio"
 	"sentry/backend/auth"
-	"sentry/backend/blob"
 	"sentry/backend/config"
 	"sentry/backend/core"
 	"sentry/backend/event"
@@ -135,6 +134,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	blobs, blobsHealth, err := openBlobs(ctx, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	var secret []byte
 	switch {
 	case cfg.Desktop:
@@ -168,7 +172,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	providers, providerProblems := oauthProviders(ctx, cfg, logger)
 	authSvc.SetOAuthProviders(cfg.PublicURL, providers...)
 	authSvc.OnDeleteUser = append(authSvc.OnDeleteUser, func(ctx context.Context, userID string) error {
-		return RemoveUserFiles(cfg.DataDir, userID)
+		return blobs.RemoveUser(ctx, userID)
 	})
 	bus := event.NewBus(logger)
 	a := &App{Store: db, DB: sqlDB, PG: pgDB, Auth: authSvc, Events: bus, Clock: clock, Config: cfg, logger: logger,
@@ -207,7 +211,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.LanguageModels.Server, a.LanguageModels.OnChange = client, llm.Forget
 		engines = append([]core.TaskExtractor{llm}, engines...)
 	}
-	a.Uploads = upload.NewService(db, &blob.Store{Root: filepath.Join(cfg.DataDir, "files")}, ingest.Detect, logger)
+	a.Uploads = upload.NewService(db, blobs, ingest.Detect, logger)
 	if cfg.MaxUploadMB > 0 {
 		a.Uploads.MaxBytes = cfg.MaxUploadMB << 20
 	}
@@ -258,7 +262,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, Attempts: attempts, Classify: classify, AllowedOrigins: cfg.AllowedOrigins,
 		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, LanguageModels: a.LanguageModels, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, Sync: a.Sync, UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
-		Health: append(a.databaseHealth(), []httpapi.HealthCheck{
+		Health: append(a.databaseHealth(), []httpapi.HealthCheck{blobsHealth,
 			{Name: "sign_in_providers", Check: func(ctx context.Context) (map[string]any, error) {
 				d := map[string]any{"enabled": authSvc.OAuthProviders()}
 				if len(providerProblems) > 0 {
@@ -421,18 +425,8 @@ func WaitShutdown(ctx context.Context, srv *http.Server, timeout time.Duration) 
 	return srv.Shutdown(sctx)
 }
 
-// UserFilesDir is where a user's stored files live inside DataDir.
+// UserFilesDir is where a user's stored files live inside DataDir (with
+// the default blobs store).
 func UserFilesDir(dataDir, userID string) string {
 	return filepath.Join(dataDir, "files", userID)
-}
-
-// RemoveUserFiles deletes every stored file of a user.
-func RemoveUserFiles(dataDir, userID string) error {
-	if userID == "" || strings.ContainsAny(userID, `/\.`) {
-		return fmt.Errorf("app: refusing to remove files of user id %q", userID)
-	}
-	if err := os.RemoveAll(UserFilesDir(dataDir, userID)); err != nil {
-		return fmt.Errorf("app: remove files of %s: %w", userID, err)
-	}
-	return nil
 }

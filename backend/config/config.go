@@ -53,6 +53,14 @@ type Config struct {
 	// file in DataDir; stored files stay in DataDir either way. It may
 	// hold a password, so it is never logged.
 	DatabaseURL string `json:"database_url"`
+	// Blobs is where uploaded files live: file:///path (default: the
+	// files/ folder of DataDir; several servers point it at one shared
+	// volume) or s3://BUCKET[/PREFIX]?endpoint=http://host:port[&region=…]
+	// for an S3-compatible store. The store's keys come from the
+	// environment only (BlobsAccessKey, BlobsSecretKey).
+	Blobs          string `json:"blobs"`
+	BlobsAccessKey string `json:"-"`
+	BlobsSecretKey string `json:"-"`
 
 	// SMTP sends verification and reset emails; without SMTPAddr they go
 	// to DataDir/outbox as .eml files. The password comes from the
@@ -265,6 +273,9 @@ func (c Config) Validate() error {
 	if err := c.checkDatabaseURL(); err != nil {
 		return err
 	}
+	if _, err := c.BlobStore(); err != nil {
+		return err
+	}
 	if c.ReadConns < 1 || c.ReadConns > 256 {
 		return fmt.Errorf("config: read conns %d: want 1 to 256", c.ReadConns)
 	}
@@ -363,6 +374,9 @@ const (
 	EnvVoskModel      = "SENTRY_VOSK_MODEL"
 	EnvEmbedModel     = "SENTRY_EMBED_MODEL"
 	EnvDatabaseURL    = "SENTRY_DATABASE_URL"
+	EnvBlobs          = "SENTRY_BLOBS"
+	EnvBlobsAccessKey = "SENTRY_BLOBS_ACCESS_KEY"
+	EnvBlobsSecretKey = "SENTRY_BLOBS_SECRET_KEY"
 )
 
 // Load builds a Config: defaults, then the JSON file (from --config or
@@ -392,6 +406,10 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	if v := getenv(EnvDatabaseURL); v != "" {
 		c.DatabaseURL = v
 	}
+	if v := getenv(EnvBlobs); v != "" {
+		c.Blobs = v
+	}
+	applyBlobsKeys(&c, getenv)
 	if v := getenv(EnvLogLevel); v != "" {
 		c.LogLevel = v
 	}
@@ -463,6 +481,8 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 			c.Addr = v
 		case "database-url":
 			c.DatabaseURL = v
+		case "blobs":
+			c.Blobs = v
 		case "log-level":
 			c.LogLevel = v
 		case "log-format":
@@ -507,6 +527,7 @@ func RegisterFlags(fs *flag.FlagSet) {
 	fs.String("log-level", "", "debug, info, warn or error (env "+EnvLogLevel+")")
 	fs.String("log-format", "", "json or text (env "+EnvLogFormat+")")
 	fs.String("database-url", "", "PostgreSQL URL for a team server's data, postgres://… (env "+EnvDatabaseURL+"; default: SQLite in the data directory)")
+	fs.String("blobs", "", "where uploaded files live: file:///path (a volume servers share) or s3://bucket?endpoint=http://host:port with keys in "+EnvBlobsAccessKey+" and "+EnvBlobsSecretKey+" (env "+EnvBlobs+"; default: files/ in the data directory)")
 }
 
 func splitList(v string) []string {
