@@ -1,0 +1,678 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"sentry/backend/core"
+	"sentry/sync/schema"
+)
+
+// The sync server's store on PostgreSQL (core.SyncServerStore), the twin
+// of the SQLite store's syncserver.go, built from the sync/schema registry.
+// A scope's change log entries are numbered under its sync_scopes row
+// lock (change.go), so seq order is commit order within a scope and a
+// pull after seq c never skips a row.
+
+var _ core.SyncServerStore = (*DB)(nil)
+
+// arrayColumns are the synced JSON fields this store keeps as text[]
+// (lists of strings), not jsonb.
+var arrayColumns = map[string]bool{"tasks.attendees": true, "tasks.tags": true}
+
+// SyncIdentity returns this database's sync id and epoch.
+func (db *DB) SyncIdentity(ctx context.Context) (string, int64, error) {
+	var id, epoch string
+	if err := db.pool.QueryRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'sync_database_id'), (SELECT value FROM meta WHERE key = 'sync_epoch')`).Scan(&id, &epoch); err != nil {
+		return "", 0, formatError(err, "sync identity", onViolation{})
+	}
+	e, err := strconv.ParseInt(epoch, 10, 64)
+	if err != nil {
+		return "", 0, fmt.Errorf("postgres: sync epoch %q: %w", epoch, err)
+	}
+	return id, e, nil
+}
+
+// BindSyncDevice binds a device id to its user for good.
+func (db *DB) BindSyncDevice(ctx context.Context, d *core.SyncDevice) (*core.SyncDevice, error) {
+	if !storable(d.ID, d.UserID, d.Name) {
+		return nil, core.FieldError("device_id", "A device id is visible characters.")
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.rollback()
+	if _, err := tx.Exec(ctx, `INSERT INTO sync_devices (id, user_id, name, schema_version, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO NOTHING`, d.ID, d.UserID, d.Name, d.SchemaVersion, tx.now); err != nil {
+		return nil, formatError(err, "bind device", onViolation{})
+	}
+	var owner string
+	if err := tx.QueryRow(ctx, `SELECT user_id FROM sync_devices WHERE id = $1 FOR UPDATE`, d.ID).Scan(&owner); err != nil {
+		return nil, formatError(err, "bind device", onViolation{})
+	}
+	if owner != d.UserID {
+		return nil, core.Errorf(core.EFORBIDDEN, "This device is bound to another account.")
+	}
+	if _, err := tx.Exec(ctx, `UPDATE sync_devices SET name = $1, schema_version = $2 WHERE id = $3`, d.Name, d.SchemaVersion, d.ID); err != nil {
+		return nil, formatError(err, "bind device", onViolation{})
+	}
+	if err := tx.commit(ctx, "bind device"); err != nil {
+		return nil, err
+	}
+	return db.FindSyncDevice(ctx, d.ID)
+}
+
+const syncDeviceColumns = `id, user_id, name, schema_version, created_at, last_push_at, last_pull_at, last_seqs`
+
+func scanSyncDevice(row pgx.Row) (*core.SyncDevice, error) {
+	var d core.SyncDevice
+	var seqs []byte
+	if err := row.Scan(&d.ID, &d.UserID, &d.Name, &d.SchemaVersion, &d.CreatedAt, &d.LastPushAt, &d.LastPullAt, &seqs); err != nil {
+		return nil, err
+	}
+	d.CreatedAt = d.CreatedAt.UTC()
+	d.LastPushAt, d.LastPullAt = utcPtr(d.LastPushAt), utcPtr(d.LastPullAt)
+	if err := json.Unmarshal(seqs, &d.LastSeqs); err != nil {
+		return nil, fmt.Errorf("postgres: device %s seqs: %w", d.ID, err)
+	}
+	return &d, nil
+}
+
+// FindSyncDevice returns not_found for an unknown device.
+func (db *DB) FindSyncDevice(ctx context.Context, id string) (*core.SyncDevice, error) {
+	if !storable(id) {
+		return nil, core.Errorf(core.ENOTFOUND, "Device not found.")
+	}
+	d, err := scanSyncDevice(db.pool.QueryRow(ctx, `SELECT `+syncDeviceColumns+` FROM sync_devices WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "Device not found.")
+	} else if err != nil {
+		return nil, formatError(err, "find device "+id, onViolation{})
+	}
+	return d, nil
+}
+
+// FindSyncDevices lists a user's devices, oldest first.
+func (db *DB) FindSyncDevices(ctx context.Context, userID string) ([]*core.SyncDevice, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+syncDeviceColumns+` FROM sync_devices WHERE user_id = $1 ORDER BY created_at, id`, userID)
+	if err != nil {
+		return nil, formatError(err, "find devices", onViolation{})
+	}
+	defer rows.Close()
+	out := []*core.SyncDevice{}
+	for rows.Next() {
+		d, err := scanSyncDevice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: scan device: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "find devices", onViolation{})
+	}
+	return out, nil
+}
+
+// MarkSyncPulled records a device's pull.
+func (db *DB) MarkSyncPulled(ctx context.Context, deviceID string, seqs map[string]int64) error {
+	buf, err := json.Marshal(seqs)
+	if err != nil {
+		return fmt.Errorf("postgres: mark pulled: %w", err)
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE sync_devices SET last_pull_at = $1, last_seqs = $2 WHERE id = $3`, db.now(), string(buf), deviceID); err != nil {
+		return formatError(err, "mark pulled", onViolation{})
+	}
+	return nil
+}
+
+var syncedTableNames = func() []string {
+	names := make([]string, len(schema.Tables))
+	for i, t := range schema.Tables {
+		names[i] = t.Name
+	}
+	return names
+}()
+
+// ScopeSeqs returns each scope's last seq of a synced table's change.
+func (db *DB) ScopeSeqs(ctx context.Context, scopes []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(scopes))
+	for _, s := range scopes {
+		out[s] = 0
+	}
+	rows, err := db.pool.Query(ctx, `SELECT scope_id, max(seq) FROM changes WHERE scope_id = ANY($1) AND table_name = ANY($2) GROUP BY scope_id`,
+		scopes, syncedTableNames)
+	if err != nil {
+		return nil, formatError(err, "scope seqs", onViolation{})
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		var seq int64
+		if err := rows.Scan(&s, &seq); err != nil {
+			return nil, fmt.Errorf("postgres: scope seqs: %w", err)
+		}
+		out[s] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "scope seqs", onViolation{})
+	}
+	return out, nil
+}
+
+// ReadFeed returns a scope's rows changed after afterSeq, each once with
+// its current state, ordered by the seq of its last change.
+func (db *DB) ReadFeed(ctx context.Context, scopeID string, afterSeq int64, limit, schemaVersion int) ([]*core.FeedEntry, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	if !storable(scopeID) {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT table_name, row_id, max(seq) AS last FROM changes
+		WHERE scope_id = $1 AND seq > $2 AND table_name = ANY($3)
+		GROUP BY table_name, row_id ORDER BY last LIMIT $4`, scopeID, afterSeq, syncedTableNames, limit)
+	if err != nil {
+		return nil, formatError(err, "read feed", onViolation{})
+	}
+	var out []*core.FeedEntry
+	for rows.Next() {
+		e := &core.FeedEntry{ScopeID: scopeID}
+		if err := rows.Scan(&e.Table, &e.RowID, &e.Seq); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("postgres: read feed: %w", err)
+		}
+		out = append(out, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "read feed", onViolation{})
+	}
+	for _, e := range out {
+		tb, _ := schema.Lookup(e.Table)
+		r, err := readServerRow(ctx, db.pool, tb, e.RowID, false)
+		if err != nil {
+			return nil, err
+		}
+		if !r.Exists {
+			r.Deleted = true
+		}
+		e.ServerRow = *forVersion(tb, r, schemaVersion)
+	}
+	return out, nil
+}
+
+// forVersion keeps the fields (and clocks) a client at version v knows.
+func forVersion(tb *schema.Table, r *core.ServerRow, v int) *core.ServerRow {
+	out := *r
+	out.Fields = map[string]any{}
+	out.Clocks = map[string]string{}
+	for _, f := range tb.Synced(v) {
+		if val, ok := r.Fields[f.Name]; ok {
+			out.Fields[f.Name] = val
+		}
+		if c, ok := r.Clocks[f.Name]; ok {
+			out.Clocks[f.Name] = c
+		}
+	}
+	return &out
+}
+
+// selectExpr reads a field as one Go type per registry type.
+func selectExpr(f schema.Field) string {
+	switch f.Type {
+	case schema.Int:
+		return f.Name + `::bigint`
+	case schema.Real:
+		return f.Name + `::float8`
+	case schema.JSON:
+		return `to_jsonb(` + f.Name + `)::text`
+	}
+	return f.Name
+}
+
+// readServerRow reads a synced row's synced fields, clocks, owner and
+// scope (locked FOR UPDATE inside a push).
+func readServerRow(ctx context.Context, q queryer, tb *schema.Table, id string, lock bool) (*core.ServerRow, error) {
+	r := &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}
+	if !storable(id) {
+		return r, nil
+	}
+	fields := tb.Synced(schema.Version)
+	team := `''`
+	if tb.Name == "tasks" {
+		team = `team_id`
+	}
+	cols := []string{`user_id`, team, `field_clocks::text`}
+	for _, f := range fields {
+		cols = append(cols, selectExpr(f))
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	query := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + tb.Name + ` WHERE id = $1`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	err := q.QueryRow(ctx, query, id).Scan(ptrs...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, nil
+	} else if err != nil {
+		return nil, formatError(err, "read "+tb.Name+" "+id, onViolation{})
+	}
+	r.Exists = true
+	r.UserID, _ = vals[0].(string)
+	r.ScopeID, _ = vals[1].(string)
+	if r.ScopeID == "" {
+		r.ScopeID = r.UserID
+	}
+	clocks, _ := vals[2].(string)
+	if err := json.Unmarshal([]byte(clocks), &r.Clocks); err != nil {
+		return nil, fmt.Errorf("postgres: clocks of %s %s: %w", tb.Name, id, err)
+	}
+	if r.Clocks == nil {
+		r.Clocks = map[string]string{}
+	}
+	for i, f := range fields {
+		v, err := pgValue(f, vals[i+3])
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %s %s: %w", tb.Name, id, err)
+		}
+		r.Fields[f.Name] = v
+	}
+	r.Deleted = r.Fields["deleted_at"] != nil
+	return r, nil
+}
+
+// formatNumber writes a float as sync sends it (shortest form, no
+// exponent), as the SQLite store does.
+func formatNumber(f float64) json.Number {
+	return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+}
+
+func decodeJSONValue(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// pgValue turns a read value into the JSON value sync/schema types.
+func pgValue(f schema.Field, v any) (any, error) {
+	switch f.Type {
+	case schema.Text, schema.UUID:
+		s, _ := v.(string)
+		return s, nil
+	case schema.Bool:
+		b, _ := v.(bool)
+		return b, nil
+	case schema.Int:
+		if v == nil {
+			return nil, nil
+		}
+		n, ok := v.(int64)
+		if !ok {
+			return nil, fmt.Errorf("%s: not a whole number: %v", f.Name, v)
+		}
+		return json.Number(strconv.FormatInt(n, 10)), nil
+	case schema.Real:
+		if v == nil {
+			return nil, nil
+		}
+		n, ok := v.(float64)
+		if !ok {
+			return nil, fmt.Errorf("%s: not a number: %v", f.Name, v)
+		}
+		return formatNumber(n), nil
+	case schema.TimeMS:
+		if v == nil {
+			return nil, nil
+		}
+		t, ok := v.(time.Time)
+		if !ok {
+			return nil, fmt.Errorf("%s: not a time: %v", f.Name, v)
+		}
+		return t.UTC().Format("2006-01-02T15:04:05.000Z"), nil
+	case schema.JSON:
+		if v == nil {
+			return nil, nil
+		}
+		s, _ := v.(string)
+		return decodeJSONValue([]byte(s))
+	}
+	return nil, fmt.Errorf("%s: unknown type %s", f.Name, f.Type)
+}
+
+// pgArg turns a checked JSON value into the argument and placeholder
+// expression of its column.
+func pgArg(tb *schema.Table, f schema.Field, v any, n int) (any, string, error) {
+	ph := fmt.Sprintf("$%d", n)
+	switch f.Type {
+	case schema.Text, schema.UUID:
+		s, _ := v.(string)
+		return s, ph, nil
+	case schema.Bool:
+		b, _ := v.(bool)
+		return b, ph, nil
+	case schema.Int:
+		if v == nil {
+			return nil, ph, nil
+		}
+		n, _ := v.(json.Number)
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		return i, ph, err
+	case schema.Real:
+		if v == nil {
+			return nil, ph, nil
+		}
+		n, _ := v.(json.Number)
+		x, err := strconv.ParseFloat(string(n), 64)
+		return x, ph, err
+	case schema.TimeMS:
+		if v == nil {
+			return nil, ph, nil
+		}
+		s, _ := v.(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return ms(t), ph, err
+	case schema.JSON:
+		b, err := json.Marshal(v)
+		if arrayColumns[tb.Name+"."+f.Name] {
+			return string(b), `ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(` + ph + `::jsonb, 'null'::jsonb), '[]'::jsonb)))`, err
+		}
+		return string(b), ph + `::jsonb`, err
+	}
+	return nil, ph, fmt.Errorf("%s: unknown type %s", f.Name, f.Type)
+}
+
+// ApplyPush applies one batch in one transaction. Pushes of one device
+// take turns (an advisory lock on its id), so a batch retried while the
+// first try still runs waits and gets the stored result.
+func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, ps []core.PushPatch, decide core.SyncDecide) (*core.PushResult, error) {
+	if !storable(deviceID, batchID) {
+		return nil, core.FieldError("batch_id", "A batch id is visible characters.")
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.rollback()
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('sync_device:' || $1, 0))`, deviceID); err != nil {
+		return nil, formatError(err, "lock device", onViolation{})
+	}
+	var stored []byte
+	err = tx.QueryRow(ctx, `SELECT result::text FROM sync_batches WHERE device_id = $1 AND batch_id = $2`, deviceID, batchID).Scan(&stored)
+	if err == nil {
+		var res core.PushResult
+		if err := json.Unmarshal(stored, &res); err != nil {
+			return nil, fmt.Errorf("postgres: stored batch %s: %w", batchID, err)
+		}
+		res.Replayed = true
+		return &res, nil
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, formatError(err, "find batch", onViolation{})
+	}
+	res := &core.PushResult{Applied: []string{}, Superseded: []string{}, Rejected: []core.PushRejected{}, ScopesSeq: map[string]int64{}}
+	for i := range ps {
+		if err := tx.applyPatch(ctx, userID, &ps[i], decide, res); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.flushChanges(ctx); err != nil {
+		return nil, err
+	}
+	for s := range res.ScopesSeq {
+		var seq int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM changes WHERE scope_id = $1`, s).Scan(&seq); err != nil {
+			return nil, formatError(err, "scope seq", onViolation{})
+		}
+		res.ScopesSeq[s] = seq
+	}
+	buf, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: encode push result: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO sync_batches (device_id, batch_id, result, received_at) VALUES ($1, $2, $3, $4)`,
+		deviceID, batchID, string(buf), tx.now); err != nil {
+		return nil, formatError(err, "store batch", onViolation{})
+	}
+	if _, err := tx.Exec(ctx, `UPDATE sync_devices SET last_push_at = $1 WHERE id = $2`, tx.now, deviceID); err != nil {
+		return nil, formatError(err, "mark pushed", onViolation{})
+	}
+	if err := tx.commit(ctx, "apply push"); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// applyPatch merges one patch (in a savepoint of its own, so a refused
+// write leaves nothing behind) and records its outcome in res.
+func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, decide core.SyncDecide, res *core.PushResult) error {
+	reject := func(code, msg string, row *core.ServerRow) {
+		res.Rejected = append(res.Rejected, core.PushRejected{ChangeIDs: p.ChangeIDs, Table: p.Table, RowID: p.RowID, Code: code, Message: msg, Row: row})
+	}
+	tb, ok := schema.Lookup(p.Table)
+	if !ok {
+		reject(core.EINVALID, fmt.Sprintf("%q is not a synced table.", p.Table), nil)
+		return nil
+	}
+	if !storable(append([]string{p.ScopeID, p.RowID}, p.ChangeIDs...)...) {
+		reject(core.EINVALID, "Ids must be valid UTF-8 without NUL characters.", nil)
+		return nil
+	}
+	fresh := p.ChangeIDs[:0:0]
+	for _, id := range p.ChangeIDs {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM sync_applied WHERE change_id = $1`, id).Scan(&n); err != nil {
+			return formatError(err, "applied changes", onViolation{})
+		}
+		if n > 0 {
+			res.Superseded = append(res.Superseded, id)
+		} else {
+			fresh = append(fresh, id)
+		}
+	}
+	if len(fresh) == 0 && len(p.ChangeIDs) > 0 {
+		return nil
+	}
+	p.ChangeIDs = fresh
+	cur, err := readServerRow(ctx, tx, tb, p.RowID, true)
+	if err != nil {
+		return err
+	}
+	w, rej, show := decide(p, cur)
+	if rej != nil {
+		var row *core.ServerRow
+		if show && cur.Exists {
+			row = cur
+		}
+		reject(rej.Code, rej.Message, row)
+		return nil
+	}
+	outcome := "superseded"
+	if w != nil {
+		if _, err := tx.Exec(ctx, `SAVEPOINT sentry_sync_patch`); err != nil {
+			return formatError(err, "savepoint", onViolation{})
+		}
+		err := tx.recordConflicts(ctx, tb, p, w)
+		if err == nil && len(w.Fields) > 0 {
+			err = tx.writeServerRow(ctx, userID, tb, p, cur, w)
+		}
+		if err != nil {
+			if _, rbErr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT sentry_sync_patch`); rbErr != nil {
+				return formatError(rbErr, "roll back patch", onViolation{})
+			}
+			code, msg := core.ErrorCode(err), core.ErrorMessage(err)
+			var pe *pgconn.PgError
+			if code == core.EINTERNAL && errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23")) {
+				// Data the columns refuse (a missing required value, a
+				// value out of range): this patch's fault, not the server's.
+				code, msg = core.EINVALID, "A value cannot be stored: "+pe.ColumnName+" "+strings.TrimSpace(pe.Message)
+			}
+			if code != core.EINTERNAL {
+				var row *core.ServerRow
+				if show && cur.Exists {
+					row = cur
+				}
+				reject(code, msg, row)
+				return nil
+			}
+			return err
+		}
+		if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT sentry_sync_patch`); err != nil {
+			return formatError(err, "release patch", onViolation{})
+		}
+		res.Conflicts += len(w.Conflicts)
+		if len(w.Fields) > 0 {
+			outcome = "applied"
+		}
+	}
+	for _, id := range p.ChangeIDs {
+		if _, err := tx.Exec(ctx, `INSERT INTO sync_applied (change_id, scope_id, outcome, applied_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			id, p.ScopeID, outcome, tx.now); err != nil {
+			return formatError(err, "record applied change", onViolation{})
+		}
+	}
+	if outcome == "applied" {
+		res.Applied = append(res.Applied, p.ChangeIDs...)
+		res.ScopesSeq[p.ScopeID] = 0
+	} else {
+		res.Superseded = append(res.Superseded, p.ChangeIDs...)
+	}
+	return nil
+}
+
+// writeServerRow writes a decided patch: the row (inserted for the pusher
+// when new), its clocks, and a remote change log entry in the scope.
+func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Table, p *core.PushPatch, cur *core.ServerRow, w *core.SyncWrite) error {
+	clocks, err := json.Marshal(w.Clocks)
+	if err != nil {
+		return fmt.Errorf("postgres: encode clocks: %w", err)
+	}
+	ts := tx.db.hlc()
+	var names, phs []string
+	var args []any
+	add := func(name, ph string, v any) {
+		names, phs, args = append(names, name), append(phs, ph), append(args, v)
+	}
+	for _, f := range tb.Synced(schema.Version) {
+		v, ok := w.Fields[f.Name]
+		if !ok {
+			continue
+		}
+		a, ph, err := pgArg(tb, f, v, len(args)+1)
+		if err != nil {
+			return core.FieldError(f.Name, "%s could not be stored.", f.Name)
+		}
+		add(f.Name, ph, a)
+	}
+	op := core.OpUpdate
+	if !cur.Exists {
+		op = core.OpInsert
+		add("field_clocks", fmt.Sprintf("$%d::jsonb", len(args)+1), string(clocks))
+		add("updated_at", fmt.Sprintf("$%d", len(args)+1), tx.now)
+		add("hlc", fmt.Sprintf("$%d", len(args)+1), ts)
+		add("user_id", fmt.Sprintf("$%d", len(args)+1), userID)
+		add("id", fmt.Sprintf("$%d", len(args)+1), p.RowID)
+		if _, ok := w.Fields["created_at"]; !ok {
+			add("created_at", fmt.Sprintf("$%d", len(args)+1), tx.now)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO `+tb.Name+` (`+strings.Join(names, ", ")+`, version) VALUES (`+strings.Join(phs, ", ")+`, 1)`, args...); err != nil {
+			return formatError(err, "sync insert "+tb.Name, onViolation{Duplicate: "This row id is taken."})
+		}
+	} else {
+		sets := make([]string, len(names))
+		for i := range names {
+			sets[i] = names[i] + " = " + phs[i]
+		}
+		n := len(args)
+		sets = append(sets, fmt.Sprintf("field_clocks = $%d::jsonb", n+1), fmt.Sprintf("updated_at = $%d", n+2), "version = version + 1", fmt.Sprintf("hlc = $%d", n+3))
+		args = append(args, string(clocks), tx.now, ts, p.RowID)
+		if _, err := tx.Exec(ctx, `UPDATE `+tb.Name+` SET `+strings.Join(sets, ", ")+fmt.Sprintf(` WHERE id = $%d`, n+4), args...); err != nil {
+			return formatError(err, "sync update "+tb.Name, onViolation{})
+		}
+		if v, ok := w.Fields["deleted_at"]; ok && v != nil {
+			op = core.OpDelete
+		}
+	}
+	owner := cur.UserID
+	if owner == "" {
+		owner = userID
+	}
+	base := map[string]string{}
+	for f := range w.Fields {
+		if b, ok := p.Base[f]; ok {
+			base[f] = b
+		}
+	}
+	tx.logRemoteChange(owner, p.ScopeID, tb.Name, p.RowID, op, ts, w.Fields, base)
+	return nil
+}
+
+// recordConflicts keeps the conflicts a patch made and drops those its
+// writer had seen.
+func (tx *Tx) recordConflicts(ctx context.Context, tb *schema.Table, p *core.PushPatch, w *core.SyncWrite) error {
+	for _, c := range w.Conflicts {
+		lv, _ := json.Marshal(c.LoserValue)
+		wv, _ := json.Marshal(c.WinnerValue)
+		if _, err := tx.Exec(ctx, `INSERT INTO sync_conflicts (id, scope_id, table_name, row_id, field, loser_value, loser_clock, winner_value, winner_clock, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10) ON CONFLICT DO NOTHING`,
+			NewID(), p.ScopeID, tb.Name, p.RowID, c.Field, string(lv), c.LoserClock, string(wv), c.WinnerClock, tx.now); err != nil {
+			return formatError(err, "record conflict", onViolation{})
+		}
+	}
+	for _, c := range w.Withdrawn {
+		if _, err := tx.Exec(ctx, `DELETE FROM sync_conflicts WHERE table_name = $1 AND row_id = $2 AND field = $3 AND loser_clock = $4`,
+			tb.Name, p.RowID, c.Field, c.LoserClock); err != nil {
+			return formatError(err, "withdraw conflict", onViolation{})
+		}
+	}
+	return nil
+}
+
+// FindSyncConflicts lists the conflicts kept in the given scopes.
+func (db *DB) FindSyncConflicts(ctx context.Context, scopes []string, limit int) ([]*core.SyncConflict, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, scope_id, table_name, row_id, field, loser_value::text, loser_clock, winner_value::text, winner_clock, created_at
+		FROM sync_conflicts WHERE scope_id = ANY($1) ORDER BY created_at DESC, id DESC LIMIT $2`, scopes, limit)
+	if err != nil {
+		return nil, formatError(err, "find conflicts", onViolation{})
+	}
+	defer rows.Close()
+	out := []*core.SyncConflict{}
+	for rows.Next() {
+		var c core.SyncConflict
+		var lv, wv string
+		if err := rows.Scan(&c.ID, &c.ScopeID, &c.Table, &c.RowID, &c.Field, &lv, &c.LoserClock, &wv, &c.WinnerClock, &c.CreatedAt); err != nil {
+			return nil, fmt.Errorf("postgres: scan conflict: %w", err)
+		}
+		if c.LoserValue, err = decodeJSONValue([]byte(lv)); err != nil {
+			return nil, fmt.Errorf("postgres: conflict %s: %w", c.ID, err)
+		}
+		if c.WinnerValue, err = decodeJSONValue([]byte(wv)); err != nil {
+			return nil, fmt.Errorf("postgres: conflict %s: %w", c.ID, err)
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		out = append(out, &c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "find conflicts", onViolation{})
+	}
+	return out, nil
+}
