@@ -46,6 +46,7 @@ var layers = map[string]string{
 	"backend/upload":        layerFeature,
 	"backend/workload":      layerFeature,
 	"sync/remote":           layerFeature,
+	"sync/client":           layerFeature, // the device's sync engine
 
 	"backend/ingest":   layerIngest,
 	"backend/docparse": layerIngest,
@@ -110,6 +111,7 @@ var featureEdges = map[[2]string]string{
 	{"backend/extract", "backend/upload"}:    "extraction's sources are the caller's uploads, opened through the upload service",
 	{"backend/integrations", "backend/task"}: "imported and synced tasks are written through the task service, like the user's own",
 	{"backend/notebook", "backend/upload"}:   "a notebook's documents are uploads: stored, sized and deduplicated by the upload service",
+	{"sync/client", "sync/remote"}:           "the sync engine signs in to the team server and renews its token through the team-server sign-in",
 }
 
 // entries are the packages through which other layers reach a layer: the
