@@ -115,8 +115,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		r, err := eng.SyncNow(uctx)
 		if err != nil {
 			st, _ := eng.Status(uctx)
-			if st.Pending > 0 {
-				return fail(fmt.Errorf("%s (%d %s kept here, sent next time)", errText(err), st.Pending, plural(st.Pending, "change", "changes")))
+			if st.Pending > 0 && !errors.Is(err, client.ErrNotConnected) {
+				fmt.Fprintf(stderr, "sentry sync now: %s (%d %s kept here, sent next time)\n", oneLine(errText(err)), st.Pending, plural(st.Pending, "change", "changes"))
+				return 1
 			}
 			return fail(err)
 		}

@@ -317,7 +317,7 @@ func (e *Engine) pullAll(ctx context.Context, c *remote.Client, b *core.SyncBind
 		if err != nil {
 			return err
 		}
-		q := url.Values{"limit": {strconv.Itoa(wire.MaxPullLimit)}}
+		q := url.Values{"limit": {strconv.Itoa(wire.MaxPullLimit)}, "device_id": {e.o.DeviceID}, "schema_version": {strconv.Itoa(schema.Version)}}
 		if st.Cursor != "" {
 			q.Set("cursor", st.Cursor)
 		}
