@@ -38,7 +38,12 @@ type nbAnswer struct {
 		ChunkID    string  `json:"chunk_id"`
 		Text       string  `json:"text"`
 		Page       int     `json:"page"`
+		Start      int     `json:"start"`
 		Score      float64 `json:"score"`
+		Quotes     []struct {
+			Start int `json:"start"`
+			End   int `json:"end"`
+		} `json:"quotes"`
 	} `json:"citations"`
 	Indexing *struct{ Documents, Ready int } `json:"indexing"`
 }
@@ -205,8 +210,15 @@ func TestNotebookScenarios(t *testing.T) {
 	}
 	var cited bool
 	for _, c := range a.Citations {
-		if strings.Contains(a.Answer, "["+strconv.Itoa(c.N)+"]") && strings.Contains(c.Text, "Carol") {
-			cited = c.Page == 3 && c.Filename == "plan.pdf" && c.DocumentID == up.DocumentID && c.ChunkID != "" && c.Score > 0
+		// Only the sources the answer cites are listed, each with the
+		// sentences it quotes.
+		if !strings.Contains(a.Answer, "["+strconv.Itoa(c.N)+"]") || len(c.Quotes) == 0 {
+			t.Fatalf("source [%d] is listed but not quoted: %s", c.N, body)
+		}
+		if strings.Contains(c.Text, "Carol") {
+			q := c.Quotes[0]
+			cited = c.Page == 3 && c.Filename == "plan.pdf" && c.DocumentID == up.DocumentID && c.ChunkID != "" && c.Score > 0 &&
+				strings.HasPrefix(c.Text[q.Start-c.Start:q.End-c.Start], "Page three: Carol must review the contract")
 		}
 	}
 	if !cited {
@@ -301,6 +313,10 @@ func TestNotebookWithOllama(t *testing.T) {
 	if res.StatusCode != 200 || ans.Engine != "ollama:llama3.1:8b" || !strings.HasPrefix(ans.Answer, "Carol reviews the contract by 12 May [1].") ||
 		strings.Contains(ans.Answer, "[9]") || len(ans.Citations) != 1 || ans.Citations[0].N != 1 {
 		t.Fatalf("grounded answer: %d %s", res.StatusCode, body)
+	}
+	// The passage's sentence the model drew on is marked.
+	if c := ans.Citations[0]; len(c.Quotes) != 1 || c.Text[c.Quotes[0].Start-c.Start:c.Quotes[0].End-c.Start] != "Carol must review the contract by 12 May." {
+		t.Fatalf("grounded answer's quotes: %s", body)
 	}
 	// The history went to the model between the system prompt and the question.
 	reqs := stand.Requests()

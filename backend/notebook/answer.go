@@ -520,7 +520,60 @@ func (s *Service) grounded(ctx context.Context, req ChatRequest, cites []core.Ci
 			used = append(used, c)
 		}
 	}
+	markQuotes(reply, used)
 	return &Answer{Answer: reply, Citations: used, Engine: engine, Found: true}, nil
+}
+
+// markQuotes finds, in each passage a model's reply cites, the sentence
+// the reply draws on: the one sharing the most content words with the
+// words before each of the passage's markers (back to the previous
+// sentence end or marker). A sentence needs two shared words, or all of
+// its own, to be marked; a passage with none stays unmarked.
+func markQuotes(reply string, cites []core.Citation) {
+	for i := range cites {
+		c := &cites[i]
+		tag := fmt.Sprintf("[%d]", c.N)
+		sents := passageSentences(c.Text)
+		sentTerms := make([]map[string]bool, len(sents))
+		for k, sp := range sents {
+			sentTerms[k] = map[string]bool{}
+			for _, t := range matchTerms(c.Text[sp.start:sp.end]) {
+				sentTerms[k][t] = true
+			}
+		}
+		marked := map[int]bool{}
+		for at := 0; ; {
+			j := strings.Index(reply[at:], tag)
+			if j < 0 {
+				break
+			}
+			end := at + j
+			claim := reply[:end]
+			if k := strings.LastIndexAny(strings.TrimRight(claim, " ])"), ".!?]"); k >= 0 {
+				claim = claim[k+1:]
+			}
+			at = end + len(tag)
+			best, bestHits := -1, 0
+			claimTerms := distinct(matchTerms(claim))
+			for k := range sents {
+				hits := 0
+				for _, t := range claimTerms {
+					if sentTerms[k][t] {
+						hits++
+					}
+				}
+				if hits > bestHits {
+					best, bestHits = k, hits
+				}
+			}
+			if best < 0 || marked[best] || (bestHits < 2 && bestHits < len(sentTerms[best])) {
+				continue
+			}
+			marked[best] = true
+			c.Quotes = append(c.Quotes, core.Quote{Start: c.Start + sents[best].start, End: c.Start + sents[best].end})
+		}
+		sort.Slice(c.Quotes, func(a, b int) bool { return c.Quotes[a].Start < c.Quotes[b].Start })
+	}
 }
 
 // citeSentence puts the marker before the sentence's closing punctuation.
