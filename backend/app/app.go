@@ -31,6 +31,7 @@ import (
 	"sentry/backend/httpapi"
 	"sentry/backend/ingest"
 	"sentry/backend/integrations"
+	"sentry/backend/jobs"
 	"sentry/backend/mail"
 	"sentry/backend/modelmgr"
 	"sentry/backend/notebook"
@@ -91,6 +92,8 @@ type App struct {
 	Config config.Config
 
 	Extract *extract.Service
+	// Jobs runs extraction and notebook indexing (backend/jobs).
+	Jobs jobs.Queue
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
 	// LanguageModels is Settings → Models: the local model server and the
@@ -225,16 +228,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.Ingest = newReader(a.Models.Current, describe)
 	a.Extract = extract.NewService(db, a.Tasks, engines, extract.ReadUploads(a.Uploads, a.Ingest), logger)
-	a.Extract.Shared = a.PG != nil // other servers may work the same queue
+	a.Extract.Shared = a.PG != nil // other servers may work the same runs
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBG = stop
-	if err := a.Extract.Start(bg, 2); err != nil {
-		stop()
-		a.Close()
-		return nil, err
-	}
 	a.Notebooks = newNotebooks(ctx, a, llm, logger)
-	if err := a.Notebooks.Start(bg, 1); err != nil {
+	if err := a.startJobs(bg); err != nil {
 		stop()
 		a.Close()
 		return nil, err
@@ -353,7 +351,13 @@ func (a *App) Close() error {
 	a.closeOnce.Do(func() {
 		if a.stopBG != nil {
 			a.stopBG()
-			a.Extract.Wait()
+			if a.Jobs != nil {
+				// Running jobs are cancelled and left for the next start
+				// (or, on PostgreSQL, for another server at once).
+				if err := a.Jobs.Stop(context.Background()); err != nil {
+					a.logger.Warn("stop the job queue", slog.Any("error", err))
+				}
+			}
 			if a.Notebooks != nil {
 				a.Notebooks.Wait()
 			}

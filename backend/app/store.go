@@ -23,7 +23,8 @@ import (
 // one store only (sqlite-vec, the pool of a server).
 func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger, clock *hlc.Clock) (core.Stores, *sqlite.DB, *postgres.DB, error) {
 	if cfg.Postgres() {
-		pg, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Logger: logger, Clock: clock, MaxConns: int32(cfg.ReadConns) + 4})
+		pg, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Logger: logger, Clock: clock, MaxConns: int32(cfg.ReadConns) + 4,
+			Extra: jobMigrations(logger)})
 		if err != nil {
 			return nil, nil, nil, err
 		}

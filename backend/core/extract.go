@@ -115,9 +115,14 @@ type ExtractionStore interface {
 	FindExtractions(ctx context.Context, userID string, limit int) ([]*Extraction, error)
 	// UpdateExtraction saves status, stage, progress, error, tasks, attempts.
 	UpdateExtraction(ctx context.Context, e *Extraction) error
-	// ClaimExtraction moves one queued run to running and returns it;
-	// not_found when none is queued.
-	ClaimExtraction(ctx context.Context) (*Extraction, error)
+	// ClaimExtractionByID moves a run to running, counting an attempt,
+	// when it is queued or when its worker has shown no sign of life since
+	// staleBefore (its server died). not_found when the run is gone or no
+	// longer queued or running; conflict while a live worker holds it.
+	ClaimExtractionByID(ctx context.Context, id string, staleBefore time.Time) (*Extraction, error)
+	// FindUnfinishedExtractions lists the ids of runs queued or running,
+	// oldest first (at start, to enqueue their jobs again).
+	FindUnfinishedExtractions(ctx context.Context) ([]string, error)
 	// RequeueRunning puts runs left running whose last sign of life
 	// (updated_at) is before staleBefore back in the queue: a crashed
 	// worker's, never a live one's on another server.

@@ -186,9 +186,14 @@ type NotebookStore interface {
 	UpdateNotebookDocument(ctx context.Context, d *NotebookDocument) error
 	// DeleteNotebookDocument soft-deletes a document and removes its chunks.
 	DeleteNotebookDocument(ctx context.Context, id string) error
-	// ClaimNotebookDocument moves the oldest queued document to indexing;
-	// not_found when none is queued.
-	ClaimNotebookDocument(ctx context.Context) (*NotebookDocument, error)
+	// ClaimNotebookDocumentByID moves a document to indexing, counting an
+	// attempt, when it is queued or when its worker has shown no sign of
+	// life since staleBefore. not_found when it is gone or no longer queued
+	// or indexing; conflict while a live worker holds it.
+	ClaimNotebookDocumentByID(ctx context.Context, id string, staleBefore time.Time) (*NotebookDocument, error)
+	// FindUnfinishedNotebookDocuments lists the ids of documents queued or
+	// indexing, oldest first.
+	FindUnfinishedNotebookDocuments(ctx context.Context) ([]string, error)
 	// RequeueIndexing puts documents left indexing whose last sign of life
 	// (updated_at) is before staleBefore back in the queue.
 	RequeueIndexing(ctx context.Context, staleBefore time.Time) (int, error)

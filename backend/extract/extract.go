@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"sentry/backend/core"
+	"sentry/backend/jobs"
 	"sentry/backend/lease"
 	"sentry/backend/task"
 )
@@ -43,17 +44,19 @@ type Service struct {
 	loader  Loader
 	logger  *slog.Logger
 	Now     func() time.Time
-	// Shared says other servers work this database's queue too: at start
-	// only runs silent for a Lease are resumed, and a reaper takes over
-	// those of servers that died. Without it this process owns the queue
-	// and resumes every run left running.
+	// Jobs runs extraction jobs (worker.go); Start makes a local queue
+	// when it is nil.
+	Jobs jobs.Queue
+	// Shared says other servers work this database's runs too: a run left
+	// running is then resumed only once its worker has been silent for a
+	// Lease (the job queue brings its job back). Without it this process
+	// owns the database and resumes every run left running at start.
 	Shared bool
 	Lease  time.Duration
 
-	wake    chan struct{}
+	own     *jobs.Local
 	mu      sync.Mutex
 	running map[string]context.CancelFunc
-	wg      sync.WaitGroup
 }
 
 // NewService returns an extraction service. engines are tried in order:
@@ -64,7 +67,7 @@ func NewService(store core.ExtractionStore, tasks *task.Service, engines []core.
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, tasks: tasks, engines: engines, loader: loader, logger: logger, Now: time.Now,
-		wake: make(chan struct{}, 1), running: map[string]context.CancelFunc{}}
+		running: map[string]context.CancelFunc{}}
 }
 
 // Engines names the available engines, preferred first.
@@ -165,15 +168,22 @@ func (s *Service) ExtractText(ctx context.Context, userID string, in TextInput) 
 		return nil, err
 	}
 	if len(in.Text) > InlineBytes {
-		s.kick()
+		if err := s.enqueue(ctx, run.ID); err != nil {
+			return nil, err
+		}
 		return run, nil
 	}
 	run.Status, run.Attempts = core.RunRunning, 1
 	s.process(ctx, run)
+	if run.Status == core.RunQueued { // to be retried, or the request went away
+		if err := s.enqueue(context.WithoutCancel(ctx), run.ID); err != nil {
+			return nil, err
+		}
+	}
 	return run, nil
 }
 
-// Enqueue stores a run for an upload and wakes a worker.
+// Enqueue stores a run for an upload and enqueues its job.
 func (s *Service) Enqueue(ctx context.Context, run *core.Extraction) error {
 	if run.Engine == "" {
 		eng, err := s.engine("")
@@ -186,15 +196,7 @@ func (s *Service) Enqueue(ctx context.Context, run *core.Extraction) error {
 	if err := s.store.CreateExtraction(ctx, run); err != nil {
 		return err
 	}
-	s.kick()
-	return nil
-}
-
-func (s *Service) kick() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	return s.enqueue(ctx, run.ID)
 }
 
 // Get returns one of the caller's runs; not_found for others'.
@@ -386,9 +388,6 @@ func (s *Service) process(parent context.Context, run *core.Extraction) {
 		if err := s.store.UpdateExtraction(context.WithoutCancel(ctx), run); err != nil {
 			s.logger.Error("save failed extraction", slog.String("extraction_id", run.ID), slog.Any("error", err))
 		}
-	}
-	if run.Status == core.RunQueued && parent.Err() == nil {
-		s.kick()
 	}
 }
 

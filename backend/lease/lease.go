@@ -1,10 +1,9 @@
-// Package lease keeps claimed background jobs (extraction runs, notebook
-// indexing) alive and takes over the ones whose worker died, so several
-// servers can share one database's queues: a worker touches its job while
-// it runs (Heartbeat), and every server puts back in the queue the jobs
-// nobody has touched for a lease's length (Reap). A job whose server is
-// killed is picked up by another within about one and a half leases; a
-// live one is never taken from its worker.
+// Package lease keeps a claimed job's row alive: while a worker works on
+// an extraction run or a notebook document, it touches the row
+// (Heartbeat). A row that has gone a lease without a touch belongs to a
+// worker that died, and the next worker to claim it takes it over (the job
+// queue brings its job back, see backend/jobs); a live one is never taken
+// from its worker.
 package lease
 
 import (
@@ -12,8 +11,11 @@ import (
 	"time"
 )
 
-// Default is how long a claimed job may go without a sign of life.
-const Default = 2 * time.Minute
+// Default is how long a claimed row may go without a sign of life. With
+// a beat every quarter of it, a dead worker's row is free again at most
+// three quarters of a lease after it died: well inside the two minutes
+// in which another server takes over a dead one's job.
+const Default = time.Minute
 
 // Heartbeat calls touch every d/4 until stop is called or ctx ends.
 func Heartbeat(ctx context.Context, d time.Duration, touch func(context.Context) error) (stop func()) {
@@ -33,22 +35,4 @@ func Heartbeat(ctx context.Context, d time.Duration, touch func(context.Context)
 		}
 	}()
 	return func() { cancel(); <-done }
-}
-
-// Reap calls requeue with the time before which a job counts as dead,
-// every d/2 until ctx ends, and found with each positive count.
-func Reap(ctx context.Context, d time.Duration, now func() time.Time, requeue func(context.Context, time.Time) (int, error), found func(int, error)) {
-	t := time.NewTicker(max(d/2, time.Millisecond))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := requeue(ctx, now().Add(-d))
-			if (n > 0 || err != nil) && ctx.Err() == nil {
-				found(n, err)
-			}
-		}
-	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"sentry/backend/core"
 	"sentry/backend/ingest"
+	"sentry/backend/jobs"
 	"sentry/backend/upload"
 )
 
@@ -28,11 +29,15 @@ const (
 
 // Service runs notebooks.
 type Service struct {
-	// Shared says other servers index from this database's queue too
-	// (see extract.Service.Shared); Lease is how long a document may go
-	// without a sign of life before another server takes it over.
+	// Jobs runs indexing jobs (worker.go); Start makes a local queue when
+	// it is nil.
+	Jobs jobs.Queue
+	// Shared says other servers index this database's documents too (see
+	// extract.Service.Shared); Lease is how long a document may go without
+	// a sign of life before another server takes it over.
 	Shared bool
 	Lease  time.Duration
+	own    *jobs.Local
 
 	store   core.NotebookStore
 	uploads *upload.Service
@@ -67,8 +72,7 @@ type Service struct {
 	EmbedBatch int
 	Now        func() time.Time
 
-	wake chan struct{}
-	wg   sync.WaitGroup
+	wg sync.WaitGroup // re-embedding
 }
 
 // NewService returns a notebook service using the built-in embedder.
@@ -77,8 +81,7 @@ func NewService(store core.NotebookStore, uploads *upload.Service, files core.Up
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, uploads: uploads, files: files, logger: logger,
-		Embedder: HashEmbedder{}, Offline: HashEmbedder{}, Reader: ingest.New(ingest.Engines{}), OfflineVectorWeight: 0.5, TextBudget: DefaultTextBudget, TopK: DefaultTopK, EmbedBatch: 32, Now: time.Now,
-		wake: make(chan struct{}, 1)}
+		Embedder: HashEmbedder{}, Offline: HashEmbedder{}, Reader: ingest.New(ingest.Engines{}), OfflineVectorWeight: 0.5, TextBudget: DefaultTextBudget, TopK: DefaultTopK, EmbedBatch: 32, Now: time.Now}
 }
 
 // Create makes a notebook for the caller.
@@ -283,15 +286,10 @@ func (s *Service) Upload(ctx context.Context, notebookID string, p upload.Put) (
 		_ = s.files.DeleteUpload(ctx, up.ID)
 		return nil, err
 	}
-	s.kick()
-	return d, nil
-}
-
-func (s *Service) kick() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	if err := s.enqueue(ctx, d.ID); err != nil {
+		return nil, err
 	}
+	return d, nil
 }
 
 // Progress summarises a notebook's indexing.

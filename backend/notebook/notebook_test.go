@@ -256,7 +256,7 @@ func TestOtherUsersNotebookIsNotFound(t *testing.T) {
 func TestRequeueOnRestart(t *testing.T) {
 	e := newEnv(t)
 	d := e.add(t, "bees.txt", bees)
-	claimed, err := e.db.ClaimNotebookDocument(e.ctx)
+	claimed, err := e.db.ClaimNotebookDocumentByID(e.ctx, d.ID, core.MaxTime)
 	if err != nil || claimed.ID != d.ID || claimed.Status != core.DocIndexing {
 		t.Fatalf("claim: %+v %v", claimed, err)
 	}

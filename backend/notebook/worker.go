@@ -3,43 +3,47 @@ package notebook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"sentry/backend/core"
 	"sentry/backend/ingest"
+	"sentry/backend/jobs"
 	"sentry/backend/lease"
 )
 
-// Start re-queues documents a crash left indexing and starts n workers;
-// they stop when ctx ends. Wait blocks until they have.
-func (s *Service) Start(ctx context.Context, n int) error {
-	stale := core.MaxTime // this process owns the queue
-	if s.Shared {
-		stale = s.now().Add(-s.lease())
+// JobKind is the kind of a document's indexing job; its arguments carry
+// only the document's id, and the document's row is what users see.
+const JobKind = "notebook_index"
+
+type jobArgs struct {
+	ID string `json:"id"`
+}
+
+// Register puts the indexing worker on s.Jobs, n documents at once in
+// this process.
+func (s *Service) Register(n int) { s.Jobs.Handle(JobKind, n, s.work) }
+
+// Resume enqueues the jobs of documents left unfinished (see
+// extract.Service.Resume) and starts re-embedding documents made by
+// another model.
+func (s *Service) Resume(ctx context.Context) error {
+	if !s.Shared {
+		if k, err := s.store.RequeueIndexing(ctx, core.MaxTime); err != nil {
+			return err
+		} else if k > 0 {
+			s.logger.Info("resuming interrupted indexing", slog.Int("count", k))
+		}
 	}
-	if k, err := s.store.RequeueIndexing(ctx, stale); err != nil {
+	ids, err := s.store.FindUnfinishedNotebookDocuments(ctx)
+	if err != nil {
 		return err
-	} else if k > 0 {
-		s.logger.Info("resuming interrupted indexing", slog.Int("count", k))
 	}
-	if s.Shared {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			lease.Reap(ctx, s.lease(), s.now, s.store.RequeueIndexing, func(n int, err error) {
-				if err != nil {
-					s.logger.Warn("take over stalled indexing", slog.Any("error", err))
-					return
-				}
-				s.logger.Info("took over indexing of a server that stopped", slog.Int("count", n))
-				s.kick()
-			})
-		}()
-	}
-	for i := 0; i < max(1, n); i++ {
-		s.wg.Add(1)
-		go s.work(ctx)
+	for _, id := range ids {
+		if err := s.enqueue(ctx, id); err != nil {
+			return err
+		}
 	}
 	s.wg.Add(1)
 	go func() {
@@ -50,51 +54,88 @@ func (s *Service) Start(ctx context.Context, n int) error {
 			s.logger.Info("re-embedded notebook documents", slog.Int("count", k), slog.String("model", s.Embedder.Model()))
 		}
 	}()
-	s.kick()
 	return nil
 }
 
-// Wait waits for the workers to stop.
-func (s *Service) Wait() { s.wg.Wait() }
-
-func (s *Service) work(ctx context.Context) {
-	defer s.wg.Done()
-	poll := time.NewTicker(5 * time.Second)
-	defer poll.Stop()
-	for {
-		for ctx.Err() == nil {
-			d, err := s.store.ClaimNotebookDocument(ctx)
-			if core.ErrorCode(err) == core.ENOTFOUND {
-				break
-			} else if err != nil {
-				if ctx.Err() == nil {
-					s.logger.Error("claim notebook document", slog.Any("error", err))
-				}
-				break
-			}
-			s.process(ctx, d)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-poll.C:
+// Start gives the service a queue of its own in this process when it has
+// none (tests, the command line), registers n workers and resumes what
+// was left unfinished; they stop when ctx ends. Wait blocks until they
+// have.
+func (s *Service) Start(ctx context.Context, n int) error {
+	if s.Jobs == nil {
+		q := jobs.NewLocal(s.logger)
+		s.Jobs, s.own = q, q
+	}
+	s.Register(n)
+	if s.own != nil {
+		if err := s.own.Start(ctx); err != nil {
+			return err
 		}
 	}
+	return s.Resume(ctx)
 }
 
-// IndexNow runs the queue in the calling goroutine until it is empty
+// Wait waits for the service's own queue and the re-embedding to stop.
+func (s *Service) Wait() {
+	if s.own != nil {
+		s.own.Wait()
+	}
+	s.wg.Wait()
+}
+
+func (s *Service) enqueue(ctx context.Context, id string) error {
+	if s.Jobs == nil {
+		return nil // not started: IndexNow, or the next start, indexes it
+	}
+	if err := s.Jobs.Enqueue(ctx, JobKind, jobArgs{ID: id}); err != nil {
+		return fmt.Errorf("notebook: enqueue %s: %w", id, err)
+	}
+	return nil
+}
+
+// work indexes one document: it claims it (one another worker holds alive
+// is tried later; a finished or deleted one is done), indexes it, and
+// asks for a retry when it went back to the queue (shutting down).
+func (s *Service) work(ctx context.Context, job jobs.Job) error {
+	var a jobArgs
+	if err := job.Decode(&a); err != nil {
+		s.logger.Error("notebook indexing job", slog.Any("error", err))
+		return nil // retrying cannot fix its arguments
+	}
+	d, err := s.store.ClaimNotebookDocumentByID(ctx, a.ID, s.now().Add(-s.lease()))
+	switch core.ErrorCode(err) {
+	case "":
+	case core.ENOTFOUND:
+		return nil
+	case core.ECONFLICT:
+		return jobs.Later(s.lease() / 2)
+	default:
+		return err
+	}
+	s.process(ctx, d)
+	if d.Status == core.DocQueued {
+		return fmt.Errorf("notebook: document %s: %s", d.ID, d.Stage)
+	}
+	return nil
+}
+
+// IndexNow indexes every unfinished document in the calling goroutine
 // (tests, benchmarks and the command line use it instead of workers).
 func (s *Service) IndexNow(ctx context.Context) error {
-	for {
-		d, err := s.store.ClaimNotebookDocument(ctx)
-		if core.ErrorCode(err) == core.ENOTFOUND {
-			return nil
+	ids, err := s.store.FindUnfinishedNotebookDocuments(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		d, err := s.store.ClaimNotebookDocumentByID(ctx, id, s.now().Add(-s.lease()))
+		if c := core.ErrorCode(err); c == core.ENOTFOUND || c == core.ECONFLICT {
+			continue
 		} else if err != nil {
 			return err
 		}
 		s.process(ctx, d)
 	}
+	return nil
 }
 
 func (s *Service) now() time.Time {

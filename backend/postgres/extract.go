@@ -150,13 +150,42 @@ func (db *DB) UpdateExtraction(ctx context.Context, e *core.Extraction) error {
 	return tx.commit(ctx, "update extraction "+e.ID)
 }
 
-// ClaimExtraction takes the oldest queued run. Rows another server is
-// claiming at the same moment are skipped, not waited for, so several
-// servers share the queue and each run goes to one of them.
-func (db *DB) ClaimExtraction(ctx context.Context) (*core.Extraction, error) {
-	return scanExtraction(db.pool.QueryRow(ctx, `UPDATE extraction_runs SET status = 'running', attempts = attempts + 1, updated_at = $1
-		WHERE id = (SELECT id FROM extraction_runs WHERE status = 'queued' AND deleted_at IS NULL ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING `+extractionColumns, db.now()))
+// ClaimExtractionByID takes a queued run, or one whose worker died.
+// Two servers claiming at once serialise on the row: the second sees it
+// running and fresh, and gets conflict.
+func (db *DB) ClaimExtractionByID(ctx context.Context, id string, staleBefore time.Time) (*core.Extraction, error) {
+	if !storable(id) {
+		return nil, extractionMissing
+	}
+	run, err := scanExtraction(db.pool.QueryRow(ctx, `UPDATE extraction_runs SET status = 'running', attempts = attempts + 1, updated_at = $1
+		WHERE id = $2 AND deleted_at IS NULL AND (status = 'queued' OR (status = 'running' AND updated_at < $3))
+		RETURNING `+extractionColumns, db.now(), id, staleBefore))
+	if core.ErrorCode(err) != core.ENOTFOUND {
+		return run, err
+	}
+	var status string
+	if err := db.pool.QueryRow(ctx, `SELECT status FROM extraction_runs WHERE id = $1 AND deleted_at IS NULL`, id).Scan(&status); err == nil && status == core.RunRunning {
+		return nil, core.Errorf(core.ECONFLICT, "The extraction is being worked on.")
+	}
+	return nil, extractionMissing
+}
+
+// FindUnfinishedExtractions lists the runs queued or running, oldest first.
+func (db *DB) FindUnfinishedExtractions(ctx context.Context) ([]string, error) {
+	return db.ids(ctx, "unfinished extractions", `SELECT id FROM extraction_runs WHERE status IN ('queued', 'running') AND deleted_at IS NULL ORDER BY created_at, id`)
+}
+
+// ids runs a query of one text column.
+func (db *DB) ids(ctx context.Context, what, query string) ([]string, error) {
+	rows, err := db.pool.Query(ctx, query)
+	if err != nil {
+		return nil, formatError(err, what, onViolation{})
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, formatError(err, what, onViolation{})
+	}
+	return out, nil
 }
 
 // RequeueRunning puts runs whose worker has shown no sign of life since

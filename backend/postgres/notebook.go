@@ -324,12 +324,29 @@ func (db *DB) DeleteNotebookDocument(ctx context.Context, id string) error {
 	return tx.commit(ctx, "delete notebook document")
 }
 
-// ClaimNotebookDocument takes the oldest queued document, skipping ones
-// another server is claiming at the same moment.
-func (db *DB) ClaimNotebookDocument(ctx context.Context) (*core.NotebookDocument, error) {
-	return scanDocument(db.pool.QueryRow(ctx, `UPDATE notebook_documents SET status = 'indexing', stage = 'starting', attempts = attempts + 1, updated_at = $1
-		WHERE id = (SELECT id FROM notebook_documents WHERE status = 'queued' AND deleted_at IS NULL ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING `+documentColumns, db.now()))
+// ClaimNotebookDocumentByID takes a queued document, or one whose worker
+// died.
+func (db *DB) ClaimNotebookDocumentByID(ctx context.Context, id string, staleBefore time.Time) (*core.NotebookDocument, error) {
+	if !storable(id) {
+		return nil, documentMissing
+	}
+	d, err := scanDocument(db.pool.QueryRow(ctx, `UPDATE notebook_documents SET status = 'indexing', stage = 'starting', attempts = attempts + 1, updated_at = $1
+		WHERE id = $2 AND deleted_at IS NULL AND (status = 'queued' OR (status = 'indexing' AND updated_at < $3))
+		RETURNING `+documentColumns, db.now(), id, staleBefore))
+	if core.ErrorCode(err) != core.ENOTFOUND {
+		return d, err
+	}
+	var status string
+	if err := db.pool.QueryRow(ctx, `SELECT status FROM notebook_documents WHERE id = $1 AND deleted_at IS NULL`, id).Scan(&status); err == nil && status == core.DocIndexing {
+		return nil, core.Errorf(core.ECONFLICT, "The document is being indexed.")
+	}
+	return nil, documentMissing
+}
+
+// FindUnfinishedNotebookDocuments lists the documents queued or indexing,
+// oldest first.
+func (db *DB) FindUnfinishedNotebookDocuments(ctx context.Context) ([]string, error) {
+	return db.ids(ctx, "unfinished documents", `SELECT id FROM notebook_documents WHERE status IN ('queued', 'indexing') AND deleted_at IS NULL ORDER BY created_at, id`)
 }
 
 // RequeueIndexing puts documents interrupted mid-index back in the queue.

@@ -142,12 +142,45 @@ func (db *DB) UpdateExtraction(ctx context.Context, e *core.Extraction) error {
 	return nil
 }
 
-// ClaimExtraction takes the oldest queued run.
-func (db *DB) ClaimExtraction(ctx context.Context) (*core.Extraction, error) {
-	now := formatTime(db.Now())
-	return scanExtraction(db.write.QueryRowContext(ctx, `UPDATE extraction_runs SET status = 'running', attempts = attempts + 1, updated_at = ?
-		WHERE id = (SELECT id FROM extraction_runs WHERE status = 'queued' AND deleted_at IS NULL ORDER BY created_at LIMIT 1)
-		RETURNING `+extractionColumns, now))
+// ClaimExtractionByID takes a queued run, or one whose worker died.
+func (db *DB) ClaimExtractionByID(ctx context.Context, id string, staleBefore time.Time) (*core.Extraction, error) {
+	run, err := scanExtraction(db.write.QueryRowContext(ctx, `UPDATE extraction_runs SET status = 'running', attempts = attempts + 1, updated_at = ?
+		WHERE id = ? AND deleted_at IS NULL AND (status = 'queued' OR (status = 'running' AND updated_at < ?))
+		RETURNING `+extractionColumns, formatTime(db.Now()), id, formatTime(clampTime(staleBefore))))
+	if core.ErrorCode(err) != core.ENOTFOUND {
+		return run, err
+	}
+	var status string
+	if err := db.write.QueryRowContext(ctx, `SELECT status FROM extraction_runs WHERE id = ? AND deleted_at IS NULL`, id).Scan(&status); err == nil && status == core.RunRunning {
+		return nil, core.Errorf(core.ECONFLICT, "The extraction is being worked on.")
+	}
+	return nil, core.Errorf(core.ENOTFOUND, "Extraction not found.")
+}
+
+// FindUnfinishedExtractions lists the runs queued or running, oldest first.
+func (db *DB) FindUnfinishedExtractions(ctx context.Context) ([]string, error) {
+	return db.ids(ctx, "unfinished extractions", `SELECT id FROM extraction_runs WHERE status IN ('queued', 'running') AND deleted_at IS NULL ORDER BY created_at, id`)
+}
+
+// ids runs a query of one text column.
+func (db *DB) ids(ctx context.Context, what, query string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return out, nil
 }
 
 // RequeueRunning puts runs whose worker has shown no sign of life since

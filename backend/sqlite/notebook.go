@@ -295,11 +295,26 @@ func (db *DB) DeleteNotebookDocument(ctx context.Context, id string) error {
 	return nil
 }
 
-// ClaimNotebookDocument takes the oldest queued document.
-func (db *DB) ClaimNotebookDocument(ctx context.Context) (*core.NotebookDocument, error) {
-	return scanDocument(db.write.QueryRowContext(ctx, `UPDATE notebook_documents SET status = 'indexing', stage = 'starting', attempts = attempts + 1, updated_at = ?
-		WHERE id = (SELECT id FROM notebook_documents WHERE status = 'queued' AND deleted_at IS NULL ORDER BY created_at LIMIT 1)
-		RETURNING `+documentColumns, formatTime(db.Now())))
+// ClaimNotebookDocumentByID takes a queued document, or one whose worker
+// died.
+func (db *DB) ClaimNotebookDocumentByID(ctx context.Context, id string, staleBefore time.Time) (*core.NotebookDocument, error) {
+	d, err := scanDocument(db.write.QueryRowContext(ctx, `UPDATE notebook_documents SET status = 'indexing', stage = 'starting', attempts = attempts + 1, updated_at = ?
+		WHERE id = ? AND deleted_at IS NULL AND (status = 'queued' OR (status = 'indexing' AND updated_at < ?))
+		RETURNING `+documentColumns, formatTime(db.Now()), id, formatTime(clampTime(staleBefore))))
+	if core.ErrorCode(err) != core.ENOTFOUND {
+		return d, err
+	}
+	var status string
+	if err := db.write.QueryRowContext(ctx, `SELECT status FROM notebook_documents WHERE id = ? AND deleted_at IS NULL`, id).Scan(&status); err == nil && status == core.DocIndexing {
+		return nil, core.Errorf(core.ECONFLICT, "The document is being indexed.")
+	}
+	return nil, core.Errorf(core.ENOTFOUND, "Document not found.")
+}
+
+// FindUnfinishedNotebookDocuments lists the documents queued or indexing,
+// oldest first.
+func (db *DB) FindUnfinishedNotebookDocuments(ctx context.Context) ([]string, error) {
+	return db.ids(ctx, "unfinished documents", `SELECT id FROM notebook_documents WHERE status IN ('queued', 'indexing') AND deleted_at IS NULL ORDER BY created_at, id`)
 }
 
 // RequeueIndexing puts documents interrupted mid-index back in the queue.

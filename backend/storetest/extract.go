@@ -37,16 +37,30 @@ func testExtractionRuns(t *testing.T, s Stores) {
 	if err != nil || len(list) != 2 || list[0].ID != r2.ID {
 		t.Fatalf("runs: %d %v", len(list), err)
 	}
-	claimed, err := x.ClaimExtraction(ctx)
+	ids, err := x.FindUnfinishedExtractions(ctx)
+	if err != nil || len(ids) != 2 || ids[0] != r1.ID || ids[1] != r2.ID {
+		t.Fatalf("unfinished runs, oldest first: %v %v", ids, err)
+	}
+	claimed, err := x.ClaimExtractionByID(ctx, r1.ID, time.Now().Add(-time.Hour))
 	if err != nil || claimed.ID != r1.ID || claimed.Status != core.RunRunning || claimed.Attempts != 1 {
 		t.Fatalf("claim: %+v %v", claimed, err)
 	}
+	// Held by a live worker: conflict, until it has been silent long enough.
+	_, err = x.ClaimExtractionByID(ctx, r1.ID, time.Now().Add(-time.Hour))
+	wantCode(t, "claim of a live run", err, core.ECONFLICT)
+	_, err = x.ClaimExtractionByID(ctx, ghostID, time.Now())
+	wantCode(t, "claim of an unknown run", err, core.ENOTFOUND)
 	due := time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC)
 	claimed.Status, claimed.Stage, claimed.Progress = core.RunDone, "done", 1
 	claimed.Tasks = []core.ExtractedTask{{ID: "t1", Title: "Send the report", Due: &due, Type: "task", Confidence: 0.9, Status: core.ExtractedDraft,
 		Evidence: core.Evidence{Sentence: "Send the report by Friday", Start: 0, End: 25, Page: 2, Region: &core.Region{X: 1, Y: 2, W: 3, H: 4}}}}
 	if err := x.UpdateExtraction(ctx, claimed); err != nil || claimed.FinishedAt == nil {
 		t.Fatal(err)
+	}
+	_, err = x.ClaimExtractionByID(ctx, r1.ID, core.MaxTime)
+	wantCode(t, "claim of a finished run", err, core.ENOTFOUND)
+	if ids, err := x.FindUnfinishedExtractions(ctx); err != nil || len(ids) != 1 || ids[0] != r2.ID {
+		t.Fatalf("unfinished runs after one finished: %v %v", ids, err)
 	}
 	got, err = x.FindExtractionByID(ctx, r1.ID)
 	if err != nil || got.Status != core.RunDone || got.FinishedAt == nil || !isMs(*got.FinishedAt) || len(got.Tasks) != 1 ||
@@ -72,11 +86,9 @@ func testExtractionRuns(t *testing.T, s Stores) {
 	wantCode(t, "unknown run", err, core.ENOTFOUND)
 
 	// A crash leaves r2 running: requeue puts it back.
-	if c, err := x.ClaimExtraction(ctx); err != nil || c.ID != r2.ID {
+	if c, err := x.ClaimExtractionByID(ctx, r2.ID, time.Now()); err != nil || c.ID != r2.ID {
 		t.Fatal(err)
 	}
-	_, err = x.ClaimExtraction(ctx)
-	wantCode(t, "empty queue", err, core.ENOTFOUND)
 	// A run touched since the cut-off is alive (another server's): kept.
 	if err := x.TouchExtraction(ctx, r2.ID); err != nil {
 		t.Fatal(err)
@@ -90,20 +102,28 @@ func testExtractionRuns(t *testing.T, s Stores) {
 	if err := x.TouchExtraction(ctx, ghostID); err != nil {
 		t.Fatalf("touch of an unknown run: %v", err)
 	}
-	if c, err := x.ClaimExtraction(ctx); err != nil || c.ID != r2.ID || c.Attempts != 2 {
+	if c, err := x.ClaimExtractionByID(ctx, r2.ID, time.Now().Add(-time.Hour)); err != nil || c.ID != r2.ID || c.Attempts != 2 {
 		t.Fatalf("claim again: %+v %v", c, err)
+	}
+	// A worker that died: its run is claimed again once silent since the
+	// cut-off, without a requeue.
+	if c, err := x.ClaimExtractionByID(ctx, r2.ID, time.Now().Add(time.Hour)); err != nil || c.Attempts != 3 {
+		t.Fatalf("take over a silent run: %+v %v", c, err)
 	}
 }
 
-// Workers claiming together each get a different run, and every run is
-// claimed once.
+// Workers claiming the same runs together: each run goes to one of them,
+// the others get conflict.
 func testExtractionQueueShared(t *testing.T, s Stores) {
 	u := mustUser(t, s, "queue@example.com")
 	const runs = 12
+	var ids []string
 	for i := 0; i < runs; i++ {
-		if err := s.Extractions.CreateExtraction(ctx, newRun(u.ID, "x")); err != nil {
+		r := newRun(u.ID, "x")
+		if err := s.Extractions.CreateExtraction(ctx, r); err != nil {
 			t.Fatal(err)
 		}
+		ids = append(ids, r.ID)
 	}
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -112,10 +132,10 @@ func testExtractionQueueShared(t *testing.T, s Stores) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				e, err := s.Extractions.ClaimExtraction(ctx)
-				if core.ErrorCode(err) == core.ENOTFOUND {
-					return
+			for _, id := range ids {
+				e, err := s.Extractions.ClaimExtractionByID(ctx, id, time.Now().Add(-time.Hour))
+				if core.ErrorCode(err) == core.ECONFLICT {
+					continue
 				} else if err != nil {
 					t.Error(err)
 					return

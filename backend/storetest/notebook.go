@@ -237,14 +237,18 @@ func testNotebookSearch(t *testing.T, s Stores) {
 	}
 }
 
-// The indexing queue: oldest first, shared by concurrent workers, and
-// requeued after a crash.
+// The indexing queue: oldest first, each document to one of several
+// workers claiming it together, and requeued after a crash.
 func testNotebookQueue(t *testing.T, s Stores) {
 	u := mustUser(t, s, "queue-nb@example.com")
 	n := mustNotebook(t, s, u.ID, "Queue")
 	const docs = 8
+	var ids []string
 	for i := 0; i < docs; i++ {
-		mustDocument(t, s, n, fmt.Sprint(i, ".txt"))
+		ids = append(ids, mustDocument(t, s, n, fmt.Sprint(i, ".txt")).ID)
+	}
+	if got, err := s.Notebooks.FindUnfinishedNotebookDocuments(ctx); err != nil || fmt.Sprint(got) != fmt.Sprint(ids) {
+		t.Fatalf("unfinished documents, oldest first: %v %v", got, err)
 	}
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -253,10 +257,10 @@ func testNotebookQueue(t *testing.T, s Stores) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				d, err := s.Notebooks.ClaimNotebookDocument(ctx)
-				if core.ErrorCode(err) == core.ENOTFOUND {
-					return
+			for _, id := range ids {
+				d, err := s.Notebooks.ClaimNotebookDocumentByID(ctx, id, time.Now().Add(-time.Hour))
+				if core.ErrorCode(err) == core.ECONFLICT {
+					continue
 				} else if err != nil {
 					t.Error(err)
 					return
@@ -280,10 +284,17 @@ func testNotebookQueue(t *testing.T, s Stores) {
 	if n, err := s.Notebooks.RequeueIndexing(ctx, core.MaxTime); err != nil || n != docs {
 		t.Fatalf("requeue: %d %v", n, err)
 	}
-	d, err := s.Notebooks.ClaimNotebookDocument(ctx)
+	d, err := s.Notebooks.ClaimNotebookDocumentByID(ctx, ids[0], time.Now())
 	if err != nil || d.Filename != "0.txt" || d.Attempts != 2 {
-		t.Fatalf("oldest first: %+v %v", d, err)
+		t.Fatalf("claim again: %+v %v", d, err)
 	}
+	_, err = s.Notebooks.ClaimNotebookDocumentByID(ctx, ids[0], time.Now().Add(-time.Hour))
+	wantCode(t, "claim of a live document", err, core.ECONFLICT)
+	if err := s.Notebooks.DeleteNotebookDocument(ctx, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Notebooks.ClaimNotebookDocumentByID(ctx, ids[1], core.MaxTime)
+	wantCode(t, "claim of a deleted document", err, core.ENOTFOUND)
 }
 
 // Keys no store can hold (NUL, bad UTF-8) name nothing: every lookup by

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sentry/backend/jobs"
+	"sentry/backend/jobs/pgjobs"
+	"sentry/backend/postgres"
+)
+
+// startJobs gives extraction and notebook indexing one job queue — River
+// on PostgreSQL, shared by every server on the database; in this process
+// on SQLite, which one process owns — starts it, and enqueues again what
+// was left unfinished.
+func (a *App) startJobs(bg context.Context) error {
+	var q jobs.Queue = jobs.NewLocal(a.logger)
+	if a.PG != nil {
+		rq, err := pgjobs.New(a.PG.Pool(), pgjobs.Options{Logger: a.logger})
+		if err != nil {
+			return err
+		}
+		q = rq
+	}
+	a.Jobs = q
+	a.Extract.Jobs, a.Notebooks.Jobs = q, q
+	a.Extract.Register(2)
+	a.Notebooks.Register(1)
+	if err := q.Start(bg); err != nil {
+		return err
+	}
+	if err := a.Extract.Resume(bg); err != nil {
+		return err
+	}
+	return a.Notebooks.Resume(bg)
+}
+
+// jobMigrations are River's tables, made with the store's own migrations
+// under its advisory lock.
+func jobMigrations(logger *slog.Logger) []postgres.ExtraMigration {
+	return []postgres.ExtraMigration{{
+		Pending: pgjobs.Pending,
+		Up:      func(ctx context.Context, pool *pgxpool.Pool) error { return pgjobs.Migrate(ctx, pool, logger) },
+	}}
+}
