@@ -272,7 +272,7 @@ func testSyncEndToEnd(t *testing.T, dbURL string) {
 		t.Skip("this store does not serve sync")
 	}
 	_, aliceToken := srv.account("alice@example.com", "alice-sync-pass-1")
-	srv.account("bob@example.com", "bob-sync-pass-1")
+	bobID, _ := srv.account("bob@example.com", "bob-sync-pass-1")
 	team := srv.api("POST", "/api/teams", aliceToken, map[string]any{"name": "Design"}, 201)["id"].(string)
 	srv.api("POST", "/api/teams/"+team+"/members", aliceToken, map[string]any{"email": "bob@example.com", "role": "member"}, 201)
 
@@ -409,5 +409,29 @@ func testSyncEndToEnd(t *testing.T, dbURL string) {
 	desk.sync()
 	if summary(laptop.tasks()) != summary(desk.tasks()) {
 		t.Fatalf("alice's devices differ at the end:\nlaptop:\n%sdesk:\n%s", summary(laptop.tasks()), summary(desk.tasks()))
+	}
+
+	// Bob edits the team task offline, then is removed from the team: the
+	// server refuses his edit, which stays on his device with the reason,
+	// and the team's tasks leave it.
+	renamed := "Design review (moved)"
+	bob.edit(review.ID, core.TaskUpdate{Title: &renamed})
+	srv.api("DELETE", "/api/teams/"+team+"/members/"+bobID, aliceToken, nil, 204)
+	if r := bob.sync(); r.Rejected != 1 {
+		t.Fatalf("bob's sync after his removal: %+v, want his edit refused", r)
+	}
+	if got := bob.tasks(); len(got) != 0 {
+		t.Fatalf("the team's tasks stayed on bob's device: %s", summary(got))
+	}
+	rejected, err := bob.eng.Rejected(bob.ctx)
+	if err != nil || len(rejected) != 1 || rejected[0].RowID != review.ID || rejected[0].Fields["title"] != renamed || rejected[0].Message == "" {
+		t.Fatalf("bob's refused changes: %+v %v", rejected, err)
+	}
+	if st, _ := bob.eng.Status(bob.ctx); st.State != client.StateAttention || st.Rejected != 1 || len(st.Teams) != 0 {
+		t.Fatalf("bob's status after his removal: %+v", st)
+	}
+	laptop.sync()
+	if got := laptop.find("Design review"); len(got) != 1 {
+		t.Fatalf("bob's refused edit reached alice: %s", summary(laptop.tasks()))
 	}
 }
