@@ -1,0 +1,129 @@
+package upload_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"sentry/backend/blob"
+	"sentry/backend/core"
+	"sentry/backend/docparse"
+	"sentry/backend/postgres"
+	"sentry/backend/upload"
+	"sentry/sync/hlc"
+)
+
+// freshSchema is a schema of its own on the PostgreSQL of
+// scripts/with-postgres, dropped after the test; skipped without one.
+func freshSchema(t *testing.T) (url, schema string) {
+	t.Helper()
+	url = os.Getenv("SENTRY_TEST_DATABASE_URL")
+	if url == "" {
+		t.Skip("needs PostgreSQL: run under scripts/with-postgres")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema = "t_" + hex.EncodeToString(b[:])
+	admin := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin(`CREATE SCHEMA ` + schema)
+	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	return url, schema
+}
+
+// Two servers on one PostgreSQL, each with its own pool and upload
+// service, one shared files folder: parallel uploads of one user through
+// both never store more than the quota between them, and once they are
+// done nothing stays reserved.
+func TestQuotaHoldsAcrossServers(t *testing.T) {
+	url, schema := freshSchema(t)
+	files := t.TempDir()
+	detect := func(head []byte, name string) (string, string, bool) {
+		k, m, ok := docparse.Detect(head, name)
+		return string(k), m, ok
+	}
+	var dbs []*postgres.DB
+	var svcs []*upload.Service
+	for range 2 {
+		db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 6, Clock: hlc.New(nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		svc := upload.NewService(db, &blob.Store{Root: files}, detect, nil)
+		svc.MaxBytes, svc.QuotaBytes = 1<<20, 3<<20
+		dbs, svcs = append(dbs, db), append(svcs, svc)
+	}
+	u := &core.User{Email: "quota@example.com", FirstName: "Q", LastName: "U"}
+	if err := dbs[0].CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	ctx := core.NewContextWithUser(context.Background(), u)
+
+	const n = 16
+	errs := make([]error, n)
+	sizes := make([]int64, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		// Of unknown size: each reserves the most one file may hold.
+		body := bytes.Repeat([]byte(fmt.Sprintf("file %2d line\n", i)), (900<<10)/13)
+		wg.Go(func() {
+			<-start
+			up, err := svcs[i%2].Store(ctx, upload.Put{Filename: "part.txt", Body: bytes.NewReader(body)})
+			if err == nil {
+				sizes[i] = up.SizeBytes
+			}
+			errs[i] = err
+		})
+	}
+	close(start)
+	wg.Wait()
+	var stored int64
+	accepted := 0
+	for i, err := range errs {
+		switch core.ErrorCode(err) {
+		case "":
+			stored += sizes[i]
+			accepted++
+		case core.ETOOLARGE:
+		default:
+			t.Fatalf("upload %d: %v", i, err)
+		}
+	}
+	used, err := dbs[1].UserUploadBytes(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accepted == 0 || stored > svcs[0].QuotaBytes || used != stored {
+		t.Fatalf("%d accepted, %d bytes stored (%d recorded) with a quota of %d", accepted, stored, used, svcs[0].QuotaBytes)
+	}
+	var held int
+	if err := dbs[0].QueryRowForTest(`SELECT count(*) FROM upload_reservations`).Scan(&held); err != nil || held != 0 {
+		t.Fatalf("%d reservations left (%v)", held, err)
+	}
+	// The rest of the quota (up to one file) is usable through either
+	// server.
+	rest := bytes.Repeat([]byte("x"), int(min(svcs[0].QuotaBytes-stored, svcs[0].MaxBytes)))
+	if _, err := svcs[1].Store(ctx, upload.Put{Filename: "rest.txt", Body: bytes.NewReader(rest)}); err != nil && len(rest) > 0 {
+		t.Fatalf("the rest of the quota: %v", err)
+	}
+}
