@@ -580,6 +580,27 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 		}
 		add(f.Name, ph, a)
 	}
+	// Columns derived from synced fields are this store's to keep: a
+	// task's priority rank and search words.
+	if tb.Name == "tasks" {
+		if v, ok := w.Fields["priority"]; ok {
+			p, _ := v.(string)
+			add("priority_rank", fmt.Sprintf("$%d", len(args)+1), core.PriorityRank(p))
+		}
+		_, t := w.Fields["title"]
+		_, d := w.Fields["description"]
+		if t || d || !cur.Exists {
+			text := func(f string) string {
+				if v, ok := w.Fields[f]; ok {
+					s, _ := v.(string)
+					return s
+				}
+				s, _ := cur.Fields[f].(string)
+				return s
+			}
+			add("search", fmt.Sprintf("array_to_tsvector($%d::text[])", len(args)+1), searchLexemes(text("title"), text("description")))
+		}
+	}
 	op := core.OpUpdate
 	if !cur.Exists {
 		op = core.OpInsert

@@ -11,6 +11,6 @@ func TestStoreConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		db := MustOpenDB(t)
 		return storetest.Stores{Users: db, Accounts: db, Tasks: db, Changes: db, Workloads: db, Extractions: db, Uploads: db,
-			Integrations: db, Notebooks: db, Teams: db, DeviceID: db.DeviceID}
+			Integrations: db, Notebooks: db, Teams: db, Sync: db, DeviceID: db.DeviceID}
 	})
 }

@@ -555,6 +555,12 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 		names = append(names, f.Name)
 		args = append(args, a)
 	}
+	// Columns derived from synced fields are this store's to keep.
+	if v, ok := w.Fields["priority"]; ok && tb.Name == "tasks" {
+		p, _ := v.(string)
+		names = append(names, "priority_rank")
+		args = append(args, core.PriorityRank(p))
+	}
 	op := core.OpUpdate
 	if !cur.Exists {
 		op = core.OpInsert

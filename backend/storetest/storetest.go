@@ -27,6 +27,7 @@ type Stores struct {
 	Integrations core.IntegrationStore
 	Notebooks    core.NotebookStore
 	Teams        core.TeamStore
+	Sync         core.SyncServerStore
 	// DeviceID is the device the store writes into the change log.
 	DeviceID string
 }
@@ -73,6 +74,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"NotebookQueue", needNotebooks, testNotebookQueue},
 		{"HostileKeys", needAll, testHostileKeys},
 		{"Teams", needTeams, testTeams},
+		{"SyncWritePath", needSync, testSyncWritePath},
+		{"SyncApplyPush", needSync, testSyncApplyPush},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -96,6 +99,7 @@ func needUploads(s Stores) bool       { return needUsers(s) && s.Uploads != nil 
 func needIntegrations(s Stores) bool  { return needTasks(s) && s.Integrations != nil }
 func needNotebooks(s Stores) bool     { return needUsers(s) && s.Notebooks != nil }
 func needTeams(s Stores) bool         { return needTasks(s) && s.Teams != nil }
+func needSync(s Stores) bool          { return needTeams(s) && s.Sync != nil }
 func needAll(s Stores) bool {
 	return needWorkloads(s) && needExtractions(s) && needUploads(s) && needIntegrations(s) && needNotebooks(s)
 }

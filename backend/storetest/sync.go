@@ -1,0 +1,251 @@
+package storetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"sentry/backend/core"
+)
+
+// A store's own writes are the sync feed: every synced field of a new row
+// gets the writer's clock "<hlc>@<device>", an update moves only the
+// changed fields' clocks, a delete is a deleted_at write; each row comes
+// once, at its last change, in the scope it belongs to (a team task in its
+// team's, never its creator's); local-only fields never travel.
+func testSyncWritePath(t *testing.T, s Stores) {
+	ana := mustUser(t, s, "ana@example.com")
+	team := &core.Team{Name: "Design"}
+	if err := s.Teams.CreateTeam(ctx, team, ana.ID); err != nil {
+		t.Fatal(err)
+	}
+	own := mustTask(t, s, newTask(ana.ID, "Own task"))
+	shared := newTask(ana.ID, "Team task")
+	shared.TeamID = team.ID
+	mustTask(t, s, shared)
+	feed := func(scope string, after int64) []*core.FeedEntry {
+		t.Helper()
+		es, err := s.Sync.ReadFeed(ctx, scope, after, 100, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es
+	}
+	es := feed(ana.ID, 0)
+	if len(es) != 1 || es[0].RowID != own.ID || es[0].Table != "tasks" || es[0].ScopeID != ana.ID || es[0].Deleted {
+		t.Fatalf("personal feed: %+v", es)
+	}
+	created := es[0]
+	for _, f := range []string{"title", "status", "deadline", "tags", "team_id", "created_at", "deleted_at"} {
+		if c := created.Clocks[f]; !strings.HasSuffix(c, "@"+s.DeviceID) || len(c) < 24 {
+			t.Fatalf("clock of %s: %q (clocks %v)", f, c, created.Clocks)
+		}
+	}
+	if _, ok := created.Fields["priority_rank"]; ok {
+		t.Fatalf("a local-only field is in the feed: %v", created.Fields)
+	}
+	if created.Fields["title"] != "Own task" || created.Fields["status"] != "todo" || created.Fields["deadline"] != nil {
+		t.Fatalf("state: %v", created.Fields)
+	}
+	if ts := feed(team.ID, 0); len(ts) != 1 || ts[0].RowID != shared.ID || ts[0].Fields["team_id"] != team.ID {
+		t.Fatalf("team feed: %+v", ts)
+	}
+	title := "Own task, renamed"
+	if _, err := s.Tasks.UpdateTask(ctx, own.ID, core.TaskUpdate{Title: &title}, nil); err != nil {
+		t.Fatal(err)
+	}
+	es = feed(ana.ID, created.Seq)
+	if len(es) != 1 || es[0].Fields["title"] != title || es[0].Seq <= created.Seq {
+		t.Fatalf("after update: %+v", es)
+	}
+	if es[0].Clocks["title"] <= created.Clocks["title"] || es[0].Clocks["status"] != created.Clocks["status"] {
+		t.Fatalf("clocks after update: %v, before %v", es[0].Clocks, created.Clocks)
+	}
+	if err := s.Tasks.DeleteTask(ctx, own.ID); err != nil {
+		t.Fatal(err)
+	}
+	es = feed(ana.ID, 0)
+	if len(es) != 1 || !es[0].Deleted || es[0].Fields["deleted_at"] == nil || es[0].Clocks["deleted_at"] <= created.Clocks["deleted_at"] {
+		t.Fatalf("after delete, one entry for the row: %+v", es)
+	}
+	seqs, err := s.Sync.ScopeSeqs(ctx, []string{ana.ID, team.ID, ghostID})
+	if err != nil || seqs[ana.ID] != es[0].Seq || seqs[team.ID] == 0 || seqs[ghostID] != 0 {
+		t.Fatalf("scope seqs %v %v", seqs, err)
+	}
+}
+
+// applyAll is a decide that takes every field at its pushed clock (the
+// real decisions are the sync feature's).
+func applyAll(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite, *core.Error, bool) {
+	w := &core.SyncWrite{Fields: map[string]any{}, Clocks: map[string]string{}}
+	for f, c := range cur.Clocks {
+		w.Clocks[f] = c
+	}
+	for f, v := range p.Fields {
+		if p.Clocks[f] > cur.Clocks[f] {
+			w.Fields[f], w.Clocks[f] = v, p.Clocks[f]
+		}
+	}
+	return w, nil, false
+}
+
+func syncClock(device string, n int) string {
+	return fmt.Sprintf("%016d-%06d@%s", time.Now().UnixMilli(), n, device)
+}
+
+// A push is one transaction: new rows are the pusher's, values of every
+// registry type come back as sent (from the feed and the store's own
+// reads), a retried batch returns its stored result, a change id is merged
+// once, a refusal leaves nothing behind, and conflicts are kept and
+// withdrawn by (row, field, losing clock).
+func testSyncApplyPush(t *testing.T, s Stores) {
+	ana, bo := mustUser(t, s, "ana@example.com"), mustUser(t, s, "bo@example.com")
+	d, err := s.Sync.BindSyncDevice(ctx, &core.SyncDevice{ID: "ana-laptop", UserID: ana.ID, Name: "Laptop", SchemaVersion: 1})
+	if err != nil || d.UserID != ana.ID || d.Name != "Laptop" {
+		t.Fatalf("bind %+v %v", d, err)
+	}
+	_, err = s.Sync.BindSyncDevice(ctx, &core.SyncDevice{ID: "ana-laptop", UserID: bo.ID, SchemaVersion: 1})
+	wantCode(t, "another's device", err, core.EFORBIDDEN)
+	_, err = s.Sync.FindSyncDevice(ctx, "nobody's")
+	wantCode(t, "unknown device", err, core.ENOTFOUND)
+	dbID, epoch, err := s.Sync.SyncIdentity(ctx)
+	if err != nil || dbID == "" || epoch != 1 {
+		t.Fatalf("identity %q %d %v", dbID, epoch, err)
+	}
+
+	taskID, nbID := "0193a2b4-0000-7000-8000-000000000001", "0193a2b4-0000-7000-8000-000000000002"
+	c := syncClock("ana-laptop", 1)
+	num := func(s string) json.Number { return json.Number(s) }
+	taskFields := map[string]any{"title": "Pushed", "description": "from the laptop", "status": "in_progress", "priority": "high",
+		"task_type": "task", "source": "sentry", "deadline": "2026-12-24T17:00:00.000Z", "estimated_hours": num("2.5"),
+		"can_delegate": true, "tags": []any{"a", "b"}, "attendees": []any{}, "evidence": map[string]any{"k": []any{num("1"), "x"}},
+		"team_id": "", "created_at": "2026-12-01T09:00:00.000Z"}
+	clocks := func(fields map[string]any, c string) map[string]string {
+		out := map[string]string{}
+		for f := range fields {
+			out[f] = c
+		}
+		return out
+	}
+	nbFields := map[string]any{"name": "Research", "description": "papers", "created_at": "2026-12-01T09:00:00.000Z"}
+	ps := []core.PushPatch{
+		{Table: "tasks", ScopeID: ana.ID, RowID: taskID, Fields: taskFields, Clocks: clocks(taskFields, c), Base: map[string]string{}, ChangeIDs: []string{"c1"}},
+		{Table: "notebooks", ScopeID: ana.ID, RowID: nbID, Fields: nbFields, Clocks: clocks(nbFields, c), Base: map[string]string{}, ChangeIDs: []string{"c2"}},
+		// No title: the column refuses it, and only this patch is refused.
+		{Table: "tasks", ScopeID: ana.ID, RowID: "0193a2b4-0000-7000-8000-000000000003", Fields: map[string]any{"status": "todo"},
+			Clocks: map[string]string{"status": c}, ChangeIDs: []string{"c3"}},
+	}
+	res, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", "b1", ps, applyAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(res.Applied, ",") != "c1,c2" || len(res.Rejected) != 1 || res.Rejected[0].Code != core.EINVALID ||
+		res.Rejected[0].ChangeIDs[0] != "c3" || res.ScopesSeq[ana.ID] == 0 {
+		t.Fatalf("push: %+v", res)
+	}
+	got, err := s.Tasks.FindTaskByID(ctx, taskID)
+	if err != nil || got.UserID != ana.ID || got.Title != "Pushed" || got.Status != "in_progress" || got.EstimatedHours == nil || *got.EstimatedHours != 2.5 ||
+		!got.CanDelegate || strings.Join(got.Tags, ",") != "a,b" || got.Deadline == nil || !got.Deadline.Equal(time.Date(2026, 12, 24, 17, 0, 0, 0, time.UTC)) ||
+		!got.Deadline.Equal(time.Date(2026, 12, 24, 17, 0, 0, 0, time.UTC)) {
+		t.Fatalf("pushed task as the store reads it: %+v %v", got, err)
+	}
+	// Derived columns follow: the pushed task sorts as high and is found
+	// by its words.
+	list, _, err := s.Tasks.FindTasks(ctx, core.TaskFilter{UserID: ana.ID, Query: "laptop", Limit: 10})
+	if err != nil || len(list) != 1 || list[0].ID != taskID {
+		t.Fatalf("search for a pushed task: %+v %v", list, err)
+	}
+	medium := mustTask(t, s, newTask(ana.ID, "A medium one"))
+	list, _, err = s.Tasks.FindTasks(ctx, core.TaskFilter{UserID: ana.ID, Sort: "-priority", Limit: 10})
+	if err != nil || len(list) != 2 || list[0].ID != taskID || list[1].ID != medium.ID {
+		t.Fatalf("by priority, the pushed high task first: %+v %v", list, err)
+	}
+	es, err := s.Sync.ReadFeed(ctx, ana.ID, 0, 100, 1)
+	if err != nil || len(es) != 3 {
+		t.Fatalf("feed %+v %v", es, err)
+	}
+	for _, e := range es[:2] {
+		want := taskFields
+		if e.Table == "notebooks" {
+			want = nbFields
+		}
+		for f, v := range want {
+			a, _ := json.Marshal(v)
+			b, _ := json.Marshal(e.Fields[f])
+			if string(a) != string(b) || e.Clocks[f] != c {
+				t.Errorf("%s.%s: %s at %s, pushed %s at %s", e.Table, f, b, e.Clocks[f], a, c)
+			}
+		}
+	}
+	// The same batch again: its stored answer, nothing applied twice.
+	again, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", "b1", ps, applyAll)
+	if err != nil || !again.Replayed || strings.Join(again.Applied, ",") != "c1,c2" || again.ScopesSeq[ana.ID] != res.ScopesSeq[ana.ID] {
+		t.Fatalf("replay: %+v %v", again, err)
+	}
+	// The same change in a new batch: superseded without a merge.
+	called := false
+	dup, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", "b2", ps[:1], func(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite, *core.Error, bool) {
+		called = true
+		return applyAll(p, cur)
+	})
+	if err != nil || called || len(dup.Applied) != 0 || strings.Join(dup.Superseded, ",") != "c1" {
+		t.Fatalf("duplicate change: %+v %v (decide called: %v)", dup, err, called)
+	}
+	// A refusal writes nothing.
+	seqs, _ := s.Sync.ScopeSeqs(ctx, []string{ana.ID})
+	refused, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", "b3", []core.PushPatch{{Table: "tasks", ScopeID: ana.ID, RowID: taskID,
+		Fields: map[string]any{"title": "no"}, Clocks: map[string]string{"title": syncClock("ana-laptop", 5)}, ChangeIDs: []string{"c5"}}},
+		func(*core.PushPatch, *core.ServerRow) (*core.SyncWrite, *core.Error, bool) {
+			return nil, core.Errorf(core.EFORBIDDEN, "No."), true
+		})
+	after, _ := s.Sync.ScopeSeqs(ctx, []string{ana.ID})
+	if err != nil || len(refused.Rejected) != 1 || refused.Rejected[0].Row == nil || refused.Rejected[0].Row.Fields["title"] != "Pushed" || after[ana.ID] != seqs[ana.ID] {
+		t.Fatalf("refused: %+v %v, seq %d → %d", refused, err, seqs[ana.ID], after[ana.ID])
+	}
+	// Conflicts: kept once per (row, field, losing clock), listed by
+	// scope, withdrawn when a writer had seen the losing value.
+	loser := syncClock("ana-desk", 9)
+	conflicted := func(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite, *core.Error, bool) {
+		w, _, _ := applyAll(p, cur)
+		w.Conflicts = []core.SyncConflict{{Field: "title", LoserValue: "desk title", LoserClock: loser, WinnerValue: "Pushed", WinnerClock: c}}
+		return w, nil, false
+	}
+	for i, batch := range []string{"b4", "b5"} {
+		if _, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", batch, []core.PushPatch{{Table: "tasks", ScopeID: ana.ID, RowID: taskID,
+			Fields: map[string]any{"title": "Pushed"}, Clocks: map[string]string{"title": c}, ChangeIDs: []string{fmt.Sprint("k", i)}}}, conflicted); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs, err := s.Sync.FindSyncConflicts(ctx, []string{ana.ID}, 10)
+	if err != nil || len(cs) != 1 || cs[0].LoserValue != "desk title" || cs[0].LoserClock != loser || cs[0].WinnerValue != "Pushed" || cs[0].RowID != taskID {
+		t.Fatalf("conflicts %+v %v", cs, err)
+	}
+	if others, err := s.Sync.FindSyncConflicts(ctx, []string{bo.ID}, 10); err != nil || len(others) != 0 {
+		t.Fatalf("another scope's conflicts %+v %v", others, err)
+	}
+	withdraw := func(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite, *core.Error, bool) {
+		w, _, _ := applyAll(p, cur)
+		w.Withdrawn = []core.SyncConflict{{Field: "title", LoserClock: loser}}
+		return w, nil, false
+	}
+	if _, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", "b6", []core.PushPatch{{Table: "tasks", ScopeID: ana.ID, RowID: taskID,
+		Fields: map[string]any{"title": "Settled"}, Clocks: map[string]string{"title": syncClock("ana-laptop", 10)}, ChangeIDs: []string{"w1"}}}, withdraw); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := s.Sync.FindSyncConflicts(ctx, []string{ana.ID}, 10); err != nil || len(cs) != 0 {
+		t.Fatalf("after withdrawal %+v %v", cs, err)
+	}
+	// The device's progress.
+	if err := s.Sync.MarkSyncPulled(ctx, "ana-laptop", map[string]int64{ana.ID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Sync.FindSyncDevices(ctx, ana.ID)
+	if err != nil || len(ds) != 1 || ds[0].LastSeqs[ana.ID] != 7 || ds[0].LastPullAt == nil || ds[0].LastPushAt == nil {
+		t.Fatalf("devices %+v %v", ds, err)
+	}
+	if ds, err := s.Sync.FindSyncDevices(ctx, bo.ID); err != nil || len(ds) != 0 {
+		t.Fatalf("bo's devices %+v %v", ds, err)
+	}
+}
