@@ -69,7 +69,7 @@ type Engine struct {
 	lastOK     time.Time // last successful push (or start)
 	failures   int       // consecutive failed pushes of the same batch
 	lastBatch  string
-	lastErr    string
+	pushErr    string // the last push's error, until a push succeeds
 	running    bool
 	scopeNames map[string]string
 }
@@ -206,8 +206,10 @@ func (e *Engine) SyncNow(ctx context.Context) (Result, error) {
 		return r, e.fail(ctx, err)
 	}
 	if err := e.pushAll(ctx, c, &r); err != nil {
+		e.pushed(err)
 		return r, e.fail(ctx, err)
 	}
+	e.pushed(nil)
 	if err := e.pullAll(ctx, c, b, 0, &r); err != nil {
 		return r, e.fail(ctx, err)
 	}
@@ -240,7 +242,6 @@ func (e *Engine) fail(ctx context.Context, err error) error {
 		msg = "sync failed on this device; see the log"
 	}
 	e.mu.Lock()
-	e.lastErr = msg
 	if se != nil && errors.Is(se, ErrOffline) {
 		e.online = false
 	}
@@ -251,9 +252,26 @@ func (e *Engine) fail(ctx context.Context, err error) error {
 	return err
 }
 
+// ok notes that the server answered.
 func (e *Engine) ok() {
 	e.mu.Lock()
-	e.online, e.lastErr = true, ""
+	e.online = true
+	e.mu.Unlock()
+}
+
+// pushed notes how the last push went: a pull that succeeds later must
+// not hide a push that keeps failing.
+func (e *Engine) pushed(err error) {
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+		var se *Error
+		if !errors.As(err, &se) {
+			msg = "sync failed on this device; see the log"
+		}
+	}
+	e.mu.Lock()
+	e.pushErr = msg
 	e.mu.Unlock()
 }
 
@@ -655,8 +673,10 @@ func (e *Engine) pushRound(ctx context.Context) error {
 	}
 	var r Result
 	if err := e.pushAll(ctx, c, &r); err != nil {
+		e.pushed(err)
 		return e.fail(ctx, err)
 	}
+	e.pushed(nil)
 	e.ok()
 	return e.o.Store.RecordSyncResult(ctx, "", -1)
 }
@@ -678,7 +698,10 @@ func (e *Engine) pullLoop(ctx context.Context) {
 		if err == nil {
 			var n int
 			if n, err = e.countConflicts(ctx, c); err == nil {
-				err = e.o.Store.RecordSyncResult(ctx, "", n)
+				e.mu.Lock()
+				pushErr := e.pushErr
+				e.mu.Unlock()
+				err = e.o.Store.RecordSyncResult(ctx, pushErr, n)
 			}
 		}
 		if ctx.Err() != nil {
