@@ -72,13 +72,18 @@ async function steps({ browser, base, begin, until, fail, outDir, timeout, log, 
     }
 
     const ask = async (q) => {
+      const before = await byTestId('notebook-message').count();
       await byTestId('notebook-query').fill(q);
       await byTestId('notebook-ask').click();
+      const last = byTestId('notebook-message').last();
       await until(
-        async () => (await byTestId('notebook-engine').count()) > 0 && (await byTestId('notebook-answer').last().getAttribute('data-streaming')) === null && (await byTestId('notebook-message').count()) >= 2,
+        async () =>
+          (await byTestId('notebook-message').count()) === before + 2 &&
+          (await last.getByTestId('notebook-answer').getAttribute('data-streaming')) === null &&
+          (await last.getByTestId('notebook-engine').count()) === 1,
         `the answer to ${JSON.stringify(q)}`,
       );
-      return byTestId('notebook-message').last();
+      return last;
     };
 
     begin(`notebook answers ${width}: "How long did the outage last?" quotes the sentence with the duration`);

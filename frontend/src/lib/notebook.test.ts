@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Citation } from './api';
-import { engineNote, isIndexing, parseAnswer, passageParts, percent } from './notebook';
+import { engineNote, hasPage, isIndexing, parseAnswer, passageParts, percent } from './notebook';
 
 const cite = (n: number): Citation => ({
   n, document_id: 'd', filename: 'a.md', chunk_id: 'c' + n, text: 'passage ' + n, page: 1, start: 0, end: 5, score: 1,
@@ -91,5 +91,15 @@ describe('engineNote', () => {
     expect(engineNote('indexing', false)).toBeNull();
     expect(engineNote('', false)).toBeNull();
     expect(engineNote(undefined, undefined)).toBeNull();
+  });
+});
+
+describe('hasPage', () => {
+  it('names pages of PDFs only', () => {
+    expect(hasPage({ filename: 'plan.PDF', page: 1 })).toBe(true);
+    expect(hasPage({ filename: 'notes.md', page: 1 })).toBe(false);
+    expect(hasPage({ filename: 'scan.png', page: 1 })).toBe(false);
+    expect(hasPage({ filename: 'long.docx', page: 4 })).toBe(true);
+    expect(hasPage({ filename: 'plan.pdf', page: 0 })).toBe(false);
   });
 });

@@ -108,3 +108,12 @@ export function engineNote(engine: string | undefined, found: boolean | undefine
   if (model) return { text: `Answered by the language model ${model}, from your documents.`, suggestModel: false };
   return null;
 }
+
+/**
+ * Whether a citation's page means something to show: a PDF's page, or any
+ * page past the first (text files, images and recordings are "page 1" of
+ * one, with no page image to fetch).
+ */
+export function hasPage(c: Pick<Citation, 'page' | 'filename'>): boolean {
+  return !!c.page && c.page > 0 && (/\.pdf$/i.test(c.filename) || c.page > 1);
+}
