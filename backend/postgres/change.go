@@ -72,15 +72,28 @@ type rowClocks struct {
 	dirty  bool
 }
 
+// syncedNames lists each synced table's synced fields once.
+var syncedNames = func() map[string][]string {
+	m := map[string][]string{}
+	for _, t := range schema.Tables {
+		for _, f := range t.Synced(schema.Version) {
+			m[t.Name] = append(m[t.Name], f.Name)
+		}
+	}
+	return m
+}()
+
 // changedFields are the synced fields a local write stamps: every synced
 // field on insert, deleted_at on delete, the written ones on update.
 func changedFields(tb *schema.Table, op string, fields map[string]any) []string {
-	var out []string
-	for _, f := range tb.Synced(schema.Version) {
-		_, written := fields[f.Name]
-		switch {
-		case op == core.OpInsert, op == core.OpDelete && f.Name == "deleted_at", written:
-			out = append(out, f.Name)
+	all := syncedNames[tb.Name]
+	if op == core.OpInsert {
+		return all
+	}
+	out := make([]string, 0, len(fields)+1)
+	for _, f := range all {
+		if _, written := fields[f]; written || op == core.OpDelete && f == "deleted_at" {
+			out = append(out, f)
 		}
 	}
 	return out
@@ -109,9 +122,14 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 			if synced {
 				rc, ok := rows[k]
 				if !ok {
-					var err error
-					if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
-						return err
+					if p.op == core.OpInsert {
+						// A row inserted now has no clocks to read.
+						rc = &rowClocks{clocks: make(map[string]string, len(tb.Fields)), exists: true}
+					} else {
+						var err error
+						if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
+							return err
+						}
 					}
 					rows[k] = rc
 					order = append(order, k)
@@ -152,14 +170,35 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 		ids = append(ids, s)
 	}
 	sort.Strings(ids)
-	next := map[string]int64{}
-	for _, s := range ids {
-		var last int64
-		if err := tx.QueryRow(ctx, `INSERT INTO sync_scopes (id, kind, last_seq, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO UPDATE SET last_seq = sync_scopes.last_seq + $3 RETURNING last_seq`, s, kind[s], count[s], tx.now).Scan(&last); err != nil {
-			return formatError(err, "log change: scope "+s, onViolation{})
+	// Everything left goes to the server in one round trip (pgx.Batch):
+	// the rows' new clocks, then the scopes' seq ranges, then the entries.
+	// A scope's row stays locked from its upsert to COMMIT and every other
+	// writer of that scope waits as long, so nothing runs in between but
+	// the entries' inserts, on the server, with no round trip of their own.
+	// An entry's seq is its scope's last_seq after the upsert (read back in
+	// the same transaction) less the entries of the scope queued after it.
+	b := &pgx.Batch{}
+	var what []string // each queued statement's name for its error
+	for _, k := range order {
+		rc := rows[k]
+		if rc == nil || !rc.dirty || !rc.exists {
+			continue
 		}
-		next[s] = last - count[s] + 1
+		buf, err := json.Marshal(rc.clocks)
+		if err != nil {
+			return fmt.Errorf("postgres: encode clocks of %s %s: %w", k.table, k.row, err)
+		}
+		b.Queue(`UPDATE `+k.table+` SET field_clocks = $1 WHERE id = $2`, string(buf), k.row)
+		what = append(what, "stamp clocks of "+k.table+" "+k.row)
+	}
+	for _, s := range ids {
+		b.Queue(`INSERT INTO sync_scopes (id, kind, last_seq, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO UPDATE SET last_seq = sync_scopes.last_seq + $3`, s, kind[s], count[s], tx.now)
+		what = append(what, "log change: scope "+s)
+	}
+	later := map[string]int64{}
+	for s, n := range count {
+		later[s] = n - 1
 	}
 	for i, p := range pending {
 		fb, err := json.Marshal(p.fields)
@@ -174,26 +213,22 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 		if p.remote {
 			origin = "remote"
 		}
-		seq := next[scopes[i]]
-		next[scopes[i]]++
-		if _, err := tx.Exec(ctx, `INSERT INTO changes (scope_id, seq, id, user_id, table_name, row_id, op, fields, base, origin, hlc, device_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			scopes[i], seq, p.id, p.userID, p.table, p.rowID, p.op, string(fb), string(bb), origin, p.hlc, tx.db.DeviceID, tx.now); err != nil {
-			return formatError(err, "log change of "+p.table+" "+p.rowID, onViolation{})
+		s := scopes[i]
+		b.Queue(`INSERT INTO changes (scope_id, seq, id, user_id, table_name, row_id, op, fields, base, origin, hlc, device_id, created_at)
+			VALUES ($1, (SELECT last_seq FROM sync_scopes WHERE id = $1) - $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			s, later[s], p.id, p.userID, p.table, p.rowID, p.op, string(fb), string(bb), origin, p.hlc, tx.db.DeviceID, tx.now)
+		later[s]--
+		what = append(what, "log change of "+p.table+" "+p.rowID)
+	}
+	br := tx.SendBatch(ctx, b)
+	for _, w := range what {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return formatError(err, w, onViolation{})
 		}
 	}
-	for _, k := range order {
-		rc := rows[k]
-		if rc == nil || !rc.dirty || !rc.exists {
-			continue
-		}
-		buf, err := json.Marshal(rc.clocks)
-		if err != nil {
-			return fmt.Errorf("postgres: encode clocks of %s %s: %w", k.table, k.row, err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE `+k.table+` SET field_clocks = $1 WHERE id = $2`, string(buf), k.row); err != nil {
-			return formatError(err, "stamp clocks of "+k.table+" "+k.row, onViolation{})
-		}
+	if err := br.Close(); err != nil {
+		return formatError(err, "log changes", onViolation{})
 	}
 	return nil
 }
