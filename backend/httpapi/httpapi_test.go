@@ -66,6 +66,13 @@ func testDatabaseURL(t testing.TB) string {
 	if base == "" {
 		t.Fatal("SENTRY_TEST_STORE=postgres needs SENTRY_TEST_DATABASE_URL: run under scripts/with-postgres")
 	}
+	return freshSchemaURL(t, base)
+}
+
+// freshSchemaURL is base with a fresh schema as its search path, dropped
+// after the test.
+func freshSchemaURL(t testing.TB, base string) string {
+	t.Helper()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "t_" + hex.EncodeToString(b[:])
