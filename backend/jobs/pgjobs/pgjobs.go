@@ -50,6 +50,11 @@ type Options struct {
 	PollInterval time.Duration
 	// ID names this server among the queue's clients (default: random).
 	ID string
+	// PollOnly fetches by polling alone, without LISTEN: a pooler in
+	// transaction mode cannot hold a listening session. New sets it when
+	// the pool's URL asks for a query mode other than the statement
+	// cache, as docs/TEAM-SERVER.md says to through such a pooler.
+	PollOnly bool
 }
 
 // River is jobs.Queue on PostgreSQL.
@@ -92,6 +97,9 @@ func New(pool *pgxpool.Pool, opts Options) (*River, error) {
 	if opts.RescueAfter <= 0 {
 		opts.RescueAfter = DefaultRescueAfter
 	}
+	if pool.Config().ConnConfig.DefaultQueryExecMode != pgx.QueryExecModeCacheStatement {
+		opts.PollOnly = true
+	}
 	q := &River{pool: pool, opts: opts, logger: opts.Logger, kinds: map[string]kind{}}
 	c, err := river.NewClient(riverpgxv5.New(pool), q.config(nil))
 	if err != nil {
@@ -118,6 +126,7 @@ func (q *River) config(queues map[string]river.QueueConfig) *river.Config {
 		MaxAttempts:          jobs.MaxAttempts,
 		RetryPolicy:          retryPolicy{},
 		FetchPollInterval:    q.opts.PollInterval,
+		PollOnly:             q.opts.PollOnly,
 		// Finished jobs are history nobody reads: the features' rows are
 		// the record. Keep a day of them for an operator's look.
 		CompletedJobRetentionPeriod: 24 * time.Hour,
@@ -129,6 +138,9 @@ type retryPolicy struct{}
 func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(jobs.Backoff(job.Attempt))
 }
+
+// Options returns the options in effect.
+func (q *River) Options() Options { return q.opts }
 
 // Handle registers the worker of kind.
 func (q *River) Handle(k string, n int, w jobs.Worker) {

@@ -381,3 +381,30 @@ func TestKilledInstanceJobIsTakenOver(t *testing.T) {
 		return state == "completed", state
 	})
 }
+
+// Through a pooler in transaction mode the URL asks for the exec query
+// mode (docs/TEAM-SERVER.md); the queue then polls instead of listening,
+// and jobs still run.
+func TestPollsWithoutListenBehindAPooler(t *testing.T) {
+	u := schemaURL(t) + "&default_query_exec_mode=exec"
+	done := make(chan int, 1)
+	q := instance(t, u, time.Minute, func(q *pgjobs.River) {
+		q.Handle("ping", 1, func(ctx context.Context, job jobs.Job) error {
+			var a idArgs
+			if err := job.Decode(&a); err != nil {
+				return err
+			}
+			done <- a.ID
+			return nil
+		})
+	})
+	if !q.Options().PollOnly {
+		t.Fatal("the exec query mode did not make the queue poll")
+	}
+	if err := q.Enqueue(context.Background(), "ping", idArgs{ID: 42}); err != nil {
+		t.Fatal(err)
+	}
+	if id := jobtest.Receive(t, "the job to run", done); id != 42 {
+		t.Fatalf("ran job %d", id)
+	}
+}
