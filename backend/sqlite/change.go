@@ -72,15 +72,28 @@ type rowClocks struct {
 	dirty  bool
 }
 
+// syncedNames lists each synced table's synced fields once.
+var syncedNames = func() map[string][]string {
+	m := map[string][]string{}
+	for _, t := range schema.Tables {
+		for _, f := range t.Synced(schema.Version) {
+			m[t.Name] = append(m[t.Name], f.Name)
+		}
+	}
+	return m
+}()
+
 // changedFields are the synced fields a local write stamps: every synced
 // field on insert, deleted_at on delete, the written ones on update.
 func changedFields(tb *schema.Table, op string, fields map[string]any) []string {
-	var out []string
-	for _, f := range tb.Synced(schema.Version) {
-		_, written := fields[f.Name]
-		switch {
-		case op == core.OpInsert, op == core.OpDelete && f.Name == "deleted_at", written:
-			out = append(out, f.Name)
+	all := syncedNames[tb.Name]
+	if op == core.OpInsert {
+		return all
+	}
+	out := make([]string, 0, len(fields)+1)
+	for _, f := range all {
+		if _, written := fields[f]; written || op == core.OpDelete && f == "deleted_at" {
+			out = append(out, f)
 		}
 	}
 	return out
@@ -112,9 +125,14 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 			if synced {
 				rc, ok := rows[k]
 				if !ok {
-					var err error
-					if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
-						return err
+					if p.op == core.OpInsert {
+						// A row inserted now has no clocks to read.
+						rc = &rowClocks{clocks: make(map[string]string, len(tb.Fields)), exists: true}
+					} else {
+						var err error
+						if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
+							return err
+						}
 					}
 					rows[k] = rc
 					order = append(order, k)
