@@ -18,7 +18,7 @@ type KnownModel struct {
 	About string `json:"about"`
 }
 
-const mb = 1 << 20
+const mb = 1_000_000 // the list gives sizes in MB
 
 // Known are the Vosk models offered in Settings: the names, languages and
 // archive sizes as the Vosk project's model list publishes them (sizes

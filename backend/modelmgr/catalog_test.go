@@ -42,7 +42,7 @@ func catalog(t *testing.T, files map[string][]byte) (string, *[]string) {
 func TestTheListNamesRealModels(t *testing.T) {
 	seen := map[string]bool{}
 	for _, k := range modelmgr.Known {
-		if !strings.HasPrefix(k.ID, "vosk-model-") || k.Language == "" || k.Lang == "" || k.Size < 30<<20 || seen[k.ID] {
+		if !strings.HasPrefix(k.ID, "vosk-model-") || k.Language == "" || k.Lang == "" || k.Size < 30_000_000 || seen[k.ID] {
 			t.Errorf("entry %+v", k)
 		}
 		if k.SHA256 != "" && len(k.SHA256) != 64 {
@@ -83,7 +83,7 @@ func TestDownloadAKnownModelByName(t *testing.T) {
 
 func TestAKnownModelOfTheWrongSizeIsNotInstalled(t *testing.T) {
 	data, _ := modelZip(t, nil)
-	withKnown(t, modelmgr.KnownModel{ID: "vosk-model-test-0.1", Language: "Test", Lang: "xx", Size: 40 << 20})
+	withKnown(t, modelmgr.KnownModel{ID: "vosk-model-test-0.1", Language: "Test", Lang: "xx", Size: 40 * 1_000_000})
 	base, _ := catalog(t, map[string][]byte{"vosk-model-test-0.1.zip": data})
 	m := newManager(t)
 	m.CatalogBase = base

@@ -274,7 +274,7 @@ func (m *Manager) run(ctx context.Context, rawURL, sha string, expect int64) (st
 	// A model of the list without a pinned checksum must at least be the
 	// size the list gives (rounded there), and pass the model check below.
 	if expect > 0 && (n < expect*4/5 || n > expect*5/4) {
-		return "", core.Errorf(core.EINVALID, "The download is %d MB, not the %d MB the model list gives; it was not installed.", n>>20, expect>>20)
+		return "", core.Errorf(core.EINVALID, "The download is %d MB, not the %d MB the model list gives; it was not installed.", n/mb, expect/mb)
 	}
 	if sha == "" {
 		sha = got

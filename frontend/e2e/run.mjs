@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { dashboardSteps } from './dashboard.mjs';
+import { modelSteps } from './models.mjs';
 import { notebookAnswerSteps } from './notebookAnswers.mjs';
 import { screenSteps } from './screens.mjs';
 
@@ -244,6 +245,13 @@ async function run() {
   const notebookAnswers = () => notebookAnswerSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
   if (process.env.E2E_ONLY === 'notebook-answers') {
     await notebookAnswers();
+    stepsDone += 1;
+    return;
+  }
+  // E2E_ONLY=models runs just Settings → Models and the speech model list at both widths.
+  const models = () => modelSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
+  if (process.env.E2E_ONLY === 'models') {
+    await models();
     stepsDone += 1;
     return;
   }
@@ -1110,9 +1118,8 @@ async function run() {
   await until(async () => (await speech.getByTestId('speech-model-problem').textContent())?.trim() === modelAnswer.problem, 'the no-model problem');
   if ((await speech.getByTestId('speech-model-status').getAttribute('data-ready')) !== 'false') fail('the status is not marked as not ready');
   if ((await byTestId('team-server-settings').count()) !== 0) fail("the browser is offered the desktop's Team server settings");
-  if (!(await speech.getByTestId('speech-model-url').getAttribute('placeholder')).endsWith('vosk-model-small-en-us-0.15.zip')) fail('the address field shows no example');
-  await speech.getByTestId('speech-model-url').fill('https://models.example.com/vosk-model-small-en-us-0.15.zip');
-  await speech.getByTestId('speech-model-sha256').fill('ab'.repeat(32));
+  if ((await speech.getByTestId('speech-model-choice').locator('option[value="vosk-model-small-en-us-0.15"]').count()) !== 1) fail('the list offers no small English model');
+  await speech.getByTestId('speech-model-choice').selectOption('vosk-model-small-en-us-0.15');
   const downloadAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/settings/speech-model/download'));
   await speech.getByTestId('speech-model-download-submit').click();
   const refusedDownload = await downloadAnswer;
@@ -1300,6 +1307,7 @@ async function run() {
   await dashboardSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
   await screens();
   await notebookAnswers();
+  await models();
   await (await import('./notices.mjs')).noticeSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
   await (await import('./integrations.mjs')).integrationSteps({ browser, bin, begin, until, fail, snap, timeout: STEP_TIMEOUT });
 

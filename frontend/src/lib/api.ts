@@ -250,6 +250,8 @@ export type SpeechModelDownloadState = 'downloading' | 'verifying' | 'unpacking'
 
 /** A download of a speech model archive, running or ended. */
 export interface SpeechModelDownload {
+  /** The known model's name, when one of the list is downloading. */
+  model?: string;
   url: string;
   state: SpeechModelDownloadState;
   bytes: number;
@@ -259,6 +261,21 @@ export interface SpeechModelDownload {
   progress: number;
   error?: string;
   started_at: string;
+  /** The SHA-256 of what arrived, once it has. */
+  sha256?: string;
+}
+
+/** A published Vosk model that Settings offers by name. */
+export interface KnownSpeechModel {
+  id: string;
+  language: string;
+  /** The language's code ("en", "de", …). */
+  lang: string;
+  /** The archive's size as the model list gives it, in bytes. */
+  size: number;
+  /** Pinned checksum, when there is one. */
+  sha256?: string;
+  about: string;
 }
 
 /** The speech model that reads recordings. */
@@ -268,9 +285,11 @@ export interface SpeechModel {
   ready: boolean;
   /** Why it cannot be used, ready to show. */
   problem?: string;
-  /** The folder the server was started with (SENTRY_VOSK_MODEL). */
+  /** The folder the server was configured with. */
   default_path?: string;
   download?: SpeechModelDownload;
+  /** The known models to download by name. */
+  catalog?: KnownSpeechModel[];
 }
 
 /** A model the local model server has installed. */
@@ -1052,8 +1071,8 @@ export function createApi(opts: ApiOptions) {
     useSpeechModelFolder: (path: string) =>
       request<SpeechModel>('PUT', '/api/settings/speech-model', { body: { path } }),
 
-    /** Desktop only: starts downloading a model archive (202), to follow with speechModel(). */
-    downloadSpeechModel: (archiveUrl: string, sha256: string) =>
-      request<SpeechModel>('POST', '/api/settings/speech-model/download', { body: { url: archiveUrl, sha256 } }),
+    /** Desktop only: starts downloading one of the known models by name (202), to follow with speechModel(). */
+    downloadSpeechModel: (model: string) =>
+      request<SpeechModel>('POST', '/api/settings/speech-model/download', { body: { model } }),
   };
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, createApi, memoryTokens, type FetchFn, type LanguageModels, type ModelPull } from './api';
 import {
+  choiceChanged,
   choicesFor,
+  menuChoice,
   followPull,
   isInstalled,
   missingWarning,
@@ -74,6 +76,22 @@ describe('choicesFor', () => {
 
   it('warns of nothing while the server is down', () => {
     expect(missingWarning(status({ running: false, models: [] }), 'extraction')).toBe('');
+  });
+});
+
+describe('menuChoice', () => {
+  it('spells each chosen model as the menu lists it, so the menu shows it', () => {
+    const s = status();
+    const c = menuChoice(s);
+    expect(c.embeddings).toBe('nomic-embed-text:latest');
+    expect(choicesFor(s, 'embeddings')).toContain(c.embeddings);
+    expect(choiceChanged(s, c)).toBe(false);
+    expect(choiceChanged(s, { ...c, extraction: 'qwen2.5:7b' })).toBe(true);
+  });
+
+  it('keeps a model that is not installed as it is', () => {
+    const s = status({ chosen: { extraction: 'mistral:7b', answers: '', embeddings: 'nomic-embed-text' } });
+    expect(menuChoice(s)).toEqual({ extraction: 'mistral:7b', answers: '', embeddings: 'nomic-embed-text:latest' });
   });
 });
 

@@ -58,6 +58,24 @@ export function choicesFor(status: LanguageModels, job: keyof ModelChoice): stri
   return out;
 }
 
+/**
+ * The chosen models spelled as the menus list them: "nomic-embed-text" is
+ * the installed "nomic-embed-text:latest".
+ */
+export function menuChoice(status: LanguageModels): ModelChoice {
+  const out = { ...status.chosen };
+  for (const j of JOBS) {
+    const m = status.models.find((x) => out[j.key] && sameModel(x.name, out[j.key]));
+    if (m) out[j.key] = m.name;
+  }
+  return out;
+}
+
+/** Whether the menus differ from the models in use. */
+export function choiceChanged(status: LanguageModels, choice: ModelChoice): boolean {
+  return JOBS.some((j) => !sameModel(choice[j.key] ?? '', status.chosen[j.key] ?? ''));
+}
+
 /** The warning beside a job whose model is not installed, or ''. */
 export function missingWarning(status: LanguageModels, job: keyof ModelChoice): string {
   const name = status.chosen[job];

@@ -1,12 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, createApi, memoryTokens, type FetchFn, type SpeechModel, type SpeechModelDownload } from './api';
+import { ApiError, createApi, memoryTokens, type FetchFn, type KnownSpeechModel, type SpeechModel, type SpeechModelDownload } from './api';
 import {
+  byLanguage,
   downloadAmount,
-  downloadFormProblem,
   downloadPercent,
   downloadRunning,
   followDownload,
   formatBytes,
+  installedModel,
+  knownModelLabel,
+  suggestedModel,
 } from './speechModel';
 
 function job(over: Partial<SpeechModelDownload> = {}): SpeechModelDownload {
@@ -71,17 +74,40 @@ describe('download progress', () => {
   });
 });
 
-describe('downloadFormProblem', () => {
-  const sha = 'a'.repeat(64);
+const MB = 1_000_000;
+const catalog: KnownSpeechModel[] = [
+  { id: 'vosk-model-small-en-us-0.15', language: 'English (US)', lang: 'en', size: 40 * MB, about: 'small, for laptops; the usual choice' },
+  { id: 'vosk-model-en-us-0.22', language: 'English (US)', lang: 'en', size: 1800 * MB, about: 'large, most accurate' },
+  { id: 'vosk-model-small-de-0.15', language: 'German', lang: 'de', size: 45 * MB, about: 'small' },
+];
+
+describe('the list of known models', () => {
+  it('groups by language in the list order', () => {
+    expect(byLanguage(catalog).map((g) => [g.language, g.models.length])).toEqual([
+      ['English (US)', 2],
+      ['German', 1],
+    ]);
+  });
+
+  it('labels a model with what it is for and its size', () => {
+    expect(knownModelLabel(catalog[0])).toBe('small, for laptops; the usual choice — 40.0 MB');
+    expect(knownModelLabel(catalog[1])).toBe('large, most accurate — 1.8 GB');
+  });
+
   it.each([
-    { name: 'fine', url: 'https://x.example/m.zip', sha, want: null },
-    { name: 'upper-case hex with spaces around', url: 'https://x.example/m.zip', sha: ` ${'AB'.repeat(32)} `, want: null },
-    { name: 'no address', url: '  ', sha, want: 'url' },
-    { name: 'no checksum', url: 'https://x.example/m.zip', sha: '', want: 'sha256' },
-    { name: 'a short checksum', url: 'https://x.example/m.zip', sha: 'abc', want: 'sha256' },
-    { name: 'not hex', url: 'https://x.example/m.zip', sha: 'z'.repeat(64), want: 'sha256' },
-  ])('$name', ({ url, sha: s, want }) => {
-    expect(downloadFormProblem(url, s)?.field ?? null).toBe(want);
+    { name: 'the person’s language', path: '', locale: 'de-AT', want: 'vosk-model-small-de-0.15' },
+    { name: 'the first of the list otherwise', path: '', locale: 'fi-FI', want: 'vosk-model-small-en-us-0.15' },
+    { name: 'the one in use first', path: '/data/models/vosk-model-en-us-0.22-1a2b3c4d', locale: 'de', want: 'vosk-model-en-us-0.22' },
+  ])('suggests $name', ({ path, locale, want }) => {
+    expect(suggestedModel(catalog, status(null, { path }), locale)).toBe(want);
+  });
+
+  it('knows a downloaded folder by its name, and nothing else', () => {
+    expect(installedModel(catalog, status(null, { path: '/m/vosk-model-small-de-0.15-0123abcd' }))?.id).toBe('vosk-model-small-de-0.15');
+    expect(installedModel(catalog, status(null, { path: 'C:\\models\\vosk-model-small-de-0.15' }))?.id).toBe('vosk-model-small-de-0.15');
+    expect(installedModel(catalog, status(null, { path: '/m/vosk-model-small-de-0.15-extra' }))).toBeNull();
+    expect(installedModel(catalog, status(null, { path: '/m/my-own-model' }))).toBeNull();
+    expect(installedModel(catalog, null)).toBeNull();
   });
 });
 
@@ -205,24 +231,24 @@ describe('speech model API calls', () => {
     );
     const api = createApi({ fetch, tokens: memoryTokens() });
     expect((await api.speechModel()).problem).toContain('No speech model');
-    expect((await api.downloadSpeechModel('https://x.example/m.zip', 'ab'.repeat(32))).download?.state).toBe('downloading');
+    expect((await api.downloadSpeechModel('vosk-model-small-en-us-0.15')).download?.state).toBe('downloading');
     expect((await api.useSpeechModelFolder('/models/small')).ready).toBe(true);
     expect(calls).toEqual([
       { url: '/api/settings/speech-model', method: 'GET', body: undefined },
       {
         url: '/api/settings/speech-model/download',
         method: 'POST',
-        body: { url: 'https://x.example/m.zip', sha256: 'ab'.repeat(32) },
+        body: { model: 'vosk-model-small-en-us-0.15' },
       },
       { url: '/api/settings/speech-model', method: 'PUT', body: { path: '/models/small' } },
     ]);
   });
 
   it("gives a team server's refusal with its message", async () => {
-    const message = 'On a team server the operator sets the speech model (SENTRY_VOSK_MODEL).';
+    const message = 'On a team server its operator sets up the speech model.';
     const { fetch } = fakeFetch(json(403, { error: { code: 'forbidden', message } }));
     const api = createApi({ fetch, tokens: memoryTokens() });
-    await expect(api.downloadSpeechModel('https://x.example/m.zip', 'ab'.repeat(32))).rejects.toMatchObject({
+    await expect(api.downloadSpeechModel('vosk-model-small-en-us-0.15')).rejects.toMatchObject({
       code: 'forbidden',
       status: 403,
       message,

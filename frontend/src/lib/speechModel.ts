@@ -1,10 +1,7 @@
-// The speech model section of Settings: what the status says, checking the
-// download form, and following a download until it ends.
+// The speech model section of Settings: what the status says, the list of
+// known models to download, and following a download until it ends.
 
-import { ApiError, type SpeechModel, type SpeechModelDownload } from './api';
-
-/** What the URL field shows before anything is typed. */
-export const MODEL_URL_PLACEHOLDER = 'https://…/vosk-model-small-en-us-0.15.zip';
+import { ApiError, type KnownSpeechModel, type SpeechModel, type SpeechModelDownload } from './api';
 
 /** Whether a download is still going (so the status is worth asking again). */
 export function downloadRunning(d: SpeechModelDownload | null | undefined): boolean {
@@ -51,16 +48,41 @@ export function downloadAmount(d: SpeechModelDownload): string {
   return d.bytes > 0 ? formatBytes(d.bytes) : '';
 }
 
-/**
- * What is wrong with the download form, or null. The API checks the same
- * (an https .zip address and a 64-digit SHA-256); this only saves a trip.
- */
-export function downloadFormProblem(url: string, sha256: string): { field: string; message: string } | null {
-  if (!url.trim()) return { field: 'url', message: 'Enter the address of the model archive (.zip).' };
-  if (!/^[0-9a-f]{64}$/i.test(sha256.trim())) {
-    return { field: 'sha256', message: "Give the archive's SHA-256 (64 hex digits) so the download can be checked." };
+/** "small, for laptops; the usual choice — 40 MB": one model in the list. */
+export function knownModelLabel(k: KnownSpeechModel): string {
+  return `${k.about} — ${formatBytes(k.size)}`;
+}
+
+/** The list grouped by language, in the list's order. */
+export function byLanguage(catalog: KnownSpeechModel[]): { language: string; models: KnownSpeechModel[] }[] {
+  const out: { language: string; models: KnownSpeechModel[] }[] = [];
+  for (const k of catalog) {
+    const g = out.find((x) => x.language === k.language);
+    if (g) g.models.push(k);
+    else out.push({ language: k.language, models: [k] });
   }
-  return null;
+  return out;
+}
+
+/**
+ * The model to offer first: the one installed, else the first in the
+ * person's language ("de-AT" → German), else the first of the list.
+ */
+export function suggestedModel(catalog: KnownSpeechModel[], status: SpeechModel | null, locale = ''): string {
+  if (catalog.length === 0) return '';
+  const installed = installedModel(catalog, status);
+  if (installed) return installed.id;
+  const lang = locale.toLowerCase().split(/[-_]/)[0];
+  return (catalog.find((k) => k.lang === lang) ?? catalog[0]).id;
+}
+
+/** The known model whose folder is in use, if any (folders are named "<id>-<checksum>"). */
+export function installedModel(catalog: KnownSpeechModel[], status: SpeechModel | null): KnownSpeechModel | null {
+  if (!status?.path) return null;
+  const folder = status.path.split(/[\\/]/).filter(Boolean).pop() ?? '';
+  const named = (k: KnownSpeechModel) =>
+    folder === k.id || (folder.startsWith(`${k.id}-`) && /^[0-9a-f]{8}$/.test(folder.slice(k.id.length + 1)));
+  return catalog.find(named) ?? null;
 }
 
 export interface FollowOptions {

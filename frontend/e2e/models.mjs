@@ -1,0 +1,171 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkAxe } from './screens.mjs';
+import { signUpInUI, watchErrors } from './support.mjs';
+// End-to-end steps of Settings → Models and the speech model list, called
+// by run.mjs with its helpers, at 1440 and 390 px wide. First the web face
+// as the server answers it: no model server runs on this machine, so the
+// section says so in words that name no environment variable, and a team
+// server offers no pull and no choice. Then the desktop's editable section:
+// the API answers of a model server with two models are played to the page
+// (the Go tests drive the same routes through the model server stand-in):
+// the installed models with their sizes, choosing a model for finding tasks,
+// pulling one with a progress bar that moves, and cancelling a pull. Each
+// state is checked with axe-core (no serious or critical violation), for
+// nothing wider than the window, and saved as <out>/models/<state>-<width>.png.
+
+const GB = 1_000_000_000;
+
+function modelsAnswer(over = {}) {
+  return {
+    running: true,
+    version: '0.17.4',
+    models: [
+      { name: 'llama3.1:8b', size: 4.92 * GB, family: 'llama', parameter_size: '8.0B', quantization: 'Q4_K_M' },
+      { name: 'nomic-embed-text:latest', size: 0.274 * GB, family: 'nomic-bert', parameter_size: '137M' },
+    ],
+    chosen: { extraction: 'llama3.1:8b', answers: 'llama3.1:8b', embeddings: 'nomic-embed-text' },
+    defaults: { extraction: 'llama3.1:8b', answers: 'llama3.1:8b', embeddings: 'nomic-embed-text' },
+    editable: true,
+    ...over,
+  };
+}
+
+/**
+ * @param {object} h
+ * @param {import('playwright-core').Browser} h.browser
+ * @param {string} h.base
+ * @param {(name: string) => void} h.begin
+ * @param {(fn: () => unknown, what: string, timeout?: number) => Promise<unknown>} h.until
+ * @param {(msg: string) => never} h.fail
+ * @param {string} h.outDir
+ * @param {number} h.timeout
+ */
+export async function modelSteps({ browser, base, begin, until, fail, outDir, timeout }) {
+  const shots = join(outDir, 'models');
+  mkdirSync(shots, { recursive: true });
+  for (const width of [1440, 390]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: 'light' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(timeout);
+    const errors = watchErrors(page, fail);
+    const byTestId = (id) => page.getByTestId(id);
+    const models = byTestId('model-settings');
+    const fits = async (where) => {
+      const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (over > 1) fail(`${where} is ${over}px wider than the window`);
+    };
+    const openSettings = async () => {
+      if (width < 700) {
+        await byTestId('menu-button').click();
+        await byTestId('main-menu').waitFor({ state: 'visible' });
+      }
+      await byTestId('settings-link').click();
+    };
+    const shot = async (name) => {
+      await models.scrollIntoViewIfNeeded();
+      await models.screenshot({ path: join(shots, `${name}-${width}.png`) });
+    };
+
+    begin(`models ${width}: the web face says the model server is not running, in words for people`);
+    await signUpInUI(page, base, { first: 'Mo', last: 'Dels', email: `models-${width}-${Date.now()}@example.com`, password: 'models in settings' });
+    const first = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('/api/settings/models'));
+    await openSettings();
+    const answer = await (await first).json();
+    if (answer.running || answer.editable) fail(`the server's answer: ${JSON.stringify(answer)}`);
+    await until(async () => (await byTestId('model-server-status').getAttribute('data-running')) === 'false', 'the not-running status');
+    const problem = (await byTestId('model-server-problem').textContent()).trim();
+    if (problem !== answer.problem || /SENTRY_|OLLAMA_HOST|environment/i.test(problem)) fail(`the problem reads ${JSON.stringify(problem)}`);
+    if ((await byTestId('model-pull-form').count()) !== 0) fail('a team server offers to pull a model');
+    if (!(await byTestId('model-choice-extraction').isDisabled())) fail('a team server lets a user choose the model');
+    const speech = byTestId('speech-model-settings');
+    if ((await speech.getByTestId('speech-model-choice').locator('option').count()) < 10) fail('the speech model list is short');
+    if (/SENTRY_|environment/i.test(await speech.textContent())) fail('the speech model section names an environment variable');
+    await checkAxe(page, `Settings → Models on the web at ${width}`, fail);
+    await fits('Settings on the web');
+    await shot('web-not-running');
+
+    begin(`models ${width}: the desktop's section lists the models and chooses one for finding tasks`);
+    let status = modelsAnswer();
+    let pull = null;
+    let pullAsks = 0;
+    await page.route('**/api/settings/models', async (route) => {
+      const req = route.request();
+      if (req.method() === 'PUT') {
+        const body = req.postDataJSON();
+        status = { ...status, chosen: { ...status.chosen, ...body } };
+      }
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...status, ...(pull ? { pull } : {}) }) });
+    });
+    await page.route('**/api/settings/models/pull', async (route) => {
+      const req = route.request();
+      if (req.method() === 'POST') {
+        const { model } = req.postDataJSON();
+        pull = { model, state: 'pulling', status: 'pulling manifest', completed: 0, total: 0, progress: 0, started_at: new Date().toISOString() };
+        return route.fulfill({ status: 202, contentType: 'application/json', body: JSON.stringify(pull) });
+      }
+      if (req.method() === 'DELETE') {
+        pull = { ...pull, state: 'cancelled', error: 'The pull was cancelled.' };
+        return route.fulfill({ status: 204, body: '' });
+      }
+      // Each look moves the pull on by a fifth of 2 GB.
+      if (pull?.state === 'pulling' && pull.model !== 'llava') {
+        pullAsks += 1;
+        const completed = Math.min(2 * GB, pullAsks * 0.4 * GB);
+        pull = { ...pull, status: 'pulling 6a0746a1ec1a', completed, total: 2 * GB, progress: (0.99 * completed) / (2 * GB) };
+        if (completed >= 2 * GB) {
+          pull = { ...pull, state: 'done', status: 'success', progress: 1 };
+          status = { ...status, models: [...status.models, { name: pull.model, size: 2 * GB, family: 'llama', parameter_size: '3.2B' }] };
+        }
+      }
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(pull) });
+    });
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+    await openSettings();
+    await until(async () => (await byTestId('model-server-status').getAttribute('data-running')) === 'true', 'the running status');
+    const rows = byTestId('installed-model');
+    await until(async () => (await rows.count()) === 2, 'two installed models');
+    const firstRow = (await rows.first().textContent()).replace(/\s+/g, ' ');
+    if (!firstRow.includes('llama3.1:8b') || !firstRow.includes('4.9 GB') || !firstRow.includes('Finding tasks')) fail(`the first model reads ${firstRow}`);
+    for (const [job, want] of [['extraction', 'llama3.1:8b'], ['embeddings', 'nomic-embed-text:latest']]) {
+      const shown = await byTestId(`model-choice-${job}`).inputValue();
+      if (shown !== want) fail(`the ${job} menu shows ${JSON.stringify(shown)}, not the model in use`);
+    }
+    await checkAxe(page, `Settings → Models with two models at ${width}`, fail);
+    await fits('the Models section');
+    await shot('installed');
+
+    begin(`models ${width}: pull a model with a progress bar, then choose it`);
+    await byTestId('model-pull-name').fill('llama3.2:3b');
+    await byTestId('model-pull-submit').click();
+    const bar = byTestId('model-pull-progress');
+    await until(async () => {
+      const v = Number(await bar.getAttribute('value'));
+      return v > 0 && v < 100;
+    }, 'the progress bar to move');
+    if (!(await byTestId('model-pull').textContent()).includes('of 2.0 GB')) fail('the pull shows no amount');
+    if ((await byTestId('model-pull-cancel').count()) !== 1) fail('a running pull has no Cancel');
+    await checkAxe(page, `a pull in progress at ${width}`, fail);
+    await fits('a pull in progress');
+    await shot('pulling');
+    await until(async () => (await byTestId('model-pull').getAttribute('data-state')) === 'done', 'the pull to end');
+    await until(async () => (await rows.count()) === 3, 'the pulled model in the list');
+    await byTestId('model-choice-extraction').selectOption('llama3.2:3b');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/api/settings/models'));
+    await byTestId('models-choice-save').click();
+    const put = (await saved).request().postDataJSON();
+    if (put.extraction !== 'llama3.2:3b') fail(`the choice sent ${JSON.stringify(put)}`);
+    await until(async () => (await rows.filter({ hasText: 'llama3.2:3b' }).textContent()).includes('Finding tasks'), 'the new model marked for finding tasks');
+    await shot('chosen');
+
+    begin(`models ${width}: a pull can be cancelled`);
+    await byTestId('model-pull-name').fill('llava');
+    await byTestId('model-pull-submit').click();
+    await byTestId('model-pull-cancel').click();
+    await until(async () => (await byTestId('model-pull').getAttribute('data-state')) === 'cancelled', 'the pull to read cancelled');
+    await checkAxe(page, `a cancelled pull at ${width}`, fail);
+    errors.check();
+    await context.close();
+  }
+}
