@@ -152,6 +152,11 @@ async function steps({ browser, base, begin, until, fail, outDir, timeout, log, 
     await byTestId('notebook-message').last().getByTestId('notebook-engine-settings').click();
     await page.getByRole('heading', { level: 1, name: 'Settings', exact: true }).waitFor();
     if ((await page.evaluate(() => location.hash)) !== '') fail('the Settings link stayed in the address');
+    // Where Settings has its Models section, the link lands on it.
+    if ((await page.locator('#settings-models').count()) > 0) {
+      await until(async () => (await page.evaluate(() => document.activeElement?.id)) === 'settings-models', 'the Models section to have the focus');
+      log('the Settings link lands on Settings → Models');
+    }
     errors.check();
     await context.close();
   }
