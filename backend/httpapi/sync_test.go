@@ -419,6 +419,11 @@ func TestSyncTeamScopeAddedAndRevoked(t *testing.T) {
 	if got := anas.pull(); entryFor(got.Entries, pushed) == nil || entryFor(got.Entries, pushed).State["status"] != "in_progress" {
 		t.Fatalf("ana's pull: %+v", got.Entries)
 	}
+	// A plain member deletes only the team tasks they made.
+	if out := bos.mustPush("t2b", edit("tasks", team.ID, pushed, "deleted_at", "2026-12-05T10:00:00.000Z", bos.clock(0), "", "bo-del")); len(out.Rejected) != 1 ||
+		out.Rejected[0].Code != "forbidden" || out.Rejected[0].Row == nil || out.Rejected[0].Row.Deleted {
+		t.Fatalf("member deletes another's team task: %+v", out)
+	}
 	// Bo is removed: revoked at the next pull, nothing of the team after.
 	if res, body := b.do("DELETE", "/api/teams/"+team.ID+"/members/"+bo.ID, ana.Access, nil); res.StatusCode != 204 {
 		t.Fatalf("remove bo: %d %s", res.StatusCode, body)

@@ -541,6 +541,11 @@ func (d decider) decide(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite
 	if len(p.Fields) == 0 {
 		return reject(core.EINVALID, "A patch must change at least one field.")
 	}
+	// The task rules of the REST routes: a plain member deletes only the
+	// team tasks they made.
+	if v, ok := p.Fields["deleted_at"]; ok && v != nil && team && cur.Exists && d.roles[p.ScopeID] == core.RoleMember && cur.UserID != d.user.ID {
+		return nil, core.Errorf(core.EFORBIDDEN, "Only the task's creator or one of the team's admins can delete it."), true
+	}
 	for name, v := range p.Fields {
 		f, ok := tb.Field(name)
 		if !ok || f.LocalOnly || f.Since > d.schemaVersion {
