@@ -423,6 +423,14 @@ func extractive(results []Result, cites []core.Citation, q question) *Answer {
 			break
 		}
 	}
+	// A lone sentence that opens by pointing back ("He is the on-call
+	// engineer …") comes with the sentence before it, which says who.
+	if len(chosen) == 1 && pointsBack(best.text) {
+		if prev, ok := previousSentence(results[best.res].Text, best.start); ok {
+			chosen = append(chosen, candidate{res: best.res, start: prev.start, end: prev.end,
+				text: strings.Join(strings.Fields(results[best.res].Text[prev.start:prev.end]), " ")})
+		}
+	}
 	// Reading order: within a document by position, else by rank.
 	sort.SliceStable(chosen, func(a, b int) bool {
 		ra, rb := results[chosen[a].res], results[chosen[b].res]
@@ -449,6 +457,29 @@ func extractive(results []Result, cites []core.Citation, q question) *Answer {
 		parts = append(parts, citeSentence(c.text, n))
 	}
 	return &Answer{Answer: strings.Join(parts, " "), Citations: used, Engine: "extractive", Found: true}
+}
+
+// pointsBack: the sentence opens with a pronoun that refers to what came
+// before.
+func pointsBack(sentence string) bool {
+	first, _, _ := strings.Cut(sentence, " ")
+	switch strings.ToLower(strings.Trim(first, ",;:")) {
+	case "he", "she", "they", "it", "this", "that", "these", "those", "his", "her", "their", "its":
+		return true
+	}
+	return false
+}
+
+// previousSentence is the sentence just before offset start in a passage,
+// in the same section.
+func previousSentence(text string, start int) (span, bool) {
+	sents := passageSentences(text)
+	for i, sp := range sents {
+		if sp.start == start && i > 0 && sents[i-1].heading == sp.heading {
+			return sents[i-1], true
+		}
+	}
+	return span{}, false
 }
 
 func b2f(b bool) float64 {

@@ -1,6 +1,7 @@
 package notebook
 
 import (
+	"strings"
 	"testing"
 
 	"sentry/backend/core"
@@ -39,5 +40,22 @@ func TestMarkQuotes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPointsBack(t *testing.T) {
+	for s, want := range map[string]bool{"He is the on-call engineer.": true, "This takes a day.": true, "Their plan, however.": true,
+		"Daniel is on call.": false, "The team agreed.": false, "Hello there.": false} {
+		if pointsBack(s) != want {
+			t.Errorf("pointsBack(%q) = %v", s, !want)
+		}
+	}
+	text := "## Escalations\n\nPage Daniel for sign-in trouble. He is on call until Monday.\n\n## Other\n\nIt rains."
+	he := strings.Index(text, "He is")
+	if prev, ok := previousSentence(text, he); !ok || text[prev.start:prev.end] != "Page Daniel for sign-in trouble." {
+		t.Errorf("previous sentence of %q: %v %q", text[he:], ok, text[prev.start:prev.end])
+	}
+	if _, ok := previousSentence(text, strings.Index(text, "It rains")); ok {
+		t.Error("the previous sentence crossed into another section")
 	}
 }

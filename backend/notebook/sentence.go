@@ -63,6 +63,11 @@ func passageSentences(text string) []span {
 			case prevEnds && nextStarts && titleLine(line) && i < len(lines)-1:
 				flush(l[0])
 				heading = cleanHeading(line)
+			case fieldLine(line) && i > 0:
+				// "Label: value" lines (a mail's From:, To:, a form) are
+				// each a statement of their own, never glued together.
+				flush(l[0])
+				runStart = l[0]
 			default:
 				if runStart < 0 {
 					runStart = l[0]
