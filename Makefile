@@ -23,7 +23,7 @@ SERVE_ARGS   ?=
 BIN         := bin/sentry
 DESKTOP_BIN := bin/sentry-desktop
 
-.PHONY: help bootstrap run build build-desktop frontend serve test test-go test-postgres test-frontend lint-openapi e2e desktop-smoke release release-check vet bench clean
+.PHONY: help bootstrap run build build-desktop frontend serve test test-go test-postgres test-blobs test-frontend lint-openapi e2e desktop-smoke release release-check vet bench clean
 
 help: ## list targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ bootstrap: ## install system packages, libvosk (cache) and node_modules (idempot
 
 frontend: ## build the web UI into frontend/dist
 	@test -f frontend/package.json || { echo "make: frontend/package.json not found" >&2; exit 1; }
-	@SENTRY_BOOTSTRAP_SKIP_APT=1 SENTRY_BOOTSTRAP_SKIP_VOSK=1 scripts/bootstrap
+	@SENTRY_BOOTSTRAP_SKIP_APT=1 SENTRY_BOOTSTRAP_SKIP_VOSK=1 SENTRY_BOOTSTRAP_SKIP_S3=1 scripts/bootstrap
 	cd frontend && npm run build
 
 # Speech recognition is linked in when libvosk is in its cache (scripts/bootstrap
@@ -70,6 +70,7 @@ test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter again
 	$(MAKE) --no-print-directory vet
 	$(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./...
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-blobs
 	@# The desktop keeps its team-server refresh token in the OS keyring:
 	@# test that against a real Secret Service in a private D-Bus session.
 	@# A throw-away keyring home: the login keyring is created afresh, unlocked.
@@ -87,6 +88,10 @@ test-postgres: ## the Postgres store, the conformance suite and the HTTP contrac
 	@# The HTTP contract tests again on a PostgreSQL-backed server (each test
 	@# in a schema of its own), without -race: ~2 minutes on 2 cores.
 	scripts/with-postgres env SENTRY_TEST_STORE=postgres $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/httpapi/
+
+test-blobs: ## the S3-compatible blob store's conformance suite, and two servers sharing one blobs store and one PostgreSQL (scripts/with-s3, scripts/with-postgres)
+	scripts/with-s3 scripts/with-postgres $(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/s3blob/ ./backend/upload/
+	scripts/with-s3 scripts/with-postgres $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) -run 'AcrossInstances|BlobStoreLost' ./backend/httpapi/
 
 test-frontend: ## frontend unit tests
 	cd frontend && npm test
