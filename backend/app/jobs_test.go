@@ -1,0 +1,99 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"sentry/backend/jobtest"
+)
+
+// TestExtractionsAcrossInstances: two servers on one database share one
+// job queue. Long extractions queued through either are each run once —
+// by whichever server took the job — and show done through both.
+func TestExtractionsAcrossInstances(t *testing.T) {
+	dbURL := sharedSchemaURL(t)
+	a, b := newInstance(t, dbURL), newInstance(t, dbURL)
+	if code, body := a.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
+		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	code, body := b.do("POST", "/api/auth/login", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery"})
+	if code != 200 {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	var s struct {
+		Access string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		t.Fatal(err)
+	}
+
+	// Longer than what is extracted during the request: each is queued.
+	filler := strings.Repeat("Notes from the planning meeting, nothing to do here. ", 500)
+	todo := []string{"Send the invoice to Grace", "Book the venue for the offsite", "Review the budget draft", "Call the plumber about the leak",
+		"Renew the domain name", "Order new laptops for the support desk", "Draft the press release", "Update the onboarding guide"}
+	runs := len(todo)
+	var ids []string
+	for i := range runs {
+		in := a
+		if i%2 == 1 {
+			in = b
+		}
+		code, body := in.do("POST", "/api/extract/text", s.Access, map[string]any{
+			"text": filler + fmt.Sprintf("\nPlease %s by Friday.\n", strings.ToLower(todo[i][:1])+todo[i][1:]), "now": "2026-03-02T09:00:00Z"})
+		if code != 202 {
+			t.Fatalf("extract %d: %d %s", i, code, body)
+		}
+		var run struct {
+			ID string `json:"extraction_id"`
+		}
+		if err := json.Unmarshal(body, &run); err != nil || run.ID == "" {
+			t.Fatalf("extract %d: %s", i, body)
+		}
+		ids = append(ids, run.ID)
+	}
+	for i, id := range ids {
+		var run struct {
+			Status   string `json:"status"`
+			Stage    string `json:"stage"`
+			Attempts int    `json:"attempts"`
+			Tasks    []struct {
+				Status string `json:"status"`
+			} `json:"tasks"`
+		}
+		// Read through the other instance than the one it was queued on.
+		in := b
+		if i%2 == 1 {
+			in = a
+		}
+		jobtest.Wait(t, "extraction "+id, func() (bool, string) {
+			code, body := in.do("GET", "/api/extraction/"+id, s.Access, nil)
+			if code != 200 {
+				t.Fatalf("get %s: %d %s", id, code, body)
+			}
+			if err := json.Unmarshal(body, &run); err != nil {
+				t.Fatal(err)
+			}
+			return run.Status == "done" || run.Status == "failed", run.Status + " " + run.Stage
+		})
+		if run.Status != "done" || run.Attempts != 1 || len(run.Tasks) != 1 || run.Tasks[0].Status != "created" {
+			t.Fatalf("run %d: %+v", i, run)
+		}
+	}
+	// One job per run, each completed once, on River's tables (which
+	// record a completion a moment after the run's row says done).
+	var jobs, completed, servers int
+	jobtest.Wait(t, "River to record the completions", func() (bool, string) {
+		if err := a.app.PG.QueryRowForTest(`SELECT count(*), count(*) FILTER (WHERE state = 'completed'), count(DISTINCT attempted_by[1]) FROM river_job`).
+			Scan(&jobs, &completed, &servers); err != nil {
+			t.Fatal(err)
+		}
+		return completed == runs, fmt.Sprintf("%d jobs, %d completed", jobs, completed)
+	})
+	if jobs != runs {
+		t.Fatalf("%d jobs for %d runs", jobs, runs)
+	}
+	t.Logf("%d runs worked by %d server(s)", runs, servers)
+}
