@@ -50,8 +50,8 @@ type Config struct {
 	ReadConns int `json:"read_conns"`
 	// DatabaseURL, when set, puts the server's data in PostgreSQL
 	// (postgres://user:password@host/db?sslmode=…) instead of the SQLite
-	// file in DataDir; stored files stay in DataDir either way. It may
-	// hold a password, so it is never logged.
+	// file in DataDir; stored files live where Blobs says. It may hold
+	// a password, so it is never logged.
 	DatabaseURL string `json:"database_url"`
 	// Blobs is where uploaded files live: file:///path (default: the
 	// files/ folder of DataDir; several servers point it at one shared
