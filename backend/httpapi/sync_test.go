@@ -473,3 +473,29 @@ func TestSyncRoutesOwnership(t *testing.T) {
 		t.Fatalf("replay of another's batch: %d %s", res.StatusCode, body)
 	}
 }
+
+// A waiting pull returns with the change another device pushes while it
+// waits (woken in-process; the wait's bound is the protocol's 25 s).
+func TestSyncLongPollWakesOnPush(t *testing.T) {
+	b := newBackend(t, false)
+	ana := b.signUp("ana@example.com")
+	laptop, desk := b.bindDevice(ana, "ana-laptop"), b.bindDevice(ana, "ana-desk")
+	desk.pull() // caught up: the next pull has nothing until a push
+	type result struct {
+		status int
+		page   wire.PullResponse
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, body := b.do("GET", "/api/sync/pull?wait=25&device_id=ana-desk&cursor="+url.QueryEscape(desk.cursor), ana.Access, nil)
+		var page wire.PullResponse
+		_ = json.Unmarshal(body, &page)
+		done <- result{res.StatusCode, page}
+	}()
+	id := newRowID(60)
+	laptop.mustPush("w1", laptop.taskPatch(ana.ID, id, "Woken", "w-c1"))
+	r := <-done
+	if r.status != 200 || entryFor(r.page.Entries, id) == nil {
+		t.Fatalf("the waiting pull: %d %+v", r.status, r.page)
+	}
+}
