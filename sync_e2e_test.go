@@ -72,7 +72,7 @@ func (f *faultyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // device is one data folder with its local profile and sync engine.
 type device struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	app  *app.App
 	ctx  context.Context // carries the local profile
@@ -81,7 +81,7 @@ type device struct {
 	net  *faultyTransport
 }
 
-func newDevice(t *testing.T, name string) *device {
+func newDevice(t testing.TB, name string) *device {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -161,12 +161,12 @@ func summary(ts []*core.Task) string {
 
 // syncServer is a team server: the real handler over a real store.
 type syncServer struct {
-	t   *testing.T
+	t   testing.TB
 	app *app.App
 	srv *httptest.Server
 }
 
-func newSyncServer(t *testing.T, dbURL string) *syncServer {
+func newSyncServer(t testing.TB, dbURL string) *syncServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()

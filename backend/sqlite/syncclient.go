@@ -244,6 +244,47 @@ func (tx *Tx) pendingChanges(ctx context.Context, limit int, where string, args 
 	return out, rows.Err()
 }
 
+// nextRowsChanges returns every pending change, not yet in a batch, of
+// the maxRows rows whose first pending change is oldest: a row's changes
+// all go in one patch, however many there are, so 10,000 edits of 2,000
+// rows make 4 batches of 500 patches, not 20.
+func (tx *Tx) nextRowsChanges(ctx context.Context, maxRows int) ([]outChange, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT row_id FROM changes WHERE `+pendingWhere+` AND batch_id IS NULL AND table_name IN (`+clientTableList+`)
+		GROUP BY table_name, row_id ORDER BY min(seq) LIMIT ?`, maxRows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: choose outbox rows: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []outChange
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		part, err := tx.pendingChanges(ctx, 0, `batch_id IS NULL AND row_id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+		ids = ids[n:]
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	return out, nil
+}
+
 // touched is the synced fields a change wrote: all of them for an insert.
 func (c *outChange) touched(t *schema.Table) []string {
 	var out []string
@@ -278,7 +319,7 @@ func (db *DB) SyncOutbox(ctx context.Context, maxPatches, maxBytes int) (*core.S
 	if open != "" {
 		changes, err = tx.pendingChanges(ctx, 0, `batch_id = ?`, open)
 	} else {
-		changes, err = tx.pendingChanges(ctx, 4*maxPatches, `batch_id IS NULL`)
+		changes, err = tx.nextRowsChanges(ctx, maxPatches)
 	}
 	if err != nil {
 		return nil, err
