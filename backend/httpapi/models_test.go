@@ -232,3 +232,28 @@ func TestModelsServerDownNamesSettings(t *testing.T) {
 		t.Fatalf("extract with the server down: %d %s", res.StatusCode, body)
 	}
 }
+
+// Answers in a notebook come from the model chosen for answers, at the
+// moment of asking.
+func TestModelsChosenForAnswersAnswerNotebookQuestions(t *testing.T) {
+	b, llm, me := newModelsBackend(t, true, "nomic-embed-text", "llama3.1:8b", "qwen2.5:7b")
+	llm.Chat = func(map[string]any) string { return "Carol reviews the contract by 12 May [1]." }
+	if res, body := b.do("PUT", "/api/settings/models", me.Access, map[string]any{"answers": "qwen2.5:7b"}); res.StatusCode != 200 {
+		t.Fatalf("choose: %d %s", res.StatusCode, body)
+	}
+	nb := b.createNotebook(me, "Contracts")
+	if res, body := b.sendFile("/api/notebooks/"+nb+"/upload", me.Access, "c.txt", []byte("Carol must review the contract by 12 May.\n\nAlice sends the budget on Friday.")); res.StatusCode != 202 {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	b.waitIndexed(me, nb)
+	res, body := b.do("POST", "/api/notebooks/"+nb+"/chat", me.Access, map[string]any{"query": "Who reviews the contract?"})
+	var ans nbAnswer
+	_ = json.Unmarshal(body, &ans)
+	if res.StatusCode != 200 || ans.Engine != "ollama:qwen2.5:7b" {
+		t.Fatalf("answer: %d %s", res.StatusCode, body)
+	}
+	reqs := llm.Requests()
+	if reqs[len(reqs)-1]["model"] != "qwen2.5:7b" {
+		t.Fatalf("the question went to %v", reqs[len(reqs)-1]["model"])
+	}
+}
