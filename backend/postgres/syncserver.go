@@ -556,6 +556,11 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 	return nil
 }
 
+// syncViolation words a pushed row the table's constraints refuse: a
+// per-patch rejection, never a failed push.
+var syncViolation = onViolation{Missing: "A row this one refers to is not on the server (yet).",
+	Duplicate: "Another row already holds this one's unique key (one per person, or a name in use)."}
+
 // writeServerRow writes a decided patch: the row (inserted for the pusher
 // when new), its clocks, and a remote change log entry in the scope.
 func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Table, p *core.PushPatch, cur *core.ServerRow, w *core.SyncWrite) error {
@@ -613,7 +618,7 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 			add("created_at", fmt.Sprintf("$%d", len(args)+1), tx.now)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO `+tb.Name+` (`+strings.Join(names, ", ")+`, version) VALUES (`+strings.Join(phs, ", ")+`, 1)`, args...); err != nil {
-			return formatError(err, "sync insert "+tb.Name, onViolation{Duplicate: "This row id is taken."})
+			return formatError(err, "sync insert "+tb.Name, syncViolation)
 		}
 	} else {
 		sets := make([]string, len(names))
@@ -624,7 +629,7 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 		sets = append(sets, fmt.Sprintf("field_clocks = $%d::jsonb", n+1), fmt.Sprintf("updated_at = $%d", n+2), "version = version + 1", fmt.Sprintf("hlc = $%d", n+3))
 		args = append(args, string(clocks), tx.now, ts, p.RowID)
 		if _, err := tx.Exec(ctx, `UPDATE `+tb.Name+` SET `+strings.Join(sets, ", ")+fmt.Sprintf(` WHERE id = $%d`, n+4), args...); err != nil {
-			return formatError(err, "sync update "+tb.Name, onViolation{})
+			return formatError(err, "sync update "+tb.Name, syncViolation)
 		}
 		if v, ok := w.Fields["deleted_at"]; ok && v != nil {
 			op = core.OpDelete

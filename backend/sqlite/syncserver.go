@@ -532,6 +532,11 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 	return nil
 }
 
+// syncViolation words a pushed row the table's constraints refuse: a
+// per-patch rejection, never a failed push.
+var syncViolation = onViolation{Missing: "A row this one refers to is not on the server (yet).",
+	Duplicate: "Another row already holds this one's unique key (one per person, or a name in use)."}
+
 // writeServerRow writes a decided patch: the row (inserted for the pusher
 // when new), its clocks, a remote change log entry in the scope, and the
 // conflicts found and withdrawn.
@@ -571,7 +576,7 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 			vals = append(vals, formatTime(tx.now))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+tb.Name+` (`+strings.Join(cols, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(cols)-1)+`)`, vals...); err != nil {
-			return formatError(err, "sync insert "+tb.Name, onViolation{})
+			return formatError(err, "sync insert "+tb.Name, syncViolation)
 		}
 	} else {
 		sets := make([]string, 0, len(names)+4)
@@ -581,7 +586,7 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 		sets = append(sets, "field_clocks = ?", "updated_at = ?", "version = version + 1", "hlc = ?")
 		args = append(args, string(clocks), formatTime(tx.now), ts, p.RowID)
 		if _, err := tx.ExecContext(ctx, `UPDATE `+tb.Name+` SET `+strings.Join(sets, ", ")+` WHERE id = ?`, args...); err != nil {
-			return formatError(err, "sync update "+tb.Name, onViolation{})
+			return formatError(err, "sync update "+tb.Name, syncViolation)
 		}
 		if _, deleted := w.Fields["deleted_at"]; deleted && w.Fields["deleted_at"] != nil {
 			op = core.OpDelete

@@ -179,6 +179,14 @@ func testSyncApplyPush(t *testing.T, s Stores) {
 			}
 		}
 	}
+	// A row the table's unique keys refuse (a second live notebook of the
+	// same name) is a rejection, not a failed push.
+	dupName := map[string]any{"name": "RESEARCH", "description": "", "created_at": "2026-12-01T09:00:00.000Z"}
+	clash, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", "b-clash", []core.PushPatch{{Table: "notebooks", ScopeID: ana.ID,
+		RowID: "0193a2b4-0000-7000-8000-000000000004", Fields: dupName, Clocks: clocks(dupName, c), ChangeIDs: []string{"c4"}}}, applyAll)
+	if err != nil || len(clash.Rejected) != 1 || clash.Rejected[0].Code != core.ECONFLICT || len(clash.Applied) != 0 {
+		t.Fatalf("unique clash: %+v %v", clash, err)
+	}
 	// The same batch again: its stored answer, nothing applied twice.
 	again, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", "b1", ps, applyAll)
 	if err != nil || !again.Replayed || strings.Join(again.Applied, ",") != "c1,c2" || again.ScopesSeq[ana.ID] != res.ScopesSeq[ana.ID] {
