@@ -248,3 +248,72 @@ func TestKeepSyncValueIsALocalEditThatGoesOut(t *testing.T) {
 		t.Fatalf("a local-only field: %v, want invalid", err)
 	}
 }
+
+func TestSyncEpochChangedSendsRecentChangesAgain(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "epoch@example.com")
+	old, recent := newTask(u.ID, "before the backup"), newTask(u.ID, "after the backup")
+	if err := db.CreateTask(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	bindTest(t, db, u)
+	b1, _ := db.SyncOutbox(ctx, 500, 1<<20)
+	if err := db.MarkSyncPushed(ctx, &core.SyncPushResult{BatchID: b1.BatchID, Applied: b1.Patches[0].ChangeIDs}); err != nil {
+		t.Fatal(err)
+	}
+	var high string
+	if err := db.QueryRowForTest(`SELECT hlc FROM changes WHERE row_id = ?`, old.ID).Scan(&high); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateTask(ctx, recent); err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := db.SyncOutbox(ctx, 500, 1<<20)
+	if err := db.MarkSyncPushed(ctx, &core.SyncPushResult{BatchID: b2.BatchID, Applied: b2.Patches[0].ChangeIDs}); err != nil {
+		t.Fatal(err)
+	}
+	// The server was restored from a backup holding everything up to high.
+	if _, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "c", Control: []core.SyncControl{{Type: core.SyncEpochChanged, Epoch: 2, RestoredHighHLC: high}}}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.SyncOutbox(ctx, 500, 1<<20)
+	if err != nil || again == nil || len(again.Patches) != 1 || again.Patches[0].RowID != recent.ID {
+		t.Fatalf("after the restore: %+v %v, want only the task written after the backup", again, err)
+	}
+	if b, _ := db.SyncBinding(ctx); b.Epoch != 2 {
+		t.Fatalf("epoch %d, want 2", b.Epoch)
+	}
+}
+
+func TestSyncBindingToAnotherServerSendsEverythingAgain(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "rebind@example.com")
+	if err := db.CreateTask(ctx, newTask(u.ID, "one")); err != nil {
+		t.Fatal(err)
+	}
+	b := bindTest(t, db, u)
+	first, _ := db.SyncOutbox(ctx, 500, 1<<20)
+	if err := db.MarkSyncPushed(ctx, &core.SyncPushResult{BatchID: first.BatchID, Applied: first.Patches[0].ChangeIDs}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "old-cursor"}); err != nil {
+		t.Fatal(err)
+	}
+	// The same server again: nothing to resend, the cursor stays.
+	if err := db.BindSync(ctx, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := db.SyncClientState(ctx); st.Pending != 0 || st.Cursor != "old-cursor" {
+		t.Fatalf("rebinding the same server: %+v", st)
+	}
+	other := *b
+	other.DatabaseID = "db2"
+	if err := db.BindSync(ctx, &other, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := db.SyncClientState(ctx); st.Pending != 1 || st.Cursor != "" {
+		t.Fatalf("binding another database: %+v, want the change pending again and no cursor", st)
+	}
+}
