@@ -87,6 +87,7 @@ var layers = map[string]string{
 	"backend/oauth/oauthtest":   layerTestOnly,
 	"backend/ollama/ollamatest": layerTestOnly,
 	"backend/storetest":         layerTestOnly,
+	"sync/simtest":              layerTestOnly, // the convergence simulator: tests only, its one file is documentation
 	"backend/blobtest":          layerTestOnly,
 }
 

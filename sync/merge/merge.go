@@ -78,7 +78,7 @@ type Seen struct {
 // time would be judged against the row as it is now, so stores apply each
 // change id once — which is what makes a whole push idempotent.
 func Merge(cur Row, in Patch) (Row, []Conflict, []Seen) {
-	return merger{}.merge(cur, in)
+	return active().merge(cur, in)
 }
 
 // merger holds switches that break the merge on purpose, so the tests can

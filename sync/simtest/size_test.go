@@ -1,0 +1,6 @@
+//go:build !race
+
+package simtest
+
+// defaultSchedules is what make test runs.
+const defaultSchedules = 1000
