@@ -427,10 +427,18 @@ func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, p
 		return nil, formatError(err, "find batch", onViolation{})
 	}
 	res := &core.PushResult{Applied: []string{}, Superseded: []string{}, Rejected: []core.PushRejected{}, ScopesSeq: map[string]int64{}}
+	seen, err := tx.appliedChanges(ctx, ps)
+	if err != nil {
+		return nil, err
+	}
+	var applied []appliedChange
 	for i := range ps {
-		if err := tx.applyPatch(ctx, userID, &ps[i], decide, res); err != nil {
+		if err := tx.applyPatch(ctx, userID, &ps[i], decide, res, seen, &applied); err != nil {
 			return nil, err
 		}
+	}
+	if err := tx.recordApplied(ctx, applied); err != nil {
+		return nil, err
 	}
 	if err := tx.flushChanges(ctx); err != nil {
 		return nil, err
@@ -459,9 +467,62 @@ func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, p
 	return res, nil
 }
 
+// appliedChange is a change id merged by this push, recorded with the
+// batch so it is never merged again.
+type appliedChange struct{ id, scope, outcome string }
+
+// appliedChanges returns which of a batch's change ids were merged before.
+func (tx *Tx) appliedChanges(ctx context.Context, ps []core.PushPatch) (map[string]bool, error) {
+	var ids []string
+	for _, p := range ps {
+		for _, id := range p.ChangeIDs {
+			if storable(id) { // the others' patches are refused one by one
+				ids = append(ids, id)
+			}
+		}
+	}
+	seen := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return seen, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT change_id FROM sync_applied WHERE change_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, formatError(err, "applied changes", onViolation{})
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("postgres: applied changes: %w", err)
+		}
+		seen[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "applied changes", onViolation{})
+	}
+	return seen, nil
+}
+
+// recordApplied stores the batch's merged change ids in one statement.
+func (tx *Tx) recordApplied(ctx context.Context, cs []appliedChange) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids, scopes, outcomes := make([]string, len(cs)), make([]string, len(cs)), make([]string, len(cs))
+	for i, c := range cs {
+		ids[i], scopes[i], outcomes[i] = c.id, c.scope, c.outcome
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO sync_applied (change_id, scope_id, outcome, applied_at)
+		SELECT id, scope, outcome, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(id, scope, outcome) ON CONFLICT DO NOTHING`,
+		ids, scopes, outcomes, tx.now); err != nil {
+		return formatError(err, "record applied changes", onViolation{})
+	}
+	return nil
+}
+
 // applyPatch merges one patch (in a savepoint of its own, so a refused
 // write leaves nothing behind) and records its outcome in res.
-func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, decide core.SyncDecide, res *core.PushResult) error {
+func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, decide core.SyncDecide, res *core.PushResult, seen map[string]bool, applied *[]appliedChange) error {
 	reject := func(code, msg string, row *core.ServerRow) {
 		res.Rejected = append(res.Rejected, core.PushRejected{ChangeIDs: p.ChangeIDs, Table: p.Table, RowID: p.RowID, Code: code, Message: msg, Row: row})
 	}
@@ -476,11 +537,7 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 	}
 	fresh := p.ChangeIDs[:0:0]
 	for _, id := range p.ChangeIDs {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM sync_applied WHERE change_id = $1`, id).Scan(&n); err != nil {
-			return formatError(err, "applied changes", onViolation{})
-		}
-		if n > 0 {
+		if seen[id] {
 			res.Superseded = append(res.Superseded, id)
 		} else {
 			fresh = append(fresh, id)
@@ -542,10 +599,8 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 		}
 	}
 	for _, id := range p.ChangeIDs {
-		if _, err := tx.Exec(ctx, `INSERT INTO sync_applied (change_id, scope_id, outcome, applied_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-			id, p.ScopeID, outcome, tx.now); err != nil {
-			return formatError(err, "record applied change", onViolation{})
-		}
+		seen[id] = true
+		*applied = append(*applied, appliedChange{id, p.ScopeID, outcome})
 	}
 	if outcome == "applied" {
 		res.Applied = append(res.Applied, p.ChangeIDs...)

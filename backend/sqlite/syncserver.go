@@ -409,10 +409,18 @@ func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, p
 	}
 	res := &core.PushResult{Applied: []string{}, Superseded: []string{}, Rejected: []core.PushRejected{}, ScopesSeq: map[string]int64{}}
 	var seq int64
+	seen, err := tx.appliedChanges(ctx, ps)
+	if err != nil {
+		return nil, err
+	}
+	var applied []appliedChange
 	for i := range ps {
-		if err := tx.applyPatch(ctx, userID, &ps[i], decide, res); err != nil {
+		if err := tx.applyPatch(ctx, userID, &ps[i], decide, res, seen, &applied); err != nil {
 			return nil, err
 		}
+	}
+	if err := tx.recordApplied(ctx, applied); err != nil {
+		return nil, err
 	}
 	// The log entries get their seqs now, so the stored result names the
 	// seqs the batch reached.
@@ -444,9 +452,65 @@ func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, p
 
 const patchSavepoint = "sentry_sync_patch"
 
+// appliedChange is a change id merged by this push, recorded with the
+// batch so it is never merged again.
+type appliedChange struct{ id, scope, outcome string }
+
+// appliedChanges returns which of a batch's change ids were merged before,
+// in one query per 500 ids.
+func (tx *Tx) appliedChanges(ctx context.Context, ps []core.PushPatch) (map[string]bool, error) {
+	var ids []any
+	for _, p := range ps {
+		for _, id := range p.ChangeIDs {
+			ids = append(ids, id)
+		}
+	}
+	seen := make(map[string]bool, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		rows, err := tx.QueryContext(ctx, `SELECT change_id FROM sync_applied WHERE change_id IN (?`+strings.Repeat(", ?", n-1)+`)`, ids[:n]...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: applied changes: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: applied changes: %w", err)
+			}
+			seen[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite: applied changes: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return seen, nil
+}
+
+// recordApplied stores the batch's merged change ids, 200 rows a
+// statement.
+func (tx *Tx) recordApplied(ctx context.Context, cs []appliedChange) error {
+	now := formatTime(tx.now)
+	for len(cs) > 0 {
+		n := min(len(cs), 200)
+		args := make([]any, 0, 4*n)
+		for _, c := range cs[:n] {
+			args = append(args, c.id, c.scope, c.outcome, now)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_applied (change_id, scope_id, outcome, applied_at) VALUES (?, ?, ?, ?)`+
+			strings.Repeat(", (?, ?, ?, ?)", n-1)+` ON CONFLICT DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("sqlite: record applied changes: %w", err)
+		}
+		cs = cs[n:]
+	}
+	return nil
+}
+
 // applyPatch merges one patch (in a savepoint of its own, so a refused
 // write leaves nothing behind) and records its outcome in res.
-func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, decide core.SyncDecide, res *core.PushResult) error {
+func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, decide core.SyncDecide, res *core.PushResult, seen map[string]bool, applied *[]appliedChange) error {
 	reject := func(code, msg string, row *core.ServerRow) {
 		res.Rejected = append(res.Rejected, core.PushRejected{ChangeIDs: p.ChangeIDs, Table: p.Table, RowID: p.RowID, Code: code, Message: msg, Row: row})
 	}
@@ -458,11 +522,7 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 	// A change id merged before is not merged again.
 	fresh := p.ChangeIDs[:0:0]
 	for _, id := range p.ChangeIDs {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sync_applied WHERE change_id = ?`, id).Scan(&n); err != nil {
-			return fmt.Errorf("sqlite: applied changes: %w", err)
-		}
-		if n > 0 {
+		if seen[id] {
 			res.Superseded = append(res.Superseded, id)
 		} else {
 			fresh = append(fresh, id)
@@ -518,10 +578,8 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 		}
 	}
 	for _, id := range p.ChangeIDs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_applied (change_id, scope_id, outcome, applied_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			id, p.ScopeID, outcome, formatTime(tx.now)); err != nil {
-			return fmt.Errorf("sqlite: record applied change: %w", err)
-		}
+		seen[id] = true
+		*applied = append(*applied, appliedChange{id, p.ScopeID, outcome})
 	}
 	if outcome == "applied" {
 		res.Applied = append(res.Applied, p.ChangeIDs...)
