@@ -309,7 +309,7 @@ func runOpenAPI(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	cfg.DataDir = dir
+	cfg.DataDir, cfg.Blobs = dir, "" // files too: none of the user's
 	a, err := app.New(ctx, app.Options{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fmt.Fprintf(stderr, "sentry: %v\n", err)
