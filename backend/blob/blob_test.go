@@ -72,3 +72,7 @@ func TestCheck(t *testing.T) {
 		t.Fatal("a folder under a file passed")
 	}
 }
+
+func BenchmarkPutOpen64MB(b *testing.B) {
+	blobtest.Bench(b, &blob.Store{Root: b.TempDir()}, 64<<20)
+}

@@ -446,3 +446,30 @@ func testRemoveUser(t *testing.T, h Harness) {
 		t.Fatalf("the store holds %v", left)
 	}
 }
+
+// Bench writes a file of size bytes through the store and reads it back
+// whole, b.N times: the throughput of a store (b.SetBytes counts both
+// ways) and what one round trip allocates.
+func Bench(b *testing.B, s core.BlobStore, size int64) {
+	ctx := context.Background()
+	periodBytes()
+	b.SetBytes(2 * size)
+	b.ReportAllocs()
+	for b.Loop() {
+		st, err := s.Put(ctx, "bench", &pattern{size: size}, size)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := s.Open(ctx, st.Path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := io.Copy(io.Discard, f); err != nil || n != size {
+			b.Fatalf("read %d bytes: %v", n, err)
+		}
+		f.Close()
+		if err := s.Remove(ctx, st.Path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -93,3 +93,12 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 		t.Fatalf("ping: %v", err)
 	}
 }
+
+func BenchmarkPutOpen64MB(b *testing.B) {
+	bk := blobtest.NewS3(b)
+	s, err := s3blob.Open(context.Background(), s3blob.Options{Endpoint: bk.Endpoint, Bucket: bk.Bucket, AccessKey: bk.AccessKey, SecretKey: bk.SecretKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	blobtest.Bench(b, s, 64<<20)
+}
