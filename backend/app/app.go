@@ -283,9 +283,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 				case !vosk.Available():
 					d["status"] = "not built in"
 					d["hint"] = vosk.NotBuiltMessage
-				case dir == "":
+				case dir == "" && cfg.Desktop:
 					d["status"] = "no model"
 					d["hint"] = "Choose a speech model in Settings → Speech model."
+				case dir == "":
+					d["status"] = "no model"
+					d["hint"] = "Set vosk_model in the configuration to the folder of a Vosk model."
 				default:
 					d["model"] = dir
 					if err := vosk.CheckModel(dir); err != nil {
@@ -349,6 +352,9 @@ func (a *App) LocalUser(ctx context.Context) (*core.User, error) {
 func (a *App) Close() error {
 	var err error
 	a.closeOnce.Do(func() {
+		if a.LanguageModels != nil {
+			_ = a.LanguageModels.CancelPull() // a pull in progress stops with the app
+		}
 		if a.stopBG != nil {
 			a.stopBG()
 			if a.Jobs != nil {

@@ -69,9 +69,13 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
 
     begin(`models ${width}: the web face says the model server is not running, in words for people`);
     await signUpInUI(page, base, { first: 'Mo', last: 'Dels', email: `models-${width}-${Date.now()}@example.com`, password: 'models in settings' });
+    // The link that messages and notebook answers give opens Settings at the Models section.
     const first = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('/api/settings/models'));
-    await openSettings();
+    await page.evaluate(() => {
+      location.hash = '#settings/models';
+    });
     const answer = await (await first).json();
+    await until(async () => (await page.evaluate(() => document.activeElement?.id)) === 'settings-models', 'the Models section to take the focus');
     if (answer.running || answer.editable) fail(`the server's answer: ${JSON.stringify(answer)}`);
     await until(async () => (await byTestId('model-server-status').getAttribute('data-running')) === 'false', 'the not-running status');
     const problem = (await byTestId('model-server-problem').textContent()).trim();
