@@ -18,13 +18,14 @@ import (
 // On a database several servers share (core.UploadReservationStore),
 // reservations are rows there, taken under a per-user lock of the
 // database: parallel uploads to different servers hold one quota between
-// them. A row expires after ReservationTTL unless its upload renews it,
+// them. A row expires after Service.ReservationTTL unless its upload renews it,
 // so the reservations of a server that died free themselves. Otherwise
 // they live in this process, which owns the database.
 
-// ReservationTTL is how long a shared reservation lasts without renewal;
-// an upload in progress renews its own every quarter of it.
-const ReservationTTL = lease.Default
+// DefaultReservationTTL is how long a shared reservation lasts without
+// renewal (Service.ReservationTTL); an upload in progress renews its own
+// every quarter of it.
+const DefaultReservationTTL = lease.Default
 
 // reservation is the quota held by one upload in flight.
 type reservation struct {
@@ -44,14 +45,15 @@ type reservation struct {
 func (s *Service) reserve(ctx context.Context, userID string, want int64) (*reservation, error) {
 	if s.shared != nil {
 		now := s.Now()
-		id, n, err := s.shared.ReserveUploadBytes(ctx, userID, want, s.QuotaBytes, now, now.Add(ReservationTTL))
+		ttl := s.ReservationTTL
+		id, n, err := s.shared.ReserveUploadBytes(ctx, userID, want, s.QuotaBytes, now, now.Add(ttl))
 		if err != nil {
 			return nil, err
 		}
 		r := &reservation{s: s, userID: userID, n: n, id: id}
 		if id != "" {
-			r.renew = lease.Heartbeat(context.WithoutCancel(ctx), ReservationTTL, func(ctx context.Context) error {
-				return s.shared.UpdateUploadReservation(ctx, id, r.held(), s.Now().Add(ReservationTTL))
+			r.renew = lease.Heartbeat(context.WithoutCancel(ctx), ttl, func(ctx context.Context) error {
+				return s.shared.UpdateUploadReservation(ctx, id, r.held(), s.Now().Add(ttl))
 			})
 		}
 		return r, nil
@@ -88,7 +90,7 @@ func (r *reservation) shrink(ctx context.Context, size int64) {
 	}
 	if r.id != "" {
 		// A failure leaves more reserved than needed until the release.
-		if err := r.s.shared.UpdateUploadReservation(ctx, r.id, size, r.s.Now().Add(ReservationTTL)); err != nil {
+		if err := r.s.shared.UpdateUploadReservation(ctx, r.id, size, r.s.Now().Add(r.s.ReservationTTL)); err != nil {
 			r.s.logger.Warn("shrink upload reservation", slog.Any("error", err))
 			return
 		}

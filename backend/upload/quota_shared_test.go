@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"sentry/backend/blob"
 	"sentry/backend/core"
 	"sentry/backend/docparse"
+	"sentry/backend/jobtest"
 	"sentry/backend/postgres"
 	"sentry/backend/upload"
 	"sentry/sync/hlc"
@@ -125,5 +127,61 @@ func TestQuotaHoldsAcrossServers(t *testing.T) {
 	rest := bytes.Repeat([]byte("x"), int(min(svcs[0].QuotaBytes-stored, svcs[0].MaxBytes)))
 	if _, err := svcs[1].Store(ctx, upload.Put{Filename: "rest.txt", Body: bytes.NewReader(rest)}); err != nil && len(rest) > 0 {
 		t.Fatalf("the rest of the quota: %v", err)
+	}
+}
+
+// An upload that takes longer than a reservation lasts keeps renewing its
+// reservation while its bytes arrive, so the quota it holds does not
+// lapse; when it is recorded the reservation goes.
+func TestSlowUploadKeepsItsReservation(t *testing.T) {
+	url, schema := freshSchema(t)
+	db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 4, Clock: hlc.New(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	detect := func(head []byte, name string) (string, string, bool) {
+		k, m, ok := docparse.Detect(head, name)
+		return string(k), m, ok
+	}
+	svc := upload.NewService(db, &blob.Store{Root: t.TempDir()}, detect, nil)
+	svc.ReservationTTL = 400 * time.Millisecond // renewed every 100 ms
+	u := &core.User{Email: "slow@example.com", FirstName: "S", LastName: "L"}
+	if err := db.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	ctx := core.NewContextWithUser(context.Background(), u)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.Store(ctx, upload.Put{Filename: "slow.txt", Body: pr})
+		done <- err
+	}()
+	if _, err := pw.Write([]byte("the first line arrives\n")); err != nil {
+		t.Fatal(err)
+	}
+	expiry := func() (time.Time, int) {
+		var at time.Time
+		var n int
+		if err := db.QueryRowForTest(`SELECT coalesce(max(expires_at), 'epoch'), count(*) FROM upload_reservations`).Scan(&at, &n); err != nil {
+			t.Fatal(err)
+		}
+		return at, n
+	}
+	first, n := expiry()
+	if n != 1 {
+		t.Fatalf("%d reservations while the upload runs", n)
+	}
+	jobtest.Wait(t, "the reservation renewed", func() (bool, string) {
+		at, n := expiry()
+		return at.After(first) && n == 1, jobtest.State(at, n)
+	})
+	pw.Write([]byte("and the last one\n"))
+	pw.Close()
+	if err := jobtest.Receive(t, "the upload", done); err != nil {
+		t.Fatal(err)
+	}
+	if _, n := expiry(); n != 0 {
+		t.Fatalf("%d reservations after the upload was recorded", n)
 	}
 }

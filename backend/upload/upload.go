@@ -43,7 +43,10 @@ type Service struct {
 	MaxBytes   int64
 	QuotaBytes int64
 	TempTTL    time.Duration
-	Now        func() time.Time
+	// ReservationTTL is how long the quota held by an upload in flight
+	// lasts in a shared database without renewal.
+	ReservationTTL time.Duration
+	Now            func() time.Time
 
 	// shared keeps reservations in the database when servers share it;
 	// otherwise reserved holds, per user, the quota taken by uploads being
@@ -59,7 +62,7 @@ func NewService(store core.UploadStore, blobs core.BlobStore, detect Detector, l
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: store, blobs: blobs, detect: detect, logger: logger,
-		MaxBytes: DefaultMaxBytes, QuotaBytes: DefaultQuotaBytes, TempTTL: DefaultTempTTL, Now: time.Now}
+		MaxBytes: DefaultMaxBytes, QuotaBytes: DefaultQuotaBytes, TempTTL: DefaultTempTTL, ReservationTTL: DefaultReservationTTL, Now: time.Now}
 	s.shared, _ = store.(core.UploadReservationStore)
 	return s
 }
