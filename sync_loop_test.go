@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"sentry/backend/core"
 	"sentry/backend/jobtest"
 	"sentry/sync/client"
+	"sentry/sync/wire"
 )
 
 // connectPair makes a team server and two connected devices of one
@@ -74,14 +76,18 @@ func TestSyncLoopCarriesEditsBothWays(t *testing.T) {
 // refusingTransport answers every push with the server's clock-skew
 // refusal, as a server whose clock is far behind this device's would.
 type refusingTransport struct {
-	mu     sync.Mutex
-	pushes int
+	mu      sync.Mutex
+	pushes  int
+	batches []string
 }
 
 func (r *refusingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Path == "/api/sync/push" {
+		var push wire.PushRequest
+		_ = json.NewDecoder(req.Body).Decode(&push)
 		r.mu.Lock()
 		r.pushes++
+		r.batches = append(r.batches, push.BatchID)
 		r.mu.Unlock()
 		body := `{"error":{"code":"clock_skew","message":"This device's clock is 7 minutes ahead of the server's."}}`
 		return &http.Response{StatusCode: http.StatusConflict, Status: "409 Conflict", Header: http.Header{"Content-Type": {"application/json"}},
@@ -129,5 +135,43 @@ func TestSyncStuckDetector(t *testing.T) {
 	st, err = eng.Status(laptop.ctx)
 	if err != nil || !strings.HasPrefix(st.Stuck, "Sync is stuck") || st.State != client.StateAttention || st.Pending != 1 {
 		t.Fatalf("status after two minutes without a push: %+v %v", st, err)
+	}
+}
+
+// TestSyncRestartsABatchThatKeepsFailing: after the same batch fails
+// RestartAfter times, the next push starts clean under a new batch id, and
+// the status says sync is stuck until a push gets through.
+func TestSyncRestartsABatchThatKeepsFailing(t *testing.T) {
+	_, laptop, _ := connectPair(t)
+	refuse := &refusingTransport{}
+	eng := client.New(client.Options{Store: laptop.app.DB, Tasks: laptop.app.DB, Clock: laptop.app.Clock,
+		Secrets: &client.FileSecrets{Path: filepath.Join(laptop.app.Config.DataDir, app.SyncTokenFile)}, DeviceID: laptop.app.DB.DeviceID,
+		LocalUserID: laptop.user.ID, HTTP: &http.Client{Transport: refuse}})
+	laptop.add("Refused again and again", "")
+	for i := 0; i < client.RestartAfter; i++ {
+		if _, err := eng.SyncNow(laptop.ctx); err == nil {
+			t.Fatal("a refused push reported success")
+		}
+	}
+	st, err := eng.Status(laptop.ctx)
+	if err != nil || !strings.HasPrefix(st.Stuck, "Sync is stuck") || st.Pending != 1 {
+		t.Fatalf("status after %d refusals: %+v %v", client.RestartAfter, st, err)
+	}
+	eng.SyncNow(laptop.ctx)
+	refuse.mu.Lock()
+	batches := append([]string(nil), refuse.batches...)
+	refuse.mu.Unlock()
+	for i := 1; i < client.RestartAfter; i++ {
+		if batches[i] != batches[0] {
+			t.Fatalf("retry %d changed the batch id: %v", i, batches)
+		}
+	}
+	if last := batches[len(batches)-1]; last == batches[0] {
+		t.Fatalf("after %d failures the push did not start clean: %v", client.RestartAfter, batches)
+	}
+	// Nothing was lost: a working push sends the change.
+	laptop.sync()
+	if st, _ := laptop.eng.Status(laptop.ctx); st.Stuck != "" || st.Pending != 0 {
+		t.Fatalf("after a push got through: %+v", st)
 	}
 }

@@ -156,6 +156,11 @@ type SyncClientStore interface {
 	// SyncOutbox returns the next batch of pending local changes (nil when
 	// there are none): an unacknowledged batch first, with its old id.
 	SyncOutbox(ctx context.Context, maxPatches, maxBytes int) (*SyncBatch, error)
+	// ReopenSyncBatch releases an unanswered batch's changes, so the next
+	// push sends them under a new batch id (after the same batch failed
+	// again and again: starting clean is harmless, a change id is merged
+	// once).
+	ReopenSyncBatch(ctx context.Context, batchID string) error
 	// MarkSyncPushed records the server's answer to a batch: applied and
 	// superseded changes are pushed, rejected ones kept with their reason,
 	// and each rejected row rebuilt from the server's row with this

@@ -474,6 +474,19 @@ func (tx *Tx) readSyncedRow(ctx context.Context, t *schema.Table, id string) (ma
 	return row, clocks, true, nil
 }
 
+// ReopenSyncBatch lets a batch's pending changes go out in a new batch.
+func (db *DB) ReopenSyncBatch(ctx context.Context, batchID string) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE changes SET batch_id = NULL WHERE batch_id = ? AND `+pendingWhere, batchID); err != nil {
+		return fmt.Errorf("sqlite: reopen batch: %w", err)
+	}
+	return tx.Commit()
+}
+
 // MarkSyncPushed records the server's answer to a batch.
 func (db *DB) MarkSyncPushed(ctx context.Context, res *core.SyncPushResult) error {
 	b, err := db.SyncBinding(ctx)

@@ -68,6 +68,7 @@ type Engine struct {
 	online     bool      // the last request got an answer
 	lastOK     time.Time // last successful push (or start)
 	failures   int       // consecutive failed pushes of the same batch
+	restarted  bool      // a batch failed RestartAfter times; no push has succeeded since
 	lastBatch  string
 	pushErr    string // the last push's error, until a push succeeds
 	running    bool
@@ -304,7 +305,19 @@ func (e *Engine) pushAll(ctx context.Context, c *remote.Client, r *Result) error
 			} else {
 				e.lastBatch, e.failures = batch.BatchID, 1
 			}
+			restart := e.failures >= RestartAfter
+			if restart {
+				e.restarted, e.failures = true, 0
+			}
 			e.mu.Unlock()
+			if restart {
+				// The same batch failed again and again: start clean, under
+				// a new batch id (a change id is merged once, so nothing
+				// doubles).
+				if rerr := e.o.Store.ReopenSyncBatch(context.WithoutCancel(ctx), batch.BatchID); rerr != nil {
+					e.o.Logger.Warn("sync: reopen batch", slog.Any("error", rerr))
+				}
+			}
 			return err
 		}
 		out := &core.SyncPushResult{BatchID: batch.BatchID, Applied: res.Applied, Superseded: res.Superseded}
@@ -322,10 +335,14 @@ func (e *Engine) pushAll(ctx context.Context, c *remote.Client, r *Result) error
 		r.Pushed += len(res.Applied) + len(res.Superseded)
 		e.observe(res.ServerHLC)
 		e.mu.Lock()
-		e.lastOK, e.failures, e.online = e.o.Now(), 0, true
+		e.lastOK, e.failures, e.online, e.restarted = e.o.Now(), 0, true, false
 		e.mu.Unlock()
 	}
 }
+
+// RestartAfter is how many times one batch may fail before the push
+// starts clean with a new batch.
+const RestartAfter = 10
 
 // pullAll pulls pages until the server has no more; wait > 0 long-polls
 // the first page.
@@ -777,7 +794,7 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		s.Teams = append(s.Teams, sc.Name)
 	}
 	e.mu.Lock()
-	online, lastOK, failures, running := e.online, e.lastOK, e.failures, e.running
+	online, lastOK, restarted, running := e.online, e.lastOK, e.restarted, e.running
 	e.mu.Unlock()
 	if !running {
 		// Without the loop (the command line), the last round says it.
@@ -786,8 +803,8 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 	switch {
 	case running && online && st.Pending > 0 && e.o.Now().Sub(lastOK) > StuckAfter:
 		s.Stuck = fmt.Sprintf("Sync is stuck: %d changes have not been accepted for over %s.", st.Pending, StuckAfter)
-	case failures >= 10:
-		s.Stuck = fmt.Sprintf("Sync is stuck: the same batch failed %d times.", failures)
+	case restarted && st.Pending > 0:
+		s.Stuck = fmt.Sprintf("Sync is stuck: the same changes failed to go %d times in a row; they are being sent again from the start.", RestartAfter)
 	}
 	switch {
 	case s.Stuck != "" || st.Rejected > 0 || st.Conflicts > 0 || (online && st.LastError != ""):
