@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -497,5 +498,64 @@ func TestSyncLongPollWakesOnPush(t *testing.T) {
 	r := <-done
 	if r.status != 200 || entryFor(r.page.Entries, id) == nil {
 		t.Fatalf("the waiting pull: %d %+v", r.status, r.page)
+	}
+}
+
+// A cursor from another database (or this one before a restore) starts the
+// device over with epoch_changed; a page stops near 4 MiB with has_more
+// and the next page carries on exactly where it stopped.
+func TestSyncPullEpochAndPageSize(t *testing.T) {
+	b := newBackend(t, false)
+	ana := b.signUp("ana@example.com")
+	laptop := b.bindDevice(ana, "ana-laptop")
+	big := strings.Repeat("x", 9000) // a task's description holds up to 10,000 characters
+	var ids []string
+	var batch []map[string]any
+	for i := 0; i < 600; i++ {
+		p := laptop.taskPatch(ana.ID, newRowID(1000+i), fmt.Sprint("Task ", i), fmt.Sprint("big-", i))
+		p["fields"].(map[string]any)["description"] = big
+		ids, batch = append(ids, newRowID(1000+i)), append(batch, p)
+		if len(batch) == 100 {
+			if out := laptop.mustPush(fmt.Sprint("big-batch-", i), batch...); len(out.Applied) != 100 {
+				t.Fatalf("push: %+v", out.Rejected)
+			}
+			batch = nil
+		}
+	}
+	// 600 entries of about 10 KB do not fit one page of 4 MiB.
+	res, body := b.do("GET", "/api/sync/pull", ana.Access, nil)
+	var page wire.PullResponse
+	if err := json.Unmarshal(body, &page); err != nil || res.StatusCode != 200 {
+		t.Fatalf("pull: %d %v", res.StatusCode, err)
+	}
+	if !page.HasMore || len(page.Entries) == 0 || len(page.Entries) >= 600 || len(body) > wire.ServerBatchBytes+64<<10 {
+		t.Fatalf("first page: %d entries, %d bytes, has_more %v", len(page.Entries), len(body), page.HasMore)
+	}
+	got := map[string]bool{}
+	for _, e := range page.Entries {
+		got[e.RowID] = true
+	}
+	res, body = b.do("GET", "/api/sync/pull?cursor="+url.QueryEscape(page.Cursor), ana.Access, nil)
+	var next wire.PullResponse
+	if err := json.Unmarshal(body, &next); err != nil || res.StatusCode != 200 {
+		t.Fatalf("next pull: %d %v", res.StatusCode, err)
+	}
+	for _, e := range next.Entries {
+		if got[e.RowID] {
+			t.Fatalf("%s on both pages", e.RowID)
+		}
+		got[e.RowID] = true
+	}
+	if len(got) != len(ids) || next.HasMore {
+		t.Fatalf("two pages hold %d of %d rows (has_more %v)", len(got), len(ids), next.HasMore)
+	}
+	// A cursor naming another database.
+	other := base64.RawURLEncoding.EncodeToString([]byte(`{"db":"another-database","e":3,"s":{"` + ana.ID + `":999999}}`))
+	res, body = b.do("GET", "/api/sync/pull?limit=5&cursor="+other, ana.Access, nil)
+	var fresh wire.PullResponse
+	_ = json.Unmarshal(body, &fresh)
+	if res.StatusCode != 200 || len(fresh.Control) < 1 || fresh.Control[0].Type != wire.EpochChanged || fresh.Control[0].Epoch != 1 ||
+		len(fresh.Entries) != 5 || !fresh.HasMore {
+		t.Fatalf("another database's cursor: %d %.400s", res.StatusCode, body)
 	}
 }

@@ -27,6 +27,9 @@ import (
 // MinSchema is the oldest synced schema version this server serves.
 const MinSchema = 1
 
+// MaxPageBytes bounds a pull page's entries (about: their JSON).
+var MaxPageBytes = wire.ServerBatchBytes
+
 // Teams tells which teams a user belongs to (their scopes beside their
 // own).
 type Teams interface {
@@ -374,7 +377,7 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 		delete(cur.Seqs, id)
 		res.Control = append(res.Control, wire.Control{Type: wire.ScopeRevoked, ScopeID: id})
 	}
-	left := req.Limit
+	left, size := req.Limit, 0
 	for _, sc := range scopes {
 		if left == 0 {
 			res.HasMore = true
@@ -385,8 +388,20 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 			return nil, err
 		}
 		for _, e := range es {
-			res.Entries = append(res.Entries, wire.Entry{ScopeID: e.ScopeID, Seq: e.Seq, Table: e.Table, RowID: e.RowID,
-				RowState: wire.RowState{State: e.Fields, Clocks: e.Clocks, Deleted: e.Deleted}})
+			en := wire.Entry{ScopeID: e.ScopeID, Seq: e.Seq, Table: e.Table, RowID: e.RowID,
+				RowState: wire.RowState{State: e.Fields, Clocks: e.Clocks, Deleted: e.Deleted}}
+			// A page stops short of MaxPageBytes (entries are in seq
+			// order, so the cursor stays exact); one entry always goes.
+			b, err := json.Marshal(en)
+			if err != nil {
+				return nil, err
+			}
+			if size += len(b); size > MaxPageBytes && len(res.Entries) > 0 {
+				res.HasMore = true
+				res.Cursor = encodeCursor(cur)
+				return res, nil
+			}
+			res.Entries = append(res.Entries, en)
 			cur.Seqs[sc.ID] = e.Seq
 		}
 		left -= len(es)
