@@ -31,9 +31,9 @@ const mb = 1_000_000 // the list gives sizes in MB
 // and downloads of that model must match it exactly, as an address with a
 // checksum must today.
 var Known = []KnownModel{
-	{ID: "vosk-model-small-en-us-0.15", Language: "English (US)", Lang: "en", Size: 40 * mb, About: "small, for laptops; the usual choice"},
+	{ID: "vosk-model-small-en-us-0.15", Language: "English (US)", Lang: "en", Size: 40 * mb, About: "small, the usual choice"},
 	{ID: "vosk-model-en-us-0.22-lgraph", Language: "English (US)", Lang: "en", Size: 128 * mb, About: "medium, more accurate"},
-	{ID: "vosk-model-en-us-0.22", Language: "English (US)", Lang: "en", Size: 1800 * mb, About: "large, most accurate; needs several GB of memory"},
+	{ID: "vosk-model-en-us-0.22", Language: "English (US)", Lang: "en", Size: 1800 * mb, About: "large, most accurate; needs a lot of memory"},
 	{ID: "vosk-model-small-en-in-0.4", Language: "English (India)", Lang: "en", Size: 36 * mb, About: "small"},
 	{ID: "vosk-model-small-de-0.15", Language: "German", Lang: "de", Size: 45 * mb, About: "small"},
 	{ID: "vosk-model-small-fr-0.22", Language: "French", Lang: "fr", Size: 41 * mb, About: "small"},

@@ -76,7 +76,7 @@ describe('download progress', () => {
 
 const MB = 1_000_000;
 const catalog: KnownSpeechModel[] = [
-  { id: 'vosk-model-small-en-us-0.15', language: 'English (US)', lang: 'en', size: 40 * MB, about: 'small, for laptops; the usual choice' },
+  { id: 'vosk-model-small-en-us-0.15', language: 'English (US)', lang: 'en', size: 40 * MB, about: 'small, the usual choice' },
   { id: 'vosk-model-en-us-0.22', language: 'English (US)', lang: 'en', size: 1800 * MB, about: 'large, most accurate' },
   { id: 'vosk-model-small-de-0.15', language: 'German', lang: 'de', size: 45 * MB, about: 'small' },
 ];
@@ -90,7 +90,7 @@ describe('the list of known models', () => {
   });
 
   it('labels a model with what it is for and its size', () => {
-    expect(knownModelLabel(catalog[0])).toBe('small, for laptops; the usual choice — 40.0 MB');
+    expect(knownModelLabel(catalog[0])).toBe('small, the usual choice — 40.0 MB');
     expect(knownModelLabel(catalog[1])).toBe('large, most accurate — 1.8 GB');
   });
 

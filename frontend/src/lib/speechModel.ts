@@ -48,7 +48,7 @@ export function downloadAmount(d: SpeechModelDownload): string {
   return d.bytes > 0 ? formatBytes(d.bytes) : '';
 }
 
-/** "small, for laptops; the usual choice — 40 MB": one model in the list. */
+/** "small, the usual choice — 40 MB": one model in the list. */
 export function knownModelLabel(k: KnownSpeechModel): string {
   return `${k.about} — ${formatBytes(k.size)}`;
 }
