@@ -69,6 +69,9 @@ vet: ## go vet, headless and desktop builds
 test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter against the real libvosk
 	$(MAKE) --no-print-directory vet
 	$(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./...
+	@# The sync simulator's 1,000 schedules and its broken builds run without
+	@# the race detector (under it, ./... ran 15 schedules).
+	$(if $(RACE),$(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./sync/simtest/)
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-blobs
 	@# The desktop keeps its team-server refresh token in the OS keyring:

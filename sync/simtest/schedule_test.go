@@ -66,7 +66,7 @@ func runSchedule(ctx context.Context, seed uint64, opt options) (stats, *failure
 	w.faultsOn = true
 	ops := opt.ops
 	if ops <= 0 {
-		ops = 15 + w.rng.IntN(31)
+		ops = 12 + w.rng.IntN(25)
 	}
 	for i := 0; i < ops; i++ {
 		if err := w.step(); err != nil {

@@ -18,7 +18,7 @@ import (
 var (
 	seedFlag      = flag.String("seed", "", "run only this schedule (hex, as a failure prints it)")
 	schedulesFlag = flag.Int("schedules", 0, "schedules to run (default $SIMTEST_SCHEDULES, else "+strconv.Itoa(defaultSchedules)+")")
-	opsFlag       = flag.Int("ops", 0, "operations per schedule (default 20–60, from the seed)")
+	opsFlag       = flag.Int("ops", 0, "operations per schedule (default 12–36, from the seed)")
 	firstSeedFlag = flag.Uint64("first-seed", 1, "the first schedule's seed; the others follow")
 )
 
@@ -136,6 +136,9 @@ func (s stats) summary() string {
 func TestSimulatorCatchesBugs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the package again with -tags simbroken")
+	}
+	if raceEnabled {
+		t.Skip("runs without -race (make test runs it so)")
 	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not on PATH")
