@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"sentry/backend/core"
 	"sentry/backend/jobtest"
 )
 
@@ -96,4 +99,81 @@ func TestExtractionsAcrossInstances(t *testing.T) {
 		t.Fatalf("%d jobs for %d runs", jobs, runs)
 	}
 	t.Logf("%d runs worked by %d server(s)", runs, servers)
+}
+
+// TestRunLeftRunningIsTakenOverAtStart: a run whose server died while it
+// ran — silent for longer than a lease, no job left for it (it died before
+// the queue had it, or before this queue existed) — is enqueued by the
+// next server to start and finished there; a run another server is
+// working on (touched just now) is left to it.
+func TestRunLeftRunningIsTakenOverAtStart(t *testing.T) {
+	dbURL := sharedSchemaURL(t)
+	a := newInstance(t, dbURL)
+	if code, body := a.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
+		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	code, body := a.do("POST", "/api/auth/login", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery"})
+	if code != 200 {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	var s struct {
+		Access string              `json:"access_token"`
+		User   struct{ ID string } `json:"user"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dead := &core.Extraction{UserID: s.User.ID, Source: core.SourceExtractedText, Status: core.RunRunning, Stage: "finding tasks",
+		Engine: "rules", Input: "Please send the invoice to Grace by Friday.", Now: time.Now(), Timezone: "UTC"}
+	live := &core.Extraction{UserID: s.User.ID, Source: core.SourceExtractedText, Status: core.RunRunning, Stage: "finding tasks",
+		Engine: "rules", Input: "Please book the venue for the offsite.", Now: time.Now(), Timezone: "UTC"}
+	for _, r := range []*core.Extraction{dead, live} {
+		if err := a.app.PG.CreateExtraction(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var id string
+	if err := a.app.PG.QueryRowForTest(`UPDATE extraction_runs SET updated_at = now() - interval '5 minutes' WHERE id = ? RETURNING id`, dead.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newInstance(t, dbURL) // the next server to start
+	var run struct {
+		Status   string `json:"status"`
+		Stage    string `json:"stage"`
+		Attempts int    `json:"attempts"`
+		Tasks    []struct {
+			Title string `json:"title"`
+		} `json:"tasks"`
+	}
+	jobtest.Wait(t, "the dead server's run", func() (bool, string) {
+		code, body := b.do("GET", "/api/extraction/"+dead.ID, s.Access, nil)
+		if code != 200 {
+			t.Fatalf("get: %d %s", code, body)
+		}
+		if err := json.Unmarshal(body, &run); err != nil {
+			t.Fatal(err)
+		}
+		return run.Status == "done" || run.Status == "failed", run.Status + " " + run.Stage
+	})
+	if run.Status != "done" || run.Attempts != 1 || len(run.Tasks) != 1 {
+		t.Fatalf("taken-over run: %+v", run)
+	}
+	// The live run's job found it busy and waits (a snooze, not an attempt).
+	jobtest.Wait(t, "the live run's job to wait", func() (bool, string) {
+		var snoozed int
+		if err := b.app.PG.QueryRowForTest(`SELECT count(*) FROM river_job WHERE state = 'scheduled' AND (metadata->>'snoozes')::int >= 1`).Scan(&snoozed); err != nil {
+			t.Fatal(err)
+		}
+		return snoozed == 1, fmt.Sprint(snoozed, " snoozed")
+	})
+	got, err := b.app.PG.FindExtractionByID(ctx, live.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != core.RunRunning || got.Attempts != 0 {
+		t.Fatalf("a live server's run was taken: %s, %d attempts", got.Status, got.Attempts)
+	}
 }
