@@ -65,3 +65,67 @@ func BenchmarkPushAllConflicting(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*rows)/time.Since(start).Seconds(), "changes/s")
 }
+
+// BenchmarkTenThousandOfflineChanges is the server's share of "10,000
+// changes made offline on one device reach a second device": one device
+// pushes 10,000 new tasks in batches of wire.MaxPatches, then another
+// device of the same user pulls every page (limit 1000) until caught up.
+// Each iteration runs on a fresh SQLite file; it checks every row arrived.
+func BenchmarkTenThousandOfflineChanges(b *testing.B) {
+	const total = 10_000
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ctx := context.Background()
+		clock := hlc.New(nil)
+		db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "sentry.db"), sqlite.Options{Clock: clock})
+		if err != nil {
+			b.Fatal(err)
+		}
+		u := &core.User{Email: "bench@example.com"}
+		if err := db.CreateUser(ctx, u); err != nil {
+			b.Fatal(err)
+		}
+		ctx = core.NewContextWithUser(ctx, u)
+		svc := syncsvc.NewService(db, db, clock, nil)
+		var batches [][]wire.Patch
+		for n := 0; n < total; n++ {
+			if n%wire.MaxPatches == 0 {
+				batches = append(batches, nil)
+			}
+			c := fmt.Sprintf("%016d-%06d@offline-laptop", time.Now().Add(-time.Minute).UnixMilli(), n)
+			fields := map[string]any{"title": fmt.Sprint("Offline task ", n), "status": "todo", "priority": "medium", "task_type": "task",
+				"source": "sentry", "description": "written on the train", "team_id": "", "created_at": "2026-12-01T09:00:00.000Z"}
+			clocks := map[string]string{}
+			for f := range fields {
+				clocks[f] = c
+			}
+			batches[len(batches)-1] = append(batches[len(batches)-1], wire.Patch{Table: "tasks", ScopeID: u.ID,
+				RowID: fmt.Sprintf("0193a2b4-0000-7000-8000-%012d", n), Fields: fields, Clocks: clocks, Base: map[string]string{}, ChangeIDs: []string{fmt.Sprint("c", n)}})
+		}
+		b.StartTimer()
+		for j, ps := range batches {
+			res, err := svc.Push(ctx, &wire.PushRequest{Protocol: 1, SchemaVersion: 1, DeviceID: "offline-laptop", BatchID: fmt.Sprint("b", j), Patches: ps})
+			if err != nil || len(res.Applied) != len(ps) {
+				b.Fatalf("push %d: %v %+v", j, err, res)
+			}
+		}
+		got, cursor := 0, ""
+		for {
+			page, err := svc.Pull(ctx, syncsvc.PullRequest{Cursor: cursor, Limit: 1000, DeviceID: "office-desk"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += len(page.Entries)
+			cursor = page.Cursor
+			if !page.HasMore {
+				break
+			}
+		}
+		b.StopTimer()
+		if got != total {
+			b.Fatalf("pulled %d of %d", got, total)
+		}
+		db.Close()
+		b.StartTimer()
+	}
+}
