@@ -160,9 +160,20 @@ func TestSyncPushPullRoundTrip(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), `"estimated_hours":1.5`) || !strings.Contains(string(body), `"tags":["sync"]`) {
 		t.Fatalf("REST read of a pushed task: %d %s", res.StatusCode, body)
 	}
+	// The pushed write is logged as applied by sync (never this server's
+	// own outbox), in the pusher's scope, with the base it was sent with.
+	var origin, scope string
+	if err := b.queryRow(`SELECT origin, scope_id FROM changes WHERE table_name = 'tasks' AND row_id = ? ORDER BY seq LIMIT 1`, id).Scan(&origin, &scope); err != nil || origin != "remote" || scope != ana.ID {
+		t.Fatalf("the push's log entry: %q %q %v", origin, scope, err)
+	}
 	// A REST edit: in the next pull, with a newer clock.
 	if res, body := b.do("PUT", "/api/tasks/"+ana.ID+"/"+id, ana.Access, map[string]any{"title": "Ship the sync server"}); res.StatusCode != 200 {
 		t.Fatalf("REST edit: %d %s", res.StatusCode, body)
+	}
+	var base string
+	if err := b.queryRow(`SELECT origin, base FROM changes WHERE table_name = 'tasks' AND row_id = ? ORDER BY seq DESC LIMIT 1`, id).Scan(&origin, &base); err != nil ||
+		origin != "local" || !strings.Contains(base, p["clocks"].(map[string]string)["title"]) {
+		t.Fatalf("the REST edit's log entry: %q base %s %v", origin, base, err)
 	}
 	got = desk.pull()
 	e = entryFor(got.Entries, id)
