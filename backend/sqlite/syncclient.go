@@ -249,7 +249,7 @@ func (tx *Tx) pendingChanges(ctx context.Context, limit int, where string, args 
 // all go in one patch, however many there are, so 10,000 edits of 2,000
 // rows make 4 batches of 500 patches, not 20.
 func (tx *Tx) nextRowsChanges(ctx context.Context, maxRows int) ([]outChange, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT row_id FROM changes WHERE `+pendingWhere+` AND batch_id IS NULL AND table_name IN (`+clientTableList+`)
+	rows, err := tx.QueryContext(ctx, `SELECT row_id FROM changes INDEXED BY changes_outbox_idx WHERE `+pendingWhere+` AND batch_id IS NULL AND table_name IN (`+clientTableList+`)
 		GROUP BY table_name, row_id ORDER BY min(seq) LIMIT ?`, maxRows)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: choose outbox rows: %w", err)
@@ -311,7 +311,7 @@ func (db *DB) SyncOutbox(ctx context.Context, maxPatches, maxBytes int) (*core.S
 	}
 	defer tx.Rollback()
 	var open string
-	err = tx.QueryRowContext(ctx, `SELECT batch_id FROM changes WHERE batch_id IS NOT NULL AND `+pendingWhere+` ORDER BY seq LIMIT 1`).Scan(&open)
+	err = tx.QueryRowContext(ctx, `SELECT batch_id FROM changes INDEXED BY changes_outbox_idx WHERE batch_id IS NOT NULL AND `+pendingWhere+` ORDER BY seq LIMIT 1`).Scan(&open)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: find open batch: %w", err)
 	}
@@ -780,7 +780,7 @@ func (db *DB) SyncClientState(ctx context.Context) (*core.SyncClientState, error
 	}
 	st.Binding = b
 	if err := db.read.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM changes WHERE `+pendingWhere+` AND table_name IN (`+clientTableList+`)),
+		(SELECT count(*) FROM changes INDEXED BY changes_outbox_idx WHERE `+pendingWhere+` AND table_name IN (`+clientTableList+`)),
 		(SELECT count(*) FROM changes WHERE rejected_at IS NOT NULL)`).Scan(&st.Pending, &st.Rejected); err != nil {
 		return nil, fmt.Errorf("sqlite: count outbox: %w", err)
 	}
