@@ -154,12 +154,29 @@ func pause() {
 	time.Sleep(time.Duration(10+n.Int64()) * time.Millisecond)
 }
 
-func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
+// Account request bodies.
+type (
+	verifyEmailRequest struct {
 		Email string `json:"email"`
 		Code  string `json:"code"`
 	}
-	if err := decodeInto(w, r, &in, "email", "code"); err != nil {
+	emailRequest struct {
+		Email string `json:"email"`
+	}
+	resetPasswordRequest struct {
+		Email       string `json:"email"`
+		Code        string `json:"code"`
+		NewPassword string `json:"new_password"`
+	}
+	passwordChange struct {
+		CurrentPassword string `json:"current_password"`
+		NewPassword     string `json:"new_password"`
+	}
+)
+
+func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error {
+	var in verifyEmailRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	res, err := s.reserveCode(r, in.Email)
@@ -180,10 +197,8 @@ func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error
 // emailOnly handles the two "mail me a code" endpoints, which answer the
 // same whether or not the account exists.
 func (s *Server) emailOnly(w http.ResponseWriter, r *http.Request, do func(r *http.Request, email string) error, answer string) error {
-	var in struct {
-		Email string `json:"email"`
-	}
-	if err := decodeInto(w, r, &in, "email"); err != nil {
+	var in emailRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	if err := core.ValidateEmail(core.NormalizeEmail(in.Email)); err != nil {
@@ -214,12 +229,8 @@ func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Email       string `json:"email"`
-		Code        string `json:"code"`
-		NewPassword string `json:"new_password"`
-	}
-	if err := decodeInto(w, r, &in, "email", "code", "new_password"); err != nil {
+	var in resetPasswordRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	res, err := s.reserveCode(r, in.Email)
@@ -243,7 +254,7 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var in auth.ProfileUpdate
-	if err := decodeInto(w, r, &in, "first_name", "last_name"); err != nil {
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	u, err := s.Auth.UpdateProfile(r.Context(), userID, in)
@@ -268,11 +279,8 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	var in struct {
-		CurrentPassword string `json:"current_password"`
-		NewPassword     string `json:"new_password"`
-	}
-	if err := decodeInto(w, r, &in, "current_password", "new_password"); err != nil {
+	var in passwordChange
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	// The caller is signed in already: no account ceiling, only its own

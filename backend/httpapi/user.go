@@ -7,9 +7,20 @@ import (
 	"sentry/backend/core"
 )
 
+// loginRequest is the body of a sign-in.
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// refreshRequest carries a refresh token to rotate or revoke.
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) error {
 	var in auth.RegisterInput
-	if err := decodeInto(w, r, &in, "email", "password", "first_name", "last_name"); err != nil {
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	keys := throttleKeys(r)
@@ -46,11 +57,8 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}
-	if err := decodeInto(w, r, &in, "email", "password"); err != nil {
+	var in loginRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	if in.Email == "" {
@@ -78,10 +86,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		RefreshToken string `json:"refresh_token"`
-	}
-	if err := decodeInto(w, r, &in, "refresh_token"); err != nil {
+	var in refreshRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	if in.RefreshToken == "" {
@@ -103,10 +109,8 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		RefreshToken string `json:"refresh_token"`
-	}
-	if err := decodeInto(w, r, &in, "refresh_token"); err != nil {
+	var in refreshRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.Auth.Logout(r.Context(), in.RefreshToken); err != nil {

@@ -1,0 +1,68 @@
+package httpapi
+
+import (
+	"net/http"
+	"reflect"
+	"sort"
+
+	"sentry/backend/auth"
+	"sentry/backend/core"
+)
+
+// A typed body is one request type described once: its handler decodes the
+// body with decodeRequest, which accepts exactly the type's JSON names, and
+// the OpenAPI schema of the same name is derived from the type. A new field
+// is a field of the type; the document follows.
+type typedBody struct {
+	typ      reflect.Type
+	extra    map[string]map[string]any // constraints by JSON name (enums, lengths)
+	required []string
+}
+
+func bodyOf[T any](extra map[string]map[string]any, required ...string) typedBody {
+	return typedBody{typ: reflect.TypeFor[T](), extra: extra, required: required}
+}
+
+// typedBodies maps a route's Body name to the type its handler decodes.
+func typedBodies() map[string]typedBody {
+	password := map[string]any{"minLength": 8}
+	return map[string]typedBody{
+		"RegisterRequest":      bodyOf[auth.RegisterInput](map[string]map[string]any{"password": password}, "email", "password", "first_name", "last_name"),
+		"LoginRequest":         bodyOf[loginRequest](nil, "email", "password"),
+		"RefreshRequest":       bodyOf[refreshRequest](nil, "refresh_token"),
+		"ProfileUpdate":        bodyOf[auth.ProfileUpdate](nil),
+		"PasswordChange":       bodyOf[passwordChange](map[string]map[string]any{"new_password": password}, "current_password", "new_password"),
+		"VerifyEmailRequest":   bodyOf[verifyEmailRequest](nil, "email", "code"),
+		"EmailRequest":         bodyOf[emailRequest](nil, "email"),
+		"ResetPasswordRequest": bodyOf[resetPasswordRequest](map[string]map[string]any{"new_password": password}, "email", "code", "new_password"),
+	}
+}
+
+// typedBodySchemas derives the OpenAPI schema of every typed body.
+func typedBodySchemas() map[string]any {
+	out := map[string]any{}
+	for name, b := range typedBodies() {
+		out[name] = schemaOf(b.typ, b.extra, b.required...)
+	}
+	return out
+}
+
+// jsonNames are the JSON names a body of type t may carry.
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name := core.JSONName(f); name != "" && f.IsExported() && f.Tag.Get("api") != "internal" {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// decodeRequest decodes a JSON object body into dst (a pointer to a
+// request struct): a field the type does not have is refused by name, and
+// a value of the wrong type names its field.
+func decodeRequest(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeInto(w, r, dst, jsonNames(reflect.TypeOf(dst).Elem())...)
+}
