@@ -164,16 +164,22 @@ func (s *Service) ExtractText(ctx context.Context, userID string, in TextInput) 
 	}
 	run := &core.Extraction{UserID: userID, Source: core.SourceExtractedText, Kind: in.Kind, Status: core.RunQueued,
 		Stage: "queued", Engine: eng.Name(), Review: in.Review, Input: in.Text, Now: now, Timezone: tz}
+	inline := len(in.Text) <= InlineBytes
+	if inline {
+		// Saved as running, so no worker (on any server) claims it while
+		// this request works on it; if this server dies, the row goes
+		// silent and the next start takes it over.
+		run.Status, run.Stage, run.Attempts = core.RunRunning, "starting", 1
+	}
 	if err := s.store.CreateExtraction(ctx, run); err != nil {
 		return nil, err
 	}
-	if len(in.Text) > InlineBytes {
+	if !inline {
 		if err := s.enqueue(ctx, run.ID); err != nil {
 			return nil, err
 		}
 		return run, nil
 	}
-	run.Status, run.Attempts = core.RunRunning, 1
 	s.process(ctx, run)
 	if run.Status == core.RunQueued { // to be retried, or the request went away
 		if err := s.enqueue(context.WithoutCancel(ctx), run.ID); err != nil {
