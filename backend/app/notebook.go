@@ -32,6 +32,7 @@ func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *sl
 	}
 	if ok, err := llm.Client.HasModel(pctx, model); err == nil && ok {
 		svc.Embedder = &ollamaEmbedder{client: llm.Client, model: model, dim: 768}
+		a.LanguageModels.EmbeddingsInUse = model
 		logger.Info("notebooks embed with ollama", slog.String("model", model))
 	}
 	// With a model for answers there at start, each question uses the one

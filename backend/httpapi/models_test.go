@@ -46,9 +46,10 @@ type modelsJSON struct {
 		Name string `json:"name"`
 		Size int64  `json:"size"`
 	} `json:"models"`
-	Chosen   map[string]string `json:"chosen"`
-	Editable bool              `json:"editable"`
-	Pull     *pullJSON         `json:"pull"`
+	Chosen          map[string]string `json:"chosen"`
+	Editable        bool              `json:"editable"`
+	Pull            *pullJSON         `json:"pull"`
+	EmbeddingsInUse string            `json:"embeddings_in_use"`
 }
 
 type pullJSON struct {
@@ -83,8 +84,8 @@ func TestModelsListPullAndChoose(t *testing.T) {
 	if !m.Running || m.Version != "0.0.0-standin" || !m.Editable || len(m.Models) != 2 || m.Models[0].Name != "llama3.1:8b" || m.Models[0].Size != 4_920_753_328 {
 		t.Fatalf("status: %+v", m)
 	}
-	if m.Chosen["extraction"] != "llama3.1:8b" || m.Chosen["embeddings"] != "nomic-embed-text" {
-		t.Fatalf("the configured models are in use: %+v", m.Chosen)
+	if m.Chosen["extraction"] != "llama3.1:8b" || m.Chosen["embeddings"] != "nomic-embed-text" || m.EmbeddingsInUse != "nomic-embed-text" {
+		t.Fatalf("the configured models are in use: %+v, notebooks embed with %q", m.Chosen, m.EmbeddingsInUse)
 	}
 
 	// Pull: 202 at once, then the progress, then installed.

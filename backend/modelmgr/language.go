@@ -40,6 +40,9 @@ type LanguageModels struct {
 	// (the extractor forgets what it knew about availability).
 	OnChange func()
 	Now      func() time.Time
+	// EmbeddingsInUse is the model notebooks embed with since the start
+	// ("" for the built-in embedder): a new choice applies at the next start.
+	EmbeddingsInUse string
 
 	mu     sync.Mutex
 	pull   *Pull
@@ -75,6 +78,9 @@ type LanguageStatus struct {
 	Chosen   Choice `json:"chosen"`
 	Defaults Choice `json:"defaults"`
 	Pull     *Pull  `json:"pull,omitempty"`
+	// EmbeddingsInUse is the model notebooks embed with now ("" for the
+	// built-in embedder).
+	EmbeddingsInUse string `json:"embeddings_in_use"`
 }
 
 // Chosen returns the models in use: each chosen one, else its default.
@@ -99,7 +105,7 @@ func (l *LanguageModels) Chosen(ctx context.Context) Choice {
 
 // Status asks the server for its version and models.
 func (l *LanguageModels) Status(ctx context.Context) LanguageStatus {
-	st := LanguageStatus{Models: []core.InstalledModel{}, Chosen: l.Chosen(ctx), Defaults: l.Defaults, Pull: l.CurrentPull()}
+	st := LanguageStatus{Models: []core.InstalledModel{}, Chosen: l.Chosen(ctx), Defaults: l.Defaults, Pull: l.CurrentPull(), EmbeddingsInUse: l.EmbeddingsInUse}
 	if l.Server == nil {
 		st.Problem = "This app runs without a model server; the built-in engines do the work."
 		return st

@@ -27,6 +27,7 @@ function modelsAnswer(over = {}) {
     chosen: { extraction: 'llama3.1:8b', answers: 'llama3.1:8b', embeddings: 'nomic-embed-text' },
     defaults: { extraction: 'llama3.1:8b', answers: 'llama3.1:8b', embeddings: 'nomic-embed-text' },
     editable: true,
+    embeddings_in_use: 'nomic-embed-text',
     ...over,
   };
 }

@@ -339,6 +339,8 @@ export interface LanguageModels {
   pull?: ModelPull;
   /** False on a team server: its operator chooses. */
   editable: boolean;
+  /** The model notebooks embed with since the start ('' for the built-in embedder). */
+  embeddings_in_use?: string;
 }
 
 export interface ExtractTextInput {

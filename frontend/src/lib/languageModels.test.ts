@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, createApi, memoryTokens, type FetchFn, type LanguageModels, type ModelPull } from './api';
 import {
+  embeddingsNote,
   choiceChanged,
   choicesFor,
   menuChoice,
@@ -92,6 +93,24 @@ describe('menuChoice', () => {
   it('keeps a model that is not installed as it is', () => {
     const s = status({ chosen: { extraction: 'mistral:7b', answers: '', embeddings: 'nomic-embed-text' } });
     expect(menuChoice(s)).toEqual({ extraction: 'mistral:7b', answers: '', embeddings: 'nomic-embed-text:latest' });
+  });
+});
+
+describe('embeddingsNote', () => {
+  it('says when notebooks still embed with another model', () => {
+    const s = status({ embeddings_in_use: 'nomic-embed-text' });
+    expect(embeddingsNote(s, menuChoice(s))).toBe('');
+    expect(embeddingsNote(s, { ...menuChoice(s), embeddings: 'mxbai-embed-large' })).toBe(
+      'Notebooks embed with nomic-embed-text until Sentry AI starts again; then their documents are embedded with mxbai-embed-large.',
+    );
+    expect(embeddingsNote(status({ embeddings_in_use: '' }), menuChoice(status()))).toBe(
+      'Notebooks use the built-in embedder until Sentry AI starts again; then their documents are embedded with nomic-embed-text:latest.',
+    );
+  });
+
+  it('says nothing while the server is down or the server does not tell', () => {
+    expect(embeddingsNote(status({ running: false, embeddings_in_use: '' }), menuChoice(status()))).toBe('');
+    expect(embeddingsNote(status(), menuChoice(status()))).toBe('');
   });
 });
 

@@ -9,7 +9,7 @@ import { formatBytes } from './speechModel';
 export const JOBS: { key: keyof ModelChoice; label: string; hint: string }[] = [
   { key: 'extraction', label: 'Finding tasks', hint: 'Reads your notes, documents and recordings for tasks and meetings.' },
   { key: 'answers', label: 'Answers', hint: 'Answers questions about your notebooks and rates check-in notes.' },
-  { key: 'embeddings', label: 'Embeddings', hint: 'Finds the passages that match a question. A new choice applies at the next start.' },
+  { key: 'embeddings', label: 'Embeddings', hint: 'Finds the passages that match a question.' },
 ];
 
 /** Models worth pulling, offered as suggestions in the pull field. */
@@ -74,6 +74,19 @@ export function menuChoice(status: LanguageModels): ModelChoice {
 /** Whether the menus differ from the models in use. */
 export function choiceChanged(status: LanguageModels, choice: ModelChoice): boolean {
   return JOBS.some((j) => !sameModel(choice[j.key] ?? '', status.chosen[j.key] ?? ''));
+}
+
+/**
+ * What the embeddings menu adds when the chosen model is not the one
+ * notebooks embed with yet (a new one applies at the next start), or ''.
+ */
+export function embeddingsNote(status: LanguageModels, choice: ModelChoice): string {
+  if (!status.running || status.embeddings_in_use === undefined) return '';
+  const inUse = status.embeddings_in_use;
+  const want = choice.embeddings;
+  if (!want || (inUse && sameModel(inUse, want))) return '';
+  const now = inUse ? `Notebooks embed with ${inUse}` : 'Notebooks use the built-in embedder';
+  return `${now} until Sentry AI starts again; then their documents are embedded with ${want}.`;
 }
 
 /** The warning beside a job whose model is not installed, or ''. */
