@@ -99,7 +99,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas()),
+			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas(), typedBodySchemas()),
 		},
 	}
 }
@@ -146,10 +146,7 @@ func schemas() map[string]any {
 		"Error": obj([]string{"error"}, map[string]any{"error": obj([]string{"code", "message"}, map[string]any{
 			"code":    enum("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "rate_limited", "internal", "reconnect_required", "bad_gateway", "unavailable"),
 			"message": str, "field": str})}),
-		"User":            user,
-		"RegisterRequest": obj([]string{"email", "password", "first_name", "last_name"}, map[string]any{"email": str, "password": map[string]any{"type": "string", "minLength": 8}, "first_name": str, "last_name": str}),
-		"LoginRequest":    obj([]string{"email", "password"}, map[string]any{"email": str, "password": str}),
-		"RefreshRequest":  obj([]string{"refresh_token"}, map[string]any{"refresh_token": str}),
+		"User": user,
 		"Session": obj([]string{"access_token", "refresh_token", "token_type", "expires_in", "user"}, map[string]any{
 			"access_token": str, "refresh_token": str, "token_type": enum("bearer"), "expires_in": integer, "user": ref("User")}),
 		"TaskInput": schemaOf(reflect.TypeFor[core.TaskUpdate](), taskExtra),
@@ -195,16 +192,9 @@ func schemas() map[string]any {
 		"Upload": obj([]string{"id"}, map[string]any{"id": str, "user_id": str, "session_id": str, "filename": str, "content_type": str,
 			"kind": str, "size_bytes": integer, "sha256": str, "status": str, "temporary": boolean, "expires_at": dateTime,
 			"duplicate_of": str, "created_at": dateTime, "updated_at": dateTime}),
-		"UploadList":         obj(nil, map[string]any{"files": map[string]any{"type": "array", "items": ref("Upload")}, "uploads": map[string]any{"type": "array", "items": ref("Upload")}}),
-		"ExtractionBatch":    map[string]any{"oneOf": []any{ref("Extraction"), ref("ExtractionList")}},
-		"Message":            obj([]string{"message"}, map[string]any{"message": str}),
-		"EmailRequest":       obj([]string{"email"}, map[string]any{"email": str}),
-		"VerifyEmailRequest": obj([]string{"email", "code"}, map[string]any{"email": str, "code": str}),
-		"ResetPasswordRequest": obj([]string{"email", "code", "new_password"}, map[string]any{"email": str, "code": str,
-			"new_password": map[string]any{"type": "string", "minLength": 8}}),
-		"PasswordChange": obj([]string{"current_password", "new_password"}, map[string]any{"current_password": str,
-			"new_password": map[string]any{"type": "string", "minLength": 8}}),
-		"ProfileUpdate": obj(nil, map[string]any{"first_name": str, "last_name": str}),
+		"UploadList":      obj(nil, map[string]any{"files": map[string]any{"type": "array", "items": ref("Upload")}, "uploads": map[string]any{"type": "array", "items": ref("Upload")}}),
+		"ExtractionBatch": map[string]any{"oneOf": []any{ref("Extraction"), ref("ExtractionList")}},
+		"Message":         obj([]string{"message"}, map[string]any{"message": str}),
 		"SessionList": obj([]string{"sessions"}, map[string]any{"sessions": map[string]any{"type": "array", "items": obj(nil, map[string]any{
 			"id": str, "device_name": str, "ip": str, "created_at": dateTime, "last_used_at": dateTime, "expires_at": dateTime, "current": boolean})}}),
 		"AuditPage": obj([]string{"events"}, map[string]any{"events": map[string]any{"type": "array", "items": obj(nil, map[string]any{
