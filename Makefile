@@ -91,6 +91,9 @@ test-postgres: ## the Postgres store, the conformance suite and the HTTP contrac
 	@# The HTTP contract tests again on a PostgreSQL-backed server (each test
 	@# in a schema of its own), without -race: ~2 minutes on 2 cores.
 	scripts/with-postgres env SENTRY_TEST_STORE=postgres $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/httpapi/
+	@# The sync simulator with its server on PostgreSQL: 50 schedules, a
+	@# database copied from a template for each (~2 minutes on 2 busy cores).
+	scripts/with-postgres env SIMTEST_STORE=postgres SIMTEST_SCHEDULES=50 $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) -run TestConvergence ./sync/simtest/
 
 test-blobs: ## the S3-compatible blob store's conformance suite, and two servers sharing one blobs store and one PostgreSQL (scripts/with-s3, scripts/with-postgres)
 	scripts/with-s3 scripts/with-postgres $(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/s3blob/ ./backend/upload/

@@ -20,6 +20,7 @@ import (
 	"sentry/backend/auth"
 	"sentry/backend/core"
 	"sentry/backend/httpapi"
+	"sentry/backend/postgres"
 	"sentry/backend/sqlite"
 	"sentry/backend/syncsvc"
 	"sentry/backend/task"
@@ -51,6 +52,9 @@ type templates struct {
 	device []byte // a device: its local profile, no device id yet
 	users  [2]simUser
 	teamID string
+	// pg is the same server on PostgreSQL, a database copied per schedule
+	// (nil without $SENTRY_TEST_DATABASE_URL).
+	pg *pgTemplate
 }
 
 type simUser struct {
@@ -84,32 +88,10 @@ func buildTemplates() (*templates, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := auth.NewService(db, auth.Options{Secret: secret, BcryptCost: 4, Accounts: db})
-	if err != nil {
+	if t.users, t.teamID, err = seedServer(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
-	var users [2]*core.User
-	for i, name := range []string{"Ada", "Ben"} {
-		email := strings.ToLower(name) + "@sim.example"
-		if users[i], err = a.Register(ctx, auth.RegisterInput{Email: email, Password: password, FirstName: name, LastName: "Sim"}); err != nil {
-			db.Close()
-			return nil, err
-		}
-		t.users[i] = simUser{id: users[i].ID, email: email}
-	}
-	teams := team.NewService(db, db)
-	tm, err := teams.Create(core.NewContextWithUser(ctx, users[0]), "Design")
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	t.teamID = tm.ID
-	if _, err := teams.AddMember(core.NewContextWithUser(ctx, users[0]), tm.ID, t.users[1].email, core.RoleMember); err != nil {
-		db.Close()
-		return nil, err
-	}
-	a.WaitMail()
 	if err := db.Close(); err != nil {
 		return nil, err
 	}
@@ -133,7 +115,39 @@ func buildTemplates() (*templates, error) {
 	if t.device, err = settle(dp, true); err != nil {
 		return nil, err
 	}
+	if url := os.Getenv("SENTRY_TEST_DATABASE_URL"); url != "" {
+		if t.pg, err = buildPGTemplate(ctx, url); err != nil {
+			return nil, fmt.Errorf("postgres template: %w", err)
+		}
+	}
 	return t, nil
+}
+
+// seedServer gives a fresh server store its two people and their team.
+func seedServer(ctx context.Context, db serverDB) ([2]simUser, string, error) {
+	var out [2]simUser
+	a, err := auth.NewService(db, auth.Options{Secret: secret, BcryptCost: 4, Accounts: db})
+	if err != nil {
+		return out, "", err
+	}
+	var users [2]*core.User
+	for i, name := range []string{"Ada", "Ben"} {
+		email := strings.ToLower(name) + "@sim.example"
+		if users[i], err = a.Register(ctx, auth.RegisterInput{Email: email, Password: password, FirstName: name, LastName: "Sim"}); err != nil {
+			return out, "", err
+		}
+		out[i] = simUser{id: users[i].ID, email: email}
+	}
+	teams := team.NewService(db, db)
+	tm, err := teams.Create(core.NewContextWithUser(ctx, users[0]), "Design")
+	if err != nil {
+		return out, "", err
+	}
+	if _, err := teams.AddMember(core.NewContextWithUser(ctx, users[0]), tm.ID, out[1].email, core.RoleMember); err != nil {
+		return out, "", err
+	}
+	a.WaitMail()
+	return out, tm.ID, nil
 }
 
 // settle folds the write-ahead log into the file and returns its bytes;
@@ -168,6 +182,12 @@ type world struct {
 	tmpl *templates
 	opt  options
 
+	users  [2]simUser // the two people and their team on this server
+	teamID string
+	seed   uint64
+	onPG   bool   // the server's store is PostgreSQL
+	dropDB func() // drops the schedule's PostgreSQL database
+
 	now    time.Time // simulated server time
 	server *server
 	devs   []*device
@@ -198,6 +218,7 @@ type stats struct {
 	ops, syncs, requests                                       int
 	dropReq, dropResp, dup, unavailable, restarts, partitioned int
 	crashes, rounds, writes, rejections, conflicts, ties       int
+	onPG                                                       int // schedules whose server ran on PostgreSQL
 }
 
 func (s *stats) add(o stats) {
@@ -216,6 +237,7 @@ func (s *stats) add(o stats) {
 	s.rejections += o.rejections
 	s.conflicts += o.conflicts
 	s.ties += o.ties
+	s.onPG += o.onPG
 }
 
 func (s stats) faults() int {
@@ -245,17 +267,34 @@ func (w *world) logf(format string, args ...any) {
 // server is the team server: the real handler on a real store, reopened
 // from its file on a restart.
 type server struct {
-	path    string
-	db      *sqlite.DB
+	path    string // the SQLite file
+	pgURL   string // or the PostgreSQL database
+	db      serverDB
 	clock   *hlc.Clock
 	teams   *team.Service
 	handler http.Handler
 }
 
+// serverDB is what the server needs of its store; both stores have it.
+type serverDB interface {
+	core.UserStore
+	core.AccountStore
+	core.TaskStore
+	core.TeamStore
+	core.SyncServerStore
+	Close() error
+}
+
 func (w *world) startServer() error {
 	now := func() time.Time { return w.now }
 	clock := hlc.New(now)
-	db, err := sqlite.Open(w.ctx, w.server.path, sqlite.Options{ReadConns: 2, Now: now, Clock: clock})
+	var db serverDB
+	var err error
+	if w.server.pgURL != "" {
+		db, err = postgres.Open(w.ctx, w.server.pgURL, postgres.Options{Now: now, Clock: clock, MaxConns: 4})
+	} else {
+		db, err = sqlite.Open(w.ctx, w.server.path, sqlite.Options{ReadConns: 2, Now: now, Clock: clock})
+	}
 	if err != nil {
 		return fmt.Errorf("open server: %w", err)
 	}
@@ -292,7 +331,7 @@ func (w *world) restartServer() error {
 	// without a conflict while it keeps showing its own value. Until the
 	// server observes its highest stored clock when it starts, the
 	// simulator does that for it; SIMTEST_STRICT=1 shows the failure.
-	high, err := highestClock(w.ctx, w.server.path)
+	high, err := w.highestClock()
 	if err != nil {
 		return err
 	}
@@ -302,35 +341,21 @@ func (w *world) restartServer() error {
 	return nil
 }
 
-// highestClock is the highest hlc among the field clocks a database holds.
-func highestClock(ctx context.Context, path string) (string, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+// highestClock is the highest hlc among the field clocks the server holds.
+func (w *world) highestClock() (string, error) {
+	rows, err := w.serverTasks("")
 	if err != nil {
 		return "", err
 	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT field_clocks FROM tasks WHERE field_clocks IS NOT NULL AND field_clocks != ''`)
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
 	high := ""
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return "", err
-		}
-		var clocks map[string]string
-		if err := json.Unmarshal([]byte(raw), &clocks); err != nil {
-			return "", err
-		}
-		for _, c := range clocks {
+	for _, r := range rows {
+		for _, c := range r.clocks {
 			if h := hlcPart(c); h > high {
 				high = h
 			}
 		}
 	}
-	return high, rows.Err()
+	return high, nil
 }
 
 // strict turns off the simulator's stand-ins for known bugs.
@@ -392,7 +417,7 @@ func (w *world) addDevice(idx, person int, skew time.Duration) (*device, error) 
 	hc := &http.Client{Transport: &transport{w: w, d: d}}
 	d.engine = client.New(client.Options{Store: d.store, Tasks: d.db, Clock: clock, Secrets: &memSecrets{},
 		DeviceID: d.db.DeviceID, DeviceName: fmt.Sprintf("device %d", idx), LocalUserID: d.local.ID, HTTP: hc, Now: now})
-	if _, err := d.engine.Connect(w.ctx, serverURL, w.tmpl.users[person].email, password); err != nil {
+	if _, err := d.engine.Connect(w.ctx, serverURL, w.users[person].email, password); err != nil {
 		return nil, fmt.Errorf("device %d connects: %w", idx, err)
 	}
 	return d, nil
@@ -409,6 +434,9 @@ func (w *world) close() {
 	}
 	if w.server != nil && w.server.db != nil {
 		w.server.db.Close()
+	}
+	if w.dropDB != nil {
+		w.dropDB()
 	}
 }
 

@@ -18,13 +18,7 @@ import (
 
 // The oracles of SYNC.md §9, checked once every device has quiesced.
 func (w *world) check() error {
-	srv, err := sql.Open("sqlite", "file:"+w.server.path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	srv.SetMaxOpenConns(1)
-	users, teamID := w.tmpl.users, w.tmpl.teamID
+	users, teamID := w.users, w.teamID
 
 	// 1. Convergence, and no scope leak: each device holds exactly the
 	// server's rows of its person's scope and of the team while its
@@ -34,7 +28,7 @@ func (w *world) check() error {
 		if err != nil {
 			return err
 		}
-		theirs, err := dumpTasks(w.ctx, srv, `user_id = ? AND ifnull(team_id, '') = ''`, users[d.person].id)
+		theirs, err := w.serverTasks(users[d.person].id)
 		if err != nil {
 			return err
 		}
@@ -51,7 +45,7 @@ func (w *world) check() error {
 			}
 			continue
 		}
-		serverTeam, err := dumpTasks(w.ctx, srv, `team_id = ?`, teamID)
+		serverTeam, err := w.serverTasks(teamID)
 		if err != nil {
 			return err
 		}
@@ -91,7 +85,7 @@ func (w *world) check() error {
 	// (row, field) a device wrote is at least the write's; a write beaten
 	// without anyone having seen it is named by a conflict, whose loser is
 	// the lower clock.
-	all, err := dumpTasks(w.ctx, srv, `1 = 1`)
+	all, err := w.serverTasks("")
 	if err != nil {
 		return err
 	}
@@ -143,7 +137,7 @@ func (w *world) check() error {
 
 	// 4. Idempotency: replaying committed pushes — the same batch again,
 	// and the same patches as a new batch — leaves the server as it was.
-	before, err := serverState(w.ctx, srv)
+	before, err := w.serverState()
 	if err != nil {
 		return err
 	}
@@ -158,7 +152,7 @@ func (w *world) check() error {
 			return err
 		}
 	}
-	after, err := serverState(w.ctx, srv)
+	after, err := w.serverState()
 	if err != nil {
 		return err
 	}
@@ -208,9 +202,10 @@ func (w *world) replay(p loggedPush, fresh bool) error {
 }
 
 // serverState is what a replay must not change: every task with its
-// clocks, every conflict, and each scope's log (its length and last seq).
-func serverState(ctx context.Context, db *sql.DB) (string, error) {
-	rows, err := dumpTasks(ctx, db, `1 = 1`)
+// clocks, every conflict, and each scope's log (on SQLite its length and
+// last seq, on PostgreSQL each scope's last seq).
+func (w *world) serverState() (string, error) {
+	rows, err := w.serverTasks("")
 	if err != nil {
 		return "", err
 	}
@@ -218,9 +213,34 @@ func serverState(ctx context.Context, db *sql.DB) (string, error) {
 	for _, id := range sortedIDs(rows) {
 		b.WriteString(id + " " + rows[id].text + "\n")
 	}
+	scopes := []string{w.users[0].id, w.users[1].id, w.teamID}
+	if w.onPG {
+		cs, err := w.server.db.FindSyncConflicts(w.ctx, scopes, 1000)
+		if err != nil {
+			return "", err
+		}
+		lines := make([]string, 0, len(cs))
+		for _, c := range cs {
+			lines = append(lines, c.RowID+" "+c.Field+" "+c.LoserClock+" "+c.WinnerClock)
+		}
+		sort.Strings(lines)
+		seqs, err := w.server.db.ScopeSeqs(w.ctx, scopes)
+		if err != nil {
+			return "", err
+		}
+		for _, sc := range scopes {
+			lines = append(lines, fmt.Sprintf("seq %s %d", sc, seqs[sc]))
+		}
+		return b.String() + strings.Join(lines, "\n"), nil
+	}
+	db, err := w.openServerFile()
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
 	for _, q := range []string{`SELECT row_id || ' ' || field || ' ' || loser_clock || ' ' || winner_clock FROM sync_conflicts ORDER BY 1`,
 		`SELECT 'log ' || ifnull(scope_id, '') || ' ' || count(*) || ' ' || max(seq) FROM changes GROUP BY scope_id ORDER BY 1`} {
-		lines, err := db.QueryContext(ctx, q)
+		lines, err := db.QueryContext(w.ctx, q)
 		if err != nil {
 			return "", err
 		}
@@ -235,6 +255,92 @@ func serverState(ctx context.Context, db *sql.DB) (string, error) {
 		lines.Close()
 	}
 	return b.String(), nil
+}
+
+func (w *world) openServerFile() (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+w.server.path+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err == nil {
+		db.SetMaxOpenConns(1)
+	}
+	return db, err
+}
+
+// serverTasks reads the server's tasks of one scope (a person's own, or
+// the team's; "" for all three), deleted ones included: on SQLite from
+// its file, on PostgreSQL through the store's feed.
+func (w *world) serverTasks(scope string) (map[string]taskRow, error) {
+	if !w.onPG {
+		db, err := w.openServerFile()
+		if err != nil {
+			return nil, err
+		}
+		defer db.Close()
+		switch scope {
+		case "":
+			return dumpTasks(w.ctx, db, `1 = 1`)
+		case w.teamID:
+			return dumpTasks(w.ctx, db, `team_id = ?`, scope)
+		}
+		return dumpTasks(w.ctx, db, `user_id = ? AND ifnull(team_id, '') = ''`, scope)
+	}
+	scopes := []string{scope}
+	if scope == "" {
+		scopes = []string{w.users[0].id, w.users[1].id, w.teamID}
+	}
+	out := map[string]taskRow{}
+	for _, sc := range scopes {
+		var after int64
+		for {
+			es, err := w.server.db.ReadFeed(w.ctx, sc, after, 1000, schema.Version)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range es {
+				after = e.Seq
+				if e.Table != "tasks" {
+					continue
+				}
+				r := taskRow{clocks: map[string]string{}}
+				var b strings.Builder
+				for _, f := range taskFields {
+					if c, ok := e.Clocks[f.Name]; ok {
+						r.clocks[f.Name] = c
+					}
+					fmt.Fprintf(&b, "%s=%s@%s ", f.Name, canonicalWire(f, e.Fields[f.Name]), r.clocks[f.Name])
+				}
+				r.text = b.String()
+				out[e.RowID] = r
+			}
+			if len(es) < 1000 {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// canonicalWire writes a value as the server sends it (JSON decoded with
+// numbers kept as written) the way canonical writes a stored one.
+func canonicalWire(f schema.Field, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return canonical(f, nil)
+	case json.Number:
+		return canonical(f, string(x))
+	case bool:
+		return strconv.FormatBool(x)
+	case string:
+		if f.Type == schema.JSON {
+			b, _ := json.Marshal(x)
+			return canonical(f, string(b))
+		}
+		return canonical(f, x)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("?%v", v)
+	}
+	return canonical(f, string(b))
 }
 
 // taskRow is one task in canonical form: its synced fields decoded and

@@ -57,8 +57,16 @@ func runSchedule(ctx context.Context, seed uint64, opt options) (stats, *failure
 	}
 	defer os.RemoveAll(w.dir)
 	defer w.close()
+	w.seed = seed
+	// A share of the schedules (every one with SIMTEST_STORE=postgres)
+	// runs the server on PostgreSQL when a test database is there.
+	w.onPG = t.pg != nil && (os.Getenv("SIMTEST_STORE") == "postgres" || seed%5 == 0)
 	fail := func(format string, args ...any) (stats, *failure) {
-		return w.stats, &failure{seed: seed, msg: fmt.Sprintf(format, args...), trace: w.trace}
+		msg := fmt.Sprintf(format, args...)
+		if w.onPG {
+			msg += " (server on PostgreSQL: run it again under scripts/with-postgres)"
+		}
+		return w.stats, &failure{seed: seed, msg: msg, trace: w.trace}
 	}
 	if err := w.setup(); err != nil {
 		return fail("setup: %v", err)
@@ -84,8 +92,20 @@ func runSchedule(ctx context.Context, seed uint64, opt options) (stats, *failure
 
 func (w *world) setup() error {
 	w.server = &server{path: filepath.Join(w.dir, "server.db")}
-	if err := os.WriteFile(w.server.path, w.tmpl.server, 0o600); err != nil {
-		return err
+	if w.onPG {
+		dsn, drop, err := w.tmpl.pg.newDatabase(w.ctx, w.seed)
+		if err != nil {
+			return err
+		}
+		w.dropDB, w.server.pgURL = drop, dsn
+		w.users, w.teamID = w.tmpl.pg.users, w.tmpl.pg.teamID
+		w.logf("server on PostgreSQL")
+		w.stats.onPG++
+	} else {
+		if err := os.WriteFile(w.server.path, w.tmpl.server, 0o600); err != nil {
+			return err
+		}
+		w.users, w.teamID = w.tmpl.users, w.tmpl.teamID
 	}
 	if err := w.startServer(); err != nil {
 		return err
@@ -108,7 +128,7 @@ func (w *world) setup() error {
 			return err
 		}
 		w.devs = append(w.devs, d)
-		w.logf("d%d is %s's, clock %+v, id %s", i, w.tmpl.users[person].email, skew, d.id)
+		w.logf("d%d is %s's, clock %+v, id %s", i, w.users[person].email, skew, d.id)
 	}
 	return nil
 }
@@ -153,24 +173,24 @@ func (w *world) step() error {
 // toggleMember takes the second person out of the team on the server, or
 // back in, as the team's owner would.
 func (w *world) toggleMember() error {
-	owner, err := w.server.db.FindUserByID(w.ctx, w.tmpl.users[0].id)
+	owner, err := w.server.db.FindUserByID(w.ctx, w.users[0].id)
 	if err != nil {
 		return err
 	}
 	ctx := core.NewContextWithUser(w.ctx, owner)
 	if w.members[1] {
-		if err := w.server.teams.RemoveMember(ctx, w.tmpl.teamID, w.tmpl.users[1].id); err != nil {
+		if err := w.server.teams.RemoveMember(ctx, w.teamID, w.users[1].id); err != nil {
 			return fmt.Errorf("remove member: %w", err)
 		}
 		w.members[1] = false
-		w.logf("server: %s leaves the team", w.tmpl.users[1].email)
+		w.logf("server: %s leaves the team", w.users[1].email)
 		return nil
 	}
-	if _, err := w.server.teams.AddMember(ctx, w.tmpl.teamID, w.tmpl.users[1].email, core.RoleMember); err != nil {
+	if _, err := w.server.teams.AddMember(ctx, w.teamID, w.users[1].email, core.RoleMember); err != nil {
 		return fmt.Errorf("add member: %w", err)
 	}
 	w.members[1] = true
-	w.logf("server: %s joins the team again", w.tmpl.users[1].email)
+	w.logf("server: %s joins the team again", w.users[1].email)
 	return nil
 }
 
@@ -196,7 +216,7 @@ func (w *world) createTask(d *device, forTeam bool) error {
 		t.Deadline = &dl
 	}
 	if forTeam {
-		t.TeamID = w.tmpl.teamID
+		t.TeamID = w.teamID
 	}
 	created, err := d.tasks.Create(d.ctx(w), d.local.ID, t)
 	if err != nil {

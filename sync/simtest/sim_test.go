@@ -123,8 +123,8 @@ func reportFailure(t *testing.T, i int, f *failure) {
 }
 
 func (s stats) summary() string {
-	return fmt.Sprintf("%d operations, %d local writes, %d syncs, %d requests; faults: %d lost requests, %d lost answers after commit, %d duplicates, %d 503s, %d server restarts, %d partitioned requests, %d crashes while applying a page (%d in all); %d quiesce rounds, %d refused changes, %d conflicts, %d equal clock readings of two devices on one field",
-		s.ops, s.writes, s.syncs, s.requests, s.dropReq, s.dropResp, s.dup, s.unavailable, s.restarts, s.partitioned, s.crashes, s.faults(),
+	return fmt.Sprintf("%d with the server on PostgreSQL; %d operations, %d local writes, %d syncs, %d requests; faults: %d lost requests, %d lost answers after commit, %d duplicates, %d 503s, %d server restarts, %d partitioned requests, %d crashes while applying a page (%d in all); %d quiesce rounds, %d refused changes, %d conflicts, %d equal clock readings of two devices on one field",
+		s.onPG, s.ops, s.writes, s.syncs, s.requests, s.dropReq, s.dropResp, s.dup, s.unavailable, s.restarts, s.partitioned, s.crashes, s.faults(),
 		s.rounds, s.rejections, s.conflicts, s.ties)
 }
 
@@ -172,4 +172,11 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	dropPGTemplate()
+	os.Exit(code)
 }
