@@ -58,7 +58,10 @@ type SyncConflict struct {
 // clocks after the merge, the conflicts it found and the conflict records
 // it withdrew (a field and losing clock the writer had seen).
 type SyncWrite struct {
-	Fields    map[string]any
+	Fields map[string]any
+	// Local are local-only columns a new row starts with (its own job
+	// state on this node); never logged, never clocked.
+	Local     map[string]any
 	Clocks    map[string]string
 	Conflicts []SyncConflict
 	Withdrawn []SyncConflict

@@ -640,6 +640,19 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 		}
 		add(f.Name, ph, a)
 	}
+	if !cur.Exists {
+		for name, v := range w.Local {
+			f, ok := tb.Field(name)
+			if !ok || !f.LocalOnly {
+				continue
+			}
+			a, ph, err := pgArg(tb, f, v, len(args)+1)
+			if err != nil {
+				return fmt.Errorf("postgres: local %s.%s: %w", tb.Name, name, err)
+			}
+			add(name, ph, a)
+		}
+	}
 	// Columns derived from synced fields are this store's to keep: a
 	// task's priority rank and search words.
 	if tb.Name == "tasks" {

@@ -618,6 +618,20 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 		names = append(names, f.Name)
 		args = append(args, a)
 	}
+	if !cur.Exists {
+		for name, v := range w.Local {
+			f, ok := tb.Field(name)
+			if !ok || !f.LocalOnly {
+				continue
+			}
+			a, err := liteArg(f, v)
+			if err != nil {
+				return fmt.Errorf("sqlite: local %s.%s: %w", tb.Name, name, err)
+			}
+			names = append(names, name)
+			args = append(args, a)
+		}
+	}
 	// Columns derived from synced fields are this store's to keep.
 	if v, ok := w.Fields["priority"]; ok && tb.Name == "tasks" {
 		p, _ := v.(string)

@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"Teams", needTeams, testTeams},
 		{"SyncWritePath", needSync, testSyncWritePath},
 		{"SyncApplyPush", needSync, testSyncApplyPush},
+		{"SyncEveryTable", needSync, testSyncEveryTable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

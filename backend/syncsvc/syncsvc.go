@@ -599,6 +599,9 @@ func (d decider) decide(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite
 			return reject(core.EINVALID, "A new team task must carry its team_id.")
 		}
 	}
+	if !cur.Exists {
+		w.Local = localStart[tb.Name]
+	}
 	if len(w.Fields) > 0 {
 		if err := validate(tb, merged.Fields); err != nil {
 			return nil, core.Errorf(core.ErrorCode(err), "%s", core.ErrorMessage(err)), true
@@ -612,6 +615,14 @@ func (d decider) decide(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite
 		w.Withdrawn = append(w.Withdrawn, core.SyncConflict{Field: sn.Field, LoserClock: sn.Clock})
 	}
 	return w, nil, true
+}
+
+// localStart is the job state a row arriving from another device starts
+// with here: a document is indexed again by this node, from the synced row
+// and its file; an extraction run finished on the device that ran it.
+var localStart = map[string]map[string]any{
+	"notebook_documents": {"status": "queued"},
+	"extraction_runs":    {"status": "done"},
 }
 
 // storable refuses text no store can keep (NUL, invalid UTF-8).
