@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"sentry/backend/core"
 )
@@ -61,11 +63,11 @@ func (s *Store) Put(ctx context.Context, userID string, r io.Reader, maxBytes in
 	}
 	dir := filepath.Dir(filepath.Join(s.Root, filepath.FromSlash(key)))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("blob: %w", err)
+		return nil, classify("put", err)
 	}
 	tmp, err := os.CreateTemp(dir, ".upload-*")
 	if err != nil {
-		return nil, fmt.Errorf("blob: %w", err)
+		return nil, classify("put", err)
 	}
 	defer func() {
 		if tmp != nil {
@@ -82,19 +84,19 @@ func (s *Store) Put(ctx context.Context, userID string, r io.Reader, maxBytes in
 		// its error keeps its code.
 		return nil, fmt.Errorf("blob: read: %w", src.err)
 	} else if err != nil {
-		return nil, fmt.Errorf("blob: write: %w", err)
+		return nil, classify("write", err)
 	}
 	if n > maxBytes {
 		return nil, core.Errorf(core.ETOOLARGE, "The file is larger than the limit of %d MB.", maxBytes>>20)
 	}
 	if err := tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("blob: sync: %w", err)
+		return nil, classify("sync", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("blob: close: %w", err)
+		return nil, classify("close", err)
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(s.Root, filepath.FromSlash(key))); err != nil {
-		return nil, fmt.Errorf("blob: rename: %w", err)
+		return nil, classify("rename", err)
 	}
 	tmp = nil
 	return &Stored{Path: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Head: head.b}, nil
@@ -109,7 +111,7 @@ func (s *Store) Read(ctx context.Context, key string, max int64) ([]byte, error)
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("blob: read: %w", err)
+		return nil, classify("read", err)
 	}
 	if int64(len(b)) > max {
 		return nil, core.Errorf(core.ETOOLARGE, "The stored file is larger than %d MB.", max>>20)
@@ -128,7 +130,7 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, error)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, core.Errorf(core.ENOTFOUND, "The stored file is missing.")
 	} else if err != nil {
-		return nil, fmt.Errorf("blob: open: %w", err)
+		return nil, classify("open", err)
 	}
 	return f, nil
 }
@@ -140,7 +142,7 @@ func (s *Store) Remove(ctx context.Context, key string) error {
 		return err
 	}
 	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("blob: remove: %w", err)
+		return classify("remove", err)
 	}
 	return nil
 }
@@ -151,7 +153,7 @@ func (s *Store) RemoveUser(ctx context.Context, userID string) error {
 		return fmt.Errorf("blob: refusing to remove the files of user id %q", userID)
 	}
 	if err := os.RemoveAll(filepath.Join(s.Root, userID)); err != nil {
-		return fmt.Errorf("blob: remove files of %s: %w", userID, err)
+		return classify("remove files of "+userID, err)
 	}
 	return nil
 }
@@ -167,6 +169,20 @@ func (s *Store) resolve(key string) (string, error) {
 		return "", fmt.Errorf("blob: bad key %q", key)
 	}
 	return filepath.Join(s.Root, filepath.FromSlash(key)), nil
+}
+
+// classify turns the errors of a shared volume that has gone away (a
+// network file system's server down, a stale handle, failed I/O) into
+// unavailable: the same request may pass once it is back. Others stay
+// internal.
+func classify(op string, err error) error {
+	for _, gone := range []error{syscall.ESTALE, syscall.ENOTCONN, syscall.ETIMEDOUT, syscall.EHOSTDOWN, syscall.EIO, syscall.ENODEV} {
+		if errors.Is(err, gone) {
+			return fmt.Errorf("blob: %s: %w", op, errors.Join(&core.Error{Code: core.EUNAVAILABLE, RetryAfter: 5 * time.Second,
+				Message: "The file store cannot be reached right now. Try again shortly."}, err))
+		}
+	}
+	return fmt.Errorf("blob: %s: %w", op, err)
 }
 
 type headBuffer struct {
