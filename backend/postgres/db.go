@@ -45,6 +45,8 @@ type DB struct {
 	extra  []ExtraMigration
 	// vectors holds notebooks' vectors in memory for search (notebook.go).
 	vectors vecscan.Cache
+	// corpus holds notebooks' passage counts for BM25 (notebookstats.go).
+	corpus corpusCache
 }
 
 // Options configure Open.

@@ -589,23 +589,15 @@ func (db *DB) SearchChunksText(ctx context.Context, notebookID, match string, k 
 		return nil, nil
 	}
 	tsq := q.tsquery()
-	// Corpus figures: passages, mean length, and per term how many hold it.
-	sel := `SELECT count(*), coalesce(avg(words), 0)::float8`
-	args := []any{notebookID}
-	for _, t := range q.terms {
-		args = append(args, t.tsquery())
-		sel += fmt.Sprintf(`, count(*) FILTER (WHERE tsv @@ $%d::tsquery)`, len(args))
+	// Corpus figures: passages, mean length, and per term how many hold it
+	// (notebookstats.go).
+	tsqs := make([]string, len(q.terms))
+	for i, t := range q.terms {
+		tsqs[i] = t.tsquery()
 	}
-	dest := make([]any, 2+len(q.terms))
-	var total int64
-	var avgLen float64
-	dfs := make([]int64, len(q.terms))
-	dest[0], dest[1] = &total, &avgLen
-	for i := range dfs {
-		dest[2+i] = &dfs[i]
-	}
-	if err := db.pool.QueryRow(ctx, sel+` FROM notebook_chunks WHERE notebook_id = $1`, args...).Scan(dest...); err != nil {
-		return nil, formatError(err, "search chunk text", onViolation{})
+	total, avgLen, dfs, err := db.chunkTextStats(ctx, notebookID, tsqs)
+	if err != nil {
+		return nil, err
 	}
 	if total == 0 {
 		return nil, nil
