@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"sentry/backend/httpapi"
 	"sentry/backend/jobs"
 	"sentry/backend/jobs/pgjobs"
 	"sentry/backend/postgres"
@@ -35,6 +36,29 @@ func (a *App) startJobs(bg context.Context) error {
 		return err
 	}
 	return a.Notebooks.Resume(bg)
+}
+
+// jobsHealth is /health's view of the job queue: which one, and its
+// jobs by state (on PostgreSQL, every server's).
+func (a *App) jobsHealth() httpapi.HealthCheck {
+	return httpapi.HealthCheck{Name: "jobs", Check: func(ctx context.Context) (map[string]any, error) {
+		d := map[string]any{"queue": "local"}
+		if a.PG != nil {
+			d["queue"] = "river"
+		}
+		st, ok := a.Jobs.(jobs.Stats)
+		if !ok {
+			return d, nil
+		}
+		counts, err := st.Stats(ctx)
+		if err != nil {
+			return d, err
+		}
+		for k, v := range counts {
+			d[k] = v
+		}
+		return d, nil
+	}}
 }
 
 // jobMigrations are River's tables, made with the store's own migrations

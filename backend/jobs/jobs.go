@@ -34,6 +34,11 @@ type Queue interface {
 	Stop(ctx context.Context) error
 }
 
+// Stats is what a queue tells /health: how many jobs are in each state.
+type Stats interface {
+	Stats(ctx context.Context) (map[string]int, error)
+}
+
 // Job is what a worker is given.
 type Job struct {
 	Kind string

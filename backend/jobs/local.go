@@ -137,6 +137,18 @@ func (q *Local) Stop(ctx context.Context) error {
 	}
 }
 
+// Stats counts the jobs waiting, running and sleeping before a retry.
+func (q *Local) Stats(ctx context.Context) (map[string]int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	waiting := 0
+	for _, k := range q.kinds {
+		waiting += len(k.queue)
+	}
+	sleeping := len(q.timers)
+	return map[string]int{"waiting": waiting, "retrying": sleeping, "running": len(q.pending) - waiting - sleeping}, nil
+}
+
 // Wait blocks until the workers have stopped (after Stop or the end of
 // Start's context).
 func (q *Local) Wait() { q.wg.Wait() }

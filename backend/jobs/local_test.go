@@ -64,6 +64,9 @@ func TestLocalRunsEachJobOnceAtATime(t *testing.T) {
 		defer mu.Unlock()
 		return len(running) == 4, fmt.Sprint(len(running), " running")
 	})
+	if st, err := q.Stats(ctx); err != nil || st["running"] != 4 || st["waiting"] != 16 || st["retrying"] != 0 {
+		t.Fatalf("stats with four running: %v %v", st, err)
+	}
 	mu.Lock()
 	for id := range running {
 		if err := q.Enqueue(ctx, "count", idArgs{ID: id}); err != nil {

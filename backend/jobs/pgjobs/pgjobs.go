@@ -235,6 +235,31 @@ func (q *River) Stop(ctx context.Context) error {
 	return nil
 }
 
+// Stats counts the unfinished jobs of every server by River's state
+// (available, running, retryable, scheduled), and those discarded after
+// their last attempt.
+func (q *River) Stats(ctx context.Context) (map[string]int, error) {
+	rows, err := q.pool.Query(ctx, `SELECT state::text, count(*) FROM river_job WHERE state <> 'completed' AND state <> 'cancelled' GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("pgjobs: stats: %w", err)
+	}
+	out := map[string]int{"available": 0, "running": 0, "retryable": 0, "scheduled": 0, "discarded": 0}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("pgjobs: stats: %w", err)
+		}
+		out[state] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pgjobs: stats: %w", err)
+	}
+	return out, nil
+}
+
 // Stopped is closed when the started client has stopped.
 func (q *River) Stopped() <-chan struct{} {
 	q.mu.Lock()
