@@ -36,6 +36,12 @@ func (s *Server) handleListIntegrations(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
+// integrationConnectRequest may name where the browser returns after
+// connecting (the query's return_to otherwise).
+type integrationConnectRequest struct {
+	ReturnTo string `json:"return_to"`
+}
+
 func (s *Server) handleConnectIntegration(w http.ResponseWriter, r *http.Request) error {
 	provider := r.PathValue("provider")
 	if integrations.Title(provider) == "" {
@@ -43,10 +49,8 @@ func (s *Server) handleConnectIntegration(w http.ResponseWriter, r *http.Request
 	}
 	returnTo := r.URL.Query().Get("return_to")
 	if r.Method == http.MethodPost && r.ContentLength != 0 {
-		var in struct {
-			ReturnTo string `json:"return_to"`
-		}
-		if err := decodeInto(w, r, &in, "return_to"); err != nil {
+		var in integrationConnectRequest
+		if err := decodeRequest(w, r, &in); err != nil {
 			return err
 		}
 		returnTo = in.ReturnTo
@@ -130,7 +134,6 @@ func integrationSchemas() map[string]any {
 				"provider": providers, "title": str, "state": enum("not_configured", "disconnected", "connected", "needs_reconnect"),
 				"configured": boolean, "connected": boolean, "needs_reconnect": boolean, "connected_at": dateTime,
 				"last_sync": dateTime, "last_error": str, "last_error_at": dateTime, "sync_path": str})}}),
-		"IntegrationConnectRequest": obj(nil, map[string]any{"return_to": str}),
 		"IntegrationConnect": obj([]string{"provider", "authorization_url", "expires_at"}, map[string]any{
 			"provider": providers, "authorization_url": str, "expires_at": dateTime}),
 		"SyncResult": obj([]string{"provider", "pulled", "pushed", "deleted", "conflicts"}, map[string]any{

@@ -35,12 +35,15 @@ func (s *Server) notebookRoutes() []Route {
 	}
 }
 
+// notebookInput is the body that creates a notebook.
+type notebookInput struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
 func (s *Server) handleCreateNotebook(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Name        string `json:"name"`
-		Description string `json:"description"`
-	}
-	if err := decodeInto(w, r, &in, "name", "description"); err != nil {
+	var in notebookInput
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	n, err := s.Notebooks.Create(r.Context(), in.Name, in.Description)
@@ -117,7 +120,7 @@ func (s *Server) handleNotebookChat(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var req notebook.ChatRequest
-	if err := decodeInto(w, r, &req, "query", "history", "top_k"); err != nil {
+	if err := decodeRequest(w, r, &req); err != nil {
 		return err
 	}
 	if strings.Contains(r.Header.Get("Accept"), "text/event-stream") {

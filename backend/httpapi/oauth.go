@@ -104,12 +104,21 @@ func oauthFail(w http.ResponseWriter, r *http.Request, err error) error {
 	return nil
 }
 
-func (s *Server) handleOAuthExchange(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
+// Bodies of the sign-in code exchange.
+type (
+	loginCodeRequest struct {
 		Code         string `json:"code"`
 		CodeVerifier string `json:"code_verifier"`
 	}
-	if err := decodeInto(w, r, &in, "code", "code_verifier"); err != nil {
+	desktopCodeRequest struct {
+		ReturnTo      string `json:"return_to"`
+		CodeChallenge string `json:"code_challenge"`
+	}
+)
+
+func (s *Server) handleOAuthExchange(w http.ResponseWriter, r *http.Request) error {
+	var in loginCodeRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	keys := throttleKeys(r)
@@ -128,11 +137,8 @@ func (s *Server) handleOAuthExchange(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handleDesktopCode(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		ReturnTo      string `json:"return_to"`
-		CodeChallenge string `json:"code_challenge"`
-	}
-	if err := decodeInto(w, r, &in, "return_to", "code_challenge"); err != nil {
+	var in desktopCodeRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	to, err := s.Auth.IssueDesktopCode(r.Context(), in.ReturnTo, in.CodeChallenge)

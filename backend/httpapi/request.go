@@ -7,6 +7,7 @@ import (
 
 	"sentry/backend/auth"
 	"sentry/backend/core"
+	"sentry/backend/notebook"
 )
 
 // A typed body is one request type described once: its handler decodes the
@@ -35,6 +36,23 @@ func typedBodies() map[string]typedBody {
 		"VerifyEmailRequest":   bodyOf[verifyEmailRequest](nil, "email", "code"),
 		"EmailRequest":         bodyOf[emailRequest](nil, "email"),
 		"ResetPasswordRequest": bodyOf[resetPasswordRequest](map[string]map[string]any{"new_password": password}, "email", "code", "new_password"),
+		"LoginCodeRequest":     bodyOf[loginCodeRequest](nil, "code"),
+		"DesktopCodeRequest":   bodyOf[desktopCodeRequest](nil, "return_to", "code_challenge"),
+
+		"IntegrationConnectRequest": bodyOf[integrationConnectRequest](nil),
+
+		"SpeechModelFolder":   bodyOf[speechModelFolder](nil, "path"),
+		"SpeechModelDownload": bodyOf[speechModelDownload](nil),
+
+		"NotebookInput": bodyOf[notebookInput](map[string]map[string]any{"name": {"minLength": 1, "maxLength": 200}}, "name"),
+		"NotebookChatRequest": bodyOf[notebook.ChatRequest](map[string]map[string]any{
+			"query":   {"minLength": 1, "maxLength": 4000},
+			"history": {"maxItems": 20, "items": ref("ChatTurn")},
+			"top_k":   {"minimum": 1, "maximum": 20},
+		}, "query"),
+
+		"TeamInput":       bodyOf[teamInput](map[string]map[string]any{"name": {"minLength": 1, "maxLength": core.MaxTeamName}}, "name"),
+		"TeamMemberInput": bodyOf[teamMemberInput](map[string]map[string]any{"role": enumOf(core.TeamRoles())}, "email"),
 	}
 }
 

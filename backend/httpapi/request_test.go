@@ -13,11 +13,11 @@ import (
 // by hand in the document. The list only shrinks: a new route's body is a
 // request type (typedBodies), so its schema is derived from it.
 var handWrittenBodies = []string{
-	"ConstraintsInput", "CheckInInput", "DesktopCodeRequest", "ExtractTextRequest",
-	"IntegrationConnectRequest", "LoginCodeRequest", "ModelChoice", "ModelPullRequest",
-	"NotebookChatRequest", "NotebookInput", "PreferencesInput", "ProfileInput",
-	"QuickAddRequest", "RecommendationFeedback", "SpeechModelDownload", "SpeechModelFolder",
-	"SyncDeviceInput", "SyncPush", "TeamInput", "TeamMemberInput", "UserRequest", "WorkloadRequest",
+	"ConstraintsInput", "CheckInInput", "ExtractTextRequest",
+	"ModelChoice", "ModelPullRequest",
+	"PreferencesInput", "ProfileInput",
+	"QuickAddRequest", "RecommendationFeedback",
+	"SyncDeviceInput", "SyncPush", "UserRequest", "WorkloadRequest",
 }
 
 // derivedElsewhere are bodies derived from their types outside the typed

@@ -39,14 +39,26 @@ func (s *Server) handleSpeechModel(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// Bodies of the speech model settings.
+type (
+	speechModelFolder struct {
+		Path string `json:"path"`
+	}
+	// speechModelDownload names a model of the list, or an address with
+	// its SHA-256.
+	speechModelDownload struct {
+		Model  string `json:"model"`
+		URL    string `json:"url"`
+		SHA256 string `json:"sha256"`
+	}
+)
+
 func (s *Server) handleUseSpeechModel(w http.ResponseWriter, r *http.Request) error {
 	if err := s.machineSettings(r); err != nil {
 		return err
 	}
-	var in struct {
-		Path string `json:"path"`
-	}
-	if err := decodeInto(w, r, &in, "path"); err != nil {
+	var in speechModelFolder
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.Models.UseFolder(r.Context(), in.Path); err != nil {
@@ -60,12 +72,8 @@ func (s *Server) handleDownloadSpeechModel(w http.ResponseWriter, r *http.Reques
 	if err := s.machineSettings(r); err != nil {
 		return err
 	}
-	var in struct {
-		Model  string `json:"model"`
-		URL    string `json:"url"`
-		SHA256 string `json:"sha256"`
-	}
-	if err := decodeInto(w, r, &in, "model", "url", "sha256"); err != nil {
+	var in speechModelDownload
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	var err error

@@ -24,21 +24,27 @@ func (s *Server) teamRoutes() []Route {
 
 func teamSchemas() map[string]any {
 	return map[string]any{
-		"TeamInput": obj([]string{"name"}, map[string]any{"name": map[string]any{"type": "string", "minLength": 1, "maxLength": core.MaxTeamName}}),
-		"Team":      schemaOf(reflect.TypeFor[core.Team](), map[string]map[string]any{"role": enumOf(core.TeamRoles())}, "id", "name", "members"),
-		"TeamList":  obj([]string{"teams"}, map[string]any{"teams": map[string]any{"type": "array", "items": ref("Team")}}),
-		"TeamMemberInput": obj([]string{"email"}, map[string]any{"email": str,
-			"role": enumOf(core.TeamRoles())}),
+		"Team":           schemaOf(reflect.TypeFor[core.Team](), map[string]map[string]any{"role": enumOf(core.TeamRoles())}, "id", "name", "members"),
+		"TeamList":       obj([]string{"teams"}, map[string]any{"teams": map[string]any{"type": "array", "items": ref("Team")}}),
 		"TeamMember":     schemaOf(reflect.TypeFor[core.TeamMember](), map[string]map[string]any{"role": enumOf(core.TeamRoles())}, "team_id", "user_id", "role"),
 		"TeamMemberList": obj([]string{"members"}, map[string]any{"members": map[string]any{"type": "array", "items": ref("TeamMember")}}),
 	}
 }
 
-func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
+// Team request bodies.
+type (
+	teamInput struct {
 		Name string `json:"name"`
 	}
-	if err := decodeInto(w, r, &in, "name"); err != nil {
+	teamMemberInput struct {
+		Email string `json:"email"`
+		Role  string `json:"role"`
+	}
+)
+
+func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request) error {
+	var in teamInput
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	t, err := s.Teams.Create(r.Context(), in.Name)
@@ -81,11 +87,8 @@ func (s *Server) handleAddTeamMember(w http.ResponseWriter, r *http.Request) err
 	if _, err := s.Teams.Get(r.Context(), r.PathValue("team_id")); err != nil {
 		return err
 	}
-	var in struct {
-		Email string `json:"email"`
-		Role  string `json:"role"`
-	}
-	if err := decodeInto(w, r, &in, "email", "role"); err != nil {
+	var in teamMemberInput
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	m, err := s.Teams.AddMember(r.Context(), r.PathValue("team_id"), in.Email, in.Role)
