@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -763,9 +764,26 @@ func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEn
 	if personal {
 		scope = b.LocalUserID
 	}
+	// One row this device cannot keep (a constraint of its own schema, a
+	// value it cannot store) must not block every later page: it is
+	// skipped and logged; the server still has it.
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT sync_entry`); err != nil {
+		return nil, fmt.Errorf("sqlite: apply pulled row: %w", err)
+	}
 	op, err := tx.writeSyncedRow(ctx, b, t, e.RowID, merged, changed, !found, scope)
 	if err != nil {
-		return nil, err
+		if violation(err) == violationNone && core.ErrorCode(err) != core.EINVALID {
+			return nil, err
+		}
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO sync_entry`); rerr != nil {
+			return nil, fmt.Errorf("sqlite: skip pulled row: %w", rerr)
+		}
+		_, _ = tx.ExecContext(ctx, `RELEASE sync_entry`)
+		tx.db.logger.Warn("sync: a pulled row does not fit this device; skipped", slog.String("table", t.Name), slog.String("row_id", e.RowID), slog.Any("error", err))
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE sync_entry`); err != nil {
+		return nil, fmt.Errorf("sqlite: apply pulled row: %w", err)
 	}
 	sort.Strings(changed)
 	return &core.SyncApplied{Table: t.Name, RowID: e.RowID, UserID: b.LocalUserID, Op: op, Fields: changed}, nil

@@ -317,3 +317,29 @@ func TestSyncBindingToAnotherServerSendsEverythingAgain(t *testing.T) {
 		t.Fatalf("binding another database: %+v, want the change pending again and no cursor", st)
 	}
 }
+
+func TestSyncPullSkipsARowThisDeviceCannotKeep(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "skip@example.com")
+	b := bindTest(t, db, u)
+	clock := "0001764000000000-000001@other-device"
+	// An extraction run's job state is this device's own (local-only, no
+	// default here): the row cannot be stored, and must not block the page.
+	run := core.SyncEntry{ScopeID: b.RemoteUserID, Table: "extraction_runs", RowID: "0193dddd-0000-7000-8000-000000000004",
+		SyncRowState: core.SyncRowState{State: map[string]any{"source": "text", "now": "2026-12-01T10:00:00.000Z", "created_at": "2026-12-01T10:00:00.000Z"},
+			Clocks: map[string]string{"source": clock, "now": clock, "created_at": clock}}}
+	task := core.SyncEntry{ScopeID: b.RemoteUserID, Table: "tasks", RowID: "0193dddd-0000-7000-8000-000000000005",
+		SyncRowState: core.SyncRowState{State: map[string]any{"title": "After the odd row", "created_at": "2026-12-01T10:00:00.000Z"},
+			Clocks: map[string]string{"title": clock, "created_at": clock}}}
+	applied, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "after", Entries: []core.SyncEntry{run, task}})
+	if err != nil || len(applied) != 1 || applied[0].Table != "tasks" {
+		t.Fatalf("page with a row that does not fit: %+v %v", applied, err)
+	}
+	if got, err := db.FindTaskByID(ctx, task.RowID); err != nil || got.Title != "After the odd row" {
+		t.Fatalf("the task after it: %+v %v", got, err)
+	}
+	if st, _ := db.SyncClientState(ctx); st.Cursor != "after" {
+		t.Fatalf("cursor %q: the page was not saved", st.Cursor)
+	}
+}
