@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"sentry/sync/merge"
 	"sentry/sync/schema"
 	"sentry/sync/wire"
 )
@@ -135,7 +136,15 @@ func (w *world) check() error {
 		}
 	}
 
-	// 4. Idempotency: replaying committed pushes — the same batch again,
+	// 4. Model equality: the server's tasks are the pure merge of every
+	// patch it committed and did not refuse, folded in commit order
+	// (any order gives the same state) — not merely some state the
+	// replicas agree on.
+	if err := w.checkModel(all); err != nil {
+		return err
+	}
+
+	// 5. Idempotency: replaying committed pushes — the same batch again,
 	// and the same patches as a new batch — leaves the server as it was.
 	before, err := w.serverState()
 	if err != nil {
@@ -158,6 +167,66 @@ func (w *world) check() error {
 	}
 	if before != after {
 		return fmt.Errorf("idempotency: replaying pushes changed the server:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	return nil
+}
+
+func (w *world) checkModel(server map[string]taskRow) error {
+	refused := map[string]bool{}
+	for _, lists := range w.rejected {
+		for _, ids := range lists {
+			for _, id := range ids {
+				refused[id] = true
+			}
+		}
+	}
+	model := map[string]merge.Row{}
+	for _, p := range w.pushes {
+		var req wire.PushRequest
+		d := json.NewDecoder(bytes.NewReader(p.body))
+		d.UseNumber()
+		if err := d.Decode(&req); err != nil {
+			return err
+		}
+	patches:
+		for _, pt := range req.Patches {
+			if pt.Table != "tasks" {
+				continue
+			}
+			for _, id := range pt.ChangeIDs {
+				if refused[id] {
+					continue patches
+				}
+			}
+			row, ok := model[pt.RowID]
+			if !ok {
+				row = merge.Row{Fields: map[string]any{}, Clocks: map[string]string{}}
+			}
+			row, _, _ = merge.Merge(row, merge.Patch{Fields: pt.Fields, Clocks: pt.Clocks, Base: pt.Base})
+			model[pt.RowID] = row
+		}
+	}
+	for id := range server {
+		if _, ok := model[id]; !ok {
+			return fmt.Errorf("model: the server holds task %s, which no committed patch wrote", short(id))
+		}
+	}
+	for id, row := range model {
+		got, ok := server[id]
+		if !ok {
+			return fmt.Errorf("model: committed patches wrote task %s, which the server does not hold", short(id))
+		}
+		for _, f := range taskFields {
+			c, ok := row.Clocks[f.Name]
+			if !ok {
+				continue
+			}
+			want := canonicalWire(f, row.Fields[f.Name])
+			if got.clocks[f.Name] != c || got.vals[f.Name] != want {
+				return fmt.Errorf("model: task %s.%s is %s@%s on the server; the merge of its committed patches gives %s@%s",
+					short(id), f.Name, got.vals[f.Name], got.clocks[f.Name], want, c)
+			}
+		}
 	}
 	return nil
 }
@@ -300,13 +369,14 @@ func (w *world) serverTasks(scope string) (map[string]taskRow, error) {
 				if e.Table != "tasks" {
 					continue
 				}
-				r := taskRow{clocks: map[string]string{}}
+				r := taskRow{clocks: map[string]string{}, vals: map[string]string{}}
 				var b strings.Builder
 				for _, f := range taskFields {
 					if c, ok := e.Clocks[f.Name]; ok {
 						r.clocks[f.Name] = c
 					}
-					fmt.Fprintf(&b, "%s=%s@%s ", f.Name, canonicalWire(f, e.Fields[f.Name]), r.clocks[f.Name])
+					r.vals[f.Name] = canonicalWire(f, e.Fields[f.Name])
+					fmt.Fprintf(&b, "%s=%s@%s ", f.Name, r.vals[f.Name], r.clocks[f.Name])
 				}
 				r.text = b.String()
 				out[e.RowID] = r
@@ -347,6 +417,7 @@ func canonicalWire(f schema.Field, v any) string {
 // written one way whichever store wrote them, and their clocks.
 type taskRow struct {
 	clocks map[string]string
+	vals   map[string]string // canonical values by field
 	text   string
 }
 
@@ -377,7 +448,7 @@ func dumpTasks(ctx context.Context, db *sql.DB, where string, args ...any) (map[
 			return nil, err
 		}
 		id, _ := vals[0].(string)
-		r := taskRow{clocks: map[string]string{}}
+		r := taskRow{clocks: map[string]string{}, vals: map[string]string{}}
 		if s, ok := vals[1].(string); ok && s != "" {
 			if err := json.Unmarshal([]byte(s), &r.clocks); err != nil {
 				return nil, fmt.Errorf("clocks of %s: %w", id, err)
@@ -385,7 +456,8 @@ func dumpTasks(ctx context.Context, db *sql.DB, where string, args ...any) (map[
 		}
 		var b strings.Builder
 		for i, f := range taskFields {
-			fmt.Fprintf(&b, "%s=%s@%s ", f.Name, canonical(f, vals[i+2]), r.clocks[f.Name])
+			r.vals[f.Name] = canonical(f, vals[i+2])
+			fmt.Fprintf(&b, "%s=%s@%s ", f.Name, r.vals[f.Name], r.clocks[f.Name])
 		}
 		r.text = b.String()
 		out[id] = r
