@@ -205,7 +205,9 @@ func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*
 	}
 	rc := &rowClocks{clocks: map[string]string{}, scope: scope, exists: true}
 	if err := json.Unmarshal([]byte(raw), &rc.clocks); err != nil {
-		return nil, fmt.Errorf("sqlite: decode clocks of %s %s: %w", tb.Name, id, err)
+		// Unreadable clocks are the zero clock: the write stamps its
+		// fields afresh instead of failing.
+		rc.clocks = nil
 	}
 	if rc.clocks == nil {
 		rc.clocks = map[string]string{}

@@ -253,7 +253,7 @@ func readServerRow(ctx context.Context, q rowQueryer, tb *schema.Table, id strin
 		r.ScopeID = r.UserID
 	}
 	if err := json.Unmarshal([]byte(liteString(vals[2])), &r.Clocks); err != nil {
-		return nil, fmt.Errorf("sqlite: clocks of %s %s: %w", tb.Name, id, err)
+		r.Clocks = map[string]string{} // unreadable clocks are the zero clock
 	}
 	if r.Clocks == nil {
 		r.Clocks = map[string]string{}
@@ -261,7 +261,11 @@ func readServerRow(ctx context.Context, q rowQueryer, tb *schema.Table, id strin
 	for i, f := range fields {
 		v, err := liteValue(f, vals[i+3])
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: %s %s: %w", tb.Name, id, err)
+			// A value this code cannot read (an old row's bad JSON) is
+			// left out, with its clock, rather than failing every pull
+			// of the scope: the rest of the row still syncs.
+			delete(r.Clocks, f.Name)
+			continue
 		}
 		r.Fields[f.Name] = v
 	}
