@@ -63,18 +63,33 @@ var (
 	stringPtr   = reflect.TypeFor[*string]()
 	boolPtr     = reflect.TypeFor[*bool]()
 	stringsPtr  = reflect.TypeFor[*[]string]()
+	intPtr      = reflect.TypeFor[*int]()
 	fieldDecode = map[reflect.Type]func(fields map[string]json.RawMessage, name string) (any, error){
 		timePatch:  func(f map[string]json.RawMessage, n string) (any, error) { return decodeTime(f, n) },
 		floatPatch: func(f map[string]json.RawMessage, n string) (any, error) { return decodeFloat(f, n) },
 		stringPtr:  func(f map[string]json.RawMessage, n string) (any, error) { return decodeString(f, n) },
 		boolPtr:    func(f map[string]json.RawMessage, n string) (any, error) { return decodeBool(f, n) },
 		stringsPtr: func(f map[string]json.RawMessage, n string) (any, error) { return decodeStrings(f, n) },
+		intPtr:     func(f map[string]json.RawMessage, n string) (any, error) { return decodeInt(f, n) },
 	}
 )
+
+// A bodyField is a field type that reads its own JSON value (absent
+// leaves it zero), naming the field on error, and describes itself in the
+// document.
+type bodyField interface {
+	decodeBody(name string, raw json.RawMessage) error
+	jsonSchema() map[string]any
+}
+
+var bodyFieldType = reflect.TypeFor[bodyField]()
 
 // decodeField decodes one field with the decoder of its kind (the same
 // ones the hand-read bodies use).
 func decodeField(name string, raw json.RawMessage, dst reflect.Value) error {
+	if f, ok := dst.Addr().Interface().(bodyField); ok {
+		return f.decodeBody(name, raw)
+	}
 	dec, ok := fieldDecode[dst.Type()]
 	if !ok {
 		return core.Errorf(core.EINTERNAL, "httpapi: field %s of type %s has no decoder", name, dst.Type())
@@ -115,6 +130,8 @@ func typeSchema(t reflect.Type) map[string]any {
 		return s
 	}
 	switch {
+	case reflect.PointerTo(t).Implements(bodyFieldType):
+		return reflect.New(t).Interface().(bodyField).jsonSchema()
 	case t == reflect.TypeFor[time.Time]():
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == timePatch:
@@ -125,7 +142,7 @@ func typeSchema(t reflect.Type) map[string]any {
 	switch t.Kind() {
 	case reflect.Pointer:
 		inner := typeSchema(t.Elem())
-		if t.Elem().Kind() == reflect.String || t.Elem().Kind() == reflect.Bool || t.Elem().Kind() == reflect.Slice {
+		if k := t.Elem().Kind(); k == reflect.String || k == reflect.Bool || k == reflect.Slice || k == reflect.Int {
 			return inner // absent means unchanged; null is not a value of its own
 		}
 		return nullable(inner)

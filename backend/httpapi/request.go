@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"sentry/backend/auth"
 	"sentry/backend/core"
 	"sentry/backend/notebook"
+	"sentry/backend/workload"
 )
 
 // A typed body is one request type described once: its handler decodes the
@@ -18,10 +20,17 @@ type typedBody struct {
 	typ      reflect.Type
 	extra    map[string]map[string]any // constraints by JSON name (enums, lengths)
 	required []string
+	patch    bool // decoded by decodeFields, field by field
 }
 
 func bodyOf[T any](extra map[string]map[string]any, required ...string) typedBody {
 	return typedBody{typ: reflect.TypeFor[T](), extra: extra, required: required}
+}
+
+func patchOf[T any](extra map[string]map[string]any, required ...string) typedBody {
+	b := bodyOf[T](extra, required...)
+	b.patch = true
+	return b
 }
 
 // typedBodies maps a route's Body name to the type its handler decodes.
@@ -53,6 +62,15 @@ func typedBodies() map[string]typedBody {
 
 		"TeamInput":       bodyOf[teamInput](map[string]map[string]any{"name": {"minLength": 1, "maxLength": core.MaxTeamName}}, "name"),
 		"TeamMemberInput": bodyOf[teamMemberInput](map[string]map[string]any{"role": enumOf(core.TeamRoles())}, "email"),
+
+		"UserRequest":     patchOf[userRequest](nil, "user_id"),
+		"WorkloadRequest": patchOf[workloadRequest](map[string]map[string]any{"start": {"format": "date"}}, "user_id"),
+		"CheckInInput": patchOf[checkInRequest](map[string]map[string]any{
+			"cbi_answers": {"minItems": 7, "maxItems": 7, "items": map[string]any{"type": []string{"integer", "null"}, "minimum": 1, "maximum": 5}},
+			"checkin":     {"maxLength": workload.MaxNoteLen},
+		}, "user_id"),
+		"RecommendationFeedback": patchOf[recommendationFeedback](map[string]map[string]any{
+			"action": enumOf([]string{"accepted", "dismissed", "open"})}, "recommendation_id", "action"),
 	}
 }
 
@@ -83,4 +101,16 @@ func jsonNames(t reflect.Type) []string {
 // a value of the wrong type names its field.
 func decodeRequest(w http.ResponseWriter, r *http.Request, dst any) error {
 	return decodeInto(w, r, dst, jsonNames(reflect.TypeOf(dst).Elem())...)
+}
+
+// decodeFields reads a body that may carry exactly dst's JSON names into
+// dst (a pointer to a struct of patch kinds, see patch.go), so absent and
+// null stay apart and a wrong value names its field. It returns the raw
+// fields for checks that need them.
+func decodeFields(w http.ResponseWriter, r *http.Request, dst any) (map[string]json.RawMessage, error) {
+	fields, err := readJSONObject(w, r, fieldSet(jsonNames(reflect.TypeOf(dst).Elem())))
+	if err != nil {
+		return nil, err
+	}
+	return fields, decodePatch(fields, dst)
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -13,6 +14,13 @@ func TestTypedBodyConstraintsNameTheirFields(t *testing.T) {
 		for field := range b.extra {
 			if !slices.Contains(names, field) {
 				t.Errorf("%s: a constraint names %s, which %v does not have", name, field, b.typ)
+			}
+		}
+		for i := range b.typ.NumField() {
+			f := b.typ.Field(i)
+			_, known := fieldDecode[f.Type]
+			if b.patch && !known && !reflect.PointerTo(f.Type).Implements(bodyFieldType) {
+				t.Errorf("%s: field %s (%s) has no decoder", name, f.Name, f.Type)
 			}
 		}
 		for _, field := range b.required {

@@ -13,11 +13,11 @@ import (
 // by hand in the document. The list only shrinks: a new route's body is a
 // request type (typedBodies), so its schema is derived from it.
 var handWrittenBodies = []string{
-	"ConstraintsInput", "CheckInInput", "ExtractTextRequest",
+	"ConstraintsInput", "ExtractTextRequest",
 	"ModelChoice", "ModelPullRequest",
 	"PreferencesInput", "ProfileInput",
-	"QuickAddRequest", "RecommendationFeedback",
-	"SyncDeviceInput", "SyncPush", "UserRequest", "WorkloadRequest",
+	"QuickAddRequest",
+	"SyncDeviceInput", "SyncPush",
 }
 
 // derivedElsewhere are bodies derived from their types outside the typed

@@ -256,8 +256,21 @@ func (s *Server) handleSaveConstraints(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
+// userRequest is a body that names only the caller.
+type userRequest struct {
+	UserID *string `json:"user_id"`
+}
+
+// workloadRequest asks for the metrics of a window (default: from today).
+type workloadRequest struct {
+	UserID *string `json:"user_id"`
+	Start  *string `json:"start"`
+	Days   *int    `json:"days"`
+}
+
 func (s *Server) handleCalculateWorkload(w http.ResponseWriter, r *http.Request) error {
-	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true, "start": true, "days": true})
+	var in workloadRequest
+	fields, err := decodeFields(w, r, &in)
 	if err != nil {
 		return err
 	}
@@ -266,22 +279,14 @@ func (s *Server) handleCalculateWorkload(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	var q workload.MetricsQuery
-	start, err := decodeString(fields, "start")
-	if err != nil {
-		return err
+	if in.Start != nil {
+		q.Start = *in.Start
 	}
-	if start != nil {
-		q.Start = *start
-	}
-	days, err := decodeInt(fields, "days")
-	if err != nil {
-		return err
-	}
-	if days != nil {
-		if *days == 0 {
-			*days = -1 // 0 is not a window; let validation say so
+	if in.Days != nil {
+		q.Days = *in.Days
+		if q.Days == 0 {
+			q.Days = -1 // 0 is not a window; let validation say so
 		}
-		q.Days = *days
 	}
 	m, err := s.Workload.Calculate(r.Context(), userID, q)
 	if err != nil {
@@ -347,7 +352,8 @@ func (s *Server) handleWorkloadMetrics(w http.ResponseWriter, r *http.Request) e
 // own id, checked, handed to call, whose result is the 200 answer.
 func forBodyUser[T any](call func(ctx context.Context, userID string) (T, error)) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		fields, err := readJSONObject(w, r, map[string]bool{"user_id": true})
+		var in userRequest
+		fields, err := decodeFields(w, r, &in)
 		if err != nil {
 			return err
 		}
@@ -397,8 +403,41 @@ func (s *Server) handleBurnoutHistory(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
+// checkInRequest is a questionnaire's answers and/or a note.
+type checkInRequest struct {
+	UserID     *string    `json:"user_id"`
+	CBIAnswers cbiAnswers `json:"cbi_answers"`
+	Checkin    *string    `json:"checkin"`
+}
+
+// cbiAnswers are the questionnaire's answers, null skipping one; null or
+// absent sends none.
+type cbiAnswers []int
+
+func (a *cbiAnswers) decodeBody(name string, raw json.RawMessage) error {
+	if isNull(raw) {
+		return nil
+	}
+	var answers []*int
+	if err := json.Unmarshal(raw, &answers); err != nil {
+		return core.FieldError(name, "%s must be a list of 7 answers (1–5, or null to skip one).", name)
+	}
+	*a = make(cbiAnswers, len(answers))
+	for i, v := range answers {
+		if v != nil {
+			(*a)[i] = *v
+		}
+	}
+	return nil
+}
+
+func (cbiAnswers) jsonSchema() map[string]any {
+	return map[string]any{"type": []string{"array", "null"}, "items": map[string]any{"type": []string{"integer", "null"}}}
+}
+
 func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) error {
-	fields, err := readJSONObject(w, r, map[string]bool{"user_id": true, "cbi_answers": true, "checkin": true})
+	var body checkInRequest
+	fields, err := decodeFields(w, r, &body)
 	if err != nil {
 		return err
 	}
@@ -406,25 +445,9 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in workload.CheckInInput
-	if raw, ok := fields["cbi_answers"]; ok && !isNull(raw) {
-		var answers []*int
-		if err := json.Unmarshal(raw, &answers); err != nil {
-			return core.FieldError("cbi_answers", "cbi_answers must be a list of 7 answers (1–5, or null to skip one).")
-		}
-		in.CBIAnswers = make([]int, len(answers))
-		for i, a := range answers {
-			if a != nil {
-				in.CBIAnswers[i] = *a
-			}
-		}
-	}
-	note, err := decodeString(fields, "checkin")
-	if err != nil {
-		return err
-	}
-	if note != nil {
-		in.Note = *note
+	in := workload.CheckInInput{CBIAnswers: body.CBIAnswers}
+	if body.Checkin != nil {
+		in.Note = *body.Checkin
 	}
 	c, err := s.Workload.CheckIn(r.Context(), userID, in)
 	if err != nil {
@@ -456,11 +479,37 @@ func (s *Server) handleListRecommendations(w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
+// recommendationFeedback answers a recommendation; user_id, if sent, must
+// be the caller's.
+type recommendationFeedback struct {
+	UserID           *string      `json:"user_id"`
+	RecommendationID *string      `json:"recommendation_id"`
+	Action           *string      `json:"action"`
+	Helpful          optionalBool `json:"helpful"`
+}
+
+// optionalBool is true, false, or null (the same as absent).
+type optionalBool struct{ value *bool }
+
+func (o *optionalBool) decodeBody(name string, raw json.RawMessage) error {
+	if isNull(raw) {
+		return nil
+	}
+	v, err := decodeBool(map[string]json.RawMessage{name: raw}, name)
+	o.value = v
+	return err
+}
+
+func (optionalBool) jsonSchema() map[string]any {
+	return map[string]any{"type": []string{"boolean", "null"}}
+}
+
 func (s *Server) handleRecommendationFeedback(w http.ResponseWriter, r *http.Request) error {
 	if _, err := core.RequireUser(r.Context()); err != nil {
 		return err
 	}
-	fields, err := readJSONObject(w, r, map[string]bool{"recommendation_id": true, "action": true, "helpful": true, "user_id": true})
+	var in recommendationFeedback
+	fields, err := decodeFields(w, r, &in)
 	if err != nil {
 		return err
 	}
@@ -469,27 +518,13 @@ func (s *Server) handleRecommendationFeedback(w http.ResponseWriter, r *http.Req
 			return err
 		}
 	}
-	id, err := decodeString(fields, "recommendation_id")
-	if err != nil {
-		return err
-	}
-	action, err := decodeString(fields, "action")
-	if err != nil {
-		return err
-	}
-	var helpful *bool
-	if raw, ok := fields["helpful"]; ok && !isNull(raw) {
-		if helpful, err = decodeBool(fields, "helpful"); err != nil {
-			return err
-		}
-	}
-	if id == nil {
+	if in.RecommendationID == nil {
 		return core.FieldError("recommendation_id", "recommendation_id is required.")
 	}
-	if action == nil {
+	if in.Action == nil {
 		return core.FieldError("action", "Action must be accepted, dismissed or open (to take an answer back).")
 	}
-	rec, err := s.Workload.Feedback(r.Context(), *id, *action, helpful)
+	rec, err := s.Workload.Feedback(r.Context(), *in.RecommendationID, *in.Action, in.Helpful.value)
 	if err != nil {
 		return err
 	}
@@ -537,8 +572,6 @@ func workloadSchemas() map[string]any {
 		"Preferences":      prefs,
 		"ConstraintsInput": obj([]string{"max_weekly_hours"}, map[string]any{"max_weekly_hours": num, "days_off": arr(str), "fixed_commitments": arr(fixed)}),
 		"Constraints":      cons,
-		"UserRequest":      obj([]string{"user_id"}, map[string]any{"user_id": str}),
-		"WorkloadRequest":  obj([]string{"user_id"}, map[string]any{"user_id": str, "start": map[string]any{"type": "string", "format": "date"}, "days": integer}),
 		"WorkloadMetrics": obj(nil, map[string]any{"user_id": str, "timezone": str, "start": str, "end": str, "generated_at": dateTime,
 			"profile_defaults": boolean, "focus_block_minutes": integer, "days": arr(day), "weeks": arr(week),
 			"totals": obj(nil, map[string]any{"capacity_hours": num, "planned_hours": num, "task_hours": num, "meeting_hours": num,
@@ -555,9 +588,6 @@ func workloadSchemas() map[string]any {
 				"previous_score": numNull, "change": num, "average_30d": numNull}),
 			"forecast": arr(forecast), "summary": map[string]any{"type": "object"}, "trigger": enum("manual", "auto"), "analyzed_at": dateTime}),
 		"BurnoutHistory": obj([]string{"analyses"}, map[string]any{"analyses": arr(ref("BurnoutAnalysis"))}),
-		"CheckInInput": obj([]string{"user_id"}, map[string]any{"user_id": str,
-			"cbi_answers": map[string]any{"type": "array", "minItems": 7, "maxItems": 7, "items": map[string]any{"type": []string{"integer", "null"}, "minimum": 1, "maximum": 5}},
-			"checkin":     map[string]any{"type": "string", "maxLength": 5000}}),
 		"CheckIn": obj([]string{"id", "kind", "recorded_at"}, map[string]any{"id": str, "user_id": str, "kind": enum("cbi", "checkin"),
 			"content": str, "cbi_answers": intList, "cbi_score": numNull, "tone": numNull, "tone_label": enum("negative", "neutral", "positive"),
 			"tone_engine": str, "recorded_at": dateTime}),
@@ -567,8 +597,6 @@ func workloadSchemas() map[string]any {
 		"RecommendationList": obj([]string{"recommendations"}, map[string]any{"recommendations": arr(ref("Recommendation"))}),
 		"RecommendationPlan": obj([]string{"recommendations"}, map[string]any{"recommendations": arr(ref("Recommendation")),
 			"excess_hours_before": num, "excess_hours_after": num, "horizon_days": integer, "learned_weights": map[string]any{"type": "object"}}),
-		"RecommendationFeedback": obj([]string{"recommendation_id", "action"}, map[string]any{"recommendation_id": str,
-			"action": enum("accepted", "dismissed", "open"), "helpful": map[string]any{"type": []string{"boolean", "null"}}}),
 	}
 }
 
