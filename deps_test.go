@@ -43,6 +43,7 @@ var layers = map[string]string{
 	"backend/ratelimit":     layerFeature,
 	"backend/task":          layerFeature,
 	"backend/team":          layerFeature,
+	"backend/syncsvc":       layerFeature,
 	"backend/upload":        layerFeature,
 	"backend/workload":      layerFeature,
 	"sync/remote":           layerFeature,
