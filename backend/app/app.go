@@ -93,7 +93,7 @@ type App struct {
 
 	Extract *extract.Service
 	// Jobs runs extraction and notebook indexing (backend/jobs).
-	Jobs jobs.Queue
+	Jobs    jobs.Queue
 	Uploads *upload.Service
 	Models  *modelmgr.Manager
 	// LanguageModels is Settings → Models: the local model server and the

@@ -113,10 +113,10 @@ func (q *River) config(queues map[string]river.QueueConfig) *river.Config {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, river.WorkFunc(q.work))
 	return &river.Config{
-		ID:                   q.opts.ID,
-		Logger:               q.logger,
-		Workers:              workers,
-		Queues:               queues,
+		ID:      q.opts.ID,
+		Logger:  q.logger,
+		Workers: workers,
+		Queues:  queues,
 		// River's rescuer passes over jobs without a timeout, and takes only
 		// those attempted longer ago than both of these; work goes on past
 		// the timeout (see work), and the beat keeps attempted_at recent.
