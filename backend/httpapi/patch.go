@@ -64,6 +64,7 @@ var (
 	boolPtr     = reflect.TypeFor[*bool]()
 	stringsPtr  = reflect.TypeFor[*[]string]()
 	intPtr      = reflect.TypeFor[*int]()
+	objectPtr   = reflect.TypeFor[*map[string]any]()
 	fieldDecode = map[reflect.Type]func(fields map[string]json.RawMessage, name string) (any, error){
 		timePatch:  func(f map[string]json.RawMessage, n string) (any, error) { return decodeTime(f, n) },
 		floatPatch: func(f map[string]json.RawMessage, n string) (any, error) { return decodeFloat(f, n) },
@@ -71,6 +72,7 @@ var (
 		boolPtr:    func(f map[string]json.RawMessage, n string) (any, error) { return decodeBool(f, n) },
 		stringsPtr: func(f map[string]json.RawMessage, n string) (any, error) { return decodeStrings(f, n) },
 		intPtr:     func(f map[string]json.RawMessage, n string) (any, error) { return decodeInt(f, n) },
+		objectPtr:  func(f map[string]json.RawMessage, n string) (any, error) { return decodeObject(f, n) },
 	}
 )
 

@@ -63,8 +63,11 @@ func typedBodies() map[string]typedBody {
 		"TeamInput":       bodyOf[teamInput](map[string]map[string]any{"name": {"minLength": 1, "maxLength": core.MaxTeamName}}, "name"),
 		"TeamMemberInput": bodyOf[teamMemberInput](map[string]map[string]any{"role": enumOf(core.TeamRoles())}, "email"),
 
-		"UserRequest":     patchOf[userRequest](nil, "user_id"),
-		"WorkloadRequest": patchOf[workloadRequest](map[string]map[string]any{"start": {"format": "date"}}, "user_id"),
+		"ProfileInput":     patchOf[profileRequest](nil),
+		"PreferencesInput": patchOf[preferencesRequest](map[string]map[string]any{"focus_block_minutes": {"minimum": 15, "maximum": 480}}),
+		"ConstraintsInput": patchOf[constraintsRequest](map[string]map[string]any{"max_weekly_hours": {"minimum": 0, "maximum": 168}}, "max_weekly_hours"),
+		"UserRequest":      patchOf[userRequest](nil, "user_id"),
+		"WorkloadRequest":  patchOf[workloadRequest](map[string]map[string]any{"start": {"format": "date"}}, "user_id"),
 		"CheckInInput": patchOf[checkInRequest](map[string]map[string]any{
 			"cbi_answers": {"minItems": 7, "maxItems": 7, "items": map[string]any{"type": []string{"integer", "null"}, "minimum": 1, "maximum": 5}},
 			"checkin":     {"maxLength": workload.MaxNoteLen},

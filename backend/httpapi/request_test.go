@@ -13,11 +13,7 @@ import (
 // by hand in the document. The list only shrinks: a new route's body is a
 // request type (typedBodies), so its schema is derived from it.
 var handWrittenBodies = []string{
-	"ConstraintsInput", "ExtractTextRequest",
-	"ModelChoice", "ModelPullRequest",
-	"PreferencesInput", "ProfileInput",
-	"QuickAddRequest",
-	"SyncDeviceInput", "SyncPush",
+	"ExtractTextRequest", "ModelChoice", "ModelPullRequest", "QuickAddRequest", "SyncDeviceInput", "SyncPush",
 }
 
 // derivedElsewhere are bodies derived from their types outside the typed

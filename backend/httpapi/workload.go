@@ -94,42 +94,75 @@ func decodeObjectStrict[T any](fields map[string]json.RawMessage, name, hint str
 	return &v, nil
 }
 
-var profileAllowed = map[string]bool{"user_id": true, "role": true, "department": true, "timezone": true, "working_hours": true,
-	"working_days": true, "id": true, "created_at": true, "updated_at": true, "version": true, "preferences": true, "constraints": true}
+// profileRequest creates or changes a work profile. The read-only fields
+// of a profile are accepted and ignored, so a client may send back what it
+// read.
+type profileRequest struct {
+	UserID       *string      `json:"user_id"`
+	Role         *string      `json:"role"`
+	Department   *string      `json:"department"`
+	Timezone     *string      `json:"timezone"`
+	WorkingHours workingHours `json:"working_hours"`
+	WorkingDays  workingDays  `json:"working_days"`
+	ID           ignored      `json:"id"`
+	CreatedAt    ignored      `json:"created_at"`
+	UpdatedAt    ignored      `json:"updated_at"`
+	Version      ignored      `json:"version"`
+	Preferences  ignored      `json:"preferences"`
+	Constraints  ignored      `json:"constraints"`
+}
 
-func decodeProfile(fields map[string]json.RawMessage) (workload.ProfileInput, error) {
-	var in workload.ProfileInput
-	var err error
-	for _, f := range []struct {
-		name string
-		dst  **string
-	}{{"role", &in.Role}, {"department", &in.Department}, {"timezone", &in.Timezone}} {
-		if *f.dst, err = decodeString(fields, f.name); err != nil {
-			return in, err
-		}
+// ignored is a read-only field a body may carry back: any value, unread.
+type ignored struct{}
+
+func (*ignored) decodeBody(string, json.RawMessage) error { return nil }
+func (ignored) jsonSchema() map[string]any {
+	return map[string]any{"readOnly": true, "description": "Read-only: accepted and ignored"}
+}
+
+type workingHours struct{ value *core.WorkingHours }
+
+func (h *workingHours) decodeBody(name string, raw json.RawMessage) (err error) {
+	h.value, err = decodeObjectStrict[core.WorkingHours](map[string]json.RawMessage{name: raw}, name, `an object such as {"start":"09:00","end":"17:00"}`)
+	return err
+}
+
+func (workingHours) jsonSchema() map[string]any {
+	hhmm := map[string]any{"type": "string", "pattern": "^\\d\\d:\\d\\d$"}
+	return obj([]string{"start", "end"}, map[string]any{"start": hhmm, "end": hhmm})
+}
+
+type workingDays struct{ value *[]int }
+
+func (d *workingDays) decodeBody(name string, raw json.RawMessage) (err error) {
+	d.value, err = decodeObjectStrict[[]int](map[string]json.RawMessage{name: raw}, name, "a list of ISO weekdays, 1 (Monday) to 7 (Sunday)")
+	return err
+}
+
+func (workingDays) jsonSchema() map[string]any {
+	return map[string]any{"type": "array", "items": map[string]any{"type": "integer", "minimum": 1, "maximum": 7}}
+}
+
+// decodeProfile reads a profile body.
+func decodeProfile(w http.ResponseWriter, r *http.Request) (workload.ProfileInput, map[string]json.RawMessage, error) {
+	var in profileRequest
+	fields, err := decodeFields(w, r, &in)
+	if err != nil {
+		return workload.ProfileInput{}, nil, err
 	}
 	if raw, ok := fields["timezone"]; ok && isNull(raw) {
-		return in, core.FieldError("timezone", "Timezone is required, e.g. Europe/Berlin or UTC.")
+		return workload.ProfileInput{}, nil, core.FieldError("timezone", "Timezone is required, e.g. Europe/Berlin or UTC.")
 	}
-	if in.WorkingHours, err = decodeObjectStrict[core.WorkingHours](fields, "working_hours", `an object such as {"start":"09:00","end":"17:00"}`); err != nil {
-		return in, err
-	}
-	if in.WorkingDays, err = decodeObjectStrict[[]int](fields, "working_days", "a list of ISO weekdays, 1 (Monday) to 7 (Sunday)"); err != nil {
-		return in, err
-	}
-	return in, nil
+	return workload.ProfileInput{Role: in.Role, Department: in.Department, Timezone: in.Timezone,
+		WorkingHours: in.WorkingHours.value, WorkingDays: in.WorkingDays.value}, fields, nil
 }
 
 func (s *Server) handleCreateProfile(w http.ResponseWriter, r *http.Request) error {
-	fields, err := readJSONObject(w, r, profileAllowed)
+	in, fields, err := decodeProfile(w, r)
 	if err != nil {
 		return err
 	}
 	userID, err := bodyUser(r, fields)
-	if err != nil {
-		return err
-	}
-	in, err := decodeProfile(fields)
 	if err != nil {
 		return err
 	}
@@ -162,11 +195,7 @@ func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	fields, err := readJSONObject(w, r, profileAllowed)
-	if err != nil {
-		return err
-	}
-	in, err := decodeProfile(fields)
+	in, _, err := decodeProfile(w, r)
 	if err != nil {
 		return err
 	}
@@ -178,26 +207,81 @@ func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
+// preferencesRequest saves preferences; user_id and updated_at, sent back
+// from a read, are ignored.
+type preferencesRequest struct {
+	FocusBlockMinutes  *int            `json:"focus_block_minutes"`
+	MeetingPreferences *map[string]any `json:"meeting_preferences"`
+	Notifications      *map[string]any `json:"notifications"`
+	UserID             ignored         `json:"user_id"`
+	UpdatedAt          ignored         `json:"updated_at"`
+}
+
+// constraintsRequest saves constraints; user_id and updated_at, sent back
+// from a read, are ignored.
+type constraintsRequest struct {
+	MaxWeeklyHours   number           `json:"max_weekly_hours"`
+	DaysOff          *[]string        `json:"days_off"`
+	FixedCommitments fixedCommitments `json:"fixed_commitments"`
+	UserID           ignored          `json:"user_id"`
+	UpdatedAt        ignored          `json:"updated_at"`
+}
+
+// number is a finite number; null is refused.
+type number struct{ value *float64 }
+
+func (n *number) decodeBody(name string, raw json.RawMessage) (err error) {
+	n.value, err = decodeNumber(map[string]json.RawMessage{name: raw}, name)
+	return err
+}
+
+func (number) jsonSchema() map[string]any { return map[string]any{"type": "number"} }
+
+type fixedCommitments struct{ value *[]core.FixedCommitment }
+
+func (c *fixedCommitments) decodeBody(name string, raw json.RawMessage) error {
+	// "day" is accepted as another name for "weekday".
+	type fixedIn struct {
+		Title   string `json:"title"`
+		Weekday *int   `json:"weekday"`
+		Day     *int   `json:"day"`
+		Start   string `json:"start"`
+		End     string `json:"end"`
+	}
+	fixed, err := decodeObjectStrict[[]fixedIn](map[string]json.RawMessage{name: raw}, name, `a list of {"title","weekday":1–7,"start":"HH:MM","end":"HH:MM"}`)
+	if err != nil {
+		return err
+	}
+	list := make([]core.FixedCommitment, 0, len(*fixed))
+	for _, f := range *fixed {
+		fc := core.FixedCommitment{Title: f.Title, Start: f.Start, End: f.End}
+		if f.Weekday != nil {
+			fc.Weekday = *f.Weekday
+		} else if f.Day != nil {
+			fc.Weekday = *f.Day
+		}
+		list = append(list, fc)
+	}
+	c.value = &list
+	return nil
+}
+
+func (fixedCommitments) jsonSchema() map[string]any {
+	return map[string]any{"type": "array", "items": obj([]string{"weekday", "start", "end"}, map[string]any{"title": str,
+		"weekday": map[string]any{"type": "integer", "minimum": 1, "maximum": 7}, "start": str, "end": str})}
+}
+
 func (s *Server) handleSavePreferences(w http.ResponseWriter, r *http.Request) error {
 	userID, err := pathSelf(r)
 	if err != nil {
 		return err
 	}
-	fields, err := readJSONObject(w, r, map[string]bool{"focus_block_minutes": true, "meeting_preferences": true,
-		"notifications": true, "user_id": true, "updated_at": true})
-	if err != nil {
+	var body preferencesRequest
+	if _, err := decodeFields(w, r, &body); err != nil {
 		return err
 	}
-	var in workload.PreferencesInput
-	if in.FocusBlockMinutes, err = decodeInt(fields, "focus_block_minutes"); err != nil {
-		return err
-	}
-	if in.MeetingPreferences, err = decodeObject(fields, "meeting_preferences"); err != nil {
-		return err
-	}
-	if in.Notifications, err = decodeObject(fields, "notifications"); err != nil {
-		return err
-	}
+	in := workload.PreferencesInput{FocusBlockMinutes: body.FocusBlockMinutes,
+		MeetingPreferences: body.MeetingPreferences, Notifications: body.Notifications}
 	p, err := s.Workload.SavePreferences(r.Context(), userID, in)
 	if err != nil {
 		return err
@@ -211,43 +295,12 @@ func (s *Server) handleSaveConstraints(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	fields, err := readJSONObject(w, r, map[string]bool{"max_weekly_hours": true, "days_off": true, "fixed_commitments": true,
-		"user_id": true, "updated_at": true})
-	if err != nil {
+	var body constraintsRequest
+	if _, err := decodeFields(w, r, &body); err != nil {
 		return err
 	}
-	var in workload.ConstraintsInput
-	if in.MaxWeeklyHours, err = decodeNumber(fields, "max_weekly_hours"); err != nil {
-		return err
-	}
-	if in.DaysOff, err = decodeStrings(fields, "days_off"); err != nil {
-		return err
-	}
-	// "day" is accepted as another name for "weekday".
-	type fixedIn struct {
-		Title   string `json:"title"`
-		Weekday *int   `json:"weekday"`
-		Day     *int   `json:"day"`
-		Start   string `json:"start"`
-		End     string `json:"end"`
-	}
-	fixed, err := decodeObjectStrict[[]fixedIn](fields, "fixed_commitments", `a list of {"title","weekday":1–7,"start":"HH:MM","end":"HH:MM"}`)
-	if err != nil {
-		return err
-	}
-	if fixed != nil {
-		list := make([]core.FixedCommitment, 0, len(*fixed))
-		for _, f := range *fixed {
-			c := core.FixedCommitment{Title: f.Title, Start: f.Start, End: f.End}
-			if f.Weekday != nil {
-				c.Weekday = *f.Weekday
-			} else if f.Day != nil {
-				c.Weekday = *f.Day
-			}
-			list = append(list, c)
-		}
-		in.FixedCommitments = &list
-	}
+	in := workload.ConstraintsInput{MaxWeeklyHours: body.MaxWeeklyHours.value, DaysOff: body.DaysOff,
+		FixedCommitments: body.FixedCommitments.value}
 	c, err := s.Workload.SaveConstraints(r.Context(), userID, in)
 	if err != nil {
 		return err
@@ -562,16 +615,11 @@ func workloadSchemas() map[string]any {
 	behavior := obj(nil, map[string]any{"user_id": str, "estimate_ratio": numNull, "estimate_samples": integer, "completion_rate": numNull,
 		"avg_daily_completed": num, "peak_hours": intList, "samples": integer, "updated_at": dateTime})
 	return map[string]any{
-		"ProfileInput": obj(nil, map[string]any{"user_id": str, "role": str, "department": str, "timezone": str,
-			"working_hours": hoursObj, "working_days": weekdays}),
 		"Profile": obj([]string{"id", "user_id", "timezone", "working_hours", "working_days"}, map[string]any{"id": str, "user_id": str,
 			"role": str, "department": str, "timezone": str, "working_hours": hoursObj, "working_days": weekdays, "created_at": dateTime,
 			"updated_at": dateTime, "version": integer, "preferences": prefs, "constraints": cons}),
-		"PreferencesInput": obj(nil, map[string]any{"focus_block_minutes": integer, "meeting_preferences": map[string]any{"type": "object"},
-			"notifications": map[string]any{"type": "object"}}),
-		"Preferences":      prefs,
-		"ConstraintsInput": obj([]string{"max_weekly_hours"}, map[string]any{"max_weekly_hours": num, "days_off": arr(str), "fixed_commitments": arr(fixed)}),
-		"Constraints":      cons,
+		"Preferences": prefs,
+		"Constraints": cons,
 		"WorkloadMetrics": obj(nil, map[string]any{"user_id": str, "timezone": str, "start": str, "end": str, "generated_at": dateTime,
 			"profile_defaults": boolean, "focus_block_minutes": integer, "days": arr(day), "weeks": arr(week),
 			"totals": obj(nil, map[string]any{"capacity_hours": num, "planned_hours": num, "task_hours": num, "meeting_hours": num,
