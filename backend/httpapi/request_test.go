@@ -98,3 +98,66 @@ func TestTypedBodiesMatchTheirSchemas(t *testing.T) {
 	}
 	t.Logf("routes with a JSON body (tasks and uploads aside): %d; with a hand-written body schema: %d", withBody, hand)
 }
+
+// The bodies that moved to request types still refuse what they refused,
+// naming the field, and accept what they accepted.
+func TestTypedBodiesNameTheFieldAtFault(t *testing.T) {
+	b := newBackend(t, false)
+	me := b.signUp("typed@example.com")
+	profile := map[string]any{"user_id": me.ID, "timezone": "UTC", "working_hours": map[string]any{"start": "09:00", "end": "17:00"}, "working_days": []int{1, 2, 3, 4, 5}}
+	if res, body := b.do("POST", "/api/profile/create", me.Access, profile); res.StatusCode != 201 {
+		t.Fatalf("profile: %d %s", res.StatusCode, body)
+	}
+	cases := []struct {
+		name, method, path string
+		body               map[string]any
+		status             int
+		field              string
+	}{
+		{"unknown field", "POST", "/api/auth/login", map[string]any{"email": "a@b.c", "password": "x", "remember": true}, 400, "remember"},
+		{"login email as a number", "POST", "/api/auth/login", map[string]any{"email": 5, "password": "x"}, 400, "email"},
+		{"team name as a list", "POST", "/api/teams", map[string]any{"name": []string{"x"}}, 400, "name"},
+		{"notebook name as a number", "POST", "/api/notebooks/create", map[string]any{"name": 1}, 400, "name"},
+		{"working hours as a number", "PUT", "/api/profile/" + me.ID, map[string]any{"working_hours": 5}, 400, "working_hours"},
+		{"working days with a stray key", "PUT", "/api/profile/" + me.ID, map[string]any{"working_days": map[string]any{"x": 1}}, 400, "working_days"},
+		{"timezone null", "PUT", "/api/profile/" + me.ID, map[string]any{"timezone": nil}, 400, "timezone"},
+		{"a profile read sent back", "PUT", "/api/profile/" + me.ID, map[string]any{"id": "p", "version": 3, "preferences": map[string]any{}, "role": "Lead"}, 200, ""},
+		{"focus block as text", "POST", "/api/profile/" + me.ID + "/preferences", map[string]any{"focus_block_minutes": "long"}, 400, "focus_block_minutes"},
+		{"preferences sent back", "POST", "/api/profile/" + me.ID + "/preferences", map[string]any{"user_id": me.ID, "updated_at": nil, "focus_block_minutes": 90, "notifications": nil}, 200, ""},
+		{"max hours null", "POST", "/api/profile/" + me.ID + "/constraints", map[string]any{"max_weekly_hours": nil}, 400, "max_weekly_hours"},
+		{"a commitment by day", "POST", "/api/profile/" + me.ID + "/constraints", map[string]any{"max_weekly_hours": 38, "fixed_commitments": []any{map[string]any{"title": "Standup", "day": 2, "start": "09:00", "end": "09:15"}}}, 200, ""},
+		{"a commitment with a stray key", "POST", "/api/profile/" + me.ID + "/constraints", map[string]any{"fixed_commitments": []any{map[string]any{"when": 2}}}, 400, "fixed_commitments"},
+		{"days as text", "POST", "/api/workload/calculate", map[string]any{"user_id": me.ID, "days": "7"}, 400, "days"},
+		{"answers as text", "POST", "/api/burnout/feedback", map[string]any{"user_id": me.ID, "cbi_answers": "x"}, 400, "cbi_answers"},
+		{"answers with a skipped one", "POST", "/api/burnout/feedback", map[string]any{"user_id": me.ID, "cbi_answers": []any{3, 3, nil, 3, 3, 3, 3}}, 201, ""},
+		{"helpful as text", "POST", "/api/recommendations/feedback", map[string]any{"recommendation_id": "r", "action": "accepted", "helpful": "yes"}, 400, "helpful"},
+		{"no recommendation", "POST", "/api/recommendations/feedback", map[string]any{"action": "accepted", "helpful": nil}, 400, "recommendation_id"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, body := b.do(c.method, c.path, me.Access, c.body)
+			if res.StatusCode != c.status {
+				t.Fatalf("%d, want %d: %s", res.StatusCode, c.status, body)
+			}
+			var e struct {
+				Error struct{ Field string } `json:"error"`
+			}
+			_ = json.Unmarshal(body, &e)
+			if e.Error.Field != c.field {
+				t.Errorf("field %q, want %q: %s", e.Error.Field, c.field, body)
+			}
+		})
+	}
+	var cons struct {
+		FixedCommitments []struct{ Weekday int } `json:"fixed_commitments"`
+	}
+	_, body := b.do("GET", "/api/profile/"+me.ID, me.Access, nil)
+	var p struct {
+		Constraints json.RawMessage `json:"constraints"`
+	}
+	_ = json.Unmarshal(body, &p)
+	_ = json.Unmarshal(p.Constraints, &cons)
+	if len(cons.FixedCommitments) != 1 || cons.FixedCommitments[0].Weekday != 2 {
+		t.Errorf("a commitment sent by day: %s", p.Constraints)
+	}
+}
