@@ -26,51 +26,47 @@ func (s *Server) extractRoutes() []Route {
 	}
 }
 
+// extractTextRequest is text to read tasks from.
+type extractTextRequest struct {
+	Text     *string        `json:"text"`
+	Now      emptyZonedTime `json:"now"`
+	Timezone *string        `json:"timezone"`
+	Kind     *string        `json:"kind"`
+	Review   *bool          `json:"review"`
+	Engine   *string        `json:"engine"`
+}
+
+// emptyZonedTime is a zonedTime that also reads "" as absent.
+type emptyZonedTime struct{ zonedTime }
+
+func (z *emptyZonedTime) decodeBody(name string, raw json.RawMessage) error {
+	var v string
+	if json.Unmarshal(raw, &v) == nil && v == "" {
+		return nil
+	}
+	return z.zonedTime.decodeBody(name, raw)
+}
+
 func (s *Server) handleExtractText(w http.ResponseWriter, r *http.Request) error {
 	u, err := core.RequireUser(r.Context())
 	if err != nil {
 		return err
 	}
-	fields, err := readJSONObjectLimit(w, r, map[string]bool{"text": true, "now": true, "timezone": true, "kind": true, "review": true, "engine": true}, extract.MaxTextBytes+4096)
-	if err != nil {
+	var body extractTextRequest
+	if _, err := decodeFieldsLimit(w, r, &body, extract.MaxTextBytes+4096); err != nil {
 		return err
 	}
-	var in extract.TextInput
-	text, err := decodeString(fields, "text")
-	if err != nil {
-		return err
-	}
-	if text == nil {
+	if body.Text == nil {
 		return core.FieldError("text", "Text is required.")
 	}
-	in.Text = *text
-	now, err := decodeTime(fields, "now")
-	if err != nil {
-		return err
-	}
-	if now.Set && !now.Null {
-		// Keep the offset the client gave: it is the user's zone.
-		var raw string
-		_ = json.Unmarshal(fields["now"], &raw)
-		t, err := parseTimeKeepZone("now", raw)
-		if err != nil {
-			return err
-		}
-		in.Now = &t
-	}
-	for name, dst := range map[string]*string{"timezone": &in.Timezone, "kind": &in.Kind, "engine": &in.Engine} {
-		v, err := decodeString(fields, name)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			*dst = *v
+	in := extract.TextInput{Text: *body.Text, Now: body.Now.value}
+	for _, f := range []struct{ src, dst *string }{{body.Timezone, &in.Timezone}, {body.Kind, &in.Kind}, {body.Engine, &in.Engine}} {
+		if f.src != nil {
+			*f.dst = *f.src
 		}
 	}
-	if b, err := decodeBool(fields, "review"); err != nil {
-		return err
-	} else if b != nil {
-		in.Review = *b
+	if body.Review != nil {
+		in.Review = *body.Review
 	}
 	if q := r.URL.Query().Get("review"); q == "true" || q == "1" {
 		in.Review = true

@@ -27,11 +27,6 @@ func (s *Server) quickAddRoutes() []Route {
 func quickAddSchemas() map[string]any {
 	nullable := func(t string) map[string]any { return map[string]any{"type": []string{t, "null"}} }
 	return map[string]any{
-		"QuickAddRequest": obj([]string{"text"}, map[string]any{
-			"text":     map[string]any{"type": "string", "maxLength": MaxQuickAddText},
-			"now":      dateTime,
-			"timezone": map[string]any{"type": "string", "description": "IANA zone the dates are read in (default: now's offset, else UTC)"},
-		}),
 		"QuickAdd": obj([]string{"title", "deadline", "date_only", "priority", "tags"}, map[string]any{
 			"title":         str,
 			"deadline":      map[string]any{"type": []string{"string", "null"}, "format": "date-time"},
@@ -63,18 +58,46 @@ var priorityWords = map[string]string{
 	"!high": "high", "!important": "high", "!!": "high", "p2": "high", "!urgent": "urgent", "!!!": "urgent", "p1": "urgent",
 }
 
+// quickAddRequest is a line of text to read as a task.
+type quickAddRequest struct {
+	Text     *string   `json:"text"`
+	Now      zonedTime `json:"now"`
+	Timezone *string   `json:"timezone"`
+}
+
+// zonedTime is an RFC 3339 date-time whose offset is kept (it is the
+// user's zone); null is the same as absent.
+type zonedTime struct{ value *time.Time }
+
+func (z *zonedTime) decodeBody(name string, raw json.RawMessage) error {
+	if isNull(raw) {
+		return nil
+	}
+	var v string
+	if json.Unmarshal(raw, &v) != nil {
+		return core.FieldError(name, "%s must be an RFC 3339 date-time such as 2026-11-25T17:00:00Z.", name)
+	}
+	t, err := parseTimeKeepZone(name, v)
+	if err != nil {
+		return err
+	}
+	z.value = &t
+	return nil
+}
+
+func (zonedTime) jsonSchema() map[string]any {
+	return map[string]any{"type": []string{"string", "null"}, "format": "date-time"}
+}
+
 func (s *Server) handleQuickAdd(w http.ResponseWriter, r *http.Request) error {
 	if _, err := core.RequireSelf(r.Context(), r.PathValue("user_id")); err != nil {
 		return err
 	}
-	fields, err := readJSONObjectLimit(w, r, map[string]bool{"text": true, "now": true, "timezone": true}, 16<<10)
-	if err != nil {
+	var in quickAddRequest
+	if _, err := decodeFieldsLimit(w, r, &in, 16<<10); err != nil {
 		return err
 	}
-	text, err := decodeString(fields, "text")
-	if err != nil {
-		return err
-	}
+	text := in.Text
 	if text == nil {
 		return core.FieldError("text", "Text is required.")
 	}
@@ -84,22 +107,11 @@ func (s *Server) handleQuickAdd(w http.ResponseWriter, r *http.Request) error {
 	if utf8.RuneCountInString(*text) > MaxQuickAddText {
 		return core.FieldError("text", "Keep it to %d characters.", MaxQuickAddText)
 	}
-	now, given := s.Now(), false
-	if raw, ok := fields["now"]; ok && !isNull(raw) {
-		given = true
-		var v string
-		if json.Unmarshal(raw, &v) != nil {
-			return core.FieldError("now", "now must be an RFC 3339 date-time such as 2026-11-25T17:00:00Z.")
-		}
-		if now, err = parseTimeKeepZone("now", v); err != nil {
-			return err
-		}
+	now, given := s.Now(), in.Now.value != nil
+	if given {
+		now = *in.Now.value
 	}
-	tz, err := decodeString(fields, "timezone")
-	if err != nil {
-		return err
-	}
-	if tz != nil && *tz != "" {
+	if tz := in.Timezone; tz != nil && *tz != "" {
 		loc, err := time.LoadLocation(*tz)
 		if err != nil || strings.HasPrefix(*tz, "/") || strings.Contains(*tz, "..") || strings.EqualFold(*tz, "local") {
 			return core.FieldError("timezone", "Unknown time zone; use an IANA name such as Europe/Lisbon.")

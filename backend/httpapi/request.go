@@ -66,8 +66,15 @@ func typedBodies() map[string]typedBody {
 		"ProfileInput":     patchOf[profileRequest](nil),
 		"PreferencesInput": patchOf[preferencesRequest](map[string]map[string]any{"focus_block_minutes": {"minimum": 15, "maximum": 480}}),
 		"ConstraintsInput": patchOf[constraintsRequest](map[string]map[string]any{"max_weekly_hours": {"minimum": 0, "maximum": 168}}, "max_weekly_hours"),
-		"UserRequest":      patchOf[userRequest](nil, "user_id"),
-		"WorkloadRequest":  patchOf[workloadRequest](map[string]map[string]any{"start": {"format": "date"}}, "user_id"),
+		"QuickAddRequest": patchOf[quickAddRequest](map[string]map[string]any{
+			"text":     {"maxLength": MaxQuickAddText},
+			"timezone": {"description": "IANA zone the dates are read in (default: now's offset, else UTC)"},
+		}, "text"),
+		"ExtractTextRequest": patchOf[extractTextRequest](map[string]map[string]any{
+			"kind": enumOf([]string{"meeting_transcript", "email", "note", "chat", "document", "handwritten_ocr"})}, "text"),
+
+		"UserRequest":     patchOf[userRequest](nil, "user_id"),
+		"WorkloadRequest": patchOf[workloadRequest](map[string]map[string]any{"start": {"format": "date"}}, "user_id"),
 		"CheckInInput": patchOf[checkInRequest](map[string]map[string]any{
 			"cbi_answers": {"minItems": 7, "maxItems": 7, "items": map[string]any{"type": []string{"integer", "null"}, "minimum": 1, "maximum": 5}},
 			"checkin":     {"maxLength": workload.MaxNoteLen},
@@ -111,7 +118,12 @@ func decodeRequest(w http.ResponseWriter, r *http.Request, dst any) error {
 // null stay apart and a wrong value names its field. It returns the raw
 // fields for checks that need them.
 func decodeFields(w http.ResponseWriter, r *http.Request, dst any) (map[string]json.RawMessage, error) {
-	fields, err := readJSONObject(w, r, fieldSet(jsonNames(reflect.TypeOf(dst).Elem())))
+	return decodeFieldsLimit(w, r, dst, MaxJSONBody)
+}
+
+// decodeFieldsLimit is decodeFields for a body of up to limit bytes.
+func decodeFieldsLimit(w http.ResponseWriter, r *http.Request, dst any, limit int64) (map[string]json.RawMessage, error) {
+	fields, err := readJSONObjectLimit(w, r, fieldSet(jsonNames(reflect.TypeOf(dst).Elem())), limit)
 	if err != nil {
 		return nil, err
 	}

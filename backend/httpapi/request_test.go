@@ -13,7 +13,7 @@ import (
 // by hand in the document. The list only shrinks: a new route's body is a
 // request type (typedBodies), so its schema is derived from it.
 var handWrittenBodies = []string{
-	"ExtractTextRequest", "ModelChoice", "ModelPullRequest", "QuickAddRequest", "SyncDeviceInput", "SyncPush",
+	"ModelChoice", "ModelPullRequest", "SyncDeviceInput", "SyncPush",
 }
 
 // derivedElsewhere are bodies derived from their types outside the typed
@@ -131,6 +131,12 @@ func TestTypedBodiesNameTheFieldAtFault(t *testing.T) {
 		{"answers as text", "POST", "/api/burnout/feedback", map[string]any{"user_id": me.ID, "cbi_answers": "x"}, 400, "cbi_answers"},
 		{"answers with a skipped one", "POST", "/api/burnout/feedback", map[string]any{"user_id": me.ID, "cbi_answers": []any{3, 3, nil, 3, 3, 3, 3}}, 201, ""},
 		{"helpful as text", "POST", "/api/recommendations/feedback", map[string]any{"recommendation_id": "r", "action": "accepted", "helpful": "yes"}, 400, "helpful"},
+		{"quick add now empty", "POST", "/api/tasks/" + me.ID + "/parse", map[string]any{"text": "Call Bob tomorrow", "now": ""}, 400, "now"},
+		{"quick add now null", "POST", "/api/tasks/" + me.ID + "/parse", map[string]any{"text": "Call Bob tomorrow", "now": nil}, 200, ""},
+		{"quick add now as a number", "POST", "/api/tasks/" + me.ID + "/parse", map[string]any{"text": "Call Bob tomorrow", "now": 5}, 400, "now"},
+		{"extract now empty", "POST", "/api/extract/text", map[string]any{"text": "Bob will send the report by Friday.", "now": ""}, 201, ""},
+		{"extract review as text", "POST", "/api/extract/text", map[string]any{"text": "Bob will send the report.", "review": "yes"}, 400, "review"},
+		{"extract now with its offset", "POST", "/api/extract/text", map[string]any{"text": "Bob will send the report by Friday.", "now": "2026-11-25T17:00:00+01:00"}, 201, ""},
 		{"no recommendation", "POST", "/api/recommendations/feedback", map[string]any{"action": "accepted", "helpful": nil}, 400, "recommendation_id"},
 	}
 	for _, c := range cases {
