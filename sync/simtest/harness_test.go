@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -321,16 +322,17 @@ func (w *world) restartServer() error {
 	if err := w.startServer(); err != nil {
 		return err
 	}
-	if strict {
+	if strict("clock") {
 		return nil
 	}
-	// Known bug (found by this simulator, seed 0xbc46b610e9d3f375): a
+	// Known bug (found by this simulator; SIMTEST_STRICT=clock fails seed
+	// 0xd1024a5fad64d717 by it, the 101st schedule of the default run): a
 	// restarted server's clock starts from its wall time and forgets the
 	// clocks it already holds, so a device whose clock is behind pulls a
 	// row, edits it under a lower clock, and its edit is superseded
 	// without a conflict while it keeps showing its own value. Until the
 	// server observes its highest stored clock when it starts, the
-	// simulator does that for it; SIMTEST_STRICT=1 shows the failure.
+	// simulator does that for it; SIMTEST_STRICT=clock shows the failure.
 	high, err := w.highestClock()
 	if err != nil {
 		return err
@@ -358,8 +360,13 @@ func (w *world) highestClock() (string, error) {
 	return high, nil
 }
 
-// strict turns off the simulator's stand-ins for known bugs.
-var strict = os.Getenv("SIMTEST_STRICT") == "1"
+// strict tells whether the stand-in for a known bug is off:
+// SIMTEST_STRICT=1 turns all of them off, or a list names some of
+// clock, scopes and drift.
+func strict(bug string) bool {
+	v := os.Getenv("SIMTEST_STRICT")
+	return v == "1" || slices.Contains(strings.Split(v, ","), bug)
+}
 
 // device is one installation: its own store, clock, task service and sync
 // engine, talking to the server through a faulty transport.
@@ -480,10 +487,10 @@ var errCrash = errors.New("simtest: the device died while applying a page")
 // mirrors the team; if they leave before its first pull names the team in
 // the cursor, no pull ever revokes it, and the team's rows stay on the
 // device (a scope leak). Until binding drops the team scopes the server
-// no longer names, the simulator does it for the store (SIMTEST_STRICT=1
-// shows the failure).
+// no longer names, the simulator does it for the store
+// (SIMTEST_STRICT=scopes shows the failure).
 func (s *faultyStore) BindSync(ctx context.Context, b *core.SyncBinding, scopes []core.SyncScope) error {
-	if err := s.SyncClientStore.BindSync(ctx, b, scopes); err != nil || strict {
+	if err := s.SyncClientStore.BindSync(ctx, b, scopes); err != nil || strict("scopes") {
 		return err
 	}
 	named := map[string]bool{}
