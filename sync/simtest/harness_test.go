@@ -384,6 +384,7 @@ type device struct {
 	cut     bool // partitioned from the server
 	token   string
 	applied int
+	seen    map[string]map[string]string // the field clocks of each row at its last sync
 }
 
 func (d *device) ctx(w *world) context.Context { return core.NewContextWithUser(w.ctx, d.local) }

@@ -155,7 +155,7 @@ func (w *world) step() error {
 		w.stats.syncs++
 		res, err := d.engine.SyncNow(d.ctx(w))
 		w.logf("d%d syncs: %+v err=%v", d.idx, res, err)
-		return nil
+		return w.checkMonotonic(d)
 	case r < 94:
 		d.cut = !d.cut
 		w.logf("d%d partitioned=%v", d.idx, d.cut)
@@ -461,6 +461,9 @@ func (w *world) quiesce() error {
 			if err != nil {
 				return fmt.Errorf("liveness: device %d cannot sync with every fault healed: %v", d.idx, err)
 			}
+			if err := w.checkMonotonic(d); err != nil {
+				return err
+			}
 			if res.Pushed > 0 || res.Pulled > 0 || res.Pending > 0 {
 				moved = true
 			}
@@ -487,6 +490,50 @@ func scratch() string {
 		}
 	}
 	return os.TempDir()
+}
+
+// checkMonotonic is oracle 4 of SYNC.md §9, checked after every sync: a
+// device's clock of a field of a row it holds never goes back, except
+// when the server refused this device's write to that row and it rebuilt
+// the row from the server's. A row the device no longer holds (its team
+// left) starts afresh.
+func (w *world) checkMonotonic(d *device) error {
+	rows, err := dumpTasks(w.ctx, d.ro, `1 = 1`)
+	if err != nil {
+		return err
+	}
+	if d.seen == nil {
+		d.seen = map[string]map[string]string{}
+	}
+	for id := range d.seen {
+		if _, ok := rows[id]; !ok {
+			delete(d.seen, id)
+		}
+	}
+	var refused map[string]bool
+	for id, r := range rows {
+		before := d.seen[id]
+		for f, c := range r.clocks {
+			if c >= before[f] {
+				continue
+			}
+			if refused == nil {
+				list, err := d.engine.Rejected(w.ctx)
+				if err != nil {
+					return err
+				}
+				refused = map[string]bool{}
+				for _, rj := range list {
+					refused[rj.RowID] = true
+				}
+			}
+			if !refused[id] {
+				return fmt.Errorf("monotonic reads: device %d's clock of %s.%s went back from %s to %s", d.idx, short(id), f, before[f], c)
+			}
+		}
+		d.seen[id] = r.clocks
+	}
+	return nil
 }
 
 func joinTrace(trace []string) string { return strings.Join(trace, "\n") }
