@@ -104,6 +104,9 @@ type Extraction struct {
 	UpdatedAt time.Time       `json:"updated_at"`
 	// FinishedAt is set when the run reaches done, failed or cancelled.
 	FinishedAt *time.Time `json:"finished_at"`
+	// Preview is the start of a pasted text, for titling the run in the
+	// history; set by the history list only, never stored.
+	Preview string `json:"preview,omitempty"`
 }
 
 // ExtractionStore keeps extraction runs.

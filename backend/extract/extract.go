@@ -240,7 +240,49 @@ func (s *Service) History(ctx context.Context, userID string, limit int) ([]*cor
 	if _, err := core.RequireSelf(ctx, userID); err != nil {
 		return nil, err
 	}
-	return s.store.FindExtractions(ctx, userID, limit)
+	list, err := s.store.FindExtractions(ctx, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	for _, run := range list {
+		if run.Source != core.SourceExtractedText {
+			continue // an upload is titled by its file's name
+		}
+		text := run.Input
+		if text == "" {
+			if text, err = s.store.FindExtractionSource(ctx, run.ID); err != nil {
+				return nil, fmt.Errorf("extract: history preview %s: %w", run.ID, err)
+			}
+		}
+		run.Preview = Preview(text, 60)
+	}
+	return list, nil
+}
+
+// Preview is the start of text for a title: its words on one line, cut at
+// a word boundary to at most max characters, with an ellipsis when cut.
+func Preview(text string, max int) string {
+	words := strings.Fields(text)
+	var b strings.Builder
+	for _, w := range words {
+		n := utf8.RuneCountInString(b.String())
+		add := utf8.RuneCountInString(w)
+		if n > 0 {
+			add++
+		}
+		if n+add > max {
+			if n == 0 { // one long word: cut it
+				r := []rune(w)
+				b.WriteString(string(r[:max]))
+			}
+			return strings.TrimRight(b.String(), ".,;:!?-") + "…"
+		}
+		if n > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+	}
+	return b.String()
 }
 
 // Cancel stops a queued or running run of the caller.

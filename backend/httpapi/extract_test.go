@@ -104,6 +104,10 @@ func TestExtractTextCreatesTasksWithEvidence(t *testing.T) {
 	if strings.Count(string(hist), `"extraction_id"`) != 2 {
 		t.Fatalf("history: %s", hist)
 	}
+	// A pasted text's run is titled by its start.
+	if strings.Count(string(hist), `"preview":"Alice: Bob, please write the changelog by Wednesday. Bob…"`) != 2 {
+		t.Fatalf("history previews: %s", hist)
+	}
 	other := b.signUp("peek@example.com")
 	if res, _ := b.do("GET", "/api/extraction/"+run.ID, other.Access, nil); res.StatusCode != 404 {
 		t.Fatalf("another user's run: %d", res.StatusCode)

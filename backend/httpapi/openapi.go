@@ -161,7 +161,7 @@ func schemas() map[string]any {
 		"ProviderList": obj([]string{"providers"}, map[string]any{"providers": strList}),
 		"Extraction": obj([]string{"extraction_id", "status", "tasks"}, map[string]any{"extraction_id": str, "upload_id": str,
 			"status": enum("queued", "running", "done", "failed", "cancelled"), "stage": str, "progress": map[string]any{"type": "number"},
-			"error": str, "engine": str, "review": boolean, "source": str, "created_at": dateTime, "finished_at": dateTime,
+			"error": str, "engine": str, "review": boolean, "source": str, "created_at": dateTime, "finished_at": dateTime, "preview": str,
 			"tasks": map[string]any{"type": "array", "items": obj(nil, map[string]any{"id": str, "title": str, "description": str,
 				"assignee": str, "due": dateTime, "type": enum("task", "meeting"), "priority": str, "confidence": map[string]any{"type": "number"},
 				"status": enum("created", "draft", "duplicate", "accepted", "rejected"), "task_id": str, "duplicate_of": str,

@@ -232,6 +232,8 @@ export interface Extraction {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  /** A pasted text's first words (history list only). */
+  preview?: string;
 }
 
 /** A stored file of the user. */

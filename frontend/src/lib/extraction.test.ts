@@ -13,6 +13,7 @@ import {
   formatBytes,
   formatDue,
   formatSeconds,
+  historyTitle,
   isFinished,
   kindLabel,
   pollExtraction,
@@ -160,6 +161,14 @@ describe('run state', () => {
     expect(sourceLabel('something_new')).toBe('Capture');
     expect(kindLabel('handwritten_ocr')).toBe('Handwritten OCR');
     expect(kindLabel('')).toBe('Auto');
+  });
+
+  it('titles history rows by their content', () => {
+    const text = { source: 'extracted_text', preview: 'Alice: Bob, please write the changelog…' };
+    expect(historyTitle(text)).toBe('Alice: Bob, please write the changelog…');
+    expect(historyTitle({ source: 'extracted_document', preview: '' }, 'notes.pdf')).toBe('notes.pdf');
+    expect(historyTitle({ source: 'extracted_text' })).toBe('Pasted text');
+    expect(historyTitle({ source: 'extracted_text', preview: '  ' })).toBe('Pasted text');
   });
 
   it('sums up what a run found', () => {

@@ -218,6 +218,14 @@ export function sourceLabel(source: string): string {
   return sourceLabels[source] ?? 'Capture';
 }
 
+/**
+ * The title of a run in the history: an upload's file name, a pasted
+ * text's first words, else the label of its source.
+ */
+export function historyTitle(run: Pick<Extraction, 'source' | 'preview'>, filename?: string): string {
+  return filename || run.preview?.trim() || sourceLabel(run.source);
+}
+
 export interface PollOptions {
   /** Wait between checks (default 700 ms). */
   intervalMs?: number;
