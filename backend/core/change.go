@@ -32,6 +32,9 @@ type Clock interface {
 	Now() string
 	// Observe merges a timestamp seen from another device.
 	Observe(ts string) error
+	// Resume raises the clock to a timestamp the store itself holds, with
+	// no bound on how far ahead of wall time it is.
+	Resume(ts string) error
 }
 
 // ChangeFilter selects change log entries of one user.

@@ -116,6 +116,10 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := db.resumeClock(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -301,6 +305,24 @@ func (tx *Tx) commit(ctx context.Context, op string) error {
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
 
 func (db *DB) hlc() string { return db.Clock.Now() }
+
+// resumeClock raises the clock to the highest one the change log holds, so
+// a restarted server never issues a clock lower than values it already
+// holds. Every field clock it holds was observed before the entry that
+// wrote it took its clock, so the log's highest covers them.
+func (db *DB) resumeClock(ctx context.Context) error {
+	var high *string
+	if err := db.pool.QueryRow(ctx, `SELECT MAX(hlc) FROM changes`).Scan(&high); err != nil {
+		return fmt.Errorf("postgres: read highest clock: %w", err)
+	}
+	if high == nil || *high == "" {
+		return nil
+	}
+	if err := db.Clock.Resume(*high); err != nil {
+		return fmt.Errorf("postgres: resume clock: %w", err)
+	}
+	return nil
+}
 
 // ms converts a time for storage: UTC, to the millisecond, as SQLite
 // keeps it.

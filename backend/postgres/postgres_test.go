@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"sentry/backend/core"
 	"sentry/backend/postgres"
 	"sentry/backend/storetest"
 	"sentry/sync/hlc"
@@ -69,4 +70,39 @@ func TestStoreConformance(t *testing.T) {
 		return storetest.Stores{Users: db, Accounts: db, Tasks: db, Changes: db, Workloads: db, Extractions: db, Uploads: db,
 			Integrations: db, Notebooks: db, Teams: db, Sync: db, DeviceID: db.DeviceID}
 	})
+}
+
+// A restarted server whose wall clock is behind the clocks it already
+// holds resumes from the highest of them instead of issuing lower ones.
+func TestReopenResumesClockFromStoredChanges(t *testing.T) {
+	url, schema := MustCreateSchema(t)
+	ctx := context.Background()
+	ahead := time.Now().Add(time.Hour)
+	db, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, MaxConns: 4, Clock: hlc.New(func() time.Time { return ahead })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &core.User{Email: "clock@example.com", FirstName: "Test", LastName: "User", PasswordHash: "x"}
+	if err := db.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	task := &core.Task{UserID: u.ID, Title: "written an hour ahead", Status: core.StatusTodo, Priority: core.PriorityMedium,
+		TaskType: core.TaskTypeTask, Source: core.SourceSentry, Attendees: []string{}, Tags: []string{}}
+	if err := db.CreateTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db2, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, MaxConns: 4, Clock: hlc.New(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	changes, err := db2.FindChanges(ctx, core.ChangeFilter{UserID: u.ID, Limit: 100})
+	if err != nil || len(changes) == 0 {
+		t.Fatalf("changes: %d, %v", len(changes), err)
+	}
+	high := changes[len(changes)-1].HLC
+	if next := db2.Clock.Now(); next <= high {
+		t.Fatalf("reopened clock read %s, not after the stored %s", next, high)
+	}
 }

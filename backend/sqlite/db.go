@@ -152,6 +152,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.resumeClock(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if db.ckpt, err = sql.Open("sqlite", dsn(nil, "")); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
@@ -303,6 +307,25 @@ func NewID() string {
 }
 
 func (db *DB) hlc() string { return db.Clock.Now() }
+
+// resumeClock raises the clock to the highest one the change log holds, so
+// a store that reopens (a restarted server, a device whose wall clock went
+// back) never issues a clock lower than values it already holds. Every
+// field clock a server holds was observed before the entry that wrote it
+// took its clock, so the log's highest covers them.
+func (db *DB) resumeClock(ctx context.Context) error {
+	var high sql.NullString
+	if err := db.write.QueryRowContext(ctx, `SELECT MAX(hlc) FROM changes`).Scan(&high); err != nil {
+		return fmt.Errorf("sqlite: read highest clock: %w", err)
+	}
+	if !high.Valid || high.String == "" {
+		return nil
+	}
+	if err := db.Clock.Resume(high.String); err != nil {
+		return fmt.Errorf("sqlite: resume clock: %w", err)
+	}
+	return nil
+}
 
 // clampTime keeps a bound inside what the stored text can say, so "every
 // time" compares right against stored times.

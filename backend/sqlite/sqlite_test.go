@@ -474,3 +474,33 @@ func TestRefreshTokenRotateOnce(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A store that reopens with its wall clock behind the clocks it already
+// holds (a restarted server, a clock set back) resumes from the highest
+// of them instead of issuing lower ones.
+func TestReopenResumesClockFromStoredChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sentry.db")
+	ctx := context.Background()
+	ahead := time.Now().Add(time.Hour)
+	db, err := sqlite.Open(ctx, path, sqlite.Options{Clock: hlc.New(func() time.Time { return ahead })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := mustUser(t, db, "clock@example.com")
+	task := newTask(u.ID, "written an hour ahead")
+	if err := db.CreateTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db2 := mustOpenAt(t, path)
+	changes, err := db2.FindChanges(ctx, core.ChangeFilter{UserID: u.ID, Limit: 100})
+	if err != nil || len(changes) == 0 {
+		t.Fatalf("changes: %d, %v", len(changes), err)
+	}
+	high := changes[len(changes)-1].HLC
+	if next := db2.Clock.Now(); next <= high {
+		t.Fatalf("reopened clock read %s, not after the stored %s", next, high)
+	}
+}

@@ -93,3 +93,43 @@ func (c *Clock) Observe(s string) error {
 	}
 	return nil
 }
+
+// Resume raises the clock to a reading this store wrote itself (the
+// highest clock it holds, read when it opens), so that later readings
+// sort after it. Unlike Observe it applies no MaxDrift bound: the reading
+// is this store's own, and a clock that restarts behind it would issue
+// readings lower than values it already holds.
+func (c *Clock) Resume(s string) error {
+	ts, err := Parse(s)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case ts.Wall > c.wall:
+		c.wall, c.logical = ts.Wall, ts.Logical
+	case ts.Wall == c.wall && ts.Logical > c.logical:
+		c.logical = ts.Logical
+	}
+	return nil
+}
+
+// After returns fresh when it sorts after base, else base with its logical
+// counter incremented: the clock of a local edit that must sort after the
+// value it replaces even when this device's clock is behind the writer of
+// that value. An empty or malformed base leaves fresh as it is.
+func After(fresh, base string) string {
+	if fresh > base {
+		return fresh
+	}
+	ts, err := Parse(base)
+	if err != nil {
+		return fresh
+	}
+	if ts.Logical == 999999 {
+		// The counter has six digits: carry into the next millisecond.
+		return Timestamp{Wall: ts.Wall + 1}.String()
+	}
+	return Timestamp{Wall: ts.Wall, Logical: ts.Logical + 1}.String()
+}

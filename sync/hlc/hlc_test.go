@@ -91,3 +91,44 @@ func TestConcurrentReadingsUnique(t *testing.T) {
 		}
 	}
 }
+
+func TestResumeIgnoresDriftBound(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	c := hlc.New(func() time.Time { return now })
+	stored := hlc.Timestamp{Wall: now.Add(time.Hour).UnixMilli(), Logical: 7}.String()
+	if err := c.Observe(stored); err == nil {
+		t.Fatal("Observe took a reading an hour ahead")
+	}
+	if err := c.Resume(stored); err != nil {
+		t.Fatal(err)
+	}
+	if next := c.Now(); next <= stored {
+		t.Fatalf("after resuming from %s the clock read %s", stored, next)
+	}
+	if err := c.Resume("nonsense"); err == nil {
+		t.Fatal("Resume took a malformed reading")
+	}
+}
+
+func TestAfter(t *testing.T) {
+	ts := func(w int64, l uint32) string { return hlc.Timestamp{Wall: w, Logical: l}.String() }
+	for _, tc := range []struct {
+		name, fresh, base, want string
+	}{
+		{"fresh ahead", ts(2000, 0), ts(1000, 5), ts(2000, 0)},
+		{"no base", ts(2000, 0), "", ts(2000, 0)},
+		{"base ahead", ts(1000, 0), ts(2000, 5), ts(2000, 6)},
+		{"equal", ts(2000, 3), ts(2000, 3), ts(2000, 4)},
+		{"counter full", ts(1000, 0), ts(2000, 999999), ts(2001, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := hlc.After(tc.fresh, tc.base)
+			if got != tc.want {
+				t.Fatalf("After(%s, %s) = %s, want %s", tc.fresh, tc.base, got, tc.want)
+			}
+			if got <= tc.base {
+				t.Fatalf("%s does not sort after %s", got, tc.base)
+			}
+		})
+	}
+}

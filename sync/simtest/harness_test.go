@@ -322,42 +322,9 @@ func (w *world) restartServer() error {
 	if err := w.startServer(); err != nil {
 		return err
 	}
-	if strict("clock") {
-		return nil
-	}
-	// Known bug (found by this simulator; SIMTEST_STRICT=clock fails seed
-	// 0xd1024a5fad64d717 by it, the 101st schedule of the default run): a
-	// restarted server's clock starts from its wall time and forgets the
-	// clocks it already holds, so a device whose clock is behind pulls a
-	// row, edits it under a lower clock, and its edit is superseded
-	// without a conflict while it keeps showing its own value. Until the
-	// server observes its highest stored clock when it starts, the
-	// simulator does that for it; SIMTEST_STRICT=clock shows the failure.
-	high, err := w.highestClock()
-	if err != nil {
-		return err
-	}
-	if high != "" {
-		_ = w.server.clock.Observe(high)
-	}
+	// A restarted server's clock resumes from the highest clock it holds
+	// (seed 0xd1024a5fad64d717 lost a write when it did not).
 	return nil
-}
-
-// highestClock is the highest hlc among the field clocks the server holds.
-func (w *world) highestClock() (string, error) {
-	rows, err := w.serverTasks("")
-	if err != nil {
-		return "", err
-	}
-	high := ""
-	for _, r := range rows {
-		for _, c := range r.clocks {
-			if h := hlcPart(c); h > high {
-				high = h
-			}
-		}
-	}
-	return high, nil
 }
 
 // strict tells whether the stand-in for a known bug is off:
