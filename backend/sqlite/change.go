@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"sentry/backend/core"
+	"sentry/sync/hlc"
 	"sentry/sync/schema"
 )
 
@@ -142,12 +144,15 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 				} else if team, _ := p.fields["team_id"].(string); p.table == "tasks" && team != "" {
 					scope = team
 				}
-				clock := p.hlc + "@" + tx.db.DeviceID
 				for _, f := range changedFields(tb, p.op, p.fields) {
 					if c, ok := rc.clocks[f]; ok {
 						base[f] = c
 					}
-					rc.clocks[f] = clock
+					// A local edit sorts after the value it replaces,
+					// even when this device's clock is behind that
+					// value's writer (beyond what Observe accepts).
+					prev, _, _ := strings.Cut(rc.clocks[f], "@")
+					rc.clocks[f] = hlc.After(p.hlc, prev) + "@" + tx.db.DeviceID
 					rc.dirty = true
 				}
 			}

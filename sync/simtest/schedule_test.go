@@ -18,22 +18,11 @@ import (
 // often share one and their clocks sometimes read exactly the same.
 var skews = []time.Duration{-4 * time.Minute, -2 * time.Minute, -time.Minute, 0, 0, time.Minute, 2 * time.Minute, 4 * time.Minute}
 
-// Known bug (found by this simulator, seed 0xd1024a5fad64d717 under
-// SIMTEST_STRICT=drift): two devices whose clocks are more than hlc.MaxDrift
-// (5 min) apart — one at +2 min, one at -4 min — cannot both follow the
-// server's clock: the one behind refuses to observe it, so its edit of a
-// row the other wrote gets a lower clock than the value it replaced, and
-// is superseded without a conflict (a lost write). Until a local edit
-// always sorts after the value it replaces, the simulator keeps device
-// clocks within ±2 min of the server unless SIMTEST_STRICT=drift.
-var skewsWithinDrift = []time.Duration{-2 * time.Minute, -time.Minute, 0, 0, time.Minute, 2 * time.Minute}
-
-func clockSettings() []time.Duration {
-	if strict("drift") {
-		return skews
-	}
-	return skewsWithinDrift
-}
+// Devices more than hlc.MaxDrift apart (one at +2 min, one at -4 min)
+// cannot both follow the server's clock; a local edit still sorts after
+// the value it replaces (seed 0xd1024a5fad64d717 lost a write when it did
+// not).
+func clockSettings() []time.Duration { return skews }
 
 // failure is a schedule that broke an oracle (or could not run).
 type failure struct {
