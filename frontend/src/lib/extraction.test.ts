@@ -449,6 +449,38 @@ describe('edit then accept', () => {
     expect(validateDraft({ ...draftForm(item()), ...form })?.field).toBe(field);
   });
 
+  it('starts from the draft\'s assignee and type', () => {
+    const f = draftForm(item({ assignee: 'Bob', type: 'meeting', due }));
+    expect(f.assignee).toBe('Bob');
+    expect(f.type).toBe('meeting');
+  });
+
+  it('sends a new assignee as its tag', () => {
+    const it = item({ assignee: 'Bob' });
+    expect(draftChanges(it, { ...draftForm(it), assignee: ' Ana ' })).toEqual({ tags: ['assignee:Ana'] });
+    expect(draftChanges(it, { ...draftForm(it), assignee: '' })).toEqual({ tags: [] });
+  });
+
+  it('turns a task into a meeting of an hour at its date, and back', () => {
+    const it = item({ type: 'task', due });
+    const start = fromLocalInput(draftForm(it).deadline);
+    expect(draftChanges(it, { ...draftForm(it), type: 'meeting' })).toEqual({
+      task_type: 'meeting',
+      start_time: start,
+      end_time: new Date(Date.parse(start!) + 3600_000).toISOString(),
+    });
+    const meeting = item({ type: 'meeting', due });
+    expect(draftChanges(meeting, { ...draftForm(meeting), type: 'task' })).toEqual({
+      task_type: 'task',
+      start_time: null,
+      end_time: null,
+    });
+  });
+
+  it('refuses a meeting without a date', () => {
+    expect(validateDraft({ ...draftForm(item()), deadline: '', type: 'meeting' })?.field).toBe('deadline');
+  });
+
   it('takes a good edit', () => {
     expect(validateDraft({ ...draftForm(item()), deadline: '2026-12-01T09:30' })).toBeNull();
   });

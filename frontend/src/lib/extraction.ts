@@ -13,6 +13,7 @@ import {
   type Region,
   type TaskInput,
   type TaskPriority,
+  type TaskType,
 } from './api';
 import { fromLocalInput, toLocalInput } from './dates';
 import { MAX_TITLE } from './taskForm';
@@ -481,7 +482,13 @@ export interface DraftForm {
   /** A datetime-local value, '' for none. */
   deadline: string;
   priority: TaskPriority | '';
+  /** Who the task is for, '' for no one named. */
+  assignee: string;
+  type: TaskType;
 }
+
+/** How long a meeting made from a draft lasts (as the API assumes). */
+const MEETING_MS = 60 * 60 * 1000;
 
 export function draftForm(item: ExtractedTask): DraftForm {
   return {
@@ -489,8 +496,19 @@ export function draftForm(item: ExtractedTask): DraftForm {
     description: item.description ?? '',
     deadline: toLocalInput(item.due),
     priority: item.priority || '',
+    assignee: item.assignee ?? '',
+    type: item.type === 'meeting' ? 'meeting' : 'task',
   };
 }
+
+/** The longest assignee a draft keeps (the API cuts longer names). */
+export const MAX_ASSIGNEE = 50;
+
+/** The task types a draft can become. */
+export const draftTypeOptions: { value: TaskType; label: string }[] = [
+  { value: 'task', label: 'Task' },
+  { value: 'meeting', label: 'Meeting' },
+];
 
 /** The problem with an edited draft, if any; the API checks the same. */
 export function validateDraft(form: DraftForm): { field: string; message: string } | null {
@@ -501,6 +519,12 @@ export function validateDraft(form: DraftForm): { field: string; message: string
   }
   if (form.deadline && fromLocalInput(form.deadline) === null) {
     return { field: 'deadline', message: 'Enter a valid date and time.' };
+  }
+  if (form.type === 'meeting' && !form.deadline) {
+    return { field: 'deadline', message: 'A meeting needs a date and time.' };
+  }
+  if ([...form.assignee.trim()].length > MAX_ASSIGNEE) {
+    return { field: 'assignee', message: `Keep the assignee to ${MAX_ASSIGNEE} characters or fewer.` };
   }
   return null;
 }
@@ -514,6 +538,16 @@ export function draftChanges(item: ExtractedTask, form: DraftForm): TaskInput {
   if (form.description.trim() !== before.description.trim()) out.description = form.description.trim();
   if (form.deadline !== before.deadline) out.deadline = fromLocalInput(form.deadline);
   if (form.priority !== before.priority && form.priority !== '') out.priority = form.priority;
+  // The assignee is kept as the task's "assignee:" tag.
+  const assignee = form.assignee.trim();
+  if (assignee !== before.assignee.trim()) out.tags = assignee ? [`assignee:${assignee}`] : [];
+  // A meeting is held at its date, for an hour; a task has none.
+  if (form.type !== before.type || (form.type === 'meeting' && form.deadline !== before.deadline)) {
+    out.task_type = form.type;
+    const start = form.type === 'meeting' ? fromLocalInput(form.deadline) : null;
+    out.start_time = start;
+    out.end_time = start ? new Date(Date.parse(start) + MEETING_MS).toISOString() : null;
+  }
   return out;
 }
 
