@@ -79,7 +79,8 @@ func (db *DB) BindSync(ctx context.Context, b *core.SyncBinding, scopes []core.S
 	if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
 		return err
 	}
-	if old == nil || old.ServerURL != b.ServerURL || old.DatabaseID != b.DatabaseID || old.RemoteUserID != b.RemoteUserID {
+	sameServer := old != nil && old.ServerURL == b.ServerURL && old.DatabaseID == b.DatabaseID && old.RemoteUserID == b.RemoteUserID
+	if !sameServer {
 		// A new server knows nothing of what this device sent elsewhere.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_client`); err != nil {
 			return fmt.Errorf("sqlite: reset sync binding: %w", err)
@@ -99,8 +100,19 @@ func (db *DB) BindSync(ctx context.Context, b *core.SyncBinding, scopes []core.S
 			return fmt.Errorf("sqlite: update sync binding: %w", err)
 		}
 	}
+	named := map[string]bool{}
 	for _, s := range scopes {
 		if err := tx.addScope(ctx, b, s); err != nil {
+			return err
+		}
+		named[s.ID] = true
+	}
+	// The server names every team the person is in: a team it no longer
+	// names was left (or the person removed) while this device was away,
+	// perhaps before a pull could say so, and goes as a revocation would.
+	// (Another server's scopes are not its to revoke.)
+	if sameServer {
+		if err := tx.dropUnnamedScopes(ctx, b, named); err != nil {
 			return err
 		}
 	}
@@ -148,6 +160,36 @@ func (tx *Tx) addScope(ctx context.Context, b *core.SyncBinding, s core.SyncScop
 	if _, err := tx.ExecContext(ctx, `INSERT INTO team_members (team_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, s.ID, b.LocalUserID, core.RoleMember, now); err != nil {
 		return fmt.Errorf("sqlite: mirror team membership %s: %w", s.ID, err)
+	}
+	return nil
+}
+
+// dropUnnamedScopes revokes the team scopes this device mirrors that the
+// server did not name.
+func (tx *Tx) dropUnnamedScopes(ctx context.Context, b *core.SyncBinding, named map[string]bool) error {
+	rows, err := tx.QueryContext(ctx, `SELECT scope_id FROM sync_scopes WHERE kind = 'team'`)
+	if err != nil {
+		return fmt.Errorf("sqlite: read scopes: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: read scopes: %w", err)
+		}
+		if !named[id] {
+			gone = append(gone, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: read scopes: %w", err)
+	}
+	for _, id := range gone {
+		if _, err := tx.revokeScope(ctx, b, id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

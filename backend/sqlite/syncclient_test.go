@@ -343,3 +343,55 @@ func TestSyncPullSkipsARowThisDeviceCannotKeep(t *testing.T) {
 		t.Fatalf("cursor %q: the page was not saved", st.Cursor)
 	}
 }
+
+// A person removed from a team while their device was away (perhaps
+// before its first pull named the team) loses it at the next bind: the
+// server no longer names it, so its rows leave and pending edits to them
+// are refused, as a revocation in a pull would do.
+func TestSyncBindDropsTeamsTheServerNoLongerNames(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "left@example.com")
+	team := "0193bbbb-0000-7000-8000-000000000002"
+	b := bindTest(t, db, u, core.SyncScope{ID: team, Kind: wire.ScopeTeam, Name: "Design"})
+	rowID := "0193cccc-0000-7000-8000-000000000003"
+	clock := "0001764000000000-000001@other-device"
+	state := map[string]any{"title": "Team plan", "status": "todo", "priority": "high", "team_id": team,
+		"created_at": "2026-12-01T10:00:00.000Z", "deleted_at": nil, "tags": []any{}, "attendees": []any{}}
+	clocks := map[string]string{}
+	for f := range state {
+		clocks[f] = clock
+	}
+	if _, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "c1",
+		Entries: []core.SyncEntry{{ScopeID: team, Table: "tasks", RowID: rowID, SyncRowState: core.SyncRowState{State: state, Clocks: clocks}}}}); err != nil {
+		t.Fatal(err)
+	}
+	title := "Team plan v2"
+	if _, err := db.UpdateTask(ctx, rowID, core.TaskUpdate{Title: &title}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The same server binds again and names no team.
+	again := *b
+	if err := db.BindSync(ctx, &again, []core.SyncScope{{ID: b.RemoteUserID, Kind: wire.ScopeUser}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FindTaskByID(ctx, rowID); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("the team's task is still here after a bind that did not name the team: %v", err)
+	}
+	st, err := db.SyncClientState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range st.Scopes {
+		if sc.ID == team {
+			t.Fatalf("the team is still a scope: %+v", st.Scopes)
+		}
+	}
+	if st.Cursor != "c1" {
+		t.Fatalf("cursor %q: rebinding the same server keeps it", st.Cursor)
+	}
+	rej, err := db.RejectedChanges(ctx, 10)
+	if err != nil || len(rej) != 1 || rej[0].Code != core.EFORBIDDEN || rej[0].Fields["title"] != title {
+		t.Fatalf("rejected %+v %v: want the edit kept, forbidden, with its value", rej, err)
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -327,14 +326,6 @@ func (w *world) restartServer() error {
 	return nil
 }
 
-// strict tells whether the stand-in for a known bug is off:
-// SIMTEST_STRICT=1 turns all of them off, or a list names some of
-// clock, scopes and drift.
-func strict(bug string) bool {
-	v := os.Getenv("SIMTEST_STRICT")
-	return v == "1" || slices.Contains(strings.Split(v, ","), bug)
-}
-
 // device is one installation: its own store, clock, task service and sync
 // engine, talking to the server through a faulty transport.
 type device struct {
@@ -447,38 +438,6 @@ type faultyStore struct {
 }
 
 var errCrash = errors.New("simtest: the device died while applying a page")
-
-// BindSync records the scopes the server names at each bind.
-//
-// Known bug (found by this simulator, seed 0x3706970b052f16b1): binding
-// only ever adds scopes. A device bound while its person was in a team
-// mirrors the team; if they leave before its first pull names the team in
-// the cursor, no pull ever revokes it, and the team's rows stay on the
-// device (a scope leak). Until binding drops the team scopes the server
-// no longer names, the simulator does it for the store
-// (SIMTEST_STRICT=scopes shows the failure).
-func (s *faultyStore) BindSync(ctx context.Context, b *core.SyncBinding, scopes []core.SyncScope) error {
-	if err := s.SyncClientStore.BindSync(ctx, b, scopes); err != nil || strict("scopes") {
-		return err
-	}
-	named := map[string]bool{}
-	for _, sc := range scopes {
-		named[sc.ID] = true
-	}
-	st, err := s.SyncClientStore.SyncClientState(ctx)
-	if err != nil {
-		return err
-	}
-	for _, sc := range st.Scopes {
-		if sc.Kind == "team" && !named[sc.ID] {
-			page := &core.SyncPage{Control: []core.SyncControl{{Type: core.SyncScopeRevoked, ScopeID: sc.ID}}, Cursor: st.Cursor}
-			if _, err := s.SyncClientStore.ApplySyncPage(ctx, page); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
 
 func (s *faultyStore) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]core.SyncApplied, error) {
 	crash := s.w.faultsOn && s.w.rng.IntN(100) < 4

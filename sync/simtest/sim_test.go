@@ -180,3 +180,17 @@ func TestMain(m *testing.M) {
 	dropPGTemplate()
 	os.Exit(code)
 }
+
+// TestRegressionSeeds runs the schedules that once found a bug, so each
+// stays fixed whatever the default run's seeds are: a restarted server's
+// clock that forgot the clocks it held, and a local edit under a clock
+// behind the value it replaced (0xd1024a5fad64d717); a bind that only
+// added team scopes, so a person removed before their first pull kept
+// the team's rows (0x3706970b052f16b1).
+func TestRegressionSeeds(t *testing.T) {
+	for _, seed := range []uint64{0xd1024a5fad64d717, 0x3706970b052f16b1} {
+		if _, f := runSchedule(context.Background(), seed, options{}); f != nil {
+			reportFailure(t, 0, f)
+		}
+	}
+}
