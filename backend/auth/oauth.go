@@ -35,6 +35,16 @@ func (s *Service) SetOAuthProviders(publicURL string, providers ...core.OAuthPro
 	}
 }
 
+// MailDelivered reports whether mail sent by the server reaches its
+// recipient: false with no mail server set up, when messages are only kept
+// on the server (the UI says where a code went).
+func (s *Service) MailDelivered() bool {
+	if k, ok := s.mailer.(interface{ KeepsMail() bool }); ok && k.KeepsMail() {
+		return false
+	}
+	return s.mailer != nil
+}
+
 // OAuthProviders names the configured providers, sorted.
 func (s *Service) OAuthProviders() []string {
 	out := make([]string, 0, len(s.providers))

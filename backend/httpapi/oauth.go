@@ -31,14 +31,14 @@ func (s *Server) oauthRoutes() []Route {
 			handler: func(w http.ResponseWriter, r *http.Request) error { return s.handleOAuthCallback(w, r, p) }})
 	}
 	return append(out,
-		Route{Method: "GET", Path: "/api/auth/providers", Public: true, Tag: "accounts", Summary: "The sign-in providers set up on this server", Response: "ProviderList", Status: 200, handler: s.handleProviders},
+		Route{Method: "GET", Path: "/api/auth/providers", Public: true, Tag: "accounts", Summary: "The sign-in providers set up on this server, and whether it delivers mail", Response: "ProviderList", Status: 200, handler: s.handleProviders},
 		Route{Method: "POST", Path: "/api/auth/desktop/code", Tag: "accounts", Summary: "Hand your session to the desktop app on this machine (RFC 8252 loopback + PKCE): returns the redirect carrying a single-use code", Body: "DesktopCodeRequest", Response: "Redirect", Status: 200, handler: s.handleDesktopCode},
 		Route{Method: "POST", Path: "/api/auth/oauth/exchange", Public: true, Tag: "accounts", Summary: "Redeem a single-use login code (from a provider sign-in) for a session", Body: "LoginCodeRequest", Response: "Session", Status: 200, handler: s.handleOAuthExchange},
 	)
 }
 
 func (s *Server) handleProviders(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"providers": s.Auth.OAuthProviders()})
+	writeJSON(w, http.StatusOK, map[string]any{"providers": s.Auth.OAuthProviders(), "mail": s.Auth.MailDelivered()})
 	return nil
 }
 

@@ -204,3 +204,22 @@ func s256(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
+
+func TestProvidersSayWhetherMailIsDelivered(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		smtp string
+		want string
+	}{
+		{"no mail server: codes stay in the outbox", "", `"mail":false`},
+		{"a mail server", "127.0.0.1:2525", `"mail":true`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBackendWith(t, true, func(c *config.Config) { c.SMTPAddr = tc.smtp })
+			res, body := b.do("GET", "/api/auth/providers", "", nil)
+			if res.StatusCode != 200 || !strings.Contains(string(body), tc.want) {
+				t.Fatalf("providers: %d %s", res.StatusCode, body)
+			}
+		})
+	}
+}

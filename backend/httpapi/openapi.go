@@ -158,7 +158,7 @@ func schemas() map[string]any {
 		"ChangePage": obj([]string{"changes"}, map[string]any{"changes": map[string]any{"type": "array", "items": ref("Change")},
 			"next": map[string]any{"type": []string{"string", "null"}}}),
 		"Redirect":     obj([]string{"redirect"}, map[string]any{"redirect": str}),
-		"ProviderList": obj([]string{"providers"}, map[string]any{"providers": strList}),
+		"ProviderList": obj([]string{"providers", "mail"}, map[string]any{"providers": strList, "mail": boolean}),
 		"Extraction": obj([]string{"extraction_id", "status", "tasks"}, map[string]any{"extraction_id": str, "upload_id": str,
 			"status": enum("queued", "running", "done", "failed", "cancelled"), "stage": str, "progress": map[string]any{"type": "number"},
 			"error": str, "engine": str, "review": boolean, "source": str, "created_at": dateTime, "finished_at": dateTime, "preview": str,

@@ -112,6 +112,10 @@ type Outbox struct {
 	Logger *slog.Logger
 }
 
+// KeepsMail reports that an outbox delivers nothing: its messages stay in
+// a folder on the server.
+func (o *Outbox) KeepsMail() bool { return true }
+
 // Send writes m to a new file in the outbox.
 func (o *Outbox) Send(ctx context.Context, m core.Message) error {
 	msg, err := compose(o.From, m)

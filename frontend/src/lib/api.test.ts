@@ -311,6 +311,21 @@ describe('account endpoints', () => {
     await expect(api.providers()).resolves.toEqual(['good']);
   });
 
+  it('says whether the server delivers mail, assuming it does unless told', async () => {
+    const { fetch, calls } = fakeFetch(
+      json(200, { providers: [], mail: false }),
+      json(200, { providers: [], mail: true }),
+      json(200, { providers: [] }),
+      apiError(500, 'internal', 'Internal error.'),
+    );
+    const api = createApi({ fetch, tokens: signedInTokens() });
+    await expect(api.mailDelivered()).resolves.toBe(false);
+    expect(calls[0]).toMatchObject({ method: 'GET', url: '/api/auth/providers' });
+    await expect(api.mailDelivered()).resolves.toBe(true);
+    await expect(api.mailDelivered()).resolves.toBe(true);
+    await expect(api.mailDelivered()).resolves.toBe(true);
+  });
+
   it('passes other provider-list failures on', async () => {
     const { fetch } = fakeFetch(apiError(500, 'internal', 'Internal error.'));
     const api = createApi({ fetch, tokens: memoryTokens() });

@@ -871,6 +871,19 @@ export function createApi(opts: ApiOptions) {
     },
 
     /**
+     * Whether this server delivers mail. False only when it says so (no mail
+     * server set up: codes stay on the server); any failure assumes it does.
+     */
+    async mailDelivered(): Promise<boolean> {
+      try {
+        const res = await request<{ mail?: unknown }>('GET', '/api/auth/providers', { auth: false });
+        return res?.mail !== false;
+      } catch {
+        return true;
+      }
+    },
+
+    /**
      * Where to send the whole page to sign in with a provider. The desktop
      * app's loopback return_to comes with its PKCE code_challenge.
      */
