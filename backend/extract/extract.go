@@ -335,6 +335,14 @@ func (s *Service) Review(ctx context.Context, runID, itemID string, accept bool,
 			it.Status, it.TaskID = core.ExtractedAccepted, created.ID
 			// The item shows what was saved, edits included.
 			it.Title, it.Description, it.Priority = created.Title, created.Description, created.Priority
+			if edit != nil && edit.Tags != nil { // the assignee is kept as an "assignee:" tag
+				it.Assignee = ""
+				for _, tag := range created.Tags {
+					if name, ok := strings.CutPrefix(tag, "assignee:"); ok {
+						it.Assignee = name
+					}
+				}
+			}
 			if created.TaskType == core.TaskTypeMeeting && created.StartTime != nil {
 				it.Type, it.Due = core.TaskTypeMeeting, created.StartTime
 			} else {

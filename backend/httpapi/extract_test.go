@@ -143,6 +143,25 @@ func TestExtractReviewDrafts(t *testing.T) {
 	}
 }
 
+func TestExtractDraftTakesAssigneeAndType(t *testing.T) {
+	b, _ := newLLMBackend(t, answer)
+	acc := b.signUp("assign@example.com")
+	_, body := b.do("POST", "/api/extract/text?review=true", acc.Access, map[string]any{"text": memo, "timezone": "America/New_York"})
+	run := decodeRun(t, body)
+	res, body := b.do("POST", "/api/extraction/"+run.ID+"/items/"+run.Tasks[0].ID+"/accept", acc.Access, map[string]any{
+		"task_type": "meeting", "start_time": "2026-03-04T14:00:00Z", "end_time": "2026-03-04T15:00:00Z", "tags": []string{"assignee:Ana"}})
+	if res.StatusCode != 200 {
+		t.Fatalf("accept: %d %s", res.StatusCode, body)
+	}
+	if !strings.Contains(string(body), `"assignee":"Ana","due":"2026-03-04T14:00:00Z","due_text":"2026-03-04","type":"meeting"`) {
+		t.Fatalf("accepted item: %s", body)
+	}
+	_, list := b.do("GET", "/api/tasks/"+acc.ID, acc.Access, nil)
+	if !strings.Contains(string(list), `"assignee:Ana"`) || !strings.Contains(string(list), `"task_type":"meeting"`) {
+		t.Fatalf("saved task: %s", list)
+	}
+}
+
 func TestExtractLongTextRunsInBackground(t *testing.T) {
 	b, _ := newLLMBackend(t, answer)
 	acc := b.signUp("long@example.com")
