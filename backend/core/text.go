@@ -58,3 +58,13 @@ func unsafeRune(r rune) bool {
 	}
 	return false
 }
+
+// BlankNUL turns each NUL in a text to read (pasted text, a document's
+// words) into a space: a NUL carries nothing to read, not every store can
+// keep one in text, and a space keeps every offset into the text.
+func BlankNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", " ")
+}

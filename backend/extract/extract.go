@@ -151,6 +151,7 @@ func (s *Service) ExtractText(ctx context.Context, userID string, in TextInput) 
 	if !utf8.ValidString(in.Text) {
 		return nil, core.FieldError("text", "Text must be UTF-8.")
 	}
+	in.Text = core.BlankNUL(in.Text)
 	if !kinds[in.Kind] {
 		return nil, core.FieldError("kind", "Kind must be one of meeting_transcript, email, note, chat, document, handwritten_ocr.")
 	}

@@ -79,15 +79,22 @@ func (r *Reader) Read(ctx context.Context, data []byte, kind string, opt Options
 	if progress == nil {
 		progress = func(string, float64) {}
 	}
+	var src *core.Source
+	var err error
 	switch Class(kind) {
 	case "document":
-		return r.document(ctx, data, docparse.Kind(kind), progress)
+		src, err = r.document(ctx, data, docparse.Kind(kind), progress)
 	case "image":
-		return r.image(ctx, data, opt, progress)
+		src, err = r.image(ctx, data, opt, progress)
 	case "audio", "video":
-		return r.recording(ctx, data, kind, progress)
+		src, err = r.recording(ctx, data, kind, progress)
+	default:
+		return nil, core.Errorf(core.EUNSUPPORTED, "Files of kind %q cannot be read.", kind)
 	}
-	return nil, core.Errorf(core.EUNSUPPORTED, "Files of kind %q cannot be read.", kind)
+	if src != nil {
+		src.Text = core.BlankNUL(src.Text)
+	}
+	return src, err
 }
 
 // ReadFile detects the kind of a file by its content and name and reads it.

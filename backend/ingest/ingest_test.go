@@ -473,3 +473,16 @@ func scannedPDF(t *testing.T, jpg []byte) []byte {
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
 	return b.Bytes()
 }
+
+// A document's NULs are read as spaces: offsets into the text stay right,
+// and every store can keep the text.
+func TestReadBlanksNUL(t *testing.T) {
+	data := []byte("Send the budget\x00 by Friday.\x00\nCall Dana.")
+	src, err := ingest.New(ingest.Engines{}).Read(context.Background(), data, "txt", ingest.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.IndexByte(src.Text, 0) >= 0 || !strings.Contains(src.Text, "by Friday.") {
+		t.Fatalf("text %q", src.Text)
+	}
+}
