@@ -58,16 +58,25 @@ func (s *Server) handleLanguageModels(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
+// modelChoice names the models for each job; a field left out keeps its
+// choice, "" goes back to the default.
+type modelChoice struct {
+	Extraction *string `json:"extraction"`
+	Answers    *string `json:"answers"`
+	Embeddings *string `json:"embeddings"`
+}
+
+// modelPullRequest names a model to pull.
+type modelPullRequest struct {
+	Model string `json:"model"`
+}
+
 func (s *Server) handleChooseModels(w http.ResponseWriter, r *http.Request) error {
 	if err := s.modelSettings(r); err != nil {
 		return err
 	}
-	var body struct {
-		Extraction *string `json:"extraction"`
-		Answers    *string `json:"answers"`
-		Embeddings *string `json:"embeddings"`
-	}
-	if err := decodeInto(w, r, &body, "extraction", "answers", "embeddings"); err != nil {
+	var body modelChoice
+	if err := decodeRequest(w, r, &body); err != nil {
 		return err
 	}
 	// A field left out keeps its choice; "" goes back to the default.
@@ -94,10 +103,8 @@ func (s *Server) handleStartPull(w http.ResponseWriter, r *http.Request) error {
 	if err := s.modelSettings(r); err != nil {
 		return err
 	}
-	var in struct {
-		Model string `json:"model"`
-	}
-	if err := decodeInto(w, r, &in, "model"); err != nil {
+	var in modelPullRequest
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	if in.Model == "" {

@@ -174,8 +174,6 @@ func schemas() map[string]any {
 				"id": str, "language": str, "lang": str, "size": integer, "sha256": str, "about": str})}}),
 		"ModelPull": obj([]string{"model", "state"}, map[string]any{"model": str, "state": enum("pulling", "done", "failed", "cancelled"),
 			"status": str, "completed": integer, "total": integer, "progress": map[string]any{"type": "number"}, "error": str, "started_at": dateTime}),
-		"ModelChoice":      obj(nil, map[string]any{"extraction": str, "answers": str, "embeddings": str}),
-		"ModelPullRequest": obj([]string{"model"}, map[string]any{"model": str}),
 		"LanguageModels": obj([]string{"running", "models", "chosen", "defaults", "editable"}, map[string]any{"running": boolean, "version": str, "problem": str,
 			"models": map[string]any{"type": "array", "items": obj([]string{"name", "size"}, map[string]any{"name": str, "size": integer,
 				"modified_at": dateTime, "family": str, "parameter_size": str, "quantization": str})},

@@ -10,6 +10,7 @@ import (
 	"sentry/backend/core"
 	"sentry/backend/notebook"
 	"sentry/backend/workload"
+	"sentry/sync/wire"
 )
 
 // A typed body is one request type described once: its handler decodes the
@@ -49,6 +50,10 @@ func typedBodies() map[string]typedBody {
 		"DesktopCodeRequest":   bodyOf[desktopCodeRequest](nil, "return_to", "code_challenge"),
 
 		"IntegrationConnectRequest": bodyOf[integrationConnectRequest](nil),
+
+		"ModelChoice":      bodyOf[modelChoice](nil),
+		"ModelPullRequest": bodyOf[modelPullRequest](nil, "model"),
+		"SyncDeviceInput":  bodyOf[wire.DeviceRequest](nil, "device_id", "schema_version"),
 
 		"SpeechModelFolder":   bodyOf[speechModelFolder](nil, "path"),
 		"SpeechModelDownload": bodyOf[speechModelDownload](nil),

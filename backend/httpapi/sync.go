@@ -39,7 +39,6 @@ func syncSchemas() map[string]any {
 	rowState := obj([]string{"state", "clocks", "deleted"}, map[string]any{"state": map[string]any{"type": "object"}, "clocks": clocks, "deleted": boolean})
 	scope := obj([]string{"id", "kind"}, map[string]any{"id": str, "kind": enum(wire.ScopeUser, wire.ScopeTeam), "name": str})
 	return map[string]any{
-		"SyncDeviceInput": obj([]string{"device_id", "schema_version"}, map[string]any{"device_id": str, "name": str, "schema_version": integer}),
 		"SyncDevice": obj([]string{"database_id", "epoch", "user_id", "server_hlc", "scopes"}, map[string]any{"database_id": str, "epoch": integer,
 			"user_id": str, "server_hlc": str, "min_schema": integer, "max_schema": integer, "scopes": map[string]any{"type": "array", "items": scope}}),
 		"SyncPush": obj([]string{"protocol", "schema_version", "device_id", "batch_id", "patches"}, map[string]any{"protocol": integer,
@@ -69,7 +68,7 @@ func syncSchemas() map[string]any {
 
 func (s *Server) handleSyncDevice(w http.ResponseWriter, r *http.Request) error {
 	var in wire.DeviceRequest
-	if err := decodeInto(w, r, &in, "device_id", "name", "schema_version"); err != nil {
+	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
 	out, err := s.Sync.BindDevice(r.Context(), &in)
