@@ -237,7 +237,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Uploads.StartCleanup(bg, 10*time.Minute)
 	a.Workload, a.recalc = newWorkload(a, llm, logger)
 	if cfg.Desktop {
 		if _, err := a.LocalUser(ctx); err != nil {

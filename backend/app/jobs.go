@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -12,7 +13,8 @@ import (
 	"sentry/backend/postgres"
 )
 
-// startJobs gives extraction and notebook indexing one job queue — River
+// startJobs gives extraction, notebook indexing and the periodic
+// clean-up one job queue — River
 // on PostgreSQL, shared by every server on the database; in this process
 // on SQLite, which one process owns — starts it, and enqueues again what
 // was left unfinished.
@@ -29,6 +31,7 @@ func (a *App) startJobs(bg context.Context) error {
 	a.Extract.Jobs, a.Notebooks.Jobs = q, q
 	a.Extract.Register(2)
 	a.Notebooks.Register(1)
+	a.Uploads.RegisterCleanup(q, 10*time.Minute)
 	if err := q.Start(bg); err != nil {
 		return err
 	}

@@ -141,7 +141,8 @@ func TestUploadsAcrossInstances(t *testing.T) {
 			if res, _ := one.do("GET", content, me.Access, nil); res.StatusCode != 404 {
 				t.Fatalf("a deleted file through one: %d", res.StatusCode)
 			}
-			if n, err := two.app.Uploads.Cleanup(context.Background()); err != nil || n != 1 {
+			// The periodic clean-up job may have removed it first.
+			if n, err := two.app.Uploads.Cleanup(context.Background()); err != nil || n > 1 {
 				t.Fatalf("clean-up on two: %d, %v", n, err)
 			}
 			if got := st.files(t, me.ID); len(got) != 0 {

@@ -27,6 +27,13 @@ type Queue interface {
 	// same kind and arguments that is still waiting or running is not
 	// added again, so enqueueing is safe to repeat.
 	Enqueue(ctx context.Context, kind string, args any) error
+	// Every enqueues a job of kind, with empty arguments, at Start and
+	// then every d: work that is due from time to time (clean-up,
+	// syncs). Among the servers sharing a queue only one enqueues, and as
+	// for Enqueue a job still waiting or running is not added again, so a
+	// tick runs once in all, never twice at once. Call it before Start,
+	// after Handle of kind, once per kind.
+	Every(kind string, d time.Duration)
 	// Start starts the workers; Stop (or the end of ctx) stops them.
 	Start(ctx context.Context) error
 	// Stop stops fetching jobs, cancels the running ones' contexts and

@@ -28,6 +28,7 @@ type Local struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	timers  map[*time.Timer]bool
+	every   map[string]time.Duration
 }
 
 type localKind struct {
@@ -48,7 +49,7 @@ func NewLocal(logger *slog.Logger) *Local {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Local{logger: logger, Backoff: Backoff, kinds: map[string]*localKind{}, pending: map[string]bool{}, timers: map[*time.Timer]bool{}}
+	return &Local{logger: logger, Backoff: Backoff, kinds: map[string]*localKind{}, pending: map[string]bool{}, timers: map[*time.Timer]bool{}, every: map[string]time.Duration{}}
 }
 
 // Handle registers the worker of kind.
@@ -62,6 +63,40 @@ func (q *Local) Handle(kind string, n int, w Worker) {
 		panic("jobs: kind " + kind + " registered twice")
 	}
 	q.kinds[kind] = &localKind{n: max(1, n), work: w, wake: make(chan struct{}, 1)}
+}
+
+// Every enqueues a job of kind at Start and every d after (this process
+// owns the database, so it alone enqueues).
+func (q *Local) Every(kind string, d time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.started {
+		panic("jobs: Every after Start")
+	}
+	if _, ok := q.kinds[kind]; !ok {
+		panic("jobs: Every of unregistered kind " + kind)
+	}
+	if d <= 0 {
+		panic("jobs: Every needs a positive period")
+	}
+	q.every[kind] = d
+}
+
+// tick enqueues kind now and every d until ctx ends.
+func (q *Local) tick(ctx context.Context, kind string, d time.Duration) {
+	defer q.wg.Done()
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		if err := q.Enqueue(ctx, kind, struct{}{}); err != nil {
+			q.logger.Error("periodic job", slog.String("kind", kind), slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Enqueue adds a job unless the same one is waiting or running.
@@ -108,6 +143,10 @@ func (q *Local) Start(ctx context.Context) error {
 			q.wg.Add(1)
 			go q.work(ctx, k)
 		}
+	}
+	for kind, d := range q.every {
+		q.wg.Add(1)
+		go q.tick(ctx, kind, d)
 	}
 	return nil
 }

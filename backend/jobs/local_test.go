@@ -177,3 +177,28 @@ func TestLocalStopCancelsRunningJobs(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 }
+
+func TestLocalEveryEnqueuesAtStartAndEachPeriod(t *testing.T) {
+	q := jobs.NewLocal(nil)
+	var mu sync.Mutex
+	var at []time.Time
+	q.Handle("tick", 1, func(ctx context.Context, job jobs.Job) error {
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		return nil
+	})
+	const period = 50 * time.Millisecond
+	q.Every("tick", period)
+	start(t, q)
+	jobtest.Wait(t, "periodic runs", func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(at) >= 4, fmt.Sprintf("%d of 4 runs", len(at))
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if took := at[3].Sub(at[0]); took < 3*period*7/10 {
+		t.Errorf("4 runs in %s, want one a period of %s", took, period)
+	}
+}

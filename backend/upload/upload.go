@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"sentry/backend/core"
+	"sentry/backend/jobs"
 )
 
 // Detector decides a file's kind from its first bytes (and, only to tell
@@ -295,24 +296,20 @@ func (s *Service) RemoveUserFiles(ctx context.Context, userID string) error {
 	return s.blobs.RemoveUser(ctx, userID)
 }
 
-// StartCleanup runs Cleanup every interval until ctx ends.
-func (s *Service) StartCleanup(ctx context.Context, every time.Duration) {
-	go func() {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			if n, err := s.Cleanup(ctx); err != nil && ctx.Err() == nil {
-				s.logger.Error("upload cleanup", slog.Any("error", err))
-			} else if n > 0 {
-				s.logger.Info("removed expired upload files", slog.Int("count", n))
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+// CleanupKind is the job that runs Cleanup.
+const CleanupKind = "upload_cleanup"
+
+// RegisterCleanup has q run Cleanup every interval: on a queue shared by
+// several servers, one of them at each tick.
+func (s *Service) RegisterCleanup(q jobs.Queue, every time.Duration) {
+	q.Handle(CleanupKind, 1, func(ctx context.Context, _ jobs.Job) error {
+		n, err := s.Cleanup(ctx)
+		if n > 0 {
+			s.logger.Info("removed expired upload files", slog.Int("count", n))
 		}
-	}()
+		return err
+	})
+	q.Every(CleanupKind, every)
 }
 
 // CleanFilename keeps a display name only: the base name, valid UTF-8

@@ -67,6 +67,7 @@ type River struct {
 	run     context.Context // cancelled by Stop: what stops a running job
 	cancel  context.CancelFunc
 	kinds   map[string]kind
+	every   map[string]time.Duration
 	insert  *river.Client[pgx.Tx] // for Enqueue before Start
 	client  *river.Client[pgx.Tx]
 	stopped chan struct{}
@@ -100,8 +101,8 @@ func New(pool *pgxpool.Pool, opts Options) (*River, error) {
 	if pool.Config().ConnConfig.DefaultQueryExecMode != pgx.QueryExecModeCacheStatement {
 		opts.PollOnly = true
 	}
-	q := &River{pool: pool, opts: opts, logger: opts.Logger, kinds: map[string]kind{}}
-	c, err := river.NewClient(riverpgxv5.New(pool), q.config(nil))
+	q := &River{pool: pool, opts: opts, logger: opts.Logger, kinds: map[string]kind{}, every: map[string]time.Duration{}}
+	c, err := river.NewClient(riverpgxv5.New(pool), q.config(nil, nil))
 	if err != nil {
 		return nil, fmt.Errorf("pgjobs: %w", err)
 	}
@@ -109,14 +110,15 @@ func New(pool *pgxpool.Pool, opts Options) (*River, error) {
 	return q, nil
 }
 
-func (q *River) config(queues map[string]river.QueueConfig) *river.Config {
+func (q *River) config(queues map[string]river.QueueConfig, periodic []*river.PeriodicJob) *river.Config {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, river.WorkFunc(q.work))
 	return &river.Config{
-		ID:      q.opts.ID,
-		Logger:  q.logger,
-		Workers: workers,
-		Queues:  queues,
+		PeriodicJobs: periodic,
+		ID:           q.opts.ID,
+		Logger:       q.logger,
+		Workers:      workers,
+		Queues:       queues,
 		// River's rescuer passes over jobs without a timeout, and takes only
 		// those attempted longer ago than both of these; work goes on past
 		// the timeout (see work), and the beat keeps attempted_at recent.
@@ -153,6 +155,26 @@ func (q *River) Handle(k string, n int, w jobs.Worker) {
 		panic("pgjobs: kind " + k + " registered twice")
 	}
 	q.kinds[k] = kind{n: max(1, n), work: w}
+}
+
+// Every has River's periodic jobs enqueue a job of kind at start and
+// every d. River runs them on the elected leader only, so with several
+// servers on the database each tick is enqueued once; a new leader
+// starts over, enqueueing at once, and unique keeps that from doubling a
+// job still waiting or running.
+func (q *River) Every(k string, d time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.client != nil {
+		panic("pgjobs: Every after Start")
+	}
+	if _, ok := q.kinds[k]; !ok {
+		panic("pgjobs: Every of unregistered kind " + k)
+	}
+	if d <= 0 {
+		panic("pgjobs: Every needs a positive period")
+	}
+	q.every[k] = d
 }
 
 // unique keeps one job per kind and arguments among those not finished.
@@ -196,7 +218,14 @@ func (q *River) Start(ctx context.Context) error {
 	for k, kd := range q.kinds {
 		queues[queueName(k)] = river.QueueConfig{MaxWorkers: kd.n}
 	}
-	c, err := river.NewClient(riverpgxv5.New(q.pool), q.config(queues))
+	var periodic []*river.PeriodicJob
+	for k, d := range q.every {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(d),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return envelope{Of: k, Args: json.RawMessage(`{}`)}, &river.InsertOpts{Queue: queueName(k), UniqueOpts: unique}
+			}, &river.PeriodicJobOpts{ID: k, RunOnStart: true}))
+	}
+	c, err := river.NewClient(riverpgxv5.New(q.pool), q.config(queues, periodic))
 	if err != nil {
 		return fmt.Errorf("pgjobs: %w", err)
 	}

@@ -425,3 +425,51 @@ func TestPollsWithoutListenBehindAPooler(t *testing.T) {
 		t.Fatalf("ran job %d", id)
 	}
 }
+
+// TestPeriodicJobRunsOnceATickAcrossTwoInstances: both servers register
+// the same periodic kind; only the leader enqueues it, so the runs come
+// once a period, not twice, and never two at once.
+func TestPeriodicJobRunsOnceATickAcrossTwoInstances(t *testing.T) {
+	u := schemaURL(t)
+	const period = 400 * time.Millisecond
+	const want = 6
+	var mu sync.Mutex
+	var at []time.Time
+	by := map[string]int{}
+	running := false
+	handle := func(name string) func(q *pgjobs.River) {
+		return func(q *pgjobs.River) {
+			q.Handle("tick", 1, func(ctx context.Context, job jobs.Job) error {
+				mu.Lock()
+				if running {
+					t.Error("the periodic job runs twice at once")
+				}
+				running = true
+				at = append(at, time.Now())
+				by[name]++
+				mu.Unlock()
+				time.Sleep(20 * time.Millisecond) // long enough for the other instance to try
+				mu.Lock()
+				running = false
+				mu.Unlock()
+				return nil
+			})
+			q.Every("tick", period)
+		}
+	}
+	instance(t, u, time.Minute, handle("a"))
+	instance(t, u, time.Minute, handle("b"))
+	jobtest.Wait(t, "periodic runs", func() (bool, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(at) >= want, fmt.Sprintf("%d of %d runs (%v)", len(at), want, by)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	// Two schedulers would run it twice a period: want runs would take
+	// half the time. A busy machine only makes the runs later.
+	if took, least := at[want-1].Sub(at[0]), (want-1)*period*7/10; took < least {
+		t.Errorf("%d runs in %s, want at least %s: the periodic job ran more than once a tick (%v)", want, took, least, by)
+	}
+	t.Logf("periodic runs by instance: %v", by)
+}
