@@ -14,6 +14,7 @@ import (
 	"sentry/backend/config"
 	"sentry/backend/core"
 	"sentry/backend/integrations"
+	"sentry/backend/jobs"
 	"sentry/backend/secretbox"
 	"sentry/backend/task"
 )
@@ -39,12 +40,26 @@ func integrationProviders(c config.IntegrationsConfig) map[string]integrations.P
 	return out
 }
 
+// registerIntegrationSyncs: with a provider configured and a sync
+// interval set, a periodic job on q keeps connected integrations in sync
+// (on PostgreSQL, one server at each tick).
+func (a *App) registerIntegrationSyncs(q jobs.Queue) error {
+	every := a.Config.Integrations.SyncInterval
+	if every <= 0 || len(integrationProviders(a.Config.Integrations)) == 0 {
+		return nil
+	}
+	sched, err := a.Integrations.NewScheduler(integrations.ScheduleOptions{Interval: every, Users: a.Store})
+	if err != nil {
+		return fmt.Errorf("app: integrations: %w", err)
+	}
+	sched.Register(q)
+	return nil
+}
+
 // newIntegrations builds the integrations service. Tokens are sealed with
 // a key derived from the signing secret. On the desktop without a public
 // URL, the providers' callback reaches a loopback listener (RFC 8252)
-// that lives as long as the app. With a provider configured and a sync
-// interval set, a background schedule keeps connected integrations in
-// sync. stop ends both, waiting for a scheduled sync in flight.
+// that lives as long as the app; stop closes it.
 func newIntegrations(cfg config.Config, db core.Stores, tasks *task.Service, secret []byte, logger *slog.Logger) (svc *integrations.Service, stop func(), err error) {
 	box, err := secretbox.New(secret, "integration tokens")
 	if err != nil {
@@ -87,25 +102,6 @@ func newIntegrations(cfg config.Config, db core.Stores, tasks *task.Service, sec
 			_ = srv.Shutdown(ctx)
 		}
 		logger.Info("integration callbacks on loopback", slog.String("redirect_url", redirect))
-	}
-	if every := cfg.Integrations.SyncInterval; every > 0 && len(providers) > 0 {
-		sched, err := svc.NewScheduler(integrations.ScheduleOptions{Interval: every, Users: db})
-		if err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("app: integrations: %w", err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			sched.Run(ctx)
-		}()
-		closeListener := stop
-		stop = func() {
-			cancel()
-			<-done // a sync in flight ends with its context
-			closeListener()
-		}
 	}
 	return svc, stop, nil
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // startJobs gives extraction, notebook indexing and the periodic
-// clean-up one job queue — River
+// clean-up and integration syncs one job queue — River
 // on PostgreSQL, shared by every server on the database; in this process
 // on SQLite, which one process owns — starts it, and enqueues again what
 // was left unfinished.
@@ -32,6 +32,9 @@ func (a *App) startJobs(bg context.Context) error {
 	a.Extract.Register(2)
 	a.Notebooks.Register(1)
 	a.Uploads.RegisterCleanup(q, 10*time.Minute)
+	if err := a.registerIntegrationSyncs(q); err != nil {
+		return err
+	}
 	if err := q.Start(bg); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sentry/backend/core"
+	"sentry/backend/jobs"
 )
 
 // DefaultMaxBackoff caps the wait after repeated provider failures.
@@ -47,6 +48,7 @@ type Scheduler struct {
 	interval time.Duration
 	maxWait  time.Duration
 	poll     time.Duration
+	made     time.Time
 
 	mu      sync.Mutex
 	retries map[string]*retry
@@ -97,26 +99,27 @@ func (s *Service) NewScheduler(opts ScheduleOptions) (*Scheduler, error) {
 	if opts.Poll <= 0 {
 		opts.Poll = min(opts.Interval, time.Minute)
 	}
-	return &Scheduler{s: s, users: opts.Users, interval: opts.Interval, maxWait: opts.MaxBackoff, poll: opts.Poll,
+	return &Scheduler{s: s, users: opts.Users, interval: opts.Interval, maxWait: opts.MaxBackoff, poll: opts.Poll, made: s.now(),
 		retries: map[string]*retry{}}, nil
 }
 
-// Run looks for due integrations every Poll and syncs them, until ctx is
-// done; a sync in flight is cancelled with it. The first look comes one
-// Poll after the start, so short-lived commands never sync.
-func (sc *Scheduler) Run(ctx context.Context) {
-	sc.s.logger.Info("integration schedule started", slog.Duration("interval", sc.interval), slog.Duration("max_backoff", sc.maxWait))
-	t := time.NewTicker(sc.poll)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			sc.s.logger.Info("integration schedule stopped")
-			return
-		case <-t.C:
-			sc.SyncDue(ctx)
+// SyncKind is the periodic job that runs SyncDue.
+const SyncKind = "integration_sync"
+
+// Register has q run SyncDue every Poll: on a queue shared by several
+// servers, one of them at each tick, so no integration is synced twice
+// at once by the schedule. The first look comes one Poll after the
+// schedule was made, so short-lived commands never sync.
+func (sc *Scheduler) Register(q jobs.Queue) {
+	q.Handle(SyncKind, 1, func(ctx context.Context, _ jobs.Job) error {
+		if sc.s.now().Before(sc.made.Add(sc.poll)) {
+			return nil
 		}
-	}
+		sc.SyncDue(ctx)
+		return nil
+	})
+	q.Every(SyncKind, sc.poll)
+	sc.s.logger.Info("integration schedule registered", slog.Duration("interval", sc.interval), slog.Duration("max_backoff", sc.maxWait))
 }
 
 // SyncDue syncs, one after another, every connected integration whose turn

@@ -9,6 +9,7 @@ import (
 	"sentry/backend/core"
 	"sentry/backend/integrations"
 	"sentry/backend/integrations/integrationstest"
+	"sentry/backend/jobs"
 	"sentry/backend/jobtest"
 )
 
@@ -267,25 +268,28 @@ func TestScheduleNeverRunsTwoSyncsOfOneIntegration(t *testing.T) {
 	}
 }
 
-func TestScheduleRunsInTheBackgroundAndStops(t *testing.T) {
+func TestScheduleRunsAsAPeriodicJobAndStops(t *testing.T) {
 	e := newEnv(t)
 	list := e.stand.AddTaskList("My Tasks")
 	g := e.stand.PutTask(list, integrationstest.Task{Title: "Water the plants"})
 	e.connect(core.IntegrationGoogleTasks)
 	sc := e.scheduler(integrations.ScheduleOptions{Interval: time.Hour, Poll: 5 * time.Millisecond})
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc.Run(ctx)
-	}()
-	defer cancel()
+	q := jobs.NewLocal(nil)
+	sc.Register(q)
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(context.Background())
 	jobtest.Wait(t, "the schedule to bring the Google task in", func() (bool, string) {
 		return e.byGoogleID(g) != nil, "not synced"
 	})
-	cancel()
-	jobtest.Receive(t, "Run to return after its context ended", done)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = q.Stop(context.Background())
+	}()
+	jobtest.Receive(t, "the queue to stop with the schedule's job", done)
 }
 
 func TestNewSchedulerChecksOptions(t *testing.T) {
