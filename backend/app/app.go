@@ -246,8 +246,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	proxies, _ := cfg.TrustedPrefixes()
 	reg := prometheus.NewRegistry()
-	var apiLimit *ratelimit.Buckets
-	if cfg.RateLimit > 0 && !cfg.Desktop {
+	var apiLimit ratelimit.Limiter // per user; shared by every server on PostgreSQL
+	switch {
+	case cfg.RateLimit <= 0 || cfg.Desktop:
+	case pgDB != nil:
+		apiLimit = ratelimit.NewSharedBuckets(pgDB, cfg.RateLimit, cfg.RateBurst, logger)
+	default:
 		apiLimit = ratelimit.NewBuckets(cfg.RateLimit, cfg.RateBurst)
 	}
 	var attempts core.AttemptStore // the auth throttle's counts, shared on PostgreSQL

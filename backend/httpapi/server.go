@@ -65,13 +65,14 @@ type Deps struct {
 	Version  string
 	Now      func() time.Time
 	// AuthFailures throttles auth endpoints (newAuthFailures when nil; the
-	// keys and limits are in account.go); APILimit is the per-user bucket
-	// for every authenticated route (nil: off). With Attempts set, the
+	// keys and limits are in account.go); APILimit is the per-user limit
+	// for every authenticated route (nil: off), in this process or shared
+	// by every server on the database (ratelimit.SharedBuckets). With Attempts set, the
 	// default throttle keeps its counts there, shared by every server on
 	// the database.
 	AuthFailures ratelimit.Throttle
 	Attempts     core.AttemptStore
-	APILimit     *ratelimit.Buckets
+	APILimit     ratelimit.Limiter
 	// Classify, when set, gives an error without a code the code its
 	// store knows it by, or nil (PostgreSQL: a lost connection is
 	// unavailable, 503).
