@@ -203,6 +203,13 @@ func (e *Engine) SyncNow(ctx context.Context) (Result, error) {
 	if err != nil {
 		return r, e.fail(ctx, err)
 	}
+	// Changes refused this round: by the server's answer to a push, or
+	// here, when the bind or a pull shows a team was left (its pending
+	// edits become refused). Counted from the store, so both are.
+	refusedBefore := -1
+	if st, err := e.o.Store.SyncClientState(ctx); err == nil {
+		refusedBefore = st.Rejected
+	}
 	if _, err := e.bind(ctx, c); err != nil {
 		return r, e.fail(ctx, err)
 	}
@@ -228,6 +235,9 @@ func (e *Engine) SyncNow(ctx context.Context) (Result, error) {
 		return r, err
 	}
 	r.Pending = st.Pending
+	if d := st.Rejected - refusedBefore; refusedBefore >= 0 && d > r.Rejected {
+		r.Rejected = d
+	}
 	return r, nil
 }
 
