@@ -94,6 +94,11 @@ test-postgres: ## the Postgres store, the conformance suite and the HTTP contrac
 	@# The sync simulator with its server on PostgreSQL: 50 schedules, a
 	@# database copied from a template for each (~2 minutes on 2 busy cores).
 	scripts/with-postgres env SIMTEST_STORE=postgres SIMTEST_SCHEDULES=50 $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) -run TestConvergence ./sync/simtest/
+	@# Two instances on one database (tokens, jobs, a lost database), River's
+	@# queue, and the command-line sync and kill -9 tests against a team
+	@# server on PostgreSQL (~2 minutes).
+	scripts/with-postgres $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/app/ ./backend/jobs/pgjobs/
+	scripts/with-postgres $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) -run 'TestSync|TestKillNineOfOneInstance' .
 
 test-blobs: ## the S3-compatible blob store's conformance suite, and two servers sharing one blobs store and one PostgreSQL (scripts/with-s3, scripts/with-postgres)
 	scripts/with-s3 scripts/with-postgres $(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/s3blob/ ./backend/upload/
