@@ -3,13 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -29,37 +25,10 @@ import (
 // flight, lets the other go on, and then reads the database: every create
 // either instance answered 201 is there, with its change log entry.
 func TestKillNineOfOneInstanceLosesNothingOnPostgres(t *testing.T) {
-	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if base == "" || testing.Short() {
+	dbURL := pgSchemaURL(t) // a schema of its own; every instance's search_path
+	if dbURL == "" || testing.Short() {
 		t.Skip("needs SENTRY_TEST_DATABASE_URL (scripts/with-postgres) and builds the server")
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := func(sql string) {
-		t.Helper()
-		au := *u
-		au.Path = "/postgres"
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, au.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	name := "kill_" + hex.EncodeToString(rnd[:])
-	admin(`CREATE DATABASE ` + name)
-	t.Cleanup(func() { admin(`DROP DATABASE ` + name + ` WITH (FORCE)`) })
-	du := *u
-	du.Path = "/" + name
-	dbURL := du.String()
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "sentry")
