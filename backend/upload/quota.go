@@ -6,14 +6,17 @@ import (
 	"sync"
 	"time"
 
+	"sentry/backend/core"
 	"sentry/backend/lease"
 )
 
 // The quota counts a user's stored uploads and the bytes reserved by
 // uploads being written. A reservation is taken before a file is written
-// and released only after its upload is recorded (or refused); usage and
-// reservations are read under one lock, so no bytes are ever counted in
-// neither place.
+// and released only once its upload is recorded (or refused), so no bytes
+// are ever counted in neither place. In this process the record and the
+// release happen under the lock the reservations are read under, so no
+// bytes are counted in both places either: a parallel upload is never
+// refused for room that is free.
 //
 // On a database several servers share (core.UploadReservationStore),
 // reservations are rows there, taken under a per-user lock of the
@@ -121,12 +124,42 @@ func (r *reservation) release(ctx context.Context) {
 	r.n = 0
 }
 
+// record stores the upload's row and hands its reservation over to it:
+// in this process under the reservations' lock (the bytes move from
+// reserved to stored at once); on a shared database the row is written
+// and the reservation released after it, counting the bytes twice for a
+// moment rather than never.
+func (r *reservation) record(ctx context.Context, up *core.Upload) error {
+	s := r.s
+	if s.shared != nil {
+		if err := s.store.CreateUpload(ctx, up); err != nil {
+			return err
+		}
+		r.release(ctx)
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.store.CreateUpload(ctx, up); err != nil {
+		return err
+	}
+	s.unreserveLocked(r.userID, r.n)
+	r.n = 0
+	return nil
+}
+
 func (s *Service) unreserve(userID string, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unreserveLocked(userID, n)
+}
+
+func (s *Service) unreserveLocked(userID string, n int64) {
 	if n <= 0 {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.reserved[userID] -= n; s.reserved[userID] <= 0 {
 		delete(s.reserved, userID)
 	}

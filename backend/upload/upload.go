@@ -180,7 +180,7 @@ func (s *Service) Store(ctx context.Context, p Put) (*core.Upload, error) {
 	} else if core.ErrorCode(err) != core.ENOTFOUND {
 		return nil, err
 	}
-	if err := s.store.CreateUpload(ctx, up); err != nil {
+	if err := res.record(ctx, up); err != nil {
 		return nil, err
 	}
 	keep = true
