@@ -201,7 +201,7 @@ func (s *Service) answer(ctx context.Context, notebookID string, req ChatRequest
 			s.logger.Warn("grounded answer failed; answering extractively", "error", err)
 		}
 	}
-	return extractive(results, cites, q), nil
+	return extractive(results, cites, q, req.Query), nil
 }
 
 func distinct(ts []string) []string {
@@ -279,6 +279,7 @@ type candidate struct {
 	res        int // which result
 	start, end int // in the result's text
 	text       string
+	heading    string
 	inSentence map[string]bool // question words in the sentence itself
 	fact       float64         // states the kind of fact asked for
 	cover      float64
@@ -288,7 +289,7 @@ type candidate struct {
 // extractive answers with the one or two sentences that best answer the
 // question, in reading order, each cited; only the passages quoted are
 // cited, with the quoted sentences marked.
-func extractive(results []Result, cites []core.Citation, q question) *Answer {
+func extractive(results []Result, cites []core.Citation, q question, query string) *Answer {
 	notFound := &Answer{Answer: NotFound, Citations: []core.Citation{}, Engine: "extractive"}
 	// Rarer question words (in fewer passages) count for more.
 	df := map[string]int{}
@@ -342,7 +343,7 @@ func extractive(results []Result, cites []core.Citation, q question) *Answer {
 			for _, t := range matchTerms(sp.heading) {
 				head[t] = true
 			}
-			c := candidate{res: i, start: sp.start, end: sp.end, text: strings.Join(strings.Fields(raw), " "), inSentence: map[string]bool{}}
+			c := candidate{res: i, start: sp.start, end: sp.end, heading: sp.heading, text: strings.Join(strings.Fields(raw), " "), inSentence: map[string]bool{}}
 			got, near, headed := 0.0, 0.0, false
 			for _, t := range q.terms {
 				switch {
@@ -405,6 +406,22 @@ func extractive(results []Result, cites []core.Citation, q question) *Answer {
 	cands = kept
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].score > cands[b].score })
 	best := cands[0]
+	// A near miss: the documents speak of the question's other words but
+	// not of the thing it asks about.
+	doc := map[string]bool{}
+	for t := range docTerms[results[best.res].DocumentID] {
+		doc[t] = true
+	}
+	for _, r := range results {
+		if r.DocumentID == results[best.res].DocumentID {
+			for _, t := range matchTerms(r.Heading) {
+				doc[t] = true
+			}
+		}
+	}
+	if speaksOfOther(query, q, best, doc) {
+		return notFound
+	}
 	chosen := []candidate{best}
 	// A second sentence only when it adds to the first: a question word
 	// the first lacks, or the kind of fact the first does not state.

@@ -59,3 +59,41 @@ func TestPointsBack(t *testing.T) {
 		t.Error("the previous sentence crossed into another section")
 	}
 }
+
+// TestSpeaksOfOther: a question whose answer sentence is about something
+// else — another number, another kind of the same thing, a thing the
+// document never names — is a near miss; one worded differently from
+// its answer is not.
+func TestSpeaksOfOther(t *testing.T) {
+	doc := map[string]bool{}
+	for _, s := range []string{"Two backend engineers will be hired before the end of the year.", "The team agreed to ship version 4.2 of the mobile app on 24 November.",
+		"Chemical waste is collected every Thursday afternoon.", "Lab coats and safety glasses must be worn.", "The IT helpdesk answers on extension 4400.",
+		"Do not issue refunds over 100 euros without approval from the billing lead, Hana Sato.", "Economy class is the standard for flights under six hours.",
+		"The tenant may end the lease after the third year by giving six months' written notice."} {
+		for _, w := range matchTerms(s) {
+			doc[w] = true
+		}
+	}
+	for _, c := range []struct {
+		q, sentence string
+		near        bool
+	}{
+		{"How many frontend engineers will be hired?", "Two backend engineers will be hired before the end of the year.", true},
+		{"How many backend engineers will be hired?", "Two backend engineers will be hired before the end of the year.", false},
+		{"When will version 5.0 of the mobile app ship?", "The team agreed to ship version 4.2 of the mobile app on 24 November.", true},
+		{"When will version 4.2 of the mobile app ship?", "The team agreed to ship version 4.2 of the mobile app on 24 November.", false},
+		{"When is glass waste collected?", "Chemical waste is collected every Thursday afternoon.", true},
+		{"When is chemical waste collected?", "Chemical waste is collected every Thursday afternoon.", false},
+		{"What is the payroll helpdesk extension?", "The IT helpdesk answers on extension 4400.", true},
+		{"Where is the fire assembly point of the Leeds office?", "The IT helpdesk answers on extension 4400.", true},
+		// Worded otherwise: an action, a plain adjective, an adverb.
+		{"Who must approve refunds over 100 euros?", "Do not issue refunds over 100 euros without approval from the billing lead, Hana Sato.", false},
+		{"Which class is standard for short flights?", "Economy class is the standard for flights under six hours.", false},
+		{"How much notice must the tenant give to end the lease early?", "The tenant may end the lease after the third year by giving six months' written notice.", false},
+	} {
+		got := speaksOfOther(c.q, analyse(c.q), candidate{text: c.sentence}, doc)
+		if got != c.near {
+			t.Errorf("%q against %q: near miss %v, want %v", c.q, c.sentence, got, c.near)
+		}
+	}
+}

@@ -24,6 +24,9 @@ type qaCase struct {
 	Source string   `json:"source"`
 	Page   int      `json:"page"`
 	Fact   []string `json:"fact"`
+	// NearMiss marks an unanswerable question whose words are in the
+	// documents but whose answer is not (all but a word or two found).
+	NearMiss bool `json:"near_miss"`
 }
 
 // qaNotebook uploads the documents of a question set's folder — a
@@ -122,8 +125,8 @@ func normSpace(s string) string { return strings.ToLower(strings.Join(strings.Fi
 // written (docs/NOTEBOOKS.md): "dev" is the set the rules were worked out
 // on, "held-out" one written before it was first run and not tuned on.
 var qaFloors = map[string]struct{ source, fact, abstain float64 }{
-	"qa":         {1.0, 1.0, 0.875},
-	"qa-heldout": {1.0, 0.96, 0.875},
+	"qa":         {1.0, 1.0, 1.0},
+	"qa-heldout": {1.0, 0.97, 0.94},
 }
 
 // TestQuestionSet asks every question of each set in testdata
@@ -157,7 +160,7 @@ func runQuestionSet(t *testing.T, dir string) qaScores {
 	}
 	e := qaNotebook(t, dir)
 	var answerWords int
-	var answerable, unanswerable, source1, page1, pages, fact, abstained, wrongAbstain, extraSources int
+	var answerable, unanswerable, source1, page1, pages, fact, abstained, wrongAbstain, extraSources, nearMiss, nearAbstained int
 	for _, c := range cases {
 		a, err := e.svc.Ask(e.ctx, e.nb.ID, notebook.ChatRequest{Query: c.Q})
 		if err != nil {
@@ -191,6 +194,12 @@ func runQuestionSet(t *testing.T, dir string) qaScores {
 			if ok {
 				abstained++
 			}
+			if c.NearMiss {
+				nearMiss++
+				if ok {
+					nearAbstained++
+				}
+			}
 			t.Logf("%-5v %-58q → %s", ok, c.Q, a.Answer)
 			continue
 		}
@@ -223,11 +232,11 @@ func runQuestionSet(t *testing.T, dir string) qaScores {
 		t.Logf("%-5v %-58q → %s", gotSource && stated, c.Q, a.Answer)
 	}
 	frac := func(n, d int) float64 { return float64(n) / float64(max(1, d)) }
-	t.Logf("%d questions (%d answerable, %d not): source@1 %d/%d (%.2f), PDF page@1 %d/%d, fact stated %d/%d (%.2f), abstained %d/%d (%.2f), wrong abstentions %d, uncited sources listed %d, %.1f words an answer",
+	t.Logf("%d questions (%d answerable, %d not): source@1 %d/%d (%.2f), PDF page@1 %d/%d, fact stated %d/%d (%.2f), abstained %d/%d (%.2f; near misses %d/%d), wrong abstentions %d, uncited sources listed %d, %.1f words an answer",
 		len(cases), answerable, unanswerable, source1, answerable, frac(source1, answerable), page1, pages, fact, answerable, frac(fact, answerable),
-		abstained, unanswerable, frac(abstained, unanswerable), wrongAbstain, extraSources, frac(answerWords, answerable-wrongAbstain))
-	fmt.Printf("RESULT notebook-qa set=%s questions=%d source@1=%.3f fact=%.3f abstain=%.3f wrong_abstain=%d\n",
-		filepath.Base(dir), len(cases), frac(source1, answerable), frac(fact, answerable), frac(abstained, unanswerable), wrongAbstain)
+		abstained, unanswerable, frac(abstained, unanswerable), nearAbstained, nearMiss, wrongAbstain, extraSources, frac(answerWords, answerable-wrongAbstain))
+	fmt.Printf("RESULT notebook-qa set=%s questions=%d source@1=%.3f fact=%.3f abstain=%.3f near_miss_abstain=%d/%d wrong_abstain=%d\n",
+		filepath.Base(dir), len(cases), frac(source1, answerable), frac(fact, answerable), frac(abstained, unanswerable), nearAbstained, nearMiss, wrongAbstain)
 	if len(cases) < 30 || unanswerable == 0 {
 		t.Fatalf("the set has %d questions, %d unanswerable", len(cases), unanswerable)
 	}
