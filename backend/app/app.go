@@ -183,6 +183,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if ts, ok := db.(core.TeamStore); ok {
 		a.Teams = team.NewService(ts, db)
 		a.Tasks.Teams = a.Teams
+		if m, ok := db.(interface {
+			MirroredTeam(ctx context.Context, teamID string) (bool, error)
+		}); ok {
+			a.Tasks.Mirrors = m
+		}
 		if ss, ok := db.(core.SyncServerStore); ok {
 			a.Sync = syncsvc.NewService(ss, ts, clock, opts.Now)
 			// Other servers may write the same PostgreSQL database: a

@@ -101,6 +101,9 @@ type Task struct {
 	// TeamID names the team the task belongs to ("" for a personal
 	// task); it is set when the task is made and never changes.
 	TeamID string `json:"team_id"`
+	// AssigneeID is the user the task is assigned to ("" for nobody): a
+	// current member of its team, or for a personal task its owner.
+	AssigneeID string `json:"assignee_id"`
 
 	GoogleTaskID     string `json:"google_task_id"`
 	GoogleTaskListID string `json:"google_tasklist_id"`
@@ -225,6 +228,9 @@ func (t *Task) Validate() error {
 	if t.StartTime != nil && t.EndTime != nil && !t.StartTime.Before(*t.EndTime) {
 		return FieldError("end_time", "end_time must be after start_time.")
 	}
+	if t.AssigneeID != "" && !ValidID(t.AssigneeID) {
+		return FieldError("assignee_id", "assignee_id must be the id of a member of the task's team, or empty.")
+	}
 	if t.RecurrenceRule != "" && !t.IsRecurring {
 		return FieldError("recurrence_rule", "recurrence_rule needs is_recurring.")
 	}
@@ -322,6 +328,7 @@ type TaskUpdate struct {
 	RecurrenceRule   *string          `json:"recurrence_rule"`
 	Tags             *[]string        `json:"tags"`
 	ParentID         *string          `json:"parent_id"`
+	AssigneeID       *string          `json:"assignee_id"`
 	GoogleTaskID     *string          `json:"google_task_id"`
 	GoogleTaskListID *string          `json:"google_tasklist_id"`
 	ZoomMeetingID    *string          `json:"zoom_meeting_id"`
@@ -463,7 +470,9 @@ const (
 type TaskFilter struct {
 	UserID string
 	// TeamIDs adds the tasks of these teams (the caller's) to UserID's.
-	TeamIDs      []string
+	TeamIDs []string
+	// AssigneeID keeps only the tasks assigned to this user.
+	AssigneeID   string
 	Statuses     []string
 	Source       string
 	TaskType     string
@@ -494,6 +503,9 @@ func (f *TaskFilter) Normalize() error {
 	}
 	if f.TaskType != "" && !oneOf(f.TaskType, taskTypes) {
 		return FieldError("task_type", "Task type must be one of %s.", strings.Join(taskTypes, ", "))
+	}
+	if f.AssigneeID != "" && !ValidID(f.AssigneeID) {
+		return FieldError("assignee", "assignee must be \"me\" or a user's id.")
 	}
 	if f.Sort == "" {
 		f.Sort = "-" + SortCreatedAt

@@ -90,6 +90,8 @@ type TeamStore interface {
 	// AddTeamMember returns conflict when the user is already a member.
 	AddTeamMember(ctx context.Context, teamID, userID, role string) error
 	// RemoveTeamMember returns not_found when the user is not a member.
+	// The team's tasks assigned to them become unassigned in the same
+	// transaction, as logged (synced) writes.
 	RemoveTeamMember(ctx context.Context, teamID, userID string) error
 	// TeamIDsForUser lists the ids of userID's teams.
 	TeamIDsForUser(ctx context.Context, userID string) ([]string, error)

@@ -184,6 +184,7 @@ func (s *Server) routeTable() []Route {
 		{"due_after", "date-time", "deadline at or after (RFC 3339)"},
 		{"source", "string", "where tasks came from, e.g. sentry, extracted_audio"},
 		{"task_type", "string", "task or meeting"},
+		{"assignee", "string", "me (tasks assigned to you) or a user's id"},
 		{"q", "string", "words in the title or description"},
 		{"limit", "integer", "page size, 1–500 (default 50)"},
 		{"cursor", "string", "next_cursor of the previous page"},

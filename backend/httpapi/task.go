@@ -112,7 +112,7 @@ type taskPage struct {
 }
 
 var taskQueryParams = map[string]bool{"status": true, "due_before": true, "due_after": true, "source": true,
-	"task_type": true, "q": true, "limit": true, "cursor": true, "sort": true}
+	"task_type": true, "assignee": true, "q": true, "limit": true, "cursor": true, "sort": true}
 
 func (s *Server) handleListTasks(w http.ResponseWriter, r *http.Request) error {
 	userID := r.PathValue("user_id")
@@ -166,6 +166,9 @@ func parseTaskFilter(r *http.Request, userID string) (core.TaskFilter, error) {
 		}
 	}
 	f.Source, f.TaskType, f.Query, f.Cursor, f.Sort = q.Get("source"), q.Get("task_type"), q.Get("q"), q.Get("cursor"), q.Get("sort")
+	if f.AssigneeID = q.Get("assignee"); f.AssigneeID == "me" {
+		f.AssigneeID = userID
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 const taskColumns = `id, user_id, title, description, status, priority, task_type, source, source_id,
 	deadline, start_time, end_time, location, meeting_url, attendees, estimated_hours, actual_hours,
 	can_delegate, is_optional, is_recurring, recurrence_rule, tags, parent_id,
-	google_task_id, google_tasklist_id, zoom_meeting_id, evidence, completed_at, created_at, updated_at, version, team_id`
+	google_task_id, google_tasklist_id, zoom_meeting_id, evidence, completed_at, created_at, updated_at, version, team_id, assignee_id`
 
 // noDeadline sorts undated tasks after every dated one, as in SQLite.
 var noDeadline = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
@@ -60,7 +60,7 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 	args := append(vals, core.PriorityRank(t.Priority), hlc, searchLexemes(t.Title, t.Description))
 	if _, err := tx.Exec(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc, search)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, array_to_tsvector($35::text[]))`, args...); err != nil {
+		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, array_to_tsvector($36::text[]))`, args...); err != nil {
 		return formatError(err, "create task", userMissing)
 	}
 	return nil
@@ -85,7 +85,7 @@ func taskValues(t *core.Task) ([]any, error) {
 		t.Deadline, t.StartTime, t.EndTime, t.Location, t.MeetingURL,
 		nonNil(t.Attendees), t.EstimatedHours, t.ActualHours, t.CanDelegate, t.IsOptional, t.IsRecurring, t.RecurrenceRule,
 		nonNil(t.Tags), t.ParentID, t.GoogleTaskID, t.GoogleTaskListID, t.ZoomMeetingID, string(evidence),
-		t.CompletedAt, t.CreatedAt, t.UpdatedAt, t.Version, t.TeamID}, nil
+		t.CompletedAt, t.CreatedAt, t.UpdatedAt, t.Version, t.TeamID, t.AssigneeID}, nil
 }
 
 // taskFields returns the change log's field map: every field for an
@@ -101,7 +101,7 @@ func taskFields(t *core.Task, only []string) map[string]any {
 		"is_optional": t.IsOptional, "is_recurring": t.IsRecurring, "recurrence_rule": t.RecurrenceRule,
 		"tags": nonNil(t.Tags), "parent_id": t.ParentID, "google_task_id": t.GoogleTaskID,
 		"google_tasklist_id": t.GoogleTaskListID, "zoom_meeting_id": t.ZoomMeetingID,
-		"completed_at": formatTimePtr(t.CompletedAt), "team_id": t.TeamID,
+		"completed_at": formatTimePtr(t.CompletedAt), "team_id": t.TeamID, "assignee_id": t.AssigneeID,
 	}
 	if t.Evidence != nil {
 		all["evidence"] = t.Evidence
@@ -129,7 +129,7 @@ func scanTask(row pgx.Row) (*core.Task, error) {
 	if err := row.Scan(&t.ID, &t.UserID, &t.Title, &t.Description, &t.Status, &t.Priority, &t.TaskType, &t.Source, &t.SourceID,
 		&t.Deadline, &t.StartTime, &t.EndTime, &t.Location, &t.MeetingURL, &t.Attendees, &t.EstimatedHours, &t.ActualHours,
 		&t.CanDelegate, &t.IsOptional, &t.IsRecurring, &t.RecurrenceRule, &t.Tags, &t.ParentID,
-		&t.GoogleTaskID, &t.GoogleTaskListID, &t.ZoomMeetingID, &evidence, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.Version, &t.TeamID); err != nil {
+		&t.GoogleTaskID, &t.GoogleTaskListID, &t.ZoomMeetingID, &evidence, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.Version, &t.TeamID, &t.AssigneeID); err != nil {
 		return nil, err
 	}
 	t.Deadline, t.StartTime, t.EndTime, t.CompletedAt = utcPtr(t.Deadline), utcPtr(t.StartTime), utcPtr(t.EndTime), utcPtr(t.CompletedAt)
@@ -261,6 +261,9 @@ func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, s
 		mine = `(` + mine + ` OR team_id = ANY(` + arg(f.TeamIDs) + `::text[]))`
 	}
 	where = append(where, mine, `deleted_at IS NULL`)
+	if f.AssigneeID != "" {
+		where = append(where, `assignee_id = `+arg(f.AssigneeID))
+	}
 	if len(f.Statuses) > 0 {
 		where = append(where, `status = ANY(`+arg(f.Statuses)+`::text[])`)
 	}

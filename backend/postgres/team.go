@@ -180,6 +180,9 @@ func (db *DB) RemoveTeamMember(ctx context.Context, teamID, userID string) error
 	if _, err := tx.logChange(ctx, userID, "team_members", teamID+":"+userID, core.OpDelete, map[string]any{"team_id": teamID}); err != nil {
 		return err
 	}
+	if err := tx.unassignTeamTasks(ctx, teamID, userID); err != nil {
+		return err
+	}
 	return tx.commit(ctx, "remove team member")
 }
 
@@ -206,3 +209,36 @@ func (db *DB) TeamIDsForUser(ctx context.Context, userID string) ([]string, erro
 }
 
 var _ core.TeamStore = (*DB)(nil)
+
+// unassignTeamTasks clears the assignee of the team's tasks assigned to
+// userID, each as a logged write, so every device of the team learns it.
+func (tx *Tx) unassignTeamTasks(ctx context.Context, teamID, userID string) error {
+	rows, err := tx.Query(ctx, `SELECT id, user_id FROM tasks WHERE team_id = $1 AND assignee_id = $2 AND deleted_at IS NULL ORDER BY id FOR UPDATE`, teamID, userID)
+	if err != nil {
+		return formatError(err, "find assigned tasks", onViolation{})
+	}
+	var ids, owners []string
+	for rows.Next() {
+		var id, owner string
+		if err := rows.Scan(&id, &owner); err != nil {
+			rows.Close()
+			return formatError(err, "find assigned tasks", onViolation{})
+		}
+		ids, owners = append(ids, id), append(owners, owner)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return formatError(err, "find assigned tasks", onViolation{})
+	}
+	for i, id := range ids {
+		hlc, err := tx.logChange(ctx, owners[i], "tasks", id, core.OpUpdate, map[string]any{"assignee_id": ""})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tasks SET assignee_id = '', updated_at = $1, version = version + 1, hlc = $2 WHERE id = $3`,
+			tx.now, hlc, id); err != nil {
+			return formatError(err, "unassign task "+id, onViolation{})
+		}
+	}
+	return nil
+}

@@ -466,6 +466,9 @@ func (tx *Tx) outboxPatch(ctx context.Context, b *core.SyncBinding, table, rowID
 				p.Base[f] = c.base[f]
 			}
 			p.Fields[f] = row[f]
+			if fd, _ := t.Field(f); fd.Account {
+				p.Fields[f] = accountID(row[f], b.LocalUserID, b.RemoteUserID)
+			}
 			// A field the write path left without a clock takes the
 			// change's own: the latest change to it wins.
 			if clocks[f] == "" {
@@ -482,6 +485,15 @@ func (tx *Tx) outboxPatch(ctx context.Context, b *core.SyncBinding, table, rowID
 		p.ScopeID = team
 	}
 	return p, nil
+}
+
+// accountID maps one account's id to its other name: the server knows this
+// device's account by its remote id, the device by its local one.
+func accountID(v any, from, to string) any {
+	if s, ok := v.(string); ok && s != "" && s == from {
+		return to
+	}
+	return v
 }
 
 // readSyncedRow reads a row's synced fields (as wire values) and clocks.
@@ -599,6 +611,9 @@ func (tx *Tx) rebuildRow(ctx context.Context, b *core.SyncBinding, t *schema.Tab
 	row := merge.Row{Fields: map[string]any{}, Clocks: map[string]string{}}
 	for _, f := range t.Synced(schema.Version) {
 		if v, ok := server.State[f.Name]; ok {
+			if f.Account {
+				v = accountID(v, b.RemoteUserID, b.LocalUserID)
+			}
 			row.Fields[f.Name], row.Clocks[f.Name] = v, server.Clocks[f.Name]
 		}
 	}
@@ -667,6 +682,11 @@ func (tx *Tx) writeSyncedRow(ctx context.Context, b *core.SyncBinding, t *schema
 	op := core.OpUpdate
 	if insert {
 		op = core.OpInsert
+		// Device-only columns a row from elsewhere needs (a run's job
+		// status) take their arrival values.
+		for name, v := range t.Arrivals() {
+			cols, args = append(cols, name), append(args, v)
+		}
 		cols = append(cols, "id", "user_id", "field_clocks", "hlc", "version", "updated_at")
 		args = append(args, id, b.LocalUserID, string(clocks), hlcPart, 1, now)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.Name+` (`+strings.Join(cols, ", ")+`) VALUES (`+placeholders(len(cols))+`)`, args...); err != nil {
@@ -773,6 +793,9 @@ func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEn
 	in := merge.Patch{Fields: map[string]any{}, Clocks: map[string]string{}}
 	for _, f := range t.Synced(schema.Version) {
 		if v, ok := e.State[f.Name]; ok {
+			if f.Account {
+				v = accountID(v, b.RemoteUserID, b.LocalUserID)
+			}
 			in.Fields[f.Name], in.Clocks[f.Name] = v, e.Clocks[f.Name]
 		}
 	}

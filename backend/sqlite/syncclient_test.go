@@ -324,11 +324,11 @@ func TestSyncPullSkipsARowThisDeviceCannotKeep(t *testing.T) {
 	u := mustUser(t, db, "skip@example.com")
 	b := bindTest(t, db, u)
 	clock := "0001764000000000-000001@other-device"
-	// An extraction run's job state is this device's own (local-only, no
-	// default here): the row cannot be stored, and must not block the page.
-	run := core.SyncEntry{ScopeID: b.RemoteUserID, Table: "extraction_runs", RowID: "0193dddd-0000-7000-8000-000000000004",
-		SyncRowState: core.SyncRowState{State: map[string]any{"source": "text", "now": "2026-12-01T10:00:00.000Z", "created_at": "2026-12-01T10:00:00.000Z"},
-			Clocks: map[string]string{"source": clock, "now": clock, "created_at": clock}}}
+	// A message with a role this device's schema does not allow: the row
+	// cannot be stored, and must not block the page.
+	run := core.SyncEntry{ScopeID: b.RemoteUserID, Table: "notebook_messages", RowID: "0193dddd-0000-7000-8000-000000000004",
+		SyncRowState: core.SyncRowState{State: map[string]any{"role": "narrator", "content": "x", "created_at": "2026-12-01T10:00:00.000Z"},
+			Clocks: map[string]string{"role": clock, "content": clock, "created_at": clock}}}
 	task := core.SyncEntry{ScopeID: b.RemoteUserID, Table: "tasks", RowID: "0193dddd-0000-7000-8000-000000000005",
 		SyncRowState: core.SyncRowState{State: map[string]any{"title": "After the odd row", "created_at": "2026-12-01T10:00:00.000Z"},
 			Clocks: map[string]string{"title": clock, "created_at": clock}}}
@@ -393,5 +393,30 @@ func TestSyncBindDropsTeamsTheServerNoLongerNames(t *testing.T) {
 	rej, err := db.RejectedChanges(ctx, 10)
 	if err != nil || len(rej) != 1 || rej[0].Code != core.EFORBIDDEN || rej[0].Fields["title"] != title {
 		t.Fatalf("rejected %+v %v: want the edit kept, forbidden, with its value", rej, err)
+	}
+}
+
+// An extraction run made on another device arrives with its device-only
+// job state set as finished (the column has no default), so it is kept.
+func TestSyncPullKeepsAnExtractionRunFromAnotherDevice(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "runs@example.com")
+	b := bindTest(t, db, u)
+	clock := "0001764000000000-000001@other-device"
+	run := core.SyncEntry{ScopeID: b.RemoteUserID, Table: "extraction_runs", RowID: "0193dddd-0000-7000-8000-000000000006",
+		SyncRowState: core.SyncRowState{State: map[string]any{"source": "text", "kind": "text", "now": "2026-12-01T10:00:00.000Z",
+			"tasks": []any{map[string]any{"title": "Call the landlord"}}, "created_at": "2026-12-01T10:00:00.000Z"},
+			Clocks: map[string]string{"source": clock, "kind": clock, "now": clock, "tasks": clock, "created_at": clock}}}
+	applied, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "c1", Entries: []core.SyncEntry{run}})
+	if err != nil || len(applied) != 1 || applied[0].Table != "extraction_runs" {
+		t.Fatalf("pulled run: %+v %v", applied, err)
+	}
+	got, err := db.FindExtractionByID(ctx, run.RowID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "done" || got.UserID != u.ID || len(got.Tasks) != 1 || got.Tasks[0].Title != "Call the landlord" {
+		t.Fatalf("the run here: %+v", got)
 	}
 }

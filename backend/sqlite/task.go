@@ -17,7 +17,7 @@ import (
 const taskColumns = `id, user_id, title, description, status, priority, task_type, source, source_id,
 	deadline, start_time, end_time, location, meeting_url, attendees, estimated_hours, actual_hours,
 	can_delegate, is_optional, is_recurring, recurrence_rule, tags, parent_id,
-	google_task_id, google_tasklist_id, zoom_meeting_id, evidence, completed_at, created_at, updated_at, version, team_id`
+	google_task_id, google_tasklist_id, zoom_meeting_id, evidence, completed_at, created_at, updated_at, version, team_id, assignee_id`
 
 // noDeadline sorts undated tasks after every dated one.
 const noDeadline = "9999-12-31T23:59:59.999Z"
@@ -58,7 +58,7 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 	}
 	args := append(vals, core.PriorityRank(t.Priority), hlc)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
 		return formatError(err, "create task", userMissing)
 	}
 	return nil
@@ -84,7 +84,7 @@ func taskValues(t *core.Task) ([]any, error) {
 		formatTimePtr(t.Deadline), formatTimePtr(t.StartTime), formatTimePtr(t.EndTime), t.Location, t.MeetingURL,
 		string(attendees), t.EstimatedHours, t.ActualHours, t.CanDelegate, t.IsOptional, t.IsRecurring, t.RecurrenceRule,
 		string(tags), t.ParentID, t.GoogleTaskID, t.GoogleTaskListID, t.ZoomMeetingID, string(evidence),
-		formatTimePtr(t.CompletedAt), formatTime(t.CreatedAt), formatTime(t.UpdatedAt), t.Version, t.TeamID}, nil
+		formatTimePtr(t.CompletedAt), formatTime(t.CreatedAt), formatTime(t.UpdatedAt), t.Version, t.TeamID, t.AssigneeID}, nil
 }
 
 // taskFields returns the change log's field map: every field for an
@@ -99,7 +99,7 @@ func taskFields(t *core.Task, only []string) map[string]any {
 		"is_optional": t.IsOptional, "is_recurring": t.IsRecurring, "recurrence_rule": t.RecurrenceRule,
 		"tags": nonNil(t.Tags), "parent_id": t.ParentID, "google_task_id": t.GoogleTaskID,
 		"google_tasklist_id": t.GoogleTaskListID, "zoom_meeting_id": t.ZoomMeetingID,
-		"completed_at": formatTimePtr(t.CompletedAt), "team_id": t.TeamID,
+		"completed_at": formatTimePtr(t.CompletedAt), "team_id": t.TeamID, "assignee_id": t.AssigneeID,
 	}
 	if t.Evidence != nil {
 		all["evidence"] = t.Evidence
@@ -129,7 +129,7 @@ func scanTask(row interface{ Scan(...any) error }) (*core.Task, error) {
 	if err := row.Scan(&t.ID, &t.UserID, &t.Title, &t.Description, &t.Status, &t.Priority, &t.TaskType, &t.Source, &t.SourceID,
 		&deadline, &start, &end, &t.Location, &t.MeetingURL, &attendees, &est, &act,
 		&t.CanDelegate, &t.IsOptional, &t.IsRecurring, &t.RecurrenceRule, &tags, &t.ParentID,
-		&t.GoogleTaskID, &t.GoogleTaskListID, &t.ZoomMeetingID, &evidence, &completed, &created, &updated, &t.Version, &t.TeamID); err != nil {
+		&t.GoogleTaskID, &t.GoogleTaskListID, &t.ZoomMeetingID, &evidence, &completed, &created, &updated, &t.Version, &t.TeamID, &t.AssigneeID); err != nil {
 		return nil, err
 	}
 	var err error
@@ -276,6 +276,10 @@ func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, s
 		for _, id := range f.TeamIDs {
 			args = append(args, id)
 		}
+	}
+	if f.AssigneeID != "" {
+		where = append(where, `assignee_id = ?`)
+		args = append(args, f.AssigneeID)
 	}
 	if len(f.Statuses) > 0 {
 		where = append(where, `status IN (`+placeholders(len(f.Statuses))+`)`)

@@ -176,6 +176,9 @@ func (db *DB) RemoveTeamMember(ctx context.Context, teamID, userID string) error
 	if _, err := tx.logChange(ctx, userID, "team_members", teamID+":"+userID, core.OpDelete, map[string]any{"team_id": teamID}); err != nil {
 		return err
 	}
+	if err := tx.unassignTeamTasks(ctx, teamID, userID); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: remove team member: commit: %w", err)
 	}
@@ -202,3 +205,47 @@ func (db *DB) TeamIDsForUser(ctx context.Context, userID string) ([]string, erro
 }
 
 var _ core.TeamStore = (*DB)(nil)
+
+// unassignTeamTasks clears the assignee of the team's tasks assigned to
+// userID, each as a logged write, so every device of the team learns it.
+func (tx *Tx) unassignTeamTasks(ctx context.Context, teamID, userID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, user_id FROM tasks WHERE team_id = ? AND assignee_id = ? AND deleted_at IS NULL`, teamID, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: find assigned tasks: %w", err)
+	}
+	var ids, owners []string
+	for rows.Next() {
+		var id, owner string
+		if err := rows.Scan(&id, &owner); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: find assigned tasks: %w", err)
+		}
+		ids, owners = append(ids, id), append(owners, owner)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: find assigned tasks: %w", err)
+	}
+	for i, id := range ids {
+		hlc, err := tx.logChange(ctx, owners[i], "tasks", id, core.OpUpdate, map[string]any{"assignee_id": ""})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET assignee_id = '', updated_at = ?, version = version + 1, hlc = ? WHERE id = ?`,
+			formatTime(tx.now), hlc, id); err != nil {
+			return fmt.Errorf("sqlite: unassign task %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// MirroredTeam reports whether teamID is a team this device holds as a
+// copy of a team server's (a sync scope), whose members it does not all
+// know.
+func (db *DB) MirroredTeam(ctx context.Context, teamID string) (bool, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM sync_scopes WHERE scope_id = ? AND kind = 'team'`, teamID).Scan(&n); err != nil {
+		return false, fmt.Errorf("sqlite: find scope %s: %w", teamID, err)
+	}
+	return n > 0, nil
+}

@@ -322,7 +322,7 @@ func testSyncEveryTable(t *testing.T, s Stores) {
 	if len(res.Applied) != len(ps) {
 		t.Fatalf("only %d of %d tables took a generic row: %+v", len(res.Applied), len(ps), res.Rejected)
 	}
-	es, err := s.Sync.ReadFeed(ctx, ana.ID, 0, 100, 1)
+	es, err := s.Sync.ReadFeed(ctx, ana.ID, 0, 100, schema.Version)
 	if err != nil {
 		t.Fatal(err)
 	}

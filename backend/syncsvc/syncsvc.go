@@ -34,6 +34,8 @@ var MaxPageBytes = wire.ServerBatchBytes
 // own).
 type Teams interface {
 	FindTeamsForUser(ctx context.Context, userID string) ([]*core.Team, error)
+	// FindTeamMember: not_found when the user is not in the team.
+	FindTeamMember(ctx context.Context, teamID, userID string) (*core.TeamMember, error)
 }
 
 // Service is the sync server.
@@ -216,7 +218,11 @@ func (s *Service) Push(ctx context.Context, req *wire.PushRequest) (*wire.PushRe
 			ps[i].ChangeIDs = []string{}
 		}
 	}
-	d := decider{user: u, roles: roles, schemaVersion: req.SchemaVersion}
+	members, err := s.assignees(ctx, req.Patches, roles)
+	if err != nil {
+		return nil, err
+	}
+	d := decider{user: u, roles: roles, schemaVersion: req.SchemaVersion, members: members}
 	res, err := s.store.ApplyPush(ctx, u.ID, req.DeviceID, req.BatchID, ps, d.decide)
 	if err != nil {
 		return nil, err
@@ -234,6 +240,26 @@ func (s *Service) Push(ctx context.Context, req *wire.PushRequest) (*wire.PushRe
 			}
 		}
 		out.Rejected = append(out.Rejected, rj)
+	}
+	return out, nil
+}
+
+// assignees looks up, for the team tasks of a batch that name an assignee,
+// whether that person is in the team: the decision runs inside the store's
+// transaction, where only the batch's own facts are at hand.
+func (s *Service) assignees(ctx context.Context, patches []wire.Patch, roles map[string]string) (map[[2]string]bool, error) {
+	out := map[[2]string]bool{}
+	for _, p := range patches {
+		id, _ := p.Fields["assignee_id"].(string)
+		k := [2]string{p.ScopeID, id}
+		if _, seen := out[k]; seen || p.Table != "tasks" || id == "" || !core.ValidID(id) || roles[p.ScopeID] == "" || roles[p.ScopeID] == "self" {
+			continue
+		}
+		_, err := s.teams.FindTeamMember(ctx, p.ScopeID, id)
+		if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+			return nil, err
+		}
+		out[k] = err == nil
 	}
 	return out, nil
 }
@@ -519,6 +545,7 @@ type decider struct {
 	user          *core.User
 	roles         map[string]string // scope id → the caller's role ("self" for their own)
 	schemaVersion int
+	members       map[[2]string]bool // {team, user} → in the team, for the batch's assignees
 }
 
 func reject(code, format string, args ...any) (*core.SyncWrite, *core.Error, bool) {
@@ -586,6 +613,14 @@ func (d decider) decide(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite
 			return nil, core.Errorf(core.EINVALID, "A task's team_id is its scope's, set once."), true
 		}
 	}
+	if v, ok := p.Fields["assignee_id"].(string); ok && tb.Name == "tasks" && v != "" {
+		switch {
+		case !team && v != d.user.ID:
+			return nil, core.Errorf(core.EINVALID, "tasks.assignee_id: a personal task can be assigned only to its owner."), true
+		case team && !d.members[[2]string{p.ScopeID, v}]:
+			return nil, core.Errorf(core.EINVALID, "tasks.assignee_id: %s is not a member of the task's team.", v), true
+		}
+	}
 	merged, conflicts, seen := merge.Merge(merge.Row{Fields: cur.Fields, Clocks: cur.Clocks},
 		merge.Patch{Fields: p.Fields, Clocks: p.Clocks, Base: p.Base})
 	w := &core.SyncWrite{Fields: map[string]any{}, Clocks: merged.Clocks}
@@ -600,7 +635,7 @@ func (d decider) decide(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite
 		}
 	}
 	if !cur.Exists {
-		w.Local = localStart[tb.Name]
+		w.Local = tb.Arrivals()
 	}
 	if len(w.Fields) > 0 {
 		if err := validate(tb, merged.Fields); err != nil {
@@ -615,14 +650,6 @@ func (d decider) decide(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite
 		w.Withdrawn = append(w.Withdrawn, core.SyncConflict{Field: sn.Field, LoserClock: sn.Clock})
 	}
 	return w, nil, true
-}
-
-// localStart is the job state a row arriving from another device starts
-// with here: a document is indexed again by this node, from the synced row
-// and its file; an extraction run finished on the device that ran it.
-var localStart = map[string]map[string]any{
-	"notebook_documents": {"status": "queued"},
-	"extraction_runs":    {"status": "done"},
 }
 
 // storable refuses text no store can keep (NUL, invalid UTF-8).

@@ -14,7 +14,13 @@ import (
 // Service owns the rules of tasks; stores only persist.
 type Service struct {
 	// Teams, when set, lets team members see and edit their teams' tasks.
-	Teams  core.TeamMembership
+	Teams core.TeamMembership
+	// Mirrors, when set, names the teams this device holds as copies of a
+	// team server's: their members are not all known here, so a team
+	// task's assignee is checked by the server when the task syncs.
+	Mirrors interface {
+		MirroredTeam(ctx context.Context, teamID string) (bool, error)
+	}
 	store  core.TaskStore
 	events core.EventPublisher
 	logger *slog.Logger
@@ -87,6 +93,9 @@ func (s *Service) CreateFor(ctx context.Context, userID string, t *core.Task) (*
 			return nil, core.Errorf(core.ENOTFOUND, "Team not found.")
 		}
 	}
+	if err := s.checkAssignee(ctx, t, t.AssigneeID); err != nil {
+		return nil, err
+	}
 	if err := s.checkParent(ctx, userID, "", t.ParentID); err != nil {
 		return nil, err
 	}
@@ -145,6 +154,36 @@ func (s *Service) access(ctx context.Context, userID string, t *core.Task) (stri
 	return role, nil
 }
 
+// checkAssignee says whether t (its owner and team as stored) may be
+// assigned to assigneeID: anyone in its team, or for a personal task its
+// owner; "" unassigns. Someone outside the team is refused like a stranger,
+// whether or not the account exists.
+func (s *Service) checkAssignee(ctx context.Context, t *core.Task, assigneeID string) error {
+	if assigneeID == "" {
+		return nil
+	}
+	if !core.ValidID(assigneeID) {
+		return core.FieldError("assignee_id", "assignee_id must be a user's id, or empty to unassign.")
+	}
+	if t.TeamID == "" {
+		if assigneeID != t.UserID {
+			return core.FieldError("assignee_id", "A personal task can be assigned only to you; put it in a team to assign it to someone else.")
+		}
+		return nil
+	}
+	role, err := s.teamRole(ctx, t.TeamID, assigneeID)
+	if err != nil || role != "" {
+		return err
+	}
+	if s.Mirrors != nil {
+		mirrored, err := s.Mirrors.MirroredTeam(ctx, t.TeamID)
+		if err != nil || mirrored {
+			return err
+		}
+	}
+	return core.FieldError("assignee_id", "The assignee must be a member of the task's team.")
+}
+
 // List returns a page of the caller's tasks.
 func (s *Service) List(ctx context.Context, f core.TaskFilter) ([]*core.Task, string, error) {
 	if _, err := core.RequireSelf(ctx, f.UserID); err != nil {
@@ -181,6 +220,11 @@ func (s *Service) Update(ctx context.Context, userID, id string, upd core.TaskUp
 	t, err := s.store.UpdateTask(ctx, id, upd, func(cur *core.Task) error {
 		if _, err := s.access(ctx, userID, cur); err != nil {
 			return err
+		}
+		if upd.AssigneeID != nil && *upd.AssigneeID != cur.AssigneeID {
+			if err := s.checkAssignee(ctx, cur, *upd.AssigneeID); err != nil {
+				return err
+			}
 		}
 		before = *cur
 		return nil
@@ -280,5 +324,6 @@ func changedFields(a, b *core.Task) []string {
 	add("estimated_hours", !floatEq(a.EstimatedHours, b.EstimatedHours))
 	add("can_delegate", a.CanDelegate != b.CanDelegate)
 	add("is_optional", a.IsOptional != b.IsOptional)
+	add("assignee_id", a.AssigneeID != b.AssigneeID)
 	return out
 }

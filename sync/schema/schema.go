@@ -19,7 +19,8 @@ import (
 
 // Version is the synced schema's version: a client sends it, and a field
 // is sent to a client only when its Since is at most the client's.
-const Version = 1
+// Version 2 added tasks.assignee_id.
+const Version = 2
 
 // Type is how a field's value travels (JSON) and is checked.
 type Type string
@@ -44,6 +45,14 @@ type Field struct {
 	// LocalOnly fields are per-device state (job progress, derived
 	// values, local paths): they never leave the device.
 	LocalOnly bool
+	// Account fields hold a user's id. A device keeps its own account
+	// under a local id, so it writes the server's id of its own account
+	// as its local id when a row arrives, and back when it sends one.
+	Account bool
+	// Arrival is the value a local-only field takes on a device when its
+	// row arrives from another device (nil: the column's default), for
+	// columns that need one.
+	Arrival any
 }
 
 // Scope rules.
@@ -73,6 +82,12 @@ var Meta = []string{"id", "user_id", "updated_at", "version", "hlc"}
 
 func f(name string, t Type) Field     { return Field{Name: name, Type: t, Since: 1} }
 func local(name string, t Type) Field { return Field{Name: name, Type: t, Since: 1, LocalOnly: true} }
+
+// arriving is a local-only field with the value a row from another device
+// starts with on this one.
+func arriving(name string, t Type, v any) Field {
+	return Field{Name: name, Type: t, Since: 1, LocalOnly: true, Arrival: v}
+}
 func common(fields ...Field) []Field {
 	return append(fields, f("created_at", TimeMS), f("deleted_at", TimeMS))
 }
@@ -91,12 +106,15 @@ var Tables = []Table{
 		local("google_task_id", Text), local("google_tasklist_id", Text), local("zoom_meeting_id", Text),
 		f("evidence", JSON), f("completed_at", TimeMS),
 		// The team a task belongs to: its scope, set once.
-		f("team_id", UUID))},
+		f("team_id", UUID),
+		// Who the task is assigned to: a member of its team, or for a
+		// personal task its owner ("" when nobody).
+		Field{Name: "assignee_id", Type: UUID, Since: 2, Account: true})},
 	{Name: "notebooks", Scope: Shareable, Fields: common(f("name", Text), f("description", Text))},
 	{Name: "notebook_documents", Scope: Shareable, Fields: common(
 		f("notebook_id", UUID), f("upload_id", UUID), f("filename", Text), f("kind", Text),
 		// Indexing is each device's own job, from the synced row and the blob.
-		local("status", Text), local("stage", Text), local("progress", Real), local("error", Text),
+		arriving("status", Text, "queued"), local("stage", Text), local("progress", Real), local("error", Text),
 		local("chunk_count", Int), local("page_count", Int), local("model", Text), local("attempts", Int),
 		local("indexed_at", TimeMS))},
 	{Name: "notebook_messages", Scope: Shareable, Fields: common(
@@ -110,8 +128,9 @@ var Tables = []Table{
 	{Name: "extraction_runs", Scope: Personal, Fields: common(
 		f("upload_id", UUID), f("source", Text), f("kind", Text), f("engine", Text), f("review", Bool),
 		f("now", TimeMS), f("timezone", Text), f("tasks", JSON), f("finished_at", TimeMS),
-		// The job itself runs on one device.
-		local("status", Text), local("stage", Text), local("progress", Real), local("error", Text),
+		// The job itself runs on one device; elsewhere the run shows as
+		// finished, with the tasks it found.
+		arriving("status", Text, "done"), local("stage", Text), local("progress", Real), local("error", Text),
 		local("attempts", Int), local("input", Text), local("source_text", Text))},
 	{Name: "user_profiles", Scope: Personal, DeterministicID: true, Fields: common(
 		f("role", Text), f("department", Text), f("timezone", Text), f("working_hours", JSON), f("working_days", JSON))},
@@ -139,6 +158,21 @@ var byName = func() map[string]*Table {
 	}
 	return m
 }()
+
+// Arrivals are the local-only values a row arriving from another device
+// starts with (nil when none).
+func (t *Table) Arrivals() map[string]any {
+	var out map[string]any
+	for _, f := range t.Fields {
+		if f.LocalOnly && f.Arrival != nil {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[f.Name] = f.Arrival
+		}
+	}
+	return out
+}
 
 // Lookup returns a synced table by name.
 func Lookup(name string) (*Table, bool) {
