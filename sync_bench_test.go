@@ -37,6 +37,12 @@ func BenchmarkSyncOfflineChanges(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		r, err := laptop.eng.SyncNow(laptop.ctx)
+		// The push's own pull sets the device's features to work (the
+		// workload analysis of the tasks), whose few writes go in a round
+		// or two more, as a device's background loop would send them.
+		for round := 0; err == nil && r.Pending != 0 && round < 3; round++ {
+			r, err = laptop.eng.SyncNow(laptop.ctx)
+		}
 		if err != nil || r.Pending != 0 {
 			b.Fatalf("push: %+v %v", r, err)
 		}

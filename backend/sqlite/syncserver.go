@@ -186,11 +186,23 @@ func (db *DB) ReadFeed(ctx context.Context, scopeID string, afterSeq int64, limi
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: read feed: %w", err)
 	}
+	// The page's rows, one statement per table.
+	ids := map[string][]string{}
+	for _, e := range out {
+		ids[e.Table] = append(ids[e.Table], e.RowID)
+	}
+	found := make(map[string]map[string]*core.ServerRow, len(ids))
+	for table, list := range ids {
+		tb, _ := schema.Lookup(table)
+		if found[table], err = readServerRows(ctx, db.read, tb, list); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range out {
 		tb, _ := schema.Lookup(e.Table)
-		r, err := readServerRow(ctx, db.read, tb, e.RowID)
-		if err != nil {
-			return nil, err
+		r := found[e.Table][e.RowID]
+		if r == nil {
+			r = &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}
 		}
 		if !r.Exists {
 			// Gone for good (a hard delete): tell the device it is deleted.
@@ -221,45 +233,93 @@ type rowQueryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// readServerRow reads a synced row's synced fields, clocks, owner and
-// scope; Exists is false when there is no such row.
-func readServerRow(ctx context.Context, q rowQueryer, tb *schema.Table, id string) (*core.ServerRow, error) {
-	fields := tb.Synced(schema.Version)
-	cols := make([]string, 0, len(fields)+3)
+type rowsQueryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// serverRowColumns is the select list of a synced row as the server reads
+// it: id, owner, scope, field clocks, then the table's synced fields.
+func serverRowColumns(tb *schema.Table) string {
 	team := `''`
 	if tb.Name == "tasks" {
 		team = `team_id`
 	}
-	cols = append(cols, `user_id`, team, `field_clocks`)
-	for _, f := range fields {
+	cols := []string{`id`, `user_id`, team, `field_clocks`}
+	for _, f := range tb.Synced(schema.Version) {
 		cols = append(cols, f.Name)
 	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	r := &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}
-	err := q.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+tb.Name+` WHERE id = ?`, id).Scan(ptrs...)
+	return strings.Join(cols, ", ")
+}
+
+// readServerRow reads a synced row's synced fields, clocks, owner and
+// scope; Exists is false when there is no such row.
+func readServerRow(ctx context.Context, q rowQueryer, tb *schema.Table, id string) (*core.ServerRow, error) {
+	vals, ptrs := scanTargets(tb)
+	err := q.QueryRowContext(ctx, `SELECT `+serverRowColumns(tb)+` FROM `+tb.Name+` WHERE id = ?`, id).Scan(ptrs...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, nil
+		return &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("sqlite: read %s %s: %w", tb.Name, id, err)
 	}
-	r.Exists = true
-	r.UserID = liteString(vals[0])
-	r.ScopeID = liteString(vals[1])
+	return serverRowOf(tb, vals), nil
+}
+
+// readServerRows reads many rows of one table in one statement (the ids
+// travel as one JSON array, so the statement's text is the same for any
+// number of them and stays prepared). A row that is not there is absent
+// from the map.
+func readServerRows(ctx context.Context, q rowsQueryer, tb *schema.Table, ids []string) (map[string]*core.ServerRow, error) {
+	out := make(map[string]*core.ServerRow, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read %s rows: %w", tb.Name, err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+serverRowColumns(tb)+` FROM `+tb.Name+` WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read %s rows: %w", tb.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		vals, ptrs := scanTargets(tb)
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("sqlite: read %s rows: %w", tb.Name, err)
+		}
+		out[liteString(vals[0])] = serverRowOf(tb, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: read %s rows: %w", tb.Name, err)
+	}
+	return out, nil
+}
+
+func scanTargets(tb *schema.Table) ([]any, []any) {
+	n := len(tb.Synced(schema.Version)) + 4
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, ptrs
+}
+
+// serverRowOf builds a row from the values of serverRowColumns.
+func serverRowOf(tb *schema.Table, vals []any) *core.ServerRow {
+	fields := tb.Synced(schema.Version)
+	r := &core.ServerRow{Exists: true, Fields: make(map[string]any, len(fields)), Clocks: map[string]string{}}
+	r.UserID = liteString(vals[1])
+	r.ScopeID = liteString(vals[2])
 	if r.ScopeID == "" {
 		r.ScopeID = r.UserID
 	}
-	if err := json.Unmarshal([]byte(liteString(vals[2])), &r.Clocks); err != nil {
+	var err error
+	if r.Clocks, err = DecodeFieldClocks(tb.Name, liteString(vals[3])); err != nil {
 		r.Clocks = map[string]string{} // unreadable clocks are the zero clock
 	}
-	if r.Clocks == nil {
-		r.Clocks = map[string]string{}
-	}
 	for i, f := range fields {
-		v, err := liteValue(f, vals[i+3])
+		v, err := liteValue(f, vals[i+4])
 		if err != nil {
 			// A value this code cannot read (an old row's bad JSON) is
 			// left out, with its clock, rather than failing every pull
@@ -270,7 +330,7 @@ func readServerRow(ctx context.Context, q rowQueryer, tb *schema.Table, id strin
 		r.Fields[f.Name] = v
 	}
 	r.Deleted = r.Fields["deleted_at"] != nil
-	return r, nil
+	return r
 }
 
 func liteString(v any) string {
@@ -411,17 +471,14 @@ func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, p
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: find batch: %w", err)
 	}
-	res := &core.PushResult{Applied: []string{}, Superseded: []string{}, Rejected: []core.PushRejected{}, ScopesSeq: map[string]int64{}}
 	var seq int64
 	seen, err := tx.appliedChanges(ctx, ps)
 	if err != nil {
 		return nil, err
 	}
-	var applied []appliedChange
-	for i := range ps {
-		if err := tx.applyPatch(ctx, userID, &ps[i], decide, res, seen, &applied); err != nil {
-			return nil, err
-		}
+	res, applied, err := tx.applyPatches(ctx, userID, ps, decide, seen)
+	if err != nil {
+		return nil, err
 	}
 	if err := tx.recordApplied(ctx, applied); err != nil {
 		return nil, err
@@ -454,7 +511,111 @@ func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, p
 	return res, nil
 }
 
-const patchSavepoint = "sentry_sync_patch"
+const (
+	patchSavepoint = "sentry_sync_patch"
+	batchSavepoint = "sentry_sync_batch"
+)
+
+// errOnePatchRefused stops the fast pass of a push: a patch's write was
+// refused by the database, so the batch is applied again patch by patch.
+var errOnePatchRefused = errors.New("sqlite: a patch's write was refused")
+
+// pushApply is one push being applied: the rows its patches name, read
+// once for the whole batch, and how to apply them.
+type pushApply struct {
+	userID string
+	decide core.SyncDecide
+	// rows holds each named row as it was before the batch (absent: not
+	// there); written marks the rows a patch of this pass wrote, which
+	// are read again if another patch names them.
+	rows    map[string]map[string]*core.ServerRow
+	written map[[2]string]bool
+	// careful gives each patch a savepoint of its own, so a write the
+	// database refuses is undone alone; without it a refusal stops the
+	// pass (errOnePatchRefused) and the batch is applied again carefully.
+	careful bool
+}
+
+// applyPatches merges a batch's patches. The fast pass writes without a
+// savepoint per patch (each one makes SQLite copy the pages it touches to
+// the statement journal and flush the task search index on release);
+// only when the database refuses one patch's write is the pass undone and
+// the batch applied again with one savepoint per patch, so that patch is
+// rejected alone, as before.
+func (tx *Tx) applyPatches(ctx context.Context, userID string, ps []core.PushPatch, decide core.SyncDecide, seen map[string]bool) (*core.PushResult, []appliedChange, error) {
+	a := &pushApply{userID: userID, decide: decide}
+	var err error
+	if a.rows, err = tx.readPushedRows(ctx, ps); err != nil {
+		return nil, nil, err
+	}
+	seenBefore := make(map[string]bool, len(seen))
+	for id := range seen {
+		seenBefore[id] = true
+	}
+	pending := len(tx.pending)
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT `+batchSavepoint); err != nil {
+		return nil, nil, fmt.Errorf("sqlite: savepoint: %w", err)
+	}
+	for {
+		res := &core.PushResult{Applied: []string{}, Superseded: []string{}, Rejected: []core.PushRejected{}, ScopesSeq: map[string]int64{}}
+		a.written = map[[2]string]bool{}
+		var applied []appliedChange
+		var err error
+		for i := range ps {
+			if err = tx.applyPatch(ctx, a, &ps[i], res, seen, &applied); err != nil {
+				break
+			}
+		}
+		if errors.Is(err, errOnePatchRefused) && !a.careful {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO `+batchSavepoint); err != nil {
+				return nil, nil, fmt.Errorf("sqlite: roll back batch: %w", err)
+			}
+			tx.pending = tx.pending[:pending]
+			seen = seenBefore
+			a.careful = true
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE `+batchSavepoint); err != nil {
+			return nil, nil, fmt.Errorf("sqlite: release batch: %w", err)
+		}
+		return res, applied, nil
+	}
+}
+
+// readPushedRows reads the rows a batch's patches name, one statement per
+// table.
+func (tx *Tx) readPushedRows(ctx context.Context, ps []core.PushPatch) (map[string]map[string]*core.ServerRow, error) {
+	ids := map[string][]string{}
+	for _, p := range ps {
+		if _, ok := schema.Lookup(p.Table); ok {
+			ids[p.Table] = append(ids[p.Table], p.RowID)
+		}
+	}
+	out := make(map[string]map[string]*core.ServerRow, len(ids))
+	for table, list := range ids {
+		tb, _ := schema.Lookup(table)
+		rows, err := readServerRows(ctx, tx, tb, list)
+		if err != nil {
+			return nil, err
+		}
+		out[table] = rows
+	}
+	return out, nil
+}
+
+// current is a patch's row as the server holds it now.
+func (tx *Tx) current(ctx context.Context, a *pushApply, tb *schema.Table, id string) (*core.ServerRow, error) {
+	if a.written[[2]string{tb.Name, id}] {
+		return readServerRow(ctx, tx, tb, id)
+	}
+	if r := a.rows[tb.Name][id]; r != nil {
+		return r, nil
+	}
+	return &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}, nil
+}
 
 // appliedChange is a change id merged by this push, recorded with the
 // batch so it is never merged again.
@@ -514,7 +675,7 @@ func (tx *Tx) recordApplied(ctx context.Context, cs []appliedChange) error {
 
 // applyPatch merges one patch (in a savepoint of its own, so a refused
 // write leaves nothing behind) and records its outcome in res.
-func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, decide core.SyncDecide, res *core.PushResult, seen map[string]bool, applied *[]appliedChange) error {
+func (tx *Tx) applyPatch(ctx context.Context, a *pushApply, p *core.PushPatch, res *core.PushResult, seen map[string]bool, applied *[]appliedChange) error {
 	reject := func(code, msg string, row *core.ServerRow) {
 		res.Rejected = append(res.Rejected, core.PushRejected{ChangeIDs: p.ChangeIDs, Table: p.Table, RowID: p.RowID, Code: code, Message: msg, Row: row})
 	}
@@ -535,12 +696,16 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 	if len(fresh) == 0 && len(p.ChangeIDs) > 0 {
 		return nil
 	}
-	p.ChangeIDs = fresh
-	cur, err := readServerRow(ctx, tx, tb, p.RowID)
+	// The batch may be applied twice (see applyPatches): the caller's
+	// patch keeps its ids.
+	q := *p
+	q.ChangeIDs = fresh
+	p = &q
+	cur, err := tx.current(ctx, a, tb, p.RowID)
 	if err != nil {
 		return err
 	}
-	w, rej, show := decide(p, cur)
+	w, rej, show := a.decide(p, cur)
 	if rej != nil {
 		var row *core.ServerRow
 		if show && cur.Exists {
@@ -550,13 +715,29 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 		return nil
 	}
 	outcome := "superseded"
-	if w != nil {
+	if w != nil && !a.careful {
+		err := tx.recordConflicts(ctx, tb, p, w)
+		if err == nil && len(w.Fields) > 0 {
+			a.written[[2]string{tb.Name, p.RowID}] = true
+			err = tx.writeServerRow(ctx, a.userID, tb, p, cur, w)
+		}
+		if err != nil && core.ErrorCode(err) != core.EINTERNAL {
+			return errOnePatchRefused
+		} else if err != nil {
+			return err
+		}
+		res.Conflicts += len(w.Conflicts)
+		if len(w.Fields) > 0 {
+			outcome = "applied"
+		}
+	} else if w != nil {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT `+patchSavepoint); err != nil {
 			return fmt.Errorf("sqlite: savepoint: %w", err)
 		}
 		err := tx.recordConflicts(ctx, tb, p, w)
 		if err == nil && len(w.Fields) > 0 {
-			err = tx.writeServerRow(ctx, userID, tb, p, cur, w)
+			a.written[[2]string{tb.Name, p.RowID}] = true
+			err = tx.writeServerRow(ctx, a.userID, tb, p, cur, w)
 		}
 		if err != nil {
 			if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO `+patchSavepoint); rbErr != nil {

@@ -246,6 +246,44 @@ func testSyncApplyPush(t *testing.T, s Stores) {
 	if cs, err := s.Sync.FindSyncConflicts(ctx, []string{ana.ID}, 10); err != nil || len(cs) != 0 {
 		t.Fatalf("after withdrawal %+v %v", cs, err)
 	}
+	// One batch whose third patch the columns refuse after two patches to
+	// one row, the first keeping a conflict: the refused patch is undone
+	// alone, the second patch saw the first's write, the conflict is kept
+	// once and the log has one entry for each applied patch.
+	mixedID := "0193a2b4-0000-7000-8000-000000000005"
+	before, _ := s.Sync.ScopeSeqs(ctx, []string{ana.ID})
+	mixedLoser := syncClock("ana-desk", 11)
+	mixed := func(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite, *core.Error, bool) {
+		w, _, _ := applyAll(p, cur)
+		if p.ChangeIDs[0] == "m1" {
+			w.Conflicts = []core.SyncConflict{{Field: "title", LoserValue: "lost", LoserClock: mixedLoser, WinnerValue: "First", WinnerClock: c}}
+		}
+		if p.ChangeIDs[0] == "m2" && (!cur.Exists || cur.Fields["title"] != "First") {
+			return nil, core.Errorf(core.EINVALID, "the second patch did not see the first: %+v", cur), false
+		}
+		return w, nil, false
+	}
+	first := map[string]any{"title": "First", "status": "todo", "priority": "low", "task_type": "task", "source": "sentry",
+		"team_id": "", "created_at": "2026-12-01T09:00:00.000Z"}
+	mres, err := s.Sync.ApplyPush(ctx, ana.ID, "ana-laptop", "b-mixed", []core.PushPatch{
+		{Table: "tasks", ScopeID: ana.ID, RowID: mixedID, Fields: first, Clocks: clocks(first, syncClock("ana-laptop", 11)), ChangeIDs: []string{"m1"}},
+		{Table: "tasks", ScopeID: ana.ID, RowID: mixedID, Fields: map[string]any{"title": "Second"},
+			Clocks: map[string]string{"title": syncClock("ana-laptop", 12)}, ChangeIDs: []string{"m2"}},
+		{Table: "tasks", ScopeID: ana.ID, RowID: "0193a2b4-0000-7000-8000-000000000006", Fields: map[string]any{"status": "todo"},
+			Clocks: map[string]string{"status": syncClock("ana-laptop", 13)}, ChangeIDs: []string{"m3"}},
+	}, mixed)
+	if err != nil || strings.Join(mres.Applied, ",") != "m1,m2" || len(mres.Rejected) != 1 || mres.Rejected[0].ChangeIDs[0] != "m3" || mres.Conflicts != 1 {
+		t.Fatalf("mixed batch: %+v %v", mres, err)
+	}
+	if got, err := s.Tasks.FindTaskByID(ctx, mixedID); err != nil || got.Title != "Second" || got.Priority != "low" {
+		t.Fatalf("mixed batch's row: %+v %v", got, err)
+	}
+	if after, _ := s.Sync.ScopeSeqs(ctx, []string{ana.ID}); after[ana.ID] != before[ana.ID]+2 {
+		t.Fatalf("mixed batch logged %d entries, want 2", after[ana.ID]-before[ana.ID])
+	}
+	if cs, err := s.Sync.FindSyncConflicts(ctx, []string{ana.ID}, 10); err != nil || len(cs) != 1 || cs[0].LoserClock != mixedLoser {
+		t.Fatalf("mixed batch's conflicts %+v %v", cs, err)
+	}
 	// The device's progress.
 	if err := s.Sync.MarkSyncPulled(ctx, "ana-laptop", map[string]int64{ana.ID: 7}); err != nil {
 		t.Fatal(err)
