@@ -35,6 +35,12 @@ func (a *App) startJobs(bg context.Context) error {
 	if err := a.registerIntegrationSyncs(q); err != nil {
 		return err
 	}
+	if a.Sync != nil && !a.Config.Desktop {
+		// The team server's sync log: the latest entry per row, and
+		// tombstones for the retention.
+		a.Sync.Logger = a.logger
+		a.Sync.RegisterCompaction(q, SyncCompactEvery, time.Duration(a.Config.SyncRetentionDays)*24*time.Hour)
+	}
 	if err := q.Start(bg); err != nil {
 		return err
 	}
@@ -43,6 +49,9 @@ func (a *App) startJobs(bg context.Context) error {
 	}
 	return a.Notebooks.Resume(bg)
 }
+
+// SyncCompactEvery is how often the team server compacts its sync log.
+var SyncCompactEvery = time.Hour
 
 // jobsHealth is /health's view of the job queue: which one, and its
 // jobs by state (on PostgreSQL, every server's).

@@ -102,6 +102,11 @@ type Config struct {
 	// MaxUploadMB bounds one file; QuotaMB all of a user's files.
 	MaxUploadMB int64 `json:"max_upload_mb"`
 	QuotaMB     int64 `json:"quota_mb"`
+	// SyncRetentionDays is how long the team server keeps a deleted row's
+	// tombstone in the sync log (env SENTRY_SYNC_RETENTION_DAYS); a device
+	// offline for longer downloads its data again at its next sync. 0
+	// means 90 days.
+	SyncRetentionDays int `json:"sync_retention_days"`
 	// OAuth configures the sign-in providers; a provider without a client
 	// id is off. Secrets may come from the environment instead.
 	OAuth OAuthConfig `json:"oauth"`
@@ -299,6 +304,9 @@ func (c Config) Validate() error {
 	if c.QuotaMB < c.MaxUploadMB {
 		return fmt.Errorf("config: quota %d MB is smaller than one upload (%d MB)", c.QuotaMB, c.MaxUploadMB)
 	}
+	if c.SyncRetentionDays < 0 || c.SyncRetentionDays > 3650 {
+		return fmt.Errorf("config: sync retention %d days: want 1 to 3650", c.SyncRetentionDays)
+	}
 	if c.RateLimit < 0 || c.RateBurst < 0 {
 		return errors.New("config: rate limit and burst must not be negative")
 	}
@@ -460,6 +468,13 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("config: SENTRY_MAX_UPLOAD_MB: %w", err)
 		}
 		c.MaxUploadMB = n
+	}
+	if v := getenv("SENTRY_SYNC_RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return c, fmt.Errorf("config: SENTRY_SYNC_RETENTION_DAYS: want a number of days: %w", err)
+		}
+		c.SyncRetentionDays = n
 	}
 	if v := getenv("SENTRY_OLLAMA_MODEL"); v != "" {
 		c.OllamaModel = v

@@ -147,4 +147,24 @@ type SyncServerStore interface {
 	// FindSyncConflicts lists the conflicts kept in the given scopes,
 	// newest first.
 	FindSyncConflicts(ctx context.Context, scopes []string, limit int) ([]*SyncConflict, error)
+	// SyncHorizons returns each scope's horizon: the highest seq of a
+	// tombstone entry compaction removed (absent or 0 for none). A device
+	// whose cursor is below it may have missed a deletion and downloads
+	// the scope again.
+	SyncHorizons(ctx context.Context, scopes []string) (map[string]int64, error)
+	// CompactSyncLog keeps only the latest log entry of each synced row
+	// (the feed sends a row's current state, so older entries say
+	// nothing more), then removes tombstone entries — the last entry of a
+	// deleted row — written before purgeBefore, raising the scope's
+	// horizon past them. Rows stay in their tables (a deleted row as its
+	// skeleton of id, deleted_at and clocks), so nothing deleted comes
+	// back.
+	CompactSyncLog(ctx context.Context, purgeBefore time.Time) (*SyncCompaction, error)
+}
+
+// SyncCompaction is what one compaction of the sync log did.
+type SyncCompaction struct {
+	Scopes     int   `json:"scopes"`     // scopes looked at
+	Superseded int64 `json:"superseded"` // older entries of a row removed
+	Tombstones int64 `json:"tombstones"` // expired tombstone entries removed
 }

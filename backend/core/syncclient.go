@@ -89,6 +89,11 @@ const (
 	SyncScopeAdded   = "scope_added"
 	SyncScopeRevoked = "scope_revoked"
 	SyncEpochChanged = "epoch_changed"
+	// SyncResyncScope: the device fell behind the server's horizon; the
+	// scope comes again from the start, and at the end of the download
+	// the rows it did not bring are dropped unless they hold changes the
+	// server has not acknowledged.
+	SyncResyncScope = "resync_scope"
 )
 
 // SyncControl is one control message of a pull.
@@ -106,6 +111,9 @@ type SyncPage struct {
 	Entries []SyncEntry
 	Control []SyncControl
 	Cursor  string
+	// Done is set on the last page of a pull (the server has no more):
+	// scopes downloaded again are complete.
+	Done bool
 }
 
 // SyncApplied names a local row a pull changed, so the engine can publish

@@ -166,6 +166,15 @@ func (db *DB) ScopeSeqs(ctx context.Context, scopes []string) (map[string]int64,
 	if err := rows.Err(); err != nil {
 		return nil, formatError(err, "scope seqs", onViolation{})
 	}
+	// A compacted log's last entry may be gone: the horizon is a seq the
+	// scope reached too.
+	hs, err := db.SyncHorizons(ctx, scopes)
+	if err != nil {
+		return nil, err
+	}
+	for s, h := range hs {
+		out[s] = max(out[s], h)
+	}
 	return out, nil
 }
 

@@ -746,9 +746,22 @@ func (db *DB) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]core.SyncA
 				WHERE origin = 'local' AND rejected_at IS NULL AND hlc > ?`, c.RestoredHighHLC); err != nil {
 				return nil, fmt.Errorf("sqlite: re-send after restore: %w", err)
 			}
+		case core.SyncResyncScope:
+			if err := tx.startResync(ctx, b, c.ScopeID); err != nil {
+				return nil, err
+			}
 		}
 	}
+	resync, err := tx.resyncing(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, e := range p.Entries {
+		if resync {
+			if err := tx.resyncSeen(ctx, e.Table, e.RowID); err != nil {
+				return nil, err
+			}
+		}
 		a, err := tx.applyEntry(ctx, b, e)
 		if err != nil {
 			return nil, err
@@ -756,6 +769,13 @@ func (db *DB) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]core.SyncA
 		if a != nil {
 			out = append(out, *a)
 		}
+	}
+	if resync && p.Done {
+		gone, err := tx.finishResync(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gone...)
 	}
 	for _, c := range p.Control {
 		if c.Type == core.SyncScopeRevoked {

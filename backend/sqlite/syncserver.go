@@ -144,7 +144,10 @@ func (db *DB) ScopeSeqs(ctx context.Context, scopes []string) (map[string]int64,
 	out := make(map[string]int64, len(scopes))
 	for _, s := range scopes {
 		var seq int64
-		if err := db.read.QueryRowContext(ctx, `SELECT ifnull(max(seq), 0) FROM changes WHERE scope_id = ? AND table_name IN (`+syncedTableList+`)`, s).Scan(&seq); err != nil {
+		// A compacted log's last entry may be gone: the horizon is a seq
+		// the scope reached too.
+		if err := db.read.QueryRowContext(ctx, `SELECT max(ifnull((SELECT max(seq) FROM changes WHERE scope_id = ? AND table_name IN (`+syncedTableList+`)), 0),
+			ifnull((SELECT horizon_seq FROM sync_horizons WHERE scope_id = ?), 0))`, s, s).Scan(&seq); err != nil {
 			return nil, fmt.Errorf("sqlite: scope seq: %w", err)
 		}
 		out[s] = seq

@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +49,8 @@ type Service struct {
 	// well, for writes made by other server instances (PostgreSQL).
 	Poll      bool
 	PollEvery time.Duration
+	// Logger reports compactions (nil: quiet).
+	Logger *slog.Logger
 
 	mu   sync.Mutex
 	wake chan struct{} // closed and replaced whenever something changes
@@ -378,7 +381,10 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 			// over; the device merges what it already has (a no-op).
 			res.Control = append(res.Control, wire.Control{Type: wire.EpochChanged, Epoch: epoch})
 		}
-		cur.DatabaseID, cur.Epoch, cur.Seqs = dbID, epoch, map[string]int64{}
+		cur.DatabaseID, cur.Epoch, cur.Seqs, cur.Full = dbID, epoch, map[string]int64{}, nil
+	}
+	if cur.Full == nil {
+		cur.Full = map[string]bool{}
 	}
 	scopes, _, err := s.scopes(ctx, u)
 	if err != nil {
@@ -389,6 +395,7 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 		have[sc.ID] = true
 		if _, ok := cur.Seqs[sc.ID]; !ok {
 			cur.Seqs[sc.ID] = 0
+			cur.Full[sc.ID] = true
 			res.Control = append(res.Control, wire.Control{Type: wire.ScopeAdded, ScopeID: sc.ID, Kind: sc.Kind})
 		}
 	}
@@ -401,7 +408,16 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 	sort.Strings(gone)
 	for _, id := range gone {
 		delete(cur.Seqs, id)
+		delete(cur.Full, id)
 		res.Control = append(res.Control, wire.Control{Type: wire.ScopeRevoked, ScopeID: id})
+	}
+	start, full := make(map[string]int64, len(scopes)), make(map[string]bool, len(cur.Full))
+	ids := make([]string, len(scopes))
+	for i, sc := range scopes {
+		ids[i], start[sc.ID] = sc.ID, cur.Seqs[sc.ID]
+	}
+	for id := range cur.Full {
+		full[id] = true
 	}
 	left, size := req.Limit, 0
 	for _, sc := range scopes {
@@ -424,16 +440,47 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 			}
 			if size += len(b); size > MaxPageBytes && len(res.Entries) > 0 {
 				res.HasMore = true
-				res.Cursor = encodeCursor(cur)
-				return res, nil
+				return s.checkHorizons(ctx, res, cur, ids, start, full)
 			}
 			res.Entries = append(res.Entries, en)
 			cur.Seqs[sc.ID] = e.Seq
+		}
+		if len(es) < left {
+			delete(cur.Full, sc.ID) // caught up
 		}
 		left -= len(es)
 		if left == 0 && len(es) > 0 {
 			res.HasMore = true
 		}
+	}
+	return s.checkHorizons(ctx, res, cur, ids, start, full)
+}
+
+// checkHorizons finishes a page: a scope whose cursor was below its
+// horizon when the page began (the device may have missed deletions the
+// log no longer holds) loses its entries from the page and starts again
+// from seq 0, with a resync_scope for the device. The horizons are read
+// after the feed: a compaction that removed a tombstone the feed did not
+// return had committed its horizon by then.
+func (s *Service) checkHorizons(ctx context.Context, res *wire.PullResponse, cur *wire.Cursor, ids []string, start map[string]int64, full map[string]bool) (*wire.PullResponse, error) {
+	hs, err := s.store.SyncHorizons(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if c := start[id]; c == 0 || full[id] || c >= hs[id] {
+			continue
+		}
+		kept := res.Entries[:0]
+		for _, e := range res.Entries {
+			if e.ScopeID != id {
+				kept = append(kept, e)
+			}
+		}
+		res.Entries = kept
+		cur.Seqs[id], cur.Full[id] = 0, true
+		res.Control = append(res.Control, wire.Control{Type: wire.ResyncScope, ScopeID: id, Reason: wire.BelowHorizon})
+		res.HasMore = true
 	}
 	res.Cursor = encodeCursor(cur)
 	return res, nil
@@ -458,6 +505,11 @@ func decodeCursor(s string) (*wire.Cursor, error) {
 	for id, seq := range c.Seqs {
 		if seq < 0 || len(id) > 100 {
 			return nil, bad
+		}
+	}
+	for id := range c.Full {
+		if _, ok := c.Seqs[id]; !ok {
+			delete(c.Full, id)
 		}
 	}
 	return c, nil

@@ -373,7 +373,7 @@ func (e *Engine) pullAll(ctx context.Context, c *remote.Client, b *core.SyncBind
 		if err := e.callDecode(ctx, c, http.MethodGet, "/api/sync/pull?"+q.Encode(), nil, &res); err != nil {
 			return err
 		}
-		page := &core.SyncPage{Cursor: res.Cursor}
+		page := &core.SyncPage{Cursor: res.Cursor, Done: !res.HasMore}
 		e.mu.Lock()
 		for _, ctl := range res.Control {
 			cc := core.SyncControl{Type: ctl.Type, ScopeID: ctl.ScopeID, Kind: ctl.Kind, Name: e.scopeNames[ctl.ScopeID],

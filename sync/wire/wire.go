@@ -153,12 +153,23 @@ type PullResponse struct {
 }
 
 // Cursor is what the opaque pull cursor encodes (base64url JSON): the
-// database and epoch it belongs to, and the last seq seen per scope.
+// database and epoch it belongs to, and the last seq seen per scope. Full
+// marks the scopes being downloaded from seq 0 (new to the device, or
+// sent again after ResyncScope) until they are caught up: the server's
+// horizon does not apply to them, since a download from the start misses
+// no deletion the device knew of.
 type Cursor struct {
 	DatabaseID string           `json:"db"`
 	Epoch      int64            `json:"e"`
 	Seqs       map[string]int64 `json:"s"`
+	Full       map[string]bool  `json:"f,omitempty"`
 }
+
+// BelowHorizon is the Reason of a ResyncScope: the device's cursor is
+// older than deletions the server has since forgotten (compacted), so it
+// downloads the scope again from seq 0 and drops the rows the server no
+// longer has, keeping those with changes not yet sent.
+const BelowHorizon = "below_horizon"
 
 // Conflict is a concurrent overwrite kept by the server: the losing value
 // can be brought back by writing it again.
