@@ -298,18 +298,29 @@ func (w *world) startServer() error {
 	if err != nil {
 		return fmt.Errorf("open server: %w", err)
 	}
-	a, err := auth.NewService(db, auth.Options{Secret: secret, BcryptCost: 4, Accounts: db})
+	handler, teams, err := newServerHandler(db, clock, now)
 	if err != nil {
 		db.Close()
 		return err
+	}
+	w.server.db, w.server.clock, w.server.teams = db, clock, teams
+	w.server.handler = handler
+	return nil
+}
+
+// newServerHandler is the team server's API on a store: the real handler
+// with the services sync needs. The kill mode's server process serves it
+// on a real port.
+func newServerHandler(db serverDB, clock *hlc.Clock, now func() time.Time) (http.Handler, *team.Service, error) {
+	a, err := auth.NewService(db, auth.Options{Secret: secret, BcryptCost: 4, Accounts: db})
+	if err != nil {
+		return nil, nil, err
 	}
 	teams := team.NewService(db, db)
 	tasks := task.NewService(db, nil, nil)
 	tasks.Teams = teams
 	svc := syncsvc.NewService(db, db, clock, now)
-	w.server.db, w.server.clock, w.server.teams = db, clock, teams
-	w.server.handler = httpapi.NewServer(httpapi.Deps{Auth: a, Tasks: tasks, Teams: teams, Sync: svc})
-	return nil
+	return httpapi.NewServer(httpapi.Deps{Auth: a, Tasks: tasks, Teams: teams, Sync: svc}), teams, nil
 }
 
 func (w *world) restartServer() error {
@@ -349,23 +360,15 @@ func (d *device) ctx(w *world) context.Context { return core.NewContextWithUser(
 
 func (w *world) addDevice(idx, person int, skew time.Duration) (*device, error) {
 	path := filepath.Join(w.dir, fmt.Sprintf("device%d.db", idx))
-	if err := os.WriteFile(path, w.tmpl.device, 0o600); err != nil {
-		return nil, err
-	}
 	// A device id from the seed: the tie-break between two devices' equal
 	// clock readings follows it.
 	d := &device{idx: idx, person: person, skew: skew, id: fmt.Sprintf("dev-%016x-%d", w.rng.Uint64(), idx)}
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
+	if err := writeDeviceFile(w.tmpl, path, d.id); err != nil {
 		return nil, err
 	}
-	if _, err := raw.Exec(`INSERT INTO meta(key, value) VALUES('device_id', ?)`, d.id); err != nil {
-		raw.Close()
-		return nil, err
-	}
-	raw.Close()
 	now := func() time.Time { return w.now.Add(d.skew) }
 	clock := hlc.New(now)
+	var err error
 	if d.db, err = sqlite.Open(w.ctx, path, sqlite.Options{ReadConns: 1, Now: now, Clock: clock}); err != nil {
 		return nil, err
 	}
@@ -387,6 +390,21 @@ func (w *world) addDevice(idx, person int, skew time.Duration) (*device, error) 
 		return nil, fmt.Errorf("device %d connects: %w", idx, err)
 	}
 	return d, nil
+}
+
+// writeDeviceFile lays a new device's database file from the template,
+// with its device id.
+func writeDeviceFile(t *templates, path, id string) error {
+	if err := os.WriteFile(path, t.device, 0o600); err != nil {
+		return err
+	}
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	_, err = raw.Exec(`INSERT INTO meta(key, value) VALUES('device_id', ?)`, id)
+	return err
 }
 
 func (w *world) close() {

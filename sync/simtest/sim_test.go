@@ -175,6 +175,10 @@ func tail(s string, n int) string {
 }
 
 func TestMain(m *testing.M) {
+	// The kill mode runs this binary again as a server or a device.
+	if role := os.Getenv(childEnv); role != "" {
+		os.Exit(runChild(role))
+	}
 	flag.Parse()
 	code := m.Run()
 	dropPGTemplate()

@@ -7,3 +7,7 @@ package simtest
 const defaultSchedules = 15
 
 const raceEnabled = true
+
+// defaultKillSchedules under the race detector: one, to show the mode
+// runs there; the default run without it does the rest.
+const defaultKillSchedules = 1

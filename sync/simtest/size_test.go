@@ -6,3 +6,6 @@ package simtest
 const defaultSchedules = 1000
 
 const raceEnabled = false
+
+// defaultKillSchedules is what the default run of the kill mode runs.
+const defaultKillSchedules = 12
