@@ -57,7 +57,9 @@ func TestTaskAssignees(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Fatalf("assigned to me: %d %s", res.StatusCode, body)
 		}
-		var page struct{ Tasks []struct{ Title, AssigneeID string } }
+		var page struct {
+			Tasks []struct{ Title, AssigneeID string }
+		}
 		_ = json.Unmarshal(body, &page)
 		var out []string
 		for _, tk := range page.Tasks {
