@@ -77,6 +77,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"SyncWritePath", needSync, testSyncWritePath},
 		{"SyncApplyPush", needSync, testSyncApplyPush},
 		{"SyncEveryTable", needSync, testSyncEveryTable},
+		{"SyncCompaction", needSync, testSyncCompaction},
+		{"SyncCompactionWithPushes", needSync, testSyncCompactionWithPushes},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
