@@ -90,6 +90,7 @@ var layers = map[string]string{
 	"backend/storetest":         layerTestOnly,
 	"sync/simtest":              layerTestOnly, // the convergence simulator: tests only, its one file is documentation
 	"backend/blobtest":          layerTestOnly,
+	"backend/postgres/pgtest":   layerTestOnly, // a schema or database of a test's own in the test PostgreSQL
 }
 
 // allowed[a][b]: a package in layer a may import one in layer b.

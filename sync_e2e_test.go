@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,11 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"sentry/backend/app"
 	"sentry/backend/config"
 	"sentry/backend/core"
+	"sentry/backend/postgres/pgtest"
 	"sentry/sync/client"
 	"sentry/sync/wire"
 )
@@ -230,35 +225,10 @@ func (s *syncServer) account(email, password string) (id, token string) {
 // pgSchemaURL is the test PostgreSQL with a fresh schema, or "" without one.
 func pgSchemaURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if base == "" {
+	if pgtest.URL() == "" {
 		return ""
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + schema)
-	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.SchemaURL(t)
 }
 
 // TestSyncTwoDevicesAndATeammate is the sync client end to end: two

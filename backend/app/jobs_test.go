@@ -10,13 +10,14 @@ import (
 
 	"sentry/backend/core"
 	"sentry/backend/jobtest"
+	"sentry/backend/postgres/pgtest"
 )
 
 // TestExtractionsAcrossInstances: two servers on one database share one
 // job queue. Long extractions queued through either are each run once —
 // by whichever server took the job — and show done through both.
 func TestExtractionsAcrossInstances(t *testing.T) {
-	dbURL := sharedSchemaURL(t)
+	dbURL := pgtest.SchemaURL(t)
 	a, b := newInstance(t, dbURL), newInstance(t, dbURL)
 	if code, body := a.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
 		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {
@@ -118,7 +119,7 @@ func TestExtractionsAcrossInstances(t *testing.T) {
 // next server to start and finished there; a run another server is
 // working on (touched just now) is left to it.
 func TestRunLeftRunningIsTakenOverAtStart(t *testing.T) {
-	dbURL := sharedSchemaURL(t)
+	dbURL := pgtest.SchemaURL(t)
 	a := newInstance(t, dbURL)
 	if code, body := a.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
 		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {

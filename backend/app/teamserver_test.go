@@ -3,60 +3,20 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"sentry/backend/app"
 	"sentry/backend/auth"
 	"sentry/backend/config"
+	"sentry/backend/postgres/pgtest"
 )
-
-// sharedSchemaURL is a URL of the PostgreSQL of scripts/with-postgres whose
-// search path is a fresh schema, dropped after the test; the test is
-// skipped without one.
-func sharedSchemaURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("needs PostgreSQL: run under scripts/with-postgres")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + schema)
-	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // instance is one `sentry serve` of a team server: its own data folder,
 // its own clock, the shared database.
@@ -127,7 +87,7 @@ func (in *instance) do(method, path, token string, body any) (int, []byte) {
 // so a token issued by one is accepted by the other, and a sign-out on one
 // is refused by the other within the session-check TTL.
 func TestTokensAcrossInstances(t *testing.T) {
-	dbURL := sharedSchemaURL(t)
+	dbURL := pgtest.SchemaURL(t)
 	a, b := newInstance(t, dbURL), newInstance(t, dbURL)
 
 	if code, body := a.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
@@ -170,7 +130,7 @@ func TestTokensAcrossInstances(t *testing.T) {
 // TestSharedSecretKeepsAnEarlierFile: a server that ran alone with a
 // secret.key brings it into the database, so its tokens stay valid.
 func TestSharedSecretKeepsAnEarlierFile(t *testing.T) {
-	dbURL := sharedSchemaURL(t)
+	dbURL := pgtest.SchemaURL(t)
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.DatabaseURL = dbURL
@@ -194,7 +154,7 @@ func TestSharedSecretKeepsAnEarlierFile(t *testing.T) {
 // per-source limit of them reach the password check (401); the rest are
 // refused before it (429).
 func TestLoginThrottleAcrossInstances(t *testing.T) {
-	dbURL := sharedSchemaURL(t)
+	dbURL := pgtest.SchemaURL(t)
 	a, b := newInstance(t, dbURL), newInstance(t, dbURL)
 	if code, body := a.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
 		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {
@@ -242,37 +202,15 @@ func TestLoginThrottleAcrossInstances(t *testing.T) {
 // itself. The test has a database of its own, which it closes to new
 // connections and whose connections it ends (as a server restart does).
 func TestDatabaseLostWhileRunning(t *testing.T) {
-	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("needs PostgreSQL: run under scripts/with-postgres")
-	}
-	var rb [6]byte
-	_, _ = rand.Read(rb[:])
-	name := "outage_" + hex.EncodeToString(rb[:])
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dsn, name := pgtest.Database(t, "")
+	base := pgtest.MustURL(t)
 	admin := func(sql string) {
 		t.Helper()
-		au := *u
-		au.Path = "/postgres"
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, au.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
+		if err := pgtest.Exec(context.Background(), base, sql); err != nil {
 			t.Fatal(err)
 		}
 	}
-	admin(`CREATE DATABASE ` + name)
-	t.Cleanup(func() { admin(`DROP DATABASE ` + name + ` WITH (FORCE)`) })
-	du := *u
-	du.Path = "/" + name
-	in := newInstance(t, du.String())
+	in := newInstance(t, dsn)
 
 	if code, body := in.do("POST", "/api/users", "", map[string]any{"email": "ada@example.com", "password": "correct horse battery",
 		"first_name": "Ada", "last_name": "Lovelace"}); code != 201 {

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"sentry/backend/blobtest"
 	"sentry/backend/config"
+	"sentry/backend/postgres/pgtest"
 )
 
 // sharedStore is one blobs store that several servers use.
@@ -56,11 +56,7 @@ func sharedStores(t *testing.T) map[string]func(t *testing.T) sharedStore {
 // blobs store; skipped without PostgreSQL.
 func twoInstances(t *testing.T, st sharedStore, mut func(*config.Config)) (*testBackend, *testBackend) {
 	t.Helper()
-	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("two instances share a PostgreSQL database: run under scripts/with-postgres")
-	}
-	db := freshSchemaURL(t, base)
+	db := pgtest.SchemaURL(t)
 	var b [2]*testBackend
 	for i := range b {
 		b[i] = newBackendWith(t, false, func(c *config.Config) {

@@ -3,22 +3,17 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"sentry/backend/app"
 	"sentry/backend/config"
+	"sentry/backend/postgres/pgtest"
 )
 
 // testBackend is a fresh backend on a temp-dir SQLite file, or, when
@@ -62,42 +57,10 @@ func testDatabaseURL(t testing.TB) string {
 	if os.Getenv("SENTRY_TEST_STORE") != "postgres" {
 		return ""
 	}
-	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if base == "" {
-		t.Fatal("SENTRY_TEST_STORE=postgres needs SENTRY_TEST_DATABASE_URL: run under scripts/with-postgres")
+	if pgtest.URL() == "" {
+		t.Fatal("SENTRY_TEST_STORE=postgres needs " + pgtest.Env + ": run under scripts/with-postgres")
 	}
-	return freshSchemaURL(t, base)
-}
-
-// freshSchemaURL is base with a fresh schema as its search path, dropped
-// after the test.
-func freshSchemaURL(t testing.TB, base string) string {
-	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + schema)
-	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.SchemaURL(t)
 }
 
 // queryRow looks behind the API with SQL written with ? placeholders, on

@@ -2,7 +2,6 @@ package notebook_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -10,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"sentry/backend/core"
 	"sentry/backend/notebook"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/sync/hlc"
 )
 
@@ -31,24 +29,12 @@ import (
 // It needs SENTRY_TEST_DATABASE_URL (scripts/with-postgres) and skips
 // without it; the notebook lives in a schema of its own.
 func BenchmarkHybridSearchPostgres(b *testing.B) {
-	url := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if url == "" {
-		b.Skip("SENTRY_TEST_DATABASE_URL is not set (run under scripts/with-postgres)")
-	}
+	url, schema := pgtest.Schema(b)
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("SENTRY_BENCH_CHUNKS")); err == nil && v > 0 {
 		n = v
 	}
 	ctx := context.Background()
-	schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		b.Fatal(err)
-	}
-	conn.Close(ctx)
 	db, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, Clock: hlc.New(nil)})
 	if err != nil {
 		b.Fatal(err)

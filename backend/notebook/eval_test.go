@@ -14,11 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"sentry/backend/jobtest"
 	"sentry/backend/notebook"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/backend/sqlite"
 	"sentry/backend/upload"
 	"sentry/sync/hlc"
@@ -60,20 +59,11 @@ func newEvalEnv(t *testing.T) *env {
 	if os.Getenv("SENTRY_EVAL_STORE") != "postgres" {
 		return newEnv(t)
 	}
-	url := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if url == "" {
-		t.Fatal("SENTRY_EVAL_STORE=postgres needs SENTRY_TEST_DATABASE_URL (scripts/with-postgres)")
+	if pgtest.URL() == "" {
+		t.Fatal("SENTRY_EVAL_STORE=postgres needs " + pgtest.Env + " (scripts/with-postgres)")
 	}
-	schema := fmt.Sprintf("eval_%d", time.Now().UnixNano())
+	url, schema := pgtest.Schema(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
 	db, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, Clock: hlc.New(nil)})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"sentry/backend/core"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/sync/hlc"
 )
 
@@ -17,7 +18,7 @@ import (
 // writer's clock was beyond what Observe accepts) still sorts after the
 // value it replaces, so it is not lost to it without a conflict.
 func TestLocalEditSortsAfterAFieldClockAheadOfTheStore(t *testing.T) {
-	url, schema := MustCreateSchema(t)
+	url, schema := pgtest.Schema(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, MaxConns: 4, Clock: hlc.New(nil)})
 	if err != nil {

@@ -9,13 +9,14 @@ import (
 
 	"sentry/backend/core"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/sync/hlc"
 )
 
 // Servers that start together on an empty database take turns migrating
 // under the advisory lock: every one opens, and the schema is whole.
 func TestServersStartingTogetherMigrateOnce(t *testing.T) {
-	url, schema := MustCreateSchema(t)
+	url, schema := pgtest.Schema(t)
 	const n = 4
 	dbs := make([]*postgres.DB, n)
 	errs := make([]error, n)
@@ -134,7 +135,7 @@ func TestChangeSeqIsGapFreePerScope(t *testing.T) {
 
 // Times come back in UTC even when the server's zone is another.
 func TestTimesReadBackInUTC(t *testing.T) {
-	url, schema := MustCreateSchema(t)
+	url, schema := pgtest.Schema(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, url+"&options=-c%20timezone%3DAsia/Kolkata", postgres.Options{Schema: schema, Clock: hlc.New(nil)})
 	if err != nil {

@@ -8,13 +8,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 )
 
 // A server that finds nothing to migrate takes no advisory lock, so one
 // behind a pooler in transaction mode never holds one: it opens even while
 // another session holds the migration lock.
 func TestOpenWithNothingToMigrateTakesNoLock(t *testing.T) {
-	url, schema := MustCreateSchema(t)
+	url, schema := pgtest.Schema(t)
 	first, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)

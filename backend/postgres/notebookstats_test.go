@@ -7,6 +7,7 @@ import (
 
 	"sentry/backend/core"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/sync/hlc"
 )
 
@@ -15,7 +16,7 @@ import (
 // as a server with nothing cached does.
 func TestChunkTextStatsFollowTheIndexVersion(t *testing.T) {
 	ctx := context.Background()
-	url, schema := MustCreateSchema(t)
+	url, schema := pgtest.Schema(t)
 	open := func() *postgres.DB {
 		db, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, MaxConns: 2, Clock: hlc.New(nil)})
 		if err != nil {

@@ -2,60 +2,21 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"sentry/backend/core"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/backend/storetest"
 	"sentry/sync/hlc"
 )
 
-// testURL is the throw-away server of scripts/with-postgres; without it the
-// tests skip, so `go test ./...` runs anywhere.
-func testURL(tb testing.TB) string {
-	tb.Helper()
-	url := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if url == "" {
-		tb.Skip("SENTRY_TEST_DATABASE_URL is not set; run the tests under scripts/with-postgres")
-	}
-	return url
-}
-
-// MustCreateSchema makes an empty schema of its own for the test and
-// drops it afterwards, so tests and test packages never share tables.
-func MustCreateSchema(tb testing.TB) (url, schema string) {
-	tb.Helper()
-	url = testURL(tb)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema = "t_" + hex.EncodeToString(b[:])
-	admin := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + schema)
-	tb.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	return url, schema
-}
-
-// MustOpenDB opens a migrated store in a fresh schema.
+// MustOpenDB opens a migrated store in a schema of the test's own (skipped
+// without the PostgreSQL of scripts/with-postgres).
 func MustOpenDB(tb testing.TB) *postgres.DB {
 	tb.Helper()
-	url, schema := MustCreateSchema(tb)
+	url, schema := pgtest.Schema(tb)
 	db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 4, Clock: hlc.New(nil)})
 	if err != nil {
 		tb.Fatal(err)
@@ -75,7 +36,7 @@ func TestStoreConformance(t *testing.T) {
 // A restarted server whose wall clock is behind the clocks it already
 // holds resumes from the highest of them instead of issuing lower ones.
 func TestReopenResumesClockFromStoredChanges(t *testing.T) {
-	url, schema := MustCreateSchema(t)
+	url, schema := pgtest.Schema(t)
 	ctx := context.Background()
 	ahead := time.Now().Add(time.Hour)
 	db, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, MaxConns: 4, Clock: hlc.New(func() time.Time { return ahead })})

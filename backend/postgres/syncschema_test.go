@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/sync/hlc"
 	"sentry/sync/schema"
 )
@@ -21,7 +22,7 @@ var postgresOnly = map[string]bool{"field_clocks": true, "search": true}
 // two stores' synced tables cannot drift apart from each other or from
 // sync/schema.
 func TestSyncedColumnsClassified(t *testing.T) {
-	url, sch := MustCreateSchema(t)
+	url, sch := pgtest.Schema(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, url, postgres.Options{Schema: sch, MaxConns: 2, Clock: hlc.New(nil)})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"sentry/backend/core"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/sync/hlc"
 )
 
@@ -81,7 +82,7 @@ func TestUploadReservations(t *testing.T) {
 // Two servers on one database reserving for one user at once never hand
 // out more than the quota between them.
 func TestUploadReservationsAcrossPools(t *testing.T) {
-	url, schema := MustCreateSchema(t)
+	url, schema := pgtest.Schema(t)
 	open := func() *postgres.DB {
 		db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 8, Clock: hlc.New(nil)})
 		if err != nil {

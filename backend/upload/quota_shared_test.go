@@ -3,60 +3,28 @@ package upload_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"sentry/backend/blob"
 	"sentry/backend/core"
 	"sentry/backend/docparse"
 	"sentry/backend/jobtest"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/backend/upload"
 	"sentry/sync/hlc"
 )
-
-// freshSchema is a schema of its own on the PostgreSQL of
-// scripts/with-postgres, dropped after the test; skipped without one.
-func freshSchema(t *testing.T) (url, schema string) {
-	t.Helper()
-	url = os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("needs PostgreSQL: run under scripts/with-postgres")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema = "t_" + hex.EncodeToString(b[:])
-	admin := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + schema)
-	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	return url, schema
-}
 
 // Two servers on one PostgreSQL, each with its own pool and upload
 // service, one shared files folder: parallel uploads of one user through
 // both never store more than the quota between them, and once they are
 // done nothing stays reserved.
 func TestQuotaHoldsAcrossServers(t *testing.T) {
-	url, schema := freshSchema(t)
+	url, schema := pgtest.Schema(t)
 	files := t.TempDir()
 	detect := func(head []byte, name string) (string, string, bool) {
 		k, m, ok := docparse.Detect(head, name)
@@ -134,7 +102,7 @@ func TestQuotaHoldsAcrossServers(t *testing.T) {
 // reservation while its bytes arrive, so the quota it holds does not
 // lapse; when it is recorded the reservation goes.
 func TestSlowUploadKeepsItsReservation(t *testing.T) {
-	url, schema := freshSchema(t)
+	url, schema := pgtest.Schema(t)
 	db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 4, Clock: hlc.New(nil)})
 	if err != nil {
 		t.Fatal(err)

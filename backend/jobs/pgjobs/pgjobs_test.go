@@ -3,57 +3,27 @@ package pgjobs_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sentry/backend/jobs"
 	"sentry/backend/jobs/pgjobs"
 	"sentry/backend/jobtest"
+	"sentry/backend/postgres/pgtest"
 )
 
 // schemaURL returns the test database's URL with a fresh schema as its
 // search path (dropped after the test), and makes River's tables there.
 func schemaURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("SENTRY_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("SENTRY_TEST_DATABASE_URL is not set; run the tests under scripts/with-postgres")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "jobs_" + hex.EncodeToString(b[:])
-	admin := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + schema)
-	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	pool := openPool(t, u.String())
+	u := pgtest.SchemaURL(t)
+	pool := openPool(t, u)
 	if p, err := pgjobs.Pending(context.Background(), pool); err != nil || !p {
 		t.Fatalf("a new schema should need River's tables: %v %v", p, err)
 	}
@@ -63,7 +33,7 @@ func schemaURL(t *testing.T) string {
 	if p, err := pgjobs.Pending(context.Background(), pool); err != nil || p {
 		t.Fatalf("migrated, still pending: %v %v", p, err)
 	}
-	return u.String()
+	return u
 }
 
 func openPool(t *testing.T, u string) *pgxpool.Pool {
