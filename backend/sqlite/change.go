@@ -183,7 +183,7 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 		if rc == nil || !rc.dirty || !rc.exists {
 			continue
 		}
-		buf, err := json.Marshal(rc.clocks)
+		buf, err := encodeFieldClocks(k.table, rc.clocks)
 		if err != nil {
 			return fmt.Errorf("sqlite: encode clocks of %s %s: %w", k.table, k.row, err)
 		}
@@ -208,13 +208,10 @@ func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*
 	} else if err != nil {
 		return nil, fmt.Errorf("sqlite: read clocks of %s %s: %w", tb.Name, id, err)
 	}
-	rc := &rowClocks{clocks: map[string]string{}, scope: scope, exists: true}
-	if err := json.Unmarshal([]byte(raw), &rc.clocks); err != nil {
+	rc := &rowClocks{scope: scope, exists: true}
+	if rc.clocks, err = DecodeFieldClocks(tb.Name, raw); err != nil {
 		// Unreadable clocks are the zero clock: the write stamps its
 		// fields afresh instead of failing.
-		rc.clocks = nil
-	}
-	if rc.clocks == nil {
 		rc.clocks = map[string]string{}
 	}
 	return rc, nil

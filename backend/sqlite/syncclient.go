@@ -520,11 +520,9 @@ func (tx *Tx) readSyncedRow(ctx context.Context, t *schema.Table, id string) (ma
 			return nil, nil, false, fmt.Errorf("sqlite: %s %s: %w", t.Name, id, err)
 		}
 	}
-	clocks := map[string]string{}
-	if s := asString(vals[len(fields)]); s != "" {
-		if err := json.Unmarshal([]byte(s), &clocks); err != nil {
-			return nil, nil, false, fmt.Errorf("sqlite: decode field clocks of %s %s: %w", t.Name, id, err)
-		}
+	clocks, err := DecodeFieldClocks(t.Name, asString(vals[len(fields)]))
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("sqlite: decode field clocks of %s %s: %w", t.Name, id, err)
 	}
 	return row, clocks, true, nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"sentry/backend/sqlite"
 	"sentry/sync/merge"
 	"sentry/sync/schema"
 	"sentry/sync/wire"
@@ -448,11 +449,11 @@ func dumpTasks(ctx context.Context, db *sql.DB, where string, args ...any) (map[
 			return nil, err
 		}
 		id, _ := vals[0].(string)
-		r := taskRow{clocks: map[string]string{}, vals: map[string]string{}}
-		if s, ok := vals[1].(string); ok && s != "" {
-			if err := json.Unmarshal([]byte(s), &r.clocks); err != nil {
-				return nil, fmt.Errorf("clocks of %s: %w", id, err)
-			}
+		r := taskRow{vals: map[string]string{}}
+		s, _ := vals[1].(string)
+		var err error
+		if r.clocks, err = sqlite.DecodeFieldClocks("tasks", s); err != nil {
+			return nil, fmt.Errorf("clocks of %s: %w", id, err)
 		}
 		var b strings.Builder
 		for i, f := range taskFields {

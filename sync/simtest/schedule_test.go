@@ -2,7 +2,6 @@ package simtest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"sentry/backend/core"
+	"sentry/backend/sqlite"
 )
 
 // Skews a device clock may have: whole minutes within ±4, so two devices
@@ -397,13 +397,10 @@ func (w *world) rowClocks(d *device, id string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("d%d: clocks of %s: %w", d.idx, id, err)
 	}
-	clocks := map[string]string{}
-	if raw != nil && *raw != "" {
-		if err := json.Unmarshal([]byte(*raw), &clocks); err != nil {
-			return nil, err
-		}
+	if raw == nil {
+		return map[string]string{}, nil
 	}
-	return clocks, nil
+	return sqlite.DecodeFieldClocks("tasks", *raw)
 }
 
 // noteWrite records the clocks a successful local write gave: every field
