@@ -73,6 +73,14 @@ func (s *Server) OpenAPI() map[string]any {
 		if strings.Count(rt.Path, "{") > 1 || strings.Contains(rt.Path, "{task_id}") {
 			responses["404"] = errResp("No such object, or not yours")
 		}
+		if strings.HasPrefix(rt.Path, "/api/sync/blobs/") {
+			responses["403"] = errResp("The scope is not yours or one of your teams'")
+			responses["404"] = errResp("No live uploads row of the scope names the file, or its bytes have not all arrived")
+			if rt.Method == "PUT" {
+				responses["409"] = errResp("The chunk does not start at the server's Upload-Offset")
+				responses["413"] = errResp("Over your storage quota, or a chunk over 8 MiB")
+			}
+		}
 		if rt.Path == "/api/auth/local-session" {
 			responses["404"] = errResp("Not the desktop app: servers have no local profile")
 		}
@@ -99,7 +107,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas(), typedBodySchemas()),
+			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas(), syncBlobSchemas(), typedBodySchemas()),
 		},
 	}
 }

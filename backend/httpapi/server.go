@@ -31,6 +31,8 @@ type Deps struct {
 	Tasks *task.Service
 	// Teams serves /api/teams (off when nil).
 	Teams *team.Service
+	// SyncBlobs serves /api/sync/blobs, synced files' bytes (off when nil).
+	SyncBlobs *syncsvc.Blobs
 	// Sync serves /api/sync (off when nil).
 	Sync    *syncsvc.Service
 	Extract *extract.Service
@@ -224,7 +226,7 @@ func (s *Server) routeTable() []Route {
 			{"row_id", "string", "only changes of this row"},
 			{"limit", "integer", "1–1000 (default 100)"},
 		}, Response: "ChangePage", Status: 200, handler: s.handleActivity},
-	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.modelRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes(), s.teamRoutes(), s.syncRoutes())...)
+	}, concat(s.oauthRoutes(), s.integrationRoutes(), s.extractRoutes(), s.extractFileRoutes(), s.uploadRoutes(), s.settingsRoutes(), s.modelRoutes(), s.notebookRoutes(), s.extractionSourceRoutes(), s.workloadRoutes(), s.quickAddRoutes(), s.teamRoutes(), s.syncRoutes(), s.syncBlobRoutes())...)
 }
 
 func concat(lists ...[]Route) []Route {

@@ -1,0 +1,93 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"sentry/backend/core"
+)
+
+// Synced files (SYNC.md §7): the server's record of whole files and
+// partial uploads per scope, as in the SQLite store.
+
+var _ core.SyncBlobStore = (*DB)(nil)
+
+var blobMissing = core.Errorf(core.ENOTFOUND, "The file is not on the server.")
+
+// FindSyncBlob returns a scope's whole file.
+func (db *DB) FindSyncBlob(ctx context.Context, scopeID, sha string) (*core.SyncBlob, error) {
+	if !storable(scopeID, sha) {
+		return nil, blobMissing
+	}
+	b := &core.SyncBlob{ScopeID: scopeID, SHA256: sha}
+	err := db.pool.QueryRow(ctx, `SELECT size_bytes, storage_key, created_at FROM sync_blobs WHERE scope_id = $1 AND sha256 = $2`, scopeID, sha).
+		Scan(&b.Size, &b.StorageKey, &b.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, blobMissing
+	} else if err != nil {
+		return nil, formatError(err, "find sync blob", onViolation{})
+	}
+	return b, nil
+}
+
+// FindSyncBlobParts lists a partial upload's chunks by offset.
+func (db *DB) FindSyncBlobParts(ctx context.Context, scopeID, sha string) ([]*core.SyncBlobPart, error) {
+	if !storable(scopeID, sha) {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT offset_bytes, size_bytes, total_bytes, storage_key, created_at FROM sync_blob_parts
+		WHERE scope_id = $1 AND sha256 = $2 ORDER BY offset_bytes`, scopeID, sha)
+	if err != nil {
+		return nil, formatError(err, "find sync blob parts", onViolation{})
+	}
+	defer rows.Close()
+	var out []*core.SyncBlobPart
+	for rows.Next() {
+		p := &core.SyncBlobPart{ScopeID: scopeID, SHA256: sha}
+		if err := rows.Scan(&p.Offset, &p.Size, &p.Total, &p.StorageKey, &p.CreatedAt); err != nil {
+			return nil, formatError(err, "scan sync blob part", onViolation{})
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "find sync blob parts", onViolation{})
+	}
+	return out, nil
+}
+
+// AddSyncBlobPart records one chunk.
+func (db *DB) AddSyncBlobPart(ctx context.Context, p *core.SyncBlobPart) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO sync_blob_parts (scope_id, sha256, offset_bytes, size_bytes, total_bytes, storage_key, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.ScopeID, p.SHA256, p.Offset, p.Size, p.Total, p.StorageKey, db.now())
+	return formatError(err, "add sync blob part", onViolation{Duplicate: "Another request already sent the bytes at this offset; ask the server how far it got (HEAD) and go on from there."})
+}
+
+// FinishSyncBlob records the whole file and drops its chunks' rows.
+func (db *DB) FinishSyncBlob(ctx context.Context, b *core.SyncBlob) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	if _, err := tx.Exec(ctx, `INSERT INTO sync_blobs (scope_id, sha256, size_bytes, storage_key, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		b.ScopeID, b.SHA256, b.Size, b.StorageKey, db.now()); err != nil {
+		return formatError(err, "finish sync blob", onViolation{Duplicate: "The server already has this file."})
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sync_blob_parts WHERE scope_id = $1 AND sha256 = $2`, b.ScopeID, b.SHA256); err != nil {
+		return formatError(err, "finish sync blob", onViolation{})
+	}
+	return tx.commit(ctx, "finish sync blob")
+}
+
+// DeleteSyncBlobParts forgets a partial upload.
+func (db *DB) DeleteSyncBlobParts(ctx context.Context, scopeID, sha string) error {
+	if !storable(scopeID, sha) {
+		return nil
+	}
+	if _, err := db.pool.Exec(ctx, `DELETE FROM sync_blob_parts WHERE scope_id = $1 AND sha256 = $2`, scopeID, sha); err != nil {
+		return formatError(err, "delete sync blob parts", onViolation{})
+	}
+	return nil
+}
