@@ -266,7 +266,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, Attempts: attempts, Classify: classify, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, LanguageModels: a.LanguageModels, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, Sync: a.Sync, SyncBlobs: a.syncBlobs(blobs), UI: opts.UI, Desktop: cfg.Desktop, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, LanguageModels: a.LanguageModels, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, Sync: a.Sync, SyncBlobs: a.syncBlobs(blobs), UI: opts.UI, Desktop: cfg.Desktop, Admins: cfg.Admins, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: append(a.databaseHealth(), []httpapi.HealthCheck{blobsHealth, a.jobsHealth(),
 			{Name: "sign_in_providers", Check: func(ctx context.Context) (map[string]any, error) {

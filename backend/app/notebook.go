@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"sentry/backend/config"
 	"sentry/backend/core"
+	"sentry/backend/modelmgr"
 	"sentry/backend/notebook"
 	"sentry/backend/ollama"
 )
@@ -32,9 +34,12 @@ func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *sl
 	}
 	if ok, err := llm.Client.HasModel(pctx, model); err == nil && ok {
 		svc.Embedder = &ollamaEmbedder{client: llm.Client, model: model, dim: 768}
-		a.LanguageModels.EmbeddingsInUse = model
 		logger.Info("notebooks embed with ollama", slog.String("model", model))
 	}
+	// A model chosen later applies at once: documents get its vectors in
+	// the background (on a team server, in this instance; the others
+	// switch at their next start).
+	a.LanguageModels.Embeddings = notebookEmbeddings{svc: svc, client: llm.Client}
 	// With a model for answers there at start, each question uses the one
 	// chosen at the moment of asking (Settings → Models checks that a new
 	// choice is installed).
@@ -43,6 +48,30 @@ func newNotebooks(ctx context.Context, a *App, llm *ollama.Extractor, logger *sl
 		svc.Chat = &ollamaChat{client: llm.Client, model: answers}
 	}
 	return svc
+}
+
+// notebookEmbeddings lets Settings → Models switch the notebooks'
+// embedder while the app runs.
+type notebookEmbeddings struct {
+	svc    *notebook.Service
+	client *ollama.Client
+}
+
+func (n notebookEmbeddings) UseEmbeddings(_ context.Context, model string) error {
+	n.svc.UseEmbedder(&ollamaEmbedder{client: n.client, model: model, dim: 768})
+	return nil
+}
+
+func (n notebookEmbeddings) EmbeddingsProgress() (string, *modelmgr.Reembedding) {
+	st := n.svc.ReembedProgress()
+	inUse, ok := strings.CutPrefix(st.Model, "ollama:")
+	if !ok {
+		inUse = "" // the built-in embedder
+	}
+	if st.State == "" {
+		return inUse, nil
+	}
+	return inUse, &modelmgr.Reembedding{Model: inUse, State: st.State, Done: st.Done, Total: st.Total, Error: st.Error}
 }
 
 // ollamaEmbedder is core.Embedder over Ollama /api/embed.

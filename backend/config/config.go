@@ -79,6 +79,11 @@ type Config struct {
 	RateBurst int     `json:"rate_burst"`
 	// PublicURL is where users reach this server (OAuth redirects, links).
 	PublicURL string `json:"public_url"`
+	// Admins are the emails of the team server's administrators (env
+	// SENTRY_ADMINS, comma-separated): once an account of one of them has
+	// confirmed its email, it chooses and pulls the models every user of
+	// the server shares (Settings → Models). On the desktop its person does.
+	Admins []string `json:"admins"`
 	// OllamaHost is the local model server (env OLLAMA_HOST); OllamaModel
 	// extracts tasks. Without a reachable server and model, the built-in
 	// rules do the work.
@@ -253,6 +258,11 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("config: addr %q: %w", c.Addr, err)
 	}
+	for _, a := range c.Admins {
+		if at := strings.IndexByte(a, '@'); at <= 0 || at == len(a)-1 || strings.ContainsAny(a, " ,<>") {
+			return fmt.Errorf("config: admins: %q is not an email address", a)
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -381,6 +391,7 @@ const (
 	EnvPublicURL      = "SENTRY_PUBLIC_URL"
 	EnvVoskModel      = "SENTRY_VOSK_MODEL"
 	EnvEmbedModel     = "SENTRY_EMBED_MODEL"
+	EnvAdmins         = "SENTRY_ADMINS"
 	EnvDatabaseURL    = "SENTRY_DATABASE_URL"
 	EnvBlobs          = "SENTRY_BLOBS"
 	EnvBlobsAccessKey = "SENTRY_BLOBS_ACCESS_KEY"
@@ -447,6 +458,9 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (Config, error) {
 	}
 	if v := getenv(EnvPublicURL); v != "" {
 		c.PublicURL = v
+	}
+	if v := getenv(EnvAdmins); v != "" {
+		c.Admins = splitList(v)
 	}
 	if v := getenv("SENTRY_GOOGLE_CLIENT_SECRET"); v != "" {
 		c.OAuth.Google.ClientSecret = v

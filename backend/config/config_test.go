@@ -81,3 +81,27 @@ func TestFileRejectsUnknownKeys(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The administrators who choose a team server's models come from the file
+// or SENTRY_ADMINS (comma-separated); anything but an email is refused.
+func TestAdmins(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.json")
+	os.WriteFile(file, []byte(`{"admins":["ops@example.com"]}`), 0o600)
+	c, err := load(t, []string{"--config", file}, nil)
+	if err != nil || len(c.Admins) != 1 || c.Admins[0] != "ops@example.com" {
+		t.Fatalf("file: %v %v", c.Admins, err)
+	}
+	c, err = load(t, []string{"--config", file}, map[string]string{"SENTRY_ADMINS": " a@example.com, B@example.com ,"})
+	if err != nil || strings.Join(c.Admins, "|") != "a@example.com|B@example.com" {
+		t.Fatalf("env: %q %v", c.Admins, err)
+	}
+	c.DataDir = dir
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Admins = []string{"ops"}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "admins") {
+		t.Fatalf("a name that is not an email: %v", err)
+	}
+}

@@ -2,59 +2,77 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	"sentry/backend/core"
 	"sentry/backend/modelmgr"
 )
 
 // modelRoutes are Settings → Models: the local model server, its models, a
-// pull with progress and the models chosen for each use. Everyone signed
-// in may look; only the desktop's own person changes them (on a team
-// server the model server is the operator's).
+// pull with progress and the models chosen for each use. The choice is
+// the install's, shared by everyone who uses it: everyone signed in may
+// look; the desktop's own person changes it, and on a team server its
+// administrators (config admins, email confirmed).
 func (s *Server) modelRoutes() []Route {
 	if s.LanguageModels == nil {
 		return nil
 	}
 	return []Route{
 		{Method: "GET", Path: "/api/settings/models", Tag: "settings", Summary: "The local model server: running or not, its version, the installed models with sizes, the models chosen for extraction, answers and embeddings, and any pull", Response: "LanguageModels", Status: 200, handler: s.handleLanguageModels},
-		{Method: "PUT", Path: "/api/settings/models", Tag: "settings", Summary: "Desktop only: choose the models for extraction, answers and embeddings (\"\" for the default); each must be installed and able to do its job", Body: "ModelChoice", Response: "LanguageModels", Status: 200, handler: s.handleChooseModels},
-		{Method: "POST", Path: "/api/settings/models/pull", Tag: "settings", Summary: "Desktop only: start pulling a model; follow it with GET", Body: "ModelPullRequest", Response: "ModelPull", Status: 202, handler: s.handleStartPull},
+		{Method: "PUT", Path: "/api/settings/models", Tag: "settings", Summary: "The desktop's person or a team server's administrator: choose the models for extraction, answers and embeddings (\"\" for the default) for everyone who uses this install; each must be installed and able to do its job; a new embedding model applies at once (documents are re-embedded in the background)", Body: "ModelChoice", Response: "LanguageModels", Status: 200, handler: s.handleChooseModels},
+		{Method: "POST", Path: "/api/settings/models/pull", Tag: "settings", Summary: "The desktop's person or a team server's administrator: start pulling a model; follow it with GET", Body: "ModelPullRequest", Response: "ModelPull", Status: 202, handler: s.handleStartPull},
 		{Method: "GET", Path: "/api/settings/models/pull", Tag: "settings", Summary: "The latest pull's progress (404 when none was started)", Response: "ModelPull", Status: 200, handler: s.handlePullProgress},
-		{Method: "DELETE", Path: "/api/settings/models/pull", Tag: "settings", Summary: "Desktop only: cancel the running pull", Status: 204, handler: s.handleCancelPull},
+		{Method: "DELETE", Path: "/api/settings/models/pull", Tag: "settings", Summary: "The desktop's person or a team server's administrator: cancel the running pull", Status: 204, handler: s.handleCancelPull},
 	}
 }
 
-// languageModels is the Models section's answer: the status and whether
-// this person may change it.
+// languageModels is the Models section's answer: the status, whether
+// this person may change it, and whom a change applies to.
 type languageModels struct {
 	modelmgr.LanguageStatus
 	Editable bool `json:"editable"`
+	// Shared: the models are a team server's, shared by all its users
+	// (false: this desktop app's).
+	Shared bool `json:"shared"`
 }
 
-func (s *Server) modelStatus(r *http.Request) languageModels {
+func (s *Server) modelStatus(r *http.Request, u *core.User) languageModels {
 	st := s.LanguageModels.Status(r.Context())
 	if !s.Desktop && !st.Running && st.Problem == core.MsgNoModelServer {
 		st.Problem = "No language model is running on this server; its operator sets one up. The built-in engines work meanwhile."
 	}
-	return languageModels{LanguageStatus: st, Editable: s.Desktop}
+	return languageModels{LanguageStatus: st, Editable: s.managesModels(u), Shared: !s.Desktop}
 }
 
-// modelSettings may be changed only on the desktop.
+// managesModels: the desktop's person, or a team server's administrator
+// (named in its configuration) whose email is confirmed — an account
+// signed up with that email but never confirmed is not one.
+func (s *Server) managesModels(u *core.User) bool {
+	if s.Desktop {
+		return true
+	}
+	return u.EmailVerified && slices.ContainsFunc(s.Admins, func(a string) bool { return core.NormalizeEmail(a) == core.NormalizeEmail(u.Email) })
+}
+
+// modelSettings may be changed by the desktop's person or a server's
+// administrator.
 func (s *Server) modelSettings(r *http.Request) error {
-	if _, err := core.RequireUser(r.Context()); err != nil {
+	u, err := core.RequireUser(r.Context())
+	if err != nil {
 		return err
 	}
-	if !s.Desktop {
-		return core.Errorf(core.EFORBIDDEN, "On a team server its operator chooses and installs the models.")
+	if !s.managesModels(u) {
+		return core.Errorf(core.EFORBIDDEN, "On this server its administrators choose and install the models; they apply to everyone who uses it.")
 	}
 	return nil
 }
 
 func (s *Server) handleLanguageModels(w http.ResponseWriter, r *http.Request) error {
-	if _, err := core.RequireUser(r.Context()); err != nil {
+	u, err := core.RequireUser(r.Context())
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.modelStatus(r))
+	writeJSON(w, http.StatusOK, s.modelStatus(r, u))
 	return nil
 }
 
@@ -95,7 +113,8 @@ func (s *Server) handleChooseModels(w http.ResponseWriter, r *http.Request) erro
 	if err := s.LanguageModels.Choose(r.Context(), in); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.modelStatus(r))
+	u, _ := core.RequireUser(r.Context())
+	writeJSON(w, http.StatusOK, s.modelStatus(r, u))
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"sentry/backend/config"
 	"sentry/backend/ollama/ollamatest"
@@ -50,6 +51,14 @@ type modelsJSON struct {
 	Editable        bool              `json:"editable"`
 	Pull            *pullJSON         `json:"pull"`
 	EmbeddingsInUse string            `json:"embeddings_in_use"`
+	EmbeddingsApply string            `json:"embeddings_apply"`
+	Shared          bool              `json:"shared"`
+	Reembedding     *struct {
+		Model string `json:"model"`
+		State string `json:"state"`
+		Done  int    `json:"done"`
+		Total int    `json:"total"`
+	} `json:"reembedding"`
 }
 
 type pullJSON struct {
@@ -256,5 +265,104 @@ func TestModelsChosenForAnswersAnswerNotebookQuestions(t *testing.T) {
 	reqs := llm.Requests()
 	if reqs[len(reqs)-1]["model"] != "qwen2.5:7b" {
 		t.Fatalf("the question went to %v", reqs[len(reqs)-1]["model"])
+	}
+}
+
+// The models are the install's, shared by all its users. On a team
+// server its administrators (config admins) choose and pull them once
+// their email is confirmed: a plain user, or an account with an
+// administrator's email that was never confirmed, is refused; what an
+// administrator chooses is what everyone sees and uses.
+func TestModelsOnAServerAreTheAdministrators(t *testing.T) {
+	llm := ollamatest.Start(t, "llama3.1:8b", "qwen2.5:7b", "nomic-embed-text:latest")
+	llm.Library["llama3.2:1b"] = 1000
+	b, smtp := newMailBackend(t, func(c *config.Config) {
+		c.OllamaHost = llm.URL
+		c.Admins = []string{"Boss@Example.com"}
+	})
+	member := b.signUp("member@example.com")
+	boss := b.signUp("boss@example.com")
+	if m := getModels(t, b, boss); m.Editable || !m.Shared {
+		t.Fatalf("an administrator's account before confirming its email: %+v", m)
+	}
+	if res, body := b.do("PUT", "/api/settings/models", boss.Access, map[string]any{"extraction": "qwen2.5:7b"}); res.StatusCode != 403 {
+		t.Fatalf("an unconfirmed administrator chose: %d %s", res.StatusCode, body)
+	}
+	code := lastCode(t, b, smtp, "boss@example.com", "confirm")
+	if res, body := b.do("POST", "/api/auth/verify-email", "", map[string]any{"email": "boss@example.com", "code": code}); res.StatusCode != 200 {
+		t.Fatalf("confirm: %d %s", res.StatusCode, body)
+	}
+	if m := getModels(t, b, boss); !m.Editable || !m.Shared {
+		t.Fatalf("the administrator may not change the models: %+v", m)
+	}
+	if m := getModels(t, b, member); m.Editable || !m.Shared {
+		t.Fatalf("a plain user may change the models: %+v", m)
+	}
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"PUT", "/api/settings/models", map[string]any{"extraction": "qwen2.5:7b"}},
+		{"POST", "/api/settings/models/pull", map[string]any{"model": "llama3.2:1b"}},
+		{"DELETE", "/api/settings/models/pull", nil},
+	} {
+		res, body := b.do(c.method, c.path, member.Access, c.body)
+		if code, _ := errorOf(t, body); res.StatusCode != 403 || code != "forbidden" || !strings.Contains(string(body), "administrators") {
+			t.Fatalf("%s %s by a user: %d %s", c.method, c.path, res.StatusCode, body)
+		}
+	}
+	// The administrator's choice is everyone's: the member sees it, and the
+	// member's extraction uses it.
+	if res, body := b.do("PUT", "/api/settings/models", boss.Access, map[string]any{"extraction": "qwen2.5:7b"}); res.StatusCode != 200 {
+		t.Fatalf("the administrator chooses: %d %s", res.StatusCode, body)
+	}
+	if m := getModels(t, b, member); m.Chosen["extraction"] != "qwen2.5:7b" {
+		t.Fatalf("the member does not see the server's choice: %+v", m.Chosen)
+	}
+	res, body := b.do("POST", "/api/extract/text", member.Access, map[string]any{"text": memo})
+	if run := decodeRun(t, body); res.StatusCode != 201 || run.Engine != "ollama" {
+		t.Fatalf("extract: %d %s", res.StatusCode, body)
+	}
+	if reqs := llm.Requests(); reqs[len(reqs)-1]["model"] != "qwen2.5:7b" {
+		t.Fatalf("the member's extraction used %v", reqs[len(reqs)-1]["model"])
+	}
+	if res, body := b.do("POST", "/api/settings/models/pull", boss.Access, map[string]any{"model": "llama3.2:1b"}); res.StatusCode != 202 {
+		t.Fatalf("the administrator pulls: %d %s", res.StatusCode, body)
+	}
+	b.app.LanguageModels.WaitPull(context.Background())
+	if len(llm.Installed()) != 4 {
+		t.Fatalf("installed after the administrator's pull: %v", llm.Installed())
+	}
+}
+
+// A new embedding model applies at once: the documents already indexed
+// get its vectors in the background, with progress in the status, and
+// the embedding model in use is the new one without a restart.
+func TestModelsNewEmbeddingModelAppliesAtOnce(t *testing.T) {
+	b, _, me := newModelsBackend(t, true, "llama3.1:8b", "nomic-embed-text:latest", "mxbai-embed-large:latest")
+	nb := b.createNotebook(me, "Contracts")
+	if res, body := b.sendFile("/api/notebooks/"+nb+"/upload", me.Access, "c.txt", []byte("Carol must review the contract by 12 May.\n\nAlice sends the budget on Friday.")); res.StatusCode != 202 {
+		t.Fatalf("upload: %d %s", res.StatusCode, body)
+	}
+	b.waitIndexed(me, nb)
+	if m := getModels(t, b, me); m.EmbeddingsInUse != "nomic-embed-text" || m.EmbeddingsApply != "now" || m.Reembedding != nil {
+		t.Fatalf("before: %+v", m)
+	}
+	if res, body := b.do("PUT", "/api/settings/models", me.Access, map[string]any{"embeddings": "mxbai-embed-large"}); res.StatusCode != 200 {
+		t.Fatalf("choose: %d %s", res.StatusCode, body)
+	}
+	var m modelsJSON
+	for range 500 {
+		if m = getModels(t, b, me); m.Reembedding != nil && m.Reembedding.State == "done" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m.EmbeddingsInUse != "mxbai-embed-large" || m.Reembedding == nil || m.Reembedding.State != "done" || m.Reembedding.Done != 1 || m.Reembedding.Total != 1 {
+		t.Fatalf("after the change: %+v %+v", m, m.Reembedding)
+	}
+	res, body := b.do("GET", "/api/notebooks/"+nb+"/documents", me.Access, nil)
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"model":"ollama:mxbai-embed-large"`) {
+		t.Fatalf("the document's vectors: %d %s", res.StatusCode, body)
 	}
 }

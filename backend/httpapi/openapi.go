@@ -107,7 +107,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas(), syncBlobSchemas(), typedBodySchemas()),
+			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas(), syncBlobSchemas(), typedBodySchemas(), typedResponseSchemas()),
 		},
 	}
 }
@@ -185,7 +185,10 @@ func schemas() map[string]any {
 		"LanguageModels": obj([]string{"running", "models", "chosen", "defaults", "editable"}, map[string]any{"running": boolean, "version": str, "problem": str,
 			"models": map[string]any{"type": "array", "items": obj([]string{"name", "size"}, map[string]any{"name": str, "size": integer,
 				"modified_at": dateTime, "family": str, "parameter_size": str, "quantization": str})},
-			"chosen": ref("ModelChoice"), "defaults": ref("ModelChoice"), "pull": ref("ModelPull"), "editable": boolean, "embeddings_in_use": str}),
+			"chosen": ref("ModelChoice"), "defaults": ref("ModelChoice"), "pull": ref("ModelPull"), "editable": boolean, "shared": boolean,
+			"embeddings_in_use": str, "embeddings_apply": enum("now", "next_start"),
+			"reembedding": obj([]string{"model", "state", "done", "total"}, map[string]any{"model": str, "state": enum("running", "done", "failed"),
+				"done": integer, "total": integer, "error": str})}),
 		"Multipart":     obj([]string{"file"}, map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}),
 		"UploadSession": obj([]string{"session_id"}, map[string]any{"session_id": str, "user_id": str, "created_at": dateTime, "expires_at": dateTime}),
 		"Upload": obj([]string{"id"}, map[string]any{"id": str, "user_id": str, "session_id": str, "filename": str, "content_type": str,

@@ -57,6 +57,9 @@ type Deps struct {
 	// Desktop enables POST /api/auth/local-session, which signs in the
 	// local profile. Only the in-process desktop handler sets it.
 	Desktop bool
+	// Admins are the emails of a team server's administrators, who choose
+	// the models its users share (config admins).
+	Admins []string
 	// LocalUser returns the desktop's local profile.
 	LocalUser func(ctx context.Context) (*core.User, error)
 	// TrustedProxies may set X-Forwarded-For.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,13 +42,39 @@ type LanguageModels struct {
 	OnChange func()
 	Now      func() time.Time
 	// EmbeddingsInUse is the model notebooks embed with since the start
-	// ("" for the built-in embedder): a new choice applies at the next start.
+	// ("" for the built-in embedder), when Embeddings is nil: then a new
+	// choice applies at the next start.
 	EmbeddingsInUse string
+	// Embeddings switches notebooks to a newly chosen embedding model at
+	// once and re-embeds their documents in the background (nil: at the
+	// next start).
+	Embeddings EmbeddingsSwitch
 
 	mu     sync.Mutex
 	pull   *Pull
 	cancel context.CancelFunc
 	done   chan struct{}
+}
+
+// EmbeddingsSwitch is the notebooks' embedder as the Models section
+// changes it.
+type EmbeddingsSwitch interface {
+	// UseEmbeddings starts embedding with model (installed, able to embed).
+	UseEmbeddings(ctx context.Context, model string) error
+	// EmbeddingsProgress is the model in use ("" for the built-in
+	// embedder) and the re-embedding since the last switch, if any.
+	EmbeddingsProgress() (inUse string, r *Reembedding)
+}
+
+// Reembedding is how far the documents are in getting the vectors of a
+// newly chosen embedding model.
+type Reembedding struct {
+	Model string `json:"model"`
+	// State is running, done or failed.
+	State string `json:"state"`
+	Done  int    `json:"done"`
+	Total int    `json:"total"`
+	Error string `json:"error,omitempty"`
 }
 
 // Pull is a model download in progress or finished.
@@ -81,6 +108,11 @@ type LanguageStatus struct {
 	// EmbeddingsInUse is the model notebooks embed with now ("" for the
 	// built-in embedder).
 	EmbeddingsInUse string `json:"embeddings_in_use"`
+	// EmbeddingsApply says when a new embedding model takes effect: "now"
+	// (documents are re-embedded in the background) or "next_start".
+	EmbeddingsApply string `json:"embeddings_apply"`
+	// Reembedding follows the documents' re-embedding after a change.
+	Reembedding *Reembedding `json:"reembedding,omitempty"`
 }
 
 // Chosen returns the models in use: each chosen one, else its default.
@@ -105,7 +137,12 @@ func (l *LanguageModels) Chosen(ctx context.Context) Choice {
 
 // Status asks the server for its version and models.
 func (l *LanguageModels) Status(ctx context.Context) LanguageStatus {
-	st := LanguageStatus{Models: []core.InstalledModel{}, Chosen: l.Chosen(ctx), Defaults: l.Defaults, Pull: l.CurrentPull(), EmbeddingsInUse: l.EmbeddingsInUse}
+	st := LanguageStatus{Models: []core.InstalledModel{}, Chosen: l.Chosen(ctx), Defaults: l.Defaults, Pull: l.CurrentPull(),
+		EmbeddingsInUse: l.EmbeddingsInUse, EmbeddingsApply: "next_start"}
+	if l.Embeddings != nil {
+		st.EmbeddingsInUse, st.Reembedding = l.Embeddings.EmbeddingsProgress()
+		st.EmbeddingsApply = "now"
+	}
 	if l.Server == nil {
 		st.Problem = "This app runs without a model server; the built-in engines do the work."
 		return st
@@ -192,7 +229,22 @@ func (l *LanguageModels) Choose(ctx context.Context, c Choice) error {
 	if l.OnChange != nil {
 		l.OnChange()
 	}
+	// A new embedding model applies at once where the app can switch.
+	if l.Embeddings != nil {
+		want := l.Chosen(ctx).Embeddings
+		if inUse, _ := l.Embeddings.EmbeddingsProgress(); want != "" && !sameModel(inUse, want) {
+			if err := l.Embeddings.UseEmbeddings(ctx, want); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// sameModel: two names of one model ("nomic-embed-text" is
+// "nomic-embed-text:latest").
+func sameModel(a, b string) bool {
+	return strings.TrimSuffix(a, ":latest") == strings.TrimSuffix(b, ":latest")
 }
 
 // CurrentPull returns the latest pull, if any.

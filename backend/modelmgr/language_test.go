@@ -173,3 +173,46 @@ func (p progressSpy) PullModel(ctx context.Context, name string, progress func(c
 		p.spy(pr)
 	})
 }
+
+// switchRecorder is the notebooks' embedder as the Models section sees it.
+type switchRecorder struct {
+	inUse string
+	used  []string
+}
+
+func (s *switchRecorder) UseEmbeddings(_ context.Context, model string) error {
+	s.inUse = model
+	s.used = append(s.used, model)
+	return nil
+}
+
+func (s *switchRecorder) EmbeddingsProgress() (string, *modelmgr.Reembedding) {
+	return s.inUse, &modelmgr.Reembedding{Model: s.inUse, State: "running", Total: 3}
+}
+
+// A new embedding model applies at once where the app can switch
+// notebooks to it; choosing the one in use (under another of its names)
+// or changing only the other jobs switches nothing.
+func TestChooseEmbeddingsAppliesAtOnce(t *testing.T) {
+	lm, _, _ := languageModels(t, "llama3.1:8b", "nomic-embed-text:latest", "mxbai-embed-large:latest")
+	ctx := context.Background()
+	if st := lm.Status(ctx); st.EmbeddingsApply != "next_start" {
+		t.Fatalf("without a switch a new model applies at the next start: %+v", st)
+	}
+	sw := &switchRecorder{inUse: "nomic-embed-text"}
+	lm.Embeddings = sw
+	if err := lm.Choose(ctx, modelmgr.Choice{Embeddings: "nomic-embed-text:latest", Extraction: "llama3.1:8b"}); err != nil || len(sw.used) != 0 {
+		t.Fatalf("the model in use was switched to again: %v %v", err, sw.used)
+	}
+	if err := lm.Choose(ctx, modelmgr.Choice{Embeddings: "mxbai-embed-large"}); err != nil || len(sw.used) != 1 || sw.used[0] != "mxbai-embed-large" {
+		t.Fatalf("a new model was not applied: %v %v", err, sw.used)
+	}
+	st := lm.Status(ctx)
+	if st.EmbeddingsApply != "now" || st.EmbeddingsInUse != "mxbai-embed-large" || st.Reembedding == nil || st.Reembedding.Total != 3 {
+		t.Fatalf("status after the switch: %+v", st)
+	}
+	// Back to the default: applied too.
+	if err := lm.Choose(ctx, modelmgr.Choice{Embeddings: ""}); err != nil || len(sw.used) != 2 || sw.used[1] != "nomic-embed-text" {
+		t.Fatalf("back to the default: %v %v", err, sw.used)
+	}
+}

@@ -72,7 +72,8 @@ type Service struct {
 	EmbedBatch int
 	Now        func() time.Time
 
-	wg sync.WaitGroup // re-embedding
+	wg   sync.WaitGroup // re-embedding
+	live live           // the embedder switched to while running
 }
 
 // NewService returns a notebook service using the built-in embedder.

@@ -3,12 +3,14 @@ package notebook_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"sentry/backend/audio"
 	"sentry/backend/blob"
@@ -519,4 +521,73 @@ func (timedSpeech) Transcribe(ctx context.Context, pcm *core.PCM, progress func(
 		{Text: "We agreed to move the launch", Start: 1.5, End: 3.25},
 		{Text: "Priya will email the printers on Friday", Start: 4, End: 7.5},
 	}}, nil
+}
+
+// A model chosen while the app runs applies at once: new documents and
+// questions use it, and the documents embedded before get its vectors in
+// the background, with progress; a model that cannot embed says so.
+func TestUseEmbedderWhileRunning(t *testing.T) {
+	e := newEnv(t)
+	e.add(t, "bees.txt", bees)
+	e.add(t, "solar.md", solar)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.svc.ReembedProgress(); st.Model != "sentry-hash-v1" || st.State != "" {
+		t.Fatalf("before a switch: %+v", st)
+	}
+	wait := func(want string) notebook.ReembedStatus {
+		t.Helper()
+		for range 500 {
+			if st := e.svc.ReembedProgress(); st.State == want {
+				return st
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("re-embedding never %s: %+v", want, e.svc.ReembedProgress())
+		return notebook.ReembedStatus{}
+	}
+	e.svc.UseEmbedder(fakeEmbedder{})
+	if st := wait("done"); st.Model != "fake" || st.Done != 2 || st.Total != 2 {
+		t.Fatalf("after the switch: %+v", st)
+	}
+	var stale int
+	_ = e.db.QueryRowForTest(`SELECT count(*) FROM notebook_chunks WHERE model <> 'fake'`).Scan(&stale)
+	if stale != 0 {
+		t.Fatalf("%d chunks keep the old model's vectors", stale)
+	}
+	// A document added now is embedded with the new model, and questions
+	// search its vectors.
+	e.add(t, "notes.txt", "The hive inspection is on Thursday morning.")
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	docs, _ := e.svc.Documents(e.ctx, e.nb.ID)
+	for _, d := range docs {
+		if d.Model != "fake" {
+			t.Fatalf("%s is embedded with %q", d.Filename, d.Model)
+		}
+	}
+	res, err := e.svc.Search(e.ctx, e.nb.ID, "inverters", 3)
+	if err != nil || len(res) == 0 || res[0].VectorRank == 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	// A model that fails leaves the documents as they were and says so.
+	e.svc.UseEmbedder(brokenEmbedder{})
+	if st := wait("failed"); st.Model != "broken" || st.Done != 0 || st.Total != 3 || st.Error == "" {
+		t.Fatalf("a failing model: %+v", st)
+	}
+	res, err = e.svc.Search(e.ctx, e.nb.ID, "inverters", 3)
+	if err != nil || len(res) == 0 || res[0].VectorRank == 0 {
+		t.Fatalf("the earlier model's vectors are no longer searched: %+v %v", res, err)
+	}
+	e.svc.Wait()
+}
+
+type brokenEmbedder struct{}
+
+func (brokenEmbedder) Model() string { return "broken" }
+func (brokenEmbedder) Dim() int      { return 768 }
+func (brokenEmbedder) Embed(context.Context, []string) ([][]float32, error) {
+	return nil, errors.New("the model server is gone")
 }

@@ -127,10 +127,11 @@ func (s *Service) embedderFor(model string) core.Embedder {
 	switch {
 	case s.Offline != nil && s.Offline.Model() == model:
 		return s.Offline
-	case s.Embedder != nil && s.Embedder.Model() == model:
-		return s.Embedder
 	}
-	return nil
+	if e := s.embedder(); e != nil && e.Model() == model {
+		return e
+	}
+	return s.earlier(model)
 }
 
 // DefaultTextBudget is how many matching passages BM25 ranks at most, in

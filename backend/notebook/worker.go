@@ -29,6 +29,9 @@ func (s *Service) Register(n int) { s.Jobs.Handle(JobKind, n, s.work) }
 // extract.Service.Resume) and starts re-embedding documents made by
 // another model.
 func (s *Service) Resume(ctx context.Context) error {
+	s.live.mu.Lock()
+	s.live.ctx = ctx
+	s.live.mu.Unlock()
 	if !s.Shared {
 		if k, err := s.store.RequeueIndexing(ctx, core.MaxTime); err != nil {
 			return err
@@ -51,7 +54,7 @@ func (s *Service) Resume(ctx context.Context) error {
 		if k, err := s.Reembed(ctx); err != nil && ctx.Err() == nil {
 			s.logger.Error("re-embed notebook documents", slog.Any("error", err))
 		} else if k > 0 {
-			s.logger.Info("re-embedded notebook documents", slog.Int("count", k), slog.String("model", s.Embedder.Model()))
+			s.logger.Info("re-embedded notebook documents", slog.Int("count", k), slog.String("model", s.embedder().Model()))
 		}
 	}()
 	return nil
@@ -305,7 +308,7 @@ func (s *Service) embedPieces(ctx context.Context, d *core.NotebookDocument, pie
 			texts[i] = p.Heading + "\n" + p.Text
 		}
 	}
-	emb := s.Embedder
+	emb := s.embedder()
 	if emb == nil || emb.Dim() != HashDim {
 		emb = s.Offline
 	}
@@ -360,7 +363,12 @@ func (s *Service) embedAll(ctx context.Context, d *core.NotebookDocument, emb co
 // are queried with that model, and BM25 covers any it can't embed now).
 // Only documents that need it are touched; nothing is re-parsed.
 func (s *Service) Reembed(ctx context.Context) (int, error) {
-	emb := s.Embedder
+	return s.reembed(ctx, s.embedder(), nil)
+}
+
+// reembed is Reembed with emb, telling progress the count done after each
+// document.
+func (s *Service) reembed(ctx context.Context, emb core.Embedder, progress func(done int)) (int, error) {
 	if emb == nil || emb.Dim() != HashDim {
 		return 0, nil
 	}
@@ -407,6 +415,9 @@ func (s *Service) Reembed(ctx context.Context) (int, error) {
 			}
 			done++
 			progressed = true
+			if progress != nil {
+				progress(done)
+			}
 		}
 		if !progressed {
 			return done, nil

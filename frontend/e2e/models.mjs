@@ -7,10 +7,12 @@ import { signUpInUI, watchErrors } from './support.mjs';
 // as the server answers it: no model server runs on this machine, so the
 // section says so in words that name no environment variable, and a team
 // server offers no pull and no choice. Then the desktop's editable section:
-// the API answers of a model server with two models are played to the page
+// the API answers of a model server with three models are played to the page
 // (the Go tests drive the same routes through the model server stand-in):
 // the installed models with their sizes, choosing a model for finding tasks,
-// pulling one with a progress bar that moves, and cancelling a pull. Each
+// pulling one with a progress bar that moves, a new embedding model that
+// applies at once with the documents' re-embedding shown as it goes, and
+// cancelling a pull; whom the models apply to is said on both faces. Each
 // state is checked with axe-core (no serious or critical violation), for
 // nothing wider than the window, and saved as <out>/models/<state>-<width>.png.
 
@@ -23,11 +25,14 @@ function modelsAnswer(over = {}) {
     models: [
       { name: 'llama3.1:8b', size: 4.92 * GB, family: 'llama', parameter_size: '8.0B', quantization: 'Q4_K_M' },
       { name: 'nomic-embed-text:latest', size: 0.274 * GB, family: 'nomic-bert', parameter_size: '137M' },
+      { name: 'mxbai-embed-large:latest', size: 0.67 * GB, family: 'bert', parameter_size: '334M' },
     ],
     chosen: { extraction: 'llama3.1:8b', answers: 'llama3.1:8b', embeddings: 'nomic-embed-text' },
     defaults: { extraction: 'llama3.1:8b', answers: 'llama3.1:8b', embeddings: 'nomic-embed-text' },
     editable: true,
+    shared: false,
     embeddings_in_use: 'nomic-embed-text',
+    embeddings_apply: 'now',
     ...over,
   };
 }
@@ -83,6 +88,9 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
     if (problem !== answer.problem || /SENTRY_|OLLAMA_HOST|environment/i.test(problem)) fail(`the problem reads ${JSON.stringify(problem)}`);
     if ((await byTestId('model-pull-form').count()) !== 0) fail('a team server offers to pull a model');
     if (!(await byTestId('model-choice-extraction').isDisabled())) fail('a team server lets a user choose the model');
+    // Whom the models apply to, and who chooses them, in words.
+    const scope = (await byTestId('models-scope').textContent()).trim();
+    if (!answer.shared || !/apply to everyone who uses it/.test(scope) || !/administrators choose/.test(scope)) fail(`the scope reads ${JSON.stringify(scope)}`);
     const speech = byTestId('speech-model-settings');
     if ((await speech.getByTestId('speech-model-choice').locator('option').count()) < 10) fail('the speech model list is short');
     if (/SENTRY_|environment/i.test(await speech.textContent())) fail('the speech model section names an environment variable');
@@ -99,6 +107,13 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
       if (req.method() === 'PUT') {
         const body = req.postDataJSON();
         status = { ...status, chosen: { ...status.chosen, ...body } };
+        // A new embedding model applies at once: the documents are re-embedded in the background.
+        if (body.embeddings && body.embeddings.replace(/:latest$/, '') !== status.embeddings_in_use.replace(/:latest$/, '')) {
+          status = { ...status, embeddings_in_use: body.embeddings, reembedding: { model: body.embeddings, state: 'running', done: 0, total: 3 } };
+        }
+      } else if (status.reembedding?.state === 'running') {
+        const done = status.reembedding.done + 1;
+        status = { ...status, reembedding: { ...status.reembedding, done, state: done >= 3 ? 'done' : 'running' } };
       }
       await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ...status, ...(pull ? { pull } : {}) }) });
     });
@@ -130,14 +145,14 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
     await openSettings();
     await until(async () => (await byTestId('model-server-status').getAttribute('data-running')) === 'true', 'the running status');
     const rows = byTestId('installed-model');
-    await until(async () => (await rows.count()) === 2, 'two installed models');
+    await until(async () => (await rows.count()) === 3, 'three installed models');
     const firstRow = (await rows.first().textContent()).replace(/\s+/g, ' ');
     if (!firstRow.includes('llama3.1:8b') || !firstRow.includes('4.9 GB') || !firstRow.includes('Finding tasks')) fail(`the first model reads ${firstRow}`);
     for (const [job, want] of [['extraction', 'llama3.1:8b'], ['embeddings', 'nomic-embed-text:latest']]) {
       const shown = await byTestId(`model-choice-${job}`).inputValue();
       if (shown !== want) fail(`the ${job} menu shows ${JSON.stringify(shown)}, not the model in use`);
     }
-    await checkAxe(page, `Settings → Models with two models at ${width}`, fail);
+    await checkAxe(page, `Settings → Models with three models at ${width}`, fail);
     await fits('the Models section');
     await shot('installed');
 
@@ -155,7 +170,7 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
     await fits('a pull in progress');
     await shot('pulling');
     await until(async () => (await byTestId('model-pull').getAttribute('data-state')) === 'done', 'the pull to end');
-    await until(async () => (await rows.count()) === 3, 'the pulled model in the list');
+    await until(async () => (await rows.count()) === 4, 'the pulled model in the list');
     await byTestId('model-choice-extraction').selectOption('llama3.2:3b');
     const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/api/settings/models'));
     await byTestId('models-choice-save').click();
@@ -163,6 +178,22 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
     if (put.extraction !== 'llama3.2:3b') fail(`the choice sent ${JSON.stringify(put)}`);
     await until(async () => (await rows.filter({ hasText: 'llama3.2:3b' }).textContent()).includes('Finding tasks'), 'the new model marked for finding tasks');
     await shot('chosen');
+    if (!(await byTestId('models-scope').textContent()).includes('this app')) fail('the desktop does not say the models are this app’s');
+
+    begin(`models ${width}: a new embedding model applies at once, re-embedding the documents with progress`);
+    await byTestId('model-choice-embeddings').selectOption('mxbai-embed-large:latest');
+    const note = (await byTestId('model-embeddings-note').textContent()).trim();
+    if (!/at once/.test(note) || /starts again/.test(note)) fail(`the embeddings note reads ${JSON.stringify(note)}`);
+    await byTestId('models-choice-save').click();
+    const reembed = byTestId('model-reembedding');
+    await reembed.waitFor();
+    await until(async () => /: [12] of 3\./.test(await byTestId('model-reembedding-label').textContent()), 'the re-embedding to show its progress');
+    await checkAxe(page, `re-embedding in progress at ${width}`, fail);
+    await fits('re-embedding in progress');
+    await shot('reembedding');
+    await until(async () => (await reembed.getAttribute('data-state')) === 'done', 'the re-embedding to end', 10_000);
+    if (!(await byTestId('model-reembedding-label').textContent()).includes('3 documents re-embedded')) fail('the end of the re-embedding is not said');
+    if ((await byTestId('model-embeddings-note').count()) !== 0) fail('the note still says the model is not in use');
 
     begin(`models ${width}: a pull can be cancelled`);
     await byTestId('model-pull-name').fill('llava');

@@ -339,10 +339,25 @@ export interface LanguageModels {
   chosen: ModelChoice;
   defaults: ModelChoice;
   pull?: ModelPull;
-  /** False on a team server: its operator chooses. */
+  /** Whether this person may change them: the desktop's person, or a team server's administrator. */
   editable: boolean;
-  /** The model notebooks embed with since the start ('' for the built-in embedder). */
+  /** True on a team server: the models are shared by everyone who uses it. */
+  shared?: boolean;
+  /** The model notebooks embed with now ('' for the built-in embedder). */
   embeddings_in_use?: string;
+  /** When a new embedding model takes effect: at once (documents re-embedded in the background) or at the next start. */
+  embeddings_apply?: 'now' | 'next_start';
+  /** The documents' re-embedding after the embedding model changed. */
+  reembedding?: Reembedding;
+}
+
+/** How far notebook documents are in getting a newly chosen embedding model's vectors. */
+export interface Reembedding {
+  model: string;
+  state: 'running' | 'done' | 'failed';
+  done: number;
+  total: number;
+  error?: string;
 }
 
 export interface ExtractTextInput {

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, createApi, memoryTokens, type FetchFn, type LanguageModels, type ModelPull } from './api';
 import {
   embeddingsNote,
+  modelsScope,
+  reembeddingLabel,
+  reembeddingPercent,
   choiceChanged,
   choicesFor,
   menuChoice,
@@ -106,6 +109,14 @@ describe('embeddingsNote', () => {
     expect(embeddingsNote(status({ embeddings_in_use: '' }), menuChoice(status()))).toBe(
       'Notebooks use the built-in embedder until Sentry AI starts again; then their documents are embedded with nomic-embed-text:latest.',
     );
+  });
+
+  it('says a save applies at once where the server re-embeds in the background', () => {
+    const s = status({ embeddings_in_use: 'nomic-embed-text', embeddings_apply: 'now' });
+    expect(embeddingsNote(s, { ...menuChoice(s), embeddings: 'mxbai-embed-large' })).toBe(
+      'When you save, notebooks embed with mxbai-embed-large at once, and their documents get its vectors in the background; they stay searchable meanwhile.',
+    );
+    expect(embeddingsNote(s, menuChoice(s))).toBe('');
   });
 
   it('says nothing while the server is down or the server does not tell', () => {
@@ -220,5 +231,26 @@ describe('models API calls', () => {
     ]);
     expect(calls[1].body).toEqual({ extraction: 'qwen2.5:7b' });
     expect(calls[2].body).toEqual({ model: 'llama3.2:3b' });
+  });
+});
+
+describe('reembedding', () => {
+  it('reads the progress of the re-embedding in words and percent', () => {
+    const r = { model: 'mxbai-embed-large', state: 'running' as const, done: 3, total: 12 };
+    expect(reembeddingLabel(r)).toBe('Re-embedding notebook documents with mxbai-embed-large: 3 of 12.');
+    expect(reembeddingPercent(r)).toBe(25);
+    expect(reembeddingLabel({ ...r, total: 0, done: 0 })).toBe('Re-embedding notebook documents with mxbai-embed-large…');
+    expect(reembeddingLabel({ ...r, state: 'done', done: 1, total: 1 })).toBe('Notebooks embed with mxbai-embed-large: 1 document re-embedded.');
+    expect(reembeddingPercent({ ...r, state: 'done' })).toBe(100);
+    expect(reembeddingLabel({ ...r, state: 'failed', error: 'The model could not embed the documents.' })).toBe('The model could not embed the documents.');
+    expect(reembeddingLabel(undefined)).toBe('');
+  });
+});
+
+describe('modelsScope', () => {
+  it('says whom the models apply to and who chooses them', () => {
+    expect(modelsScope(status({ shared: false }))).toContain('this app');
+    expect(modelsScope(status({ shared: true, editable: true }))).toContain('You are an administrator');
+    expect(modelsScope(status({ shared: true, editable: false }))).toContain('its administrators choose');
   });
 });

@@ -2,7 +2,7 @@
 // which installed models fit which job, the pull form, and following a pull
 // until it ends.
 
-import { ApiError, type InstalledModel, type LanguageModels, type ModelChoice, type ModelPull } from './api';
+import { ApiError, type InstalledModel, type LanguageModels, type ModelChoice, type ModelPull, type Reembedding } from './api';
 import { formatBytes } from './speechModel';
 
 /** The jobs a model is chosen for, in the order Settings shows them. */
@@ -78,15 +78,50 @@ export function choiceChanged(status: LanguageModels, choice: ModelChoice): bool
 
 /**
  * What the embeddings menu adds when the chosen model is not the one
- * notebooks embed with yet (a new one applies at the next start), or ''.
+ * notebooks embed with yet, or ''. Where the server switches at once, a
+ * save re-embeds the documents in the background; else the new model
+ * applies at the next start.
  */
 export function embeddingsNote(status: LanguageModels, choice: ModelChoice): string {
   if (!status.running || status.embeddings_in_use === undefined) return '';
   const inUse = status.embeddings_in_use;
   const want = choice.embeddings;
   if (!want || (inUse && sameModel(inUse, want))) return '';
+  if (status.embeddings_apply === 'now') {
+    return `When you save, notebooks embed with ${want} at once, and their documents get its vectors in the background; they stay searchable meanwhile.`;
+  }
   const now = inUse ? `Notebooks embed with ${inUse}` : 'Notebooks use the built-in embedder';
   return `${now} until Sentry AI starts again; then their documents are embedded with ${want}.`;
+}
+
+/** The line under the re-embedding bar, or '' when there is none to show. */
+export function reembeddingLabel(r: Reembedding | undefined): string {
+  if (!r) return '';
+  const docs = (n: number) => `${n} ${n === 1 ? 'document' : 'documents'}`;
+  switch (r.state) {
+    case 'running':
+      return r.total > 0
+        ? `Re-embedding notebook documents with ${r.model}: ${r.done} of ${r.total}.`
+        : `Re-embedding notebook documents with ${r.model}…`;
+    case 'done':
+      return r.total > 0 ? `Notebooks embed with ${r.model}: ${docs(r.total)} re-embedded.` : `Notebooks embed with ${r.model}.`;
+    case 'failed':
+      return r.error || `Re-embedding with ${r.model} stopped.`;
+  }
+  return '';
+}
+
+/** The re-embedding's progress, 0–100. */
+export function reembeddingPercent(r: Reembedding): number {
+  if (r.state === 'done') return 100;
+  return r.total > 0 ? Math.floor((100 * r.done) / r.total) : 0;
+}
+
+/** Who a change of the models applies to, and who may make it. */
+export function modelsScope(status: LanguageModels): string {
+  if (!status.shared) return 'These models are this app’s: they apply to everything you do in it.';
+  if (status.editable) return 'You are an administrator of this server: the models you choose here apply to everyone who uses it.';
+  return 'These models are this server’s and apply to everyone who uses it; its administrators choose and install them.';
 }
 
 /** The warning beside a job whose model is not installed, or ''. */
