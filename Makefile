@@ -69,8 +69,9 @@ vet: ## go vet, headless and desktop builds
 test-go: ## go vet + go test (RACE=-race by default), and the vosk adapter against the real libvosk
 	$(MAKE) --no-print-directory vet
 	$(GO) test $(RACE) -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./...
-	@# The sync simulator's 1,000 schedules and its broken builds run without
-	@# the race detector (under it, ./... ran 15 schedules).
+	@# The sync simulator's 1,000 schedules, its kill mode's 12 (devices and
+	@# server as processes, SIGKILLed) and its broken builds run without the
+	@# race detector (under it, ./... ran 15 schedules and 1 short kill one).
 	$(if $(RACE),$(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./sync/simtest/)
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-blobs
@@ -92,8 +93,9 @@ test-postgres: ## the Postgres store, the conformance suite and the HTTP contrac
 	@# in a schema of its own), without -race: ~2 minutes on 2 cores.
 	scripts/with-postgres env SENTRY_TEST_STORE=postgres $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) ./backend/httpapi/
 	@# The sync simulator with its server on PostgreSQL: 50 schedules, a
-	@# database copied from a template for each (~2 minutes on 2 busy cores).
-	scripts/with-postgres env SIMTEST_STORE=postgres SIMTEST_SCHEDULES=50 $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) -run TestConvergence ./sync/simtest/
+	@# database copied from a template for each (~2 minutes on 2 busy cores),
+	@# and 5 of the kill mode's with the server process on PostgreSQL (~40 s).
+	scripts/with-postgres env SIMTEST_STORE=postgres SIMTEST_SCHEDULES=50 SIMTEST_KILL_SCHEDULES=5 $(GO) test -count=1 -timeout $(TESTTIMEOUT) $(GOTESTFLAGS) -run 'TestConvergence|TestKillConvergence' ./sync/simtest/
 	@# Two instances on one database (tokens, jobs, a lost database), River's
 	@# queue, and the command-line sync and kill -9 tests against a team
 	@# server on PostgreSQL (~2 minutes).

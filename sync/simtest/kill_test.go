@@ -100,7 +100,7 @@ type killStats struct {
 	onPG, ops, writes, syncs, rounds                          int
 	devKills, serverKills, starts, notReached                 int
 	midWrite, midPush, pushAnswered, midPull, pulled, midCall int
-	idle, signins                                             int
+	idle, signins, acked                                      int
 	conflicts, rejections                                     int
 }
 
@@ -122,15 +122,16 @@ func (s *killStats) add(o killStats) {
 	s.midCall += o.midCall
 	s.idle += o.idle
 	s.signins += o.signins
+	s.acked += o.acked
 	s.conflicts += o.conflicts
 	s.rejections += o.rejections
 }
 
 func (s killStats) summary() string {
-	return fmt.Sprintf("%d with the server on PostgreSQL; %d operations, %d acknowledged writes, %d syncs; %d device kills "+
-		"(%d in a local write, %d with a push in flight, %d after a push's answer arrived, %d with a pull in flight, %d after a pull's answer arrived, %d in sign-in or bind, %d between steps), "+
+	return fmt.Sprintf("%d with the server on PostgreSQL; %d operations, %d acknowledged field writes, %d syncs; %d device kills "+
+		"(%d in a local write, %d once it had acknowledged its write, %d with a push in flight, %d after a push's answer arrived, %d with a pull in flight, %d after a pull's answer arrived, %d in sign-in or bind, %d between steps), "+
 		"%d server kills, %d processes started, %d planned kills whose moment never came, %d sign-ins again after a kill spent the refresh token; %d quiesce rounds, %d conflicts, %d refused changes",
-		s.onPG, s.ops, s.writes, s.syncs, s.devKills, s.midWrite, s.midPush, s.pushAnswered, s.midPull, s.pulled, s.midCall, s.idle,
+		s.onPG, s.ops, s.writes, s.syncs, s.devKills, s.midWrite, s.acked, s.midPush, s.pushAnswered, s.midPull, s.pulled, s.midCall, s.idle,
 		s.serverKills, s.starts, s.notReached, s.signins, s.rounds, s.conflicts, s.rejections)
 }
 
@@ -298,6 +299,9 @@ func runKillSchedule(ctx context.Context, bin string, seed uint64) (killStats, *
 		return fail("setup: %v", err)
 	}
 	ops := 20 + k.rng.IntN(21)
+	if raceEnabled {
+		ops = min(ops, 8) // a child under the race detector starts in about a second
+	}
 	for i := 1; i <= ops; i++ {
 		if err := k.step(i); err != nil {
 			return fail("operation %d: %v", i, err)
@@ -624,6 +628,9 @@ func (k *kworld) run(d *kdev, n int, kind string, seed uint64, pl killPlan) (*sy
 		case kind != "sync" && stage == "":
 			k.st.midWrite++
 			where = "in its local write"
+		case stage == "ack":
+			k.st.acked++
+			where = "once it had acknowledged its write"
 		case stage == "push>":
 			k.st.midPush++
 			where = "with a push in flight"
@@ -665,6 +672,9 @@ func (k *kworld) run(d *kdev, n int, kind string, seed uint64, pl killPlan) (*sy
 					return nil, fmt.Errorf("device %d: bad ack %q", d.idx, line)
 				}
 				k.ack(d, f[2], f[3], undash(f[4]), undash(f[5]))
+				if kind != "sync" {
+					stage = "ack"
+				}
 				if pl.devAt == "ack" {
 					killDev("as planned, on its acknowledgement")
 				}
@@ -879,3 +889,36 @@ func (k *kworld) seenByOwnDevice(w *world) error {
 	}
 	return nil
 }
+
+// TestKillCatchesBugs shows that the kill mode can fail: a device that
+// acknowledges a new task before its commit (ackEarly, the harness's own
+// broken device), and a server whose merge lets the last push win
+// (lastPushWins, the merge's broken variant), must each make some kill
+// schedule fail. Both exist only in a build with the simbroken tag.
+func TestKillCatchesBugs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the package again with -tags simbroken")
+	}
+	if raceEnabled {
+		t.Skip("runs without -race (make test runs it so)")
+	}
+	bin := simbrokenBinary(t)
+	for _, variant := range []string{"ackEarly", "lastPushWins"} {
+		t.Run(variant, func(t *testing.T) {
+			cmd := exec.Command(bin, "-test.run", "^TestKillConvergence$", "-test.count=1", "-kill-schedules", strconv.Itoa(brokenKillSchedules))
+			cmd.Env = append(os.Environ(), "SIMTEST_BROKEN="+variant)
+			out, err := cmd.CombinedOutput()
+			text := string(out)
+			i := strings.Index(text, "SIMTEST FAILED: ")
+			if err == nil || i < 0 {
+				t.Fatalf("%d kill schedules of the %s build all passed: the kill mode did not catch it (%v)\n%s", brokenKillSchedules, variant, err, tail(text, 2000))
+			}
+			line, _, _ := strings.Cut(text[i:], "\n")
+			t.Logf("caught: %s", line)
+		})
+	}
+}
+
+// brokenKillSchedules is how many kill schedules a broken build gets to
+// fail.
+const brokenKillSchedules = 25

@@ -140,14 +140,7 @@ func TestSimulatorCatchesBugs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("runs without -race (make test runs it so)")
 	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go command not on PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "simtest-broken.test")
-	build := exec.Command("go", "test", "-c", "-tags", "simbroken", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build with -tags simbroken: %v\n%s", err, out)
-	}
+	bin := simbrokenBinary(t)
 	for _, variant := range []string{"lastPushWins", "noTieBreak", "arrivalConflicts", "cursorFirst"} {
 		t.Run(variant, func(t *testing.T) {
 			cmd := exec.Command(bin, "-test.run", "^TestConvergence$", "-test.count=1", "-schedules", strconv.Itoa(brokenSchedules))
@@ -162,6 +155,37 @@ func TestSimulatorCatchesBugs(t *testing.T) {
 			t.Logf("caught: %s", line)
 		})
 	}
+}
+
+var (
+	brokenOnce sync.Once
+	brokenBin  string
+	brokenErr  error
+)
+
+// simbrokenBinary builds this package's tests once with -tags simbroken
+// (for the in-process and the kill mode's broken builds alike).
+func simbrokenBinary(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go command not on PATH")
+	}
+	brokenOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "simtest-broken-")
+		if err != nil {
+			brokenErr = err
+			return
+		}
+		brokenBin = filepath.Join(dir, "simtest-broken.test")
+		build := exec.Command("go", "test", "-c", "-tags", "simbroken", "-o", brokenBin, ".")
+		if out, err := build.CombinedOutput(); err != nil {
+			brokenErr = fmt.Errorf("build with -tags simbroken: %v\n%s", err, out)
+		}
+	})
+	if brokenErr != nil {
+		t.Fatal(brokenErr)
+	}
+	return brokenBin
 }
 
 // brokenSchedules is how many schedules a broken build gets to fail.
@@ -182,6 +206,9 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	code := m.Run()
 	dropPGTemplate()
+	if brokenBin != "" {
+		os.RemoveAll(filepath.Dir(brokenBin))
+	}
 	os.Exit(code)
 }
 
