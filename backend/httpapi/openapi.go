@@ -107,7 +107,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas(), syncBlobSchemas(), typedBodySchemas(), typedResponseSchemas()),
+			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas(), syncBlobSchemas(), typedBodySchemas()),
 		},
 	}
 }
