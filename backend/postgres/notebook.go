@@ -826,12 +826,24 @@ func (db *DB) CreateNotebookMessage(ctx context.Context, m *core.NotebookMessage
 	if err != nil {
 		return fmt.Errorf("postgres: encode citations: %w", err)
 	}
-	m.CreatedAt = db.now()
-	if _, err := db.pool.Exec(ctx, `INSERT INTO notebook_messages (id, user_id, notebook_id, role, content, citations, engine, created_at, updated_at, hlc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`, m.ID, m.UserID, m.NotebookID, m.Role, m.Content, string(cites), m.Engine, m.CreatedAt, db.hlc()); err != nil {
+	// Logged like every synced write, so the conversation reaches the
+	// owner's devices.
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	m.CreatedAt = tx.now
+	hlc, err := tx.logChange(ctx, m.UserID, "notebook_messages", m.ID, core.OpInsert, map[string]any{"notebook_id": m.NotebookID,
+		"role": m.Role, "content": m.Content, "citations": m.Citations, "engine": m.Engine, "created_at": formatTimePtr(&m.CreatedAt)})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO notebook_messages (id, user_id, notebook_id, role, content, citations, engine, created_at, updated_at, hlc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`, m.ID, m.UserID, m.NotebookID, m.Role, m.Content, string(cites), m.Engine, m.CreatedAt, hlc); err != nil {
 		return formatError(err, "create notebook message", onViolation{})
 	}
-	return nil
+	return tx.commit(ctx, "create notebook message")
 }
 
 // FindNotebookMessages returns the latest messages, oldest first.

@@ -754,11 +754,26 @@ func (db *DB) CreateNotebookMessage(ctx context.Context, m *core.NotebookMessage
 	if err != nil {
 		return fmt.Errorf("sqlite: encode citations: %w", err)
 	}
-	m.CreatedAt = db.Now().UTC().Truncate(1e6)
+	// Logged like every synced write, so the conversation reaches the
+	// owner's other devices.
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	m.CreatedAt = tx.now
 	now := formatTime(m.CreatedAt)
-	if _, err := db.write.ExecContext(ctx, `INSERT INTO notebook_messages (id, user_id, notebook_id, role, content, citations, engine, created_at, updated_at, hlc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.UserID, m.NotebookID, m.Role, m.Content, string(cites), m.Engine, now, now, db.hlc()); err != nil {
+	hlc, err := tx.logChange(ctx, m.UserID, "notebook_messages", m.ID, core.OpInsert, map[string]any{"notebook_id": m.NotebookID,
+		"role": m.Role, "content": m.Content, "citations": m.Citations, "engine": m.Engine, "created_at": now})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notebook_messages (id, user_id, notebook_id, role, content, citations, engine, created_at, updated_at, hlc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.UserID, m.NotebookID, m.Role, m.Content, string(cites), m.Engine, now, now, hlc); err != nil {
 		return fmt.Errorf("sqlite: create notebook message: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: create notebook message: commit: %w", err)
 	}
 	return nil
 }
