@@ -64,7 +64,7 @@ func (s *Server) handleCreateTask(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, created)
+	writeTask(w, http.StatusCreated, created)
 	return nil
 }
 
@@ -73,7 +73,7 @@ func (s *Server) handleGetTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, t)
+	writeTask(w, http.StatusOK, t)
 	return nil
 }
 
@@ -94,7 +94,7 @@ func (s *Server) handleUpdateTask(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, t)
+	writeTask(w, http.StatusOK, t)
 	return nil
 }
 
@@ -131,7 +131,7 @@ func (s *Server) handleListTasks(w http.ResponseWriter, r *http.Request) error {
 	if next != "" {
 		page.NextCursor = &next
 	}
-	writeJSON(w, http.StatusOK, page)
+	writeTaskPage(w, http.StatusOK, page)
 	return nil
 }
 
