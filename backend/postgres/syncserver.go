@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -206,11 +207,23 @@ func (db *DB) ReadFeed(ctx context.Context, scopeID string, afterSeq int64, limi
 	if err := rows.Err(); err != nil {
 		return nil, formatError(err, "read feed", onViolation{})
 	}
+	// The page's rows, one query per table.
+	ids := map[string][]string{}
+	for _, e := range out {
+		ids[e.Table] = append(ids[e.Table], e.RowID)
+	}
+	found := make(map[string]map[string]*core.ServerRow, len(ids))
+	for table, list := range ids {
+		tb, _ := schema.Lookup(table)
+		if found[table], err = readServerRows(ctx, db.pool, tb, list, false); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range out {
 		tb, _ := schema.Lookup(e.Table)
-		r, err := readServerRow(ctx, db.pool, tb, e.RowID, false)
-		if err != nil {
-			return nil, err
+		r := found[e.Table][e.RowID]
+		if r == nil {
+			r = &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}
 		}
 		if !r.Exists {
 			r.Deleted = true
@@ -249,44 +262,97 @@ func selectExpr(f schema.Field) string {
 	return f.Name
 }
 
-// readServerRow reads a synced row's synced fields, clocks, owner and
-// scope (locked FOR UPDATE inside a push).
-func readServerRow(ctx context.Context, q queryer, tb *schema.Table, id string, lock bool) (*core.ServerRow, error) {
-	r := &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}
-	if !storable(id) {
-		return r, nil
-	}
-	fields := tb.Synced(schema.Version)
+// serverRowColumns is the select list of a synced row as the server
+// reads it: id, owner, scope, field clocks, then the synced fields.
+func serverRowColumns(tb *schema.Table) string {
 	team := `''`
 	if tb.Name == "tasks" {
 		team = `team_id`
 	}
-	cols := []string{`user_id`, team, `field_clocks::text`}
-	for _, f := range fields {
+	cols := []string{`id`, `user_id`, team, `field_clocks::text`}
+	for _, f := range tb.Synced(schema.Version) {
 		cols = append(cols, selectExpr(f))
 	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
+	return strings.Join(cols, ", ")
+}
+
+func scanTargets(tb *schema.Table) ([]any, []any) {
+	n := len(tb.Synced(schema.Version)) + 4
+	vals := make([]any, n)
+	ptrs := make([]any, n)
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	query := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + tb.Name + ` WHERE id = $1`
+	return vals, ptrs
+}
+
+// readServerRow reads a synced row's synced fields, clocks, owner and
+// scope (locked FOR UPDATE inside a push).
+func readServerRow(ctx context.Context, q queryer, tb *schema.Table, id string, lock bool) (*core.ServerRow, error) {
+	if !storable(id) {
+		return &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}, nil
+	}
+	query := `SELECT ` + serverRowColumns(tb) + ` FROM ` + tb.Name + ` WHERE id = $1`
 	if lock {
 		query += ` FOR UPDATE`
 	}
+	vals, ptrs := scanTargets(tb)
 	err := q.QueryRow(ctx, query, id).Scan(ptrs...)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, nil
+		return &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}, nil
 	} else if err != nil {
 		return nil, formatError(err, "read "+tb.Name+" "+id, onViolation{})
 	}
-	r.Exists = true
-	r.UserID, _ = vals[0].(string)
-	r.ScopeID, _ = vals[1].(string)
+	return serverRowOf(tb, vals), nil
+}
+
+// readServerRows reads many rows of one table in one round trip (locked
+// FOR UPDATE inside a push, in id order so two pushes lock rows in the
+// same order). A row that is not there is absent from the map.
+func readServerRows(ctx context.Context, q rowsQueryer, tb *schema.Table, ids []string, lock bool) (map[string]*core.ServerRow, error) {
+	out := make(map[string]*core.ServerRow, len(ids))
+	keep := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if storable(id) {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) == 0 {
+		return out, nil
+	}
+	query := `SELECT ` + serverRowColumns(tb) + ` FROM ` + tb.Name + ` WHERE id = ANY($1) ORDER BY id`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	rows, err := q.Query(ctx, query, keep)
+	if err != nil {
+		return nil, formatError(err, "read "+tb.Name+" rows", onViolation{})
+	}
+	defer rows.Close()
+	for rows.Next() {
+		vals, ptrs := scanTargets(tb)
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("postgres: read %s rows: %w", tb.Name, err)
+		}
+		id, _ := vals[0].(string)
+		out[id] = serverRowOf(tb, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "read "+tb.Name+" rows", onViolation{})
+	}
+	return out, nil
+}
+
+// serverRowOf builds a row from the values of serverRowColumns.
+func serverRowOf(tb *schema.Table, vals []any) *core.ServerRow {
+	fields := tb.Synced(schema.Version)
+	r := &core.ServerRow{Exists: true, Fields: make(map[string]any, len(fields)), Clocks: map[string]string{}}
+	r.UserID, _ = vals[1].(string)
+	r.ScopeID, _ = vals[2].(string)
 	if r.ScopeID == "" {
 		r.ScopeID = r.UserID
 	}
-	clocks, _ := vals[2].(string)
+	clocks, _ := vals[3].(string)
 	if err := json.Unmarshal([]byte(clocks), &r.Clocks); err != nil {
 		r.Clocks = map[string]string{} // unreadable clocks are the zero clock
 	}
@@ -294,7 +360,7 @@ func readServerRow(ctx context.Context, q queryer, tb *schema.Table, id string, 
 		r.Clocks = map[string]string{}
 	}
 	for i, f := range fields {
-		v, err := pgValue(f, vals[i+3])
+		v, err := pgValue(f, vals[i+4])
 		if err != nil {
 			// Left out with its clock rather than failing every pull of
 			// the scope (as on SQLite).
@@ -304,7 +370,7 @@ func readServerRow(ctx context.Context, q queryer, tb *schema.Table, id string, 
 		r.Fields[f.Name] = v
 	}
 	r.Deleted = r.Fields["deleted_at"] != nil
-	return r, nil
+	return r
 }
 
 // formatNumber writes a float as sync sends it (shortest form, no
@@ -438,16 +504,13 @@ func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, p
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return nil, formatError(err, "find batch", onViolation{})
 	}
-	res := &core.PushResult{Applied: []string{}, Superseded: []string{}, Rejected: []core.PushRejected{}, ScopesSeq: map[string]int64{}}
 	seen, err := tx.appliedChanges(ctx, ps)
 	if err != nil {
 		return nil, err
 	}
-	var applied []appliedChange
-	for i := range ps {
-		if err := tx.applyPatch(ctx, userID, &ps[i], decide, res, seen, &applied); err != nil {
-			return nil, err
-		}
+	res, applied, err := tx.applyPatches(ctx, userID, ps, decide, seen)
+	if err != nil {
+		return nil, err
 	}
 	if err := tx.recordApplied(ctx, applied); err != nil {
 		return nil, err
@@ -532,9 +595,179 @@ func (tx *Tx) recordApplied(ctx context.Context, cs []appliedChange) error {
 	return nil
 }
 
-// applyPatch merges one patch (in a savepoint of its own, so a refused
-// write leaves nothing behind) and records its outcome in res.
-func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, decide core.SyncDecide, res *core.PushResult, seen map[string]bool, applied *[]appliedChange) error {
+// errOnePatchRefused stops the fast pass of a push: the database refused
+// a patch's write, so the batch is applied again patch by patch.
+var errOnePatchRefused = errors.New("postgres: a patch's write was refused")
+
+// pushApply is one push being applied: the rows its patches name, read
+// and locked once for the whole batch, and the writes queued to go to the
+// server together.
+type pushApply struct {
+	userID string
+	decide core.SyncDecide
+	// rows holds each named row as it was before the batch (absent: not
+	// there); written marks the rows a patch of this pass wrote, which
+	// are read again if another patch names them.
+	rows    map[string]map[string]*core.ServerRow
+	written map[[2]string]bool
+	// careful runs each patch's writes at once in a savepoint of its own,
+	// so a write the database refuses is undone alone. Otherwise the
+	// writes are queued (queue, what) and sent in one round trip; a
+	// refusal then undoes the pass and the batch is applied carefully.
+	careful bool
+	queue   *pgx.Batch
+	what    []string
+	refusal func(error) bool
+}
+
+// exec runs one write of a patch, or queues it.
+func (a *pushApply) exec(ctx context.Context, tx *Tx, what string, v onViolation, sql string, args ...any) error {
+	if !a.careful {
+		a.queue.Queue(sql, args...)
+		a.what = append(a.what, what)
+		return nil
+	}
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return formatError(err, what, v)
+	}
+	return nil
+}
+
+// flush sends the queued writes; a refused one is errOnePatchRefused.
+func (a *pushApply) flush(ctx context.Context, tx *Tx) error {
+	if a.careful || a.queue.Len() == 0 {
+		return nil
+	}
+	q, what := a.queue, a.what
+	a.queue, a.what = &pgx.Batch{}, nil
+	br := tx.SendBatch(ctx, q)
+	for _, w := range what {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			if a.refusal(formatError(err, w, syncViolation)) {
+				return errOnePatchRefused
+			}
+			return formatError(err, w, syncViolation)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return formatError(err, "sync writes", syncViolation)
+	}
+	return nil
+}
+
+// patchRefusal reports whether a write's error is the patch's fault (a
+// per-patch rejection), not the server's; with the code and message to
+// reject it with.
+func patchRefusal(err error) (string, string, bool) {
+	code, msg := core.ErrorCode(err), core.ErrorMessage(err)
+	var pe *pgconn.PgError
+	if code == core.EINTERNAL && errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23")) {
+		// Data the columns refuse (a missing required value, a value out
+		// of range): this patch's fault, not the server's.
+		code, msg = core.EINVALID, "A value cannot be stored: "+pe.ColumnName+" "+strings.TrimSpace(pe.Message)
+	}
+	return code, msg, code != core.EINTERNAL
+}
+
+// applyPatches merges a batch's patches. The rows they name are read and
+// locked in one query per table; the fast pass queues every patch's
+// writes and sends them in one round trip (instead of a savepoint, a
+// write and a release per patch). Only when the database refuses one of
+// them is the pass undone and the batch applied again with a savepoint
+// per patch, so that patch alone is rejected, as before.
+func (tx *Tx) applyPatches(ctx context.Context, userID string, ps []core.PushPatch, decide core.SyncDecide, seen map[string]bool) (*core.PushResult, []appliedChange, error) {
+	a := &pushApply{userID: userID, decide: decide, queue: &pgx.Batch{},
+		refusal: func(err error) bool { _, _, ok := patchRefusal(err); return ok }}
+	var err error
+	if a.rows, err = tx.readPushedRows(ctx, ps); err != nil {
+		return nil, nil, err
+	}
+	seenBefore := make(map[string]bool, len(seen))
+	for id := range seen {
+		seenBefore[id] = true
+	}
+	pending := len(tx.pending)
+	if _, err := tx.Exec(ctx, `SAVEPOINT sentry_sync_batch`); err != nil {
+		return nil, nil, formatError(err, "savepoint", onViolation{})
+	}
+	for {
+		res := &core.PushResult{Applied: []string{}, Superseded: []string{}, Rejected: []core.PushRejected{}, ScopesSeq: map[string]int64{}}
+		a.written = map[[2]string]bool{}
+		var applied []appliedChange
+		var err error
+		for i := range ps {
+			if err = tx.applyPatch(ctx, a, &ps[i], res, seen, &applied); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = a.flush(ctx, tx)
+		}
+		if errors.Is(err, errOnePatchRefused) && !a.careful {
+			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT sentry_sync_batch`); err != nil {
+				return nil, nil, formatError(err, "roll back batch", onViolation{})
+			}
+			tx.pending = tx.pending[:pending]
+			seen = seenBefore
+			a.careful = true
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT sentry_sync_batch`); err != nil {
+			return nil, nil, formatError(err, "release batch", onViolation{})
+		}
+		return res, applied, nil
+	}
+}
+
+// readPushedRows reads and locks the rows a batch's patches name, one
+// query per table, tables in name order.
+func (tx *Tx) readPushedRows(ctx context.Context, ps []core.PushPatch) (map[string]map[string]*core.ServerRow, error) {
+	ids := map[string][]string{}
+	var tables []string
+	for _, p := range ps {
+		if _, ok := schema.Lookup(p.Table); ok {
+			if _, named := ids[p.Table]; !named {
+				tables = append(tables, p.Table)
+			}
+			ids[p.Table] = append(ids[p.Table], p.RowID)
+		}
+	}
+	sort.Strings(tables)
+	out := make(map[string]map[string]*core.ServerRow, len(ids))
+	for _, table := range tables {
+		tb, _ := schema.Lookup(table)
+		rows, err := readServerRows(ctx, tx, tb, ids[table], true)
+		if err != nil {
+			return nil, err
+		}
+		out[table] = rows
+	}
+	return out, nil
+}
+
+// current is a patch's row as the server holds it now: a row this pass
+// wrote is read again, after the writes queued so far.
+func (tx *Tx) current(ctx context.Context, a *pushApply, tb *schema.Table, id string) (*core.ServerRow, error) {
+	if a.written[[2]string{tb.Name, id}] {
+		if err := a.flush(ctx, tx); err != nil {
+			return nil, err
+		}
+		return readServerRow(ctx, tx, tb, id, true)
+	}
+	if r := a.rows[tb.Name][id]; r != nil {
+		return r, nil
+	}
+	return &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}, nil
+}
+
+// applyPatch merges one patch and records its outcome in res: queued in
+// the fast pass, in a savepoint of its own (so a refused write leaves
+// nothing behind) in the careful one.
+func (tx *Tx) applyPatch(ctx context.Context, a *pushApply, p *core.PushPatch, res *core.PushResult, seen map[string]bool, applied *[]appliedChange) error {
 	reject := func(code, msg string, row *core.ServerRow) {
 		res.Rejected = append(res.Rejected, core.PushRejected{ChangeIDs: p.ChangeIDs, Table: p.Table, RowID: p.RowID, Code: code, Message: msg, Row: row})
 	}
@@ -558,12 +791,16 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 	if len(fresh) == 0 && len(p.ChangeIDs) > 0 {
 		return nil
 	}
-	p.ChangeIDs = fresh
-	cur, err := readServerRow(ctx, tx, tb, p.RowID, true)
+	// The batch may be applied twice (see applyPatches): the caller's
+	// patch keeps its ids.
+	q := *p
+	q.ChangeIDs = fresh
+	p = &q
+	cur, err := tx.current(ctx, a, tb, p.RowID)
 	if err != nil {
 		return err
 	}
-	w, rej, show := decide(p, cur)
+	w, rej, show := a.decide(p, cur)
 	if rej != nil {
 		var row *core.ServerRow
 		if show && cur.Exists {
@@ -573,26 +810,37 @@ func (tx *Tx) applyPatch(ctx context.Context, userID string, p *core.PushPatch, 
 		return nil
 	}
 	outcome := "superseded"
-	if w != nil {
+	if w != nil && !a.careful {
+		err := tx.recordConflicts(ctx, a, tb, p, w)
+		if err == nil && len(w.Fields) > 0 {
+			a.written[[2]string{tb.Name, p.RowID}] = true
+			err = tx.writeServerRow(ctx, a, tb, p, cur, w)
+		}
+		if err != nil {
+			if _, _, refused := patchRefusal(err); refused {
+				return errOnePatchRefused
+			}
+			return err
+		}
+		res.Conflicts += len(w.Conflicts)
+		if len(w.Fields) > 0 {
+			outcome = "applied"
+		}
+	} else if w != nil {
 		if _, err := tx.Exec(ctx, `SAVEPOINT sentry_sync_patch`); err != nil {
 			return formatError(err, "savepoint", onViolation{})
 		}
-		err := tx.recordConflicts(ctx, tb, p, w)
+		err := tx.recordConflicts(ctx, a, tb, p, w)
 		if err == nil && len(w.Fields) > 0 {
-			err = tx.writeServerRow(ctx, userID, tb, p, cur, w)
+			a.written[[2]string{tb.Name, p.RowID}] = true
+			err = tx.writeServerRow(ctx, a, tb, p, cur, w)
 		}
 		if err != nil {
 			if _, rbErr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT sentry_sync_patch`); rbErr != nil {
 				return formatError(rbErr, "roll back patch", onViolation{})
 			}
-			code, msg := core.ErrorCode(err), core.ErrorMessage(err)
-			var pe *pgconn.PgError
-			if code == core.EINTERNAL && errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23")) {
-				// Data the columns refuse (a missing required value, a
-				// value out of range): this patch's fault, not the server's.
-				code, msg = core.EINVALID, "A value cannot be stored: "+pe.ColumnName+" "+strings.TrimSpace(pe.Message)
-			}
-			if code != core.EINTERNAL {
+			code, msg, refused := patchRefusal(err)
+			if refused {
 				var row *core.ServerRow
 				if show && cur.Exists {
 					row = cur
@@ -630,7 +878,8 @@ var syncViolation = onViolation{Missing: "A row this one refers to is not on the
 
 // writeServerRow writes a decided patch: the row (inserted for the pusher
 // when new), its clocks, and a remote change log entry in the scope.
-func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Table, p *core.PushPatch, cur *core.ServerRow, w *core.SyncWrite) error {
+func (tx *Tx) writeServerRow(ctx context.Context, a *pushApply, tb *schema.Table, p *core.PushPatch, cur *core.ServerRow, w *core.SyncWrite) error {
+	userID := a.userID
 	clocks, err := json.Marshal(w.Clocks)
 	if err != nil {
 		return fmt.Errorf("postgres: encode clocks: %w", err)
@@ -697,8 +946,8 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 		if _, ok := w.Fields["created_at"]; !ok {
 			add("created_at", fmt.Sprintf("$%d", len(args)+1), tx.now)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+tb.Name+` (`+strings.Join(names, ", ")+`, version) VALUES (`+strings.Join(phs, ", ")+`, 1)`, args...); err != nil {
-			return formatError(err, "sync insert "+tb.Name, syncViolation)
+		if err := a.exec(ctx, tx, "sync insert "+tb.Name, syncViolation, `INSERT INTO `+tb.Name+` (`+strings.Join(names, ", ")+`, version) VALUES (`+strings.Join(phs, ", ")+`, 1)`, args...); err != nil {
+			return err
 		}
 	} else {
 		sets := make([]string, len(names))
@@ -708,8 +957,8 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 		n := len(args)
 		sets = append(sets, fmt.Sprintf("field_clocks = $%d::jsonb", n+1), fmt.Sprintf("updated_at = $%d", n+2), "version = version + 1", fmt.Sprintf("hlc = $%d", n+3))
 		args = append(args, string(clocks), tx.now, ts, p.RowID)
-		if _, err := tx.Exec(ctx, `UPDATE `+tb.Name+` SET `+strings.Join(sets, ", ")+fmt.Sprintf(` WHERE id = $%d`, n+4), args...); err != nil {
-			return formatError(err, "sync update "+tb.Name, syncViolation)
+		if err := a.exec(ctx, tx, "sync update "+tb.Name, syncViolation, `UPDATE `+tb.Name+` SET `+strings.Join(sets, ", ")+fmt.Sprintf(` WHERE id = $%d`, n+4), args...); err != nil {
+			return err
 		}
 		if v, ok := w.Fields["deleted_at"]; ok && v != nil {
 			op = core.OpDelete
@@ -731,20 +980,20 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 
 // recordConflicts keeps the conflicts a patch made and drops those its
 // writer had seen.
-func (tx *Tx) recordConflicts(ctx context.Context, tb *schema.Table, p *core.PushPatch, w *core.SyncWrite) error {
+func (tx *Tx) recordConflicts(ctx context.Context, a *pushApply, tb *schema.Table, p *core.PushPatch, w *core.SyncWrite) error {
 	for _, c := range w.Conflicts {
 		lv, _ := json.Marshal(c.LoserValue)
 		wv, _ := json.Marshal(c.WinnerValue)
-		if _, err := tx.Exec(ctx, `INSERT INTO sync_conflicts (id, scope_id, table_name, row_id, field, loser_value, loser_clock, winner_value, winner_clock, created_at)
+		if err := a.exec(ctx, tx, "record conflict", onViolation{}, `INSERT INTO sync_conflicts (id, scope_id, table_name, row_id, field, loser_value, loser_clock, winner_value, winner_clock, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9, $10) ON CONFLICT DO NOTHING`,
 			NewID(), p.ScopeID, tb.Name, p.RowID, c.Field, string(lv), c.LoserClock, string(wv), c.WinnerClock, tx.now); err != nil {
-			return formatError(err, "record conflict", onViolation{})
+			return err
 		}
 	}
 	for _, c := range w.Withdrawn {
-		if _, err := tx.Exec(ctx, `DELETE FROM sync_conflicts WHERE table_name = $1 AND row_id = $2 AND field = $3 AND loser_clock = $4`,
+		if err := a.exec(ctx, tx, "withdraw conflict", onViolation{}, `DELETE FROM sync_conflicts WHERE table_name = $1 AND row_id = $2 AND field = $3 AND loser_clock = $4`,
 			tb.Name, p.RowID, c.Field, c.LoserClock); err != nil {
-			return formatError(err, "withdraw conflict", onViolation{})
+			return err
 		}
 	}
 	return nil
