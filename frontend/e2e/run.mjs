@@ -27,6 +27,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { captureDetailSteps } from './capture.mjs';
 import { dashboardSteps } from './dashboard.mjs';
 import { modelSteps } from './models.mjs';
 import { notebookAnswerSteps } from './notebookAnswers.mjs';
@@ -252,6 +253,13 @@ async function run() {
   const models = () => modelSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
   if (process.env.E2E_ONLY === 'models') {
     await models();
+    stepsDone += 1;
+    return;
+  }
+  // E2E_ONLY=capture runs just the confirm step without mail, a draft's assignee and type, and the history titles at both widths.
+  const captureDetails = () => captureDetailSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
+  if (process.env.E2E_ONLY === 'capture') {
+    await captureDetails();
     stepsDone += 1;
     return;
   }
@@ -1308,6 +1316,7 @@ async function run() {
   await screens();
   await notebookAnswers();
   await models();
+  await captureDetails();
   await (await import('./notices.mjs')).noticeSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
   await (await import('./integrations.mjs')).integrationSteps({ browser, bin, begin, until, fail, snap, timeout: STEP_TIMEOUT });
 
