@@ -317,11 +317,9 @@ func serverRowOf(tb *schema.Table, vals []any) *core.ServerRow {
 	if r.ScopeID == "" {
 		r.ScopeID = r.UserID
 	}
-	if err := json.Unmarshal([]byte(liteString(vals[3])), &r.Clocks); err != nil {
+	var err error
+	if r.Clocks, err = DecodeFieldClocks(tb.Name, liteString(vals[3])); err != nil {
 		r.Clocks = map[string]string{} // unreadable clocks are the zero clock
-	}
-	if r.Clocks == nil {
-		r.Clocks = map[string]string{}
 	}
 	for i, f := range fields {
 		v, err := liteValue(f, vals[i+4])
