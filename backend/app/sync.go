@@ -29,19 +29,29 @@ func SyncSecrets(cfg config.Config) remote.Secrets {
 // NewSyncEngine returns the device's sync engine for the local profile,
 // over this data folder (SQLite only: a server does not sync as a device).
 func (a *App) NewSyncEngine(ctx context.Context, secrets remote.Secrets) (*client.Engine, error) {
+	o, err := a.SyncEngineOptions(ctx, secrets)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(o), nil
+}
+
+// SyncEngineOptions are NewSyncEngine's engine options (tests change the
+// HTTP client).
+func (a *App) SyncEngineOptions(ctx context.Context, secrets remote.Secrets) (client.Options, error) {
 	if a.DB == nil {
-		return nil, core.Errorf(core.EINVALID, "Only a device's own data folder syncs with a team server.")
+		return client.Options{}, core.Errorf(core.EINVALID, "Only a device's own data folder syncs with a team server.")
 	}
 	u, err := a.LocalUser(ctx)
 	if err != nil {
-		return nil, err
+		return client.Options{}, err
 	}
 	if secrets == nil {
 		secrets = SyncSecrets(a.Config)
 	}
 	name, _ := os.Hostname()
-	return client.New(client.Options{Store: a.DB, Tasks: a.DB, Events: a.Events, Clock: a.Clock, Secrets: secrets,
-		DeviceID: a.DB.DeviceID, DeviceName: name, LocalUserID: u.ID, Logger: a.logger}), nil
+	return client.Options{Store: a.DB, Tasks: a.DB, Events: a.Events, Clock: a.Clock, Secrets: secrets,
+		DeviceID: a.DB.DeviceID, DeviceName: name, LocalUserID: u.ID, Logger: a.logger, Files: a.syncFiles()}, nil
 }
 
 // StartSync runs the engine's background loop until stop is called (stop

@@ -116,7 +116,7 @@ func (s *Service) work(ctx context.Context, job jobs.Job) error {
 		return err
 	}
 	s.process(ctx, d)
-	if d.Status == core.DocQueued {
+	if d.Status == core.DocQueued && d.Stage != WaitingStage {
 		return fmt.Errorf("notebook: document %s: %s", d.ID, d.Stage)
 	}
 	return nil
@@ -162,6 +162,14 @@ func (s *Service) process(ctx context.Context, d *core.NotebookDocument) {
 	if err == nil {
 		return
 	}
+	// Synced without its file yet: it waits for the bytes (FilesArrived).
+	if errors.Is(err, errWaitingForFile) {
+		d.Status, d.Stage, d.Progress = core.DocQueued, WaitingStage, 0
+		if uerr := s.store.UpdateNotebookDocument(context.WithoutCancel(ctx), d); uerr != nil && core.ErrorCode(uerr) != core.ENOTFOUND {
+			s.logger.Error("notebook document waits for its file", slog.String("document_id", d.ID), slog.Any("error", uerr))
+		}
+		return
+	}
 	// Shutting down: leave it for the next start.
 	if ctx.Err() != nil {
 		d.Status, d.Stage, d.Progress = core.DocQueued, "waiting to resume", 0
@@ -204,6 +212,9 @@ func (s *Service) index(ctx context.Context, d *core.NotebookDocument) error {
 		return core.Errorf(core.EINVALID, "The uploaded file is gone; upload it again.")
 	} else if err != nil {
 		return err
+	}
+	if up.StoragePath == "" {
+		return errWaitingForFile
 	}
 	data, err := s.uploads.Read(ctx, up)
 	if err != nil {

@@ -1,6 +1,10 @@
 package upload
 
-import "context"
+import (
+	"context"
+
+	"sentry/backend/core"
+)
 
 // CheckStored refuses (too_large, with the quota's message) when a user's
 // live uploads already take more than the quota. Synced files' rows count
@@ -19,3 +23,6 @@ func (s *Service) CheckStored(ctx context.Context, userID string) error {
 
 // MaxFileBytes is the largest file accepted.
 func (s *Service) MaxFileBytes() int64 { return s.MaxBytes }
+
+// BlobStore is the store the uploads' bytes are in.
+func (s *Service) BlobStore() core.BlobStore { return s.blobs }

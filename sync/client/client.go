@@ -56,6 +56,8 @@ type Options struct {
 	HTTP        *http.Client
 	Logger      *slog.Logger
 	Now         func() time.Time
+	// Files, when set, syncs uploads' bytes (blobs.go).
+	Files BlobOptions
 }
 
 // Engine syncs one data folder with its team server.
@@ -73,6 +75,9 @@ type Engine struct {
 	pushErr    string // the last push's error, until a push succeeds
 	running    bool
 	scopeNames map[string]string
+
+	blobMu    sync.Mutex    // one file transfer run at a time
+	blobNudge chan struct{} // wakes the file transfers
 }
 
 // New returns an engine.
@@ -89,7 +94,7 @@ func New(o Options) *Engine {
 	if o.DeviceName == "" {
 		o.DeviceName = "Sentry AI device"
 	}
-	return &Engine{o: o, nudge: make(chan struct{}, 1), lastOK: o.Now(), online: true, scopeNames: map[string]string{}}
+	return &Engine{o: o, nudge: make(chan struct{}, 1), blobNudge: make(chan struct{}, 1), lastOK: o.Now(), online: true, scopeNames: map[string]string{}}
 }
 
 // Result is what one round of SyncNow did.
@@ -99,6 +104,7 @@ type Result struct {
 	Conflicts int `json:"conflicts"`
 	Rejected  int `json:"rejected"`
 	Pending   int `json:"pending"`
+	BlobResult
 }
 
 // Error kinds.
@@ -226,6 +232,7 @@ func (e *Engine) SyncNow(ctx context.Context) (Result, error) {
 		return r, e.fail(ctx, err)
 	}
 	r.Conflicts = n
+	r.BlobResult = e.moveFiles(ctx, c, b, true)
 	if err := e.o.Store.RecordSyncResult(ctx, "", n); err != nil {
 		return r, err
 	}
@@ -398,6 +405,9 @@ func (e *Engine) pullAll(ctx context.Context, c *remote.Client, b *core.SyncBind
 		r.Pulled += len(res.Entries)
 		e.observe(res.ServerHLC)
 		e.publish(ctx, applied)
+		if len(applied) > 0 {
+			e.nudgeFiles()
+		}
 		if !res.HasMore {
 			return nil
 		}
@@ -642,8 +652,14 @@ func (e *Engine) Run(ctx context.Context) {
 		defer close(done)
 		e.pullLoop(ctx)
 	}()
+	files := make(chan struct{})
+	go func() {
+		defer close(files)
+		e.fileLoop(ctx)
+	}()
 	e.pushLoop(ctx)
 	<-done
+	<-files
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -705,6 +721,9 @@ func (e *Engine) pushRound(ctx context.Context) error {
 	}
 	e.pushed(nil)
 	e.ok()
+	if r.Pushed > 0 {
+		e.nudgeFiles() // acknowledged uploads rows: their bytes go next
+	}
 	return e.o.Store.RecordSyncResult(ctx, "", -1)
 }
 
@@ -776,6 +795,7 @@ type Status struct {
 	Stuck  string   `json:"stuck,omitempty"`
 	Teams  []string `json:"teams"`
 	Device string   `json:"device_id,omitempty"`
+	BlobStatus
 }
 
 // States of the sync status.
@@ -800,6 +820,7 @@ func (e *Engine) Status(ctx context.Context) (Status, error) {
 		return s, nil
 	}
 	s.Server, s.Device = st.Binding.ServerURL, st.Binding.DeviceID
+	s.BlobStatus = e.fileStatus(ctx)
 	for _, sc := range st.Scopes {
 		s.Teams = append(s.Teams, sc.Name)
 	}
