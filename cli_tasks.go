@@ -13,17 +13,19 @@ import (
 
 	"sentry/backend/app"
 	"sentry/backend/core"
+	"sentry/sync/client"
 )
 
 const tasksUsage = `Usage:
-  sentry tasks add TITLE [--due RFC3339] [--priority P] [--team TEAM_ID] [--json]
-  sentry tasks list [--status S[,S…]] [--json]
-  sentry tasks edit ID [--title T] [--status S] [--priority P] [--due RFC3339|none]
+  sentry tasks add TITLE [--due RFC3339] [--priority P] [--team TEAM_ID] [--assignee USER_ID|EMAIL|me] [--json]
+  sentry tasks list [--status S[,S…]] [--mine] [--json]
+  sentry tasks edit ID [--title T] [--status S] [--priority P] [--due RFC3339|none] [--assignee USER_ID|EMAIL|me|none]
   sentry tasks done ID
   sentry tasks rm ID
 Every command takes --data DIR (or SENTRY_DATA_DIR) and works on that folder's local
 profile. An ID may be shortened to any unique beginning or end of at least 4 characters
-(the list shows each task's last 8).`
+(the list shows each task's last 8). A team task's assignee is one of the team's members
+(an email is looked up on the team server); a personal task's only you.`
 
 // runTasks is the task list from the shell: what the desktop's Tasks
 // screen does, for headless devices and scripts.
@@ -44,6 +46,8 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	team := fs.String("team", "", "the team the new task belongs to")
 	title := fs.String("title", "", "new title")
 	status := fs.String("status", "", "todo, in_progress, done or cancelled (list: comma-separated)")
+	assignee := fs.String("assignee", "", "who the task is assigned to: a member's id or email, me, or none")
+	mine := fs.Bool("mine", false, "list only the tasks assigned to you")
 	pos, code, ok := parseInterleaved(fs, args[1:])
 	if !ok {
 		return code
@@ -82,6 +86,13 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	switch sub {
 	case "add":
 		t := &core.Task{Title: pos[0], Priority: *priority, TeamID: *team}
+		if *assignee != "" {
+			id, err := resolveAssignee(uctx, a, u.ID, *team, *assignee)
+			if err != nil {
+				return fail(err)
+			}
+			t.AssigneeID = id
+		}
 		if *due != "" {
 			d, err := parseCLITime("due", *due)
 			if err != nil {
@@ -96,6 +107,9 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return show(created, "Added")
 	case "list":
 		f := core.TaskFilter{UserID: u.ID, Limit: core.MaxTaskLimit, Sort: core.SortDeadline}
+		if *mine {
+			f.AssigneeID = u.ID
+		}
 		for _, s := range strings.Split(*status, ",") {
 			if s = strings.TrimSpace(s); s != "" {
 				f.Statuses = append(f.Statuses, s)
@@ -108,7 +122,7 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if *asJSON {
 			return printJSON(stdout, map[string]any{"tasks": all})
 		}
-		printTaskTable(stdout, all)
+		printTaskTable(stdout, all, u.ID)
 		return 0
 	}
 	t, err := findTask(uctx, a, u.ID, pos[0])
@@ -140,6 +154,13 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 				upd.Priority = priority
 			}
 		})
+		if *assignee != "" {
+			id, err := resolveAssignee(uctx, a, u.ID, t.TeamID, *assignee)
+			if err != nil {
+				return fail(err)
+			}
+			upd.AssigneeID = &id
+		}
 		if *due == "none" {
 			upd.Deadline = core.Patch[time.Time]{Set: true, Null: true}
 		} else if *due != "" {
@@ -244,13 +265,55 @@ func shortID(id string) string {
 	return id
 }
 
-func printTaskTable(w io.Writer, tasks []*core.Task) {
+// resolveAssignee turns --assignee into a user id: "me" and "none", an id
+// (the server's id of this device's own account is its local one here), or
+// an email looked up among the team's members on the team server.
+func resolveAssignee(ctx context.Context, a *app.App, me, teamID, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "none":
+		return "", nil
+	case v == "me":
+		return me, nil
+	case core.ValidID(v):
+		if a.DB != nil {
+			if b, err := a.DB.SyncBinding(ctx); err == nil && strings.EqualFold(b.RemoteUserID, v) {
+				return me, nil
+			}
+		}
+		return strings.ToLower(v), nil
+	case !strings.Contains(v, "@"):
+		return "", core.FieldError("assignee", "--assignee takes a member's id or email, me, or none.")
+	case teamID == "":
+		return "", core.FieldError("assignee", "A personal task can be assigned only to you (--assignee me); put it in a team to assign it to someone else.")
+	}
+	eng, err := a.NewSyncEngine(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	members, err := eng.TeamMembers(ctx, teamID)
+	if err != nil {
+		var se *client.Error
+		if errors.As(err, &se) {
+			return "", core.FieldError("assignee", "Looking up %s among the team's members needs the team server: %s; give the member's id instead.", v, se.Message)
+		}
+		return "", err
+	}
+	for _, m := range members {
+		if strings.EqualFold(m.Email, v) {
+			return m.UserID, nil
+		}
+	}
+	return "", core.FieldError("assignee", "%s is not a member of the task's team.", v)
+}
+
+func printTaskTable(w io.Writer, tasks []*core.Task, me string) {
 	if len(tasks) == 0 {
 		fmt.Fprintln(w, "No tasks. Add one with: sentry tasks add \"Call the landlord\" --due 2026-12-04")
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tPRIORITY\tDUE\tTITLE")
+	fmt.Fprintln(tw, "ID\tSTATUS\tPRIORITY\tDUE\tASSIGNEE\tTITLE")
 	for _, t := range tasks {
 		due := "-"
 		if t.Deadline != nil {
@@ -259,7 +322,15 @@ func printTaskTable(w io.Writer, tasks []*core.Task) {
 				due = t.Deadline.Local().Format("2006-01-02")
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shortID(t.ID), t.Status, t.Priority, due, t.Title)
+		who := "-"
+		switch t.AssigneeID {
+		case "":
+		case me:
+			who = "me"
+		default:
+			who = shortID(t.AssigneeID)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", shortID(t.ID), t.Status, t.Priority, due, who, t.Title)
 	}
 	tw.Flush()
 }

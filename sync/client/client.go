@@ -906,3 +906,28 @@ func (e *Engine) Disconnect(ctx context.Context) error {
 	}
 	return e.o.Store.ForgetSync(ctx)
 }
+
+// TeamMembers lists a team's members as the team server knows them (a
+// device mirrors only its own membership): for choosing an assignee. This
+// device's own account is named by its local id, as its rows name it.
+func (e *Engine) TeamMembers(ctx context.Context, teamID string) ([]*core.TeamMember, error) {
+	if !core.ValidID(teamID) {
+		return nil, core.Errorf(core.ENOTFOUND, "Team not found.")
+	}
+	c, b, err := e.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Members []*core.TeamMember `json:"members"`
+	}
+	if err := e.call(ctx, c, http.MethodGet, "/api/teams/"+teamID+"/members", nil, &out); err != nil {
+		return nil, err
+	}
+	for _, m := range out.Members {
+		if m.UserID == b.RemoteUserID {
+			m.UserID = e.o.LocalUserID
+		}
+	}
+	return out.Members, nil
+}
