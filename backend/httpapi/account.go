@@ -18,6 +18,16 @@ type message struct {
 	Message string `json:"message"`
 }
 
+// auditPage is a page of the account's audit log.
+type auditPage struct {
+	Events []*core.AuditEntry `json:"events"`
+}
+
+// sessionList is the account's signed-in devices.
+type sessionList struct {
+	Sessions []*core.Session `json:"sessions"`
+}
+
 // Throttling the auth endpoints. Failures are counted per key in a
 // sliding window of 5 minutes (ratelimit.Failures); a key at its limit
 // answers 429 with Retry-After. The keys, and why each exists:
@@ -314,7 +324,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": list})
+	writeJSON(w, http.StatusOK, auditPage{Events: list})
 	return nil
 }
 
@@ -323,7 +333,7 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": list})
+	writeJSON(w, http.StatusOK, sessionList{Sessions: list})
 	return nil
 }
 

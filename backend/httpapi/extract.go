@@ -114,7 +114,7 @@ func (s *Server) handleExtractionHistory(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"extractions": list})
+	writeJSON(w, http.StatusOK, extractionList{Extractions: list})
 	return nil
 }
 
@@ -225,9 +225,9 @@ func (s *Server) handleExtractFiles(w http.ResponseWriter, r *http.Request, fr f
 		writeJSON(w, http.StatusAccepted, runs[0])
 		return nil
 	}
-	body := map[string]any{"extractions": runs}
+	body := extractionFiles{Extractions: runs}
 	if err != nil {
-		body["error"] = errorDetail{Code: core.ErrorCode(err), Message: core.ErrorMessage(err)}
+		body.Error = &errorDetail{Code: core.ErrorCode(err), Message: core.ErrorMessage(err)}
 	}
 	writeJSON(w, http.StatusAccepted, body)
 	return nil
@@ -243,3 +243,16 @@ func sourceForClass(class string) (source, kind string) {
 		return core.SourceExtractedDocument, "document"
 	}
 }
+
+// Extraction responses.
+type (
+	extractionList struct {
+		Extractions []*core.Extraction `json:"extractions"`
+	}
+	// extractionFiles are the runs queued for several files; Error says
+	// why the files after the last run were not taken.
+	extractionFiles struct {
+		Extractions []*core.Extraction `json:"extractions"`
+		Error       *errorDetail       `json:"error,omitempty"`
+	}
+)

@@ -13,6 +13,7 @@ import (
 
 	"sentry/backend/app"
 	"sentry/backend/config"
+	"sentry/backend/httpapi"
 	"sentry/backend/postgres/pgtest"
 )
 
@@ -45,6 +46,9 @@ func newBackendWith(t testing.TB, desktop bool, mut func(*config.Config)) *testB
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every body a route answers with must be of the type its document
+	// describes (TestResponseTypesMatchTheDocument).
+	httpapi.CheckResponses(a.Server(), func(problem string) { t.Errorf("%s", problem) })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() { srv.Close(); a.Close() })
 	return &testBackend{t: t, app: a, srv: srv}

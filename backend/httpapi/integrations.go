@@ -32,7 +32,7 @@ func (s *Server) handleListIntegrations(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"integrations": list})
+	writeJSON(w, http.StatusOK, integrationList{Integrations: list})
 	return nil
 }
 
@@ -60,7 +60,7 @@ func (s *Server) handleConnectIntegration(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, map[string]any{"provider": provider, "authorization_url": to, "expires_at": expires.UTC().Format(time.RFC3339)})
+	writeJSON(w, http.StatusOK, integrationConnect{Provider: provider, AuthorizationURL: to, ExpiresAt: expires.UTC().Truncate(time.Second)})
 	return nil
 }
 
@@ -126,18 +126,16 @@ func writeSync(w http.ResponseWriter) func(*integrations.SyncResult, error) erro
 	}
 }
 
-func integrationSchemas() map[string]any {
-	providers := enum(integrations.Providers...)
-	return map[string]any{
-		"IntegrationList": obj([]string{"integrations"}, map[string]any{"integrations": map[string]any{"type": "array", "items": obj(
-			[]string{"provider", "title", "state", "configured", "connected", "needs_reconnect"}, map[string]any{
-				"provider": providers, "title": str, "state": enum("not_configured", "disconnected", "connected", "needs_reconnect"),
-				"configured": boolean, "connected": boolean, "needs_reconnect": boolean, "connected_at": dateTime,
-				"last_sync": dateTime, "last_error": str, "last_error_at": dateTime, "sync_path": str})}}),
-		"IntegrationConnect": obj([]string{"provider", "authorization_url", "expires_at"}, map[string]any{
-			"provider": providers, "authorization_url": str, "expires_at": dateTime}),
-		"SyncResult": obj([]string{"provider", "pulled", "pushed", "deleted", "conflicts"}, map[string]any{
-			"provider": providers, "pulled": integer, "pushed": integer, "deleted": integer, "conflicts": integer,
-			"skipped": integer, "full": boolean, "synced_at": dateTime}),
+// Integration responses.
+type (
+	integrationList struct {
+		Integrations []integrations.Status `json:"integrations"`
 	}
-}
+	// integrationConnect is where to send the browser to grant access,
+	// and until when that link works.
+	integrationConnect struct {
+		Provider         string    `json:"provider"`
+		AuthorizationURL string    `json:"authorization_url"`
+		ExpiresAt        time.Time `json:"expires_at"`
+	}
+)

@@ -59,7 +59,7 @@ func (s *Server) handleListNotebooks(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notebooks": list})
+	writeJSON(w, http.StatusOK, notebookList{Notebooks: list})
 	return nil
 }
 
@@ -93,7 +93,7 @@ func (s *Server) handleNotebookUpload(w http.ResponseWriter, r *http.Request) er
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"document_id": doc.ID, "status": doc.Status, "document": doc})
+	writeJSON(w, http.StatusAccepted, notebookUpload{DocumentID: doc.ID, Status: doc.Status, Document: doc})
 	return nil
 }
 
@@ -102,7 +102,7 @@ func (s *Server) handleNotebookDocuments(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"documents": docs, "progress": notebook.ProgressOf(docs)})
+	writeJSON(w, http.StatusOK, notebookDocumentList{Documents: docs, Progress: notebook.ProgressOf(docs)})
 	return nil
 }
 
@@ -265,6 +265,26 @@ func (s *Server) handleNotebookMessages(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": list})
+	writeJSON(w, http.StatusOK, notebookMessageList{Messages: list})
 	return nil
 }
+
+// Notebook responses.
+type (
+	notebookList struct {
+		Notebooks []*core.Notebook `json:"notebooks"`
+	}
+	// notebookUpload is a document taken in for indexing.
+	notebookUpload struct {
+		DocumentID string                 `json:"document_id"`
+		Status     string                 `json:"status"`
+		Document   *core.NotebookDocument `json:"document"`
+	}
+	notebookDocumentList struct {
+		Documents []*core.NotebookDocument `json:"documents"`
+		Progress  notebook.Progress        `json:"progress"`
+	}
+	notebookMessageList struct {
+		Messages []*core.NotebookMessage `json:"messages"`
+	}
+)

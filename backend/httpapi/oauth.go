@@ -38,7 +38,7 @@ func (s *Server) oauthRoutes() []Route {
 }
 
 func (s *Server) handleProviders(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"providers": s.Auth.OAuthProviders(), "mail": s.Auth.MailDelivered()})
+	writeJSON(w, http.StatusOK, providerList{Providers: s.Auth.OAuthProviders(), Mail: s.Auth.MailDelivered()})
 	return nil
 }
 
@@ -145,6 +145,18 @@ func (s *Server) handleDesktopCode(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"redirect": to})
+	writeJSON(w, http.StatusOK, redirect{Redirect: to})
 	return nil
+}
+
+// providerList is the sign-in choices a server offers.
+type providerList struct {
+	Providers []string `json:"providers"`
+	// Mail says whether the server delivers mail (codes are sent).
+	Mail bool `json:"mail"`
+}
+
+// redirect is where the browser goes next.
+type redirect struct {
+	Redirect string `json:"redirect"`
 }

@@ -107,7 +107,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-			"schemas":         withSchemas(schemas(), workloadSchemas(), quickAddSchemas(), teamSchemas(), syncSchemas(), syncBlobSchemas(), typedBodySchemas()),
+			"schemas":         withSchemas(schemas(), syncSchemas(), syncBlobSchemas(), typedBodySchemas(), typedResponseSchemas()),
 		},
 	}
 }
@@ -148,38 +148,14 @@ func schemas() map[string]any {
 		"estimated_hours": {"minimum": 0, "maximum": core.MaxHours}, "actual_hours": {"minimum": 0, "maximum": core.MaxHours},
 		"attendees": {"maxItems": core.MaxAttendees}, "tags": {"maxItems": core.MaxTags},
 	}
-	user := obj([]string{"id", "email"}, map[string]any{"id": str, "email": str, "first_name": str, "last_name": str,
-		"email_verified": boolean, "is_local": boolean, "created_at": dateTime, "updated_at": dateTime, "version": integer})
 	m := map[string]any{
 		"Error": obj([]string{"error"}, map[string]any{"error": obj([]string{"code", "message"}, map[string]any{
 			"code":    enum("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "rate_limited", "internal", "reconnect_required", "bad_gateway", "unavailable"),
 			"message": str, "field": str})}),
-		"User": user,
-		"Session": obj([]string{"access_token", "refresh_token", "token_type", "expires_in", "user"}, map[string]any{
-			"access_token": str, "refresh_token": str, "token_type": enum("bearer"), "expires_in": integer, "user": ref("User")}),
 		"TaskInput": schemaOf(reflect.TypeFor[core.TaskUpdate](), taskExtra),
 		"Task":      schemaOf(reflect.TypeFor[core.Task](), taskExtra, "id", "user_id", "title", "status", "priority", "task_type", "source"),
 		"TaskPage": obj([]string{"tasks", "next_cursor"}, map[string]any{"tasks": map[string]any{"type": "array", "items": ref("Task")},
 			"next_cursor": map[string]any{"type": []string{"string", "null"}}}),
-		"Change": obj(nil, map[string]any{"id": str, "user_id": str, "table": str, "row_id": str, "op": enum("insert", "update", "delete"),
-			"fields": map[string]any{"type": "object"}, "hlc": str, "device_id": str, "created_at": dateTime}),
-		"ChangePage": obj([]string{"changes"}, map[string]any{"changes": map[string]any{"type": "array", "items": ref("Change")},
-			"next": map[string]any{"type": []string{"string", "null"}}}),
-		"Redirect":     obj([]string{"redirect"}, map[string]any{"redirect": str}),
-		"ProviderList": obj([]string{"providers", "mail"}, map[string]any{"providers": strList, "mail": boolean}),
-		"Extraction": obj([]string{"extraction_id", "status", "tasks"}, map[string]any{"extraction_id": str, "upload_id": str,
-			"status": enum("queued", "running", "done", "failed", "cancelled"), "stage": str, "progress": map[string]any{"type": "number"},
-			"error": str, "engine": str, "review": boolean, "source": str, "created_at": dateTime, "finished_at": dateTime, "preview": str,
-			"tasks": map[string]any{"type": "array", "items": obj(nil, map[string]any{"id": str, "title": str, "description": str,
-				"assignee": str, "due": dateTime, "type": enum("task", "meeting"), "priority": str, "confidence": map[string]any{"type": "number"},
-				"status": enum("created", "draft", "duplicate", "accepted", "rejected"), "task_id": str, "duplicate_of": str,
-				"evidence": map[string]any{"type": "object"}})}}),
-		"ExtractionList": obj([]string{"extractions"}, map[string]any{"extractions": map[string]any{"type": "array", "items": ref("Extraction")}}),
-		"SpeechModel": obj([]string{"path", "ready", "catalog"}, map[string]any{"path": str, "ready": boolean, "problem": str, "default_path": str,
-			"download": obj(nil, map[string]any{"model": str, "url": str, "state": enum("downloading", "verifying", "unpacking", "done", "failed"),
-				"bytes": integer, "total": integer, "progress": map[string]any{"type": "number"}, "error": str, "started_at": dateTime, "sha256": str}),
-			"catalog": map[string]any{"type": "array", "items": obj([]string{"id", "language", "lang", "size", "about"}, map[string]any{
-				"id": str, "language": str, "lang": str, "size": integer, "sha256": str, "about": str})}}),
 		"ModelPull": obj([]string{"model", "state"}, map[string]any{"model": str, "state": enum("pulling", "done", "failed", "cancelled"),
 			"status": str, "completed": integer, "total": integer, "progress": map[string]any{"type": "number"}, "error": str, "started_at": dateTime}),
 		"LanguageModels": obj([]string{"running", "models", "chosen", "defaults", "editable"}, map[string]any{"running": boolean, "version": str, "problem": str,
@@ -189,47 +165,8 @@ func schemas() map[string]any {
 			"embeddings_in_use": str, "embeddings_apply": enum("now", "next_start"),
 			"reembedding": obj([]string{"model", "state", "done", "total"}, map[string]any{"model": str, "state": enum("running", "done", "failed"),
 				"done": integer, "total": integer, "error": str})}),
-		"Multipart":     obj([]string{"file"}, map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}),
-		"UploadSession": obj([]string{"session_id"}, map[string]any{"session_id": str, "user_id": str, "created_at": dateTime, "expires_at": dateTime}),
-		"Upload": obj([]string{"id"}, map[string]any{"id": str, "user_id": str, "session_id": str, "filename": str, "content_type": str,
-			"kind": str, "size_bytes": integer, "sha256": str, "status": str, "temporary": boolean, "expires_at": dateTime,
-			"duplicate_of": str, "created_at": dateTime, "updated_at": dateTime}),
-		"UploadList":      obj(nil, map[string]any{"files": map[string]any{"type": "array", "items": ref("Upload")}, "uploads": map[string]any{"type": "array", "items": ref("Upload")}}),
-		"ExtractionBatch": map[string]any{"oneOf": []any{ref("Extraction"), ref("ExtractionList")}},
-		"Message":         obj([]string{"message"}, map[string]any{"message": str}),
-		"SessionList": obj([]string{"sessions"}, map[string]any{"sessions": map[string]any{"type": "array", "items": obj(nil, map[string]any{
-			"id": str, "device_name": str, "ip": str, "created_at": dateTime, "last_used_at": dateTime, "expires_at": dateTime, "current": boolean})}}),
-		"AuditPage": obj([]string{"events"}, map[string]any{"events": map[string]any{"type": "array", "items": obj(nil, map[string]any{
-			"id": str, "event": str, "ip": str, "user_agent": str, "details": map[string]any{"type": "object"}, "created_at": dateTime})}}),
-		"Notebook": obj([]string{"id", "name"}, map[string]any{"id": str, "user_id": str, "name": str, "description": str,
-			"created_at": dateTime, "updated_at": dateTime, "version": integer}),
-		"NotebookList": obj([]string{"notebooks"}, map[string]any{"notebooks": map[string]any{"type": "array", "items": ref("Notebook")}}),
-		"NotebookDocument": obj([]string{"id", "status", "progress"}, map[string]any{"id": str, "user_id": str, "notebook_id": str, "upload_id": str,
-			"filename": str, "kind": str, "status": enum("queued", "indexing", "ready", "failed"), "stage": str,
-			"progress": map[string]any{"type": "number", "minimum": 0, "maximum": 1}, "error": str, "chunk_count": integer, "page_count": integer,
-			"model": str, "attempts": integer, "created_at": dateTime, "updated_at": dateTime, "indexed_at": dateTime, "version": integer}),
-		"NotebookUpload": obj([]string{"document_id", "status"}, map[string]any{"document_id": str, "status": enum("queued", "indexing", "ready", "failed"),
-			"document": ref("NotebookDocument")}),
-		"NotebookProgress": obj(nil, map[string]any{"documents": integer, "ready": integer, "failed": integer, "pending": integer,
-			"progress": map[string]any{"type": "number"}}),
-		"NotebookDocumentList": obj([]string{"documents"}, map[string]any{"documents": map[string]any{"type": "array", "items": ref("NotebookDocument")},
-			"progress": ref("NotebookProgress")}),
-		"ChatTurn": obj([]string{"role", "content"}, map[string]any{"role": enum("user", "assistant"), "content": str}),
-		"Citation": obj([]string{"n", "document_id", "filename", "chunk_id", "text", "page", "score"}, map[string]any{"n": integer,
-			"document_id": str, "filename": str, "chunk_id": str, "text": str, "page": integer, "start": integer, "end": integer,
-			"score":  map[string]any{"type": "number"},
-			"quotes": map[string]any{"type": "array", "items": obj([]string{"start", "end"}, map[string]any{"start": integer, "end": integer})}}),
-		"NotebookAnswer": obj([]string{"answer", "citations", "engine"}, map[string]any{"answer": str,
-			"citations": map[string]any{"type": "array", "items": ref("Citation")}, "engine": str, "found": boolean,
-			"indexing": ref("NotebookProgress"), "message_id": str}),
-		"NotebookMessageList": obj([]string{"messages"}, map[string]any{"messages": map[string]any{"type": "array", "items": obj(nil, map[string]any{
-			"id": str, "role": enum("user", "assistant"), "content": str, "citations": map[string]any{"type": "array", "items": ref("Citation")},
-			"engine": str, "created_at": dateTime})}}),
-		"Health": obj([]string{"status", "checks"}, map[string]any{"status": enum("ok", "degraded", "unavailable"), "version": str,
-			"time": dateTime, "checks": map[string]any{"type": "object"}}),
-	}
-	for k, v := range integrationSchemas() {
-		m[k] = v
+		"Multipart": obj([]string{"file"}, map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}),
+		"ChatTurn":  obj([]string{"role", "content"}, map[string]any{"role": enum("user", "assistant"), "content": str}),
 	}
 	return m
 }

@@ -24,21 +24,6 @@ func (s *Server) quickAddRoutes() []Route {
 	}
 }
 
-func quickAddSchemas() map[string]any {
-	nullable := func(t string) map[string]any { return map[string]any{"type": []string{t, "null"}} }
-	return map[string]any{
-		"QuickAdd": obj([]string{"title", "deadline", "date_only", "priority", "tags"}, map[string]any{
-			"title":         str,
-			"deadline":      map[string]any{"type": []string{"string", "null"}, "format": "date-time"},
-			"date_only":     map[string]any{"type": "boolean", "description": "the deadline names a day, not a time: it is that day's midnight in the zone"},
-			"deadline_text": nullable("string"),
-			"priority":      map[string]any{"type": []string{"string", "null"}, "enum": []any{"low", "medium", "high", "urgent", nil}},
-			"priority_text": nullable("string"),
-			"tags":          strList,
-		}),
-	}
-}
-
 // quickAdd is what a typed line says. Deadline is in the reader's zone.
 type quickAdd struct {
 	Title        string     `json:"title"`

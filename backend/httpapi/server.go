@@ -95,6 +95,7 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 	openapiCache
+	responseChecks
 }
 
 // Route is one API endpoint; the route table drives the mux, the
@@ -154,7 +155,7 @@ func NewServer(d Deps) *Server {
 	s.metrics = newMetrics(d.Registry)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
-		h := rt.handler
+		h := s.checkResponse(rt, rt.handler)
 		if !rt.Public {
 			h = s.authenticate(h)
 		}

@@ -36,29 +36,12 @@ func (s *Server) syncRoutes() []Route {
 func syncSchemas() map[string]any {
 	clocks := map[string]any{"type": "object", "additionalProperties": str}
 	ids := map[string]any{"type": "array", "items": str}
-	rowState := obj([]string{"state", "clocks", "deleted"}, map[string]any{"state": map[string]any{"type": "object"}, "clocks": clocks, "deleted": boolean})
 	scope := obj([]string{"id", "kind"}, map[string]any{"id": str, "kind": enum(wire.ScopeUser, wire.ScopeTeam), "name": str})
 	return map[string]any{
-		"SyncDevice": obj([]string{"database_id", "epoch", "user_id", "server_hlc", "scopes"}, map[string]any{"database_id": str, "epoch": integer,
-			"user_id": str, "server_hlc": str, "min_schema": integer, "max_schema": integer, "scopes": map[string]any{"type": "array", "items": scope}}),
 		"SyncPush": obj([]string{"protocol", "schema_version", "device_id", "batch_id", "patches"}, map[string]any{"protocol": integer,
 			"schema_version": integer, "device_id": str, "batch_id": str, "patches": map[string]any{"type": "array", "maxItems": wire.MaxPatches,
 				"items": obj([]string{"table", "scope_id", "row_id", "fields", "clocks"}, map[string]any{"table": str, "scope_id": str, "row_id": str,
 					"fields": map[string]any{"type": "object"}, "clocks": clocks, "base": clocks, "change_ids": ids})}}),
-		"SyncPushResult": obj([]string{"applied", "superseded", "rejected", "conflicts", "server_hlc"}, map[string]any{"applied": ids, "superseded": ids,
-			"rejected": map[string]any{"type": "array", "items": obj([]string{"change_ids", "table", "row_id", "code", "message"}, map[string]any{
-				"change_ids": ids, "table": str, "row_id": str, "code": str, "message": str, "row": rowState})},
-			"conflicts": integer, "server_hlc": str, "scopes_seq": map[string]any{"type": "object", "additionalProperties": integer}}),
-		"SyncPull": obj([]string{"entries", "control", "cursor", "has_more", "server_hlc"}, map[string]any{
-			"entries": map[string]any{"type": "array", "items": obj([]string{"scope_id", "seq", "table", "row_id", "state", "clocks", "deleted"}, map[string]any{
-				"scope_id": str, "seq": integer, "table": str, "row_id": str, "state": map[string]any{"type": "object"}, "clocks": clocks, "deleted": boolean})},
-			"control": map[string]any{"type": "array", "items": obj([]string{"type"}, map[string]any{"type": enum(wire.ScopeAdded, wire.ScopeRevoked, wire.ResyncScope, wire.EpochChanged),
-				"scope_id": str, "kind": str, "reason": str, "epoch": integer, "restored_high_hlc": str})},
-			"cursor": str, "has_more": boolean, "server_hlc": str}),
-		"SyncConflictList": obj([]string{"conflicts"}, map[string]any{"conflicts": map[string]any{"type": "array", "items": obj(
-			[]string{"id", "scope_id", "table", "row_id", "field", "loser_clock", "winner_clock", "created_at"}, map[string]any{"id": str, "scope_id": str,
-				"table": str, "row_id": str, "field": str, "loser_value": map[string]any{}, "loser_clock": str, "winner_value": map[string]any{},
-				"winner_clock": str, "created_at": dateTime})}}),
 		"SyncState": obj([]string{"devices", "scopes"}, map[string]any{"devices": map[string]any{"type": "array", "items": obj(
 			[]string{"device_id", "name", "lag"}, map[string]any{"device_id": str, "name": str, "schema_version": integer, "created_at": dateTime,
 				"last_push_at": dateTime, "last_pull_at": dateTime, "last_seqs": map[string]any{"type": "object", "additionalProperties": integer}, "lag": integer})},
@@ -161,7 +144,7 @@ func (s *Server) handleSyncConflicts(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conflicts": cs})
+	writeJSON(w, http.StatusOK, syncConflictList{Conflicts: cs})
 	return nil
 }
 
@@ -172,4 +155,9 @@ func (s *Server) handleSyncState(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, st)
 	return nil
+}
+
+// syncConflictList is the caller's recent field conflicts, newest first.
+type syncConflictList struct {
+	Conflicts []wire.Conflict `json:"conflicts"`
 }

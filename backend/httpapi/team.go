@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"reflect"
 
 	"sentry/backend/core"
 )
@@ -22,14 +21,15 @@ func (s *Server) teamRoutes() []Route {
 	}
 }
 
-func teamSchemas() map[string]any {
-	return map[string]any{
-		"Team":           schemaOf(reflect.TypeFor[core.Team](), map[string]map[string]any{"role": enumOf(core.TeamRoles())}, "id", "name", "members"),
-		"TeamList":       obj([]string{"teams"}, map[string]any{"teams": map[string]any{"type": "array", "items": ref("Team")}}),
-		"TeamMember":     schemaOf(reflect.TypeFor[core.TeamMember](), map[string]map[string]any{"role": enumOf(core.TeamRoles())}, "team_id", "user_id", "role"),
-		"TeamMemberList": obj([]string{"members"}, map[string]any{"members": map[string]any{"type": "array", "items": ref("TeamMember")}}),
+// Team responses.
+type (
+	teamList struct {
+		Teams []*core.Team `json:"teams"`
 	}
-}
+	teamMemberList struct {
+		Members []*core.TeamMember `json:"members"`
+	}
+)
 
 // Team request bodies.
 type (
@@ -60,7 +60,7 @@ func (s *Server) handleListTeams(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"teams": teams})
+	writeJSON(w, http.StatusOK, teamList{Teams: teams})
 	return nil
 }
 
@@ -78,7 +78,7 @@ func (s *Server) handleTeamMembers(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"members": ms})
+	writeJSON(w, http.StatusOK, teamMemberList{Members: ms})
 	return nil
 }
 

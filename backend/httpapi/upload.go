@@ -18,9 +18,9 @@ func (s *Server) uploadRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: "/api/uploads/create-session", Tag: "uploads", Summary: "Open an upload session (24 h)", Response: "UploadSession", Status: 201, handler: s.handleCreateUploadSession},
 		{Method: "POST", Path: "/api/uploads/session/{session_id}/upload", Tag: "uploads", Summary: "Upload one file (multipart field \"file\"); the type is decided by content", Body: "Multipart", Response: "Upload", Status: 201, handler: s.handleUploadFile},
-		{Method: "GET", Path: "/api/uploads/session/{session_id}/files", Tag: "uploads", Summary: "The files of an upload session", Response: "UploadList", Status: 200, handler: s.handleSessionFiles},
+		{Method: "GET", Path: "/api/uploads/session/{session_id}/files", Tag: "uploads", Summary: "The files of an upload session", Response: "SessionFiles", Status: 200, handler: s.handleSessionFiles},
 		{Method: "DELETE", Path: "/api/uploads/session/{session_id}", Tag: "uploads", Summary: "Delete an upload session and its files", Status: 204, handler: s.handleDeleteUploadSession},
-		{Method: "GET", Path: "/api/uploads/history/{user_id}", Tag: "uploads", Summary: "Your uploads, newest first", Query: []Param{{"limit", "integer", "1–500 (default 100)"}}, Response: "UploadList", Status: 200, handler: s.handleUploadHistory},
+		{Method: "GET", Path: "/api/uploads/history/{user_id}", Tag: "uploads", Summary: "Your uploads, newest first", Query: []Param{{"limit", "integer", "1–500 (default 100)"}}, Response: "UploadHistory", Status: 200, handler: s.handleUploadHistory},
 	}
 }
 
@@ -133,7 +133,7 @@ func (s *Server) handleSessionFiles(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"files": list})
+	writeJSON(w, http.StatusOK, sessionFiles{Files: list})
 	return nil
 }
 
@@ -158,6 +158,16 @@ func (s *Server) handleUploadHistory(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"uploads": list})
+	writeJSON(w, http.StatusOK, uploadHistory{Uploads: list})
 	return nil
+}
+
+// sessionFiles are the files of one upload session.
+type sessionFiles struct {
+	Files []*core.Upload `json:"files"`
+}
+
+// uploadHistory is the caller's uploads, newest first.
+type uploadHistory struct {
+	Uploads []*core.Upload `json:"uploads"`
 }

@@ -452,7 +452,7 @@ func (s *Server) handleBurnoutHistory(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"analyses": list})
+	writeJSON(w, http.StatusOK, burnoutHistory{Analyses: list})
 	return nil
 }
 
@@ -511,10 +511,10 @@ func (s *Server) handleCheckIn(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleQuestionnaire(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"instrument": "Copenhagen Burnout Inventory, work-related burnout subscale",
-		"scoring":    "Options score 100, 75, 50, 25, 0 in order (question 7 the other way round); the score is the mean of the answered questions (at least 3).",
-		"items":      workload.CBIItems,
+	writeJSON(w, http.StatusOK, questionnaire{
+		Instrument: "Copenhagen Burnout Inventory, work-related burnout subscale",
+		Scoring:    "Options score 100, 75, 50, 25, 0 in order (question 7 the other way round); the score is the mean of the answered questions (at least 3).",
+		Items:      workload.CBIItems,
 	})
 	return nil
 }
@@ -528,7 +528,7 @@ func (s *Server) handleListRecommendations(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"recommendations": recs})
+	writeJSON(w, http.StatusOK, recommendationList{Recommendations: recs})
 	return nil
 }
 
@@ -585,69 +585,6 @@ func (s *Server) handleRecommendationFeedback(w http.ResponseWriter, r *http.Req
 	return nil
 }
 
-func workloadSchemas() map[string]any {
-	num := map[string]any{"type": "number"}
-	numNull := map[string]any{"type": []string{"number", "null"}}
-	intList := map[string]any{"type": "array", "items": integer}
-	arr := func(items any) map[string]any { return map[string]any{"type": "array", "items": items} }
-	hoursObj := obj([]string{"start", "end"}, map[string]any{"start": map[string]any{"type": "string", "pattern": "^\\d\\d:\\d\\d$"}, "end": map[string]any{"type": "string", "pattern": "^\\d\\d:\\d\\d$"}})
-	weekdays := map[string]any{"type": "array", "items": map[string]any{"type": "integer", "minimum": 1, "maximum": 7}}
-	fixed := obj([]string{"weekday", "start", "end"}, map[string]any{"title": str, "weekday": map[string]any{"type": "integer", "minimum": 1, "maximum": 7}, "start": str, "end": str})
-	prefs := obj(nil, map[string]any{"user_id": str, "focus_block_minutes": map[string]any{"type": "integer", "minimum": 15, "maximum": 480},
-		"meeting_preferences": map[string]any{"type": "object"}, "notifications": map[string]any{"type": "object"}, "updated_at": dateTime})
-	cons := obj(nil, map[string]any{"user_id": str, "max_weekly_hours": map[string]any{"type": "number", "minimum": 0, "maximum": 168},
-		"days_off": arr(map[string]any{"type": "string", "format": "date"}), "fixed_commitments": arr(fixed), "updated_at": dateTime})
-	factor := obj([]string{"name", "value", "contribution", "explanation"}, map[string]any{"name": str, "value": num, "contribution": num, "weight": num, "explanation": str})
-	forecast := obj(nil, map[string]any{"date": str, "planned_hours": num, "meeting_hours": num, "capacity_hours": num, "load": num,
-		"over_capacity": boolean, "deadlines_due": integer, "level": enum("low", "moderate", "high", "critical")})
-	taskPart := obj([]string{"title", "estimated_hours", "deadline"}, map[string]any{"title": str, "estimated_hours": num, "deadline": dateTime})
-	taskRef := obj([]string{"id", "title"}, map[string]any{"id": str, "title": str, "new_deadline": dateTime, "parts": arr(taskPart)})
-	rec := obj([]string{"id", "kind", "title", "explanation", "tasks", "hours_freed"}, map[string]any{"id": str, "user_id": str,
-		"kind": enum("delegate", "reschedule", "skip_meeting", "focus_block", "split"), "title": str, "explanation": str,
-		"tasks": arr(taskRef), "hours_freed": num, "slot": obj(nil, map[string]any{"start": dateTime, "end": dateTime}),
-		"status": enum("open", "accepted", "dismissed", "superseded"), "helpful": map[string]any{"type": []string{"boolean", "null"}},
-		"created_at": dateTime, "feedback_at": dateTime})
-	day := obj(nil, map[string]any{"date": str, "weekday": integer, "working": boolean, "capacity_hours": num, "planned_hours": num,
-		"task_hours": num, "meeting_hours": num, "load": num, "over_capacity": boolean, "focus_hours": num, "focus_blocks": integer,
-		"back_to_back": integer, "after_hours_hours": num, "deadlines_due": integer})
-	week := obj(nil, map[string]any{"week": str, "start": str, "end": str, "capacity_hours": num, "planned_hours": num, "task_hours": num,
-		"meeting_hours": num, "focus_hours": num, "load": num, "over_capacity": boolean, "over_capacity_days": integer})
-	behavior := obj(nil, map[string]any{"user_id": str, "estimate_ratio": numNull, "estimate_samples": integer, "completion_rate": numNull,
-		"avg_daily_completed": num, "peak_hours": intList, "samples": integer, "updated_at": dateTime})
-	return map[string]any{
-		"Profile": obj([]string{"id", "user_id", "timezone", "working_hours", "working_days"}, map[string]any{"id": str, "user_id": str,
-			"role": str, "department": str, "timezone": str, "working_hours": hoursObj, "working_days": weekdays, "created_at": dateTime,
-			"updated_at": dateTime, "version": integer, "preferences": prefs, "constraints": cons}),
-		"Preferences": prefs,
-		"Constraints": cons,
-		"WorkloadMetrics": obj(nil, map[string]any{"user_id": str, "timezone": str, "start": str, "end": str, "generated_at": dateTime,
-			"profile_defaults": boolean, "focus_block_minutes": integer, "days": arr(day), "weeks": arr(week),
-			"totals": obj(nil, map[string]any{"capacity_hours": num, "planned_hours": num, "task_hours": num, "meeting_hours": num,
-				"meeting_share": num, "load": num, "excess_hours": num, "over_capacity_days": integer, "focus_hours": num, "focus_blocks": integer,
-				"days_without_focus": integer, "back_to_back": integer, "after_hours_hours": num, "open_tasks": integer, "unestimated_tasks": integer}),
-			"overdue": obj(nil, map[string]any{"count": integer, "hours": num, "mean_age_days": num, "max_age_days": num,
-				"tasks": arr(obj(nil, map[string]any{"id": str, "title": str, "age_days": num, "hours": num}))}),
-			"deadlines":   obj(nil, map[string]any{"next_7_days": integer, "busiest_day": str, "busiest_day_count": integer, "clustered_days": arr(str)}),
-			"after_hours": obj(nil, map[string]any{"meeting_hours": num, "completions_14d": integer, "completion_share_14d": num}),
-			"behavior":    behavior}),
-		"BurnoutAnalysis": obj([]string{"id", "score", "level", "factors", "analyzed_at"}, map[string]any{"id": str, "user_id": str,
-			"score": map[string]any{"type": "number", "minimum": 0, "maximum": 100}, "level": enum("low", "moderate", "high", "critical"),
-			"factors": arr(factor), "trend": obj(nil, map[string]any{"direction": enum("new", "rising", "falling", "stable"),
-				"previous_score": numNull, "change": num, "average_30d": numNull}),
-			"forecast": arr(forecast), "summary": map[string]any{"type": "object"}, "trigger": enum("manual", "auto"), "analyzed_at": dateTime}),
-		"BurnoutHistory": obj([]string{"analyses"}, map[string]any{"analyses": arr(ref("BurnoutAnalysis"))}),
-		"CheckIn": obj([]string{"id", "kind", "recorded_at"}, map[string]any{"id": str, "user_id": str, "kind": enum("cbi", "checkin"),
-			"content": str, "cbi_answers": intList, "cbi_score": numNull, "tone": numNull, "tone_label": enum("negative", "neutral", "positive"),
-			"tone_engine": str, "recorded_at": dateTime}),
-		"Questionnaire": obj([]string{"items"}, map[string]any{"instrument": str, "scoring": str, "items": arr(obj(nil, map[string]any{
-			"number": integer, "text": str, "options": arr(str), "reversed": boolean}))}),
-		"Recommendation":     rec,
-		"RecommendationList": obj([]string{"recommendations"}, map[string]any{"recommendations": arr(ref("Recommendation"))}),
-		"RecommendationPlan": obj([]string{"recommendations"}, map[string]any{"recommendations": arr(ref("Recommendation")),
-			"excess_hours_before": num, "excess_hours_after": num, "horizon_days": integer, "learned_weights": map[string]any{"type": "object"}}),
-	}
-}
-
 // withSchemas adds extra component schemas to base.
 func withSchemas(base map[string]any, extra ...map[string]any) map[string]any {
 	for _, e := range extra {
@@ -657,3 +594,19 @@ func withSchemas(base map[string]any, extra ...map[string]any) map[string]any {
 	}
 	return base
 }
+
+// Workload responses.
+type (
+	burnoutHistory struct {
+		Analyses []*core.BurnoutAnalysis `json:"analyses"`
+	}
+	recommendationList struct {
+		Recommendations []*core.Recommendation `json:"recommendations"`
+	}
+	// questionnaire is the burnout questionnaire with how it is scored.
+	questionnaire struct {
+		Instrument string             `json:"instrument"`
+		Scoring    string             `json:"scoring"`
+		Items      []workload.CBIItem `json:"items"`
+	}
+)
