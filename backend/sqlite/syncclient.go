@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -384,11 +385,22 @@ func (db *DB) SyncOutbox(ctx context.Context, maxPatches, maxBytes int) (*core.S
 	}
 	var sent, nothing []string // change ids in the batch; ids with nothing to send
 	size := 0
+	want := map[string][]string{}
+	for i, k := range order {
+		if i >= maxPatches && open == "" {
+			break
+		}
+		want[k.table] = append(want[k.table], k.row)
+	}
+	ahead, err := tx.readAhead(ctx, want)
+	if err != nil {
+		return nil, err
+	}
 	for _, k := range order {
 		if len(batch.Patches) >= maxPatches && open == "" {
 			break
 		}
-		p, err := tx.outboxPatch(ctx, b, k.table, k.row, groups[k])
+		p, err := tx.outboxPatch(ctx, b, k.table, k.row, groups[k], ahead)
 		if err != nil {
 			return nil, err
 		}
@@ -452,9 +464,9 @@ func (tx *Tx) setChanges(ctx context.Context, set string, val any, ids []string)
 // outboxPatch coalesces one row's pending changes: the row's current
 // values and clocks of every field they touched, the base of the earliest
 // change to each field. nil when there is nothing to send.
-func (tx *Tx) outboxPatch(ctx context.Context, b *core.SyncBinding, table, rowID string, cs []outChange) (*core.SyncPatch, error) {
+func (tx *Tx) outboxPatch(ctx context.Context, b *core.SyncBinding, table, rowID string, cs []outChange, ahead *rowsAhead) (*core.SyncPatch, error) {
 	t, _ := schema.Lookup(table)
-	row, clocks, found, err := tx.readSyncedRow(ctx, t, rowID)
+	row, clocks, found, err := tx.syncedRowAhead(ctx, ahead, t, rowID)
 	if err != nil || !found {
 		return nil, err
 	}
@@ -498,33 +510,126 @@ func accountID(v any, from, to string) any {
 
 // readSyncedRow reads a row's synced fields (as wire values) and clocks.
 func (tx *Tx) readSyncedRow(ctx context.Context, t *schema.Table, id string) (map[string]any, map[string]string, bool, error) {
-	fields := t.Synced(schema.Version)
-	cols := make([]string, len(fields))
-	for i, f := range fields {
-		cols[i] = f.Name
-	}
-	vals := make([]any, len(fields)+1)
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	err := tx.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", ")+`, field_clocks FROM `+t.Name+` WHERE id = ?`, id).Scan(ptrs...)
+	vals, ptrs := syncedRowTargets(t)
+	err := tx.QueryRowContext(ctx, `SELECT `+syncedRowColumns(t)+` FROM `+t.Name+` WHERE id = ?`, id).Scan(ptrs...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, false, nil
 	} else if err != nil {
 		return nil, nil, false, fmt.Errorf("sqlite: read %s %s: %w", t.Name, id, err)
 	}
+	row, clocks, err := syncedRowOf(t, id, vals)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return row, clocks, true, nil
+}
+
+// syncedRowColumns is the select list of readSyncedRow: the synced fields,
+// the field clocks, the id.
+func syncedRowColumns(t *schema.Table) string {
+	fields := t.Synced(schema.Version)
+	cols := make([]string, 0, len(fields)+2)
+	for _, f := range fields {
+		cols = append(cols, f.Name)
+	}
+	return strings.Join(append(cols, "field_clocks", "id"), ", ")
+}
+
+func syncedRowTargets(t *schema.Table) ([]any, []any) {
+	vals := make([]any, len(t.Synced(schema.Version))+2)
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, ptrs
+}
+
+// syncedRowOf decodes the values of syncedRowColumns.
+func syncedRowOf(t *schema.Table, id string, vals []any) (map[string]any, map[string]string, error) {
+	fields := t.Synced(schema.Version)
 	row := make(map[string]any, len(fields))
+	var err error
 	for i, f := range fields {
 		if row[f.Name], err = toWire(f, vals[i]); err != nil {
-			return nil, nil, false, fmt.Errorf("sqlite: %s %s: %w", t.Name, id, err)
+			return nil, nil, fmt.Errorf("sqlite: %s %s: %w", t.Name, id, err)
 		}
 	}
 	clocks, err := DecodeFieldClocks(t.Name, asString(vals[len(fields)]))
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("sqlite: decode field clocks of %s %s: %w", t.Name, id, err)
+		return nil, nil, fmt.Errorf("sqlite: decode field clocks of %s %s: %w", t.Name, id, err)
 	}
-	return row, clocks, true, nil
+	return row, clocks, nil
+}
+
+// rowsAhead holds rows read ahead for a batch or a page, one statement
+// per table instead of one per row.
+type rowsAhead struct {
+	rows map[string]map[string]*syncedRow // table → id → row; nil: not there
+	// written marks rows written since they were read: read again.
+	written map[[2]string]bool
+}
+
+type syncedRow struct {
+	fields map[string]any
+	clocks map[string]string
+}
+
+// readAhead reads the rows named, per table (the ids travel as one JSON
+// array, so the statement's text is the same for any number of them).
+func (tx *Tx) readAhead(ctx context.Context, want map[string][]string) (*rowsAhead, error) {
+	a := &rowsAhead{rows: make(map[string]map[string]*syncedRow, len(want)), written: map[[2]string]bool{}}
+	for table, ids := range want {
+		t, ok := schema.Lookup(table)
+		if !ok {
+			continue
+		}
+		list, err := json.Marshal(ids)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: read %s rows: %w", table, err)
+		}
+		m := make(map[string]*syncedRow, len(ids))
+		for _, id := range ids {
+			m[id] = nil
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+syncedRowColumns(t)+` FROM `+t.Name+` WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: read %s rows: %w", table, err)
+		}
+		for rows.Next() {
+			vals, ptrs := syncedRowTargets(t)
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: read %s rows: %w", table, err)
+			}
+			id := asString(vals[len(vals)-1])
+			fields, clocks, err := syncedRowOf(t, id, vals)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			m[id] = &syncedRow{fields: fields, clocks: clocks}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite: read %s rows: %w", table, err)
+		}
+		a.rows[table] = m
+	}
+	return a, nil
+}
+
+// syncedRowAhead is readSyncedRow answered from rows read ahead when it
+// can be (a copy: callers may change the maps).
+func (tx *Tx) syncedRowAhead(ctx context.Context, a *rowsAhead, t *schema.Table, id string) (map[string]any, map[string]string, bool, error) {
+	if a != nil && !a.written[[2]string{t.Name, id}] {
+		if r, ok := a.rows[t.Name][id]; ok {
+			if r == nil {
+				return nil, nil, false, nil
+			}
+			return maps.Clone(r.fields), maps.Clone(r.clocks), true, nil
+		}
+	}
+	return tx.readSyncedRow(ctx, t, id)
 }
 
 // ReopenSyncBatch lets a batch's pending changes go out in a new batch.
@@ -754,19 +859,52 @@ func (db *DB) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]core.SyncA
 	if err != nil {
 		return nil, err
 	}
+	want := map[string][]string{}
 	for _, e := range p.Entries {
-		if resync {
-			if err := tx.resyncSeen(ctx, e.Table, e.RowID); err != nil {
-				return nil, err
+		want[e.Table] = append(want[e.Table], e.RowID)
+	}
+	ahead, err := tx.readAhead(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	// The page's rows are written without a savepoint each; only when one
+	// does not fit this device is the page undone and applied again with
+	// a savepoint per row, so that row alone is skipped.
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT sync_page`); err != nil {
+		return nil, fmt.Errorf("sqlite: apply pull: %w", err)
+	}
+	kept := len(out)
+	for careful := false; ; careful = true {
+		ahead.written = map[[2]string]bool{}
+		out = out[:kept]
+		err = nil
+		for _, e := range p.Entries {
+			if resync {
+				if err = tx.resyncSeen(ctx, e.Table, e.RowID); err != nil {
+					break
+				}
+			}
+			var a *core.SyncApplied
+			if a, err = tx.applyEntry(ctx, b, e, ahead, careful); err != nil {
+				break
+			}
+			if a != nil {
+				out = append(out, *a)
 			}
 		}
-		a, err := tx.applyEntry(ctx, b, e)
+		if errors.Is(err, errRowDoesNotFit) && !careful {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO sync_page`); err != nil {
+				return nil, fmt.Errorf("sqlite: apply pull: %w", err)
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		if a != nil {
-			out = append(out, *a)
-		}
+		break
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE sync_page`); err != nil {
+		return nil, fmt.Errorf("sqlite: apply pull: %w", err)
 	}
 	if resync && p.Done {
 		gone, err := tx.finishResync(ctx, b)
@@ -793,9 +931,15 @@ func (db *DB) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]core.SyncA
 	return out, nil
 }
 
+// errRowDoesNotFit stops the fast pass over a page: a row does not fit
+// this device, and the page is applied again row by row.
+var errRowDoesNotFit = errors.New("sqlite: a pulled row does not fit this device")
+
 // applyEntry merges one pulled row over the local one (field by field, so
-// pending local writes with newer clocks stay).
-func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEntry) (*core.SyncApplied, error) {
+// pending local writes with newer clocks stay). Careful, the row is written
+// in a savepoint of its own and skipped if it does not fit; otherwise such
+// a row is errRowDoesNotFit.
+func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEntry, ahead *rowsAhead, careful bool) (*core.SyncApplied, error) {
 	t, ok := schema.Lookup(e.Table)
 	if !ok || !core.ValidID(e.RowID) {
 		return nil, nil // a table this version does not sync
@@ -804,7 +948,7 @@ func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEn
 	if t.Scope == schema.Personal && !personal {
 		return nil, nil // never kept outside its owner's scope
 	}
-	cur, clocks, found, err := tx.readSyncedRow(ctx, t, e.RowID)
+	cur, clocks, found, err := tx.syncedRowAhead(ctx, ahead, t, e.RowID)
 	if err != nil {
 		return nil, err
 	}
@@ -850,6 +994,18 @@ func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEn
 	// One row this device cannot keep (a constraint of its own schema, a
 	// value it cannot store) must not block every later page: it is
 	// skipped and logged; the server still has it.
+	ahead.written[[2]string{t.Name, e.RowID}] = true
+	if !careful {
+		op, err := tx.writeSyncedRow(ctx, b, t, e.RowID, merged, changed, !found, scope)
+		if err != nil {
+			if violation(err) == violationNone && core.ErrorCode(err) != core.EINVALID {
+				return nil, err
+			}
+			return nil, errRowDoesNotFit
+		}
+		sort.Strings(changed)
+		return &core.SyncApplied{Table: t.Name, RowID: e.RowID, UserID: b.LocalUserID, Op: op, Fields: changed}, nil
+	}
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT sync_entry`); err != nil {
 		return nil, fmt.Errorf("sqlite: apply pulled row: %w", err)
 	}
