@@ -150,3 +150,19 @@ func (d *Desktop) SyncKeep(conflictID, which string) error {
 	}
 	return core.Errorf(core.ENOTFOUND, "That conflict is settled already.")
 }
+
+// TeamMembers lists a team's members as the team server knows them, for
+// choosing a team task's assignee (the device itself knows only its own
+// membership). Offline, the error says so.
+func (d *Desktop) TeamMembers(teamID string) ([]*core.TeamMember, error) {
+	if d.sync == nil || d.sync.engine == nil {
+		return nil, errNoSync
+	}
+	ctx, cancel := context.WithTimeout(d.rt(), 30*time.Second)
+	defer cancel()
+	list, err := d.sync.engine.TeamMembers(ctx, teamID)
+	if err != nil {
+		return nil, d.uiError(err)
+	}
+	return list, nil
+}

@@ -111,6 +111,8 @@ export type TaskInput = Partial<{
   recurrence_rule: string;
   tags: string[] | null;
   parent_id: string;
+  /** A member of the task's team, or for a personal task its owner; '' for nobody. */
+  assignee_id: string;
 }>;
 
 /** What quick add read in a typed line (nothing is saved). */

@@ -41,6 +41,8 @@ export interface DesktopBridge {
   SyncConflicts(): Promise<unknown>;
   SyncRejected(): Promise<unknown>;
   SyncKeep(conflictID: string, which: string): Promise<void>;
+  /** A team's members as the team server knows them (for a task's assignee). */
+  TeamMembers(teamID: string): Promise<unknown>;
 }
 
 /** A file the user chose in the native dialog. */

@@ -17,6 +17,8 @@ export interface TaskForm {
   /** As typed; '' when unset. */
   estimated_hours: string;
   can_delegate: boolean;
+  /** The assignee's user id; '' for nobody. */
+  assignee_id: string;
 }
 
 export interface FieldProblem {
@@ -52,6 +54,7 @@ export function emptyForm(): TaskForm {
     end_time: '',
     estimated_hours: '',
     can_delegate: false,
+    assignee_id: '',
   };
 }
 
@@ -67,6 +70,7 @@ export function formFromTask(t: Task): TaskForm {
     end_time: toLocalInput(t.end_time),
     estimated_hours: t.estimated_hours == null ? '' : String(t.estimated_hours),
     can_delegate: t.can_delegate,
+    assignee_id: typeof t.assignee_id === 'string' ? t.assignee_id : '',
   };
 }
 
@@ -129,6 +133,7 @@ export function inputFromForm(f: TaskForm): TaskInput {
   if (end) input.end_time = end;
   const hours = parseHours(f.estimated_hours);
   if (hours !== null && !Number.isNaN(hours)) input.estimated_hours = hours;
+  if (f.assignee_id) input.assignee_id = f.assignee_id;
   return input;
 }
 
@@ -154,6 +159,7 @@ export function changesFromForm(t: Task, f: TaskForm): TaskInput {
   const hours = parseHours(f.estimated_hours);
   const newHours = hours === null || Number.isNaN(hours) ? null : hours;
   if (newHours !== t.estimated_hours) out.estimated_hours = newHours;
+  if (f.assignee_id !== before.assignee_id) out.assignee_id = f.assignee_id;
   return out;
 }
 
