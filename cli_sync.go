@@ -131,6 +131,15 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		if r.Conflicts > 0 {
 			fmt.Fprintf(stdout, ", %d %s (see 'sentry sync conflicts')", r.Conflicts, plural(r.Conflicts, "conflict", "conflicts"))
 		}
+		if r.BlobsSent+r.BlobsReceived > 0 {
+			fmt.Fprintf(stdout, "; files: %d sent, %d received", r.BlobsSent, r.BlobsReceived)
+		}
+		if r.BlobsPending > 0 {
+			fmt.Fprintf(stdout, "; %d %s still to move", r.BlobsPending, plural(r.BlobsPending, "file", "files"))
+			if r.BlobError != "" {
+				fmt.Fprintf(stdout, " (%s)", oneLine(r.BlobError))
+			}
+		}
 		fmt.Fprintln(stdout, ".")
 		return 0
 	case "status":
@@ -228,6 +237,9 @@ func printSyncStatus(w io.Writer, st client.Status) {
 	}
 	fmt.Fprintf(w, "Pending: %d  Refused: %d  Conflicts: %d\n", st.Pending, st.Rejected, st.Conflicts)
 	fmt.Fprintf(w, "Last sent: %s  Last received: %s\n", when(st.LastPushAt), when(st.LastPullAt))
+	if st.BlobUploadsPending+st.BlobDownloadsPending > 0 {
+		fmt.Fprintf(w, "Files to move: %d to send, %d to fetch\n", st.BlobUploadsPending, st.BlobDownloadsPending)
+	}
 	if len(st.Teams) > 0 {
 		fmt.Fprintf(w, "Teams: %s\n", strings.Join(st.Teams, ", "))
 	}
