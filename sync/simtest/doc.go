@@ -26,10 +26,11 @@
 // From the seed, the parent sends 20–40 operations to the devices, one at
 // a time over their standard input (create a task, a team task, edit,
 // delete, restore, sync), and plans kills: a device killed after a
-// delay of 1–40 ms into an operation, or the moment it says a request
-// leaves or its answer arrives (push>, push<, pull>, pull<) or that a
-// write is committed; the server killed after a delay or when a device's
-// push or pull leaves, and kept down for 0–2 operations. A killed device
+// delay into an operation (0.5–10 ms for a write, 1–40 ms for a sync),
+// or the moment it says a request leaves or its answer arrives (push>,
+// push<, pull>, pull<) or that a write is committed; the server killed
+// after a delay or when a device's push or pull leaves, and kept down
+// for 0–2 operations. A killed device
 // is started again before its next operation. A device says "ack" for a
 // write only after its commit, in one write to its standard output for
 // all the writes of an operation; what it said before it died counts.

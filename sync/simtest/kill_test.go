@@ -553,7 +553,12 @@ func (k *kworld) step(n int) error {
 	var pl killPlan
 	if k.rng.IntN(100) < 35 {
 		if k.rng.IntN(2) == 0 {
-			pl.devDelay = time.Duration(1+k.rng.IntN(40)) * time.Millisecond
+			if kind == "sync" {
+				pl.devDelay = time.Duration(1+k.rng.IntN(40)) * time.Millisecond
+			} else {
+				// A local write ends within a few milliseconds.
+				pl.devDelay = time.Duration(2+k.rng.IntN(40)) * 250 * time.Microsecond
+			}
 		} else if kind == "sync" {
 			pl.devAt = []string{"push>", "push<", "pull>", "pull<"}[k.rng.IntN(4)]
 		} else {
