@@ -42,6 +42,9 @@ type DB struct {
 	// COMMIT (groupcommit.go).
 	group *group
 	read  *readPool // a pool of read-only connections, with prepared statements (stmtcache.go)
+	// search is the read pool of notebook search and passage reads: the
+	// same as read unless Options.MmapSize maps the file for them.
+	search *readPool
 	// ckpt copies the WAL into the database file in the background, so
 	// that the fsyncs of checkpoints never stall a request's commit.
 	ckpt      *sql.DB
@@ -67,7 +70,11 @@ type DB struct {
 type Options struct {
 	// ReadConns is the size of the read pool (default: max(4, NumCPU)).
 	ReadConns int
-	// MmapSize in bytes for read connections (0: SQLite's default).
+	// MmapSize in bytes for the read connections of notebook search
+	// (0: SQLite's default, and no pool of their own). The other read
+	// connections never map the file: under writes every read transaction
+	// finds the WAL changed and drops its mapping, which slowed a mixed
+	// create/list load (sqlite.BenchmarkMixedCreateList).
 	MmapSize int64
 	Logger   *slog.Logger
 	Now      func() time.Time
@@ -123,9 +130,6 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.group = &group{write: db.write}
 
 	readExtra := []string{"query_only(1)", "temp_store(MEMORY)"}
-	if opts.MmapSize > 0 {
-		readExtra = append(readExtra, fmt.Sprintf("mmap_size(%d)", opts.MmapSize))
-	}
 	rp, err := sql.Open("sqlite", dsn(readExtra, ""))
 	if err != nil {
 		db.write.Close()
@@ -135,6 +139,21 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.read.SetMaxOpenConns(opts.ReadConns)
 	db.read.SetMaxIdleConns(opts.ReadConns)
 	db.read.SetConnMaxIdleTime(0)
+	db.search = db.read
+	if opts.MmapSize > 0 {
+		// Connections open on first use: a server that never searches a
+		// notebook has none.
+		sp, err := sql.Open("sqlite", dsn(append(readExtra, fmt.Sprintf("mmap_size(%d)", opts.MmapSize)), ""))
+		if err != nil {
+			db.read.Close()
+			db.write.Close()
+			return nil, fmt.Errorf("sqlite: open search readers: %w", err)
+		}
+		db.search = &readPool{DB: sp}
+		db.search.SetMaxOpenConns(opts.ReadConns)
+		db.search.SetMaxIdleConns(opts.ReadConns)
+		db.search.SetConnMaxIdleTime(0)
+	}
 
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -201,6 +220,9 @@ func (db *DB) close() error {
 		close(db.stopCkpt)
 		<-db.ckptDone
 		errs = append(errs, db.ckpt.Close())
+	}
+	if db.search != nil && db.search != db.read {
+		errs = append(errs, db.search.Close())
 	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())

@@ -434,7 +434,7 @@ func (db *DB) FindDocumentsToReembed(ctx context.Context, model string, limit in
 
 // FindChunks returns a document's chunks in order.
 func (db *DB) FindChunks(ctx context.Context, documentID string) ([]*core.Chunk, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT num, id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset, tokens, audio_start, audio_end, model, dim
+	rows, err := db.search.QueryContext(ctx, `SELECT num, id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset, tokens, audio_start, audio_end, model, dim
 		FROM notebook_chunks WHERE document_id = ? ORDER BY ord`, documentID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find chunks: %w", err)
@@ -583,7 +583,7 @@ func (db *DB) SearchChunksText(ctx context.Context, notebookID, match string, k 
 	if strings.TrimSpace(match) == "" || k <= 0 {
 		return nil, nil
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+hitColumns+`, s.score FROM
+	rows, err := db.search.QueryContext(ctx, `SELECT `+hitColumns+`, s.score FROM
 		(SELECT f.rowid AS num, bm25(notebook_chunks_fts) AS score FROM notebook_chunks_fts f
 		 JOIN notebook_chunks c2 ON c2.num = f.rowid
 		 WHERE notebook_chunks_fts MATCH ? AND c2.notebook_id = ? ORDER BY score LIMIT ?) s
@@ -657,7 +657,7 @@ func (db *DB) SearchChunksVectorVia(ctx context.Context, path VectorPath, notebo
 			ORDER BY distance LIMIT ?`
 		args = []any{signBits(vec), CoarseFactor * k, part, blob, k}
 	}
-	rows, err := db.read.QueryContext(ctx, `WITH v AS MATERIALIZED (`+knn+`) SELECT `+hitColumns+`, v.distance FROM v
+	rows, err := db.search.QueryContext(ctx, `WITH v AS MATERIALIZED (`+knn+`) SELECT `+hitColumns+`, v.distance FROM v
 		JOIN notebook_chunks c ON c.num = v.rowid JOIN notebook_documents d ON d.id = c.document_id AND d.deleted_at IS NULL
 		ORDER BY v.distance`, args...)
 	if err != nil {
@@ -680,7 +680,7 @@ func (db *DB) hitsByNum(ctx context.Context, found []vecscan.Hit) ([]core.ChunkH
 	for i, f := range found {
 		args[i] = f.ID
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+hitColumns+`, 0 FROM notebook_chunks c
+	rows, err := db.search.QueryContext(ctx, `SELECT `+hitColumns+`, 0 FROM notebook_chunks c
 		JOIN notebook_documents d ON d.id = c.document_id AND d.deleted_at IS NULL
 		WHERE c.num IN (?`+strings.Repeat(",?", len(found)-1)+`)`, args...)
 	if err != nil {
@@ -713,7 +713,7 @@ func (db *DB) CountChunkTextMatches(ctx context.Context, match string, limit int
 		return 0, nil
 	}
 	var n int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM notebook_chunks_fts WHERE notebook_chunks_fts MATCH ? LIMIT ?)`,
+	if err := db.search.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT rowid FROM notebook_chunks_fts WHERE notebook_chunks_fts MATCH ? LIMIT ?)`,
 		match, limit).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count chunk text matches: %w", err)
 	}

@@ -57,7 +57,7 @@ func (db *DB) notebookVectors(ctx context.Context, notebookID string) (*vecscan.
 // SlabMinChunks chunks, the vectors — in one read transaction, so they
 // match the version the entry carries (re-read inside it).
 func (db *DB) loadVectors(ctx context.Context, notebookID string, e *vecscan.Entry) error {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.search.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("sqlite: load notebook vectors: %w", err)
 	}
