@@ -11,7 +11,7 @@ import (
 	"sentry/backend/core"
 )
 
-var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+var pathParam = regexp.MustCompile(`\{([a-z0-9_]+)\}`)
 
 // OpenAPI returns the OpenAPI 3.1 document generated from the route table,
 // so every served route is described.
