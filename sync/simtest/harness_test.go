@@ -21,6 +21,7 @@ import (
 	"sentry/backend/core"
 	"sentry/backend/httpapi"
 	"sentry/backend/postgres"
+	"sentry/backend/postgres/pgtest"
 	"sentry/backend/sqlite"
 	"sentry/backend/syncsvc"
 	"sentry/backend/task"
@@ -115,7 +116,7 @@ func buildTemplates() (*templates, error) {
 	if t.device, err = settle(dp, true); err != nil {
 		return nil, err
 	}
-	if url := os.Getenv("SENTRY_TEST_DATABASE_URL"); url != "" {
+	if url := pgtest.URL(); url != "" {
 		if t.pg, err = buildPGTemplate(ctx, url); err != nil {
 			return nil, fmt.Errorf("postgres template: %w", err)
 		}
