@@ -396,6 +396,9 @@ func pgValue(f schema.Field, v any) (any, error) {
 		s, _ := v.(string)
 		return s, nil
 	case schema.Bool:
+		if v == nil && f.Nullable {
+			return nil, nil
+		}
 		b, _ := v.(bool)
 		return b, nil
 	case schema.Int:
@@ -444,6 +447,9 @@ func pgArg(tb *schema.Table, f schema.Field, v any, n int) (any, string, error) 
 		s, _ := v.(string)
 		return s, ph, nil
 	case schema.Bool:
+		if v == nil && f.Nullable {
+			return nil, ph, nil
+		}
 		b, _ := v.(bool)
 		return b, ph, nil
 	case schema.Int:

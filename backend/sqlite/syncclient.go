@@ -1173,6 +1173,9 @@ func toWire(f schema.Field, v any) (any, error) {
 		case bool:
 			return n, nil
 		case nil:
+			if f.Nullable {
+				return nil, nil
+			}
 			return false, nil
 		}
 	case schema.Int:
@@ -1217,6 +1220,9 @@ func fromWire(f schema.Field, v any) (any, error) {
 		s, _ := v.(string)
 		return s, nil
 	case schema.Bool:
+		if v == nil && f.Nullable {
+			return nil, nil
+		}
 		if b, _ := v.(bool); b {
 			return 1, nil
 		}

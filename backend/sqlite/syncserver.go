@@ -359,6 +359,10 @@ func liteValue(f schema.Field, v any) (any, error) {
 			return n != 0, nil
 		case bool:
 			return n, nil
+		case nil:
+			if f.Nullable {
+				return nil, nil
+			}
 		}
 		return false, nil
 	case schema.Int:
@@ -421,7 +425,7 @@ func liteArg(f schema.Field, v any) (any, error) {
 		if f.Type == schema.Text || f.Type == schema.UUID {
 			return "", nil
 		}
-		if f.Type == schema.Bool {
+		if f.Type == schema.Bool && !f.Nullable {
 			return 0, nil
 		}
 		return nil, nil

@@ -45,6 +45,8 @@ type Field struct {
 	// LocalOnly fields are per-device state (job progress, derived
 	// values, local paths): they never leave the device.
 	LocalOnly bool
+	// Nullable bools may also be null (unanswered); other bools never are.
+	Nullable bool
 	// Account fields hold a user's id. A device keeps its own account
 	// under a local id, so it writes the server's id of its own account
 	// as its local id when a row arrives, and back when it sends one.
@@ -148,7 +150,9 @@ var Tables = []Table{
 		f("kind", Text), f("content", Text), f("answers", JSON), f("sentiment", Real), f("recorded_at", TimeMS))},
 	{Name: "recommendations", Scope: Personal, DeterministicID: true, Fields: common(
 		f("kind", Text), f("title", Text), f("explanation", Text), f("tasks", JSON), f("slot", JSON),
-		f("hours_freed", Real), f("rec_key", Text), f("status", Text), f("helpful", Bool), f("feedback_at", TimeMS))},
+		f("hours_freed", Real), f("rec_key", Text), f("status", Text),
+		// Unanswered (null) is not "not helpful" (false).
+		Field{Name: "helpful", Type: Bool, Since: 1, Nullable: true}, f("feedback_at", TimeMS))},
 }
 
 var byName = func() map[string]*Table {
@@ -220,6 +224,10 @@ func (f Field) Check(v any) error {
 		switch f.Type {
 		case TimeMS, JSON, Real, Int:
 			return nil // a cleared value
+		case Bool:
+			if f.Nullable {
+				return nil
+			}
 		}
 		return bad(describe[f.Type])
 	}
