@@ -168,7 +168,6 @@ func (b *tailBuffer) String() string {
 func startProc(bin string, env []string) (*proc, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), env...)
-	dieWithParent(cmd)
 	p := &proc{cmd: cmd, lines: make(chan string, 1024), stderr: &tailBuffer{}}
 	cmd.Stderr = p.stderr
 	var err error
