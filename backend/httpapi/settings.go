@@ -14,28 +14,35 @@ func (s *Server) settingsRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/settings/speech-model", Tag: "settings", Summary: "The speech model in use, whether it works, and any download in progress", Response: "SpeechModel", Status: 200, handler: s.handleSpeechModel},
 		{Method: "PUT", Path: "/api/settings/speech-model", Tag: "settings", Summary: "Desktop only: use a model folder you picked", Body: "SpeechModelFolder", Response: "SpeechModel", Status: 200, handler: s.handleUseSpeechModel},
-		{Method: "POST", Path: "/api/settings/speech-model/download", Tag: "settings", Summary: "Desktop only: download one of the known models by name (catalog), or an archive (.zip) with its SHA-256; follow it with GET", Body: "SpeechModelDownload", Response: "SpeechModel", Status: 202, handler: s.handleDownloadSpeechModel},
+		{Method: "POST", Path: "/api/settings/speech-model/download", Tag: "settings", Summary: "The desktop's person: download one of the known models by name (catalog), or an archive (.zip) with its SHA-256; a team server's administrator: one of the known models by name; follow it with GET", Body: "SpeechModelDownload", Response: "SpeechModel", Status: 202, handler: s.handleDownloadSpeechModel},
 	}
 }
 
-// machineSettings are the desktop's own: on a team server the operator
-// configures them, not a user.
-func (s *Server) machineSettings(r *http.Request) error {
-	if _, err := core.RequireUser(r.Context()); err != nil {
-		return err
+// The speech model is the install's, like the language models: the
+// desktop's person chooses it any way; on a team server its
+// administrators download one of the list (never a folder or an address
+// of their choosing on the server's machine), and everyone else sees it.
+var (
+	errSpeechModelAdmins = core.Errorf(core.EFORBIDDEN, "On this server its administrators choose the speech model; it is used for everyone's recordings.")
+	errSpeechModelList   = core.Errorf(core.EFORBIDDEN, "On a team server the speech model is downloaded from the list by name.")
+)
+
+// speechStatus is the speech model's status and what u may change.
+func (s *Server) speechStatus(r *http.Request, u *core.User) modelmgr.Status {
+	st := s.Models.Status(r.Context())
+	if !s.Desktop && !st.Ready && st.Path == "" {
+		st.Problem = "No speech model on this server yet."
 	}
-	if !s.Desktop {
-		return core.Errorf(core.EFORBIDDEN, "On a team server its operator sets up the speech model.")
-	}
-	return nil
+	st.Editable, st.Folder, st.Shared = s.managesModels(u), s.Desktop, !s.Desktop
+	return st
 }
 
 func (s *Server) handleSpeechModel(w http.ResponseWriter, r *http.Request) error {
-	st := s.Models.Status(r.Context())
-	if !s.Desktop && !st.Ready && st.Path == "" {
-		st.Problem = "No speech model on this server; its operator sets one up."
+	u, err := core.RequireUser(r.Context())
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, s.speechStatus(r, u))
 	return nil
 }
 
@@ -54,8 +61,15 @@ type (
 )
 
 func (s *Server) handleUseSpeechModel(w http.ResponseWriter, r *http.Request) error {
-	if err := s.machineSettings(r); err != nil {
+	u, err := core.RequireUser(r.Context())
+	if err != nil {
 		return err
+	}
+	switch {
+	case !s.managesModels(u):
+		return errSpeechModelAdmins
+	case !s.Desktop:
+		return errSpeechModelList
 	}
 	var in speechModelFolder
 	if err := decodeRequest(w, r, &in); err != nil {
@@ -64,19 +78,25 @@ func (s *Server) handleUseSpeechModel(w http.ResponseWriter, r *http.Request) er
 	if err := s.Models.UseFolder(r.Context(), in.Path); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.Models.Status(r.Context()))
+	writeJSON(w, http.StatusOK, s.speechStatus(r, u))
 	return nil
 }
 
 func (s *Server) handleDownloadSpeechModel(w http.ResponseWriter, r *http.Request) error {
-	if err := s.machineSettings(r); err != nil {
+	u, err := core.RequireUser(r.Context())
+	if err != nil {
 		return err
+	}
+	if !s.managesModels(u) {
+		return errSpeechModelAdmins
 	}
 	var in speechModelDownload
 	if err := decodeRequest(w, r, &in); err != nil {
 		return err
 	}
-	var err error
+	if !s.Desktop && (in.URL != "" || in.SHA256 != "") {
+		return errSpeechModelList
+	}
 	switch {
 	case in.Model != "" && (in.URL != "" || in.SHA256 != ""):
 		return core.FieldError("model", "Give a model of the list, or an address with its SHA-256, not both.")
@@ -88,8 +108,6 @@ func (s *Server) handleDownloadSpeechModel(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, s.Models.Status(r.Context()))
+	writeJSON(w, http.StatusAccepted, s.speechStatus(r, u))
 	return nil
 }
-
-var _ = modelmgr.SettingKey

@@ -51,6 +51,14 @@ type Status struct {
 	Default  string `json:"default_path,omitempty"`
 	// Catalog are the known models to download by name.
 	Catalog []KnownModel `json:"catalog"`
+	// Who may change it, set by the API: Editable, download a model of
+	// the list (the desktop's person, a team server's administrator);
+	// Folder, also pick a folder or an address (the desktop's person
+	// only); Shared, the model is a team server's, used for everyone's
+	// recordings.
+	Editable bool `json:"editable"`
+	Folder   bool `json:"folder"`
+	Shared   bool `json:"shared"`
 }
 
 // Job is a download in progress or finished.

@@ -91,8 +91,11 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
     // Whom the models apply to, and who chooses them, in words.
     const scope = (await byTestId('models-scope').textContent()).trim();
     if (!answer.shared || !/apply to everyone who uses it/.test(scope) || !/administrators choose/.test(scope)) fail(`the scope reads ${JSON.stringify(scope)}`);
+    // The speech model is the server's too: a user who is not one of its
+    // administrators is offered nothing to download or pick, and told who chooses.
     const speech = byTestId('speech-model-settings');
-    if ((await speech.getByTestId('speech-model-choice').locator('option').count()) < 10) fail('the speech model list is short');
+    if ((await speech.getByTestId('speech-model-download-form').count()) + (await speech.getByTestId('speech-model-folder-form').count()) !== 0) fail('a team server offers a user the speech model forms');
+    if (!/administrators choose it/.test(await speech.getByTestId('speech-model-scope').textContent())) fail('the speech model section does not say who chooses it');
     if (/SENTRY_|environment/i.test(await speech.textContent())) fail('the speech model section names an environment variable');
     await checkAxe(page, `Settings → Models on the web at ${width}`, fail);
     await fits('Settings on the web');
@@ -140,9 +143,17 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
       }
       return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(pull) });
     });
+    // The desktop's person may download a speech model of the list or pick a folder.
+    await page.route('**/api/settings/speech-model', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), editable: true, folder: true, shared: false } });
+    });
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
     await openSettings();
+    await until(async () => (await speech.getByTestId('speech-model-choice').locator('option').count()) >= 10, 'the list of speech models');
+    if ((await speech.getByTestId('speech-model-folder-form').count()) !== 1) fail('the desktop offers no folder for the speech model');
+    if (!/this app’s/.test(await speech.getByTestId('speech-model-scope').textContent())) fail('the desktop does not say the speech model is this app’s');
     await until(async () => (await byTestId('model-server-status').getAttribute('data-running')) === 'true', 'the running status');
     const rows = byTestId('installed-model');
     await until(async () => (await rows.count()) === 3, 'three installed models');

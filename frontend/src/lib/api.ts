@@ -294,6 +294,12 @@ export interface SpeechModel {
   download?: SpeechModelDownload;
   /** The known models to download by name. */
   catalog?: KnownSpeechModel[];
+  /** This person may download a model of the list (the desktop's person, a team server's administrator). */
+  editable?: boolean;
+  /** This person may also pick a folder (the desktop's person only). */
+  folder?: boolean;
+  /** True on a team server: the model is used for everyone's recordings. */
+  shared?: boolean;
 }
 
 /** A model the local model server has installed. */
