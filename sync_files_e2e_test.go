@@ -77,8 +77,14 @@ const testChunk = 64 << 10
 
 func newFileDevice(t *testing.T, name string) *fileDevice {
 	t.Helper()
+	return openFileDevice(t, name, t.TempDir())
+}
+
+// openFileDevice starts a device on a data folder (again, after a restart).
+func openFileDevice(t *testing.T, name, dir string) *fileDevice {
+	t.Helper()
 	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = dir
 	a, err := app.New(context.Background(), app.Options{Config: cfg, BcryptCost: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +120,8 @@ func (d *fileDevice) syncFiles() client.Result {
 // TestSyncFilesBetweenDevices: a text file added to a notebook on one
 // device arrives byte for byte on the person's other device and is
 // indexed there (its passages found by a search); an upload and a
-// download broken after their first chunk go on from where they stopped.
+// download broken after their first chunk go on from where they stopped,
+// the download after its app was restarted.
 func TestSyncFilesBetweenDevices(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testSyncFiles(t, "") })
 	t.Run("postgres", func(t *testing.T) {
@@ -203,7 +210,13 @@ func testSyncFiles(t *testing.T, dbURL string) {
 	if got.Status == core.DocReady {
 		t.Fatalf("the desk indexed a document whose file is not there: %+v", got)
 	}
-	desk.files.breakAfter("GET", -1)
+	// The desk's app stops and starts again: the transfer and its offset
+	// were kept.
+	dir := desk.app.Config.DataDir
+	desk.app.Close()
+	before := desk.files.sent("GET")
+	desk = openFileDevice(t, "desk", dir)
+	desk.files.ranges["GET"] = before
 	r = desk.syncFiles()
 	if r.BlobsReceived != 1 || r.BlobsPending != 0 || r.BlobError != "" {
 		t.Fatalf("desk's sync after the break: %+v", r)
