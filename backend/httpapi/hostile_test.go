@@ -143,7 +143,8 @@ func TestHostileInputs(t *testing.T) {
 		if res.StatusCode >= 500 {
 			t.Errorf("%s: %d %.300s", what, res.StatusCode, body)
 		}
-		if res.StatusCode >= 400 && strings.HasPrefix(res.Request.URL.Path, "/api/") && res.Request.Method != "HEAD" { // a HEAD answer has no body
+		// An answer to HEAD has no body: its status is all there is.
+		if res.StatusCode >= 400 && strings.HasPrefix(res.Request.URL.Path, "/api/") && res.Request.Method != http.MethodHead {
 			var e struct {
 				Error struct{ Code, Message string } `json:"error"`
 			}
