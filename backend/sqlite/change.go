@@ -36,6 +36,9 @@ type pendingChange struct {
 	// remote entries carry their scope and base; their clocks are on the
 	// row already.
 	remote bool
+	// stamped: a local insert whose row was written with its clocks
+	// (logInsert), so flushChanges need not write them again.
+	stamped bool
 	scope  string
 	base   map[string]string
 }
@@ -49,6 +52,27 @@ func (tx *Tx) logChange(ctx context.Context, userID, table, rowID, op string, fi
 	ts := tx.db.hlc()
 	tx.pending = append(tx.pending, pendingChange{id: NewID(), userID: userID, table: table, rowID: rowID, op: op, hlc: ts, fields: fields})
 	return ts, nil
+}
+
+// logInsert logs the insert of a synced row and returns its HLC and the
+// field clocks to write with the row: every synced field stamped with the
+// insert's clock, as flushChanges would stamp them.
+func (tx *Tx) logInsert(ctx context.Context, userID, table, rowID string, fields map[string]any) (string, string, error) {
+	ts, err := tx.logChange(ctx, userID, table, rowID, core.OpInsert, fields)
+	if err != nil {
+		return "", "", err
+	}
+	c := ts + "@" + tx.db.DeviceID
+	clocks := make(map[string]string, len(syncedNames[table]))
+	for _, f := range syncedNames[table] {
+		clocks[f] = c
+	}
+	buf, err := encodeFieldClocks(table, clocks)
+	if err != nil {
+		return "", "", fmt.Errorf("sqlite: encode clocks of %s %s: %w", table, rowID, err)
+	}
+	tx.pending[len(tx.pending)-1].stamped = true
+	return ts, string(buf), nil
 }
 
 // logRemoteChange records a write applied by the sync code: the row and
@@ -126,7 +150,18 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 			base = map[string]string{}
 			if synced {
 				rc, ok := rows[k]
-				if !ok {
+				stamped := !ok && p.stamped
+				if stamped {
+					// Written with the row (logInsert): the same clocks
+					// the loop below would give, already on disk.
+					c := p.hlc + "@" + tx.db.DeviceID
+					rc = &rowClocks{clocks: make(map[string]string, len(tb.Fields)), exists: true}
+					for _, f := range changedFields(tb, p.op, p.fields) {
+						rc.clocks[f] = c
+					}
+					rows[k] = rc
+					order = append(order, k)
+				} else if !ok {
 					if p.op == core.OpInsert {
 						// A row inserted now has no clocks to read.
 						rc = &rowClocks{clocks: make(map[string]string, len(tb.Fields)), exists: true}
@@ -145,6 +180,9 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 					scope = team
 				}
 				for _, f := range changedFields(tb, p.op, p.fields) {
+					if stamped {
+						break // no base (a new row), clocks on disk
+					}
 					if c, ok := rc.clocks[f]; ok {
 						base[f] = c
 					}

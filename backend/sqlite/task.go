@@ -52,13 +52,14 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 	if err != nil {
 		return err
 	}
-	hlc, err := tx.logChange(ctx, t.UserID, "tasks", t.ID, core.OpInsert, taskFields(t, nil))
+	// The row is written with its field clocks (one statement, not two).
+	hlc, clocks, err := tx.logInsert(ctx, t.UserID, "tasks", t.ID, taskFields(t, nil))
 	if err != nil {
 		return err
 	}
-	args := append(vals, core.PriorityRank(t.Priority), hlc)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+	args := append(vals, core.PriorityRank(t.Priority), hlc, clocks)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc, field_clocks)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
 		return formatError(err, "create task", userMissing)
 	}
 	return nil
@@ -157,10 +158,10 @@ func scanTask(row interface{ Scan(...any) error }) (*core.Task, error) {
 	if act.Valid {
 		t.ActualHours = &act.Float64
 	}
-	if err := json.Unmarshal([]byte(attendees), &t.Attendees); err != nil {
+	if t.Attendees, err = decodeStrings(attendees); err != nil {
 		return nil, fmt.Errorf("sqlite: decode attendees of task %s: %w", t.ID, err)
 	}
-	if err := json.Unmarshal([]byte(tags), &t.Tags); err != nil {
+	if t.Tags, err = decodeStrings(tags); err != nil {
 		return nil, fmt.Errorf("sqlite: decode tags of task %s: %w", t.ID, err)
 	}
 	if evidence != "{}" && evidence != "" {
@@ -169,6 +170,17 @@ func scanTask(row interface{ Scan(...any) error }) (*core.Task, error) {
 		}
 	}
 	return &t, nil
+}
+
+// decodeStrings reads a stored JSON list of strings; the empty list, which
+// most tasks hold, without the decoder.
+func decodeStrings(s string) ([]string, error) {
+	if s == "[]" {
+		return []string{}, nil
+	}
+	var out []string
+	err := json.Unmarshal([]byte(s), &out)
+	return out, err
 }
 
 // FindTaskByID returns not_found for unknown or deleted tasks.
