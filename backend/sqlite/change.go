@@ -39,8 +39,8 @@ type pendingChange struct {
 	// stamped: a local insert whose row was written with its clocks
 	// (logInsert), so flushChanges need not write them again.
 	stamped bool
-	scope  string
-	base   map[string]string
+	scope   string
+	base    map[string]string
 }
 
 // logChange records one change log entry inside tx and returns its HLC,
