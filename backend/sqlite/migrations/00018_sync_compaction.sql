@@ -3,10 +3,14 @@
 --
 -- Server side: a scope's horizon is the highest seq of a tombstone entry
 -- compaction removed; a device whose cursor is below it downloads the
--- scope again.
+-- scope again. compacted_seq and purged_seq are how far compaction has
+-- looked (superseded entries, expired tombstones), so the hourly run reads
+-- only what is new since.
 CREATE TABLE sync_horizons (
-    scope_id    TEXT PRIMARY KEY,
-    horizon_seq INTEGER NOT NULL
+    scope_id      TEXT PRIMARY KEY,
+    horizon_seq   INTEGER NOT NULL DEFAULT 0,
+    compacted_seq INTEGER NOT NULL DEFAULT 0,
+    purged_seq    INTEGER NOT NULL DEFAULT 0
 );
 
 -- Device side: while a scope is downloaded again from the start, the rows
