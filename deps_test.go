@@ -72,6 +72,7 @@ var layers = map[string]string{
 	"backend/jobs":      layerBase, // the job queue's interface and the in-process queue
 	"backend/outbound":  layerBase,
 	"backend/vecscan":   layerBase, // the exact vector scan both stores use
+	"backend/storeerr":  layerBase, // what both stores answer for a write the database refuses
 	"sync/hlc":          layerBase,
 	"sync/merge":        layerBase,
 	"sync/schema":       layerBase,

@@ -2,26 +2,25 @@ package sqlite
 
 import (
 	"errors"
-	"fmt"
 
 	driver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"sentry/backend/core"
+	"sentry/backend/storeerr"
 )
 
 // Constraint kinds a driver error can report.
 const (
-	violationNone       = ""
-	violationUnique     = "unique"
-	violationForeignKey = "foreign_key"
-	violationCheck      = "check"
+	violationNone       = storeerr.None
+	violationUnique     = storeerr.Unique
+	violationForeignKey = storeerr.ForeignKey
+	violationCheck      = storeerr.Check
 )
 
 // violation tells which constraint a driver error broke. It is the one
 // place that looks inside the driver's errors; the Postgres store has its
 // twin keyed on SQLSTATE.
-func violation(err error) string {
+func violation(err error) storeerr.Violation {
 	var se *driver.Error
 	if !errors.As(err, &se) {
 		return violationNone
@@ -38,38 +37,16 @@ func violation(err error) string {
 }
 
 // onViolation gives the user-safe messages for the constraints a write
-// may break; an empty message leaves that violation internal.
-type onViolation struct {
-	// Missing is said when a foreign key names no row (not_found).
-	Missing string
-	// Duplicate is said when a unique key is taken (conflict).
-	Duplicate string
-}
+// may break.
+type onViolation = storeerr.OnViolation
 
-// formatError turns a driver error from op into a core error: a broken
-// foreign key is not_found, a taken unique key conflict, a failed check
-// invalid, each with m's message; anything else stays internal, wrapped
-// with its location.
+// formatError turns a driver error from op into a core error, as the
+// Postgres store does (storeerr.Format).
 func formatError(err error, op string, m onViolation) error {
-	if err == nil {
-		return nil
-	}
-	switch violation(err) {
-	case violationForeignKey:
-		if m.Missing != "" {
-			return core.Errorf(core.ENOTFOUND, "%s", m.Missing)
-		}
-	case violationUnique:
-		if m.Duplicate != "" {
-			return core.Errorf(core.ECONFLICT, "%s", m.Duplicate)
-		}
-	case violationCheck:
-		return core.Errorf(core.EINVALID, "A value is outside what can be stored.")
-	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
+	return storeerr.Format("sqlite", violation(err), err, op, m)
 }
 
 func isUniqueViolation(err error) bool { return violation(err) == violationUnique }
 
 // userMissing is said when a row names a user that is gone.
-var userMissing = onViolation{Missing: "User not found."}
+var userMissing = storeerr.UserMissing
