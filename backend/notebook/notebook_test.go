@@ -584,6 +584,47 @@ func TestUseEmbedderWhileRunning(t *testing.T) {
 	e.svc.Wait()
 }
 
+// A model whose vectors are wider than the index says so, and the
+// documents keep their vectors.
+func TestUseEmbedderOfAnotherWidth(t *testing.T) {
+	e := newEnv(t)
+	e.add(t, "bees.txt", bees)
+	if err := e.svc.IndexNow(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.UseEmbedder(wideEmbedder{})
+	var st notebook.ReembedStatus
+	for range 500 {
+		if st = e.svc.ReembedProgress(); st.State == "failed" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st.State != "failed" || !strings.Contains(st.Error, "wide makes vectors of 1024 numbers, and notebooks take 768") || st.Done != 0 {
+		t.Fatalf("%+v", st)
+	}
+	docs, _ := e.svc.Documents(e.ctx, e.nb.ID)
+	if len(docs) != 1 || docs[0].Model != "sentry-hash-v1" || docs[0].Status != core.DocReady {
+		t.Fatalf("%+v", docs[0])
+	}
+	e.svc.Wait()
+}
+
+// wideEmbedder claims the index's width but makes wider vectors, as a
+// 1024-wide model behind the adapter does.
+type wideEmbedder struct{}
+
+func (wideEmbedder) Model() string { return "ollama:wide" }
+func (wideEmbedder) Dim() int      { return 768 }
+func (wideEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i := range out {
+		out[i] = make([]float32, 1024)
+		out[i][0] = 1
+	}
+	return out, nil
+}
+
 type brokenEmbedder struct{}
 
 func (brokenEmbedder) Model() string { return "broken" }

@@ -2,7 +2,10 @@ package notebook
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"sentry/backend/core"
@@ -89,9 +92,12 @@ func (s *Service) UseEmbedder(emb core.Embedder) {
 			return // switched again, or stopping
 		case err != nil:
 			s.logger.Error("re-embed notebook documents", slog.String("model", emb.Model()), slog.Any("error", err))
-			s.setReembed(emb, func(st *ReembedStatus) {
-				st.State, st.Error = "failed", "The model could not embed the documents; they are tried again at the next start."
-			})
+			why := "The model could not embed the documents; they are tried again at the next start."
+			var w WidthError
+			if errors.As(err, &w) {
+				why = w.Error()
+			}
+			s.setReembed(emb, func(st *ReembedStatus) { st.State, st.Error = "failed", why })
 		default:
 			s.logger.Info("re-embedded notebook documents", slog.Int("count", k), slog.String("model", emb.Model()))
 			s.setReembed(emb, func(st *ReembedStatus) { st.State, st.Done, st.Total = "done", k, k })
@@ -133,4 +139,16 @@ func (s *Service) ReembedProgress() ReembedStatus {
 		st.Model = s.Embedder.Model()
 	}
 	return st
+}
+
+// WidthError: the model's vectors are not as wide as a notebook's index
+// takes, so its documents keep the vectors they have.
+type WidthError struct {
+	Model     string
+	Got, Want int
+}
+
+func (e WidthError) Error() string {
+	return fmt.Sprintf("%s makes vectors of %d numbers, and notebooks take %d: choose an embedding model of that width, like nomic-embed-text. The documents keep the vectors they have.",
+		strings.TrimPrefix(e.Model, "ollama:"), e.Got, e.Want)
 }

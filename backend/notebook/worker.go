@@ -412,6 +412,11 @@ func (s *Service) reembed(ctx context.Context, emb core.Embedder, progress func(
 				if err != nil {
 					return done, err // the model is unavailable: try again at the next start
 				}
+				for _, v := range vs {
+					if len(v) != emb.Dim() {
+						return done, WidthError{Model: emb.Model(), Got: len(v), Want: emb.Dim()}
+					}
+				}
 				vecs = append(vecs, vs...)
 			}
 			if len(vecs) != len(chunks) {
