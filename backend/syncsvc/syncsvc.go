@@ -419,6 +419,7 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 	for id := range cur.Full {
 		full[id] = true
 	}
+	caught := map[string]bool{} // scopes read to their end
 	left, size := req.Limit, 0
 	for _, sc := range scopes {
 		if left == 0 {
@@ -440,20 +441,21 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 			}
 			if size += len(b); size > MaxPageBytes && len(res.Entries) > 0 {
 				res.HasMore = true
-				return s.checkHorizons(ctx, res, cur, ids, start, full)
+				return s.checkHorizons(ctx, res, cur, ids, start, full, caught)
 			}
 			res.Entries = append(res.Entries, en)
 			cur.Seqs[sc.ID] = e.Seq
 		}
 		if len(es) < left {
 			delete(cur.Full, sc.ID) // caught up
+			caught[sc.ID] = true
 		}
 		left -= len(es)
 		if left == 0 && len(es) > 0 {
 			res.HasMore = true
 		}
 	}
-	return s.checkHorizons(ctx, res, cur, ids, start, full)
+	return s.checkHorizons(ctx, res, cur, ids, start, full, caught)
 }
 
 // checkHorizons finishes a page: a scope whose cursor was below its
@@ -461,14 +463,19 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 // log no longer holds) loses its entries from the page and starts again
 // from seq 0, with a resync_scope for the device. The horizons are read
 // after the feed: a compaction that removed a tombstone the feed did not
-// return had committed its horizon by then.
-func (s *Service) checkHorizons(ctx context.Context, res *wire.PullResponse, cur *wire.Cursor, ids []string, start map[string]int64, full map[string]bool) (*wire.PullResponse, error) {
+// return had committed its horizon by then. A scope read to its end moves
+// its cursor up to the horizon: the entries below it that the device did
+// not get are gone, so the next pull must not send it back to the start.
+func (s *Service) checkHorizons(ctx context.Context, res *wire.PullResponse, cur *wire.Cursor, ids []string, start map[string]int64, full, caught map[string]bool) (*wire.PullResponse, error) {
 	hs, err := s.store.SyncHorizons(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
 		if c := start[id]; c == 0 || full[id] || c >= hs[id] {
+			if caught[id] {
+				cur.Seqs[id] = max(cur.Seqs[id], hs[id])
+			}
 			continue
 		}
 		kept := res.Entries[:0]
