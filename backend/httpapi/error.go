@@ -72,9 +72,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // value that cannot be encoded becomes a whole 500 error body instead of
 // a success status followed by a cut-off body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	if c, ok := w.(*checkedWriter); ok {
-		c.encoded(status, v)
-	}
+	noteEncoded(w, status, v)
 	var body []byte
 	if v != nil {
 		var err error

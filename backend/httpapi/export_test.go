@@ -27,7 +27,7 @@ func TypedBodyFields() map[string]map[string]any {
 
 // HandWrittenSchemaNames are the schemas the document still writes by hand.
 func HandWrittenSchemaNames() []string {
-	return slices.Sorted(maps.Keys(withSchemas(schemas(), syncSchemas(), syncBlobSchemas())))
+	return slices.Sorted(maps.Keys(withSchemas(schemas(), syncSchemas())))
 }
 
 // TypedResponseFields maps each typed response (oneOf aside) to the JSON

@@ -107,7 +107,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
-			"schemas":         withSchemas(schemas(), syncSchemas(), syncBlobSchemas(), typedBodySchemas(), typedResponseSchemas()),
+			"schemas":         withSchemas(schemas(), syncSchemas(), typedBodySchemas(), typedResponseSchemas()),
 		},
 	}
 }
@@ -139,32 +139,24 @@ var (
 
 func enum(vals ...string) map[string]any { return map[string]any{"type": "string", "enum": vals} }
 
-func schemas() map[string]any {
-	// The task schemas come from the types the handlers decode and encode.
-	taskExtra := map[string]map[string]any{
+// taskExtra constrains the task's fields, in the task the handlers encode
+// (Task) and the patch they decode (TaskInput) alike.
+func taskExtra() map[string]map[string]any {
+	return map[string]map[string]any{
 		"title":  {"minLength": 1, "maxLength": core.MaxTitleLen},
 		"status": enumOf(core.TaskStatuses()), "priority": enumOf(core.TaskPriorities()),
 		"task_type": enumOf(core.TaskTypes()), "source": enumOf(core.TaskSources()),
 		"estimated_hours": {"minimum": 0, "maximum": core.MaxHours}, "actual_hours": {"minimum": 0, "maximum": core.MaxHours},
 		"attendees": {"maxItems": core.MaxAttendees}, "tags": {"maxItems": core.MaxTags},
 	}
+}
+
+func schemas() map[string]any {
 	m := map[string]any{
 		"Error": obj([]string{"error"}, map[string]any{"error": obj([]string{"code", "message"}, map[string]any{
 			"code":    enum("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_large", "unsupported_media_type", "rate_limited", "internal", "reconnect_required", "bad_gateway", "unavailable"),
 			"message": str, "field": str})}),
-		"TaskInput": schemaOf(reflect.TypeFor[core.TaskUpdate](), taskExtra),
-		"Task":      schemaOf(reflect.TypeFor[core.Task](), taskExtra, "id", "user_id", "title", "status", "priority", "task_type", "source"),
-		"TaskPage": obj([]string{"tasks", "next_cursor"}, map[string]any{"tasks": map[string]any{"type": "array", "items": ref("Task")},
-			"next_cursor": map[string]any{"type": []string{"string", "null"}}}),
-		"ModelPull": obj([]string{"model", "state"}, map[string]any{"model": str, "state": enum("pulling", "done", "failed", "cancelled"),
-			"status": str, "completed": integer, "total": integer, "progress": map[string]any{"type": "number"}, "error": str, "started_at": dateTime}),
-		"LanguageModels": obj([]string{"running", "models", "chosen", "defaults", "editable"}, map[string]any{"running": boolean, "version": str, "problem": str,
-			"models": map[string]any{"type": "array", "items": obj([]string{"name", "size"}, map[string]any{"name": str, "size": integer,
-				"modified_at": dateTime, "family": str, "parameter_size": str, "quantization": str})},
-			"chosen": ref("ModelChoice"), "defaults": ref("ModelChoice"), "pull": ref("ModelPull"), "editable": boolean, "shared": boolean,
-			"embeddings_in_use": str, "embeddings_apply": enum("now", "next_start"),
-			"reembedding": obj([]string{"model", "state", "done", "total"}, map[string]any{"model": str, "state": enum("running", "done", "failed"),
-				"done": integer, "total": integer, "error": str})}),
+		"TaskInput": schemaOf(reflect.TypeFor[core.TaskUpdate](), taskExtra()),
 		"Multipart": obj([]string{"file"}, map[string]any{"file": map[string]any{"type": "string", "format": "binary"}}),
 		"ChatTurn":  obj([]string{"role", "content"}, map[string]any{"role": enum("user", "assistant"), "content": str}),
 	}

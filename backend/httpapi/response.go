@@ -15,6 +15,7 @@ import (
 	"sentry/backend/integrations"
 	"sentry/backend/modelmgr"
 	"sentry/backend/notebook"
+	"sentry/backend/syncsvc"
 	"sentry/backend/workload"
 	"sentry/sync/wire"
 )
@@ -198,6 +199,14 @@ func (w *checkedWriter) encoded(status int, v any) {
 	}
 }
 
+// noteEncoded tells the check, when one is set, that v is answered with
+// status. Every writer of a JSON answer calls it.
+func noteEncoded(w http.ResponseWriter, status int, v any) {
+	if c, ok := w.(*checkedWriter); ok {
+		c.encoded(status, v)
+	}
+}
+
 // responseProblem says how a body of Go type got differs from what rt's
 // document says it sends ("" when it does not).
 func responseProblem(rt *Route, got reflect.Type) string {
@@ -294,6 +303,15 @@ func typedResponses() map[string]typedResponse {
 		"SyncConflictList": responseOf[syncConflictList](nil),
 
 		"SpeechModel": responseOf[modelmgr.Status](nil),
+		"LanguageModels": responseOf[languageModels](map[string]map[string]any{
+			"embeddings_apply":  enum("now", "next_start"),
+			"reembedding.state": enum("running", "done", "failed"),
+		}),
+		"ModelPull": responseOf[modelmgr.Pull](map[string]map[string]any{"state": enum("pulling", "done", "failed", "cancelled")}),
+
+		"Task":          responseOf[core.Task](taskExtra()),
+		"TaskPage":      responseOf[taskPage](nil),
+		"SyncBlobState": responseOf[syncsvc.BlobState](nil),
 		"QuickAdd": responseOf[quickAdd](map[string]map[string]any{
 			"priority":  {"enum": []any{"low", "medium", "high", "urgent", nil}},
 			"date_only": {"description": "the deadline names a day, not a time: it is that day's midnight in the zone"},

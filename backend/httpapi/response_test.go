@@ -13,15 +13,8 @@ import (
 // hand. The list only shrinks: a new route answers with a type of its own,
 // registered in typedResponses, so its schema is derived from it.
 var handWrittenResponses = []string{
-	// Tasks are encoded by the task writer without reflection; their
-	// schema is derived from core.Task by the request side (TaskInput).
-	"Task", "TaskPage",
-	// The language models' status and pull: being reworked (shared models).
-	"LanguageModels", "ModelPull",
 	// The sync state is a map the sync service assembles.
 	"SyncState",
-	// Resumable blob uploads of sync.
-	"SyncBlobState",
 }
 
 // notJSON are responses that are not one typed value: any JSON object.

@@ -26,13 +26,6 @@ func (s *Server) syncBlobRoutes() []Route {
 	}
 }
 
-func syncBlobSchemas() map[string]any {
-	return map[string]any{
-		"SyncBlobState": obj([]string{"sha256", "scope", "size_bytes", "offset", "complete"}, map[string]any{"sha256": str, "scope": str,
-			"size_bytes": integer, "offset": integer, "complete": boolean}),
-	}
-}
-
 func setOffset(w http.ResponseWriter, st *syncsvc.BlobState) {
 	if st != nil {
 		w.Header().Set("Upload-Offset", strconv.FormatInt(st.Offset, 10))

@@ -240,6 +240,7 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return 
 
 // writeTask answers one task, as writeJSON would.
 func writeTask(w http.ResponseWriter, status int, t *core.Task) {
+	noteEncoded(w, status, t)
 	if !taskEncoderOK || t == nil {
 		writeJSON(w, status, t)
 		return
@@ -257,6 +258,7 @@ func writeTask(w http.ResponseWriter, status int, t *core.Task) {
 
 // writeTaskPage answers a page of tasks, as writeJSON would.
 func writeTaskPage(w http.ResponseWriter, status int, page taskPage) {
+	noteEncoded(w, status, page)
 	if !taskEncoderOK {
 		writeJSON(w, status, page)
 		return
