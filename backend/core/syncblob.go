@@ -51,6 +51,9 @@ type SyncBlobStore interface {
 	FinishSyncBlob(ctx context.Context, b *SyncBlob) error
 	// DeleteSyncBlobParts forgets a partial upload's chunks.
 	DeleteSyncBlobParts(ctx context.Context, scopeID, sha string) error
+	// FindStaleSyncBlobParts lists the chunks of partial uploads whose
+	// last chunk came before before (at most limit uploads' chunks).
+	FindStaleSyncBlobParts(ctx context.Context, before time.Time, limit int) ([]*SyncBlobPart, error)
 }
 
 // Blob transfer directions and states on a device.

@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"sentry/backend/config"
 	"sentry/backend/syncsvc"
@@ -309,3 +312,75 @@ func TestSyncBlobsRefusals(t *testing.T) {
 }
 
 func hexUpper(s string) string { return string(bytes.ToUpper([]byte(s))) }
+
+// A partial upload that got no chunk for a week is dropped, its chunks'
+// files too; one still arriving is kept; the file can be sent again from
+// the start.
+func TestSyncBlobsAbandonedUploadDropped(t *testing.T) {
+	b := newBackend(t, false)
+	me := b.signUp("abandon@example.com")
+	dev := b.bindDevice(me, "abandon-1")
+	old, oldSHA := randomBytes(t, 90_000)
+	fresh, freshSHA := randomBytes(t, 80_000)
+	dev.blobRow(1, oldSHA, int64(len(old)))
+	dev.blobRow(2, freshSHA, int64(len(fresh)))
+	for _, f := range []struct {
+		data []byte
+		sha  string
+	}{{old, oldSHA}, {fresh, freshSHA}} {
+		for _, end := range []int{30_000, 60_000} {
+			if res, body := b.putChunk(me.Access, f.sha, "", f.data, end-30_000, end, len(f.data)); res.StatusCode != 200 {
+				t.Fatalf("chunk: %d %s", res.StatusCode, body)
+			}
+		}
+	}
+	if n := b.storedFiles(me.ID); n != 4 {
+		t.Fatalf("%d chunk files, want 4", n)
+	}
+	// The first upload's chunks are eight days old.
+	var aged any = time.Now().Add(-8 * 24 * time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")
+	if b.app.PG != nil {
+		aged = time.Now().Add(-8 * 24 * time.Hour)
+	}
+	var one int
+	if b.app.PG != nil {
+		if err := b.queryRow(`UPDATE sync_blob_parts SET created_at = ? WHERE sha256 = ? RETURNING 1`, aged, oldSHA).Scan(&one); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		// The store reads through read-only connections: write beside it.
+		db, err := sql.Open("sqlite", "file:"+b.app.Config.DatabasePath()+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`UPDATE sync_blob_parts SET created_at = ? WHERE sha256 = ?`, aged, oldSHA); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := b.app.Server().SyncBlobs.Sweep(context.Background(), time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v, want the one abandoned upload", n, err)
+	}
+	if n := b.storedFiles(me.ID); n != 2 {
+		t.Fatalf("%d chunk files after the sweep, want the fresh upload's 2", n)
+	}
+	if res, _ := b.raw("HEAD", "/api/sync/blobs/"+oldSHA, me.Access, nil, nil); res.StatusCode != 404 || res.Header.Get("Upload-Offset") != "0" {
+		t.Fatalf("abandoned upload after the sweep: %d offset %q", res.StatusCode, res.Header.Get("Upload-Offset"))
+	}
+	if res, _ := b.raw("HEAD", "/api/sync/blobs/"+freshSHA, me.Access, nil, nil); res.Header.Get("Upload-Offset") != "60000" {
+		t.Fatalf("fresh upload after the sweep: offset %q", res.Header.Get("Upload-Offset"))
+	}
+	if res, body := b.putChunk(me.Access, freshSHA, "", fresh, 60_000, len(fresh), len(fresh)); res.StatusCode != 200 {
+		t.Fatalf("fresh upload's last chunk: %d %s", res.StatusCode, body)
+	}
+	if res, body := b.putChunk(me.Access, oldSHA, "", old, 0, len(old), len(old)); res.StatusCode != 200 {
+		t.Fatalf("the dropped upload sent again: %d %s", res.StatusCode, body)
+	}
+	for _, f := range [][]byte{old, fresh} {
+		h := sha256.Sum256(f)
+		if res, body := b.raw("GET", "/api/sync/blobs/"+hex.EncodeToString(h[:]), me.Access, nil, nil); res.StatusCode != 200 || !bytes.Equal(body, f) {
+			t.Fatalf("GET after: %d", res.StatusCode)
+		}
+	}
+}

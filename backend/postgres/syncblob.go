@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -90,4 +91,28 @@ func (db *DB) DeleteSyncBlobParts(ctx context.Context, scopeID, sha string) erro
 		return formatError(err, "delete sync blob parts", onViolation{})
 	}
 	return nil
+}
+
+// FindStaleSyncBlobParts lists the chunks of abandoned partial uploads.
+func (db *DB) FindStaleSyncBlobParts(ctx context.Context, before time.Time, limit int) ([]*core.SyncBlobPart, error) {
+	rows, err := db.pool.Query(ctx, `SELECT p.scope_id, p.sha256, p.offset_bytes, p.size_bytes, p.total_bytes, p.storage_key, p.created_at
+		FROM sync_blob_parts p JOIN (SELECT scope_id, sha256 FROM sync_blob_parts GROUP BY scope_id, sha256 HAVING max(created_at) < $1
+		ORDER BY scope_id, sha256 LIMIT $2) s ON s.scope_id = p.scope_id AND s.sha256 = p.sha256 ORDER BY p.scope_id, p.sha256, p.offset_bytes`,
+		before, limit)
+	if err != nil {
+		return nil, formatError(err, "stale sync blob parts", onViolation{})
+	}
+	defer rows.Close()
+	var out []*core.SyncBlobPart
+	for rows.Next() {
+		p := &core.SyncBlobPart{}
+		if err := rows.Scan(&p.ScopeID, &p.SHA256, &p.Offset, &p.Size, &p.Total, &p.StorageKey, &p.CreatedAt); err != nil {
+			return nil, formatError(err, "scan stale sync blob part", onViolation{})
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "stale sync blob parts", onViolation{})
+	}
+	return out, nil
 }

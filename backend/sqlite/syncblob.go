@@ -91,6 +91,29 @@ func (db *DB) DeleteSyncBlobParts(ctx context.Context, scopeID, sha string) erro
 	return nil
 }
 
+// FindStaleSyncBlobParts lists the chunks of abandoned partial uploads.
+func (db *DB) FindStaleSyncBlobParts(ctx context.Context, before time.Time, limit int) ([]*core.SyncBlobPart, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT p.scope_id, p.sha256, p.offset_bytes, p.size_bytes, p.total_bytes, p.storage_key, p.created_at
+		FROM sync_blob_parts p JOIN (SELECT scope_id, sha256 FROM sync_blob_parts GROUP BY scope_id, sha256 HAVING max(created_at) < ?
+		ORDER BY scope_id, sha256 LIMIT ?) s ON s.scope_id = p.scope_id AND s.sha256 = p.sha256 ORDER BY p.scope_id, p.sha256, p.offset_bytes`,
+		formatTime(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: stale sync blob parts: %w", err)
+	}
+	defer rows.Close()
+	var out []*core.SyncBlobPart
+	for rows.Next() {
+		p := &core.SyncBlobPart{}
+		var created string
+		if err := rows.Scan(&p.ScopeID, &p.SHA256, &p.Offset, &p.Size, &p.Total, &p.StorageKey, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: scan stale sync blob part: %w", err)
+		}
+		p.CreatedAt, _ = parseTime(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // liveBytes is a live upload whose bytes this device holds.
 const liveBytes = `deleted_at IS NULL AND purged_at IS NULL AND status <> 'failed' AND size_bytes > 0 AND sha256 <> ''`
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"sentry/backend/core"
 )
@@ -34,14 +36,25 @@ type Blobs struct {
 	teams   Teams
 	quota   Quota
 	logger  *slog.Logger
+	// Now is the clock (tests move it).
+	Now func() time.Time
+
+	lastSweep atomic.Int64 // unix ms of the last look for abandoned uploads
 }
+
+// AbandonedAfter is how long a partial upload may go without a chunk
+// before the server drops it: a new upload to the server looks for such
+// ones, at most once an hour per instance.
+var AbandonedAfter = 7 * 24 * time.Hour
+
+const sweepEvery = time.Hour
 
 // NewBlobs returns the synced files' service.
 func NewBlobs(store core.SyncBlobStore, uploads core.UploadStore, files core.BlobStore, teams Teams, quota Quota, logger *slog.Logger) *Blobs {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Blobs{store: store, uploads: uploads, files: files, teams: teams, quota: quota, logger: logger}
+	return &Blobs{store: store, uploads: uploads, files: files, teams: teams, quota: quota, logger: logger, Now: time.Now}
 }
 
 // BlobState is how much of a file the server has.
@@ -196,6 +209,9 @@ func (b *Blobs) Put(ctx context.Context, scope, sha string, c Chunk) (*BlobState
 	if err := b.quota.CheckStored(ctx, scope); err != nil {
 		return nil, err
 	}
+	if start == 0 {
+		b.sweep(ctx)
+	}
 	stored, err := b.files.Put(ctx, scope, c.Body, length)
 	if core.ErrorCode(err) == core.ETOOLARGE {
 		return nil, core.FieldError("Content-Range", "The body is longer than Content-Range says (%d bytes).", length)
@@ -275,6 +291,41 @@ func (b *Blobs) finish(ctx context.Context, scope, sha string, total int64, part
 		}
 	}
 	return nil
+}
+
+// sweep runs Sweep at most once per sweepEvery in this instance;
+// failures are only logged.
+func (b *Blobs) sweep(ctx context.Context) {
+	now := b.Now()
+	last := b.lastSweep.Load()
+	if now.UnixMilli()-last < sweepEvery.Milliseconds() || !b.lastSweep.CompareAndSwap(last, now.UnixMilli()) {
+		return
+	}
+	if n, err := b.Sweep(ctx, now); err != nil {
+		b.logger.Warn("sync blobs: drop abandoned uploads", slog.Any("error", err))
+	} else if n > 0 {
+		b.logger.Info("dropped abandoned file uploads", slog.Int("count", n))
+	}
+}
+
+// Sweep drops partial uploads that got no chunk for AbandonedAfter before
+// now: their chunks' files and rows. It returns how many it dropped.
+func (b *Blobs) Sweep(ctx context.Context, now time.Time) (int, error) {
+	parts, err := b.store.FindStaleSyncBlobParts(ctx, now.Add(-AbandonedAfter), 100)
+	if err != nil {
+		return 0, err
+	}
+	gone := map[[2]string]bool{}
+	for _, p := range parts {
+		b.remove(ctx, p.StorageKey)
+		gone[[2]string{p.ScopeID, p.SHA256}] = true
+	}
+	for k := range gone {
+		if err := b.store.DeleteSyncBlobParts(ctx, k[0], k[1]); err != nil {
+			return 0, err
+		}
+	}
+	return len(gone), nil
 }
 
 func (b *Blobs) remove(ctx context.Context, key string) {
