@@ -86,6 +86,10 @@ func (db *DB) BindSync(ctx context.Context, b *core.SyncBinding, scopes []core.S
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_client`); err != nil {
 			return fmt.Errorf("sqlite: reset sync binding: %w", err)
 		}
+		// A download of a scope again, half done, was the old server's.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_resync_rows`); err != nil {
+			return fmt.Errorf("sqlite: reset sync binding: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE changes SET pushed_at = NULL, batch_id = NULL
 			WHERE origin = 'local' AND rejected_at IS NULL AND (pushed_at IS NOT NULL OR batch_id IS NOT NULL)`); err != nil {
 			return fmt.Errorf("sqlite: reset outbox: %w", err)
@@ -130,7 +134,7 @@ func (db *DB) ForgetSync(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM sync_client`, `DELETE FROM sync_scopes`} {
+	for _, q := range []string{`DELETE FROM sync_client`, `DELETE FROM sync_scopes`, `DELETE FROM sync_resync_rows`} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("sqlite: forget sync: %w", err)
 		}

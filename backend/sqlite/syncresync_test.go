@@ -97,3 +97,37 @@ func TestSyncResyncDropsOnlyRowsTheServerNoLongerHas(t *testing.T) {
 		t.Fatalf("a page after the resync: %+v %v", applied, err)
 	}
 }
+
+// A download again that was not finished belongs to its server: bound to
+// another one, the device drops nothing at that server's first pull.
+func TestSyncResyncIsForgottenWithItsServer(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "rebind@example.com")
+	b := bindTest(t, db, u)
+	pulled := "0193cccc-0000-7000-8000-000000000004"
+	c := "0009000000000000-000001@other-device"
+	state := map[string]any{"title": "Pulled", "status": "todo", "team_id": "", "created_at": "2026-12-01T10:00:00.000Z", "deleted_at": nil}
+	clocks := map[string]string{}
+	for f := range state {
+		clocks[f] = c
+	}
+	if _, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "c1", Done: true, Entries: []core.SyncEntry{{ScopeID: b.RemoteUserID, Table: "tasks",
+		RowID: pulled, SyncRowState: core.SyncRowState{State: state, Clocks: clocks}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "c2", Control: []core.SyncControl{{Type: core.SyncResyncScope, ScopeID: b.RemoteUserID}}}); err != nil {
+		t.Fatal(err)
+	}
+	other := *b
+	other.ServerURL, other.DatabaseID = "http://127.0.0.1:2", "db2"
+	if err := db.BindSync(ctx, &other, nil); err != nil {
+		t.Fatal(err)
+	}
+	if applied, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "d1", Done: true}); err != nil || len(applied) != 0 {
+		t.Fatalf("the new server's first page: %+v %v", applied, err)
+	}
+	if _, err := db.FindTaskByID(ctx, pulled); err != nil {
+		t.Fatalf("a row was dropped by the old server's unfinished download: %v", err)
+	}
+}
