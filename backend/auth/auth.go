@@ -32,8 +32,12 @@ const (
 	MinPasswordLen    = 8
 	MaxPasswordLen    = 72 // bcrypt ignores bytes beyond 72
 	// RefreshGrace is how long a just-rotated refresh token may be presented
-	// again (a concurrent refresh) without being treated as stolen.
-	RefreshGrace = 10 * time.Second
+	// again without being treated as stolen: a device whose refresh answer
+	// was lost (or that was killed before it kept the new token) retries
+	// with the old one and gets a new pair, as long as the token it was
+	// rotated to has not been used. Past the grace a spent token revokes
+	// its whole family.
+	RefreshGrace = time.Minute
 )
 
 // Service is the account and token use case.
@@ -261,8 +265,13 @@ func (s *Service) session(u *core.User, refresh, sid string) (*Session, error) {
 var errBadRefresh = core.Errorf(core.EUNAUTHORIZED, "Your session has expired; sign in again.")
 
 // Refresh rotates a refresh token: the old one is spent, a new pair is
-// returned. Presenting a spent token after the grace period revokes the
-// whole family, since it means the token was copied.
+// returned. A spent token presented again within RefreshGrace of its
+// rotation, while the token it was rotated to has never been used, is a
+// retry whose answer was lost: it gets a new pair, and the unused
+// successor is spent in its place (so a family keeps one live token).
+// Any other spent token is refused, and after the grace period its
+// presentation revokes the whole family, since it means the token was
+// copied.
 func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error) {
 	if refresh == "" || len(refresh) > 200 {
 		return nil, errBadRefresh
@@ -277,6 +286,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	if rt.RevokedAt != nil || now.After(rt.ExpiresAt) {
 		return nil, errBadRefresh
 	}
+	retry := false
 	if rt.UsedAt != nil {
 		if now.Sub(*rt.UsedAt) > RefreshGrace {
 			if err := s.revokeFamily(ctx, rt.FamilyID, rt.UserID); err != nil {
@@ -284,8 +294,9 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 			}
 			s.logger.Warn("refresh token reuse; family revoked", slog.String("user_id", rt.UserID))
 			s.audit(ctx, "refresh.reuse_detected", rt.UserID, map[string]any{"session_id": rt.FamilyID})
+			return nil, errBadRefresh
 		}
-		return nil, errBadRefresh
+		retry = true
 	}
 	u, err := s.users.FindUserByID(ctx, rt.UserID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
@@ -299,7 +310,15 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*Session, error)
 	}
 	next := &core.RefreshToken{UserID: u.ID, FamilyID: rt.FamilyID, TokenHash: hash, DeviceName: rt.DeviceName,
 		IP: core.ClientFromContext(ctx).IP, ExpiresAt: now.Add(s.refreshTTL)}
-	if err := s.users.RotateRefreshToken(ctx, rt.ID, next); core.ErrorCode(err) == core.ECONFLICT {
+	if retry {
+		// Refused (without revoking) when the successor was used already
+		// or this token is not the live one's parent: then this is not a
+		// lost answer's retry.
+		err = s.users.ReissueRefreshToken(ctx, rt.ID, next)
+	} else {
+		err = s.users.RotateRefreshToken(ctx, rt.ID, next)
+	}
+	if core.ErrorCode(err) == core.ECONFLICT {
 		return nil, errBadRefresh // a concurrent refresh won the race
 	} else if err != nil {
 		return nil, err

@@ -176,6 +176,111 @@ func TestBumpingTokenVersionVoidsAccessTokens(t *testing.T) {
 	}
 }
 
+// A refresh whose answer was lost (or whose device was killed before it
+// kept the new token) is retried with the old token within the grace
+// period and succeeds; the successor the device never saw is spent, and
+// the new pair keeps working.
+func TestRefreshRetryWithinGraceSucceeds(t *testing.T) {
+	s, _, clk := newService(t, 4)
+	ctx := context.Background()
+	register(t, s, "retry@example.com")
+	sess, err := s.Login(ctx, "retry@example.com", "a long password", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, err := s.Refresh(ctx, sess.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(auth.RefreshGrace - time.Second)
+	again, err := s.Refresh(ctx, sess.RefreshToken)
+	if err != nil {
+		t.Fatalf("retry within the grace period: %v", err)
+	}
+	if again.RefreshToken == lost.RefreshToken || again.RefreshToken == sess.RefreshToken {
+		t.Fatal("retry answered with a spent token")
+	}
+	if _, err := s.Authenticate(ctx, again.AccessToken); err != nil {
+		t.Fatalf("retry's access token: %v", err)
+	}
+	// Its answer was lost too: the old token still works, once more.
+	third, err := s.Refresh(ctx, sess.RefreshToken)
+	if err != nil {
+		t.Fatalf("second retry within the grace period: %v", err)
+	}
+	// The device now uses what it got; the family goes on.
+	fourth, err := s.Refresh(ctx, third.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh with the retry's token: %v", err)
+	}
+	// Replaced successors the device never kept are refused, and so is
+	// the old token once its successor was used: not a lost answer.
+	for name, tok := range map[string]string{"first successor": lost.RefreshToken, "second successor": again.RefreshToken,
+		"old token after its successor was used": sess.RefreshToken} {
+		if _, err := s.Refresh(ctx, tok); core.ErrorCode(err) != core.EUNAUTHORIZED {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	// Within the grace those refusals revoke nothing.
+	if _, err := s.Refresh(ctx, fourth.RefreshToken); err != nil {
+		t.Fatalf("live token after refused replays within the grace: %v", err)
+	}
+}
+
+// Past the grace period a retry is refused and revokes the family: a
+// spent token presented then means it was copied.
+func TestRefreshRetryAfterGraceRevokesFamily(t *testing.T) {
+	s, _, clk := newService(t, 4)
+	ctx := context.Background()
+	register(t, s, "late@example.com")
+	sess, err := s.Login(ctx, "late@example.com", "a long password", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.Refresh(ctx, sess.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(auth.RefreshGrace + time.Second)
+	if _, err := s.Refresh(ctx, sess.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
+		t.Fatalf("retry after the grace period: %v", err)
+	}
+	if _, err := s.Refresh(ctx, next.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
+		t.Fatalf("successor after a late retry: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, next.AccessToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
+		t.Fatalf("successor's access token after a late retry: %v", err)
+	}
+}
+
+// A thief who replays a copied token within the grace period gets a pair,
+// but the device's own token is then spent: its next refresh, past the
+// grace, revokes the family and with it the thief's session.
+func TestRefreshReplayWithinGraceIsCaughtAtTheDevicesNextRefresh(t *testing.T) {
+	s, _, clk := newService(t, 4)
+	ctx := context.Background()
+	register(t, s, "thief@example.com")
+	sess, err := s.Login(ctx, "thief@example.com", "a long password", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	device, err := s.Refresh(ctx, sess.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	thief, err := s.Refresh(ctx, sess.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(auth.DefaultAccessTTL)
+	if _, err := s.Refresh(ctx, device.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
+		t.Fatalf("device's replaced token: %v", err)
+	}
+	if _, err := s.Refresh(ctx, thief.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
+		t.Fatalf("thief's token after the family was revoked: %v", err)
+	}
+}
+
 func TestRefreshReuseAfterGraceRevokesFamily(t *testing.T) {
 	s, _, clk := newService(t, 4)
 	ctx := context.Background()
@@ -198,6 +303,9 @@ func TestRefreshReuseAfterGraceRevokesFamily(t *testing.T) {
 	}
 }
 
+// Concurrent refreshes with one token (each may be a retry within the
+// grace period) leave the family with one live successor: of all the
+// tokens they answered, exactly one refreshes again.
 func TestConcurrentRefreshYieldsOneSuccessor(t *testing.T) {
 	s, _, _ := newService(t, 4)
 	ctx := context.Background()
@@ -205,21 +313,30 @@ func TestConcurrentRefreshYieldsOneSuccessor(t *testing.T) {
 	sess, _ := s.Login(ctx, "race@example.com", "a long password", "test")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	wins := 0
+	var got []string
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.Refresh(ctx, sess.RefreshToken); err == nil {
+			if next, err := s.Refresh(ctx, sess.RefreshToken); err == nil {
 				mu.Lock()
-				wins++
+				got = append(got, next.RefreshToken)
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d concurrent refreshes succeeded, want 1", wins)
+	if len(got) == 0 {
+		t.Fatal("no concurrent refresh succeeded")
+	}
+	live := 0
+	for _, tok := range got {
+		if _, err := s.Refresh(ctx, tok); err == nil {
+			live++
+		}
+	}
+	if live != 1 {
+		t.Fatalf("%d of %d answered tokens still refresh, want 1", live, len(got))
 	}
 }
 

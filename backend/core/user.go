@@ -87,6 +87,7 @@ type RefreshToken struct {
 	ID         string
 	UserID     string
 	FamilyID   string
+	ParentID   string // the token this one was rotated from; "" for a sign-in's first
 	TokenHash  string
 	DeviceName string
 	IP         string
@@ -115,6 +116,12 @@ type UserStore interface {
 	// RotateRefreshToken marks old used and stores next, atomically; it
 	// returns conflict when old was already used or revoked.
 	RotateRefreshToken(ctx context.Context, oldID string, next *RefreshToken) error
+	// ReissueRefreshToken answers a spent token presented again (its
+	// rotation's answer was lost): atomically it spends old's live child
+	// and stores next as old's child instead. It returns conflict unless
+	// old is used and not revoked and has a child that is neither used nor
+	// revoked, so only the parent of a family's one live token qualifies.
+	ReissueRefreshToken(ctx context.Context, oldID string, next *RefreshToken) error
 	// RevokeRefreshFamily revokes every token of a family.
 	RevokeRefreshFamily(ctx context.Context, familyID string) error
 }

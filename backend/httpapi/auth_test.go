@@ -64,13 +64,30 @@ func TestRefreshRotatesAndReuseRevokesFamily(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("new access token refused: %d", res.StatusCode)
 	}
-	// Inside the grace period a replay fails but does not revoke.
-	if code, _, _ := refresh(me.Refresh); code != 401 {
-		t.Fatalf("replay: %d", code)
+	// The answer carrying r2 was lost (or the device was killed before it
+	// kept r2): within the grace period the old token gets a new pair,
+	// and r2, never kept, is spent.
+	code, access2b, r2b := refresh(me.Refresh)
+	if code != 200 || r2b == "" || r2b == r2 || r2b == me.Refresh {
+		t.Fatalf("retry of a refresh whose answer was lost: %d", code)
 	}
-	code, _, r3 := refresh(r2)
+	if res, _ := b.do("GET", "/api/tasks/"+me.ID, access2b, nil); res.StatusCode != 200 {
+		t.Fatalf("retry's access token refused: %d", res.StatusCode)
+	}
+	if code, _, _ := refresh(r2); code != 401 {
+		t.Fatalf("replaced successor: %d", code)
+	}
+	code, _, r3 := refresh(r2b)
 	if code != 200 {
-		t.Fatalf("refresh with successor after replay: %d", code)
+		t.Fatalf("refresh with the retry's token: %d", code)
+	}
+	// Once the successor was used, the old token is no retry: refused
+	// (inside the grace period without revoking).
+	if code, _, _ := refresh(me.Refresh); code != 401 {
+		t.Fatalf("replay after the successor was used: %d", code)
+	}
+	if code, _, _ := refresh(r2); code != 401 {
+		t.Fatalf("second replay of the replaced successor: %d", code)
 	}
 	// Logout revokes the family: the latest token dies too.
 	res, _ = b.do("POST", "/api/auth/logout", "", map[string]any{"refresh_token": r3})

@@ -183,8 +183,8 @@ func (db *DB) FindRefreshTokenByHash(ctx context.Context, hash string) (*core.Re
 	if !storable(hash) {
 		return nil, core.Errorf(core.ENOTFOUND, "Refresh token not found.")
 	}
-	err := db.pool.QueryRow(ctx, `SELECT id, user_id, family_id, token_hash, device_name, created_at, expires_at, used_at, revoked_at
-		FROM refresh_tokens WHERE token_hash = $1`, hash).Scan(&t.ID, &t.UserID, &t.FamilyID, &t.TokenHash, &t.DeviceName,
+	err := db.pool.QueryRow(ctx, `SELECT id, user_id, family_id, parent_id, token_hash, device_name, created_at, expires_at, used_at, revoked_at
+		FROM refresh_tokens WHERE token_hash = $1`, hash).Scan(&t.ID, &t.UserID, &t.FamilyID, &t.ParentID, &t.TokenHash, &t.DeviceName,
 		&t.CreatedAt, &t.ExpiresAt, &t.UsedAt, &t.RevokedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, core.Errorf(core.ENOTFOUND, "Refresh token not found.")
@@ -214,16 +214,47 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, next *core.R
 	if tag.RowsAffected() != 1 {
 		return core.Errorf(core.ECONFLICT, "Refresh token was already used.")
 	}
+	return insertChildToken(ctx, tx, oldID, next, "rotate refresh token")
+}
+
+// insertChildToken stores next as oldID's child and commits tx.
+func insertChildToken(ctx context.Context, tx *Tx, oldID string, next *core.RefreshToken, op string) error {
 	if next.ID == "" {
 		next.ID = NewID()
 	}
-	next.CreatedAt, next.ExpiresAt = tx.now, ms(next.ExpiresAt)
-	if _, err := tx.Exec(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, device_name, ip, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, next.ID, next.UserID, next.FamilyID, next.TokenHash, next.DeviceName, next.IP,
+	next.CreatedAt, next.ExpiresAt, next.ParentID = tx.now, ms(next.ExpiresAt), oldID
+	if _, err := tx.Exec(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, token_hash, device_name, ip, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, next.ID, next.UserID, next.FamilyID, next.ParentID, next.TokenHash, next.DeviceName, next.IP,
 		next.CreatedAt, next.ExpiresAt); err != nil {
-		return formatError(err, "rotate refresh token: insert", onViolation{})
+		return formatError(err, op+": insert", onViolation{})
 	}
-	return tx.commit(ctx, "rotate refresh token")
+	return tx.commit(ctx, op)
+}
+
+// ReissueRefreshToken spends old's live child and stores next as old's
+// child in one transaction; conflict unless old is used, not revoked, and
+// has a child that is neither used nor revoked. Of two at once, the row
+// lock on the child makes the loser find it used.
+func (db *DB) ReissueRefreshToken(ctx context.Context, oldID string, next *core.RefreshToken) error {
+	if !storable(oldID) {
+		return core.Errorf(core.ECONFLICT, "Refresh token was already used.")
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	tag, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $1
+		WHERE parent_id = $2 AND used_at IS NULL AND revoked_at IS NULL
+		AND EXISTS (SELECT 1 FROM refresh_tokens o WHERE o.id = $2 AND o.used_at IS NOT NULL AND o.revoked_at IS NULL)`,
+		tx.now, oldID)
+	if err != nil {
+		return formatError(err, "reissue refresh token", onViolation{})
+	}
+	if tag.RowsAffected() != 1 {
+		return core.Errorf(core.ECONFLICT, "Refresh token was already used.")
+	}
+	return insertChildToken(ctx, tx, oldID, next, "reissue refresh token")
 }
 
 // RevokeRefreshFamily revokes every token of a family.

@@ -170,8 +170,8 @@ func (db *DB) FindRefreshTokenByHash(ctx context.Context, hash string) (*core.Re
 	var t core.RefreshToken
 	var created, expires string
 	var used, revoked sql.NullString
-	err := db.read.QueryRowContext(ctx, `SELECT id, user_id, family_id, token_hash, device_name, created_at, expires_at, used_at, revoked_at
-		FROM refresh_tokens WHERE token_hash = ?`, hash).Scan(&t.ID, &t.UserID, &t.FamilyID, &t.TokenHash, &t.DeviceName, &created, &expires, &used, &revoked)
+	err := db.read.QueryRowContext(ctx, `SELECT id, user_id, family_id, parent_id, token_hash, device_name, created_at, expires_at, used_at, revoked_at
+		FROM refresh_tokens WHERE token_hash = ?`, hash).Scan(&t.ID, &t.UserID, &t.FamilyID, &t.ParentID, &t.TokenHash, &t.DeviceName, &created, &expires, &used, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.ENOTFOUND, "Refresh token not found.")
 	} else if err != nil {
@@ -207,18 +207,45 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldID string, next *core.R
 	if n, _ := res.RowsAffected(); n != 1 {
 		return core.Errorf(core.ECONFLICT, "Refresh token was already used.")
 	}
+	return insertChildToken(ctx, tx, oldID, next, "rotate")
+}
+
+// insertChildToken stores next as oldID's child and commits tx.
+func insertChildToken(ctx context.Context, tx *Tx, oldID string, next *core.RefreshToken, op string) error {
 	if next.ID == "" {
 		next.ID = NewID()
 	}
-	next.CreatedAt = tx.now
-	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, device_name, ip, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, next.ID, next.UserID, next.FamilyID, next.TokenHash, next.DeviceName, next.IP, formatTime(next.CreatedAt), formatTime(next.ExpiresAt)); err != nil {
-		return fmt.Errorf("sqlite: rotate refresh token: insert: %w", err)
+	next.CreatedAt, next.ParentID = tx.now, oldID
+	if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (id, user_id, family_id, parent_id, token_hash, device_name, ip, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, next.ID, next.UserID, next.FamilyID, next.ParentID, next.TokenHash, next.DeviceName, next.IP, formatTime(next.CreatedAt), formatTime(next.ExpiresAt)); err != nil {
+		return fmt.Errorf("sqlite: %s refresh token: insert: %w", op, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: rotate refresh token: commit: %w", err)
+		return fmt.Errorf("sqlite: %s refresh token: commit: %w", op, err)
 	}
 	return nil
+}
+
+// ReissueRefreshToken spends old's live child and stores next as old's
+// child in one transaction; conflict unless old is used, not revoked, and
+// has a child that is neither used nor revoked.
+func (db *DB) ReissueRefreshToken(ctx context.Context, oldID string, next *core.RefreshToken) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ?
+		WHERE parent_id = ? AND used_at IS NULL AND revoked_at IS NULL
+		AND EXISTS (SELECT 1 FROM refresh_tokens o WHERE o.id = ? AND o.used_at IS NOT NULL AND o.revoked_at IS NULL)`,
+		formatTime(tx.now), oldID, oldID)
+	if err != nil {
+		return fmt.Errorf("sqlite: reissue refresh token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return core.Errorf(core.ECONFLICT, "Refresh token was already used.")
+	}
+	return insertChildToken(ctx, tx, oldID, next, "reissue")
 }
 
 // RevokeRefreshFamily revokes every token of a family.

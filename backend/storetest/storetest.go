@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"UserEmailConflict", needUsers, testUserEmailConflict},
 		{"UserHostileText", needUsers, testUserHostileText},
 		{"RefreshTokens", needUsers, testRefreshTokens},
+		{"RefreshTokenReissue", needAccounts, testRefreshTokenReissue},
 		{"AuthCodes", needAccounts, testAuthCodes},
 		{"Sessions", needAccounts, testSessions},
 		{"Audit", needAccounts, testAudit},

@@ -154,3 +154,62 @@ func testRefreshTokens(t *testing.T, s Stores) {
 	wantCode(t, "rotate an unknown token", s.Users.RotateRefreshToken(ctx, ghostID,
 		&core.RefreshToken{UserID: u.ID, FamilyID: old.FamilyID, TokenHash: "h5", ExpiresAt: exp}), core.ECONFLICT)
 }
+
+// A spent token presented again (its rotation's answer was lost) may be
+// reissued: its unused child is spent and a new child takes its place, so
+// the family keeps one live token. A grandparent, an unused token, a
+// token whose child was used, and a revoked one are refused.
+func testRefreshTokenReissue(t *testing.T, s Stores) {
+	u := mustUser(t, s, "reissue@example.com")
+	exp := time.Now().Add(time.Hour).Round(0)
+	tok := func(hash string) *core.RefreshToken {
+		return &core.RefreshToken{UserID: u.ID, TokenHash: hash, DeviceName: "laptop", ExpiresAt: exp}
+	}
+	first := tok("r1")
+	if err := s.Users.CreateRefreshToken(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	child := tok("r2")
+	child.FamilyID = first.FamilyID
+	wantCode(t, "reissue an unused token", s.Users.ReissueRefreshToken(ctx, first.ID, child), core.ECONFLICT)
+	if err := s.Users.RotateRefreshToken(ctx, first.ID, child); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Users.FindRefreshTokenByHash(ctx, "r2"); err != nil || got.ParentID != first.ID {
+		t.Fatalf("rotated token's parent: %+v (%v)", got, err)
+	}
+	// The answer carrying r2 was lost: r1 again gets r3, r2 is spent.
+	retry := tok("r3")
+	retry.FamilyID = first.FamilyID
+	if err := s.Users.ReissueRefreshToken(ctx, first.ID, retry); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Users.FindRefreshTokenByHash(ctx, "r3"); err != nil || got.ParentID != first.ID || got.FamilyID != first.FamilyID ||
+		got.UsedAt != nil || got.RevokedAt != nil || !msEqual(got.ExpiresAt, exp) {
+		t.Fatalf("reissued token: %+v (%v)", got, err)
+	}
+	if got, _ := s.Users.FindRefreshTokenByHash(ctx, "r2"); got.UsedAt == nil {
+		t.Fatal("replaced child not spent")
+	}
+	sessions, err := s.Accounts.FindSessions(ctx, u.ID)
+	if err != nil || len(sessions) != 1 || sessions[0].ID != first.FamilyID {
+		t.Fatalf("sessions after a reissue: %d (%v), want the one family", len(sessions), err)
+	}
+	// The replaced child is no live token's parent, nor is a grandparent.
+	wantCode(t, "reissue the replaced child", s.Users.ReissueRefreshToken(ctx, child.ID, tok("r4")), core.ECONFLICT)
+	grand := tok("r5")
+	grand.FamilyID = first.FamilyID
+	if err := s.Users.RotateRefreshToken(ctx, retry.ID, grand); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "reissue once the child was used", s.Users.ReissueRefreshToken(ctx, first.ID, tok("r6")), core.ECONFLICT)
+	for _, h := range []string{"r4", "r6"} {
+		_, err := s.Users.FindRefreshTokenByHash(ctx, h)
+		wantCode(t, "refused reissue's token "+h, err, core.ENOTFOUND)
+	}
+	if err := s.Users.RevokeRefreshFamily(ctx, first.FamilyID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "reissue in a revoked family", s.Users.ReissueRefreshToken(ctx, retry.ID, tok("r7")), core.ECONFLICT)
+	wantCode(t, "reissue an unknown token", s.Users.ReissueRefreshToken(ctx, ghostID, tok("r8")), core.ECONFLICT)
+}
