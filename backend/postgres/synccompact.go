@@ -106,7 +106,9 @@ func (db *DB) compactScope(ctx context.Context, scope string, purgeBefore time.T
 	}
 	var last, compacted, purgedTo int64
 	if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT max(seq) FROM changes WHERE scope_id = $1), 0), compacted_seq, purged_seq
-		FROM sync_scopes WHERE id = $1`, scope).Scan(&last, &compacted, &purgedTo); err != nil {
+		FROM sync_scopes WHERE id = $1`, scope).Scan(&last, &compacted, &purgedTo); errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, nil // the scope went (its account was deleted)
+	} else if err != nil {
 		return 0, 0, formatError(err, "compact "+scope, onViolation{})
 	}
 	if last <= compacted && last <= purgedTo {
