@@ -86,10 +86,13 @@ type App struct {
 	// Teams is nil on a store without teams.
 	Teams *team.Service
 	// Sync is the sync server (/api/sync).
-	Sync   *syncsvc.Service
-	Events *event.Bus
-	Clock  *hlc.Clock
-	Config config.Config
+	Sync *syncsvc.Service
+	// SyncBlobs serves synced files' bytes (nil on a store that does not
+	// sync).
+	SyncBlobs *syncsvc.Blobs
+	Events    *event.Bus
+	Clock     *hlc.Clock
+	Config    config.Config
 
 	Extract *extract.Service
 	// Jobs runs extraction and notebook indexing (backend/jobs).
@@ -237,6 +240,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBG = stop
 	a.Notebooks = newNotebooks(ctx, a, llm, logger)
+	if a.SyncBlobs = a.syncBlobs(blobs); a.SyncBlobs != nil && opts.Now != nil {
+		a.SyncBlobs.Now = opts.Now
+	}
 	if err := a.startJobs(bg); err != nil {
 		stop()
 		a.Close()
@@ -266,7 +272,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.server = httpapi.NewServer(httpapi.Deps{
 		APILimit: apiLimit, AuthFailures: opts.AuthFailures, Attempts: attempts, Classify: classify, AllowedOrigins: cfg.AllowedOrigins,
-		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, LanguageModels: a.LanguageModels, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, Sync: a.Sync, SyncBlobs: a.syncBlobs(blobs), UI: opts.UI, Desktop: cfg.Desktop, Admins: cfg.Admins, LocalUser: a.LocalUser,
+		Auth: authSvc, Tasks: a.Tasks, Extract: a.Extract, Uploads: a.Uploads, Models: a.Models, LanguageModels: a.LanguageModels, Notebooks: a.Notebooks, Integrations: a.Integrations, Workload: a.Workload, KindClass: ingest.Class, Activity: activity.NewService(db), Teams: a.Teams, Sync: a.Sync, SyncBlobs: a.SyncBlobs, UI: opts.UI, Desktop: cfg.Desktop, Admins: cfg.Admins, LocalUser: a.LocalUser,
 		TrustedProxies: proxies, Logger: logger, Registry: reg, Version: Version,
 		Health: append(a.databaseHealth(), []httpapi.HealthCheck{blobsHealth, a.jobsHealth(),
 			{Name: "sign_in_providers", Check: func(ctx context.Context) (map[string]any, error) {

@@ -40,6 +40,11 @@ func (a *App) startJobs(bg context.Context) error {
 		// tombstones for the retention.
 		a.Sync.Logger = a.logger
 		a.Sync.RegisterCompaction(q, SyncCompactEvery, time.Duration(a.Config.SyncRetentionDays)*24*time.Hour)
+		if a.SyncBlobs != nil {
+			// Synced files no upload of their scope names any more, once
+			// the grace period has passed.
+			a.SyncBlobs.RegisterCollection(q, SyncBlobCollectEvery)
+		}
 	}
 	if err := q.Start(bg); err != nil {
 		return err
@@ -52,6 +57,10 @@ func (a *App) startJobs(bg context.Context) error {
 
 // SyncCompactEvery is how often the team server compacts its sync log.
 var SyncCompactEvery = time.Hour
+
+// SyncBlobCollectEvery is how often the team server looks for synced
+// files to delete.
+var SyncBlobCollectEvery = time.Hour
 
 // jobsHealth is /health's view of the job queue: which one, and its
 // jobs by state (on PostgreSQL, every server's).

@@ -54,6 +54,15 @@ type SyncBlobStore interface {
 	// FindStaleSyncBlobParts lists the chunks of partial uploads whose
 	// last chunk came before before (at most limit uploads' chunks).
 	FindStaleSyncBlobParts(ctx context.Context, before time.Time, limit int) ([]*SyncBlobPart, error)
+	// FindUnreferencedSyncBlobs lists whole files received before before
+	// that no uploads row of their scope names any more: none live, none
+	// deleted at or after before (in the Trash), none failed aside. At
+	// most limit files, oldest first.
+	FindUnreferencedSyncBlobs(ctx context.Context, before time.Time, limit int) ([]*SyncBlob, error)
+	// DeleteUnreferencedSyncBlob forgets a scope's whole file if it is
+	// still unreferenced as FindUnreferencedSyncBlobs says; false when it
+	// was kept (a row names it again) or is gone already.
+	DeleteUnreferencedSyncBlob(ctx context.Context, scopeID, sha string, before time.Time) (bool, error)
 }
 
 // Blob transfer directions and states on a device.

@@ -384,3 +384,117 @@ func TestSyncBlobsAbandonedUploadDropped(t *testing.T) {
 		}
 	}
 }
+
+// execSQL runs a write beside the store (SQLite reads through read-only
+// connections) and returns how many rows it changed.
+func (b *testBackend) execSQL(query string, args ...any) int {
+	b.t.Helper()
+	if b.app.PG != nil {
+		var n int
+		if err := b.queryRow(`WITH w AS (`+query+` RETURNING 1) SELECT count(*) FROM w`, args...).Scan(&n); err != nil {
+			b.t.Fatal(err)
+		}
+		return n
+	}
+	db, err := sql.Open("sqlite", "file:"+b.app.Config.DatabasePath()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec(query, args...)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n)
+}
+
+// at is a time as the store keeps it.
+func (b *testBackend) at(t time.Time) any {
+	if b.app.PG != nil {
+		return t
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// A scope's copy of a synced file is deleted, record and bytes, once no
+// live or Trash-period uploads row of that scope names it and the grace
+// period has passed; a live row, a row deleted within the grace period or
+// a copy received within it keep it, and another scope's copy of the same
+// bytes is judged by that scope's rows alone. The clock is the argument.
+func TestSyncBlobsUnreferencedCollected(t *testing.T) {
+	b := newBackend(t, false)
+	me, other := b.signUp("gc-me@example.com"), b.signUp("gc-other@example.com")
+	mine, theirs := b.bindDevice(me, "gc-mine"), b.bindDevice(other, "gc-theirs")
+	live, liveSHA := randomBytes(t, 4_000)
+	gone, goneSHA := randomBytes(t, 5_000)
+	trash, trashSHA := randomBytes(t, 6_000)
+	young, youngSHA := randomBytes(t, 7_000)
+	rows := map[string]string{}
+	for i, f := range []struct {
+		data []byte
+		sha  string
+	}{{live, liveSHA}, {gone, goneSHA}, {trash, trashSHA}, {young, youngSHA}} {
+		rows[f.sha] = mine.blobRow(101+i, f.sha, int64(len(f.data)))
+		if res, body := b.putChunk(me.Access, f.sha, "", f.data, 0, len(f.data), len(f.data)); res.StatusCode != 200 {
+			t.Fatalf("upload: %d %s", res.StatusCode, body)
+		}
+	}
+	// The other account holds the same bytes as the one to go, named by a
+	// live row of its own.
+	theirs.blobRow(111, goneSHA, int64(len(gone)))
+	if res, body := b.putChunk(other.Access, goneSHA, "", gone, 0, len(gone), len(gone)); res.StatusCode != 200 {
+		t.Fatalf("other's upload: %d %s", res.StatusCode, body)
+	}
+	now := time.Now()
+	days := func(n int) any { return b.at(now.Add(-time.Duration(n) * 24 * time.Hour)) }
+	// Every copy arrived 40 days ago but the young one (5 days ago).
+	if n := b.execSQL(`UPDATE sync_blobs SET created_at = ?`, days(40)); n != 5 {
+		t.Fatalf("%d copies aged, want 5", n)
+	}
+	b.execSQL(`UPDATE sync_blobs SET created_at = ? WHERE sha256 = ?`, days(5), youngSHA)
+	// Deleted 40 days ago: gone's and young's rows; 5 days ago: trash's.
+	for sha, d := range map[string]int{goneSHA: 40, youngSHA: 40, trashSHA: 5} {
+		if n := b.execSQL(`UPDATE uploads SET deleted_at = ? WHERE id = ?`, days(d), rows[sha]); n != 1 {
+			t.Fatalf("row of %s… not deleted", sha[:8])
+		}
+	}
+	if b.storedFiles(me.ID) != 4 || b.storedFiles(other.ID) != 1 {
+		t.Fatalf("before: %d and %d files stored", b.storedFiles(me.ID), b.storedFiles(other.ID))
+	}
+	blobs := b.app.SyncBlobs
+	n, err := blobs.Collect(context.Background(), now)
+	if err != nil || n != 1 {
+		t.Fatalf("collect: %d %v, want the one unreferenced copy", n, err)
+	}
+	if c := b.count(`SELECT count(*) FROM sync_blobs WHERE scope_id = ? AND sha256 = ?`, me.ID, goneSHA); c != 0 {
+		t.Fatal("the unreferenced copy's record is still there")
+	}
+	if got := b.storedFiles(me.ID); got != 3 {
+		t.Fatalf("%d files stored for the scope, want the live, Trash and young ones' 3", got)
+	}
+	if got := b.storedFiles(other.ID); got != 1 {
+		t.Fatalf("the other scope's copy went too: %d files", got)
+	}
+	if res, body := b.raw("GET", "/api/sync/blobs/"+goneSHA, other.Access, nil, nil); res.StatusCode != 200 || !bytes.Equal(body, gone) {
+		t.Fatalf("other scope's copy after the collection: %d", res.StatusCode)
+	}
+	// Nothing more to do at once.
+	if n, err := blobs.Collect(context.Background(), now); err != nil || n != 0 {
+		t.Fatalf("second collection: %d %v", n, err)
+	}
+	// 31 days on, the Trash row and the young copy have outlived the grace
+	// period; the live row still keeps its copy.
+	if n, err := blobs.Collect(context.Background(), now.Add(31*24*time.Hour)); err != nil || n != 2 {
+		t.Fatalf("collect 31 days on: %d %v, want the Trash and young copies", n, err)
+	}
+	if got := b.count(`SELECT count(*) FROM sync_blobs WHERE scope_id = ?`, me.ID); got != 1 || b.storedFiles(me.ID) != 1 {
+		t.Fatalf("%d records, %d files left for the scope, want the live one", got, b.storedFiles(me.ID))
+	}
+	if res, body := b.raw("GET", "/api/sync/blobs/"+liveSHA, me.Access, nil, nil); res.StatusCode != 200 || !bytes.Equal(body, live) {
+		t.Fatalf("live copy after the collections: %d", res.StatusCode)
+	}
+	if got := b.storedFiles(other.ID); got != 1 {
+		t.Fatalf("the other scope's live copy went: %d files", got)
+	}
+}

@@ -116,3 +116,43 @@ func (db *DB) FindStaleSyncBlobParts(ctx context.Context, before time.Time, limi
 	}
 	return out, nil
 }
+
+// referencedBlob is true when an uploads row of the blob's scope names it:
+// live, or deleted at or after the cut-off ($1, in the Trash).
+const referencedBlob = `EXISTS (SELECT 1 FROM uploads u WHERE u.user_id = b.scope_id AND u.sha256 = b.sha256 AND u.status <> 'failed'
+	AND (u.deleted_at IS NULL OR u.deleted_at >= $1))`
+
+// FindUnreferencedSyncBlobs lists the whole files no uploads row names.
+func (db *DB) FindUnreferencedSyncBlobs(ctx context.Context, before time.Time, limit int) ([]*core.SyncBlob, error) {
+	rows, err := db.pool.Query(ctx, `SELECT b.scope_id, b.sha256, b.size_bytes, b.storage_key, b.created_at FROM sync_blobs b
+		WHERE b.created_at < $1 AND NOT `+referencedBlob+` ORDER BY b.created_at, b.scope_id, b.sha256 LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, formatError(err, "unreferenced sync blobs", onViolation{})
+	}
+	defer rows.Close()
+	var out []*core.SyncBlob
+	for rows.Next() {
+		b := &core.SyncBlob{}
+		if err := rows.Scan(&b.ScopeID, &b.SHA256, &b.Size, &b.StorageKey, &b.CreatedAt); err != nil {
+			return nil, formatError(err, "scan unreferenced sync blob", onViolation{})
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, formatError(err, "unreferenced sync blobs", onViolation{})
+	}
+	return out, nil
+}
+
+// DeleteUnreferencedSyncBlob forgets a whole file no uploads row names.
+func (db *DB) DeleteUnreferencedSyncBlob(ctx context.Context, scopeID, sha string, before time.Time) (bool, error) {
+	if !storable(scopeID, sha) {
+		return false, nil
+	}
+	tag, err := db.pool.Exec(ctx, `DELETE FROM sync_blobs b WHERE b.scope_id = $2 AND b.sha256 = $3 AND b.created_at < $1 AND NOT `+referencedBlob,
+		before, scopeID, sha)
+	if err != nil {
+		return false, formatError(err, "delete sync blob", onViolation{})
+	}
+	return tag.RowsAffected() > 0, nil
+}

@@ -114,6 +114,45 @@ func (db *DB) FindStaleSyncBlobParts(ctx context.Context, before time.Time, limi
 	return out, rows.Err()
 }
 
+// referencedBlob is true when an uploads row of the blob's scope names it:
+// live, or deleted at or after the cut-off (in the Trash).
+const referencedBlob = `EXISTS (SELECT 1 FROM uploads u WHERE u.user_id = b.scope_id AND u.sha256 = b.sha256 AND u.status <> 'failed'
+	AND (u.deleted_at IS NULL OR u.deleted_at >= ?))`
+
+// FindUnreferencedSyncBlobs lists the whole files no uploads row names.
+func (db *DB) FindUnreferencedSyncBlobs(ctx context.Context, before time.Time, limit int) ([]*core.SyncBlob, error) {
+	cut := formatTime(before)
+	rows, err := db.read.QueryContext(ctx, `SELECT b.scope_id, b.sha256, b.size_bytes, b.storage_key, b.created_at FROM sync_blobs b
+		WHERE b.created_at < ? AND NOT `+referencedBlob+` ORDER BY b.created_at, b.scope_id, b.sha256 LIMIT ?`, cut, cut, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: unreferenced sync blobs: %w", err)
+	}
+	defer rows.Close()
+	var out []*core.SyncBlob
+	for rows.Next() {
+		b := &core.SyncBlob{}
+		var created string
+		if err := rows.Scan(&b.ScopeID, &b.SHA256, &b.Size, &b.StorageKey, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: scan unreferenced sync blob: %w", err)
+		}
+		b.CreatedAt, _ = parseTime(created)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// DeleteUnreferencedSyncBlob forgets a whole file no uploads row names.
+func (db *DB) DeleteUnreferencedSyncBlob(ctx context.Context, scopeID, sha string, before time.Time) (bool, error) {
+	cut := formatTime(before)
+	res, err := db.write.ExecContext(ctx, `DELETE FROM sync_blobs AS b WHERE b.scope_id = ? AND b.sha256 = ? AND b.created_at < ? AND NOT `+referencedBlob,
+		scopeID, sha, cut, cut)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: delete sync blob: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
 // liveBytes is a live upload whose bytes this device holds.
 const liveBytes = `deleted_at IS NULL AND purged_at IS NULL AND status <> 'failed' AND size_bytes > 0 AND sha256 <> ''`
 
