@@ -305,6 +305,17 @@ func (p Patch[T]) Apply(dst **T) {
 	*dst = &v
 }
 
+// ErrAssigneeNotMember refuses a team task's assignee who is not (or no
+// longer) in the task's team.
+func ErrAssigneeNotMember() *Error {
+	return FieldError("assignee_id", "The assignee must be a member of the task's team.")
+}
+
+// ErrPushedAssigneeNotMember is the same refusal for a synced change.
+func ErrPushedAssigneeNotMember(userID string) *Error {
+	return Errorf(EINVALID, "tasks.assignee_id: %s is not a member of the task's team.", userID)
+}
+
 // TaskUpdate is a partial update; unset fields are unchanged.
 type TaskUpdate struct {
 	Title            *string          `json:"title"`

@@ -885,6 +885,9 @@ var syncViolation = onViolation{Missing: "A row this one refers to is not on the
 // writeServerRow writes a decided patch: the row (inserted for the pusher
 // when new), its clocks, and a remote change log entry in the scope.
 func (tx *Tx) writeServerRow(ctx context.Context, a *pushApply, tb *schema.Table, p *core.PushPatch, cur *core.ServerRow, w *core.SyncWrite) error {
+	if err := tx.checkPushedAssignee(ctx, tb, cur, w); err != nil {
+		return err
+	}
 	userID := a.userID
 	clocks, err := json.Marshal(w.Clocks)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,11 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 	}
 	if !storable(t.UserID) {
 		return core.Errorf(core.ENOTFOUND, "User not found.")
+	}
+	if ok, err := tx.checkAssignee(ctx, t.TeamID, t.AssigneeID); err != nil {
+		return err
+	} else if !ok {
+		return core.ErrAssigneeNotMember()
 	}
 	normalizeTaskTimes(t)
 	t.CreatedAt, t.UpdatedAt, t.Version = tx.now, tx.now, 1
@@ -362,6 +368,13 @@ func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, ch
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
+	}
+	if slices.Contains(changed, "assignee_id") {
+		if ok, err := tx.checkAssignee(ctx, t.TeamID, t.AssigneeID); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, core.ErrAssigneeNotMember()
+		}
 	}
 	normalizeTaskTimes(t)
 	t.UpdatedAt = tx.now

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"sentry/backend/core"
+	"sentry/sync/schema"
 )
 
 const teamColumns = `t.id, t.name, t.created_by, t.created_at, t.updated_at, t.version,
@@ -239,6 +240,46 @@ func (tx *Tx) unassignTeamTasks(ctx context.Context, teamID, userID string) erro
 			tx.now, hlc, id); err != nil {
 			return formatError(err, "unassign task "+id, onViolation{})
 		}
+	}
+	return nil
+}
+
+// checkAssignee refuses, inside the write transaction, a team task's
+// assignee who is not in the team. It holds their membership row (FOR KEY
+// SHARE) until the transaction ends, which RemoveTeamMember's DELETE waits
+// for: a removal either commits first (the row is gone, the assignment
+// refused) or after (its unassigning, a later statement, sees the task).
+func (tx *Tx) checkAssignee(ctx context.Context, teamID, assigneeID string) (bool, error) {
+	if teamID == "" || assigneeID == "" {
+		return true, nil
+	}
+	if !storable(teamID, assigneeID) {
+		return false, nil
+	}
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM team_members WHERE team_id = $1 AND user_id = $2 FOR KEY SHARE`, teamID, assigneeID).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, formatError(err, "find team member", onViolation{})
+	}
+	return true, nil
+}
+
+// checkPushedAssignee is checkAssignee for a pushed write to a task.
+func (tx *Tx) checkPushedAssignee(ctx context.Context, tb *schema.Table, cur *core.ServerRow, w *core.SyncWrite) error {
+	if tb.Name != "tasks" {
+		return nil
+	}
+	assignee, _ := w.Fields["assignee_id"].(string)
+	team, ok := w.Fields["team_id"].(string)
+	if !ok {
+		team, _ = cur.Fields["team_id"].(string)
+	}
+	if ok, err := tx.checkAssignee(ctx, team, assignee); err != nil {
+		return err
+	} else if !ok {
+		return core.ErrPushedAssigneeNotMember(assignee)
 	}
 	return nil
 }

@@ -791,6 +791,9 @@ var syncViolation = onViolation{Missing: "A row this one refers to is not on the
 // when new), its clocks, a remote change log entry in the scope, and the
 // conflicts found and withdrawn.
 func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Table, p *core.PushPatch, cur *core.ServerRow, w *core.SyncWrite) error {
+	if err := tx.checkPushedAssignee(ctx, tb, cur, w); err != nil {
+		return err
+	}
 	clocks, err := json.Marshal(w.Clocks)
 	if err != nil {
 		return fmt.Errorf("sqlite: encode clocks: %w", err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -46,6 +47,11 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 	// calendar, text that is not UTF-8), whoever the caller is.
 	if err := t.Validate(); err != nil {
 		return err
+	}
+	if ok, err := tx.checkAssignee(ctx, t.TeamID, t.AssigneeID); err != nil {
+		return err
+	} else if !ok {
+		return core.ErrAssigneeNotMember()
 	}
 	t.CreatedAt, t.UpdatedAt, t.Version = tx.now, tx.now, 1
 	vals, err := taskValues(t)
@@ -418,6 +424,13 @@ func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, ch
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
+	}
+	if slices.Contains(changed, "assignee_id") {
+		if ok, err := tx.checkAssignee(ctx, t.TeamID, t.AssigneeID); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, core.ErrAssigneeNotMember()
+		}
 	}
 	t.UpdatedAt = tx.now
 	t.Version++

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"sentry/backend/core"
+	"sentry/sync/schema"
 )
 
 const teamColumns = `t.id, t.name, t.created_by, t.created_at, t.updated_at, t.version,
@@ -248,4 +249,41 @@ func (db *DB) MirroredTeam(ctx context.Context, teamID string) (bool, error) {
 		return false, fmt.Errorf("sqlite: find scope %s: %w", teamID, err)
 	}
 	return n > 0, nil
+}
+
+// checkAssignee refuses, inside the write transaction, a team task's
+// assignee who is not in the team. It reads through the transaction, so
+// it sees a removal made earlier in the same group commit, and none can
+// commit between the check and the write (one writer): a removal either
+// comes first and is seen here, or comes after and unassigns the task. A
+// team this device holds as a copy of a team server's is not checked (its
+// members are not all known here; the server checks when the task syncs).
+func (tx *Tx) checkAssignee(ctx context.Context, teamID, assigneeID string) (bool, error) {
+	if teamID == "" || assigneeID == "" {
+		return true, nil
+	}
+	var ok bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM team_members WHERE team_id = ? AND user_id = ?)
+		OR EXISTS (SELECT 1 FROM sync_scopes WHERE scope_id = ? AND kind = 'team')`, teamID, assigneeID, teamID).Scan(&ok); err != nil {
+		return false, fmt.Errorf("sqlite: find team member: %w", err)
+	}
+	return ok, nil
+}
+
+// checkPushedAssignee is checkAssignee for a pushed write to a task.
+func (tx *Tx) checkPushedAssignee(ctx context.Context, tb *schema.Table, cur *core.ServerRow, w *core.SyncWrite) error {
+	if tb.Name != "tasks" {
+		return nil
+	}
+	assignee, _ := w.Fields["assignee_id"].(string)
+	team, ok := w.Fields["team_id"].(string)
+	if !ok {
+		team, _ = cur.Fields["team_id"].(string)
+	}
+	if ok, err := tx.checkAssignee(ctx, team, assignee); err != nil {
+		return err
+	} else if !ok {
+		return core.ErrPushedAssigneeNotMember(assignee)
+	}
+	return nil
 }

@@ -677,7 +677,7 @@ func (d decider) decide(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite
 		case !team && v != d.user.ID:
 			return nil, core.Errorf(core.EINVALID, "tasks.assignee_id: a personal task can be assigned only to its owner."), true
 		case team && !d.members[[2]string{p.ScopeID, v}]:
-			return nil, core.Errorf(core.EINVALID, "tasks.assignee_id: %s is not a member of the task's team.", v), true
+			return nil, core.ErrPushedAssigneeNotMember(v), true
 		}
 	}
 	merged, conflicts, seen := merge.Merge(merge.Row{Fields: cur.Fields, Clocks: cur.Clocks},

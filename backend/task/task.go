@@ -181,7 +181,7 @@ func (s *Service) checkAssignee(ctx context.Context, t *core.Task, assigneeID st
 			return err
 		}
 	}
-	return core.FieldError("assignee_id", "The assignee must be a member of the task's team.")
+	return core.ErrAssigneeNotMember()
 }
 
 // List returns a page of the caller's tasks.
