@@ -324,6 +324,12 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.Desktop {
+		// Kept before the desktop stopped recording one: made up (clientIP).
+		for _, e := range list {
+			e.IP = ""
+		}
+	}
 	writeJSON(w, http.StatusOK, auditPage{Events: list})
 	return nil
 }
@@ -332,6 +338,11 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.Auth.Sessions(r.Context())
 	if err != nil {
 		return err
+	}
+	if s.Desktop {
+		for _, ss := range list {
+			ss.IP = ""
+		}
 	}
 	writeJSON(w, http.StatusOK, sessionList{Sessions: list})
 	return nil

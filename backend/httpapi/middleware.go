@@ -159,8 +159,13 @@ func (s *Server) authenticate(next handler) handler {
 }
 
 // clientIP is the peer address, or the X-Forwarded-For hop written by a
-// trusted proxy.
+// trusted proxy. The desktop's in-process handler has no peer: the
+// window's web view makes an address up (a documentation one), which
+// would show as the place a device signed in from, so it has none.
 func (s *Server) clientIP(r *http.Request) string {
+	if s.Desktop {
+		return ""
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr

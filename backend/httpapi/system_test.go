@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -120,5 +121,50 @@ func TestSecurityHeadersAndNoStore(t *testing.T) {
 	res, _ := b.do("GET", "/api/openapi.json", "", nil)
 	if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("X-Request-Id") == "" {
 		t.Fatalf("headers: %v", res.Header)
+	}
+}
+
+// The desktop's window sends its requests in process, where the web view
+// makes up a peer address (192.0.2.1, as httptest.NewRequest does): the
+// desktop's devices and activity show no address, where a server's show
+// the peer's.
+func TestDesktopShowsNoMadeUpAddress(t *testing.T) {
+	for _, desktop := range []bool{false, true} {
+		b := newBackend(t, desktop)
+		inProcess := func(method, path, token string, body string) []byte {
+			t.Helper()
+			req := httptest.NewRequest(method, path, strings.NewReader(body))
+			if body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			rec := httptest.NewRecorder()
+			b.app.Handler().ServeHTTP(rec, req)
+			if rec.Code >= 300 {
+				t.Fatalf("desktop=%v %s %s: %d %s", desktop, method, path, rec.Code, rec.Body)
+			}
+			return rec.Body.Bytes()
+		}
+		var s struct {
+			AccessToken string              `json:"access_token"`
+			User        struct{ ID string } `json:"user"`
+		}
+		if desktop {
+			_ = json.Unmarshal(inProcess("POST", "/api/auth/local-session", "", ""), &s)
+		} else {
+			inProcess("POST", "/api/users", "", `{"email":"ip@example.com","password":"correct horse battery","first_name":"I","last_name":"P"}`)
+			_ = json.Unmarshal(inProcess("POST", "/api/auth/login", "", `{"email":"ip@example.com","password":"correct horse battery"}`), &s)
+		}
+		sessions := string(inProcess("GET", "/api/auth/sessions", s.AccessToken, ""))
+		audit := string(inProcess("GET", "/api/users/"+s.User.ID+"/audit", s.AccessToken, ""))
+		made := strings.Contains(sessions, "192.0.2.1") || strings.Contains(audit, "192.0.2.1")
+		if desktop && made {
+			t.Errorf("the desktop shows the made-up address:\n%s\n%s", sessions, audit)
+		}
+		if !desktop && !strings.Contains(sessions, `"ip":"192.0.2.1"`) {
+			t.Errorf("a server does not show the peer's address: %s", sessions)
+		}
 	}
 }
