@@ -55,10 +55,12 @@
 // win (lastPushWins).
 //
 // A device killed between the server's rotation of its refresh token and
-// its keeping the new one is signed out: the spent token is refused. The
-// device then signs in again with its password, as a person would with
-// sentry sync connect, and the run counts it; SIMTEST_KILL_SIGNIN=strict
-// makes it a failure instead.
+// its keeping the new one must stay signed in: the server takes the old
+// token back for a minute after the rotation, as long as the new one was
+// never used. Before that grace this mode found such sign-outs in 9 of
+// 100 schedules; a sign-out now fails the run. SIMTEST_KILL_SIGNIN=tolerate
+// has the device sign in again with its password instead, as a person
+// would with sentry sync connect, and the run counts it.
 //
 // The package is test code only; this file holds its documentation.
 package simtest
