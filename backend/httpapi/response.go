@@ -254,6 +254,7 @@ func (s *Server) checkResponse(rt Route, h handler) handler {
 func typedResponses() map[string]typedResponse {
 	level := enum("low", "moderate", "high", "critical")
 	docStatus := enum("queued", "indexing", "ready", "failed")
+	scopeKind := enum(wire.ScopeUser, wire.ScopeTeam)
 	return map[string]typedResponse{
 		"User":          responseOf[core.User](nil),
 		"Session":       responseOf[auth.Session](map[string]map[string]any{"token_type": enum("bearer")}),
@@ -268,6 +269,7 @@ func typedResponses() map[string]typedResponse {
 		"Upload":        responseOf[core.Upload](nil),
 		"SessionFiles":  responseOf[sessionFiles](nil),
 		"UploadHistory": responseOf[uploadHistory](nil),
+		"FileFetch":     responseOf[core.FileFetch](map[string]map[string]any{"state": enum(core.FileHere, core.FileDownloading, core.FileOnServer)}),
 
 		"Extraction": responseOf[core.Extraction](map[string]map[string]any{
 			"status":       enum("queued", "running", "done", "failed", "cancelled"),
@@ -297,10 +299,11 @@ func typedResponses() map[string]typedResponse {
 		"IntegrationConnect": responseOf[integrationConnect](map[string]map[string]any{"provider": enum(integrations.Providers...)}),
 		"SyncResult":         responseOf[integrations.SyncResult](map[string]map[string]any{"provider": enum(integrations.Providers...)}),
 
-		"SyncDevice":       responseOf[wire.DeviceResponse](nil),
+		"SyncDevice":       responseOf[wire.DeviceResponse](map[string]map[string]any{"scopes.kind": scopeKind}),
 		"SyncPushResult":   responseOf[wire.PushResponse](nil),
 		"SyncPull":         responseOf[wire.PullResponse](nil),
 		"SyncConflictList": responseOf[syncConflictList](nil),
+		"SyncState":        responseOf[syncsvc.State](map[string]map[string]any{"scopes.kind": scopeKind}),
 
 		"SpeechModel": responseOf[modelmgr.Status](nil),
 		"LanguageModels": responseOf[languageModels](map[string]map[string]any{

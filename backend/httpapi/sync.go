@@ -36,16 +36,11 @@ func (s *Server) syncRoutes() []Route {
 func syncSchemas() map[string]any {
 	clocks := map[string]any{"type": "object", "additionalProperties": str}
 	ids := map[string]any{"type": "array", "items": str}
-	scope := obj([]string{"id", "kind"}, map[string]any{"id": str, "kind": enum(wire.ScopeUser, wire.ScopeTeam), "name": str})
 	return map[string]any{
 		"SyncPush": obj([]string{"protocol", "schema_version", "device_id", "batch_id", "patches"}, map[string]any{"protocol": integer,
 			"schema_version": integer, "device_id": str, "batch_id": str, "patches": map[string]any{"type": "array", "maxItems": wire.MaxPatches,
 				"items": obj([]string{"table", "scope_id", "row_id", "fields", "clocks"}, map[string]any{"table": str, "scope_id": str, "row_id": str,
 					"fields": map[string]any{"type": "object"}, "clocks": clocks, "base": clocks, "change_ids": ids})}}),
-		"SyncState": obj([]string{"devices", "scopes"}, map[string]any{"devices": map[string]any{"type": "array", "items": obj(
-			[]string{"device_id", "name", "lag"}, map[string]any{"device_id": str, "name": str, "schema_version": integer, "created_at": dateTime,
-				"last_push_at": dateTime, "last_pull_at": dateTime, "last_seqs": map[string]any{"type": "object", "additionalProperties": integer}, "lag": integer})},
-			"scopes": map[string]any{"type": "array", "items": scope}, "scopes_seq": map[string]any{"type": "object", "additionalProperties": integer}, "server_hlc": str}),
 	}
 }
 

@@ -563,9 +563,20 @@ type DeviceState struct {
 	Lag int64 `json:"lag"`
 }
 
+// State is the caller's sync state: GET /api/sync/state.
+type State struct {
+	Devices []DeviceState `json:"devices"`
+	// Scopes are the caller's own scope and their teams'.
+	Scopes []wire.Scope `json:"scopes"`
+	// ScopesSeq is each scope's newest log sequence.
+	ScopesSeq map[string]int64 `json:"scopes_seq"`
+	// ServerHLC is the server's clock now.
+	ServerHLC string `json:"server_hlc"`
+}
+
 // State lists the caller's devices with their last push and pull and how
 // far behind each is.
-func (s *Service) State(ctx context.Context) (map[string]any, error) {
+func (s *Service) State(ctx context.Context) (*State, error) {
 	u, err := core.RequireUser(ctx)
 	if err != nil {
 		return nil, err
@@ -596,7 +607,7 @@ func (s *Service) State(ctx context.Context) (map[string]any, error) {
 		}
 		devices = append(devices, st)
 	}
-	return map[string]any{"devices": devices, "scopes": scopes, "scopes_seq": seqs, "server_hlc": s.clock.Now()}, nil
+	return &State{Devices: devices, Scopes: scopes, ScopesSeq: seqs, ServerHLC: s.clock.Now()}, nil
 }
 
 // decider judges one batch's patches for one caller.
