@@ -233,6 +233,9 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
   await byTestId('checkin-form').waitFor();
   for (let n = 1; n <= 7; n++) await byTestId(`cbi-${n}-${n === 7 ? 3 : 1}`).check();
   await until(async () => /Your work-related burnout score: 75/.test(await byTestId('cbi-score').textContent()), 'the check-in score of 75');
+  // On the web the server reads and keeps the words: the note says so, not "this computer".
+  const privacy = (await byTestId('checkin-privacy').textContent()).trim();
+  if (!/Read by this server/.test(privacy) || /this computer|nothing is sent/.test(privacy)) fail(`the check-in's privacy note reads ${JSON.stringify(privacy)}`);
   await byTestId('checkin-text').fill('Long days this week, but the team is great.');
   await byTestId('checkin-submit').click();
   await byTestId('checkin-form').waitFor({ state: 'detached' });

@@ -5,6 +5,7 @@ import {
   chartIndexFor,
   loadSentence,
   cbiBand,
+  checkinPrivacy,
   cbiItemScore,
   cbiScore,
   checkinBody,
@@ -773,5 +774,15 @@ describe('fixPlurals', () => {
   it('says a fraction of a day as under a day', () => {
     expect(formatDays(0.4)).toBe('under a day');
     expect(formatDays(0)).toBe('0 days');
+  });
+});
+
+describe('check-in privacy', () => {
+  it('says where the words go on each face', () => {
+    expect(checkinPrivacy(false)).toContain('this server');
+    expect(checkinPrivacy(false)).not.toContain('this computer');
+    expect(checkinPrivacy(true)).toContain('this computer');
+    expect(checkinPrivacy(true)).toContain('team server');
+    for (const d of [false, true]) expect(checkinPrivacy(d)).not.toMatch(/nothing is sent/);
   });
 });

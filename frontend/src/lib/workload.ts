@@ -762,6 +762,17 @@ export function checkinBody(userId: string, c: CheckinInput) {
   return body;
 }
 
+/**
+ * Where the check-in's own words go, true on either face: the desktop reads
+ * them on this computer (and syncs them, as personal data, to a team server
+ * it is connected to); on the web the server reads and keeps them.
+ */
+export function checkinPrivacy(desktop: boolean): string {
+  return desktop
+    ? 'Read on this computer to gauge the tone and kept with your own data (on your team server too, if you sync with one), where only you see it.'
+    : 'Read by this server to gauge the tone and kept with your account, where only you see it.';
+}
+
 // ---------- levels, the gauge ----------
 
 /**
