@@ -4,19 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync"
 	"time"
+
+	"sentry/backend/txgroup"
 )
 
-// Group commit.
+// Group commit (backend/txgroup has the group lock and the batches).
 //
 // SQLite has one writer, and with WAL every COMMIT appends the pages its
 // transaction dirtied to the log: the same table, index and full-text pages
 // again for every small write. Writes that arrive while a transaction is
-// open therefore join it instead of queueing for a transaction of their own:
-// the callers take turns (the group lock is handed from one to the next)
-// inside one outer transaction, each in its own SAVEPOINT, and the last one
-// of the batch commits for everyone.
+// open therefore join it instead of queueing for a transaction of their own,
+// each in its own SAVEPOINT, and the last one of the batch commits for
+// everyone.
 //
 //   - BeginTx waits for the group lock, begins the outer transaction if
 //     none is open and opens the caller's savepoint.
@@ -25,7 +25,6 @@ import (
 //     caller and returns only once the outer COMMIT has been made, with its
 //     result: no caller is told "done" before its write is in the log, and a
 //     failed COMMIT fails every member of that batch.
-//   - The caller that finds nobody waiting (or the batch full) commits.
 //
 // The lock is held from BeginTx to Commit or Rollback, as the single writer
 // connection was before, so store code between them is unchanged.
@@ -37,99 +36,33 @@ import (
 
 // maxBatch bounds how many callers share one COMMIT, so the first of them
 // does not wait for an endless stream of later ones.
-const maxBatch = 32
+const maxBatch = txgroup.DefaultMax
 
 // memberSavepoint names every member's savepoint: members never overlap,
 // each one's is released before the next one begins.
 const memberSavepoint = "sentry_member"
 
 type group struct {
+	txgroup.Group
 	write *sql.DB
-
-	mu    sync.Mutex
-	held  bool              // someone holds the group lock
-	queue []chan struct{}   // callers waiting for it, first come first served
-	cur   *batch            // the open outer transaction, touched by the lock holder only
-	stats func(members int) // test hook: called with each batch's size before COMMIT
-	stmts stmtCache         // prepared on the writer pool (stmtcache.go)
+	stmts stmtCache // prepared on the writer pool (stmtcache.go)
+	// cur is the last batch opened; it is the open one while the group's
+	// current batch is its own (touched by the lock holder only).
+	cur *batch
 }
 
 // batch is one outer transaction and the members that joined it.
 type batch struct {
-	conn    *sql.Conn
-	tx      *sql.Tx // the outer transaction, on conn
-	stmts   map[string]*sql.Stmt
-	members int
-	// err, once set, is every member's answer: a member's savepoint could
-	// not be released or undone (so what the transaction holds is unknown),
-	// or COMMIT failed.
-	err  error
-	done chan struct{} // closed after COMMIT (or the rollback) with err final
-}
-
-// acquire takes the group lock, waiting in line.
-func (g *group) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	g.mu.Lock()
-	if !g.held {
-		g.held = true
-		g.mu.Unlock()
-		return nil
-	}
-	ch := make(chan struct{})
-	g.queue = append(g.queue, ch)
-	g.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-	}
-	g.mu.Lock()
-	for i, q := range g.queue {
-		if q == ch {
-			g.queue = append(g.queue[:i], g.queue[i+1:]...)
-			g.mu.Unlock()
-			return ctx.Err()
-		}
-	}
-	g.mu.Unlock()
-	// The lock was handed over as the context ended: pass it on (or commit
-	// the open batch if nobody else waits), as a member leaving would.
-	g.release()
-	return ctx.Err()
-}
-
-// release gives the group lock up. If a batch is open and nobody waits for
-// the lock (or the batch is full or broken), the batch is finished first,
-// by this caller, still holding the lock so the next batch begins after.
-func (g *group) release() {
-	g.mu.Lock()
-	if b := g.cur; b != nil && (len(g.queue) == 0 || b.members >= maxBatch || b.err != nil) {
-		g.cur = nil
-		stats := g.stats
-		g.mu.Unlock()
-		if stats != nil {
-			stats(b.members)
-		}
-		b.finish()
-		g.mu.Lock()
-	}
-	if len(g.queue) > 0 {
-		ch := g.queue[0]
-		g.queue = g.queue[1:]
-		close(ch) // the lock passes to that caller; held stays true
-	} else {
-		g.held = false
-	}
-	g.mu.Unlock()
+	*txgroup.Batch
+	conn  *sql.Conn
+	tx    *sql.Tx // the outer transaction, on conn
+	stmts map[string]*sql.Stmt
 }
 
 // open returns the open batch, beginning one if needed. The caller holds
 // the lock.
 func (g *group) open(ctx context.Context) (*batch, error) {
-	if g.cur != nil {
+	if g.cur != nil && g.Current() == g.cur.Batch {
 		return g.cur, nil
 	}
 	g.prepareWanted(ctx)
@@ -146,30 +79,29 @@ func (g *group) open(ctx context.Context) (*batch, error) {
 		conn.Close()
 		return nil, err
 	}
-	b := &batch{conn: conn, tx: tx, done: make(chan struct{})}
-	g.mu.Lock()
+	b := &batch{conn: conn, tx: tx}
+	b.Batch = g.Start(b.finish)
 	g.cur = b
-	g.mu.Unlock()
 	return b, nil
 }
 
 // finish commits the batch (or rolls it back if it is broken), returns the
-// connection and tells every member.
-func (b *batch) finish() {
-	if b.err == nil {
-		if err := b.tx.Commit(); err != nil {
-			b.err = fmt.Errorf("sqlite: commit: %w", err)
+// connection and gives the members' answer.
+func (b *batch) finish(err error) error {
+	if err == nil {
+		if cerr := b.tx.Commit(); cerr != nil {
+			err = fmt.Errorf("sqlite: commit: %w", cerr)
 		}
 	} else {
 		_ = b.tx.Rollback()
 	}
-	if b.err != nil {
+	if err != nil {
 		// After a failed COMMIT the transaction may still be open; the
 		// connection must go back to the pool without it.
 		_, _ = b.conn.ExecContext(context.Background(), `ROLLBACK`)
 	}
 	b.conn.Close()
-	close(b.done)
+	return err
 }
 
 // Tx is one caller's write transaction: a savepoint inside the group's
@@ -190,20 +122,21 @@ type Tx struct {
 // if there is one (group commit, see groupcommit.go).
 func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	g := db.group
-	if err := g.acquire(ctx); err != nil {
+	if err := g.Acquire(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	b, err := g.open(ctx)
 	if err != nil {
-		g.release()
+		g.Release()
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	if _, err := b.exec(context.Background(), db.group, `SAVEPOINT `+memberSavepoint); err != nil {
-		b.err = fmt.Errorf("sqlite: begin: %w", err)
-		g.release()
-		return nil, b.err
+		err = fmt.Errorf("sqlite: begin: %w", err)
+		b.Fail(err)
+		g.Release()
+		return nil, err
 	}
-	b.members++
+	b.Members++
 	return &Tx{db: db, b: b, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
 }
 
@@ -283,12 +216,11 @@ func (tx *Tx) Commit() error {
 	}
 	tx.end()
 	b := tx.b
-	if _, err := b.exec(context.Background(), tx.db.group, `RELEASE `+memberSavepoint); err != nil && b.err == nil {
-		b.err = fmt.Errorf("sqlite: release savepoint: %w", err)
+	if _, err := b.exec(context.Background(), tx.db.group, `RELEASE `+memberSavepoint); err != nil {
+		b.Fail(fmt.Errorf("sqlite: release savepoint: %w", err))
 	}
-	tx.db.group.release()
-	<-b.done
-	return b.err
+	tx.db.group.Release()
+	return b.Wait()
 }
 
 // Rollback undoes the caller's work only. After Commit it does nothing and
@@ -304,13 +236,13 @@ func (tx *Tx) Rollback() error {
 	if err == nil {
 		_, err = b.exec(bg, tx.db.group, `RELEASE `+memberSavepoint)
 	}
-	if err != nil && b.err == nil {
+	if err != nil {
 		// The outer transaction's state is unknown (SQLite rolls a whole
 		// transaction back after some errors): nobody in it may be told
 		// their write is kept.
-		b.err = fmt.Errorf("sqlite: roll back savepoint: %w", err)
+		b.Fail(fmt.Errorf("sqlite: roll back savepoint: %w", err))
 	}
-	tx.db.group.release()
+	tx.db.group.Release()
 	return nil
 }
 

@@ -42,21 +42,14 @@ func gcTask(userID, title string) *core.Task {
 		TaskType: core.TaskTypeTask, Source: core.SourceSentry}
 }
 
-// waiting is how many callers wait for the group lock.
-func (g *group) waiting() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.queue)
-}
-
 // waitInLine waits until n callers wait for the group lock, bounded by a
 // generous outer limit only.
 func waitInLine(t *testing.T, g *group, n int) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
-	for g.waiting() < n {
+	for g.Waiting() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d callers in line, want %d", g.waiting(), n)
+			t.Fatalf("%d callers in line, want %d", g.Waiting(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -66,9 +59,7 @@ func waitInLine(t *testing.T, g *group, n int) {
 func recordBatches(db *DB) func() []int {
 	var mu sync.Mutex
 	var sizes []int
-	db.group.mu.Lock()
-	db.group.stats = func(n int) { mu.Lock(); sizes = append(sizes, n); mu.Unlock() }
-	db.group.mu.Unlock()
+	db.group.SetStats(func(n int) { mu.Lock(); sizes = append(sizes, n); mu.Unlock() })
 	return func() []int { mu.Lock(); defer mu.Unlock(); return append([]int(nil), sizes...) }
 }
 
@@ -304,7 +295,7 @@ func TestGroupCommitCancelledWaiterLeavesTheGroup(t *testing.T) {
 	if err := <-gone; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled waiter: %v", err)
 	}
-	if n := db.group.waiting(); n != 0 {
+	if n := db.group.Waiting(); n != 0 {
 		t.Fatalf("%d waiting after the cancel", n)
 	}
 	// A finds nobody waiting and commits by itself.
@@ -392,7 +383,7 @@ func TestGroupCommitCancellationStress(t *testing.T) {
 			t.Fatalf("task %s: reported kept %v, in the database %v", id, ok, got)
 		}
 	}
-	if n := db.group.waiting(); n != 0 {
+	if n := db.group.Waiting(); n != 0 {
 		t.Fatalf("%d still waiting", n)
 	}
 	tn := gcTask(u.ID, "after")
