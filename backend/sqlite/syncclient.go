@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -741,14 +742,15 @@ func (tx *Tx) rebuildRow(ctx context.Context, b *core.SyncBinding, t *schema.Tab
 	for f := range row.Fields {
 		names = append(names, f)
 	}
-	_, err = tx.writeSyncedRow(ctx, b, t, id, row, names, !found, "")
+	_, err = tx.writeSyncedRow(ctx, b, t, id, row, names, !found, "", nil)
 	return err
 }
 
 // writeSyncedRow writes the named fields of row (with all its clocks) to
 // the local table, inserting it under the local profile when new, and logs
-// the write as a change from the server (already pushed: never echoed).
-func (tx *Tx) writeSyncedRow(ctx context.Context, b *core.SyncBinding, t *schema.Table, id string, row merge.Row, names []string, insert bool, scopeID string) (string, error) {
+// the write as a change from the server (already pushed: never echoed) —
+// at once, or into log when there is one.
+func (tx *Tx) writeSyncedRow(ctx context.Context, b *core.SyncBinding, t *schema.Table, id string, row merge.Row, names []string, insert bool, scopeID string, log *pulledLog) (string, error) {
 	sort.Strings(names)
 	cols, args := []string{}, []any{}
 	logged := map[string]any{}
@@ -817,12 +819,69 @@ func (tx *Tx) writeSyncedRow(ctx context.Context, b *core.SyncBinding, t *schema
 	if err != nil {
 		return "", fmt.Errorf("sqlite: encode pulled change: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO changes (id, user_id, table_name, row_id, op, fields, hlc, device_id, created_at, pushed_at, origin, scope_id, base)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote', ?, '{}')`,
-		NewID(), b.LocalUserID, t.Name, id, op, string(fields), hlcPart, origin, now, now, scopeID); err != nil {
-		return "", fmt.Errorf("sqlite: log pulled change of %s %s: %w", t.Name, id, err)
+	entry := pulledChange{NewID(), b.LocalUserID, t.Name, id, op, string(fields), hlcPart, origin, now, scopeID}
+	if log != nil {
+		// Written with the page's other entries, before the page's
+		// savepoint is released.
+		log.rows = append(log.rows, entry)
+		return op, nil
+	}
+	if err := tx.logPulledChanges(ctx, []pulledChange{entry}); err != nil {
+		return "", err
 	}
 	return op, nil
+}
+
+// pulledChange is the change-log entry of a row written from the server.
+type pulledChange struct {
+	id, userID, table, rowID, op, fields, hlc, device, at, scopeID string
+}
+
+// pulledLog collects a pull page's change-log entries, so that they are
+// written in a few statements of many rows rather than one a row.
+type pulledLog struct{ rows []pulledChange }
+
+// pulledChangeCols is the change log's columns a pulled entry fills, and
+// pulledChangeRow the values of one entry in its multi-row INSERT.
+const (
+	pulledChangeCols = `INSERT INTO changes (id, user_id, table_name, row_id, op, fields, hlc, device_id, created_at, pushed_at, origin, scope_id, base) VALUES `
+	pulledChangeRow  = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote', ?, '{}')`
+)
+
+// logPulledChanges writes entries to the change log, as already pushed (a
+// change from the server is never echoed), in their order. The statements
+// carry 64, 32, …, 1 rows, so there are only seven texts and each stays
+// prepared.
+func (tx *Tx) logPulledChanges(ctx context.Context, entries []pulledChange) error {
+	for len(entries) > 0 {
+		n := 64
+		for n > len(entries) {
+			n /= 2
+		}
+		q := pulledChangeStmt(n)
+		args := make([]any, 0, n*11)
+		for _, e := range entries[:n] {
+			args = append(args, e.id, e.userID, e.table, e.rowID, e.op, e.fields, e.hlc, e.device, e.at, e.at, e.scopeID)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("sqlite: log pulled change of %s %s: %w", entries[0].table, entries[0].rowID, err)
+		}
+		entries = entries[n:]
+	}
+	return nil
+}
+
+var pulledChangeStmts [7]string
+
+func init() {
+	for i := range pulledChangeStmts {
+		pulledChangeStmts[i] = pulledChangeCols + strings.TrimSuffix(strings.Repeat(pulledChangeRow+", ", 1<<i), ", ")
+	}
+}
+
+// pulledChangeStmt is the INSERT of n entries, n a power of two up to 64.
+func pulledChangeStmt(n int) string {
+	return pulledChangeStmts[bits.TrailingZeros(uint(n))]
 }
 
 // ApplySyncPage merges one pull page and saves its cursor, all or nothing.
@@ -878,9 +937,11 @@ func (db *DB) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]core.SyncA
 		return nil, fmt.Errorf("sqlite: apply pull: %w", err)
 	}
 	kept := len(out)
+	log := &pulledLog{}
 	for careful := false; ; careful = true {
 		ahead.written = map[[2]string]bool{}
 		out = out[:kept]
+		log.rows = log.rows[:0]
 		err = nil
 		for _, e := range p.Entries {
 			if resync {
@@ -889,12 +950,17 @@ func (db *DB) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]core.SyncA
 				}
 			}
 			var a *core.SyncApplied
-			if a, err = tx.applyEntry(ctx, b, e, ahead, careful); err != nil {
+			if a, err = tx.applyEntry(ctx, b, e, ahead, careful, log); err != nil {
 				break
 			}
 			if a != nil {
 				out = append(out, *a)
 			}
+		}
+		if err == nil && !careful {
+			// The fast pass's log entries, in the page's order; careful,
+			// each row logged its own inside its savepoint.
+			err = tx.logPulledChanges(ctx, log.rows)
 		}
 		if errors.Is(err, errRowDoesNotFit) && !careful {
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO sync_page`); err != nil {
@@ -943,7 +1009,7 @@ var errRowDoesNotFit = errors.New("sqlite: a pulled row does not fit this device
 // pending local writes with newer clocks stay). Careful, the row is written
 // in a savepoint of its own and skipped if it does not fit; otherwise such
 // a row is errRowDoesNotFit.
-func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEntry, ahead *rowsAhead, careful bool) (*core.SyncApplied, error) {
+func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEntry, ahead *rowsAhead, careful bool, log *pulledLog) (*core.SyncApplied, error) {
 	t, ok := schema.Lookup(e.Table)
 	if !ok || !core.ValidID(e.RowID) {
 		return nil, nil // a table this version does not sync
@@ -1000,7 +1066,7 @@ func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEn
 	// skipped and logged; the server still has it.
 	ahead.written[[2]string{t.Name, e.RowID}] = true
 	if !careful {
-		op, err := tx.writeSyncedRow(ctx, b, t, e.RowID, merged, changed, !found, scope)
+		op, err := tx.writeSyncedRow(ctx, b, t, e.RowID, merged, changed, !found, scope, log)
 		if err != nil {
 			if violation(err) == violationNone && core.ErrorCode(err) != core.EINVALID {
 				return nil, err
@@ -1013,7 +1079,7 @@ func (tx *Tx) applyEntry(ctx context.Context, b *core.SyncBinding, e core.SyncEn
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT sync_entry`); err != nil {
 		return nil, fmt.Errorf("sqlite: apply pulled row: %w", err)
 	}
-	op, err := tx.writeSyncedRow(ctx, b, t, e.RowID, merged, changed, !found, scope)
+	op, err := tx.writeSyncedRow(ctx, b, t, e.RowID, merged, changed, !found, scope, nil)
 	if err != nil {
 		if violation(err) == violationNone && core.ErrorCode(err) != core.EINVALID {
 			return nil, err

@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"sentry/backend/core"
@@ -169,6 +171,42 @@ func TestSyncPullMergesRemoteRowsAndNeverEchoesThem(t *testing.T) {
 		t.Fatalf("rejected %+v %v: want the edit kept, forbidden, with its value", rej, err)
 	}
 	_ = b
+}
+
+// A pull page's rows are logged as changes from the server — one entry a
+// row, in the page's order, already pushed — even when the page is long
+// enough to be logged in several statements, and none goes out again.
+func TestSyncPullLogsEveryRowOfALongPageOnce(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	u := mustUser(t, db, "pulllog@example.com")
+	b := bindTest(t, db, u)
+	clock := "0001764000000000-000001@other-device"
+	var entries []core.SyncEntry
+	for i := 0; i < 101; i++ { // 64 + 32 + 4 + 1
+		entries = append(entries, core.SyncEntry{ScopeID: b.RemoteUserID, Table: "tasks", RowID: fmt.Sprintf("0193eeee-0000-7000-8000-%012d", i),
+			SyncRowState: core.SyncRowState{State: map[string]any{"title": fmt.Sprintf("Pulled %d", i), "created_at": "2026-12-01T10:00:00.000Z"},
+				Clocks: map[string]string{"title": clock, "created_at": clock}}})
+	}
+	applied, err := db.ApplySyncPage(ctx, &core.SyncPage{Cursor: "long", Entries: entries})
+	if err != nil || len(applied) != len(entries) {
+		t.Fatalf("applied %d rows, %v; want %d", len(applied), err, len(entries))
+	}
+	var got string
+	if err := db.QueryRowForTest(`SELECT group_concat(line, char(10)) FROM (SELECT row_id || ' ' || op || ' ' || fields || ' ' || hlc || ' ' ||
+		device_id || ' ' || (pushed_at IS NOT NULL) || ' ' || scope_id AS line FROM changes WHERE origin = 'remote' ORDER BY seq)`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i, e := range entries {
+		want = append(want, fmt.Sprintf(`%s insert {"created_at":"2026-12-01T10:00:00.000Z","title":"Pulled %d"} 0001764000000000-000001 other-device 1 %s`, e.RowID, i, u.ID))
+	}
+	if got != strings.Join(want, "\n") {
+		t.Fatalf("the change log of the pulled page:\n%s\nwant one entry a row, in the page's order, pushed, in the personal scope:\n%s", got, strings.Join(want, "\n"))
+	}
+	if batch, err := db.SyncOutbox(ctx, 500, 1<<20); err != nil || batch != nil {
+		t.Fatalf("pulled rows went into the outbox: %+v %v", batch, err)
+	}
 }
 
 func TestSyncRejectionRebuildsTheRowAndKeepsTheChange(t *testing.T) {

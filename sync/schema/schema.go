@@ -75,6 +75,10 @@ type Table struct {
 	// same row and their fields merge instead of clashing.
 	DeterministicID bool
 	Fields          []Field
+
+	// synced[v] is Synced(v) for the versions up to Version, listed once
+	// for the registry's tables: a sync reads it for every row it moves.
+	synced [][]Field
 }
 
 // Meta are the bookkeeping columns of every synced row: its id, owner,
@@ -158,7 +162,12 @@ var Tables = []Table{
 var byName = func() map[string]*Table {
 	m := map[string]*Table{}
 	for i := range Tables {
-		m[Tables[i].Name] = &Tables[i]
+		t := &Tables[i]
+		t.synced = make([][]Field, Version+1)
+		for v := range t.synced {
+			t.synced[v] = t.listSynced(v)
+		}
+		m[t.Name] = t
 	}
 	return m
 }()
@@ -196,14 +205,23 @@ func (t *Table) Field(name string) (Field, bool) {
 
 // Synced lists the fields that travel to a client at schema version v:
 // not local-only, and known to that version.
+// The list is shared: a caller that adds to it gets a copy (its capacity
+// is its length), and none may change its elements.
 func (t *Table) Synced(v int) []Field {
+	if v >= 0 && v < len(t.synced) {
+		return t.synced[v]
+	}
+	return t.listSynced(v)
+}
+
+func (t *Table) listSynced(v int) []Field {
 	var out []Field
 	for _, f := range t.Fields {
 		if !f.LocalOnly && f.Since <= v {
 			out = append(out, f)
 		}
 	}
-	return out
+	return out[:len(out):len(out)]
 }
 
 // Columns lists every column the registry accounts for: meta and fields.
