@@ -329,6 +329,7 @@ func extractive(results []Result, cites []core.Citation, q question, query strin
 	var cands []candidate
 	seen := map[string]int{} // document and offset → candidate (passages overlap)
 	for i, r := range results {
+		title := documentTitle(r)
 		for _, sp := range passageSentences(r.Text) {
 			raw := r.Text[sp.start:sp.end]
 			n := countTokens(raw)
@@ -339,9 +340,13 @@ func extractive(results []Result, cites []core.Citation, q question, query strin
 			for _, t := range matchTerms(raw) {
 				sent[t] = true
 			}
+			// The document's title names what all of it is about, so it
+			// says no more of a sentence than the document does.
 			head := map[string]bool{}
-			for _, t := range matchTerms(sp.heading) {
-				head[t] = true
+			if sp.heading != title {
+				for _, t := range matchTerms(sp.heading) {
+					head[t] = true
+				}
 			}
 			c := candidate{res: i, start: sp.start, end: sp.end, heading: sp.heading, text: strings.Join(strings.Fields(raw), " "), inSentence: map[string]bool{}}
 			got, near, headed := 0.0, 0.0, false
@@ -474,6 +479,23 @@ func extractive(results []Result, cites []core.Citation, q question, query strin
 		parts = append(parts, citeSentence(c.text, n))
 	}
 	return &Answer{Answer: strings.Join(parts, " "), Citations: used, Engine: "extractive", Found: true}
+}
+
+// documentTitle is the heading that opens the document, when r is its
+// first passage ("" otherwise).
+func documentTitle(r Result) string {
+	if r.Start != 0 {
+		return ""
+	}
+	ps := paragraphs(r.Text)
+	if len(ps) == 0 {
+		return ""
+	}
+	first := r.Text[ps[0][0]:ps[0][1]]
+	if !isHeading(first) || fieldLine(first) {
+		return ""
+	}
+	return cleanHeading(first)
 }
 
 // pointsBack: the sentence opens with a pronoun that refers to what came
