@@ -55,9 +55,13 @@ func (a *App) SyncEngineOptions(ctx context.Context, secrets remote.Secrets) (cl
 }
 
 // StartSync runs the engine's background loop until stop is called (stop
-// waits for it, so call it before Close). Local task writes nudge a push.
+// waits for it, so call it before Close). Local task writes nudge a push,
+// and opening a synced file still on the team server downloads it.
 func (a *App) StartSync(ctx context.Context, e *client.Engine) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
+	if a.Uploads != nil {
+		a.Uploads.SetFetcher(e)
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -72,6 +76,9 @@ func (a *App) StartSync(ctx context.Context, e *client.Engine) (stop func()) {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			if a.Uploads != nil {
+				a.Uploads.SetFetcher(nil)
+			}
 			cancel()
 			wg.Wait()
 		})

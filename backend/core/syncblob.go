@@ -115,4 +115,12 @@ type BlobTransferStore interface {
 	// AttachBlob gives an upload waiting for its bytes their storage key;
 	// conflict when it has bytes already (or is gone).
 	AttachBlob(ctx context.Context, uploadID, storageKey string) error
+	// WantBlobDownload makes a file's download eager and first in line
+	// (someone opened it), adding it if it is not queued, and returns it
+	// with how far it has got; not_found when no live upload waits for
+	// those bytes any more (they arrived).
+	WantBlobDownload(ctx context.Context, scopeID, sha string, size int64, now time.Time) (*BlobTransfer, error)
+	// WaitingBlobDownloads counts the downloads left on the server until
+	// their file is opened (files over the eager limit), and their bytes.
+	WaitingBlobDownloads(ctx context.Context) (n int, bytes int64, err error)
 }

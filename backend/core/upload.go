@@ -27,6 +27,10 @@ type Upload struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
 	DeletedAt   *time.Time `json:"-"`
+	// Download is set on a syncing device when the bytes are not here
+	// yet: on the team server (state on_server, fetched when opened) or
+	// coming (downloading, with the bytes received).
+	Download *FileFetch `json:"download,omitempty"`
 }
 
 // UploadSession groups the files of one upload action.

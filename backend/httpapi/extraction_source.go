@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"mime"
 	"net/http"
 	"strings"
@@ -21,8 +22,11 @@ func (s *Server) extractionSourceRoutes() []Route {
 	}
 	if s.Uploads != nil {
 		out = append(out, s.literalTail(Route{Method: "GET", Path: "/api/uploads/{upload_id}/content", Tag: "uploads",
-			Summary: "The bytes of one of your uploads, inline, with its detected type; supports Range requests",
+			Summary: "The bytes of one of your uploads, inline, with its detected type; supports Range requests. On a syncing device, a synced file still on the team server starts downloading and answers 202 with its progress (FileFetch) until it is here; 503 when the server can't be reached",
 			Status:  200, handler: s.handleUploadContent}))
+		out = append(out, s.literalTail(Route{Method: "POST", Path: "/api/uploads/{upload_id}/download", Tag: "uploads",
+			Summary:  "On a syncing device: bring a synced file from the team server (state here, 200, when its bytes are here; downloading, 202, with the bytes received so far); 503 with the reason when the server can't be reached",
+			Response: "FileFetch", Status: 200, handler: s.handleUploadDownload}))
 	}
 	return out
 }
@@ -114,13 +118,43 @@ func inlineType(contentType string) string {
 	return mt
 }
 
+// fileComing answers an open of a file whose bytes are still coming from
+// the team server: 202 with how far the download has got (the client asks
+// again). False for any other error.
+func fileComing(w http.ResponseWriter, err error) bool {
+	var p *core.FileFetch
+	if !errors.As(err, &p) {
+		return false
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusAccepted, p)
+	return true
+}
+
+func (s *Server) handleUploadDownload(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.Uploads.Fetch(r.Context(), r.PathValue("upload_id"))
+	if err != nil {
+		return err
+	}
+	status := http.StatusAccepted
+	if p.State == core.FileHere {
+		status = http.StatusOK
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, p)
+	return nil
+}
+
 func (s *Server) handleUploadContent(w http.ResponseWriter, r *http.Request) error {
 	up, err := s.Uploads.Get(r.Context(), r.PathValue("upload_id"))
 	if err != nil {
 		return err
 	}
 	f, err := s.Uploads.Open(r.Context(), up)
-	if err != nil {
+	if fileComing(w, err) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	defer f.Close()

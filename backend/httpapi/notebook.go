@@ -28,7 +28,7 @@ func (s *Server) notebookRoutes() []Route {
 		{Method: "POST", Path: "/api/notebooks/{notebook_id}/upload", Tag: "notebooks", Summary: "Add a document (multipart field \"file\"); it is indexed in the background", Body: "Multipart", Response: "NotebookUpload", Status: 202, handler: s.handleNotebookUpload},
 		{Method: "GET", Path: "/api/notebooks/{notebook_id}/documents", Tag: "notebooks", Summary: "A notebook's documents with indexing status and progress", Response: "NotebookDocumentList", Status: 200, handler: s.handleNotebookDocuments},
 		{Method: "DELETE", Path: "/api/notebooks/{notebook_id}/documents/{document_id}", Tag: "notebooks", Summary: "Remove a document, its passages, vectors and file", Status: 204, handler: s.handleDeleteNotebookDocument},
-		{Method: "GET", Path: "/api/notebooks/{notebook_id}/documents/{document_id}/file", Tag: "notebooks", Summary: "The document's original file, inline (active types such as HTML are sent as plain text)", Status: 200, handler: s.handleNotebookDocumentFile},
+		{Method: "GET", Path: "/api/notebooks/{notebook_id}/documents/{document_id}/file", Tag: "notebooks", Summary: "The document's original file, inline (active types such as HTML are sent as plain text); 202 with the download's progress (FileFetch) while a synced file comes from the team server", Status: 200, handler: s.handleNotebookDocumentFile},
 		{Method: "GET", Path: "/api/notebooks/{notebook_id}/documents/{document_id}/pages/{page}", Tag: "notebooks", Summary: "One page of a PDF document as PNG (415 for other kinds, 409 before it is indexed, 404 past its last page)", Query: []Param{{"dpi", "integer", "50–200 (default 110)"}}, Status: 200, handler: s.handleNotebookDocumentPage},
 		{Method: "POST", Path: "/api/notebooks/{notebook_id}/chat", Tag: "notebooks", Summary: "Ask a question; the answer cites passages as [n] (Accept: text/event-stream streams it)", Body: "NotebookChatRequest", Response: "NotebookAnswer", Status: 200, handler: s.handleNotebookChat},
 		{Method: "GET", Path: "/api/notebooks/{notebook_id}/messages", Tag: "notebooks", Summary: "The notebook's conversation, oldest first", Query: []Param{{"limit", "integer", "1–1000 (default 100)"}}, Response: "NotebookMessageList", Status: 200, handler: s.handleNotebookMessages},
@@ -195,7 +195,9 @@ var inlineTypes = map[string]bool{"application/pdf": true, "image/png": true, "i
 
 func (s *Server) handleNotebookDocumentFile(w http.ResponseWriter, r *http.Request) error {
 	d, up, f, err := s.Notebooks.DocumentFile(r.Context(), r.PathValue("notebook_id"), r.PathValue("document_id"))
-	if err != nil {
+	if fileComing(w, err) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	defer f.Close()

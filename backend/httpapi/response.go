@@ -269,6 +269,7 @@ func typedResponses() map[string]typedResponse {
 		"Upload":        responseOf[core.Upload](nil),
 		"SessionFiles":  responseOf[sessionFiles](nil),
 		"UploadHistory": responseOf[uploadHistory](nil),
+		"FileFetch":     responseOf[core.FileFetch](map[string]map[string]any{"state": enum(core.FileHere, core.FileDownloading, core.FileOnServer)}),
 
 		"Extraction": responseOf[core.Extraction](map[string]map[string]any{
 			"status":       enum("queued", "running", "done", "failed", "cancelled"),

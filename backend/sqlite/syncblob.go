@@ -291,3 +291,42 @@ func (db *DB) AttachBlob(ctx context.Context, uploadID, storageKey string) error
 	}
 	return nil
 }
+
+// WantBlobDownload makes a download eager and puts it first in line.
+func (db *DB) WantBlobDownload(ctx context.Context, scopeID, sha string, size int64, now time.Time) (*core.BlobTransfer, error) {
+	ts := formatTime(now)
+	// The zero time sorts before every due transfer: it goes next.
+	first := formatTime(time.Time{})
+	t := &core.BlobTransfer{Direction: core.BlobDown, ScopeID: scopeID, SHA256: sha}
+	var next string
+	// Only while an upload still waits for the bytes: an open that read
+	// the row just before they arrived must not start them again.
+	err := db.write.QueryRowContext(ctx, `INSERT INTO blob_transfers (direction, scope_id, sha256, size_bytes, state, eager, next_at, created_at, updated_at)
+		SELECT 'down', ?, ?, ?, 'pending', 1, ?, ?, ?
+		WHERE EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = ? AND u.storage_path = '' AND u.`+liveBytes+`)
+		ON CONFLICT (direction, scope_id, sha256) DO UPDATE SET
+		  eager = 1, next_at = excluded.next_at,
+		  done_bytes = CASE WHEN blob_transfers.state = 'done' THEN 0 ELSE blob_transfers.done_bytes END,
+		  attempts = CASE WHEN blob_transfers.state = 'done' THEN 0 ELSE blob_transfers.attempts END,
+		  state = 'pending', size_bytes = excluded.size_bytes, updated_at = excluded.updated_at
+		RETURNING size_bytes, done_bytes, state, eager, attempts, next_at, error`, scopeID, sha, size, first, ts, ts, sha).
+		Scan(&t.Size, &t.Offset, &t.State, &t.Eager, &t.Attempts, &next, &t.Error)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "No upload on this device waits for these bytes.")
+	} else if err != nil {
+		return nil, formatError(err, "want blob download", onViolation{})
+	}
+	t.NextAt, _ = parseTime(next)
+	return t, nil
+}
+
+// WaitingBlobDownloads counts the downloads that wait to be opened.
+func (db *DB) WaitingBlobDownloads(ctx context.Context) (n int, bytes int64, err error) {
+	err = db.read.QueryRowContext(ctx, `SELECT count(*), ifnull(sum(t.size_bytes), 0) FROM blob_transfers t
+		WHERE t.direction = 'down' AND t.state = 'pending' AND t.eager = 0
+		  AND EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = t.sha256 AND u.storage_path = '' AND u.`+liveBytes+`)`).Scan(&n, &bytes)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite: count waiting blob downloads: %w", err)
+	}
+	return n, bytes, nil
+}

@@ -55,6 +55,9 @@ type Service struct {
 	shared   core.UploadReservationStore
 	mu       sync.Mutex
 	reserved map[string]int64
+
+	fetchMu sync.RWMutex
+	fetcher core.FileFetcher
 }
 
 // NewService returns an upload service.
@@ -207,7 +210,9 @@ func (s *Service) Files(ctx context.Context, sessionID string) ([]*core.Upload, 
 	if err != nil {
 		return nil, err
 	}
-	return s.store.FindUploads(ctx, core.UploadFilter{UserID: sess.UserID, SessionID: sess.ID})
+	list, err := s.store.FindUploads(ctx, core.UploadFilter{UserID: sess.UserID, SessionID: sess.ID})
+	s.markDownloads(list...)
+	return list, err
 }
 
 // DeleteSession removes a session and its files.
@@ -224,7 +229,9 @@ func (s *Service) History(ctx context.Context, userID string, limit int) ([]*cor
 	if _, err := core.RequireSelf(ctx, userID); err != nil {
 		return nil, err
 	}
-	return s.store.FindUploads(ctx, core.UploadFilter{UserID: userID, Limit: limit})
+	list, err := s.store.FindUploads(ctx, core.UploadFilter{UserID: userID, Limit: limit})
+	s.markDownloads(list...)
+	return list, err
 }
 
 // Get returns one of the caller's uploads.
@@ -240,6 +247,7 @@ func (s *Service) Get(ctx context.Context, id string) (*core.Upload, error) {
 	if up.UserID != u.ID {
 		return nil, core.Errorf(core.ENOTFOUND, "Upload not found.")
 	}
+	s.markDownloads(up)
 	return up, nil
 }
 
@@ -253,7 +261,25 @@ func (s *Service) Read(ctx context.Context, up *core.Upload) ([]byte, error) {
 // ownership checks): read as it is sent, in ranges, never whole in
 // memory. A deleted or purged upload is not_found. The caller closes it;
 // ctx bounds every read of it.
+//
+// On a syncing device, a synced file whose bytes are still on the team
+// server is not an error: its download starts (or goes on), and the error
+// returned is a *core.FileFetch saying how far it has got; unavailable
+// when the server cannot be reached.
 func (s *Service) Open(ctx context.Context, up *core.Upload) (io.ReadSeekCloser, error) {
+	if f := s.fileFetcher(); f != nil && up.BytesElsewhere() {
+		p, err := f.FetchFile(ctx, up)
+		if err != nil {
+			return nil, err
+		}
+		if p.State != core.FileHere {
+			return nil, p
+		}
+		// The bytes arrived since up was read.
+		if up, err = s.store.FindUploadByID(ctx, up.ID); err != nil {
+			return nil, err
+		}
+	}
 	if up.DeletedAt != nil || up.StoragePath == "" {
 		return nil, core.Errorf(core.ENOTFOUND, "This file is no longer stored.")
 	}
@@ -262,6 +288,58 @@ func (s *Service) Open(ctx context.Context, up *core.Upload) (io.ReadSeekCloser,
 		return nil, core.Errorf(core.ENOTFOUND, "This file is no longer stored.")
 	}
 	return f, err
+}
+
+// SetFetcher lets uploads whose bytes are on the team server be fetched
+// when opened (the device's sync engine; nil when it stops).
+func (s *Service) SetFetcher(f core.FileFetcher) {
+	s.fetchMu.Lock()
+	s.fetcher = f
+	s.fetchMu.Unlock()
+}
+
+func (s *Service) fileFetcher() core.FileFetcher {
+	s.fetchMu.RLock()
+	defer s.fetchMu.RUnlock()
+	return s.fetcher
+}
+
+// markDownloads says, on a syncing device, which uploads' bytes are not
+// here yet and how far their download has got.
+func (s *Service) markDownloads(list ...*core.Upload) {
+	f := s.fileFetcher()
+	if f == nil {
+		return
+	}
+	for _, up := range list {
+		if !up.BytesElsewhere() {
+			continue
+		}
+		if p, ok := f.FileProgress(up); ok {
+			up.Download = p
+		} else {
+			up.Download = &core.FileFetch{State: core.FileOnServer, Size: up.SizeBytes}
+		}
+	}
+}
+
+// Fetch brings one of the caller's uploads to this device (the Download
+// action): a *core.FileFetch of state here when its bytes are here
+// already, else of the download it started or goes on with; unavailable
+// when the team server cannot be reached.
+func (s *Service) Fetch(ctx context.Context, id string) (*core.FileFetch, error) {
+	up, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	f := s.fileFetcher()
+	if f == nil || !up.BytesElsewhere() {
+		if up.DeletedAt != nil || up.StoragePath == "" {
+			return nil, core.Errorf(core.ENOTFOUND, "This file is no longer stored.")
+		}
+		return &core.FileFetch{State: core.FileHere, Received: up.SizeBytes, Size: up.SizeBytes}, nil
+	}
+	return f.FetchFile(ctx, up)
 }
 
 // Keep makes an upload permanent.

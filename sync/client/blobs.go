@@ -38,10 +38,14 @@ type BlobOptions struct {
 	Arrived func(ctx context.Context, uploadIDs []string)
 	// Chunk is the size files move in (default, and at most, 8 MiB).
 	Chunk int64
+	// EagerMax is the largest file downloaded as soon as its row arrives
+	// (default EagerBlobMax); larger ones stay on the server until opened.
+	EagerMax int64
 }
 
 // EagerBlobMax is the largest file downloaded as soon as its row arrives;
-// larger ones come when something needs them.
+// larger ones come when something needs them: a notebook document to
+// index, or a person opening the file (FetchFile).
 const EagerBlobMax = 20 << 20
 
 // BlobResult is what a round did with files.
@@ -52,15 +56,25 @@ type BlobResult struct {
 	BlobError     string `json:"blob_error,omitempty"`
 }
 
-// BlobStatus is how many files are still to move.
+// BlobStatus is how many files are still to move, and how many are left
+// on the server until opened (over the eager limit) with their bytes.
 type BlobStatus struct {
-	BlobUploadsPending   int `json:"blob_uploads_pending"`
-	BlobDownloadsPending int `json:"blob_downloads_pending"`
+	BlobUploadsPending   int   `json:"blob_uploads_pending"`
+	BlobDownloadsPending int   `json:"blob_downloads_pending"`
+	BlobsOnServer        int   `json:"blobs_on_server"`
+	BlobsOnServerBytes   int64 `json:"blobs_on_server_bytes"`
 }
 
 func (e *Engine) transfers() (core.BlobTransferStore, bool) {
 	ts, ok := e.o.Store.(core.BlobTransferStore)
 	return ts, ok && e.o.Files.Files != nil
+}
+
+func (e *Engine) eagerMax() int64 {
+	if m := e.o.Files.EagerMax; m > 0 {
+		return m
+	}
+	return EagerBlobMax
 }
 
 func (e *Engine) chunk() int64 {
@@ -86,7 +100,11 @@ func (e *Engine) fileStatus(ctx context.Context) BlobStatus {
 	if err != nil {
 		e.o.Logger.Warn("sync: count file transfers", slog.Any("error", err))
 	}
-	return BlobStatus{BlobUploadsPending: up, BlobDownloadsPending: down}
+	n, size, err := ts.WaitingBlobDownloads(ctx)
+	if err != nil {
+		e.o.Logger.Warn("sync: count files left on the server", slog.Any("error", err))
+	}
+	return BlobStatus{BlobUploadsPending: up, BlobDownloadsPending: down, BlobsOnServer: n, BlobsOnServerBytes: size}
 }
 
 // fileLoop moves files in the background: when a push or pull may have
@@ -134,7 +152,7 @@ func (e *Engine) moveFiles(ctx context.Context, c *remote.Client, b *core.SyncBi
 		return r
 	}
 	now := e.o.Now()
-	if _, err := ts.QueueBlobTransfers(ctx, b.RemoteUserID, EagerBlobMax, now); err != nil {
+	if _, err := ts.QueueBlobTransfers(ctx, b.RemoteUserID, e.eagerMax(), now); err != nil {
 		return fail(err)
 	}
 	due := now
@@ -364,6 +382,8 @@ func (e *Engine) fetchFile(ctx context.Context, c *remote.Client, ts core.BlobTr
 	if err := f.Truncate(off); err != nil {
 		return fmt.Errorf("client: %w", err)
 	}
+	got := e.dl.start(t, off)
+	defer e.dl.end(t)
 	for off < t.Size {
 		end := min(off+e.chunk(), t.Size) - 1
 		res, err := e.blobCall(ctx, c, http.MethodGet, blobPath(t), map[string]string{"Range": fmt.Sprintf("bytes=%d-%d", off, end)}, nil)
@@ -391,7 +411,8 @@ func (e *Engine) fetchFile(ctx context.Context, c *remote.Client, ts core.BlobTr
 			res.Body.Close()
 			return fmt.Errorf("client: %w", err)
 		}
-		n, cerr := io.Copy(f, io.LimitReader(res.Body, t.Size-off))
+		got.Store(off)
+		n, cerr := io.Copy(countingWriter{f, got}, io.LimitReader(res.Body, t.Size-off))
 		res.Body.Close()
 		off += n
 		if err := f.Sync(); err != nil {

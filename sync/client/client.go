@@ -78,6 +78,7 @@ type Engine struct {
 
 	blobMu    sync.Mutex    // one file transfer run at a time
 	blobNudge chan struct{} // wakes the file transfers
+	dl        downloads     // the downloads under way, for their progress
 }
 
 // New returns an engine.
