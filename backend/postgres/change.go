@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -58,8 +59,12 @@ func (tx *Tx) logRemoteChange(userID, scopeID, table, rowID, op, ts string, fiel
 	return id
 }
 
-// Commit writes the queued change log entries, then commits.
+// Commit writes the queued change log entries, then commits. A member of
+// a group (groupcommit.go) returns once its batch has committed.
 func (tx *Tx) Commit(ctx context.Context) error {
+	if tx.member != nil {
+		return tx.commitMember(ctx)
+	}
 	if err := tx.flushChanges(ctx); err != nil {
 		tx.rollback()
 		return err
@@ -101,17 +106,40 @@ func changedFields(tb *schema.Table, op string, fields map[string]any) []string 
 	return out
 }
 
+// logEntry is a change log entry ready to be filed: its scope and its
+// fields' clocks before the write are known.
+type logEntry struct {
+	pendingChange
+	scope string
+	base  map[string]string
+	now   time.Time
+}
+
 func (tx *Tx) flushChanges(ctx context.Context) error {
 	if len(tx.pending) == 0 {
 		return nil
 	}
+	b := &pgx.Batch{}
+	entries, what, err := tx.stampChanges(ctx, b, nil)
+	if err != nil {
+		return err
+	}
+	if what, err = queueEntries(b, what, entries, tx.db.DeviceID); err != nil {
+		return err
+	}
+	return sendBatch(ctx, tx, b, what)
+}
+
+// stampChanges takes the queued entries off tx, queues on b the new field
+// clocks of the rows they touch and returns the entries, ready to be
+// filed, and each queued statement's name (what, extended) for its error.
+func (tx *Tx) stampChanges(ctx context.Context, b *pgx.Batch, what []string) ([]logEntry, []string, error) {
 	pending := tx.pending
 	tx.pending = nil
 	type key struct{ table, row string }
 	rows := map[key]*rowClocks{}
 	var order []key
-	scopes := make([]string, len(pending))
-	bases := make([]map[string]string, len(pending))
+	entries := make([]logEntry, len(pending))
 	for i, p := range pending {
 		k := key{p.table, p.rowID}
 		tb, synced := schema.Lookup(p.table)
@@ -130,7 +158,7 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 					} else {
 						var err error
 						if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
-							return err
+							return nil, nil, err
 						}
 					}
 					rows[k] = rc
@@ -157,14 +185,44 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 		if scope == "" {
 			scope = p.userID
 		}
-		scopes[i], bases[i] = scope, base
+		entries[i] = logEntry{pendingChange: p, scope: scope, base: base, now: tx.now}
 	}
-	// One seq range per scope, the scopes locked in id order.
+	for _, k := range order {
+		rc := rows[k]
+		if rc == nil || !rc.dirty || !rc.exists {
+			continue
+		}
+		buf, err := json.Marshal(rc.clocks)
+		if err != nil {
+			return nil, nil, fmt.Errorf("postgres: encode clocks of %s %s: %w", k.table, k.row, err)
+		}
+		b.Queue(`UPDATE `+k.table+` SET field_clocks = $1 WHERE id = $2`, string(buf), k.row)
+		what = append(what, "stamp clocks of "+k.table+" "+k.row)
+	}
+	return entries, what, nil
+}
+
+// queueEntries queues on b the scopes' seq ranges, then the entries, and
+// returns what extended with each statement's name.
+//
+// The scopes are locked in id order. A scope's row stays locked from its
+// upsert to COMMIT and every other writer of that scope waits as long, so
+// the caller sends b as the last round trip before COMMIT: nothing runs in
+// between but the entries' inserts, on the server, with no round trip of
+// their own. An entry's seq is its scope's last_seq after the upsert (read
+// back in the same transaction) less the entries of the scope queued after
+// it.
+func queueEntries(b *pgx.Batch, what []string, entries []logEntry, deviceID string) ([]string, error) {
 	count := map[string]int64{}
 	kind := map[string]string{}
-	for i, s := range scopes {
+	created := map[string]time.Time{}
+	for _, e := range entries {
+		s := e.scope
+		if count[s] == 0 {
+			created[s] = e.now
+		}
 		count[s]++
-		if s == pending[i].userID {
+		if s == e.userID {
 			kind[s] = "user"
 		} else if kind[s] == "" {
 			kind[s] = "team"
@@ -175,55 +233,42 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 		ids = append(ids, s)
 	}
 	sort.Strings(ids)
-	// Everything left goes to the server in one round trip (pgx.Batch):
-	// the rows' new clocks, then the scopes' seq ranges, then the entries.
-	// A scope's row stays locked from its upsert to COMMIT and every other
-	// writer of that scope waits as long, so nothing runs in between but
-	// the entries' inserts, on the server, with no round trip of their own.
-	// An entry's seq is its scope's last_seq after the upsert (read back in
-	// the same transaction) less the entries of the scope queued after it.
-	b := &pgx.Batch{}
-	var what []string // each queued statement's name for its error
-	for _, k := range order {
-		rc := rows[k]
-		if rc == nil || !rc.dirty || !rc.exists {
-			continue
-		}
-		buf, err := json.Marshal(rc.clocks)
-		if err != nil {
-			return fmt.Errorf("postgres: encode clocks of %s %s: %w", k.table, k.row, err)
-		}
-		b.Queue(`UPDATE `+k.table+` SET field_clocks = $1 WHERE id = $2`, string(buf), k.row)
-		what = append(what, "stamp clocks of "+k.table+" "+k.row)
-	}
 	for _, s := range ids {
 		b.Queue(`INSERT INTO sync_scopes (id, kind, last_seq, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO UPDATE SET last_seq = sync_scopes.last_seq + $3`, s, kind[s], count[s], tx.now)
+			ON CONFLICT (id) DO UPDATE SET last_seq = sync_scopes.last_seq + $3`, s, kind[s], count[s], created[s])
 		what = append(what, "log change: scope "+s)
 	}
 	later := map[string]int64{}
 	for s, n := range count {
 		later[s] = n - 1
 	}
-	for i, p := range pending {
-		fb, err := json.Marshal(p.fields)
+	for _, e := range entries {
+		fb, err := json.Marshal(e.fields)
 		if err != nil {
-			return fmt.Errorf("postgres: encode change of %s %s: %w", p.table, p.rowID, err)
+			return nil, fmt.Errorf("postgres: encode change of %s %s: %w", e.table, e.rowID, err)
 		}
-		bb, err := json.Marshal(bases[i])
+		bb, err := json.Marshal(e.base)
 		if err != nil {
-			return fmt.Errorf("postgres: encode change of %s %s: %w", p.table, p.rowID, err)
+			return nil, fmt.Errorf("postgres: encode change of %s %s: %w", e.table, e.rowID, err)
 		}
 		origin := "local"
-		if p.remote {
+		if e.remote {
 			origin = "remote"
 		}
-		s := scopes[i]
+		s := e.scope
 		b.Queue(`INSERT INTO changes (scope_id, seq, id, user_id, table_name, row_id, op, fields, base, origin, hlc, device_id, created_at)
 			VALUES ($1, (SELECT last_seq FROM sync_scopes WHERE id = $1) - $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			s, later[s], p.id, p.userID, p.table, p.rowID, p.op, string(fb), string(bb), origin, p.hlc, tx.db.DeviceID, tx.now)
+			s, later[s], e.id, e.userID, e.table, e.rowID, e.op, string(fb), string(bb), origin, e.hlc, deviceID, e.now)
 		later[s]--
-		what = append(what, "log change of "+p.table+" "+p.rowID)
+		what = append(what, "log change of "+e.table+" "+e.rowID)
+	}
+	return what, nil
+}
+
+// sendBatch runs b in tx in one round trip; what names each statement.
+func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, what []string) error {
+	if b.Len() == 0 {
+		return nil
 	}
 	br := tx.SendBatch(ctx, b)
 	for _, w := range what {

@@ -47,6 +47,9 @@ type DB struct {
 	vectors vecscan.Cache
 	// corpus holds notebooks' passage counts for BM25 (notebookstats.go).
 	corpus corpusCache
+	// group batches concurrent task writes in one transaction
+	// (groupcommit.go).
+	group taskGroup
 }
 
 // Options configure Open.
@@ -278,6 +281,9 @@ type Tx struct {
 	now time.Time
 	// pending change log entries, written by Commit (see change.go).
 	pending []pendingChange
+	// member is set when the Tx is a member of a group's batch
+	// (groupcommit.go).
+	member *memberTx
 }
 
 // BeginTx starts a read-committed write transaction. Rows it reads to

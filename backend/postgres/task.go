@@ -23,9 +23,10 @@ const taskColumns = `id, user_id, title, description, status, priority, task_typ
 // noDeadline sorts undated tasks after every dated one, as in SQLite.
 var noDeadline = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 
-// CreateTask inserts t with a new id and logs the insert.
+// CreateTask inserts t with a new id and logs the insert. Concurrent task
+// writes share a transaction (groupcommit.go).
 func (db *DB) CreateTask(ctx context.Context, t *core.Task) error {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginGrouped(ctx)
 	if err != nil {
 		return err
 	}
@@ -339,7 +340,7 @@ func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, s
 // UpdateTask applies upd after check approves the current row, which stays
 // locked until the transaction ends.
 func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, check func(*core.Task) error) (*core.Task, error) {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginGrouped(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -410,7 +411,7 @@ func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, ch
 
 // DeleteTask tombstones a task so the deletion can sync.
 func (db *DB) DeleteTask(ctx context.Context, id string) error {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginGrouped(ctx)
 	if err != nil {
 		return err
 	}
