@@ -15,6 +15,10 @@ import { signUpInUI, watchErrors } from './support.mjs';
 // cancelling a pull; whom the models apply to is said on both faces. Each
 // state is checked with axe-core (no serious or critical violation), for
 // nothing wider than the window, and saved as <out>/models/<state>-<width>.png.
+// Last, a team server administrator named in its configuration, against the
+// real server: not one until the email is confirmed, then offered the choice,
+// the pull and the speech model list (no folder), which the server takes from
+// it and refuses to everyone else.
 
 const GB = 1_000_000_000;
 
@@ -46,8 +50,10 @@ function modelsAnswer(over = {}) {
  * @param {(msg: string) => never} h.fail
  * @param {string} h.outDir
  * @param {number} h.timeout
+ * @param {{ emails: string[], outboxNames: () => Set<string>, mailedCode: (email: string, seen: Set<string>) => Promise<string> }} h.admin
+ *   the administrators' addresses the server was started with, and how to read their confirmation codes
  */
-export async function modelSteps({ browser, base, begin, until, fail, outDir, timeout }) {
+export async function modelSteps({ browser, base, begin, until, fail, outDir, timeout, admin }) {
   const shots = join(outDir, 'models');
   mkdirSync(shots, { recursive: true });
   for (const width of [1440, 390]) {
@@ -214,5 +220,138 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
     await checkAxe(page, `a cancelled pull at ${width}`, fail);
     errors.check();
     await context.close();
+
+    await adminSteps({ browser, base, begin, until, fail, timeout, width, shots, admin });
   }
+}
+
+/**
+ * A team server's administrator, named in its configuration (run.mjs
+ * starts the server with admin.emails in SENTRY_ADMINS), against the real
+ * server: signed up but not yet confirmed, the address is not enough and
+ * the sections say who chooses; once the mailed code confirms it, the
+ * sections offer the choice and the pull (which wait for the model
+ * server), the speech model list without a folder, and the server takes
+ * the administrator's download by name where it refuses everyone else.
+ */
+async function adminSteps({ browser, base, begin, until, fail, timeout, width, shots, admin }) {
+  const email = admin.emails[width === 1440 ? 0 : 1];
+  const password = 'the one who chooses';
+  const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: width < 700 ? 'dark' : 'light' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  const errors = watchErrors(page, fail);
+  const byTestId = (id) => page.getByTestId(id);
+  const speech = byTestId('speech-model-settings');
+  const shot = async (name) => {
+    for (const [part, section] of [['models', byTestId('model-settings')], ['speech', speech]]) {
+      await section.scrollIntoViewIfNeeded();
+      await section.screenshot({ path: join(shots, `${name}-${part}-${width}.png`) });
+    }
+  };
+  const openModels = async () => {
+    const answered = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('/api/settings/models'));
+    await page.evaluate(() => {
+      location.hash = '#settings/models';
+    });
+    const answer = await (await answered).json();
+    await byTestId('model-server-status').waitFor();
+    await until(async () => (await speech.getByTestId('speech-model-scope').count()) === 1, 'the speech model section');
+    return answer;
+  };
+  const api = async (method, path, token, body) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  };
+
+  begin(`models ${width}: an administrator's address alone, not yet confirmed, chooses nothing`);
+  const seen = admin.outboxNames();
+  await signUpInUI(page, base, { first: 'Ada', last: 'Admin', email, password });
+  let answer = await openModels();
+  if (answer.editable) fail(`an unconfirmed administrator's address may change the models: ${JSON.stringify(answer)}`);
+  if (!/administrators choose/.test(await byTestId('models-scope').textContent())) fail('the unconfirmed account is not told who chooses the models');
+  if ((await byTestId('model-pull-form').count()) !== 0) fail('the unconfirmed account is offered a pull');
+  if ((await speech.getByTestId('speech-model-download-form').count()) !== 0) fail('the unconfirmed account is offered the speech model list');
+
+  begin(`models ${width}: the administrator confirms the email with the mailed code`);
+  const code = await admin.mailedCode(email, seen);
+  await byTestId('verify-banner-confirm').click();
+  const dialog = byTestId('confirm-email-dialog');
+  await until(() => dialog.isVisible(), 'the confirm-email dialog');
+  await dialog.getByTestId('verify-code').fill(code);
+  await dialog.getByTestId('verify-submit').click();
+  await until(async () => (await byTestId('verify-banner').count()) === 0, 'the banner to go once confirmed');
+
+  begin(`models ${width}: the confirmed administrator chooses the models everyone uses`);
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+  answer = await openModels();
+  if (!answer.editable || !answer.shared) fail(`the administrator may not change the models: ${JSON.stringify(answer)}`);
+  const scope = (await byTestId('models-scope').textContent()).trim();
+  if (!/You are an administrator of this server/.test(scope) || !/apply to everyone who uses it/.test(scope)) fail(`the administrator's scope reads ${JSON.stringify(scope)}`);
+  await byTestId('model-pull-form').waitFor();
+  // No model server runs here: the pull and the choice wait for it, and the
+  // hint speaks of the server's machine, not "this computer".
+  if (!(await byTestId('model-pull-submit').isDisabled())) fail('a pull is offered while no model server runs');
+  const hint = (await byTestId('model-server-hint').textContent()).replace(/\s+/g, ' ').trim();
+  if (!/server’s machine/.test(hint) || /this computer|SENTRY_|OLLAMA_HOST|environment/i.test(hint)) fail(`the administrator's hint reads ${JSON.stringify(hint)}`);
+  // The speech model: the list by name, never a folder on the server's machine.
+  await until(async () => (await speech.getByTestId('speech-model-choice').locator('option').count()) >= 10, 'the list of speech models');
+  if ((await speech.getByTestId('speech-model-folder-form').count()) !== 0) fail('a team server offers its administrator a folder');
+  if (!/You are an administrator of this server/.test(await speech.getByTestId('speech-model-scope').textContent())) fail('the speech model section does not say the administrator chooses it');
+  await checkAxe(page, `Settings → Models for an administrator at ${width}`, fail);
+  const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (over > 1) fail(`the administrator's Settings are ${over}px wider than the window`);
+  await shot('admin');
+
+  begin(`models ${width}: the server takes the administrator's speech model download by name, and refuses others`);
+  // The page sends the model's name only; it goes on to the real server
+  // with a name off the list, so nothing is downloaded, and the server's
+  // answer (not a refusal of who asks) is shown.
+  let sent = null;
+  await page.route('**/api/settings/speech-model/download', (route) => {
+    sent = route.request().postDataJSON();
+    return route.continue({ postData: JSON.stringify({ model: 'not-in-the-list' }) });
+  });
+  const chosen = await speech.getByTestId('speech-model-choice').inputValue();
+  await speech.getByTestId('speech-model-download-submit').click();
+  await until(async () => /Choose one of the speech models in the list/.test((await speech.getByTestId('speech-model-download-form-error').textContent()) ?? ''), "the server's answer to a name off the list");
+  if (sent?.model !== chosen || sent.url || sent.sha256) fail(`the download was asked for with ${JSON.stringify(sent)}`);
+  await page.unroute('**/api/settings/speech-model/download');
+  const login = async (who, pw) => {
+    const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: who, password: pw }) });
+    if (res.status !== 200) fail(`signing ${who} in answered ${res.status}`);
+    return (await res.json()).access_token;
+  };
+  const adminToken = await login(email, password);
+  const other = `models-other-${width}-${Date.now()}@example.com`;
+  const reg = await fetch(`${base}/api/users/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: other, password: 'not one of them', first_name: 'Not', last_name: 'Admin' }),
+  });
+  if (reg.status !== 201) fail(`registering a second account answered ${reg.status}`);
+  const otherToken = await login(other, 'not one of them');
+  const known = chosen;
+  for (const [who, token, want] of [
+    ['a user', otherToken, 403],
+    ['the administrator', adminToken, 400],
+  ]) {
+    const r = await api('POST', '/api/settings/speech-model/download', token, { model: 'not-in-the-list' });
+    if (r.status !== want) fail(`${who}'s speech model download answered ${r.status}: ${JSON.stringify(r.body)}`);
+  }
+  for (const [path, method, body] of [
+    ['/api/settings/models', 'PUT', { extraction: '' }],
+    ['/api/settings/models/pull', 'POST', { model: 'llama3.2:3b' }],
+    ['/api/settings/speech-model/download', 'POST', { model: known }],
+  ]) {
+    const r = await api(method, path, otherToken, body);
+    if (r.status !== 403 || !/administrators/.test(r.body?.message ?? r.body?.error?.message ?? JSON.stringify(r.body))) fail(`a user's ${method} ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
+  }
+  errors.check();
+  await context.close();
 }

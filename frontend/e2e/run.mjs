@@ -100,7 +100,8 @@ async function startServer(port) {
   dataDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-'));
   const args = ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir];
   log(`starting ${bin} ${args.join(' ')}`);
-  server = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  // The team server's administrators (models.mjs signs them up).
+  server = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SENTRY_ADMINS: ADMINS.join(',') } });
   const keep = (chunk) => {
     serverLog += chunk.toString();
     if (serverLog.length > 200_000) serverLog = serverLog.slice(-100_000);
@@ -207,6 +208,10 @@ async function mailedCode(address, kind, seen) {
 }
 
 const CONFIRM_MAIL = /confirm your email/i;
+
+/** The server's administrators, one for each width of the models steps. */
+const ADMINS = [`e2e-admin-wide-${Date.now()}@example.com`, `e2e-admin-narrow-${Date.now()}@example.com`];
+const admin = { emails: ADMINS, outboxNames, mailedCode: (address, seen) => mailedCode(address, CONFIRM_MAIL, seen) };
 const RESET_MAIL = /reset your password/i;
 
 async function snap(page, name) {
@@ -250,7 +255,7 @@ async function run() {
     return;
   }
   // E2E_ONLY=models runs just Settings → Models and the speech model list at both widths.
-  const models = () => modelSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
+  const models = () => modelSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log, admin });
   if (process.env.E2E_ONLY === 'models') {
     await models();
     stepsDone += 1;
