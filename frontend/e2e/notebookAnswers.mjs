@@ -9,7 +9,9 @@ import { signUpInUI, watchErrors } from './support.mjs';
 // three-page PDF are uploaded; "How long did the outage last?" is answered
 // by the sentence that states the duration (not the heading), which names
 // its engine and links to Settings → Models, and lists only the sources it
-// cites; the passage panel marks just the quoted sentence; a PDF answer
+// cites; a near miss (the on-call engineer of a login outage the postmortem
+// does not describe) is declined with no sources, while the checkout
+// outage's is answered; the passage panel marks just the quoted sentence; a PDF answer
 // shows its page, which zooms in and out from the keyboard; the panel's
 // header stays clear of the app bar; axe-core finds nothing serious; the
 // Settings link opens Settings (at 390 px in the dark scheme). Screens go
@@ -115,6 +117,20 @@ async function steps({ browser, base, begin, until, fail, outDir, timeout, log, 
     await shot('passage');
     await page.keyboard.press('Escape');
     await byTestId('citation-panel').waitFor({ state: 'detached' });
+
+    begin(`notebook answers ${width}: a near miss is declined, not answered from a look-alike sentence`);
+    // The postmortem is about a checkout outage: its on-call engineer is no
+    // answer to a question about a login outage, which it does not describe.
+    msg = await ask('Who was on call during the login outage?');
+    const declined = (await msg.getByTestId('notebook-answer').textContent()).replace(/\s+/g, ' ').trim();
+    if (!/couldn.t find this in your documents/.test(declined) || /Marta/.test(declined)) fail(`the near miss was answered: ${declined}`);
+    if ((await msg.getByTestId('citation-item').count()) !== 0) fail('a declined answer lists sources');
+    await shot('near-miss');
+    msg = await ask('Who was on call during the checkout outage?');
+    const onCall = (await msg.getByTestId('notebook-answer').textContent()).replace(/\s+/g, ' ').trim();
+    if (!onCall.includes('Marta Kowalski was on call')) fail(`the question the postmortem answers was not answered: ${onCall}`);
+    if ((await msg.getByTestId('citation-item').filter({ hasText: 'checkout-postmortem.md' }).count()) !== 1) fail('the answer does not cite the postmortem');
+    await checkAxe(page, `a declined and an answered question at ${width}`, fail);
 
     begin(`notebook answers ${width}: a PDF answer opens its page, which zooms from the keyboard`);
     msg = await ask('Who will send the budget to Bob?');
