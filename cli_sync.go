@@ -240,6 +240,9 @@ func printSyncStatus(w io.Writer, st client.Status) {
 	if st.BlobUploadsPending+st.BlobDownloadsPending > 0 {
 		fmt.Fprintf(w, "Files to move: %d to send, %d to fetch\n", st.BlobUploadsPending, st.BlobDownloadsPending)
 	}
+	if st.BlobsOnServer > 0 {
+		fmt.Fprintf(w, "On the team server until opened: %d large %s (%s)\n", st.BlobsOnServer, plural(st.BlobsOnServer, "file", "files"), byteSize(st.BlobsOnServerBytes))
+	}
 	if len(st.Teams) > 0 {
 		fmt.Fprintf(w, "Teams: %s\n", strings.Join(st.Teams, ", "))
 	}
@@ -249,4 +252,17 @@ func printSyncStatus(w io.Writer, st client.Status) {
 	if st.LastError != "" {
 		fmt.Fprintf(w, "Last error: %s\n", st.LastError)
 	}
+}
+
+// byteSize is a size for people: 512 bytes, 3.4 MB, 1.2 GB.
+func byteSize(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1f kB", float64(n)/1000)
+	case n < 1000*1000*1000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
 }

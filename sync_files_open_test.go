@@ -216,6 +216,14 @@ func testSyncFilesOnOpen(t *testing.T, dbURL string) {
 	if err != nil || st.BlobsOnServer != 2 || st.BlobsOnServerBytes != int64(len(big)+len(big2)) || st.BlobDownloadsPending != 0 {
 		t.Fatalf("desk's status with two files on the server: %+v %v", st, err)
 	}
+	// `sentry sync status` says so, in words and in its JSON.
+	var out bytes.Buffer
+	printSyncStatus(&out, st)
+	js, _ := json.Marshal(st)
+	if !strings.Contains(out.String(), "On the team server until opened: 2 large files") ||
+		!strings.Contains(string(js), fmt.Sprintf(`"blobs_on_server":2,"blobs_on_server_bytes":%d`, len(big)+len(big2))) {
+		t.Fatalf("sync status with two files on the server:\n%s\n%s", out.String(), js)
+	}
 	fetchedAtSync := len(desk.files.sent("GET"))
 
 	// The window is open: the sync loop runs and opens reach the engine.
