@@ -55,9 +55,9 @@ run: bootstrap frontend build-desktop ## build and start the desktop app
 	  echo "  Built $(DESKTOP_BIN) anyway. Without a display, run the server instead:" >&2; \
 	  echo "    make serve          (or: make build && $(BIN) serve)" >&2; \
 	  echo "  and open the address it prints in a browser. To try the window headless: scripts/desktop-smoke" >&2; \
-	  exit 0; \
+	else \
+	  ./$(DESKTOP_BIN); \
 	fi
-	./$(DESKTOP_BIN)
 
 serve: frontend build ## build and run the headless server (bin/sentry serve)
 	./$(BIN) serve $(SERVE_ARGS)

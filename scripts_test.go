@@ -98,3 +98,22 @@ func TestBootstrapAndMakeGoOnWithoutVosk(t *testing.T) {
 		t.Fatalf("make with libvosk cached:\n%s\n%s", stdout, stderr)
 	}
 }
+
+// `make run` on a machine without a display ends in success with what to
+// run instead, not in a make error that reads as a failed build. The
+// build steps before it are taken as done (-o); the recipe is the real one.
+func TestMakeRunWithoutDisplayExitsZero(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") {
+			env = append(env, kv)
+		}
+	}
+	stdout, stderr, code := runScript(t, env, "make", "-s", "--no-print-directory", "-o", "bootstrap", "-o", "frontend", "-o", "build-desktop", "run")
+	if code != 0 || !strings.Contains(stderr, "no display") || !strings.Contains(stderr, "make serve") || strings.Contains(stdout+stderr, "Error") {
+		t.Fatalf("make run without a display: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
