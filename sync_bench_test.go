@@ -8,16 +8,30 @@ import (
 	"time"
 
 	"sentry/backend/core"
+	"sentry/backend/postgres/pgtest"
 )
 
 // BenchmarkSyncOfflineChanges: 10,000 changes made offline on one device
 // (2,000 new tasks, then 8,000 edits of them) reach a second device: the
 // first device's push, then the second's pull, through the real server on
-// SQLite. Run with -benchtime=1x; figures in docs/BENCHMARKS.md.
+// SQLite, and on PostgreSQL when there is a test database (scripts/with-
+// postgres). Run with -benchtime=1x and -count for several runs; figures in
+// docs/BENCHMARKS.md.
 func BenchmarkSyncOfflineChanges(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchSyncOfflineChanges(b, func() string { return "" }) })
+	b.Run("postgres", func(b *testing.B) {
+		if pgtest.URL() == "" {
+			b.Skip("needs SENTRY_TEST_DATABASE_URL (scripts/with-postgres)")
+		}
+		b.StopTimer()
+		benchSyncOfflineChanges(b, func() string { return pgtest.SchemaURL(b) })
+	})
+}
+
+func benchSyncOfflineChanges(b *testing.B, dbURL func() string) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		srv := newSyncServer(b, "")
+		srv := newSyncServer(b, dbURL())
 		srv.account(fmt.Sprintf("bench%d@example.com", i), "bench-sync-pass-1")
 		laptop, desk := newDevice(b, "laptop"), newDevice(b, "desk")
 		for _, d := range []*device{laptop, desk} {
