@@ -4,6 +4,10 @@
 // ApiError. File uploads go through XMLHttpRequest, the one way to see their
 // progress, under the same rules.
 
+import { downloadLabel, DOWNLOADING, isFileFetch, type FileFetch } from './fileDownload';
+
+export type { FileFetch } from './fileDownload';
+
 export type TaskStatus = 'todo' | 'in_progress' | 'done' | 'cancelled';
 export type TaskPriority = 'low' | 'medium' | 'high' | 'urgent';
 export type TaskType = 'task' | 'meeting';
@@ -246,6 +250,11 @@ export interface Upload {
   kind: string;
   size_bytes: number;
   created_at: string;
+  /**
+   * On a device that syncs: set while the file's bytes are still on the team
+   * server (on_server) or coming (downloading); absent once they are here.
+   */
+  download?: FileFetch;
   [key: string]: unknown;
 }
 
@@ -744,6 +753,13 @@ export function createApi(opts: ApiOptions) {
   /** A file the API serves, read whole, with its type and name. */
   async function file(path: string, signal?: AbortSignal): Promise<ApiFile> {
     const res = await raw('GET', path, { accept: '*/*', signal });
+    if (res.status === 202) {
+      // A synced file still coming from the team server: its download has
+      // started; it opens once it is here.
+      const p: unknown = await res.json().catch(() => null);
+      const shown = isFileFetch(p) ? downloadLabel(p) : 'Downloading…';
+      throw new ApiError(DOWNLOADING, `${shown} This file is coming from the team server; it opens once it is here.`, 202);
+    }
     let blob: Blob;
     try {
       blob = await res.blob();
@@ -1081,8 +1097,18 @@ export function createApi(opts: ApiOptions) {
     extractionSource: (extractionId: string) =>
       request<ExtractionSource>('GET', `/api/extraction/${enc(extractionId)}/source`),
 
-    /** The original bytes of one of the user's uploads. */
+    /**
+     * The original bytes of one of the user's uploads. A synced file still on
+     * the team server rejects with code "downloading" (its download started).
+     */
     uploadContent: (uploadId: string, signal?: AbortSignal) => file(`/api/uploads/${enc(uploadId)}/content`, signal),
+
+    /**
+     * Brings a synced file from the team server (the Download action): how far
+     * its download has got, state "here" once it is; unavailable when the
+     * server can't be reached.
+     */
+    uploadDownload: (uploadId: string) => request<FileFetch>('POST', `/api/uploads/${enc(uploadId)}/download`),
 
     async notebookMessages(notebookId: string): Promise<NotebookMessage[]> {
       const res = await request<{ messages: NotebookMessage[] | null }>('GET', `/api/notebooks/${enc(notebookId)}/messages`);
