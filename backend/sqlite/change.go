@@ -6,10 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"sentry/backend/core"
-	"sentry/sync/hlc"
+	"sentry/backend/syncstore"
 	"sentry/sync/schema"
 )
 
@@ -63,8 +62,9 @@ func (tx *Tx) logInsert(ctx context.Context, userID, table, rowID string, fields
 		return "", "", err
 	}
 	c := ts + "@" + tx.db.DeviceID
-	clocks := make(map[string]string, len(syncedNames[table]))
-	for _, f := range syncedNames[table] {
+	names := syncstore.SyncedNames(table)
+	clocks := make(map[string]string, len(names))
+	for _, f := range names {
 		clocks[f] = c
 	}
 	buf, err := encodeFieldClocks(table, clocks)
@@ -89,42 +89,6 @@ func (tx *Tx) logRemoteChange(userID, scopeID, table, rowID, op, ts string, fiel
 	return id
 }
 
-// rowClocks is what flushChanges knows of one row: its field clocks and
-// scope.
-type rowClocks struct {
-	clocks map[string]string
-	scope  string
-	exists bool
-	dirty  bool
-}
-
-// syncedNames lists each synced table's synced fields once.
-var syncedNames = func() map[string][]string {
-	m := map[string][]string{}
-	for _, t := range schema.Tables {
-		for _, f := range t.Synced(schema.Version) {
-			m[t.Name] = append(m[t.Name], f.Name)
-		}
-	}
-	return m
-}()
-
-// changedFields are the synced fields a local write stamps: every synced
-// field on insert, deleted_at on delete, the written ones on update.
-func changedFields(tb *schema.Table, op string, fields map[string]any) []string {
-	all := syncedNames[tb.Name]
-	if op == core.OpInsert {
-		return all
-	}
-	out := make([]string, 0, len(fields)+1)
-	for _, f := range all {
-		if _, written := fields[f]; written || op == core.OpDelete && f == "deleted_at" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // flushChanges writes the queued entries and the rows' new field clocks.
 // It runs inside the caller's savepoint, before it is released.
 func (tx *Tx) flushChanges(ctx context.Context) error {
@@ -134,7 +98,7 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 	pending := tx.pending
 	tx.pending = nil
 	type key struct{ table, row string }
-	rows := map[key]*rowClocks{}
+	rows := map[key]*syncstore.Row{}
 	var order []key
 	for _, p := range pending {
 		k := key{p.table, p.rowID}
@@ -151,47 +115,31 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 			if synced {
 				rc, ok := rows[k]
 				stamped := !ok && p.stamped
-				if stamped {
+				switch {
+				case stamped:
 					// Written with the row (logInsert): the same clocks
-					// the loop below would give, already on disk.
+					// Stamp would give, already on disk, and no base (a
+					// new row).
 					c := p.hlc + "@" + tx.db.DeviceID
-					rc = &rowClocks{clocks: make(map[string]string, len(tb.Fields)), exists: true}
-					for _, f := range changedFields(tb, p.op, p.fields) {
-						rc.clocks[f] = c
+					rc = syncstore.NewRow(tb)
+					for _, f := range syncstore.ChangedFields(tb, p.op, p.fields) {
+						rc.Clocks[f] = c
 					}
-					rows[k] = rc
-					order = append(order, k)
-				} else if !ok {
-					if p.op == core.OpInsert {
-						// A row inserted now has no clocks to read.
-						rc = &rowClocks{clocks: make(map[string]string, len(tb.Fields)), exists: true}
-					} else {
-						var err error
-						if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
-							return err
-						}
+				case !ok && p.op == core.OpInsert:
+					rc = syncstore.NewRow(tb) // no clocks to read yet
+				case !ok:
+					var err error
+					if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
+						return err
 					}
+				}
+				if !ok {
 					rows[k] = rc
 					order = append(order, k)
 				}
-				if rc.scope != "" {
-					scope = rc.scope
-				} else if team, _ := p.fields["team_id"].(string); p.table == "tasks" && team != "" {
-					scope = team
-				}
-				for _, f := range changedFields(tb, p.op, p.fields) {
-					if stamped {
-						break // no base (a new row), clocks on disk
-					}
-					if c, ok := rc.clocks[f]; ok {
-						base[f] = c
-					}
-					// A local edit sorts after the value it replaces,
-					// even when this device's clock is behind that
-					// value's writer (beyond what Observe accepts).
-					prev, _, _ := strings.Cut(rc.clocks[f], "@")
-					rc.clocks[f] = hlc.After(p.hlc, prev) + "@" + tx.db.DeviceID
-					rc.dirty = true
+				scope = rc.ScopeOf(p.table, p.userID, p.fields)
+				if !stamped {
+					base = rc.Stamp(tb, p.op, p.fields, p.hlc, tx.db.DeviceID)
 				}
 			}
 		}
@@ -218,10 +166,10 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 	}
 	for _, k := range order {
 		rc := rows[k]
-		if rc == nil || !rc.dirty || !rc.exists {
+		if rc == nil || !rc.Dirty || !rc.Exists {
 			continue
 		}
-		buf, err := encodeFieldClocks(k.table, rc.clocks)
+		buf, err := encodeFieldClocks(k.table, rc.Clocks)
 		if err != nil {
 			return fmt.Errorf("sqlite: encode clocks of %s %s: %w", k.table, k.row, err)
 		}
@@ -234,7 +182,7 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 
 // readRowClocks reads a synced row's field clocks and, for a task, its
 // team (its scope). A row that is not there has none.
-func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*rowClocks, error) {
+func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*syncstore.Row, error) {
 	team := `''`
 	if tb.Name == "tasks" {
 		team = `team_id`
@@ -242,15 +190,15 @@ func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*
 	var raw, scope string
 	err := tx.QueryRowContext(ctx, `SELECT field_clocks, `+team+` FROM `+tb.Name+` WHERE id = ?`, id).Scan(&raw, &scope)
 	if errors.Is(err, sql.ErrNoRows) {
-		return &rowClocks{clocks: map[string]string{}}, nil
+		return &syncstore.Row{Clocks: map[string]string{}}, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("sqlite: read clocks of %s %s: %w", tb.Name, id, err)
 	}
-	rc := &rowClocks{scope: scope, exists: true}
-	if rc.clocks, err = DecodeFieldClocks(tb.Name, raw); err != nil {
+	rc := &syncstore.Row{Scope: scope, Exists: true}
+	if rc.Clocks, err = DecodeFieldClocks(tb.Name, raw); err != nil {
 		// Unreadable clocks are the zero clock: the write stamps its
 		// fields afresh instead of failing.
-		rc.clocks = map[string]string{}
+		rc.Clocks = map[string]string{}
 	}
 	return rc, nil
 }

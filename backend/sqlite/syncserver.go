@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sentry/backend/core"
+	"sentry/backend/syncstore"
 	"sentry/sync/schema"
 )
 
@@ -190,46 +191,13 @@ func (db *DB) ReadFeed(ctx context.Context, scopeID string, afterSeq int64, limi
 		return nil, fmt.Errorf("sqlite: read feed: %w", err)
 	}
 	// The page's rows, one statement per table.
-	ids := map[string][]string{}
-	for _, e := range out {
-		ids[e.Table] = append(ids[e.Table], e.RowID)
-	}
-	found := make(map[string]map[string]*core.ServerRow, len(ids))
-	for table, list := range ids {
-		tb, _ := schema.Lookup(table)
-		if found[table], err = readServerRows(ctx, db.read, tb, list); err != nil {
-			return nil, err
-		}
-	}
-	for _, e := range out {
-		tb, _ := schema.Lookup(e.Table)
-		r := found[e.Table][e.RowID]
-		if r == nil {
-			r = &core.ServerRow{Fields: map[string]any{}, Clocks: map[string]string{}}
-		}
-		if !r.Exists {
-			// Gone for good (a hard delete): tell the device it is deleted.
-			r.Deleted = true
-		}
-		e.ServerRow = *forVersion(tb, r, schemaVersion)
+	err = syncstore.FillFeed(out, schemaVersion, func(tb *schema.Table, ids []string) (map[string]*core.ServerRow, error) {
+		return readServerRows(ctx, db.read, tb, ids)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// forVersion keeps the fields (and clocks) a client at version v knows.
-func forVersion(tb *schema.Table, r *core.ServerRow, v int) *core.ServerRow {
-	out := *r
-	out.Fields = map[string]any{}
-	out.Clocks = map[string]string{}
-	for _, f := range tb.Synced(v) {
-		if val, ok := r.Fields[f.Name]; ok {
-			out.Fields[f.Name] = val
-		}
-		if c, ok := r.Clocks[f.Name]; ok {
-			out.Clocks[f.Name] = c
-		}
-	}
-	return &out
 }
 
 type rowQueryer interface {
@@ -691,23 +659,12 @@ func (tx *Tx) applyPatch(ctx context.Context, a *pushApply, p *core.PushPatch, r
 		reject(core.EINVALID, fmt.Sprintf("%q is not a synced table.", p.Table), nil)
 		return nil
 	}
-	// A change id merged before is not merged again.
-	fresh := p.ChangeIDs[:0:0]
-	for _, id := range p.ChangeIDs {
-		if seen[id] {
-			res.Superseded = append(res.Superseded, id)
-		} else {
-			fresh = append(fresh, id)
-		}
-	}
-	if len(fresh) == 0 && len(p.ChangeIDs) > 0 {
+	// A change id merged before is not merged again. The batch may be
+	// applied twice (see applyPatches): the caller's patch keeps its ids.
+	p, ok = syncstore.Fresh(p, seen, res)
+	if !ok {
 		return nil
 	}
-	// The batch may be applied twice (see applyPatches): the caller's
-	// patch keeps its ids.
-	q := *p
-	q.ChangeIDs = fresh
-	p = &q
 	cur, err := tx.current(ctx, a, tb, p.RowID)
 	if err != nil {
 		return err
@@ -769,15 +726,9 @@ func (tx *Tx) applyPatch(ctx context.Context, a *pushApply, p *core.PushPatch, r
 			outcome = "applied"
 		}
 	}
+	outcome = syncstore.Outcome(p, outcome == "applied", res, seen)
 	for _, id := range p.ChangeIDs {
-		seen[id] = true
 		*applied = append(*applied, appliedChange{id, p.ScopeID, outcome})
-	}
-	if outcome == "applied" {
-		res.Applied = append(res.Applied, p.ChangeIDs...)
-		res.ScopesSeq[p.ScopeID] = 0
-	} else {
-		res.Superseded = append(res.Superseded, p.ChangeIDs...)
 	}
 	return nil
 }
@@ -863,13 +814,7 @@ func (tx *Tx) writeServerRow(ctx context.Context, userID string, tb *schema.Tabl
 	if owner == "" {
 		owner = userID
 	}
-	base := map[string]string{}
-	for f := range w.Fields {
-		if b, ok := p.Base[f]; ok {
-			base[f] = b
-		}
-	}
-	tx.logRemoteChange(owner, p.ScopeID, tb.Name, p.RowID, op, ts, w.Fields, base)
+	tx.logRemoteChange(owner, p.ScopeID, tb.Name, p.RowID, op, ts, w.Fields, syncstore.RemoteBase(p, w))
 	return nil
 }
 
