@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -117,6 +118,11 @@ func TestExtractionSourceAndUploadContent(t *testing.T) {
 		{name: "another word after a run id", method: "GET", path: "/api/extraction/" + run.ID + "/sources", token: "me", status: 404, errCode: "not_found"},
 		{name: "extraction history still answers beside the source route", method: "GET", path: "/api/extraction/history/{me}", token: "me", status: 200, contains: []string{run.ID}},
 		{name: "history still answers beside the content route", method: "GET", path: "/api/uploads/history/{me}", token: "me", status: 200, contains: []string{"minutes.txt"}},
+		{name: "download without a token", method: "POST", path: "/api/uploads/" + src.UploadID + "/download", status: 401, errCode: "unauthorized"},
+		{name: "download of another user's upload", method: "POST", path: "/api/uploads/" + src.UploadID + "/download", token: "other", status: 404, errCode: "not_found"},
+		{name: "download of an unknown upload", method: "POST", path: "/api/uploads/nope/download", token: "me", status: 404, errCode: "not_found"},
+		{name: "download of a file that is here", method: "POST", path: "/api/uploads/" + src.UploadID + "/download", token: "me", status: 200,
+			contains: []string{`"state":"here"`, fmt.Sprintf(`"received":%d,"size":%d`, len(doc), len(doc))}},
 	}
 	runScenarios(t, b, me, other, map[string]string{"{me}": me.ID}, cases)
 
