@@ -1,14 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAxe } from './screens.mjs';
-import { watchErrors } from './support.mjs';
+import { silentWav, watchErrors } from './support.mjs';
 // End-to-end steps of three things people meet on the way in and in
 // Capture, called by run.mjs with its helpers, at 1440 and 390 px wide:
 // the confirm-email step on a server without mail (it says where the code
 // went instead of claiming it was emailed), a draft's assignee and type
 // set in its editor before it is accepted (a meeting needs its date; the
 // accepted item shows both), and the capture history titled by what was
-// pasted. Each state is checked with axe-core (no serious or critical
+// pasted; a failed run (a recording without a speech model) sorts below the
+// runs with results. Each state is checked with axe-core (no serious or critical
 // violation), for nothing wider than the window, and saved as
 // <out>/capture/<state>-<width>.png.
 
@@ -129,6 +130,27 @@ export async function captureDetailSteps({ browser, base, begin, until, fail, ou
     await checkAxe(page, `the capture history at ${width}`, fail);
     await fits('the capture history');
     await shot('history');
+
+    begin(`capture details ${width}: a run that failed sorts below the runs with results`);
+    // A recording, with no speech model on this server, fails; though newer,
+    // its card comes after the pasted text's results.
+    await byTestId('file-input').setInputFiles({ name: `memo-${width}.wav`, mimeType: 'audio/wav', buffer: silentWav(1) });
+    await byTestId('files-submit').click();
+    const memo = page.getByTestId('capture-run').filter({ has: byTestId('run-title').getByText(`memo-${width}.wav`, { exact: true }) });
+    await until(async () => ['done', 'failed', 'error'].includes(await memo.getAttribute('data-status')), 'the recording run to end', 30_000);
+    if ((await memo.getAttribute('data-status')) === 'failed') {
+      const order = await page.getByTestId('capture-run').evaluateAll((els) => els.map((e) => e.dataset.status));
+      const firstFailed = order.indexOf('failed');
+      if (order.slice(firstFailed).some((st) => st === 'done')) fail(`a failed run is above a run with results: ${order.join(', ')}`);
+      if (!/install|model/i.test(await memo.getByTestId('run-error').textContent())) fail('the failed recording does not say what to install');
+      // On the web the server turns speech into text, not the person's computer.
+      const next = (await memo.getByTestId('run-error-next').textContent()).replace(/\s+/g, ' ');
+      if (!next.includes('on the server') || next.includes('this computer')) fail(`the failed recording says ${JSON.stringify(next)}`);
+      await memo.scrollIntoViewIfNeeded();
+      await checkAxe(page, `a failed run below the results at ${width}`, fail);
+      await fits('the failed run');
+      await shot('failed-below');
+    }
     errors.check();
     await context.close();
   }

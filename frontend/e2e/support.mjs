@@ -42,3 +42,22 @@ export async function signUpInUI(page, base, { first, last, email, password }) {
   await byTestId('verify-skip').click();
   await page.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
 }
+
+/** A WAV file of silence: 16 kHz, 16-bit mono. */
+export function silentWav(seconds) {
+  const samples = 16000 * seconds;
+  const b = Buffer.alloc(44 + samples * 2);
+  b.write('RIFF', 0, 'ascii');
+  b.writeUInt32LE(36 + samples * 2, 4);
+  b.write('WAVEfmt ', 8, 'ascii');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(16000, 24);
+  b.writeUInt32LE(32000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36, 'ascii');
+  b.writeUInt32LE(samples * 2, 40);
+  return b;
+}
