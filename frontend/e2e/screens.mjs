@@ -11,7 +11,9 @@ import { signUpInUI, watchErrors } from './support.mjs';
 // Dashboard, Notebooks and Settings are each checked with axe-core (no
 // serious or critical violation), for nothing wider than the window, and
 // saved as <out>/screens/<screen>-<width>.png (and in the dark scheme at
-// 390). The keyboard reaches the menu and the links.
+// 390), each under the same app bar. The keyboard reaches the menu and the
+// links. Last, "Sign out all others" signs the other device out, and after
+// signing out the sign-in says "Welcome back".
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -80,8 +82,10 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
     const welcome = (await page.locator('.sub').first().textContent())?.trim();
     if (welcome !== 'Welcome.') fail(`a first visit says ${JSON.stringify(welcome)}`);
     if (failed.length) fail(`the web load made failing requests:\n  ${failed.join('\n  ')}`);
-    const icon = await fetch(`${base}/favicon.svg`);
-    if (icon.status !== 200) fail(`the favicon answered ${icon.status}`);
+    const iconHref = await page.evaluate(() => document.querySelector('link[rel=icon]')?.getAttribute('href'));
+    if (!iconHref) fail('the page names no favicon');
+    const icon = await fetch(new URL(iconHref, base));
+    if (icon.status !== 200 || !(icon.headers.get('content-type') ?? '').includes('svg')) fail(`the favicon answered ${icon.status} ${icon.headers.get('content-type')}`);
     await checkAxe(page, `the sign-in screen at ${width}`, fail);
     await page.screenshot({ path: join(shots, `sign-in-${width}.png`), fullPage: true });
 
@@ -160,10 +164,29 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
       { name: 'notebooks', heading: 'Notebooks' },
       { name: 'settings', heading: 'Settings' },
     ];
+    // The app bar every screen shares: its brand, links, name and Sign out
+    // (Tasks adds its keyboard shortcuts' button).
+    const headerIds = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('header.bar [data-testid]')]
+          .map((e) => e.getAttribute('data-testid'))
+          .filter((id) => id !== 'shortcuts-button')
+          .join(),
+      );
+    let firstHeader = null;
     for (const sc of screens) {
       begin(`screens ${width}: ${sc.name} passes axe, fits the window, and is saved`);
       await open(sc.name);
       await page.getByRole('heading', { level: 1, name: sc.heading, exact: true }).waitFor();
+      if ((await page.locator('header.bar').count()) !== 1) fail(`${sc.name} does not have the one app bar`);
+      const ids = await headerIds();
+      firstHeader ??= ids;
+      if (ids !== firstHeader || !ids.includes('settings-link') || !ids.includes('sign-out')) fail(`${sc.name}'s header holds ${ids}, the first screen's ${firstHeader}`);
+      if (sc.name === 'settings') {
+        // The sign-in through the API above is another device.
+        await until(async () => (await byTestId('session-item').count()) >= 2, 'two signed-in devices');
+        await byTestId('sessions-revoke-others').waitFor();
+      }
       await page.waitForLoadState('networkidle');
       await until(async () => (await page.locator('[aria-busy=true]').count()) === 0, `${sc.name} to finish loading`);
       await page.waitForTimeout(300);
@@ -237,6 +260,31 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
         await page.screenshot({ path: join(shots, `${sc}-dark-${width}.png`), fullPage: true });
       }
     }
+
+    begin(`screens ${width}: Sign out all others, then sign out: the sign-in says Welcome back`);
+    await open('settings');
+    await byTestId('sessions-revoke-others').click();
+    await until(async () => (await byTestId('session-item').count()) === 1, 'only this device to stay signed in');
+    if ((await page.locator('[data-testid=session-item][data-current=true]').count()) !== 1) fail('this device was signed out too');
+    if ((await byTestId('sessions-revoke-others').count()) !== 0) fail('"Sign out all others" is offered with no others');
+    const other = await fetch(`${base}/api/auth/refresh-token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: s.refresh_token }),
+    });
+    if (other.status !== 401) fail(`the signed-out device could still refresh: ${other.status}`);
+    await page.keyboard.press('Escape');
+    await page.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+    if (narrow) {
+      await byTestId('menu-button').click();
+      await byTestId('main-menu').waitFor({ state: 'visible' });
+    }
+    await byTestId('sign-out').click();
+    await byTestId('sign-in-form').waitFor();
+    const back = (await page.locator('.sub').first().textContent())?.trim();
+    if (back !== 'Welcome back.') fail(`the sign-in after a visit says ${JSON.stringify(back)}`);
+    await checkAxe(page, `the sign-in after a visit at ${width}`, fail);
+    await page.screenshot({ path: join(shots, `welcome-back-${width}.png`), fullPage: true });
 
     if (failed.length > boot) log(`requests that failed after sign-up at ${width}: ${failed.slice(boot).join('; ')}`);
     errors.check();
