@@ -139,16 +139,7 @@ func (d *Desktop) SyncKeep(conflictID, which string) error {
 	}
 	ctx, cancel := context.WithTimeout(d.rt(), 30*time.Second)
 	defer cancel()
-	list, err := d.sync.engine.Conflicts(ctx)
-	if err != nil {
-		return d.uiError(err)
-	}
-	for _, c := range list {
-		if c.ID == conflictID {
-			return d.uiError(d.sync.engine.Keep(ctx, c, which))
-		}
-	}
-	return core.Errorf(core.ENOTFOUND, "That conflict is settled already.")
+	return d.uiError(d.sync.engine.KeepByID(ctx, conflictID, which))
 }
 
 // TeamMembers lists a team's members as the team server knows them, for

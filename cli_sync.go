@@ -20,6 +20,7 @@ const syncUsage = `Usage:
   sentry sync now [--json]
   sentry sync status [--json]
   sentry sync conflicts [--json]
+  sentry sync keep CONFLICT_ID kept|lost
   sentry sync rejected [--json]
   sentry sync disconnect
 Every command takes --data DIR (or SENTRY_DATA_DIR) and syncs that folder's local
@@ -49,7 +50,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if !ok {
 		return code
 	}
-	want := map[string]int{"connect": 1, "now": 0, "status": 0, "conflicts": 0, "rejected": 0, "disconnect": 0}
+	want := map[string]int{"connect": 1, "now": 0, "status": 0, "conflicts": 0, "keep": 2, "rejected": 0, "disconnect": 0}
 	n, known := want[sub]
 	if !known {
 		fmt.Fprintf(stderr, "sentry sync: unknown command %q\n\n%s\n", sub, syncUsage)
@@ -165,11 +166,27 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			return 0
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ROW\tFIELD\tKEPT\tLOST")
+		fmt.Fprintln(tw, "ID\tROW\tFIELD\tKEPT\tLOST")
 		for _, c := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", shortID(c.RowID), c.Field, showValue(c.WinnerValue), showValue(c.LoserValue))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shortID(c.ID), shortID(c.RowID), c.Field, showValue(c.WinnerValue), showValue(c.LoserValue))
 		}
 		tw.Flush()
+		fmt.Fprintln(stdout, "Settle one with 'sentry sync keep ID kept' (leave it as it is) or 'sentry sync keep ID lost' (bring the other value back).")
+		return 0
+	case "keep":
+		which := map[string]string{"kept": "winner", "winner": "winner", "lost": "loser", "loser": "loser"}[pos[1]]
+		if which == "" {
+			fmt.Fprintf(stderr, "sentry sync keep: say which value to keep: kept (as it is) or lost (the other one), not %q\n", pos[1])
+			return 2
+		}
+		if err := eng.KeepByID(uctx, pos[0], which); err != nil {
+			return fail(err)
+		}
+		if which == "winner" {
+			fmt.Fprintln(stdout, "Settled: the value stays as it is.")
+		} else {
+			fmt.Fprintln(stdout, "Settled: the other value is back, and goes to your other devices at the next sync.")
+		}
 		return 0
 	case "rejected":
 		list, err := eng.Rejected(uctx)

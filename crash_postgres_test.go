@@ -31,10 +31,7 @@ func TestKillNineOfOneInstanceLosesNothingOnPostgres(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sentry")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := sentryBinary(t)
 	type instance struct {
 		base   string
 		cmd    *exec.Cmd

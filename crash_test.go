@@ -27,10 +27,7 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 		t.Skip("builds the server and runs it as a child process")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "sentry")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := sentryBinary(t)
 	data := filepath.Join(dir, "data")
 	var mu sync.Mutex
 	var acked []string

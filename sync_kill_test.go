@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"sentry/backend/core"
@@ -23,11 +20,7 @@ func TestSyncKilledMidwayLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the command and runs it as a child process")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "sentry")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := sentryBinary(t)
 	srv := newSyncServer(t, "")
 	srv.account("kim@example.com", "kim-sync-pass-1")
 
@@ -49,12 +42,7 @@ func TestSyncKilledMidwayLosesNothing(t *testing.T) {
 	laptop.app.Close()
 
 	// The child finds its sign-in in the data folder, not a keyring.
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") && !strings.HasPrefix(kv, "XDG_RUNTIME_DIR=") && !strings.HasPrefix(kv, "SENTRY_") {
-			env = append(env, kv)
-		}
-	}
+	env := childEnv()
 	serverTasks := func() int {
 		var c int
 		if err := srv.app.DB.QueryRowForTest(`SELECT count(*) FROM tasks WHERE deleted_at IS NULL`).Scan(&c); err != nil {

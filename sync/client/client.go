@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sentry/backend/core"
@@ -79,6 +80,7 @@ type Engine struct {
 	blobMu    sync.Mutex    // one file transfer run at a time
 	blobNudge chan struct{} // wakes the file transfers
 	dl        downloads     // the downloads under way, for their progress
+	opened    atomic.Bool   // a file was opened: its download goes next
 }
 
 // New returns an engine.
@@ -898,6 +900,31 @@ func (e *Engine) Keep(ctx context.Context, c Conflict, which string) error {
 		return core.FieldError("keep", "Choose the value to keep: winner or loser.")
 	}
 	return e.o.Store.SettleConflict(ctx, c.ID)
+}
+
+// KeepByID is Keep for the conflict named by its id, or by the end of it
+// as the command line shows it when that is one open conflict's.
+func (e *Engine) KeepByID(ctx context.Context, id, which string) error {
+	list, err := e.Conflicts(ctx)
+	if err != nil {
+		return err
+	}
+	var found []Conflict
+	for _, c := range list {
+		if c.ID == id {
+			return e.Keep(ctx, c, which)
+		}
+		if id != "" && strings.HasSuffix(c.ID, id) {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return core.Errorf(core.ENOTFOUND, "That conflict is settled already.")
+	case 1:
+		return e.Keep(ctx, found[0], which)
+	}
+	return core.FieldError("id", "Several conflicts end in %s; give more of the id.", id)
 }
 
 // Disconnect unbinds the folder and forgets the sign-in; local data stays.
