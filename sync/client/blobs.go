@@ -163,7 +163,16 @@ func (e *Engine) moveFiles(ctx context.Context, c *remote.Client, b *core.SyncBi
 	if err != nil {
 		return fail(err)
 	}
-	for _, t := range list {
+	e.opened.Store(false)
+	for i := 0; i < len(list); i++ {
+		// A file someone opened meanwhile goes before the rest of the
+		// list (it sorts first among the due ones).
+		if i > 0 && e.opened.Swap(false) {
+			if again, err := ts.DueBlobTransfers(ctx, due, 1000); err == nil && len(again) > 0 {
+				list, i = again, 0
+			}
+		}
+		t := list[i]
 		var err error
 		if t.Direction == core.BlobUp {
 			err = e.sendFile(ctx, c, ts, t)

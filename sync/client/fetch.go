@@ -108,6 +108,7 @@ func (e *Engine) FetchFile(ctx context.Context, up *core.Upload) (*core.FileFetc
 	if !complete {
 		return nil, core.Errorf(core.EUNAVAILABLE, "This file has not reached the team server yet; it downloads once the device that added it has sent it.")
 	}
+	e.opened.Store(true)
 	e.nudgeFiles()
 	return &core.FileFetch{State: core.FileDownloading, Received: min(t.Offset, up.SizeBytes), Size: up.SizeBytes}, nil
 }
