@@ -902,6 +902,31 @@ func (e *Engine) Keep(ctx context.Context, c Conflict, which string) error {
 	return e.o.Store.SettleConflict(ctx, c.ID)
 }
 
+// KeepByID is Keep for the conflict named by its id, or by the end of it
+// as the command line shows it when that is one open conflict's.
+func (e *Engine) KeepByID(ctx context.Context, id, which string) error {
+	list, err := e.Conflicts(ctx)
+	if err != nil {
+		return err
+	}
+	var found []Conflict
+	for _, c := range list {
+		if c.ID == id {
+			return e.Keep(ctx, c, which)
+		}
+		if id != "" && strings.HasSuffix(c.ID, id) {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return core.Errorf(core.ENOTFOUND, "That conflict is settled already.")
+	case 1:
+		return e.Keep(ctx, found[0], which)
+	}
+	return core.FieldError("id", "Several conflicts end in %s; give more of the id.", id)
+}
+
 // Disconnect unbinds the folder and forgets the sign-in; local data stays.
 func (e *Engine) Disconnect(ctx context.Context) error {
 	if c, _, err := e.client(ctx); err == nil {
