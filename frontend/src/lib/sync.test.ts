@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from './api';
 import type { DesktopBridge } from './desktop';
-import { fieldLabel, keepConflict, normaliseStatus, showValue, syncConflicts, syncNow, syncStatus } from './sync';
+import { fieldLabel, filesOnServerText, keepConflict, normaliseStatus, showValue, syncConflicts, syncNow, syncStatus } from './sync';
 
 function fakeDesktop(methods: Partial<DesktopBridge>) {
   (globalThis as unknown as Window).go = { main: { Desktop: methods } };
@@ -29,6 +29,18 @@ describe('normaliseStatus', () => {
     },
   ])('$name', ({ raw, want }) => {
     expect(normaliseStatus(raw)).toMatchObject(want);
+  });
+});
+
+describe('large files left on the team server', () => {
+  it('are read from the status and said in words', () => {
+    const st = normaliseStatus({ state: 'synced', blobs_on_server: 2, blobs_on_server_bytes: 64_000_000 });
+    expect(st).toMatchObject({ blobs_on_server: 2, blobs_on_server_bytes: 64_000_000 });
+    expect(filesOnServerText(st)).toBe('2 large files (64.0 MB) stay on the team server until opened.');
+    expect(filesOnServerText({ blobs_on_server: 1, blobs_on_server_bytes: 21_500_000 })).toBe(
+      '1 large file (21.5 MB) stays on the team server until opened.',
+    );
+    expect(filesOnServerText(normaliseStatus({ state: 'synced', blobs_on_server: -1 }))).toBe('');
   });
 });
 

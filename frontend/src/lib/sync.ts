@@ -21,6 +21,9 @@ export interface SyncStatus {
   /** Why sync is stuck, when it is. */
   stuck: string;
   teams: string[];
+  /** Large synced files left on the team server until opened, and their bytes. */
+  blobs_on_server: number;
+  blobs_on_server_bytes: number;
 }
 
 /** A concurrent overwrite the server kept: both values, to pick one. */
@@ -83,7 +86,25 @@ export function normaliseStatus(raw: unknown): SyncStatus {
     last_error: text(o.last_error),
     stuck: text(o.stuck),
     teams: Array.isArray(o.teams) ? o.teams.filter((t): t is string => typeof t === 'string' && t !== '') : [],
+    blobs_on_server: count(o.blobs_on_server),
+    blobs_on_server_bytes: count(o.blobs_on_server_bytes),
   };
+}
+
+/** A size for people: 512 bytes, 3.4 MB, 1.2 GB. */
+export function byteSize(n: number): string {
+  if (n < 1000) return `${n} bytes`;
+  if (n < 1e6) return `${(n / 1000).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(1)} GB`;
+}
+
+/** What the sync panel says of large files left on the team server ('' when none). */
+export function filesOnServerText(st: Pick<SyncStatus, 'blobs_on_server' | 'blobs_on_server_bytes'>): string {
+  const n = st.blobs_on_server;
+  if (!n) return '';
+  const what = n === 1 ? '1 large file' : `${n} large files`;
+  return `${what} (${byteSize(st.blobs_on_server_bytes)}) ${n === 1 ? 'stays' : 'stay'} on the team server until opened.`;
 }
 
 /** The sync state, or null outside the desktop app. */
