@@ -98,6 +98,23 @@ type Chunk struct {
 	Dim   int    `json:"dim"`
 }
 
+// IndexedText is what the text index holds of the chunk: its text, with
+// its heading before it unless the text already says it.
+func (c *Chunk) IndexedText() string {
+	if c.Heading != "" && !strings.Contains(c.Text, c.Heading) {
+		return c.Heading + "\n" + c.Text
+	}
+	return c.Text
+}
+
+// MarkIndexed records that the document was indexed at now into chunks
+// chunks: ready, its progress full and its error cleared.
+func (d *NotebookDocument) MarkIndexed(now time.Time, chunks int) {
+	d.Status, d.Stage, d.Progress, d.Error, d.ChunkCount = DocReady, "ready", 1, "", chunks
+	d.UpdatedAt = now
+	d.IndexedAt = &d.UpdatedAt
+}
+
 // ChunkHit is a chunk found by a search, with its rank-ordered score.
 type ChunkHit struct {
 	Chunk

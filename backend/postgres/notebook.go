@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -371,13 +370,8 @@ func (db *DB) TouchNotebookDocument(ctx context.Context, id string) error {
 }
 
 func checkVectors(op string, chunks []*core.Chunk, vectors [][]float32) error {
-	if len(vectors) != len(chunks) {
-		return fmt.Errorf("postgres: %s: %d vectors for %d chunks", op, len(vectors), len(chunks))
-	}
-	for _, v := range vectors {
-		if len(v) != VectorDim {
-			return fmt.Errorf("postgres: %s: vector of %d dimensions, the index holds %d", op, len(v), VectorDim)
-		}
+	if err := vecscan.Check(len(chunks), vectors, VectorDim); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	return nil
 }
@@ -410,10 +404,7 @@ func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunk
 			c.ID = NewID()
 		}
 		c.UserID, c.NotebookID, c.DocumentID = d.UserID, d.NotebookID, d.ID
-		indexed := c.Text
-		if c.Heading != "" && !strings.Contains(c.Text, c.Heading) {
-			indexed = c.Heading + "\n" + c.Text
-		}
+		indexed := c.IndexedText()
 		tsv, n := chunkVector(indexed)
 		b.Queue(`INSERT INTO notebook_chunks (id, user_id, notebook_id, document_id, ord, heading, text, page, page_end, start_offset, end_offset,
 			tokens, audio_start, audio_end, model, dim, embedding, tsv, words, created_at)
@@ -433,9 +424,7 @@ func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunk
 			return formatError(err, "insert chunks", onViolation{})
 		}
 	}
-	d.Status, d.Stage, d.Progress, d.Error, d.ChunkCount = core.DocReady, "ready", 1, "", len(chunks)
-	d.UpdatedAt = tx.now
-	d.IndexedAt = &d.UpdatedAt
+	d.MarkIndexed(tx.now, len(chunks))
 	hlc, err := tx.logChange(ctx, d.UserID, "notebook_documents", d.ID, core.OpUpdate, map[string]any{"status": d.Status, "chunk_count": d.ChunkCount})
 	if err != nil {
 		return err
@@ -801,14 +790,7 @@ func (db *DB) NotebookModels(ctx context.Context, notebookID string) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(nv.Counts))
-	for m, n := range nv.Counts {
-		if n > 0 {
-			out = append(out, m)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return nv.Models(), nil
 }
 
 // CreateNotebookMessage appends a conversation turn.

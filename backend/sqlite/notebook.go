@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -384,10 +383,7 @@ func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunk
 			c.Start, c.End, c.Tokens, c.AudioStart, c.AudioEnd, c.Model, c.Dim, now).Scan(&c.Num); err != nil {
 			return fmt.Errorf("sqlite: insert chunk: %w", err)
 		}
-		indexed := c.Text
-		if c.Heading != "" && !strings.Contains(c.Text, c.Heading) {
-			indexed = c.Heading + "\n" + c.Text
-		}
+		indexed := c.IndexedText()
 		if _, err := insFTS.ExecContext(ctx, c.Num, indexed); err != nil {
 			return fmt.Errorf("sqlite: index chunk text: %w", err)
 		}
@@ -395,9 +391,7 @@ func (db *DB) ReplaceChunks(ctx context.Context, d *core.NotebookDocument, chunk
 			return err
 		}
 	}
-	d.Status, d.Stage, d.Progress, d.Error, d.ChunkCount = core.DocReady, "ready", 1, "", len(chunks)
-	d.UpdatedAt = tx.now
-	d.IndexedAt = &d.UpdatedAt
+	d.MarkIndexed(tx.now, len(chunks))
 	hlc, err := tx.logChange(ctx, d.UserID, "notebook_documents", d.ID, core.OpUpdate, map[string]any{"status": d.Status, "chunk_count": d.ChunkCount})
 	if err != nil {
 		return err
@@ -503,13 +497,8 @@ func (db *DB) ReplaceVectors(ctx context.Context, documentID, model string, dim 
 
 // checkVectors refuses vectors that do not fit the chunks or the index.
 func checkVectors(op string, chunks []*core.Chunk, vectors [][]float32) error {
-	if len(vectors) != len(chunks) {
-		return fmt.Errorf("sqlite: %s: %d vectors for %d chunks", op, len(vectors), len(chunks))
-	}
-	for _, v := range vectors {
-		if len(v) != VectorDim {
-			return fmt.Errorf("sqlite: %s: vector of %d dimensions, the index holds %d", op, len(v), VectorDim)
-		}
+	if err := vecscan.Check(len(chunks), vectors, VectorDim); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	return nil
 }
@@ -732,14 +721,7 @@ func (db *DB) NotebookModels(ctx context.Context, notebookID string) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(nv.Counts))
-	for m, n := range nv.Counts {
-		if n > 0 {
-			out = append(out, m)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return nv.Models(), nil
 }
 
 // CreateNotebookMessage appends a conversation turn.

@@ -1,6 +1,7 @@
 package vecscan
 
 import (
+	"sort"
 	"sync"
 	"time"
 )
@@ -33,6 +34,18 @@ type Entry struct {
 	Counts map[string]int
 	// Slabs are the models' vectors the loader chose to keep.
 	Slabs map[string]*Slab
+}
+
+// Models are the models that have chunks, sorted.
+func (e *Entry) Models() []string {
+	out := make([]string, 0, len(e.Counts))
+	for m, n := range e.Counts {
+		if n > 0 {
+			out = append(out, m)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (e *Entry) bytes() int64 {

@@ -10,6 +10,7 @@ package vecscan
 import (
 	"container/heap"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"runtime"
 	"sort"
@@ -160,4 +161,18 @@ func Blob(v []float32) []byte {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
 	}
 	return b
+}
+
+// Check refuses vectors that do not fit chunks (one each) or an index of
+// dim dimensions.
+func Check(chunks int, vectors [][]float32, dim int) error {
+	if len(vectors) != chunks {
+		return fmt.Errorf("%d vectors for %d chunks", len(vectors), chunks)
+	}
+	for _, v := range vectors {
+		if len(v) != dim {
+			return fmt.Errorf("vector of %d dimensions, the index holds %d", len(v), dim)
+		}
+	}
+	return nil
 }
