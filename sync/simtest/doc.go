@@ -30,7 +30,11 @@
 // or the moment it says a request leaves or its answer arrives (push>,
 // push<, pull>, pull<) or that a write is committed; the server killed
 // after a delay or when a device's push or pull leaves, and kept down
-// for 0–2 operations. A killed device
+// for 0–2 operations. In about one sync in eight the team's owner removes
+// the second person from the team through the API, or adds them back,
+// while that device syncs: as it begins, with its push or pull in flight,
+// or once its pull's answer is in (drawn from a stream of its own, so a
+// seed's operations and kills are those it had before). A killed device
 // is started again before its next operation. A device says "ack" for a
 // write only after its commit, in one write to its standard output for
 // all the writes of an operation; what it said before it died counts.
@@ -41,7 +45,8 @@
 // of, because its device died between commit and acknowledgement, is
 // accounted for by the base its push names and by the device's own later
 // clocks of that field), no silent rejection, the server equals the
-// merge of its committed patches, replays change nothing.
+// merge of its committed patches, replays change nothing, and no device
+// of someone outside the team at the end holds any of its rows.
 //
 // The operations and the kill plan follow the seed; where a kill falls
 // is real time, so the trace a failure prints says, for each kill, what
@@ -51,8 +56,10 @@
 // 8 operations, under -race); -kill-schedules or SIMTEST_KILL_SCHEDULES
 // run more. TestKillCatchesBugs builds the package with -tags simbroken
 // and sees the mode fail on a device that acknowledges a new task before
-// its commit (ackEarly) and on a server whose merge lets the last push
-// win (lastPushWins).
+// its commit (ackEarly), on a server whose merge lets the last push win
+// (lastPushWins), and on a device that keeps a team's rows after its
+// person was removed (keepTeam: caught as a scope leak, which the
+// schedules without membership changes never showed).
 //
 // A device killed between the server's rotation of its refresh token and
 // its keeping the new one must stay signed in: the server takes the old

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -212,6 +213,10 @@ type options struct {
 	// cursorFirst saves a pull's cursor in its own transaction before the
 	// page is applied (a broken client).
 	cursorFirst bool
+	// keepTeam keeps a team's rows on a device whose person left it (a
+	// broken client): it neither drops the team a bind no longer names nor
+	// takes a pull's revocation.
+	keepTeam bool
 }
 
 // stats count what a schedule did.
@@ -459,6 +464,17 @@ type faultyStore struct {
 var errCrash = errors.New("simtest: the device died while applying a page")
 
 func (s *faultyStore) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]core.SyncApplied, error) {
+	if s.w.opt.keepTeam {
+		var kept []core.SyncControl
+		for _, c := range p.Control {
+			if c.Type != core.SyncScopeRevoked {
+				kept = append(kept, c)
+			}
+		}
+		cp := *p
+		cp.Control = kept
+		p = &cp
+	}
 	crash := s.w.faultsOn && s.w.rng.IntN(100) < 4
 	if s.w.opt.cursorFirst {
 		if _, err := s.SyncClientStore.ApplySyncPage(ctx, &core.SyncPage{Cursor: p.Cursor}); err != nil {
@@ -471,6 +487,15 @@ func (s *faultyStore) ApplySyncPage(ctx context.Context, p *core.SyncPage) ([]co
 		return nil, errCrash
 	}
 	return s.SyncClientStore.ApplySyncPage(ctx, p)
+}
+
+// BindSync, in the keepTeam variant, binds the team again when the server
+// no longer names it, so the device keeps its rows.
+func (s *faultyStore) BindSync(ctx context.Context, b *core.SyncBinding, scopes []core.SyncScope) error {
+	if s.w.opt.keepTeam && s.w.teamID != "" && !slices.ContainsFunc(scopes, func(sc core.SyncScope) bool { return sc.ID == s.w.teamID }) {
+		scopes = append(slices.Clip(scopes), core.SyncScope{ID: s.w.teamID, Kind: wire.ScopeTeam})
+	}
+	return s.SyncClientStore.BindSync(ctx, b, scopes)
 }
 
 // transport carries one device's requests to the server's handler in

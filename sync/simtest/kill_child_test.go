@@ -120,6 +120,7 @@ func deviceChild() error {
 		return err
 	}
 	w := &world{ctx: ctx, rng: rand.New(rand.NewPCG(1, 2)), now: time.Now(), teamID: os.Getenv("SIMTEST_TEAM"), members: map[int]bool{0: true, 1: true},
+		opt:   options{keepTeam: broken == "keepTeam"},
 		bases: map[string]bool{}, rejected: map[int][][]string{}}
 	now := func() time.Time { return time.Now().Add(skew) }
 	clock := hlc.New(now)

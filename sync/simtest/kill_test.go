@@ -102,6 +102,7 @@ type killStats struct {
 	midWrite, midPush, pushAnswered, midPull, pulled, midCall int
 	idle, signins, acked                                      int
 	conflicts, rejections                                     int
+	leaves, joins, memberDown                                 int
 }
 
 func (s *killStats) add(o killStats) {
@@ -125,14 +126,18 @@ func (s *killStats) add(o killStats) {
 	s.acked += o.acked
 	s.conflicts += o.conflicts
 	s.rejections += o.rejections
+	s.leaves += o.leaves
+	s.joins += o.joins
+	s.memberDown += o.memberDown
 }
 
 func (s killStats) summary() string {
 	return fmt.Sprintf("%d with the server on PostgreSQL; %d operations, %d acknowledged field writes, %d syncs; %d device kills "+
 		"(%d in a local write, %d once it had acknowledged its write, %d with a push in flight, %d after a push's answer arrived, %d with a pull in flight, %d after a pull's answer arrived, %d in sign-in or bind, %d between steps), "+
-		"%d server kills, %d processes started, %d planned kills whose moment never came, %d sign-ins again after a kill spent the refresh token; %d quiesce rounds, %d conflicts, %d refused changes",
+		"%d server kills, %d processes started, %d planned kills whose moment never came, %d sign-ins again after a kill spent the refresh token; "+
+		"%d removals from the team and %d additions while a device synced (%d more not made: the server was down); %d quiesce rounds, %d conflicts, %d refused changes",
 		s.onPG, s.ops, s.writes, s.syncs, s.devKills, s.midWrite, s.acked, s.midPush, s.pushAnswered, s.midPull, s.pulled, s.midCall, s.idle,
-		s.serverKills, s.starts, s.notReached, s.signins, s.rounds, s.conflicts, s.rejections)
+		s.serverKills, s.starts, s.notReached, s.signins, s.leaves, s.joins, s.memberDown, s.rounds, s.conflicts, s.rejections)
 }
 
 // proc is a child process and the lines it says.
@@ -228,6 +233,7 @@ func (p *proc) kill() []string {
 type kworld struct {
 	ctx    context.Context
 	rng    *rand.Rand
+	mrng   *rand.Rand // the membership changes'
 	seed   uint64
 	bin    string
 	dir    string
@@ -255,6 +261,13 @@ type kworld struct {
 
 	writes []write
 	bases  map[string]bool
+
+	memberErr error // a membership change that failed with the server up
+
+	// members are the team's members on the server, by person: the
+	// second person leaves and joins again while devices sync.
+	members map[int]bool
+	owner   string // the team owner's access token, for those changes
 }
 
 // kdev is a device process.
@@ -276,9 +289,10 @@ func runKillSchedule(ctx context.Context, bin string, seed uint64) (killStats, *
 	if err != nil {
 		return killStats{}, &failure{seed: seed, msg: "templates: " + err.Error()}
 	}
-	k := &kworld{ctx: ctx, rng: rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc909)), seed: seed, bin: bin, tmpl: t,
+	k := &kworld{ctx: ctx, rng: rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc909)), mrng: rand.New(rand.NewPCG(seed, seed^0xbb67ae8584caa73b)), seed: seed, bin: bin, tmpl: t,
 		broken: os.Getenv("SIMTEST_BROKEN"), rejected: map[int][][]string{}, bases: map[string]bool{}, start: time.Now(),
-		hc: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}}
+		members: map[int]bool{0: true, 1: true},
+		hc:      &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}}
 	if k.dir, err = os.MkdirTemp(scratch(), "simtest-kill-"); err != nil {
 		return killStats{}, &failure{seed: seed, msg: err.Error()}
 	}
@@ -510,6 +524,10 @@ type killPlan struct {
 	srvDelay  time.Duration
 	srvAt     string
 	srvOutage int // operations the server stays down
+	// member: the team's owner removes the second person from the team,
+	// or adds them back, when the device says this line ("now": as the
+	// operation starts); at the operation's end if it never says it.
+	member string
 }
 
 func (p killPlan) String() string {
@@ -525,6 +543,9 @@ func (p killPlan) String() string {
 	}
 	if p.srvAt != "" {
 		parts = append(parts, "server at "+p.srvAt)
+	}
+	if p.member != "" {
+		parts = append(parts, "membership changes at "+p.member)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -550,6 +571,14 @@ func (k *kworld) step(n int) error {
 	}
 	seed := k.rng.Uint64()
 	var pl killPlan
+	if kind == "sync" && k.mrng.IntN(100) < 12 {
+		// The membership changes on the server while this device syncs:
+		// before its push, with its push or pull in flight, or once its
+		// pull's answer is in. Drawn from a stream of its own, so the
+		// operations and kills of a seed stay what they were before
+		// membership changes were added.
+		pl.member = []string{"now", "push>", "pull>", "pull<"}[k.mrng.IntN(4)]
+	}
 	if k.rng.IntN(100) < 35 {
 		if k.rng.IntN(2) == 0 {
 			if kind == "sync" {
@@ -581,12 +610,94 @@ func (k *kworld) step(n int) error {
 	if _, err := k.run(d, n, kind, seed, pl); err != nil {
 		return err
 	}
+	if k.memberErr != nil {
+		return k.memberErr
+	}
 	if k.server == nil {
 		if k.downFor <= 0 {
 			return k.startServer()
 		}
 		k.downFor--
 		k.logf("the server stays down")
+	}
+	return nil
+}
+
+// toggleMember has the team's owner take the second person out of the
+// team on the server, or add them back, through the API as a person
+// would (the server process is not killed meanwhile). With the server down
+// nothing changes. The oracles then hold each device to the membership
+// the server ends with: none of the team's rows on a device of someone
+// outside it.
+func (k *kworld) toggleMember(when string) error {
+	if k.server == nil {
+		k.st.memberDown++
+		k.logf("membership: the server is down; %s stays as it was (%s)", k.users[1].email, when)
+		return nil
+	}
+	base := "http://" + k.backend.Load().(string)
+	call := func(method, path, token string, body any) (int, []byte, error) {
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, err := http.NewRequestWithContext(k.ctx, method, base+path, rd)
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := k.hc.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer res.Body.Close()
+		out, err := io.ReadAll(res.Body)
+		return res.StatusCode, out, err
+	}
+	var status int
+	var out []byte
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		if k.owner == "" {
+			st, body, err := call("POST", "/api/auth/login", "", map[string]string{"email": k.users[0].email, "password": password})
+			if err != nil || st != http.StatusOK {
+				return fmt.Errorf("membership: the owner's sign-in: %d %s %v", st, body, err)
+			}
+			var sess struct {
+				AccessToken string `json:"access_token"`
+			}
+			if err := json.Unmarshal(body, &sess); err != nil || sess.AccessToken == "" {
+				return fmt.Errorf("membership: the owner's sign-in answered %s", body)
+			}
+			k.owner = sess.AccessToken
+		}
+		if k.members[1] {
+			status, out, err = call("DELETE", "/api/teams/"+k.teamID+"/members/"+k.users[1].id, k.owner, nil)
+		} else {
+			status, out, err = call("POST", "/api/teams/"+k.teamID+"/members", k.owner, map[string]string{"email": k.users[1].email, "role": "member"})
+		}
+		if status != http.StatusUnauthorized {
+			break
+		}
+		k.owner = "" // signed in again: the token ran out
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("membership: %v", err)
+	case k.members[1] && status == http.StatusNoContent:
+		k.members[1] = false
+		k.st.leaves++
+		k.logf("membership: %s is removed from the team %s", k.users[1].email, when)
+	case !k.members[1] && status == http.StatusCreated:
+		k.members[1] = true
+		k.st.joins++
+		k.logf("membership: %s is added to the team again %s", k.users[1].email, when)
+	default:
+		return fmt.Errorf("membership: the server answered %d %s", status, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
@@ -618,6 +729,22 @@ func (k *kworld) run(d *kdev, n int, kind string, seed uint64, pl killPlan) (*sy
 	}
 	hung := time.NewTimer(60 * time.Second)
 	defer hung.Stop()
+	if pl.member == "now" {
+		if err := k.toggleMember(fmt.Sprintf("as d%d's sync begins", d.idx)); err != nil {
+			return nil, err
+		}
+		pl.member = ""
+	}
+	// A membership change planned at a moment that never comes is made
+	// when the operation ends, so each planned change is made.
+	defer func() {
+		if pl.member != "" {
+			if err := k.toggleMember(fmt.Sprintf("after d%d's op %d (no %s came)", d.idx, n, pl.member)); err != nil {
+				k.logf("%v", err)
+				k.memberErr = err
+			}
+		}
+	}()
 	killed := false
 	stage := "" // the last thing the device said in this operation
 	var res *syncResult
@@ -684,6 +811,12 @@ func (k *kworld) run(d *kdev, n int, kind string, seed uint64, pl killPlan) (*sy
 				}
 			case "net":
 				stage = f[2]
+				if pl.member == stage {
+					pl.member = ""
+					if err := k.toggleMember(fmt.Sprintf("when d%d's %s", d.idx, stage)); err != nil {
+						return nil, err
+					}
+				}
 				if pl.devAt == stage {
 					killDev("as planned, at " + stage)
 				}
@@ -802,7 +935,7 @@ func (k *kworld) check() error {
 	}
 	k.mu.Lock()
 	w := &world{ctx: k.ctx, rng: rand.New(rand.NewPCG(k.seed, 99)), dir: k.dir, tmpl: k.tmpl, seed: k.seed, onPG: k.onPG,
-		now: time.Now(), users: k.users, teamID: k.teamID, members: map[int]bool{0: true, 1: true},
+		now: time.Now(), users: k.users, teamID: k.teamID, members: k.members,
 		writes: k.writes, bases: k.bases, pushes: k.pushes, rejected: k.rejected}
 	k.mu.Unlock()
 	w.server = &server{path: filepath.Join(k.dir, "server.db"), pgURL: k.pgURL}
@@ -896,9 +1029,10 @@ func (k *kworld) seenByOwnDevice(w *world) error {
 
 // TestKillCatchesBugs shows that the kill mode can fail: a device that
 // acknowledges a new task before its commit (ackEarly, the harness's own
-// broken device), and a server whose merge lets the last push win
-// (lastPushWins, the merge's broken variant), must each make some kill
-// schedule fail. Both exist only in a build with the simbroken tag.
+// broken device), a server whose merge lets the last push win
+// (lastPushWins, the merge's broken variant), and a device that keeps a
+// team's rows after its person was removed from the team while it synced
+// (keepTeam, the harness's), must each make some kill schedule fail.
 func TestKillCatchesBugs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the package again with -tags simbroken")
@@ -907,7 +1041,7 @@ func TestKillCatchesBugs(t *testing.T) {
 		t.Skip("runs without -race (make test runs it so)")
 	}
 	bin := simbrokenBinary(t)
-	for _, variant := range []string{"ackEarly", "lastPushWins"} {
+	for _, variant := range []string{"ackEarly", "lastPushWins", "keepTeam"} {
 		t.Run(variant, func(t *testing.T) {
 			cmd := exec.Command(bin, "-test.run", "^TestKillConvergence$", "-test.count=1", "-kill-schedules", strconv.Itoa(brokenKillSchedules))
 			cmd.Env = append(os.Environ(), "SIMTEST_BROKEN="+variant)

@@ -50,7 +50,7 @@ func TestConvergence(t *testing.T) {
 	if err := breakBuild(os.Getenv("SIMTEST_BROKEN")); err != nil {
 		t.Fatal(err)
 	}
-	opt := options{ops: *opsFlag, cursorFirst: os.Getenv("SIMTEST_BROKEN") == "cursorFirst"}
+	opt := options{ops: *opsFlag, cursorFirst: os.Getenv("SIMTEST_BROKEN") == "cursorFirst", keepTeam: os.Getenv("SIMTEST_BROKEN") == "keepTeam"}
 	var seeds []uint64
 	if *seedFlag != "" {
 		s, err := strconv.ParseUint(strings.TrimPrefix(*seedFlag, "0x"), 16, 64)
