@@ -32,8 +32,11 @@ type pendingChange struct {
 	id, userID, table, rowID, op, hlc string
 	fields                            map[string]any
 	remote                            bool
-	scope                             string
-	base                              map[string]string
+	// stamped: a local insert whose row was written with its clocks
+	// (logInsert), so Commit need not write them again.
+	stamped bool
+	scope   string
+	base    map[string]string
 }
 
 // logChange records one change log entry inside tx and returns its HLC,
@@ -45,6 +48,28 @@ func (tx *Tx) logChange(ctx context.Context, userID, table, rowID, op string, fi
 	ts := tx.db.hlc()
 	tx.pending = append(tx.pending, pendingChange{id: NewID(), userID: userID, table: table, rowID: rowID, op: op, hlc: ts, fields: fields})
 	return ts, nil
+}
+
+// logInsert logs the insert of a synced row and returns its HLC and the
+// field clocks to write with the row: every synced field stamped with the
+// insert's clock, as Commit would stamp them.
+func (tx *Tx) logInsert(ctx context.Context, userID, table, rowID string, fields map[string]any) (string, string, error) {
+	ts, err := tx.logChange(ctx, userID, table, rowID, core.OpInsert, fields)
+	if err != nil {
+		return "", "", err
+	}
+	c := ts + "@" + tx.db.DeviceID
+	names := syncedNames[table]
+	clocks := make(map[string]string, len(names))
+	for _, f := range names {
+		clocks[f] = c
+	}
+	buf, err := json.Marshal(clocks)
+	if err != nil {
+		return "", "", fmt.Errorf("postgres: encode clocks of %s %s: %w", table, rowID, err)
+	}
+	tx.pending[len(tx.pending)-1].stamped = true
+	return ts, string(buf), nil
 }
 
 // logRemoteChange records a write applied by the sync code, whose clocks
@@ -151,6 +176,7 @@ func (tx *Tx) stampChanges(ctx context.Context, b *pgx.Batch, what []string) ([]
 			base = map[string]string{}
 			if synced {
 				rc, ok := rows[k]
+				stamped := !ok && p.stamped
 				if !ok {
 					if p.op == core.OpInsert {
 						// A row inserted now has no clocks to read.
@@ -176,6 +202,11 @@ func (tx *Tx) stampChanges(ctx context.Context, b *pgx.Batch, what []string) ([]
 					// A local edit sorts after the value it replaces,
 					// even when this device's clock is behind that
 					// value's writer (beyond what Observe accepts).
+					if stamped {
+						// Written with the row (logInsert).
+						rc.clocks[f] = p.hlc + "@" + tx.db.DeviceID
+						continue
+					}
 					prev, _, _ := strings.Cut(rc.clocks[f], "@")
 					rc.clocks[f] = hlc.After(p.hlc, prev) + "@" + tx.db.DeviceID
 					rc.dirty = true

@@ -46,6 +46,11 @@ import (
 // each one's is released before the next one begins.
 const groupSavepoint = "sentry_member"
 
+// maxMembers bounds a batch: its members' savepoints nest (memberTx), and
+// the server keeps up to 64 subtransactions of a transaction in its
+// snapshot cache before others' snapshots get slower.
+const maxMembers = 32
+
 // taskGroup is the store's group of task writers.
 type taskGroup struct {
 	txgroup.Group
@@ -80,12 +85,6 @@ func (db *DB) beginGrouped(ctx context.Context) (*Tx, error) {
 		b.Batch = g.Start(b.finish)
 		g.cur = b
 	}
-	if _, err := b.tx.Exec(context.Background(), `SAVEPOINT `+groupSavepoint); err != nil {
-		err = formatError(err, "begin", onViolation{})
-		b.Fail(err)
-		g.Release()
-		return nil, err
-	}
 	b.Members++
 	m := &memberTx{Tx: b.tx, b: b, g: g}
 	return &Tx{Tx: m, db: db, now: db.now(), member: m}, nil
@@ -114,11 +113,38 @@ func (b *pgBatch) finish(err error) error {
 }
 
 // memberTx is one member's view of the batch's transaction.
+//
+// Its savepoint is opened with its first statement, in the same round
+// trip, and is not released when the member commits: the next member's
+// nests inside it (at most Max deep, under the server's cache of
+// subtransactions), so a create costs the batch one round trip. Undoing
+// a member rolls back to its own savepoint, the innermost one, and
+// releases it.
 type memberTx struct {
 	pgx.Tx
 	b    *pgBatch
 	g    *taskGroup
+	open bool // the savepoint is taken
 	done bool
+}
+
+// savepoint opens the member's savepoint before a statement that cannot
+// carry it. A context already done opens nothing: the statement it was
+// for fails alone.
+func (m *memberTx) savepoint(ctx context.Context) error {
+	if m.open {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.open = true
+	if _, err := m.Tx.Exec(context.Background(), `SAVEPOINT `+groupSavepoint); err != nil {
+		err = formatError(err, "savepoint", onViolation{})
+		m.b.Fail(err)
+		return err
+	}
+	return nil
 }
 
 // stmtCtx is the context a member's statement runs under: one already done
@@ -135,12 +161,37 @@ func (m *memberTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Co
 	if m.done {
 		return pgconn.CommandTag{}, pgx.ErrTxClosed
 	}
-	return m.Tx.Exec(stmtCtx(ctx), sql, args...)
+	if m.open {
+		return m.Tx.Exec(stmtCtx(ctx), sql, args...)
+	}
+	if err := ctx.Err(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	// The savepoint and the statement in one round trip.
+	q := &pgx.Batch{}
+	q.Queue(`SAVEPOINT ` + groupSavepoint)
+	q.Queue(sql, args...)
+	m.open = true
+	br := m.Tx.SendBatch(context.Background(), q)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		err = formatError(err, "savepoint", onViolation{})
+		m.b.Fail(err)
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 func (m *memberTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	if m.done {
 		return nil, pgx.ErrTxClosed
+	}
+	if err := m.savepoint(ctx); err != nil {
+		return nil, err
 	}
 	return m.Tx.Query(stmtCtx(ctx), sql, args...)
 }
@@ -149,18 +200,30 @@ func (m *memberTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Ro
 	if m.done {
 		return errRow{pgx.ErrTxClosed}
 	}
+	if err := m.savepoint(ctx); err != nil {
+		return errRow{err}
+	}
 	return m.Tx.QueryRow(stmtCtx(ctx), sql, args...)
 }
 
 func (m *memberTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	// A savepoint that failed has failed the batch, and a context already
+	// done fails the statements before they are sent.
+	_ = m.savepoint(ctx)
 	return m.Tx.SendBatch(stmtCtx(ctx), b)
 }
 
 func (m *memberTx) Begin(ctx context.Context) (pgx.Tx, error) {
+	if err := m.savepoint(ctx); err != nil {
+		return nil, err
+	}
 	return m.Tx.Begin(stmtCtx(ctx))
 }
 
 func (m *memberTx) CopyFrom(ctx context.Context, table pgx.Identifier, cols []string, src pgx.CopyFromSource) (int64, error) {
+	if err := m.savepoint(ctx); err != nil {
+		return 0, err
+	}
 	return m.Tx.CopyFrom(stmtCtx(ctx), table, cols, src)
 }
 
@@ -186,14 +249,17 @@ func (m *memberTx) Rollback(ctx context.Context) error {
 // transaction holds is unknown and nobody in it may be told their write
 // was kept.
 func (m *memberTx) undo() {
+	if !m.open {
+		return // nothing was written
+	}
 	if _, err := m.Tx.Exec(context.Background(), `ROLLBACK TO SAVEPOINT `+groupSavepoint+`; RELEASE SAVEPOINT `+groupSavepoint); err != nil {
 		m.b.Fail(formatError(err, "roll back savepoint", onViolation{}))
 	}
 }
 
-// commitMember stamps the member's rows' field clocks and releases its
-// savepoint in one round trip, hands its change log entries to the batch
-// and returns once the batch has committed.
+// commitMember stamps the member's rows' field clocks (in one round trip;
+// none for a create, whose row has them), hands its change log entries to
+// the batch and returns once the batch has committed.
 func (tx *Tx) commitMember(ctx context.Context) error {
 	m := tx.member
 	if m.done {
@@ -207,8 +273,6 @@ func (tx *Tx) commitMember(ctx context.Context) error {
 		entries, what, err = tx.stampChanges(ctx, q, nil)
 	}
 	if err == nil {
-		q.Queue(`RELEASE SAVEPOINT ` + groupSavepoint)
-		what = append(what, "release savepoint")
 		err = sendBatch(ctx, m, q, what)
 	}
 	m.done = true

@@ -60,14 +60,15 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 	if err != nil {
 		return err
 	}
-	hlc, err := tx.logChange(ctx, t.UserID, "tasks", t.ID, core.OpInsert, taskFields(t, nil))
+	// The row is written with its field clocks (one statement, not two).
+	hlc, clocks, err := tx.logInsert(ctx, t.UserID, "tasks", t.ID, taskFields(t, nil))
 	if err != nil {
 		return err
 	}
-	args := append(vals, core.PriorityRank(t.Priority), hlc, searchLexemes(t.Title, t.Description))
-	if _, err := tx.Exec(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc, search)
+	args := append(vals, core.PriorityRank(t.Priority), hlc, searchLexemes(t.Title, t.Description), clocks)
+	if _, err := tx.Exec(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc, search, field_clocks)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, array_to_tsvector($36::text[]))`, args...); err != nil {
+		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, array_to_tsvector($36::text[]), $37)`, args...); err != nil {
 		return formatError(err, "create task", userMissing)
 	}
 	return nil
