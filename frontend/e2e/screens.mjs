@@ -182,6 +182,12 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
       const ids = await headerIds();
       firstHeader ??= ids;
       if (ids !== firstHeader || !ids.includes('settings-link') || !ids.includes('sign-out')) fail(`${sc.name}'s header holds ${ids}, the first screen's ${firstHeader}`);
+      if (sc.name === 'dashboard') {
+        // Five open tasks without estimates count as an hour each, as the
+        // server plans them (not "as no work" beside hours planned for them).
+        const note = (await byTestId('dashboard-unestimated').textContent()).replace(/\s+/g, ' ').trim();
+        if (!note.startsWith('5 open tasks have no estimated hours, so each counts as 1 hour')) fail(`the note on estimates reads ${JSON.stringify(note)}`);
+      }
       if (sc.name === 'settings') {
         // The sign-in through the API above is another device.
         await until(async () => (await byTestId('session-item').count()) >= 2, 'two signed-in devices');

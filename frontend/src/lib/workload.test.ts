@@ -6,6 +6,7 @@ import {
   loadSentence,
   cbiBand,
   checkinPrivacy,
+  unestimatedNote,
   cbiItemScore,
   cbiScore,
   checkinBody,
@@ -784,5 +785,12 @@ describe('check-in privacy', () => {
     expect(checkinPrivacy(true)).toContain('this computer');
     expect(checkinPrivacy(true)).toContain('team server');
     for (const d of [false, true]) expect(checkinPrivacy(d)).not.toMatch(/nothing is sent/);
+  });
+});
+
+describe('tasks without estimates', () => {
+  it('say how much they count for, as the API plans them', () => {
+    expect(unestimatedNote(1)).toBe('1 open task has no estimated hours, so it counts as 1 hour of work. Add estimated hours to your tasks for a true picture.');
+    expect(unestimatedNote(5)).toMatch(/^5 open tasks have no estimated hours, so each counts as 1 hour of work\./);
   });
 });

@@ -762,6 +762,16 @@ export function checkinBody(userId: string, c: CheckinInput) {
   return body;
 }
 
+/** The hours the API plans for an open task with no estimate (backend/workload DefaultEstimateHours). */
+export const DEFAULT_ESTIMATE_HOURS = 1;
+
+/** The note beside the figures when open tasks have no estimated hours. */
+export function unestimatedNote(n: number): string {
+  const h = `${DEFAULT_ESTIMATE_HOURS} hour${DEFAULT_ESTIMATE_HOURS === 1 ? '' : 's'}`;
+  const which = n === 1 ? '1 open task has no estimated hours, so it counts' : `${n} open tasks have no estimated hours, so each counts`;
+  return `${which} as ${h} of work. Add estimated hours to your tasks for a true picture.`;
+}
+
 /**
  * Where the check-in's own words go, true on either face: the desktop reads
  * them on this computer (and syncs them, as personal data, to a team server
