@@ -81,6 +81,38 @@ type UserUpdate struct {
 	BumpTokens    bool
 }
 
+// Apply sets upd's fields on u and returns what the change log records of
+// them: the password only as "changed", never its hash. A new email is
+// checked for text a store can keep before it is lower-cased, which would
+// hide bad bytes.
+func (upd UserUpdate) Apply(u *User) (map[string]any, error) {
+	fields := map[string]any{}
+	if upd.FirstName != nil {
+		u.FirstName, fields["first_name"] = *upd.FirstName, *upd.FirstName
+	}
+	if upd.LastName != nil {
+		u.LastName, fields["last_name"] = *upd.LastName, *upd.LastName
+	}
+	if upd.Email != nil {
+		if err := CheckStorable("email", *upd.Email); err != nil {
+			return nil, err
+		}
+		u.Email = NormalizeEmail(*upd.Email)
+		fields["email"] = u.Email
+	}
+	if upd.EmailVerified != nil {
+		u.EmailVerified, fields["email_verified"] = *upd.EmailVerified, *upd.EmailVerified
+	}
+	if upd.PasswordHash != nil {
+		u.PasswordHash = *upd.PasswordHash
+		fields["password"] = "changed"
+	}
+	if upd.BumpTokens {
+		u.TokenVersion++
+	}
+	return fields, nil
+}
+
 // RefreshToken is a stored, hashed refresh token. Tokens that descend from
 // one login share a FamilyID.
 type RefreshToken struct {

@@ -111,30 +111,9 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) (*
 	if err != nil {
 		return nil, err
 	}
-	fields := map[string]any{}
-	if upd.FirstName != nil {
-		u.FirstName, fields["first_name"] = *upd.FirstName, *upd.FirstName
-	}
-	if upd.LastName != nil {
-		u.LastName, fields["last_name"] = *upd.LastName, *upd.LastName
-	}
-	if upd.Email != nil {
-		// Checked before lower-casing, which would hide bad bytes.
-		if err := core.CheckStorable("email", *upd.Email); err != nil {
-			return nil, err
-		}
-		u.Email = core.NormalizeEmail(*upd.Email)
-		fields["email"] = u.Email
-	}
-	if upd.EmailVerified != nil {
-		u.EmailVerified, fields["email_verified"] = *upd.EmailVerified, *upd.EmailVerified
-	}
-	if upd.PasswordHash != nil {
-		u.PasswordHash = *upd.PasswordHash
-		fields["password"] = "changed" // never the hash itself
-	}
-	if upd.BumpTokens {
-		u.TokenVersion++
+	fields, err := upd.Apply(u)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkUserText(u); err != nil {
 		return nil, err
