@@ -73,6 +73,7 @@ var layers = map[string]string{
 	"backend/outbound":  layerBase,
 	"backend/vecscan":   layerBase, // the exact vector scan both stores use
 	"backend/storeerr":  layerBase, // what both stores answer for a write the database refuses
+	"backend/txgroup":   layerBase, // group commit: concurrent writers of one store share a transaction and its COMMIT
 	"backend/syncstore": layerBase, // what both stores work out alike for sync: clocks, scopes, a push's outcome, a pull's rows
 	"sync/hlc":          layerBase,
 	"sync/merge":        layerBase,
