@@ -47,6 +47,21 @@ var secret = []byte("simtest-signing-secret-0123456789abcdef")
 // epoch is the simulated wall time at which every schedule starts.
 var epoch = time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
 
+// templateNow is the time the templates are written at: an hour before
+// both the simulated epoch and the real time. A store's clock resumes from
+// the highest clock in its change log, so a template written at the real
+// time, once that is past the epoch, put every simulated device's clock
+// ahead of the simulated server's by that much, and the server refused
+// their pushes (every schedule failed from 09:05 UTC on the day of the
+// epoch).
+func templateNow() time.Time {
+	t := time.Now()
+	if epoch.Before(t) {
+		t = epoch
+	}
+	return t.Add(-time.Hour)
+}
+
 // templates are migrated database files, made once per process and copied
 // for every schedule, so a schedule costs a file copy, not a migration.
 type templates struct {
@@ -86,7 +101,9 @@ func buildTemplates() (*templates, error) {
 	// The server: two people and a team owned by the first, with the
 	// second as a member.
 	sp := filepath.Join(dir, "server.db")
-	db, err := sqlite.Open(ctx, sp, sqlite.Options{ReadConns: 1})
+	at := templateNow()
+	now := func() time.Time { return at }
+	db, err := sqlite.Open(ctx, sp, sqlite.Options{ReadConns: 1, Now: now, Clock: hlc.New(now)})
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +121,7 @@ func buildTemplates() (*templates, error) {
 	// A device: migrated, with its local profile; its device id is set per
 	// device so the tie-break between devices follows the seed.
 	dp := filepath.Join(dir, "device.db")
-	if db, err = sqlite.Open(ctx, dp, sqlite.Options{ReadConns: 1}); err != nil {
+	if db, err = sqlite.Open(ctx, dp, sqlite.Options{ReadConns: 1, Now: now, Clock: hlc.New(now)}); err != nil {
 		return nil, err
 	}
 	if err := db.CreateUser(ctx, &core.User{Email: auth.LocalProfileEmail, FirstName: "Me", IsLocal: true, EmailVerified: true}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"time"
 
 	"sentry/backend/postgres"
 	"sentry/backend/postgres/pgtest"
@@ -29,7 +30,9 @@ func buildPGTemplate(ctx context.Context, dsn string) (*pgTemplate, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := postgres.Open(ctx, tdsn, postgres.Options{Clock: hlc.New(nil), MaxConns: 2})
+	at := templateNow()
+	now := func() time.Time { return at }
+	db, err := postgres.Open(ctx, tdsn, postgres.Options{Now: now, Clock: hlc.New(now), MaxConns: 2})
 	if err != nil {
 		return nil, err
 	}
