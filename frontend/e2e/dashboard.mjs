@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkAxe } from './screens.mjs';
 import { signUpInUI, watchErrors } from './support.mjs';
 // End-to-end steps of the Dashboard, called by run.mjs with its helpers: a
 // new account signs up, gets a few tasks with estimated hours (through the
@@ -361,4 +364,130 @@ export async function dashboardSteps({ browser, base, begin, until, fail, snap, 
 
   errors.check();
   await context.close();
+}
+
+/**
+ * The Dashboard at 1440 and 390 px wide, each in its own context and
+ * account (E2E_ONLY=dashboard runs just these): tasks with fractional
+ * estimates give a score with a decimal, shown with the same one-decimal
+ * rounding in the gauge, its text alternative, the factors' sentence and the
+ * trend's table (never "3" beside "2.7"), every factor's points with at most
+ * one decimal; the trend, after two recalculations, has an even axis (ticks
+ * equally far apart, in equal steps); at 1440 the page uses the width (the
+ * main content at least 1100 px wide). Each state passes axe-core (no serious
+ * or critical violation), is no wider than the window, and is saved as
+ * <out>/dashboard/<state>-<width>.png.
+ * @param {object} h
+ * @param {import('playwright-core').Browser} h.browser
+ * @param {string} h.base
+ * @param {(name: string) => void} h.begin
+ * @param {(fn: () => unknown, what: string, timeout?: number) => Promise<unknown>} h.until
+ * @param {(msg: string) => never} h.fail
+ * @param {string} h.outDir
+ * @param {number} h.timeout
+ */
+export async function dashboardWidthSteps({ browser, base, begin, until, fail, outDir, timeout }) {
+  const shots = join(outDir, 'dashboard');
+  mkdirSync(shots, { recursive: true });
+  for (const width of [1440, 390]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: 'light', timezoneId: 'Europe/Berlin' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(timeout);
+    const errors = watchErrors(page, fail);
+    const byTestId = (id) => page.getByTestId(id);
+    const shot = (name) => page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+    const fits = async (where) => {
+      const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (over > 1) fail(`${where} is ${over}px wider than the window`);
+    };
+    const email = `dash-${width}-${Date.now()}@example.com`;
+    const password = 'one rounding everywhere';
+
+    begin(`dashboard ${width}: sign up, add tasks with fractional estimates, set up working hours`);
+    await signUpInUI(page, base, { first: 'Ada', last: `Width${width}`, email, password });
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (!login.ok) fail(`signing in over the API answered ${login.status}`);
+    const session = await login.json();
+    const auth = { Authorization: `Bearer ${session.access_token}`, 'Content-Type': 'application/json' };
+    const soon = (days) => new Date(Date.now() + days * 86_400_000).toISOString();
+    for (const t of [
+      { title: 'Draft the grant report', estimated_hours: 7.35, deadline: soon(2), priority: 'high' },
+      { title: 'Check the survey data', estimated_hours: 4.15, deadline: soon(3), priority: 'medium' },
+      { title: 'File the travel claim', estimated_hours: 1.7, deadline: soon(-2), priority: 'low' },
+    ]) {
+      const res = await fetch(`${base}/api/tasks/${session.user.id}`, { method: 'POST', headers: auth, body: JSON.stringify(t) });
+      if (res.status !== 201) fail(`creating "${t.title}" answered ${res.status}`);
+    }
+    if (width < 700) {
+      await byTestId('menu-button').click();
+      await byTestId('main-menu').waitFor({ state: 'visible' });
+    }
+    await byTestId('dashboard-link').click();
+    await byTestId('dashboard-page').waitFor();
+    await byTestId('dashboard-setup').waitFor();
+    await byTestId('pw-save').click();
+    await byTestId('dashboard-setup').waitFor({ state: 'detached' });
+    await byTestId('burnout-score').waitFor();
+
+    begin(`dashboard ${width}: recalculate twice, so the trend is drawn`);
+    let raw = null;
+    for (let n = 0; n < 2; n++) {
+      const analyzed = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/burnout/analyze'));
+      await byTestId('dashboard-recalculate').click();
+      const j = await (await analyzed).json();
+      raw = j.score ?? j.analysis?.score;
+      await until(async () => !(await byTestId('dashboard-recalculate').isDisabled()), 'the recalculation to end');
+    }
+    if (typeof raw !== 'number') fail('the analysis answered no score');
+    await until(async () => (await byTestId('trend-tick').count()) > 0, 'the trend chart');
+
+    begin(`dashboard ${width}: one rounding across the gauge, factors and trend`);
+    const want = String(Math.round(raw * 10) / 10);
+    const shown = (await byTestId('burnout-score').textContent()).trim();
+    if (shown !== want) fail(`the gauge shows ${shown} for a score of ${raw} (want ${want})`);
+    const gaugeTitle = await page.locator('[data-testid="burnout-gauge"] svg title').textContent();
+    if (!gaugeTitle.includes(`Burnout score ${want} out of 100`)) fail(`the gauge's text alternative reads ${JSON.stringify(gaugeTitle)} beside ${want}`);
+    const factorsText = (await byTestId('burnout-factors').textContent()).replace(/\s+/g, ' ');
+    if (!factorsText.includes(`The score of ${want} is the sum`)) fail(`the factors say ${JSON.stringify(factorsText.slice(0, 120))} beside ${want}`);
+    const points = (await byTestId('factor-contribution').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    for (const p of points) if (!/^[+−]?\d+(\.\d)? points? of \d+(\.\d)?$|^[+−]?\d+(\.\d)? points?$/.test(p)) fail(`a factor reads ${JSON.stringify(p)}, not one decimal`);
+    const top = (await byTestId('summary-top-factor').textContent()).replace(/\s+/g, ' ');
+    const topPoints = top.match(/\(([+−]?[\d.]+ points?)/)?.[1];
+    if (topPoints && !points.some((p) => p.startsWith(topPoints))) fail(`the summary's top factor says ${topPoints}, the factors ${points.join('; ')}`);
+    const trend = byTestId('burnout-trend');
+    await trend.getByRole('button', { name: 'Show as a table' }).click();
+    const lastRow = trend.locator('tbody tr').last().locator('td').first();
+    if ((await lastRow.textContent()).trim() !== want) fail(`the trend's last score reads ${await lastRow.textContent()} beside ${want}`);
+    if (/\d\.\d\d/.test(await byTestId('dashboard-page').textContent())) fail('a number on the Dashboard shows two decimals');
+
+    begin(`dashboard ${width}: the trend's axis is even`);
+    const ticks = await byTestId('trend-tick').evaluateAll((els) => els.map((e) => ({ v: Number(e.textContent), y: e.getBoundingClientRect().top })));
+    if (ticks.length < 3) fail(`the trend has ${ticks.length} ticks`);
+    ticks.sort((a, b) => a.v - b.v);
+    const steps = ticks.slice(1).map((t, i) => t.v - ticks[i].v);
+    const gaps = ticks.slice(1).map((t, i) => ticks[i].y - t.y);
+    if (steps.some((s) => s !== steps[0])) fail(`the trend's ticks step ${steps.join(', ')}`);
+    if (gaps.some((g) => Math.abs(g - gaps[0]) > 1 || g <= 0)) fail(`the trend's ticks are ${gaps.map((g) => g.toFixed(1)).join(', ')} px apart`);
+    await trend.scrollIntoViewIfNeeded();
+    await checkAxe(page, `the Dashboard with its trend at ${width}`, fail);
+    await fits('the Dashboard');
+    await shot('rounding-trend');
+
+    if (width >= 1440) {
+      begin(`dashboard ${width}: a wide window's width is used`);
+      const used = await page.evaluate(() => {
+        const main = document.querySelector('main');
+        const s = getComputedStyle(main);
+        return main.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+      });
+      const dash = (await byTestId('dashboard-page').boundingBox()).width;
+      if (used < 1100 || dash < 1100) fail(`at ${width} px the main content is ${Math.round(used)} px and the Dashboard ${Math.round(dash)} px wide`);
+    }
+    errors.check();
+    await context.close();
+  }
 }

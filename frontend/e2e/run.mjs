@@ -28,7 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { captureDetailSteps } from './capture.mjs';
-import { dashboardSteps } from './dashboard.mjs';
+import { dashboardSteps, dashboardWidthSteps } from './dashboard.mjs';
 import { modelSteps } from './models.mjs';
 import { notebookAnswerSteps } from './notebookAnswers.mjs';
 import { screenSteps } from './screens.mjs';
@@ -265,6 +265,13 @@ async function run() {
   const captureDetails = () => captureDetailSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
   if (process.env.E2E_ONLY === 'capture') {
     await captureDetails();
+    stepsDone += 1;
+    return;
+  }
+  // E2E_ONLY=dashboard runs just the Dashboard's rounding, trend axis and wide layout at both widths.
+  const dashboardWidths = () => dashboardWidthSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT });
+  if (process.env.E2E_ONLY === 'dashboard') {
+    await dashboardWidths();
     stepsDone += 1;
     return;
   }
@@ -1313,6 +1320,7 @@ async function run() {
   await connectCtx.close();
 
   await dashboardSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
+  await dashboardWidths();
   await screens();
   await notebookAnswers();
   await models();
