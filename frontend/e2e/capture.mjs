@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAxe } from './screens.mjs';
 import { silentWav, watchErrors } from './support.mjs';
@@ -9,9 +9,14 @@ import { silentWav, watchErrors } from './support.mjs';
 // set in its editor before it is accepted (a meeting needs its date; the
 // accepted item shows both), and the capture history titled by what was
 // pasted; a failed run (a recording without a speech model) sorts below the
-// runs with results. Each state is checked with axe-core (no serious or critical
+// runs with results; an image's items say where they were found as a
+// region of the image, never in pixels. Each state is checked with axe-core (no serious or critical
 // violation), for nothing wider than the window, and saved as
 // <out>/capture/<state>-<width>.png.
+
+// A photo of a handwritten-style note with three things to do (the text
+// recognition tests' own picture).
+const NOTE_PNG = join(import.meta.dirname, '..', '..', 'backend', 'tesseract', 'testdata', 'note.png');
 
 const PASTED = 'Please send the budget report to finance by Friday.\nBob will book the room for the quarterly review on Tuesday.';
 
@@ -130,6 +135,25 @@ export async function captureDetailSteps({ browser, base, begin, until, fail, ou
     await checkAxe(page, `the capture history at ${width}`, fail);
     await fits('the capture history');
     await shot('history');
+
+    begin(`capture details ${width}: an image's evidence reads as a region of the image, not pixels`);
+    // A photo of a note (read by the server's text recognition): each item
+    // found in it says where in the image, in words.
+    await byTestId('file-input').setInputFiles({ name: `note-${width}.png`, mimeType: 'image/png', buffer: readFileSync(NOTE_PNG) });
+    await byTestId('files-submit').click();
+    const photo = page.getByTestId('capture-run').filter({ has: byTestId('run-title').getByText(`note-${width}.png`, { exact: true }) });
+    await until(async () => ['done', 'failed', 'error'].includes(await photo.getAttribute('data-status')), 'the image run to end', 60_000);
+    if ((await photo.getAttribute('data-status')) !== 'done') fail(`the image run ended ${await photo.getAttribute('data-status')}: ${(await photo.textContent()).replace(/\s+/g, ' ')}`);
+    const wheres = (await photo.getByTestId('item-where').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    if (wheres.length === 0) fail(`no item from the image says where it was found: ${(await photo.textContent()).replace(/\s+/g, ' ')}`);
+    for (const w of wheres) {
+      if (!/region of the image/i.test(w)) fail(`an image item's place reads ${JSON.stringify(w)}`);
+      if (/\d+\s*px|\d+\s*[×x]\s*\d+|\d+\s*,\s*\d+|\bx\s*[:=]|\by\s*[:=]/i.test(w)) fail(`an image item's place shows pixels: ${JSON.stringify(w)}`);
+    }
+    await photo.scrollIntoViewIfNeeded();
+    await checkAxe(page, `an image's results at ${width}`, fail);
+    await fits('the image results');
+    await shot('image-region');
 
     begin(`capture details ${width}: a run that failed sorts below the runs with results`);
     // A recording, with no speech model on this server, fails; though newer,
