@@ -186,7 +186,7 @@ func testSyncFilesOnOpen(t *testing.T, dbURL string) {
 		}
 		return b.Bytes()
 	}
-	small, big, big2 := text(10<<10, "note"), text(5*testChunk+1234, "minutes"), text(4*testChunk+99, "appendix")
+	small, big, big2, big3 := text(10<<10, "note"), text(5*testChunk+1234, "minutes"), text(4*testChunk+99, "appendix"), text(4*testChunk, "annex")
 	put := func(name string, data []byte) *core.Upload {
 		up, err := laptop.app.Uploads.Store(laptop.ctx, upload.Put{Filename: name, Body: bytes.NewReader(data)})
 		if err != nil {
@@ -194,8 +194,8 @@ func testSyncFilesOnOpen(t *testing.T, dbURL string) {
 		}
 		return up
 	}
-	upSmall, upBig, upBig2 := put("note.txt", small), put("minutes.txt", big), put("appendix.txt", big2)
-	if r := laptop.syncFiles(); r.BlobsSent != 3 || r.BlobsPending != 0 {
+	upSmall, upBig, upBig2, upBig3 := put("note.txt", small), put("minutes.txt", big), put("appendix.txt", big2), put("annex.txt", big3)
+	if r := laptop.syncFiles(); r.BlobsSent != 4 || r.BlobsPending != 0 {
 		t.Fatalf("laptop's sync: %+v", r)
 	}
 
@@ -206,23 +206,23 @@ func testSyncFilesOnOpen(t *testing.T, dbURL string) {
 	for _, c := range []struct {
 		up   *core.Upload
 		here bool
-	}{{upSmall, true}, {upBig, false}, {upBig2, false}} {
+	}{{upSmall, true}, {upBig, false}, {upBig2, false}, {upBig3, false}} {
 		got, err := desk.app.DB.FindUploadByID(desk.ctx, c.up.ID)
 		if err != nil || (got.StoragePath != "") != c.here {
 			t.Fatalf("desk's %s after sync: here=%v, want %v (%v)", c.up.Filename, got != nil && got.StoragePath != "", c.here, err)
 		}
 	}
 	st, err := desk.eng.Status(desk.ctx)
-	if err != nil || st.BlobsOnServer != 2 || st.BlobsOnServerBytes != int64(len(big)+len(big2)) || st.BlobDownloadsPending != 0 {
-		t.Fatalf("desk's status with two files on the server: %+v %v", st, err)
+	if err != nil || st.BlobsOnServer != 3 || st.BlobsOnServerBytes != int64(len(big)+len(big2)+len(big3)) || st.BlobDownloadsPending != 0 {
+		t.Fatalf("desk's status with three files on the server: %+v %v", st, err)
 	}
 	// `sentry sync status` says so, in words and in its JSON.
 	var out bytes.Buffer
 	printSyncStatus(&out, st)
 	js, _ := json.Marshal(st)
-	if !strings.Contains(out.String(), "On the team server until opened: 2 large files") ||
-		!strings.Contains(string(js), fmt.Sprintf(`"blobs_on_server":2,"blobs_on_server_bytes":%d`, len(big)+len(big2))) {
-		t.Fatalf("sync status with two files on the server:\n%s\n%s", out.String(), js)
+	if !strings.Contains(out.String(), "On the team server until opened: 3 large files") ||
+		!strings.Contains(string(js), fmt.Sprintf(`"blobs_on_server":3,"blobs_on_server_bytes":%d`, len(big)+len(big2)+len(big3))) {
+		t.Fatalf("sync status with three files on the server:\n%s\n%s", out.String(), js)
 	}
 	fetchedAtSync := len(desk.files.sent("GET"))
 
@@ -285,6 +285,30 @@ func testSyncFilesOnOpen(t *testing.T, dbURL string) {
 	}
 	if code, body := desk.local("GET", "/api/uploads/"+upBig2.ID+"/content"); code != 200 || !bytes.Equal(body, big2) {
 		t.Fatalf("the second file on the desk: %d, %d bytes, want %d", code, len(body), len(big2))
+	}
+	// Every download breaks: the Download action still answers how far it
+	// got, with why the last try failed, while it is tried again; once the
+	// connection holds, the file comes.
+	desk.files.breakAfter("GET", 0)
+	bound = time.Now().Add(waitBound)
+	for {
+		code, body := desk.local("POST", "/api/uploads/"+upBig3.ID+"/download")
+		var p core.FileFetch
+		if code != 202 || json.Unmarshal(body, &p) != nil || p.State != core.FileDownloading {
+			t.Fatalf("open while downloads break: %d %s", code, body)
+		}
+		if strings.Contains(p.Retrying, "can't be reached") {
+			break
+		}
+		if time.Now().After(bound) {
+			t.Fatalf("a download that keeps breaking never said so: %s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	desk.files.breakAfter("GET", -1)
+
+	if got := desk.open("/api/uploads/"+upBig3.ID+"/content", len(big3)); !bytes.Equal(got, big3) {
+		t.Fatalf("the file whose downloads broke differs (%d bytes, want %d)", len(got), len(big3))
 	}
 	if st, err := desk.eng.Status(desk.ctx); err != nil || st.BlobsOnServer != 0 || st.BlobDownloadsPending != 0 {
 		t.Fatalf("desk's status with every file here: %+v %v", st, err)

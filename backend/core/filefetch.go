@@ -30,6 +30,9 @@ type FileFetch struct {
 	State    string `json:"state"`
 	Received int64  `json:"received"`
 	Size     int64  `json:"size"`
+	// Retrying says why the last try failed, while the download is
+	// tried again (a broken connection, say).
+	Retrying string `json:"retrying,omitempty"`
 }
 
 func (f *FileFetch) Error() string {

@@ -110,7 +110,11 @@ func (e *Engine) FetchFile(ctx context.Context, up *core.Upload) (*core.FileFetc
 	}
 	e.opened.Store(true)
 	e.nudgeFiles()
-	return &core.FileFetch{State: core.FileDownloading, Received: min(t.Offset, up.SizeBytes), Size: up.SizeBytes}, nil
+	p := &core.FileFetch{State: core.FileDownloading, Received: min(t.Offset, up.SizeBytes), Size: up.SizeBytes}
+	if t.Attempts > 0 {
+		p.Retrying = t.Error
+	}
+	return p, nil
 }
 
 // unreachable is the error of an open that could not reach the server.

@@ -15,6 +15,8 @@ export interface FileFetch {
   received: number;
   /** The file's size in bytes. */
   size: number;
+  /** Why the last try failed, while the download is tried again. */
+  retrying?: string;
 }
 
 /** The error code api.ts throws for a file that is still downloading. */
