@@ -107,7 +107,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	db := &DB{pool: pool, Now: opts.Now, Clock: opts.Clock, logger: opts.Logger, extra: opts.Extra}
-	db.group.Max = maxMembers
+	db.group.Max, db.group.Overlap = maxMembers, true
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: cannot reach the database at %s: %w", RedactURL(url), oneLine(err))

@@ -20,7 +20,11 @@ import (
 // turns on its connection, each in its own SAVEPOINT, and the last member
 // of the batch files every member's change log entries (the scopes locked
 // in id order, one upsert per scope) and commits, in two round trips. A
-// batch pays one scope lock and one flush for all its members.
+// batch pays one scope lock and one flush for all its members. The last
+// member hands the group lock on before it files and commits (txgroup's
+// Overlap): the next batch begins on another connection while this one
+// commits, and its scope upserts wait for this COMMIT, so commits stay in
+// order and each scope's log stays gap-free.
 //
 //   - A member's own writes and the new field clocks of its rows run in
 //     its savepoint; a failure undoes that savepoint only and the member

@@ -39,6 +39,12 @@ const DefaultMax = 32
 type Group struct {
 	// Max bounds a batch's members (DefaultMax when 0).
 	Max int
+	// Overlap lets the next batch begin while the last one ends: the
+	// member that ends a batch hands the lock on first. Only for a store
+	// whose batches run on connections of their own (the database orders
+	// their commits); without it a batch ends under the lock, as one
+	// writer connection needs.
+	Overlap bool
 
 	mu    sync.Mutex
 	stats func(members int) // see SetStats
@@ -127,13 +133,26 @@ func (g *Group) Start(end func(err error) error) *Batch {
 
 // Release gives the group lock up. If a batch is open and nobody waits for
 // the lock (or the batch is full or failed), the batch is ended first, by
-// this caller, still holding the lock.
+// this caller, still holding the lock (with Overlap: just after handing it
+// on).
 func (g *Group) Release() {
 	max := g.Max
 	if max <= 0 {
 		max = DefaultMax
 	}
 	g.mu.Lock()
+	if b := g.cur; b != nil && g.Overlap && (len(g.queue) == 0 || b.Members >= max || b.err != nil) {
+		g.cur = nil
+		stats := g.stats
+		g.handOn()
+		g.mu.Unlock()
+		if stats != nil {
+			stats(b.Members)
+		}
+		b.err = b.end(b.err)
+		close(b.done)
+		return
+	}
 	if b := g.cur; b != nil && (len(g.queue) == 0 || b.Members >= max || b.err != nil) {
 		g.cur = nil
 		stats := g.stats
@@ -145,6 +164,13 @@ func (g *Group) Release() {
 		close(b.done)
 		g.mu.Lock()
 	}
+	g.handOn()
+	g.mu.Unlock()
+}
+
+// handOn passes the lock to the first caller in line, or frees it. The
+// caller holds g.mu.
+func (g *Group) handOn() {
 	if len(g.queue) > 0 {
 		ch := g.queue[0]
 		g.queue = g.queue[1:]
@@ -152,7 +178,6 @@ func (g *Group) Release() {
 	} else {
 		g.held = false
 	}
-	g.mu.Unlock()
 }
 
 // Fail marks the batch failed: it is rolled back and every member is

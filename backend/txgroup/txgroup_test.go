@@ -149,3 +149,38 @@ func TestCancelledWaiterLeavesTheLine(t *testing.T) {
 	member(t, &g, ended) // the lock is free again
 	g.Release()
 }
+
+// With Overlap, the next batch begins while the last one is still ending;
+// without it, the lock waits for the end.
+func TestOverlapBeginsTheNextBatchDuringTheEnd(t *testing.T) {
+	for _, overlap := range []bool{true, false} {
+		g := txgroup.Group{Overlap: overlap}
+		if err := g.Acquire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ending, finish := make(chan struct{}), make(chan struct{})
+		b := g.Start(func(err error) error { close(ending); <-finish; return err })
+		b.Members++
+		go g.Release() // ends the batch (nobody waits)
+		<-ending
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		err := g.Acquire(ctx)
+		cancel()
+		if overlap && err != nil {
+			t.Fatalf("overlap: the lock was not handed on during the end: %v", err)
+		}
+		if !overlap && err == nil {
+			t.Fatal("no overlap: the lock was taken while a batch was ending")
+		}
+		if overlap && g.Current() != nil {
+			t.Fatal("overlap: the ending batch is still the current one")
+		}
+		close(finish)
+		if err := b.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if overlap {
+			g.Release()
+		}
+	}
+}
