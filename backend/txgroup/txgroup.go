@@ -15,7 +15,8 @@
 //     nobody in the batch is told their write was kept.
 //   - The member then calls Release and Wait: the caller that finds
 //     nobody waiting for the lock (or the batch full or failed) ends the
-//     batch, still holding the lock, so the next batch begins after it;
+//     batch, still holding the lock, so the next batch begins after it
+//     (or, with Overlap, just after handing the lock on);
 //     Wait returns once the batch has ended, with its result. No member is
 //     told "done" before its write is committed, and a failed COMMIT fails
 //     every member of that batch.
