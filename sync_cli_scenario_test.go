@@ -382,9 +382,9 @@ func syncScenario(t *testing.T, bin, dbURL string) {
 	if a, d := list(laptop)[venue.ID].Title, list(desk)[venue.ID].Title; a != lost || d != lost {
 		t.Fatalf("after keeping the lost title %q: laptop %q, desk %q", lost, a, d)
 	}
-	// Settled on the device that settled it (as the desktop's "keep this
-	// one" is).
-	if left := conflicts(holder); len(left) != 0 {
+	// Settled on both: on the one that settled it, and on the other since
+	// the value it lost is the task's again.
+	if left := append(conflicts(laptop), conflicts(desk)...); len(left) != 0 {
 		t.Fatalf("conflicts left after settling: %+v", left)
 	}
 	if out, errb, err := sentry(holder, "", "sync", "keep", c.ID, "kept"); err == nil || !strings.Contains(errb, "settled already") {
@@ -396,7 +396,7 @@ func syncScenario(t *testing.T, bin, dbURL string) {
 	if len(bobs) != 1 || bobs[badges.ID].Status != "in_progress" {
 		t.Fatalf("Bob's device: %d tasks %+v", len(bobs), bobs)
 	}
-	for _, dir := range []string{holder, bob} {
+	for _, dir := range []string{laptop, desk, bob} {
 		if st := must(dir, "sync", "status"); !strings.HasPrefix(st, "Synced") {
 			t.Fatalf("status at the end: %s", st)
 		}

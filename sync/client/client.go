@@ -506,12 +506,40 @@ func (e *Engine) fetchConflicts(ctx context.Context, c *remote.Client) ([]Confli
 		return nil, err
 	}
 	out := []Conflict{}
+	rows := map[string]map[string]any{}
 	for _, c := range list {
-		if !settled[c.ID] {
+		if !settled[c.ID] && !e.lostValueIsBack(ctx, c, rows) {
 			out = append(out, c)
 		}
 	}
 	return out, nil
+}
+
+// lostValueIsBack is true when a task's conflict lost a value the task has
+// here again — brought back with "keep the other one" on another device —
+// so nothing of it is lost any more and it leaves the list, as the merge
+// means a view to show conflicts. rows caches the tasks read, as the API
+// writes them. A value that cannot be compared keeps the conflict listed.
+func (e *Engine) lostValueIsBack(ctx context.Context, c Conflict, rows map[string]map[string]any) bool {
+	if c.Table != "tasks" || e.o.Tasks == nil || c.LoserValue == nil {
+		return false
+	}
+	fields, ok := rows[c.RowID]
+	if !ok {
+		if t, err := e.o.Tasks.FindTaskByID(ctx, c.RowID); err == nil {
+			if b, err := json.Marshal(t); err == nil {
+				_ = json.Unmarshal(b, &fields)
+			}
+		}
+		rows[c.RowID] = fields
+	}
+	have, ok := fields[c.Field]
+	if !ok {
+		return false
+	}
+	a, errA := json.Marshal(have)
+	b, errB := json.Marshal(c.LoserValue)
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
 // call sends one request with the access token; a 401 refreshes it once.
