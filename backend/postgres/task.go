@@ -26,15 +26,12 @@ var noDeadline = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 // CreateTask inserts t with a new id and logs the insert. Concurrent task
 // writes share a transaction (groupcommit.go).
 func (db *DB) CreateTask(ctx context.Context, t *core.Task) error {
-	tx, err := db.beginGrouped(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.rollback()
-	if err := tx.createTask(ctx, t); err != nil {
-		return err
-	}
-	return tx.commit(ctx, "create task")
+	return db.grouped(ctx, func(tx *Tx) error {
+		if err := tx.createTask(ctx, t); err != nil {
+			return err
+		}
+		return tx.commit(ctx, "create task")
+	})
 }
 
 func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
@@ -341,11 +338,15 @@ func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, s
 // UpdateTask applies upd after check approves the current row, which stays
 // locked until the transaction ends.
 func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, check func(*core.Task) error) (*core.Task, error) {
-	tx, err := db.beginGrouped(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.rollback()
+	var t *core.Task
+	err := db.grouped(ctx, func(tx *Tx) (err error) {
+		t, err = tx.updateTask(ctx, id, upd, check)
+		return err
+	})
+	return t, err
+}
+
+func (tx *Tx) updateTask(ctx context.Context, id string, upd core.TaskUpdate, check func(*core.Task) error) (*core.Task, error) {
 	t, err := findTask(ctx, tx, id, " FOR UPDATE")
 	if err != nil {
 		return nil, err
@@ -412,11 +413,10 @@ func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, ch
 
 // DeleteTask tombstones a task so the deletion can sync.
 func (db *DB) DeleteTask(ctx context.Context, id string) error {
-	tx, err := db.beginGrouped(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.rollback()
+	return db.grouped(ctx, func(tx *Tx) error { return tx.deleteTask(ctx, id) })
+}
+
+func (tx *Tx) deleteTask(ctx context.Context, id string) error {
 	t, err := findTask(ctx, tx, id, " FOR UPDATE")
 	if err != nil {
 		return err
