@@ -347,7 +347,7 @@ func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, s
 	if desc {
 		dir = "DESC"
 	}
-	q := `SELECT ` + taskColumns + ` FROM tasks WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + taskArray() + ` FROM tasks WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY ` + expr + ` ` + dir + `, id ` + dir + ` LIMIT ?`
 	args = append(args, f.Limit+1)
 
@@ -358,7 +358,7 @@ func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, s
 	defer rows.Close()
 	tasks := make([]*core.Task, 0, f.Limit)
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := scanTaskArray(rows)
 		if err != nil {
 			return nil, "", fmt.Errorf("sqlite: find tasks: scan: %w", err)
 		}
