@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"sentry/backend/core"
-	"sentry/sync/hlc"
+	"sentry/backend/syncstore"
 	"sentry/sync/schema"
 )
 
@@ -27,26 +26,11 @@ import (
 // numbered without gaps in commit order and two writers never wait on
 // each other's scopes in opposite orders.
 
-// pendingChange is a change log entry waiting for its transaction's end.
-type pendingChange struct {
-	id, userID, table, rowID, op, hlc string
-	fields                            map[string]any
-	remote                            bool
-	// stamped: a local insert whose row was written with its clocks
-	// (logInsert), so Commit need not write them again.
-	stamped bool
-	scope   string
-	base    map[string]string
-}
-
 // logChange records one change log entry inside tx and returns its HLC,
 // which callers store on the row.
 func (tx *Tx) logChange(ctx context.Context, userID, table, rowID, op string, fields map[string]any) (string, error) {
-	if fields == nil {
-		fields = map[string]any{}
-	}
 	ts := tx.db.hlc()
-	tx.pending = append(tx.pending, pendingChange{id: NewID(), userID: userID, table: table, rowID: rowID, op: op, hlc: ts, fields: fields})
+	tx.pending = append(tx.pending, syncstore.Local(NewID(), userID, table, rowID, op, ts, fields))
 	return ts, nil
 }
 
@@ -58,29 +42,19 @@ func (tx *Tx) logInsert(ctx context.Context, userID, table, rowID string, fields
 	if err != nil {
 		return "", "", err
 	}
-	c := ts + "@" + tx.db.DeviceID
-	names := syncedNames[table]
-	clocks := make(map[string]string, len(names))
-	for _, f := range names {
-		clocks[f] = c
-	}
-	buf, err := json.Marshal(clocks)
+	buf, err := json.Marshal(syncstore.InsertClocks(table, ts+"@"+tx.db.DeviceID))
 	if err != nil {
 		return "", "", fmt.Errorf("postgres: encode clocks of %s %s: %w", table, rowID, err)
 	}
-	tx.pending[len(tx.pending)-1].stamped = true
+	tx.pending[len(tx.pending)-1].Stamped = true
 	return ts, string(buf), nil
 }
 
 // logRemoteChange records a write applied by the sync code, whose clocks
 // the caller wrote on the row; it returns the entry's id.
 func (tx *Tx) logRemoteChange(userID, scopeID, table, rowID, op, ts string, fields map[string]any, base map[string]string) string {
-	if fields == nil {
-		fields = map[string]any{}
-	}
 	id := NewID()
-	tx.pending = append(tx.pending, pendingChange{id: id, userID: userID, table: table, rowID: rowID, op: op, hlc: ts,
-		fields: fields, remote: true, scope: scopeID, base: base})
+	tx.pending = append(tx.pending, syncstore.Remote(id, userID, scopeID, table, rowID, op, ts, fields, base))
 	return id
 }
 
@@ -97,47 +71,11 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	return tx.Tx.Commit(ctx)
 }
 
-type rowClocks struct {
-	clocks map[string]string
-	scope  string
-	exists bool
-	dirty  bool
-}
-
-// syncedNames lists each synced table's synced fields once.
-var syncedNames = func() map[string][]string {
-	m := map[string][]string{}
-	for _, t := range schema.Tables {
-		for _, f := range t.Synced(schema.Version) {
-			m[t.Name] = append(m[t.Name], f.Name)
-		}
-	}
-	return m
-}()
-
-// changedFields are the synced fields a local write stamps: every synced
-// field on insert, deleted_at on delete, the written ones on update.
-func changedFields(tb *schema.Table, op string, fields map[string]any) []string {
-	all := syncedNames[tb.Name]
-	if op == core.OpInsert {
-		return all
-	}
-	out := make([]string, 0, len(fields)+1)
-	for _, f := range all {
-		if _, written := fields[f]; written || op == core.OpDelete && f == "deleted_at" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// logEntry is a change log entry ready to be filed: its scope and its
-// fields' clocks before the write are known.
+// logEntry is a change log entry ready to be filed: its scope and base
+// are worked out (syncstore.StampPending), now is its transaction's time.
 type logEntry struct {
-	pendingChange
-	scope string
-	base  map[string]string
-	now   time.Time
+	syncstore.Pending
+	now time.Time
 }
 
 func (tx *Tx) flushChanges(ctx context.Context) error {
@@ -161,74 +99,23 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 func (tx *Tx) stampChanges(ctx context.Context, b *pgx.Batch, what []string) ([]logEntry, []string, error) {
 	pending := tx.pending
 	tx.pending = nil
-	type key struct{ table, row string }
-	rows := map[key]*rowClocks{}
-	var order []key
+	dirty, err := syncstore.StampPending(pending, tx.db.DeviceID, func(tb *schema.Table, id string) (*syncstore.Row, error) {
+		return tx.readRowClocks(ctx, tb, id)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	entries := make([]logEntry, len(pending))
 	for i, p := range pending {
-		k := key{p.table, p.rowID}
-		tb, synced := schema.Lookup(p.table)
-		base, scope := p.base, p.scope
-		if p.remote {
-			delete(rows, k)
-		} else {
-			scope = p.userID
-			base = map[string]string{}
-			if synced {
-				rc, ok := rows[k]
-				stamped := !ok && p.stamped
-				if !ok {
-					if p.op == core.OpInsert {
-						// A row inserted now has no clocks to read.
-						rc = &rowClocks{clocks: make(map[string]string, len(tb.Fields)), exists: true}
-					} else {
-						var err error
-						if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
-							return nil, nil, err
-						}
-					}
-					rows[k] = rc
-					order = append(order, k)
-				}
-				if rc.scope != "" {
-					scope = rc.scope
-				} else if team, _ := p.fields["team_id"].(string); p.table == "tasks" && team != "" {
-					scope = team
-				}
-				for _, f := range changedFields(tb, p.op, p.fields) {
-					if c, ok := rc.clocks[f]; ok {
-						base[f] = c
-					}
-					// A local edit sorts after the value it replaces,
-					// even when this device's clock is behind that
-					// value's writer (beyond what Observe accepts).
-					if stamped {
-						// Written with the row (logInsert).
-						rc.clocks[f] = p.hlc + "@" + tx.db.DeviceID
-						continue
-					}
-					prev, _, _ := strings.Cut(rc.clocks[f], "@")
-					rc.clocks[f] = hlc.After(p.hlc, prev) + "@" + tx.db.DeviceID
-					rc.dirty = true
-				}
-			}
-		}
-		if scope == "" {
-			scope = p.userID
-		}
-		entries[i] = logEntry{pendingChange: p, scope: scope, base: base, now: tx.now}
+		entries[i] = logEntry{Pending: p, now: tx.now}
 	}
-	for _, k := range order {
-		rc := rows[k]
-		if rc == nil || !rc.dirty || !rc.exists {
-			continue
-		}
-		buf, err := json.Marshal(rc.clocks)
+	for _, d := range dirty {
+		buf, err := json.Marshal(d.Clocks)
 		if err != nil {
-			return nil, nil, fmt.Errorf("postgres: encode clocks of %s %s: %w", k.table, k.row, err)
+			return nil, nil, fmt.Errorf("postgres: encode clocks of %s %s: %w", d.Table, d.ID, err)
 		}
-		b.Queue(`UPDATE `+k.table+` SET field_clocks = $1 WHERE id = $2`, string(buf), k.row)
-		what = append(what, "stamp clocks of "+k.table+" "+k.row)
+		b.Queue(`UPDATE `+d.Table+` SET field_clocks = $1 WHERE id = $2`, string(buf), d.ID)
+		what = append(what, "stamp clocks of "+d.Table+" "+d.ID)
 	}
 	return entries, what, nil
 }
@@ -248,12 +135,12 @@ func queueEntries(b *pgx.Batch, what []string, entries []logEntry, deviceID stri
 	kind := map[string]string{}
 	created := map[string]time.Time{}
 	for _, e := range entries {
-		s := e.scope
+		s := e.Scope
 		if count[s] == 0 {
 			created[s] = e.now
 		}
 		count[s]++
-		if s == e.userID {
+		if s == e.UserID {
 			kind[s] = "user"
 		} else if kind[s] == "" {
 			kind[s] = "team"
@@ -274,24 +161,20 @@ func queueEntries(b *pgx.Batch, what []string, entries []logEntry, deviceID stri
 		later[s] = n - 1
 	}
 	for _, e := range entries {
-		fb, err := json.Marshal(e.fields)
+		fb, err := json.Marshal(e.Fields)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: encode change of %s %s: %w", e.table, e.rowID, err)
+			return nil, fmt.Errorf("postgres: encode change of %s %s: %w", e.Table, e.RowID, err)
 		}
-		bb, err := json.Marshal(e.base)
+		bb, err := json.Marshal(e.Base)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: encode change of %s %s: %w", e.table, e.rowID, err)
+			return nil, fmt.Errorf("postgres: encode change of %s %s: %w", e.Table, e.RowID, err)
 		}
-		origin := "local"
-		if e.remote {
-			origin = "remote"
-		}
-		s := e.scope
+		s := e.Scope
 		b.Queue(`INSERT INTO changes (scope_id, seq, id, user_id, table_name, row_id, op, fields, base, origin, hlc, device_id, created_at)
 			VALUES ($1, (SELECT last_seq FROM sync_scopes WHERE id = $1) - $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			s, later[s], e.id, e.userID, e.table, e.rowID, e.op, string(fb), string(bb), origin, e.hlc, deviceID, e.now)
+			s, later[s], e.ID, e.UserID, e.Table, e.RowID, e.Op, string(fb), string(bb), e.Origin(), e.HLC, deviceID, e.now)
 		later[s]--
-		what = append(what, "log change of "+e.table+" "+e.rowID)
+		what = append(what, "log change of "+e.Table+" "+e.RowID)
 	}
 	return what, nil
 }
@@ -316,7 +199,7 @@ func sendBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, what []string) erro
 
 // readRowClocks reads a synced row's field clocks and, for a task, its
 // team (its scope). A row that is not there has none.
-func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*rowClocks, error) {
+func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*syncstore.Row, error) {
 	team := `''`
 	if tb.Name == "tasks" {
 		team = `team_id`
@@ -325,18 +208,18 @@ func (tx *Tx) readRowClocks(ctx context.Context, tb *schema.Table, id string) (*
 	var scope string
 	err := tx.QueryRow(ctx, `SELECT field_clocks, `+team+` FROM `+tb.Name+` WHERE id = $1`, id).Scan(&raw, &scope)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return &rowClocks{clocks: map[string]string{}}, nil
+		return &syncstore.Row{Clocks: map[string]string{}}, nil
 	} else if err != nil {
 		return nil, formatError(err, "read clocks of "+tb.Name+" "+id, onViolation{})
 	}
-	rc := &rowClocks{clocks: map[string]string{}, scope: scope, exists: true}
-	if err := json.Unmarshal(raw, &rc.clocks); err != nil {
+	rc := &syncstore.Row{Scope: scope, Exists: true}
+	if err := json.Unmarshal(raw, &rc.Clocks); err != nil {
 		// Unreadable clocks are the zero clock: the write stamps its
 		// fields afresh instead of failing.
-		rc.clocks = nil
+		rc.Clocks = nil
 	}
-	if rc.clocks == nil {
-		rc.clocks = map[string]string{}
+	if rc.Clocks == nil {
+		rc.Clocks = map[string]string{}
 	}
 	return rc, nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"sentry/backend/core"
+	"sentry/backend/syncstore"
 	"sentry/backend/vecscan"
 	"sentry/sync/hlc"
 )
@@ -281,7 +282,7 @@ type Tx struct {
 	db  *DB
 	now time.Time
 	// pending change log entries, written by Commit (see change.go).
-	pending []pendingChange
+	pending []syncstore.Pending
 	// member is set when the Tx is a member of a group's batch
 	// (groupcommit.go).
 	member *memberTx

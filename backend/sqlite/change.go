@@ -28,28 +28,11 @@ import (
 // row and their entry is origin 'remote', so they never go back out in
 // this device's outbox, yet on a server they are the scope's pull feed.
 
-// pendingChange is a change log entry waiting for its transaction's end.
-type pendingChange struct {
-	id, userID, table, rowID, op, hlc string
-	fields                            map[string]any
-	// remote entries carry their scope and base; their clocks are on the
-	// row already.
-	remote bool
-	// stamped: a local insert whose row was written with its clocks
-	// (logInsert), so flushChanges need not write them again.
-	stamped bool
-	scope   string
-	base    map[string]string
-}
-
 // logChange records one change log entry inside tx and returns its HLC,
 // which callers store on the row.
 func (tx *Tx) logChange(ctx context.Context, userID, table, rowID, op string, fields map[string]any) (string, error) {
-	if fields == nil {
-		fields = map[string]any{}
-	}
 	ts := tx.db.hlc()
-	tx.pending = append(tx.pending, pendingChange{id: NewID(), userID: userID, table: table, rowID: rowID, op: op, hlc: ts, fields: fields})
+	tx.pending = append(tx.pending, syncstore.Local(NewID(), userID, table, rowID, op, ts, fields))
 	return ts, nil
 }
 
@@ -61,17 +44,11 @@ func (tx *Tx) logInsert(ctx context.Context, userID, table, rowID string, fields
 	if err != nil {
 		return "", "", err
 	}
-	c := ts + "@" + tx.db.DeviceID
-	names := syncstore.SyncedNames(table)
-	clocks := make(map[string]string, len(names))
-	for _, f := range names {
-		clocks[f] = c
-	}
-	buf, err := encodeFieldClocks(table, clocks)
+	buf, err := encodeFieldClocks(table, syncstore.InsertClocks(table, ts+"@"+tx.db.DeviceID))
 	if err != nil {
 		return "", "", fmt.Errorf("sqlite: encode clocks of %s %s: %w", table, rowID, err)
 	}
-	tx.pending[len(tx.pending)-1].stamped = true
+	tx.pending[len(tx.pending)-1].Stamped = true
 	return ts, string(buf), nil
 }
 
@@ -80,12 +57,8 @@ func (tx *Tx) logInsert(ctx context.Context, userID, table, rowID string, fields
 // and the base the remote writer had seen, and is not this device's to
 // push. It returns the entry's id.
 func (tx *Tx) logRemoteChange(userID, scopeID, table, rowID, op, ts string, fields map[string]any, base map[string]string) string {
-	if fields == nil {
-		fields = map[string]any{}
-	}
 	id := NewID()
-	tx.pending = append(tx.pending, pendingChange{id: id, userID: userID, table: table, rowID: rowID, op: op, hlc: ts,
-		fields: fields, remote: true, scope: scopeID, base: base})
+	tx.pending = append(tx.pending, syncstore.Remote(id, userID, scopeID, table, rowID, op, ts, fields, base))
 	return id
 }
 
@@ -97,84 +70,35 @@ func (tx *Tx) flushChanges(ctx context.Context) error {
 	}
 	pending := tx.pending
 	tx.pending = nil
-	type key struct{ table, row string }
-	rows := map[key]*syncstore.Row{}
-	var order []key
-	for _, p := range pending {
-		k := key{p.table, p.rowID}
-		tb, synced := schema.Lookup(p.table)
-		base := p.base
-		scope := p.scope
-		if p.remote {
-			// The sync code wrote the row's clocks itself: read them
-			// again if a local write follows in this transaction.
-			delete(rows, k)
-		} else {
-			scope = p.userID
-			base = map[string]string{}
-			if synced {
-				rc, ok := rows[k]
-				stamped := !ok && p.stamped
-				switch {
-				case stamped:
-					// Written with the row (logInsert): the same clocks
-					// Stamp would give, already on disk, and no base (a
-					// new row).
-					c := p.hlc + "@" + tx.db.DeviceID
-					rc = syncstore.NewRow(tb)
-					for _, f := range syncstore.ChangedFields(tb, p.op, p.fields) {
-						rc.Clocks[f] = c
-					}
-				case !ok && p.op == core.OpInsert:
-					rc = syncstore.NewRow(tb) // no clocks to read yet
-				case !ok:
-					var err error
-					if rc, err = tx.readRowClocks(ctx, tb, p.rowID); err != nil {
-						return err
-					}
-				}
-				if !ok {
-					rows[k] = rc
-					order = append(order, k)
-				}
-				scope = rc.ScopeOf(p.table, p.userID, p.fields)
-				if !stamped {
-					base = rc.Stamp(tb, p.op, p.fields, p.hlc, tx.db.DeviceID)
-				}
-			}
-		}
-		if scope == "" {
-			scope = p.userID
-		}
-		fb, err := json.Marshal(p.fields)
+	dirty, err := syncstore.StampPending(pending, tx.db.DeviceID, func(tb *schema.Table, id string) (*syncstore.Row, error) {
+		return tx.readRowClocks(ctx, tb, id)
+	})
+	if err != nil {
+		return err
+	}
+	for i := range pending {
+		p := &pending[i]
+		fb, err := json.Marshal(p.Fields)
 		if err != nil {
-			return fmt.Errorf("sqlite: encode change of %s %s: %w", p.table, p.rowID, err)
+			return fmt.Errorf("sqlite: encode change of %s %s: %w", p.Table, p.RowID, err)
 		}
-		bb, err := json.Marshal(base)
+		bb, err := json.Marshal(p.Base)
 		if err != nil {
-			return fmt.Errorf("sqlite: encode change of %s %s: %w", p.table, p.rowID, err)
-		}
-		origin := "local"
-		if p.remote {
-			origin = "remote"
+			return fmt.Errorf("sqlite: encode change of %s %s: %w", p.Table, p.RowID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (id, user_id, scope_id, table_name, row_id, op, fields, base, origin, hlc, device_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.id, p.userID, scope, p.table, p.rowID, p.op, string(fb), string(bb), origin, p.hlc, tx.db.DeviceID, formatTime(tx.now)); err != nil {
-			return fmt.Errorf("sqlite: log change of %s %s: %w", p.table, p.rowID, err)
+			p.ID, p.UserID, p.Scope, p.Table, p.RowID, p.Op, string(fb), string(bb), p.Origin(), p.HLC, tx.db.DeviceID, formatTime(tx.now)); err != nil {
+			return fmt.Errorf("sqlite: log change of %s %s: %w", p.Table, p.RowID, err)
 		}
 	}
-	for _, k := range order {
-		rc := rows[k]
-		if rc == nil || !rc.Dirty || !rc.Exists {
-			continue
-		}
-		buf, err := encodeFieldClocks(k.table, rc.Clocks)
+	for _, d := range dirty {
+		buf, err := encodeFieldClocks(d.Table, d.Clocks)
 		if err != nil {
-			return fmt.Errorf("sqlite: encode clocks of %s %s: %w", k.table, k.row, err)
+			return fmt.Errorf("sqlite: encode clocks of %s %s: %w", d.Table, d.ID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE `+k.table+` SET field_clocks = ? WHERE id = ?`, string(buf), k.row); err != nil {
-			return fmt.Errorf("sqlite: stamp clocks of %s %s: %w", k.table, k.row, err)
+		if _, err := tx.ExecContext(ctx, `UPDATE `+d.Table+` SET field_clocks = ? WHERE id = ?`, string(buf), d.ID); err != nil {
+			return fmt.Errorf("sqlite: stamp clocks of %s %s: %w", d.Table, d.ID, err)
 		}
 	}
 	return nil

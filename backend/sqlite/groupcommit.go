@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"sentry/backend/syncstore"
 	"sentry/backend/txgroup"
 )
 
@@ -115,7 +116,7 @@ type Tx struct {
 	done  bool
 	// pending change log entries, written just before Commit releases
 	// the savepoint (see change.go).
-	pending []pendingChange
+	pending []syncstore.Pending
 }
 
 // BeginTx starts a write transaction. It joins the transaction that is open

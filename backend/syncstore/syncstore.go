@@ -191,3 +191,130 @@ func FillFeed(page []*core.FeedEntry, version int, read func(tb *schema.Table, i
 	}
 	return nil
 }
+
+// Pending is a change log entry waiting for its transaction's end, when
+// the store works out its scope and base (StampPending) and files it.
+type Pending struct {
+	ID, UserID, Table, RowID, Op, HLC string
+	Fields                            map[string]any
+	// Remote entries, written by the sync code, carry their scope and
+	// base; their clocks are on the row already.
+	Remote bool
+	// Stamped: a local insert whose row was written with its clocks
+	// (InsertClocks), so they need not be written again.
+	Stamped bool
+	// Scope and Base: a remote entry's from the start, a local one's
+	// from StampPending.
+	Scope string
+	Base  map[string]string
+}
+
+// Local is the entry of a local write (op on fields at clock ts).
+func Local(id, userID, table, rowID, op, ts string, fields map[string]any) Pending {
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	return Pending{ID: id, UserID: userID, Table: table, RowID: rowID, Op: op, HLC: ts, Fields: fields}
+}
+
+// Remote is the entry of a write applied by the sync code: it names the
+// scope and the base the remote writer had seen.
+func Remote(id, userID, scope, table, rowID, op, ts string, fields map[string]any, base map[string]string) Pending {
+	p := Local(id, userID, table, rowID, op, ts, fields)
+	p.Remote, p.Scope, p.Base = true, scope, base
+	return p
+}
+
+// Origin is the entry's origin as the change log keeps it.
+func (p *Pending) Origin() string {
+	if p.Remote {
+		return "remote"
+	}
+	return "local"
+}
+
+// InsertClocks are the field clocks an inserted row of table is written
+// with: every synced field at clock c ("<hlc>@<device>"), as StampPending
+// would stamp them.
+func InsertClocks(table, c string) map[string]string {
+	names := syncedNames[table]
+	clocks := make(map[string]string, len(names))
+	for _, f := range names {
+		clocks[f] = c
+	}
+	return clocks
+}
+
+// DirtyRow is a row whose field clocks a transaction's local writes
+// changed: the store writes them back.
+type DirtyRow struct {
+	Table, ID string
+	Clocks    map[string]string
+}
+
+// StampPending works out, in order, each local entry's scope and base
+// (the clocks its fields had) and stamps its fields on the row, reading
+// each touched row's clocks and scope once with read (not for a row
+// inserted in the transaction). An entry with no scope is filed under its
+// user. It returns the rows whose clocks changed, in the order first
+// touched.
+func StampPending(pending []Pending, deviceID string, read func(tb *schema.Table, id string) (*Row, error)) ([]DirtyRow, error) {
+	type key struct{ table, row string }
+	rows := map[key]*Row{}
+	var order []key
+	for i := range pending {
+		p := &pending[i]
+		k := key{p.Table, p.RowID}
+		tb, synced := schema.Lookup(p.Table)
+		if p.Remote {
+			// The sync code wrote the row's clocks itself: read them
+			// again if a local write follows in this transaction.
+			delete(rows, k)
+		} else {
+			p.Scope = p.UserID
+			p.Base = map[string]string{}
+			if synced {
+				rc, ok := rows[k]
+				stamped := !ok && p.Stamped
+				switch {
+				case stamped:
+					// Written with the row (InsertClocks): the same
+					// clocks Stamp would give, already stored, and no
+					// base (a new row).
+					c := p.HLC + "@" + deviceID
+					rc = NewRow(tb)
+					for _, f := range ChangedFields(tb, p.Op, p.Fields) {
+						rc.Clocks[f] = c
+					}
+				case !ok && p.Op == core.OpInsert:
+					rc = NewRow(tb) // no clocks to read yet
+				case !ok:
+					var err error
+					if rc, err = read(tb, p.RowID); err != nil {
+						return nil, err
+					}
+				}
+				if !ok {
+					rows[k] = rc
+					order = append(order, k)
+				}
+				p.Scope = rc.ScopeOf(p.Table, p.UserID, p.Fields)
+				if !stamped {
+					p.Base = rc.Stamp(tb, p.Op, p.Fields, p.HLC, deviceID)
+				}
+			}
+		}
+		if p.Scope == "" {
+			p.Scope = p.UserID
+		}
+	}
+	var dirty []DirtyRow
+	for _, k := range order {
+		rc := rows[k]
+		if rc == nil || !rc.Dirty || !rc.Exists {
+			continue
+		}
+		dirty = append(dirty, DirtyRow{Table: k.table, ID: k.row, Clocks: rc.Clocks})
+	}
+	return dirty, nil
+}

@@ -84,3 +84,53 @@ func TestFreshAndOutcome(t *testing.T) {
 		t.Fatal("a patch of ids all merged before is applied again")
 	}
 }
+
+// A transaction's queued entries: a stamped insert needs no read and no
+// write-back, an update of a stored row reads it once and bases on its
+// clocks, a later edit of the same row bases on the first edit's clocks,
+// and a remote entry keeps its scope and base.
+func TestStampPending(t *testing.T) {
+	ts1 := hlc.Timestamp{Wall: 1_000_000_000_000}.String()
+	ts2 := hlc.Timestamp{Wall: 2_000_000_000_000}.String()
+	old := hlc.Timestamp{Wall: 500_000_000_000}.String() + "@other"
+	ins := Local("c1", "ana", "tasks", "new", core.OpInsert, ts1, map[string]any{"title": "A"})
+	ins.Stamped = true
+	pending := []Pending{
+		ins,
+		Local("c2", "ana", "tasks", "old", core.OpUpdate, ts1, map[string]any{"title": "B"}),
+		Local("c3", "ana", "tasks", "old", core.OpUpdate, ts2, map[string]any{"title": "C"}),
+		Remote("c4", "ana", "team-r", "tasks", "far", core.OpUpdate, ts2, nil, map[string]string{"title": old}),
+	}
+	reads := 0
+	dirty, err := StampPending(pending, "me", func(tb *schema.Table, id string) (*Row, error) {
+		reads++
+		if id != "old" {
+			t.Fatalf("read %s", id)
+		}
+		return &Row{Clocks: map[string]string{"title": old}, Scope: "team-t", Exists: true}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads != 1 {
+		t.Fatalf("%d reads, want the stored row read once", reads)
+	}
+	if p := pending[0]; p.Scope != "ana" || len(p.Base) != 0 {
+		t.Fatalf("insert: scope %q base %v", p.Scope, p.Base)
+	}
+	if p := pending[1]; p.Scope != "team-t" || p.Base["title"] != old {
+		t.Fatalf("first edit: scope %q base %v", p.Scope, p.Base)
+	}
+	if p := pending[2]; p.Base["title"] != ts1+"@me" {
+		t.Fatalf("second edit: base %v, want the first edit's clock", p.Base)
+	}
+	if p := pending[3]; p.Scope != "team-r" || p.Base["title"] != old || p.Origin() != "remote" || p.Fields == nil {
+		t.Fatalf("remote: %+v", p)
+	}
+	if len(dirty) != 1 || dirty[0].ID != "old" || dirty[0].Clocks["title"] != ts2+"@me" {
+		t.Fatalf("dirty rows %+v, want the stored row at the second edit's clock", dirty)
+	}
+	if c := InsertClocks("tasks", ts1+"@me"); len(c) != len(SyncedNames("tasks")) || c["title"] != ts1+"@me" {
+		t.Fatalf("insert clocks %v", c)
+	}
+}
