@@ -114,9 +114,10 @@ lint-openapi: build ## lint the API's OpenAPI document with the linter's recomme
 	./$(BIN) openapi > test-results/openapi.json
 	cd frontend && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint ../test-results/openapi.json --format=summary
 
-e2e: build ## browser end-to-end tests against bin/sentry serve (and the integration stand-ins)
+e2e: build ## browser end-to-end tests against bin/sentry serve (and the integration stand-ins, and the desktop's backend)
 	$(GO) build -o bin/sentry-standins ./backend/integrations/integrationstest/standins
-	cd frontend && SENTRY_BIN=$(CURDIR)/$(BIN) SENTRY_STANDINS_BIN=$(CURDIR)/bin/sentry-standins npm run e2e
+	$(GO) build -o bin/sentry-desktop-web ./backend/app/desktopweb
+	cd frontend && SENTRY_BIN=$(CURDIR)/$(BIN) SENTRY_STANDINS_BIN=$(CURDIR)/bin/sentry-standins SENTRY_DESKTOP_WEB_BIN=$(CURDIR)/bin/sentry-desktop-web npm run e2e
 
 desktop-smoke: build-desktop ## start the desktop app under Xvfb: window, Tasks screen, RSS, clean exit
 	SENTRY_DESKTOP_BIN=$(CURDIR)/$(DESKTOP_BIN) scripts/desktop-smoke

@@ -30,6 +30,8 @@ var layers = map[string]string{
 
 	"backend/app": layerRoot,
 
+	"backend/app/desktopweb": layerMain, // the desktop's backend on a loopback port, for the browser test of the desktop face (never shipped)
+
 	"backend/httpapi": layerTransport,
 
 	"backend/activity":      layerFeature,

@@ -9,7 +9,8 @@
 // (accept, reject, edit, a likely duplicate), dropping a text file, a refused
 // file type, a recording without a speech model, and the history; the speech
 // model settings (refused on a team server), the desktop's Team server
-// settings (with a stand-in for the app's bound calls), and connecting the
+// settings (with a stand-in for the app's bound calls), the desktop face
+// against the desktop's own backend (desktop.mjs), and connecting the
 // desktop app to this server (RFC 8252: a loopback listener of this script
 // receives the code, which is redeemed with the PKCE verifier). With no
 // SMTP server the server writes each email to <data>/outbox/*.eml, where the
@@ -272,6 +273,13 @@ async function run() {
   const dashboardWidths = () => dashboardWidthSteps({ browser, base, begin, until, fail, outDir, timeout: STEP_TIMEOUT });
   if (process.env.E2E_ONLY === 'dashboard') {
     await dashboardWidths();
+    stepsDone += 1;
+    return;
+  }
+  // E2E_ONLY=desktop runs just the desktop face against the desktop's own backend at both widths.
+  const desktopFace = async () => (await import('./desktop.mjs')).desktopSteps({ browser, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
+  if (process.env.E2E_ONLY === 'desktop') {
+    await desktopFace();
     stepsDone += 1;
     return;
   }
@@ -1326,6 +1334,7 @@ async function run() {
   await models();
   await captureDetails();
   await (await import('./notices.mjs')).noticeSteps({ browser, base, begin, until, fail, snap, timeout: STEP_TIMEOUT });
+  await desktopFace();
   await (await import('./integrations.mjs')).integrationSteps({ browser, bin, begin, until, fail, snap, timeout: STEP_TIMEOUT });
 
   if (pageErrors.length) fail(`uncaught errors in the page:\n  ${pageErrors.join('\n  ')}`);

@@ -105,6 +105,11 @@ describe('words', () => {
     expect(stateText({ ...base, state: 'error', error: 'Quota exceeded' })).toBe('The last sync failed: Quota exceeded');
     expect(stateText({ ...base, state: 'error' })).toMatch(/Sync now/);
     expect(stateText({ ...base, state: 'disconnected' })).toBe('Not connected');
+    // A server's user is sent to its administrator; the desktop's user has none.
+    expect(stateText({ ...base, state: 'unavailable' })).toMatch(/administrator/);
+    const desktop = stateText({ ...base, state: 'unavailable' }, true);
+    expect(desktop).toMatch(/this copy of the app/);
+    expect(desktop).not.toMatch(/server|administrator|environment|SENTRY_/i);
   });
 
   it.each([

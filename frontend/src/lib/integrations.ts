@@ -24,8 +24,8 @@ export const PROVIDER_BLURBS: Record<Provider, string> = {
 /**
  * disconnected: never connected (or disconnected by the user);
  * connected: working; reconnect: the grant was revoked or expired for good;
- * error: the last sync failed for another reason; unavailable: the server has
- * no credentials for this provider.
+ * error: the last sync failed for another reason; unavailable: the server (or
+ * the desktop app) has no credentials for this provider.
  */
 export type IntegrationState = 'disconnected' | 'connected' | 'reconnect' | 'error' | 'unavailable';
 
@@ -156,8 +156,11 @@ export function syncSummary(r: SyncResult): string {
   return text;
 }
 
-/** What the status line of a provider says. */
-export function stateText(i: Integration): string {
+/**
+ * What the status line of a provider says. desktop: the desktop app, whose
+ * user has no server or administrator to turn to.
+ */
+export function stateText(i: Integration, desktop = false): string {
   switch (i.state) {
     case 'connected':
       return i.account ? `Connected as ${i.account}` : 'Connected';
@@ -166,7 +169,9 @@ export function stateText(i: Integration): string {
     case 'error':
       return i.error ? `The last sync failed: ${i.error}` : 'The last sync failed. Try Sync now.';
     case 'unavailable':
-      return 'Not set up on this server. Its administrator must add the app credentials for this provider.';
+      return desktop
+        ? 'Not available in this copy of the app: it came without the sign-in keys this service needs.'
+        : 'Not set up on this server. Its administrator must add the app credentials for this provider.';
     default:
       return 'Not connected';
   }
