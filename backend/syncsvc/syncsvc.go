@@ -51,6 +51,9 @@ type Service struct {
 	PollEvery time.Duration
 	// Logger reports compactions (nil: quiet).
 	Logger *slog.Logger
+	// SendOwnRows sends a pulling device the rows only it wrote, as
+	// servers did before own.go; for comparing the two.
+	SendOwnRows bool
 
 	mu   sync.Mutex
 	wake chan struct{} // closed and replaced whenever something changes
@@ -342,7 +345,9 @@ func (s *Service) Pull(ctx context.Context, req PullRequest) (*wire.PullResponse
 		if err != nil {
 			return nil, err
 		}
-		if len(res.Entries) > 0 || len(res.Control) > 0 || deadline == nil {
+		// A page whose rows were all the device's own (left out) but
+		// with more behind it goes at once: the device asks for the rest.
+		if len(res.Entries) > 0 || len(res.Control) > 0 || res.HasMore || deadline == nil {
 			return s.finishPull(ctx, req, res, cur)
 		}
 		var tick <-chan time.Time
@@ -421,6 +426,7 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 	}
 	caught := map[string]bool{} // scopes read to their end
 	left, size := req.Limit, 0
+	own := activeOwnRows()
 	for _, sc := range scopes {
 		if left == 0 {
 			res.HasMore = true
@@ -430,7 +436,12 @@ func (s *Service) pullOnce(ctx context.Context, u *core.User, req PullRequest, c
 		if err != nil {
 			return nil, err
 		}
+		skipOwn := req.DeviceID != "" && !s.SendOwnRows && !cur.Full[sc.ID]
 		for _, e := range es {
+			if skipOwn && own.onlyWrittenBy(req.DeviceID, e.Clocks) {
+				cur.Seqs[sc.ID] = e.Seq // the device has it (own.go)
+				continue
+			}
 			en := wire.Entry{ScopeID: e.ScopeID, Seq: e.Seq, Table: e.Table, RowID: e.RowID,
 				RowState: wire.RowState{State: e.Fields, Clocks: e.Clocks, Deleted: e.Deleted}}
 			// A page stops short of MaxPageBytes (entries are in seq

@@ -132,7 +132,9 @@ func (s stats) summary() string {
 // build must make some schedule fail. The merge's broken variants exist
 // only in a build with the simbroken tag, so the test builds this package
 // once with it and runs the binary once per variant; the broken client
-// (the cursor saved before its page) is the harness's own.
+// (the cursor saved before its page) is the harness's own; the server's
+// wrong rule for the rows a pull leaves out (skipChangedOwn: any field the
+// device wrote, not every one) is in the simbroken build too.
 func TestSimulatorCatchesBugs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the package again with -tags simbroken")
@@ -141,7 +143,7 @@ func TestSimulatorCatchesBugs(t *testing.T) {
 		t.Skip("runs without -race (make test runs it so)")
 	}
 	bin := simbrokenBinary(t)
-	for _, variant := range []string{"lastPushWins", "noTieBreak", "arrivalConflicts", "cursorFirst"} {
+	for _, variant := range []string{"lastPushWins", "noTieBreak", "arrivalConflicts", "cursorFirst", "skipChangedOwn"} {
 		t.Run(variant, func(t *testing.T) {
 			cmd := exec.Command(bin, "-test.run", "^TestConvergence$", "-test.count=1", "-schedules", strconv.Itoa(brokenSchedules))
 			cmd.Env = append(os.Environ(), "SIMTEST_BROKEN="+variant)
