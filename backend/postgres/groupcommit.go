@@ -44,7 +44,8 @@ import (
 // are held until the batch commits, so a writer outside the group waits
 // for the whole batch, and one that holds a row a later member needs while
 // waiting for an earlier member's row is a deadlock the server breaks by
-// failing one side: if it is the member, that member alone gets the error.
+// failing one side: if it is the batch's, the write is begun again in the
+// next batch (groupretry.go).
 
 // groupSavepoint names every member's savepoint: members never overlap,
 // each one's is released before the next one begins.
