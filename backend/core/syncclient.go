@@ -191,6 +191,9 @@ type SyncClientStore interface {
 	// KeepSyncValue writes a value to one synced field as a local edit
 	// (a conflict's "Keep this one"); not_found for a row not here.
 	KeepSyncValue(ctx context.Context, table, rowID, field string, value any) error
+	// SyncedRow reads one synced row as sync sees it: its synced fields
+	// (as they travel) and field clocks; not_found for a row not here.
+	SyncedRow(ctx context.Context, table, rowID string) (*SyncRowState, error)
 	// ForgetSync unbinds the folder (the local data stays).
 	ForgetSync(ctx context.Context) error
 }

@@ -1207,6 +1207,26 @@ func (db *DB) SettleConflict(ctx context.Context, id string) error {
 	return tx.Commit()
 }
 
+// SyncedRow reads one synced row's fields and clocks (core.SyncClientStore).
+func (db *DB) SyncedRow(ctx context.Context, table, rowID string) (*core.SyncRowState, error) {
+	t, ok := schema.Lookup(table)
+	if !ok {
+		return nil, core.FieldError("table", "%q is not a synced table.", table)
+	}
+	vals, ptrs := syncedRowTargets(t)
+	err := db.read.QueryRowContext(ctx, `SELECT `+syncedRowColumns(t)+` FROM `+t.Name+` WHERE id = ?`, rowID).Scan(ptrs...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.Errorf(core.ENOTFOUND, "That row is not on this device.")
+	} else if err != nil {
+		return nil, fmt.Errorf("sqlite: read %s %s: %w", t.Name, rowID, err)
+	}
+	row, clocks, err := syncedRowOf(t, rowID, vals)
+	if err != nil {
+		return nil, err
+	}
+	return &core.SyncRowState{State: row, Clocks: clocks}, nil
+}
+
 // SettledConflicts lists the conflicts settled here.
 func (db *DB) SettledConflicts(ctx context.Context) (map[string]bool, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id FROM sync_conflicts_settled`)

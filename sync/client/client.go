@@ -468,7 +468,8 @@ func (e *Engine) observe(serverHLC string) {
 type Conflict = wire.Conflict
 
 // Conflicts lists the server's conflicts for this person, minus those
-// settled on this device.
+// settled on this device and those a later write of one of the two values
+// settled anywhere (settledByLaterWrite).
 func (e *Engine) Conflicts(ctx context.Context) ([]Conflict, error) {
 	c, _, err := e.client(ctx)
 	if err != nil {
@@ -506,40 +507,46 @@ func (e *Engine) fetchConflicts(ctx context.Context, c *remote.Client) ([]Confli
 		return nil, err
 	}
 	out := []Conflict{}
-	rows := map[string]map[string]any{}
+	rows := map[[2]string]*core.SyncRowState{}
 	for _, c := range list {
-		if !settled[c.ID] && !e.lostValueIsBack(ctx, c, rows) {
+		if !settled[c.ID] && !e.settledByLaterWrite(ctx, c, rows) {
 			out = append(out, c)
 		}
 	}
 	return out, nil
 }
 
-// lostValueIsBack is true when a task's conflict lost a value the task has
-// here again — brought back with "keep the other one" on another device —
-// so nothing of it is lost any more and it leaves the list, as the merge
-// means a view to show conflicts. rows caches the tasks read, as the API
-// writes them. A value that cannot be compared keeps the conflict listed.
-func (e *Engine) lostValueIsBack(ctx context.Context, c Conflict, rows map[string]map[string]any) bool {
-	if c.Table != "tasks" || e.o.Tasks == nil || c.LoserValue == nil {
+// settledByLaterWrite is true when the conflict's field holds, on this
+// device, a write newer than the conflict's winner whose value is one of
+// the two: someone settled it — "keep the other one" wrote the lost value
+// again, "keep this one" the winning value — on this device or another,
+// and the write came here like any edit. So a person's choice reaches all
+// their devices (and, for a team's row, every member's) with no state of
+// its own; a field written since with a third value keeps the conflict
+// listed. rows caches the rows read; a row not here, or a value that
+// cannot be compared, keeps the conflict listed.
+func (e *Engine) settledByLaterWrite(ctx context.Context, c Conflict, rows map[[2]string]*core.SyncRowState) bool {
+	key := [2]string{c.Table, c.RowID}
+	row, ok := rows[key]
+	if !ok {
+		row, _ = e.o.Store.SyncedRow(ctx, c.Table, c.RowID)
+		rows[key] = row
+	}
+	if row == nil || c.WinnerClock == "" || row.Clocks[c.Field] <= c.WinnerClock {
 		return false
 	}
-	fields, ok := rows[c.RowID]
-	if !ok {
-		if t, err := e.o.Tasks.FindTaskByID(ctx, c.RowID); err == nil {
-			if b, err := json.Marshal(t); err == nil {
-				_ = json.Unmarshal(b, &fields)
-			}
-		}
-		rows[c.RowID] = fields
-	}
-	have, ok := fields[c.Field]
+	have, ok := row.State[c.Field]
 	if !ok {
 		return false
 	}
-	a, errA := json.Marshal(have)
-	b, errB := json.Marshal(c.LoserValue)
-	return errA == nil && errB == nil && bytes.Equal(a, b)
+	return sameValue(have, c.WinnerValue) || sameValue(have, c.LoserValue)
+}
+
+// sameValue compares two values as they travel (JSON).
+func sameValue(a, b any) bool {
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(x, y)
 }
 
 // call sends one request with the access token; a 401 refreshes it once.
@@ -910,23 +917,38 @@ func (e *Engine) Attach(ctx context.Context, server string) (*core.SyncBinding, 
 	return b, nil
 }
 
-// Keep settles a conflict: "loser" writes the value that lost back as a
-// new local edit (it then wins, and is pushed); "winner" keeps what the row
-// has. Either way the conflict leaves this device's list.
+// Keep settles a conflict. "loser" writes the value that lost back as a
+// new local edit (it then wins, and is pushed); "winner" writes the
+// winning value again, when the row still shows it, so the choice also
+// travels as an edit. Either edit is newer than the conflict's winner,
+// which is how every other device sees the conflict settled
+// (settledByLaterWrite); this device hides it at once. A row that shows
+// something else by now, or is not here, is not written: the conflict
+// leaves this device's list only.
 func (e *Engine) Keep(ctx context.Context, c Conflict, which string) error {
+	var value any
 	switch which {
 	case "winner":
-	case "loser":
-		if err := e.o.Store.KeepSyncValue(ctx, c.Table, c.RowID, c.Field, c.LoserValue); err != nil {
+		row, err := e.o.Store.SyncedRow(ctx, c.Table, c.RowID)
+		if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
 			return err
 		}
-		if c.Table == "tasks" {
-			e.publish(ctx, []core.SyncApplied{{Table: c.Table, RowID: c.RowID, UserID: e.o.LocalUserID, Op: core.OpUpdate, Fields: []string{c.Field}}})
+		if row == nil || !sameValue(row.State[c.Field], c.WinnerValue) {
+			return e.o.Store.SettleConflict(ctx, c.ID)
 		}
-		e.Nudge()
+		value = c.WinnerValue
+	case "loser":
+		value = c.LoserValue
 	default:
 		return core.FieldError("keep", "Choose the value to keep: winner or loser.")
 	}
+	if err := e.o.Store.KeepSyncValue(ctx, c.Table, c.RowID, c.Field, value); err != nil {
+		return err
+	}
+	if c.Table == "tasks" {
+		e.publish(ctx, []core.SyncApplied{{Table: c.Table, RowID: c.RowID, UserID: e.o.LocalUserID, Op: core.OpUpdate, Fields: []string{c.Field}}})
+	}
+	e.Nudge()
 	return e.o.Store.SettleConflict(ctx, c.ID)
 }
 
