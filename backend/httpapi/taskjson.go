@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
-	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -18,166 +17,141 @@ import (
 // A list answers 50 tasks of 33 fields, five of them times; encoding/json
 // walks them by reflection and validates every time's MarshalJSON output
 // again, about a tenth of the server's CPU under the mixed load. appendTask
-// writes the same bytes directly. It knows core.Task's fields as they are
-// listed in taskJSONLayout; if the type no longer matches that list (a field
-// added, renamed or retyped), taskEncoderOK is false and every task goes
-// through encoding/json as before, so the answer is never wrong, only
-// slower — and TestTaskJSONMatchesEncodingJSON fails until the list and
-// appendTask are brought up to date.
+// writes the same bytes directly, field by field of core.TaskFields (Task's
+// fields with a JSON name, in order), each kind written one way; so a new
+// task field is written with no change here. TestTaskJSONMatchesEncodingJSON
+// holds it to encoding/json's bytes for every field.
 
-// taskJSONLayout is core.Task's fields in order: Go name, JSON tag, type.
-var taskJSONLayout = []struct {
-	name, tag string
-	typ       reflect.Type
-}{
-	{"ID", "id", tString}, {"UserID", "user_id", tString}, {"Title", "title", tString},
-	{"Description", "description", tString}, {"Status", "status", tString}, {"Priority", "priority", tString},
-	{"TaskType", "task_type", tString}, {"Source", "source", tString}, {"SourceID", "source_id", tString},
-	{"Deadline", "deadline", tTimePtr}, {"StartTime", "start_time", tTimePtr}, {"EndTime", "end_time", tTimePtr},
-	{"Location", "location", tString}, {"MeetingURL", "meeting_url", tString}, {"Attendees", "attendees", tStrings},
-	{"EstimatedHours", "estimated_hours", tFloatPtr}, {"ActualHours", "actual_hours", tFloatPtr},
-	{"CanDelegate", "can_delegate", tBool}, {"IsOptional", "is_optional", tBool}, {"IsRecurring", "is_recurring", tBool},
-	{"RecurrenceRule", "recurrence_rule", tString}, {"Tags", "tags", tStrings}, {"ParentID", "parent_id", tString},
-	{"TeamID", "team_id", tString}, {"AssigneeID", "assignee_id", tString},
-	{"GoogleTaskID", "google_task_id", tString}, {"GoogleTaskListID", "google_tasklist_id", tString},
-	{"ZoomMeetingID", "zoom_meeting_id", tString}, {"Evidence", "evidence,omitempty", reflect.TypeFor[map[string]any]()},
-	{"CompletedAt", "completed_at", tTimePtr}, {"CreatedAt", "created_at", reflect.TypeFor[time.Time]()},
-	{"UpdatedAt", "updated_at", reflect.TypeFor[time.Time]()}, {"DeletedAt", "-", tTimePtr},
-	{"Version", "version", reflect.TypeFor[int64]()},
-}
-
-var (
-	tString   = reflect.TypeFor[string]()
-	tStrings  = reflect.TypeFor[[]string]()
-	tTimePtr  = reflect.TypeFor[*time.Time]()
-	tFloatPtr = reflect.TypeFor[*float64]()
-	tBool     = reflect.TypeFor[bool]()
-)
-
-// taskEncoderOK tells whether core.Task is the type appendTask writes.
-var taskEncoderOK = func() bool {
-	rt := reflect.TypeFor[core.Task]()
-	if rt.NumField() != len(taskJSONLayout) {
-		return false
+// taskKeys are the JSON keys as appendTask writes them, by field: `"id":`.
+var taskKeys = func() []string {
+	keys := make([]string, len(core.TaskFields))
+	for i, f := range core.TaskFields {
+		keys[i] = string(appendJSONString(nil, f.Name)) + ":"
 	}
-	for i, want := range taskJSONLayout {
-		f := rt.Field(i)
-		if f.Name != want.name || f.Tag.Get("json") != want.tag || f.Type != want.typ {
-			return false
-		}
-	}
-	return true
+	return keys
 }()
 
 // appendTask appends t as encoding/json would write it. It returns false
 // (with b unusable) for a task it cannot write the same way: a time outside
 // years 0–9999 or a number that is not finite, which encoding/json refuses.
 func appendTask(b []byte, t *core.Task) ([]byte, bool) {
-	ok := true
-	str := func(key, v string) {
-		b = append(b, key...)
-		b = appendJSONString(b, v)
-	}
-	tm := func(key string, v *time.Time) {
-		b = append(b, key...)
-		if v == nil {
-			b = append(b, "null"...)
-			return
+	sep := byte('{')
+	for i := range core.TaskFields {
+		f := &core.TaskFields[i]
+		if f.OmitEmpty && taskFieldEmpty(f, t) {
+			continue
 		}
-		if y := v.Year(); y < 0 || y > 9999 {
-			ok = false
-			return
-		}
-		b = append(b, '"')
-		b = v.AppendFormat(b, time.RFC3339Nano)
-		b = append(b, '"')
-	}
-	strs := func(key string, v []string) {
-		b = append(b, key...)
-		if v == nil {
-			b = append(b, "null"...)
-			return
-		}
-		b = append(b, '[')
-		for i, s := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, s)
-		}
-		b = append(b, ']')
-	}
-	num := func(key string, v *float64) {
-		b = append(b, key...)
-		if v == nil {
-			b = append(b, "null"...)
-			return
-		}
-		f := *v
-		if math.IsInf(f, 0) || math.IsNaN(f) {
-			ok = false
-			return
-		}
-		format := byte('f')
-		if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
-			format = 'e'
-		}
-		b = strconv.AppendFloat(b, f, format, -1, 64)
-		if format == 'e' {
-			// e-09 is written e-9
-			if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-				b[n-2] = b[n-1]
-				b = b[:n-1]
+		b = append(b, sep)
+		sep = ','
+		b = append(b, taskKeys[i]...)
+		ok := true
+		switch f.Kind {
+		case core.KindString:
+			b = appendJSONString(b, *f.String(t))
+		case core.KindBool:
+			b = strconv.AppendBool(b, *f.Bool(t))
+		case core.KindInt64:
+			b = strconv.AppendInt(b, *f.Int64(t), 10)
+		case core.KindFloatPtr:
+			b, ok = appendFloat(b, *f.FloatPtr(t))
+		case core.KindTime:
+			b, ok = appendTime(b, f.Time(t))
+		case core.KindTimePtr:
+			b, ok = appendTime(b, *f.TimePtr(t))
+		case core.KindStrings:
+			b = appendStrings(b, *f.Strings(t))
+		case core.KindMap:
+			if v := *f.Map(t); v == nil {
+				b = append(b, "null"...)
+			} else if obj, err := json.Marshal(v); err != nil {
+				ok = false
+			} else {
+				b = append(b, obj...)
 			}
 		}
-	}
-	boolean := func(key string, v bool) {
-		b = append(b, key...)
-		b = strconv.AppendBool(b, v)
-	}
-	str(`{"id":`, t.ID)
-	str(`,"user_id":`, t.UserID)
-	str(`,"title":`, t.Title)
-	str(`,"description":`, t.Description)
-	str(`,"status":`, t.Status)
-	str(`,"priority":`, t.Priority)
-	str(`,"task_type":`, t.TaskType)
-	str(`,"source":`, t.Source)
-	str(`,"source_id":`, t.SourceID)
-	tm(`,"deadline":`, t.Deadline)
-	tm(`,"start_time":`, t.StartTime)
-	tm(`,"end_time":`, t.EndTime)
-	str(`,"location":`, t.Location)
-	str(`,"meeting_url":`, t.MeetingURL)
-	strs(`,"attendees":`, t.Attendees)
-	num(`,"estimated_hours":`, t.EstimatedHours)
-	num(`,"actual_hours":`, t.ActualHours)
-	boolean(`,"can_delegate":`, t.CanDelegate)
-	boolean(`,"is_optional":`, t.IsOptional)
-	boolean(`,"is_recurring":`, t.IsRecurring)
-	str(`,"recurrence_rule":`, t.RecurrenceRule)
-	strs(`,"tags":`, t.Tags)
-	str(`,"parent_id":`, t.ParentID)
-	str(`,"team_id":`, t.TeamID)
-	str(`,"assignee_id":`, t.AssigneeID)
-	str(`,"google_task_id":`, t.GoogleTaskID)
-	str(`,"google_tasklist_id":`, t.GoogleTaskListID)
-	str(`,"zoom_meeting_id":`, t.ZoomMeetingID)
-	if len(t.Evidence) > 0 {
-		ev, err := json.Marshal(t.Evidence)
-		if err != nil {
+		if !ok {
 			return b, false
 		}
-		b = append(b, `,"evidence":`...)
-		b = append(b, ev...)
 	}
-	tm(`,"completed_at":`, t.CompletedAt)
-	tm(`,"created_at":`, &t.CreatedAt)
-	tm(`,"updated_at":`, &t.UpdatedAt)
-	b = append(b, `,"version":`...)
-	b = strconv.AppendInt(b, t.Version, 10)
-	b = append(b, '}')
-	return b, ok
+	if sep == '{' {
+		b = append(b, '{')
+	}
+	return append(b, '}'), true
+}
+
+// taskFieldEmpty tells whether encoding/json's omitempty leaves the field
+// out: false, 0, "", nil, an empty list or object (never a time.Time).
+func taskFieldEmpty(f *core.TaskField, t *core.Task) bool {
+	switch f.Kind {
+	case core.KindString:
+		return *f.String(t) == ""
+	case core.KindBool:
+		return !*f.Bool(t)
+	case core.KindInt64:
+		return *f.Int64(t) == 0
+	case core.KindFloatPtr:
+		return *f.FloatPtr(t) == nil
+	case core.KindTimePtr:
+		return *f.TimePtr(t) == nil
+	case core.KindStrings:
+		return len(*f.Strings(t)) == 0
+	case core.KindMap:
+		return len(*f.Map(t)) == 0
+	}
+	return false
+}
+
+// appendTime writes a time or null; false for a year encoding/json refuses.
+func appendTime(b []byte, v *time.Time) ([]byte, bool) {
+	if v == nil {
+		return append(b, "null"...), true
+	}
+	if y := v.Year(); y < 0 || y > 9999 {
+		return b, false
+	}
+	b = append(b, '"')
+	b = v.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), true
+}
+
+// appendStrings writes a list of text or null.
+func appendStrings(b []byte, v []string) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendFloat writes a number as encoding/json does, or null; false for
+// one that is not finite.
+func appendFloat(b []byte, v *float64) ([]byte, bool) {
+	if v == nil {
+		return append(b, "null"...), true
+	}
+	f := *v
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return b, false
+	}
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 is written e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, true
 }
 
 // appendJSONString appends s as a JSON string the way encoding/json does:
@@ -241,7 +215,7 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return 
 // writeTask answers one task, as writeJSON would.
 func writeTask(w http.ResponseWriter, status int, t *core.Task) {
 	noteEncoded(w, status, t)
-	if !taskEncoderOK || t == nil {
+	if t == nil {
 		writeJSON(w, status, t)
 		return
 	}
@@ -259,10 +233,6 @@ func writeTask(w http.ResponseWriter, status int, t *core.Task) {
 // writeTaskPage answers a page of tasks, as writeJSON would.
 func writeTaskPage(w http.ResponseWriter, status int, page taskPage) {
 	noteEncoded(w, status, page)
-	if !taskEncoderOK {
-		writeJSON(w, status, page)
-		return
-	}
 	bp := bodyPool.Get().(*[]byte)
 	defer putBody(bp)
 	b := append((*bp)[:0], `{"tasks":`...)

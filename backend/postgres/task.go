@@ -15,10 +15,41 @@ import (
 	"sentry/backend/core"
 )
 
-const taskColumns = `id, user_id, title, description, status, priority, task_type, source, source_id,
-	deadline, start_time, end_time, location, meeting_url, attendees, estimated_hours, actual_hours,
-	can_delegate, is_optional, is_recurring, recurrence_rule, tags, parent_id,
-	google_task_id, google_tasklist_id, zoom_meeting_id, evidence, completed_at, created_at, updated_at, version, team_id, assignee_id`
+// The tasks table's columns are core.Task's stored fields (core.TaskFields),
+// in its order; each kind is kept one way here, whichever field has it.
+var (
+	taskColumns = core.TaskColumnList()
+	// insertTask writes a row with its priority rank, row clock, search
+	// lexemes and field clocks.
+	insertTask = func() string {
+		n := len(core.TaskFields)
+		ps := make([]string, 0, n+4)
+		for i := 1; i <= n+2; i++ {
+			ps = append(ps, fmt.Sprintf("$%d", i))
+		}
+		ps = append(ps, fmt.Sprintf("array_to_tsvector($%d::text[])", n+3), fmt.Sprintf("$%d", n+4))
+		return `INSERT INTO tasks (` + taskColumns + `, priority_rank, hlc, search, field_clocks)
+		VALUES (` + strings.Join(ps, ", ") + `)`
+	}()
+	// updateTask sets every column but the id (the first), then the
+	// priority rank, row clock and search lexemes, of the row whose id is
+	// last.
+	updateTask = func() string {
+		n := len(core.TaskFields)
+		sets := make([]string, 0, n)
+		for i, f := range core.TaskFields[1:] {
+			sets = append(sets, fmt.Sprintf("%s = $%d", f.Name, i+1))
+		}
+		return `UPDATE tasks SET ` + strings.Join(sets, ", ") +
+			fmt.Sprintf(`, priority_rank = $%d, hlc = $%d, search = array_to_tsvector($%d::text[]) WHERE id = $%d`, n, n+1, n+2, n+3)
+	}()
+)
+
+func init() {
+	if core.TaskFields[0].Name != "id" {
+		panic("postgres: core.Task's first stored field must be its id")
+	}
+}
 
 // noDeadline sorts undated tasks after every dated one, as in SQLite.
 var noDeadline = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
@@ -63,9 +94,7 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 		return err
 	}
 	args := append(vals, core.PriorityRank(t.Priority), hlc, searchLexemes(t.Title, t.Description), clocks)
-	if _, err := tx.Exec(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc, search, field_clocks)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-		$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, array_to_tsvector($36::text[]), $37)`, args...); err != nil {
+	if _, err := tx.Exec(ctx, insertTask, args...); err != nil {
 		return formatError(err, "create task", userMissing)
 	}
 	return nil
@@ -74,51 +103,54 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 // normalizeTaskTimes keeps a task's times as they will read back: UTC, to
 // the millisecond.
 func normalizeTaskTimes(t *core.Task) {
-	t.Deadline, t.StartTime, t.EndTime, t.CompletedAt = msPtr(t.Deadline), msPtr(t.StartTime), msPtr(t.EndTime), msPtr(t.CompletedAt)
-}
-
-// taskValues returns t's values in taskColumns order.
-func taskValues(t *core.Task) ([]any, error) {
-	evidence := []byte("{}")
-	if t.Evidence != nil {
-		var err error
-		if evidence, err = json.Marshal(t.Evidence); err != nil {
-			return nil, fmt.Errorf("postgres: encode evidence: %w", err)
+	for i := range core.TaskFields {
+		if f := &core.TaskFields[i]; f.Kind == core.KindTimePtr {
+			p := f.TimePtr(t)
+			*p = msPtr(*p)
 		}
 	}
-	return []any{t.ID, t.UserID, t.Title, t.Description, t.Status, t.Priority, t.TaskType, t.Source, t.SourceID,
-		t.Deadline, t.StartTime, t.EndTime, t.Location, t.MeetingURL,
-		nonNil(t.Attendees), t.EstimatedHours, t.ActualHours, t.CanDelegate, t.IsOptional, t.IsRecurring, t.RecurrenceRule,
-		nonNil(t.Tags), t.ParentID, t.GoogleTaskID, t.GoogleTaskListID, t.ZoomMeetingID, string(evidence),
-		t.CompletedAt, t.CreatedAt, t.UpdatedAt, t.Version, t.TeamID, t.AssigneeID}, nil
+}
+
+// taskValues returns t's values in taskColumns order: lists never null,
+// objects as JSON text.
+func taskValues(t *core.Task) ([]any, error) {
+	vals := make([]any, len(core.TaskFields), len(core.TaskFields)+4)
+	for i := range core.TaskFields {
+		f := &core.TaskFields[i]
+		switch f.Kind {
+		case core.KindString:
+			vals[i] = *f.String(t)
+		case core.KindBool:
+			vals[i] = *f.Bool(t)
+		case core.KindInt64:
+			vals[i] = *f.Int64(t)
+		case core.KindFloatPtr:
+			vals[i] = *f.FloatPtr(t)
+		case core.KindTime:
+			vals[i] = *f.Time(t)
+		case core.KindTimePtr:
+			vals[i] = *f.TimePtr(t)
+		case core.KindStrings:
+			vals[i] = nonNil(*f.Strings(t))
+		case core.KindMap:
+			b := []byte("{}")
+			if m := *f.Map(t); m != nil {
+				var err error
+				if b, err = json.Marshal(m); err != nil {
+					return nil, fmt.Errorf("postgres: encode %s: %w", f.Name, err)
+				}
+			}
+			vals[i] = string(b)
+		}
+	}
+	return vals, nil
 }
 
 // taskFields returns the change log's field map: every field for an
 // insert, only the named ones for an update. Times are text, as SQLite's
 // log has them.
 func taskFields(t *core.Task, only []string) map[string]any {
-	all := map[string]any{
-		"title": t.Title, "description": t.Description, "status": t.Status, "priority": t.Priority,
-		"task_type": t.TaskType, "source": t.Source, "source_id": t.SourceID,
-		"deadline": formatTimePtr(t.Deadline), "start_time": formatTimePtr(t.StartTime), "end_time": formatTimePtr(t.EndTime),
-		"location": t.Location, "meeting_url": t.MeetingURL, "attendees": nonNil(t.Attendees),
-		"estimated_hours": t.EstimatedHours, "actual_hours": t.ActualHours, "can_delegate": t.CanDelegate,
-		"is_optional": t.IsOptional, "is_recurring": t.IsRecurring, "recurrence_rule": t.RecurrenceRule,
-		"tags": nonNil(t.Tags), "parent_id": t.ParentID, "google_task_id": t.GoogleTaskID,
-		"google_tasklist_id": t.GoogleTaskListID, "zoom_meeting_id": t.ZoomMeetingID,
-		"completed_at": formatTimePtr(t.CompletedAt), "team_id": t.TeamID, "assignee_id": t.AssigneeID,
-	}
-	if t.Evidence != nil {
-		all["evidence"] = t.Evidence
-	}
-	if only == nil {
-		return all
-	}
-	out := make(map[string]any, len(only))
-	for _, k := range only {
-		out[k] = all[k]
-	}
-	return out
+	return core.TaskLogFields(t, only, formatTimePtr)
 }
 
 func nonNil(s []string) []string {
@@ -130,19 +162,38 @@ func nonNil(s []string) []string {
 
 func scanTask(row pgx.Row) (*core.Task, error) {
 	var t core.Task
-	var evidence []byte
-	if err := row.Scan(&t.ID, &t.UserID, &t.Title, &t.Description, &t.Status, &t.Priority, &t.TaskType, &t.Source, &t.SourceID,
-		&t.Deadline, &t.StartTime, &t.EndTime, &t.Location, &t.MeetingURL, &t.Attendees, &t.EstimatedHours, &t.ActualHours,
-		&t.CanDelegate, &t.IsOptional, &t.IsRecurring, &t.RecurrenceRule, &t.Tags, &t.ParentID,
-		&t.GoogleTaskID, &t.GoogleTaskListID, &t.ZoomMeetingID, &evidence, &t.CompletedAt, &t.CreatedAt, &t.UpdatedAt, &t.Version, &t.TeamID, &t.AssigneeID); err != nil {
+	n := len(core.TaskFields)
+	dest := make([]any, n)
+	objects := make([][]byte, n) // by column: JSON objects
+	for i := range core.TaskFields {
+		f := &core.TaskFields[i]
+		if f.Kind == core.KindMap {
+			dest[i] = &objects[i]
+		} else {
+			dest[i] = f.Addr(&t)
+		}
+	}
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	t.Deadline, t.StartTime, t.EndTime, t.CompletedAt = utcPtr(t.Deadline), utcPtr(t.StartTime), utcPtr(t.EndTime), utcPtr(t.CompletedAt)
-	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
-	t.Attendees, t.Tags = nonNil(t.Attendees), nonNil(t.Tags)
-	if s := string(evidence); s != "{}" && s != "" {
-		if err := json.Unmarshal(evidence, &t.Evidence); err != nil {
-			return nil, fmt.Errorf("postgres: decode evidence of task %s: %w", t.ID, err)
+	for i := range core.TaskFields {
+		f := &core.TaskFields[i]
+		switch f.Kind {
+		case core.KindTime:
+			p := f.Time(&t)
+			*p = p.UTC()
+		case core.KindTimePtr:
+			p := f.TimePtr(&t)
+			*p = utcPtr(*p)
+		case core.KindStrings:
+			p := f.Strings(&t)
+			*p = nonNil(*p)
+		case core.KindMap:
+			if s := string(objects[i]); s != "{}" && s != "" {
+				if err := json.Unmarshal(objects[i], f.Map(&t)); err != nil {
+					return nil, fmt.Errorf("postgres: decode %s of task %s: %w", f.Name, t.ID, err)
+				}
+			}
 		}
 	}
 	return &t, nil
@@ -390,19 +441,9 @@ func (tx *Tx) updateTask(ctx context.Context, id string, upd core.TaskUpdate, ch
 	if err != nil {
 		return nil, err
 	}
-	// vals[0] is the id; the SET list follows taskColumns from user_id on.
-	cols := strings.Split(strings.NewReplacer("\n", "", "\t", "").Replace(taskColumns), ",")
-	sets := make([]string, 0, len(cols)+3)
-	args := make([]any, 0, len(vals)+3)
-	for i, c := range cols[1:] {
-		args = append(args, vals[i+1])
-		sets = append(sets, fmt.Sprintf("%s = $%d", strings.TrimSpace(c), len(args)))
-	}
-	args = append(args, core.PriorityRank(t.Priority), hlc, searchLexemes(t.Title, t.Description), t.ID)
-	n := len(args)
-	q := `UPDATE tasks SET ` + strings.Join(sets, ", ") +
-		fmt.Sprintf(`, priority_rank = $%d, hlc = $%d, search = array_to_tsvector($%d::text[]) WHERE id = $%d`, n-3, n-2, n-1, n)
-	if _, err := tx.Exec(ctx, q, args...); err != nil {
+	// vals[0] is the id; updateTask sets the columns after it.
+	args := append(vals[1:], core.PriorityRank(t.Priority), hlc, searchLexemes(t.Title, t.Description), t.ID)
+	if _, err := tx.Exec(ctx, updateTask, args...); err != nil {
 		return nil, formatError(err, "update task "+id, onViolation{})
 	}
 	if err := tx.commit(ctx, "update task "+id); err != nil {

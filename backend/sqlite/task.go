@@ -15,10 +15,30 @@ import (
 	"sentry/backend/core"
 )
 
-const taskColumns = `id, user_id, title, description, status, priority, task_type, source, source_id,
-	deadline, start_time, end_time, location, meeting_url, attendees, estimated_hours, actual_hours,
-	can_delegate, is_optional, is_recurring, recurrence_rule, tags, parent_id,
-	google_task_id, google_tasklist_id, zoom_meeting_id, evidence, completed_at, created_at, updated_at, version, team_id, assignee_id`
+// The tasks table's columns are core.Task's stored fields (core.TaskFields),
+// in its order; each kind is kept one way here, whichever field has it.
+var (
+	taskColumns = core.TaskColumnList()
+	// insertTask writes a row with its priority rank, row clock and field
+	// clocks.
+	insertTask = `INSERT INTO tasks (` + taskColumns + `, priority_rank, hlc, field_clocks)
+		VALUES (` + placeholders(len(core.TaskFields)+3) + `)`
+	// updateTask sets every column but the id (the first), then the
+	// priority rank and row clock, of the row whose id is last.
+	updateTask = func() string {
+		sets := make([]string, 0, len(core.TaskFields))
+		for _, f := range core.TaskFields[1:] {
+			sets = append(sets, f.Name+" = ?")
+		}
+		return `UPDATE tasks SET ` + strings.Join(sets, ", ") + `, priority_rank = ?, hlc = ? WHERE id = ?`
+	}()
+)
+
+func init() {
+	if core.TaskFields[0].Name != "id" {
+		panic("sqlite: core.Task's first stored field must be its id")
+	}
+}
 
 // noDeadline sorts undated tasks after every dated one.
 const noDeadline = "9999-12-31T23:59:59.999Z"
@@ -64,61 +84,55 @@ func (tx *Tx) createTask(ctx context.Context, t *core.Task) error {
 		return err
 	}
 	args := append(vals, core.PriorityRank(t.Priority), hlc, clocks)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`, priority_rank, hlc, field_clocks)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, insertTask, args...); err != nil {
 		return formatError(err, "create task", userMissing)
 	}
 	return nil
 }
 
-// taskValues returns t's values in taskColumns order.
+// taskValues returns t's values in taskColumns order: times as text, lists
+// and objects as JSON text.
 func taskValues(t *core.Task) ([]any, error) {
-	attendees, err := json.Marshal(nonNil(t.Attendees))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode attendees: %w", err)
-	}
-	tags, err := json.Marshal(nonNil(t.Tags))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode tags: %w", err)
-	}
-	evidence := []byte("{}")
-	if t.Evidence != nil {
-		if evidence, err = json.Marshal(t.Evidence); err != nil {
-			return nil, fmt.Errorf("sqlite: encode evidence: %w", err)
+	vals := make([]any, len(core.TaskFields), len(core.TaskFields)+3)
+	for i := range core.TaskFields {
+		f := &core.TaskFields[i]
+		switch f.Kind {
+		case core.KindString:
+			vals[i] = *f.String(t)
+		case core.KindBool:
+			vals[i] = *f.Bool(t)
+		case core.KindInt64:
+			vals[i] = *f.Int64(t)
+		case core.KindFloatPtr:
+			vals[i] = *f.FloatPtr(t)
+		case core.KindTime:
+			vals[i] = formatTime(*f.Time(t))
+		case core.KindTimePtr:
+			vals[i] = formatTimePtr(*f.TimePtr(t))
+		case core.KindStrings:
+			b, err := json.Marshal(nonNil(*f.Strings(t)))
+			if err != nil {
+				return nil, fmt.Errorf("sqlite: encode %s: %w", f.Name, err)
+			}
+			vals[i] = string(b)
+		case core.KindMap:
+			b := []byte("{}")
+			if m := *f.Map(t); m != nil {
+				var err error
+				if b, err = json.Marshal(m); err != nil {
+					return nil, fmt.Errorf("sqlite: encode %s: %w", f.Name, err)
+				}
+			}
+			vals[i] = string(b)
 		}
 	}
-	return []any{t.ID, t.UserID, t.Title, t.Description, t.Status, t.Priority, t.TaskType, t.Source, t.SourceID,
-		formatTimePtr(t.Deadline), formatTimePtr(t.StartTime), formatTimePtr(t.EndTime), t.Location, t.MeetingURL,
-		string(attendees), t.EstimatedHours, t.ActualHours, t.CanDelegate, t.IsOptional, t.IsRecurring, t.RecurrenceRule,
-		string(tags), t.ParentID, t.GoogleTaskID, t.GoogleTaskListID, t.ZoomMeetingID, string(evidence),
-		formatTimePtr(t.CompletedAt), formatTime(t.CreatedAt), formatTime(t.UpdatedAt), t.Version, t.TeamID, t.AssigneeID}, nil
+	return vals, nil
 }
 
 // taskFields returns the change log's field map: every field for an
 // insert, only the named ones for an update.
 func taskFields(t *core.Task, only []string) map[string]any {
-	all := map[string]any{
-		"title": t.Title, "description": t.Description, "status": t.Status, "priority": t.Priority,
-		"task_type": t.TaskType, "source": t.Source, "source_id": t.SourceID,
-		"deadline": formatTimePtr(t.Deadline), "start_time": formatTimePtr(t.StartTime), "end_time": formatTimePtr(t.EndTime),
-		"location": t.Location, "meeting_url": t.MeetingURL, "attendees": nonNil(t.Attendees),
-		"estimated_hours": t.EstimatedHours, "actual_hours": t.ActualHours, "can_delegate": t.CanDelegate,
-		"is_optional": t.IsOptional, "is_recurring": t.IsRecurring, "recurrence_rule": t.RecurrenceRule,
-		"tags": nonNil(t.Tags), "parent_id": t.ParentID, "google_task_id": t.GoogleTaskID,
-		"google_tasklist_id": t.GoogleTaskListID, "zoom_meeting_id": t.ZoomMeetingID,
-		"completed_at": formatTimePtr(t.CompletedAt), "team_id": t.TeamID, "assignee_id": t.AssigneeID,
-	}
-	if t.Evidence != nil {
-		all["evidence"] = t.Evidence
-	}
-	if only == nil {
-		return all
-	}
-	out := make(map[string]any, len(only))
-	for _, k := range only {
-		out[k] = all[k]
-	}
-	return out
+	return core.TaskLogFields(t, only, formatTimePtr)
 }
 
 func nonNil(s []string) []string {
@@ -128,51 +142,63 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// taskScan holds one row's columns as scanned: the text and number
+// columns straight into the task, the others into text or a nullable
+// number first.
+type taskScan struct {
+	dest   []any
+	text   []string          // by column: times, lists and objects
+	null   []sql.NullString  // by column: times that may be null
+	number []sql.NullFloat64 // by column: numbers that may be null
+}
+
 func scanTask(row interface{ Scan(...any) error }) (*core.Task, error) {
 	var t core.Task
-	var deadline, start, end, completed sql.NullString
-	var attendees, tags, evidence, created, updated string
-	var est, act sql.NullFloat64
-	if err := row.Scan(&t.ID, &t.UserID, &t.Title, &t.Description, &t.Status, &t.Priority, &t.TaskType, &t.Source, &t.SourceID,
-		&deadline, &start, &end, &t.Location, &t.MeetingURL, &attendees, &est, &act,
-		&t.CanDelegate, &t.IsOptional, &t.IsRecurring, &t.RecurrenceRule, &tags, &t.ParentID,
-		&t.GoogleTaskID, &t.GoogleTaskListID, &t.ZoomMeetingID, &evidence, &completed, &created, &updated, &t.Version, &t.TeamID, &t.AssigneeID); err != nil {
+	n := len(core.TaskFields)
+	s := taskScan{dest: make([]any, n), text: make([]string, n), null: make([]sql.NullString, n), number: make([]sql.NullFloat64, n)}
+	for i := range core.TaskFields {
+		f := &core.TaskFields[i]
+		switch f.Kind {
+		case core.KindString, core.KindBool, core.KindInt64:
+			s.dest[i] = f.Addr(&t)
+		case core.KindFloatPtr:
+			s.dest[i] = &s.number[i]
+		case core.KindTimePtr:
+			s.dest[i] = &s.null[i]
+		default:
+			s.dest[i] = &s.text[i]
+		}
+	}
+	if err := row.Scan(s.dest...); err != nil {
 		return nil, err
 	}
 	var err error
-	if t.Deadline, err = parseTimePtr(deadline); err != nil {
-		return nil, err
-	}
-	if t.StartTime, err = parseTimePtr(start); err != nil {
-		return nil, err
-	}
-	if t.EndTime, err = parseTimePtr(end); err != nil {
-		return nil, err
-	}
-	if t.CompletedAt, err = parseTimePtr(completed); err != nil {
-		return nil, err
-	}
-	if t.CreatedAt, err = parseTime(created); err != nil {
-		return nil, err
-	}
-	if t.UpdatedAt, err = parseTime(updated); err != nil {
-		return nil, err
-	}
-	if est.Valid {
-		t.EstimatedHours = &est.Float64
-	}
-	if act.Valid {
-		t.ActualHours = &act.Float64
-	}
-	if t.Attendees, err = decodeStrings(attendees); err != nil {
-		return nil, fmt.Errorf("sqlite: decode attendees of task %s: %w", t.ID, err)
-	}
-	if t.Tags, err = decodeStrings(tags); err != nil {
-		return nil, fmt.Errorf("sqlite: decode tags of task %s: %w", t.ID, err)
-	}
-	if evidence != "{}" && evidence != "" {
-		if err := json.Unmarshal([]byte(evidence), &t.Evidence); err != nil {
-			return nil, fmt.Errorf("sqlite: decode evidence of task %s: %w", t.ID, err)
+	for i := range core.TaskFields {
+		f := &core.TaskFields[i]
+		switch f.Kind {
+		case core.KindFloatPtr:
+			if s.number[i].Valid {
+				v := s.number[i].Float64
+				*f.FloatPtr(&t) = &v
+			}
+		case core.KindTime:
+			if *f.Time(&t), err = parseTime(s.text[i]); err != nil {
+				return nil, err
+			}
+		case core.KindTimePtr:
+			if *f.TimePtr(&t), err = parseTimePtr(s.null[i]); err != nil {
+				return nil, err
+			}
+		case core.KindStrings:
+			if *f.Strings(&t), err = decodeStrings(s.text[i]); err != nil {
+				return nil, fmt.Errorf("sqlite: decode %s of task %s: %w", f.Name, t.ID, err)
+			}
+		case core.KindMap:
+			if v := s.text[i]; v != "{}" && v != "" {
+				if err := json.Unmarshal([]byte(v), f.Map(&t)); err != nil {
+					return nil, fmt.Errorf("sqlite: decode %s of task %s: %w", f.Name, t.ID, err)
+				}
+			}
 		}
 	}
 	return &t, nil
@@ -442,14 +468,9 @@ func (db *DB) UpdateTask(ctx context.Context, id string, upd core.TaskUpdate, ch
 	if err != nil {
 		return nil, err
 	}
-	// vals[0] is the id; the SET list follows taskColumns from user_id on.
-	cols := strings.Split(strings.NewReplacer("\n", "", "\t", "").Replace(taskColumns), ",")
-	sets := make([]string, 0, len(cols))
-	for _, c := range cols[1:] {
-		sets = append(sets, strings.TrimSpace(c)+" = ?")
-	}
+	// vals[0] is the id; updateTask sets the columns after it.
 	args := append(vals[1:], core.PriorityRank(t.Priority), hlc, t.ID)
-	if _, err := tx.ExecContext(ctx, `UPDATE tasks SET `+strings.Join(sets, ", ")+`, priority_rank = ?, hlc = ? WHERE id = ?`, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, updateTask, args...); err != nil {
 		return nil, fmt.Errorf("sqlite: update task %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
