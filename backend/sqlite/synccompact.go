@@ -10,17 +10,12 @@ import (
 	"time"
 
 	"sentry/backend/core"
-	"sentry/sync/schema"
+	"sentry/backend/syncstore"
 )
 
-// Compaction of the sync log (SYNC.md §3.5). The feed sends each row's
-// current state read from its table, at the seq of the row's last log
-// entry, so only that entry matters: older ones are superseded. A deleted
-// row's last entry (its tombstone) goes too once it is older than the
-// retention; the scope's horizon then rises to its seq, and a device whose
-// cursor is below the horizon downloads the scope again. The row itself
-// stays in its table as a skeleton (id, deleted_at, clocks), so a late
-// edit from a device that was away cannot bring it back.
+// Compaction of the sync log: backend/syncstore's Compact runs it, this
+// file gives it SQLite's statements. A row whose entries are removed stays
+// in its table as a skeleton (id, deleted_at, clocks).
 
 // SyncHorizons returns each scope's horizon (absent for none).
 func (db *DB) SyncHorizons(ctx context.Context, scopes []string) (map[string]int64, error) {
@@ -54,120 +49,121 @@ func (db *DB) SyncHorizons(ctx context.Context, scopes []string) (map[string]int
 // written (a row's first change names all its fields), and the history of
 // what was pulled.
 func (db *DB) CompactSyncLog(ctx context.Context, purgeBefore time.Time) (*core.SyncCompaction, error) {
-	out := &core.SyncCompaction{}
+	return syncstore.Compact(ctx, compactLog{db}, purgeBefore)
+}
+
+// compactLog is the SQL of compaction (syncstore.CompactLog).
+type compactLog struct{ db *DB }
+
+func (l compactLog) Scopes(ctx context.Context) ([]string, error) {
+	db := l.db
 	var serves, bound bool
 	if err := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sync_devices), EXISTS (SELECT 1 FROM sync_client)`).Scan(&serves, &bound); err != nil {
 		return nil, fmt.Errorf("sqlite: compact: %w", err)
 	}
 	if !serves || bound {
-		return out, nil
+		return nil, nil
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT scope_id FROM changes WHERE scope_id <> ''`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: compact: scopes: %w", err)
 	}
+	defer rows.Close()
 	var scopes []string
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("sqlite: compact: scopes: %w", err)
 		}
 		scopes = append(scopes, s)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: compact: scopes: %w", err)
 	}
-	for _, s := range scopes {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		superseded, purged, err := db.compactScope(ctx, s, purgeBefore)
-		if err != nil {
-			return out, err
-		}
-		out.Scopes++
-		out.Superseded += superseded
-		out.Tombstones += purged
-	}
-	return out, nil
+	return scopes, nil
 }
 
-// compactScope compacts one scope in one transaction. After a run every
-// row of the scope has at most one entry up to compacted_seq, so the next
-// run looks only at rows with an entry after it; and every entry up to
-// purged_seq has been judged as a tombstone once it was old enough, so
-// the next run judges only the entries after it that have aged since.
-func (db *DB) compactScope(ctx context.Context, scope string, purgeBefore time.Time) (superseded, purged int64, err error) {
-	tx, err := db.BeginTx(ctx)
+func (l compactLog) Begin(ctx context.Context, scope string) (syncstore.CompactScope, error) {
+	tx, err := l.db.BeginTx(ctx)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	defer tx.Rollback()
-	var last, compacted, purgedTo, horizon int64
-	if err := tx.QueryRowContext(ctx, `SELECT ifnull((SELECT max(seq) FROM changes WHERE scope_id = ?1), 0),
+	return &compactTx{tx: tx, scope: scope}, nil
+}
+
+// compactTx is one scope's compaction transaction.
+type compactTx struct {
+	tx    *Tx
+	scope string
+}
+
+func (c *compactTx) Marks(ctx context.Context) (m syncstore.Marks, ok bool, err error) {
+	if err := c.tx.QueryRowContext(ctx, `SELECT ifnull((SELECT max(seq) FROM changes WHERE scope_id = ?1), 0),
 		ifnull((SELECT compacted_seq FROM sync_horizons WHERE scope_id = ?1), 0), ifnull((SELECT purged_seq FROM sync_horizons WHERE scope_id = ?1), 0),
-		ifnull((SELECT horizon_seq FROM sync_horizons WHERE scope_id = ?1), 0)`, scope).Scan(&last, &compacted, &purgedTo, &horizon); err != nil {
-		return 0, 0, fmt.Errorf("sqlite: compact %s: %w", scope, err)
+		ifnull((SELECT horizon_seq FROM sync_horizons WHERE scope_id = ?1), 0)`, c.scope).Scan(&m.Last, &m.Compacted, &m.Purged, &m.Horizon); err != nil {
+		return m, false, fmt.Errorf("sqlite: compact %s: %w", c.scope, err)
 	}
-	if last <= compacted && last <= purgedTo {
-		return 0, 0, nil // nothing new
-	}
-	// The older entries of the rows written since the last run.
-	if superseded, err = tx.compactRows(ctx, scope, compacted, last); err != nil {
-		return 0, 0, err
-	}
-	// The entries after purged_seq written before purgeBefore: up to the
-	// first younger one (entries are numbered in the order written).
-	cutoff := formatTime(purgeBefore)
-	to := last
+	return m, true, nil
+}
+
+func (c *compactTx) DropSuperseded(ctx context.Context, after, upTo int64) (int64, error) {
+	return c.tx.compactRows(ctx, c.scope, after, upTo)
+}
+
+func (c *compactTx) FirstYoung(ctx context.Context, after, upTo int64, before time.Time) (int64, bool, error) {
 	var young int64
-	err = tx.QueryRowContext(ctx, `SELECT seq FROM changes WHERE scope_id = ? AND seq > ? AND seq <= ? AND created_at >= ? ORDER BY seq LIMIT 1`,
-		scope, purgedTo, last, cutoff).Scan(&young)
+	err := c.tx.QueryRowContext(ctx, `SELECT seq FROM changes WHERE scope_id = ? AND seq > ? AND seq <= ? AND created_at >= ? ORDER BY seq LIMIT 1`,
+		c.scope, after, upTo, formatTime(before)).Scan(&young)
 	switch {
-	case err == nil:
-		to = young - 1
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, 0, fmt.Errorf("sqlite: compact %s: %w", scope, err)
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("sqlite: compact %s: %w", c.scope, err)
 	}
-	if to > purgedTo {
-		for _, t := range schema.Tables {
-			// The last entry of a row that is deleted (or gone).
-			rows, err := tx.QueryContext(ctx, `DELETE FROM changes WHERE scope_id = ?1 AND seq > ?2 AND seq <= ?3 AND table_name = ?4
-				AND NOT EXISTS (SELECT 1 FROM `+t.Name+` r WHERE r.id = changes.row_id AND r.deleted_at IS NULL)
-				AND seq = (SELECT max(c.seq) FROM changes c WHERE c.table_name = changes.table_name AND c.row_id = changes.row_id AND c.scope_id = changes.scope_id)
-				RETURNING seq`, scope, purgedTo, to, t.Name)
-			if err != nil {
-				return 0, 0, fmt.Errorf("sqlite: purge tombstones of %s in %s: %w", t.Name, scope, err)
-			}
-			for rows.Next() {
-				var seq int64
-				if err := rows.Scan(&seq); err != nil {
-					rows.Close()
-					return 0, 0, fmt.Errorf("sqlite: purge tombstones: %w", err)
-				}
-				purged++
-				horizon = max(horizon, seq)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return 0, 0, fmt.Errorf("sqlite: purge tombstones of %s in %s: %w", t.Name, scope, err)
-			}
+	return young, true, nil
+}
+
+func (c *compactTx) PurgeTombstones(ctx context.Context, table string, after, upTo int64) (n, high int64, err error) {
+	rows, err := c.tx.QueryContext(ctx, `DELETE FROM changes WHERE scope_id = ?1 AND seq > ?2 AND seq <= ?3 AND table_name = ?4
+		AND NOT EXISTS (SELECT 1 FROM `+table+` r WHERE r.id = changes.row_id AND r.deleted_at IS NULL)
+		AND seq = (SELECT max(c.seq) FROM changes c WHERE c.table_name = changes.table_name AND c.row_id = changes.row_id AND c.scope_id = changes.scope_id)
+		RETURNING seq`, c.scope, after, upTo, table)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite: purge tombstones of %s in %s: %w", table, c.scope, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return 0, 0, fmt.Errorf("sqlite: purge tombstones: %w", err)
 		}
-		purgedTo = to
+		n++
+		high = max(high, seq)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_horizons (scope_id, horizon_seq, compacted_seq, purged_seq) VALUES (?, ?, ?, ?)
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: purge tombstones of %s in %s: %w", table, c.scope, err)
+	}
+	return n, high, nil
+}
+
+func (c *compactTx) Save(ctx context.Context, m syncstore.Marks) error {
+	if _, err := c.tx.ExecContext(ctx, `INSERT INTO sync_horizons (scope_id, horizon_seq, compacted_seq, purged_seq) VALUES (?, ?, ?, ?)
 		ON CONFLICT(scope_id) DO UPDATE SET horizon_seq = max(horizon_seq, excluded.horizon_seq),
 			compacted_seq = max(compacted_seq, excluded.compacted_seq), purged_seq = max(purged_seq, excluded.purged_seq)`,
-		scope, horizon, last, purgedTo); err != nil {
-		return 0, 0, fmt.Errorf("sqlite: compact %s: %w", scope, err)
+		c.scope, m.Horizon, m.Compacted, m.Purged); err != nil {
+		return fmt.Errorf("sqlite: compact %s: %w", c.scope, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, 0, fmt.Errorf("sqlite: compact %s: commit: %w", scope, err)
-	}
-	return superseded, purged, nil
+	return nil
 }
+
+func (c *compactTx) Commit(context.Context) error {
+	if err := c.tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: compact %s: commit: %w", c.scope, err)
+	}
+	return nil
+}
+
+func (c *compactTx) Rollback() { _ = c.tx.Rollback() }
 
 // compactRows removes the older entries of each row with an entry in
 // (after, upTo], 500 rows a statement.
