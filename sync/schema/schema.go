@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"sentry/backend/core"
 )
 
 // Version is the synced schema's version: a client sends it, and a field
@@ -256,7 +258,7 @@ func (f Field) Check(v any) error {
 		}
 	case UUID:
 		s, ok := v.(string)
-		if !ok || (s != "" && !isUUID(s)) {
+		if !ok || (s != "" && !core.ValidID(s)) {
 			return bad("an id")
 		}
 	case Bool:
@@ -292,22 +294,3 @@ func (f Field) Check(v any) error {
 }
 
 var describe = map[Type]string{Text: "a string", UUID: "an id", Bool: "true or false"}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
