@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sentry/backend/core"
+	"sentry/sync/schema"
 )
 
 // TestSyncCompactionAndResync is compaction end to end against the real
@@ -106,6 +107,14 @@ func testSyncCompactionAndResync(t *testing.T, dbURL string) {
 	bob.sync()
 	laptop.sync()
 	desk.sync()
+	// What a new device is owed: one entry per row the log holds in
+	// Alice's scopes. Besides the tasks, the devices' own features may
+	// have logged rows by now (each device's workload analysis runs a
+	// moment after its tasks change), each once.
+	logged, loggedTasks := loggedRows(t, srv, aliceID)
+	if loggedTasks != 5 {
+		t.Fatalf("the log holds %d tasks after compaction, want 5", loggedTasks)
+	}
 	fresh := newDevice(t, "fresh")
 	if _, err := fresh.eng.Connect(fresh.ctx, srv.srv.URL, "alice@example.com", "alice-sync-pass-1"); err != nil {
 		t.Fatal(err)
@@ -120,9 +129,9 @@ func testSyncCompactionAndResync(t *testing.T, dbURL string) {
 	}
 	// The fresh device got one entry per row the log still holds: the
 	// three live tasks, the desk's new one, and the raced task whose late
-	// edit was logged again (as deleted).
-	if r.Pulled != 5 {
-		t.Fatalf("the fresh device pulled %d entries, want 5 (one per logged row)", r.Pulled)
+	// edit was logged again (as deleted) — and any analysis rows, once.
+	if r.Pulled != logged {
+		t.Fatalf("the fresh device pulled %d entries, want %d (one per logged row)", r.Pulled, logged)
 	}
 	if got := desk.find("Written offline"); len(got) != 1 || got[0].ID != offline.ID {
 		t.Fatalf("the desk's offline task: %v", summary(got))
@@ -198,4 +207,26 @@ func localRows(t *testing.T, d *device, id string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// loggedRows counts the rows a user's entries in the server's change log
+// name, in the tables that sync: all of them, and the tasks.
+func loggedRows(t *testing.T, srv *syncServer, userID string) (rows, tasks int) {
+	t.Helper()
+	cs, err := srv.app.Store.FindChanges(context.Background(), core.ChangeFilter{UserID: userID, Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[[2]string]bool{}
+	for _, c := range cs {
+		if _, ok := schema.Lookup(c.Table); !ok || seen[[2]string{c.Table, c.RowID}] {
+			continue
+		}
+		seen[[2]string{c.Table, c.RowID}] = true
+		rows++
+		if c.Table == "tasks" {
+			tasks++
+		}
+	}
+	return rows, tasks
 }
