@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,22 +30,58 @@ const ADDRESS = /\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-f]{0,4}::[0-9a-f:]*\b|\[[0-
 const ENV_ADVICE = /\bSENTRY_[A-Z_]+|environment variable|\benv(?:ironment)?\s+var|\bexport\s+[A-Z_]+=/i;
 
 /**
+ * The window's bound calls (window.go.main.Desktop), as app.go answers them
+ * on a computer not signed in to a team server in the window; run in the
+ * page before its scripts.
+ */
+function desktopBridge() {
+  window.__opened = [];
+  window.go = {
+    main: {
+      Desktop: {
+        TeamServerStatus: async () => ({ server: '', connected: false }),
+        SyncStatus: async () => ({ state: 'off', label: 'Not syncing', teams: [] }),
+        SyncConflicts: async () => [],
+        SyncRejected: async () => [],
+        OpenURL: async (url) => void window.__opened.push(url),
+        Notify: async () => {},
+      },
+    },
+  };
+}
+
+/**
+ * A device's environment: none of the run's own server settings (a desktop
+ * has none), and no session bus, so the command line and the device's sync
+ * loop keep the team server's sign-in in the same file of the data folder.
+ */
+function deviceEnv() {
+  const drop = (k) => k.startsWith('SENTRY_') || k === 'DBUS_SESSION_BUS_ADDRESS' || k === 'XDG_RUNTIME_DIR';
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !drop(k)));
+}
+
+/** Runs `sentry sync …` on a data folder; fails unless it exits 0. */
+function sentrySync(bin, dataDir, args, fail, input = '') {
+  const r = spawnSync(bin, ['sync', ...args, '--data', dataDir], { input, encoding: 'utf8', env: deviceEnv(), timeout: 120_000 });
+  if (r.status !== 0) fail(`sentry sync ${args[0]} exited ${r.status}: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+/**
  * Starts the desktop's backend on a free loopback port and waits for it.
  * @returns {Promise<{ base: string, stop: () => Promise<void>, log: () => string, dataDir: string }>}
  */
-async function startDesktopBackend(until, fail) {
+async function startDesktopBackend(until, fail, { dataDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-desktop-')), extra = [] } = {}) {
   const here = import.meta.dirname;
-  const dataDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-desktop-'));
   const ui = resolve(here, '..', 'dist');
   const bin = process.env.SENTRY_DESKTOP_WEB_BIN;
   const [cmd, args] = bin
     ? [bin, []]
     : ['go', ['run', './backend/app/desktopweb']];
-  const child = spawn(cmd, [...args, '-data', dataDir, '-ui', ui], {
+  const child = spawn(cmd, [...args, '-data', dataDir, '-ui', ui, ...extra], {
     cwd: resolve(here, '..', '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
-    // A desktop has no server configuration: nothing of the run's own leaks in.
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SENTRY_'))),
+    env: deviceEnv(),
   });
   let out = '';
   let err = '';
@@ -67,7 +103,7 @@ async function startDesktopBackend(until, fail) {
     base,
     dataDir,
     log: () => err,
-    async stop() {
+    async stop({ keep = false } = {}) {
       if (!exited) {
         const done = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
@@ -75,7 +111,7 @@ async function startDesktopBackend(until, fail) {
         await done;
         clearTimeout(timer);
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -83,6 +119,8 @@ async function startDesktopBackend(until, fail) {
 /**
  * @param {object} h
  * @param {import('playwright-core').Browser} h.browser
+ * @param {string} h.base the team server (`sentry serve`) the devices sync with
+ * @param {string} h.bin the sentry binary, for `sentry sync`
  * @param {(name: string) => void} h.begin
  * @param {(fn: () => unknown, what: string, timeout?: number) => Promise<unknown>} h.until
  * @param {(msg: string) => never} h.fail
@@ -90,7 +128,7 @@ async function startDesktopBackend(until, fail) {
  * @param {number} h.timeout
  * @param {(msg: string) => void} h.log
  */
-export async function desktopSteps({ browser, begin, until, fail, outDir, timeout, log }) {
+export async function desktopSteps({ browser, base: teamServer, bin, begin, until, fail, outDir, timeout, log }) {
   const shots = join(outDir, 'desktop');
   mkdirSync(shots, { recursive: true });
   begin('desktop: start the desktop backend on a loopback port');
@@ -100,6 +138,7 @@ export async function desktopSteps({ browser, begin, until, fail, outDir, timeou
     for (const width of [1440, 390]) {
       await desktopAt(width);
     }
+    await downloadOnOpen();
   } catch (e) {
     process.stderr.write(`--- desktop backend log (last part) ---\n${backend.log().slice(-4000)}\n`);
     throw e;
@@ -108,27 +147,151 @@ export async function desktopSteps({ browser, begin, until, fail, outDir, timeou
     rmSync(filesDir, { recursive: true, force: true });
   }
 
+  /**
+   * A synced file over the size downloaded at once stays on the team server
+   * until it is opened: another device (a laptop, through its own API and
+   * `sentry sync`) captures two long recordings, and this device's Capture
+   * history shows each as on the server, then follows its download to the
+   * end when Download is pressed — at 1440 and 390 px.
+   */
+  async function downloadOnOpen() {
+    const email = `desktop-sync-${Date.now()}@example.com`;
+    const password = 'files left on the server';
+    // 2 MB each, over the 1 MiB this device downloads at once; one sample
+    // apart, so they are two files, not one stored twice.
+    const wavs = Object.fromEntries(
+      [1440, 390].map((width) => {
+        const b = silentWav(64);
+        b.writeInt16LE(width, b.length - 2);
+        return [width, b];
+      }),
+    );
+    begin('desktop sync: a laptop captures two long recordings and syncs them to the team server');
+    const reg = await fetch(`${teamServer}/api/users/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password, first_name: 'Dana', last_name: 'Devices' }),
+    });
+    if (reg.status !== 201) fail(`registering on the team server answered ${reg.status}`);
+    const laptop = await startDesktopBackend(until, fail);
+    try {
+      const ls = await (await fetch(`${laptop.base}/api/auth/local-session`, { method: 'POST' })).json();
+      const auth = { Authorization: `Bearer ${ls.access_token}` };
+      for (const width of [1440, 390]) {
+        const form = new FormData();
+        form.append('file', new Blob([wavs[width]], { type: 'audio/wav' }), `long-memo-${width}.wav`);
+        const res = await fetch(`${laptop.base}/api/extract/audio`, { method: 'POST', headers: auth, body: form });
+        if (res.status >= 300) fail(`the laptop's capture of a recording answered ${res.status}: ${await res.text()}`);
+        const id = (await res.json()).extraction_id;
+        await until(
+          async () => ['done', 'failed'].includes((await (await fetch(`${laptop.base}/api/extraction/${id}`, { headers: auth })).json()).status),
+          `the laptop's run of long-memo-${width}.wav to end`,
+          60_000,
+        );
+      }
+    } finally {
+      await laptop.stop({ keep: true });
+    }
+    sentrySync(bin, laptop.dataDir, ['connect', teamServer, '--email', email, '--password-stdin'], fail, password + '\n');
+    const sent = sentrySync(bin, laptop.dataDir, ['now'], fail);
+    if (!/files: 2 sent/.test(sent)) fail(`the laptop's sync says ${JSON.stringify(sent)}`);
+    rmSync(laptop.dataDir, { recursive: true, force: true });
+
+    begin('desktop sync: this device syncs; the recordings stay on the team server');
+    const deskDir = mkdtempSync(join(tmpdir(), 'sentry-e2e-desk-'));
+    sentrySync(bin, deskDir, ['connect', teamServer, '--email', email, '--password-stdin'], fail, password + '\n');
+    const desk = await startDesktopBackend(until, fail, { dataDir: deskDir, extra: ['-sync', '-sync-eager-max', String(1 << 20), '-sync-chunk', String(64 << 10), '-sync-file-pace', '80ms'] });
+    try {
+      const ds = await (await fetch(`${desk.base}/api/auth/local-session`, { method: 'POST' })).json();
+      await until(async () => {
+        const h = await (await fetch(`${desk.base}/api/uploads/history/${ds.user.id}`, { headers: { Authorization: `Bearer ${ds.access_token}` } })).json();
+        const big = (h.uploads ?? []).filter((u) => /^long-memo-/.test(u.filename));
+        return big.length === 2 && big.every((u) => u.download?.state === 'on_server');
+      }, 'the two recordings to arrive, their bytes left on the team server', 60_000);
+
+      for (const width of [1440, 390]) {
+        const narrow = width < 700;
+        const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: 'light' });
+        await context.addInitScript(desktopBridge);
+        const page = await context.newPage();
+        page.setDefaultTimeout(timeout);
+        const errors = watchErrors(page, fail);
+        const byTestId = (id) => page.getByTestId(id);
+
+        begin(`desktop sync ${width}: Capture's history shows the recording as on the team server`);
+        await page.goto(desk.base + '/');
+        await page.getByRole('heading', { level: 1, name: 'Tasks', exact: true }).waitFor();
+        if (narrow) {
+          await byTestId('menu-button').click();
+          await byTestId('main-menu').waitFor({ state: 'visible' });
+        }
+        await byTestId('capture-link').click();
+        const row = page.locator('li.row').filter({ has: page.getByTestId('history-item').filter({ hasText: `long-memo-${width}.wav` }) });
+        const fetchIt = row.getByTestId('file-download');
+        await fetchIt.waitFor();
+        if ((await fetchIt.getAttribute('data-state')) !== 'on_server') fail(`the recording's download state is ${await fetchIt.getAttribute('data-state')}`);
+        const where = (await fetchIt.locator('.where').textContent()).trim();
+        if (where !== 'On the server — opens when downloaded') fail(`the recording on the server reads ${JSON.stringify(where)}`);
+        await page.waitForLoadState('networkidle');
+        const w = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, vw: document.documentElement.clientWidth }));
+        if (w.scroll > w.vw) fail(`Capture with a file on the server at ${width} is wider than the window (${w.scroll} > ${w.vw})`);
+        // The indicator has a place of its own, over none of the row's words.
+        const overlaps = await row.evaluate((li) => {
+          const box = li.querySelector('[data-testid=file-download]').getBoundingClientRect();
+          return [...li.querySelectorAll('[data-testid=history-item] > *')]
+            .map((el) => [el, el.getBoundingClientRect()])
+            .filter(([, r]) => r.left < box.right && box.left < r.right && r.top < box.bottom && box.top < r.bottom)
+            .map(([el]) => el.textContent.trim());
+        });
+        if (overlaps.length) fail(`at ${width} the download indicator lies over ${JSON.stringify(overlaps)}`);
+        await checkAxe(page, `a file on the team server at ${width}`, fail);
+        await page.screenshot({ path: join(shots, `download-on-server-${width}.png`), fullPage: true });
+
+        begin(`desktop sync ${width}: Download shows how far it has got, until the file is here`);
+        // Every label the button shows, however quickly the download goes.
+        await page.evaluate(() => {
+          window.__labels = [];
+          new MutationObserver(() => {
+            const b = document.querySelector('[data-testid=file-download-progress]');
+            const t = b?.textContent?.replace(/\s+/g, ' ').trim();
+            if (t && window.__labels.at(-1) !== t) window.__labels.push(t);
+          }).observe(document.body, { subtree: true, childList: true, characterData: true });
+        });
+        const progress = page.waitForResponse((r) => r.url().endsWith('/download') && r.request().method() === 'POST');
+        await fetchIt.getByTestId('file-download-start').click();
+        const first = await progress;
+        if (first.status() !== 200 && first.status() !== 202) fail(`starting the download answered ${first.status()}`);
+        await until(async () => / [1-9]\d?%/.test(await page.evaluate(() => window.__labels.at(-1) ?? '')), 'the download to be part-way');
+        await row.screenshot({ path: join(shots, `download-progress-${width}.png`) }).catch(() => {});
+        await until(async () => (await row.getByTestId('file-download').count()) === 0, 'the download to finish and the indicator to go', 60_000);
+        const labels = await page.evaluate(() => window.__labels);
+        if (!labels.length || !labels.every((l) => /^Downloading… \d{1,3}% of long-memo-\d+\.wav$/.test(l))) fail(`the download showed ${JSON.stringify(labels)}`);
+        const pcs = labels.map((l) => Number(l.match(/(\d+)%/)[1]));
+        if (pcs.some((p, i) => i > 0 && p < pcs[i - 1])) fail(`the download went backwards: ${labels.join(', ')}`);
+        // 32 pieces 80 ms apart, asked after every 750 ms: some in between.
+        if (!pcs.some((p) => p > 0 && p < 100)) fail(`the download showed no progress between start and end: ${labels.join(', ')}`);
+        log(`desktop sync ${width}: the download showed ${labels.map((l) => l.match(/\d+%/)[0]).join(', ')}`);
+        const uploads = (await (await fetch(`${desk.base}/api/uploads/history/${ds.user.id}`, { headers: { Authorization: `Bearer ${ds.access_token}` } })).json()).uploads;
+        const mine = uploads.find((u) => u.filename === `long-memo-${width}.wav`);
+        if (mine?.download && mine.download.state !== 'here') fail(`after the download the file is ${JSON.stringify(mine.download)}`);
+        const bytes = await (await fetch(`${desk.base}/api/uploads/${mine.id}/content`, { headers: { Authorization: `Bearer ${ds.access_token}` } })).arrayBuffer();
+        if (!Buffer.from(bytes).equals(wavs[width])) fail(`the downloaded recording (${bytes.byteLength} bytes) is not the laptop's (${wavs[width].length} bytes)`);
+        await checkAxe(page, `the history after a download at ${width}`, fail);
+        errors.check();
+        await context.close();
+      }
+    } finally {
+      await desk.stop();
+    }
+  }
+
   async function desktopAt(width) {
     const narrow = width < 700;
     const base = backend.base;
     const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: 'light' });
     // The window's bound calls, as app.go answers them on a computer not
     // connected to a team server.
-    await context.addInitScript(() => {
-      window.__opened = [];
-      window.go = {
-        main: {
-          Desktop: {
-            TeamServerStatus: async () => ({ server: '', connected: false }),
-            SyncStatus: async () => ({ state: 'off', label: 'Not syncing', teams: [] }),
-            SyncConflicts: async () => [],
-            SyncRejected: async () => [],
-            OpenURL: async (url) => void window.__opened.push(url),
-            Notify: async () => {},
-          },
-        },
-      };
-    });
+    await context.addInitScript(desktopBridge);
     const page = await context.newPage();
     page.setDefaultTimeout(timeout);
     const errors = watchErrors(page, fail);

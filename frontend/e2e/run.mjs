@@ -277,7 +277,7 @@ async function run() {
     return;
   }
   // E2E_ONLY=desktop runs just the desktop face against the desktop's own backend at both widths.
-  const desktopFace = async () => (await import('./desktop.mjs')).desktopSteps({ browser, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
+  const desktopFace = async () => (await import('./desktop.mjs')).desktopSteps({ browser, base, bin, begin, until, fail, outDir, timeout: STEP_TIMEOUT, log });
   if (process.env.E2E_ONLY === 'desktop') {
     await desktopFace();
     stepsDone += 1;
