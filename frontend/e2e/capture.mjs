@@ -8,7 +8,9 @@ import { silentWav, watchErrors } from './support.mjs';
 // went instead of claiming it was emailed), a draft's assignee and type
 // set in its editor before it is accepted (a meeting needs its date; the
 // accepted item shows both), and the capture history titled by what was
-// pasted; a failed run (a recording without a speech model) sorts below the
+// pasted; after extracting, focus is in the results; a file the app cannot
+// read is refused at the drop with the reason and never sent; a failed run
+// (a recording without a speech model) sorts below the
 // runs with results; an image's items say where they were found as a
 // region of the image, never in pixels. Each state is checked with axe-core (no serious or critical
 // violation), for nothing wider than the window, and saved as
@@ -84,6 +86,28 @@ export async function captureDetailSteps({ browser, base, begin, until, fail, ou
     await until(async () => (await run.getAttribute('data-status')) === 'done', 'the run to finish');
     const drafts = run.locator('[data-testid=extracted-item][data-status=draft]');
     if ((await drafts.count()) < 1) fail(`the pasted text gave no draft: ${await run.textContent()}`);
+    // Focus moves to what was found, so the advertised keys work at once.
+    await until(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid=capture-results]')), 'focus to move to the results');
+
+    begin(`capture details ${width}: an unsupported file is refused at the drop, with the reason, and never sent`);
+    let exeSent = false;
+    const onExe = (r) => {
+      if (r.method() === 'POST' && r.url().includes('/api/extract/') && r.postDataBuffer()?.includes(`setup-${width}.exe`)) exeSent = true;
+    };
+    page.on('request', onExe);
+    const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2048, 0x4d)]);
+    await byTestId('file-input').setInputFiles({ name: `setup-${width}.exe`, mimeType: 'application/octet-stream', buffer: exe });
+    const refused = page.locator(`[data-testid=file-refused] li[data-name="setup-${width}.exe"]`);
+    await refused.waitFor();
+    if (!/does not read \.exe files\. It reads documents/.test(await refused.textContent())) fail(`the refusal says ${JSON.stringify(await refused.textContent())}`);
+    if ((await page.locator(`[data-testid=file-entry][data-name="setup-${width}.exe"]`).count()) !== 0) fail('the .exe was queued anyway');
+    await refused.scrollIntoViewIfNeeded();
+    await checkAxe(page, `a file refused at the drop at ${width}`, fail);
+    await fits('the refused file');
+    await shot('refused-at-drop');
+    page.off('request', onExe);
+    if (exeSent) fail('the refused file was sent');
+    await run.scrollIntoViewIfNeeded();
 
     begin(`capture details ${width}: a draft's assignee and type are set before it is accepted`);
     const draft = drafts.first();
