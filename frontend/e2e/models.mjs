@@ -161,6 +161,7 @@ export async function modelSteps({ browser, base, begin, until, fail, outDir, ti
     if ((await speech.getByTestId('speech-model-folder-form').count()) !== 1) fail('the desktop offers no folder for the speech model');
     if (!/this app’s/.test(await speech.getByTestId('speech-model-scope').textContent())) fail('the desktop does not say the speech model is this app’s');
     await until(async () => (await byTestId('model-server-status').getAttribute('data-running')) === 'true', 'the running status');
+    if (!(await byTestId('model-server-status').textContent()).includes('Ollama 0.17.4')) fail(`the running status names no version: ${(await byTestId('model-server-status').textContent()).replace(/\s+/g, ' ')}`);
     const rows = byTestId('installed-model');
     await until(async () => (await rows.count()) === 3, 'three installed models');
     const firstRow = (await rows.first().textContent()).replace(/\s+/g, ' ');
