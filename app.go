@@ -87,7 +87,7 @@ func runDesktop(ctx context.Context, cfg config.Config, log *slog.Logger, assets
 	}
 	defer closeBackend()
 
-	d := &Desktop{log: log, statePath: filepath.Join(desktopDataDir(cfg), "window.json"), started: make(chan struct{}), sync: ds}
+	d := &Desktop{log: log, cfg: cfg, statePath: filepath.Join(desktopDataDir(cfg), "window.json"), started: make(chan struct{}), sync: ds}
 	state := d.loadState()
 
 	// Quit the GTK loop when our context ends or a termination signal arrives.
@@ -172,6 +172,7 @@ func desktopDataDir(cfg config.Config) string {
 // like an API error; details go to the log, never to the UI.
 type Desktop struct {
 	log       *slog.Logger
+	cfg       config.Config // where the session's message bus is
 	statePath string
 
 	ctx       context.Context // the Wails runtime context, set in startup
@@ -342,11 +343,9 @@ func (d *Desktop) ReadPickedFile(path string) (PickedFile, error) {
 // service on the session bus. Best effort: without a notification daemon it
 // returns an error that the UI may ignore.
 func (d *Desktop) Notify(title, body string) error {
-	// Without a session bus, godbus would try to autolaunch one: don't.
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		if _, err := os.Stat(filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "bus")); os.Getenv("XDG_RUNTIME_DIR") == "" || err != nil {
-			return core.Errorf(core.EINTERNAL, "Notifications are not available.")
-		}
+	// Without a session bus, the bus library would try to start one: don't.
+	if !d.cfg.HasSessionBus() {
+		return core.Errorf(core.EINTERNAL, "Notifications are not available.")
 	}
 	conn, err := dbus.SessionBus()
 	if err != nil {

@@ -12,16 +12,17 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // registers /debug/pprof on http.DefaultServeMux
-	"os"
+
+	"sentry/backend/config"
 )
 
 func init() {
-	addr := os.Getenv("SENTRY_PPROF_ADDR")
+	addr := config.ProfileAddr()
 	if addr == "" {
 		return
 	}
 	if host, _, err := net.SplitHostPort(addr); err != nil || !net.ParseIP(host).IsLoopback() {
-		log.Fatalf("SENTRY_PPROF_ADDR must be a loopback host:port, not %q", addr)
+		log.Fatalf(config.EnvProfileAddr+" must be a loopback host:port, not %q", addr)
 	}
 	go func() { log.Print(http.ListenAndServe(addr, nil)) }()
 }

@@ -62,16 +62,7 @@ func desktopSecret(cfg config.Config, logger *slog.Logger) ([]byte, error) {
 
 // keyringReachable avoids starting a bus: the keyring is tried only in a
 // desktop session that already has one.
-func keyringReachable(cfg config.Config) bool {
-	if cfg.SessionBus != "" {
-		return true
-	}
-	if cfg.RuntimeDir == "" {
-		return false
-	}
-	_, err := os.Stat(filepath.Join(cfg.RuntimeDir, "bus"))
-	return err == nil
-}
+func keyringReachable(cfg config.Config) bool { return cfg.HasSessionBus() }
 
 var errKeyringTimeout = errors.New("the OS keyring did not answer in time (locked?)")
 

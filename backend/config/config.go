@@ -174,6 +174,21 @@ func applyProcessEnv(c *Config, getenv func(string) string) {
 	}
 }
 
+// HasSessionBus says whether the desktop session has a message bus
+// already: its address is set, or the runtime directory holds its socket.
+// Nothing that would start one (the keyring, notifications) is tried
+// without it.
+func (c Config) HasSessionBus() bool {
+	if c.SessionBus != "" {
+		return true
+	}
+	if c.RuntimeDir == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(c.RuntimeDir, "bus"))
+	return err == nil
+}
+
 func defaults() Config {
 	return Config{
 		DataDir:         DefaultDataDir(),
@@ -396,7 +411,20 @@ const (
 	EnvBlobs          = "SENTRY_BLOBS"
 	EnvBlobsAccessKey = "SENTRY_BLOBS_ACCESS_KEY"
 	EnvBlobsSecretKey = "SENTRY_BLOBS_SECRET_KEY"
+	// EnvProfileAddr is the loopback host:port of the runtime profiles in
+	// a server built for load tests only (-tags benchpprof).
+	EnvProfileAddr = "SENTRY_PPROF_ADDR"
 )
+
+// Getenv reads the process's environment: what the command line hands to
+// Load (tests hand it their own). No package but this one reads the
+// environment itself.
+func Getenv(key string) string { return os.Getenv(key) }
+
+// ProfileAddr is where a server built for load tests serves its runtime
+// profiles (EnvProfileAddr), "" for nowhere. It is read before the
+// configuration is loaded, from package initialisation.
+func ProfileAddr() string { return os.Getenv(EnvProfileAddr) }
 
 // Load builds a Config: defaults, then the JSON file (from --config or
 // SENTRY_CONFIG), then environment variables, then flags set on fs. fs must
