@@ -38,5 +38,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // A cold module import on a busy 2-core machine can take longer than
+    // the default 5 s; a test that hangs still fails, later.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });
