@@ -17,37 +17,15 @@ import (
 // writes it made offline, drops the rows removed on the server, and does
 // not bring back a row deleted while it edited it — in its personal scope
 // and in a team's.
-func TestSyncCompactionAndResync(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testSyncCompactionAndResync(t, "") })
-	t.Run("postgres", func(t *testing.T) {
-		u := pgSchemaURL(t)
-		if u == "" {
-			t.Skip("needs PostgreSQL: run under scripts/with-postgres")
-		}
-		testSyncCompactionAndResync(t, u)
-	})
-}
+func TestSyncCompactionAndResync(t *testing.T) { onBothStores(t, testSyncCompactionAndResync) }
 
 func testSyncCompactionAndResync(t *testing.T, dbURL string) {
 	ctx := context.Background()
-	srv := newSyncServer(t, dbURL)
-	if srv.app.Sync == nil {
-		t.Skip("this store does not serve sync")
-	}
-	aliceID, aliceToken := srv.account("alice@example.com", "alice-sync-pass-1")
-	_, bobToken := srv.account("bob@example.com", "bob-sync-pass-1")
-	team := srv.api("POST", "/api/teams", aliceToken, map[string]any{"name": "Design"}, 201)["id"].(string)
-	srv.api("POST", "/api/teams/"+team+"/members", aliceToken, map[string]any{"email": "bob@example.com", "role": "member"}, 201)
-
-	laptop, desk, bob := newDevice(t, "laptop"), newDevice(t, "desk"), newDevice(t, "bob")
-	for _, d := range []*device{laptop, desk} {
-		if _, err := d.eng.Connect(d.ctx, srv.srv.URL, "alice@example.com", "alice-sync-pass-1"); err != nil {
-			t.Fatalf("%s: connect: %v", d.name, err)
-		}
-	}
-	if _, err := bob.eng.Connect(bob.ctx, srv.srv.URL, "bob@example.com", "bob-sync-pass-1"); err != nil {
-		t.Fatal(err)
-	}
+	srv := newServingSyncServer(t, dbURL)
+	w := newTeamOfTwo(t, srv)
+	w.connect(t)
+	aliceID, aliceToken, bobToken, team := w.aliceID, w.aliceToken, w.bobTok, w.team
+	laptop, desk, bob := w.laptop, w.desk, w.bob
 	keep, edited := laptop.add("Keep", ""), laptop.add("Edit me", "")
 	removed, raced := laptop.add("Remove", ""), laptop.add("Delete while edited", "")
 	teamKeep, teamRemoved := laptop.add("Team keep", team), laptop.add("Team remove", team)
@@ -116,9 +94,7 @@ func testSyncCompactionAndResync(t *testing.T, dbURL string) {
 		t.Fatalf("the log holds %d tasks after compaction, want 5", loggedTasks)
 	}
 	fresh := newDevice(t, "fresh")
-	if _, err := fresh.eng.Connect(fresh.ctx, srv.srv.URL, "alice@example.com", "alice-sync-pass-1"); err != nil {
-		t.Fatal(err)
-	}
+	srv.connect(t, aliceEmail, alicePassword, fresh)
 	r := fresh.sync()
 
 	if got, want := summary(desk.tasks()), summary(laptop.tasks()); got != want {

@@ -231,43 +231,90 @@ func pgSchemaURL(t *testing.T) string {
 	return pgtest.SchemaURL(t)
 }
 
-// TestSyncTwoDevicesAndATeammate is the sync client end to end: two
-// devices of one person and a teammate's, each a real data folder, against
-// the real team server — offline edits, a concurrent edit reported as a
-// conflict, a team task reaching the teammate, a push whose answer is lost
-// and retried, and the server out of reach, all converging.
-func TestSyncTwoDevicesAndATeammate(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testSyncEndToEnd(t, "") })
+// onBothStores runs test with the team server on SQLite, then on
+// PostgreSQL when the run has one (scripts/with-postgres).
+func onBothStores(t *testing.T, test func(t *testing.T, dbURL string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, "") })
 	t.Run("postgres", func(t *testing.T) {
 		u := pgSchemaURL(t)
 		if u == "" {
 			t.Skip("needs PostgreSQL: run under scripts/with-postgres")
 		}
-		testSyncEndToEnd(t, u)
+		test(t, u)
 	})
 }
 
-func testSyncEndToEnd(t *testing.T, dbURL string) {
+// newServingSyncServer is a team server that serves sync (the test is
+// skipped on a store that does not).
+func newServingSyncServer(t *testing.T, dbURL string) *syncServer {
+	t.Helper()
 	srv := newSyncServer(t, dbURL)
 	if srv.app.Sync == nil {
 		t.Skip("this store does not serve sync")
 	}
-	_, aliceToken := srv.account("alice@example.com", "alice-sync-pass-1")
-	bobID, _ := srv.account("bob@example.com", "bob-sync-pass-1")
-	team := srv.api("POST", "/api/teams", aliceToken, map[string]any{"name": "Design"}, 201)["id"].(string)
-	srv.api("POST", "/api/teams/"+team+"/members", aliceToken, map[string]any{"email": "bob@example.com", "role": "member"}, 201)
+	return srv
+}
 
-	laptop, desk, bob := newDevice(t, "laptop"), newDevice(t, "desk"), newDevice(t, "bob")
-	// Written before the laptop ever met the server: the first sync sends it.
-	call := laptop.add("Call Dana", "")
-	for _, d := range []*device{laptop, desk} {
-		if _, err := d.eng.Connect(d.ctx, srv.srv.URL, "alice@example.com", "alice-sync-pass-1"); err != nil {
+// connect signs each device in to the server as email.
+func (s *syncServer) connect(t testing.TB, email, password string, ds ...*device) {
+	t.Helper()
+	for _, d := range ds {
+		if _, err := d.eng.Connect(d.ctx, s.srv.URL, email, password); err != nil {
 			t.Fatalf("%s: connect: %v", d.name, err)
 		}
 	}
-	if _, err := bob.eng.Connect(bob.ctx, srv.srv.URL, "bob@example.com", "bob-sync-pass-1"); err != nil {
-		t.Fatal(err)
-	}
+}
+
+// teamOfTwo is the usual cast of the sync tests: Alice with two devices
+// (laptop, desk), Bob with one, both in Alice's team on one server.
+type teamOfTwo struct {
+	srv                *syncServer
+	aliceID, bobID     string
+	aliceToken, bobTok string
+	team               string
+	laptop, desk, bob  *device
+}
+
+const (
+	aliceEmail, alicePassword = "alice@example.com", "alice-sync-pass-1"
+	bobEmail, bobPassword     = "bob@example.com", "bob-sync-pass-1"
+)
+
+// newTeamOfTwo makes the accounts, the team and the three devices, not
+// yet connected (connect), so a test may write on them first.
+func newTeamOfTwo(t *testing.T, srv *syncServer) *teamOfTwo {
+	t.Helper()
+	w := &teamOfTwo{srv: srv}
+	w.aliceID, w.aliceToken = srv.account(aliceEmail, alicePassword)
+	w.bobID, w.bobTok = srv.account(bobEmail, bobPassword)
+	w.team = srv.api("POST", "/api/teams", w.aliceToken, map[string]any{"name": "Design"}, 201)["id"].(string)
+	srv.api("POST", "/api/teams/"+w.team+"/members", w.aliceToken, map[string]any{"email": bobEmail, "role": "member"}, 201)
+	w.laptop, w.desk, w.bob = newDevice(t, "laptop"), newDevice(t, "desk"), newDevice(t, "bob")
+	return w
+}
+
+// connect signs Alice's devices and Bob's in.
+func (w *teamOfTwo) connect(t *testing.T) {
+	t.Helper()
+	w.srv.connect(t, aliceEmail, alicePassword, w.laptop, w.desk)
+	w.srv.connect(t, bobEmail, bobPassword, w.bob)
+}
+
+// TestSyncTwoDevicesAndATeammate is the sync client end to end: two
+// devices of one person and a teammate's, each a real data folder, against
+// the real team server — offline edits, a concurrent edit reported as a
+// conflict, a team task reaching the teammate, a push whose answer is lost
+// and retried, and the server out of reach, all converging.
+func TestSyncTwoDevicesAndATeammate(t *testing.T) { onBothStores(t, testSyncEndToEnd) }
+
+func testSyncEndToEnd(t *testing.T, dbURL string) {
+	srv := newServingSyncServer(t, dbURL)
+	w := newTeamOfTwo(t, srv)
+	aliceToken, bobID, team := w.aliceToken, w.bobID, w.team
+	laptop, desk, bob := w.laptop, w.desk, w.bob
+	// Written before the laptop ever met the server: the first sync sends it.
+	call := laptop.add("Call Dana", "")
+	w.connect(t)
 	if r := laptop.sync(); r.Pushed < 1 {
 		t.Fatalf("laptop's first sync pushed %d", r.Pushed)
 	}

@@ -122,29 +122,13 @@ func (d *fileDevice) syncFiles() client.Result {
 // indexed there (its passages found by a search); an upload and a
 // download broken after their first chunk go on from where they stopped,
 // the download after its app was restarted.
-func TestSyncFilesBetweenDevices(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testSyncFiles(t, "") })
-	t.Run("postgres", func(t *testing.T) {
-		u := pgSchemaURL(t)
-		if u == "" {
-			t.Skip("needs PostgreSQL: run under scripts/with-postgres")
-		}
-		testSyncFiles(t, u)
-	})
-}
+func TestSyncFilesBetweenDevices(t *testing.T) { onBothStores(t, testSyncFiles) }
 
 func testSyncFiles(t *testing.T, dbURL string) {
-	srv := newSyncServer(t, dbURL)
-	if srv.app.Sync == nil {
-		t.Skip("this store does not serve sync")
-	}
+	srv := newServingSyncServer(t, dbURL)
 	srv.account("files@example.com", "files-sync-pass-1")
 	laptop, desk := newFileDevice(t, "laptop"), newFileDevice(t, "desk")
-	for _, d := range []*fileDevice{laptop, desk} {
-		if _, err := d.eng.Connect(d.ctx, srv.srv.URL, "files@example.com", "files-sync-pass-1"); err != nil {
-			t.Fatalf("%s: connect: %v", d.name, err)
-		}
-	}
+	srv.connect(t, "files@example.com", "files-sync-pass-1", laptop.device, desk.device)
 
 	// A text file of a few chunks, with one passage to find.
 	var text bytes.Buffer

@@ -151,31 +151,15 @@ const waitBound = 2 * time.Minute
 // their other device — its bytes equal the original; while the device is
 // offline, opening it says the file is on the team server and downloads
 // when connected, and it does once the device is back.
-func TestSyncFilesDownloadOnOpen(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testSyncFilesOnOpen(t, "") })
-	t.Run("postgres", func(t *testing.T) {
-		u := pgSchemaURL(t)
-		if u == "" {
-			t.Skip("needs PostgreSQL: run under scripts/with-postgres")
-		}
-		testSyncFilesOnOpen(t, u)
-	})
-}
+func TestSyncFilesDownloadOnOpen(t *testing.T) { onBothStores(t, testSyncFilesOnOpen) }
 
 func testSyncFilesOnOpen(t *testing.T, dbURL string) {
-	srv := newSyncServer(t, dbURL)
-	if srv.app.Sync == nil {
-		t.Skip("this store does not serve sync")
-	}
+	srv := newServingSyncServer(t, dbURL)
 	srv.account("opens@example.com", "open-files-pass-1")
 	const eagerMax = 3 * testChunk
 	laptop := newFileDevice(t, "laptop")
 	desk := newOpenDevice(t, "desk", eagerMax)
-	for _, d := range []*fileDevice{laptop, desk.fileDevice} {
-		if _, err := d.eng.Connect(d.ctx, srv.srv.URL, "opens@example.com", "open-files-pass-1"); err != nil {
-			t.Fatalf("%s: connect: %v", d.name, err)
-		}
-	}
+	srv.connect(t, "opens@example.com", "open-files-pass-1", laptop.device, desk.device)
 
 	// A small note, and two recordings' transcripts over the limit (a few
 	// chunks each).

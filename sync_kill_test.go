@@ -27,9 +27,7 @@ func TestSyncKilledMidwayLosesNothing(t *testing.T) {
 	// The device's folder, prepared here: connected, then 1,500 tasks
 	// (three batches' worth) and an edit of each, made offline.
 	laptop := newDevice(t, "laptop")
-	if _, err := laptop.eng.Connect(laptop.ctx, srv.srv.URL, "kim@example.com", "kim-sync-pass-1"); err != nil {
-		t.Fatal(err)
-	}
+	srv.connect(t, "kim@example.com", "kim-sync-pass-1", laptop)
 	const n = 1500
 	want := map[string]string{}
 	for i := 0; i < n; i++ {
@@ -94,9 +92,7 @@ func TestSyncKilledMidwayLosesNothing(t *testing.T) {
 	}
 	// A second device gets every task once, each with its last title.
 	desk := newDevice(t, "desk")
-	if _, err := desk.eng.Connect(desk.ctx, srv.srv.URL, "kim@example.com", "kim-sync-pass-1"); err != nil {
-		t.Fatal(err)
-	}
+	srv.connect(t, "kim@example.com", "kim-sync-pass-1", desk)
 	desk.sync()
 	got := desk.tasks()
 	if len(got) != n {

@@ -26,12 +26,9 @@ func connectPair(t *testing.T) (*syncServer, *device, *device) {
 	srv := newSyncServer(t, "")
 	srv.account("lee@example.com", "lee-sync-pass-1")
 	a, b := newDevice(t, "laptop"), newDevice(t, "desk")
-	for _, d := range []*device{a, b} {
-		if _, err := d.eng.Connect(d.ctx, srv.srv.URL, "lee@example.com", "lee-sync-pass-1"); err != nil {
-			t.Fatal(err)
-		}
-		d.sync()
-	}
+	srv.connect(t, "lee@example.com", "lee-sync-pass-1", a, b)
+	a.sync()
+	b.sync()
 	return srv, a, b
 }
 

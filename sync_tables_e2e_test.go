@@ -23,16 +23,7 @@ import (
 // the personal ones least of all — only the team's task, which is assigned
 // to him; removing him from the team unassigns it and takes the team's rows
 // off his device at its next sync.
-func TestSyncEveryTableTwoDevicesAndATeammate(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testSyncEveryTable(t, "") })
-	t.Run("postgres", func(t *testing.T) {
-		u := pgSchemaURL(t)
-		if u == "" {
-			t.Skip("needs PostgreSQL: run under scripts/with-postgres")
-		}
-		testSyncEveryTable(t, u)
-	})
-}
+func TestSyncEveryTableTwoDevicesAndATeammate(t *testing.T) { onBothStores(t, testSyncEveryTable) }
 
 // rowsOf lists a device's live rows of a synced table as "id|value|…" over
 // the synced fields (user_id aside: each device keeps its own profile's),
@@ -90,24 +81,11 @@ func idsOf(t *testing.T, d *device, table string) map[string]bool {
 }
 
 func testSyncEveryTable(t *testing.T, dbURL string) {
-	srv := newSyncServer(t, dbURL)
-	if srv.app.Sync == nil {
-		t.Skip("this store does not serve sync")
-	}
-	_, aliceToken := srv.account("alice@example.com", "alice-sync-pass-1")
-	bobID, _ := srv.account("bob@example.com", "bob-sync-pass-1")
-	team := srv.api("POST", "/api/teams", aliceToken, map[string]any{"name": "Design"}, 201)["id"].(string)
-	srv.api("POST", "/api/teams/"+team+"/members", aliceToken, map[string]any{"email": "bob@example.com", "role": "member"}, 201)
-
-	laptop, desk, bob := newDevice(t, "laptop"), newDevice(t, "desk"), newDevice(t, "bob")
-	for _, d := range []*device{laptop, desk} {
-		if _, err := d.eng.Connect(d.ctx, srv.srv.URL, "alice@example.com", "alice-sync-pass-1"); err != nil {
-			t.Fatalf("%s: connect: %v", d.name, err)
-		}
-	}
-	if _, err := bob.eng.Connect(bob.ctx, srv.srv.URL, "bob@example.com", "bob-sync-pass-1"); err != nil {
-		t.Fatal(err)
-	}
+	srv := newServingSyncServer(t, dbURL)
+	w := newTeamOfTwo(t, srv)
+	w.connect(t)
+	aliceToken, bobID, team := w.aliceToken, w.bobID, w.team
+	laptop, desk, bob := w.laptop, w.desk, w.bob
 	for _, d := range []*device{laptop, desk, bob} {
 		d.sync()
 	}
