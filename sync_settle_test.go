@@ -97,6 +97,39 @@ func testSyncSettleReachesEveryDevice(t *testing.T, dbURL string) {
 	}
 	laptop.sync()
 	desk.sync()
+	if left := listed(laptop); len(left) != 0 {
+		t.Fatalf("laptop: conflicts left: %+v", left)
+	}
+
+	// A field naming the person (each device knows them by its own local
+	// id, the server by another): the laptop assigns the badges to them,
+	// the desk later to nobody; keeping the laptop's value on the desk
+	// settles it on the laptop too.
+	badges := laptop.add("Print the badges", "")
+	laptop.sync()
+	desk.sync()
+	assign := func(d *device, who string) { d.edit(badges.ID, core.TaskUpdate{AssigneeID: &who}) }
+	assign(laptop, laptop.user.ID)
+	assign(desk, desk.user.ID)
+	assign(desk, "")
+	laptop.sync()
+	desk.sync()
+	laptop.sync()
+	b, ok := listed(desk)[badges.ID]
+	if !ok || b.Field != "assignee_id" || b.WinnerValue != nil && b.WinnerValue != "" {
+		t.Fatalf("the assignee's conflict: %+v (listed %v)", b, ok)
+	}
+	if err := desk.eng.Keep(desk.ctx, b, "loser"); err != nil {
+		t.Fatal(err)
+	}
+	desk.sync()
+	laptop.sync()
+	if got, err := desk.app.DB.FindTaskByID(desk.ctx, badges.ID); err != nil || got.AssigneeID != desk.user.ID {
+		t.Fatalf("desk: the kept assignee: %+v %v, want %s", got, err, desk.user.ID)
+	}
+	if got, err := laptop.app.DB.FindTaskByID(laptop.ctx, badges.ID); err != nil || got.AssigneeID != laptop.user.ID {
+		t.Fatalf("laptop: the kept assignee: %+v %v, want %s", got, err, laptop.user.ID)
+	}
 	for _, d := range []*device{laptop, desk} {
 		if left := listed(d); len(left) != 0 {
 			t.Fatalf("%s: conflicts left: %+v", d.name, left)

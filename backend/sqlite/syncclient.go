@@ -1224,6 +1224,16 @@ func (db *DB) SyncedRow(ctx context.Context, table, rowID string) (*core.SyncRow
 	if err != nil {
 		return nil, err
 	}
+	// As the row travels: the person's own account under its server id.
+	if b, err := syncBinding(ctx, db.read); err == nil {
+		for _, f := range t.Synced(schema.Version) {
+			if f.Account {
+				row[f.Name] = accountID(row[f.Name], b.LocalUserID, b.RemoteUserID)
+			}
+		}
+	} else if core.ErrorCode(err) != core.ENOTFOUND {
+		return nil, err
+	}
 	return &core.SyncRowState{State: row, Clocks: clocks}, nil
 }
 

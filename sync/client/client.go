@@ -942,6 +942,14 @@ func (e *Engine) Keep(ctx context.Context, c Conflict, which string) error {
 	default:
 		return core.FieldError("keep", "Choose the value to keep: winner or loser.")
 	}
+	if t, ok := schema.Lookup(c.Table); ok {
+		if f, ok := t.Field(c.Field); ok && f.Account {
+			// The person's own account is their local id here.
+			if b, err := e.o.Store.SyncBinding(ctx); err == nil && value == any(b.RemoteUserID) {
+				value = b.LocalUserID
+			}
+		}
+	}
 	if err := e.o.Store.KeepSyncValue(ctx, c.Table, c.RowID, c.Field, value); err != nil {
 		return err
 	}
