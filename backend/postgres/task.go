@@ -160,20 +160,47 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// taskScanner reads task rows: every column straight into the task but
+// objects, which are JSON text first. One scanner reads every row of a
+// query.
+type taskScanner struct {
+	dest    []any
+	objects [][]byte // JSON objects, at their column's taskObject
+}
+
+// taskObject is each object column's place in the scanner's objects;
+// taskObjects counts them.
+var taskObject, taskObjects = func() ([]int, int) {
+	n := 0
+	at := make([]int, len(core.TaskFields))
+	for i, f := range core.TaskFields {
+		if f.Kind == core.KindMap {
+			at[i] = n
+			n++
+		}
+	}
+	return at, n
+}()
+
+func newTaskScanner() *taskScanner {
+	return &taskScanner{dest: make([]any, len(core.TaskFields)), objects: make([][]byte, taskObjects)}
+}
+
 func scanTask(row pgx.Row) (*core.Task, error) {
+	return newTaskScanner().scan(row)
+}
+
+func (s *taskScanner) scan(row pgx.Row) (*core.Task, error) {
 	var t core.Task
-	n := len(core.TaskFields)
-	dest := make([]any, n)
-	objects := make([][]byte, n) // by column: JSON objects
 	for i := range core.TaskFields {
 		f := &core.TaskFields[i]
 		if f.Kind == core.KindMap {
-			dest[i] = &objects[i]
+			s.dest[i] = &s.objects[taskObject[i]]
 		} else {
-			dest[i] = f.Addr(&t)
+			s.dest[i] = f.Addr(&t)
 		}
 	}
-	if err := row.Scan(dest...); err != nil {
+	if err := row.Scan(s.dest...); err != nil {
 		return nil, err
 	}
 	for i := range core.TaskFields {
@@ -189,8 +216,8 @@ func scanTask(row pgx.Row) (*core.Task, error) {
 			p := f.Strings(&t)
 			*p = nonNil(*p)
 		case core.KindMap:
-			if s := string(objects[i]); s != "{}" && s != "" {
-				if err := json.Unmarshal(objects[i], f.Map(&t)); err != nil {
+			if v := s.objects[taskObject[i]]; string(v) != "{}" && len(v) > 0 {
+				if err := json.Unmarshal(v, f.Map(&t)); err != nil {
 					return nil, fmt.Errorf("postgres: decode %s of task %s: %w", f.Name, t.ID, err)
 				}
 			}
@@ -367,8 +394,9 @@ func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, s
 	}
 	defer rows.Close()
 	tasks := make([]*core.Task, 0, f.Limit)
+	sc := newTaskScanner()
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := sc.scan(rows)
 		if err != nil {
 			return nil, "", fmt.Errorf("postgres: find tasks: scan: %w", err)
 		}

@@ -334,8 +334,9 @@ func (db *DB) WorkloadTasks(ctx context.Context, userID string, since time.Time)
 	}
 	defer rows.Close()
 	var out []*core.Task
+	sc := newTaskScanner()
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := sc.scan(rows)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: scan workload task: %w", err)
 		}

@@ -142,31 +142,61 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// taskScan holds one row's columns as scanned: the text and number
-// columns straight into the task, the others into text or a nullable
-// number first.
-type taskScan struct {
+// taskScanner reads task rows: the text and number columns straight into
+// the task, the others into text or a nullable number first. One scanner
+// reads every row of a query.
+type taskScanner struct {
 	dest   []any
-	text   []string          // by column: times, lists and objects
-	null   []sql.NullString  // by column: times that may be null
-	number []sql.NullFloat64 // by column: numbers that may be null
+	text   []string          // times, lists and objects
+	null   []sql.NullString  // times that may be null
+	number []sql.NullFloat64 // numbers that may be null
+}
+
+// taskSlot is each column's place in the scanner's text, null or number
+// values (by its kind); taskSlots counts each.
+var taskSlot, taskSlots = func() ([]int, [3]int) {
+	var n [3]int
+	slot := make([]int, len(core.TaskFields))
+	for i, f := range core.TaskFields {
+		h := -1
+		switch f.Kind {
+		case core.KindTime, core.KindStrings, core.KindMap:
+			h = 0
+		case core.KindTimePtr:
+			h = 1
+		case core.KindFloatPtr:
+			h = 2
+		}
+		if h >= 0 {
+			slot[i] = n[h]
+			n[h]++
+		}
+	}
+	return slot, n
+}()
+
+func newTaskScanner() *taskScanner {
+	return &taskScanner{dest: make([]any, len(core.TaskFields)), text: make([]string, taskSlots[0]),
+		null: make([]sql.NullString, taskSlots[1]), number: make([]sql.NullFloat64, taskSlots[2])}
 }
 
 func scanTask(row interface{ Scan(...any) error }) (*core.Task, error) {
+	return newTaskScanner().scan(row)
+}
+
+func (s *taskScanner) scan(row interface{ Scan(...any) error }) (*core.Task, error) {
 	var t core.Task
-	n := len(core.TaskFields)
-	s := taskScan{dest: make([]any, n), text: make([]string, n), null: make([]sql.NullString, n), number: make([]sql.NullFloat64, n)}
 	for i := range core.TaskFields {
 		f := &core.TaskFields[i]
 		switch f.Kind {
 		case core.KindString, core.KindBool, core.KindInt64:
 			s.dest[i] = f.Addr(&t)
 		case core.KindFloatPtr:
-			s.dest[i] = &s.number[i]
+			s.dest[i] = &s.number[taskSlot[i]]
 		case core.KindTimePtr:
-			s.dest[i] = &s.null[i]
+			s.dest[i] = &s.null[taskSlot[i]]
 		default:
-			s.dest[i] = &s.text[i]
+			s.dest[i] = &s.text[taskSlot[i]]
 		}
 	}
 	if err := row.Scan(s.dest...); err != nil {
@@ -177,24 +207,24 @@ func scanTask(row interface{ Scan(...any) error }) (*core.Task, error) {
 		f := &core.TaskFields[i]
 		switch f.Kind {
 		case core.KindFloatPtr:
-			if s.number[i].Valid {
-				v := s.number[i].Float64
+			if s.number[taskSlot[i]].Valid {
+				v := s.number[taskSlot[i]].Float64
 				*f.FloatPtr(&t) = &v
 			}
 		case core.KindTime:
-			if *f.Time(&t), err = parseTime(s.text[i]); err != nil {
+			if *f.Time(&t), err = parseTime(s.text[taskSlot[i]]); err != nil {
 				return nil, err
 			}
 		case core.KindTimePtr:
-			if *f.TimePtr(&t), err = parseTimePtr(s.null[i]); err != nil {
+			if *f.TimePtr(&t), err = parseTimePtr(s.null[taskSlot[i]]); err != nil {
 				return nil, err
 			}
 		case core.KindStrings:
-			if *f.Strings(&t), err = decodeStrings(s.text[i]); err != nil {
+			if *f.Strings(&t), err = decodeStrings(s.text[taskSlot[i]]); err != nil {
 				return nil, fmt.Errorf("sqlite: decode %s of task %s: %w", f.Name, t.ID, err)
 			}
 		case core.KindMap:
-			if v := s.text[i]; v != "{}" && v != "" {
+			if v := s.text[taskSlot[i]]; v != "{}" && v != "" {
 				if err := json.Unmarshal([]byte(v), f.Map(&t)); err != nil {
 					return nil, fmt.Errorf("sqlite: decode %s of task %s: %w", f.Name, t.ID, err)
 				}
@@ -383,8 +413,9 @@ func (db *DB) FindTasks(ctx context.Context, f core.TaskFilter) ([]*core.Task, s
 	}
 	defer rows.Close()
 	tasks := make([]*core.Task, 0, f.Limit)
+	sc := newTaskScanner()
 	for rows.Next() {
-		t, err := scanTaskArray(rows)
+		t, err := sc.scanArray(rows)
 		if err != nil {
 			return nil, "", fmt.Errorf("sqlite: find tasks: scan: %w", err)
 		}

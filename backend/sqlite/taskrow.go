@@ -27,11 +27,17 @@ func taskArray() string { return `json_array(` + taskColumns + `)` }
 
 // scanTaskArray reads a row selected with taskArray.
 func scanTaskArray(rows *sql.Rows) (*core.Task, error) {
+	return newTaskScanner().scanArray(rows)
+}
+
+// scanArray reads a row selected with taskArray; one scanner reads every
+// row of a list.
+func (sc *taskScanner) scanArray(rows *sql.Rows) (*core.Task, error) {
 	var s string
 	if err := rows.Scan(&s); err != nil {
 		return nil, err
 	}
-	return scanTask(&arrayRow{s: s})
+	return sc.scan(&arrayRow{s: s})
 }
 
 // arrayRow scans a JSON array of SQL values into the destinations

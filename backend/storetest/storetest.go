@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"Identities", needAccounts, testIdentities},
 		{"DeleteUser", needAccountsTasks, testDeleteUser},
 		{"TaskRoundTrip", needTasks, testTaskRoundTrip},
+		{"TaskEveryField", needTasks, testTaskEveryField},
 		{"TaskTimePrecision", needTasks, testTaskTimePrecision},
 		{"TaskTimeEdges", needTasks, testTaskTimeEdges},
 		{"TaskHostileText", needTasks, testTaskHostileText},
