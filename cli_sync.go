@@ -183,7 +183,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			return fail(err)
 		}
 		if which == "winner" {
-			fmt.Fprintln(stdout, "Settled: the value stays as it is.")
+			fmt.Fprintln(stdout, "Settled: the value stays as it is, and your other devices see it settled at the next sync.")
 		} else {
 			fmt.Fprintln(stdout, "Settled: the other value is back, and goes to your other devices at the next sync.")
 		}
