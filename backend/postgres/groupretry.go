@@ -26,6 +26,8 @@ import (
 // for a serialization failure (40001), which says the same: rolled back,
 // safe to run again. Any other error is answered at once; after the last
 // try the caller is told to try again shortly (unavailable, not internal).
+// When the server fails the push instead, the push is begun again the
+// same way (ApplyPush).
 
 // groupTries bounds how often one task write is tried.
 const groupTries = 4
@@ -50,21 +52,44 @@ func retryable(err error) bool {
 // write must commit the Tx to keep its work; it runs again from the start
 // on each try, so it must not keep what a failed try read.
 func (db *DB) grouped(ctx context.Context, write func(tx *Tx) error) error {
-	pause := groupRetryPause
-	for try := 1; ; try++ {
+	return tryAgainIfRolledBack(ctx, "task", func() error {
 		tx, err := db.beginGrouped(ctx)
 		if err != nil {
 			return err
 		}
-		err = write(tx)
-		tx.rollback() // leaves the group; does nothing after a commit
+		defer tx.rollback() // leaves the group; does nothing after a commit
+		return write(tx)
+	})
+}
+
+// ApplyPush applies one batch of a device's changes in one transaction
+// (applyPush). The push is the other side of the deadlock above: when the
+// server fails it rather than the batch of task writes, it is begun again
+// the same way; nothing of it was kept, and a batch is applied once (its
+// id is recorded with its result).
+func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, ps []core.PushPatch, decide core.SyncDecide) (*core.PushResult, error) {
+	var res *core.PushResult
+	err := tryAgainIfRolledBack(ctx, "push", func() (err error) {
+		res, err = db.applyPush(ctx, userID, deviceID, batchID, ps, decide)
+		return err
+	})
+	return res, err
+}
+
+// tryAgainIfRolledBack runs one transaction until it ends without the
+// server rolling it back for a deadlock or a serialization failure, at
+// most groupTries times, pausing between tries.
+func tryAgainIfRolledBack(ctx context.Context, what string, run func() error) error {
+	pause := groupRetryPause
+	for try := 1; ; try++ {
+		err := run()
 		if err == nil || !retryable(err) {
 			return err
 		}
 		if try == groupTries {
 			// Still meeting the same other writes: the client may try later.
 			return &core.Error{Code: core.EUNAVAILABLE, RetryAfter: time.Second,
-				Message: "The task could not be saved just now: other changes to the same data were being saved. Try again."}
+				Message: "The " + what + " could not be saved just now: other changes to the same data were being saved. Try again."}
 		}
 		if groupRetried != nil {
 			groupRetried()

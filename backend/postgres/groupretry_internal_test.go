@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -127,4 +128,97 @@ func TestGroupedWriteGivesUpAsUnavailable(t *testing.T) {
 	if err := db.CreateTask(ctx, gcTask(gcUser(t, db, "after@example.com").ID, "after")); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The other side: a push that the server fails to break a deadlock is
+// begun again. An outside transaction holds a task's row; the push locks
+// its device (the advisory lock pushes of one device take turns on) and
+// waits for that row; the outside transaction then asks for the device's
+// lock. It checks for deadlocks only after the push has, so the push is the
+// one failed; tried again, it applies once the other has committed.
+func TestSyncPushRetriedAfterDeadlock(t *testing.T) {
+	db := openGC(t)
+	ctx := context.Background()
+	u := gcUser(t, db, "push@example.com")
+	tk := gcTask(u.ID, "before the push")
+	if err := db.CreateTask(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.BindSyncDevice(ctx, &core.SyncDevice{ID: "push-laptop", UserID: u.ID, Name: "Laptop", SchemaVersion: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var retried atomic.Int32
+	groupRetried = func() { retried.Add(1) }
+	t.Cleanup(func() { groupRetried = nil })
+
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET deadlock_timeout = '30s'`); err != nil {
+		t.Logf("deadlock_timeout not raised (%v); relying on the push waiting first", err)
+	}
+	other, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(ctx)
+	if _, err := other.Exec(ctx, `SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE`, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	clock := fmt.Sprintf("%016d-%06d@push-laptop", time.Now().Add(time.Second).UnixMilli(), 1)
+	ps := []core.PushPatch{{Table: "tasks", ScopeID: u.ID, RowID: tk.ID, Fields: map[string]any{"title": "pushed"},
+		Clocks: map[string]string{"title": clock}, Base: map[string]string{}, ChangeIDs: []string{"c1"}}}
+	takeNewer := func(p *core.PushPatch, cur *core.ServerRow) (*core.SyncWrite, *core.Error, bool) {
+		w := &core.SyncWrite{Fields: map[string]any{}, Clocks: map[string]string{}}
+		for f, c := range cur.Clocks {
+			w.Clocks[f] = c
+		}
+		for f, v := range p.Fields {
+			if p.Clocks[f] > cur.Clocks[f] {
+				w.Fields[f], w.Clocks[f] = v, p.Clocks[f]
+			}
+		}
+		return w, nil, false
+	}
+	type answer struct {
+		res *core.PushResult
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := db.ApplyPush(ctx, u.ID, "push-laptop", "b1", ps, takeNewer)
+		done <- answer{res, err}
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for countOf(t, db, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+		AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the push never waited for the outside transaction's row")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if _, err := other.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('sync_device:' || $1, 0))`, "push-laptop"); err != nil {
+		t.Fatalf("the outside transaction was the one failed: %v", err)
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := <-done
+	if a.err != nil {
+		t.Fatalf("the push failed: %v (%s)", a.err, core.ErrorCode(a.err))
+	}
+	if retried.Load() == 0 {
+		t.Fatal("the push was not begun again: the deadlock did not happen as arranged")
+	}
+	if len(a.res.Applied) != 1 {
+		t.Fatalf("push result %+v", a.res)
+	}
+	got, err := db.FindTaskByID(ctx, tk.ID)
+	if err != nil || got.Title != "pushed" {
+		t.Fatalf("after the push: %+v %v", got, err)
+	}
+	checkSeqs(t, db)
 }

@@ -452,10 +452,10 @@ func pgArg(tb *schema.Table, f schema.Field, v any, n int) (any, string, error) 
 	return nil, ph, fmt.Errorf("%s: unknown type %s", f.Name, f.Type)
 }
 
-// ApplyPush applies one batch in one transaction. Pushes of one device
+// applyPush applies one batch in one transaction. Pushes of one device
 // take turns (an advisory lock on its id), so a batch retried while the
 // first try still runs waits and gets the stored result.
-func (db *DB) ApplyPush(ctx context.Context, userID, deviceID, batchID string, ps []core.PushPatch, decide core.SyncDecide) (*core.PushResult, error) {
+func (db *DB) applyPush(ctx context.Context, userID, deviceID, batchID string, ps []core.PushPatch, decide core.SyncDecide) (*core.PushResult, error) {
 	if !storable(deviceID, batchID) {
 		return nil, core.FieldError("batch_id", "A batch id is visible characters.")
 	}
