@@ -176,23 +176,47 @@ func TestBumpingTokenVersionVoidsAccessTokens(t *testing.T) {
 	}
 }
 
+// rotated is the start of the refresh tests: a person signed in (sess)
+// whose refresh token was rotated once (next), on a service whose clock
+// the test moves.
+type rotated struct {
+	s          *auth.Service
+	clk        *clock
+	ctx        context.Context
+	sess, next *auth.Session
+}
+
+func newRotated(t *testing.T, email string) *rotated {
+	t.Helper()
+	s, _, clk := newService(t, 4)
+	r := &rotated{s: s, clk: clk, ctx: context.Background()}
+	register(t, s, email)
+	var err error
+	if r.sess, err = s.Login(r.ctx, email, "a long password", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if r.next, err = s.Refresh(r.ctx, r.sess.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// refused fails the test unless refreshing with tok is refused.
+func (r *rotated) refused(t *testing.T, what, tok string) {
+	t.Helper()
+	if _, err := r.s.Refresh(r.ctx, tok); core.ErrorCode(err) != core.EUNAUTHORIZED {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // A refresh whose answer was lost (or whose device was killed before it
 // kept the new token) is retried with the old token within the grace
 // period and succeeds; the successor the device never saw is spent, and
 // the new pair keeps working.
 func TestRefreshRetryWithinGraceSucceeds(t *testing.T) {
-	s, _, clk := newService(t, 4)
-	ctx := context.Background()
-	register(t, s, "retry@example.com")
-	sess, err := s.Login(ctx, "retry@example.com", "a long password", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lost, err := s.Refresh(ctx, sess.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.Add(auth.RefreshGrace - time.Second)
+	r := newRotated(t, "retry@example.com")
+	s, ctx, sess, lost := r.s, r.ctx, r.sess, r.next
+	r.clk.Add(auth.RefreshGrace - time.Second)
 	again, err := s.Refresh(ctx, sess.RefreshToken)
 	if err != nil {
 		t.Fatalf("retry within the grace period: %v", err)
@@ -217,9 +241,7 @@ func TestRefreshRetryWithinGraceSucceeds(t *testing.T) {
 	// the old token once its successor was used: not a lost answer.
 	for name, tok := range map[string]string{"first successor": lost.RefreshToken, "second successor": again.RefreshToken,
 		"old token after its successor was used": sess.RefreshToken} {
-		if _, err := s.Refresh(ctx, tok); core.ErrorCode(err) != core.EUNAUTHORIZED {
-			t.Fatalf("%s: %v", name, err)
-		}
+		r.refused(t, name, tok)
 	}
 	// Within the grace those refusals revoke nothing.
 	if _, err := s.Refresh(ctx, fourth.RefreshToken); err != nil {
@@ -230,25 +252,11 @@ func TestRefreshRetryWithinGraceSucceeds(t *testing.T) {
 // Past the grace period a retry is refused and revokes the family: a
 // spent token presented then means it was copied.
 func TestRefreshRetryAfterGraceRevokesFamily(t *testing.T) {
-	s, _, clk := newService(t, 4)
-	ctx := context.Background()
-	register(t, s, "late@example.com")
-	sess, err := s.Login(ctx, "late@example.com", "a long password", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	next, err := s.Refresh(ctx, sess.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.Add(auth.RefreshGrace + time.Second)
-	if _, err := s.Refresh(ctx, sess.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
-		t.Fatalf("retry after the grace period: %v", err)
-	}
-	if _, err := s.Refresh(ctx, next.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
-		t.Fatalf("successor after a late retry: %v", err)
-	}
-	if _, err := s.Authenticate(ctx, next.AccessToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
+	r := newRotated(t, "late@example.com")
+	r.clk.Add(auth.RefreshGrace + time.Second)
+	r.refused(t, "retry after the grace period", r.sess.RefreshToken)
+	r.refused(t, "successor after a late retry", r.next.RefreshToken)
+	if _, err := r.s.Authenticate(r.ctx, r.next.AccessToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
 		t.Fatalf("successor's access token after a late retry: %v", err)
 	}
 }
@@ -257,50 +265,23 @@ func TestRefreshRetryAfterGraceRevokesFamily(t *testing.T) {
 // but the device's own token is then spent: its next refresh, past the
 // grace, revokes the family and with it the thief's session.
 func TestRefreshReplayWithinGraceIsCaughtAtTheDevicesNextRefresh(t *testing.T) {
-	s, _, clk := newService(t, 4)
-	ctx := context.Background()
-	register(t, s, "thief@example.com")
-	sess, err := s.Login(ctx, "thief@example.com", "a long password", "test")
+	r := newRotated(t, "thief@example.com")
+	device := r.next
+	thief, err := r.s.Refresh(r.ctx, r.sess.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	device, err := s.Refresh(ctx, sess.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	thief, err := s.Refresh(ctx, sess.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.Add(auth.DefaultAccessTTL)
-	if _, err := s.Refresh(ctx, device.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
-		t.Fatalf("device's replaced token: %v", err)
-	}
-	if _, err := s.Refresh(ctx, thief.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
-		t.Fatalf("thief's token after the family was revoked: %v", err)
-	}
+	r.clk.Add(auth.DefaultAccessTTL)
+	r.refused(t, "device's replaced token", device.RefreshToken)
+	r.refused(t, "thief's token after the family was revoked", thief.RefreshToken)
 }
 
 func TestRefreshReuseAfterGraceRevokesFamily(t *testing.T) {
-	s, _, clk := newService(t, 4)
-	ctx := context.Background()
-	register(t, s, "reuse@example.com")
-	sess, err := s.Login(ctx, "reuse@example.com", "a long password", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	next, err := s.Refresh(ctx, sess.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.Add(auth.RefreshGrace + time.Second)
-	if _, err := s.Refresh(ctx, sess.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
-		t.Fatalf("reuse: %v", err)
-	}
+	r := newRotated(t, "reuse@example.com")
+	r.clk.Add(auth.RefreshGrace + time.Second)
+	r.refused(t, "reuse", r.sess.RefreshToken)
 	// The thief's replay killed the legitimate successor too.
-	if _, err := s.Refresh(ctx, next.RefreshToken); core.ErrorCode(err) != core.EUNAUTHORIZED {
-		t.Fatalf("successor after reuse: %v", err)
-	}
+	r.refused(t, "successor after reuse", r.next.RefreshToken)
 }
 
 // Concurrent refreshes with one token (each may be a retry within the

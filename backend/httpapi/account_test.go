@@ -115,8 +115,8 @@ func TestVerifyForgotResetFlow(t *testing.T) {
 	if res, _ := b.do("GET", "/api/tasks/"+acc.ID, acc.Access, nil); res.StatusCode != 401 {
 		t.Fatalf("old access token after reset: %d", res.StatusCode)
 	}
-	if res, _ := b.do("POST", "/api/auth/refresh-token", "", map[string]any{"refresh_token": acc.Refresh}); res.StatusCode != 401 {
-		t.Fatalf("old refresh token after reset: %d", res.StatusCode)
+	if code, _, _ := b.refresh(acc.Refresh); code != 401 {
+		t.Fatalf("old refresh token after reset: %d", code)
 	}
 	if res, _ := b.do("POST", "/api/auth/login", "", map[string]any{"email": "flow@example.com", "password": "correct horse battery"}); res.StatusCode != 401 {
 		t.Fatalf("old password still works: %d", res.StatusCode)
@@ -242,11 +242,11 @@ func TestSessionsListAndRevoke(t *testing.T) {
 	if res, _ := b.do("DELETE", "/api/auth/sessions/"+phoneID, laptop.Access, nil); res.StatusCode != 204 {
 		t.Fatalf("revoke: %d", res.StatusCode)
 	}
-	if res, _ := b.do("POST", "/api/auth/refresh-token", "", map[string]any{"refresh_token": phone.Refresh}); res.StatusCode != 401 {
-		t.Fatalf("revoked device refreshed: %d", res.StatusCode)
+	if code, _, _ := b.refresh(phone.Refresh); code != 401 {
+		t.Fatalf("revoked device refreshed: %d", code)
 	}
-	if res, _ := b.do("POST", "/api/auth/refresh-token", "", map[string]any{"refresh_token": laptop.Refresh}); res.StatusCode != 200 {
-		t.Fatalf("other device signed out too: %d", res.StatusCode)
+	if code, _, _ := b.refresh(laptop.Refresh); code != 200 {
+		t.Fatalf("other device signed out too: %d", code)
 	}
 }
 

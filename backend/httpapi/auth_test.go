@@ -44,18 +44,22 @@ func TestAccountScenarios(t *testing.T) {
 	}
 }
 
+// refresh trades a refresh token for a new pair: the answer's status and
+// the pair ("" when refused).
+func (b *testBackend) refresh(tok string) (code int, access, refresh string) {
+	res, body := b.do("POST", "/api/auth/refresh-token", "", map[string]any{"refresh_token": tok})
+	var s struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	_ = json.Unmarshal(body, &s)
+	return res.StatusCode, s.AccessToken, s.RefreshToken
+}
+
 func TestRefreshRotatesAndReuseRevokesFamily(t *testing.T) {
 	b := newBackend(t, false)
 	me := b.signUp("rotate@example.com")
-	refresh := func(tok string) (int, string, string) {
-		res, body := b.do("POST", "/api/auth/refresh-token", "", map[string]any{"refresh_token": tok})
-		var s struct {
-			AccessToken  string `json:"access_token"`
-			RefreshToken string `json:"refresh_token"`
-		}
-		_ = json.Unmarshal(body, &s)
-		return res.StatusCode, s.AccessToken, s.RefreshToken
-	}
+	refresh := b.refresh
 	code, access2, r2 := refresh(me.Refresh)
 	if code != 200 || r2 == "" || r2 == me.Refresh {
 		t.Fatalf("first refresh: %d", code)
