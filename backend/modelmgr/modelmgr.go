@@ -103,7 +103,17 @@ func (m *Manager) Current(ctx context.Context) string {
 
 // Status reports the model in use and any download.
 func (m *Manager) Status(ctx context.Context) Status {
-	st := Status{Path: m.Current(ctx), Default: m.Fallback, Catalog: Known}
+	// The download is read first: a download is marked done only after
+	// its folder is selected (under the same lock), so a status that says
+	// done also names the folder.
+	var job *Job
+	m.mu.Lock()
+	if m.job != nil {
+		j := *m.job
+		job = &j
+	}
+	m.mu.Unlock()
+	st := Status{Path: m.Current(ctx), Default: m.Fallback, Catalog: Known, Download: job}
 	if st.Path != "" {
 		if err := m.Check(st.Path); err != nil {
 			st.Problem = core.ErrorMessage(err)
@@ -113,12 +123,6 @@ func (m *Manager) Status(ctx context.Context) Status {
 	} else {
 		st.Problem = "No speech model yet: download one or choose a folder."
 	}
-	m.mu.Lock()
-	if m.job != nil {
-		j := *m.job
-		st.Download = &j
-	}
-	m.mu.Unlock()
 	return st
 }
 

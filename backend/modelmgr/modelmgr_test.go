@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"sentry/backend/jobtest"
 	"sentry/backend/modelmgr"
@@ -177,5 +178,44 @@ func TestInputValidationAndFolderChoice(t *testing.T) {
 	}
 	if st := m.Status(context.Background()); !st.Ready || st.Path != dir {
 		t.Fatalf("after choosing: %+v", st)
+	}
+}
+
+// slowSettings holds the folder's selection until released, as a busy
+// database would.
+type slowSettings struct {
+	settings
+	selecting chan struct{} // closed when SetSetting begins
+	release   chan struct{}
+}
+
+func (s *slowSettings) SetSetting(ctx context.Context, k, v string) error {
+	close(s.selecting)
+	<-s.release
+	return s.settings.SetSetting(ctx, k, v)
+}
+
+// A status read while the downloaded folder is being selected never says
+// done without naming the folder (Settings would show "done" beside "no
+// speech model yet").
+func TestStatusDuringSelectionIsConsistent(t *testing.T) {
+	st := &slowSettings{settings: settings{m: map[string]string{}}, selecting: make(chan struct{}), release: make(chan struct{})}
+	m := &modelmgr.Manager{Dir: filepath.Join(t.TempDir(), "models"), Check: vosk.CheckModel, Settings: st}
+	data, sum := modelZip(t, nil)
+	if _, err := m.Start(context.Background(), serve(t, data), sum); err != nil {
+		t.Fatal(err)
+	}
+	<-st.selecting
+	got := make(chan modelmgr.Status)
+	go func() { got <- m.Status(context.Background()) }()
+	// Let the status read begin before the selection is stored.
+	time.Sleep(50 * time.Millisecond)
+	close(st.release)
+	s := <-got
+	if s.Download != nil && s.Download.State == "done" && (!s.Ready || s.Path == "") {
+		t.Fatalf("done without the folder: %+v", s)
+	}
+	if j := finished(t, m); j.State != "done" {
+		t.Fatalf("job %+v", j)
 	}
 }
