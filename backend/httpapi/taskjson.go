@@ -22,60 +22,81 @@ import (
 // task field is written with no change here. TestTaskJSONMatchesEncodingJSON
 // holds it to encoding/json's bytes for every field.
 
-// taskKeys are the JSON keys as appendTask writes them, by field: `"id":`.
-var taskKeys = func() []string {
-	keys := make([]string, len(core.TaskFields))
-	for i, f := range core.TaskFields {
-		keys[i] = string(appendJSONString(nil, f.Name)) + ":"
+// taskWriters write core.TaskFields in order, one function a field made
+// once from its kind: each appends `,"key":` and the value, and returns
+// false for a value encoding/json refuses.
+var taskWriters = func() []func([]byte, *core.Task) ([]byte, bool) {
+	out := make([]func([]byte, *core.Task) ([]byte, bool), len(core.TaskFields))
+	for i := range core.TaskFields {
+		out[i] = taskWriter(&core.TaskFields[i])
 	}
-	return keys
+	return out
 }()
+
+func taskWriter(f *core.TaskField) func([]byte, *core.Task) ([]byte, bool) {
+	key := "," + string(appendJSONString(nil, f.Name)) + ":"
+	var w func([]byte, *core.Task) ([]byte, bool)
+	switch f.Kind {
+	case core.KindString:
+		w = func(b []byte, t *core.Task) ([]byte, bool) {
+			return appendJSONString(append(b, key...), *f.String(t)), true
+		}
+	case core.KindBool:
+		w = func(b []byte, t *core.Task) ([]byte, bool) {
+			return strconv.AppendBool(append(b, key...), *f.Bool(t)), true
+		}
+	case core.KindInt64:
+		w = func(b []byte, t *core.Task) ([]byte, bool) {
+			return strconv.AppendInt(append(b, key...), *f.Int64(t), 10), true
+		}
+	case core.KindFloatPtr:
+		w = func(b []byte, t *core.Task) ([]byte, bool) { return appendFloat(append(b, key...), *f.FloatPtr(t)) }
+	case core.KindTime:
+		w = func(b []byte, t *core.Task) ([]byte, bool) { return appendTime(append(b, key...), f.Time(t)) }
+	case core.KindTimePtr:
+		w = func(b []byte, t *core.Task) ([]byte, bool) { return appendTime(append(b, key...), *f.TimePtr(t)) }
+	case core.KindStrings:
+		w = func(b []byte, t *core.Task) ([]byte, bool) {
+			return appendStrings(append(b, key...), *f.Strings(t)), true
+		}
+	case core.KindMap:
+		w = func(b []byte, t *core.Task) ([]byte, bool) {
+			b = append(b, key...)
+			v := *f.Map(t)
+			if v == nil {
+				return append(b, "null"...), true
+			}
+			obj, err := json.Marshal(v)
+			return append(b, obj...), err == nil
+		}
+	}
+	if f.OmitEmpty {
+		write := w
+		w = func(b []byte, t *core.Task) ([]byte, bool) {
+			if taskFieldEmpty(f, t) {
+				return b, true
+			}
+			return write(b, t)
+		}
+	}
+	return w
+}
 
 // appendTask appends t as encoding/json would write it. It returns false
 // (with b unusable) for a task it cannot write the same way: a time outside
 // years 0–9999 or a number that is not finite, which encoding/json refuses.
 func appendTask(b []byte, t *core.Task) ([]byte, bool) {
-	sep := byte('{')
-	for i := range core.TaskFields {
-		f := &core.TaskFields[i]
-		if f.OmitEmpty && taskFieldEmpty(f, t) {
-			continue
-		}
-		b = append(b, sep)
-		sep = ','
-		b = append(b, taskKeys[i]...)
-		ok := true
-		switch f.Kind {
-		case core.KindString:
-			b = appendJSONString(b, *f.String(t))
-		case core.KindBool:
-			b = strconv.AppendBool(b, *f.Bool(t))
-		case core.KindInt64:
-			b = strconv.AppendInt(b, *f.Int64(t), 10)
-		case core.KindFloatPtr:
-			b, ok = appendFloat(b, *f.FloatPtr(t))
-		case core.KindTime:
-			b, ok = appendTime(b, f.Time(t))
-		case core.KindTimePtr:
-			b, ok = appendTime(b, *f.TimePtr(t))
-		case core.KindStrings:
-			b = appendStrings(b, *f.Strings(t))
-		case core.KindMap:
-			if v := *f.Map(t); v == nil {
-				b = append(b, "null"...)
-			} else if obj, err := json.Marshal(v); err != nil {
-				ok = false
-			} else {
-				b = append(b, obj...)
-			}
-		}
-		if !ok {
+	start := len(b)
+	ok := true
+	for _, w := range taskWriters {
+		if b, ok = w(b, t); !ok {
 			return b, false
 		}
 	}
-	if sep == '{' {
-		b = append(b, '{')
+	if len(b) == start {
+		return append(b, '{', '}'), true
 	}
+	b[start] = '{' // the first key's comma opens the object
 	return append(b, '}'), true
 }
 
