@@ -178,7 +178,7 @@ func Score(s Signals) (float64, []core.Factor) {
 
 	val[FactorBackToBack] = float64(s.BackToBack)
 	sub[FactorBackToBack] = clamp01(float64(s.BackToBack) / 8)
-	why[FactorBackToBack] = fmt.Sprintf("%s within %d minutes of another ending (or overlap one). Full at 8 a week.", count(s.BackToBack, "meeting starts", "meetings start"), max(s.GapMinutes, int(BackToBackGap/time.Minute)))
+	why[FactorBackToBack] = fmt.Sprintf("%s within %d minutes of another ending (or overlap one). Full at 8 such meetings a week.", count(s.BackToBack, "meeting starts", "meetings start"), max(s.GapMinutes, int(BackToBackGap/time.Minute)))
 
 	val[FactorAfterHours] = round2(s.AfterHoursHours)
 	shareSub := 0.0

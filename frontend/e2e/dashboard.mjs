@@ -429,6 +429,20 @@ export async function dashboardWidthSteps({ browser, base, begin, until, fail, o
     await byTestId('dashboard-link').click();
     await byTestId('dashboard-page').waitFor();
     await byTestId('dashboard-setup').waitFor();
+
+    begin(`dashboard ${width}: the first run is one short step`);
+    const setupText = (await byTestId('dashboard-setup').textContent()).replace(/\s+/g, ' ');
+    if (!/Set up your working hours/.test(setupText)) fail(`the setup panel says ${JSON.stringify(setupText.slice(0, 120))}`);
+    // The limits, commitments and preferences wait for later: the step asks for the hours and days alone.
+    if ((await byTestId('pw-max-hours').count()) !== 0) fail('the first-run step asks for the weekly limit');
+    if ((await byTestId('pw-fixed-add').count()) !== 0) fail('the first-run step asks for fixed commitments');
+    if ((await byTestId('pw-focus-minutes').count()) !== 0) fail('the first-run step asks for the focus block');
+    const fields = await byTestId('dashboard-setup').locator('input:visible, select:visible, textarea:visible').count();
+    if (fields > 10) fail(`the first-run step has ${fields} fields`);
+    if ((await byTestId('dashboard-recalculate').count()) !== 1) fail('Recalculate is missing before setup');
+    await checkAxe(page, `the Dashboard's first-run step at ${width}`, fail);
+    await fits('the first-run step');
+    await shot('first-run');
     await byTestId('pw-save').click();
     await byTestId('dashboard-setup').waitFor({ state: 'detached' });
     await byTestId('burnout-score').waitFor();
@@ -477,6 +491,78 @@ export async function dashboardWidthSteps({ browser, base, begin, until, fail, o
     await fits('the Dashboard');
     await shot('rounding-trend');
 
+    begin(`dashboard ${width}: one picture leads — the score with its top factor, the week's load against capacity`);
+    const summary = byTestId('dashboard-summary');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const firstPanel = await byTestId('dashboard-page').evaluate((el) => el.querySelector('section.panel')?.getAttribute('data-testid'));
+    if (firstPanel !== 'dashboard-summary') fail(`the Dashboard's first panel is ${firstPanel}, not the summary`);
+    const summaryTop = (await summary.boundingBox()).y;
+    if (summaryTop > 900 / 2) fail(`the summary starts ${Math.round(summaryTop)} px down, not near the top`);
+    if ((await summary.getByTestId('burnout-gauge').count()) !== 1) fail('the summary has no score');
+    if (!/^Most of it: \S.* \([+−]?\d+(\.\d)? points?/.test(topFactorText(await byTestId('summary-top-factor').textContent()))) {
+      fail(`the summary's top factor reads ${JSON.stringify(topFactorText(await byTestId('summary-top-factor').textContent()))}`);
+    }
+    const weekText = (await byTestId('summary-week').textContent()).replace(/\s+/g, ' ').trim();
+    if (!/^\d+(\.\d)? h planned of \d+(\.\d)? h$/.test(weekText)) fail(`the week's load reads ${JSON.stringify(weekText)}`);
+    if (!/% of capacity|No working hours left/.test(await byTestId('summary-week-verdict').textContent())) fail('the week has no verdict against capacity');
+
+    begin(`dashboard ${width}: no near-duplicate chart`);
+    if ((await byTestId('workload-forecast').count()) !== 0) fail('the near-duplicate forecast chart is back');
+    await byTestId('load-by-week').click();
+    await byTestId('load-weeks').waitFor();
+    if ((await byTestId('workload-forecast').count()) !== 0) fail('the near-duplicate forecast chart is back beside the weeks');
+    if ((await byTestId('load-days').count()) !== 0) fail('the days and the weeks are drawn at once');
+    const charts = await byTestId('dashboard-page').locator('svg[role="img"], svg[aria-labelledby], svg[aria-label]').evaluateAll((els) =>
+      els.filter((e) => e.getBoundingClientRect().width > 150).map((e) => e.closest('[data-testid]')?.getAttribute('data-testid')),
+    );
+    if (new Set(charts).size !== charts.length) fail(`a chart is drawn twice: ${charts.join(', ')}`);
+    await checkAxe(page, `the Dashboard's week chart at ${width}`, fail);
+    await fits('the week chart');
+
+    begin(`dashboard ${width}: the top suggestion with Accept, in plain words`);
+    await byTestId('recs-generate').click();
+    await until(async () => (await byTestId('recommendation').count()) > 0, 'suggestions');
+    await until(async () => (await byTestId('summary-rec-accept').count()) === 1, 'the top suggestion with Accept in the summary');
+    const topTitle = (await byTestId('summary-rec-title').textContent()).trim();
+    if (topTitle !== (await byTestId('recommendation').first().getByTestId('rec-title').textContent()).trim()) fail(`the summary leads with "${topTitle}", not the first suggestion`);
+    const keys = await byTestId('factor').evaluateAll((els) => els.map((e) => e.getAttribute('data-factor')));
+    const kinds = await byTestId('recommendation').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    const advice = [
+      ['the summary\'s top factor', topFactorText(await byTestId('summary-top-factor').textContent())],
+      ['the summary\'s suggestion', await summary.locator('.col').last().textContent()],
+      ...(await byTestId('factor').allTextContents()).map((t, i) => [`the factor ${keys[i]}`, t]),
+      ...(await byTestId('recommendation').allTextContents()).map((t, i) => [`a ${kinds[i]} suggestion`, t]),
+    ];
+    // Each factor is named in words, never by its key ("workload", "cbi_work").
+    const names = await byTestId('factor').evaluateAll((els) => els.map((e) => e.querySelector('.name')?.textContent?.trim() ?? ''));
+    const topName = (await byTestId('summary-top-factor').locator('strong').textContent()).trim();
+    for (const [i, n] of [...names, topName].entries()) {
+      if (!/^[A-Z]/.test(n) || keys.includes(n) || n.includes('_')) fail(`a factor is named ${JSON.stringify(n)}${i < keys.length ? ` (key ${keys[i]})` : ''}, not in words`);
+    }
+    for (const [where, text] of advice) {
+      const bad = jargon(text, [...keys, ...kinds]);
+      if (bad) fail(`${where} is not in plain words (${bad}): ${JSON.stringify(text.replace(/\s+/g, ' ').trim().slice(0, 240))}`);
+    }
+    await summary.scrollIntoViewIfNeeded();
+    await checkAxe(page, `the Dashboard's summary with a suggestion at ${width}`, fail);
+    await fits('the summary with a suggestion');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shot('picture');
+    const topId = await byTestId('recommendation').first().getAttribute('data-id');
+    await byTestId('summary-rec-accept').click();
+    await until(async () => (await byTestId('toast').textContent())?.startsWith('Applied:'), 'the Applied toast');
+    await until(async () => (await page.locator(`[data-testid="recommendation"][data-id="${topId}"]`).getAttribute('data-status')) === 'accepted', 'the top suggestion to show as accepted');
+
+    begin(`dashboard ${width}: the check-in's privacy note is true on this team server`);
+    await byTestId('checkin-toggle').click();
+    await byTestId('checkin-form').waitFor();
+    const privacy = (await byTestId('checkin-privacy').textContent()).replace(/\s+/g, ' ').trim();
+    if (!/Read by this server/.test(privacy) || /this computer|nothing is sent|never leaves/i.test(privacy)) fail(`the check-in's privacy note reads ${JSON.stringify(privacy)}`);
+    await byTestId('checkin-privacy').scrollIntoViewIfNeeded();
+    await checkAxe(page, `the check-in at ${width}`, fail);
+    await fits('the check-in');
+    await shot('checkin');
+
     if (width >= 1440) {
       begin(`dashboard ${width}: a wide window's width is used`);
       const used = await page.evaluate(() => {
@@ -490,4 +576,44 @@ export async function dashboardWidthSteps({ browser, base, begin, until, fail, o
     errors.check();
     await context.close();
   }
+}
+
+/** The summary's top-factor line with its spaces folded. */
+function topFactorText(t) {
+  return t.replace(/\s+/g, ' ').trim();
+}
+
+// A number read with nothing after it, or "a"/"per" ("Full at 8 a week"),
+// says nothing of what it counts; a word after it (a unit, "open tasks",
+// "deadlines") or a month (Mon 21 Dec) does.
+const BARE = /^\s?($|[.,;:)\]!?]|(a|an|per|and|or)\b)/i;
+// "2.6 points of 14": the unit before "of" counts for both.
+const OF_UNIT = /(points?|h|hours?|days?|weeks?|tasks?|meetings?) (out )?of\s$/i;
+const MONTH = /(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s$/i;
+
+/**
+ * What in text a person would not say, or "" when it reads as plain
+ * words: an internal key (snake_case, or one of keys, e.g. a factor's or
+ * a suggestion kind's), "(s)", a raw timestamp, a number with more than one
+ * decimal, or a number with no unit.
+ * @param {string} text
+ * @param {string[]} keys
+ */
+export function jargon(text, keys = []) {
+  const t = text.replace(/\s+/g, ' ').trim();
+  const snake = t.match(/\b[a-z]+_[a-z_]+\b/);
+  if (snake) return `the key ${snake[0]}`;
+  for (const k of keys) if (k && k.includes('_') && t.includes(k)) return `the key ${k}`;
+  if (/\(s\)/.test(t)) return '"(s)"';
+  if (/\d{4}-\d{2}-\d{2}T|\bnull\b|\bundefined\b|NaN/.test(t)) return 'a raw value';
+  if (/\d\.\d\d/.test(t)) return 'a number with two decimals';
+  // Times (17:00), dates (2026-12-05, 05/12) and the words before or after a number.
+  const plain = t.replace(/\d{1,2}:\d{2}/g, 'TIME').replace(/\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}(\/\d{2,4})?|\d{1,2}\.\d{1,2}\.(\d{2,4})?/g, 'DATE');
+  for (const m of plain.matchAll(/[+−-]?\d+(\.\d)?/g)) {
+    const after = plain.slice(m.index + m[0].length);
+    const before = plain.slice(0, m.index);
+    if (!BARE.test(after) || MONTH.test(before) || OF_UNIT.test(before)) continue;
+    return `the bare number ${m[0]} in "${plain.slice(Math.max(0, m.index - 30), m.index + m[0].length + 20)}"`;
+  }
+  return '';
 }
