@@ -12,7 +12,8 @@ import { signUpInUI, watchErrors } from './support.mjs';
 // cites; a near miss (the on-call engineer of a login outage the postmortem
 // does not describe) is declined with no sources, while the checkout
 // outage's is answered; the passage panel marks just the quoted sentence; a PDF answer
-// shows its page, which zooms in and out from the keyboard; the panel's
+// shows its page, which zooms in and out from the keyboard; a question
+// answered on page 3 of the PDF is answered, citing page 3; the panel's
 // header stays clear of the app bar; axe-core finds nothing serious; the
 // Settings link opens Settings (at 390 px in the dark scheme). Screens go
 // to <out>/notebook-answers/.
@@ -163,6 +164,24 @@ async function steps({ browser, base, begin, until, fail, outDir, timeout, log, 
     await clearOfBar(page, fail, width);
     await checkAxe(page, `the PDF page panel at ${width}`, fail);
     await shot('page');
+    await page.keyboard.press('Escape');
+    await byTestId('citation-panel').waitFor({ state: 'detached' });
+
+    begin(`notebook answers ${width}: the answer on page 3 of the PDF is given, citing page 3`);
+    msg = await ask('Who must review the contract?');
+    const contract = (await msg.getByTestId('notebook-answer').textContent()).replace(/\s+/g, ' ').trim();
+    if (/couldn.t find this in your documents/.test(contract) || !contract.includes('Carol')) fail(`the answer on page 3 was not given: ${contract}`);
+    const page3 = msg.getByTestId('citation-item').filter({ hasText: 'libreoffice-3pages.pdf' }).first();
+    if ((await page3.count()) === 0) fail(`the answer does not cite the PDF: ${await msg.textContent()}`);
+    if (!(await page3.textContent()).includes('p. 3')) fail(`the PDF citation names ${JSON.stringify((await page3.textContent()).trim())}, not page 3`);
+    await page3.click();
+    await byTestId('citation-panel').waitFor();
+    if (!(await byTestId('citation-where').textContent()).includes('page 3')) fail(`the panel names ${JSON.stringify(await byTestId('citation-where').textContent())}, not page 3`);
+    if (!(await byTestId('citation-text').first().textContent()).includes('Carol must review the contract')) fail('the sentence on page 3 is not marked');
+    await until(async () => (await byTestId('citation-page-image').count()) > 0 || !(await byTestId('citation-panel').textContent()).includes('Loading page'), 'the page image or the passage alone');
+    await clearOfBar(page, fail, width);
+    await checkAxe(page, `the page-3 answer at ${width}`, fail);
+    await shot('page-3');
     await page.keyboard.press('Escape');
     await byTestId('citation-panel').waitFor({ state: 'detached' });
 
