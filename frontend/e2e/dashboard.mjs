@@ -529,9 +529,10 @@ export async function dashboardWidthSteps({ browser, base, begin, until, fail, o
     const kinds = await byTestId('recommendation').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     const advice = [
       ['the summary\'s top factor', topFactorText(await byTestId('summary-top-factor').textContent())],
-      ['the summary\'s suggestion', await summary.locator('.col').last().textContent()],
-      ...(await byTestId('factor').allTextContents()).map((t, i) => [`the factor ${keys[i]}`, t]),
-      ...(await byTestId('recommendation').allTextContents()).map((t, i) => [`a ${kinds[i]} suggestion`, t]),
+      // Read as shown, line by line: a number at the end of one line is not read with the next.
+      ['the summary\'s suggestion', await summary.locator('.col').last().innerText()],
+      ...(await byTestId('factor').allInnerTexts()).map((t, i) => [`the factor ${keys[i]}`, t]),
+      ...(await byTestId('recommendation').allInnerTexts()).map((t, i) => [`a ${kinds[i]} suggestion`, t]),
     ];
     // Each factor is named in words, never by its key ("workload", "cbi_work").
     const names = await byTestId('factor').evaluateAll((els) => els.map((e) => e.querySelector('.name')?.textContent?.trim() ?? ''));
@@ -541,7 +542,7 @@ export async function dashboardWidthSteps({ browser, base, begin, until, fail, o
     }
     for (const [where, text] of advice) {
       const bad = jargon(text, [...keys, ...kinds]);
-      if (bad) fail(`${where} is not in plain words (${bad}): ${JSON.stringify(text.replace(/\s+/g, ' ').trim().slice(0, 240))}`);
+      if (bad) fail(`${where} is not in plain words (${bad}): ${JSON.stringify(text.replace(/\s*\n\s*/g, ' | ').trim().slice(0, 240))}`);
     }
     await summary.scrollIntoViewIfNeeded();
     await checkAxe(page, `the Dashboard's summary with a suggestion at ${width}`, fail);
@@ -586,7 +587,7 @@ function topFactorText(t) {
 // A number read with nothing after it, or "a"/"per" ("Full at 8 a week"),
 // says nothing of what it counts; a word after it (a unit, "open tasks",
 // "deadlines") or a month (Mon 21 Dec) does.
-const BARE = /^\s?($|[.,;:)\]!?]|(a|an|per|and|or)\b)/i;
+const BARE = /^ ?($|\n|[.,;:)\]!?]|(a|an|per|and|or)\b)/i;
 // "2.6 points of 14": the unit before "of" counts for both.
 const OF_UNIT = /(points?|h|hours?|days?|weeks?|tasks?|meetings?) (out )?of\s$/i;
 const MONTH = /(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s$/i;
@@ -600,7 +601,7 @@ const MONTH = /(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s$/i;
  * @param {string[]} keys
  */
 export function jargon(text, keys = []) {
-  const t = text.replace(/\s+/g, ' ').trim();
+  const t = text.replace(/[^\S\n]+/g, ' ').replace(/ ?\n[\s]*/g, '\n').trim();
   const snake = t.match(/\b[a-z]+_[a-z_]+\b/);
   if (snake) return `the key ${snake[0]}`;
   for (const k of keys) if (k && k.includes('_') && t.includes(k)) return `the key ${k}`;
