@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"reflect"
 	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"sentry/backend/core"
 )
@@ -22,64 +24,34 @@ import (
 // task field is written with no change here. TestTaskJSONMatchesEncodingJSON
 // holds it to encoding/json's bytes for every field.
 
-// taskWriters write core.TaskFields in order, one function a field made
-// once from its kind: each appends `,"key":` and the value, and returns
-// false for a value encoding/json refuses.
-var taskWriters = func() []func([]byte, *core.Task) ([]byte, bool) {
-	out := make([]func([]byte, *core.Task) ([]byte, bool), len(core.TaskFields))
+// taskOps are core.TaskFields in order, made once at start: each field's
+// `,"key":` bytes (with the opening quote of a text value), where it lies
+// in a Task and its kind. appendTask walks them with one switch on the
+// kind, reading each value in place (no interface, no reflection).
+var taskOps = func() []taskOp {
+	out := make([]taskOp, len(core.TaskFields))
 	for i := range core.TaskFields {
-		out[i] = taskWriter(&core.TaskFields[i])
+		f := &core.TaskFields[i]
+		key := "," + string(appendJSONString(nil, f.Name)) + ":"
+		var probe core.Task
+		op := taskOp{key: key, kind: f.Kind, omitEmpty: f.OmitEmpty, null: key + "null", yes: key + "true", no: key + "false",
+			off: uintptr(reflect.ValueOf(f.Addr(&probe)).Pointer() - uintptr(unsafe.Pointer(&probe)))}
+		if f.Kind == core.KindString {
+			op.key, op.null = key+`"`, key+`""`
+		}
+		out[i] = op
 	}
 	return out
 }()
 
-func taskWriter(f *core.TaskField) func([]byte, *core.Task) ([]byte, bool) {
-	key := "," + string(appendJSONString(nil, f.Name)) + ":"
-	var w func([]byte, *core.Task) ([]byte, bool)
-	switch f.Kind {
-	case core.KindString:
-		w = func(b []byte, t *core.Task) ([]byte, bool) {
-			return appendJSONString(append(b, key...), *f.String(t)), true
-		}
-	case core.KindBool:
-		w = func(b []byte, t *core.Task) ([]byte, bool) {
-			return strconv.AppendBool(append(b, key...), *f.Bool(t)), true
-		}
-	case core.KindInt64:
-		w = func(b []byte, t *core.Task) ([]byte, bool) {
-			return strconv.AppendInt(append(b, key...), *f.Int64(t), 10), true
-		}
-	case core.KindFloatPtr:
-		w = func(b []byte, t *core.Task) ([]byte, bool) { return appendFloat(append(b, key...), *f.FloatPtr(t)) }
-	case core.KindTime:
-		w = func(b []byte, t *core.Task) ([]byte, bool) { return appendTime(append(b, key...), f.Time(t)) }
-	case core.KindTimePtr:
-		w = func(b []byte, t *core.Task) ([]byte, bool) { return appendTime(append(b, key...), *f.TimePtr(t)) }
-	case core.KindStrings:
-		w = func(b []byte, t *core.Task) ([]byte, bool) {
-			return appendStrings(append(b, key...), *f.Strings(t)), true
-		}
-	case core.KindMap:
-		w = func(b []byte, t *core.Task) ([]byte, bool) {
-			b = append(b, key...)
-			v := *f.Map(t)
-			if v == nil {
-				return append(b, "null"...), true
-			}
-			obj, err := json.Marshal(v)
-			return append(b, obj...), err == nil
-		}
-	}
-	if f.OmitEmpty {
-		write := w
-		w = func(b []byte, t *core.Task) ([]byte, bool) {
-			if taskFieldEmpty(f, t) {
-				return b, true
-			}
-			return write(b, t)
-		}
-	}
-	return w
+type taskOp struct {
+	key string
+	// null is the whole field when its value is null (or "" for text);
+	// yes and no when it is true or false.
+	null, yes, no string
+	off           uintptr
+	kind          core.TaskKind
+	omitEmpty     bool
 }
 
 // appendTask appends t as encoding/json would write it. It returns false
@@ -87,9 +59,76 @@ func taskWriter(f *core.TaskField) func([]byte, *core.Task) ([]byte, bool) {
 // years 0–9999 or a number that is not finite, which encoding/json refuses.
 func appendTask(b []byte, t *core.Task) ([]byte, bool) {
 	start := len(b)
+	base := unsafe.Pointer(t)
 	ok := true
-	for _, w := range taskWriters {
-		if b, ok = w(b, t); !ok {
+	for i := range taskOps {
+		op := &taskOps[i]
+		p := unsafe.Add(base, op.off)
+		switch op.kind {
+		case core.KindString:
+			v := *(*string)(p)
+			if v == "" {
+				if !op.omitEmpty {
+					b = append(b, op.null...)
+				}
+				continue
+			}
+			b = appendJSONStringBody(append(b, op.key...), v)
+			b = append(b, '"')
+		case core.KindBool:
+			v := *(*bool)(p)
+			switch {
+			case v:
+				b = append(b, op.yes...)
+			case !op.omitEmpty:
+				b = append(b, op.no...)
+			}
+		case core.KindInt64:
+			v := *(*int64)(p)
+			if op.omitEmpty && v == 0 {
+				continue
+			}
+			b = strconv.AppendInt(append(b, op.key...), v, 10)
+		case core.KindFloatPtr:
+			v := *(**float64)(p)
+			if v == nil {
+				if !op.omitEmpty {
+					b = append(b, op.null...)
+				}
+				continue
+			}
+			b, ok = appendFloat(append(b, op.key...), v)
+		case core.KindTime:
+			b, ok = appendTime(append(b, op.key...), (*time.Time)(p))
+		case core.KindTimePtr:
+			v := *(**time.Time)(p)
+			if v == nil {
+				if !op.omitEmpty {
+					b = append(b, op.null...)
+				}
+				continue
+			}
+			b, ok = appendTime(append(b, op.key...), v)
+		case core.KindStrings:
+			v := *(*[]string)(p)
+			if op.omitEmpty && len(v) == 0 {
+				continue
+			}
+			b = appendStrings(append(b, op.key...), v)
+		case core.KindMap:
+			v := *(*map[string]any)(p)
+			if op.omitEmpty && len(v) == 0 {
+				continue
+			}
+			b = append(b, op.key...)
+			if v == nil {
+				b = append(b, "null"...)
+				continue
+			}
+			obj, err := json.Marshal(v)
+			b, ok = append(b, obj...), err == nil
+		}
+		if !ok {
 			return b, false
 		}
 	}
@@ -100,38 +139,23 @@ func appendTask(b []byte, t *core.Task) ([]byte, bool) {
 	return append(b, '}'), true
 }
 
-// taskFieldEmpty tells whether encoding/json's omitempty leaves the field
-// out: false, 0, "", nil, an empty list or object (never a time.Time).
-func taskFieldEmpty(f *core.TaskField, t *core.Task) bool {
-	switch f.Kind {
-	case core.KindString:
-		return *f.String(t) == ""
-	case core.KindBool:
-		return !*f.Bool(t)
-	case core.KindInt64:
-		return *f.Int64(t) == 0
-	case core.KindFloatPtr:
-		return *f.FloatPtr(t) == nil
-	case core.KindTimePtr:
-		return *f.TimePtr(t) == nil
-	case core.KindStrings:
-		return len(*f.Strings(t)) == 0
-	case core.KindMap:
-		return len(*f.Map(t)) == 0
-	}
-	return false
-}
-
 // appendTime writes a time or null; false for a year encoding/json refuses.
 func appendTime(b []byte, v *time.Time) ([]byte, bool) {
 	if v == nil {
 		return append(b, "null"...), true
 	}
-	if y := v.Year(); y < 0 || y > 9999 {
+	b = append(b, '"')
+	n := len(b)
+	b = v.AppendFormat(b, time.RFC3339Nano)
+	// encoding/json refuses a year that is not four digits and a zone of
+	// 24 hours or more (time.Time.MarshalJSON); checked on what was written
+	// rather than by working out the date twice.
+	if len(b) < n+5 || b[n+4] != '-' {
 		return b, false
 	}
-	b = append(b, '"')
-	b = v.AppendFormat(b, time.RFC3339Nano)
+	if z := b[len(b)-6:]; b[len(b)-1] != 'Z' && (z[0] != '+' && z[0] != '-' || (z[1]-'0')*10+(z[2]-'0') >= 24) {
+		return b, false
+	}
 	return append(b, '"'), true
 }
 
@@ -179,15 +203,37 @@ func appendFloat(b []byte, v *float64) ([]byte, bool) {
 // HTML-significant characters, control characters, U+2028 and U+2029
 // escaped, invalid UTF-8 replaced by U+FFFD.
 func appendJSONString(b []byte, s string) []byte {
+	return append(appendJSONStringBody(append(b, '"'), s), '"')
+}
+
+// jsonPlain marks the bytes written as they are inside a JSON string:
+// printable ASCII but for " \ < > &.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// appendJSONStringBody appends s escaped as appendJSONString does, without
+// the quotes. Text with nothing to escape is one scan and one copy.
+func appendJSONStringBody(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
-	b = append(b, '"')
+	i := 0
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(b, s...)
+	}
 	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
+	for i < len(s) {
+		c := s[i]
+		if jsonPlain[c] {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
 			case '\\', '"':
@@ -226,8 +272,7 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // bodyPool keeps response buffers between requests.

@@ -118,4 +118,30 @@ func TestTaskJSONMatchesEncodingJSON(t *testing.T) {
 	if _, ok := appendTask(nil, &bad); ok {
 		t.Fatal("a time after year 9999 was written")
 	}
+	for _, refused := range []time.Time{
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 24*3600)),
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", -25*3600)),
+	} {
+		bad = *tasks[0]
+		bad.CreatedAt = refused
+		if _, err := json.Marshal(&bad); err == nil {
+			t.Fatalf("encoding/json writes %v; this test expects it refused", refused)
+		}
+		if _, ok := appendTask(nil, &bad); ok {
+			t.Fatalf("%v was written, which encoding/json refuses", refused)
+		}
+	}
+	// Zones up to 23:59 either way are written as encoding/json writes them.
+	for _, offset := range []int{23*3600 + 59*60, -(23*3600 + 59*60), -30 * 60, 5*3600 + 45*60 + 30} {
+		task := *tasks[0]
+		task.CreatedAt = time.Date(2026, 3, 4, 5, 6, 7, 890, time.FixedZone("", offset))
+		want, err := json.Marshal(&task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := appendTask(nil, &task); !ok || !bytes.Equal(got, want) {
+			t.Fatalf("zone %d s: appendTask wrote (ok=%v)\n%s\nencoding/json writes\n%s", offset, ok, got, want)
+		}
+	}
 }
