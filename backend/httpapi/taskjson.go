@@ -32,6 +32,11 @@ var taskOps = func() []taskOp {
 	out := make([]taskOp, len(core.TaskFields))
 	for i := range core.TaskFields {
 		f := &core.TaskFields[i]
+		switch f.Kind {
+		case core.KindString, core.KindBool, core.KindInt64, core.KindFloatPtr, core.KindTime, core.KindTimePtr, core.KindStrings, core.KindMap:
+		default: // a kind appendTask has no case for
+			panic("httpapi: task field " + f.Name + " has a kind appendTask does not write: add its case")
+		}
 		key := "," + string(appendJSONString(nil, f.Name)) + ":"
 		var probe core.Task
 		op := taskOp{key: key, kind: f.Kind, omitEmpty: f.OmitEmpty, null: key + "null", yes: key + "true", no: key + "false",
