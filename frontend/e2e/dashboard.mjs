@@ -601,12 +601,13 @@ const MONTH = /(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s$/i;
  * @param {string[]} keys
  */
 export function jargon(text, keys = []) {
+  // innerText is as shown: a label in capitals ("RESCHEDULE") is read in any case.
   const t = text.replace(/[^\S\n]+/g, ' ').replace(/ ?\n[\s]*/g, '\n').trim();
-  const snake = t.match(/\b[a-z]+_[a-z_]+\b/);
+  const snake = t.match(/\b[a-z]+_[a-z_]+\b/i);
   if (snake) return `the key ${snake[0]}`;
-  for (const k of keys) if (k && k.includes('_') && t.includes(k)) return `the key ${k}`;
-  if (/\(s\)/.test(t)) return '"(s)"';
-  if (/\d{4}-\d{2}-\d{2}T|\bnull\b|\bundefined\b|NaN/.test(t)) return 'a raw value';
+  for (const k of keys) if (k && k.includes('_') && t.toLowerCase().includes(k)) return `the key ${k}`;
+  if (/\(s\)/i.test(t)) return '"(s)"';
+  if (/\d{4}-\d{2}-\d{2}T|\bnull\b|\bundefined\b|\bNaN\b/i.test(t)) return 'a raw value';
   if (/\d\.\d\d/.test(t)) return 'a number with two decimals';
   // Times (17:00), dates (2026-12-05, 05/12) and the words before or after a number.
   const plain = t.replace(/\d{1,2}:\d{2}/g, 'TIME').replace(/\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}(\/\d{2,4})?|\d{1,2}\.\d{1,2}\.(\d{2,4})?/g, 'DATE');
