@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -137,6 +138,44 @@ func (f *TaskField) Addr(t *Task) any {
 	default:
 		return (*map[string]any)(p)
 	}
+}
+
+// Value is the field's value in t, of its kind's Go type (string, bool,
+// int64, *float64, time.Time, *time.Time, []string or map[string]any):
+// what a store keeps as it is, the kinds it converts aside.
+func (f *TaskField) Value(t *Task) any {
+	switch f.Kind {
+	case KindString:
+		return *f.String(t)
+	case KindBool:
+		return *f.Bool(t)
+	case KindInt64:
+		return *f.Int64(t)
+	case KindFloatPtr:
+		return *f.FloatPtr(t)
+	case KindTime:
+		return *f.Time(t)
+	case KindTimePtr:
+		return *f.TimePtr(t)
+	case KindStrings:
+		return *f.Strings(t)
+	default:
+		return *f.Map(t)
+	}
+}
+
+// ObjectJSON is a field of kind KindMap in t as JSON text, "{}" when it
+// is nil: how both stores keep an object.
+func (f *TaskField) ObjectJSON(t *Task) (string, error) {
+	m := *f.Map(t)
+	if m == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode %s: %w", f.Name, err)
+	}
+	return string(b), nil
 }
 
 // String is the field of kind KindString in t.

@@ -118,29 +118,16 @@ func taskValues(t *core.Task) ([]any, error) {
 	for i := range core.TaskFields {
 		f := &core.TaskFields[i]
 		switch f.Kind {
-		case core.KindString:
-			vals[i] = *f.String(t)
-		case core.KindBool:
-			vals[i] = *f.Bool(t)
-		case core.KindInt64:
-			vals[i] = *f.Int64(t)
-		case core.KindFloatPtr:
-			vals[i] = *f.FloatPtr(t)
-		case core.KindTime:
-			vals[i] = *f.Time(t)
-		case core.KindTimePtr:
-			vals[i] = *f.TimePtr(t)
 		case core.KindStrings:
 			vals[i] = nonNil(*f.Strings(t))
 		case core.KindMap:
-			b := []byte("{}")
-			if m := *f.Map(t); m != nil {
-				var err error
-				if b, err = json.Marshal(m); err != nil {
-					return nil, fmt.Errorf("postgres: encode %s: %w", f.Name, err)
-				}
+			obj, err := f.ObjectJSON(t)
+			if err != nil {
+				return nil, fmt.Errorf("postgres: %w", err)
 			}
-			vals[i] = string(b)
+			vals[i] = obj
+		default:
+			vals[i] = f.Value(t)
 		}
 	}
 	return vals, nil
