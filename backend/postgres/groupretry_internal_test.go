@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"sentry/backend/core"
 )
 
@@ -29,28 +31,11 @@ func TestGroupCommitMemberRetriedAfterDeadlock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var retried atomic.Int32
-	groupRetried = func() { retried.Add(1) }
-	t.Cleanup(func() { groupRetried = nil })
+	retried := countRetries(t)
 
 	// The outside transaction, on a connection of its own. It checks for
 	// deadlocks only after the member has: the member is the one failed.
-	conn, err := db.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SET deadlock_timeout = '30s'`); err != nil {
-		t.Logf("deadlock_timeout not raised (%v); relying on the member waiting first", err)
-	}
-	other, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback(ctx)
-	if _, err := other.Exec(ctx, `SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE`, b.ID); err != nil {
-		t.Fatal(err)
-	}
+	other := lockTaskOutside(t, db, b.ID)
 
 	// Two members of one batch: the first edits A (and keeps its lock until
 	// the batch commits), the second edits B and waits for the outside
@@ -147,26 +132,8 @@ func TestSyncPushRetriedAfterDeadlock(t *testing.T) {
 	if _, err := db.BindSyncDevice(ctx, &core.SyncDevice{ID: "push-laptop", UserID: u.ID, Name: "Laptop", SchemaVersion: 1}); err != nil {
 		t.Fatal(err)
 	}
-	var retried atomic.Int32
-	groupRetried = func() { retried.Add(1) }
-	t.Cleanup(func() { groupRetried = nil })
-
-	conn, err := db.pool.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SET deadlock_timeout = '30s'`); err != nil {
-		t.Logf("deadlock_timeout not raised (%v); relying on the push waiting first", err)
-	}
-	other, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback(ctx)
-	if _, err := other.Exec(ctx, `SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE`, tk.ID); err != nil {
-		t.Fatal(err)
-	}
+	retried := countRetries(t)
+	other := lockTaskOutside(t, db, tk.ID)
 
 	clock := fmt.Sprintf("%016d-%06d@push-laptop", time.Now().Add(time.Second).UnixMilli(), 1)
 	ps := []core.PushPatch{{Table: "tasks", ScopeID: u.ID, RowID: tk.ID, Fields: map[string]any{"title": "pushed"},
@@ -221,4 +188,37 @@ func TestSyncPushRetriedAfterDeadlock(t *testing.T) {
 		t.Fatalf("after the push: %+v %v", got, err)
 	}
 	checkSeqs(t, db)
+}
+
+// countRetries counts the group's retries for the rest of the test.
+func countRetries(t *testing.T) *atomic.Int32 {
+	var n atomic.Int32
+	groupRetried = func() { n.Add(1) }
+	t.Cleanup(func() { groupRetried = nil })
+	return &n
+}
+
+// lockTaskOutside begins a transaction outside the group, on a connection
+// of its own, holding the task's row. It checks for deadlocks late, so the
+// group's side, which waits first, is the one the server fails.
+func lockTaskOutside(t *testing.T, db *DB, taskID string) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	if _, err := conn.Exec(ctx, `SET deadlock_timeout = '30s'`); err != nil {
+		t.Logf("deadlock_timeout not raised (%v); relying on the group's side waiting first", err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(ctx) })
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE`, taskID); err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }
