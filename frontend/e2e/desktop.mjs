@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkAxe } from './screens.mjs';
-import { silentWav, watchErrors } from './support.mjs';
+import { silentWav, watchErrors, watchFailedRequests } from './support.mjs';
 // End-to-end steps of the desktop face against the desktop's own backend,
 // called by run.mjs with its helpers. $SENTRY_DESKTOP_WEB_BIN
 // (backend/app/desktopweb, built by `make e2e`; `go run` when unset) runs
@@ -295,11 +295,7 @@ export async function desktopSteps({ browser, base: teamServer, bin, begin, unti
     const page = await context.newPage();
     page.setDefaultTimeout(timeout);
     const errors = watchErrors(page, fail);
-    const failed = [];
-    page.on('response', (res) => {
-      if (res.status() >= 400) failed.push(`${res.request().method()} ${new URL(res.url()).pathname} → ${res.status()}`);
-    });
-    page.on('requestfailed', (req) => failed.push(`${req.method()} ${new URL(req.url()).pathname} → ${req.failure()?.errorText}`));
+    const failed = watchFailedRequests(page);
     const byTestId = (id) => page.getByTestId(id);
     const tasksHeading = page.getByRole('heading', { level: 1, name: 'Tasks', exact: true });
     const open = async (name) => {

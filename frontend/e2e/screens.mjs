@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { signUpInUI, watchErrors } from './support.mjs';
+import { signUpInUI, watchErrors, watchFailedRequests } from './support.mjs';
 // End-to-end steps of the screens as people use them, called by run.mjs with
 // its helpers. At 1440 and 390 px wide, each in its own browser context and
 // account: the web load asks for nothing that fails (no desktop-only
@@ -66,11 +66,7 @@ export async function screenSteps({ browser, base, begin, until, fail, outDir, t
     const page = await context.newPage();
     page.setDefaultTimeout(timeout);
     const errors = watchErrors(page, fail);
-    const failed = [];
-    page.on('response', (res) => {
-      if (res.status() >= 400) failed.push(`${res.request().method()} ${new URL(res.url()).pathname} → ${res.status()}`);
-    });
-    page.on('requestfailed', (req) => failed.push(`${req.method()} ${new URL(req.url()).pathname} → ${req.failure()?.errorText}`));
+    const failed = watchFailedRequests(page);
     const byTestId = (id) => page.getByTestId(id);
     const item = (title) => byTestId('task-item').filter({ has: byTestId('task-title').getByText(title, { exact: true }) });
     const email = `screens-${width}-${Date.now()}@example.com`;

@@ -6,6 +6,17 @@
  * @param {import('playwright-core').Page} page
  * @param {(msg: string) => never} fail
  */
+// watchFailedRequests returns the list, growing as the page runs, of its
+// requests that failed or were answered 400 or above ("GET /path → 404").
+export function watchFailedRequests(page) {
+  const failed = [];
+  page.on('response', (res) => {
+    if (res.status() >= 400) failed.push(`${res.request().method()} ${new URL(res.url()).pathname} → ${res.status()}`);
+  });
+  page.on('requestfailed', (req) => failed.push(`${req.method()} ${new URL(req.url()).pathname} → ${req.failure()?.errorText}`));
+  return failed;
+}
+
 export function watchErrors(page, fail) {
   const pageErrors = [];
   const serverErrors = [];
